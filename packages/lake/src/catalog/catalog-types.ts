@@ -1,0 +1,204 @@
+import type { Layer } from "../object-store/layer.js";
+
+export type ProvenanceAction = "collection" | "conversion" | "consolidation" | "promotion" | "manual";
+export type RunStatus = "running" | "succeeded" | "failed";
+
+/** Dataset metadata always carries these three keys; the catalog fills them in when omitted. */
+export interface DatasetMetadata {
+  readonly source: string;
+  /** ISO date (YYYY-MM-DD) of the data, defaulting to the creation day. */
+  readonly date: string;
+  readonly version: string;
+  readonly [key: string]: unknown;
+}
+
+export interface Dataset {
+  readonly id: number;
+  readonly name: string;
+  readonly layer: Layer;
+  readonly source: string;
+  readonly externalId: string | null;
+  readonly description: string | null;
+  readonly metadata: DatasetMetadata;
+  readonly tags: readonly string[];
+  /** Number of objects and their total bytes, kept current by the catalog. */
+  readonly objectCount: number;
+  readonly totalBytes: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface NewDataset {
+  readonly name: string;
+  readonly layer: Layer;
+  readonly source?: string;
+  readonly externalId?: string | null;
+  readonly description?: string | null;
+  readonly metadata?: Record<string, unknown>;
+  readonly tags?: readonly string[];
+}
+
+export interface CatalogObject {
+  readonly id: number;
+  readonly datasetId: number;
+  readonly layer: Layer;
+  /** Store key, unique across the lake. */
+  readonly key: string;
+  /** Name within the dataset (the file's relative path), unique per dataset. */
+  readonly name: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly mediaType: string | null;
+  readonly createdAt: Date;
+}
+
+export interface NewObject {
+  readonly datasetId: number;
+  readonly key: string;
+  readonly name: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly mediaType?: string | null;
+}
+
+export interface ProvenanceEdge {
+  readonly id: number;
+  readonly outputDatasetId: number;
+  readonly inputDatasetId: number | null;
+  readonly action: ProvenanceAction;
+  readonly runId: number | null;
+  readonly parameters: Record<string, unknown>;
+  readonly createdAt: Date;
+}
+
+export interface NewProvenanceEdge {
+  readonly outputDatasetId: number;
+  /** Null for a collection edge whose input is outside the lake (a URL, an upload). */
+  readonly inputDatasetId: number | null;
+  readonly action: ProvenanceAction;
+  readonly runId?: number | null;
+  readonly parameters?: Record<string, unknown>;
+}
+
+/** Ancestors (lineage) or ancestors and descendants (graph) of a dataset. */
+export interface ProvenanceGraph {
+  readonly root: number;
+  readonly nodes: readonly Dataset[];
+  readonly edges: readonly ProvenanceEdge[];
+}
+
+export interface RunIo {
+  readonly key?: string;
+  readonly datasetId?: number;
+  readonly name?: string;
+  readonly sha256?: string;
+  readonly size?: number;
+  readonly rows?: number;
+  readonly url?: string;
+}
+
+export interface Run {
+  readonly id: number;
+  readonly step: string;
+  readonly status: RunStatus;
+  readonly startedAt: Date;
+  readonly finishedAt: Date | null;
+  readonly toolVersions: Record<string, string>;
+  readonly parameters: Record<string, unknown>;
+  readonly inputs: readonly RunIo[];
+  readonly outputs: readonly RunIo[];
+  readonly rowCounts: Record<string, number>;
+  readonly log: string;
+  readonly error: { code: string; message: string; details?: Record<string, unknown> } | null;
+}
+
+export interface NewRun {
+  readonly step: string;
+  readonly toolVersions?: Record<string, string>;
+  readonly parameters?: Record<string, unknown>;
+}
+
+export interface RunFinish {
+  readonly status: "succeeded" | "failed";
+  readonly inputs?: readonly RunIo[];
+  readonly outputs?: readonly RunIo[];
+  readonly rowCounts?: Record<string, number>;
+  readonly log?: string;
+  readonly error?: { code: string; message: string; details?: Record<string, unknown> } | null;
+}
+
+/** A column of an Arrow/Parquet schema as the catalog records it. */
+export interface SchemaField {
+  readonly name: string;
+  readonly type: string;
+  readonly nullable: boolean;
+}
+
+export interface SchemaDiff {
+  readonly added: readonly SchemaField[];
+  readonly removed: readonly SchemaField[];
+  readonly retyped: readonly { name: string; from: string; to: string; nullableFrom: boolean; nullableTo: boolean }[];
+}
+
+export interface SchemaVersion {
+  readonly id: number;
+  readonly datasetId: number;
+  readonly tableName: string;
+  readonly version: number;
+  readonly fields: readonly SchemaField[];
+  /** Difference from the previous version of the same table; empty for version 1. */
+  readonly diff: SchemaDiff;
+  readonly runId: number | null;
+  readonly createdAt: Date;
+}
+
+export interface ApiKey {
+  readonly id: number;
+  readonly name: string;
+  /** The first characters of the key, shown to users to tell keys apart; the key itself is never stored. */
+  readonly prefix: string;
+  readonly scopes: readonly string[];
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date | null;
+  readonly revokedAt: Date | null;
+}
+
+export interface DatasetQuery {
+  readonly layer?: Layer;
+  readonly source?: string;
+  /** Every listed tag must be present. */
+  readonly tags?: readonly string[];
+  /** Free text over name, external id, description and metadata. */
+  readonly q?: string;
+  readonly externalId?: string;
+  readonly limit?: number;
+  /** Opaque base64url cursor from the previous page. */
+  readonly cursor?: string;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextCursor: string | null;
+}
+
+export interface LayerStats {
+  readonly layer: Layer;
+  readonly datasets: number;
+  readonly objects: number;
+  readonly bytes: number;
+}
+
+export interface SourceStats {
+  readonly source: string;
+  readonly datasets: number;
+  readonly objects: number;
+  readonly bytes: number;
+}
+
+export interface CatalogStats {
+  readonly datasets: number;
+  readonly objects: number;
+  readonly bytes: number;
+  readonly byLayer: readonly LayerStats[];
+  readonly bySource: readonly SourceStats[];
+}

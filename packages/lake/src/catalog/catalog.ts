@@ -1,0 +1,80 @@
+import type { SqlClient } from "../catalog-db/sql-client.js";
+import type { Layer } from "../object-store/layer.js";
+import type {
+  ApiKey,
+  CatalogObject,
+  CatalogStats,
+  Dataset,
+  DatasetQuery,
+  NewDataset,
+  NewObject,
+  NewProvenanceEdge,
+  NewRun,
+  Page,
+  ProvenanceEdge,
+  ProvenanceGraph,
+  Run,
+  RunFinish,
+  SchemaField,
+  SchemaVersion,
+} from "./catalog-types.js";
+
+/**
+ * The catalog's repository: every read and write of datasets, objects, provenance, runs, schema
+ * versions and API keys goes through here, as SQL that runs unchanged on PGlite and PostgreSQL.
+ * Errors are typed: NotFoundError, ConflictError (duplicate dataset name in a layer, duplicate key),
+ * ValidationError (bad cursor, bad limit).
+ */
+export interface Catalog {
+  readonly db: SqlClient;
+
+  /** Applies pending migrations; safe to call on every open and from concurrent processes. */
+  migrate(): Promise<{ applied: readonly string[] }>;
+
+  createDataset(input: NewDataset): Promise<Dataset>;
+  getDataset(id: number): Promise<Dataset>;
+  /** The dataset called `name` in `layer`, or, without a layer, in the lowest layer that has one. */
+  findDataset(name: string, layer?: Layer): Promise<Dataset | undefined>;
+  listDatasets(query?: DatasetQuery): Promise<Page<Dataset>>;
+  updateDataset(
+    id: number,
+    patch: { description?: string | null; metadata?: Record<string, unknown>; tags?: readonly string[] },
+  ): Promise<Dataset>;
+  /** Removes the dataset row and its object rows (the caller deletes the stored bytes). Refused for raw. */
+  deleteDataset(id: number): Promise<void>;
+
+  addObject(input: NewObject): Promise<CatalogObject>;
+  listObjects(datasetId: number, options?: { limit?: number; cursor?: string }): Promise<Page<CatalogObject>>;
+  getObject(datasetId: number, name: string): Promise<CatalogObject>;
+  findObjectByKey(key: string): Promise<CatalogObject | undefined>;
+  /** Every object of the lake in key order, streamed in pages (fsck). */
+  allObjects(): AsyncIterable<CatalogObject>;
+
+  addProvenance(edge: NewProvenanceEdge): Promise<ProvenanceEdge>;
+  /** Ancestors of a dataset, following edges from outputs to inputs. */
+  lineage(datasetId: number): Promise<ProvenanceGraph>;
+  /** Ancestors and descendants. */
+  provenanceGraph(datasetId: number): Promise<ProvenanceGraph>;
+
+  startRun(input: NewRun): Promise<Run>;
+  finishRun(id: number, result: RunFinish): Promise<Run>;
+  getRun(id: number): Promise<Run>;
+  listRuns(options?: { step?: string; status?: string; limit?: number; cursor?: string }): Promise<Page<Run>>;
+
+  /**
+   * Records `fields` as the schema of `tableName` in a dataset. When it equals the latest version
+   * nothing is written and that version is returned; otherwise a new version with the diff.
+   */
+  recordSchema(datasetId: number, tableName: string, fields: readonly SchemaField[], runId?: number | null): Promise<SchemaVersion>;
+  listSchemaVersions(datasetId: number, tableName?: string): Promise<readonly SchemaVersion[]>;
+
+  /** Creates a key; the plain secret is returned once and only its hash is stored. */
+  createApiKey(name: string, scopes: readonly string[]): Promise<{ key: ApiKey; secret: string }>;
+  /** The key matching a presented secret, if valid and not revoked; updates last_used_at. */
+  verifyApiKey(secret: string): Promise<ApiKey | undefined>;
+  listApiKeys(): Promise<readonly ApiKey[]>;
+  revokeApiKey(id: number): Promise<void>;
+
+  stats(): Promise<CatalogStats>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,88 @@
+import type { Readable } from "node:stream";
+import type { Layer } from "./layer.js";
+
+/** What a store knows about one object, without reading it. */
+export interface ObjectHead {
+  readonly key: string;
+  readonly size: number;
+  /** Hex sha256 when the store recorded it at write time (both implementations do for their own writes). */
+  readonly sha256: string | undefined;
+  readonly mediaType: string | undefined;
+  readonly lastModified: Date;
+}
+
+/** The outcome of a completed write: the checksum and size computed while the bytes streamed through. */
+export interface PutResult {
+  readonly key: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+export interface PutOptions {
+  readonly mediaType?: string;
+  /** When given, the write fails (and leaves nothing visible) if the streamed bytes hash differently. */
+  readonly expectedSha256?: string;
+  readonly expectedSize?: number;
+  /** Called with the running byte count as data flows, for progress bars. */
+  readonly onProgress?: (bytesWritten: number) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface GetOptions {
+  /** Verify the streamed bytes against this checksum; the stream errors with IntegrityError at the end on mismatch. */
+  readonly verifySha256?: string;
+  /** Byte range, inclusive start and exclusive end. */
+  readonly range?: { readonly start: number; readonly end?: number };
+}
+
+export interface ListOptions {
+  /** Page size; stores cap it at 1000. */
+  readonly limit?: number;
+  /** Opaque token from the previous page. */
+  readonly pageToken?: string;
+}
+
+export interface ListPage {
+  readonly items: readonly ObjectHead[];
+  readonly nextPageToken: string | undefined;
+}
+
+/** How a client downloads an object: a presigned URL (S3) or through the server (filesystem). */
+export type DownloadLink =
+  | { readonly kind: "url"; readonly url: string; readonly expiresAt: Date }
+  | { readonly kind: "stream" };
+
+export type PutBody = Readable | AsyncIterable<Uint8Array> | Uint8Array | string;
+
+/**
+ * One place objects live. Keys are `/`-separated, start with a layer (`raw/…`), and never contain
+ * `..`, empty segments, backslashes or NUL. The store enforces the raw rules itself: putting to an
+ * existing raw key and deleting a raw key are refused whatever the caller.
+ *
+ * Writes are atomic: a concurrent reader sees either nothing or the whole verified object.
+ */
+export interface ObjectStore {
+  readonly kind: "fs" | "s3";
+  /** A URL describing the store (`file:///…` or `s3://bucket/prefix`), without credentials. */
+  readonly url: string;
+
+  /** Streams `body` into `key`, computing sha256 and size on the way. */
+  put(key: string, body: PutBody, options?: PutOptions): Promise<PutResult>;
+  /** Streams a local file into `key`. */
+  putFile(key: string, path: string, options?: PutOptions): Promise<PutResult>;
+  /** A readable stream of the object's bytes. Throws NotFoundError when absent. */
+  get(key: string, options?: GetOptions): Promise<Readable>;
+  head(key: string): Promise<ObjectHead | undefined>;
+  /** One page of objects whose keys start with `prefix`, in key order. */
+  list(prefix: string, options?: ListOptions): Promise<ListPage>;
+  /** Every object under `prefix`, paging internally. */
+  listAll(prefix: string): AsyncIterable<ObjectHead>;
+  /** Server-side copy (no bytes through Node on S3); the destination obeys the same layer rules as put. */
+  copy(sourceKey: string, destinationKey: string): Promise<PutResult>;
+  /** Deletes an object; refused for raw keys. Deleting a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  downloadLink(key: string, options?: { expiresInSeconds?: number; filename?: string }): Promise<DownloadLink>;
+  close(): Promise<void>;
+}
+
+export type { Layer };

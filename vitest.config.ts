@@ -1,0 +1,25 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+
+// Tests import workspace packages by name; point those names at the sources so tests
+// never run against a stale build.
+export default defineConfig({
+  resolve: {
+    alias: {
+      "@omicslake/parsers": src("./packages/parsers/src/index.ts"),
+      "@omicslake/formats": src("./packages/formats/src/index.ts"),
+      "@omicslake/lake": src("./packages/lake/src/index.ts"),
+      "@omicslake/server": src("./apps/server/src/index.ts"),
+    },
+  },
+  test: {
+    include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "apps/*/src/**/*.test.ts", "apps/*/test/**/*.test.ts"],
+    env: { TZ: "UTC" },
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    allowOnly: false,
+    pool: "forks",
+  },
+});
