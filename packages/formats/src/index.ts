@@ -1,0 +1,1 @@
+export type { Column, ColumnType, DataFrame } from "./frame/data-frame.js";
