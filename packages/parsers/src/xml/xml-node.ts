@@ -10,3 +10,47 @@ export interface XmlNode {
   /** Concatenated character data directly inside this element (entities decoded, CDATA included). */
   readonly text: string;
 }
+
+/** The first child element called `name`, if any. */
+export function child(node: XmlNode, name: string): XmlNode | undefined {
+  for (const c of node.children) if (c.name === name) return c;
+  return undefined;
+}
+
+/** Every child element called `name`, in document order. */
+export function childrenNamed(node: XmlNode, name: string): XmlNode[] {
+  return node.children.filter((c) => c.name === name);
+}
+
+/** Follows a `/`-separated path of child names (`"IDENTIFIERS/PRIMARY_ID"`); the first match at each step. */
+export function at(node: XmlNode, path: string): XmlNode | undefined {
+  let current: XmlNode | undefined = node;
+  for (const step of path.split("/")) {
+    if (current === undefined) return undefined;
+    current = child(current, step);
+  }
+  return current;
+}
+
+/** Every node reached by a `/`-separated path, following all matches at each step. */
+export function allAt(node: XmlNode, path: string): XmlNode[] {
+  let current: XmlNode[] = [node];
+  for (const step of path.split("/")) current = current.flatMap((n) => childrenNamed(n, step));
+  return current;
+}
+
+/** Trimmed text at `path` (or of the node itself when path is omitted); undefined when absent or empty. */
+export function textAt(node: XmlNode, path?: string): string | undefined {
+  const target = path === undefined ? node : at(node, path);
+  if (target === undefined) return undefined;
+  const t = target.text.trim();
+  return t === "" ? undefined : t;
+}
+
+/** Text of the node and all its descendants in document order, as mixed-content elements need (PubMed abstracts). */
+export function deepText(node: XmlNode): string {
+  // Child text positions are not kept, so mixed content is approximated as own text followed by children's.
+  let out = node.text;
+  for (const c of node.children) out += deepText(c);
+  return out;
+}
