@@ -1,0 +1,137 @@
+import { z } from "zod";
+
+/**
+ * The shape of `omicslake.toml`. Every table is strict so a typo is reported with the key and the
+ * allowed names instead of being silently ignored. Paths are resolved against the config file's
+ * directory by the loader, not here.
+ */
+
+const nameRegex = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export const s3SectionSchema = z
+  .strictObject({
+    endpoint: z.string().describe("S3 endpoint URL for non-AWS stores (MinIO, R2, a local s3rver)").optional(),
+    region: z.string().default("us-east-1").describe("S3 region"),
+    access_key_id: z.string().describe("Access key id; defaults to the AWS SDK's credential chain").optional(),
+    secret_access_key: z.string().describe("Secret access key").optional(),
+    force_path_style: z.boolean().default(false).describe("Use path-style URLs (needed by MinIO and s3rver)"),
+    object_lock_mode: z
+      .enum(["GOVERNANCE", "COMPLIANCE"])
+      .describe("Apply S3 object-lock retention to raw objects in this mode")
+      .optional(),
+    object_lock_days: z.number().int().positive().default(3650).describe("Retention period for raw objects, in days"),
+  })
+  .describe("Credentials and options for an s3:// storage URL");
+
+export const lakeSectionSchema = z
+  .strictObject({
+    root: z.string().default(".omicslake").describe("Directory holding the lake's local state (relative to the config file)"),
+    storage: z
+      .string()
+      .regex(/^(file:\/\/|s3:\/\/)/, 'must start with "file://" or "s3://"')
+      .optional()
+      .describe('Where objects live: "file://<dir>" (default: <root>/objects) or "s3://bucket/prefix"'),
+    database: z
+      .string()
+      .regex(/^(pglite:\/\/|postgres:\/\/|postgresql:\/\/)/, 'must start with "pglite://" or "postgres://"')
+      .optional()
+      .describe('Catalog database: "pglite://<dir>" (default: <root>/catalog) or a "postgres://" URL; DATABASE_URL overrides'),
+    database_schema: z.string().regex(nameRegex).optional().describe("PostgreSQL schema for the catalog tables (default: public)"),
+    s3: s3SectionSchema.optional(),
+  })
+  .describe("Where the lake keeps its objects and its catalog");
+
+export const serverSectionSchema = z
+  .strictObject({
+    host: z.string().default("127.0.0.1").describe("Interface to listen on"),
+    port: z.number().int().min(0).max(65535).default(8000).describe("TCP port"),
+    rate_limit: z.number().int().positive().default(600).describe("Requests per minute per client (0 disables)").or(z.literal(0)),
+    rate_limit_redis: z.string().optional().describe("redis:// URL to share rate-limit counters between server processes"),
+    trust_proxy: z.boolean().default(false).describe("Trust X-Forwarded-* headers from a reverse proxy"),
+    public_url: z.string().optional().describe("External base URL, used in links and the OpenAPI servers list"),
+  })
+  .describe("The REST API and dashboard server");
+
+export const SOURCE_KINDS = [
+  "sra",
+  "geo",
+  "biosample",
+  "bioproject",
+  "pubmed",
+  "ncbi-genomes",
+  "genbank",
+  "sra-reads",
+  "directory",
+  "url",
+] as const;
+
+export const sourceSchema = z
+  .strictObject({
+    kind: z.enum(SOURCE_KINDS).describe("What kind of upstream this is"),
+    description: z.string().optional(),
+    url: z.string().optional().describe("Base URL of the upstream (NCBI FTP/HTTPS mirror, a file URL)"),
+    path: z.string().optional().describe("Local directory for directory-backed sources (internal sequencing trees)"),
+    api_key: z.string().optional().describe("NCBI E-utilities API key (raises the rate limit to 10 requests/s)"),
+    email: z.string().optional().describe("Contact e-mail sent to NCBI E-utilities"),
+    requests_per_second: z.number().positive().optional().describe("Client-side rate limit for this upstream"),
+    layout: z
+      .string()
+      .optional()
+      .describe('Directory layout of data items, e.g. "{Species}--{accession}.ext" or "{Species}/{accession}/*"'),
+    options: z.record(z.string(), z.unknown()).optional().describe("Source-specific options"),
+  })
+  .describe("An upstream that data comes from");
+
+export const dataSchema = z
+  .strictObject({
+    source: z.string().describe("Name of a [source.X] section"),
+    role: z.string().describe("Name of a [role.Z] section"),
+    description: z.string().optional(),
+    subdir: z.string().optional().describe("Where this dataset's outputs go, relative to its layer"),
+    accessions: z.array(z.string()).optional().describe("Upstream accessions to fetch (GSE…, PRJNA…, SRP…)"),
+    include: z.array(z.string()).optional().describe("Glob patterns of items to include"),
+    exclude: z.array(z.string()).optional().describe("Glob patterns of items to exclude"),
+    tags: z.array(z.string()).optional(),
+    schedule: z.string().optional().describe('Automation: "eager", "manual" or "cron: <expr>"'),
+    processing: z.array(z.string()).optional().describe("Processing sections to apply instead of the role's default"),
+    options: z.record(z.string(), z.unknown()).optional(),
+  })
+  .describe("A named dataset binding one source and one role");
+
+export const roleSchema = z
+  .strictObject({
+    description: z.string().optional(),
+    processing: z.array(z.string()).default([]).describe("Names of [processing.W] sections applied by default"),
+  })
+  .describe("A purpose that groups datasets and names their default processing");
+
+export const processingSchema = z
+  .strictObject({
+    description: z.string().optional(),
+    steps: z.array(z.string()).min(1).describe('Ordered steps, e.g. ["parse", "consolidate"]'),
+    options: z.record(z.string(), z.unknown()).optional(),
+  })
+  .describe("A processing recipe");
+
+export const configSchema = z
+  .strictObject({
+    lake: lakeSectionSchema.prefault({}),
+    server: serverSectionSchema.prefault({}),
+    source: z.record(z.string().regex(nameRegex), sourceSchema).default({}),
+    data: z.record(z.string().regex(nameRegex), dataSchema).default({}),
+    role: z.record(z.string().regex(nameRegex), roleSchema).default({}),
+    processing: z.record(z.string().regex(nameRegex), processingSchema).default({}),
+  })
+  .describe("omicslake configuration (omicslake.toml)");
+
+export type RawConfig = z.output<typeof configSchema>;
+export type SourceConfig = z.output<typeof sourceSchema>;
+export type DataConfig = z.output<typeof dataSchema>;
+export type RoleConfig = z.output<typeof roleSchema>;
+export type ProcessingConfig = z.output<typeof processingSchema>;
+
+/** The JSON Schema of omicslake.toml, for editors (Taplo, Even Better TOML) and docs. */
+export function configJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  return { ...schema, $id: "https://omicslake.dev/schema/omicslake.schema.json", title: "omicslake.toml" };
+}

@@ -1,0 +1,335 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { TomlError, parse as parseToml } from "smol-toml";
+import type { z } from "zod";
+import { ConfigError } from "./config-error.js";
+import {
+  configSchema,
+  dataSchema,
+  lakeSectionSchema,
+  processingSchema,
+  roleSchema,
+  s3SectionSchema,
+  serverSectionSchema,
+  sourceSchema,
+  type DataConfig,
+  type ProcessingConfig,
+  type RawConfig,
+  type RoleConfig,
+  type SourceConfig,
+} from "./config-schema.js";
+import { closestMatch } from "./edit-distance.js";
+
+export const CONFIG_FILE_NAME = "omicslake.toml";
+const ENV_PREFIX = "OMICSLAKE__";
+
+/** Where objects live, in the form the object-store factory takes. */
+export interface StorageConfig {
+  readonly url: string;
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  readonly forcePathStyle?: boolean;
+  readonly objectLock?: { readonly mode: "GOVERNANCE" | "COMPLIANCE"; readonly retainDays: number };
+}
+
+/** Which catalog database to open, in the form the SQL-client factory takes. */
+export interface DatabaseConfig {
+  readonly url?: string;
+  readonly pgliteDir?: string;
+  readonly schema?: string;
+}
+
+/** A validated configuration with every path made absolute. */
+export interface LakeConfig {
+  /** The file it was read from; undefined when built from defaults. */
+  readonly file: string | undefined;
+  readonly baseDir: string;
+  readonly root: string;
+  readonly storage: StorageConfig;
+  readonly database: DatabaseConfig;
+  readonly server: RawConfig["server"];
+  readonly sources: Readonly<Record<string, SourceConfig>>;
+  readonly datasets: Readonly<Record<string, DataConfig>>;
+  readonly roles: Readonly<Record<string, RoleConfig>>;
+  readonly processing: Readonly<Record<string, ProcessingConfig>>;
+}
+
+/** Looks for omicslake.toml in `startDir` and its parents. */
+export function findConfigFile(startDir: string): string | undefined {
+  let dir = resolve(startDir);
+  for (;;) {
+    const candidate = join(dir, CONFIG_FILE_NAME);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export interface LoadConfigOptions {
+  /** An explicit file (`--config`); otherwise omicslake.toml is searched from `cwd` upwards. */
+  readonly file?: string;
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** When no file is found: throw (default) or fall back to defaults rooted at `cwd`. */
+  readonly allowMissing?: boolean;
+}
+
+/** Finds, reads, overrides from the environment, validates and resolves the configuration. */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<LakeConfig> {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const file = options.file !== undefined ? resolve(cwd, options.file) : findConfigFile(cwd);
+  if (file === undefined) {
+    if (options.allowMissing) return parseConfig("", { baseDir: cwd, env });
+    throw new ConfigError(`no ${CONFIG_FILE_NAME} in ${cwd} or its parents`, {}, {
+      hint: `Run "omicslake init" to write a starter config, or pass --config FILE`,
+    });
+  }
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (cause) {
+    throw new ConfigError(`cannot read the config file`, { file }, { cause, hint: "Check the path and permissions" });
+  }
+  return parseConfig(text, { file, baseDir: dirname(file), env });
+}
+
+/** Parses TOML text into a validated LakeConfig. Exposed for tests and for `omicslake config check`. */
+export function parseConfig(
+  text: string,
+  context: { file?: string; baseDir: string; env?: Readonly<Record<string, string | undefined>> },
+): LakeConfig {
+  const { file, baseDir } = context;
+  const env = context.env ?? {};
+  let raw: Record<string, unknown>;
+  try {
+    raw = parseToml(text) as Record<string, unknown>;
+  } catch (cause) {
+    if (cause instanceof TomlError) {
+      throw new ConfigError(
+        `invalid TOML: ${cause.message.split("\n")[0] ?? cause.message}`,
+        { file, line: cause.line, column: cause.column },
+        { cause, hint: "Fix the syntax at that line (strings need quotes, tables need [brackets])" },
+      );
+    }
+    throw cause;
+  }
+  applyEnvOverrides(raw, env);
+
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw toConfigError(parsed.error.issues, text, file);
+  const config = parsed.data;
+  checkReferences(config, text, file);
+  return resolveConfig(config, file, baseDir, env);
+}
+
+/** `OMICSLAKE__SECTION__KEY=value` sets `section.key`; deeper paths (`OMICSLAKE__SOURCE__SRA__URL`) work too. */
+function applyEnvOverrides(raw: Record<string, unknown>, env: Readonly<Record<string, string | undefined>>): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
+    const path = name
+      .slice(ENV_PREFIX.length)
+      .split("__")
+      .map((part) => part.toLowerCase());
+    if (path.length < 2 || path.some((part) => part === "")) {
+      throw new ConfigError(`environment variable ${name} must name a section and a key`, { key: name }, {
+        hint: "Use OMICSLAKE__SECTION__KEY, for example OMICSLAKE__SERVER__PORT=9000",
+      });
+    }
+    let target = raw;
+    for (const part of path.slice(0, -1)) {
+      const next = target[part];
+      if (next === undefined) target[part] = {};
+      else if (typeof next !== "object" || next === null || Array.isArray(next)) {
+        throw new ConfigError(`environment variable ${name} points inside "${part}", which is not a table`, { key: name });
+      }
+      target = target[part] as Record<string, unknown>;
+    }
+    target[path[path.length - 1]!] = coerceEnvValue(value);
+  }
+}
+
+function coerceEnvValue(value: string): unknown {
+  if (value === "true") return true;
+  if (value === "false") return false;
+  if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  if (value.startsWith("[")) {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+const SECTION_SCHEMAS: Record<string, z.ZodObject> = {
+  lake: lakeSectionSchema,
+  "lake.s3": s3SectionSchema,
+  server: serverSectionSchema,
+  source: sourceSchema,
+  data: dataSchema,
+  role: roleSchema,
+  processing: processingSchema,
+};
+const NAMED_SECTIONS = new Set(["source", "data", "role", "processing"]);
+
+function toConfigError(issues: readonly z.core.$ZodIssue[], text: string, file: string | undefined): ConfigError {
+  const problems = issues.map((issue) => describeIssue(issue, text, file));
+  const first = problems[0]!;
+  if (problems.length === 1) return first;
+  const rest = problems
+    .slice(1)
+    .map((p) => `  - ${p.message}`)
+    .join("\n");
+  return new ConfigError(`${first.message}\n${problems.length - 1} more problem(s):\n${rest}`, {}, {});
+}
+
+function describeIssue(issue: z.core.$ZodIssue, text: string, file: string | undefined): ConfigError {
+  const path = issue.path.map(String);
+  // Split the zod path into the TOML table and the key inside it: named sections take two segments.
+  const tableDepth = path.length === 0 ? 0 : NAMED_SECTIONS.has(path[0]!) ? Math.min(2, path.length) : path[0] === "lake" && path[1] === "s3" ? 2 : 1;
+  const tablePath = path.slice(0, tableDepth);
+  const section = tablePath.join(".") || undefined;
+  const schemaKey = NAMED_SECTIONS.has(path[0] ?? "") ? path[0]! : tablePath.join(".");
+  const sectionSchema = SECTION_SCHEMAS[schemaKey];
+
+  if (issue.code === "unrecognized_keys") {
+    const keys = issue.keys;
+    const bad = keys[0]!;
+    if (tablePath.length === 0) {
+      const allowed = Object.keys(configSchema.shape);
+      const guess = closestMatch(bad, allowed);
+      return new ConfigError(`unknown section [${bad}]`, { file, section: bad, line: locate(text, [bad]) }, {
+        hint: `${guess ? `Did you mean [${guess}]? ` : ""}Allowed sections: ${allowed.map((s) => `[${s}]`).join(", ")}`,
+      });
+    }
+    // The unknown key may belong to the table itself (path ends at the table) or to a named section.
+    const allowed = sectionSchema ? Object.keys(sectionSchema.shape) : [];
+    const guess = closestMatch(bad, allowed);
+    return new ConfigError(
+      `unknown key "${bad}"${keys.length > 1 ? ` (and ${keys.slice(1).join(", ")})` : ""}`,
+      { file, section, key: bad, line: locate(text, tablePath, bad) },
+      { hint: `${guess ? `Did you mean "${guess}"? ` : ""}Allowed keys in [${section}]: ${allowed.join(", ")}` },
+    );
+  }
+
+  const key = path.slice(tableDepth).join(".") || undefined;
+  let message = issue.message;
+  if (issue.code === "invalid_value" && "values" in issue) {
+    message = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+  } else if (issue.code === "invalid_type") {
+    message = issue.message.replace(/^Invalid input: /, "");
+    if (/received undefined/.test(issue.message)) message = "is required";
+  }
+  return new ConfigError(message, { file, section, key, line: locate(text, tablePath, key?.split(".")[0]) });
+}
+
+function checkReferences(config: RawConfig, text: string, file: string | undefined): void {
+  const fail = (section: string, key: string, message: string, names: readonly string[], kind: string): never => {
+    throw new ConfigError(message, { file, section, key, line: locate(text, section.split("."), key) }, {
+      hint: names.length === 0 ? `Declare it as [${kind}.NAME] first` : `Declared ${kind} sections: ${names.join(", ")}`,
+    });
+  };
+  const sources = Object.keys(config.source);
+  const roles = Object.keys(config.role);
+  const processing = Object.keys(config.processing);
+  for (const [name, data] of Object.entries(config.data)) {
+    if (!(data.source in config.source)) {
+      const guess = closestMatch(data.source, sources);
+      fail(`data.${name}`, "source", `source "${data.source}" does not exist${guess ? ` (did you mean "${guess}"?)` : ""}`, sources, "source");
+    }
+    if (!(data.role in config.role)) {
+      const guess = closestMatch(data.role, roles);
+      fail(`data.${name}`, "role", `role "${data.role}" does not exist${guess ? ` (did you mean "${guess}"?)` : ""}`, roles, "role");
+    }
+    for (const step of data.processing ?? []) {
+      if (!(step in config.processing)) fail(`data.${name}`, "processing", `processing "${step}" does not exist`, processing, "processing");
+    }
+  }
+  for (const [name, role] of Object.entries(config.role)) {
+    for (const step of role.processing) {
+      if (!(step in config.processing)) fail(`role.${name}`, "processing", `processing "${step}" does not exist`, processing, "processing");
+    }
+  }
+}
+
+function resolveConfig(
+  config: RawConfig,
+  file: string | undefined,
+  baseDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+): LakeConfig {
+  const root = resolve(baseDir, config.lake.root);
+  const storageUrl = config.lake.storage ?? `file://${join(root, "objects")}`;
+  const s3 = config.lake.s3;
+  const storage: StorageConfig = storageUrl.startsWith("file://")
+    ? { url: `file://${resolvePathUrl(storageUrl.slice("file://".length), baseDir)}` }
+    : {
+        url: storageUrl,
+        region: s3?.region ?? "us-east-1",
+        forcePathStyle: s3?.force_path_style ?? false,
+        ...(s3?.endpoint !== undefined ? { endpoint: s3.endpoint } : {}),
+        ...(s3?.access_key_id !== undefined ? { accessKeyId: s3.access_key_id } : {}),
+        ...(s3?.secret_access_key !== undefined ? { secretAccessKey: s3.secret_access_key } : {}),
+        ...(s3?.object_lock_mode !== undefined
+          ? { objectLock: { mode: s3.object_lock_mode, retainDays: s3.object_lock_days } }
+          : {}),
+      };
+  const databaseUrl = env["DATABASE_URL"] ?? config.lake.database ?? `pglite://${join(root, "catalog")}`;
+  const schema = config.lake.database_schema;
+  const database: DatabaseConfig = databaseUrl.startsWith("pglite://")
+    ? { pgliteDir: resolvePathUrl(databaseUrl.slice("pglite://".length), baseDir) }
+    : { url: databaseUrl, ...(schema !== undefined ? { schema } : {}) };
+  return {
+    file,
+    baseDir,
+    root,
+    storage,
+    database,
+    server: config.server,
+    sources: config.source,
+    datasets: config.data,
+    roles: config.role,
+    processing: config.processing,
+  };
+}
+
+function resolvePathUrl(path: string, baseDir: string): string {
+  if (path === "memory" || path === "memory:" || path.startsWith("memory:")) return "memory://";
+  // Accept file:///abs, file://./rel and file://rel alike; URL-decoding covers %20 in absolute URLs.
+  const decoded = path.startsWith("/") ? fileURLToPath(`file://${path}`) : path;
+  return isAbsolute(decoded) ? decoded : resolve(baseDir, decoded);
+}
+
+/**
+ * The 1-based line of `[table]` or of `key = …` inside it, found by scanning the text; used only to
+ * point users at the right place, so a miss just omits the line.
+ */
+export function locate(text: string, table: readonly string[], key?: string): number | undefined {
+  if (text === "") return undefined;
+  const lines = text.split(/\r?\n/);
+  let current: string[] = [];
+  const want = table.join(".");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    const header = /^\[\[?\s*([^\]]+?)\s*\]\]?/.exec(line);
+    if (header) {
+      current = header[1]!.split(".").map((s) => s.trim().replace(/^["']|["']$/g, ""));
+      if (key === undefined && current.join(".") === want) return i + 1;
+      continue;
+    }
+    if (key === undefined) continue;
+    const assignment = /^("?)([A-Za-z0-9_.-]+)\1\s*=/.exec(line);
+    if (!assignment) continue;
+    const fullKey = [...current, ...assignment[2]!.split(".")].join(".");
+    if (fullKey === `${want}.${key}` || (want === "" && fullKey === key)) return i + 1;
+    if (fullKey.startsWith(`${want}.${key}.`)) return i + 1;
+  }
+  return undefined;
+}
