@@ -1,0 +1,81 @@
+import { BIGINT, DOUBLE, FLOAT, INTEGER } from "@duckdb/node-api";
+import type { DuckDBType } from "@duckdb/node-api";
+import { copyTypedToVector, writeParquetFromProducer } from "./parquet-sink.js";
+import type { ParquetWriteSummary } from "./parquet-sink.js";
+
+/** Parquet type of the `value` column; the source dtype decides (integers stay integers). */
+export type TripletValueType = "int32" | "int64" | "float32" | "float64";
+
+export type TripletValues = Int32Array | BigInt64Array | Float32Array | Float64Array;
+
+/** A batch of nonzeros: `cell[i]`, `gene[i]`, `value[i]` for i < length (0-based indexes into obs/var). */
+export interface TripletBatch {
+  readonly cell: Int32Array;
+  readonly gene: Int32Array;
+  readonly value: TripletValues;
+  readonly length: number;
+}
+
+/**
+ * Returns the next batch, or undefined at the end. Synchronous because DuckDB pulls it from inside its scan;
+ * a batch may be reused (overwritten) after the next call. Throwing aborts the write.
+ */
+export type TripletSource = () => TripletBatch | undefined;
+
+export interface TripletParquetOptions {
+  readonly valueType: TripletValueType;
+  /** Parquet key-value metadata. */
+  readonly metadata?: Record<string, string>;
+  /** Rows per row group (default 1,048,576: large groups compress the sorted index columns well). */
+  readonly rowGroupSize?: number;
+}
+
+/** Names of the long-format matrix columns, shared with readers of these files. */
+export const TRIPLET_COLUMNS = { cell: "cell_idx", gene: "gene_idx", value: "value" } as const;
+
+const VALUE_TYPES: Record<TripletValueType, { duck: DuckDBType; ctor: new (n: number) => TripletValues }> = {
+  int32: { duck: INTEGER, ctor: Int32Array },
+  int64: { duck: BIGINT, ctor: BigInt64Array },
+  float32: { duck: FLOAT, ctor: Float32Array },
+  float64: { duck: DOUBLE, ctor: Float64Array },
+};
+
+/**
+ * Streams a sparse matrix's nonzeros to Parquet as `(cell_idx INTEGER, gene_idx INTEGER, value)`, atomically.
+ * Integer indexes (not names) keep the file small and fast to join; `obs.parquet`/`var.parquet` (or
+ * `cells`/`features`) give the names by row position. Memory is bounded by one source batch plus a row group.
+ *
+ * @example await writeTripletsParquet("matrix.X.parquet", () => reader.next(), { valueType: "float32" })
+ */
+export async function writeTripletsParquet(path: string, source: TripletSource, options: TripletParquetOptions): Promise<ParquetWriteSummary> {
+  const spec = VALUE_TYPES[options.valueType];
+  let batch: TripletBatch | undefined;
+  let offset = 0;
+  let ended = false;
+  return writeParquetFromProducer(
+    path,
+    [
+      { name: TRIPLET_COLUMNS.cell, type: INTEGER, nullable: false },
+      { name: TRIPLET_COLUMNS.gene, type: INTEGER, nullable: false },
+      { name: TRIPLET_COLUMNS.value, type: spec.duck, nullable: false },
+    ],
+    (vectors, maxRows) => {
+      while (!ended && (batch === undefined || offset >= batch.length)) {
+        batch = source();
+        offset = 0;
+        if (batch === undefined) ended = true;
+        else if (!(batch.value instanceof spec.ctor)) {
+          throw new Error(`writeTripletsParquet: value batch is ${batch.value.constructor.name}, expected ${spec.ctor.name} for ${options.valueType}`);
+        }
+      }
+      if (ended || batch === undefined) return 0;
+      const n = Math.min(maxRows, batch.length - offset);
+      copyTypedToVector(vectors[0]!, batch.cell, offset, n);
+      copyTypedToVector(vectors[1]!, batch.gene, offset, n);
+      copyTypedToVector(vectors[2]!, batch.value, offset, n);
+      offset += n;
+      return n;
+    },
+    { metadata: options.metadata, rowGroupSize: options.rowGroupSize ?? 1 << 20 },
+  );
+}
