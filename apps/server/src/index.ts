@@ -1,1 +1,2 @@
-export {};
+export { buildServer, type ServerOptions } from "./app.js";
+export { statusForCode } from "./http/error-status.js";

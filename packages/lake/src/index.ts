@@ -4,3 +4,8 @@ export type * from "./object-store/object-store.js";
 export type { SqlClient } from "./catalog-db/sql-client.js";
 export type { Catalog } from "./catalog/catalog.js";
 export type * from "./catalog/catalog-types.js";
+export * from "./config/index.js";
+export { Lake, LAKE_VERSION, type AddFilesOptions, type DatasetRef, type ObjectSource, type RunOptions } from "./lake/lake.js";
+export { RunContext } from "./lake/run-context.js";
+export type { FsckProblem, FsckReport } from "./lake/fsck-report.js";
+export { mediaTypeOf } from "./lake/media-type.js";

@@ -46,7 +46,6 @@ export const serverSectionSchema = z
     host: z.string().default("127.0.0.1").describe("Interface to listen on"),
     port: z.number().int().min(0).max(65535).default(8000).describe("TCP port"),
     rate_limit: z.number().int().positive().default(600).describe("Requests per minute per client (0 disables)").or(z.literal(0)),
-    rate_limit_redis: z.string().optional().describe("redis:// URL to share rate-limit counters between server processes"),
     trust_proxy: z.boolean().default(false).describe("Trust X-Forwarded-* headers from a reverse proxy"),
     public_url: z.string().optional().describe("External base URL, used in links and the OpenAPI servers list"),
   })

@@ -1,0 +1,111 @@
+import { randomUUID } from "node:crypto";
+import fastifySwagger from "@fastify/swagger";
+import fastifyRateLimit from "@fastify/rate-limit";
+import scalarApiReference from "@scalar/fastify-api-reference";
+import { LAKE_VERSION, type Lake } from "@omicslake/lake";
+import Fastify, { type FastifyInstance } from "fastify";
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { installErrorHandler } from "./http/error-handler.js";
+import { catalogRoutes } from "./routes/catalog-routes.js";
+import { provenanceRoutes } from "./routes/provenance-routes.js";
+import { systemRoutes } from "./routes/system-routes.js";
+
+export interface ServerOptions {
+  readonly lake: Lake;
+  /** Requests per minute per client IP; 0 disables. */
+  readonly rateLimit?: number;
+  readonly logger?: boolean;
+  readonly trustProxy?: boolean;
+  readonly publicUrl?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Builds the REST API over a lake; the caller listens (`app.listen`) and closes the lake. */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ? { level: "info" } : false,
+    trustProxy: options.trustProxy ?? false,
+    // Honour a caller's request id so one id follows a request through proxies and logs.
+    genReqId: (req) => {
+      const incoming = req.headers["x-request-id"];
+      return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    routerOptions: { maxParamLength: 1000 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "omicslake_" });
+  const duration = new Histogram({
+    name: "omicslake_http_request_duration_seconds",
+    help: "HTTP request duration by route and status",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const requests = new Counter({
+    name: "omicslake_http_requests_total",
+    help: "HTTP requests by route and status",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [registry],
+  });
+  app.addHook("onRequest", async (request, reply) => {
+    void reply.header("x-request-id", request.id);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) };
+    duration.observe(labels, reply.elapsedTime / 1000);
+    requests.inc(labels);
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "omicslake API",
+        version: LAKE_VERSION,
+        description:
+          "Catalog, provenance and data of an omicslake data lake. Lists use keyset pagination: pass `meta.next_cursor` back as `cursor`. Errors are `{error: {code, message, details}}`.",
+      },
+      ...(options.publicUrl ? { servers: [{ url: options.publicUrl }] } : {}),
+      tags: [
+        { name: "catalog", description: "Datasets, objects and downloads" },
+        { name: "provenance", description: "Lineage, provenance graphs and runs" },
+        { name: "system", description: "Health and metrics" },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+
+  if ((options.rateLimit ?? 600) > 0) {
+    await app.register(fastifyRateLimit, {
+      max: options.rateLimit ?? 600,
+      timeWindow: "1 minute",
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        code: "rate_limited",
+        message: `rate limit of ${context.max} requests per ${context.after === "" ? "minute" : "window"} exceeded; retry in ${context.after}`,
+      }),
+    });
+  }
+
+  app.get("/openapi.json", { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
+  await app.register(scalarApiReference, { routePrefix: "/docs", configuration: { url: "/openapi.json" } });
+
+  await app.register(systemRoutes(options.lake, registry));
+  await app.register(catalogRoutes(options.lake));
+  await app.register(provenanceRoutes(options.lake));
+  return app;
+}

@@ -1,0 +1,83 @@
+import type { Lake } from "@omicslake/lake";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { pageLinks } from "../http/page-links.js";
+import { graphJson, graphSchema, runJson, runPageSchema, runSchema } from "../schemas/catalog-schemas.js";
+import { cursorParam, errorResponses, limitParam } from "../schemas/common-schemas.js";
+
+const idParam = z.object({ id: z.string().describe("Dataset id, name or `layer:name`").meta({ example: "1" }) });
+
+/** Provenance (lineage and full graph) and the run records behind it. */
+export function provenanceRoutes(lake: Lake): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      "/v1/provenance/:id",
+      {
+        schema: {
+          tags: ["provenance"],
+          summary: "Lineage: the ancestors of a dataset",
+          params: idParam,
+          response: { 200: graphSchema, ...errorResponses },
+        },
+      },
+      async (request) => graphJson(await lake.lineage(request.params.id)),
+    );
+
+    app.get(
+      "/v1/provenance/:id/graph",
+      {
+        schema: {
+          tags: ["provenance"],
+          summary: "Ancestors and descendants of a dataset",
+          params: idParam,
+          response: { 200: graphSchema, ...errorResponses },
+        },
+      },
+      async (request) => graphJson(await lake.provenanceGraph(request.params.id)),
+    );
+
+    app.get(
+      "/v1/runs",
+      {
+        schema: {
+          tags: ["provenance"],
+          summary: "Runs, newest first",
+          querystring: z.object({
+            step: z.string().optional(),
+            status: z.enum(["running", "succeeded", "failed"]).optional(),
+            limit: limitParam,
+            cursor: cursorParam,
+          }),
+          response: { 200: runPageSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { limit, cursor, step, status } = request.query;
+        const page = await lake.catalog.listRuns({
+          limit,
+          ...(cursor !== undefined ? { cursor } : {}),
+          ...(step !== undefined ? { step } : {}),
+          ...(status !== undefined ? { status } : {}),
+        });
+        return {
+          data: page.items.map(runJson),
+          meta: { count: page.items.length, next_cursor: page.nextCursor },
+          links: pageLinks(request, page.nextCursor),
+        };
+      },
+    );
+
+    app.get(
+      "/v1/runs/:id",
+      {
+        schema: {
+          tags: ["provenance"],
+          summary: "One run",
+          params: z.object({ id: z.coerce.number().int().positive() }),
+          response: { 200: runSchema, ...errorResponses },
+        },
+      },
+      async (request) => runJson(await lake.catalog.getRun(request.params.id)),
+    );
+  };
+}

@@ -1,0 +1,50 @@
+import { LAKE_VERSION, type Lake } from "@omicslake/lake";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { Registry } from "prom-client";
+import { z } from "zod";
+
+/** Liveness with the engines in use, and Prometheus metrics. */
+export function systemRoutes(lake: Lake, registry: Registry): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      "/health",
+      {
+        config: { rateLimit: false },
+        schema: {
+          tags: ["system"],
+          summary: "Liveness and the engines behind this server",
+          response: {
+            200: z.object({
+              status: z.literal("ok"),
+              version: z.string(),
+              catalog: z.string(),
+              storage: z.string(),
+              uptime_seconds: z.number(),
+            }),
+            503: z.object({ status: z.literal("unavailable"), error: z.string() }),
+          },
+        },
+      },
+      async (_request, reply) => {
+        try {
+          await lake.catalog.db.query("select 1");
+        } catch (error) {
+          return reply.status(503).send({ status: "unavailable", error: error instanceof Error ? error.message : String(error) });
+        }
+        return {
+          status: "ok" as const,
+          version: LAKE_VERSION,
+          catalog: lake.catalog.db.kind,
+          storage: lake.store.kind,
+          uptime_seconds: Math.round(process.uptime()),
+        };
+      },
+    );
+
+    app.get(
+      "/metrics",
+      { config: { rateLimit: false }, schema: { tags: ["system"], summary: "Prometheus metrics", hide: false } },
+      async (_request, reply) => reply.header("content-type", registry.contentType).send(await registry.metrics()),
+    );
+  };
+}

@@ -1,0 +1,166 @@
+import type { CatalogObject, CatalogStats, Dataset, ProvenanceEdge, ProvenanceGraph, Run } from "@omicslake/lake";
+import { LAYERS } from "@omicslake/lake";
+import { z } from "zod";
+import { linksSchema, pageMetaSchema } from "./common-schemas.js";
+
+export const layerSchema = z.enum(LAYERS);
+
+export const datasetSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string().meta({ example: "gse2034" }),
+    layer: layerSchema,
+    source: z.string().meta({ example: "geo" }),
+    external_id: z.string().nullable().meta({ example: "GSE2034" }),
+    description: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()).meta({ example: { source: "geo", date: "2026-11-22", version: "1" } }),
+    tags: z.array(z.string()),
+    object_count: z.number().int(),
+    total_bytes: z.number().int(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    links: z.object({ self: z.string(), files: z.string(), provenance: z.string() }),
+  })
+  .meta({ id: "Dataset" });
+
+export const objectSchema = z
+  .object({
+    id: z.number().int(),
+    dataset_id: z.number().int(),
+    layer: layerSchema,
+    key: z.string(),
+    name: z.string(),
+    size: z.number().int(),
+    sha256: z.string(),
+    media_type: z.string().nullable(),
+    created_at: z.string(),
+    download_url: z.string(),
+  })
+  .meta({ id: "CatalogObject" });
+
+export const datasetPageSchema = z.object({ data: z.array(datasetSchema), meta: pageMetaSchema, links: linksSchema });
+export const objectPageSchema = z.object({ data: z.array(objectSchema), meta: pageMetaSchema, links: linksSchema });
+
+const countsSchema = z.object({ datasets: z.number(), objects: z.number(), bytes: z.number() });
+export const statsSchema = z
+  .object({
+    datasets: z.number(),
+    objects: z.number(),
+    bytes: z.number(),
+    by_layer: z.array(countsSchema.extend({ layer: layerSchema })),
+    by_source: z.array(countsSchema.extend({ source: z.string() })),
+  })
+  .meta({ id: "CatalogStats" });
+
+export const edgeSchema = z
+  .object({
+    id: z.number().int(),
+    output_dataset_id: z.number().int(),
+    input_dataset_id: z.number().int().nullable(),
+    action: z.enum(["collection", "conversion", "consolidation", "promotion", "manual"]),
+    run_id: z.number().int().nullable(),
+    parameters: z.record(z.string(), z.unknown()),
+    created_at: z.string(),
+  })
+  .meta({ id: "ProvenanceEdge" });
+
+export const graphSchema = z
+  .object({ root: z.number().int(), nodes: z.array(datasetSchema), edges: z.array(edgeSchema) })
+  .meta({ id: "ProvenanceGraph" });
+
+export const runSchema = z
+  .object({
+    id: z.number().int(),
+    step: z.string(),
+    status: z.enum(["running", "succeeded", "failed"]),
+    started_at: z.string(),
+    finished_at: z.string().nullable(),
+    tool_versions: z.record(z.string(), z.string()),
+    parameters: z.record(z.string(), z.unknown()),
+    inputs: z.array(z.record(z.string(), z.unknown())),
+    outputs: z.array(z.record(z.string(), z.unknown())),
+    row_counts: z.record(z.string(), z.number()),
+    log: z.string(),
+    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }).nullable(),
+  })
+  .meta({ id: "Run" });
+
+export const runPageSchema = z.object({ data: z.array(runSchema), meta: pageMetaSchema, links: linksSchema });
+
+// ---- mapping from library objects to the wire format ------------------------------------------
+
+export function datasetJson(d: Dataset): z.infer<typeof datasetSchema> {
+  return {
+    id: d.id,
+    name: d.name,
+    layer: d.layer,
+    source: d.source,
+    external_id: d.externalId,
+    description: d.description,
+    metadata: { ...d.metadata },
+    tags: [...d.tags],
+    object_count: d.objectCount,
+    total_bytes: d.totalBytes,
+    created_at: d.createdAt.toISOString(),
+    updated_at: d.updatedAt.toISOString(),
+    links: { self: `/v1/catalog/${d.id}`, files: `/v1/catalog/${d.id}/files`, provenance: `/v1/provenance/${d.id}` },
+  };
+}
+
+export function objectJson(o: CatalogObject): z.infer<typeof objectSchema> {
+  return {
+    id: o.id,
+    dataset_id: o.datasetId,
+    layer: o.layer,
+    key: o.key,
+    name: o.name,
+    size: o.size,
+    sha256: o.sha256,
+    media_type: o.mediaType,
+    created_at: o.createdAt.toISOString(),
+    download_url: `/v1/catalog/${o.datasetId}/files/${o.name.split("/").map(encodeURIComponent).join("/")}`,
+  };
+}
+
+export function statsJson(s: CatalogStats): z.infer<typeof statsSchema> {
+  return {
+    datasets: s.datasets,
+    objects: s.objects,
+    bytes: s.bytes,
+    by_layer: s.byLayer.map((l) => ({ layer: l.layer, datasets: l.datasets, objects: l.objects, bytes: l.bytes })),
+    by_source: s.bySource.map((l) => ({ source: l.source, datasets: l.datasets, objects: l.objects, bytes: l.bytes })),
+  };
+}
+
+export function edgeJson(e: ProvenanceEdge): z.infer<typeof edgeSchema> {
+  return {
+    id: e.id,
+    output_dataset_id: e.outputDatasetId,
+    input_dataset_id: e.inputDatasetId,
+    action: e.action,
+    run_id: e.runId,
+    parameters: { ...e.parameters },
+    created_at: e.createdAt.toISOString(),
+  };
+}
+
+export function graphJson(g: ProvenanceGraph): z.infer<typeof graphSchema> {
+  return { root: g.root, nodes: g.nodes.map(datasetJson), edges: g.edges.map(edgeJson) };
+}
+
+export function runJson(r: Run): z.infer<typeof runSchema> {
+  return {
+    id: r.id,
+    step: r.step,
+    status: r.status,
+    started_at: r.startedAt.toISOString(),
+    finished_at: r.finishedAt ? r.finishedAt.toISOString() : null,
+    tool_versions: { ...r.toolVersions },
+    parameters: { ...r.parameters },
+    inputs: r.inputs.map((i) => ({ ...i })),
+    outputs: r.outputs.map((o) => ({ ...o })),
+    row_counts: { ...r.rowCounts },
+    log: r.log,
+    error: r.error ? { ...r.error } : null,
+  };
+}

@@ -1,0 +1,443 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { basename } from "node:path";
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import type { Catalog } from "../catalog/catalog.js";
+import type {
+  CatalogObject,
+  CatalogStats,
+  Dataset,
+  DatasetQuery,
+  NewDataset,
+  Page,
+  ProvenanceAction,
+  ProvenanceGraph,
+  Run,
+  SchemaField,
+  SchemaVersion,
+} from "../catalog/catalog-types.js";
+import { NotFoundError, OmicslakeError, PolicyError, ValidationError } from "../errors/omicslake-error.js";
+import { isLayer, nextLayer, type Layer } from "../object-store/layer.js";
+import type { ObjectStore, PutBody } from "../object-store/object-store.js";
+import type { FsckProblem, FsckReport } from "./fsck-report.js";
+import { mediaTypeOf } from "./media-type.js";
+import { assertDatasetName, assertObjectName } from "./names.js";
+import { RunContext } from "./run-context.js";
+
+/** The version of this library, recorded in every run's tool versions. */
+export const LAKE_VERSION = "0.1.0";
+
+/** A dataset by numeric id, or by name (optionally `layer:name`, e.g. `processed:geo-series`). */
+export type DatasetRef = number | string | Dataset;
+
+export interface ObjectSource {
+  /** Name inside the dataset; defaults to the file's or URL's base name. */
+  readonly name?: string;
+  readonly file?: string;
+  readonly body?: PutBody;
+  readonly url?: string;
+  readonly mediaType?: string;
+  readonly expectedSha256?: string;
+}
+
+export interface AddFilesOptions {
+  readonly dataset: string;
+  readonly source?: string;
+  readonly externalId?: string;
+  readonly tags?: readonly string[];
+  readonly description?: string;
+  readonly metadata?: Record<string, unknown>;
+  readonly onProgress?: (event: { file: string; bytes: number; totalBytes: number }) => void;
+}
+
+export interface RunOptions {
+  readonly toolVersions?: Record<string, string>;
+  readonly parameters?: Record<string, unknown>;
+}
+
+/**
+ * The lake: datasets of immutable, checksummed objects in layers, with provenance and runs.
+ * Everything a CLI command, an API route or a flow does to the lake goes through here, so the
+ * rules (raw is immutable, promotion is one layer at a time, every write is recorded) live in one place.
+ *
+ * @example
+ * const lake = await openLake(await loadConfig());
+ * const { dataset } = await lake.addFiles(["GSE2034_family.soft.gz"], { dataset: "gse2034", source: "geo" });
+ */
+export class Lake {
+  constructor(
+    readonly store: ObjectStore,
+    readonly catalog: Catalog,
+  ) {}
+
+  // ---- datasets ---------------------------------------------------------------------------
+
+  async createDataset(input: NewDataset): Promise<Dataset> {
+    assertDatasetName(input.name);
+    return this.catalog.createDataset(input);
+  }
+
+  /** The existing dataset with this name in this layer, or a new one. */
+  async ensureDataset(input: NewDataset): Promise<Dataset> {
+    assertDatasetName(input.name);
+    return (await this.catalog.findDataset(input.name, input.layer)) ?? this.catalog.createDataset(input);
+  }
+
+  async dataset(ref: DatasetRef): Promise<Dataset> {
+    if (typeof ref === "object") return ref;
+    if (typeof ref === "number") return this.catalog.getDataset(ref);
+    if (/^\d+$/.test(ref)) return this.catalog.getDataset(Number(ref));
+    const colon = ref.indexOf(":");
+    let layer: Layer | undefined;
+    let name = ref;
+    if (colon > 0 && isLayer(ref.slice(0, colon))) {
+      layer = ref.slice(0, colon) as Layer;
+      name = ref.slice(colon + 1);
+    }
+    const found = await this.catalog.findDataset(name, layer);
+    if (!found) {
+      throw new NotFoundError("dataset", ref, { hint: 'List datasets with "omicslake catalog ls"' });
+    }
+    return found;
+  }
+
+  search(query: DatasetQuery = {}): Promise<Page<Dataset>> {
+    return this.catalog.listDatasets(query);
+  }
+
+  stats(): Promise<CatalogStats> {
+    return this.catalog.stats();
+  }
+
+  // ---- objects ----------------------------------------------------------------------------
+
+  /** The store key of an object: `<layer>/<dataset>/<name>`. */
+  objectKey(dataset: Dataset, name: string): string {
+    assertObjectName(name);
+    return `${dataset.layer}/${dataset.name}/${name}`;
+  }
+
+  /**
+   * Streams one object into a dataset and records it. The store write is atomic and comes first; if
+   * the process dies before the catalog row is written, re-adding the same bytes adopts the stored
+   * object instead of failing, so an interrupted add can simply be rerun.
+   */
+  async addObject(ref: DatasetRef, source: ObjectSource): Promise<CatalogObject> {
+    const dataset = await this.dataset(ref);
+    const name = source.name ?? (source.file ? basename(source.file) : source.url ? basename(new URL(source.url).pathname) : undefined);
+    if (!name) throw new ValidationError("an object needs a name when it comes from a stream", { hint: "Pass name" });
+    const key = this.objectKey(dataset, name);
+    const mediaType = source.mediaType ?? mediaTypeOf(name);
+
+    const existing = await this.catalog.findObjectByKey(key);
+    if (existing) {
+      throw new PolicyError(
+        dataset.layer === "raw" ? "raw_immutable" : "object_exists",
+        `object "${name}" already exists in ${dataset.layer} dataset "${dataset.name}"`,
+        { details: { key }, hint: dataset.layer === "raw" ? "Raw objects are immutable: add it under a new name or to a new dataset" : "Delete it first or choose another name" },
+      );
+    }
+
+    const stored = await this.store.head(key);
+    if (stored && dataset.layer === "raw") {
+      // A previous add stored the bytes but died before recording them: adopt if identical.
+      const sha256 = source.file ? await sha256File(source.file) : undefined;
+      if (stored.sha256 !== undefined && (sha256 === undefined || sha256 === stored.sha256)) {
+        return this.catalog.addObject({ datasetId: dataset.id, key, name, size: stored.size, sha256: stored.sha256, mediaType });
+      }
+    }
+
+    const body = await this.openSource(source);
+    const put = await this.store.put(key, body, {
+      mediaType,
+      ...(source.expectedSha256 !== undefined ? { expectedSha256: source.expectedSha256 } : {}),
+    });
+    return this.catalog.addObject({ datasetId: dataset.id, key, name, size: put.size, sha256: put.sha256, mediaType });
+  }
+
+  private async openSource(source: ObjectSource): Promise<PutBody> {
+    if (source.body !== undefined) return source.body;
+    if (source.file !== undefined) {
+      try {
+        await stat(source.file);
+      } catch (cause) {
+        throw new ValidationError(`cannot read ${source.file}`, { details: { file: source.file }, cause, hint: "Check the path" });
+      }
+      return createReadStream(source.file);
+    }
+    if (source.url !== undefined) {
+      const response = await fetch(source.url);
+      if (!response.ok || !response.body) {
+        throw new OmicslakeError("fetch_failed", `GET ${source.url} answered ${response.status}`, {
+          details: { url: source.url, status: response.status },
+          hint: "Check the URL; retry later if the server is busy",
+        });
+      }
+      return Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
+    }
+    throw new ValidationError("an object needs a file, a URL or a body");
+  }
+
+  /**
+   * Adds local files to a raw dataset (created if needed) as one collection run, with a provenance
+   * edge from the outside world. This is `omicslake add`.
+   */
+  async addFiles(files: readonly string[], options: AddFilesOptions): Promise<{ dataset: Dataset; objects: CatalogObject[]; run: Run }> {
+    if (files.length === 0) throw new ValidationError("no files to add", { hint: "Name at least one file" });
+    const sizes = await Promise.all(
+      files.map(async (file) => {
+        try {
+          return (await stat(file)).size;
+        } catch (cause) {
+          throw new ValidationError(`cannot read ${file}`, { details: { file }, cause, hint: "Check the path" });
+        }
+      }),
+    );
+    const totalBytes = sizes.reduce((a, b) => a + b, 0);
+    const dataset = await this.ensureDataset({
+      name: options.dataset,
+      layer: "raw",
+      ...(options.source !== undefined ? { source: options.source } : {}),
+      ...(options.externalId !== undefined ? { externalId: options.externalId } : {}),
+      ...(options.tags !== undefined ? { tags: options.tags } : {}),
+      ...(options.description !== undefined ? { description: options.description } : {}),
+      ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
+    });
+    const objects: CatalogObject[] = [];
+    const { run } = await this.withRun("add", { parameters: { dataset: dataset.name, files: files.map((f) => basename(f)) } }, async (ctx) => {
+      let done = 0;
+      for (const file of files) {
+        const object = await this.addObject(dataset, { file });
+        objects.push(object);
+        ctx.input({ name: file, sha256: object.sha256, size: object.size });
+        ctx.output({ key: object.key, datasetId: dataset.id, sha256: object.sha256, size: object.size });
+        done += object.size;
+        options.onProgress?.({ file, bytes: done, totalBytes });
+      }
+      await this.catalog.addProvenance({
+        outputDatasetId: dataset.id,
+        inputDatasetId: null,
+        action: "collection",
+        runId: ctx.id,
+        parameters: { files: files.map((f) => basename(f)) },
+      });
+    });
+    return { dataset: await this.catalog.getDataset(dataset.id), objects, run };
+  }
+
+  async listObjects(ref: DatasetRef, options: { limit?: number; cursor?: string } = {}): Promise<Page<CatalogObject>> {
+    const dataset = await this.dataset(ref);
+    return this.catalog.listObjects(dataset.id, options);
+  }
+
+  /** A verified read stream of an object: it errors at the end if the bytes do not match the catalog. */
+  async readObject(object: CatalogObject): Promise<Readable> {
+    return this.store.get(object.key, { verifySha256: object.sha256 });
+  }
+
+  // ---- layers -----------------------------------------------------------------------------
+
+  /**
+   * Copies a dataset into the next layer (never skipping one) and records a promotion edge.
+   * The source stays where it is: promotion is a copy, so raw keeps every byte.
+   */
+  async promote(ref: DatasetRef, to: Layer): Promise<Dataset> {
+    const source = await this.dataset(ref);
+    const expected = nextLayer(source.layer);
+    if (to !== expected) {
+      throw new PolicyError(
+        "layer_skip",
+        `cannot promote "${source.name}" from ${source.layer} to ${to}`,
+        {
+          details: { dataset: source.name, from: source.layer, to },
+          hint: expected ? `Promote one layer at a time: next is ${expected}` : `${source.layer} is the last layer`,
+        },
+      );
+    }
+    if (await this.catalog.findDataset(source.name, to)) {
+      throw new PolicyError("already_promoted", `"${source.name}" already exists in ${to}`, {
+        details: { dataset: source.name, layer: to },
+        hint: `Delete the ${to} copy first if you want to promote again`,
+      });
+    }
+    const { result } = await this.withRun("promote", { parameters: { dataset: source.name, from: source.layer, to } }, async (ctx) => {
+      const target = await this.catalog.createDataset({
+        name: source.name,
+        layer: to,
+        source: source.source,
+        externalId: source.externalId,
+        description: source.description,
+        metadata: { ...source.metadata, promoted_from: source.layer },
+        tags: source.tags,
+      });
+      for await (const object of this.allObjectsOf(source.id)) {
+        const key = this.objectKey(target, object.name);
+        const copied = await this.store.copy(object.key, key);
+        if (copied.sha256 !== object.sha256) {
+          throw new OmicslakeError("integrity_error", `copy of ${object.key} hashed ${copied.sha256}, expected ${object.sha256}`, {
+            details: { key: object.key },
+            hint: 'Run "omicslake fsck" to find the damaged object',
+          });
+        }
+        await this.catalog.addObject({ datasetId: target.id, key, name: object.name, size: copied.size, sha256: copied.sha256, mediaType: object.mediaType });
+        ctx.input({ key: object.key, sha256: object.sha256, size: object.size });
+        ctx.output({ key, sha256: copied.sha256, size: copied.size, datasetId: target.id });
+      }
+      await this.catalog.addProvenance({ outputDatasetId: target.id, inputDatasetId: source.id, action: "promotion", runId: ctx.id, parameters: { from: source.layer, to } });
+      return target.id;
+    });
+    return this.catalog.getDataset(result);
+  }
+
+  /** Deletes a dataset and its stored objects; refused in raw by the catalog and by the store. */
+  async deleteDataset(ref: DatasetRef): Promise<void> {
+    const dataset = await this.dataset(ref);
+    if (dataset.layer === "raw") {
+      throw new PolicyError("raw_immutable", `cannot delete raw dataset "${dataset.name}"`, {
+        details: { dataset: dataset.name, layer: dataset.layer },
+        hint: "Raw data is immutable; delete its processed or curated copies instead",
+      });
+    }
+    const keys: string[] = [];
+    for await (const object of this.allObjectsOf(dataset.id)) keys.push(object.key);
+    // Catalog first: once the rows are gone nothing points at the bytes, and a crash leaves orphans
+    // that fsck reports, never rows pointing at missing objects.
+    await this.catalog.deleteDataset(dataset.id);
+    for (const key of keys) await this.store.delete(key);
+  }
+
+  private async *allObjectsOf(datasetId: number): AsyncGenerator<CatalogObject> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.catalog.listObjects(datasetId, { limit: 500, ...(cursor ? { cursor } : {}) });
+      yield* page.items;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+
+  // ---- provenance, runs, schemas ------------------------------------------------------------
+
+  async lineage(ref: DatasetRef): Promise<ProvenanceGraph> {
+    return this.catalog.lineage((await this.dataset(ref)).id);
+  }
+
+  async provenanceGraph(ref: DatasetRef): Promise<ProvenanceGraph> {
+    return this.catalog.provenanceGraph((await this.dataset(ref)).id);
+  }
+
+  async recordProvenance(output: DatasetRef, inputs: readonly DatasetRef[], action: ProvenanceAction, runId: number | null, parameters: Record<string, unknown> = {}): Promise<void> {
+    const out = await this.dataset(output);
+    for (const input of inputs) {
+      const from = await this.dataset(input);
+      await this.catalog.addProvenance({ outputDatasetId: out.id, inputDatasetId: from.id, action, runId, parameters });
+    }
+  }
+
+  /**
+   * Runs `fn` as a recorded run: started before, finished after with its inputs, outputs, row counts
+   * and log; on failure the run is marked failed with the error's code, message and details, and the
+   * error is rethrown.
+   */
+  async withRun<T>(step: string, options: RunOptions, fn: (run: RunContext) => Promise<T>): Promise<{ result: T; run: Run }> {
+    const started = await this.catalog.startRun({
+      step,
+      toolVersions: { omicslake: LAKE_VERSION, node: process.versions.node, ...options.toolVersions },
+      parameters: options.parameters ?? {},
+    });
+    const ctx = new RunContext(started.id, step);
+    try {
+      const result = await fn(ctx);
+      const run = await this.catalog.finishRun(started.id, {
+        status: "succeeded",
+        inputs: ctx.inputs,
+        outputs: ctx.outputs,
+        rowCounts: ctx.rowCounts,
+        log: ctx.logText,
+      });
+      return { result, run };
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      const { code, details } = describeError(err);
+      await this.catalog.finishRun(started.id, {
+        status: "failed",
+        inputs: ctx.inputs,
+        outputs: ctx.outputs,
+        rowCounts: ctx.rowCounts,
+        log: ctx.logText,
+        error: { code, message: err.message, ...(details ? { details } : {}) },
+      });
+      throw error;
+    }
+  }
+
+  async recordSchema(ref: DatasetRef, table: string, fields: readonly SchemaField[], runId?: number | null): Promise<SchemaVersion> {
+    const dataset = await this.dataset(ref);
+    return this.catalog.recordSchema(dataset.id, table, fields, runId ?? null);
+  }
+
+  // ---- integrity ----------------------------------------------------------------------------
+
+  /**
+   * Re-hashes every object, compares size and sha256 with the catalog, and lists objects the catalog
+   * does not know (orphans). Reads stream, so memory stays flat however large the lake is.
+   */
+  async fsck(options: { onProgress?: (checked: number, bytes: number) => void } = {}): Promise<FsckReport> {
+    const problems: FsckProblem[] = [];
+    const known = new Set<string>();
+    let checkedObjects = 0;
+    let checkedBytes = 0;
+    for await (const object of this.catalog.allObjects()) {
+      known.add(object.key);
+      checkedObjects++;
+      const head = await this.store.head(object.key);
+      if (!head) {
+        problems.push({ kind: "missing", key: object.key, dataset: object.datasetId });
+        continue;
+      }
+      try {
+        const { sha256, size } = await hashStream(await this.store.get(object.key));
+        checkedBytes += size;
+        if (size !== object.size) problems.push({ kind: "size_mismatch", key: object.key, expected: object.size, actual: size });
+        if (sha256 !== object.sha256) problems.push({ kind: "checksum_mismatch", key: object.key, expected: object.sha256, actual: sha256 });
+      } catch (error) {
+        problems.push({ kind: "unreadable", key: object.key, message: error instanceof Error ? error.message : String(error) });
+      }
+      options.onProgress?.(checkedObjects, checkedBytes);
+    }
+    for (const layer of ["raw", "processed", "curated", "archive"] as const) {
+      for await (const head of this.store.listAll(`${layer}/`)) {
+        if (!known.has(head.key)) problems.push({ kind: "orphan", key: head.key, size: head.size });
+      }
+    }
+    return { checkedObjects, checkedBytes, problems, ok: problems.length === 0 };
+  }
+
+  async close(): Promise<void> {
+    await this.catalog.close();
+    await this.store.close();
+  }
+}
+
+/** The code and details of any error: ours, a parser's, or a system error's `code` (ENOENT…). */
+function describeError(error: Error): { code: string; details: Record<string, unknown> | undefined } {
+  const shaped = error as Error & { code?: unknown; details?: unknown };
+  const code = typeof shaped.code === "string" ? shaped.code : "internal_error";
+  const details = typeof shaped.details === "object" && shaped.details !== null ? (shaped.details as Record<string, unknown>) : undefined;
+  return { code, details };
+}
+
+async function hashStream(stream: Readable): Promise<{ sha256: string; size: number }> {
+  const hash = createHash("sha256");
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: hash.digest("hex"), size };
+}
+
+async function sha256File(path: string): Promise<string> {
+  return (await hashStream(createReadStream(path))).sha256;
+}

@@ -1,0 +1,32 @@
+import type { RunIo } from "../catalog/catalog-types.js";
+
+/** What a step reports about itself while it runs; `withRun` writes it to the run record at the end. */
+export class RunContext {
+  readonly inputs: RunIo[] = [];
+  readonly outputs: RunIo[] = [];
+  readonly rowCounts: Record<string, number> = {};
+  private readonly lines: string[] = [];
+
+  constructor(readonly id: number, readonly step: string) {}
+
+  input(io: RunIo): void {
+    this.inputs.push(io);
+  }
+
+  output(io: RunIo): void {
+    this.outputs.push(io);
+  }
+
+  rows(table: string, count: number): void {
+    this.rowCounts[table] = (this.rowCounts[table] ?? 0) + count;
+  }
+
+  log(line: string): void {
+    // Bounded so a chatty step cannot bloat the catalog row.
+    if (this.lines.length < 10_000) this.lines.push(`${new Date().toISOString()} ${line}`);
+  }
+
+  get logText(): string {
+    return this.lines.join("\n");
+  }
+}
