@@ -1,0 +1,39 @@
+import { ValidationError } from "../errors/omicslake-error.js";
+import { PgliteSqlClient } from "./pglite/pglite-sql-client.js";
+import { PostgresSqlClient } from "./postgres/postgres-sql-client.js";
+import type { SqlClient } from "./sql-client.js";
+
+export interface SqlClientConfig {
+  /** `postgres://…` (as in `DATABASE_URL`): use a PostgreSQL server. Takes precedence over `pgliteDir`. */
+  readonly url?: string;
+  /** A PGlite data directory (created when missing) or `memory://`. */
+  readonly pgliteDir?: string;
+  /** Keep every table in this schema (created when missing); isolates test and benchmark runs. */
+  readonly schema?: string;
+}
+
+/**
+ * Opens the catalog database the configuration names.
+ * @example const db = await openSqlClient({ url: process.env.DATABASE_URL, pgliteDir: join(root, "catalog") });
+ */
+export async function openSqlClient(config: SqlClientConfig): Promise<SqlClient> {
+  const url = config.url?.trim();
+  if (url) {
+    if (!/^postgres(ql)?:\/\//.test(url)) {
+      throw new ValidationError(`the catalog database URL must start with postgres:// or postgresql://`, {
+        details: { url: url.replace(/\/\/[^@/]*@/, "//…@") },
+        hint: "Set DATABASE_URL (or [lake] database) to postgres://user@host:5432/database, or to a PGlite directory",
+      });
+    }
+    return PostgresSqlClient.open({ url, ...(config.schema === undefined ? {} : { schema: config.schema }) });
+  }
+  const dir = config.pgliteDir?.trim();
+  if (dir)
+    return PgliteSqlClient.open({
+      dataDir: dir,
+      ...(config.schema === undefined ? {} : { schema: config.schema }),
+    });
+  throw new ValidationError("no catalog database is configured", {
+    hint: "Give a PGlite directory (or memory://) or a postgres:// URL",
+  });
+}

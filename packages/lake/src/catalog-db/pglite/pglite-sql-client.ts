@@ -1,0 +1,173 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { mkdir } from "node:fs/promises";
+import { PGlite } from "@electric-sql/pglite";
+import type { SqlClient } from "../sql-client.js";
+import { PG_OIDS, parseInt8, parseNumeric } from "../sql-value-parsers.js";
+import { isDuplicateSchemaError, quoteSchemaName } from "../schema-name.js";
+
+export interface PgliteSqlClientOptions {
+  /** A directory (created when missing) or `memory://` for a throw-away database. */
+  readonly dataDir: string;
+  /** Create this schema when missing and put it first on the search path (isolates runs). */
+  readonly schema?: string;
+}
+
+/** PGlite runs synchronously inside WebAssembly; yield to the event loop this often so timers and I/O still run. */
+const OPERATIONS_PER_YIELD = 32;
+
+/**
+ * Embedded PostgreSQL (PGlite). It has one connection, so every top-level query and every
+ * transaction goes through one queue: without it a query issued by an unrelated caller while a
+ * transaction is open would run inside that transaction. A call on this client made from inside a
+ * transaction callback joins that transaction instead of queueing behind it (which would deadlock).
+ */
+export class PgliteSqlClient implements SqlClient {
+  readonly kind = "pglite" as const;
+  readonly #db: PGlite;
+  readonly #scope = new AsyncLocalStorage<PgliteTransaction>();
+  #tail: Promise<unknown> = Promise.resolve();
+  #sinceYield = 0;
+  #closed = false;
+
+  private constructor(db: PGlite) {
+    this.#db = db;
+  }
+
+  static async open(options: PgliteSqlClientOptions): Promise<PgliteSqlClient> {
+    const memory = options.dataDir.startsWith("memory://");
+    if (!memory) await mkdir(options.dataDir, { recursive: true });
+    const db = await PGlite.create(memory ? "memory://" : options.dataDir, {
+      parsers: { [PG_OIDS.int8]: parseInt8, [PG_OIDS.numeric]: parseNumeric },
+    });
+    const client = new PgliteSqlClient(db);
+    if (options.schema !== undefined) {
+      const quoted = quoteSchemaName(options.schema);
+      try {
+        await db.exec(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
+      } catch (error) {
+        if (!isDuplicateSchemaError(error)) throw error;
+      }
+      // One connection for the life of the client, so setting the path once covers every query.
+      await db.exec(`SET search_path TO ${quoted}`);
+    }
+    return client;
+  }
+
+  query<T extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params: readonly unknown[] = [],
+  ): Promise<{ rows: T[]; rowCount: number }> {
+    const tx = this.#scope.getStore();
+    if (tx?.active) return tx.query<T>(sql, params);
+    return this.#exclusive(() => runQuery<T>(this.#db, sql, params));
+  }
+
+  async exec(sql: string): Promise<void> {
+    const tx = this.#scope.getStore();
+    if (tx?.active) return tx.exec(sql);
+    await this.#exclusive(() => this.#db.exec(sql));
+  }
+
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+    const outer = this.#scope.getStore();
+    if (outer?.active) return fn(outer);
+    return this.#exclusive(async () => {
+      const tx = new PgliteTransaction(this.#db);
+      await this.#db.exec("BEGIN");
+      try {
+        const result = await this.#scope.run(tx, () => fn(tx));
+        const [commit] = await this.#db.exec("COMMIT");
+        // COMMIT of a transaction that already failed (the callback swallowed the error) reports
+        // ROLLBACK instead of failing; the caller must not believe its writes landed.
+        if (commit?.command === "ROLLBACK") {
+          throw new Error("the transaction was rolled back because a statement inside it failed");
+        }
+        return result;
+      } catch (error) {
+        if (this.#inTransaction()) await this.#db.exec("ROLLBACK");
+        throw error;
+      } finally {
+        tx.end();
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#tail.catch(() => undefined);
+    await this.#db.close();
+  }
+
+  #inTransaction(): boolean {
+    return this.#db.isInTransaction();
+  }
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error("the catalog database client is closed"));
+    const run = this.#tail.then(async () => {
+      this.#sinceYield += 1;
+      if (this.#sinceYield >= OPERATIONS_PER_YIELD) {
+        this.#sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      return fn();
+    });
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** The client handed to a transaction callback: runs directly on the connection the queue holds. */
+class PgliteTransaction implements SqlClient {
+  readonly kind = "pglite" as const;
+  readonly #db: PGlite;
+  #active = true;
+
+  constructor(db: PGlite) {
+    this.#db = db;
+  }
+
+  get active(): boolean {
+    return this.#active;
+  }
+
+  end(): void {
+    this.#active = false;
+  }
+
+  query<T extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    params: readonly unknown[] = [],
+  ): Promise<{ rows: T[]; rowCount: number }> {
+    this.#assertActive();
+    return runQuery<T>(this.#db, sql, params);
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.#assertActive();
+    await this.#db.exec(sql);
+  }
+
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+    this.#assertActive();
+    return fn(this);
+  }
+
+  close(): Promise<void> {
+    return Promise.reject(new Error("close the client that opened the transaction, not the transaction"));
+  }
+
+  #assertActive(): void {
+    if (!this.#active) throw new Error("this transaction has already finished; use the client it came from");
+  }
+}
+
+async function runQuery<T extends Record<string, unknown>>(
+  db: PGlite,
+  sql: string,
+  params: readonly unknown[],
+): Promise<{ rows: T[]; rowCount: number }> {
+  const result = await db.query<T>(sql, [...params]);
+  return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length };
+}
