@@ -34,14 +34,14 @@ export class PgliteSqlClient implements SqlClient {
   }
 
   static async open(options: PgliteSqlClientOptions): Promise<PgliteSqlClient> {
+    const quoted = options.schema === undefined ? undefined : quoteSchemaName(options.schema);
     const memory = options.dataDir.startsWith("memory://");
     if (!memory) await mkdir(options.dataDir, { recursive: true });
     const db = await PGlite.create(memory ? "memory://" : options.dataDir, {
       parsers: { [PG_OIDS.int8]: parseInt8, [PG_OIDS.numeric]: parseNumeric },
     });
     const client = new PgliteSqlClient(db);
-    if (options.schema !== undefined) {
-      const quoted = quoteSchemaName(options.schema);
+    if (quoted !== undefined) {
       try {
         await db.exec(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
       } catch (error) {
