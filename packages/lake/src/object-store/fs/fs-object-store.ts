@@ -1,0 +1,605 @@
+import { randomUUID } from "node:crypto";
+import { constants as fsConstants, type Stats } from "node:fs";
+import {
+  chmod,
+  copyFile,
+  link,
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  rmdir,
+  unlink,
+  type FileHandle,
+} from "node:fs/promises";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { addAbortSignal, pipeline, Readable, type Transform } from "node:stream";
+import { pathToFileURL } from "node:url";
+import { ConflictError, NotFoundError, ValidationError } from "../../errors/omicslake-error.js";
+import { isLayer, type Layer } from "../layer.js";
+import {
+  checkPutOptions,
+  type CheckedPutOptions,
+  createVerifyingStream,
+  DEFAULT_MEDIA_TYPE,
+  PutDigest,
+  rawImmutableError,
+  toBuffer,
+  toReadable,
+} from "../object-body.js";
+import { compareKeys, validateKeyPrefix, validateObjectKey } from "../object-key.js";
+import type {
+  DownloadLink,
+  GetOptions,
+  ListOptions,
+  ListPage,
+  ObjectHead,
+  ObjectStore,
+  PutBody,
+  PutOptions,
+  PutResult,
+} from "../object-store.js";
+
+/** Where temp files live: inside the root, so publishing them is a same-filesystem rename or link. */
+const TEMP_DIR = ".tmp";
+/** Checksums and media types, in a tree that mirrors the keys but stays out of the layer folders. */
+const META_DIR = ".meta";
+/** Bytes gathered before one write call: fewer, larger writes keep the thread pool out of the way. */
+const WRITE_BATCH_BYTES = 1 << 20;
+const READ_CHUNK_BYTES = 1 << 20;
+const MAX_PAGE = 1000;
+
+/** The sidecar stored for every object. `mtimeMs` ties it to the data file it describes. */
+interface ObjectMeta {
+  readonly sha256: string;
+  readonly size: number;
+  readonly mediaType: string;
+  readonly mtimeMs: number;
+}
+
+function errorCode(error: unknown): string | undefined {
+  return error instanceof Error && "code" in error
+    ? String((error as NodeJS.ErrnoException).code)
+    : undefined;
+}
+
+/**
+ * Objects as plain files under a root directory (`<root>/raw/ncbi/x.gz`), so a lake on disk can be read
+ * with ordinary tools. Writes stream into `<root>/.tmp/`, are fsynced and then published by rename
+ * (or, for raw, by a hard link that fails if the key exists, so two racing writers cannot replace each
+ * other). Sidecars under `<root>/.meta/` record sha256, size and media type; raw files are made
+ * read-only on disk as well.
+ *
+ * Listings report size and modification time but not sha256 (that would cost a read per object, and S3
+ * listings cannot give it either); `head` gives it.
+ */
+export class FsObjectStore implements ObjectStore {
+  readonly kind = "fs" as const;
+  readonly url: string;
+  /** The absolute root directory. */
+  readonly root: string;
+
+  constructor(root: string) {
+    if (!isAbsolute(root)) {
+      throw new ValidationError(`filesystem store root ${JSON.stringify(root)} is not an absolute path`, {
+        details: { root },
+        hint: "Resolve the path first (openObjectStore does this for relative paths)",
+      });
+    }
+    this.root = resolve(root);
+    this.url = pathToFileURL(this.root).href;
+  }
+
+  async put(key: string, body: PutBody, options?: PutOptions): Promise<PutResult> {
+    const source = toReadable(body);
+    let layer: Layer;
+    let checked: CheckedPutOptions;
+    try {
+      layer = validateObjectKey(key);
+      checked = checkPutOptions(key, options);
+      checked.signal?.throwIfAborted();
+      // Refuse before reading anything; the no-replace publish below still settles races.
+      if (layer === "raw" && (await this.statObject(key)) !== undefined)
+        throw rawImmutableError(key, "overwrite");
+    } catch (error) {
+      source.destroy();
+      throw error;
+    }
+    if (checked.signal) addAbortSignal(checked.signal, source);
+
+    const temp = await this.tempPath();
+    let handle: FileHandle | undefined;
+    try {
+      // The mode only applies to the new file's permissions; this descriptor stays writable.
+      handle = await open(temp, "wx", layer === "raw" ? 0o444 : 0o644);
+      const digest = new PutDigest(key, checked);
+      await writeStream(handle, source, digest);
+      const { sha256, size } = digest.finish();
+      await handle.sync();
+      const { mtimeMs } = await handle.stat();
+      await handle.close();
+      handle = undefined;
+      checked.signal?.throwIfAborted();
+      await this.publish(key, layer, temp, { sha256, size, mediaType: checked.mediaType, mtimeMs });
+      return { key, size, sha256 };
+    } catch (error) {
+      source.destroy();
+      throw error;
+    } finally {
+      await handle?.close().catch(() => undefined);
+      await rm(temp, { force: true });
+      await rm(`${temp}.meta`, { force: true });
+    }
+  }
+
+  async putFile(key: string, path: string, options?: PutOptions): Promise<PutResult> {
+    validateObjectKey(key);
+    const handle = await openSource(path);
+    return this.put(key, handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES }), options);
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<Readable> {
+    validateObjectKey(key);
+    const verifier =
+      options.verifySha256 === undefined ? undefined : createVerifyingStream(key, options.verifySha256);
+    let handle: FileHandle;
+    try {
+      handle = await open(this.dataPath(key), "r");
+    } catch (error) {
+      if (isMissing(error)) throw new NotFoundError("object", key, { cause: error });
+      throw error;
+    }
+    // Reading through the descriptor opened here means a concurrent overwrite (a rename) cannot mix two
+    // versions into one read.
+    let stats: Stats;
+    try {
+      stats = await handle.stat();
+      if (!stats.isFile()) throw new NotFoundError("object", key);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    let span: { start: number; end: number } | undefined;
+    try {
+      span = byteSpan(key, stats.size, options.range);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    if (span === undefined) {
+      await handle.close();
+      return withVerification(Readable.from([]), verifier);
+    }
+    const stream = handle.createReadStream({
+      start: span.start,
+      end: span.end - 1,
+      highWaterMark: READ_CHUNK_BYTES,
+    });
+    return withVerification(stream, verifier);
+  }
+
+  async head(key: string): Promise<ObjectHead | undefined> {
+    validateObjectKey(key);
+    const stats = await this.statObject(key);
+    if (stats === undefined) return undefined;
+    const meta = await this.readMeta(key, stats);
+    return {
+      key,
+      size: stats.size,
+      sha256: meta?.sha256,
+      mediaType: meta?.mediaType,
+      lastModified: stats.mtime,
+    };
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
+    validateKeyPrefix(prefix);
+    const limit = pageLimit(options.limit);
+    const after = options.pageToken === undefined ? undefined : decodePageToken(options.pageToken);
+    const keys: string[] = [];
+    let more = false;
+    for await (const key of this.walk("", prefix, after)) {
+      if (keys.length === limit) {
+        more = true;
+        break;
+      }
+      keys.push(key);
+    }
+    const items: ObjectHead[] = [];
+    for (const key of keys) {
+      const stats = await this.statObject(key);
+      // Deleted between the directory read and now: leave it out, as a later listing would.
+      if (stats === undefined) continue;
+      items.push({
+        key,
+        size: stats.size,
+        sha256: undefined,
+        mediaType: undefined,
+        lastModified: stats.mtime,
+      });
+    }
+    const last = keys.at(-1);
+    return { items, nextPageToken: more && last !== undefined ? encodePageToken(last) : undefined };
+  }
+
+  async *listAll(prefix: string): AsyncIterable<ObjectHead> {
+    let pageToken: string | undefined;
+    do {
+      const page = await this.list(prefix, { limit: MAX_PAGE, pageToken });
+      yield* page.items;
+      pageToken = page.nextPageToken;
+    } while (pageToken !== undefined);
+  }
+
+  async copy(sourceKey: string, destinationKey: string): Promise<PutResult> {
+    validateObjectKey(sourceKey);
+    const layer = validateObjectKey(destinationKey);
+    const sourceStats = await this.statObject(sourceKey);
+    if (sourceStats === undefined) throw new NotFoundError("object", sourceKey);
+    if (layer === "raw" && (await this.statObject(destinationKey)) !== undefined) {
+      throw rawImmutableError(destinationKey, "overwrite");
+    }
+    const meta = await this.readMeta(sourceKey, sourceStats);
+    const temp = await this.tempPath();
+    try {
+      // A real copy (a reflink where the filesystem can), never a hard link: a hard link would share the
+      // inode, so a tool writing into the copy in place would change raw too.
+      await copyFile(this.dataPath(sourceKey), temp, fsConstants.COPYFILE_FICLONE);
+      await chmod(temp, layer === "raw" ? 0o444 : 0o644);
+      const handle = await open(temp, "r");
+      let stats: Stats;
+      let sha256: string;
+      try {
+        stats = await handle.stat();
+        sha256 =
+          meta !== undefined && meta.size === stats.size
+            ? meta.sha256
+            : await hashStream(sourceKey, handle.createReadStream({ autoClose: false }));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await this.publish(destinationKey, layer, temp, {
+        sha256,
+        size: stats.size,
+        mediaType: meta?.mediaType ?? DEFAULT_MEDIA_TYPE,
+        mtimeMs: stats.mtimeMs,
+      });
+      return { key: destinationKey, size: stats.size, sha256 };
+    } finally {
+      await rm(temp, { force: true });
+      await rm(`${temp}.meta`, { force: true });
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const layer = validateObjectKey(key);
+    if (layer === "raw") throw rawImmutableError(key, "delete");
+    const stats = await this.statObject(key);
+    if (stats === undefined) return;
+    await unlink(this.dataPath(key)).catch(ignoreMissing);
+    await unlink(this.metaPath(key)).catch(ignoreMissing);
+    await this.pruneEmptyDirectories(this.root, key);
+    await this.pruneEmptyDirectories(join(this.root, META_DIR), key);
+  }
+
+  async downloadLink(key: string): Promise<DownloadLink> {
+    validateObjectKey(key);
+    if ((await this.statObject(key)) === undefined) throw new NotFoundError("object", key);
+    // No URL can reach a local disk; the server streams the object itself.
+    return { kind: "stream" };
+  }
+
+  close(): Promise<void> {
+    // Nothing is held open between calls.
+    return Promise.resolve();
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+
+  private dataPath(key: string): string {
+    return join(this.root, ...key.split("/"));
+  }
+
+  private metaPath(key: string): string {
+    return join(this.root, META_DIR, ...key.split("/"));
+  }
+
+  private async tempPath(): Promise<string> {
+    const dir = join(this.root, TEMP_DIR);
+    await mkdir(dir, { recursive: true });
+    return join(dir, randomUUID());
+  }
+
+  /** The data file's stats, or undefined when there is no object (missing, or a directory on the way). */
+  private async statObject(key: string): Promise<Stats | undefined> {
+    try {
+      const stats = await lstat(this.dataPath(key));
+      return stats.isFile() ? stats : undefined;
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The sidecar, when it describes this very data file: a sidecar left from an older version (an
+   * overwrite caught between its two renames, or a file replaced behind the store's back) is ignored
+   * rather than trusted.
+   */
+  private async readMeta(key: string, stats: Stats): Promise<ObjectMeta | undefined> {
+    let meta: ObjectMeta;
+    try {
+      meta = JSON.parse(await readFile(this.metaPath(key), "utf8")) as ObjectMeta;
+    } catch (error) {
+      if (isMissing(error) || error instanceof SyntaxError) return undefined;
+      throw error;
+    }
+    if (meta.size !== stats.size || meta.mtimeMs !== stats.mtimeMs) return undefined;
+    return meta;
+  }
+
+  /**
+   * Makes a fully written temp file visible under `key`, with its sidecar. Raw uses link(2), which
+   * fails when the name exists, so the check-then-write race cannot overwrite raw; other layers
+   * use rename(2), which replaces atomically.
+   */
+  private async publish(key: string, layer: Layer, temp: string, meta: ObjectMeta): Promise<void> {
+    const metaTemp = `${temp}.meta`;
+    // The sidecar is written first so that, once the data is visible, only a rename can still fail.
+    const metaHandle = await open(metaTemp, "wx", 0o644);
+    try {
+      await metaHandle.writeFile(JSON.stringify(meta));
+      await metaHandle.sync();
+    } finally {
+      await metaHandle.close();
+    }
+    const target = this.dataPath(key);
+    const metaTarget = this.metaPath(key);
+    // A concurrent delete may prune a directory between mkdir and link; try again a few times.
+    for (let attempt = 0; ; attempt++) {
+      await this.makeParent(key, target);
+      await this.makeParent(key, metaTarget);
+      try {
+        if (layer === "raw") await link(temp, target);
+        else await rename(temp, target);
+        break;
+      } catch (error) {
+        const code = errorCode(error);
+        if (code === "ENOENT" && attempt < 5) continue;
+        if (code === "EEXIST" || code === "EISDIR" || code === "ENOTEMPTY") {
+          const existing = await lstat(target).catch(() => undefined);
+          if (existing?.isDirectory()) throw keyConflict(key, key, error);
+          if (layer === "raw") throw rawImmutableError(key, "overwrite", error);
+        }
+        throw error;
+      }
+    }
+    await rename(metaTemp, metaTarget);
+    await syncDirectory(dirname(target));
+  }
+
+  private async makeParent(key: string, path: string): Promise<void> {
+    try {
+      await mkdir(dirname(path), { recursive: true });
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === "EEXIST" || code === "ENOTDIR") throw keyConflict(key, undefined, error);
+      throw error;
+    }
+  }
+
+  /** Removes directories left empty by a delete, up to (not including) the layer folder. */
+  private async pruneEmptyDirectories(base: string, key: string): Promise<void> {
+    const segments = key.split("/").slice(0, -1);
+    while (segments.length > 1) {
+      try {
+        await rmdir(join(base, ...segments));
+      } catch {
+        return; // not empty (or already gone): stop here
+      }
+      segments.pop();
+    }
+  }
+
+  /**
+   * Object keys under `dirKey` in key order, starting with `prefix` and after `after`. A directory sorts
+   * as its name plus "/", which is where all of its keys fall among its siblings.
+   */
+  private async *walk(dirKey: string, prefix: string, after: string | undefined): AsyncGenerator<string> {
+    let entries;
+    try {
+      entries = await readdir(dirKey === "" ? this.root : join(this.root, ...dirKey.split("/")), {
+        withFileTypes: true,
+      });
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw error;
+    }
+    const base = dirKey === "" ? "" : `${dirKey}/`;
+    const candidates: { key: string; directory: boolean }[] = [];
+    for (const entry of entries) {
+      const directory = entry.isDirectory();
+      if (!directory && !entry.isFile()) continue;
+      // At the top only layer folders hold objects; .tmp, .meta and anything else sharing the root stay out.
+      if (dirKey === "" && (!directory || !isLayer(entry.name))) continue;
+      const key = `${base}${entry.name}${directory ? "/" : ""}`;
+      if (directory) {
+        if (!(key.startsWith(prefix) || prefix.startsWith(key))) continue;
+        if (after !== undefined && !after.startsWith(key) && compareKeys(key, after) < 0) continue;
+      } else {
+        if (!key.startsWith(prefix)) continue;
+        if (after !== undefined && compareKeys(key, after) <= 0) continue;
+      }
+      candidates.push({ key, directory });
+    }
+    candidates.sort((a, b) => compareKeys(a.key, b.key));
+    for (const candidate of candidates) {
+      if (candidate.directory) yield* this.walk(candidate.key.slice(0, -1), prefix, after);
+      else yield candidate.key;
+    }
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+function ignoreMissing(error: unknown): void {
+  if (!isMissing(error)) throw error;
+}
+
+function keyConflict(key: string, existing: string | undefined, cause: unknown): ConflictError {
+  return new ConflictError(
+    existing === undefined
+      ? `object key ${JSON.stringify(key)} passes through an existing object (a file where a folder is needed)`
+      : `object key ${JSON.stringify(key)} is a folder holding other objects`,
+    {
+      details: { key },
+      hint: "On the filesystem store a key cannot be both an object and the start of other keys; choose another key",
+      cause,
+    },
+  );
+}
+
+async function openSource(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, "r");
+  } catch (error) {
+    if (isMissing(error)) throw new NotFoundError("file", path, { cause: error });
+    throw error;
+  }
+}
+
+/** Writes the stream in batches, overlapping the next read and hash with the previous write. */
+async function writeStream(handle: FileHandle, source: Readable, digest: PutDigest): Promise<void> {
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  let pending: Promise<void> | undefined;
+  try {
+    for await (const chunk of source) {
+      const buffer = toBuffer(chunk);
+      digest.update(buffer);
+      batch.push(buffer);
+      batchBytes += buffer.length;
+      if (batchBytes >= WRITE_BATCH_BYTES) {
+        await pending;
+        pending = writeAll(handle, batch);
+        batch = [];
+        batchBytes = 0;
+      }
+    }
+    await pending;
+    pending = undefined;
+    if (batch.length > 0) await writeAll(handle, batch);
+  } catch (error) {
+    await pending?.catch(() => undefined);
+    throw error;
+  }
+}
+
+async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {
+  let remaining = buffers;
+  while (remaining.length > 0) {
+    const { bytesWritten } = await handle.writev(remaining);
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const buffer of remaining) {
+      if (skip >= buffer.length) {
+        skip -= buffer.length;
+        continue;
+      }
+      rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
+      skip = 0;
+    }
+    remaining = rest;
+  }
+}
+
+async function hashStream(key: string, stream: Readable): Promise<string> {
+  const digest = new PutDigest(key, checkPutOptions(key));
+  for await (const chunk of stream) digest.update(toBuffer(chunk));
+  return digest.finish().sha256;
+}
+
+/** fsync of the directory makes the new name durable, not just the bytes. */
+async function syncDirectory(path: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(path, "r");
+    await handle.sync();
+  } catch {
+    // Some filesystems refuse fsync on directories; the data itself is already synced.
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** The half-open byte span a range asks for, or undefined when it is empty. */
+export function byteSpan(
+  key: string,
+  size: number,
+  range: GetOptions["range"],
+): { start: number; end: number } | undefined {
+  if (range === undefined) return size === 0 ? undefined : { start: 0, end: size };
+  const { start } = range;
+  const end = range.end === undefined ? size : Math.min(range.end, size);
+  if (
+    !Number.isSafeInteger(start) ||
+    start < 0 ||
+    (range.end !== undefined && !Number.isSafeInteger(range.end))
+  ) {
+    throw invalidRange(key, size, range);
+  }
+  if (range.end !== undefined && range.end === start) return undefined;
+  if (start >= size || end < start) throw invalidRange(key, size, range);
+  return { start, end };
+}
+
+function invalidRange(key: string, size: number, range: { start: number; end?: number }): ValidationError {
+  return new ValidationError(
+    `byte range ${JSON.stringify(range)} does not fit object ${JSON.stringify(key)} of ${size} bytes`,
+    {
+      details: { key, size, range },
+      hint: "Ask for 0 ≤ start < size and end > start (end is exclusive and is clipped to the size)",
+    },
+  );
+}
+
+function withVerification(stream: Readable, verifier: Transform | undefined): Readable {
+  // pipeline forwards a read error to the verifier and closes the file if the reader gives up early.
+  return verifier === undefined ? stream : pipeline(stream, verifier, () => undefined);
+}
+
+function pageLimit(limit: number | undefined): number {
+  if (limit === undefined) return MAX_PAGE;
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new ValidationError(`list limit ${String(limit)} is not a positive integer`, {
+      details: { limit },
+      hint: `Pass 1 to ${MAX_PAGE}`,
+    });
+  }
+  return Math.min(limit, MAX_PAGE);
+}
+
+function encodePageToken(lastKey: string): string {
+  return Buffer.from(lastKey, "utf8").toString("base64url");
+}
+
+function decodePageToken(token: string): string {
+  const lastKey = Buffer.from(token, "base64url").toString("utf8");
+  try {
+    validateObjectKey(lastKey);
+  } catch (error) {
+    throw new ValidationError(`page token ${JSON.stringify(token)} was not issued by this store`, {
+      details: { pageToken: token },
+      hint: "Pass the nextPageToken of the previous page unchanged, or leave it out to start over",
+      cause: error,
+    });
+  }
+  return lastKey;
+}

@@ -1,0 +1,104 @@
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { S3Client } from "@aws-sdk/client-s3";
+import { ValidationError } from "../errors/omicslake-error.js";
+import { FsObjectStore } from "./fs/fs-object-store.js";
+import type { ObjectStore } from "./object-store.js";
+import { S3ObjectStore, type ObjectLockPolicy } from "./s3/s3-object-store.js";
+
+/** Where a lake's objects live: the `[lake]` storage settings of `omicslake.toml`. */
+export interface StoreConfig {
+  /** `file:///abs/dir`, a plain directory path, or `s3://bucket/prefix`. */
+  readonly url: string;
+  /** An S3-compatible endpoint (MinIO, R2, a local test server); AWS when left out. */
+  readonly endpoint?: string;
+  readonly region?: string;
+  /** Static credentials; when left out the AWS SDK's usual chain (environment, profile, instance role) applies. */
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  /** Path-style URLs (`endpoint/bucket/key`), which most non-AWS servers need. */
+  readonly forcePathStyle?: boolean;
+  /** Retention applied to raw objects on S3; the bucket must have object lock enabled. */
+  readonly objectLock?: ObjectLockPolicy;
+}
+
+/** Knobs that are not configuration (tests and benchmarks lower the part size to reach the multipart path). */
+export interface StoreTuning {
+  readonly partSizeBytes?: number;
+  readonly partConcurrency?: number;
+}
+
+const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
+
+/**
+ * Opens the object store a storage URL names.
+ *
+ * @example
+ * const store = openObjectStore({ url: "s3://lake/prod", endpoint: "http://127.0.0.1:9000", forcePathStyle: true });
+ * const store = openObjectStore({ url: "/srv/lake/objects" });
+ */
+export function openObjectStore(config: StoreConfig, tuning: StoreTuning = {}): ObjectStore {
+  const scheme = SCHEME.exec(config.url)?.[1]?.toLowerCase();
+  // A Windows drive letter ("C:\lake") looks like a scheme; treat one letter as a path.
+  if (scheme === undefined || scheme.length === 1) return new FsObjectStore(resolve(config.url));
+  if (scheme === "file") {
+    let path: string;
+    try {
+      path = fileURLToPath(config.url);
+    } catch (error) {
+      throw badUrl(config.url, "is not a valid file URL (write file:///absolute/path)", error);
+    }
+    return new FsObjectStore(path);
+  }
+  if (scheme === "s3") return openS3(config, tuning);
+  throw badUrl(config.url, `uses the unknown scheme "${scheme}:"`);
+}
+
+function openS3(config: StoreConfig, tuning: StoreTuning): S3ObjectStore {
+  let url: URL;
+  try {
+    url = new URL(config.url);
+  } catch (error) {
+    throw badUrl(config.url, "is not a valid URL", error);
+  }
+  const bucket = url.hostname;
+  if (bucket === "") throw badUrl(config.url, "names no bucket (write s3://bucket/prefix)");
+  if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
+    throw badUrl(
+      config.url,
+      "carries credentials, a query or a fragment; put credentials in accessKeyId/secretAccessKey",
+    );
+  }
+  if ((config.accessKeyId === undefined) !== (config.secretAccessKey === undefined)) {
+    throw new ValidationError("S3 storage has only one of accessKeyId and secretAccessKey", {
+      details: { url: config.url },
+      hint: "Set both, or neither to use the AWS SDK's credential chain (environment, profile, instance role)",
+    });
+  }
+  const client = new S3Client({
+    endpoint: config.endpoint,
+    region: config.region ?? process.env.AWS_REGION ?? "us-east-1",
+    forcePathStyle: config.forcePathStyle,
+    credentials:
+      config.accessKeyId !== undefined && config.secretAccessKey !== undefined
+        ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }
+        : undefined,
+  });
+  return new S3ObjectStore({
+    client,
+    ownsClient: true,
+    bucket,
+    prefix: decodeURIComponent(url.pathname),
+    objectLock: config.objectLock,
+    partSizeBytes: tuning.partSizeBytes,
+    partConcurrency: tuning.partConcurrency,
+  });
+}
+
+function badUrl(url: string, reason: string, cause?: unknown): ValidationError {
+  return new ValidationError(`storage URL ${JSON.stringify(url)} ${reason}`, {
+    details: { url },
+    hint: "Use file:///absolute/dir, a plain directory path, or s3://bucket/prefix (schemes: file, s3)",
+    cause,
+  });
+}

@@ -1,0 +1,864 @@
+import { createHash } from "node:crypto";
+import { open, type FileHandle } from "node:fs/promises";
+import { addAbortSignal, pipeline, Readable, type Transform } from "node:stream";
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+  type CompletedPart,
+  type HeadObjectCommandOutput,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { ConflictError, NotFoundError, ValidationError } from "../../errors/omicslake-error.js";
+import type { Layer } from "../layer.js";
+import {
+  checkPutOptions,
+  createVerifyingStream,
+  DEFAULT_MEDIA_TYPE,
+  PutDigest,
+  rawImmutableError,
+  sha256HexToBase64,
+  toBuffer,
+  toReadable,
+  type CheckedPutOptions,
+} from "../object-body.js";
+import { MAX_KEY_BYTES, validateKeyPrefix, validateObjectKey } from "../object-key.js";
+import type {
+  DownloadLink,
+  GetOptions,
+  ListOptions,
+  ListPage,
+  ObjectHead,
+  ObjectStore,
+  PutBody,
+  PutOptions,
+  PutResult,
+} from "../object-store.js";
+
+const MIB = 1024 * 1024;
+/** S3's smallest allowed part (every part but the last). */
+export const S3_MIN_PART_BYTES = 5 * MIB;
+/** S3's largest single PUT or CopyObject. */
+export const S3_MAX_SINGLE_COPY_BYTES = 5 * 1024 * MIB;
+const S3_MAX_PARTS = 10_000;
+const MAX_PAGE = 1000;
+const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+/** The user-metadata (and, for multipart uploads, tag) name under which the store records sha256. */
+const SHA256_FIELD = "sha256";
+
+/** Object-lock retention applied to every object written into raw. */
+export interface ObjectLockPolicy {
+  readonly mode: "GOVERNANCE" | "COMPLIANCE";
+  readonly retainDays: number;
+}
+
+export interface S3ObjectStoreOptions {
+  readonly client: S3Client;
+  readonly bucket: string;
+  /** Key prefix inside the bucket (`lake/prod`); the store's keys live below it. */
+  readonly prefix?: string;
+  /** When set, raw objects get this retention on upload (the bucket must have object lock enabled). */
+  readonly objectLock?: ObjectLockPolicy;
+  /** Bodies up to this size go in one PutObject, larger ones as parts of this size. Default 16 MiB, at least 5 MiB. */
+  readonly partSizeBytes?: number;
+  /** Parts uploaded (or copied) at the same time. Default 4. */
+  readonly partConcurrency?: number;
+  /** Copies above this size use UploadPartCopy. Default (and maximum) 5 GiB, S3's CopyObject limit. */
+  readonly multipartCopyThresholdBytes?: number;
+  /** Part size for multipart copies. Default 512 MiB. */
+  readonly copyPartSizeBytes?: number;
+  /**
+   * Send `If-None-Match: *` on raw writes so the server itself refuses an existing key. Default true; a
+   * server answering NotImplemented is remembered and the store falls back to its HeadObject check.
+   */
+  readonly conditionalWrites?: boolean;
+  /** Destroy the client on close (true when the store built it). */
+  readonly ownsClient?: boolean;
+}
+
+interface S3ErrorLike {
+  readonly name?: string;
+  readonly Code?: string;
+  readonly $metadata?: { readonly httpStatusCode?: number };
+}
+
+function s3ErrorName(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { name, Code } = error as S3ErrorLike;
+  return Code ?? name;
+}
+
+function s3Status(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  return (error as S3ErrorLike).$metadata?.httpStatusCode;
+}
+
+function isNotFound(error: unknown): boolean {
+  const name = s3ErrorName(error);
+  return name === "NotFound" || name === "NoSuchKey" || s3Status(error) === 404;
+}
+
+/**
+ * Objects in an S3 bucket (AWS S3, MinIO, R2 or any compatible server) under an optional prefix.
+ *
+ * A put streams the body once: a body smaller than one part goes up in a single PutObject carrying its
+ * sha256 (in `x-amz-meta-sha256` and as a checksum S3 verifies); anything larger becomes a multipart
+ * upload (each part with its own SHA-256 checksum) that is completed only after the whole stream hashed
+ * as expected, and aborted otherwise, so a failed or interrupted put leaves no object. Metadata of a
+ * multipart upload is fixed before its bytes are seen, so its sha256 goes into an object tag right after
+ * completion; `head` reads either place.
+ *
+ * Raw keys: a put or copy onto an existing raw key is refused after a HeadObject, and the write itself
+ * carries `If-None-Match: *` so a race is settled by the server where it supports conditional writes.
+ * With `objectLock`, raw objects get retention on upload. Listings carry no sha256 (ListObjectsV2 has none).
+ */
+export class S3ObjectStore implements ObjectStore {
+  readonly kind = "s3" as const;
+  readonly url: string;
+  readonly bucket: string;
+  /** The key prefix inside the bucket, empty or ending in "/". */
+  readonly prefix: string;
+
+  private readonly client: S3Client;
+  private readonly objectLock: ObjectLockPolicy | undefined;
+  private readonly partSize: number;
+  private readonly partConcurrency: number;
+  private readonly copyThreshold: number;
+  private readonly copyPartSize: number;
+  private readonly ownsClient: boolean;
+  private conditionalWrites: boolean;
+
+  constructor(options: S3ObjectStoreOptions) {
+    this.client = options.client;
+    this.bucket = options.bucket;
+    this.prefix = normalizePrefix(options.prefix ?? "");
+    this.url = `s3://${this.bucket}/${this.prefix}`;
+    this.objectLock = options.objectLock;
+    if (this.objectLock !== undefined && !(this.objectLock.retainDays > 0)) {
+      throw new ValidationError(
+        `object lock retention of ${this.objectLock.retainDays} days is not positive`,
+        {
+          details: { objectLock: this.objectLock },
+          hint: "Set objectLock.retainDays to a number of days greater than 0, or leave objectLock out",
+        },
+      );
+    }
+    this.partSize = options.partSizeBytes ?? 16 * MIB;
+    if (!(Number.isSafeInteger(this.partSize) && this.partSize >= S3_MIN_PART_BYTES)) {
+      throw new ValidationError(
+        `part size ${this.partSize} is below S3's minimum of ${S3_MIN_PART_BYTES} bytes`,
+        {
+          details: { partSizeBytes: this.partSize },
+          hint: `Use at least ${S3_MIN_PART_BYTES} bytes (5 MiB)`,
+        },
+      );
+    }
+    this.partConcurrency = Math.max(1, options.partConcurrency ?? 4);
+    this.copyThreshold = Math.min(
+      options.multipartCopyThresholdBytes ?? S3_MAX_SINGLE_COPY_BYTES,
+      S3_MAX_SINGLE_COPY_BYTES,
+    );
+    this.copyPartSize = options.copyPartSizeBytes ?? 512 * MIB;
+    this.conditionalWrites = options.conditionalWrites ?? true;
+    this.ownsClient = options.ownsClient ?? false;
+  }
+
+  async put(key: string, body: PutBody, options?: PutOptions): Promise<PutResult> {
+    const source = toReadable(body);
+    let layer: Layer;
+    let checked: CheckedPutOptions;
+    try {
+      layer = this.checkKey(key);
+      checked = checkPutOptions(key, options);
+      checked.signal?.throwIfAborted();
+      // Refuse before uploading anything; If-None-Match on the write settles a race where supported.
+      if (layer === "raw" && (await this.headObject(key, checked.signal)) !== undefined) {
+        throw rawImmutableError(key, "overwrite");
+      }
+    } catch (error) {
+      source.destroy();
+      throw error;
+    }
+    const { signal } = checked;
+    if (signal) addAbortSignal(signal, source);
+
+    const digest = new PutDigest(key, checked);
+    let parts: PartUploader | undefined;
+    let buffered: Buffer[] = [];
+    let bufferedBytes = 0;
+    try {
+      for await (const chunk of source) {
+        const buffer = toBuffer(chunk);
+        digest.update(buffer);
+        buffered.push(buffer);
+        bufferedBytes += buffer.length;
+        const partSize = this.partSizeFor(checked.expectedSize, parts?.count ?? 0);
+        if (bufferedBytes >= partSize) {
+          parts ??= await this.startMultipart(key, layer, checked.mediaType, signal);
+          await parts.add(Buffer.concat(buffered, bufferedBytes));
+          buffered = [];
+          bufferedBytes = 0;
+        }
+      }
+      const { sha256, size } = digest.finish();
+      signal?.throwIfAborted();
+      if (parts === undefined) {
+        await this.putSingle(
+          key,
+          layer,
+          Buffer.concat(buffered, bufferedBytes),
+          sha256,
+          checked.mediaType,
+          signal,
+        );
+      } else {
+        if (bufferedBytes > 0) await parts.add(Buffer.concat(buffered, bufferedBytes));
+        buffered = [];
+        await this.completeMultipart(key, layer, parts, signal);
+        await this.recordSha256Tag(key, sha256);
+      }
+      return { key, size, sha256 };
+    } catch (error) {
+      source.destroy();
+      if (parts !== undefined) await parts.abort();
+      throw this.translateWriteError(key, layer, error);
+    }
+  }
+
+  async putFile(key: string, path: string, options?: PutOptions): Promise<PutResult> {
+    this.checkKey(key);
+    let handle: FileHandle;
+    try {
+      handle = await open(path, "r");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") throw new NotFoundError("file", path, { cause: error });
+      throw error;
+    }
+    // Knowing the size lets the part size fit the 10,000-part limit from the first part.
+    const { size } = await handle.stat();
+    return this.put(key, handle.createReadStream({ highWaterMark: MIB }), { expectedSize: size, ...options });
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<Readable> {
+    this.checkKey(key);
+    const range = rangeHeader(key, options.range);
+    const verifier =
+      options.verifySha256 === undefined ? undefined : createVerifyingStream(key, options.verifySha256);
+    if (range === "") {
+      if ((await this.headObject(key)) === undefined) throw new NotFoundError("object", key);
+      return withVerification(Readable.from([]), verifier);
+    }
+    let body: Readable;
+    try {
+      const response = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), Range: range }),
+      );
+      body = response.Body as Readable;
+    } catch (error) {
+      if (isNotFound(error)) throw new NotFoundError("object", key, { cause: error });
+      if (s3ErrorName(error) === "InvalidRange" || s3Status(error) === 416) {
+        throw new ValidationError(
+          `byte range ${JSON.stringify(options.range)} does not fit object ${JSON.stringify(key)}`,
+          {
+            details: { key, range: options.range },
+            hint: "Ask for 0 ≤ start < size and end > start (end is exclusive and is clipped to the size)",
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+    return withVerification(body, verifier);
+  }
+
+  async head(key: string): Promise<ObjectHead | undefined> {
+    this.checkKey(key);
+    const output = await this.headObject(key);
+    if (output === undefined) return undefined;
+    return {
+      key,
+      size: output.ContentLength ?? 0,
+      sha256: output.Metadata?.[SHA256_FIELD] ?? (await this.sha256Tag(key)),
+      mediaType: output.ContentType,
+      lastModified: output.LastModified ?? new Date(0),
+    };
+  }
+
+  async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
+    validateKeyPrefix(prefix);
+    const limit = options.limit ?? MAX_PAGE;
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new ValidationError(`list limit ${String(limit)} is not a positive integer`, {
+        details: { limit },
+        hint: `Pass 1 to ${MAX_PAGE}`,
+      });
+    }
+    const output = await this.client.send(
+      new ListObjectsV2Command({
+        Bucket: this.bucket,
+        Prefix: this.prefix + prefix,
+        MaxKeys: Math.min(limit, MAX_PAGE),
+        ContinuationToken: options.pageToken,
+      }),
+    );
+    const items: ObjectHead[] = [];
+    for (const object of output.Contents ?? []) {
+      const key = object.Key?.slice(this.prefix.length);
+      // Objects the store could not have written (outside the layers) are not part of the lake.
+      if (key === undefined || !isValidKey(key)) continue;
+      items.push({
+        key,
+        size: object.Size ?? 0,
+        sha256: undefined,
+        mediaType: undefined,
+        lastModified: object.LastModified ?? new Date(0),
+      });
+    }
+    return { items, nextPageToken: output.IsTruncated ? output.NextContinuationToken : undefined };
+  }
+
+  async *listAll(prefix: string): AsyncIterable<ObjectHead> {
+    let pageToken: string | undefined;
+    do {
+      const page = await this.list(prefix, { limit: MAX_PAGE, pageToken });
+      yield* page.items;
+      pageToken = page.nextPageToken;
+    } while (pageToken !== undefined);
+  }
+
+  async copy(sourceKey: string, destinationKey: string): Promise<PutResult> {
+    this.checkKey(sourceKey);
+    const layer = this.checkKey(destinationKey);
+    const source = await this.headObject(sourceKey);
+    if (source === undefined) throw new NotFoundError("object", sourceKey);
+    if (layer === "raw" && (await this.headObject(destinationKey)) !== undefined) {
+      throw rawImmutableError(destinationKey, "overwrite");
+    }
+    const size = source.ContentLength ?? 0;
+    // Objects this store wrote carry their sha256; anything else is hashed once, reading it through Node.
+    const sha256 =
+      source.Metadata?.[SHA256_FIELD] ??
+      (await this.sha256Tag(sourceKey)) ??
+      (await this.hashObject(sourceKey));
+    const copySource = `${this.bucket}/${encodeKeyPath(this.fullKey(sourceKey))}`;
+    const mediaType = source.ContentType ?? DEFAULT_MEDIA_TYPE;
+    try {
+      if (size <= this.copyThreshold) {
+        await this.sendConditional(
+          layer,
+          (ifNoneMatch) =>
+            new CopyObjectCommand({
+              Bucket: this.bucket,
+              Key: this.fullKey(destinationKey),
+              CopySource: copySource,
+              // The ETag read above pins the source: a concurrent overwrite makes the copy fail rather than
+              // pair new bytes with the old checksum.
+              CopySourceIfMatch: source.ETag,
+              MetadataDirective: "REPLACE",
+              Metadata: { [SHA256_FIELD]: sha256 },
+              ContentType: mediaType,
+              IfNoneMatch: ifNoneMatch,
+              ...this.lockParameters(layer),
+            }),
+        );
+      } else {
+        await this.copyMultipart(destinationKey, layer, copySource, source, sha256, mediaType);
+      }
+    } catch (error) {
+      throw this.translateWriteError(destinationKey, layer, error);
+    }
+    return { key: destinationKey, size, sha256 };
+  }
+
+  async delete(key: string): Promise<void> {
+    const layer = this.checkKey(key);
+    if (layer === "raw") throw rawImmutableError(key, "delete");
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }));
+  }
+
+  async downloadLink(
+    key: string,
+    options: { expiresInSeconds?: number; filename?: string } = {},
+  ): Promise<DownloadLink> {
+    this.checkKey(key);
+    const expiresIn = options.expiresInSeconds ?? 3600;
+    if (!(Number.isSafeInteger(expiresIn) && expiresIn >= 1 && expiresIn <= MAX_PRESIGN_SECONDS)) {
+      throw new ValidationError(`link lifetime of ${expiresIn} seconds is out of range`, {
+        details: { key, expiresInSeconds: expiresIn },
+        hint: `Use 1 to ${MAX_PRESIGN_SECONDS} seconds (S3 presigned URLs last at most 7 days)`,
+      });
+    }
+    if ((await this.headObject(key)) === undefined) throw new NotFoundError("object", key);
+    const url = await getSignedUrl(
+      this.client,
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: this.fullKey(key),
+        ResponseContentDisposition:
+          options.filename === undefined ? undefined : contentDisposition(options.filename),
+      }),
+      { expiresIn },
+    );
+    return { kind: "url", url, expiresAt: new Date(Date.now() + expiresIn * 1000) };
+  }
+
+  close(): Promise<void> {
+    if (this.ownsClient) this.client.destroy();
+    return Promise.resolve();
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+
+  private checkKey(key: string): Layer {
+    const layer = validateObjectKey(key);
+    if (Buffer.byteLength(this.prefix + key, "utf8") > MAX_KEY_BYTES) {
+      throw new ValidationError(
+        `object key ${JSON.stringify(key)} is too long under the prefix ${JSON.stringify(this.prefix)}`,
+        {
+          details: { key, prefix: this.prefix },
+          hint: `Prefix and key together must stay within S3's ${MAX_KEY_BYTES} bytes`,
+        },
+      );
+    }
+    return layer;
+  }
+
+  private fullKey(key: string): string {
+    return this.prefix + key;
+  }
+
+  private async headObject(key: string, signal?: AbortSignal): Promise<HeadObjectCommandOutput | undefined> {
+    try {
+      return await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), {
+        abortSignal: signal,
+      });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private async sha256Tag(key: string): Promise<string | undefined> {
+    try {
+      const output = await this.client.send(
+        new GetObjectTaggingCommand({ Bucket: this.bucket, Key: this.fullKey(key) }),
+      );
+      return output.TagSet?.find((tag) => tag.Key === SHA256_FIELD)?.Value;
+    } catch {
+      // No tagging permission or support: the checksum is simply unknown here (the catalog has it).
+      return undefined;
+    }
+  }
+
+  private async recordSha256Tag(key: string, sha256: string): Promise<void> {
+    try {
+      await this.client.send(
+        new PutObjectTaggingCommand({
+          Bucket: this.bucket,
+          Key: this.fullKey(key),
+          Tagging: { TagSet: [{ Key: SHA256_FIELD, Value: sha256 }] },
+        }),
+      );
+    } catch {
+      // The object is complete and correct and the caller gets its sha256 in the result; failing here
+      // would make a raw put impossible to retry. Without the tag, head reports sha256 as unknown.
+    }
+  }
+
+  private async hashObject(key: string): Promise<string> {
+    const body = await this.get(key);
+    const hash = createHash("sha256");
+    for await (const chunk of body) hash.update(toBuffer(chunk));
+    return hash.digest("hex");
+  }
+
+  /**
+   * The part size for the next part: the configured size, or larger when the expected size would need more
+   * than 10,000 parts. A stream of unknown size doubles its part size every 1,000 parts, so it can reach
+   * S3's limits without a size up front while ordinary inputs keep small parts.
+   */
+  private partSizeFor(expectedSize: number | undefined, partsSoFar: number): number {
+    if (expectedSize !== undefined) {
+      return Math.max(this.partSize, Math.ceil(expectedSize / (S3_MAX_PARTS - 1) / MIB) * MIB);
+    }
+    return this.partSize * 2 ** Math.floor(partsSoFar / 1000);
+  }
+
+  private lockParameters(layer: Layer): {
+    ObjectLockMode?: "GOVERNANCE" | "COMPLIANCE";
+    ObjectLockRetainUntilDate?: Date;
+  } {
+    if (layer !== "raw" || this.objectLock === undefined) return {};
+    return {
+      ObjectLockMode: this.objectLock.mode,
+      ObjectLockRetainUntilDate: new Date(Date.now() + this.objectLock.retainDays * 24 * 3600 * 1000),
+    };
+  }
+
+  /**
+   * Sends a write that should carry `If-None-Match: *` on raw. A server that does not implement
+   * conditional writes is remembered and the write is sent again without it; the HeadObject check
+   * before the write still guards raw there.
+   */
+  private async sendConditional<T>(
+    layer: Layer,
+    command: (ifNoneMatch: string | undefined) => { readonly input: object },
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const conditional = layer === "raw" && this.conditionalWrites;
+    try {
+      return (await this.client.send(command(conditional ? "*" : undefined) as never, {
+        abortSignal: signal,
+      })) as T;
+    } catch (error) {
+      if (conditional && (s3ErrorName(error) === "NotImplemented" || s3Status(error) === 501)) {
+        this.conditionalWrites = false;
+        return (await this.client.send(command(undefined) as never, { abortSignal: signal })) as T;
+      }
+      throw error;
+    }
+  }
+
+  private async putSingle(
+    key: string,
+    layer: Layer,
+    body: Buffer,
+    sha256: string,
+    mediaType: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    await this.sendConditional(
+      layer,
+      (ifNoneMatch) =>
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.fullKey(key),
+          Body: body,
+          ContentLength: body.length,
+          ContentType: mediaType,
+          Metadata: { [SHA256_FIELD]: sha256 },
+          // S3 recomputes this and rejects the upload on a mismatch; object lock also requires a checksum.
+          ChecksumSHA256: sha256HexToBase64(sha256),
+          IfNoneMatch: ifNoneMatch,
+          ...this.lockParameters(layer),
+        }),
+      signal,
+    );
+  }
+
+  private async startMultipart(
+    key: string,
+    layer: Layer,
+    mediaType: string,
+    signal: AbortSignal | undefined,
+  ): Promise<PartUploader> {
+    const output = await this.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: this.fullKey(key),
+        ContentType: mediaType,
+        ChecksumAlgorithm: "SHA256",
+        ...this.lockParameters(layer),
+      }),
+      { abortSignal: signal },
+    );
+    if (output.UploadId === undefined)
+      throw new Error(`CreateMultipartUpload for ${key} returned no UploadId`);
+    return new PartUploader(
+      this.client,
+      this.bucket,
+      this.fullKey(key),
+      output.UploadId,
+      this.partConcurrency,
+      this.partSize,
+      signal,
+    );
+  }
+
+  private async completeMultipart(
+    key: string,
+    layer: Layer,
+    parts: PartUploader,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const completed = await parts.finish();
+    await this.sendConditional(
+      layer,
+      (ifNoneMatch) =>
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: this.fullKey(key),
+          UploadId: parts.uploadId,
+          MultipartUpload: { Parts: completed },
+          IfNoneMatch: ifNoneMatch,
+        }),
+      signal,
+    );
+  }
+
+  private async copyMultipart(
+    destinationKey: string,
+    layer: Layer,
+    copySource: string,
+    source: HeadObjectCommandOutput,
+    sha256: string,
+    mediaType: string,
+  ): Promise<void> {
+    const size = source.ContentLength ?? 0;
+    const partSize = Math.max(this.copyPartSize, Math.ceil(size / S3_MAX_PARTS));
+    const upload = await this.client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: this.fullKey(destinationKey),
+        ContentType: mediaType,
+        Metadata: { [SHA256_FIELD]: sha256 },
+        ...this.lockParameters(layer),
+      }),
+    );
+    const uploadId = upload.UploadId;
+    if (uploadId === undefined)
+      throw new Error(`CreateMultipartUpload for ${destinationKey} returned no UploadId`);
+    try {
+      const ranges: { number: number; start: number; end: number }[] = [];
+      for (let start = 0, number = 1; start < size; start += partSize, number++) {
+        ranges.push({ number, start, end: Math.min(start + partSize, size) - 1 });
+      }
+      const completed: CompletedPart[] = new Array<CompletedPart>(ranges.length);
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < ranges.length) {
+          const range = ranges[next++];
+          if (range === undefined) return;
+          const output = await this.client.send(
+            new UploadPartCopyCommand({
+              Bucket: this.bucket,
+              Key: this.fullKey(destinationKey),
+              UploadId: uploadId,
+              PartNumber: range.number,
+              CopySource: copySource,
+              CopySourceIfMatch: source.ETag,
+              CopySourceRange: `bytes=${range.start}-${range.end}`,
+            }),
+          );
+          completed[range.number - 1] = { PartNumber: range.number, ETag: output.CopyPartResult?.ETag };
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.partConcurrency, ranges.length) }, worker));
+      await this.sendConditional(
+        layer,
+        (ifNoneMatch) =>
+          new CompleteMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: this.fullKey(destinationKey),
+            UploadId: uploadId,
+            MultipartUpload: { Parts: completed },
+            IfNoneMatch: ifNoneMatch,
+          }),
+      );
+    } catch (error) {
+      await abortUpload(this.client, this.bucket, this.fullKey(destinationKey), uploadId);
+      throw error;
+    }
+  }
+
+  /** Maps the server's refusals of a write to the lake's errors. */
+  private translateWriteError(key: string, layer: Layer, error: unknown): unknown {
+    const name = s3ErrorName(error);
+    const status = s3Status(error);
+    if (
+      layer === "raw" &&
+      (name === "PreconditionFailed" ||
+        status === 412 ||
+        name === "ConditionalRequestConflict" ||
+        status === 409)
+    ) {
+      return rawImmutableError(key, "overwrite", error);
+    }
+    if (name === "PreconditionFailed" || status === 412) {
+      return new ConflictError(
+        `object ${JSON.stringify(key)} was not written: its source changed during the copy`,
+        {
+          details: { key },
+          hint: "Retry the copy",
+          cause: error,
+        },
+      );
+    }
+    return error;
+  }
+}
+
+/**
+ * Uploads parts with bounded concurrency. `add` waits while the bytes in flight would exceed the budget,
+ * which is what pushes back on the source and keeps memory flat whatever the object size.
+ */
+class PartUploader {
+  private readonly completed: CompletedPart[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private inFlightBytes = 0;
+  private failure: { error: unknown } | undefined;
+  private parts = 0;
+  private readonly budget: number;
+
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly key: string,
+    readonly uploadId: string,
+    private readonly concurrency: number,
+    partSize: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    // Parts that grew past the configured size (very long streams) use the same byte budget, so fewer
+    // of them run at once instead of memory growing.
+    this.budget = concurrency * partSize;
+  }
+
+  get count(): number {
+    return this.parts;
+  }
+
+  async add(body: Buffer): Promise<void> {
+    this.throwIfFailed();
+    while (
+      this.inFlight.size > 0 &&
+      (this.inFlight.size >= this.concurrency || this.inFlightBytes + body.length > this.budget)
+    ) {
+      await Promise.race(this.inFlight);
+      this.throwIfFailed();
+    }
+    const partNumber = ++this.parts;
+    const checksum = createHash("sha256").update(body).digest("base64");
+    this.inFlightBytes += body.length;
+    const upload = this.client
+      .send(
+        new UploadPartCommand({
+          Bucket: this.bucket,
+          Key: this.key,
+          UploadId: this.uploadId,
+          PartNumber: partNumber,
+          Body: body,
+          ContentLength: body.length,
+          ChecksumSHA256: checksum,
+        }),
+        { abortSignal: this.signal },
+      )
+      .then(
+        (output) => {
+          this.completed.push({
+            PartNumber: partNumber,
+            ETag: output.ETag,
+            ChecksumSHA256: output.ChecksumSHA256 ?? checksum,
+          });
+        },
+        (error: unknown) => {
+          this.failure ??= { error };
+        },
+      )
+      .finally(() => {
+        this.inFlightBytes -= body.length;
+        this.inFlight.delete(upload);
+      });
+    this.inFlight.add(upload);
+  }
+
+  /** Waits for every part and returns them in order for CompleteMultipartUpload. */
+  async finish(): Promise<CompletedPart[]> {
+    await Promise.all(this.inFlight);
+    this.throwIfFailed();
+    return [...this.completed].sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+  }
+
+  /** Lets running part uploads settle, then aborts the upload so no parts linger (and nothing appears). */
+  async abort(): Promise<void> {
+    await Promise.allSettled(this.inFlight);
+    await abortUpload(this.client, this.bucket, this.key, this.uploadId);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure.error;
+  }
+}
+
+async function abortUpload(client: S3Client, bucket: string, key: string, uploadId: string): Promise<void> {
+  try {
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+  } catch {
+    // Best effort: an upload that is never completed never becomes visible, and a bucket lifecycle rule
+    // (AbortIncompleteMultipartUpload) reclaims its parts.
+  }
+}
+
+// eslint-disable-next-line no-control-regex
+const UNSAFE_PREFIX_CHARACTER = /[\\\u0000-\u001f\u007f]/;
+
+function normalizePrefix(prefix: string): string {
+  const trimmed = prefix.replace(/^\/+|\/+$/g, "");
+  if (trimmed === "") return "";
+  const segments = trimmed.split("/");
+  if (
+    segments.some((segment) => segment === "" || segment === "." || segment === "..") ||
+    UNSAFE_PREFIX_CHARACTER.test(trimmed)
+  ) {
+    throw new ValidationError(`S3 prefix ${JSON.stringify(prefix)} is not a clean key prefix`, {
+      details: { prefix },
+      hint: 'Use "/"-separated names without empty, "." or ".." segments, backslashes or control characters',
+    });
+  }
+  return `${trimmed}/`;
+}
+
+function isValidKey(key: string): boolean {
+  try {
+    validateObjectKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The Range header for a range, "" for an empty range, undefined for the whole object. */
+function rangeHeader(key: string, range: GetOptions["range"]): string | undefined {
+  if (range === undefined) return undefined;
+  const { start, end } = range;
+  if (
+    !Number.isSafeInteger(start) ||
+    start < 0 ||
+    (end !== undefined && (!Number.isSafeInteger(end) || end < start))
+  ) {
+    throw new ValidationError(`byte range ${JSON.stringify(range)} for ${JSON.stringify(key)} is not valid`, {
+      details: { key, range },
+      hint: "Ask for 0 ≤ start < size and end > start (end is exclusive and is clipped to the size)",
+    });
+  }
+  if (end === start) return "";
+  return end === undefined ? `bytes=${start}-` : `bytes=${start}-${end - 1}`;
+}
+
+/** CopySource wants the key URL-encoded, with its "/" kept. */
+function encodeKeyPath(key: string): string {
+  return key.split("/").map(encodeURIComponent).join("/");
+}
+
+/** `attachment` with an ASCII fallback name and the exact name in RFC 5987 form. */
+function contentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
+
+function withVerification(stream: Readable, verifier: Transform | undefined): Readable {
+  // pipeline forwards a read error to the verifier and releases the connection if the reader gives up.
+  return verifier === undefined ? stream : pipeline(stream, verifier, () => undefined);
+}
