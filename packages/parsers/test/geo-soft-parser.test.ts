@@ -4,7 +4,13 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../src/errors/parse-error.js";
 import { parseGeoSoft } from "../src/geo/geo-soft-parser.js";
-import { geoRecordSchemas, type GeoPlatform, type GeoRecord, type GeoSample, type GeoSeries } from "../src/geo/geo-records.js";
+import {
+  geoRecordSchemas,
+  type GeoPlatform,
+  type GeoRecord,
+  type GeoSample,
+  type GeoSeries,
+} from "../src/geo/geo-records.js";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const fixtures = join(repoRoot, "../shared/fixtures/ncbi");
@@ -43,195 +49,213 @@ function byAccession<T extends GeoRecord>(records: GeoRecord[], accession: strin
   return r as T;
 }
 
-describe.skipIf(!haveFixtures)("parseGeoSoft over the real GEO fixtures (skipped: ../shared/fixtures/ncbi absent)", () => {
-  const geoFiles = haveFixtures ? readdirSync(fixtures).filter((f) => f.startsWith("geo_") && f.endsWith(".soft")) : [];
+describe.skipIf(!haveFixtures)(
+  "parseGeoSoft over the real GEO fixtures (skipped: ../shared/fixtures/ncbi absent)",
+  () => {
+    const geoFiles = haveFixtures
+      ? readdirSync(fixtures).filter((f) => f.startsWith("geo_") && f.endsWith(".soft"))
+      : [];
 
-  it("parses every GEO SOFT fixture into records that satisfy their zod schema", async () => {
-    expect(geoFiles.length).toBeGreaterThanOrEqual(7);
-    for (const name of geoFiles) {
-      const records = await parseFile(name);
-      expect(records.length, name).toBeGreaterThan(0);
-      for (const r of records) expect(() => geoRecordSchemas[r.kind].parse(r), `${name} ${r.accession}`).not.toThrow();
-    }
-  });
-
-  it("gives the same records whatever the chunk boundaries", async () => {
-    for (const name of geoFiles) {
-      const bytes = readFileSync(fixture(name));
-      const whole = await collect(chunksOf(bytes, bytes.length));
-      for (const size of [1, 7, 100, 4093]) expect(await collect(chunksOf(bytes, size)), `${name} / ${size}`).toEqual(whole);
-    }
-  });
-
-  it("reads a SuperSeries: types, samples, sub-series and BioProject relations, contact", async () => {
-    const [series, ...rest] = await parseFile("geo_GSE138657_series_brief.soft");
-    expect(rest).toHaveLength(0);
-    const s = series as GeoSeries;
-    expect(s.kind).toBe("geo_series");
-    expect(s.accession).toBe("GSE138657");
-    expect(s.status).toBe("Public");
-    expect(s.publicDate).toBe("2021-10-01");
-    expect(s.submissionDate).toBe("2019-10-09");
-    expect(s.lastUpdateDate).toBe("2021-10-02");
-    expect(s.types).toEqual([
-      "Expression profiling by high throughput sequencing",
-      "Genome binding/occupancy profiling by high throughput sequencing",
-      "Other",
-    ]);
-    expect(s.sampleIds).toHaveLength(16);
-    expect(s.sampleIds[0]).toBe("GSM4114982");
-    expect(s.sampleIds[15]).toBe("GSM4115629");
-    expect(s.superSeriesOf).toEqual(["GSE138647", "GSE138652", "GSE138654", "GSE138656"]);
-    expect(s.bioprojects).toEqual(["PRJNA576681"]);
-    expect(s.relations).toContainEqual({
-      type: "bioproject",
-      label: "BioProject",
-      target: "https://www.ncbi.nlm.nih.gov/bioproject/PRJNA576681",
-      accession: "PRJNA576681",
+    it("parses every GEO SOFT fixture into records that satisfy their zod schema", async () => {
+      expect(geoFiles.length).toBeGreaterThanOrEqual(7);
+      for (const name of geoFiles) {
+        const records = await parseFile(name);
+        expect(records.length, name).toBeGreaterThan(0);
+        for (const r of records)
+          expect(() => geoRecordSchemas[r.kind].parse(r), `${name} ${r.accession}`).not.toThrow();
+      }
     });
-    expect(s.contact?.name).toEqual({ first: "lian", middle: "qing", last: "jiao" });
-    expect(s.contact?.email).toBe("wangyunshan135@126.com");
-    expect(s.contact?.city).toBe("Ji'nan");
-    expect(s.contact?.zipPostalCode).toBe("250033");
-    expect(s.platformIds).toEqual(["GPL11154"]);
-    expect(s.platformTaxids).toEqual([9606]);
-    expect(s.sampleOrganisms).toEqual(["Homo sapiens"]);
-    expect(s.supplementaryFiles).toEqual([
-      "ftp://ftp.ncbi.nlm.nih.gov/geo/series/GSE138nnn/GSE138657/suppl/GSE138657_RAW.tar",
-    ]);
-    expect(s.overallDesign).toBe("Refer to individual Series");
-    expect(s.other).toEqual({});
-  });
 
-  it("reads an SRA-linked SubSeries: SRP study, super-series, pubmed id, contributors, department", async () => {
-    const [s] = (await parseFile("geo_GSE146537_series_brief.soft")) as GeoSeries[];
-    expect(s!.sraStudies).toEqual(["SRP251915"]);
-    expect(s!.subSeriesOf).toEqual(["GSE146583"]);
-    expect(s!.bioprojects).toEqual(["PRJNA610881"]);
-    expect(s!.pubmedIds).toEqual([35115713]);
-    expect(s!.contributors).toEqual([
-      { first: "Yuchen", last: "Xie" },
-      { first: "Merve", last: "Sahin" },
-      { first: "Emily", middle: "H", last: "Cheng" },
-    ]);
-    expect(s!.contact?.department).toBe("Computational Biology Program");
-    expect(s!.summary?.startsWith("SETD2, a H3K36 trimethyltransferase")).toBe(true);
-  });
+    it("gives the same records whatever the chunk boundaries", async () => {
+      for (const name of geoFiles) {
+        const bytes = readFileSync(fixture(name));
+        const whole = await collect(chunksOf(bytes, bytes.length));
+        for (const size of [1, 7, 100, 4093])
+          expect(await collect(chunksOf(bytes, size)), `${name} / ${size}`).toEqual(whole);
+      }
+    });
 
-  it("reads sample channels, characteristics, relations and files", async () => {
-    const records = await parseFile("geo_GSE138657_samples_brief.soft");
-    expect(records.map((r) => r.kind)).toEqual(Array(16).fill("geo_sample"));
-    const gsm = byAccession<GeoSample>(records, "GSM4115603");
-    expect(gsm.title).toBe("H3K27ac_HCT116OxR");
-    expect(gsm.type).toBe("SRA");
-    expect(gsm.channelCount).toBe(1);
-    expect(gsm.channels).toHaveLength(1);
-    const ch = gsm.channels[0]!;
-    expect(ch.channel).toBe(1);
-    expect(ch.sourceName).toBe("HCT116 cells");
-    expect(ch.organisms).toEqual(["Homo sapiens"]);
-    expect(ch.taxids).toEqual([9606]);
-    expect(ch.characteristics).toEqual([
-      { tag: "tissue", value: "Colorectal cancer" },
-      { tag: "chip antibody", value: "H3K27ac(abcam,ab4729)" },
-      { tag: "genotype", value: "Oxaliplatin-resistant" },
-    ]);
-    expect(ch.molecule).toBe("genomic DNA");
-    expect(ch.extractProtocol).toHaveLength(2);
-    expect(gsm.description).toBe("H3K27ac_HCT116OxR");
-    expect(gsm.dataProcessing[2]).toBe("Genome_build: hg19");
-    expect(gsm.biosamples).toEqual(["SAMN13001572"]);
-    expect(gsm.sraExperiments).toEqual(["SRX6970839"]);
-    expect(gsm.seriesIds).toEqual(["GSE138654", "GSE138657"]);
-    expect(gsm.libraryStrategy).toBe("ChIP-Seq");
-    expect(gsm.librarySelection).toBe("ChIP");
-    expect(gsm.instrumentModel).toBe("Illumina HiSeq 2000");
-    expect(gsm.platformId).toBe("GPL11154");
-    expect(gsm.dataRowCount).toBe(0);
-    expect(gsm.table).toBeUndefined();
-    expect(gsm.supplementaryFiles).toEqual([
-      "ftp://ftp.ncbi.nlm.nih.gov/geo/samples/GSM4115nnn/GSM4115603/suppl/GSM4115603_H3K27ac_HCT116OxR_peaks.txt.gz",
-    ]);
-  });
+    it("reads a SuperSeries: types, samples, sub-series and BioProject relations, contact", async () => {
+      const [series, ...rest] = await parseFile("geo_GSE138657_series_brief.soft");
+      expect(rest).toHaveLength(0);
+      const s = series as GeoSeries;
+      expect(s.kind).toBe("geo_series");
+      expect(s.accession).toBe("GSE138657");
+      expect(s.status).toBe("Public");
+      expect(s.publicDate).toBe("2021-10-01");
+      expect(s.submissionDate).toBe("2019-10-09");
+      expect(s.lastUpdateDate).toBe("2021-10-02");
+      expect(s.types).toEqual([
+        "Expression profiling by high throughput sequencing",
+        "Genome binding/occupancy profiling by high throughput sequencing",
+        "Other",
+      ]);
+      expect(s.sampleIds).toHaveLength(16);
+      expect(s.sampleIds[0]).toBe("GSM4114982");
+      expect(s.sampleIds[15]).toBe("GSM4115629");
+      expect(s.superSeriesOf).toEqual(["GSE138647", "GSE138652", "GSE138654", "GSE138656"]);
+      expect(s.bioprojects).toEqual(["PRJNA576681"]);
+      expect(s.relations).toContainEqual({
+        type: "bioproject",
+        label: "BioProject",
+        target: "https://www.ncbi.nlm.nih.gov/bioproject/PRJNA576681",
+        accession: "PRJNA576681",
+      });
+      expect(s.contact?.name).toEqual({ first: "lian", middle: "qing", last: "jiao" });
+      expect(s.contact?.email).toBe("wangyunshan135@126.com");
+      expect(s.contact?.city).toBe("Ji'nan");
+      expect(s.contact?.zipPostalCode).toBe("250033");
+      expect(s.platformIds).toEqual(["GPL11154"]);
+      expect(s.platformTaxids).toEqual([9606]);
+      expect(s.sampleOrganisms).toEqual(["Homo sapiens"]);
+      expect(s.supplementaryFiles).toEqual([
+        "ftp://ftp.ncbi.nlm.nih.gov/geo/series/GSE138nnn/GSE138657/suppl/GSE138657_RAW.tar",
+      ]);
+      expect(s.overallDesign).toBe("Refer to individual Series");
+      expect(s.other).toEqual({});
+    });
 
-  it("reads the GSE146537 samples including growth protocols with non-ASCII text", async () => {
-    const records = (await parseFile("geo_GSE146537_samples_brief.soft")) as GeoSample[];
-    expect(records.map((r) => r.accession)).toEqual([
-      "GSM4391896",
-      "GSM4391897",
-      "GSM4391898",
-      "GSM4391899",
-      "GSM4391900",
-      "GSM4391901",
-    ]);
-    const first = records[0]!;
-    expect(first.channels[0]!.characteristics).toEqual([
-      { tag: "cell line", value: "JHRCC12" },
-      { tag: "genotype", value: "SETD2-deficient" },
-    ]);
-    expect(first.channels[0]!.growthProtocol[0]).toContain("1× L-glutamine");
-    expect(first.libraryStrategy).toBe("ATAC-seq");
-    expect(first.biosamples).toEqual(["SAMN14322350"]);
-    expect(first.sraExperiments).toEqual(["SRX7866141"]);
-    expect(records[5]!.sraExperiments).toEqual(["SRX7866146"]);
-    expect(records[5]!.seriesIds).toEqual(["GSE146537", "GSE146583"]);
-  });
+    it("reads an SRA-linked SubSeries: SRP study, super-series, pubmed id, contributors, department", async () => {
+      const [s] = (await parseFile("geo_GSE146537_series_brief.soft")) as GeoSeries[];
+      expect(s!.sraStudies).toEqual(["SRP251915"]);
+      expect(s!.subSeriesOf).toEqual(["GSE146583"]);
+      expect(s!.bioprojects).toEqual(["PRJNA610881"]);
+      expect(s!.pubmedIds).toEqual([35115713]);
+      expect(s!.contributors).toEqual([
+        { first: "Yuchen", last: "Xie" },
+        { first: "Merve", last: "Sahin" },
+        { first: "Emily", middle: "H", last: "Cheng" },
+      ]);
+      expect(s!.contact?.department).toBe("Computational Biology Program");
+      expect(s!.summary?.startsWith("SETD2, a H3K36 trimethyltransferase")).toBe(true);
+    });
 
-  it("skips a platform data table but keeps its columns and counted rows (family file)", async () => {
-    const records = await parseFile("geo_GPL20814_family.soft");
-    // ^DATABASE is not a record kind.
-    expect(records.map((r) => `${r.kind}:${r.accession}`)).toEqual(["geo_platform:GPL20814", "geo_series:GSE72138"]);
-    const gpl = byAccession<GeoPlatform>(records, "GPL20814");
-    expect(gpl.dataRowCount).toBe(2088); // declared by the file
-    expect(gpl.table?.rowCount).toBe(3); // rows actually present in this excerpt
-    expect(gpl.table?.columns).toEqual([
-      { name: "ID" },
-      { name: "Reporter Name" },
-      { name: "miRNA_ID", description: 'LINK_PRE:"http://www.mirbase.org/cgi-bin/mature.pl?mature_acc="' },
-      { name: "SPOT_ID" },
-    ]);
-    expect(gpl.description).toBe("Part No.: MRA-1001B1C\nHuman miRNA Array\nVersion No. miRHuman_19_HUST_121206");
-    expect(gpl.manufacturer).toBe("LC Science");
-    expect(gpl.technology).toBe("in situ oligonucleotide");
-    expect(gpl.distribution).toBe("custom-commercial");
-    expect(gpl.taxids).toEqual([9606]);
-    expect(gpl.contact?.name).toEqual({ first: "Jiachun", last: "Sun" });
-    expect(gpl.sampleIds).toEqual(["GSM1855902", "GSM1855903"]);
-    const gse = byAccession<GeoSeries>(records, "GSE72138");
-    expect(gse.pubmedIds).toEqual([28536623]);
-    expect(gse.bioprojects).toEqual(["PRJNA293166"]);
-    expect(gse.summary).toContain("miRNA “sponge”");
-  });
+    it("reads sample channels, characteristics, relations and files", async () => {
+      const records = await parseFile("geo_GSE138657_samples_brief.soft");
+      expect(records.map((r) => r.kind)).toEqual(Array(16).fill("geo_sample"));
+      const gsm = byAccession<GeoSample>(records, "GSM4115603");
+      expect(gsm.title).toBe("H3K27ac_HCT116OxR");
+      expect(gsm.type).toBe("SRA");
+      expect(gsm.channelCount).toBe(1);
+      expect(gsm.channels).toHaveLength(1);
+      const ch = gsm.channels[0]!;
+      expect(ch.channel).toBe(1);
+      expect(ch.sourceName).toBe("HCT116 cells");
+      expect(ch.organisms).toEqual(["Homo sapiens"]);
+      expect(ch.taxids).toEqual([9606]);
+      expect(ch.characteristics).toEqual([
+        { tag: "tissue", value: "Colorectal cancer" },
+        { tag: "chip antibody", value: "H3K27ac(abcam,ab4729)" },
+        { tag: "genotype", value: "Oxaliplatin-resistant" },
+      ]);
+      expect(ch.molecule).toBe("genomic DNA");
+      expect(ch.extractProtocol).toHaveLength(2);
+      expect(gsm.description).toBe("H3K27ac_HCT116OxR");
+      expect(gsm.dataProcessing[2]).toBe("Genome_build: hg19");
+      expect(gsm.biosamples).toEqual(["SAMN13001572"]);
+      expect(gsm.sraExperiments).toEqual(["SRX6970839"]);
+      expect(gsm.seriesIds).toEqual(["GSE138654", "GSE138657"]);
+      expect(gsm.libraryStrategy).toBe("ChIP-Seq");
+      expect(gsm.librarySelection).toBe("ChIP");
+      expect(gsm.instrumentModel).toBe("Illumina HiSeq 2000");
+      expect(gsm.platformId).toBe("GPL11154");
+      expect(gsm.dataRowCount).toBe(0);
+      expect(gsm.table).toBeUndefined();
+      expect(gsm.supplementaryFiles).toEqual([
+        "ftp://ftp.ncbi.nlm.nih.gov/geo/samples/GSM4115nnn/GSM4115603/suppl/GSM4115603_H3K27ac_HCT116OxR_peaks.txt.gz",
+      ]);
+    });
 
-  it("keeps empty summary paragraphs and a contact with only a last name (ENCODE family file)", async () => {
-    const records = await parseFile("geo_GSE105845_family.soft");
-    const gse = byAccession<GeoSeries>(records, "GSE105845");
-    expect(gse.summary).toBe(
-      "miRNA-seq on embryonic 12.5 day mouse forebrain\n\nFor data usage terms and conditions, please refer to http://www.genome.gov/27528022 and http://www.genome.gov/Pages/Research/ENCODE/ENCODE_Data_Use_Policy_for_External_Users_03-07-14.pdf",
-    );
-    expect(gse.contact?.name).toEqual({ first: "ENCODE", last: "DCC" });
-    expect(gse.contact?.zipPostalCode).toBe("94305-5120");
-    const gpl = byAccession<GeoPlatform>(records, "GPL13112");
-    expect(gpl.contact?.name).toEqual({ last: "GEO" });
-    expect(gpl.technology).toBe("high-throughput sequencing");
-    expect(gpl.table).toBeUndefined();
-  });
+    it("reads the GSE146537 samples including growth protocols with non-ASCII text", async () => {
+      const records = (await parseFile("geo_GSE146537_samples_brief.soft")) as GeoSample[];
+      expect(records.map((r) => r.accession)).toEqual([
+        "GSM4391896",
+        "GSM4391897",
+        "GSM4391898",
+        "GSM4391899",
+        "GSM4391900",
+        "GSM4391901",
+      ]);
+      const first = records[0]!;
+      expect(first.channels[0]!.characteristics).toEqual([
+        { tag: "cell line", value: "JHRCC12" },
+        { tag: "genotype", value: "SETD2-deficient" },
+      ]);
+      expect(first.channels[0]!.growthProtocol[0]).toContain("1× L-glutamine");
+      expect(first.libraryStrategy).toBe("ATAC-seq");
+      expect(first.biosamples).toEqual(["SAMN14322350"]);
+      expect(first.sraExperiments).toEqual(["SRX7866141"]);
+      expect(records[5]!.sraExperiments).toEqual(["SRX7866146"]);
+      expect(records[5]!.seriesIds).toEqual(["GSE146537", "GSE146583"]);
+    });
 
-  it("skips a CRLF sample table and counts its rows", async () => {
-    const [gsm] = (await parseFile("geo_GSM32878_with_table.soft")) as GeoSample[];
-    expect(gsm!.accession).toBe("GSM32878");
-    expect(gsm!.dataRowCount).toBe(9182);
-    expect(gsm!.table?.rowCount).toBe(2);
-    expect(gsm!.table?.columns.map((c) => c.name)).toEqual(["ID_REF", "FOLD_CHANGE", "PROBE1", "PROBE2", "VALUE"]);
-    expect(gsm!.table?.columns[4]).toEqual({ name: "VALUE", description: "log ratio (P1/P2)" });
-    expect(gsm!.description?.split("\n")).toEqual([
-      "total and poly(A)+ RNAs were tested by agarose gel electrophoresis.",
-      "",
-      "cDNA microarray probing",
-      "cDNA microarray mRNA analysis was carried with UniGEM Human V 2.0 (Incyte Genomics, St. Louis, U.S.A.). 200ng",
-    ]);
-  });
-});
+    it("skips a platform data table but keeps its columns and counted rows (family file)", async () => {
+      const records = await parseFile("geo_GPL20814_family.soft");
+      // ^DATABASE is not a record kind.
+      expect(records.map((r) => `${r.kind}:${r.accession}`)).toEqual([
+        "geo_platform:GPL20814",
+        "geo_series:GSE72138",
+      ]);
+      const gpl = byAccession<GeoPlatform>(records, "GPL20814");
+      expect(gpl.dataRowCount).toBe(2088); // declared by the file
+      expect(gpl.table?.rowCount).toBe(3); // rows actually present in this excerpt
+      expect(gpl.table?.columns).toEqual([
+        { name: "ID" },
+        { name: "Reporter Name" },
+        { name: "miRNA_ID", description: 'LINK_PRE:"http://www.mirbase.org/cgi-bin/mature.pl?mature_acc="' },
+        { name: "SPOT_ID" },
+      ]);
+      expect(gpl.description).toBe(
+        "Part No.: MRA-1001B1C\nHuman miRNA Array\nVersion No. miRHuman_19_HUST_121206",
+      );
+      expect(gpl.manufacturer).toBe("LC Science");
+      expect(gpl.technology).toBe("in situ oligonucleotide");
+      expect(gpl.distribution).toBe("custom-commercial");
+      expect(gpl.taxids).toEqual([9606]);
+      expect(gpl.contact?.name).toEqual({ first: "Jiachun", last: "Sun" });
+      expect(gpl.sampleIds).toEqual(["GSM1855902", "GSM1855903"]);
+      const gse = byAccession<GeoSeries>(records, "GSE72138");
+      expect(gse.pubmedIds).toEqual([28536623]);
+      expect(gse.bioprojects).toEqual(["PRJNA293166"]);
+      expect(gse.summary).toContain("miRNA “sponge”");
+    });
+
+    it("keeps empty summary paragraphs and a contact with only a last name (ENCODE family file)", async () => {
+      const records = await parseFile("geo_GSE105845_family.soft");
+      const gse = byAccession<GeoSeries>(records, "GSE105845");
+      expect(gse.summary).toBe(
+        "miRNA-seq on embryonic 12.5 day mouse forebrain\n\nFor data usage terms and conditions, please refer to http://www.genome.gov/27528022 and http://www.genome.gov/Pages/Research/ENCODE/ENCODE_Data_Use_Policy_for_External_Users_03-07-14.pdf",
+      );
+      expect(gse.contact?.name).toEqual({ first: "ENCODE", last: "DCC" });
+      expect(gse.contact?.zipPostalCode).toBe("94305-5120");
+      const gpl = byAccession<GeoPlatform>(records, "GPL13112");
+      expect(gpl.contact?.name).toEqual({ last: "GEO" });
+      expect(gpl.technology).toBe("high-throughput sequencing");
+      expect(gpl.table).toBeUndefined();
+    });
+
+    it("skips a CRLF sample table and counts its rows", async () => {
+      const [gsm] = (await parseFile("geo_GSM32878_with_table.soft")) as GeoSample[];
+      expect(gsm!.accession).toBe("GSM32878");
+      expect(gsm!.dataRowCount).toBe(9182);
+      expect(gsm!.table?.rowCount).toBe(2);
+      expect(gsm!.table?.columns.map((c) => c.name)).toEqual([
+        "ID_REF",
+        "FOLD_CHANGE",
+        "PROBE1",
+        "PROBE2",
+        "VALUE",
+      ]);
+      expect(gsm!.table?.columns[4]).toEqual({ name: "VALUE", description: "log ratio (P1/P2)" });
+      expect(gsm!.description?.split("\n")).toEqual([
+        "total and poly(A)+ RNAs were tested by agarose gel electrophoresis.",
+        "",
+        "cDNA microarray probing",
+        "cDNA microarray mRNA analysis was carried with UniGEM Human V 2.0 (Incyte Genomics, St. Louis, U.S.A.). 200ng",
+      ]);
+    });
+  },
+);
 
 describe("parseGeoSoft on constructed input", () => {
   const gds = [
@@ -277,7 +301,12 @@ describe("parseGeoSoft on constructed input", () => {
       "geo_dataset:GDS507",
     ]);
     const [s1, , ds] = records;
-    expect(s1).toMatchObject({ datasetId: "GDS507", description: "normal", type: "disease state", sampleIds: ["GSM11815", "GSM11832"] });
+    expect(s1).toMatchObject({
+      datasetId: "GDS507",
+      description: "normal",
+      type: "disease state",
+      sampleIds: ["GSM11815", "GSM11832"],
+    });
     expect(ds).toMatchObject({
       title: "Renal clear cell carcinoma (HG-U133B)",
       pubmedIds: [14641932],
@@ -321,10 +350,15 @@ describe("parseGeoSoft on constructed input", () => {
     expect(gsm!.other["custom_key"]).toEqual(["a", "b"]);
     expect(gsm!.other["empty"]).toEqual([""]);
     expect(gsm!.channels.map((c) => c.channel)).toEqual([1, 2]);
-    expect(gsm!.channels[0]!.characteristics).toEqual([{ tag: "strain", value: "BY4741" }, { value: "untagged value" }]);
+    expect(gsm!.channels[0]!.characteristics).toEqual([
+      { tag: "strain", value: "BY4741" },
+      { value: "untagged value" },
+    ]);
     expect(gsm!.channels[1]!.characteristics).toEqual([{ tag: "time", value: "10: 20 min" }]);
     expect(gsm!.channels[1]!.label).toBe("Cy5");
-    expect(gsm!.relations).toEqual([{ type: "reanalyzed_by", label: "Reanalyzed by", target: "GSE2", accession: "GSE2" }]);
+    expect(gsm!.relations).toEqual([
+      { type: "reanalyzed_by", label: "Reanalyzed by", target: "GSE2", accession: "GSE2" },
+    ]);
     expect(gsm!.supplementaryFiles).toEqual([]);
   });
 
@@ -336,12 +370,19 @@ describe("parseGeoSoft on constructed input", () => {
     });
     expect(seen).toEqual(["GSE1"]);
     expect(error.code).toBe("malformed_soft_line");
-    expect(error.location).toMatchObject({ file: "bad.soft", line: 4, record: "GSE2", byteOffset: soft.indexOf("!Series_title\n") });
+    expect(error.location).toMatchObject({
+      file: "bad.soft",
+      line: 4,
+      record: "GSE2",
+      byteOffset: soft.indexOf("!Series_title\n"),
+    });
     expect(error.message).toContain('GEO SOFT line 4: expected "key = value", got "!Series_title"');
   });
 
   it("rejects text that is not SOFT and lines before any entity", async () => {
-    expect((await parseError(() => collect(text("^SERIES = GSE1\nplain words\n")))).code).toBe("malformed_soft_line");
+    expect((await parseError(() => collect(text("^SERIES = GSE1\nplain words\n")))).code).toBe(
+      "malformed_soft_line",
+    );
     const before = await parseError(() => collect(text("!Series_title = x\n^SERIES = GSE1\n")));
     expect(before.code).toBe("malformed_soft_line");
     expect(before.location.line).toBe(1);
@@ -358,7 +399,9 @@ describe("parseGeoSoft on constructed input", () => {
   });
 
   it("reports a table cut off by the end of input", async () => {
-    const error = await parseError(() => collect(text("^SAMPLE = GSM1\n!sample_table_begin\nID\tVALUE\n1\t2\n")));
+    const error = await parseError(() =>
+      collect(text("^SAMPLE = GSM1\n!sample_table_begin\nID\tVALUE\n1\t2\n")),
+    );
     expect(error.code).toBe("truncated_soft_table");
     expect(error.location.record).toBe("GSM1");
   });
@@ -384,7 +427,8 @@ describe("parseGeoSoft on constructed input", () => {
       yield Buffer.from("!sample_table_end\n");
     }
     let table: GeoSample["table"];
-    for await (const r of parseGeoSoft(longRows(), { maxLineBytes: 4 * 1024 })) if (r.kind === "geo_sample") table = r.table;
+    for await (const r of parseGeoSoft(longRows(), { maxLineBytes: 4 * 1024 }))
+      if (r.kind === "geo_sample") table = r.table;
     expect(table?.rowCount).toBe(3);
   });
 });

@@ -31,7 +31,10 @@ export function parseGeoPersonName(text: string): GeoPersonName {
   }
   const first = parts[0] ?? "";
   const last = parts[parts.length - 1] ?? "";
-  const middle = parts.slice(1, -1).filter((s) => s !== "").join(",");
+  const middle = parts
+    .slice(1, -1)
+    .filter((s) => s !== "")
+    .join(",");
   if (first !== "") name.first = first;
   if (middle !== "") name.middle = middle;
   if (last !== "") name.last = last;
@@ -125,7 +128,8 @@ function table(entity: GeoEntity): GeoTable | undefined {
     columns.push(description === undefined || description === "" ? { name } : { name, description });
   }
   // Columns described by `#` lines but missing from the header (or no table at all) still count.
-  for (const [name, description] of described) columns.push(description === "" ? { name } : { name, description });
+  for (const [name, description] of described)
+    columns.push(description === "" ? { name } : { name, description });
   return { columns, rowCount: entity.table?.rowCount ?? 0 };
 }
 

@@ -32,16 +32,21 @@ export const geoContactSchema = z
     country: z.string().optional(),
     webLink: z.string().optional(),
   })
-  .describe("Submitter contact (`!<Entity>_contact_*`); a repeated contact key is joined with \"; \"");
+  .describe('Submitter contact (`!<Entity>_contact_*`); a repeated contact key is joined with "; "');
 
 export const geoRelationSchema = z
   .object({
     type: z
       .string()
-      .describe('Relation label in snake case: "sra", "bioproject", "biosample", "subseries_of", "superseries_of", "reanalyzed_by", …'),
+      .describe(
+        'Relation label in snake case: "sra", "bioproject", "biosample", "subseries_of", "superseries_of", "reanalyzed_by", …',
+      ),
     label: z.string().describe('The label as written ("SubSeries of")'),
     target: z.string().describe("The text after the label (a URL or an accession)"),
-    accession: z.string().optional().describe("The accession extracted from the target (SRP…, SRX…, PRJNA…, SAMN…, GSE…)"),
+    accession: z
+      .string()
+      .optional()
+      .describe("The accession extracted from the target (SRP…, SRX…, PRJNA…, SAMN…, GSE…)"),
   })
   .describe("A `!<Entity>_relation` line");
 

@@ -134,7 +134,7 @@ export class GeoSoftScanner {
     if (!this.sawEntity) {
       throw new ParseError(
         "empty_input",
-        "GEO SOFT input has no entity (no \"^SERIES = …\", \"^SAMPLE = …\" or similar line)",
+        'GEO SOFT input has no entity (no "^SERIES = …", "^SAMPLE = …" or similar line)',
         { file: this.file, byteOffset: 0 },
         { hint: "Check that the file is a GEO SOFT file and is not empty" },
       );
@@ -236,7 +236,12 @@ export class GeoSoftScanner {
         this.tableRows = 0;
         return;
       } else {
-        throw this.malformed(lineNo, byteOffset, first === HASH ? '"#column = description"' : '"key = value"', text);
+        throw this.malformed(
+          lineNo,
+          byteOffset,
+          first === HASH ? '"#column = description"' : '"key = value"',
+          text,
+        );
       }
       if (this.record === undefined) {
         throw this.error(
@@ -266,7 +271,12 @@ export class GeoSoftScanner {
   }
 
   private error(code: string, message: string, line: number, byteOffset: number, hint: string): ParseError {
-    return new ParseError(code, message, { file: this.file, line, byteOffset, record: this.record }, { hint });
+    return new ParseError(
+      code,
+      message,
+      { file: this.file, line, byteOffset, record: this.record },
+      { hint },
+    );
   }
 }
 
