@@ -1,1 +1,39 @@
-export {};
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
+import { registerAdd } from "./commands/add-command.js";
+import { registerCatalog } from "./commands/catalog-command.js";
+import { registerConfig } from "./commands/config-command.js";
+import { registerDemo } from "./commands/demo-command.js";
+import { registerInit } from "./commands/init-command.js";
+import { registerLayerCommands } from "./commands/layer-commands.js";
+import { registerServe } from "./commands/serve-command.js";
+import { exitCodeFor, formatError } from "./exit-codes.js";
+
+const program = new Command()
+  .name("omicslake")
+  .description("A data lake for biomedical and omics data")
+  .version("0.1.0")
+  .option("-c, --config <file>", "omicslake.toml to use (default: found from the current directory upwards)")
+  .option("--json", "print data as JSON")
+  .showHelpAfterError()
+  .exitOverride();
+
+registerInit(program);
+registerConfig(program);
+registerAdd(program);
+registerCatalog(program);
+registerLayerCommands(program);
+registerServe(program);
+registerDemo(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; every other commander error is a usage error.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else {
+    process.stderr.write(`${formatError(error)}\n`);
+    process.exitCode = exitCodeFor(error);
+  }
+}

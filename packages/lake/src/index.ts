@@ -9,3 +9,4 @@ export { Lake, LAKE_VERSION, type AddFilesOptions, type DatasetRef, type ObjectS
 export { RunContext } from "./lake/run-context.js";
 export type { FsckProblem, FsckReport } from "./lake/fsck-report.js";
 export { mediaTypeOf } from "./lake/media-type.js";
+export { openLake } from "./lake/open-lake.js";

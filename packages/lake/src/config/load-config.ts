@@ -108,7 +108,7 @@ export function parseConfig(
   const env = context.env ?? {};
   let raw: Record<string, unknown>;
   try {
-    raw = parseToml(text) as Record<string, unknown>;
+    raw = parseToml(text);
   } catch (cause) {
     if (cause instanceof TomlError) {
       throw new ConfigError(

@@ -175,7 +175,7 @@ export class Lake {
           hint: "Check the URL; retry later if the server is busy",
         });
       }
-      return Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
+      return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
     }
     throw new ValidationError("an object needs a file, a URL or a body");
   }

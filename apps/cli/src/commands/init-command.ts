@@ -1,0 +1,30 @@
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { CONFIG_FILE_NAME, configJsonSchema, STARTER_CONFIG } from "@omicslake/lake";
+import type { Command } from "commander";
+import { UsageError } from "../cli-error.js";
+import type { GlobalOptions } from "../context.js";
+import { Output } from "../output/output.js";
+
+export function registerInit(program: Command): void {
+  program
+    .command("init")
+    .description("write a commented omicslake.toml and its JSON Schema (for editor completion)")
+    .argument("[dir]", "directory to initialise", ".")
+    .option("--force", "overwrite an existing omicslake.toml")
+    .action(async (dir: string, options: { force?: boolean }, command: Command) => {
+      const out = new Output(command.optsWithGlobals<GlobalOptions>().json === true);
+      const target = resolve(dir);
+      const file = join(target, CONFIG_FILE_NAME);
+      if (existsSync(file) && !options.force) {
+        throw new UsageError(`${file} already exists; pass --force to overwrite it`);
+      }
+      await mkdir(target, { recursive: true });
+      await writeFile(file, STARTER_CONFIG);
+      await writeFile(join(target, "omicslake.schema.json"), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+      out.data({ config: file, schema: join(target, "omicslake.schema.json") }, () =>
+        [`Wrote ${file}`, `Wrote ${join(target, "omicslake.schema.json")}`, `Next: omicslake add <file> --dataset NAME`].join("\n"),
+      );
+    });
+}

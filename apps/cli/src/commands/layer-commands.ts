@@ -1,0 +1,94 @@
+import { isLayer, type ProvenanceGraph } from "@omicslake/lake";
+import type { Command } from "commander";
+import { UsageError } from "../cli-error.js";
+import { withLake, type GlobalOptions } from "../context.js";
+import { humanBytes, table } from "../output/output.js";
+
+export function registerLayerCommands(program: Command): void {
+  program
+    .command("promote")
+    .description("copy a dataset into the next layer (raw → processed → curated → archive)")
+    .argument("<dataset>", "id, name or layer:name")
+    .requiredOption("--to <layer>", "target layer")
+    .action(async (ref: string, options: { to: string }, command: Command) => {
+      if (!isLayer(options.to)) throw new UsageError(`unknown layer "${options.to}"; use processed, curated or archive`);
+      const to = options.to;
+      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
+        const promoted = await lake.promote(ref, to);
+        out.data(promoted, () => `Promoted "${promoted.name}" to ${promoted.layer} (id ${promoted.id}, ${promoted.objectCount} objects, ${humanBytes(promoted.totalBytes)})`);
+      });
+    });
+
+  program
+    .command("delete")
+    .description("delete a dataset and its objects (refused in raw)")
+    .argument("<dataset>", "id, name or layer:name")
+    .action(async (ref: string, _options: unknown, command: Command) => {
+      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
+        const dataset = await lake.dataset(ref);
+        await lake.deleteDataset(dataset);
+        out.data({ deleted: dataset.id, name: dataset.name, layer: dataset.layer }, () => `Deleted ${dataset.layer} dataset "${dataset.name}" (id ${dataset.id})`);
+      });
+    });
+
+  program
+    .command("lineage")
+    .description("where a dataset came from (--graph: also what was made from it)")
+    .argument("<dataset>", "id, name or layer:name")
+    .option("--graph", "ancestors and descendants")
+    .action(async (ref: string, options: { graph?: boolean }, command: Command) => {
+      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
+        const graph = options.graph ? await lake.provenanceGraph(ref) : await lake.lineage(ref);
+        out.data(graph, () => describeGraph(graph));
+      });
+    });
+
+  program
+    .command("fsck")
+    .description("re-hash every object and compare with the catalog; report mismatches and orphans")
+    .action(async (_options: unknown, command: Command) => {
+      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
+        const total = (await lake.stats()).bytes;
+        const bar = out.progress("checking", total, "bytes");
+        const report = await lake.fsck({ onProgress: (_n, bytes) => bar.update(bytes) });
+        bar.stop();
+        out.data(report, () =>
+          [
+            `checked ${report.checkedObjects} objects (${humanBytes(report.checkedBytes)})`,
+            report.ok
+              ? "all objects match the catalog"
+              : table(
+                  ["PROBLEM", "KEY", "DETAIL"],
+                  report.problems.map((p) => [
+                    p.kind,
+                    p.key,
+                    p.kind === "checksum_mismatch"
+                      ? `expected ${p.expected}, found ${p.actual}`
+                      : p.kind === "size_mismatch"
+                        ? `expected ${p.expected} bytes, found ${p.actual}`
+                        : p.kind === "unreadable"
+                          ? p.message
+                          : p.kind === "orphan"
+                            ? `${p.size} bytes not in the catalog`
+                            : "in the catalog but not in the store",
+                  ]),
+                ),
+          ].join("\n"),
+        );
+        if (!report.ok) process.exitCode = 1;
+      });
+    });
+}
+
+function describeGraph(graph: ProvenanceGraph): string {
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const label = (id: number | null): string => {
+    if (id === null) return "(outside the lake)";
+    const n = byId.get(id);
+    return n ? `${n.layer}:${n.name} (#${n.id})` : `#${id}`;
+  };
+  if (graph.edges.length === 0) return `${label(graph.root)} has no recorded provenance`;
+  return graph.edges
+    .map((e) => `${label(e.inputDatasetId)} --${e.action}${e.runId !== null ? ` (run ${e.runId})` : ""}--> ${label(e.outputDatasetId)}`)
+    .join("\n");
+}

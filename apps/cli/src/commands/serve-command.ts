@@ -1,0 +1,67 @@
+import type { Lake, LakeConfig } from "@omicslake/lake";
+import { buildServer } from "@omicslake/server";
+import type { Command } from "commander";
+import { UsageError } from "../cli-error.js";
+import type { GlobalOptions } from "../context.js";
+import { commandConfig } from "../context.js";
+import { openLake } from "@omicslake/lake";
+
+export interface ListenOptions {
+  port?: string;
+  host?: string;
+}
+
+export function parsePort(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got "${value}"`);
+  return port;
+}
+
+/**
+ * Serves a lake until SIGINT/SIGTERM, then closes the server (finishing in-flight requests) and the
+ * lake. Resolves once shut down.
+ */
+export async function serveLake(lake: Lake, config: LakeConfig, options: ListenOptions, log: (line: string) => void): Promise<void> {
+  const app = await buildServer({
+    lake,
+    rateLimit: config.server.rate_limit,
+    trustProxy: config.server.trust_proxy,
+    logger: process.env["OMICSLAKE_LOG_REQUESTS"] === "1",
+    ...(config.server.public_url !== undefined ? { publicUrl: config.server.public_url } : {}),
+  });
+  const host = options.host ?? config.server.host;
+  const port = parsePort(options.port, config.server.port);
+  const address = await app.listen({ host, port });
+  log(`omicslake is serving ${address}`);
+  log(`  API docs:  ${address}/docs`);
+  log(`  OpenAPI:   ${address}/openapi.json`);
+  log(`  catalog:   ${address}/v1/catalog`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      log("shutting down…");
+      void app.close().then(resolve, resolve);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("serve the REST API (and docs) for this lake")
+    .option("-p, --port <port>", "TCP port (default from [server])")
+    .option("-H, --host <host>", "interface (default from [server])")
+    .action(async (options: ListenOptions, command: Command) => {
+      const config = await commandConfig(command.optsWithGlobals<GlobalOptions>());
+      const lake = await openLake(config);
+      try {
+        await serveLake(lake, config, options, (line) => process.stderr.write(`${line}\n`));
+      } finally {
+        await lake.close();
+      }
+    });
+}

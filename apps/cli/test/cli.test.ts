@@ -1,0 +1,99 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// The CLI is tested as users run it: the built binary in a child process, so exit codes are real.
+const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+
+function run(cwd: string, ...args: string[]): { code: number; stdout: string; stderr: string } {
+  const env = { ...process.env };
+  delete env["DATABASE_URL"]; // these tests exercise the embedded default
+  const result = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: "utf8", env, timeout: 60_000 });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe.skipIf(!existsSync(MAIN))("omicslake CLI (built; run `npm run build` first)", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "omicslake-cli-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("init writes a valid commented config and its JSON Schema", async () => {
+    const result = run(dir, "init");
+    expect(result.code).toBe(0);
+    const config = await readFile(join(dir, "omicslake.toml"), "utf8");
+    expect(config).toContain("[lake]");
+    const schema = JSON.parse(await readFile(join(dir, "omicslake.schema.json"), "utf8")) as { properties: object };
+    expect(Object.keys(schema.properties)).toContain("source");
+    expect(run(dir, "config", "check").code).toBe(0);
+    expect(run(dir, "init").code).toBe(2); // refuses to overwrite without --force
+  });
+
+  it("adds files to raw and lists them as JSON", async () => {
+    await writeFile(join(dir, "a.csv"), "id,x\n1,2\n");
+    await writeFile(join(dir, "b.csv"), "id,x\n3,4\n");
+    const add = run(dir, "add", "a.csv", "b.csv", "--dataset", "tables", "--source", "lab", "--tag", "t1", "--json");
+    expect(add.code).toBe(0);
+    const added = JSON.parse(add.stdout) as { objects: { key: string; sha256: string }[] };
+    expect(added.objects.map((o) => o.key).sort()).toEqual(["raw/tables/a.csv", "raw/tables/b.csv"]);
+    const ls = JSON.parse(run(dir, "catalog", "ls", "--json").stdout) as { data: { name: string; layer: string; objectCount: number }[] };
+    expect(ls.data).toEqual([expect.objectContaining({ name: "tables", layer: "raw", objectCount: 2 })]);
+    const files = run(dir, "catalog", "files", "tables");
+    expect(files.stdout).toContain("a.csv");
+    const stats = JSON.parse(run(dir, "catalog", "stats", "--json").stdout) as { objects: number };
+    expect(stats.objects).toBe(2);
+  });
+
+  it("promotes one layer at a time and shows lineage", () => {
+    const skip = run(dir, "promote", "tables", "--to", "curated");
+    expect(skip.code).toBe(1);
+    expect(skip.stderr).toContain("layer_skip");
+    expect(run(dir, "promote", "tables", "--to", "processed").code).toBe(0);
+    const lineage = run(dir, "lineage", "processed:tables");
+    expect(lineage.code).toBe(0);
+    expect(lineage.stdout).toMatch(/raw:tables .*--promotion.*--> processed:tables/);
+  });
+
+  it("refuses to delete raw and deletes processed", () => {
+    const raw = run(dir, "delete", "raw:tables");
+    expect(raw.code).toBe(1);
+    expect(raw.stderr).toContain("raw_immutable");
+    expect(run(dir, "delete", "processed:tables").code).toBe(0);
+    expect(run(dir, "catalog", "show", "processed:tables").code).toBe(1);
+  });
+
+  it("fsck exits 1 and names an object whose bytes changed", async () => {
+    expect(run(dir, "fsck").code).toBe(0);
+    const object = join(dir, ".omicslake", "objects", "raw", "tables", "a.csv");
+    await chmod(object, 0o644); // raw files are read-only on disk
+    await writeFile(object, "id,x\n9,9\n"); // corrupt the stored bytes behind the lake's back
+    const fsck = run(dir, "fsck", "--json");
+    expect(fsck.code).toBe(1);
+    const report = JSON.parse(fsck.stdout) as { problems: { kind: string; key: string }[] };
+    expect(report.problems).toEqual([expect.objectContaining({ kind: "checksum_mismatch", key: "raw/tables/a.csv" })]);
+  });
+
+  it("reports a config typo with the file, line and key, exiting 1", async () => {
+    const bad = join(dir, "bad");
+    await rm(bad, { recursive: true, force: true });
+    await writeFile(join(dir, "bad.toml"), '[server]\nprot = 8000\n');
+    const result = run(dir, "--config", "bad.toml", "catalog", "ls");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("bad.toml");
+    expect(result.stderr).toContain("line 2");
+    expect(result.stderr).toContain('Did you mean "port"?');
+  });
+
+  it("exits 2 on usage errors", () => {
+    expect(run(dir, "catalog", "ls", "--limit", "9999").code).toBe(2);
+    expect(run(dir, "promote", "tables", "--to", "gold").code).toBe(2);
+    expect(run(dir, "no-such-command").code).toBe(2);
+  });
+});
