@@ -22,9 +22,12 @@ async function loadSchemaMaps() {
   const maps = new Map();
   try {
     const pkg = await import("@omicslake/parsers");
-    for (const [name, value] of Object.entries(pkg)) if (name.endsWith("RecordSchemas")) maps.set(name, value);
+    for (const [name, value] of Object.entries(pkg))
+      if (name.endsWith("RecordSchemas")) maps.set(name, value);
   } catch (error) {
-    process.stderr.write(`note: @omicslake/parsers could not be imported (${error.message}); using dist modules\n`);
+    process.stderr.write(
+      `note: @omicslake/parsers could not be imported (${error.message}); using dist modules\n`,
+    );
   }
   const fallbacks = [
     ["geoRecordSchemas", "../dist/geo/geo-records.js"],
@@ -47,7 +50,11 @@ function typeOf(schema) {
     case "array":
       return `${typeOf(schema.items ?? {})}[]`;
     case "object":
-      if (schema.properties === undefined && schema.additionalProperties !== undefined && schema.additionalProperties !== false)
+      if (
+        schema.properties === undefined &&
+        schema.additionalProperties !== undefined &&
+        schema.additionalProperties !== false
+      )
         return `map<string, ${typeOf(schema.additionalProperties)}>`;
       return "object";
     case "string":
@@ -60,7 +67,9 @@ function typeOf(schema) {
 }
 
 function escape(text) {
-  return String(text ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ");
+  return String(text ?? "")
+    .replace(/\|/g, "\\|")
+    .replace(/\n/g, " ");
 }
 
 /** Flattens nested objects and arrays of objects into dotted rows (`channels[].characteristics[].tag`). */
@@ -83,7 +92,9 @@ function renderKind(kind, schema) {
   if (json.description) lines.push(json.description, "");
   lines.push("| field | type | required | description |", "| --- | --- | --- | --- |");
   for (const row of rows(json, "", [])) {
-    lines.push(`| \`${row.path}\` | ${row.type} | ${row.required ? "yes" : ""} | ${escape(row.description)} |`);
+    lines.push(
+      `| \`${row.path}\` | ${row.type} | ${row.required ? "yes" : ""} | ${escape(row.description)} |`,
+    );
   }
   lines.push("");
   return lines.join("\n");
@@ -102,15 +113,34 @@ const parts = [
 ];
 for (const [name, map] of [...maps.entries()].sort(([a], [b]) => a.localeCompare(b))) {
   parts.push(`## ${name.replace(/RecordSchemas$/, "")}`, "");
-  parts.push(`Kinds: ${Object.keys(map).map((k) => `\`${k}\``).join(", ")} (exported as \`${name}\`).`, "");
+  parts.push(
+    `Kinds: ${Object.keys(map)
+      .map((k) => `\`${k}\``)
+      .join(", ")} (exported as \`${name}\`).`,
+    "",
+  );
   for (const [kind, schema] of Object.entries(map)) parts.push(renderKind(kind, schema));
 }
-const markdown = `${parts.join("\n").trimEnd()}\n`;
+const markdown = await formatted(`${parts.join("\n").trimEnd()}\n`);
+
+/** Formats with the repository's Prettier settings so `prettier --check` agrees with the generated file. */
+async function formatted(text) {
+  try {
+    const prettier = await import("prettier");
+    const options = (await prettier.resolveConfig(output)) ?? {};
+    return await prettier.format(text, { ...options, filepath: output });
+  } catch (error) {
+    process.stderr.write(`note: not formatted with Prettier (${error.message})\n`);
+    return text;
+  }
+}
 
 if (check) {
   const current = await readFile(output, "utf8").catch(() => "");
   if (current !== markdown) {
-    process.stderr.write(`${output} is out of date; run node packages/parsers/scripts/gen-record-schema-docs.mjs\n`);
+    process.stderr.write(
+      `${output} is out of date; run node packages/parsers/scripts/gen-record-schema-docs.mjs\n`,
+    );
     process.exit(1);
   }
 } else {
