@@ -22,8 +22,12 @@ export function decodeXmlEntities(text: string): string {
     if (ref.charCodeAt(0) === 35 /* # */) {
       const hex = ref.charCodeAt(1) === 120 || ref.charCodeAt(1) === 88; /* x X */
       const digits = ref.slice(hex ? 2 : 1);
-      const code = digits.length > 0 && (hex ? /^[0-9a-fA-F]+$/ : /^[0-9]+$/).test(digits) ? parseInt(digits, hex ? 16 : 10) : NaN;
-      if (code >= 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)) replacement = String.fromCodePoint(code);
+      const code =
+        digits.length > 0 && (hex ? /^[0-9a-fA-F]+$/ : /^[0-9]+$/).test(digits)
+          ? parseInt(digits, hex ? 16 : 10)
+          : NaN;
+      if (code >= 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff))
+        replacement = String.fromCodePoint(code);
     } else {
       replacement = NAMED[ref];
     }

@@ -7,7 +7,11 @@ async function* chunked(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Ar
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
 }
 
-async function collect(xml: string | Uint8Array, options: XmlRecordReaderOptions, chunkSize = 1 << 16): Promise<XmlRecord[]> {
+async function collect(
+  xml: string | Uint8Array,
+  options: XmlRecordReaderOptions,
+  chunkSize = 1 << 16,
+): Promise<XmlRecord[]> {
   const bytes = typeof xml === "string" ? Buffer.from(xml, "utf8") : xml;
   const out: XmlRecord[] = [];
   for await (const r of readXmlRecords(chunked(bytes, chunkSize), options)) out.push(r);
@@ -40,23 +44,26 @@ describe("readXmlRecords", () => {
     `<r k='v&amp;"' j="&#x263A;é&#233;"> t&lt;&#65;<![CDATA[<z>&amp;]]><b/><!-- ignored --><c x="1">ü</c></r>` +
     `<r/></set>\n`;
 
-  test.each([1, 2, 3, 5, 64, 1 << 16])("decodes entities, CDATA and UTF-8 split at every %i bytes", async (size) => {
-    const records = await collect(doc, opts, size);
-    expect(records).toHaveLength(3);
-    const r = records[1]!.node;
-    expect(r.name).toBe("r");
-    expect(r.attrs).toEqual({ k: 'v&"', j: "☺éé" });
-    expect(r.text).toBe(" t<A<z>&amp;");
-    expect(r.children.map((c) => c.name)).toEqual(["b", "c"]);
-    expect(r.children[1]!.attrs).toEqual({ x: "1" });
-    expect(textAt(r, "c")).toBe("ü");
-    expect(records[0]!.node.text).toBe("not nested-record");
-    expect(records[2]!.node).toMatchObject({ name: "r", text: "", children: [] });
-    // Byte offsets are of the UTF-8 input: count them independently of the reader.
-    const bytes = Buffer.from(doc, "utf8");
-    expect(records[1]!.byteOffset).toBe(bytes.indexOf("<r k="));
-    expect(records[2]!.byteOffset).toBe(bytes.indexOf("<r/>"));
-  });
+  test.each([1, 2, 3, 5, 64, 1 << 16])(
+    "decodes entities, CDATA and UTF-8 split at every %i bytes",
+    async (size) => {
+      const records = await collect(doc, opts, size);
+      expect(records).toHaveLength(3);
+      const r = records[1]!.node;
+      expect(r.name).toBe("r");
+      expect(r.attrs).toEqual({ k: 'v&"', j: "☺éé" });
+      expect(r.text).toBe(" t<A<z>&amp;");
+      expect(r.children.map((c) => c.name)).toEqual(["b", "c"]);
+      expect(r.children[1]!.attrs).toEqual({ x: "1" });
+      expect(textAt(r, "c")).toBe("ü");
+      expect(records[0]!.node.text).toBe("not nested-record");
+      expect(records[2]!.node).toMatchObject({ name: "r", text: "", children: [] });
+      // Byte offsets are of the UTF-8 input: count them independently of the reader.
+      const bytes = Buffer.from(doc, "utf8");
+      expect(records[1]!.byteOffset).toBe(bytes.indexOf("<r k="));
+      expect(records[2]!.byteOffset).toBe(bytes.indexOf("<r/>"));
+    },
+  );
 
   test("a record element that is the document root is emitted", async () => {
     const records = await collect(`<r a="1"><x>1</x></r>`, { records: ["r"], roots: ["set", "r"] });
@@ -118,12 +125,17 @@ describe("readXmlRecords", () => {
   });
 
   test("an unterminated tag outside records is bounded too", async () => {
-    const { error } = await failure(`<set><other a="${"x".repeat(3_000_000)}`, { ...opts, maxRecordBytes: 1_000_000 }, 8192);
+    const { error } = await failure(
+      `<set><other a="${"x".repeat(3_000_000)}`,
+      { ...opts, maxRecordBytes: 1_000_000 },
+      8192,
+    );
     expect(error.code).toBe("record_too_large");
   });
 
   test("billion-laughs DOCTYPE entities are not expanded", async () => {
-    const lol = `<!DOCTYPE set [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">` +
+    const lol =
+      `<!DOCTYPE set [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">` +
       `<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><set><r>&lol3;</r></set>`;
     const records = await collect(lol, opts, 3);
     expect(records[0]!.node.text).toBe("&lol3;");

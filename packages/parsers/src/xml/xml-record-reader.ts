@@ -148,7 +148,9 @@ export class XmlRecordTokenizer {
 
   write(chunk: Uint8Array, out: XmlRecord[]): void {
     if (chunk.byteLength === 0) return;
-    let bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let bytes = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this.totalBytes += bytes.byteLength;
     if (this.firstChunk) {
       if (this.bytes.byteLength + bytes.byteLength < 3) {
@@ -177,7 +179,8 @@ export class XmlRecordTokenizer {
     }
     this.rebuild(bytes);
     this.scan(out);
-    if (this.nodes.length > 0 && this.bufByte + this.buf.length - this.recordByte > this.maxRecordBytes) this.tooLarge();
+    if (this.nodes.length > 0 && this.bufByte + this.buf.length - this.recordByte > this.maxRecordBytes)
+      this.tooLarge();
   }
 
   end(out: XmlRecord[]): void {
@@ -200,16 +203,19 @@ export class XmlRecordTokenizer {
       });
     }
     if (!this.rootSeen) {
-      if (leftover && NOT_WHITESPACE.test(this.buf.slice(this.pos))) this.truncated("inside markup before the root element");
+      if (leftover && NOT_WHITESPACE.test(this.buf.slice(this.pos)))
+        this.truncated("inside markup before the root element");
       throw this.error("empty_input", "the input contains no root element", this.totalBytes, {
         hint: `Expected one of ${this.roots.join(", ")}`,
       });
     }
     if (this.nodes.length > 0 || this.outer.length > 0) {
-      const open = this.nodes.length > 0 ? this.nodes[this.nodes.length - 1]!.name : this.outer[this.outer.length - 1]!;
+      const open =
+        this.nodes.length > 0 ? this.nodes[this.nodes.length - 1]!.name : this.outer[this.outer.length - 1]!;
       this.truncated(`inside <${open}>`);
     }
-    if (leftover && NOT_WHITESPACE.test(this.buf.slice(this.pos))) this.truncated("inside markup after the root element");
+    if (leftover && NOT_WHITESPACE.test(this.buf.slice(this.pos)))
+      this.truncated("inside markup after the root element");
   }
 
   // ---- buffer management -------------------------------------------------------------------------
@@ -259,7 +265,9 @@ export class XmlRecordTokenizer {
   }
 
   private checkTokenSize(): void {
-    const size = this.pendingLength + (this.nodes.length > 0 ? this.bufByte + this.buf.length - this.recordByte : this.buf.length - this.pos);
+    const size =
+      this.pendingLength +
+      (this.nodes.length > 0 ? this.bufByte + this.buf.length - this.recordByte : this.buf.length - this.pos);
     if (size > this.maxRecordBytes) this.tooLarge();
   }
 
@@ -277,7 +285,8 @@ export class XmlRecordTokenizer {
           if (lt === -1) {
             // Hold back a possibly split entity reference (`&am` + `p;`) for the next chunk; flush the rest now.
             const amp = buf.lastIndexOf("&");
-            let safeEnd = amp >= pos && len - amp <= MAX_ENTITY_LENGTH && buf.indexOf(";", amp) === -1 ? amp : len;
+            let safeEnd =
+              amp >= pos && len - amp <= MAX_ENTITY_LENGTH && buf.indexOf(";", amp) === -1 ? amp : len;
             // Nor cut a multi-byte UTF-8 character in two.
             if (!this.bufAscii && safeEnd === len) safeEnd = Math.max(pos, utf8Boundary(this.bytes, len));
             this.appendText(pos, safeEnd);
@@ -352,9 +361,14 @@ export class XmlRecordTokenizer {
     const depth = this.outer.length + this.nodes.length;
     if (depth === 0) {
       if (this.rootSeen) {
-        throw this.error("malformed_xml", `a second top-level element <${name}> after the root element`, this.offsetOf(lt), {
-          hint: "An XML document has exactly one root element; concatenated files must be split",
-        });
+        throw this.error(
+          "malformed_xml",
+          `a second top-level element <${name}> after the root element`,
+          this.offsetOf(lt),
+          {
+            hint: "An XML document has exactly one root element; concatenated files must be split",
+          },
+        );
       }
       if (!this.roots.includes(name)) {
         throw this.error(
@@ -366,9 +380,14 @@ export class XmlRecordTokenizer {
       }
     }
     if (depth + 1 > this.maxDepth) {
-      throw this.error("too_deep", `elements nested deeper than ${this.maxDepth} levels at <${name}>`, this.offsetOf(lt), {
-        hint: "NCBI metadata never nests this deep; the file is probably corrupt or hostile",
-      });
+      throw this.error(
+        "too_deep",
+        `elements nested deeper than ${this.maxDepth} levels at <${name}>`,
+        this.offsetOf(lt),
+        {
+          hint: "NCBI metadata never nests this deep; the file is probably corrupt or hostile",
+        },
+      );
     }
     const capture = inRecord || this.recordNames.has(name);
     let attrs = EMPTY_ATTRS as Record<string, string>;
@@ -409,7 +428,13 @@ export class XmlRecordTokenizer {
         const value = this.keep(i + 1, close, this.hasAmp(i + 1, close));
         const attrName = this.keep(nameStart, nameEnd, false);
         if (attrs === EMPTY_ATTRS) attrs = {};
-        if (attrName === "__proto__") Object.defineProperty(attrs, attrName, { value, enumerable: true, writable: true, configurable: true });
+        if (attrName === "__proto__")
+          Object.defineProperty(attrs, attrName, {
+            value,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
         else attrs[attrName] = value;
       }
       i = close + 1;
@@ -444,17 +469,27 @@ export class XmlRecordTokenizer {
     const nodes = this.nodes;
     const expected = nodes.length > 0 ? nodes[nodes.length - 1]!.name : this.outer[this.outer.length - 1];
     if (expected === undefined) {
-      throw this.error("malformed_xml", `closing tag </${buf.slice(lt + 2, gt).trim()}> with no open element`, this.offsetOf(lt), {
-        hint: "The file is not well-formed XML",
-      });
+      throw this.error(
+        "malformed_xml",
+        `closing tag </${buf.slice(lt + 2, gt).trim()}> with no open element`,
+        this.offsetOf(lt),
+        {
+          hint: "The file is not well-formed XML",
+        },
+      );
     }
     // Fast path: the name matches exactly and is followed by `>`.
     if (!(gt === lt + 2 + expected.length && buf.startsWith(expected, lt + 2))) {
       const seen = this.keep(lt + 2, gt, false).trimEnd();
       if (seen !== expected) {
-        throw this.error("malformed_xml", `closing tag </${seen}> does not match the open element <${expected}>`, this.offsetOf(lt), {
-          hint: "The file is not well-formed XML (a tag is missing or misspelled)",
-        });
+        throw this.error(
+          "malformed_xml",
+          `closing tag </${seen}> does not match the open element <${expected}>`,
+          this.offsetOf(lt),
+          {
+            hint: "The file is not well-formed XML (a tag is missing or misspelled)",
+          },
+        );
       }
     }
     if (nodes.length > 0) {
@@ -492,7 +527,9 @@ export class XmlRecordTokenizer {
     }
     if (buf.startsWith("<!DOCTYPE", lt)) {
       if (this.rootSeen) {
-        throw this.error("malformed_xml", "DOCTYPE inside the document", this.offsetOf(lt), { hint: "The file is not well-formed XML" });
+        throw this.error("malformed_xml", "DOCTYPE inside the document", this.offsetOf(lt), {
+          hint: "The file is not well-formed XML",
+        });
       }
       return skipDoctype(buf, lt + 9);
     }
@@ -517,7 +554,9 @@ export class XmlRecordTokenizer {
   private tooLarge(): never {
     throw this.error(
       "record_too_large",
-      this.nodes.length > 0 ? `record larger than ${this.maxRecordBytes} bytes` : `markup token larger than ${this.maxRecordBytes} bytes`,
+      this.nodes.length > 0
+        ? `record larger than ${this.maxRecordBytes} bytes`
+        : `markup token larger than ${this.maxRecordBytes} bytes`,
       this.nodes.length > 0 ? this.recordByte : this.offsetOf(this.pos),
       { hint: "Raise maxRecordBytes if the file is genuine" },
     );
@@ -529,7 +568,12 @@ export class XmlRecordTokenizer {
     });
   }
 
-  private error(code: string, message: string, byteOffset: number, options: { hint?: string; cause?: unknown } = {}): ParseError {
+  private error(
+    code: string,
+    message: string,
+    byteOffset: number,
+    options: { hint?: string; cause?: unknown } = {},
+  ): ParseError {
     const record = this.currentRecord();
     return new ParseError(code, message, { file: this.file, byteOffset, record }, options);
   }

@@ -1,0 +1,56 @@
+import type { XmlNode } from "./xml-node.js";
+
+/** Trimmed attribute value; undefined when absent or blank. */
+export function attrOf(node: XmlNode | undefined, name: string): string | undefined {
+  const v = node?.attrs[name];
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  return t === "" ? undefined : t;
+}
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const INTEGER = /^[+-]?\d+$/;
+
+/** A decimal number, or undefined for absent, blank or non-numeric text ("N/A", "unknown"). */
+export function toNumber(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const t = text.trim();
+  if (!NUMBER.test(t)) return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** An integer (within the safe range), or undefined. */
+export function toInt(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const t = text.trim();
+  if (!INTEGER.test(t)) return undefined;
+  const n = Number(t);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** "true"/"1"/"yes" and "false"/"0"/"no" (case-insensitive); anything else undefined. */
+export function toBool(text: string | undefined): boolean | undefined {
+  if (text === undefined) return undefined;
+  const t = text.trim().toLowerCase();
+  if (t === "true" || t === "1" || t === "yes") return true;
+  if (t === "false" || t === "0" || t === "no") return false;
+  return undefined;
+}
+
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * NCBI date or date-time as ISO 8601: "2016-12-14 16:12:25" -> "2016-12-14T16:12:25". A zone is kept when
+ * given and never invented; text that is not a date is returned trimmed as is so nothing is lost.
+ */
+export function toIsoDate(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const t = text.trim();
+  if (t === "") return undefined;
+  const m = DATE_TIME.exec(t);
+  if (m === null) return t;
+  const [, date, time, zone] = m;
+  if (time === undefined) return date;
+  return `${date}T${time.length === 5 ? `${time}:00` : time}${zone ?? ""}`;
+}
