@@ -203,13 +203,22 @@ export class S3ObjectStore implements ObjectStore {
         digest.update(buffer);
         buffered.push(buffer);
         bufferedBytes += buffer.length;
-        const partSize = this.partSizeFor(checked.expectedSize, parts?.count ?? 0);
-        if (bufferedBytes >= partSize) {
-          parts ??= await this.startMultipart(key, layer, checked.mediaType, signal);
-          await parts.add(Buffer.concat(buffered, bufferedBytes));
-          buffered = [];
-          bufferedBytes = 0;
+        if (bufferedBytes < this.partSizeFor(checked.expectedSize, parts?.count ?? 0)) continue;
+        // Cut exact parts (a large chunk can hold several) and keep the tail for the next part.
+        parts ??= await this.startMultipart(key, layer, checked.mediaType, signal);
+        const joined = Buffer.concat(buffered, bufferedBytes);
+        let offset = 0;
+        for (
+          let partSize = this.partSizeFor(checked.expectedSize, parts.count);
+          joined.length - offset >= partSize;
+          partSize = this.partSizeFor(checked.expectedSize, parts.count)
+        ) {
+          await parts.add(joined.subarray(offset, offset + partSize));
+          offset += partSize;
         }
+        // A copy, so the tail does not pin the whole joined buffer while the next part fills.
+        buffered = offset < joined.length ? [Buffer.from(joined.subarray(offset))] : [];
+        bufferedBytes = joined.length - offset;
       }
       const { sha256, size } = digest.finish();
       signal?.throwIfAborted();
