@@ -45,7 +45,7 @@ export async function csvToParquet(input: string, output: string, options: { rea
       const sniffArgs = [sqlString(input), ...(delimiter === undefined ? [] : [`delim = ${sqlString(delimiter)}`])];
       const sniffed = await connection.runAndReadAll(`SELECT Delimiter, Quote, HasHeader FROM sniff_csv(${sniffArgs.join(", ")})`);
       const row = sniffed.getRowObjectsJS()[0];
-      if (row !== undefined) dialect = { delimiter: String(row["Delimiter"]), quote: String(row["Quote"]), header: row["HasHeader"] === true };
+      if (row !== undefined) dialect = { delimiter: text(row["Delimiter"]), quote: text(row["Quote"]), header: row["HasHeader"] === true };
     } catch {
       // sniff_csv only informs the manifest; read_csv below reports real problems with their line.
     }
@@ -61,8 +61,8 @@ export async function csvToParquet(input: string, output: string, options: { rea
     const rows = Number(counted.getRowObjectsJS()[0]?.["n"] ?? 0);
     const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(output)})`);
     const fields: OutputField[] = described.getRowObjectsJS().map((r) => ({
-      name: String(r["column_name"]),
-      type: String(r["column_type"]),
+      name: text(r["column_name"]),
+      type: text(r["column_type"]),
       nullable: r["null"] !== "NO",
     }));
     const { size } = await stat(output);
@@ -128,4 +128,9 @@ export async function findInconsistentRow(file: string, delimiter: string): Prom
   } finally {
     lines.close();
   }
+}
+
+/** A DuckDB result cell as text (names and types are strings; anything else is shown as JSON). */
+function text(v: unknown): string {
+  return typeof v === "string" ? v : JSON.stringify(v);
 }
