@@ -5,6 +5,7 @@ import { registerCatalog } from "./commands/catalog-command.js";
 import { registerConfig } from "./commands/config-command.js";
 import { registerDemo } from "./commands/demo-command.js";
 import { registerInit } from "./commands/init-command.js";
+import { registerKeys } from "./commands/keys-command.js";
 import { registerLayerCommands } from "./commands/layer-commands.js";
 import { registerServe } from "./commands/serve-command.js";
 import { exitCodeFor, formatError } from "./exit-codes.js";
@@ -23,6 +24,7 @@ registerConfig(program);
 registerAdd(program);
 registerCatalog(program);
 registerLayerCommands(program);
+registerKeys(program);
 registerServe(program);
 registerDemo(program);
 

@@ -91,6 +91,16 @@ describe.skipIf(!existsSync(MAIN))("omicslake CLI (built; run `npm run build` fi
     expect(result.stderr).toContain('Did you mean "port"?');
   });
 
+  it("creates, lists and revokes API keys without ever listing secrets", () => {
+    const created = JSON.parse(run(dir, "keys", "create", "pipeline", "--scope", "write", "--json").stdout) as { id: number; secret: string };
+    expect(created.secret).toMatch(/^olk_[0-9a-f]{12}_/);
+    const listed = run(dir, "keys", "ls", "--json");
+    expect(listed.stdout).not.toContain(created.secret);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: created.id, name: "pipeline", revokedAt: null })]);
+    expect(run(dir, "keys", "revoke", String(created.id)).code).toBe(0);
+    expect(run(dir, "keys", "create", "x", "--scope", "root").code).toBe(2);
+  });
+
   it("exits 2 on usage errors", () => {
     expect(run(dir, "catalog", "ls", "--limit", "9999").code).toBe(2);
     expect(run(dir, "promote", "tables", "--to", "gold").code).toBe(2);

@@ -12,7 +12,9 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { ApiKeyAuth } from "./http/api-key-auth.js";
 import { installErrorHandler } from "./http/error-handler.js";
+import { catalogWriteRoutes } from "./routes/catalog-write-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
 import { provenanceRoutes } from "./routes/provenance-routes.js";
 import { systemRoutes } from "./routes/system-routes.js";
@@ -79,8 +81,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           "Catalog, provenance and data of an omicslake data lake. Lists use keyset pagination: pass `meta.next_cursor` back as `cursor`. Errors are `{error: {code, message, details}}`.",
       },
       ...(options.publicUrl ? { servers: [{ url: options.publicUrl }] } : {}),
+      components: {
+        securitySchemes: {
+          apiKey: { type: "http", scheme: "bearer", description: 'An omicslake API key ("omicslake keys create")' },
+        },
+      },
       tags: [
-        { name: "catalog", description: "Datasets, objects and downloads" },
+        { name: "catalog", description: "Datasets, objects and downloads; writes need an API key with the write scope" },
         { name: "provenance", description: "Lineage, provenance graphs and runs" },
         { name: "system", description: "Health and metrics" },
       ],
@@ -107,5 +114,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(systemRoutes(options.lake, registry));
   await app.register(catalogRoutes(options.lake));
   await app.register(provenanceRoutes(options.lake));
+  await app.register(catalogWriteRoutes(options.lake, new ApiKeyAuth(options.lake)));
   return app;
 }

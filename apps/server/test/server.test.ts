@@ -173,3 +173,96 @@ describe("rate limiting", () => {
     }
   });
 });
+
+describe("writes with API keys", () => {
+  let root: string;
+  let lake: Lake;
+  let app: FastifyInstance;
+  let writeKey: string;
+  let readKey: string;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "omicslake-server-w-"));
+    lake = await openLake({ root, storage: { url: `file://${join(root, "objects")}` }, database: { pgliteDir: "memory://" } });
+    writeKey = (await lake.catalog.createApiKey("ci", ["write"])).secret;
+    readKey = (await lake.catalog.createApiKey("reader", ["read"])).secret;
+    app = await buildServer({ lake, rateLimit: 0 });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await lake?.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+
+  it("refuses writes without a key, with an unknown key, and without the write scope", async () => {
+    const body = { name: "x1", source: "lab" };
+    const none = await app.inject({ method: "POST", url: "/v1/catalog", payload: body });
+    expect(none.statusCode).toBe(401);
+    expect(none.json<ErrorBody>().error.code).toBe("unauthorized");
+    const unknown = await app.inject({ method: "POST", url: "/v1/catalog", payload: body, headers: auth(`olk_000000000000_${"a".repeat(43)}`) });
+    expect(unknown.statusCode).toBe(401);
+    const readOnly = await app.inject({ method: "POST", url: "/v1/catalog", payload: body, headers: { "x-api-key": readKey } });
+    expect(readOnly.statusCode).toBe(403);
+    expect(readOnly.json<ErrorBody>().error.code).toBe("forbidden");
+  });
+
+  it("creates a dataset, uploads an object with a checksum, promotes and deletes", async () => {
+    const created = await app.inject({ method: "POST", url: "/v1/catalog", payload: { name: "uploads", source: "lab", tags: ["api"] }, headers: auth(writeKey) });
+    expect(created.statusCode).toBe(201);
+    const bytes = "gene,value\nCD3E,4\n";
+    const digest = createHash("sha256").update(bytes).digest("hex");
+    const upload = await app.inject({
+      method: "PUT",
+      url: "/v1/catalog/raw:uploads/files/tables/values.csv",
+      payload: bytes,
+      headers: { ...auth(writeKey), "content-type": "application/octet-stream", "x-checksum-sha256": digest },
+    });
+    expect(upload.statusCode).toBe(201);
+    expect(upload.json<{ sha256: string; key: string }>()).toMatchObject({ sha256: digest, key: "raw/uploads/tables/values.csv" });
+
+    const again = await app.inject({
+      method: "PUT",
+      url: "/v1/catalog/raw:uploads/files/tables/values.csv",
+      payload: "changed",
+      headers: { ...auth(writeKey), "content-type": "application/octet-stream" },
+    });
+    expect(again.statusCode).toBe(403);
+    expect(again.json<ErrorBody>().error.code).toBe("raw_immutable");
+
+    const badSum = await app.inject({
+      method: "PUT",
+      url: "/v1/catalog/raw:uploads/files/other.csv",
+      payload: bytes,
+      headers: { ...auth(writeKey), "content-type": "application/octet-stream", "x-checksum-sha256": "0".repeat(64) },
+    });
+    expect(badSum.statusCode).toBe(422);
+    expect(badSum.json<ErrorBody>().error.code).toBe("checksum_mismatch");
+    expect((await app.inject({ url: "/v1/catalog/raw:uploads/files/other.csv" })).statusCode).toBe(404);
+
+    const skip = await app.inject({ method: "POST", url: "/v1/layers/promote", payload: { dataset: "uploads", to: "curated" }, headers: auth(writeKey) });
+    expect(skip.statusCode).toBe(422);
+    expect(skip.json<ErrorBody>().error.code).toBe("layer_skip");
+    const promoted = await app.inject({ method: "POST", url: "/v1/layers/promote", payload: { dataset: "uploads", to: "processed" }, headers: auth(writeKey) });
+    expect(promoted.statusCode).toBe(201);
+    expect(promoted.json<{ layer: string; object_count: number }>()).toMatchObject({ layer: "processed", object_count: 1 });
+
+    const patched = await app.inject({ method: "PATCH", url: "/v1/catalog/processed:uploads", payload: { tags: ["api", "checked"] }, headers: auth(writeKey) });
+    expect(patched.json<{ tags: string[] }>().tags).toEqual(["api", "checked"]);
+
+    const deleteRaw = await app.inject({ method: "DELETE", url: "/v1/catalog/raw:uploads", headers: auth(writeKey) });
+    expect(deleteRaw.statusCode).toBe(403);
+    expect(deleteRaw.json<ErrorBody>().error.code).toBe("raw_immutable");
+    const deleted = await app.inject({ method: "DELETE", url: "/v1/catalog/processed:uploads", headers: auth(writeKey) });
+    expect(deleted.statusCode).toBe(204);
+    expect((await app.inject({ url: "/v1/catalog/processed:uploads" })).statusCode).toBe(404);
+  });
+
+  it("stops accepting a revoked key", async () => {
+    const { key, secret } = await lake.catalog.createApiKey("temp", ["write"]);
+    await lake.catalog.revokeApiKey(key.id);
+    const res = await app.inject({ method: "POST", url: "/v1/catalog", payload: { name: "x2" }, headers: auth(secret) });
+    expect(res.statusCode).toBe(401);
+  });
+});

@@ -12,6 +12,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   forbidden: 403,
   raw_immutable: 403,
   layer_skip: 422,
+  checksum_mismatch: 422,
   already_promoted: 409,
   object_exists: 409,
   conflict: 409,
