@@ -425,8 +425,9 @@ export class XmlRecordTokenizer {
       const close = buf.indexOf(c === 34 ? '"' : "'", i + 1);
       if (close === -1) return INCOMPLETE;
       if (capture) {
-        const value = this.keep(i + 1, close, this.hasAmp(i + 1, close));
+        // keep() must be called in increasing buffer order: the name before its value.
         const attrName = this.keep(nameStart, nameEnd, false);
+        const value = this.keep(i + 1, close, this.hasAmp(i + 1, close));
         if (attrs === EMPTY_ATTRS) attrs = {};
         if (attrName === "__proto__")
           Object.defineProperty(attrs, attrName, {
