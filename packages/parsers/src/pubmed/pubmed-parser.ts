@@ -1,6 +1,7 @@
 import { ParseError } from "../errors/parse-error.js";
 import { readXmlRecords } from "../xml/xml-record-reader.js";
-import { allAt, child, childrenNamed, deepText, textAt, type XmlNode } from "../xml/xml-node.js";
+import type { XmlNode } from "../xml/xml-node.js";
+import { allAt, child, childrenNamed, compact, flatText, textAt } from "./pubmed-node-access.js";
 import { stripInlineMarkup } from "./pubmed-inline-markup.js";
 import type {
   PubmedArticle,
@@ -50,18 +51,6 @@ function int(text: string | undefined): number | undefined {
 
 function yes(node: XmlNode | undefined, name: string): boolean {
   return attr(node, name) === "Y";
-}
-
-function compact<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
-}
-
-/** Text of a mixed-content element with whitespace collapsed (inline tags were removed upstream). */
-function flatText(node: XmlNode | undefined): string | undefined {
-  if (node === undefined) return undefined;
-  const t = deepText(node).replace(/\s+/g, " ").trim();
-  return t === "" ? undefined : t;
 }
 
 function month(text: string | undefined): number | undefined {
