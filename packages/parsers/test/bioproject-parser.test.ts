@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../src/errors/parse-error.js";
 import { parseBioProject } from "../src/bioproject/bioproject-parser.js";
@@ -225,5 +226,39 @@ describe("parseBioProject on constructed input", () => {
     );
     expect(noAcc.code).toBe("missing_element");
     expect(noAcc.location.record).toBe("9");
+  });
+});
+
+describe.skipIf(!haveFixtures)("parseBioProject on mutated real files (property)", () => {
+  it("either yields schema-valid records or stops with a ParseError, for any byte edits and chunking", async () => {
+    const sources = ["bioproject_PRJNA258012_docsum.xml", "bioproject_73819_recordset.xml"].map((name) =>
+      readFileSync(fixture(name)),
+    );
+    const interesting = [..."<>/=\"'&;! \n"].map((c) => c.charCodeAt(0));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: sources.length - 1 }),
+        fc.array(
+          fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(...interesting, 0x61, 0xff)),
+          {
+            maxLength: 6,
+          },
+        ),
+        fc.nat({ max: 1 }),
+        fc.integer({ min: 1, max: 257 }),
+        async (which, edits, cut, chunk) => {
+          const bytes = Buffer.from(sources[which]!);
+          for (const [where, value] of edits) bytes[Math.floor(where * (bytes.length - 1))] = value;
+          const input = cut === 1 ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes;
+          try {
+            for await (const r of parseBioProject(chunksOf(input, chunk)))
+              bioprojectRecordSchemas.bioproject.parse(r);
+          } catch (error) {
+            expect(error).toBeInstanceOf(ParseError);
+          }
+        },
+      ),
+      { numRuns: 150, seed: 20251122 },
+    );
   });
 });

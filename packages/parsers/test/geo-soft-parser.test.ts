@@ -1,8 +1,10 @@
 import { createReadStream, existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../src/errors/parse-error.js";
+import { geoDateToIso } from "../src/geo/geo-field-bag.js";
 import { parseGeoSoft } from "../src/geo/geo-soft-parser.js";
 import {
   geoRecordSchemas,
@@ -430,5 +432,51 @@ describe("parseGeoSoft on constructed input", () => {
     for await (const r of parseGeoSoft(longRows(), { maxLineBytes: 4 * 1024 }))
       if (r.kind === "geo_sample") table = r.table;
     expect(table?.rowCount).toBe(3);
+  });
+});
+
+describe.skipIf(!haveFixtures)("parseGeoSoft on mutated real files (property)", () => {
+  it("either yields schema-valid records or stops with a ParseError, for any byte edits and chunking", async () => {
+    const sources = [
+      "geo_GPL20814_family.soft",
+      "geo_GSM32878_with_table.soft",
+      "geo_GSE146537_series_brief.soft",
+    ].map((name) => readFileSync(fixture(name)));
+    const interesting = [..."^!#= \n\r\t:_"].map((c) => c.charCodeAt(0));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: sources.length - 1 }),
+        fc.array(
+          fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(...interesting, 0, 0xff)),
+          {
+            maxLength: 6,
+          },
+        ),
+        fc.nat({ max: 1 }),
+        fc.integer({ min: 1, max: 257 }),
+        async (which, edits, cut, chunk) => {
+          const bytes = Buffer.from(sources[which]!);
+          for (const [where, value] of edits) bytes[Math.floor(where * (bytes.length - 1))] = value;
+          const input = cut === 1 ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes;
+          try {
+            for await (const r of parseGeoSoft(chunksOf(input, chunk))) geoRecordSchemas[r.kind].parse(r);
+          } catch (error) {
+            expect(error).toBeInstanceOf(ParseError);
+          }
+        },
+      ),
+      { numRuns: 200, seed: 20251122 },
+    );
+  });
+});
+
+describe("geoDateToIso", () => {
+  it("converts GEO dates and refuses impossible ones", () => {
+    expect(geoDateToIso("Jan 05 2016")).toBe("2016-01-05");
+    expect(geoDateToIso("Feb 29 2016")).toBe("2016-02-29");
+    expect(geoDateToIso("Feb 29 2015")).toBeUndefined();
+    expect(geoDateToIso("Apr 31 2020")).toBeUndefined();
+    expect(geoDateToIso("Foo 01 2020")).toBeUndefined();
+    expect(geoDateToIso("2020-13-01")).toBeUndefined();
   });
 });

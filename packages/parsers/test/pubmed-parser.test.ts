@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../src/errors/parse-error.js";
 import { normaliseOrcid, parsePubmed } from "../src/pubmed/pubmed-parser.js";
@@ -332,5 +333,38 @@ describe("parsePubmed on constructed input", () => {
       collect(text("<PubmedArticleSet><PubmedArticle><MedlineCitation/></PubmedArticle></PubmedArticleSet>")),
     );
     expect(error.code).toBe("missing_element");
+  });
+});
+
+describe.skipIf(!haveFixtures)("parsePubmed on mutated real files (property)", () => {
+  it("either yields schema-valid records or stops with a ParseError, for any byte edits and chunking", async () => {
+    const sources = ["pubmed_set_2articles_2025dtd.xml", "pubmed_29768149.xml"].map((name) =>
+      readFileSync(fixture(name)),
+    );
+    const interesting = [..."<>/=\"'&;! \n"].map((c) => c.charCodeAt(0));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: sources.length - 1 }),
+        fc.array(
+          fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(...interesting, 0x61, 0xff)),
+          {
+            maxLength: 6,
+          },
+        ),
+        fc.nat({ max: 1 }),
+        fc.integer({ min: 1, max: 257 }),
+        async (which, edits, cut, chunk) => {
+          const bytes = Buffer.from(sources[which]!);
+          for (const [where, value] of edits) bytes[Math.floor(where * (bytes.length - 1))] = value;
+          const input = cut === 1 ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes;
+          try {
+            for await (const r of parsePubmed(chunksOf(input, chunk))) pubmedRecordSchemas[r.kind].parse(r);
+          } catch (error) {
+            expect(error).toBeInstanceOf(ParseError);
+          }
+        },
+      ),
+      { numRuns: 150, seed: 20251122 },
+    );
   });
 });

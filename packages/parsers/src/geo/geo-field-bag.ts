@@ -20,11 +20,16 @@ export function geoDateToIso(text: string): string | undefined {
   if (m !== null) {
     const month = MONTHS[m[1]!.toLowerCase()];
     const day = Number(m[2]);
-    if (month === undefined || day < 1 || day > 31) return undefined;
-    return `${m[3]}-${month}-${String(day).padStart(2, "0")}`;
+    if (month === undefined) return undefined;
+    return validIso(`${m[3]}-${month}-${String(day).padStart(2, "0")}`);
   }
-  if (/^\d{4}-\d{2}-\d{2}$/.test(t)) return t;
-  return undefined;
+  return /^\d{4}-\d{2}-\d{2}$/.test(t) ? validIso(t) : undefined;
+}
+
+/** Rejects days the month does not have ("Feb 30"), which a pattern alone would let through. */
+function validIso(iso: string): string | undefined {
+  const d = new Date(`${iso}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(iso) ? iso : undefined;
 }
 
 /**
