@@ -203,22 +203,17 @@ export class S3ObjectStore implements ObjectStore {
         digest.update(buffer);
         buffered.push(buffer);
         bufferedBytes += buffer.length;
-        if (bufferedBytes < this.partSizeFor(checked.expectedSize, parts?.count ?? 0)) continue;
-        // Cut exact parts (a large chunk can hold several) and keep the tail for the next part.
+        let partSize = this.partSizeFor(checked.expectedSize, parts?.count ?? 0);
+        if (bufferedBytes < partSize) continue;
         parts ??= await this.startMultipart(key, layer, checked.mediaType, signal);
-        const joined = Buffer.concat(buffered, bufferedBytes);
-        let offset = 0;
-        for (
-          let partSize = this.partSizeFor(checked.expectedSize, parts.count);
-          joined.length - offset >= partSize;
-          partSize = this.partSizeFor(checked.expectedSize, parts.count)
-        ) {
-          await parts.add(joined.subarray(offset, offset + partSize));
-          offset += partSize;
+        // Cut exact parts (a large chunk can hold several) into reused part buffers, keeping the tail.
+        while (bufferedBytes >= partSize) {
+          const part = parts.takeBuffer(partSize);
+          moveInto(buffered, part);
+          bufferedBytes -= partSize;
+          await parts.add(part, true);
+          partSize = this.partSizeFor(checked.expectedSize, parts.count);
         }
-        // A copy, so the tail does not pin the whole joined buffer while the next part fills.
-        buffered = offset < joined.length ? [Buffer.from(joined.subarray(offset))] : [];
-        bufferedBytes = joined.length - offset;
       }
       const { sha256, size } = digest.finish();
       signal?.throwIfAborted();
@@ -715,6 +710,7 @@ export class S3ObjectStore implements ObjectStore {
  */
 class PartUploader {
   private readonly completed: CompletedPart[] = [];
+  private readonly pool: Buffer[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private inFlightBytes = 0;
   private failure: { error: unknown } | undefined;
@@ -739,7 +735,17 @@ class PartUploader {
     return this.parts;
   }
 
-  async add(body: Buffer): Promise<void> {
+  /**
+   * A buffer for the next part: one whose upload has finished when there is one, so a long upload
+   * cycles through the same few part-sized buffers instead of leaving each behind for the collector.
+   */
+  takeBuffer(size: number): Buffer {
+    const reused = this.pool.pop();
+    return reused !== undefined && reused.length === size ? reused : Buffer.allocUnsafe(size);
+  }
+
+  /** Queues a part; `pooled` hands the buffer back for reuse once its upload has finished. */
+  async add(body: Buffer, pooled = false): Promise<void> {
     this.throwIfFailed();
     while (
       this.inFlight.size > 0 &&
@@ -779,6 +785,7 @@ class PartUploader {
       .finally(() => {
         this.inFlightBytes -= body.length;
         this.inFlight.delete(upload);
+        if (pooled && this.pool.length <= this.concurrency) this.pool.push(body);
       });
     this.inFlight.add(upload);
   }
@@ -798,6 +805,20 @@ class PartUploader {
 
   private throwIfFailed(): void {
     if (this.failure !== undefined) throw this.failure.error;
+  }
+}
+
+/** Moves exactly `target.length` bytes from the front of `chunks` into `target`. */
+function moveInto(chunks: Buffer[], target: Buffer): void {
+  let filled = 0;
+  while (filled < target.length) {
+    const head = chunks[0];
+    if (head === undefined) throw new Error("moveInto: not enough buffered bytes");
+    const count = Math.min(head.length, target.length - filled);
+    head.copy(target, filled, 0, count);
+    filled += count;
+    if (count === head.length) chunks.shift();
+    else chunks[0] = head.subarray(count);
   }
 }
 
