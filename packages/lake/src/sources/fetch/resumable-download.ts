@@ -1,0 +1,201 @@
+import { createWriteStream } from "node:fs";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { contentLength, RetryableFailure, statusFailure, type HttpClient } from "./http-client.js";
+
+export interface DownloadRequest {
+  readonly url: string;
+  /** Where the bytes accumulate until the file is complete; `<path>.json` holds what a resume must check. */
+  readonly partialPath: string;
+  /** Validators of the version already in the lake: sent as If-None-Match / If-Modified-Since. */
+  readonly previous?: { readonly etag: string | null; readonly lastModified: Date | null };
+  readonly onBytes?: (bytes: number, totalBytes: number | undefined) => void;
+}
+
+export type DownloadOutcome =
+  | { readonly kind: "not-modified" }
+  | {
+      readonly kind: "complete";
+      readonly path: string;
+      readonly size: number;
+      readonly etag: string | null;
+      readonly lastModified: Date | null;
+      /** Bytes that came from an earlier, interrupted attempt or ingest instead of the network. */
+      readonly resumedBytes: number;
+      /** How many attempts asked for a byte range. */
+      readonly rangeRequests: number;
+    };
+
+/** What a partial download was started from; a resume continues only if the upstream still serves this. */
+interface PartialMeta {
+  readonly url: string;
+  readonly etag: string | null;
+  readonly lastModified: string | null;
+  readonly total: number | null;
+}
+
+/**
+ * Downloads `url` to `partialPath`, continuing whatever an earlier attempt left there. A resume asks
+ * for `Range: bytes=<have>-` with `If-Range` (the ETag or Last-Modified the partial was started
+ * from), and appends only when the answer is `206` with a `Content-Range` starting exactly at the
+ * bytes we have; any other answer starts over, so a file that changed upstream is never spliced. A body
+ * shorter than announced is a retryable failure that the next attempt resumes. Nothing is published here:
+ * the caller moves the complete file into the lake.
+ */
+export async function downloadResumable(http: HttpClient, request: DownloadRequest): Promise<DownloadOutcome> {
+  const { url, partialPath } = request;
+  const metaPath = `${partialPath}.json`;
+  await mkdir(dirname(partialPath), { recursive: true });
+  let rangeRequests = 0;
+  let resumedBytes: number | undefined;
+
+  return http.retrying(url, async () => {
+    let have = await sizeOf(partialPath);
+    const meta = await readMeta(metaPath, url);
+    const validator = meta ? ifRangeValidator(meta) : undefined;
+    if (have > 0 && validator === undefined) {
+      // Without a validator a resume could splice two versions of the file together.
+      await discard(partialPath, metaPath);
+      have = 0;
+    }
+
+    const headers: Record<string, string> = {};
+    if (request.previous?.etag) headers["if-none-match"] = request.previous.etag;
+    if (request.previous?.lastModified) headers["if-modified-since"] = request.previous.lastModified.toUTCString();
+    if (have > 0 && validator !== undefined) {
+      headers["range"] = `bytes=${have}-`;
+      headers["if-range"] = validator;
+      rangeRequests++;
+    }
+
+    const { response, body, close } = await http.open(url, headers);
+    let append: boolean;
+    let total: number | undefined;
+    let current: PartialMeta;
+    switch (response.status) {
+      case 304:
+        await close();
+        if (!request.previous) throw statusFailure(url, response);
+        await discard(partialPath, metaPath);
+        return { kind: "not-modified" } as const;
+      case 206: {
+        const range = parseContentRange(response.headers.get("content-range"));
+        if (!meta || have === 0 || !range || range.start !== have) {
+          await close();
+          await discard(partialPath, metaPath);
+          throw new RetryableFailure(`GET ${url}: range answer ${response.headers.get("content-range") ?? "(no Content-Range)"} does not continue the ${have} bytes held; starting over`);
+        }
+        append = true;
+        total = range.total ?? meta.total ?? undefined;
+        current = meta;
+        break;
+      }
+      case 416: {
+        await close();
+        const range = parseContentRange(response.headers.get("content-range"));
+        if (meta && range?.total !== undefined && range.total === have) {
+          // The previous attempt got every byte but died before it could say so.
+          resumedBytes ??= have;
+          return complete(partialPath, have, meta, resumedBytes, rangeRequests);
+        }
+        await discard(partialPath, metaPath);
+        throw new RetryableFailure(`GET ${url}: range not satisfiable for ${have} bytes held; starting over`);
+      }
+      case 200:
+        append = false;
+        total = contentLength(response);
+        current = {
+          url,
+          etag: response.headers.get("etag"),
+          lastModified: response.headers.get("last-modified"),
+          total: total ?? null,
+        };
+        await writeFile(metaPath, JSON.stringify(current));
+        have = 0;
+        break;
+      default:
+        await close();
+        throw statusFailure(url, response);
+    }
+    resumedBytes ??= have;
+
+    let written = have;
+    const counted = Readable.from(
+      (async function* () {
+        for await (const chunk of body) {
+          written += chunk.length;
+          request.onBytes?.(written, total);
+          yield chunk;
+        }
+      })(),
+    );
+    await pipeline(counted, createWriteStream(partialPath, { flags: append ? "a" : "w" }));
+
+    const size = await sizeOf(partialPath);
+    if (total !== undefined && size < total) {
+      throw new RetryableFailure(`GET ${url}: body ended after ${size} of ${total} bytes; resuming`);
+    }
+    if (total !== undefined && size > total) {
+      await discard(partialPath, metaPath);
+      throw new RetryableFailure(`GET ${url}: got ${size} bytes, more than the ${total} announced; starting over`);
+    }
+    return complete(partialPath, size, current, resumedBytes, rangeRequests);
+  });
+}
+
+/** Removes a partial download and its sidecar. */
+export async function discard(partialPath: string, metaPath = `${partialPath}.json`): Promise<void> {
+  await rm(partialPath, { force: true });
+  await rm(metaPath, { force: true });
+}
+
+function complete(path: string, size: number, meta: PartialMeta, resumedBytes: number, rangeRequests: number): DownloadOutcome {
+  const lastModified = meta.lastModified ? new Date(meta.lastModified) : null;
+  return {
+    kind: "complete",
+    path,
+    size,
+    etag: meta.etag,
+    lastModified: lastModified && !Number.isNaN(lastModified.getTime()) ? lastModified : null,
+    resumedBytes,
+    rangeRequests,
+  };
+}
+
+/** If-Range accepts a strong ETag or a date; a weak ETag (W/…) cannot vouch for byte ranges. */
+function ifRangeValidator(meta: PartialMeta): string | undefined {
+  if (meta.etag && !meta.etag.startsWith("W/")) return meta.etag;
+  return meta.lastModified ?? undefined;
+}
+
+/** Parses a Content-Range: "bytes START-END/TOTAL", or "bytes *\/TOTAL" on a 416 (TOTAL may be "*"). */
+export function parseContentRange(value: string | null): { start: number | undefined; total: number | undefined } | undefined {
+  if (value === null) return undefined;
+  const match = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i.exec(value.trim());
+  if (!match) return undefined;
+  return {
+    start: match[1] !== undefined ? Number(match[1]) : undefined,
+    total: match[3] !== undefined && match[3] !== "*" ? Number(match[3]) : undefined,
+  };
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
+    throw error;
+  }
+}
+
+async function readMeta(path: string, url: string): Promise<PartialMeta | undefined> {
+  try {
+    const meta = JSON.parse(await readFile(path, "utf8")) as PartialMeta;
+    return meta.url === url ? meta : undefined;
+  } catch {
+    // Missing or torn by a crash: the partial cannot be trusted and restarts.
+    return undefined;
+  }
+}

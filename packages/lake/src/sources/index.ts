@@ -1,0 +1,22 @@
+export type { SourceAdapter, SourceListContext, UpstreamFile } from "./source-adapter.js";
+export { SOURCE_ADAPTERS, sourceAdapterFor } from "./source-adapters.js";
+export { SourceConfigError, UpstreamChecksumError, UpstreamError, UpstreamListingError } from "./upstream-error.js";
+export { sraSourceAdapter, selectMirroringBatches, type MirroringBatch } from "./sra/sra-source-adapter.js";
+export { geoSourceAdapter, geoAccessionOfUid } from "./geo/geo-source-adapter.js";
+export { biosampleSourceAdapter } from "./biosample/biosample-source-adapter.js";
+export { bioprojectSourceAdapter } from "./bioproject/bioproject-source-adapter.js";
+export { pubmedSourceAdapter, parseMd5File } from "./pubmed/pubmed-source-adapter.js";
+export { parseDirectoryListing, type DirectoryEntry } from "./html-directory-listing.js";
+export {
+  ingestDataset,
+  type FetchedFile,
+  type IngestOptions,
+  type IngestProgress,
+  type IngestResult,
+  type IngestTarget,
+  type SkippedFile,
+  type SkipReason,
+} from "./fetch/ingest-dataset.js";
+export { HttpClient, type HttpClientOptions, type RetryEvent } from "./fetch/http-client.js";
+export type { RetryPolicy } from "./fetch/retry-policy.js";
+export { UpstreamFileRecords, type UpstreamFileRecord } from "./fetch/upstream-file-records.js";
