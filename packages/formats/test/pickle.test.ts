@@ -18,7 +18,8 @@ const haveFixtures = existsSync(fixtures);
 const PYTHON = "/usr/bin/python3";
 const havePandas = existsSync(PYTHON) && probe(`${PYTHON}`, ["-c", "import pandas, numpy"]);
 if (!haveFixtures) console.warn(`pickle tests: skipping fixture tests, ${fixtures} is absent`);
-if (!havePandas) console.warn("pickle tests: skipping the pandas-generated cases, Debian's python3-pandas is not installed");
+if (!havePandas)
+  console.warn("pickle tests: skipping the pandas-generated cases, Debian's python3-pandas is not installed");
 
 function probe(cmd: string, args: string[]): boolean {
   try {
@@ -38,7 +39,11 @@ afterEach(async () => {
 });
 
 function py(code: string): string {
-  return execFileSync(PYTHON, ["-c", code], { cwd: dir, encoding: "utf8", env: { ...process.env, TZ: "UTC", PYTHONHASHSEED: "0" } });
+  return execFileSync(PYTHON, ["-c", code], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { ...process.env, TZ: "UTC", PYTHONHASHSEED: "0" },
+  });
 }
 
 function col(frame: DataFrame, name: string): Column {
@@ -112,7 +117,9 @@ describe.skipIf(!haveFixtures)("pickle fixtures written by pandas 1.5", () => {
     const instance = await DuckDBInstance.create(":memory:");
     const c = await instance.connect();
     try {
-      const reader = await c.runAndReadAll(`SELECT _index, gene, score, count, flag, cat::VARCHAR AS cat FROM '${join(out, "table.parquet")}'`);
+      const reader = await c.runAndReadAll(
+        `SELECT _index, gene, score, count, flag, cat::VARCHAR AS cat FROM '${join(out, "table.parquet")}'`,
+      );
       expect(reader.getRowsJS()).toEqual([
         ["r1", "TP53", 1.5, 1n, true, "a"],
         ["r2", "BRCA1", null, 2n, false, "b"],
@@ -137,27 +144,44 @@ describe("pickle refusals", () => {
     }
     expect(error).toBeInstanceOf(FormatError);
     expect((error as FormatError).code).toBe("unsafe_pickle_global");
-    expect((error as FormatError).message).toContain("refusing to load os.system (not an allowed data class)");
+    expect((error as FormatError).message).toContain(
+      "refusing to load os.system (not an allowed data class)",
+    );
     expect((error as FormatError).location).toBe("byte 0");
     expect(existsSync(join(dir, "pwned"))).toBe(false);
   });
 
   it("refuses a STACK_GLOBAL of builtins.eval in protocol 4", () => {
     const s = (t: string): Buffer => Buffer.concat([Buffer.from([0x8c, t.length]), Buffer.from(t)]);
-    const bytes = Buffer.concat([Buffer.from([0x80, 4]), s("builtins"), s("eval"), Buffer.from([0x93]), s("1+1"), Buffer.from([0x85, 0x52, 0x2e])]);
+    const bytes = Buffer.concat([
+      Buffer.from([0x80, 4]),
+      s("builtins"),
+      s("eval"),
+      Buffer.from([0x93]),
+      s("1+1"),
+      Buffer.from([0x85, 0x52, 0x2e]),
+    ]);
     expect(() => readPickleBytes(bytes, "eval.pkl")).toThrowError(/refusing to load builtins\.eval/);
   });
 
   it("reports a truncated pickle", () => {
-    expect(() => readPickleBytes(Buffer.from([0x80, 4, 0x8c, 10, 0x61]), "cut.pkl")).toThrowError(FormatError);
+    expect(() => readPickleBytes(Buffer.from([0x80, 4, 0x8c, 10, 0x61]), "cut.pkl")).toThrowError(
+      FormatError,
+    );
   });
 });
 
 describe.skipIf(!havePandas)("pickles pandas and numpy write on the spot", () => {
   it.each([2, 4, 5])("keeps ints beyond 64 bits exact (protocol %i)", (proto) => {
-    py(`import pickle; pickle.dump({'big': 2**70, 'neg': -2**65, 'small': -5}, open('b.pkl', 'wb'), protocol=${proto})`);
+    py(
+      `import pickle; pickle.dump({'big': 2**70, 'neg': -2**65, 'small': -5}, open('b.pkl', 'wb'), protocol=${proto})`,
+    );
     return readPickleFile(join(dir, "b.pkl")).then((c) => {
-      expect(c.kind === "plain" ? c.value : undefined).toEqual({ big: (2n ** 70n).toString(), neg: (-(2n ** 65n)).toString(), small: -5 });
+      expect(c.kind === "plain" ? c.value : undefined).toEqual({
+        big: (2n ** 70n).toString(),
+        neg: (-(2n ** 65n)).toString(),
+        small: -5,
+      });
     });
   });
 
@@ -177,13 +201,19 @@ describe.skipIf(!havePandas)("pickles pandas and numpy write on the spot", () =>
     expect(cells(col(a, "x"))).toEqual([0, 2, 4]);
     expect(cells(col(a, "y"))).toEqual([1, 3, 5]);
     expect(col(a, "when").type).toEqual({ kind: "timestamp", unit: "ns" });
-    expect(cells(col(a, "when"))).toEqual([BigInt(Date.UTC(2020, 4, 6, 7, 8, 9)) * 1_000_000n, null, -1_000_000_000n]);
+    expect(cells(col(a, "when"))).toEqual([
+      BigInt(Date.UTC(2020, 4, 6, 7, 8, 9)) * 1_000_000n,
+      null,
+      -1_000_000_000n,
+    ]);
     expect(col(a, "tz").type).toMatchObject({ kind: "timestamp", tz: "UTC" });
     expect(cells(col(a, "tz"))[1]).toBe(BigInt(Date.UTC(2020, 0, 2)) * 1_000_000n);
     expect(cells(col(a, "n"))).toEqual([1n, null, 3n]);
     expect(col(a, "o").type).toEqual({ kind: "categorical", categories: ["lo", "hi"], ordered: true });
     expect(cells(col(a, "o"))).toEqual([1, 0, 1]);
-    expect(Array.from(a.index!.values)).toEqual([0, 1, 2].map((d) => BigInt(Date.UTC(2024, 0, 1 + d)) * 1_000_000n));
+    expect(Array.from(a.index!.values)).toEqual(
+      [0, 1, 2].map((d) => BigInt(Date.UTC(2024, 0, 1 + d)) * 1_000_000n),
+    );
 
     const f = frameOf(await readPickleFile(join(dir, "f.pkl")));
     expect(f.index).toBeUndefined(); // default RangeIndex carries nothing
@@ -202,7 +232,9 @@ describe.skipIf(!havePandas)("pickles pandas and numpy write on the spot", () =>
     expect(s).toBeInstanceOf(FormatError);
     const out = join(dir, "s");
     const r = await convertPickle(join(dir, "s.pkl.gz"), out);
-    expect(r.manifest).toMatchObject({ pickle: { compression: "gzip", kind: "pandas", pandasClass: "Series" } });
+    expect(r.manifest).toMatchObject({
+      pickle: { compression: "gzip", kind: "pandas", pandasClass: "Series" },
+    });
     const nd = await readPickleFile(join(dir, "nd.pkl"));
     expect(nd.kind === "plain" ? nd.value : undefined).toEqual([
       [0, 1, 2],

@@ -48,7 +48,11 @@ function cells(c: Column): unknown[] {
 
 /** Runs R code (saving files into `dir`) — the real writer of RDS files. */
 function runR(code: string): string {
-  return execFileSync(RSCRIPT, ["--vanilla", "-e", code], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync(RSCRIPT, ["--vanilla", "-e", code], {
+    cwd: dir,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 /** The data.frame of make_rds.R, checked cell by cell (the same expectations for every variant R writes). */
@@ -98,7 +102,10 @@ describe.skipIf(!haveFixtures)("RDS fixtures written by R 4.2", () => {
       `suppressMessages(library(Matrix)); m <- readRDS("${join(fixtures, "dgc.rds")}"); s <- summary(m); ` +
         `for (k in seq_len(nrow(s))) cat(s$i[k]-1, s$j[k]-1, format(s$x[k], digits=17), rownames(m)[s$i[k]], colnames(m)[s$j[k]], "\\n")`,
     );
-    const expected = out.trim().split("\n").map((l) => l.trim().split(/\s+/));
+    const expected = out
+      .trim()
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/));
     expect(f.rowCount).toBe(expected.length);
     const got = Array.from({ length: f.rowCount }, (_, k) => [
       String(col(f, "row").values[k]),
@@ -126,7 +133,11 @@ describe.skipIf(!haveFixtures)("RDS fixtures written by R 4.2", () => {
     const instance = await DuckDBInstance.create(":memory:");
     const c = await instance.connect();
     try {
-      const rows = (await c.runAndReadAll(`SELECT chr, fct::VARCHAR AS fct, int, dbl, isnan(dbl) AS nan, lgl FROM '${join(out, "table.parquet")}'`)).getRowObjectsJS();
+      const rows = (
+        await c.runAndReadAll(
+          `SELECT chr, fct::VARCHAR AS fct, int, dbl, isnan(dbl) AS nan, lgl FROM '${join(out, "table.parquet")}'`,
+        )
+      ).getRowObjectsJS();
       expect(rows.map((r) => r["chr"])).toEqual(["a", null, "c", "déjà"]);
       expect(rows.map((r) => r["fct"])).toEqual(["lo", "hi", null, "lo"]);
       expect(rows.map((r) => r["int"])).toEqual([1, null, 3, -4]);
@@ -255,15 +266,25 @@ describe.skipIf(!haveR)("RDS files R writes on the spot", () => {
     const [t] = await tablesOf(join(dir, "t.rds"));
     expect(t!.rClass).toBe("dgTMatrix");
     const triples = (f: DataFrame): string[] =>
-      Array.from({ length: f.rowCount }, (_, k) => `${String(col(f, "row_name").values[k])}/${String(col(f, "col_name").values[k])}=${String(col(f, "value").values[k])}`).sort();
+      Array.from(
+        { length: f.rowCount },
+        (_, k) =>
+          `${String(col(f, "row_name").values[k])}/${String(col(f, "col_name").values[k])}=${String(col(f, "value").values[k])}`,
+      ).sort();
     expect(triples(t!.frame)).toEqual(triples(c!.frame));
     expect(c!.frame.rowCount).toBeGreaterThan(0);
   });
 
   it("refuses a saved function and an environment with the R type in the message", async () => {
     runR('saveRDS(function(x) x + 1, "fn.rds"); saveRDS(new.env(), "env.rds")');
-    await expect(tablesOf(join(dir, "fn.rds"))).rejects.toMatchObject({ code: "unsupported_r_type", message: expect.stringContaining("CLOSXP") as unknown });
-    await expect(tablesOf(join(dir, "env.rds"))).rejects.toMatchObject({ code: "unsupported_r_type", message: expect.stringContaining("ENVSXP") as unknown });
+    await expect(tablesOf(join(dir, "fn.rds"))).rejects.toMatchObject({
+      code: "unsupported_r_type",
+      message: expect.stringContaining("CLOSXP") as unknown,
+    });
+    await expect(tablesOf(join(dir, "env.rds"))).rejects.toMatchObject({
+      code: "unsupported_r_type",
+      message: expect.stringContaining("ENVSXP") as unknown,
+    });
   });
 
   it("keeps a gzip file's decompressed bytes identical to R's own serialize()", async () => {

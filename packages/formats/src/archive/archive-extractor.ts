@@ -86,7 +86,8 @@ class Sandbox {
     if (parts.includes("..")) throw this.unsafe(name, "climbs out of the archive with '..'");
     const path = parts.join("/");
     const file = resolve(this.root, ...parts);
-    if (file !== this.root && !file.startsWith(this.root + sep)) throw this.unsafe(name, "resolves outside the extraction directory");
+    if (file !== this.root && !file.startsWith(this.root + sep))
+      throw this.unsafe(name, "resolves outside the extraction directory");
     return { path, file };
   }
 
@@ -98,10 +99,17 @@ class Sandbox {
     if (target.startsWith("/") || normalized === ".." || normalized.startsWith("../")) {
       throw this.unsafe(name, `is a ${hard ? "hard" : "symbolic"} link to "${target}" outside the archive`);
     }
-    this.skipped.push({ path, reason: `${hard ? "hard" : "symbolic"} link to ${target} (links are not extracted)` });
+    this.skipped.push({
+      path,
+      reason: `${hard ? "hard" : "symbolic"} link to ${target} (links are not extracted)`,
+    });
   }
 
-  counter(member: string, compressedSize: number | undefined, check?: (member: string) => FormatError | undefined): Transform {
+  counter(
+    member: string,
+    compressedSize: number | undefined,
+    check?: (member: string) => FormatError | undefined,
+  ): Transform {
     let written = 0;
     return new Transform({
       transform: (chunk: Buffer, _enc, done) => {
@@ -111,8 +119,17 @@ class Sandbox {
           done(this.limit(member, `total uncompressed size exceeds ${this.limits.maxTotalBytes} bytes`));
           return;
         }
-        if (compressedSize !== undefined && written > this.limits.ratioGraceBytes && written > compressedSize * this.limits.maxRatio) {
-          done(this.limit(member, `expands more than ${this.limits.maxRatio}× (${written} bytes from ${compressedSize} compressed)`));
+        if (
+          compressedSize !== undefined &&
+          written > this.limits.ratioGraceBytes &&
+          written > compressedSize * this.limits.maxRatio
+        ) {
+          done(
+            this.limit(
+              member,
+              `expands more than ${this.limits.maxRatio}× (${written} bytes from ${compressedSize} compressed)`,
+            ),
+          );
           return;
         }
         const failure = check?.(member);
@@ -125,9 +142,15 @@ class Sandbox {
     });
   }
 
-  async write(name: string, source: Readable, compressedSize: number | undefined, check?: (member: string) => FormatError | undefined): Promise<void> {
+  async write(
+    name: string,
+    source: Readable,
+    compressedSize: number | undefined,
+    check?: (member: string) => FormatError | undefined,
+  ): Promise<void> {
     const { path, file } = this.target(name);
-    if (this.members.length + 1 > this.limits.maxMembers) throw this.limit(path, `more than ${this.limits.maxMembers} members`);
+    if (this.members.length + 1 > this.limits.maxMembers)
+      throw this.limit(path, `more than ${this.limits.maxMembers} members`);
     await mkdir(dirname(file), { recursive: true });
     const before = this.total;
     const counter = this.counter(path, compressedSize, check);
@@ -137,30 +160,70 @@ class Sandbox {
   }
 
   unsafe(member: string, reason: string): FormatError {
-    return new FormatError("archive_unsafe_member", `archive ${this.archive}: member "${member}" ${reason}; refusing to extract`, {
-      file: this.archive,
-      location: `member ${member}`,
-      hint: "Re-create the archive with relative paths inside one folder and without links.",
-    });
+    return new FormatError(
+      "archive_unsafe_member",
+      `archive ${this.archive}: member "${member}" ${reason}; refusing to extract`,
+      {
+        file: this.archive,
+        location: `member ${member}`,
+        hint: "Re-create the archive with relative paths inside one folder and without links.",
+      },
+    );
   }
 
   limit(member: string, reason: string): FormatError {
-    return new FormatError("archive_limit_exceeded", `archive ${this.archive}: member "${member}": ${reason}; extraction stopped`, {
-      file: this.archive,
-      location: `member ${member}`,
-      hint: "If the archive is genuine, raise the archive limits (maxTotalBytes, maxMembers, maxRatio) for this conversion.",
-    });
+    return new FormatError(
+      "archive_limit_exceeded",
+      `archive ${this.archive}: member "${member}": ${reason}; extraction stopped`,
+      {
+        file: this.archive,
+        location: `member ${member}`,
+        hint: "If the archive is genuine, raise the archive limits (maxTotalBytes, maxMembers, maxRatio) for this conversion.",
+      },
+    );
   }
 }
 
 async function extractZip(archive: string, sandbox: Sandbox): Promise<void> {
   let zip: yauzl.ZipFile;
   try {
-    zip = await yauzl.openPromise(archive, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: true });
+    zip = await yauzl.openPromise(archive, {
+      lazyEntries: true,
+      autoClose: false,
+      validateEntrySizes: true,
+      decodeStrings: true,
+    });
   } catch (cause) {
-    throw new FormatError("archive_malformed", `zip ${archive}: ${(cause as Error).message}`, { file: archive, hint: "The zip is truncated or corrupt.", cause });
+    throw new FormatError("archive_malformed", `zip ${archive}: ${(cause as Error).message}`, {
+      file: archive,
+      hint: "The zip is truncated or corrupt.",
+      cause,
+    });
   }
   try {
+    await extractZipEntries(zip, archive, sandbox);
+  } catch (cause) {
+    if (cause instanceof FormatError) throw cause;
+    const message = (cause as Error).message;
+    // yauzl checks names itself while listing entries; report those as the unsafe members they are.
+    const unsafeName = /^(invalid relative path|absolute path): (.*)$/.exec(message);
+    if (unsafeName !== null)
+      throw sandbox.unsafe(
+        unsafeName[2] ?? "?",
+        "has a path that leaves the archive (absolute or with '..')",
+      );
+    throw new FormatError("archive_malformed", `zip ${archive}: ${message}`, {
+      file: archive,
+      hint: "The zip is truncated or corrupt.",
+      cause,
+    });
+  } finally {
+    zip.close();
+  }
+}
+
+async function extractZipEntries(zip: yauzl.ZipFile, archive: string, sandbox: Sandbox): Promise<void> {
+  {
     if (zip.entryCount > sandbox.limits.maxMembers) {
       throw sandbox.limit(`(${zip.entryCount} entries)`, `more than ${sandbox.limits.maxMembers} members`);
     }
@@ -178,30 +241,46 @@ async function extractZip(archive: string, sandbox: Sandbox): Promise<void> {
       }
       // Declared sizes first (cheap), then the counter enforces the same limits on the real bytes.
       const declaredRatio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
-      if (entry.uncompressedSize > sandbox.limits.ratioGraceBytes && declaredRatio > sandbox.limits.maxRatio) {
-        throw sandbox.limit(name, `declares a ${Math.round(declaredRatio)}× expansion (${entry.uncompressedSize} bytes from ${entry.compressedSize}), above the ${sandbox.limits.maxRatio}× limit`);
+      if (
+        entry.uncompressedSize > sandbox.limits.ratioGraceBytes &&
+        declaredRatio > sandbox.limits.maxRatio
+      ) {
+        throw sandbox.limit(
+          name,
+          `declares a ${Math.round(declaredRatio)}× expansion (${entry.uncompressedSize} bytes from ${entry.compressedSize}), above the ${sandbox.limits.maxRatio}× limit`,
+        );
       }
       if (sandbox.total + entry.uncompressedSize > sandbox.limits.maxTotalBytes) {
-        throw sandbox.limit(name, `total uncompressed size would exceed ${sandbox.limits.maxTotalBytes} bytes`);
+        throw sandbox.limit(
+          name,
+          `total uncompressed size would exceed ${sandbox.limits.maxTotalBytes} bytes`,
+        );
       }
       try {
         await sandbox.write(name, await zip.openReadStreamPromise(entry), entry.compressedSize);
       } catch (cause) {
         if (cause instanceof FormatError) throw cause;
-        throw new FormatError("archive_malformed", `zip ${archive}: member "${name}": ${(cause as Error).message}`, {
-          file: archive,
-          location: `member ${name}`,
-          hint: "The zip is truncated or corrupt.",
-          cause,
-        });
+        throw new FormatError(
+          "archive_malformed",
+          `zip ${archive}: member "${name}": ${(cause as Error).message}`,
+          {
+            file: archive,
+            location: `member ${name}`,
+            hint: "The zip is truncated or corrupt.",
+            cause,
+          },
+        );
       }
     }
-  } finally {
-    zip.close();
   }
 }
 
-async function extractTar(archive: string, sandbox: Sandbox, gzip: boolean, compressedBytes: number): Promise<void> {
+async function extractTar(
+  archive: string,
+  sandbox: Sandbox,
+  gzip: boolean,
+  compressedBytes: number,
+): Promise<void> {
   const extract = tar.extract();
   const input = createReadStream(archive);
   // tar-stream is built on streamx: feed it with pipe() and forward source errors so the iterator below fails.
@@ -214,8 +293,15 @@ async function extractTar(archive: string, sandbox: Sandbox, gzip: boolean, comp
   (gunzip === undefined ? input : input.pipe(gunzip)).pipe(extract);
   // A compressed tar has no per-member compressed size: the ratio applies to everything written so far.
   const overallRatio = (member: string): FormatError | undefined => {
-    if (gzip && sandbox.total > sandbox.limits.ratioGraceBytes && sandbox.total > compressedBytes * sandbox.limits.maxRatio) {
-      return sandbox.limit(member, `the archive expands more than ${sandbox.limits.maxRatio}× (${sandbox.total} bytes from ${compressedBytes} compressed)`);
+    if (
+      gzip &&
+      sandbox.total > sandbox.limits.ratioGraceBytes &&
+      sandbox.total > compressedBytes * sandbox.limits.maxRatio
+    ) {
+      return sandbox.limit(
+        member,
+        `the archive expands more than ${sandbox.limits.maxRatio}× (${sandbox.total} bytes from ${compressedBytes} compressed)`,
+      );
     }
     return undefined;
   };
@@ -239,7 +325,10 @@ async function extractTar(archive: string, sandbox: Sandbox, gzip: boolean, comp
           entry.resume();
           break;
         default:
-          sandbox.skipped.push({ path: h.name, reason: `tar member of type ${h.type} (devices, fifos and the like are not extracted)` });
+          sandbox.skipped.push({
+            path: h.name,
+            reason: `tar member of type ${h.type} (devices, fifos and the like are not extracted)`,
+          });
           entry.resume();
       }
     }
@@ -247,7 +336,11 @@ async function extractTar(archive: string, sandbox: Sandbox, gzip: boolean, comp
     input.destroy();
     extract.destroy();
     if (cause instanceof FormatError) throw cause;
-    throw new FormatError("archive_malformed", `tar ${archive}: ${(cause as Error).message}`, { file: archive, hint: "The tar is truncated or corrupt.", cause });
+    throw new FormatError("archive_malformed", `tar ${archive}: ${(cause as Error).message}`, {
+      file: archive,
+      hint: "The tar is truncated or corrupt.",
+      cause,
+    });
   }
 }
 

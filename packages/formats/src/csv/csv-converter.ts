@@ -25,7 +25,11 @@ const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
  *
  * @example await csvToParquet("cells.tsv.gz", "out/table.parquet")
  */
-export async function csvToParquet(input: string, output: string, options: { readonly delimiter?: string } = {}): Promise<CsvToParquetResult> {
+export async function csvToParquet(
+  input: string,
+  output: string,
+  options: { readonly delimiter?: string } = {},
+): Promise<CsvToParquetResult> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
@@ -37,29 +41,56 @@ export async function csvToParquet(input: string, output: string, options: { rea
       const d = sniffed.details["delimiter"];
       if (typeof d === "string") delimiter = d;
     }
-    const args = [sqlString(input), "auto_detect = true", "compression = 'auto'", "strict_mode = true"];
+    // DuckDB's 'auto' compression goes by the file extension; uploads are named anything, so decide by magic bytes.
+    const gzip = await isGzip(input);
+    const args = [
+      sqlString(input),
+      "auto_detect = true",
+      `compression = '${gzip ? "gzip" : "none"}'`,
+      "strict_mode = true",
+    ];
     if (delimiter !== undefined) args.push(`delim = ${sqlString(delimiter)}`);
     const source = `read_csv(${args.join(", ")})`;
     let dialect = { delimiter: delimiter ?? ",", quote: '"', header: true };
     try {
-      const sniffArgs = [sqlString(input), ...(delimiter === undefined ? [] : [`delim = ${sqlString(delimiter)}`])];
-      const sniffed = await connection.runAndReadAll(`SELECT Delimiter, Quote, HasHeader FROM sniff_csv(${sniffArgs.join(", ")})`);
+      const sniffArgs = [
+        sqlString(input),
+        `compression = '${gzip ? "gzip" : "none"}'`,
+        ...(delimiter === undefined ? [] : [`delim = ${sqlString(delimiter)}`]),
+      ];
+      const sniffed = await connection.runAndReadAll(
+        `SELECT Delimiter, Quote, HasHeader FROM sniff_csv(${sniffArgs.join(", ")})`,
+      );
       const row = sniffed.getRowObjectsJS()[0];
-      if (row !== undefined) dialect = { delimiter: text(row["Delimiter"]), quote: text(row["Quote"]), header: row["HasHeader"] === true };
+      if (row !== undefined)
+        dialect = {
+          delimiter: text(row["Delimiter"]),
+          quote: text(row["Quote"]),
+          header: row["HasHeader"] === true,
+        };
     } catch {
       // sniff_csv only informs the manifest; read_csv below reports real problems with their line.
     }
     try {
-      await connection.run(`COPY (SELECT * FROM ${source}) TO ${sqlString(output)} (FORMAT parquet, COMPRESSION zstd)`);
+      await connection.run(
+        `COPY (SELECT * FROM ${source}) TO ${sqlString(output)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
     } catch (cause) {
       // When the bad row falls in DuckDB's sniffing sample it reports "could not detect the dialect" without a
       // line; find the row ourselves so the user gets the line either way.
-      const bad = /Line:\s*\d+/i.test(String(cause)) || delimiter === undefined ? undefined : await findInconsistentRow(input, delimiter);
+      const bad =
+        /Line:\s*\d+/i.test(String(cause)) || delimiter === undefined
+          ? undefined
+          : await findInconsistentRow(input, delimiter);
       throw csvError(input, cause, bad);
     }
-    const counted = await connection.runAndReadAll(`SELECT count(*) AS n FROM read_parquet(${sqlString(output)})`);
+    const counted = await connection.runAndReadAll(
+      `SELECT count(*) AS n FROM read_parquet(${sqlString(output)})`,
+    );
     const rows = Number(counted.getRowObjectsJS()[0]?.["n"] ?? 0);
-    const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(output)})`);
+    const described = await connection.runAndReadAll(
+      `DESCRIBE SELECT * FROM read_parquet(${sqlString(output)})`,
+    );
     const fields: OutputField[] = described.getRowObjectsJS().map((r) => ({
       name: text(r["column_name"]),
       type: text(r["column_type"]),
@@ -73,32 +104,36 @@ export async function csvToParquet(input: string, output: string, options: { rea
   }
 }
 
-function csvError(file: string, cause: unknown, bad: { line: number; reason: string } | undefined): FormatError {
+function csvError(
+  file: string,
+  cause: unknown,
+  bad: { line: number; reason: string } | undefined,
+): FormatError {
   const message = cause instanceof Error ? cause.message : String(cause);
   const line = bad?.line.toString() ?? /Line:\s*(\d+)/i.exec(message)?.[1];
   const first = bad?.reason ?? message.split("\n").find((l) => l.trim().length > 0) ?? message;
-  return new FormatError("csv_malformed", `CSV ${file}${line === undefined ? "" : ` line ${line}`}: ${first.replace(/^Invalid Input Error:\s*/, "")}`, {
-    file,
-    ...(line === undefined ? {} : { location: `line ${line}` }),
-    hint: "Fix the row (a quote left open or a different number of fields is the usual cause), or export the table again from its source.",
-    cause,
-  });
+  return new FormatError(
+    "csv_malformed",
+    `CSV ${file}${line === undefined ? "" : ` line ${line}`}: ${first.replace(/^Invalid Input Error:\s*/, "")}`,
+    {
+      file,
+      ...(line === undefined ? {} : { location: `line ${line}` }),
+      hint: "Fix the row (a quote left open or a different number of fields is the usual cause), or export the table again from its source.",
+      cause,
+    },
+  );
 }
 
 /**
  * The first record whose field count differs from the header's (quotes may span lines), streaming the file.
  * Only used to locate an error DuckDB reported without a line.
  */
-export async function findInconsistentRow(file: string, delimiter: string): Promise<{ line: number; reason: string } | undefined> {
+export async function findInconsistentRow(
+  file: string,
+  delimiter: string,
+): Promise<{ line: number; reason: string } | undefined> {
   let source: NodeJS.ReadableStream = createReadStream(file);
-  const head = Buffer.alloc(2);
-  const fh = await open(file, "r");
-  try {
-    await fh.read(head, 0, 2, 0);
-  } finally {
-    await fh.close();
-  }
-  if (head[0] === 0x1f && head[1] === 0x8b) source = source.pipe(createGunzip());
+  if (await isGzip(file)) source = source.pipe(createGunzip());
   const lines = createInterface({ input: source, crlfDelay: Infinity });
   let expected: number | undefined;
   let fields = 0;
@@ -120,7 +155,10 @@ export async function findInconsistentRow(file: string, delimiter: string): Prom
       if (quoted) continue;
       if (expected === undefined) expected = fields;
       else if (fields !== expected) {
-        return { line: recordStart, reason: `expected ${expected} fields (as in the header) but found ${fields}` };
+        return {
+          line: recordStart,
+          reason: `expected ${expected} fields (as in the header) but found ${fields}`,
+        };
       }
     }
     if (quoted) return { line: recordStart, reason: "a quoted field is never closed" };
@@ -133,4 +171,15 @@ export async function findInconsistentRow(file: string, delimiter: string): Prom
 /** A DuckDB result cell as text (names and types are strings; anything else is shown as JSON). */
 function text(v: unknown): string {
   return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+async function isGzip(file: string): Promise<boolean> {
+  const head = Buffer.alloc(2);
+  const fh = await open(file, "r");
+  try {
+    await fh.read(head, 0, 2, 0);
+  } finally {
+    await fh.close();
+  }
+  return head[0] === 0x1f && head[1] === 0x8b;
 }

@@ -22,7 +22,8 @@ const latin1 = new TextDecoder("latin1");
 
 /** numpy.dtype(('f8', False, True)) with its BUILD state (version, byteorder, ..., [datetime metadata]). */
 export function dtypeFrom(value: unknown): NpDtype {
-  if (!(value instanceof PyInstance) || value.cls !== "numpy.dtype") throw new Error(`expected a numpy dtype, got ${describe(value)}`);
+  if (!(value instanceof PyInstance) || value.cls !== "numpy.dtype")
+    throw new Error(`expected a numpy dtype, got ${describe(value)}`);
   const spec = value.args[0];
   if (typeof spec !== "string") throw new Error("numpy dtype without a type string");
   const m = /^([a-zA-Z])(\d*)$/.exec(spec);
@@ -58,7 +59,14 @@ export function ndarrayFrom(value: unknown): NdArray {
       dtype: dtypeFrom(dtype),
       shape: Array.isArray(shape) ? shape.map(Number) : [],
       fortran: fortran === true,
-      data: raw instanceof Uint8Array ? raw : Array.isArray(raw) ? (raw as unknown[]) : typeof raw === "string" ? latin1Bytes(raw) : [],
+      data:
+        raw instanceof Uint8Array
+          ? raw
+          : Array.isArray(raw)
+            ? (raw as unknown[])
+            : typeof raw === "string"
+              ? latin1Bytes(raw)
+              : [],
     };
   }
   if (isNdArray(value)) return value;
@@ -66,14 +74,26 @@ export function ndarrayFrom(value: unknown): NdArray {
 }
 
 export function isNdArray(v: unknown): v is NdArray {
-  return typeof v === "object" && v !== null && "dtype" in v && "shape" in v && "data" in v && !(v instanceof PyInstance);
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    "dtype" in v &&
+    "shape" in v &&
+    "data" in v &&
+    !(v instanceof PyInstance)
+  );
 }
 
 /** `numpy.core.numeric._frombuffer(buffer, dtype, shape, order)`: protocol 5's in-band PickleBuffer form. */
 export function frombuffer(args: readonly unknown[]): NdArray {
   const [buffer, dtype, shape, order] = args;
   if (!(buffer instanceof Uint8Array)) throw new Error("_frombuffer without a byte buffer");
-  return { dtype: dtypeFrom(dtype), shape: Array.isArray(shape) ? shape.map(Number) : [buffer.length], fortran: order === "F", data: buffer };
+  return {
+    dtype: dtypeFrom(dtype),
+    shape: Array.isArray(shape) ? shape.map(Number) : [buffer.length],
+    fortran: order === "F",
+    data: buffer,
+  };
 }
 
 /** A numpy scalar (`numpy.core.multiarray.scalar(dtype, bytes)`) as a JS value. */
@@ -81,7 +101,8 @@ export function npScalar(args: readonly unknown[]): unknown {
   const dtype = dtypeFrom(args[0]);
   const raw = args[1];
   if (dtype.kind === "O") return raw;
-  const bytes = raw instanceof Uint8Array ? raw : typeof raw === "string" ? latin1Bytes(raw) : new Uint8Array(0);
+  const bytes =
+    raw instanceof Uint8Array ? raw : typeof raw === "string" ? latin1Bytes(raw) : new Uint8Array(0);
   const decoded = decodeElements({ dtype, shape: [1], fortran: false, data: bytes });
   return decoded[0] ?? null;
 }
@@ -106,7 +127,8 @@ export function typedValues(a: NdArray): TypedValues {
   const dt = a.dtype;
   if (!(a.data instanceof Uint8Array)) return { kind: "object", values: [...a.data] };
   const bytes = a.data;
-  if (bytes.length < n * dt.itemsize && dt.kind !== "O") throw new Error(`numpy array of ${n} × ${dt.str} has only ${bytes.length} bytes`);
+  if (bytes.length < n * dt.itemsize && dt.kind !== "O")
+    throw new Error(`numpy array of ${n} × ${dt.str} has only ${bytes.length} bytes`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const le = dt.little;
   switch (dt.kind) {
@@ -123,7 +145,8 @@ export function typedValues(a: NdArray): TypedValues {
       const signed = dt.kind === "i";
       if (dt.itemsize === 8) {
         const out = new BigInt64Array(n);
-        for (let i = 0; i < n; i++) out[i] = signed ? view.getBigInt64(i * 8, le) : BigInt.asIntN(64, view.getBigUint64(i * 8, le));
+        for (let i = 0; i < n; i++)
+          out[i] = signed ? view.getBigInt64(i * 8, le) : BigInt.asIntN(64, view.getBigUint64(i * 8, le));
         return { kind: "int64", values: out };
       }
       if (dt.itemsize === 4 && !signed) {
@@ -135,9 +158,15 @@ export function typedValues(a: NdArray): TypedValues {
       for (let i = 0; i < n; i++) {
         const p = i * dt.itemsize;
         out[i] =
-          dt.itemsize === 4 ? view.getInt32(p, le)
-          : dt.itemsize === 2 ? (signed ? view.getInt16(p, le) : view.getUint16(p, le))
-          : signed ? view.getInt8(p) : view.getUint8(p);
+          dt.itemsize === 4
+            ? view.getInt32(p, le)
+            : dt.itemsize === 2
+              ? signed
+                ? view.getInt16(p, le)
+                : view.getUint16(p, le)
+              : signed
+                ? view.getInt8(p)
+                : view.getUint8(p);
       }
       return { kind: "int32", values: out };
     }
@@ -187,7 +216,12 @@ export function decodeElements(a: NdArray): unknown[] {
  * Row `j` of a 2-D block (k × n): pandas stores a block's columns as rows. C order keeps row j contiguous;
  * Fortran order strides by k.
  */
-export function blockRow<T>(values: ArrayLike<T>, shape: readonly number[], fortran: boolean, j: number): T[] {
+export function blockRow<T>(
+  values: ArrayLike<T>,
+  shape: readonly number[],
+  fortran: boolean,
+  j: number,
+): T[] {
   if (shape.length < 2) return Array.from(values);
   const k = shape[0] ?? 1;
   const n = shape[1] ?? 0;

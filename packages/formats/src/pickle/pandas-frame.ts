@@ -32,7 +32,11 @@ export function pandasToFrame(obj: PyInstance): DataFrame {
     const col = arrayColumns(values)[0];
     if (col === undefined) throw new Error("Series without values");
     const rowCount = col.values.length;
-    return withIndex({ rowCount, columns: [named(name === null || name === undefined ? "value" : labelOf(name), col)] }, index, rowCount);
+    return withIndex(
+      { rowCount, columns: [named(name === null || name === undefined ? "value" : labelOf(name), col)] },
+      index,
+      rowCount,
+    );
   }
   const { blocks, axes } = blockManager(mgr);
   const [columnAxis, rowAxis] = axes;
@@ -41,7 +45,8 @@ export function pandasToFrame(obj: PyInstance): DataFrame {
   for (const b of blocks) {
     const cols = arrayColumns(b.values);
     const locs = placement(b.placement, cols.length);
-    if (locs.length !== cols.length) throw new Error(`block places ${cols.length} columns at ${locs.length} positions`);
+    if (locs.length !== cols.length)
+      throw new Error(`block places ${cols.length} columns at ${locs.length} positions`);
     locs.forEach((loc, i) => (slots[loc] = cols[i]));
   }
   const columns: Column[] = [];
@@ -61,7 +66,9 @@ export function pandasDtypes(frame: DataFrame): Record<string, string> {
 }
 
 function named(name: string, c: ColData): Column {
-  return c.valid === undefined ? { name, type: c.type, values: c.values } : { name, type: c.type, values: c.values, valid: c.valid };
+  return c.valid === undefined
+    ? { name, type: c.type, values: c.values }
+    : { name, type: c.type, values: c.values, valid: c.valid };
 }
 
 function withIndex(frame: DataFrame, axis: unknown, rowCount: number): DataFrame {
@@ -89,7 +96,8 @@ function blockManager(mgr: PyInstance): { blocks: Block[]; axes: unknown[] } {
     const extra = asMap((st[3] as Map<unknown, unknown>).get("0.14.1"), "block manager state");
     const axes = extra.get("axes");
     const blocks = extra.get("blocks");
-    if (!Array.isArray(axes) || !Array.isArray(blocks)) throw new Error("block manager state without axes or blocks");
+    if (!Array.isArray(axes) || !Array.isArray(blocks))
+      throw new Error("block manager state without axes or blocks");
     return {
       axes: [...(axes as unknown[])],
       blocks: (blocks as unknown[]).map((b) => {
@@ -144,7 +152,8 @@ function arrayColumns(values: unknown): ColData[] {
   if (arr.shape.length < 2) return [typedColumn(t, Array.from(t.values as ArrayLike<unknown>))];
   const k = arr.shape[0] ?? 0;
   const cols: ColData[] = [];
-  for (let j = 0; j < k; j++) cols.push(typedColumn(t, blockRow(t.values as ArrayLike<unknown>, arr.shape, arr.fortran, j)));
+  for (let j = 0; j < k; j++)
+    cols.push(typedColumn(t, blockRow(t.values as ArrayLike<unknown>, arr.shape, arr.fortran, j)));
   return cols;
 }
 
@@ -172,7 +181,8 @@ function typedColumn(t: TypedValues, values: unknown[]): ColData {
 
 /** dtype=object: pandas' string columns (None/NaN for missing), or mixed Python values. */
 function objectColumn(values: unknown[], n: number): ColData {
-  const missing = (v: unknown): boolean => v === null || v === undefined || (typeof v === "number" && Number.isNaN(v));
+  const missing = (v: unknown): boolean =>
+    v === null || v === undefined || (typeof v === "number" && Number.isNaN(v));
   const present = values.filter((v) => !missing(v));
   const valid = (): Uint8Array => Uint8Array.from(values, (v) => (missing(v) ? 0 : 1));
   const hasMissing = present.length < n;
@@ -184,18 +194,36 @@ function objectColumn(values: unknown[], n: number): ColData {
     return hasMissing ? { ...col, valid: valid() } : col;
   }
   if (present.every((v) => typeof v === "number")) {
-    const col: ColData = { type: { kind: "float64" }, values: Float64Array.from(values, (v) => (missing(v) ? Number.NaN : (v as number))) };
+    const col: ColData = {
+      type: { kind: "float64" },
+      values: Float64Array.from(values, (v) => (missing(v) ? Number.NaN : (v as number))),
+    };
     return hasMissing ? { ...col, valid: valid() } : col;
   }
-  return { type: { kind: "string" }, values: values.map((v) => (missing(v) ? null : typeof v === "string" ? v : JSON.stringify(toJsonValue(v)))) };
+  return {
+    type: { kind: "string" },
+    values: values.map((v) =>
+      missing(v) ? null : typeof v === "string" ? v : JSON.stringify(toJsonValue(v)),
+    ),
+  };
 }
 
 function datetimeColumn(values: BigInt64Array, unit: string, tz: string | undefined): ColData {
   // Parquet timestamps take ms/us/ns; seconds and days are scaled to ms.
-  const scale = unit === "s" ? 1000n : unit === "D" ? 86_400_000n : unit === "m" ? 60_000n : unit === "h" ? 3_600_000n : 1n;
+  const scale =
+    unit === "s"
+      ? 1000n
+      : unit === "D"
+        ? 86_400_000n
+        : unit === "m"
+          ? 60_000n
+          : unit === "h"
+            ? 3_600_000n
+            : 1n;
   const outUnit: "ms" | "us" | "ns" = unit === "us" ? "us" : unit === "ns" ? "ns" : "ms";
   const out = scale === 1n ? values : values.map((v) => (v === NAT ? v : v * scale));
-  const type: ColumnType = tz === undefined ? { kind: "timestamp", unit: outUnit } : { kind: "timestamp", unit: outUnit, tz };
+  const type: ColumnType =
+    tz === undefined ? { kind: "timestamp", unit: outUnit } : { kind: "timestamp", unit: outUnit, tz };
   return withValidity({ type, values: out }, (i) => out[i] !== NAT);
 }
 
@@ -206,7 +234,10 @@ function extensionColumn(v: PyInstance): ColData {
       const codes = typedValues(ndarrayFrom(data));
       const code = Int32Array.from(codes.values as ArrayLike<number>, Number);
       const { categories, ordered } = categoricalDtype(dtype);
-      return withValidity({ type: { kind: "categorical", categories, ordered }, values: code }, (i) => (code[i] ?? -1) >= 0);
+      return withValidity(
+        { type: { kind: "categorical", categories, ordered }, values: code },
+        (i) => (code[i] ?? -1) >= 0,
+      );
     }
     case "DatetimeArray": {
       const { dtype, data } = backedState(v, ["_ndarray", "_data"]);
@@ -254,7 +285,8 @@ function isArrayLike(v: unknown): boolean {
 }
 
 function categoricalDtype(dtype: unknown): { categories: string[]; ordered: boolean } {
-  if (!(dtype instanceof PyInstance)) throw new Error(`categorical without a CategoricalDtype (${describe(dtype)})`);
+  if (!(dtype instanceof PyInstance))
+    throw new Error(`categorical without a CategoricalDtype (${describe(dtype)})`);
   const st = asMap(dtype.state, "CategoricalDtype state");
   const cats = st.get("categories") ?? st.get("_categories");
   const ordered = st.get("ordered") ?? st.get("_ordered");
@@ -263,7 +295,8 @@ function categoricalDtype(dtype: unknown): { categories: string[]; ordered: bool
 
 function timezoneOf(dtype: unknown): string | undefined {
   if (dtype instanceof PyInstance && dtype.cls === "DatetimeTZDtype") {
-    const st: Map<unknown, unknown> | undefined = dtype.state instanceof Map ? (dtype.state as Map<unknown, unknown>) : undefined;
+    const st: Map<unknown, unknown> | undefined =
+      dtype.state instanceof Map ? (dtype.state as Map<unknown, unknown>) : undefined;
     const tz: unknown = st?.get("tz") ?? dtype.args[1];
     return typeof tz === "string" ? tz : "UTC";
   }
@@ -280,7 +313,11 @@ function indexState(ix: unknown): Map<unknown, unknown> {
 function rangeOf(ix: unknown): { start: number; stop: number; step: number } | undefined {
   if (!(ix instanceof PyInstance) || ix.cls !== "RangeIndex") return undefined;
   const st = indexState(ix);
-  return { start: Number(st.get("start") ?? 0), stop: Number(st.get("stop") ?? 0), step: Number(st.get("step") ?? 1) };
+  return {
+    start: Number(st.get("start") ?? 0),
+    stop: Number(st.get("stop") ?? 0),
+    step: Number(st.get("step") ?? 1),
+  };
 }
 
 function isDefaultRange(ix: unknown, n: number): boolean {
@@ -300,7 +337,10 @@ function indexColumn(ix: unknown): ColData | undefined {
   const r = rangeOf(ix);
   if (r !== undefined) {
     const n = indexLength(ix);
-    return { type: { kind: "int64" }, values: BigInt64Array.from({ length: n }, (_, i) => BigInt(r.start + i * r.step)) };
+    return {
+      type: { kind: "int64" },
+      values: BigInt64Array.from({ length: n }, (_, i) => BigInt(r.start + i * r.step)),
+    };
   }
   const data = indexState(ix).get("data");
   if (data === undefined) return undefined;
@@ -309,7 +349,8 @@ function indexColumn(ix: unknown): ColData | undefined {
 
 /** Labels of an index as strings (column names, categories). */
 function indexLabels(ix: unknown): string[] {
-  if (ix instanceof PyInstance && (ix.cls === "numpy.ndarray") ) return Array.from(typedValues(ndarrayFrom(ix)).values as ArrayLike<unknown>, labelOf);
+  if (ix instanceof PyInstance && ix.cls === "numpy.ndarray")
+    return Array.from(typedValues(ndarrayFrom(ix)).values as ArrayLike<unknown>, labelOf);
   if (isNdArray(ix)) return Array.from(typedValues(ix).values as ArrayLike<unknown>, labelOf);
   const col = indexColumn(ix);
   if (col === undefined) return [];
@@ -385,9 +426,15 @@ function ndarrayToJson(a: NdArray): unknown {
   if (shape.length <= 1) return flat;
   // Nest by the shape in C order (Fortran arrays are reordered first).
   const n = elementCount(a);
-  const strides = shape.map((_, d) => (a.fortran ? shape.slice(0, d) : shape.slice(d + 1)).reduce((x, y) => x * y, 1));
+  const strides = shape.map((_, d) =>
+    (a.fortran ? shape.slice(0, d) : shape.slice(d + 1)).reduce((x, y) => x * y, 1),
+  );
   const build = (d: number, offset: number): unknown[] =>
-    Array.from({ length: shape[d] ?? 0 }, (_, i) => (d === shape.length - 1 ? flat[offset + i * (strides[d] ?? 1)] : build(d + 1, offset + i * (strides[d] ?? 1))));
+    Array.from({ length: shape[d] ?? 0 }, (_, i) =>
+      d === shape.length - 1
+        ? flat[offset + i * (strides[d] ?? 1)]
+        : build(d + 1, offset + i * (strides[d] ?? 1)),
+    );
   return n === 0 ? [] : build(0, 0);
 }
 
@@ -395,17 +442,32 @@ function ndarrayToJson(a: NdArray): unknown {
 export function plainToFrame(v: unknown): DataFrame | undefined {
   if (Array.isArray(v) && v.length > 0 && v.every((r) => r instanceof Map)) {
     const keys: string[] = [];
-    for (const r of v as Map<unknown, unknown>[]) for (const k of r.keys()) if (typeof k === "string" && !keys.includes(k)) keys.push(k);
+    for (const r of v as Map<unknown, unknown>[])
+      for (const k of r.keys()) if (typeof k === "string" && !keys.includes(k)) keys.push(k);
     if (keys.length === 0) return undefined;
     const rows = v as Map<unknown, unknown>[];
-    const columns = keys.map((k) => named(k, objectColumn(rows.map((r) => scalarOrJson(r.get(k))), rows.length)));
+    const columns = keys.map((k) =>
+      named(
+        k,
+        objectColumn(
+          rows.map((r) => scalarOrJson(r.get(k))),
+          rows.length,
+        ),
+      ),
+    );
     return { rowCount: rows.length, columns };
   }
   if (v instanceof Map && v.size > 0) {
     const lists = [...v.entries()];
     const len = Array.isArray(lists[0]?.[1]) ? (lists[0][1] as unknown[]).length : -1;
-    if (len < 0 || !lists.every(([k, x]) => typeof k === "string" && Array.isArray(x) && (x as unknown[]).length === len)) return undefined;
-    const columns = lists.map(([k, x]) => named(k as string, objectColumn((x as unknown[]).map(scalarOrJson), len)));
+    if (
+      len < 0 ||
+      !lists.every(([k, x]) => typeof k === "string" && Array.isArray(x) && (x as unknown[]).length === len)
+    )
+      return undefined;
+    const columns = lists.map(([k, x]) =>
+      named(k as string, objectColumn((x as unknown[]).map(scalarOrJson), len)),
+    );
     return { rowCount: len, columns };
   }
   return undefined;

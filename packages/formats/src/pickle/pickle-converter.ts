@@ -13,18 +13,32 @@ import { readPickleBytes } from "./pickle-reader.js";
  *
  * @example await convertPickle("df.pkl", "out/df")
  */
-export async function convertPickle(path: string, outDir: string, options: ConvertOptions = {}): Promise<ConversionResult> {
+export async function convertPickle(
+  path: string,
+  outDir: string,
+  options: ConvertOptions = {},
+): Promise<ConversionResult> {
   // Same magic-byte decompression as RDS: pickles are commonly saved as .pkl.gz / .pkl.bz2 / .pkl.xz.
   const { bytes, compression } = await readRdsStream(path);
   options.signal?.throwIfAborted();
   const content = readPickleBytes(bytes, path);
   await mkdir(outDir, { recursive: true });
   const outputs: ConversionOutput[] = [];
-  if (content.frame !== undefined) outputs.push(await writeFrameOutput(content.frame, outDir, "table", { "omicslake.pickle_kind": content.kind }));
+  if (content.frame !== undefined)
+    outputs.push(
+      await writeFrameOutput(content.frame, outDir, "table", { "omicslake.pickle_kind": content.kind }),
+    );
   if (content.kind === "plain") {
     const file = join(outDir, "value.json");
     await writeFile(file, `${JSON.stringify(content.value, null, 2)}\n`);
-    outputs.push({ name: "value.json", path: file, table: "value", rows: 1, bytes: (await stat(file)).size, fields: [] });
+    outputs.push({
+      name: "value.json",
+      path: file,
+      table: "value",
+      rows: 1,
+      bytes: (await stat(file)).size,
+      fields: [],
+    });
   }
   options.onProgress?.(bytes.length, bytes.length);
   const frame = content.frame;
@@ -33,10 +47,19 @@ export async function convertPickle(path: string, outDir: string, options: Conve
     input: path,
     outputs,
     manifest: {
-      pickle: { protocol: content.protocol, compression, kind: content.kind, ...(content.kind === "pandas" ? { pandasClass: content.pandasClass } : {}) },
+      pickle: {
+        protocol: content.protocol,
+        compression,
+        kind: content.kind,
+        ...(content.kind === "pandas" ? { pandasClass: content.pandasClass } : {}),
+      },
       ...(frame === undefined
         ? {}
-        : { rows: frame.rowCount, columns: frame.columns.map((c) => ({ name: c.name, kind: c.type.kind })), index: frame.index?.type.kind ?? null }),
+        : {
+            rows: frame.rowCount,
+            columns: frame.columns.map((c) => ({ name: c.name, kind: c.type.kind })),
+            index: frame.index?.type.kind ?? null,
+          }),
     },
     warnings: [],
     toolVersions: { "omicslake-pickle-reader": "1", duckdb: parquetEngineVersion() },

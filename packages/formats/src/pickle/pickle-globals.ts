@@ -10,13 +10,15 @@ export type GlobalHandler =
   | { readonly kind: "class"; readonly as?: string }
   | { readonly kind: "function"; readonly call: (args: readonly unknown[], file: string) => unknown };
 
-
-
 const cls = (as?: string): GlobalHandler => (as === undefined ? { kind: "class" } : { kind: "class", as });
-const fn = (call: (args: readonly unknown[], file: string) => unknown): GlobalHandler => ({ kind: "function", call });
+const fn = (call: (args: readonly unknown[], file: string) => unknown): GlobalHandler => ({
+  kind: "function",
+  call,
+});
 
 function instanceOf(target: unknown, state: unknown): PyInstance {
-  if (!(target instanceof PyGlobal) || target.handler.kind !== "class") throw new Error("expected an allowed class");
+  if (!(target instanceof PyGlobal) || target.handler.kind !== "class")
+    throw new Error("expected an allowed class");
   const obj = new PyInstance(target.handler.as ?? target.qualifiedName, []);
   obj.state = state;
   return obj;
@@ -34,7 +36,8 @@ const pad = (n: number, w = 2): string => String(n).padStart(w, "0");
 /** datetime objects pickle their fields as packed bytes; we keep ISO text (JSON-able, unambiguous). */
 function pickledDate(args: readonly unknown[]): string {
   const b = bytesOf(args[0]);
-  if (b.length === 4) return `${pad(((b[0] ?? 0) << 8) | (b[1] ?? 0), 4)}-${pad(b[2] ?? 0)}-${pad(b[3] ?? 0)}`;
+  if (b.length === 4)
+    return `${pad(((b[0] ?? 0) << 8) | (b[1] ?? 0), 4)}-${pad(b[2] ?? 0)}-${pad(b[3] ?? 0)}`;
   const nums = args.map(Number);
   return `${pad(nums[0] ?? 0, 4)}-${pad(nums[1] ?? 1)}-${pad(nums[2] ?? 1)}`;
 }
@@ -80,8 +83,14 @@ const entries: [string, GlobalHandler][] = [
   ["__builtin__.object", cls("object")],
   ["builtins.complex", cls("complex")],
   ["builtins.set", fn((args) => new PySet(Array.isArray(args[0]) ? [...(args[0] as unknown[])] : [], false))],
-  ["builtins.frozenset", fn((args) => new PySet(Array.isArray(args[0]) ? [...(args[0] as unknown[])] : [], true))],
-  ["__builtin__.set", fn((args) => new PySet(Array.isArray(args[0]) ? [...(args[0] as unknown[])] : [], false))],
+  [
+    "builtins.frozenset",
+    fn((args) => new PySet(Array.isArray(args[0]) ? [...(args[0] as unknown[])] : [], true)),
+  ],
+  [
+    "__builtin__.set",
+    fn((args) => new PySet(Array.isArray(args[0]) ? [...(args[0] as unknown[])] : [], false)),
+  ],
   ["builtins.bytearray", fn((args) => bytesOf(args[0]).slice())],
   ["__builtin__.bytearray", fn((args) => bytesOf(args[0]).slice())],
   ["_codecs.encode", fn((args) => bytesOf(args[0]))],
@@ -91,7 +100,14 @@ const entries: [string, GlobalHandler][] = [
   ["datetime.date", fn(pickledDate)],
   ["datetime.datetime", fn(pickledDateTime)],
   ["datetime.time", fn(pickledTime)],
-  ["datetime.timedelta", fn((args) => ({ days: Number(args[0] ?? 0), seconds: Number(args[1] ?? 0), microseconds: Number(args[2] ?? 0) }))],
+  [
+    "datetime.timedelta",
+    fn((args) => ({
+      days: Number(args[0] ?? 0),
+      seconds: Number(args[1] ?? 0),
+      microseconds: Number(args[2] ?? 0),
+    })),
+  ],
   ["datetime.timezone", cls("timezone")],
   ["pytz._UTC", fn(() => "UTC")],
   ["pytz._p", fn((args) => String(args[0]))],
@@ -142,10 +158,15 @@ const entries: [string, GlobalHandler][] = [
   ["pandas.core.dtypes.dtypes.DatetimeTZDtype", cls("DatetimeTZDtype")],
   ["pandas.core.arrays.string_.StringDtype", cls("ExtensionDtype")],
   ["pandas.core.arrays.boolean.BooleanDtype", cls("ExtensionDtype")],
-  ...["Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64"].map((t): [string, GlobalHandler] => [`pandas.core.arrays.integer.${t}Dtype`, cls("ExtensionDtype")]),
+  ...["Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64"].map(
+    (t): [string, GlobalHandler] => [`pandas.core.arrays.integer.${t}Dtype`, cls("ExtensionDtype")],
+  ),
   ["pandas.core.arrays.floating.Float32Dtype", cls("ExtensionDtype")],
   ["pandas.core.arrays.floating.Float64Dtype", cls("ExtensionDtype")],
-  ["pandas._libs.tslibs.timestamps._unpickle_timestamp", fn((args) => ({ timestampNs: args[0], tz: args[2] ?? null }))],
+  [
+    "pandas._libs.tslibs.timestamps._unpickle_timestamp",
+    fn((args) => ({ timestampNs: args[0], tz: args[2] ?? null })),
+  ],
   ["pandas._libs.tslibs.nattype.__nat_unpickle", fn(() => null)],
   ["pandas._libs.missing.NA", fn(() => null)],
   ["pandas._libs.missing.NAType", fn(() => null)],
@@ -155,5 +176,3 @@ const entries: [string, GlobalHandler][] = [
 
 /** The only globals a pickle may name; anything else is refused as `unsafe_pickle_global`. */
 export const ALLOWED_GLOBALS: ReadonlyMap<string, GlobalHandler> = new Map(entries);
-
-

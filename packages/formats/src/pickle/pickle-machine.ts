@@ -118,7 +118,13 @@ class PickleMachine {
           this.stack.push(latin1.decode(this.bytes(b[this.advance(1, at)] ?? 0, at)));
           break;
         case 0x56: // UNICODE (raw-unicode-escape)
-          this.stack.push(this.line().replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, u: string | undefined, U: string | undefined) => String.fromCodePoint(Number.parseInt(u ?? U ?? "0", 16))));
+          this.stack.push(
+            this.line().replace(
+              /\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g,
+              (_, u: string | undefined, U: string | undefined) =>
+                String.fromCodePoint(Number.parseInt(u ?? U ?? "0", 16)),
+            ),
+          );
           break;
         case 0x58: // BINUNICODE
           this.stack.push(utf8.decode(this.bytes(this.view.getUint32(this.advance(4, at), true), at)));
@@ -140,11 +146,15 @@ class PickleMachine {
           this.stack.push(this.bytes(this.u64(at), at).slice());
           break;
         case 0x97: // NEXT_BUFFER
-          throw new FormatError("pickle_malformed", `pickle: out-of-band buffer at byte ${at} of ${this.file}; the data is not in the file`, {
-            file: this.file,
-            location: `byte ${at}`,
-            hint: "Re-pickle without buffer_callback (pickle.dump(obj, f, protocol=5)) so the buffers are stored in-band.",
-          });
+          throw new FormatError(
+            "pickle_malformed",
+            `pickle: out-of-band buffer at byte ${at} of ${this.file}; the data is not in the file`,
+            {
+              file: this.file,
+              location: `byte ${at}`,
+              hint: "Re-pickle without buffer_callback (pickle.dump(obj, f, protocol=5)) so the buffers are stored in-band.",
+            },
+          );
         case 0x98: // READONLY_BUFFER
           break;
         case 0x29:
@@ -152,10 +162,10 @@ class PickleMachine {
           break;
         case 0x74:
           {
-          // popMark swaps this.stack, so take the items before touching the stack
-          const items = this.popMark(at);
-          this.stack.push(PyTuple.from(items));
-        }
+            // popMark swaps this.stack, so take the items before touching the stack
+            const items = this.popMark(at);
+            this.stack.push(PyTuple.from(items));
+          }
           break;
         case 0x85:
           this.stack.push(PyTuple.of(this.pop(at)));
@@ -176,9 +186,9 @@ class PickleMachine {
           break;
         case 0x6c:
           {
-          const items = this.popMark(at);
-          this.stack.push(items);
-        }
+            const items = this.popMark(at);
+            this.stack.push(items);
+          }
           break;
         case 0x61: {
           const v = this.pop(at);
@@ -223,9 +233,9 @@ class PickleMachine {
         }
         case 0x91:
           {
-          const items = this.popMark(at);
-          this.stack.push(new PySet(items, true));
-        }
+            const items = this.popMark(at);
+            this.stack.push(new PySet(items, true));
+          }
           break;
         case 0x63: {
           // GLOBAL
@@ -238,7 +248,8 @@ class PickleMachine {
           // STACK_GLOBAL
           const name = this.pop(at);
           const module = this.pop(at);
-          if (typeof module !== "string" || typeof name !== "string") throw this.malformed("STACK_GLOBAL needs two strings", at);
+          if (typeof module !== "string" || typeof name !== "string")
+            throw this.malformed("STACK_GLOBAL needs two strings", at);
           this.stack.push(this.global(module, name, at));
           break;
         }
@@ -308,19 +319,27 @@ class PickleMachine {
           break;
         case 0x50:
         case 0x51:
-          throw new FormatError("unsafe_pickle_global", `pickle: refusing a persistent id at byte ${at} of ${this.file} (it needs application code to resolve)`, {
-            file: this.file,
-            location: `byte ${at}`,
-            hint: "Persistent ids come from custom picklers (e.g. torch); export the data to a plain format.",
-          });
+          throw new FormatError(
+            "unsafe_pickle_global",
+            `pickle: refusing a persistent id at byte ${at} of ${this.file} (it needs application code to resolve)`,
+            {
+              file: this.file,
+              location: `byte ${at}`,
+              hint: "Persistent ids come from custom picklers (e.g. torch); export the data to a plain format.",
+            },
+          );
         case 0x82:
         case 0x83:
         case 0x84:
-          throw new FormatError("unsafe_pickle_global", `pickle: refusing an extension-registry reference at byte ${at} of ${this.file} (copyreg extensions name arbitrary code)`, {
-            file: this.file,
-            location: `byte ${at}`,
-            hint: "Re-pickle the data without copyreg extension codes.",
-          });
+          throw new FormatError(
+            "unsafe_pickle_global",
+            `pickle: refusing an extension-registry reference at byte ${at} of ${this.file} (copyreg extensions name arbitrary code)`,
+            {
+              file: this.file,
+              location: `byte ${at}`,
+              hint: "Re-pickle the data without copyreg extension codes.",
+            },
+          );
         default:
           throw this.malformed(`unknown opcode 0x${op.toString(16)}`, at);
       }
@@ -329,13 +348,19 @@ class PickleMachine {
 
   private global(module: string, name: string, at: number): PyGlobal {
     const qualified = `${module}.${name}`;
-    const handler = ALLOWED_GLOBALS.get(qualified) ?? (module === "pandas._libs.tslibs.offsets" ? ALLOWED_GLOBALS.get("*inert") : undefined);
+    const handler =
+      ALLOWED_GLOBALS.get(qualified) ??
+      (module === "pandas._libs.tslibs.offsets" ? ALLOWED_GLOBALS.get("*inert") : undefined);
     if (handler === undefined) {
-      throw new FormatError("unsafe_pickle_global", `pickle: refusing to load ${qualified} (not an allowed data class) at byte ${at} of ${this.file}`, {
-        file: this.file,
-        location: `byte ${at}`,
-        hint: "Only numpy arrays, pandas DataFrames/Series and plain Python data are read; export other objects to CSV or Parquet from Python.",
-      });
+      throw new FormatError(
+        "unsafe_pickle_global",
+        `pickle: refusing to load ${qualified} (not an allowed data class) at byte ${at} of ${this.file}`,
+        {
+          file: this.file,
+          location: `byte ${at}`,
+          hint: "Only numpy arrays, pandas DataFrames/Series and plain Python data are read; export other objects to CSV or Parquet from Python.",
+        },
+      );
     }
     return new PyGlobal(module, name, handler);
   }
@@ -348,12 +373,16 @@ class PickleMachine {
       return new PyInstance(h.as ?? fn.qualifiedName, args);
     } catch (cause) {
       if (cause instanceof FormatError) throw cause;
-      throw new FormatError("pickle_malformed", `pickle: cannot rebuild ${fn.qualifiedName}${isNew ? "()" : ""} at byte ${at} of ${this.file}: ${(cause as Error).message}`, {
-        file: this.file,
-        location: `byte ${at}`,
-        hint: "The object's pickled form is not one this reader knows; export it to CSV or Parquet from Python.",
-        cause,
-      });
+      throw new FormatError(
+        "pickle_malformed",
+        `pickle: cannot rebuild ${fn.qualifiedName}${isNew ? "()" : ""} at byte ${at} of ${this.file}: ${(cause as Error).message}`,
+        {
+          file: this.file,
+          location: `byte ${at}`,
+          hint: "The object's pickled form is not one this reader knows; export it to CSV or Parquet from Python.",
+          cause,
+        },
+      );
     }
   }
 
@@ -463,7 +492,8 @@ function decodeLong(bytes: Uint8Array): bigint {
 
 /** Dict keys must compare by value in a Map: tuples become their JSON text. */
 function dictKey(k: unknown): unknown {
-  if (k instanceof PyTuple) return JSON.stringify(k, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  if (k instanceof PyTuple)
+    return JSON.stringify(k, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
   return k;
 }
 

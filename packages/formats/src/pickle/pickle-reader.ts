@@ -6,8 +6,18 @@ import { unpickle } from "./pickle-machine.js";
 
 /** What a pickle held: a pandas table, or plain data (with a table view when it is shaped like one). */
 export type PickleContent =
-  | { readonly kind: "pandas"; readonly pandasClass: "DataFrame" | "Series"; readonly frame: DataFrame; readonly protocol: number }
-  | { readonly kind: "plain"; readonly value: unknown; readonly frame: DataFrame | undefined; readonly protocol: number };
+  | {
+      readonly kind: "pandas";
+      readonly pandasClass: "DataFrame" | "Series";
+      readonly frame: DataFrame;
+      readonly protocol: number;
+    }
+  | {
+      readonly kind: "plain";
+      readonly value: unknown;
+      readonly frame: DataFrame | undefined;
+      readonly protocol: number;
+    };
 
 /**
  * Reads a pickle without running Python: pandas DataFrame/Series become a DataFrame, plain objects JSON-able
@@ -24,15 +34,24 @@ export function readPickleBytes(bytes: Uint8Array, file: string): PickleContent 
   const value = unpickle(bytes, file);
   try {
     if (isPandasObject(value)) {
-      return { kind: "pandas", pandasClass: value.cls === "Series" ? "Series" : "DataFrame", frame: pandasToFrame(value), protocol };
+      return {
+        kind: "pandas",
+        pandasClass: value.cls === "Series" ? "Series" : "DataFrame",
+        frame: pandasToFrame(value),
+        protocol,
+      };
     }
     return { kind: "plain", value: toJsonValue(value), frame: plainToFrame(value), protocol };
   } catch (cause) {
     if (cause instanceof FormatError) throw cause;
-    throw new FormatError("unsupported_pickle_object", `pickle: cannot turn the object in ${file} into a table or JSON: ${(cause as Error).message}`, {
-      file,
-      hint: "Supported: pandas DataFrame/Series (numeric, bool, string, categorical, datetime columns) and plain Python data; export other objects with df.to_parquet() in Python.",
-      cause,
-    });
+    throw new FormatError(
+      "unsupported_pickle_object",
+      `pickle: cannot turn the object in ${file} into a table or JSON: ${(cause as Error).message}`,
+      {
+        file,
+        hint: "Supported: pandas DataFrame/Series (numeric, bool, string, categorical, datetime columns) and plain Python data; export other objects with df.to_parquet() in Python.",
+        cause,
+      },
+    );
   }
 }

@@ -22,7 +22,10 @@ export type RValue =
   | ({ readonly kind: "character"; readonly values: readonly (string | null)[] } & RBase)
   | ({ readonly kind: "raw"; readonly values: Uint8Array } & RBase)
   | ({ readonly kind: "list"; readonly values: readonly RValue[] } & RBase)
-  | ({ readonly kind: "pairlist"; readonly entries: readonly { readonly tag: string | null; readonly value: RValue }[] } & RBase)
+  | ({
+      readonly kind: "pairlist";
+      readonly entries: readonly { readonly tag: string | null; readonly value: RValue }[];
+    } & RBase)
   /** S4 object (S4SXP / OBJSXP): its slots are the attributes. */
   | ({ readonly kind: "s4" } & RBase);
 

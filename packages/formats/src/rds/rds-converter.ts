@@ -14,7 +14,11 @@ import { readRdsStream } from "./rds-source.js";
  *
  * @example await convertRds("counts.rds", "out/counts")
  */
-export async function convertRds(path: string, outDir: string, options: ConvertOptions = {}): Promise<ConversionResult> {
+export async function convertRds(
+  path: string,
+  outDir: string,
+  options: ConvertOptions = {},
+): Promise<ConversionResult> {
   const { bytes, compression } = await readRdsStream(path);
   options.signal?.throwIfAborted();
   const { header, value } = readRdsBytes(bytes, path);

@@ -19,14 +19,25 @@ const MS_PER_DAY = 86_400_000;
  * table; a list is walked and each element converted under `parent.key`. Things that hold no data (NULL,
  * environments) are reported in `skipped`.
  */
-export function rValueToTables(value: RValue, file: string, name = "table"): { tables: RdsTable[]; skipped: string[] } {
+export function rValueToTables(
+  value: RValue,
+  file: string,
+  name = "table",
+): { tables: RdsTable[]; skipped: string[] } {
   const tables: RdsTable[] = [];
   const skipped: string[] = [];
   walk(value, name, file, tables, skipped, 0);
   return { tables, skipped };
 }
 
-function walk(value: RValue, name: string, file: string, tables: RdsTable[], skipped: string[], depth: number): void {
+function walk(
+  value: RValue,
+  name: string,
+  file: string,
+  tables: RdsTable[],
+  skipped: string[],
+  depth: number,
+): void {
   const cls = rClass(value);
   if (cls.includes("data.frame") && value.kind === "list") {
     tables.push({ name, rClass: "data.frame", frame: dataFrameFromR(value, file, name) });
@@ -44,7 +55,14 @@ function walk(value: RValue, name: string, file: string, tables: RdsTable[], ski
       const names = value.kind === "list" ? rNames(value) : value.entries.map((e) => e.tag);
       items.forEach((item, i) => {
         const key = names?.[i] || `[${i + 1}]`;
-        walk(item, depth === 0 && name === "table" ? key : `${name}.${key}`, file, tables, skipped, depth + 1);
+        walk(
+          item,
+          depth === 0 && name === "table" ? key : `${name}.${key}`,
+          file,
+          tables,
+          skipped,
+          depth + 1,
+        );
       });
       return;
     }
@@ -67,14 +85,18 @@ function walk(value: RValue, name: string, file: string, tables: RdsTable[], ski
       return;
     }
     default:
-      skipped.push(`${name}: ${value.kind === "environment" ? `environment ${value.name}` : value.kind} holds no data`);
+      skipped.push(
+        `${name}: ${value.kind === "environment" ? `environment ${value.name}` : value.kind} holds no data`,
+      );
   }
 }
 
 function dataFrameFromR(value: Extract<RValue, { kind: "list" }>, file: string, name: string): DataFrame {
   const names = rNames(value) ?? [];
   const columns: Column[] = [];
-  value.values.forEach((col, i) => columns.push(...vectorColumns(names[i] ?? `V${i + 1}`, col, file, `${name}$${names[i] ?? i + 1}`)));
+  value.values.forEach((col, i) =>
+    columns.push(...vectorColumns(names[i] ?? `V${i + 1}`, col, file, `${name}$${names[i] ?? i + 1}`)),
+  );
   const rowNames = value.attributes.get("row.names");
   let rowCount = columns.length > 0 ? (columns[0]?.values.length ?? 0) : 0;
   let index: Column | undefined;
@@ -90,11 +112,15 @@ function dataFrameFromR(value: Extract<RValue, { kind: "list" }>, file: string, 
   }
   for (const c of columns) {
     if (c.values.length !== rowCount) {
-      throw new FormatError("rds_malformed", `RDS: data.frame column "${c.name}" has ${c.values.length} values but the frame has ${rowCount} rows`, {
-        file,
-        location: name,
-        hint: "The data.frame is inconsistent; rebuild it with data.frame() in R and re-save.",
-      });
+      throw new FormatError(
+        "rds_malformed",
+        `RDS: data.frame column "${c.name}" has ${c.values.length} values but the frame has ${rowCount} rows`,
+        {
+          file,
+          location: name,
+          hint: "The data.frame is inconsistent; rebuild it with data.frame() in R and re-save.",
+        },
+      );
     }
   }
   return index === undefined ? { rowCount, columns } : { rowCount, columns, index };
@@ -112,24 +138,61 @@ function vectorColumns(name: string, v: RValue, file: string, where: string): Co
         const categories = levels?.kind === "character" ? levels.values.map((s) => s ?? "NA") : [];
         const codes = new Int32Array(n);
         for (let i = 0; i < n; i++) codes[i] = v.na?.[i] ? -1 : (v.values[i] ?? 0) - 1;
-        return [withValid({ name, type: { kind: "categorical", categories, ordered: cls.includes("ordered") }, values: codes }, valid)];
+        return [
+          withValid(
+            {
+              name,
+              type: { kind: "categorical", categories, ordered: cls.includes("ordered") },
+              values: codes,
+            },
+            valid,
+          ),
+        ];
       }
-      if (cls.includes("Date")) return [withValid({ name, type: { kind: "timestamp", unit: "ms" }, values: Array.from(v.values, (d) => d * MS_PER_DAY) }, valid)];
+      if (cls.includes("Date"))
+        return [
+          withValid(
+            {
+              name,
+              type: { kind: "timestamp", unit: "ms" },
+              values: Array.from(v.values, (d) => d * MS_PER_DAY),
+            },
+            valid,
+          ),
+        ];
       return [withValid({ name, type: { kind: "int32" }, values: v.values }, valid)];
     }
     case "double": {
       const valid = validFromNa(v.na, n);
-      if (cls.includes("Date")) return [withValid({ name, type: { kind: "timestamp", unit: "ms" }, values: Array.from(v.values, (d) => Math.round(d * MS_PER_DAY)) }, valid)];
+      if (cls.includes("Date"))
+        return [
+          withValid(
+            {
+              name,
+              type: { kind: "timestamp", unit: "ms" },
+              values: Array.from(v.values, (d) => Math.round(d * MS_PER_DAY)),
+            },
+            valid,
+          ),
+        ];
       if (cls.includes("POSIXct")) {
         const tzone = v.attributes.get("tzone");
         const tz = tzone?.kind === "character" && tzone.values[0] ? tzone.values[0] : undefined;
-        const type = tz === undefined ? ({ kind: "timestamp", unit: "ms" } as const) : ({ kind: "timestamp", unit: "ms", tz } as const);
+        const type =
+          tz === undefined
+            ? ({ kind: "timestamp", unit: "ms" } as const)
+            : ({ kind: "timestamp", unit: "ms", tz } as const);
         return [withValid({ name, type, values: Array.from(v.values, (s) => Math.round(s * 1000)) }, valid)];
       }
       return [withValid({ name, type: { kind: "float64" }, values: v.values }, valid)];
     }
     case "logical":
-      return [withValid({ name, type: { kind: "bool" }, values: Array.from(v.values, (b) => b === 1) }, validFromNa(v.na, n))];
+      return [
+        withValid(
+          { name, type: { kind: "bool" }, values: Array.from(v.values, (b) => b === 1) },
+          validFromNa(v.na, n),
+        ),
+      ];
     case "character":
       return [{ name, type: { kind: "string" }, values: v.values }];
     case "complex": {
@@ -140,16 +203,23 @@ function vectorColumns(name: string, v: RValue, file: string, where: string): Co
         im[i] = v.values[2 * i + 1] ?? 0;
       }
       const valid = validFromNa(v.na, n);
-      return [withValid({ name: `${name}_re`, type: { kind: "float64" }, values: re }, valid), withValid({ name: `${name}_im`, type: { kind: "float64" }, values: im }, valid)];
+      return [
+        withValid({ name: `${name}_re`, type: { kind: "float64" }, values: re }, valid),
+        withValid({ name: `${name}_im`, type: { kind: "float64" }, values: im }, valid),
+      ];
     }
     case "raw":
       return [{ name, type: { kind: "int32" }, values: Int32Array.from(v.values) }];
     default:
-      throw new FormatError("unsupported_r_type", `RDS: column "${name}" is ${describe(v)}, which has no table representation`, {
-        file,
-        location: where,
-        hint: "Flatten list columns (e.g. with tidyr::unnest or sapply(x, toString)) before saveRDS().",
-      });
+      throw new FormatError(
+        "unsupported_r_type",
+        `RDS: column "${name}" is ${describe(v)}, which has no table representation`,
+        {
+          file,
+          location: where,
+          hint: "Flatten list columns (e.g. with tidyr::unnest or sapply(x, toString)) before saveRDS().",
+        },
+      );
   }
 }
 
@@ -160,7 +230,7 @@ function sparseMatrixFromR(v: RValue, cls: string, file: string, where: string):
     new FormatError("unsupported_r_type", `RDS: cannot convert the S4 object of class "${cls}": ${reason}`, {
       file,
       location: where,
-      hint: "Supported S4 classes are the Matrix package's general sparse matrices (dgCMatrix, dgTMatrix, lgCMatrix, ngCMatrix, ...); convert others with as(x, \"CsparseMatrix\").",
+      hint: 'Supported S4 classes are the Matrix package\'s general sparse matrices (dgCMatrix, dgTMatrix, lgCMatrix, ngCMatrix, ...); convert others with as(x, "CsparseMatrix").',
     });
   if (!/^[dlni]g[CT]Matrix$/.test(cls)) throw fail("not a general sparse matrix");
   const dim = slot("Dim");
@@ -196,17 +266,34 @@ function sparseMatrixFromR(v: RValue, cls: string, file: string, where: string):
   for (let k = 0; k < nnz; k++) {
     const r = rows[k] ?? 0;
     const c = cols[k] ?? 0;
-    if (r < 0 || r >= nrow || c < 0 || c >= ncol) throw fail(`entry ${k} at (${r}, ${c}) is outside Dim ${nrow} x ${ncol}`);
+    if (r < 0 || r >= nrow || c < 0 || c >= ncol)
+      throw fail(`entry ${k} at (${r}, ${c}) is outside Dim ${nrow} x ${ncol}`);
   }
   const dimnames = slot("Dimnames");
-  const rowLabels = dimnames?.kind === "list" && dimnames.values[0]?.kind === "character" ? dimnames.values[0].values : undefined;
-  const colLabels = dimnames?.kind === "list" && dimnames.values[1]?.kind === "character" ? dimnames.values[1].values : undefined;
+  const rowLabels =
+    dimnames?.kind === "list" && dimnames.values[0]?.kind === "character"
+      ? dimnames.values[0].values
+      : undefined;
+  const colLabels =
+    dimnames?.kind === "list" && dimnames.values[1]?.kind === "character"
+      ? dimnames.values[1].values
+      : undefined;
   const columns: Column[] = [
     { name: "row", type: { kind: "int32" }, values: rows },
     { name: "col", type: { kind: "int32" }, values: cols },
   ];
-  if (rowLabels !== undefined) columns.push({ name: "row_name", type: { kind: "string" }, values: Array.from(rows, (r) => rowLabels[r] ?? null) });
-  if (colLabels !== undefined) columns.push({ name: "col_name", type: { kind: "string" }, values: Array.from(cols, (c) => colLabels[c] ?? null) });
+  if (rowLabels !== undefined)
+    columns.push({
+      name: "row_name",
+      type: { kind: "string" },
+      values: Array.from(rows, (r) => rowLabels[r] ?? null),
+    });
+  if (colLabels !== undefined)
+    columns.push({
+      name: "col_name",
+      type: { kind: "string" },
+      values: Array.from(cols, (c) => colLabels[c] ?? null),
+    });
   columns.push(withValid({ name: "value", type: { kind: "float64" }, values }, valid));
   return { rowCount: nnz, columns };
 }
@@ -216,8 +303,14 @@ function denseMatrixFromR(v: RValue, dim: Int32Array, file: string, where: strin
   const nrow = dim[0] ?? 0;
   const ncol = dim[1] ?? 0;
   const dimnames = v.attributes.get("dimnames");
-  const rowLabels = dimnames?.kind === "list" && dimnames.values[0]?.kind === "character" ? dimnames.values[0].values : undefined;
-  const colLabels = dimnames?.kind === "list" && dimnames.values[1]?.kind === "character" ? dimnames.values[1].values : undefined;
+  const rowLabels =
+    dimnames?.kind === "list" && dimnames.values[0]?.kind === "character"
+      ? dimnames.values[0].values
+      : undefined;
+  const colLabels =
+    dimnames?.kind === "list" && dimnames.values[1]?.kind === "character"
+      ? dimnames.values[1].values
+      : undefined;
   const columns: Column[] = [];
   for (let c = 0; c < ncol; c++) {
     const colName = colLabels?.[c] ?? `V${c + 1}`;
@@ -225,7 +318,9 @@ function denseMatrixFromR(v: RValue, dim: Int32Array, file: string, where: strin
     columns.push(...vectorColumns(colName, slice, file, where));
   }
   const frame: DataFrame = { rowCount: nrow, columns };
-  return rowLabels === undefined ? frame : { ...frame, index: { name: "_index", type: { kind: "string" }, values: rowLabels } };
+  return rowLabels === undefined
+    ? frame
+    : { ...frame, index: { name: "_index", type: { kind: "string" }, values: rowLabels } };
 }
 
 function sliceVector(v: RValue, from: number, to: number): RValue {

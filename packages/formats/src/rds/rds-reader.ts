@@ -15,14 +15,48 @@ export interface RdsHeader {
 
 // SEXP type codes from R's Rinternals.h and serialize.c.
 const SEXP_NAMES: Readonly<Record<number, string>> = {
-  0: "NILSXP", 1: "SYMSXP", 2: "LISTSXP", 3: "CLOSXP", 4: "ENVSXP", 5: "PROMSXP", 6: "LANGSXP",
-  7: "SPECIALSXP", 8: "BUILTINSXP", 9: "CHARSXP", 10: "LGLSXP", 13: "INTSXP", 14: "REALSXP",
-  15: "CPLXSXP", 16: "STRSXP", 17: "DOTSXP", 18: "ANYSXP", 19: "VECSXP", 20: "EXPRSXP", 21: "BCODESXP",
-  22: "EXTPTRSXP", 23: "WEAKREFSXP", 24: "RAWSXP", 25: "S4SXP",
-  238: "ALTREP_SXP", 239: "ATTRLISTSXP", 240: "ATTRLANGSXP", 241: "BASEENV_SXP", 242: "EMPTYENV_SXP",
-  243: "BCREPREF", 244: "BCREPDEF", 245: "GENERICREFSXP", 246: "CLASSREFSXP", 247: "PERSISTSXP",
-  248: "PACKAGESXP", 249: "NAMESPACESXP", 250: "BASENAMESPACE_SXP", 251: "MISSINGARG_SXP",
-  252: "UNBOUNDVALUE_SXP", 253: "GLOBALENV_SXP", 254: "NILVALUE_SXP", 255: "REFSXP",
+  0: "NILSXP",
+  1: "SYMSXP",
+  2: "LISTSXP",
+  3: "CLOSXP",
+  4: "ENVSXP",
+  5: "PROMSXP",
+  6: "LANGSXP",
+  7: "SPECIALSXP",
+  8: "BUILTINSXP",
+  9: "CHARSXP",
+  10: "LGLSXP",
+  13: "INTSXP",
+  14: "REALSXP",
+  15: "CPLXSXP",
+  16: "STRSXP",
+  17: "DOTSXP",
+  18: "ANYSXP",
+  19: "VECSXP",
+  20: "EXPRSXP",
+  21: "BCODESXP",
+  22: "EXTPTRSXP",
+  23: "WEAKREFSXP",
+  24: "RAWSXP",
+  25: "S4SXP",
+  238: "ALTREP_SXP",
+  239: "ATTRLISTSXP",
+  240: "ATTRLANGSXP",
+  241: "BASEENV_SXP",
+  242: "EMPTYENV_SXP",
+  243: "BCREPREF",
+  244: "BCREPDEF",
+  245: "GENERICREFSXP",
+  246: "CLASSREFSXP",
+  247: "PERSISTSXP",
+  248: "PACKAGESXP",
+  249: "NAMESPACESXP",
+  250: "BASENAMESPACE_SXP",
+  251: "MISSINGARG_SXP",
+  252: "UNBOUNDVALUE_SXP",
+  253: "GLOBALENV_SXP",
+  254: "NILVALUE_SXP",
+  255: "REFSXP",
 };
 
 /** Human names for the R types we refuse, so the error says what the user saved. */
@@ -92,7 +126,10 @@ class RdsReader {
     const m0 = this.buf[0];
     const m1 = this.buf[1];
     if (m1 !== 0x0a || (m0 !== 0x58 && m0 !== 0x41 && m0 !== 0x42)) {
-      throw this.malformed(`not an R serialization stream (expected "X\\n", "A\\n" or "B\\n", got bytes ${hex(this.buf.subarray(0, 2))})`, 0);
+      throw this.malformed(
+        `not an R serialization stream (expected "X\\n", "A\\n" or "B\\n", got bytes ${hex(this.buf.subarray(0, 2))})`,
+        0,
+      );
     }
     this.format = m0 === 0x58 ? "xdr" : m0 === 0x41 ? "ascii" : "binary";
     this.pos = 2;
@@ -108,7 +145,12 @@ class RdsReader {
       nativeEncoding = this.stringBytes(n);
       this.nativeLatin1 = /^(latin1|ISO-8859-1|ISO8859-1|CP1252)$/i.test(nativeEncoding);
     }
-    const base = { format: this.format, version, writerVersion: rVersion(writer), minReaderVersion: rVersion(minReader) };
+    const base = {
+      format: this.format,
+      version,
+      writerVersion: rVersion(writer),
+      minReaderVersion: rVersion(minReader),
+    };
     return nativeEncoding === undefined ? base : { ...base, nativeEncoding };
   }
 
@@ -170,7 +212,9 @@ class RdsReader {
         const n = this.length();
         const { values, na } = this.ints(n);
         const attributes = hasAttr ? this.attributes() : NO_ATTRIBUTES;
-        return type === 10 ? { kind: "logical", values, na, attributes } : { kind: "integer", values, na, attributes };
+        return type === 10
+          ? { kind: "logical", values, na, attributes }
+          : { kind: "integer", values, na, attributes };
       }
       case 14: {
         const n = this.length();
@@ -193,7 +237,8 @@ class RdsReader {
         for (let i = 0; i < n; i++) {
           const at = this.pos;
           const f = this.int();
-          if ((f & 0xff) !== 9) throw this.malformed(`expected a CHARSXP inside a character vector, got type ${f & 0xff}`, at);
+          if ((f & 0xff) !== 9)
+            throw this.malformed(`expected a CHARSXP inside a character vector, got type ${f & 0xff}`, at);
           values[i] = this.charsxp(f, at);
         }
         return { kind: "character", values, attributes: hasAttr ? this.attributes() : NO_ATTRIBUTES };
@@ -232,7 +277,11 @@ class RdsReader {
     throw new FormatError(
       "unknown_sexp_type",
       `RDS: unknown SEXP type code ${type} (flags 0x${(flags >>> 0).toString(16)}) at byte ${start} of the uncompressed stream in ${this.file}`,
-      { file: this.file, location: `byte ${start}`, hint: "The file is corrupt or written by an R version this reader does not know; re-save it with saveRDS(version = 3)." },
+      {
+        file: this.file,
+        location: `byte ${start}`,
+        hint: "The file is corrupt or written by an R version this reader does not know; re-save it with saveRDS(version = 3).",
+      },
     );
   }
 
@@ -288,16 +337,18 @@ class RdsReader {
     const state = this.readItem();
     const attrList = this.readItem();
     const attributes = new Map<string, RValue>();
-    if (attrList.kind === "pairlist") for (const e of attrList.entries) if (e.tag !== null) attributes.set(e.tag, e.value);
+    if (attrList.kind === "pairlist")
+      for (const e of attrList.entries) if (e.tag !== null) attributes.set(e.tag, e.value);
     const first = info.kind === "pairlist" ? info.entries[0]?.value : undefined;
     const className = first?.kind === "symbol" ? first.name : "?";
-    const withAttrs = (v: RValue): RValue => (attributes.size === 0 ? v : ({ ...v, attributes }));
+    const withAttrs = (v: RValue): RValue => (attributes.size === 0 ? v : { ...v, attributes });
     switch (className) {
       case "compact_intseq":
       case "compact_realseq": {
         // state = c(length, first, increment) as doubles (intseq) or doubles (realseq).
         const s = state.kind === "double" || state.kind === "integer" ? state.values : undefined;
-        if (s === undefined || s.length < 3) throw this.malformed(`${className} with a malformed state`, start);
+        if (s === undefined || s.length < 3)
+          throw this.malformed(`${className} with a malformed state`, start);
         const n = Number(s[0]);
         const n1 = Number(s[1]);
         const inc = Number(s[2]);
@@ -332,7 +383,11 @@ class RdsReader {
         throw new FormatError(
           "unsupported_r_type",
           `RDS: cannot convert an ALTREP object of class "${className}" at byte ${start} of the uncompressed stream in ${this.file}`,
-          { file: this.file, location: `byte ${start}`, hint: "Materialise it in R first (e.g. x[] <- x) and re-save the file." },
+          {
+            file: this.file,
+            location: `byte ${start}`,
+            hint: "Materialise it in R first (e.g. x[] <- x) and re-save the file.",
+          },
         );
     }
   }
@@ -344,7 +399,9 @@ class RdsReader {
     const levels = flags >> 12;
     if (this.format === "ascii") {
       const bytes = this.asciiStringBytes(n);
-      return levels & LATIN1_MASK || (this.nativeLatin1 && !(levels & UTF8_MASK)) ? latin1Decoder.decode(bytes) : utf8Decoder.decode(bytes);
+      return levels & LATIN1_MASK || (this.nativeLatin1 && !(levels & UTF8_MASK))
+        ? latin1Decoder.decode(bytes)
+        : utf8Decoder.decode(bytes);
     }
     this.need(n, start);
     const bytes = this.buf.subarray(this.pos, this.pos + n);
@@ -371,7 +428,10 @@ class RdsReader {
 
   private need(n: number, start: number): void {
     if (this.pos + n > this.buf.length) {
-      throw this.malformed(`truncated: needs ${n} more bytes at byte ${this.pos} but the stream ends at ${this.buf.length}`, start);
+      throw this.malformed(
+        `truncated: needs ${n} more bytes at byte ${this.pos} but the stream ends at ${this.buf.length}`,
+        start,
+      );
     }
   }
 
@@ -392,7 +452,8 @@ class RdsReader {
       return v;
     }
     this.need(4, this.pos);
-    const v = this.format === "xdr" ? this.view.getInt32(this.pos, false) : this.view.getInt32(this.pos, true);
+    const v =
+      this.format === "xdr" ? this.view.getInt32(this.pos, false) : this.view.getInt32(this.pos, true);
     this.pos += 4;
     return v;
   }
@@ -436,7 +497,8 @@ class RdsReader {
       const v = this.view.getFloat64(p, little);
       values[i] = v;
       // NA_real_ is a NaN whose low word is 1954; read the word itself since NaN payloads may not survive JS.
-      if (v !== v && this.view.getUint32(little ? p : p + 4, little) === R_NA_LOW_WORD) (na ??= new Uint8Array(n))[i] = 1;
+      if (v !== v && this.view.getUint32(little ? p : p + 4, little) === R_NA_LOW_WORD)
+        (na ??= new Uint8Array(n))[i] = 1;
     }
     this.pos += n * 8;
     return { values, na };
@@ -487,7 +549,8 @@ class RdsReader {
         const e = b[p++] ?? 0;
         if (e >= 0x30 && e <= 0x37) {
           let v = e - 0x30;
-          for (let k = 0; k < 2 && (b[p] ?? 0) >= 0x30 && (b[p] ?? 0) <= 0x37; k++) v = v * 8 + ((b[p++] ?? 0) - 0x30);
+          for (let k = 0; k < 2 && (b[p] ?? 0) >= 0x30 && (b[p] ?? 0) <= 0x37; k++)
+            v = v * 8 + ((b[p++] ?? 0) - 0x30);
           c = v;
         } else {
           c = ASCII_ESCAPES[e] ?? e;
@@ -500,11 +563,15 @@ class RdsReader {
   }
 
   private malformed(reason: string, at: number): FormatError {
-    return new FormatError("rds_malformed", `RDS: ${reason} (byte ${at} of the uncompressed stream in ${this.file})`, {
-      file: this.file,
-      location: `byte ${at}`,
-      hint: "Check the file is complete and was written by saveRDS() or serialize().",
-    });
+    return new FormatError(
+      "rds_malformed",
+      `RDS: ${reason} (byte ${at} of the uncompressed stream in ${this.file})`,
+      {
+        file: this.file,
+        location: `byte ${at}`,
+        hint: "Check the file is complete and was written by saveRDS() or serialize().",
+      },
+    );
   }
 }
 

@@ -11,7 +11,15 @@ export type RdsCompression = "gzip" | "bzip2" | "xz" | "none";
 export function detectCompression(head: Uint8Array): RdsCompression {
   if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
   if (head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) return "bzip2";
-  if (head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a && head[3] === 0x58 && head[4] === 0x5a && head[5] === 0x00) return "xz";
+  if (
+    head[0] === 0xfd &&
+    head[1] === 0x37 &&
+    head[2] === 0x7a &&
+    head[3] === 0x58 &&
+    head[4] === 0x5a &&
+    head[5] === 0x00
+  )
+    return "xz";
   return "none";
 }
 
@@ -45,10 +53,14 @@ export async function readRdsStream(path: string): Promise<{ bytes: Buffer; comp
     }
   } catch (cause) {
     if (cause instanceof FormatError) throw cause;
-    throw new FormatError("rds_malformed", `RDS: cannot decompress ${compression} data in ${path}: ${(cause as Error).message}`, {
-      file: path,
-      hint: "The file is truncated or not a compressed RDS file.",
-      cause,
-    });
+    throw new FormatError(
+      "rds_malformed",
+      `RDS: cannot decompress ${compression} data in ${path}: ${(cause as Error).message}`,
+      {
+        file: path,
+        hint: "The file is truncated or not a compressed RDS file.",
+        cause,
+      },
+    );
   }
 }

@@ -58,36 +58,53 @@ export async function sniffFormat(path: string): Promise<SniffResult> {
       const inner = Bunzip.decodeBlock(await readHead(path, BZIP2_PEEK_BYTES), 32);
       return wrap(await sniffContent(inner.subarray(0, HEAD_BYTES), path, false), "bzip2");
     } catch {
-      return { format: "unknown", compressed: "bzip2", details: { reason: "the first bzip2 block could not be decoded" } };
+      return {
+        format: "unknown",
+        compressed: "bzip2",
+        details: { reason: "the first bzip2 block could not be decoded" },
+      };
     }
   }
   if (startsWith(head, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) {
-    if (st.size > XZ_PEEK_LIMIT) return { format: "unknown", compressed: "xz", details: { reason: `xz file larger than ${XZ_PEEK_LIMIT} bytes is not opened to sniff` } };
+    if (st.size > XZ_PEEK_LIMIT)
+      return {
+        format: "unknown",
+        compressed: "xz",
+        details: { reason: `xz file larger than ${XZ_PEEK_LIMIT} bytes is not opened to sniff` },
+      };
     try {
       const { readFile } = await import("node:fs/promises");
       const inner = await xz.decompress(await readFile(path));
       return wrap(await sniffContent(inner.subarray(0, HEAD_BYTES), path, false), "xz");
     } catch {
-      return { format: "unknown", compressed: "xz", details: { reason: "the xz stream could not be decoded" } };
+      return {
+        format: "unknown",
+        compressed: "xz",
+        details: { reason: "the xz stream could not be decoded" },
+      };
     }
   }
   return sniffContent(head, path, true);
 }
 
 function wrap(r: SniffResult, compressed: "gzip" | "bzip2" | "xz"): SniffResult {
-  if (r.format === "unknown") return { format: compressed === "gzip" ? "gzip" : "unknown", compressed, details: r.details };
+  if (r.format === "unknown")
+    return { format: compressed === "gzip" ? "gzip" : "unknown", compressed, details: r.details };
   return { ...r, compressed };
 }
 
 /** Content checks on the first bytes; `isFile` allows checks that open the file itself (HDF5). */
 export async function sniffContent(head: Uint8Array, path: string, isFile: boolean): Promise<SniffResult> {
-  if (startsWith(head, HDF5_SIGNATURE)) return isFile ? sniffHdf5(path) : { format: "hdf5", details: { reason: "compressed HDF5" } };
+  if (startsWith(head, HDF5_SIGNATURE))
+    return isFile ? sniffHdf5(path) : { format: "hdf5", details: { reason: "compressed HDF5" } };
   if (startsWith(head, [0x50, 0x41, 0x52, 0x31])) return { format: "parquet", details: {} };
-  if (startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || startsWith(head, [0x50, 0x4b, 0x05, 0x06])) return { format: "zip", details: {} };
+  if (startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || startsWith(head, [0x50, 0x4b, 0x05, 0x06]))
+    return { format: "zip", details: {} };
   if (head.length >= 262 && ascii(head, 257, 5) === "ustar") return { format: "tar", details: {} };
   const rds = sniffRds(head);
   if (rds !== undefined) return rds;
-  if (head[0] === 0x80 && (head[1] ?? 0) >= 2 && (head[1] ?? 0) <= 5) return { format: "pickle", details: { protocol: head[1] } };
+  if (head[0] === 0x80 && (head[1] ?? 0) >= 2 && (head[1] ?? 0) <= 5)
+    return { format: "pickle", details: { protocol: head[1] } };
   if (ascii(head, 0, 14) === "%%MatrixMarket") {
     const firstLine = ascii(head, 0, Math.min(head.length, 200)).split("\n")[0] ?? "";
     return { format: "mtx", details: { header: firstLine.trim() } };
@@ -110,7 +127,10 @@ function sniffRds(head: Uint8Array): SniffResult | undefined {
     version = v === 2 || v === 3 ? v : undefined;
   }
   if (version === undefined) return undefined;
-  return { format: "rds", details: { serialization: m === 0x58 ? "xdr" : m === 0x41 ? "ascii" : "binary", version } };
+  return {
+    format: "rds",
+    details: { serialization: m === 0x58 ? "xdr" : m === 0x41 ? "ascii" : "binary", version },
+  };
 }
 
 /**
@@ -130,18 +150,32 @@ export function sniffDelimited(head: Uint8Array): SniffResult | undefined {
   if (head.length >= HEAD_BYTES) lines.pop(); // the last line may be cut
   const sample = lines.filter((l) => l.length > 0 && !l.startsWith("#")).slice(0, 50);
   if (sample.length === 0) return undefined;
-  for (const [delimiter, format] of [["\t", "tsv"], [",", "csv"], [";", "csv"], ["|", "csv"]] as const) {
+  for (const [delimiter, format] of [
+    ["\t", "tsv"],
+    [",", "csv"],
+    [";", "csv"],
+    ["|", "csv"],
+  ] as const) {
     const counts = sample.map((l) => countOutsideQuotes(l, delimiter));
     const first = counts[0] ?? 0;
     // Most lines agreeing with the header is enough: a malformed row must reach the CSV reader to be reported
     // with its line number rather than make the file "unknown".
     const agreeing = counts.filter((c) => c === first).length;
     if (first > 0 && agreeing >= Math.max(1, Math.ceil(sample.length * 0.8))) {
-      return { format, details: { delimiter, columns: first + 1, sampledLines: sample.length, consistent: agreeing === sample.length } };
+      return {
+        format,
+        details: {
+          delimiter,
+          columns: first + 1,
+          sampledLines: sample.length,
+          consistent: agreeing === sample.length,
+        },
+      };
     }
   }
   // One column of text (e.g. barcodes.tsv): tab-separated by convention.
-  if (sample.every((l) => /^[\x21-\x7e]+$/.test(l))) return { format: "tsv", details: { delimiter: "\t", columns: 1, sampledLines: sample.length } };
+  if (sample.every((l) => /^[\x21-\x7e]+$/.test(l)))
+    return { format: "tsv", details: { delimiter: "\t", columns: 1, sampledLines: sample.length } };
   return undefined;
 }
 
@@ -189,12 +223,16 @@ async function sniffHdf5(path: string): Promise<SniffResult> {
       const g = file?.get(name);
       return g instanceof h5wasm.Group && tenxKeys.every((k) => g.keys().includes(k));
     };
-    if (keys.includes("matrix") && isTenxGroup("matrix")) return { format: "10x-h5", details: { groups: keys, layout: "v3" } };
+    if (keys.includes("matrix") && isTenxGroup("matrix"))
+      return { format: "10x-h5", details: { groups: keys, layout: "v3" } };
     const genome = keys.find(isTenxGroup);
     if (genome !== undefined) return { format: "10x-h5", details: { groups: keys, layout: "v2", genome } };
     return { format: "hdf5", details: { groups: keys } };
   } catch (error) {
-    return { format: "hdf5", details: { reason: `HDF5 signature but the file cannot be opened: ${(error as Error).message}` } };
+    return {
+      format: "hdf5",
+      details: { reason: `HDF5 signature but the file cannot be opened: ${(error as Error).message}` },
+    };
   } finally {
     file?.close();
   }
@@ -215,9 +253,16 @@ async function sniffDirectory(path: string): Promise<SniffResult> {
   const features = names.find((n) => TENX_FEATURES.test(n));
   if (matrix !== undefined && barcodes !== undefined && features !== undefined) {
     const inner = await sniffFormat(join(path, matrix));
-    if (inner.format === "mtx") return { format: "10x-mtx-dir", details: { matrix, barcodes, features, version: features.startsWith("features") ? 3 : 2 } };
+    if (inner.format === "mtx")
+      return {
+        format: "10x-mtx-dir",
+        details: { matrix, barcodes, features, version: features.startsWith("features") ? 3 : 2 },
+      };
   }
-  return { format: "unknown", details: { reason: "a directory that is not a 10x Matrix Market directory", entries: names.length } };
+  return {
+    format: "unknown",
+    details: { reason: "a directory that is not a 10x Matrix Market directory", entries: names.length },
+  };
 }
 
 async function readHead(path: string, n: number): Promise<Buffer> {
