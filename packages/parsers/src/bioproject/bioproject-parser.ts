@@ -45,8 +45,13 @@ function attr(node: XmlNode | undefined, name: string): string | undefined {
 
 /** Drops undefined values so records serialise without `"x": undefined` noise and match `.optional()`. */
 function compact<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
+  // A copy rather than `delete`, which would turn the object into a slow dictionary-mode one.
+  const out: Record<string, unknown> = {};
+  for (const k in o) {
+    const v = o[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out as T;
 }
 
 function organism(node: XmlNode | undefined): BioprojectOrganism | undefined {
