@@ -259,56 +259,59 @@ export class SqlCatalog implements Catalog {
       });
     }
     const keyLayer = layerOfKey(key);
-    return this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ layer: Layer; name: string }>(
-        "SELECT layer, name FROM datasets WHERE id = $1 FOR UPDATE",
-        [datasetId],
+    // One statement (no BEGIN/COMMIT round trips): insert the row if the dataset exists and is in
+    // the key's layer, and bump the dataset's counters. Data-modifying CTEs run exactly once and
+    // atomically; when no row comes back, a second query says why.
+    let inserted: ObjectRow | undefined;
+    try {
+      const { rows } = await this.db.query<ObjectRow>(
+        `WITH target AS (
+           SELECT id, layer FROM datasets WHERE id = $1
+         ), inserted AS (
+           INSERT INTO objects (dataset_id, layer, key, name, size, sha256, media_type)
+           SELECT id, layer, $2, $3, $4, $5, $6 FROM target WHERE layer = $7
+           RETURNING ${OBJECT_COLUMNS}
+         ), counted AS (
+           UPDATE datasets SET object_count = object_count + 1, total_bytes = total_bytes + inserted.size, updated_at = now()
+           FROM inserted WHERE datasets.id = inserted.dataset_id
+         )
+         SELECT ${OBJECT_COLUMNS} FROM inserted`,
+        [datasetId, key, name, input.size, sha256, optionalText(input.mediaType), keyLayer],
       );
-      const dataset = rows[0];
-      if (!dataset) throw new NotFoundError("dataset", datasetId);
-      if (keyLayer !== dataset.layer) {
-        throw new ValidationError(
-          `object key ${JSON.stringify(key)} is in ${keyLayer} but dataset ${JSON.stringify(dataset.name)} is in ${dataset.layer}`,
+      inserted = rows[0];
+    } catch (error) {
+      if (isUniqueViolation(error, "objects_key_key")) {
+        throw new ConflictError(`an object with key ${JSON.stringify(key)} is already in the catalog`, {
+          details: { key, datasetId },
+          hint: "Every key is written once; store the new bytes under another key",
+          cause: error,
+        });
+      }
+      if (isUniqueViolation(error, "objects_dataset_name_key")) {
+        const dataset = await this.getDataset(datasetId);
+        throw new ConflictError(
+          `dataset ${JSON.stringify(dataset.name)} already has an object named ${JSON.stringify(name)}`,
           {
-            details: { key, datasetId, layer: dataset.layer },
-            hint: `Store the object under "${dataset.layer}/"`,
+            details: { name, datasetId },
+            hint: "Give the file another name within the dataset",
+            cause: error,
           },
         );
       }
-      let inserted: ObjectRow;
-      try {
-        const result = await tx.query<ObjectRow>(
-          `INSERT INTO objects (dataset_id, layer, key, name, size, sha256, media_type)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${OBJECT_COLUMNS}`,
-          [datasetId, dataset.layer, key, name, input.size, sha256, optionalText(input.mediaType)],
-        );
-        inserted = result.rows[0]!;
-      } catch (error) {
-        if (isUniqueViolation(error, "objects_key_key")) {
-          throw new ConflictError(`an object with key ${JSON.stringify(key)} is already in the catalog`, {
-            details: { key, datasetId },
-            hint: "Every key is written once; store the new bytes under another key",
-            cause: error,
-          });
-        }
-        if (isUniqueViolation(error, "objects_dataset_name_key")) {
-          throw new ConflictError(
-            `dataset ${JSON.stringify(dataset.name)} already has an object named ${JSON.stringify(name)}`,
-            {
-              details: { name, datasetId },
-              hint: "Give the file another name within the dataset",
-              cause: error,
-            },
-          );
-        }
-        throw error;
-      }
-      await tx.query(
-        "UPDATE datasets SET object_count = object_count + 1, total_bytes = total_bytes + $2, updated_at = now() WHERE id = $1",
-        [datasetId, input.size],
-      );
-      return toCatalogObject(inserted);
-    });
+      // The dataset was deleted between the read and the insert.
+      if (sqlErrorInfo(error)?.code === FOREIGN_KEY_VIOLATION)
+        throw new NotFoundError("dataset", datasetId, { cause: error });
+      throw error;
+    }
+    if (inserted) return toCatalogObject(inserted);
+    const dataset = await this.getDataset(datasetId);
+    throw new ValidationError(
+      `object key ${JSON.stringify(key)} is in ${keyLayer} but dataset ${JSON.stringify(dataset.name)} is in ${dataset.layer}`,
+      {
+        details: { key, datasetId, layer: dataset.layer },
+        hint: `Store the object under "${dataset.layer}/"`,
+      },
+    );
   }
 
   async listObjects(
