@@ -12,8 +12,18 @@ interface RBase {
 export type RValue =
   | ({ readonly kind: "null" } & RBase)
   | ({ readonly kind: "symbol"; readonly name: string } & RBase)
-  /** Environments and namespaces referenced by attributes (never converted). */
-  | ({ readonly kind: "environment"; readonly name: string } & RBase)
+  /**
+   * Things that hold no data but may sit in attributes (environments, external pointers such as data.table's
+   * `.internal.selfref`, formulas): kept so the data around them reads; converting one is an error.
+   */
+  | ({
+      readonly kind: "opaque";
+      /** R's type name, e.g. `ENVSXP`. */
+      readonly sexp: string;
+      readonly description: string;
+      /** Byte offset in the uncompressed stream. */
+      readonly offset: number;
+    } & RBase)
   | ({ readonly kind: "logical"; readonly values: Int32Array; readonly na: Uint8Array | undefined } & RBase)
   | ({ readonly kind: "integer"; readonly values: Int32Array; readonly na: Uint8Array | undefined } & RBase)
   | ({ readonly kind: "double"; readonly values: Float64Array; readonly na: Uint8Array | undefined } & RBase)

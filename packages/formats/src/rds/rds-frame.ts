@@ -85,9 +85,18 @@ function walk(
       return;
     }
     default:
-      skipped.push(
-        `${name}: ${value.kind === "environment" ? `environment ${value.name}` : value.kind} holds no data`,
-      );
+      if (value.kind === "opaque") {
+        throw new FormatError(
+          "unsupported_r_type",
+          `RDS: cannot convert ${value.description} (${value.sexp}) at byte ${value.offset} of the uncompressed stream in ${file}${name === "table" ? "" : ` (element ${name})`}`,
+          {
+            file,
+            location: `byte ${value.offset}`,
+            hint: "Save only data (data.frame, vectors, lists, Matrix objects), e.g. drop environments and functions before saveRDS().",
+          },
+        );
+      }
+      skipped.push(`${name}: ${value.kind} holds no data`);
   }
 }
 
@@ -260,7 +269,7 @@ function sparseMatrixFromR(v: RValue, cls: string, file: string, where: string):
   let valid: Uint8Array | undefined;
   if (x === undefined) values = new Float64Array(nnz).fill(1);
   else if (x.kind === "double" || x.kind === "integer" || x.kind === "logical") {
-    values = Float64Array.from(x.values);
+    values = x.kind === "double" ? x.values : Float64Array.from(x.values);
     valid = validFromNa(x.na, nnz);
   } else throw fail("x slot is not numeric");
   for (let k = 0; k < nnz; k++) {
@@ -282,20 +291,27 @@ function sparseMatrixFromR(v: RValue, cls: string, file: string, where: string):
     { name: "row", type: { kind: "int32" }, values: rows },
     { name: "col", type: { kind: "int32" }, values: cols },
   ];
-  if (rowLabels !== undefined)
-    columns.push({
-      name: "row_name",
-      type: { kind: "string" },
-      values: Array.from(rows, (r) => rowLabels[r] ?? null),
-    });
-  if (colLabels !== undefined)
-    columns.push({
-      name: "col_name",
-      type: { kind: "string" },
-      values: Array.from(cols, (c) => colLabels[c] ?? null),
-    });
+  if (rowLabels !== undefined) columns.push(labelColumn("row_name", rows, rowLabels));
+  if (colLabels !== undefined) columns.push(labelColumn("col_name", cols, colLabels));
   columns.push(withValid({ name: "value", type: { kind: "float64" }, values }, valid));
   return { rowCount: nnz, columns };
+}
+
+/**
+ * Dimnames per nonzero without one string per entry: a categorical whose codes are the indices themselves (the
+ * Parquet writer stores it dictionary-encoded), so 100 M nonzeros cost no extra memory. Duplicate or missing
+ * labels cannot be categories; those fall back to plain strings.
+ */
+function labelColumn(name: string, indices: Int32Array, labels: readonly (string | null)[]): Column {
+  const unique = new Set(labels);
+  if (unique.size === labels.length && !unique.has(null)) {
+    return {
+      name,
+      type: { kind: "categorical", categories: labels as readonly string[], ordered: false },
+      values: indices,
+    };
+  }
+  return { name, type: { kind: "string" }, values: Array.from(indices, (i) => labels[i] ?? null) };
 }
 
 /** A dense R matrix as a wide table: one column per matrix column, row names as the index. */

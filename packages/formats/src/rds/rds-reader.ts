@@ -172,23 +172,23 @@ class RdsReader {
         return ref;
       }
       case 253:
-        return env("R_GlobalEnv");
+        return env("R_GlobalEnv", start);
       case 252:
-        return env("R_UnboundValue");
+        return env("R_UnboundValue", start);
       case 251:
         return { kind: "symbol", name: "", attributes: NO_ATTRIBUTES }; // missing argument
       case 250:
-        return env("base namespace");
+        return env("base namespace", start);
       case 242:
-        return env("R_EmptyEnv");
+        return env("R_EmptyEnv", start);
       case 241:
-        return env("base environment");
+        return env("base environment", start);
       case 247:
       case 248:
       case 249: {
         // PERSISTSXP / PACKAGESXP / NAMESPACESXP: a string vector naming it; kept as an opaque environment.
         const names = this.stringVecBody();
-        const value = env(`${SEXP_NAMES[type] ?? "namespace"}:${names.join(":")}`);
+        const value = env(`${SEXP_NAMES[type] ?? "namespace"}:${names.join(":")}`, start);
         this.refs.push(value);
         return value;
       }
@@ -202,6 +202,62 @@ class RdsReader {
       case 2:
       case 239:
         return this.pairlist(flags, start);
+      case 6:
+      case 240: {
+        // A call (formulas, `terms` attributes): same cells as a pairlist; kept opaque.
+        const cells = this.pairlist(type === 240 ? (flags & ~0xff) | 239 : (flags & ~0xff) | 2, start);
+        return {
+          kind: "opaque",
+          sexp: "LANGSXP",
+          description: "an R call / language object",
+          offset: start,
+          attributes: cells.attributes,
+        };
+      }
+      case 4: {
+        // Registered before its contents: they may refer back to it.
+        const value: RValue = {
+          kind: "opaque",
+          sexp: "ENVSXP",
+          description: "an R environment",
+          offset: start,
+          attributes: NO_ATTRIBUTES,
+        };
+        this.refs.push(value);
+        this.int(); // locked
+        this.readItem(); // enclosing environment
+        this.readItem(); // frame
+        this.readItem(); // hash table
+        this.readItem(); // attributes
+        return value;
+      }
+      case 22: {
+        // External pointers (data.table's .internal.selfref): the address is not serialized, only prot and tag.
+        const value: RValue = {
+          kind: "opaque",
+          sexp: "EXTPTRSXP",
+          description: "an R external pointer",
+          offset: start,
+          attributes: NO_ATTRIBUTES,
+        };
+        this.refs.push(value);
+        this.readItem();
+        this.readItem();
+        if (hasAttr) this.attributes();
+        return value;
+      }
+      case 23: {
+        const value: RValue = {
+          kind: "opaque",
+          sexp: "WEAKREFSXP",
+          description: "an R weak reference",
+          offset: start,
+          attributes: NO_ATTRIBUTES,
+        };
+        this.refs.push(value);
+        if (hasAttr) this.attributes();
+        return value;
+      }
       case 9: {
         // A bare CHARSXP (symbol print names); STRSXP elements are read in strsxp().
         const s = this.charsxp(flags, start);
@@ -593,8 +649,14 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d || c === 0x0b || c === 0x0c;
 }
 
-function env(name: string): RValue {
-  return { kind: "environment", name, attributes: NO_ATTRIBUTES };
+function env(name: string, offset: number): RValue {
+  return {
+    kind: "opaque",
+    sexp: "ENVSXP",
+    description: `the R environment ${name}`,
+    offset,
+    attributes: NO_ATTRIBUTES,
+  };
 }
 
 function rVersion(v: number): string {
