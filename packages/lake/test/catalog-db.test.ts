@@ -116,7 +116,8 @@ forEachDatabase((ctx) => {
     const db = ctx().db;
     expect(await runMigrations(db)).toEqual({ applied: [] });
     const { rows } = await db.query<{ id: string }>("SELECT id FROM schema_migrations ORDER BY id");
-    expect(rows.map((row) => row.id)).toEqual(["0001_catalog"]);
+    expect(rows.map((row) => row.id)).toEqual(CATALOG_MIGRATIONS.map((migration) => migration.id));
+    expect(rows[0]?.id).toBe("0001_catalog");
     const tables = await db.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`,
     );
