@@ -140,7 +140,7 @@ describe.skipIf(!haveFixtures)("RDS fixtures written by R 4.2", () => {
           `SELECT row_name::VARCHAR, col_name::VARCHAR, value FROM '${parquet}' ORDER BY col, row`,
         )
       ).getRowsJS();
-      expect(back.map((r) => `${String(r[0])}/${String(r[1])}`)).toEqual(
+      expect(back.map((r) => `${r[0] as string}/${r[1] as string}`)).toEqual(
         expected.map((e) => `${e[3]}/${e[4]}`),
       );
       back.forEach((r, k) => expect(r[2]).toBeCloseTo(Number(expected[k]![2]), 12));
