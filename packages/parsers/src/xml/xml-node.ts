@@ -19,13 +19,27 @@ export function child(node: XmlNode, name: string): XmlNode | undefined {
 
 /** Every child element called `name`, in document order. */
 export function childrenNamed(node: XmlNode, name: string): XmlNode[] {
-  return node.children.filter((c) => c.name === name);
+  const out: XmlNode[] = [];
+  for (const c of node.children) if (c.name === name) out.push(c);
+  return out;
+}
+
+// Paths are string literals in the parsers: split each once, not on every call.
+const splitCache = new Map<string, readonly string[]>();
+function steps(path: string): readonly string[] {
+  let s = splitCache.get(path);
+  if (s === undefined) {
+    s = path.split("/");
+    if (splitCache.size < 1024) splitCache.set(path, s);
+  }
+  return s;
 }
 
 /** Follows a `/`-separated path of child names (`"IDENTIFIERS/PRIMARY_ID"`); the first match at each step. */
 export function at(node: XmlNode, path: string): XmlNode | undefined {
+  if (path.indexOf("/") === -1) return child(node, path);
   let current: XmlNode | undefined = node;
-  for (const step of path.split("/")) {
+  for (const step of steps(path)) {
     if (current === undefined) return undefined;
     current = child(current, step);
   }
@@ -35,7 +49,11 @@ export function at(node: XmlNode, path: string): XmlNode | undefined {
 /** Every node reached by a `/`-separated path, following all matches at each step. */
 export function allAt(node: XmlNode, path: string): XmlNode[] {
   let current: XmlNode[] = [node];
-  for (const step of path.split("/")) current = current.flatMap((n) => childrenNamed(n, step));
+  for (const step of steps(path)) {
+    const next: XmlNode[] = [];
+    for (const n of current) for (const c of n.children) if (c.name === step) next.push(c);
+    current = next;
+  }
   return current;
 }
 
@@ -43,7 +61,10 @@ export function allAt(node: XmlNode, path: string): XmlNode[] {
 export function textAt(node: XmlNode, path?: string): string | undefined {
   const target = path === undefined ? node : at(node, path);
   if (target === undefined) return undefined;
-  const t = target.text.trim();
+  const text = target.text;
+  if (text.length === 0) return undefined;
+  if (text.charCodeAt(0) > 32 && text.charCodeAt(text.length - 1) > 32) return text;
+  const t = text.trim();
   return t === "" ? undefined : t;
 }
 

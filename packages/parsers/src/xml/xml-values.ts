@@ -3,7 +3,9 @@ import type { XmlNode } from "./xml-node.js";
 /** Trimmed attribute value; undefined when absent or blank. */
 export function attrOf(node: XmlNode | undefined, name: string): string | undefined {
   const v = node?.attrs[name];
-  if (v === undefined) return undefined;
+  if (v === undefined || v.length === 0) return undefined;
+  // Most values have no surrounding whitespace: skip trim() (a call per attribute on the hot path).
+  if (v.charCodeAt(0) > 32 && v.charCodeAt(v.length - 1) > 32) return v;
   const t = v.trim();
   return t === "" ? undefined : t;
 }
