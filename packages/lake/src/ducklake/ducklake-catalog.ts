@@ -607,10 +607,21 @@ export class DuckLakeCatalog {
     column: BoundColumn,
     parent: number | null,
   ): Promise<void> {
-    // Column ids are unique per table and never reused, so they double as a stable column order.
+    // Column ids are unique per table and never reused, so they double as a stable column order. The default
+    // columns repeat what DuckDB's extension writes for a column without a default: the literal NULL, and an
+    // empty default type on list, struct and map parents.
     await this.exec(
-      "INSERT INTO ducklake_column VALUES (?, ?, NULL, ?, ?, ?, ?, NULL, NULL, true, ?, NULL, NULL)",
-      [column.columnId, snapshotId, tableId, column.columnId, column.node.name, column.node.type, parent],
+      "INSERT INTO ducklake_column VALUES (?, ?, NULL, ?, ?, ?, ?, NULL, 'NULL', true, ?, ?, 'duckdb')",
+      [
+        column.columnId,
+        snapshotId,
+        tableId,
+        column.columnId,
+        column.node.name,
+        column.node.type,
+        parent,
+        column.children.length === 0 ? "literal" : "",
+      ],
     );
     for (const child of column.children) await this.insertColumn(tableId, snapshotId, child, column.columnId);
   }

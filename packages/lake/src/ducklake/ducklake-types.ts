@@ -47,36 +47,18 @@ export const isFloatType = (type: string): boolean => type === "float32" || type
 const INTEGER_TYPES = new Set(["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]);
 
 /** Types the specification gives no min/max statistics (Parquet cannot order them). */
-const NO_MIN_MAX = new Set(["int128", "uint128", "timetz", "interval"]);
+const NO_MIN_MAX = new Set(["int128", "uint128", "timetz", "interval", "blob"]);
 
 /**
  * Re-encodes a Parquet footer statistic (as DuckDB renders it in `parquet_metadata().stats_min_value`) into the
- * DuckLake encoding: booleans as `0`/`1`, blobs as upper-case hex of the raw bytes, the rest as DuckDB prints
- * them. Returns null for types without min/max statistics.
+ * DuckLake encoding: booleans as `0`/`1`, the rest as DuckDB prints them. Returns null (bound unknown) for types
+ * without min/max statistics and for blobs: the specification asks for hex while DuckDB's extension writes and
+ * casts its escaped literal (`\x00\xFF`), and a bound one reader misreads could prune a file that matches.
  */
 export function encodeStatValue(type: string, rendered: string | null): string | null {
   if (rendered === null || NO_MIN_MAX.has(type)) return null;
   if (type === "boolean") return rendered === "true" ? "1" : rendered === "false" ? "0" : rendered;
-  if (type === "blob") return blobLiteralToHex(rendered);
   return rendered;
-}
-
-/** DuckDB prints blobs with printable ASCII as is and every other byte as `\xHH`. */
-export function blobLiteralToHex(literal: string): string {
-  let hex = "";
-  for (let i = 0; i < literal.length; i++) {
-    if (
-      literal[i] === "\\" &&
-      literal[i + 1] === "x" &&
-      /^[0-9a-fA-F]{2}$/.test(literal.slice(i + 2, i + 4))
-    ) {
-      hex += literal.slice(i + 2, i + 4).toUpperCase();
-      i += 3;
-    } else {
-      hex += literal.charCodeAt(i).toString(16).toUpperCase().padStart(2, "0");
-    }
-  }
-  return hex;
 }
 
 function floatValue(encoded: string): number {
