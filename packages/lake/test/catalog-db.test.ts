@@ -1,4 +1,6 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -202,6 +204,41 @@ describe("openSqlClient", () => {
 });
 
 describe("PGlite data directory", () => {
+  it("refuses a second open of the same directory while the first is open, and frees it on close", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "omicslake-catalog-"));
+    try {
+      const pgliteDir = join(dir, "catalog");
+      const first = await openSqlClient({ pgliteDir });
+      const error = await openSqlClient({ pgliteDir }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OmicslakeError);
+      expect((error as OmicslakeError).code).toBe("database_in_use");
+      expect((error as Error).message).toContain(`process ${process.pid}`);
+      await first.close();
+      await expect(access(`${pgliteDir}.lock`)).rejects.toThrow();
+      const again = await openSqlClient({ pgliteDir });
+      await again.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("takes over a lock left by a process that no longer runs", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "omicslake-catalog-"));
+    try {
+      const pgliteDir = join(dir, "catalog");
+      const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+      await writeFile(
+        `${pgliteDir}.lock`,
+        JSON.stringify({ pid: dead, host: hostname(), since: "2024-01-01T00:00:00Z" }),
+      );
+      const db = await openSqlClient({ pgliteDir });
+      expect((await db.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+      await db.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("keeps the catalog across reopening and does not migrate twice", async () => {
     const dir = await mkdtemp(join(tmpdir(), "omicslake-catalog-"));
     try {

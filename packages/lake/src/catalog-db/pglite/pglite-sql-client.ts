@@ -4,6 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import type { SqlClient } from "../sql-client.js";
 import { PG_OIDS, parseInt8, parseNumeric } from "../sql-value-parsers.js";
 import { isDuplicateSchemaError, quoteSchemaName } from "../schema-name.js";
+import { lockDataDir } from "./data-dir-lock.js";
 
 export interface PgliteSqlClientOptions {
   /** A directory (created when missing) or `memory://` for a throw-away database. */
@@ -24,33 +25,45 @@ const OPERATIONS_PER_YIELD = 32;
 export class PgliteSqlClient implements SqlClient {
   readonly kind = "pglite" as const;
   readonly #db: PGlite;
+  readonly #release: () => Promise<void>;
   readonly #scope = new AsyncLocalStorage<PgliteTransaction>();
   #tail: Promise<unknown> = Promise.resolve();
   #sinceYield = 0;
   #closed = false;
 
-  private constructor(db: PGlite) {
+  private constructor(db: PGlite, release: () => Promise<void>) {
     this.#db = db;
+    this.#release = release;
   }
 
   static async open(options: PgliteSqlClientOptions): Promise<PgliteSqlClient> {
     const quoted = options.schema === undefined ? undefined : quoteSchemaName(options.schema);
     const memory = options.dataDir.startsWith("memory://");
-    if (!memory) await mkdir(options.dataDir, { recursive: true });
-    const db = await PGlite.create(memory ? "memory://" : options.dataDir, {
-      parsers: { [PG_OIDS.int8]: parseInt8, [PG_OIDS.numeric]: parseNumeric },
-    });
-    const client = new PgliteSqlClient(db);
-    if (quoted !== undefined) {
-      try {
-        await db.exec(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
-      } catch (error) {
-        if (!isDuplicateSchemaError(error)) throw error;
-      }
-      // One connection for the life of the client, so setting the path once covers every query.
-      await db.exec(`SET search_path TO ${quoted}`);
+    let release = (): Promise<void> => Promise.resolve();
+    if (!memory) {
+      await mkdir(options.dataDir, { recursive: true });
+      release = await lockDataDir(options.dataDir);
     }
-    return client;
+    let db: PGlite | undefined;
+    try {
+      db = await PGlite.create(memory ? "memory://" : options.dataDir, {
+        parsers: { [PG_OIDS.int8]: parseInt8, [PG_OIDS.numeric]: parseNumeric },
+      });
+      if (quoted !== undefined) {
+        try {
+          await db.exec(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
+        } catch (error) {
+          if (!isDuplicateSchemaError(error)) throw error;
+        }
+        // One connection for the life of the client, so setting the path once covers every query.
+        await db.exec(`SET search_path TO ${quoted}`);
+      }
+    } catch (error) {
+      await db?.close().catch(() => undefined);
+      await release();
+      throw error;
+    }
+    return new PgliteSqlClient(db, release);
   }
 
   query<T extends Record<string, unknown> = Record<string, unknown>>(
@@ -96,7 +109,11 @@ export class PgliteSqlClient implements SqlClient {
     if (this.#closed) return;
     this.#closed = true;
     await this.#tail.catch(() => undefined);
-    await this.#db.close();
+    try {
+      await this.#db.close();
+    } finally {
+      await this.#release();
+    }
   }
 
   #inTransaction(): boolean {
