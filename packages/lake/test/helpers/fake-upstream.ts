@@ -192,8 +192,9 @@ export class FakeUpstream {
 
     if (fault?.kind === "truncate" || fault?.kind === "stall-body") {
       res.write(body.subarray(0, fault.afterBytes));
-      // Let the bytes reach the client before misbehaving.
-      await sleep(20);
+      // Let the client take the bytes in before misbehaving: a web stream that errors drops what it
+      // had queued but not yet handed to its reader.
+      await sleep(150);
       if (fault.kind === "truncate") {
         res.destroy();
         return;

@@ -22,7 +22,7 @@ export type DownloadOutcome =
       readonly size: number;
       readonly etag: string | null;
       readonly lastModified: Date | null;
-      /** Bytes that came from an earlier, interrupted attempt or ingest instead of the network. */
+      /** Bytes the successful attempt kept from an earlier, interrupted attempt or ingest instead of fetching them. */
       readonly resumedBytes: number;
       /** How many attempts asked for a byte range. */
       readonly rangeRequests: number;
@@ -49,7 +49,6 @@ export async function downloadResumable(http: HttpClient, request: DownloadReque
   const metaPath = `${partialPath}.json`;
   await mkdir(dirname(partialPath), { recursive: true });
   let rangeRequests = 0;
-  let resumedBytes: number | undefined;
 
   return http.retrying(url, async () => {
     let have = await sizeOf(partialPath);
@@ -97,8 +96,7 @@ export async function downloadResumable(http: HttpClient, request: DownloadReque
         const range = parseContentRange(response.headers.get("content-range"));
         if (meta && range?.total !== undefined && range.total === have) {
           // The previous attempt got every byte but died before it could say so.
-          resumedBytes ??= have;
-          return complete(partialPath, have, meta, resumedBytes, rangeRequests);
+          return complete(partialPath, have, meta, have, rangeRequests);
         }
         await discard(partialPath, metaPath);
         throw new RetryableFailure(`GET ${url}: range not satisfiable for ${have} bytes held; starting over`);
@@ -119,7 +117,7 @@ export async function downloadResumable(http: HttpClient, request: DownloadReque
         await close();
         throw statusFailure(url, response);
     }
-    resumedBytes ??= have;
+    const resumedBytes = have;
 
     let written = have;
     const counted = Readable.from(
