@@ -50,6 +50,8 @@ const META_DIR = ".meta";
 /** Bytes gathered before one write call: fewer, larger writes keep the thread pool out of the way. */
 const WRITE_BATCH_BYTES = 1 << 20;
 const READ_CHUNK_BYTES = 1 << 20;
+/** How much written data may wait for writeback before a background datasync starts. */
+const SYNC_EVERY_BYTES = 64 << 20;
 const MAX_PAGE = 1000;
 
 /** The sidecar stored for every object. `mtimeMs` ties it to the data file it describes. */
@@ -110,9 +112,10 @@ export class FsObjectStore implements ObjectStore {
     }
     if (checked.signal) addAbortSignal(checked.signal, source);
 
-    const temp = await this.tempPath();
+    let temp: string | undefined;
     let handle: FileHandle | undefined;
     try {
+      temp = await this.tempPath();
       // The mode only applies to the new file's permissions; this descriptor stays writable.
       handle = await open(temp, "wx", layer === "raw" ? 0o444 : 0o644);
       const digest = new PutDigest(key, checked);
@@ -130,8 +133,10 @@ export class FsObjectStore implements ObjectStore {
       throw error;
     } finally {
       await handle?.close().catch(() => undefined);
-      await rm(temp, { force: true });
-      await rm(`${temp}.meta`, { force: true });
+      if (temp !== undefined) {
+        await rm(temp, { force: true });
+        await rm(`${temp}.meta`, { force: true });
+      }
     }
   }
 
@@ -475,11 +480,18 @@ async function openSource(path: string): Promise<FileHandle> {
   }
 }
 
-/** Writes the stream in batches, overlapping the next read and hash with the previous write. */
+/**
+ * Writes the stream in batches, overlapping the next read and hash with the previous write. Every
+ * `SYNC_EVERY_BYTES` a datasync starts alongside (not in the write chain), so the disk writes back while
+ * hashing goes on and the final fsync has little left to do; otherwise a large put would pay for hashing
+ * and for writing the whole file back one after the other.
+ */
 async function writeStream(handle: FileHandle, source: Readable, digest: PutDigest): Promise<void> {
   let batch: Buffer[] = [];
   let batchBytes = 0;
   let pending: Promise<void> | undefined;
+  let syncing: Promise<void> | undefined;
+  let unsynced = 0;
   try {
     for await (const chunk of source) {
       const buffer = toBuffer(chunk);
@@ -489,15 +501,24 @@ async function writeStream(handle: FileHandle, source: Readable, digest: PutDige
       if (batchBytes >= WRITE_BATCH_BYTES) {
         await pending;
         pending = writeAll(handle, batch);
+        unsynced += batchBytes;
         batch = [];
         batchBytes = 0;
+        if (unsynced >= SYNC_EVERY_BYTES && syncing === undefined) {
+          unsynced = 0;
+          syncing = handle.datasync().finally(() => {
+            syncing = undefined;
+          });
+        }
       }
     }
     await pending;
     pending = undefined;
     if (batch.length > 0) await writeAll(handle, batch);
+    await syncing;
   } catch (error) {
     await pending?.catch(() => undefined);
+    await syncing?.catch(() => undefined);
     throw error;
   }
 }

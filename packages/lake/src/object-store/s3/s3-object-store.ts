@@ -195,7 +195,7 @@ export class S3ObjectStore implements ObjectStore {
 
     const digest = new PutDigest(key, checked);
     let parts: PartUploader | undefined;
-    let buffered: Buffer[] = [];
+    const buffered: Buffer[] = [];
     let bufferedBytes = 0;
     try {
       for await (const chunk of source) {
@@ -228,7 +228,6 @@ export class S3ObjectStore implements ObjectStore {
         );
       } else {
         if (bufferedBytes > 0) await parts.add(Buffer.concat(buffered, bufferedBytes));
-        buffered = [];
         await this.completeMultipart(key, layer, parts, signal);
         await this.recordSha256Tag(key, sha256);
       }
@@ -252,7 +251,10 @@ export class S3ObjectStore implements ObjectStore {
     }
     // Knowing the size lets the part size fit the 10,000-part limit from the first part.
     const { size } = await handle.stat();
-    return this.put(key, handle.createReadStream({ highWaterMark: MIB }), { expectedSize: size, ...options });
+    return this.put(key, handle.createReadStream({ highWaterMark: MIB }), {
+      ...options,
+      expectedSize: options?.expectedSize ?? size,
+    });
   }
 
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
