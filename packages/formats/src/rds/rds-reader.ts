@@ -104,6 +104,7 @@ class RdsReader {
   private pos = 0;
   private readonly view: DataView;
   private readonly buf: Uint8Array;
+  private readonly node: Buffer;
   private format: RdsHeader["format"] = "xdr";
   private nativeLatin1 = false;
   private readonly refs: RValue[] = [];
@@ -113,6 +114,7 @@ class RdsReader {
     private readonly file: string,
   ) {
     this.buf = bytes;
+    this.node = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -460,12 +462,12 @@ class RdsReader {
         : utf8Decoder.decode(bytes);
     }
     this.need(n, start);
-    const bytes = this.buf.subarray(this.pos, this.pos + n);
+    const from = this.pos;
     this.pos += n;
-    if (levels & BYTES_MASK) return latin1Decoder.decode(bytes);
-    if (levels & LATIN1_MASK) return latin1Decoder.decode(bytes);
-    if (levels & UTF8_MASK) return utf8Decoder.decode(bytes);
-    return this.nativeLatin1 ? latin1Decoder.decode(bytes) : utf8Decoder.decode(bytes);
+    // Buffer slices decode short strings several times faster than TextDecoder (millions of CHARSXPs per file).
+    const latin1 =
+      (levels & (BYTES_MASK | LATIN1_MASK)) !== 0 || (this.nativeLatin1 && !(levels & UTF8_MASK));
+    return this.node.toString(latin1 ? "latin1" : "utf8", from, from + n);
   }
 
   private stringVecBody(): string[] {

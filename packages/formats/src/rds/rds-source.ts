@@ -25,8 +25,9 @@ export function detectCompression(head: Uint8Array): RdsCompression {
 
 /**
  * The uncompressed serialization stream of an RDS file, in one buffer (the reader is random-access).
- * gzip is inflated as a stream, so only the output is held; xz and bzip2 are decoded from the whole
- * compressed file because the installed decoders are one-shot (peak ≈ compressed + uncompressed size).
+ * gzip is inflated as a stream into one buffer sized from the gzip trailer, so the peak is about the
+ * uncompressed size; xz and bzip2 are decoded from the whole compressed file because the installed decoders
+ * are one-shot (peak ≈ compressed + uncompressed size, plus the decoder's own output copy for bzip2).
  */
 export async function readRdsStream(path: string): Promise<{ bytes: Buffer; compression: RdsCompression }> {
   const fh = await open(path, "r");
@@ -39,11 +40,8 @@ export async function readRdsStream(path: string): Promise<{ bytes: Buffer; comp
   const compression = detectCompression(head);
   try {
     switch (compression) {
-      case "gzip": {
-        const chunks: Buffer[] = [];
-        for await (const chunk of createReadStream(path).pipe(createGunzip())) chunks.push(chunk as Buffer);
-        return { bytes: Buffer.concat(chunks), compression };
-      }
+      case "gzip":
+        return { bytes: await gunzipWhole(path), compression };
       case "xz":
         return { bytes: await xz.decompress(await readFile(path)), compression };
       case "bzip2":
@@ -63,4 +61,37 @@ export async function readRdsStream(path: string): Promise<{ bytes: Buffer; comp
       },
     );
   }
+}
+
+/**
+ * Inflates a gzip file into a single buffer without a chunk list and a final concat (which would double the
+ * peak): the trailer's ISIZE (uncompressed size mod 2^32) sizes the buffer, which grows only when the content
+ * is over 4 GiB or the file holds several gzip members.
+ */
+async function gunzipWhole(path: string): Promise<Buffer> {
+  const fh = await open(path, "r");
+  let hint = 0;
+  try {
+    const { size } = await fh.stat();
+    if (size >= 18) {
+      const trailer = Buffer.alloc(4);
+      await fh.read(trailer, 0, 4, size - 4);
+      hint = trailer.readUInt32LE(0);
+    }
+  } finally {
+    await fh.close();
+  }
+  let out = Buffer.allocUnsafe(Math.max(hint, 64 * 1024));
+  let length = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }).pipe(createGunzip())) {
+    const c = chunk as Buffer;
+    if (length + c.length > out.length) {
+      const grown = Buffer.allocUnsafe(Math.max(out.length * 2, length + c.length));
+      out.copy(grown, 0, 0, length);
+      out = grown;
+    }
+    c.copy(out, length);
+    length += c.length;
+  }
+  return out.subarray(0, length);
 }
