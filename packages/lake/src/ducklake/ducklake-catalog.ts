@@ -475,6 +475,14 @@ export class DuckLakeCatalog {
       }
     }
 
+    // Per-file rows go in multi-row INSERTs: a consolidation registers thousands of them.
+    const batches = {
+      columnMapping: new RowBatch("ducklake_column_mapping", 3),
+      nameMapping: new RowBatch("ducklake_name_mapping", 6),
+      dataFile: new RowBatch("ducklake_data_file", 16),
+      fileColumnStats: new RowBatch("ducklake_file_column_stats", 10),
+      tableColumnStats: new RowBatch("ducklake_table_column_stats", 7),
+    };
     for (const { table, tableId, bound, files } of registered) {
       const stats = (
         await this.rows("SELECT next_row_id FROM ducklake_table_stats WHERE table_id = ?", [tableId])
@@ -487,27 +495,26 @@ export class DuckLakeCatalog {
       for (const file of files) {
         const dataFileId = nextFileId++;
         const mappingId = nextCatalogId++;
-        await this.insertNameMapping(mappingId, tableId, bound);
+        addNameMapping(batches, mappingId, tableId, bound);
         const underTable = file.path.startsWith(tableDir);
-        await this.exec(
-          `INSERT INTO ducklake_data_file (data_file_id, table_id, begin_snapshot, end_snapshot, file_order, path,
-             path_is_relative, file_format, record_count, file_size_bytes, footer_size, row_id_start, partition_id,
-             encryption_key, mapping_id, partial_max)
-           VALUES (?, ?, ?, NULL, ?, ?, ?, 'parquet', ?, ?, ?, ?, NULL, NULL, ?, NULL)`,
-          [
-            dataFileId,
-            tableId,
-            snapshotId,
-            dataFileId,
-            underTable ? relative(tableDir, file.path).split(sep).join("/") : file.path,
-            underTable,
-            file.recordCount,
-            file.fileSizeBytes,
-            file.footerSize,
-            nextRowId,
-            mappingId,
-          ],
-        );
+        batches.dataFile.add([
+          dataFileId,
+          tableId,
+          snapshotId,
+          null,
+          dataFileId,
+          underTable ? relative(tableDir, file.path).split(sep).join("/") : file.path,
+          underTable,
+          "parquet",
+          file.recordCount,
+          file.fileSizeBytes,
+          file.footerSize,
+          nextRowId,
+          null,
+          null,
+          mappingId,
+          null,
+        ]);
         nextRowId += file.recordCount;
         recordCount += file.recordCount;
         fileSizeBytes += file.fileSizeBytes;
@@ -516,7 +523,7 @@ export class DuckLakeCatalog {
           const leaf = node.leafIndex === undefined ? undefined : file.leafStats.get(node.leafIndex);
           if (!leaf) continue;
           byColumn.set(columnId, leaf);
-          await this.exec("INSERT INTO ducklake_file_column_stats VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", [
+          batches.fileColumnStats.add([
             dataFileId,
             tableId,
             columnId,
@@ -526,6 +533,7 @@ export class DuckLakeCatalog {
             leaf.min,
             leaf.max,
             leaf.containsNan,
+            null,
           ]);
         }
         perFileStats.push(byColumn);
@@ -546,16 +554,18 @@ export class DuckLakeCatalog {
           node.type,
           perFileStats.map((m) => m.get(columnId)),
         );
-        await this.exec("INSERT INTO ducklake_table_column_stats VALUES (?, ?, ?, ?, ?, ?, NULL)", [
+        batches.tableColumnStats.add([
           tableId,
           columnId,
           aggregate.containsNull,
           aggregate.containsNan,
           aggregate.min,
           aggregate.max,
+          null,
         ]);
       }
     }
+    for (const batch of Object.values(batches)) await batch.flush((sql, params) => this.exec(sql, params));
 
     const schemaVersion = toNumber(previous.schema_version) + (schemaChanged ? 1 : 0);
     for (const tableId of schemaChangedTables) {
@@ -689,29 +699,48 @@ export class DuckLakeCatalog {
     }
     return { bound, altered };
   }
+}
 
-  /** One `map_by_name` mapping per file: its Parquet field names mapped to the table's column ids. */
-  private async insertNameMapping(
-    mappingId: number,
-    tableId: number,
-    columns: readonly BoundColumn[],
-  ): Promise<void> {
-    await this.exec("INSERT INTO ducklake_column_mapping VALUES (?, ?, 'map_by_name')", [mappingId, tableId]);
-    // Entry ids number the nodes of this mapping's tree; parent_column refers to them, not to column ids.
-    let nextEntry = 0;
-    const insert = async (column: BoundColumn, parent: number | null): Promise<void> => {
-      const entry = nextEntry++;
-      await this.exec("INSERT INTO ducklake_name_mapping VALUES (?, ?, ?, ?, ?, false)", [
-        mappingId,
-        entry,
-        column.node.sourceName,
-        column.columnId,
-        parent,
-      ]);
-      for (const child of column.children) await insert(child, entry);
-    };
-    for (const column of columns) await insert(column, null);
+/** Rows for one table, inserted a few hundred per statement. */
+class RowBatch {
+  private readonly rows: Param[][] = [];
+  constructor(
+    private readonly table: string,
+    private readonly width: number,
+  ) {}
+
+  add(row: Param[]): void {
+    if (row.length !== this.width)
+      throw new Error(`${this.table} row has ${row.length} values, not ${this.width}`);
+    this.rows.push(row);
   }
+
+  async flush(exec: (sql: string, params: Param[]) => Promise<void>): Promise<void> {
+    const tuple = `(${Array.from({ length: this.width }, () => "?").join(", ")})`;
+    for (let i = 0; i < this.rows.length; i += 250) {
+      const chunk = this.rows.slice(i, i + 250);
+      await exec(`INSERT INTO ${this.table} VALUES ${chunk.map(() => tuple).join(", ")}`, chunk.flat());
+    }
+    this.rows.length = 0;
+  }
+}
+
+/** One `map_by_name` mapping per file: its Parquet field names mapped to the table's column ids. */
+function addNameMapping(
+  batches: { columnMapping: RowBatch; nameMapping: RowBatch },
+  mappingId: number,
+  tableId: number,
+  columns: readonly BoundColumn[],
+): void {
+  batches.columnMapping.add([mappingId, tableId, "map_by_name"]);
+  // Entry ids number the nodes of this mapping's tree; parent_column refers to them, not to column ids.
+  let nextEntry = 0;
+  const add = (column: BoundColumn, parent: number | null): void => {
+    const entry = nextEntry++;
+    batches.nameMapping.add([mappingId, entry, column.node.sourceName, column.columnId, parent, false]);
+    for (const child of column.children) add(child, entry);
+  };
+  for (const column of columns) add(column, null);
 }
 
 async function readFacts(connection: DuckDBConnection, path: string): Promise<ParquetFileFacts> {
