@@ -1,8 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { ParseError } from "../src/errors/parse-error.js";
+import { openInput } from "../src/io/open-input.js";
 import { parseSra } from "../src/sra/sra-parser.js";
 import {
   sraRecordSchema,
@@ -400,6 +403,33 @@ describe.skipIf(!haveFixtures)("parseSra on bad input", () => {
     const lastStart = open.lastIndexOf("<EXPERIMENT_PACKAGE>");
     const accession = /accession="([^"]+)"/.exec(open.slice(lastStart))![1];
     expect(e.location.record).toBe(`EXPERIMENT_PACKAGE ${accession}`);
+  });
+
+  test("a real file gzipped and cut: records before the cut, then truncated_gzip at the compressed end", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "omicslake-sra-gz-"));
+    try {
+      const gz = gzipSync(readFileSync(join(fixtures, "sra_pkgset_87pkgs.xml")));
+      const cut = Math.floor(gz.length * 0.6);
+      const path = join(dir, "cut.xml.gz");
+      writeFileSync(path, gz.subarray(0, cut));
+      const records: SraRecord[] = [];
+      let error: unknown;
+      try {
+        for await (const r of parseSra(openInput(path, { chunkSize: 8192 }), { file: path })) records.push(r);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ParseError);
+      expect((error as ParseError).code).toBe("truncated_gzip");
+      expect((error as ParseError).location).toMatchObject({ file: path, byteOffset: cut });
+      expect(records.length).toBeGreaterThan(0);
+      // What came out is a prefix of the complete parse, packages whole.
+      const full = await parseFile("sra_pkgset_87pkgs.xml");
+      expect(records.map((r) => r.accession)).toEqual(full.slice(0, records.length).map((r) => r.accession));
+      expect(records.at(-1)!.kind).toBe("sra_submission");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("an unexpected root names the roots allowed", async () => {
