@@ -130,6 +130,20 @@ describe("convertPath failures leave nothing behind", () => {
     await expectNoTrace(out);
   });
 
+  it.skipIf(!haveFixtures)("a truncated HDF5 file", async () => {
+    const whole = await readFile(join(fixtures, "h5ad", "sparse.h5ad"));
+    await writeFile(join(dir, "cut.h5ad"), whole.subarray(0, Math.floor(whole.length / 3)));
+    const out = join(dir, "cut");
+    const e = await convertPath(join(dir, "cut.h5ad"), out).then(
+      () => undefined,
+      (err: unknown) => err as Error & { code?: unknown; file?: unknown },
+    );
+    expect(e).toBeInstanceOf(Error);
+    expect(typeof e?.code).toBe("string");
+    expect(e?.file).toBe(join(dir, "cut.h5ad"));
+    await expectNoTrace(out);
+  });
+
   it.skipIf(!havePython)("a zip bomb", async () => {
     makeZip(join(dir, "bomb.zip"), { "big.csv": { zeros: 40 * 1024 * 1024 } });
     const out = join(dir, "bomb");

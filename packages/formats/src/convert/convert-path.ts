@@ -166,7 +166,9 @@ async function convertSingle(
     case "hdf5":
       throw unsupported(
         label,
-        "an HDF5 file that is neither AnnData (h5ad) nor a 10x Genomics matrix",
+        typeof sniff.details["reason"] === "string"
+          ? `an HDF5 file: ${sniff.details["reason"]}`
+          : "an HDF5 file that is neither AnnData (h5ad) nor a 10x Genomics matrix",
         "Export the data as h5ad (AnnData.write_h5ad) or CSV.",
       );
     case "tar":
@@ -239,13 +241,11 @@ async function copyParquet(input: string, dir: string): Promise<ConversionResult
   try {
     const lit = `'${file.replaceAll("'", "''")}'`;
     const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${lit})`);
-    const fields: OutputField[] = described
-      .getRowObjectsJS()
-      .map((r) => ({
-        name: text(r["column_name"]),
-        type: text(r["column_type"]),
-        nullable: r["null"] !== "NO",
-      }));
+    const fields: OutputField[] = described.getRowObjectsJS().map((r) => ({
+      name: text(r["column_name"]),
+      type: text(r["column_type"]),
+      nullable: r["null"] !== "NO",
+    }));
     const counted = await connection.runAndReadAll(`SELECT count(*) AS n FROM read_parquet(${lit})`);
     const rows = Number(counted.getRowObjectsJS()[0]?.["n"] ?? 0);
     return {
@@ -389,7 +389,7 @@ async function convertArchive(
       Object.assign(toolVersions, result.toolVersions);
       warnings.push(...result.warnings.map((w) => `${unit.label}: ${w}`));
     } catch (error) {
-      if (!(error instanceof FormatError)) throw error;
+      if (!isUserError(error)) throw error;
       await rm(memberDir, { recursive: true, force: true });
       const skippedKind = error.code === "unsupported_format";
       report.status = skippedKind ? "skipped" : "failed";
@@ -429,6 +429,18 @@ async function convertArchive(
     warnings,
     toolVersions,
   };
+}
+
+/**
+ * Input errors of any converter (FormatError here, the Matrix Market and h5ad converters' own classes): a stable
+ * string `code` and the offending `file`. Anything else is a bug and aborts the whole conversion.
+ */
+function isUserError(e: unknown): e is Error & { code: string; file: string } {
+  return (
+    e instanceof Error &&
+    typeof (e as { code?: unknown }).code === "string" &&
+    typeof (e as { file?: unknown }).file === "string"
+  );
 }
 
 /** 10x directories go to the 10x converter, or to the Matrix Market converter with the name files when only that exists. */
