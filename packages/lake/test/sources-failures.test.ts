@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { DataConfig, SourceConfig } from "../src/config/config-schema.js";
 import { ingestDataset, type IngestOptions, type IngestProgress } from "../src/sources/fetch/ingest-dataset.js";
+import { UpstreamFileRecords } from "../src/sources/fetch/upstream-file-records.js";
 import { FakeUpstream } from "./helpers/fake-upstream.js";
 import { lakeEngines, type OpenedLake } from "./helpers/lake-matrix.js";
 
@@ -189,5 +190,52 @@ describe(`downloads that fail on ${engine.name}`, () => {
     expect(await rawKeys("touch")).toEqual(["raw/touch/bioproject.xml"]);
     const third = await ingest("touch", "touch/bioproject.xml");
     expect(third.skipped.map((s) => s.reason)).toEqual(["not-modified"]);
+  });
+
+  describe("an ingest killed part-way is finished by the next one, without duplicates or partial objects", () => {
+    /** Makes `method` throw once, as if the process died there, then behave again. */
+    function dieOnce(target: object, method: string): void {
+      vi.spyOn(target as Record<string, () => Promise<unknown>>, method).mockImplementationOnce(() => Promise.reject(new Error(`killed in ${method}`)));
+    }
+
+    async function check(dataset: string, body: Buffer, before: number) {
+      const result = await ingest(dataset, `${dataset}/bioproject.xml`);
+      expect(await rawKeys(dataset)).toEqual([`raw/${dataset}/bioproject.xml`]);
+      const object = await opened.lake.catalog.findObjectByKey(`raw/${dataset}/bioproject.xml`);
+      expect(object?.sha256).toBe(sha(body));
+      expect(await bytesOf(await opened.lake.readObject(object!))).toEqual(body);
+      const records = await new UpstreamFileRecords(opened.lake.catalog.db).history(result.dataset.id);
+      expect(records.map((r) => r.objectKey)).toEqual([`raw/${dataset}/bioproject.xml`]);
+      expect((await opened.lake.dataset(`raw:${dataset}`)).objectCount).toBe(1);
+      // The download had finished: the rerun asks only for what is past the end and gets 416, no body.
+      const rerun = fake.requestsTo(`${dataset}/bioproject.xml`).slice(before);
+      expect(rerun.map((r) => r.status)).toEqual([416]);
+      return result;
+    }
+
+    afterAll(() => vi.restoreAllMocks());
+
+    it("after the download, before the object reaches the store", async () => {
+      const body = fake.setFile("kill1/bioproject.xml", pseudoRandomBytes(50_000, "kill1"));
+      dieOnce(opened.lake.store, "put");
+      await expect(ingest("kill1", "kill1/bioproject.xml")).rejects.toThrow(/killed in put/);
+      expect(await rawKeys("kill1")).toEqual([]);
+      await check("kill1", body, fake.requestsTo("kill1/bioproject.xml").length);
+    });
+
+    it("after the store write, before the catalog row", async () => {
+      const body = fake.setFile("kill2/bioproject.xml", pseudoRandomBytes(50_000, "kill2"));
+      dieOnce(opened.lake.catalog, "addObject");
+      await expect(ingest("kill2", "kill2/bioproject.xml")).rejects.toThrow(/killed in addObject/);
+      await check("kill2", body, fake.requestsTo("kill2/bioproject.xml").length);
+    });
+
+    it("after the catalog row, before the upstream file is recorded", async () => {
+      const body = fake.setFile("kill3/bioproject.xml", pseudoRandomBytes(50_000, "kill3"));
+      dieOnce(UpstreamFileRecords.prototype, "add");
+      await expect(ingest("kill3", "kill3/bioproject.xml")).rejects.toThrow(/killed in add/);
+      expect(await rawKeys("kill3")).toEqual(["raw/kill3/bioproject.xml"]);
+      await check("kill3", body, fake.requestsTo("kill3/bioproject.xml").length);
+    });
   });
 });
