@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -190,6 +190,39 @@ describe.skipIf(!haveFixtures || !havePython)("convertPath on archives", () => {
       expect(matrix).toMatchObject({ status: "failed", error: { code: "converter_unavailable" } });
     }
     expect(r.warnings.some((w) => w.startsWith("notes.txt: skipped"))).toBe(true);
+  });
+
+  it("converts a plain folder file by file and leaves the user's files in place", async () => {
+    const src = join(dir, "folder");
+    await mkdir(join(src, "s1"), { recursive: true });
+    await mkdir(join(src, "py"));
+    await copyFile(join(fixtures, "rds", "df.rds"), join(src, "df.rds"));
+    await copyFile(join(fixtures, "pickle", "df_p4.pkl"), join(src, "py", "frame"));
+    for (const f of ["matrix.mtx.gz", "barcodes.tsv.gz", "features.tsv.gz"]) {
+      await copyFile(join(fixtures, "10x_v3", f), join(src, "s1", f));
+    }
+    await writeFile(join(src, ".DS_Store"), "junk");
+    const out = join(dir, "folder-out");
+    const r = await convertPath(src, out);
+    expect(r.format).toBe("directory");
+    const names = r.outputs.map((o) => o.name);
+    expect(names).toContain("df.rds/table.parquet");
+    expect(names).toContain("py/frame/table.parquet");
+    const manifest = JSON.parse(await readFile(join(out, "manifest.json"), "utf8")) as {
+      archive: { kind: string; members: { path: string; format: string }[] };
+    };
+    expect(manifest.archive.kind).toBe("directory");
+    expect(manifest.archive.members.map((m) => `${m.path}:${m.format}`).sort()).toEqual([
+      "df.rds:rds",
+      "py/frame:pickle",
+      "s1:10x-mtx-dir",
+    ]);
+    expect((await readdir(join(src, "s1"))).sort()).toEqual([
+      "barcodes.tsv.gz",
+      "features.tsv.gz",
+      "matrix.mtx.gz",
+    ]);
+    expect((await readdir(dir)).filter((n) => n.startsWith("."))).toEqual([]);
   });
 
   it("finds a triplet with unusual names by the matrix's dimensions", async () => {

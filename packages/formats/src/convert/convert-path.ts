@@ -1,10 +1,21 @@
 import { createReadStream } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readdir, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { basename, dirname, join, posix, relative, resolve, sep } from "node:path";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { extractArchive } from "../archive/archive-extractor.js";
+import { DEFAULT_ARCHIVE_LIMITS, extractArchive } from "../archive/archive-extractor.js";
 import type { ArchiveLimits, ExtractedMember } from "../archive/archive-extractor.js";
 import { convertCsv } from "../csv/csv-path-converter.js";
 import { parquetEngineVersion } from "../parquet/parquet-sink.js";
@@ -64,6 +75,10 @@ export async function convertPath(
       const extractDir = await mkdtemp(join(parent, `.${basename(target)}.extract-`));
       scratch.push(extractDir);
       result = await convertArchive(input, sniff, stage, extractDir, options);
+    } else if (sniff.format === "unknown" && sniff.details["directory"] === true) {
+      const linkDir = await mkdtemp(join(parent, `.${basename(target)}.links-`));
+      scratch.push(linkDir);
+      result = await convertFolder(input, stage, linkDir, options);
     } else {
       result = await convertSingle(input, sniff, stage, options, input);
     }
@@ -301,6 +316,70 @@ async function convertArchive(
     ...(sniff.compressed === "gzip" ? { compressed: "gzip" as const } : {}),
     ...(options.archiveLimits ? { limits: options.archiveLimits } : {}),
   });
+  return convertMembers({
+    input,
+    container: { kind, compressed: sniff.compressed ?? null },
+    members: extracted.members,
+    skipped: extracted.skipped,
+    stage,
+    scratch: extractDir,
+    // Extracted files are ours: grouping a 10x triplet may move them.
+    place: (from, to) => rename(from, to),
+    options,
+  });
+}
+
+/**
+ * A directory that is not a 10x directory: every regular file in it (recursively, hidden files aside) is
+ * converted by content like an archive member; the user's files are linked, never moved.
+ */
+async function convertFolder(
+  input: string,
+  stage: string,
+  scratch: string,
+  options: ConvertPathOptions,
+): Promise<ConversionResult> {
+  const maxMembers = options.archiveLimits?.maxMembers ?? DEFAULT_ARCHIVE_LIMITS.maxMembers;
+  const members: ExtractedMember[] = [];
+  for (const entry of await readdir(input, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = join(entry.parentPath, entry.name);
+    const path = relative(input, file).split(sep).join("/");
+    if (path.split("/").some((part) => part.startsWith("."))) continue;
+    members.push({ path, file, bytes: (await stat(file)).size });
+    if (members.length > maxMembers) {
+      throw new FormatError("archive_limit_exceeded", `folder ${input} holds more than ${maxMembers} files`, {
+        file: input,
+        hint: "Convert sub-folders one at a time or raise maxMembers.",
+      });
+    }
+  }
+  members.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return convertMembers({
+    input,
+    container: { kind: "directory", compressed: null },
+    members,
+    skipped: [],
+    stage,
+    scratch,
+    place: (from, to) => symlink(resolve(from), to),
+    options,
+  });
+}
+
+async function convertMembers(args: {
+  readonly input: string;
+  readonly container: { readonly kind: "zip" | "tar" | "directory"; readonly compressed: string | null };
+  readonly members: readonly ExtractedMember[];
+  readonly skipped: readonly { readonly path: string; readonly reason: string }[];
+  readonly stage: string;
+  readonly scratch: string;
+  readonly place: (from: string, to: string) => Promise<void>;
+  readonly options: ConvertPathOptions;
+}): Promise<ConversionResult> {
+  const { input, stage, options, place } = args;
+  const extractDir = args.scratch;
+  const extracted = { members: args.members, skipped: args.skipped };
   const sniffed = new Map<ExtractedMember, SniffResult>();
   for (const m of extracted.members) sniffed.set(m, await sniffFormat(m.file));
 
@@ -327,9 +406,9 @@ async function convertArchive(
     const dir = join(extractDir, `.tenx-${units.length}`);
     await mkdir(dir);
     const gz = (x: ExtractedMember): string => (sniffed.get(x)?.compressed === "gzip" ? ".gz" : "");
-    await rename(m.file, join(dir, `matrix.mtx${gz(m)}`));
-    await rename(group.barcodes.file, join(dir, `barcodes.tsv${gz(group.barcodes)}`));
-    await rename(group.features.file, join(dir, `features.tsv${gz(group.features)}`));
+    await place(m.file, join(dir, `matrix.mtx${gz(m)}`));
+    await place(group.barcodes.file, join(dir, `barcodes.tsv${gz(group.barcodes)}`));
+    await place(group.features.file, join(dir, `features.tsv${gz(group.features)}`));
     const folder = posix.dirname(m.path);
     const members = [m, group.barcodes, group.features];
     for (const x of members) handled.add(x);
@@ -422,10 +501,10 @@ async function convertArchive(
     );
   }
   return {
-    format: "archive",
+    format: args.container.kind === "directory" ? "directory" : "archive",
     input,
     outputs,
-    manifest: { archive: { kind, compressed: sniff.compressed ?? null, members: reports }, memberManifests },
+    manifest: { archive: { ...args.container, members: reports }, memberManifests },
     warnings,
     toolVersions,
   };

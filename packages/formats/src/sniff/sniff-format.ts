@@ -261,7 +261,11 @@ async function sniffDirectory(path: string): Promise<SniffResult> {
   }
   return {
     format: "unknown",
-    details: { reason: "a directory that is not a 10x Matrix Market directory", entries: names.length },
+    details: {
+      directory: true,
+      reason: "a directory that is not a 10x Matrix Market directory",
+      entries: names.length,
+    },
   };
 }
 
