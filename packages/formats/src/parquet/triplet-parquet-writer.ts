@@ -26,7 +26,10 @@ export interface TripletParquetOptions {
   readonly valueType: TripletValueType;
   /** Parquet key-value metadata. */
   readonly metadata?: Record<string, string>;
-  /** Rows per row group (default 1,048,576: large groups compress the sorted index columns well). */
+  /**
+   * Rows per row group. DuckDB's default (122,880) unless set: measured 5-6x faster than 1,048,576 for triplets
+   * (larger groups halve the file but the writer's dictionary attempts dominate), and it keeps memory small.
+   */
   readonly rowGroupSize?: number;
 }
 
@@ -76,6 +79,6 @@ export async function writeTripletsParquet(path: string, source: TripletSource, 
       offset += n;
       return n;
     },
-    { metadata: options.metadata, rowGroupSize: options.rowGroupSize ?? 1 << 20 },
+    { metadata: options.metadata, rowGroupSize: options.rowGroupSize },
   );
 }

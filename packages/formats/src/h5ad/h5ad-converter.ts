@@ -1,0 +1,247 @@
+import { version as nodeVersion } from "node:process";
+import type { ConversionResult, ConvertOptions } from "../convert/conversion-result.js";
+import type { Column, DataFrame } from "../frame/data-frame.js";
+import { writeDataFrameParquet } from "../parquet/data-frame-parquet-writer.js";
+import { parquetEngineVersion } from "../parquet/parquet-sink.js";
+import { withStagedOutputDir } from "../parquet/staged-output-dir.js";
+import type { StagedOutputDir } from "../parquet/staged-output-dir.js";
+import { writeTripletsParquet } from "../parquet/triplet-parquet-writer.js";
+import { H5adFormatError } from "./h5ad-format-error.js";
+import { readH5adFrame } from "./h5ad-frame-reader.js";
+import type { FrameReport } from "./h5ad-frame-reader.js";
+import { compressedSparseSource, denseSource } from "./h5-matrix-source.js";
+import type { MatrixSource, MatrixSourceInfo, MatrixSourceOptions } from "./h5-matrix-source.js";
+import { H5T, attrNumbers, attrString, dtypeName, h5wasmVersion, isDataset, isGroup, openHdf5, readValue, shapeOf, toStrings } from "./h5-reader.js";
+import type { Dataset, Group, H5File } from "./h5-reader.js";
+
+export interface H5adConvertOptions extends ConvertOptions {
+  /** Stored matrix entries read per slice (default 1,048,576); memory is bounded by this, not by X. */
+  readonly chunkEntries?: number;
+}
+
+/** Opens the matrix element at `obj` (dense dataset, or a CSR/CSC group in the current or the h5sparse encoding). */
+export function openH5adMatrix(file: string, obj: Dataset | Group, options: MatrixSourceOptions): MatrixSource {
+  if (isDataset(obj)) return denseSource(file, obj, options);
+  const encoding = attrString(obj, "encoding-type");
+  const legacy = attrString(obj, "h5sparse_format");
+  const format = encoding === "csr_matrix" || legacy === "csr" ? "csr_matrix" : encoding === "csc_matrix" || legacy === "csc" ? "csc_matrix" : undefined;
+  if (format === undefined) {
+    throw new H5adFormatError("h5ad_unsupported", `matrix group with encoding "${encoding ?? legacy ?? "none"}" (expected csr_matrix or csc_matrix)`, {
+      file,
+      location: obj.path,
+    });
+  }
+  const shape = attrNumbers(obj, "shape") ?? attrNumbers(obj, "h5sparse_shape");
+  const data = obj.get("data");
+  const indices = obj.get("indices");
+  const indptr = obj.get("indptr");
+  if (!shape || shape.length !== 2 || !isDataset(data) || !isDataset(indices) || !isDataset(indptr)) {
+    throw new H5adFormatError("h5ad_malformed", "sparse matrix without shape, data, indices and indptr", { file, location: obj.path });
+  }
+  return compressedSparseSource(file, { data, indices, indptr }, { encoding: format, shape: [shape[0]!, shape[1]!], majorIsCell: format === "csr_matrix" }, options);
+}
+
+/** Shape [n_obs, n_vars] of a matrix element without reading it. */
+function matrixShape(obj: Dataset | Group): [number, number] | undefined {
+  if (isDataset(obj)) {
+    const s = shapeOf(obj);
+    return s.length === 2 ? [s[0]!, s[1]!] : undefined;
+  }
+  const s = attrNumbers(obj, "shape") ?? attrNumbers(obj, "h5sparse_shape");
+  return s && s.length === 2 ? [s[0]!, s[1]!] : undefined;
+}
+
+const MAX_UNS_ARRAY = 10_000;
+
+/** `uns` as JSON: nested dicts, scalars and small arrays; large or non-JSON elements are described, not inlined. */
+function unsToJson(file: string, obj: Dataset | Group, depth: number): unknown {
+  if (depth > 20) return { _omitted: "nested too deep" };
+  const encoding = attrString(obj, "encoding-type");
+  if (isGroup(obj)) {
+    if (encoding !== undefined && encoding !== "dict") return { _encoding: encoding, _omitted: "not converted to JSON" };
+    const out: Record<string, unknown> = {};
+    for (const key of obj.keys()) {
+      const child = obj.get(key);
+      if (isDataset(child) || isGroup(child)) out[key] = unsToJson(file, child, depth + 1);
+    }
+    return out;
+  }
+  const shape = shapeOf(obj);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (count > MAX_UNS_ARRAY) return { _dtype: dtypeName(obj), _shape: shape, _omitted: "too large for the manifest" };
+  const t = obj.metadata.type;
+  if (t !== H5T.STRING && t !== H5T.INTEGER && t !== H5T.FLOAT && t !== H5T.ENUM) return { _dtype: dtypeName(obj), _omitted: "not a JSON type" };
+  const raw = readValue(file, obj);
+  const bool = dtypeName(obj) === "bool";
+  const scalar = (v: unknown): unknown => {
+    if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+    if (typeof v === "number") return bool ? v !== 0 : Number.isFinite(v) ? v : String(v);
+    if (v instanceof Uint8Array) return Buffer.from(v).toString("utf8");
+    return v;
+  };
+  if (shape.length === 0) return scalar(Array.isArray(raw) || ArrayBuffer.isView(raw) ? (raw as ArrayLike<unknown>)[0] : raw);
+  const flat = t === H5T.STRING ? toStrings(raw) : Array.from(raw as ArrayLike<unknown>, scalar);
+  if (shape.length === 1) return flat;
+  // Row-major nesting for 2-D and higher.
+  const nest = (offset: number, dim: number): unknown[] => {
+    const size = shape[dim]!;
+    const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+    return Array.from({ length: size }, (_, i) => (dim === shape.length - 1 ? flat[offset + i] : nest(offset + i * stride, dim + 1)));
+  };
+  return nest(0, 0);
+}
+
+/** obsm/varm: each 2-D numeric array becomes one list column; other elements are reported as skipped. */
+function readEmbeddings(file: string, h5: H5File, path: "obsm" | "varm", rows: number, skipped: Record<string, string>): { columns: Column[]; info: Record<string, unknown> } {
+  const group = h5.get(path);
+  const columns: Column[] = [];
+  const info: Record<string, unknown> = {};
+  if (!isGroup(group)) return { columns, info };
+  for (const key of group.keys()) {
+    const obj = group.get(key);
+    if (!isDataset(obj)) {
+      skipped[`${path}/${key}`] = `encoding "${isGroup(obj) ? (attrString(obj, "encoding-type") ?? "group") : "unknown"}" is not a dense array`;
+      continue;
+    }
+    const shape = shapeOf(obj);
+    const t = obj.metadata.type;
+    if ((t !== H5T.FLOAT && t !== H5T.INTEGER) || shape.length < 1 || shape.length > 2 || shape[0] !== rows) {
+      skipped[`${path}/${key}`] = `shape [${shape.join(", ")}] of ${dtypeName(obj)} is not a ${rows}-row numeric array`;
+      continue;
+    }
+    const width = shape[1] ?? 1;
+    const raw = readValue(file, obj) as ArrayLike<number | bigint>;
+    columns.push({ name: key, type: { kind: "float64_list", size: width }, values: Float64Array.from(raw, Number) });
+    info[key] = { shape, dtype: dtypeName(obj) };
+  }
+  return { columns, info };
+}
+
+const safeName = (name: string): string => name.replace(/[^A-Za-z0-9._-]/g, "_");
+
+function withPosition(frame: DataFrame, name: string): DataFrame {
+  const position: Column = { name, type: { kind: "int32" }, values: Int32Array.from({ length: frame.rowCount }, (_, i) => i) };
+  const clash = frame.columns.some((c) => c.name === name);
+  return { ...frame, columns: clash ? frame.columns : [position, ...frame.columns] };
+}
+
+/**
+ * Converts an AnnData `.h5ad` file: `obs.parquet`, `var.parquet` (index as `_index`, plus `cell_idx`/`gene_idx`
+ * positions), `matrix.X.parquet` and `matrix.<layer>.parquet` (stored entries in long format: `cell_idx`,
+ * `gene_idx`, `value`), `obsm.parquet`/`varm.parquet` (one list column per embedding) and `manifest.json`
+ * (shape, encodings, dtypes, nnz per matrix, `uns` as JSON). Nothing is left in `outDir` on failure.
+ *
+ * @example const result = await convertH5ad("pbmc.h5ad", "out/pbmc")
+ */
+export async function convertH5ad(path: string, outDir: string, options: H5adConvertOptions = {}): Promise<ConversionResult> {
+  const h5 = await openHdf5(path);
+  const warnings: string[] = [];
+  try {
+    const x = h5.get("X");
+    const xElement = isDataset(x) || isGroup(x) ? x : undefined;
+    const xShape = xElement ? matrixShape(xElement) : undefined;
+    if (xElement && !xShape) throw new H5adFormatError("h5ad_malformed", "X has no 2-D shape", { file: path, location: "/X" });
+    const obs = readH5adFrame(path, h5, "obs", xShape?.[0]);
+    const variables = readH5adFrame(path, h5, "var", xShape?.[1]);
+    const nObs = obs.frame.rowCount;
+    const nVar = variables.frame.rowCount;
+    const skipped: Record<string, string> = {};
+    for (const [report, where] of [
+      [obs.report, "obs"],
+      [variables.report, "var"],
+    ] as [FrameReport, string][]) {
+      for (const [col, why] of Object.entries(report.skipped)) skipped[`${where}/${col}`] = why;
+    }
+
+    const matrices: { name: string; element: Dataset | Group }[] = [];
+    if (xElement) matrices.push({ name: "X", element: xElement });
+    const layers = h5.get("layers");
+    if (isGroup(layers)) {
+      for (const key of layers.keys()) {
+        const element = layers.get(key);
+        if (!isDataset(element) && !isGroup(element)) continue;
+        const shape = matrixShape(element);
+        if (!shape || shape[0] !== nObs || shape[1] !== nVar) {
+          skipped[`layers/${key}`] = `shape ${shape ? shape.join(" x ") : "unknown"} differs from ${nObs} x ${nVar}`;
+          continue;
+        }
+        if (key === "X" || matrices.some((m) => safeName(m.name) === safeName(key))) {
+          skipped[`layers/${key}`] = "its file name would collide with another matrix";
+          continue;
+        }
+        matrices.push({ name: key, element });
+      }
+    }
+    for (const extra of ["raw", "obsp", "varp"]) {
+      const obj = h5.get(extra);
+      if (isGroup(obj) && obj.keys().length > 0) skipped[extra] = `not converted (${obj.keys().join(", ")})`;
+    }
+
+    const obsm = readEmbeddings(path, h5, "obsm", nObs, skipped);
+    const varm = readEmbeddings(path, h5, "varm", nVar, skipped);
+    const unsObj = h5.get("uns");
+    const uns = isGroup(unsObj) ? unsToJson(path, unsObj, 0) : {};
+
+    for (const [what, why] of Object.entries(skipped)) warnings.push(`${what}: ${why}`);
+
+    // Totals first so progress has a denominator; each source is opened again when its file is written.
+    const progressTotal = matrices.reduce((sum, m) => {
+      const s = matrixShape(m.element)!;
+      if (isDataset(m.element)) return sum + s[0] * s[1];
+      const indptr = m.element.get("indptr");
+      const len = isDataset(indptr) ? (shapeOf(indptr)[0] ?? 1) : 1;
+      const last = isDataset(indptr) ? Number((readValue(path, indptr) as ArrayLike<number | bigint>)[len - 1] ?? 0) : 0;
+      return sum + last;
+    }, 0);
+    let progressBase = 0;
+
+    const { outputs, result } = await withStagedOutputDir(outDir, async (stage: StagedOutputDir) => {
+      const matrixInfo: Record<string, MatrixSourceInfo & { file: string; nnz: number }> = {};
+      for (const m of matrices) {
+        const file = `matrix.${safeName(m.name)}.parquet`;
+        const base = progressBase;
+        const { info, source } = openH5adMatrix(path, m.element, {
+          chunkEntries: options.chunkEntries,
+          signal: options.signal,
+          onEntries: (done) => options.onProgress?.(base + done, progressTotal),
+        });
+        const written = await writeTripletsParquet(stage.path(file), source, {
+          valueType: info.valueType,
+          metadata: { "omicslake.matrix": JSON.stringify({ source: "h5ad", element: m.name, encoding: info.encoding, dtype: info.dtype, order: info.order }) },
+        });
+        stage.add(file, `matrix_${safeName(m.name)}`, written);
+        matrixInfo[m.name] = { ...info, file, nnz: written.rows };
+        progressBase += info.storedEntries;
+      }
+      stage.add("obs.parquet", "obs", await writeDataFrameParquet(withPosition(obs.frame, "cell_idx"), stage.path("obs.parquet")));
+      stage.add("var.parquet", "var", await writeDataFrameParquet(withPosition(variables.frame, "gene_idx"), stage.path("var.parquet")));
+      if (obsm.columns.length > 0) {
+        const frame: DataFrame = withPosition({ rowCount: nObs, columns: obsm.columns }, "cell_idx");
+        stage.add("obsm.parquet", "obsm", await writeDataFrameParquet(frame, stage.path("obsm.parquet")));
+      }
+      if (varm.columns.length > 0) {
+        const frame: DataFrame = withPosition({ rowCount: nVar, columns: varm.columns }, "gene_idx");
+        stage.add("varm.parquet", "varm", await writeDataFrameParquet(frame, stage.path("varm.parquet")));
+      }
+      const manifest = {
+        format: "h5ad",
+        input: path,
+        anndata: { "encoding-type": attrString(h5, "encoding-type") ?? null, "encoding-version": attrString(h5, "encoding-version") ?? null },
+        shape: { n_obs: nObs, n_vars: nVar },
+        index_base: 0,
+        matrices: matrixInfo,
+        obs: obs.report,
+        var: variables.report,
+        obsm: obsm.info,
+        varm: varm.info,
+        uns,
+        not_converted: skipped,
+      };
+      await stage.writeJson("manifest.json", "manifest", manifest);
+      return manifest;
+    });
+    return { format: "h5ad", input: path, outputs, manifest: result, warnings, toolVersions: { duckdb: parquetEngineVersion(), h5wasm: h5wasmVersion(), node: nodeVersion } };
+  } finally {
+    h5.close();
+  }
+}
