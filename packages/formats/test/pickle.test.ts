@@ -192,6 +192,8 @@ describe.skipIf(!havePandas)("pickles pandas and numpy write on the spot", () =>
         "df['when'] = pd.to_datetime(['2020-05-06 07:08:09', None, '1969-12-31 23:59:59'])\n" +
         "df['tz'] = pd.to_datetime(['2020-01-01', '2020-01-02', '2020-01-03']).tz_localize('UTC')\n" +
         "df['n'] = pd.array([1, None, 3], dtype='Int64')\n" +
+        "df['sd'] = pd.array(['u', None, 'w'], dtype='string')\n" +
+        "df['nb'] = pd.array([True, None, False], dtype='boolean')\n" +
         "df['o'] = pd.Categorical(['hi', 'lo', 'hi'], categories=['lo', 'hi'], ordered=True)\n" +
         "pickle.dump(df, open('a.pkl', 'wb'), protocol=5)\n" +
         "f = pd.DataFrame(np.asfortranarray(np.array([[1.0, 2.0], [3.0, np.nan], [5.0, 6.0]])), columns=['a', 'b'])\n" +
@@ -209,6 +211,9 @@ describe.skipIf(!havePandas)("pickles pandas and numpy write on the spot", () =>
     expect(col(a, "tz").type).toMatchObject({ kind: "timestamp", tz: "UTC" });
     expect(cells(col(a, "tz"))[1]).toBe(BigInt(Date.UTC(2020, 0, 2)) * 1_000_000n);
     expect(cells(col(a, "n"))).toEqual([1n, null, 3n]);
+    expect(col(a, "sd").type.kind).toBe("string");
+    expect(cells(col(a, "sd"))).toEqual(["u", null, "w"]);
+    expect(cells(col(a, "nb"))).toEqual([true, null, false]);
     expect(col(a, "o").type).toEqual({ kind: "categorical", categories: ["lo", "hi"], ordered: true });
     expect(cells(col(a, "o"))).toEqual([1, 0, 1]);
     expect(Array.from(a.index!.values)).toEqual(

@@ -8,6 +8,8 @@ import { PyGlobal, PyInstance, PySet } from "./py-objects.js";
  */
 export type GlobalHandler =
   | { readonly kind: "class"; readonly as?: string }
+  /** A singleton pickled by reference (pandas.NA): the GLOBAL itself stands for this value. */
+  | { readonly kind: "value"; readonly value: unknown }
   | { readonly kind: "function"; readonly call: (args: readonly unknown[], file: string) => unknown };
 
 const cls = (as?: string): GlobalHandler => (as === undefined ? { kind: "class" } : { kind: "class", as });
@@ -168,7 +170,7 @@ const entries: [string, GlobalHandler][] = [
     fn((args) => ({ timestampNs: args[0], tz: args[2] ?? null })),
   ],
   ["pandas._libs.tslibs.nattype.__nat_unpickle", fn(() => null)],
-  ["pandas._libs.missing.NA", fn(() => null)],
+  ["pandas._libs.missing.NA", { kind: "value", value: null }],
   ["pandas._libs.missing.NAType", fn(() => null)],
   // offsets (a DatetimeIndex's freq) are kept as inert values: any name of that module maps here
   ["*inert", cls("Inert")],

@@ -241,7 +241,7 @@ class PickleMachine {
           // GLOBAL
           const module = this.line();
           const name = this.line();
-          this.stack.push(this.global(module, name, at));
+          this.stack.push(this.resolveGlobal(module, name, at));
           break;
         }
         case 0x93: {
@@ -250,7 +250,7 @@ class PickleMachine {
           const module = this.pop(at);
           if (typeof module !== "string" || typeof name !== "string")
             throw this.malformed("STACK_GLOBAL needs two strings", at);
-          this.stack.push(this.global(module, name, at));
+          this.stack.push(this.resolveGlobal(module, name, at));
           break;
         }
         case 0x52: {
@@ -346,6 +346,12 @@ class PickleMachine {
     }
   }
 
+  /** A GLOBAL as pushed on the stack: the class/function reference, or the singleton value it names. */
+  private resolveGlobal(module: string, name: string, at: number): unknown {
+    const g = this.global(module, name, at);
+    return g.handler.kind === "value" ? g.handler.value : g;
+  }
+
   private global(module: string, name: string, at: number): PyGlobal {
     const qualified = `${module}.${name}`;
     const handler =
@@ -370,6 +376,7 @@ class PickleMachine {
     const h = fn.handler;
     try {
       if (h.kind === "function") return h.call(args, this.file);
+      if (h.kind === "value") return h.value;
       return new PyInstance(h.as ?? fn.qualifiedName, args);
     } catch (cause) {
       if (cause instanceof FormatError) throw cause;
