@@ -52,13 +52,20 @@ export async function startS3rver(options: { bucket?: string } = {}): Promise<S3
       S3RVER_BUCKET: bucket,
     },
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once("message", (message) => resolve((message as { port: number }).port));
-    child.once("error", reject);
-    child.once("exit", (code) =>
-      reject(new Error(`s3rver exited with code ${String(code)} before listening`)),
-    );
-  });
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) => {
+      child.once("message", (message) => resolve((message as { port: number }).port));
+      child.once("error", reject);
+      child.once("exit", (code) =>
+        reject(new Error(`s3rver exited with code ${String(code)} before listening`)),
+      );
+    });
+  } catch (error) {
+    child.kill();
+    await rm(directory, { recursive: true, force: true });
+    throw error;
+  }
   return {
     endpoint: `http://127.0.0.1:${port}`,
     bucket,
