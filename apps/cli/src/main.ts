@@ -7,6 +7,7 @@ import { registerDemo } from "./commands/demo-command.js";
 import { registerInit } from "./commands/init-command.js";
 import { registerKeys } from "./commands/keys-command.js";
 import { registerLayerCommands } from "./commands/layer-commands.js";
+import { registerParse } from "./commands/parse-command.js";
 import { registerServe } from "./commands/serve-command.js";
 import { exitCodeFor, formatError } from "./exit-codes.js";
 
@@ -25,6 +26,7 @@ registerAdd(program);
 registerCatalog(program);
 registerLayerCommands(program);
 registerKeys(program);
+registerParse(program);
 registerServe(program);
 registerDemo(program);
 

@@ -102,8 +102,44 @@ describe.skipIf(!existsSync(MAIN))("omicslake CLI (built; run `npm run build` fi
   });
 
   it("exits 2 on usage errors", () => {
+    expect(run(dir, "parse", "fasta", "x.fa").code).toBe(2);
     expect(run(dir, "catalog", "ls", "--limit", "9999").code).toBe(2);
     expect(run(dir, "promote", "tables", "--to", "gold").code).toBe(2);
     expect(run(dir, "no-such-command").code).toBe(2);
+  });
+});
+
+const NCBI = fileURLToPath(new URL("../../../../shared/fixtures/ncbi/", import.meta.url));
+
+describe.skipIf(!existsSync(MAIN) || !existsSync(NCBI))("omicslake parse (needs the built CLI and ../shared/fixtures)", () => {
+  it("writes NDJSON records with kind and accession, filtered and limited", () => {
+    const all = run(process.cwd(), "parse", "sra", join(NCBI, "sra_pkgset_87pkgs.xml"));
+    expect(all.code).toBe(0);
+    const records = all.stdout.trim().split("\n").map((l) => JSON.parse(l) as { kind: string; accession: string });
+    expect(records.every((r) => typeof r.kind === "string" && typeof r.accession === "string")).toBe(true);
+    const runs = run(process.cwd(), "parse", "sra", join(NCBI, "sra_pkgset_87pkgs.xml"), "--kind", "sra_run");
+    const runKinds = new Set(runs.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { kind: string }).kind));
+    expect([...runKinds]).toEqual(["sra_run"]);
+    expect(runs.stdout.trim().split("\n").length).toBe(records.filter((r) => r.kind === "sra_run").length);
+    const limited = run(process.cwd(), "parse", "sra", join(NCBI, "sra_pkgset_87pkgs.xml"), "--limit", "5");
+    expect(limited.stdout.trim().split("\n")).toHaveLength(5);
+  });
+
+  it("fails with exit 1 naming the file and byte offset on a truncated file, keeping the records before it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "omicslake-parse-"));
+    try {
+      const source = await readFile(join(NCBI, "sra_pkgset_87pkgs.xml"));
+      const cut = join(dir, "cut.xml");
+      await writeFile(cut, source.subarray(0, Math.floor(source.length / 2)));
+      const result = run(dir, "parse", "sra", cut);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("cut.xml");
+      expect(result.stderr).toMatch(/byte \d+/);
+      const lines = result.stdout.trim().split("\n");
+      expect(lines.length).toBeGreaterThan(10);
+      for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

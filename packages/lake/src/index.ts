@@ -10,3 +10,4 @@ export { RunContext } from "./lake/run-context.js";
 export type { FsckProblem, FsckReport } from "./lake/fsck-report.js";
 export { mediaTypeOf } from "./lake/media-type.js";
 export { openLake } from "./lake/open-lake.js";
+export * from "./ducklake/index.js";

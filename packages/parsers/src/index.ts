@@ -1,2 +1,28 @@
-export type { XmlNode } from "./xml/xml-node.js";
+// Errors and inputs
 export { ParseError, type ParseLocation } from "./errors/parse-error.js";
+export { isGzip, openInput, type OpenInputOptions } from "./io/open-input.js";
+
+// The XML engine and its record-tree helpers
+export type { XmlNode } from "./xml/xml-node.js";
+export { allAt, at, child, childrenNamed, deepText, textAt } from "./xml/xml-node.js";
+export { readXmlRecords, type XmlRecord, type XmlRecordReaderOptions } from "./xml/xml-record-reader.js";
+
+// Parsers, one per upstream format
+export { parseSra, type ParseSraOptions } from "./sra/sra-parser.js";
+export { parseBioSample, type ParseBioSampleOptions } from "./biosample/biosample-parser.js";
+export { parseBioProject } from "./bioproject/bioproject-parser.js";
+export { parseGeoSoft } from "./geo/geo-soft-parser.js";
+export { parsePubmed, type PubmedParseOptions } from "./pubmed/pubmed-parser.js";
+
+// Record schemas and types
+export * from "./sra/sra-records.js";
+export * from "./biosample/biosample-records.js";
+export * from "./bioproject/bioproject-records.js";
+export * from "./geo/geo-records.js";
+export * from "./pubmed/pubmed-records.js";
+export { RECORD_KINDS, RECORD_SCHEMAS, recordJsonSchemas, type RecordKind } from "./parse/record-schemas.js";
+
+// The format registry behind `omicslake parse`
+export type { ParsedRecord } from "./parse/parsed-record.js";
+export { RECORD_FORMATS, isRecordFormat, recordParser, type RecordFormat, type RecordParser } from "./parse/record-parsers.js";
+export { writeNdjson, type NdjsonOptions } from "./parse/write-ndjson.js";
