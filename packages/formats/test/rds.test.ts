@@ -270,6 +270,25 @@ describe.skipIf(!haveR)("RDS files R writes on the spot", () => {
     expect(Array.from(f.index!.values)).toEqual(["r1", "r2", "r3", "r4", "r5"]);
   });
 
+  it("reads R's native little-endian binary serialization (B format)", async () => {
+    runR(`${makeDf} writeBin(serialize(df, NULL, xdr = FALSE), "native.rds")`);
+    const { bytes } = await readRdsStream(join(dir, "native.rds"));
+    expect(readRdsBytes(bytes, "native.rds").header.format).toBe("binary");
+    expectFixtureFrame(await tablesOf(join(dir, "native.rds")));
+  });
+
+  it("turns a dense matrix into a wide table with its dimnames", async () => {
+    runR(
+      'm <- matrix(c(1.5, NA, 3, 4, 5, 6), nrow = 2, dimnames = list(c("g1", "g2"), c("a", "b", "c"))); saveRDS(m, "m.rds")',
+    );
+    const [t] = await tablesOf(join(dir, "m.rds"));
+    expect(t!.rClass).toBe("matrix");
+    expect(t!.frame.columns.map((c) => c.name)).toEqual(["a", "b", "c"]);
+    expect(cells(col(t!.frame, "a"))).toEqual([1.5, null]);
+    expect(cells(col(t!.frame, "c"))).toEqual([5, 6]);
+    expect(Array.from(t!.frame.index!.values)).toEqual(["g1", "g2"]);
+  });
+
   it("walks named lists and named vectors", async () => {
     runR('saveRDS(list(a = 1:3, b = "x", nested = list(z = TRUE), v = c(p = 1.5, q = NA)), "list.rds")');
     const t = await tablesOf(join(dir, "list.rds"));
