@@ -3,7 +3,11 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { DataConfig, SourceConfig } from "../src/config/config-schema.js";
-import { ingestDataset, type IngestOptions, type IngestProgress } from "../src/sources/fetch/ingest-dataset.js";
+import {
+  ingestDataset,
+  type IngestOptions,
+  type IngestProgress,
+} from "../src/sources/fetch/ingest-dataset.js";
 import { UpstreamFileRecords } from "../src/sources/fetch/upstream-file-records.js";
 import { FakeUpstream } from "./helpers/fake-upstream.js";
 import { lakeEngines, type OpenedLake } from "./helpers/lake-matrix.js";
@@ -49,8 +53,16 @@ describe(`downloads that fail on ${engine.name}`, () => {
 
   /** One dataset per test: a bioproject source whose single file is `path` on the fake upstream. */
   function ingest(dataset: string, path: string, options: IngestOptions = {}) {
-    const source: SourceConfig = { kind: "bioproject", url: fake.url(path.slice(0, path.lastIndexOf("/") + 1)), options: { file: path.slice(path.lastIndexOf("/") + 1) } };
-    return ingestDataset(opened.lake, { name: dataset, data, source, root: opened.root }, { retry: FAST_RETRY, ...options });
+    const source: SourceConfig = {
+      kind: "bioproject",
+      url: fake.url(path.slice(0, path.lastIndexOf("/") + 1)),
+      options: { file: path.slice(path.lastIndexOf("/") + 1) },
+    };
+    return ingestDataset(
+      opened.lake,
+      { name: dataset, data, source, root: opened.root },
+      { retry: FAST_RETRY, ...options },
+    );
   }
 
   async function rawKeys(dataset: string): Promise<string[]> {
@@ -87,7 +99,11 @@ describe(`downloads that fail on ${engine.name}`, () => {
 
   it("times out a server that does not answer or stops sending, and recovers", async () => {
     const body = fake.setFile("slow/bioproject.xml", pseudoRandomBytes(100_000, "slow"));
-    fake.fault("slow/bioproject.xml", { kind: "stall", ms: 2_000 }, { kind: "stall-body", afterBytes: 30_000, ms: 2_000 });
+    fake.fault(
+      "slow/bioproject.xml",
+      { kind: "stall", ms: 2_000 },
+      { kind: "stall-body", afterBytes: 30_000, ms: 2_000 },
+    );
     const result = await ingest("slow", "slow/bioproject.xml", { timeoutMs: 300 });
     expect(result.fetched).toHaveLength(1);
     expect(result.fetched[0]!.object.sha256).toBe(sha(body));
@@ -119,9 +135,16 @@ describe(`downloads that fail on ${engine.name}`, () => {
 
   it("leaves nothing in raw and a failed run when retries run out, and the next ingest resumes", async () => {
     const body = fake.setFile("giveup/bioproject.xml", pseudoRandomBytes(200_000, "giveup"));
-    fake.fault("giveup/bioproject.xml", { kind: "truncate", afterBytes: 50_000 }, { kind: "status", status: 502 });
+    fake.fault(
+      "giveup/bioproject.xml",
+      { kind: "truncate", afterBytes: 50_000 },
+      { kind: "status", status: 502 },
+    );
     const failed = ingest("giveup", "giveup/bioproject.xml", { retry: { ...FAST_RETRY, attempts: 2 } });
-    await expect(failed).rejects.toMatchObject({ code: "upstream_failed", details: { url: fake.url("giveup/bioproject.xml"), attempts: 2, status: 502 } });
+    await expect(failed).rejects.toMatchObject({
+      code: "upstream_failed",
+      details: { url: fake.url("giveup/bioproject.xml"), attempts: 2, status: 502 },
+    });
 
     expect(await rawKeys("giveup")).toEqual([]);
     const dataset = await opened.lake.dataset("raw:giveup");
@@ -146,8 +169,12 @@ describe(`downloads that fail on ${engine.name}`, () => {
   it("starts over instead of splicing when the file changed under a partial download", async () => {
     fake.setFile("splice/bioproject.xml", pseudoRandomBytes(200_000, "splice-v1"));
     fake.fault("splice/bioproject.xml", { kind: "truncate", afterBytes: 80_000 });
-    await expect(ingest("splice", "splice/bioproject.xml", { retry: { ...FAST_RETRY, attempts: 1 } })).rejects.toMatchObject({ code: "upstream_failed" });
-    const v2 = fake.setFile("splice/bioproject.xml", pseudoRandomBytes(210_000, "splice-v2"), { lastModified: new Date("2025-02-01T00:00:00Z") });
+    await expect(
+      ingest("splice", "splice/bioproject.xml", { retry: { ...FAST_RETRY, attempts: 1 } }),
+    ).rejects.toMatchObject({ code: "upstream_failed" });
+    const v2 = fake.setFile("splice/bioproject.xml", pseudoRandomBytes(210_000, "splice-v2"), {
+      lastModified: new Date("2025-02-01T00:00:00Z"),
+    });
     const result = await ingest("splice", "splice/bioproject.xml");
     const last = fake.requestsTo("splice/bioproject.xml").at(-1)!;
     expect(last.headers["range"]).toBeDefined();
@@ -158,32 +185,56 @@ describe(`downloads that fail on ${engine.name}`, () => {
 
   it("fails with a failed run naming the URL when a 500 persists", async () => {
     fake.setFile("dead/bioproject.xml", "<PackageSet/>\n");
-    fake.fault("dead/bioproject.xml", ...Array.from({ length: 4 }, () => ({ kind: "status", status: 500 }) as const));
+    fake.fault(
+      "dead/bioproject.xml",
+      ...Array.from({ length: 4 }, () => ({ kind: "status", status: 500 }) as const),
+    );
     const error: unknown = await ingest("dead", "dead/bioproject.xml").catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "upstream_failed" });
     expect((error as Error).message).toContain(fake.url("dead/bioproject.xml"));
     expect(fake.requestsTo("dead/bioproject.xml")).toHaveLength(4);
     expect(await rawKeys("dead")).toEqual([]);
     const runs = await opened.lake.catalog.listRuns({ step: "ingest:bioproject", status: "failed" });
-    expect(runs.items.some((r) => r.parameters["dataset"] === "dead" && r.error?.details?.["url"] === fake.url("dead/bioproject.xml"))).toBe(true);
+    expect(
+      runs.items.some(
+        (r) =>
+          r.parameters["dataset"] === "dead" && r.error?.details?.["url"] === fake.url("dead/bioproject.xml"),
+      ),
+    ).toBe(true);
   });
 
   it("asks with If-Modified-Since when upstream sends no ETag, and skips on 304", async () => {
-    fake.setFile("lm/bioproject.xml", "<PackageSet/>\n", { etag: null, lastModified: new Date("2025-03-01T12:00:00Z") });
+    fake.setFile("lm/bioproject.xml", "<PackageSet/>\n", {
+      etag: null,
+      lastModified: new Date("2025-03-01T12:00:00Z"),
+    });
     const first = await ingest("lm", "lm/bioproject.xml");
     expect(first.fetched).toHaveLength(1);
     const second = await ingest("lm", "lm/bioproject.xml");
     expect(second.fetched).toEqual([]);
-    expect(second.skipped).toEqual([{ url: fake.url("lm/bioproject.xml"), name: "bioproject.xml", reason: "not-modified", objectKey: "raw/lm/bioproject.xml" }]);
+    expect(second.skipped).toEqual([
+      {
+        url: fake.url("lm/bioproject.xml"),
+        name: "bioproject.xml",
+        reason: "not-modified",
+        objectKey: "raw/lm/bioproject.xml",
+      },
+    ]);
     const last = fake.requestsTo("lm/bioproject.xml").at(-1)!;
     expect(last.headers["if-modified-since"]).toBe("Sat, 01 Mar 2025 12:00:00 GMT");
     expect(last.status).toBe(304);
   });
 
   it("records new validators without a new object when a file's date changed but its bytes did not", async () => {
-    const body = fake.setFile("touch/bioproject.xml", "<PackageSet/>\n", { etag: null, lastModified: new Date("2025-03-01T12:00:00Z") });
+    const body = fake.setFile("touch/bioproject.xml", "<PackageSet/>\n", {
+      etag: null,
+      lastModified: new Date("2025-03-01T12:00:00Z"),
+    });
     await ingest("touch", "touch/bioproject.xml");
-    fake.setFile("touch/bioproject.xml", body, { etag: null, lastModified: new Date("2025-03-02T12:00:00Z") });
+    fake.setFile("touch/bioproject.xml", body, {
+      etag: null,
+      lastModified: new Date("2025-03-02T12:00:00Z"),
+    });
     const second = await ingest("touch", "touch/bioproject.xml");
     expect(second.fetched).toEqual([]);
     expect(second.skipped.map((s) => s.reason)).toEqual(["same-content"]);
@@ -195,7 +246,9 @@ describe(`downloads that fail on ${engine.name}`, () => {
   describe("an ingest killed part-way is finished by the next one, without duplicates or partial objects", () => {
     /** Makes `method` throw once, as if the process died there, then behave again. */
     function dieOnce(target: object, method: string): void {
-      vi.spyOn(target as Record<string, () => Promise<unknown>>, method).mockImplementationOnce(() => Promise.reject(new Error(`killed in ${method}`)));
+      vi.spyOn(target as Record<string, () => Promise<unknown>>, method).mockImplementationOnce(() =>
+        Promise.reject(new Error(`killed in ${method}`)),
+      );
     }
 
     async function check(dataset: string, body: Buffer, before: number) {

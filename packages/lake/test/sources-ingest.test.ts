@@ -38,12 +38,18 @@ async function serveSraMirror(fake: FakeUpstream): Promise<void> {
   ];
   for (const folder of folders) {
     for (const set of SETS) {
-      const xml = Buffer.concat([await readFixture(FIXTURE_OF_SET[set]), Buffer.from(`\n<!-- ${folder} -->\n`)]);
+      const xml = Buffer.concat([
+        await readFixture(FIXTURE_OF_SET[set]),
+        Buffer.from(`\n<!-- ${folder} -->\n`),
+      ]);
       fake.setFile(`sra/reports/Mirroring/${folder}/meta_${set}_set.xml.gz`, gzipSync(xml));
     }
   }
   fake.setFile("sra/reports/Mirroring/README.txt", "not a batch");
-  fake.setFile("sra/reports/Metadata/SRA_Accessions.tab", "Accession\tSubmission\tStatus\nSRR8426358\tSRA832486\tlive\n");
+  fake.setFile(
+    "sra/reports/Metadata/SRA_Accessions.tab",
+    "Accession\tSubmission\tStatus\nSRR8426358\tSRA832486\tlive\n",
+  );
 }
 
 const data: DataConfig = { source: "sra", role: "metadata" };
@@ -86,24 +92,41 @@ for (const engine of lakeEngines()) {
           expect(file.object.size).toBe(served.length);
           expect(await bytesOf(await lake.readObject(file.object))).toEqual(served);
         }
-        const incremental = result.fetched.find((f) => f.name === "Mirroring/NCBI_SRA_Mirroring_20250112/meta_run_set.xml.gz");
+        const incremental = result.fetched.find(
+          (f) => f.name === "Mirroring/NCBI_SRA_Mirroring_20250112/meta_run_set.xml.gz",
+        );
         expect(incremental?.partition).toEqual({ batch: "2025-01-12", stage: "Incremental" });
-        const full = result.fetched.find((f) => f.name === "Mirroring/NCBI_SRA_Mirroring_20250110_Full/meta_run_set.xml.gz");
+        const full = result.fetched.find(
+          (f) => f.name === "Mirroring/NCBI_SRA_Mirroring_20250110_Full/meta_run_set.xml.gz",
+        );
         expect(full?.partition).toEqual({ batch: "2025-01-10", stage: "Full" });
         // Superseded batches were never requested.
-        expect(fake.requests.some((r) => r.path.includes("20250101_Full") || r.path.includes("20250105"))).toBe(false);
+        expect(
+          fake.requests.some((r) => r.path.includes("20250101_Full") || r.path.includes("20250105")),
+        ).toBe(false);
 
         expect(result.run).toMatchObject({ step: "ingest:sra", status: "succeeded" });
-        expect(result.run.outputs.map((o) => o.key).sort()).toEqual(expected.map((n) => `raw/sra-meta/${n}`).sort());
-        expect(result.run.inputs.map((i) => i.url).sort()).toEqual(expected.map((n) => fake.url(`sra/reports/${n}`)).sort());
+        expect(result.run.outputs.map((o) => o.key).sort()).toEqual(
+          expected.map((n) => `raw/sra-meta/${n}`).sort(),
+        );
+        expect(result.run.inputs.map((i) => i.url).sort()).toEqual(
+          expected.map((n) => fake.url(`sra/reports/${n}`)).sort(),
+        );
         const lineage = await lake.lineage("sra-meta");
         expect(lineage.edges).toHaveLength(1);
-        expect(lineage.edges[0]).toMatchObject({ action: "collection", inputDatasetId: null, runId: result.run.id });
+        expect(lineage.edges[0]).toMatchObject({
+          action: "collection",
+          inputDatasetId: null,
+          runId: result.run.id,
+        });
 
         const rows = await new UpstreamFileRecords(lake.catalog.db).current(result.dataset.id);
         expect(rows).toHaveLength(expected.length);
         const tab = rows.find((r) => r.name === "Metadata/SRA_Accessions.tab");
-        expect(tab).toMatchObject({ objectKey: "raw/sra-meta/Metadata/SRA_Accessions.tab", size: fake.body("sra/reports/Metadata/SRA_Accessions.tab").length });
+        expect(tab).toMatchObject({
+          objectKey: "raw/sra-meta/Metadata/SRA_Accessions.tab",
+          size: fake.body("sra/reports/Metadata/SRA_Accessions.tab").length,
+        });
         expect(tab?.etag).toBe(fake.files.get("sra/reports/Metadata/SRA_Accessions.tab")?.etag);
         expect(tab?.lastModified?.toISOString()).toBe("2025-01-15T08:00:00.000Z");
       });
@@ -117,7 +140,9 @@ for (const engine of lakeEngines()) {
         expect(new Set(result.skipped.map((s) => s.reason))).toEqual(new Set(["not-modified"]));
         const fileRequests = fake.requests.slice(before).filter((r) => !r.path.endsWith("/"));
         expect(fileRequests).toHaveLength(13);
-        expect(fileRequests.every((r) => r.status === 304 && r.headers["if-none-match"] !== undefined)).toBe(true);
+        expect(fileRequests.every((r) => r.status === 304 && r.headers["if-none-match"] !== undefined)).toBe(
+          true,
+        );
         expect(result.run.status).toBe("succeeded");
         expect(result.dataset.objectCount).toBe(13);
       });
@@ -143,9 +168,17 @@ for (const engine of lakeEngines()) {
         expect(await bytesOf(await lake.readObject(old!))).toEqual(oldBytes);
 
         const records = new UpstreamFileRecords(lake.catalog.db);
-        const current = (await records.current(result.dataset.id)).find((r) => r.name === "Metadata/SRA_Accessions.tab");
-        expect(current).toMatchObject({ objectKey: changed!.object.key, sha256: sha(newBytes), runId: result.run.id });
-        expect((await records.history(result.dataset.id)).filter((r) => r.name === "Metadata/SRA_Accessions.tab")).toHaveLength(2);
+        const current = (await records.current(result.dataset.id)).find(
+          (r) => r.name === "Metadata/SRA_Accessions.tab",
+        );
+        expect(current).toMatchObject({
+          objectKey: changed!.object.key,
+          sha256: sha(newBytes),
+          runId: result.run.id,
+        });
+        expect(
+          (await records.history(result.dataset.id)).filter((r) => r.name === "Metadata/SRA_Accessions.tab"),
+        ).toHaveLength(2);
       });
     },
   );

@@ -26,7 +26,12 @@ export function parseDirectoryListing(html: string, baseUrl: string): DirectoryE
     } catch {
       continue;
     }
-    if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname) || url.pathname === base.pathname) continue;
+    if (
+      url.origin !== base.origin ||
+      !url.pathname.startsWith(base.pathname) ||
+      url.pathname === base.pathname
+    )
+      continue;
     const href = decodeURIComponent(url.pathname.slice(base.pathname.length));
     // Only direct children: "a/b" would be a link deeper than this listing.
     if (href.replace(/\/$/, "").includes("/")) continue;
@@ -38,5 +43,10 @@ export function parseDirectoryListing(html: string, baseUrl: string): DirectoryE
 }
 
 function decodeEntities(text: string): string {
-  return text.replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+  return text
+    .replace(/&amp;/g, "&")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'");
 }

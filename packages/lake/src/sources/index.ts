@@ -1,6 +1,11 @@
 export type { SourceAdapter, SourceListContext, UpstreamFile } from "./source-adapter.js";
 export { SOURCE_ADAPTERS, sourceAdapterFor } from "./source-adapters.js";
-export { SourceConfigError, UpstreamChecksumError, UpstreamError, UpstreamListingError } from "./upstream-error.js";
+export {
+  SourceConfigError,
+  UpstreamChecksumError,
+  UpstreamError,
+  UpstreamListingError,
+} from "./upstream-error.js";
 export { sraSourceAdapter, selectMirroringBatches, type MirroringBatch } from "./sra/sra-source-adapter.js";
 export { geoSourceAdapter, geoAccessionOfUid } from "./geo/geo-source-adapter.js";
 export { biosampleSourceAdapter } from "./biosample/biosample-source-adapter.js";

@@ -5,7 +5,10 @@
  *
  * @example nameFilter(["baseline/*"], ["**\/*0001.xml.gz"])("baseline/pubmed25n0002.xml.gz") // true
  */
-export function nameFilter(include: readonly string[] = [], exclude: readonly string[] = []): (name: string) => boolean {
+export function nameFilter(
+  include: readonly string[] = [],
+  exclude: readonly string[] = [],
+): (name: string) => boolean {
   const inc = include.map(globToRegExp);
   const exc = exclude.map(globToRegExp);
   return (name) => (inc.length === 0 || inc.some((re) => re.test(name))) && !exc.some((re) => re.test(name));

@@ -7,7 +7,11 @@ import { SourceOptions } from "./source-options.js";
  * BioProject's `bioproject.xml`). The option `file` names another file under the same base URL.
  * Each ingest asks with If-None-Match / If-Modified-Since; a new version lands as a new raw object.
  */
-export function singleFileSourceAdapter(kind: string, defaultUrl: string, defaultFile: string): SourceAdapter {
+export function singleFileSourceAdapter(
+  kind: string,
+  defaultUrl: string,
+  defaultFile: string,
+): SourceAdapter {
   return {
     kind,
     defaultUrl,

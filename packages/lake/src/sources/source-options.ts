@@ -29,7 +29,8 @@ export class SourceOptions {
   positiveInteger(key: string, fallback: number): number {
     const value = this.#values[key];
     if (value === undefined) return fallback;
-    if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) throw this.#wrong(key, value, "a positive integer");
+    if (typeof value !== "number" || !Number.isInteger(value) || value <= 0)
+      throw this.#wrong(key, value, "a positive integer");
     return value;
   }
 
@@ -38,8 +39,9 @@ export class SourceOptions {
     const value = this.#values[key];
     if (value === undefined) return fallback;
     if (typeof value === "string") return [value];
-    if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) throw this.#wrong(key, value, "a list of strings");
-    return value as string[];
+    if (!Array.isArray(value) || !value.every((v) => typeof v === "string"))
+      throw this.#wrong(key, value, "a list of strings");
+    return value;
   }
 
   /** A list drawn from `allowed`. */
@@ -51,9 +53,12 @@ export class SourceOptions {
   }
 
   #wrong(key: string, value: unknown, expected: string): SourceConfigError {
-    return new SourceConfigError(`${this.context.source.kind} source option "${key}" is ${JSON.stringify(value)}, expected ${expected}`, {
-      details: { kind: this.context.source.kind, key, value },
-      hint: `Fix "${key}" in the source's or the dataset's options table`,
-    });
+    return new SourceConfigError(
+      `${this.context.source.kind} source option "${key}" is ${JSON.stringify(value)}, expected ${expected}`,
+      {
+        details: { kind: this.context.source.kind, key, value },
+        hint: `Fix "${key}" in the source's or the dataset's options table`,
+      },
+    );
   }
 }

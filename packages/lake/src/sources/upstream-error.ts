@@ -2,7 +2,10 @@ import { OmicslakeError } from "../errors/omicslake-error.js";
 
 /** An upstream request failed for good: every retry was used, or the answer cannot be retried (404, 403). */
 export class UpstreamError extends OmicslakeError {
-  constructor(message: string, options: { details: Record<string, unknown>; hint?: string; cause?: unknown }) {
+  constructor(
+    message: string,
+    options: { details: Record<string, unknown>; hint?: string; cause?: unknown },
+  ) {
     super("upstream_failed", message, options);
   }
 }
@@ -19,7 +22,10 @@ export class UpstreamChecksumError extends OmicslakeError {
 
 /** A listing, search answer or MD5 file from upstream could not be understood. */
 export class UpstreamListingError extends OmicslakeError {
-  constructor(message: string, options: { details: Record<string, unknown>; hint?: string; cause?: unknown }) {
+  constructor(
+    message: string,
+    options: { details: Record<string, unknown>; hint?: string; cause?: unknown },
+  ) {
     super("upstream_listing_invalid", message, options);
   }
 }

@@ -7,7 +7,10 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The shared NCBI fixtures, found next to the repository (`../shared/fixtures/ncbi` from its root). */
-export const NCBI_FIXTURES = resolve(fileURLToPath(new URL("../../../../", import.meta.url)), "../shared/fixtures/ncbi");
+export const NCBI_FIXTURES = resolve(
+  fileURLToPath(new URL("../../../../", import.meta.url)),
+  "../shared/fixtures/ncbi",
+);
 
 /** Why fixture tests are skipped, or undefined when the fixtures are there. */
 export const NCBI_FIXTURES_MISSING = existsSync(NCBI_FIXTURES)
@@ -98,10 +101,18 @@ export class FakeUpstream {
    * Serves `body` at `path`. The ETag defaults to a hash of the bytes and Last-Modified to a fixed date
    * (whole seconds, as HTTP dates have); pass null to leave a header out.
    */
-  setFile(path: string, body: Buffer | string, options: { etag?: string | null; lastModified?: Date | null } = {}): Buffer {
+  setFile(
+    path: string,
+    body: Buffer | string,
+    options: { etag?: string | null; lastModified?: Date | null } = {},
+  ): Buffer {
     const bytes = typeof body === "string" ? Buffer.from(body) : body;
-    const etag = options.etag === undefined ? `"${createHash("sha1").update(bytes).digest("hex").slice(0, 16)}"` : options.etag;
-    const lastModified = options.lastModified === undefined ? new Date("2025-01-15T08:00:00Z") : options.lastModified;
+    const etag =
+      options.etag === undefined
+        ? `"${createHash("sha1").update(bytes).digest("hex").slice(0, 16)}"`
+        : options.etag;
+    const lastModified =
+      options.lastModified === undefined ? new Date("2025-01-15T08:00:00Z") : options.lastModified;
     this.files.set(normalise(path), { body: bytes, etag, lastModified });
     return bytes;
   }
@@ -125,13 +136,22 @@ export class FakeUpstream {
 
   async close(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
-    await new Promise<void>((resolve, reject) => this.#server.close((error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      this.#server.close((error) => (error ? reject(error) : resolve())),
+    );
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const path = normalise(decodeURIComponent(url.pathname));
-    const entry: RequestLogEntry = { method: req.method ?? "GET", path, query: url.searchParams, headers: req.headers, at: performance.now(), status: 0 };
+    const entry: RequestLogEntry = {
+      method: req.method ?? "GET",
+      path,
+      query: url.searchParams,
+      headers: req.headers,
+      at: performance.now(),
+      status: 0,
+    };
     this.requests.push(entry);
     const send = (status: number, headers: Record<string, string | number>, body?: Buffer | string): void => {
       entry.status = status;
@@ -141,7 +161,11 @@ export class FakeUpstream {
 
     const fault = this.faults.get(path)?.shift();
     if (fault?.kind === "status") {
-      send(fault.status, fault.retryAfter !== undefined ? { "retry-after": fault.retryAfter } : {}, `injected ${fault.status}`);
+      send(
+        fault.status,
+        fault.retryAfter !== undefined ? { "retry-after": fault.retryAfter } : {},
+        `injected ${fault.status}`,
+      );
       return;
     }
     if (fault?.kind === "stall") await sleep(fault.ms);
@@ -157,7 +181,10 @@ export class FakeUpstream {
       return;
     }
 
-    const headers: Record<string, string | number> = { "accept-ranges": "bytes", "content-type": "application/octet-stream" };
+    const headers: Record<string, string | number> = {
+      "accept-ranges": "bytes",
+      "content-type": "application/octet-stream",
+    };
     if (file.etag !== null) headers["etag"] = file.etag;
     if (file.lastModified !== null) headers["last-modified"] = file.lastModified.toUTCString();
 
@@ -165,7 +192,10 @@ export class FakeUpstream {
     const ifModifiedSince = req.headers["if-modified-since"];
     if (
       (ifNoneMatch !== undefined && file.etag !== null && ifNoneMatch.split(/\s*,\s*/).includes(file.etag)) ||
-      (ifNoneMatch === undefined && ifModifiedSince !== undefined && file.lastModified !== null && Date.parse(ifModifiedSince) >= file.lastModified.getTime())
+      (ifNoneMatch === undefined &&
+        ifModifiedSince !== undefined &&
+        file.lastModified !== null &&
+        Date.parse(ifModifiedSince) >= file.lastModified.getTime())
     ) {
       send(304, headers);
       return;
@@ -175,7 +205,10 @@ export class FakeUpstream {
     let status = 200;
     const range = /^bytes=(\d+)-$/.exec(req.headers["range"] ?? "");
     const ifRange = req.headers["if-range"];
-    const rangeValid = ifRange === undefined || ifRange === file.etag || (file.lastModified !== null && ifRange === file.lastModified.toUTCString());
+    const rangeValid =
+      ifRange === undefined ||
+      ifRange === file.etag ||
+      (file.lastModified !== null && ifRange === file.lastModified.toUTCString());
     if (range && rangeValid) {
       start = Number(range[1]);
       if (start >= file.body.length) {
@@ -220,7 +253,10 @@ export class FakeUpstream {
     if (children.size === 0) return undefined;
     const rows = [...children.keys()].sort().map((name) => {
       const file = children.get(name);
-      const date = (file?.lastModified ?? new Date("2025-01-15T08:00:00Z")).toISOString().slice(0, 16).replace("T", " ");
+      const date = (file?.lastModified ?? new Date("2025-01-15T08:00:00Z"))
+        .toISOString()
+        .slice(0, 16)
+        .replace("T", " ");
       const size = file ? humanSize(file.body.length) : "-";
       return `<a href="${encodeURI(name)}">${name}</a>${" ".repeat(Math.max(1, 50 - name.length))}${date}  ${size}`;
     });
@@ -231,7 +267,11 @@ export class FakeUpstream {
   #esearch(query: URLSearchParams): FakeFile {
     const term = query.get("term") ?? "";
     const match = /^(\w+)\[ETYP\] AND (\d{4})\/(\d{2})\/01:\d{4}\/\d{2}\/\d{2}\[MDAT\]$/.exec(term);
-    const json = (value: unknown): FakeFile => ({ body: Buffer.from(JSON.stringify(value)), etag: null, lastModified: null });
+    const json = (value: unknown): FakeFile => ({
+      body: Buffer.from(JSON.stringify(value)),
+      etag: null,
+      lastModified: null,
+    });
     if (!match) return json({ esearchresult: { ERROR: `unsupported term ${term}` } });
     const uids = this.esearch.get(`${match[1]} ${match[2]}/${match[3]}`) ?? [];
     const retstart = Number(query.get("retstart") ?? 0);
@@ -252,7 +292,12 @@ export class FakeUpstream {
     const record = this.geo.get(query.get("acc") ?? "");
     if (!record || query.get("form") !== "text") return undefined;
     const targ = query.get("targ") ?? "self";
-    const text = targ === "self" ? record.self : targ === "gsm" ? (record.gsm ?? "") : `${record.self}${record.gsm ?? ""}`;
+    const text =
+      targ === "self"
+        ? record.self
+        : targ === "gsm"
+          ? (record.gsm ?? "")
+          : `${record.self}${record.gsm ?? ""}`;
     // acc.cgi is dynamic: no ETag, no Last-Modified.
     return { body: Buffer.from(text), etag: null, lastModified: null };
   }

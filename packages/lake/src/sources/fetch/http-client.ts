@@ -1,7 +1,13 @@
 import { LAKE_VERSION } from "../../lake/lake.js";
 import { UpstreamError } from "../upstream-error.js";
 import { RateLimiter, delay } from "./rate-limiter.js";
-import { DEFAULT_RETRY_POLICY, backoffDelayMs, isRetryableStatus, parseRetryAfter, type RetryPolicy } from "./retry-policy.js";
+import {
+  DEFAULT_RETRY_POLICY,
+  backoffDelayMs,
+  isRetryableStatus,
+  parseRetryAfter,
+  type RetryPolicy,
+} from "./retry-policy.js";
 
 export interface HttpClientOptions {
   /** The fetch to use (tests inject one); the global fetch by default. */
@@ -43,7 +49,7 @@ export class RetryableFailure extends Error {
 export interface OpenResponse {
   readonly response: Response;
   readonly body: AsyncIterable<Uint8Array>;
-  close(): Promise<void>;
+  readonly close: () => Promise<void>;
 }
 
 /**
@@ -84,7 +90,10 @@ export class HttpClient {
     let timer: NodeJS.Timeout | undefined;
     const arm = (what: string): void => {
       clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(new RetryableFailure(`GET ${url}: no ${what} within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => controller.abort(new RetryableFailure(`GET ${url}: no ${what} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     };
     arm("answer");
     let response: Response;
@@ -198,7 +207,10 @@ export function statusFailure(url: string, response: Response): Error {
   }
   return new UpstreamError(`GET ${url} answered ${response.status} ${response.statusText}`.trimEnd(), {
     details: { url, status: response.status },
-    hint: response.status === 404 ? "Check the source's url and the dataset's accessions" : "Check the URL and any API key",
+    hint:
+      response.status === 404
+        ? "Check the source's url and the dataset's accessions"
+        : "Check the URL and any API key",
   });
 }
 

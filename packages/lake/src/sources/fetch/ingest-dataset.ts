@@ -45,7 +45,12 @@ export interface IngestOptions {
 export type IngestProgress =
   | { readonly kind: "listed"; readonly files: number }
   | { readonly kind: "skipped"; readonly file: string; readonly reason: SkipReason }
-  | { readonly kind: "bytes"; readonly file: string; readonly bytes: number; readonly totalBytes: number | undefined }
+  | {
+      readonly kind: "bytes";
+      readonly file: string;
+      readonly bytes: number;
+      readonly totalBytes: number | undefined;
+    }
   | { readonly kind: "fetched"; readonly file: string; readonly key: string; readonly size: number }
   | ({ readonly kind: "retry" } & RetryEvent);
 
@@ -96,11 +101,15 @@ export interface IngestResult {
  * @example
  * const { fetched, skipped } = await ingestDataset(lake, { name: "sra", data, source, root: config.root });
  */
-export async function ingestDataset(lake: Lake, target: IngestTarget, options: IngestOptions = {}): Promise<IngestResult> {
+export async function ingestDataset(
+  lake: Lake,
+  target: IngestTarget,
+  options: IngestOptions = {},
+): Promise<IngestResult> {
   const { source, data } = target;
   const adapter = options.adapter ?? sourceAdapterFor(source.kind);
   const sourceOption = (key: string): number | undefined => {
-    const value = source.options?.[key] ?? data.options?.[key];
+    const value = data.options?.[key] ?? source.options?.[key];
     return typeof value === "number" && value > 0 ? value : undefined;
   };
   const http = new HttpClient({
@@ -131,7 +140,14 @@ export async function ingestDataset(lake: Lake, target: IngestTarget, options: I
 
   const { run } = await lake.withRun(
     `ingest:${source.kind}`,
-    { parameters: { dataset: dataset.name, source: source.kind, url: baseUrl, ...(data.accessions ? { accessions: data.accessions } : {}) } },
+    {
+      parameters: {
+        dataset: dataset.name,
+        source: source.kind,
+        url: baseUrl,
+        ...(data.accessions ? { accessions: data.accessions } : {}),
+      },
+    },
     async (ctx) => {
       const files: UpstreamFile[] = [];
       const urls = new Set<string>();
@@ -153,21 +169,30 @@ export async function ingestDataset(lake: Lake, target: IngestTarget, options: I
         const previous = await records.latest(dataset.id, file.url);
         if (previous && !options.refresh) {
           if (listingMatches(file, previous)) return skip(file, "listing-unchanged", previous.objectKey);
-          if (file.immutable && previous.etag === null && previous.lastModified === null) return skip(file, "fetched-before", previous.objectKey);
+          if (file.immutable && previous.etag === null && previous.lastModified === null)
+            return skip(file, "fetched-before", previous.objectKey);
         }
-        const partialPath = join(partialDir, `${createHash("sha256").update(file.url).digest("hex").slice(0, 16)}-${lastSegment(file.name)}`);
+        const partialPath = join(
+          partialDir,
+          `${createHash("sha256").update(file.url).digest("hex").slice(0, 16)}-${lastSegment(file.name)}`,
+        );
         // A listing that already shows a change makes a conditional request pointless.
-        const conditional = previous && !listingDiffers(file, previous) ? { etag: previous.etag, lastModified: previous.lastModified } : undefined;
+        const conditional =
+          previous && !listingDiffers(file, previous)
+            ? { etag: previous.etag, lastModified: previous.lastModified }
+            : undefined;
         const outcome = await downloadResumable(http, {
           url: file.url,
           partialPath,
           ...(conditional ? { previous: conditional } : {}),
-          onBytes: (bytes, totalBytes) => options.onProgress?.({ kind: "bytes", file: file.name, bytes, totalBytes }),
+          onBytes: (bytes, totalBytes) =>
+            options.onProgress?.({ kind: "bytes", file: file.name, bytes, totalBytes }),
         });
         if (outcome.kind === "not-modified") return skip(file, "not-modified", previous!.objectKey);
 
         const digests = await hashFile(outcome.path);
-        const expectedMd5 = file.md5 ?? (file.md5Url ? parseMd5File(await http.getText(file.md5Url), file.md5Url) : undefined);
+        const expectedMd5 =
+          file.md5 ?? (file.md5Url ? parseMd5File(await http.getText(file.md5Url), file.md5Url) : undefined);
         if (expectedMd5 !== undefined && expectedMd5.toLowerCase() !== digests.md5) {
           await discard(outcome.path);
           throw new UpstreamChecksumError(file.name, file.url, expectedMd5.toLowerCase(), digests.md5);
@@ -191,7 +216,15 @@ export async function ingestDataset(lake: Lake, target: IngestTarget, options: I
           return skip(file, "same-content", previous.objectKey);
         }
 
-        const object = await storeObject(lake, dataset, file.name, previous !== undefined, outcome.lastModified, outcome.path, digests.sha256);
+        const object = await storeObject(
+          lake,
+          dataset,
+          file.name,
+          previous !== undefined,
+          outcome.lastModified,
+          outcome.path,
+          digests.sha256,
+        );
         await records.add({ ...record, objectKey: object.key });
         await discard(outcome.path);
         fetched.push({
@@ -204,12 +237,21 @@ export async function ingestDataset(lake: Lake, target: IngestTarget, options: I
           rangeRequests: outcome.rangeRequests,
         });
         ctx.input({ url: file.url, name: file.name, size: object.size, sha256: object.sha256 });
-        ctx.output({ key: object.key, datasetId: dataset.id, name: object.name, sha256: object.sha256, size: object.size });
-        ctx.log(`fetched ${file.name} → ${object.key} (${object.size} bytes${outcome.resumedBytes > 0 ? `, ${outcome.resumedBytes} resumed` : ""})`);
+        ctx.output({
+          key: object.key,
+          datasetId: dataset.id,
+          name: object.name,
+          sha256: object.sha256,
+          size: object.size,
+        });
+        ctx.log(
+          `fetched ${file.name} → ${object.key} (${object.size} bytes${outcome.resumedBytes > 0 ? `, ${outcome.resumedBytes} resumed` : ""})`,
+        );
         options.onProgress?.({ kind: "fetched", file: file.name, key: object.key, size: object.size });
       };
 
       await runPool(files, concurrency, ingestOne);
+      ctx.log(`fetched ${fetched.length}, skipped ${skipped.length} of ${files.length} files`);
       if (fetched.length > 0) {
         await lake.catalog.addProvenance({
           outputDatasetId: dataset.id,
@@ -228,7 +270,8 @@ export async function ingestDataset(lake: Lake, target: IngestTarget, options: I
 function listingMatches(file: UpstreamFile, previous: UpstreamFileRecord): boolean {
   if (file.etag === undefined && file.lastModified === undefined) return false;
   if (file.etag !== undefined && file.etag !== previous.etag) return false;
-  if (file.lastModified !== undefined && file.lastModified.getTime() !== previous.lastModified?.getTime()) return false;
+  if (file.lastModified !== undefined && file.lastModified.getTime() !== previous.lastModified?.getTime())
+    return false;
   if (file.size !== undefined && file.size !== previous.size) return false;
   return true;
 }
@@ -238,7 +281,9 @@ function listingDiffers(file: UpstreamFile, previous: UpstreamFileRecord): boole
   return (
     (file.size !== undefined && file.size !== previous.size) ||
     (file.etag !== undefined && previous.etag !== null && file.etag !== previous.etag) ||
-    (file.lastModified !== undefined && previous.lastModified !== null && file.lastModified.getTime() !== previous.lastModified.getTime())
+    (file.lastModified !== undefined &&
+      previous.lastModified !== null &&
+      file.lastModified.getTime() !== previous.lastModified.getTime())
   );
 }
 

@@ -44,7 +44,10 @@ interface PartialMeta {
  * shorter than announced is a retryable failure that the next attempt resumes. Nothing is published here:
  * the caller moves the complete file into the lake.
  */
-export async function downloadResumable(http: HttpClient, request: DownloadRequest): Promise<DownloadOutcome> {
+export async function downloadResumable(
+  http: HttpClient,
+  request: DownloadRequest,
+): Promise<DownloadOutcome> {
   const { url, partialPath } = request;
   const metaPath = `${partialPath}.json`;
   await mkdir(dirname(partialPath), { recursive: true });
@@ -62,7 +65,8 @@ export async function downloadResumable(http: HttpClient, request: DownloadReque
 
     const headers: Record<string, string> = {};
     if (request.previous?.etag) headers["if-none-match"] = request.previous.etag;
-    if (request.previous?.lastModified) headers["if-modified-since"] = request.previous.lastModified.toUTCString();
+    if (request.previous?.lastModified)
+      headers["if-modified-since"] = request.previous.lastModified.toUTCString();
     if (have > 0 && validator !== undefined) {
       headers["range"] = `bytes=${have}-`;
       headers["if-range"] = validator;
@@ -84,7 +88,9 @@ export async function downloadResumable(http: HttpClient, request: DownloadReque
         if (!meta || have === 0 || !range || range.start !== have) {
           await close();
           await discard(partialPath, metaPath);
-          throw new RetryableFailure(`GET ${url}: range answer ${response.headers.get("content-range") ?? "(no Content-Range)"} does not continue the ${have} bytes held; starting over`);
+          throw new RetryableFailure(
+            `GET ${url}: range answer ${response.headers.get("content-range") ?? "(no Content-Range)"} does not continue the ${have} bytes held; starting over`,
+          );
         }
         append = true;
         total = range.total ?? meta.total ?? undefined;
@@ -137,7 +143,9 @@ export async function downloadResumable(http: HttpClient, request: DownloadReque
     }
     if (total !== undefined && size > total) {
       await discard(partialPath, metaPath);
-      throw new RetryableFailure(`GET ${url}: got ${size} bytes, more than the ${total} announced; starting over`);
+      throw new RetryableFailure(
+        `GET ${url}: got ${size} bytes, more than the ${total} announced; starting over`,
+      );
     }
     return complete(partialPath, size, current, resumedBytes, rangeRequests);
   });
@@ -149,7 +157,13 @@ export async function discard(partialPath: string, metaPath = `${partialPath}.js
   await rm(metaPath, { force: true });
 }
 
-function complete(path: string, size: number, meta: PartialMeta, resumedBytes: number, rangeRequests: number): DownloadOutcome {
+function complete(
+  path: string,
+  size: number,
+  meta: PartialMeta,
+  resumedBytes: number,
+  rangeRequests: number,
+): DownloadOutcome {
   const lastModified = meta.lastModified ? new Date(meta.lastModified) : null;
   return {
     kind: "complete",
@@ -169,7 +183,9 @@ function ifRangeValidator(meta: PartialMeta): string | undefined {
 }
 
 /** Parses a Content-Range: "bytes START-END/TOTAL", or "bytes *\/TOTAL" on a 416 (TOTAL may be "*"). */
-export function parseContentRange(value: string | null): { start: number | undefined; total: number | undefined } | undefined {
+export function parseContentRange(
+  value: string | null,
+): { start: number | undefined; total: number | undefined } | undefined {
   if (value === null) return undefined;
   const match = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i.exec(value.trim());
   if (!match) return undefined;

@@ -21,7 +21,12 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
  * fixed, half random) so many clients that failed together do not come back together, while each still
  * waits at least half the nominal backoff. A Retry-After from the server wins when it is longer.
  */
-export function backoffDelayMs(policy: RetryPolicy, attempt: number, random: () => number, retryAfterMs?: number): number {
+export function backoffDelayMs(
+  policy: RetryPolicy,
+  attempt: number,
+  random: () => number,
+  retryAfterMs?: number,
+): number {
   const nominal = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   const jittered = nominal / 2 + random() * (nominal / 2);
   if (retryAfterMs === undefined) return jittered;

@@ -37,7 +37,8 @@ interface UpstreamFileRow extends Record<string, unknown> {
   fetched_at: Date;
 }
 
-const COLUMNS = "id, dataset_id, url, name, partition, etag, last_modified, size, sha256, md5, object_key, run_id, fetched_at";
+const COLUMNS =
+  "id, dataset_id, url, name, partition, etag, last_modified, size, sha256, md5, object_key, run_id, fetched_at";
 
 /**
  * Reads and writes `upstream_files`. Rows are only ever added: the latest row of a URL is what the

@@ -1,5 +1,10 @@
 import type { SourceConfig } from "../../config/config-schema.js";
-import { baseUrlOf, type SourceAdapter, type SourceListContext, type UpstreamFile } from "../source-adapter.js";
+import {
+  baseUrlOf,
+  type SourceAdapter,
+  type SourceListContext,
+  type UpstreamFile,
+} from "../source-adapter.js";
 import { SourceOptions } from "../source-options.js";
 import { SourceConfigError, UpstreamListingError } from "../upstream-error.js";
 
@@ -33,10 +38,13 @@ export function geoMonthsOf(options: SourceOptions): GeoMonth[] {
   const parse = (key: string, value: string): GeoMonth => {
     const match = MONTH.exec(value);
     if (!match) {
-      throw new SourceConfigError(`geo option "${key}" is ${JSON.stringify(value)}, expected a month like "2024-05"`, {
-        details: { key, value },
-        hint: 'Write months as "YYYY-MM"',
-      });
+      throw new SourceConfigError(
+        `geo option "${key}" is ${JSON.stringify(value)}, expected a month like "2024-05"`,
+        {
+          details: { key, value },
+          hint: 'Write months as "YYYY-MM"',
+        },
+      );
     }
     return { year: match[1]!, month: match[2]! };
   };
@@ -56,7 +64,9 @@ export function geoMonthsOf(options: SourceOptions): GeoMonth[] {
     }
   }
   const seen = new Set<string>();
-  return months.filter((m) => !seen.has(`${m.year}-${m.month}`) && seen.add(`${m.year}-${m.month}`) !== undefined);
+  return months.filter(
+    (m) => !seen.has(`${m.year}-${m.month}`) && seen.add(`${m.year}-${m.month}`) !== undefined,
+  );
 }
 
 interface ESearchAnswer {
@@ -123,19 +133,31 @@ export const geoSourceAdapter: SourceAdapter = {
     const entryTypes = options.oneOf("entry_types", GEO_ENTRY_TYPES, ["GSE"]);
     for (const month of months) {
       for (const entryType of entryTypes) {
-        for await (const accession of searchMonth(context, options, entryType, month)) yield file(accession, month);
+        for await (const accession of searchMonth(context, options, entryType, month))
+          yield file(accession, month);
       }
     }
   },
 };
 
 /** Accessions of one entry type updated in one month, in the order esearch returns them. */
-async function* searchMonth(context: SourceListContext, options: SourceOptions, entryType: string, month: GeoMonth): AsyncGenerator<string> {
+async function* searchMonth(
+  context: SourceListContext,
+  options: SourceOptions,
+  entryType: string,
+  month: GeoMonth,
+): AsyncGenerator<string> {
   const eutils = options.string("eutils_url") ?? EUTILS_URL;
   const pageSize = options.positiveInteger("page_size", 5000);
   const lastDay = new Date(Date.UTC(Number(month.year), Number(month.month), 0)).getUTCDate();
   const term = `${entryType}[ETYP] AND ${month.year}/${month.month}/01:${month.year}/${month.month}/${lastDay}[MDAT]`;
-  const common: Record<string, string> = { db: "gds", term, retmode: "json", usehistory: "y", tool: options.string("tool") ?? "omicslake" };
+  const common: Record<string, string> = {
+    db: "gds",
+    term,
+    retmode: "json",
+    usehistory: "y",
+    tool: options.string("tool") ?? "omicslake",
+  };
   if (context.source.email) common["email"] = context.source.email;
   if (context.source.api_key) common["api_key"] = context.source.api_key;
 
@@ -155,20 +177,34 @@ async function* searchMonth(context: SourceListContext, options: SourceOptions, 
     try {
       answer = JSON.parse(text) as ESearchAnswer;
     } catch (cause) {
-      throw new UpstreamListingError(`esearch answer for ${term} is not JSON`, { details: { url: redact(url), text: text.slice(0, 200) }, cause, hint: "Check eutils_url" });
+      throw new UpstreamListingError(`esearch answer for ${term} is not JSON`, {
+        details: { url: redact(url), text: text.slice(0, 200) },
+        cause,
+        hint: "Check eutils_url",
+      });
     }
     const result = answer.esearchresult;
-    if (!result || result.ERROR !== undefined || answer.error !== undefined || result.count === undefined || !Array.isArray(result.idlist)) {
-      throw new UpstreamListingError(`esearch for ${term} failed: ${result?.ERROR ?? answer.error ?? "no esearchresult"}`, {
-        details: { url: redact(url) },
-        hint: "Check the term, the API key and eutils_url",
-      });
+    if (
+      !result ||
+      result.ERROR !== undefined ||
+      answer.error !== undefined ||
+      result.count === undefined ||
+      !Array.isArray(result.idlist)
+    ) {
+      throw new UpstreamListingError(
+        `esearch for ${term} failed: ${result?.ERROR ?? answer.error ?? "no esearchresult"}`,
+        {
+          details: { url: redact(url) },
+          hint: "Check the term, the API key and eutils_url",
+        },
+      );
     }
     count = Number(result.count);
     if (result.webenv && result.querykey) history ??= { webenv: result.webenv, querykey: result.querykey };
-    if (result.idlist.length === 0) break;
-    for (const uid of result.idlist) {
-      const accession = geoAccessionOfUid(uid);
+    const ids: readonly unknown[] = result.idlist;
+    if (ids.length === 0) break;
+    for (const uid of ids) {
+      const accession = typeof uid === "string" ? geoAccessionOfUid(uid) : undefined;
       if (accession === undefined || seen.has(accession)) continue;
       seen.add(accession);
       yield accession;

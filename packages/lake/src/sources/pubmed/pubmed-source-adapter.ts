@@ -23,7 +23,9 @@ export const pubmedSourceAdapter: SourceAdapter = {
       const setUrl = new URL(`${set}/`, base).href;
       const entries = parseDirectoryListing(await context.http.getText(setUrl), setUrl);
       const md5s = new Map(entries.filter((e) => e.href.endsWith(".md5")).map((e) => [e.href, e.url]));
-      const files = entries.filter((e) => PUBMED_FILE.test(e.href)).sort((a, b) => a.href.localeCompare(b.href));
+      const files = entries
+        .filter((e) => PUBMED_FILE.test(e.href))
+        .sort((a, b) => a.href.localeCompare(b.href));
       for (const entry of files) {
         const md5Url = md5s.get(`${entry.href}.md5`);
         yield {
@@ -44,7 +46,7 @@ export function parseMd5File(text: string, url: string): string {
   if (!match) {
     throw new UpstreamListingError(`${url} holds no MD5 digest`, {
       details: { url, text: text.slice(0, 200) },
-      hint: "The .md5 file next to a PubMed file should read \"MD5(<file>)= <32 hex digits>\"",
+      hint: 'The .md5 file next to a PubMed file should read "MD5(<file>)= <32 hex digits>"',
     });
   }
   return match[1]!.toLowerCase();

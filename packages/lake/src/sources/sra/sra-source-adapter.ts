@@ -29,14 +29,20 @@ export function selectMirroringBatches(folders: readonly string[]): MirroringBat
   for (const folder of folders) {
     const match = BATCH_FOLDER.exec(folder);
     if (!match) continue;
-    batches.push({ folder, date: `${match[1]}-${match[2]}-${match[3]}`, stage: match[4] ? "Full" : "Incremental" });
+    batches.push({
+      folder,
+      date: `${match[1]}-${match[2]}-${match[3]}`,
+      stage: match[4] ? "Full" : "Incremental",
+    });
   }
   const fulls = batches.filter((b) => b.stage === "Full").sort((a, b) => a.date.localeCompare(b.date));
   const newest = fulls.at(-1);
   if (!newest) return [];
   return batches
     .filter((b) => b === newest || (b.stage === "Incremental" && b.date >= newest.date))
-    .sort((a, b) => a.date.localeCompare(b.date) || (a.stage === "Full" ? -1 : 1) - (b.stage === "Full" ? -1 : 1));
+    .sort(
+      (a, b) => a.date.localeCompare(b.date) || (a.stage === "Full" ? -1 : 1) - (b.stage === "Full" ? -1 : 1),
+    );
 }
 
 /**
@@ -59,10 +65,13 @@ export const sraSourceAdapter: SourceAdapter = {
       const folders = parseDirectoryListing(await context.http.getText(mirroringUrl), mirroringUrl);
       const batches = selectMirroringBatches(folders.map((entry) => entry.href));
       if (batches.length === 0) {
-        throw new UpstreamListingError(`no NCBI_SRA_Mirroring_<date>_Full/ batch in the listing of ${mirroringUrl}`, {
-          details: { url: mirroringUrl, entries: folders.length },
-          hint: "Check the sra source's url: it must point at the folder holding Mirroring/ and Metadata/",
-        });
+        throw new UpstreamListingError(
+          `no NCBI_SRA_Mirroring_<date>_Full/ batch in the listing of ${mirroringUrl}`,
+          {
+            details: { url: mirroringUrl, entries: folders.length },
+            hint: "Check the sra source's url: it must point at the folder holding Mirroring/ and Metadata/",
+          },
+        );
       }
       for (const batch of batches) {
         const batchUrl = new URL(batch.folder, mirroringUrl).href;
