@@ -11,3 +11,8 @@ export type { FsckProblem, FsckReport } from "./lake/fsck-report.js";
 export { mediaTypeOf } from "./lake/media-type.js";
 export { openLake } from "./lake/open-lake.js";
 export * from "./ducklake/index.js";
+export { openObjectStore, type StoreConfig, type StoreTuning } from "./object-store/open-object-store.js";
+export { FsObjectStore } from "./object-store/fs/fs-object-store.js";
+export { S3ObjectStore, S3_MIN_PART_BYTES, type S3ObjectStoreOptions, type ObjectLockPolicy } from "./object-store/s3/s3-object-store.js";
+export { validateObjectKey, validateKeyPrefix, compareKeys, MAX_KEY_BYTES, MAX_KEY_SEGMENT_BYTES } from "./object-store/object-key.js";
+export { DEFAULT_MEDIA_TYPE } from "./object-store/object-body.js";
