@@ -5,7 +5,8 @@ export type MtxErrorCode =
   | "mtx_index_out_of_range"
   | "mtx_value_out_of_range"
   | "mtx_truncated"
-  | "mtx_unsupported";
+  | "mtx_unsupported"
+  | "tenx_incomplete";
 
 export interface MtxErrorDetails {
   readonly file: string;
