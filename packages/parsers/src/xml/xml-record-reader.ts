@@ -4,12 +4,15 @@ import type { XmlNode } from "./xml-node.js";
 import { decodeXmlEntities } from "./xml-entities.js";
 
 /*
- * Why a hand-written tokenizer and not saxes: measured on the same replicated SRA experiment-package file
- * (bench/xml-parsers.bench.mjs), saxes delivering events to a tree builder ran at roughly a third of the speed
- * of this reader, which stays above the 150 MB/s target. saxes validates every character against the XML name
- * and character productions and emits one callback per token; here each chunk is decoded to a JS string once,
- * the delimiters are found with String#indexOf (a V8 builtin), and strings are sliced only for what a record
- * keeps. Outside record elements nothing is decoded or retained, so memory stays flat on multi-GB files.
+ * Why a hand-written tokenizer and not saxes: on the same replicated SRA experiment-package file,
+ * saxes events building the same record trees ran at about half the speed of this reader per CPU-second,
+ * below the 150 MB/s target (bench/xml-parsers.bench.mjs prints both figures). saxes checks every
+ * character against the XML name and character productions and emits one callback per token; here input
+ * bytes are decoded once as latin1 (one char per byte, so offsets are free), delimiters are found with
+ * String#indexOf, and only the strings a record keeps are sliced (and re-decoded as UTF-8 when not ASCII).
+ * Outside record elements nothing is retained, so memory stays flat on multi-GB files. The price is
+ * leniency: well-formedness is checked where it matters for correct records (tag balance, quoting, one
+ * root), not character by character.
  */
 
 export interface XmlRecordReaderOptions {
