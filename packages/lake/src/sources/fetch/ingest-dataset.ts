@@ -156,6 +156,8 @@ export async function ingestDataset(
         urls.add(file.url);
         files.push(file);
       }
+      // One query for what the lake holds instead of one per file: a GEO month can list thousands.
+      const known = new Map((await records.current(dataset.id)).map((record) => [record.url, record]));
       ctx.log(`listed ${files.length} files from ${baseUrl}`);
       options.onProgress?.({ kind: "listed", files: files.length });
 
@@ -166,7 +168,7 @@ export async function ingestDataset(
       };
 
       const ingestOne = async (file: UpstreamFile): Promise<void> => {
-        const previous = await records.latest(dataset.id, file.url);
+        const previous = known.get(file.url);
         if (previous && !options.refresh) {
           if (listingMatches(file, previous)) return skip(file, "listing-unchanged", previous.objectKey);
           if (file.immutable && previous.etag === null && previous.lastModified === null)
@@ -190,7 +192,7 @@ export async function ingestDataset(
         });
         if (outcome.kind === "not-modified") return skip(file, "not-modified", previous!.objectKey);
 
-        const digests = await hashFile(outcome.path);
+        const digests = outcome.digests ?? (await hashFile(outcome.path));
         const expectedMd5 =
           file.md5 ?? (file.md5Url ? parseMd5File(await http.getText(file.md5Url), file.md5Url) : undefined);
         if (expectedMd5 !== undefined && expectedMd5.toLowerCase() !== digests.md5) {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -26,6 +27,8 @@ export type DownloadOutcome =
       readonly resumedBytes: number;
       /** How many attempts asked for a byte range. */
       readonly rangeRequests: number;
+      /** Hex digests of the file, when every byte came through one attempt (otherwise hash the file). */
+      readonly digests?: { readonly sha256: string; readonly md5: string };
     };
 
 /** What a partial download was started from; a resume continues only if the upstream still serves this. */
@@ -124,12 +127,17 @@ export async function downloadResumable(
         throw statusFailure(url, response);
     }
     const resumedBytes = have;
+    // A download that starts from byte 0 is hashed as it streams, saving a second read of a file
+    // that may be tens of GB; a resumed one is hashed from disk by the caller (hash state cannot be saved).
+    const hashes = have === 0 ? { sha256: createHash("sha256"), md5: createHash("md5") } : undefined;
 
     let written = have;
     const counted = Readable.from(
       (async function* () {
         for await (const chunk of body) {
           written += chunk.length;
+          hashes?.sha256.update(chunk);
+          hashes?.md5.update(chunk);
           request.onBytes?.(written, total);
           yield chunk;
         }
@@ -147,7 +155,11 @@ export async function downloadResumable(
         `GET ${url}: got ${size} bytes, more than the ${total} announced; starting over`,
       );
     }
-    return complete(partialPath, size, current, resumedBytes, rangeRequests);
+    const digests =
+      hashes && size === written
+        ? { sha256: hashes.sha256.digest("hex"), md5: hashes.md5.digest("hex") }
+        : undefined;
+    return complete(partialPath, size, current, resumedBytes, rangeRequests, digests);
   });
 }
 
@@ -163,6 +175,7 @@ function complete(
   meta: PartialMeta,
   resumedBytes: number,
   rangeRequests: number,
+  digests?: { sha256: string; md5: string },
 ): DownloadOutcome {
   const lastModified = meta.lastModified ? new Date(meta.lastModified) : null;
   return {
@@ -173,6 +186,7 @@ function complete(
     lastModified: lastModified && !Number.isNaN(lastModified.getTime()) ? lastModified : null,
     resumedBytes,
     rangeRequests,
+    ...(digests ? { digests } : {}),
   };
 }
 
