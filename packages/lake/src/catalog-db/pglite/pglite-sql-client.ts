@@ -97,7 +97,8 @@ export class PgliteSqlClient implements SqlClient {
         }
         return result;
       } catch (error) {
-        if (this.#inTransaction()) await this.#db.exec("ROLLBACK");
+        // The callback's error is the one worth reporting; a failing ROLLBACK must not replace it.
+        if (this.#inTransaction()) await this.#db.exec("ROLLBACK").catch(() => undefined);
         throw error;
       } finally {
         tx.end();
