@@ -1,0 +1,270 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { convertH5ad } from "../src/h5ad/h5ad-converter.js";
+import { H5adFormatError } from "../src/h5ad/h5ad-format-error.js";
+
+const repoRoot = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
+const fixtures = resolve(repoRoot, "../shared/fixtures/formats/h5ad");
+const haveFixtures = existsSync(join(fixtures, "sparse.h5ad"));
+if (!haveFixtures) console.warn(`h5ad fixture tests skipped: fixtures not found at ${fixtures}`);
+const python = "/usr/bin/python3";
+const havePython = spawnSync(python, ["-c", "import anndata, h5py, scipy, pandas, numpy"]).status === 0;
+if (!havePython) console.warn("h5ad value and edge-case tests skipped: /usr/bin/python3 with anndata, h5py, scipy and pandas is not available");
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "omicslake-h5ad-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+interface Dump {
+  matrices: Record<string, [number, number, number][]>;
+  obs: { index: string[]; columns: Record<string, unknown[]> };
+  var: { index: string[]; columns: Record<string, unknown[]> };
+}
+
+/** Python helpers: `dump(adata)` gives what anndata itself reads, as JSON (NaN and NA as null). */
+const PY_DUMP = `
+import json, sys, math
+import numpy as np, pandas as pd, scipy.sparse as sp
+def triplets(m):
+    if sp.issparse(m):
+        c = m.tocoo()
+        return [[int(i), int(j), float(v)] for i, j, v in zip(c.row, c.col, c.data)]
+    m = np.asarray(m)
+    return [[int(i), int(j), float(m[i, j])] for i, j in zip(*np.nonzero(m))]
+def clean(v):
+    if v is None or v is pd.NA: return None
+    if isinstance(v, (float, np.floating)) and math.isnan(v): return None
+    if isinstance(v, (np.integer,)): return int(v)
+    if isinstance(v, (np.floating,)): return float(v)
+    if isinstance(v, (np.bool_,)): return bool(v)
+    return v
+def frame(df):
+    return {"index": [str(x) for x in df.index], "columns": {c: [clean(x) for x in df[c].astype(object).tolist()] for c in df.columns}}
+def dump(a):
+    ms = {"X": triplets(a.X)} if a.X is not None else {}
+    for k in a.layers.keys(): ms[k] = triplets(a.layers[k])
+    return {"matrices": ms, "obs": frame(a.obs), "var": frame(a.var)}
+`;
+
+function runPython(script: string, args: string[]): string {
+  const run = spawnSync(python, ["-c", PY_DUMP + script, ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
+  if (run.status !== 0) throw new Error(`python failed: ${run.stderr}`);
+  return run.stdout;
+}
+
+/** What anndata reads from a file. */
+function anndataDump(path: string): Dump {
+  return JSON.parse(runPython("import anndata\nprint(json.dumps(dump(anndata.read_h5ad(sys.argv[1]))))", [path])) as Dump;
+}
+
+async function matrixEntries(out: string, name: string): Promise<string[]> {
+  const rows = await query(`SELECT cell_idx, gene_idx, value::DOUBLE AS v FROM '${join(out, `matrix.${name}.parquet`)}'`);
+  return rows.map((r) => `${Number(r["cell_idx"])},${Number(r["gene_idx"])}=${Number(r["v"])}`).sort();
+}
+
+const asEntries = (t: [number, number, number][]): string[] => t.map(([i, j, v]) => `${i},${j}=${v}`).sort();
+
+/** Checks every matrix, the indexes and every obs/var column against anndata's own reading. */
+async function expectSameAsAnndata(out: string, expected: Dump): Promise<void> {
+  for (const [name, triplets] of Object.entries(expected.matrices)) {
+    expect(await matrixEntries(out, name), `matrix ${name}`).toEqual(asEntries(triplets));
+  }
+  for (const [table, frame] of [
+    ["obs", expected.obs],
+    ["var", expected.var],
+  ] as const) {
+    const pos = table === "obs" ? "cell_idx" : "gene_idx";
+    const rows = await query(`SELECT * FROM '${join(out, `${table}.parquet`)}' ORDER BY ${pos}`);
+    expect(rows.map((r) => r["_index"]), `${table} index`).toEqual(frame.index);
+    for (const [column, values] of Object.entries(frame.columns)) {
+      const got = rows.map((r) => {
+        const v = r[column];
+        return typeof v === "bigint" ? Number(v) : v;
+      });
+      expect(got, `${table}.${column}`).toEqual(values);
+    }
+  }
+}
+
+describe.skipIf(!haveFixtures)("convertH5ad on the fixtures", () => {
+  it.skipIf(!havePython).each(["sparse.h5ad", "sparse_gzip.h5ad", "dense.h5ad"])("%s matches anndata value by value", async (name) => {
+    const out = join(dir, "out");
+    const result = await convertH5ad(join(fixtures, name), out, { chunkEntries: 64 });
+    await expectSameAsAnndata(out, anndataDump(join(fixtures, name)));
+    const files = (await readdir(out)).sort();
+    expect(files).toContain("manifest.json");
+    expect(result.outputs.map((o) => o.name).sort()).toEqual(files);
+  });
+
+  it("records encodings, categories, nnz and uns in the manifest", async () => {
+    const out = join(dir, "out");
+    const result = await convertH5ad(join(fixtures, "sparse.h5ad"), out);
+    const manifest = JSON.parse(await readFile(join(out, "manifest.json"), "utf8")) as Record<string, unknown>;
+    expect(manifest).toEqual(JSON.parse(JSON.stringify(result.manifest)));
+    expect(manifest["shape"]).toEqual({ n_obs: 100, n_vars: 50 });
+    expect(manifest["uns"]).toEqual({ note: "sparse sample" });
+    const matrices = manifest["matrices"] as Record<string, { encoding: string; dtype: string; nnz: number }>;
+    expect(matrices["X"]).toMatchObject({ encoding: "csr_matrix", dtype: "float32", nnz: 500 });
+    expect(matrices["counts"]).toMatchObject({ encoding: "csr_matrix", nnz: 500 });
+    const obs = manifest["obs"] as { columns: Record<string, { encoding: string }> };
+    expect(obs.columns["cell_type"]?.encoding).toBe("categorical");
+    const kv = await query(`SELECT decode(value) AS v FROM parquet_kv_metadata('${join(out, "obs.parquet")}') WHERE decode(key) = 'omicslake.categories'`);
+    expect(JSON.parse(String(kv[0]?.["v"]))).toEqual({ cell_type: { categories: ["B", "NK", "T"], ordered: false } });
+  });
+
+  it("reports a truncated file as invalid_hdf5 and leaves nothing behind", async () => {
+    const bytes = await readFile(join(fixtures, "sparse.h5ad"));
+    const cut = join(dir, "cut.h5ad");
+    await writeFile(cut, bytes.subarray(0, 30_000));
+    const out = join(dir, "out");
+    const error = await convertH5ad(cut, out).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(H5adFormatError);
+    expect(error).toMatchObject({ code: "invalid_hdf5", file: cut });
+    expect((error as Error).message).toMatch(/truncated: 30000 bytes, but its HDF5 superblock says 53712/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe.skipIf(!havePython)("convertH5ad on files written by anndata and h5py for the edge cases", () => {
+  it("reads CSC int X, dense layers, nullable arrays, booleans, obsm/varm and nested uns", async () => {
+    const path = join(dir, "rich.h5ad");
+    runPython(
+      `
+import anndata as ad
+rng = np.random.default_rng(3)
+X = sp.random(30, 12, density=0.3, format="csc", random_state=3, dtype=np.float64)
+X.data = np.round(X.data * 100).astype(np.int64) + 1
+X = sp.csc_matrix((X.data.astype(np.int64), X.indices, X.indptr), shape=X.shape)
+obs = pd.DataFrame({
+  "ct": pd.Categorical(rng.choice(["a", "b"], 30), categories=["b", "a", "unused"], ordered=True),
+  "n": pd.array([None if i % 7 == 0 else i for i in range(30)], dtype="Int64"),
+  "ok": pd.array([None if i % 5 == 0 else i % 2 == 0 for i in range(30)], dtype="boolean"),
+  "flag": np.arange(30) % 3 == 0,
+  "name": [f"n{i}" for i in range(30)],
+  "f32": np.linspace(0, 1, 30).astype(np.float32),
+}, index=[f"c{i}" for i in range(30)])
+a = ad.AnnData(X=X, obs=obs, var=pd.DataFrame(index=[f"g{j}" for j in range(12)]), dtype=np.int64)
+a.layers["dense"] = np.arange(360, dtype=np.int16).reshape(30, 12) % 4
+a.obsm["X_umap"] = np.arange(60, dtype=np.float32).reshape(30, 2)
+a.varm["loadings"] = np.arange(36, dtype=np.float64).reshape(12, 3)
+a.uns["params"] = {"k": 15, "names": ["x", "y"], "scale": 0.5}
+a.write_h5ad(sys.argv[1])
+`,
+      [path],
+    );
+    const out = join(dir, "out");
+    const result = await convertH5ad(path, out, { chunkEntries: 5 });
+    await expectSameAsAnndata(out, anndataDump(path));
+    const manifest = result.manifest as { matrices: Record<string, { encoding: string; order: string; valueType: string }>; uns: unknown };
+    expect(manifest.matrices["X"]).toMatchObject({ encoding: "csc_matrix", order: "by gene", valueType: "int64" });
+    expect(manifest.matrices["dense"]).toMatchObject({ encoding: "dense", valueType: "int32" });
+    expect(manifest.uns).toEqual({ params: { k: 15, names: ["x", "y"], scale: 0.5 } });
+    const [umap] = await query(`SELECT X_umap FROM '${join(out, "obsm.parquet")}' WHERE cell_idx = 7`);
+    expect(umap).toEqual({ X_umap: [14, 15] });
+    const [loadings] = await query(`SELECT loadings FROM '${join(out, "varm.parquet")}' WHERE gene_idx = 11`);
+    expect(loadings).toEqual({ loadings: [33, 34, 35] });
+    const kv = await query(`SELECT decode(value) AS v FROM parquet_kv_metadata('${join(out, "obs.parquet")}') WHERE decode(key) = 'omicslake.categories'`);
+    expect(JSON.parse(String(kv[0]?.["v"]))).toEqual({ ct: { categories: ["b", "a", "unused"], ordered: true } });
+  });
+
+  it("reads the anndata 0.7 layout (__categories) and the pre-0.7 one (compound obs, h5sparse X)", async () => {
+    const v07 = join(dir, "v07.h5ad");
+    const v06 = join(dir, "v06.h5ad");
+    const expected = JSON.parse(
+      runPython(
+        `
+import h5py
+rng = np.random.default_rng(5)
+X = sp.random(8, 5, density=0.4, format="csr", random_state=5, dtype=np.float32)
+cats = np.array(["T", "B"], dtype=object)
+codes = rng.integers(0, 2, 8).astype(np.int8)
+codes[3] = -1
+depth = rng.random(8)
+cells = [f"cell{i}" for i in range(8)]
+genes = [f"G{j}" for j in range(5)]
+str_dt = h5py.special_dtype(vlen=str)
+def write_csr(g, m, legacy):
+    g.create_dataset("data", data=m.data); g.create_dataset("indices", data=m.indices); g.create_dataset("indptr", data=m.indptr)
+    if legacy:
+        g.attrs["h5sparse_format"] = "csr"; g.attrs["h5sparse_shape"] = np.array(m.shape)
+    else:
+        g.attrs["encoding-type"] = "csr_matrix"; g.attrs["encoding-version"] = "0.1.0"; g.attrs["shape"] = np.array(m.shape)
+with h5py.File(sys.argv[1], "w") as f:  # anndata 0.7
+    write_csr(f.create_group("X"), X, False)
+    obs = f.create_group("obs")
+    obs.attrs["encoding-type"] = "dataframe"; obs.attrs["encoding-version"] = "0.1.0"
+    obs.attrs["_index"] = "_index"; obs.attrs["column-order"] = np.array(["cell_type", "depth"], dtype=object).astype("S")
+    obs.create_dataset("_index", data=np.array(cells, dtype=object), dtype=str_dt)
+    obs.create_group("__categories").create_dataset("cell_type", data=cats, dtype=str_dt)
+    obs.create_dataset("cell_type", data=codes)
+    obs.create_dataset("depth", data=depth)
+    var = f.create_group("var")
+    var.attrs["encoding-type"] = "dataframe"; var.attrs["encoding-version"] = "0.1.0"
+    var.attrs["_index"] = "_index"; var.attrs["column-order"] = np.array([], dtype="S")
+    var.create_dataset("_index", data=np.array(genes, dtype=object), dtype=str_dt)
+with h5py.File(sys.argv[2], "w") as f:  # anndata 0.6: structured arrays
+    write_csr(f.create_group("X"), X, True)
+    obs_dt = np.dtype([("index", "S10"), ("cell_type", np.int8), ("depth", np.float64)])
+    f.create_dataset("obs", data=np.array([(c.encode(), k, d) for c, k, d in zip(cells, codes, depth)], dtype=obs_dt))
+    f.create_dataset("var", data=np.array([(g.encode(),) for g in genes], dtype=[("index", "S10")]))
+    f.create_group("uns").create_dataset("cell_type_categories", data=np.array(["T", "B"], dtype="S"))
+labels = [None if c < 0 else str(cats[c]) for c in codes]
+print(json.dumps({"matrices": {"X": triplets(X)}, "obs": {"index": cells, "columns": {"cell_type": labels, "depth": [float(d) for d in depth]}}, "var": {"index": genes, "columns": {}}}))
+`,
+        [v07, v06],
+      ),
+    ) as Dump;
+    for (const [path, encoding] of [
+      [v07, "categorical (__categories)"],
+      [v06, "compound field + uns categories"],
+    ] as const) {
+      const out = join(dir, `out-${encoding.length}`);
+      const result = await convertH5ad(path, out);
+      await expectSameAsAnndata(out, expected);
+      expect((result.manifest["obs"] as { columns: Record<string, { encoding: string }> }).columns["cell_type"]?.encoding).toBe(encoding);
+    }
+  });
+
+  it("refuses a matrix whose indptr contradicts its data", async () => {
+    const path = join(dir, "bad.h5ad");
+    runPython(
+      `
+import anndata as ad, h5py
+a = ad.AnnData(X=sp.random(6, 4, density=0.5, format="csr", random_state=1, dtype=np.float32))
+a.write_h5ad(sys.argv[1])
+with h5py.File(sys.argv[1], "r+") as f:
+    ip = f["X/indptr"][...]
+    ip[-1] = ip[-1] + 50
+    del f["X/indptr"]
+    f["X"].create_dataset("indptr", data=ip)
+`,
+      [path],
+    );
+    const out = join(dir, "out");
+    const error = await convertH5ad(path, out).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "h5ad_malformed", location: "/X/indptr" });
+    expect((error as Error).message).toMatch(/indptr runs from 0 to \d+ but data has \d+/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
