@@ -18,10 +18,13 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { DEFAULT_ARCHIVE_LIMITS, extractArchive } from "../archive/archive-extractor.js";
 import type { ArchiveLimits, ExtractedMember } from "../archive/archive-extractor.js";
 import { convertCsv } from "../csv/csv-path-converter.js";
+import { convertH5ad } from "../h5ad/h5ad-converter.js";
+import { convertMtx } from "../mtx/mtx-converter.js";
 import { parquetEngineVersion } from "../parquet/parquet-sink.js";
 import { convertPickle } from "../pickle/pickle-converter.js";
 import { convertRds } from "../rds/rds-converter.js";
 import { sniffFormat } from "../sniff/sniff-format.js";
+import { convertTenx } from "../tenx/tenx-converter.js";
 import type { SniffResult } from "../sniff/sniff-format.js";
 import type { ConversionOutput, ConversionResult, ConvertOptions, OutputField } from "./conversion-result.js";
 import { FormatError } from "./format-error.js";
@@ -33,19 +36,6 @@ export interface ConvertPathOptions extends ConvertOptions {
   /** Overrides of the archive safety limits (size, member count, compression ratio). */
   readonly archiveLimits?: Partial<ArchiveLimits>;
 }
-
-/** The converters other modules provide, loaded when first needed (see `loadConverter`). */
-type PathConverter = (
-  input: string,
-  outDir: string,
-  options?: ConvertOptions & Record<string, unknown>,
-) => Promise<ConversionResult>;
-
-const EXTERNAL_CONVERTERS = {
-  h5ad: { module: "../h5ad/h5ad-converter.js", exportName: "convertH5ad" },
-  tenx: { module: "../tenx/tenx-converter.js", exportName: "convertTenx" },
-  mtx: { module: "../mtx/mtx-converter.js", exportName: "convertMtx" },
-} as const;
 
 /**
  * Converts a file or directory to Parquet by what its content is (see sniffFormat): RDS, pickle, CSV/TSV,
@@ -170,12 +160,12 @@ async function convertSingle(
       return convertCsv(input, dir, { ...passOn, ...(typeof delimiter === "string" ? { delimiter } : {}) });
     }
     case "mtx":
-      return (await loadConverter("mtx", label))(input, dir, { ...passOn, ...cellMetadataOption(options) });
+      return convertMtx(input, dir, { ...passOn, ...cellMetadataOption(options) });
     case "h5ad":
-      return (await loadConverter("h5ad", label))(input, dir, passOn);
+      return convertH5ad(input, dir, passOn);
     case "10x-h5":
     case "10x-mtx-dir":
-      return (await loadConverter("tenx", label))(input, dir, { ...passOn, ...cellMetadataOption(options) });
+      return convertTenx(input, dir, { ...passOn, ...cellMetadataOption(options) });
     case "parquet":
       return copyParquet(input, dir);
     case "hdf5":
@@ -214,37 +204,6 @@ function cellMetadataOption(options: ConvertPathOptions): { cellMetadata?: strin
 
 function unsupported(file: string, what: string, hint: string): FormatError {
   return new FormatError("unsupported_format", `${file}: cannot convert ${what}`, { file, hint });
-}
-
-/**
- * Converters written elsewhere in the package are loaded by module path at run time, so this router builds and
- * runs (with a clear `converter_unavailable`) whichever of them exist.
- */
-async function loadConverter(key: keyof typeof EXTERNAL_CONVERTERS, file: string): Promise<PathConverter> {
-  const spec = EXTERNAL_CONVERTERS[key];
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(spec.module)) as Record<string, unknown>;
-  } catch (cause) {
-    throw new FormatError(
-      "converter_unavailable",
-      `${file}: the ${key} converter (${spec.exportName}) is not available in this build`,
-      {
-        file,
-        hint: "Upgrade omicslake to a version with this converter.",
-        cause,
-      },
-    );
-  }
-  const fn = mod[spec.exportName];
-  if (typeof fn !== "function") {
-    throw new FormatError(
-      "converter_unavailable",
-      `${file}: ${spec.module} does not export ${spec.exportName}`,
-      { file, hint: "Upgrade omicslake to a version with this converter." },
-    );
-  }
-  return fn as PathConverter;
 }
 
 async function copyParquet(input: string, dir: string): Promise<ConversionResult> {
@@ -448,8 +407,7 @@ async function convertMembers(args: {
     };
     try {
       let result: ConversionResult;
-      if (unit.sniff.format === "10x-mtx-dir")
-        result = await convertTenxUnit(unit.input, memberDir, options, unit.label);
+      if (unit.sniff.format === "10x-mtx-dir") result = await convertTenxUnit(unit.input, memberDir, options);
       else
         result = await convertSingle(
           unit.input,
@@ -522,27 +480,13 @@ function isUserError(e: unknown): e is Error & { code: string; file: string } {
   );
 }
 
-/** 10x directories go to the 10x converter, or to the Matrix Market converter with the name files when only that exists. */
+/** A 10x triplet found in an archive or folder, gathered under 10x's file names in `dir`. */
 async function convertTenxUnit(
   dir: string,
   outDir: string,
   options: ConvertPathOptions,
-  label: string,
 ): Promise<ConversionResult> {
-  try {
-    const tenx = await loadConverter("tenx", label);
-    return await tenx(dir, outDir, cellMetadataOption(options));
-  } catch (error) {
-    if (!(error instanceof FormatError) || error.code !== "converter_unavailable") throw error;
-    const names = await readdir(dir);
-    const pick = (re: RegExp): string => join(dir, names.find((n) => re.test(n)) ?? "");
-    const mtx = await loadConverter("mtx", label);
-    return mtx(pick(/^matrix\.mtx/), outDir, {
-      rowNames: pick(TENX_FEATURES),
-      colNames: pick(TENX_BARCODES),
-      ...cellMetadataOption(options),
-    });
-  }
+  return convertTenx(dir, outDir, cellMetadataOption(options));
 }
 
 /**

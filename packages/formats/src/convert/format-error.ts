@@ -11,7 +11,6 @@ export type FormatErrorCode =
   | "archive_limit_exceeded"
   | "archive_malformed"
   | "unsupported_format"
-  | "converter_unavailable"
   | "output_exists";
 
 export interface FormatErrorDetails {
