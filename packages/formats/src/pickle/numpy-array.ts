@@ -176,6 +176,8 @@ export function typedValues(a: NdArray): TypedValues {
     case "m": {
       const out = new BigInt64Array(n);
       for (let i = 0; i < n; i++) out[i] = view.getBigInt64(i * 8, le);
+      // timedelta64 has no duration column type: its counts (in the dtype's unit) stay plain int64.
+      if (dt.kind === "m") return { kind: "int64", values: out };
       return { kind: "datetime", values: out, unit: dt.unit ?? "ns" };
     }
     case "U": {
