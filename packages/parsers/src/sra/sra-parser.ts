@@ -265,7 +265,7 @@ function base(node: XmlNode, ctx: Context, attributeContainer: string, linkConta
 
 function readSpecs(node: XmlNode): { spotLength?: number; readSpecs: SraReadSpec[] } {
   const spec = at(node, "SPOT_DESCRIPTOR/SPOT_DECODE_SPEC");
-  if (spec === undefined) return { readSpecs: [] };
+  if (spec === undefined) return { spotLength: undefined, readSpecs: [] };
   return {
     spotLength: toInt(textAt(spec, "SPOT_LENGTH")),
     readSpecs: childrenNamed(spec, "READ_SPEC").map((r) => ({
@@ -280,14 +280,14 @@ function readSpecs(node: XmlNode): { spotLength?: number; readSpecs: SraReadSpec
 
 function platform(node: XmlNode): { platform?: string; instrumentModel?: string } {
   const p = child(node, "PLATFORM")?.children[0];
-  if (p === undefined) return {};
+  if (p === undefined) return { platform: undefined, instrumentModel: undefined };
   return { platform: p.name, instrumentModel: textAt(p, "INSTRUMENT_MODEL") };
 }
 
 // ---- records -------------------------------------------------------------------------------------
 
 function study(node: XmlNode, ctx: Context): SraStudy {
-  const { promoted, ...b } = base(node, ctx, "STUDY_ATTRIBUTES", "STUDY_LINKS");
+  const b = base(node, ctx, "STUDY_ATTRIBUTES", "STUDY_LINKS");
   const descriptor = child(node, "DESCRIPTOR");
   const type = child(descriptor ?? node, "STUDY_TYPE");
   const existing = attrOf(type, "existing_study_type");
@@ -301,8 +301,18 @@ function study(node: XmlNode, ctx: Context): SraStudy {
   });
   return {
     kind: "sra_study" as const,
-    ...b,
-    ...promoted,
+    accession: b.accession,
+    alias: b.alias,
+    centerName: b.centerName,
+    brokerName: b.brokerName,
+    identifiers: b.identifiers,
+    attributes: b.attributes,
+    xrefLinks: b.xrefLinks,
+    urlLinks: b.urlLinks,
+    geoAccession: b.promoted.geoAccession,
+    biosample: b.promoted.biosample,
+    bioproject: b.promoted.bioproject,
+    pubmedIds: b.promoted.pubmedIds,
     title: descriptor === undefined ? undefined : textAt(descriptor, "STUDY_TITLE"),
     studyType: existing === "Other" ? (attrOf(type, "new_study_type") ?? existing) : existing,
     abstract: descriptor === undefined ? undefined : textAt(descriptor, "STUDY_ABSTRACT"),
@@ -313,12 +323,22 @@ function study(node: XmlNode, ctx: Context): SraStudy {
 }
 
 function sample(node: XmlNode, ctx: Context): SraSample {
-  const { promoted, ...b } = base(node, ctx, "SAMPLE_ATTRIBUTES", "SAMPLE_LINKS");
+  const b = base(node, ctx, "SAMPLE_ATTRIBUTES", "SAMPLE_LINKS");
   const name = child(node, "SAMPLE_NAME");
   return {
     kind: "sra_sample" as const,
-    ...b,
-    ...promoted,
+    accession: b.accession,
+    alias: b.alias,
+    centerName: b.centerName,
+    brokerName: b.brokerName,
+    identifiers: b.identifiers,
+    attributes: b.attributes,
+    xrefLinks: b.xrefLinks,
+    urlLinks: b.urlLinks,
+    geoAccession: b.promoted.geoAccession,
+    biosample: b.promoted.biosample,
+    bioproject: b.promoted.bioproject,
+    pubmedIds: b.promoted.pubmedIds,
     title: textAt(node, "TITLE"),
     description: textAt(node, "DESCRIPTION"),
     taxonId: name === undefined ? undefined : toInt(textAt(name, "TAXON_ID")),
@@ -330,7 +350,7 @@ function sample(node: XmlNode, ctx: Context): SraSample {
 }
 
 function experiment(node: XmlNode, ctx: Context, submissionAccession: string | undefined): SraExperiment {
-  const { promoted, ...b } = base(node, ctx, "EXPERIMENT_ATTRIBUTES", "EXPERIMENT_LINKS");
+  const b = base(node, ctx, "EXPERIMENT_ATTRIBUTES", "EXPERIMENT_LINKS");
   const studyRef = child(node, "STUDY_REF");
   const design = child(node, "DESIGN");
   const sampleRef = design === undefined ? undefined : child(design, "SAMPLE_DESCRIPTOR");
@@ -339,13 +359,22 @@ function experiment(node: XmlNode, ctx: Context, submissionAccession: string | u
   const refIds = [studyRef, sampleRef].flatMap((r) => (r === undefined ? [] : identifiers(r).external));
   const fromRefs = promote({ secondary: [], external: refIds, submitter: [] }, [], [], undefined);
   const layoutName = layout?.name === "SINGLE" || layout?.name === "PAIRED" ? layout.name : undefined;
+  const expPlatform = platform(node);
+  const spec = readSpecs(design ?? node);
   return {
     kind: "sra_experiment" as const,
-    ...b,
-    geoAccession: promoted.geoAccession ?? fromRefs.geoAccession,
-    biosample: promoted.biosample ?? fromRefs.biosample,
-    bioproject: promoted.bioproject ?? fromRefs.bioproject,
-    pubmedIds: promoted.pubmedIds,
+    accession: b.accession,
+    alias: b.alias,
+    centerName: b.centerName,
+    brokerName: b.brokerName,
+    identifiers: b.identifiers,
+    attributes: b.attributes,
+    xrefLinks: b.xrefLinks,
+    urlLinks: b.urlLinks,
+    geoAccession: b.promoted.geoAccession ?? fromRefs.geoAccession,
+    biosample: b.promoted.biosample ?? fromRefs.biosample,
+    bioproject: b.promoted.bioproject ?? fromRefs.bioproject,
+    pubmedIds: b.promoted.pubmedIds,
     title: textAt(node, "TITLE"),
     studyAccession:
       attrOf(studyRef, "accession") ??
@@ -366,8 +395,10 @@ function experiment(node: XmlNode, ctx: Context, submissionAccession: string | u
       nominalSdev: toNumber(attrOf(layout, "NOMINAL_SDEV")),
       constructionProtocol: lib === undefined ? undefined : textAt(lib, "LIBRARY_CONSTRUCTION_PROTOCOL"),
     },
-    ...platform(node),
-    ...readSpecs(design ?? node),
+    platform: expPlatform.platform,
+    instrumentModel: expPlatform.instrumentModel,
+    spotLength: spec.spotLength,
+    readSpecs: spec.readSpecs,
     submissionAccession,
   };
 }
@@ -384,7 +415,7 @@ interface RunContext {
 }
 
 function run(node: XmlNode, ctx: Context, pkg: RunContext): SraRun {
-  const { promoted, ...b } = base(node, ctx, "RUN_ATTRIBUTES", "RUN_LINKS");
+  const b = base(node, ctx, "RUN_ATTRIBUTES", "RUN_LINKS");
   const experimentRef = child(node, "EXPERIMENT_REF");
   const statistics = child(node, "Statistics") ?? at(node, "Run/Statistics");
   const bases = child(node, "Bases") ?? at(node, "Run/Bases");
@@ -392,16 +423,24 @@ function run(node: XmlNode, ctx: Context, pkg: RunContext): SraRun {
   const poolMembers = allAt(node, "Pool/Member").map(poolMember);
   const tax = child(node, "tax_analysis");
   const runPlatform = platform(node);
+  const spec = readSpecs(node);
   return {
     kind: "sra_run" as const,
-    ...b,
-    ...promoted,
-    geoAccession: promoted.geoAccession ?? pkg.geoAccession,
+    accession: b.accession,
+    alias: b.alias,
+    centerName: b.centerName,
+    brokerName: b.brokerName,
+    identifiers: b.identifiers,
+    attributes: b.attributes,
+    xrefLinks: b.xrefLinks,
+    urlLinks: b.urlLinks,
+    pubmedIds: b.promoted.pubmedIds,
+    geoAccession: b.promoted.geoAccession ?? pkg.geoAccession,
     biosample:
-      promoted.biosample ??
+      b.promoted.biosample ??
       (poolMembers.length === 1 ? poolMembers[0]!.biosample : undefined) ??
       pkg.biosample,
-    bioproject: promoted.bioproject ?? pkg.bioproject,
+    bioproject: b.promoted.bioproject ?? pkg.bioproject,
     title: textAt(node, "TITLE"),
     experimentAccession:
       attrOf(experimentRef, "accession") ??
@@ -425,7 +464,8 @@ function run(node: XmlNode, ctx: Context, pkg: RunContext): SraRun {
     // Runs inside a package often omit PLATFORM: the experiment's applies.
     platform: runPlatform.platform ?? pkg.platform,
     instrumentModel: runPlatform.instrumentModel ?? pkg.instrumentModel,
-    ...readSpecs(node),
+    spotLength: spec.spotLength,
+    readSpecs: spec.readSpecs,
     nreads: toInt(attrOf(statistics, "nreads")),
     nspots: toNumber(attrOf(statistics, "nspots")),
     reads:
@@ -541,10 +581,17 @@ function taxAnalysis(node: XmlNode, maxTaxa: number): SraTaxAnalysis {
 }
 
 function submission(node: XmlNode, ctx: Context, organizationNode: XmlNode | undefined): SraSubmission {
-  const { promoted: _promoted, ...b } = base(node, ctx, "SUBMISSION_ATTRIBUTES", "SUBMISSION_LINKS");
+  const b = base(node, ctx, "SUBMISSION_ATTRIBUTES", "SUBMISSION_LINKS");
   return {
     kind: "sra_submission" as const,
-    ...b,
+    accession: b.accession,
+    alias: b.alias,
+    centerName: b.centerName,
+    brokerName: b.brokerName,
+    identifiers: b.identifiers,
+    attributes: b.attributes,
+    xrefLinks: b.xrefLinks,
+    urlLinks: b.urlLinks,
     title: textAt(node, "TITLE"),
     labName: attrOf(node, "lab_name"),
     submissionComment: attrOf(node, "submission_comment"),
