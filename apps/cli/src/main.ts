@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { registerAdd } from "./commands/add-command.js";
 import { registerCatalog } from "./commands/catalog-command.js";
 import { registerConfig } from "./commands/config-command.js";
+import { registerConvert } from "./commands/convert-command.js";
 import { registerDemo } from "./commands/demo-command.js";
 import { registerInit } from "./commands/init-command.js";
 import { registerKeys } from "./commands/keys-command.js";
@@ -27,6 +28,7 @@ registerCatalog(program);
 registerLayerCommands(program);
 registerKeys(program);
 registerParse(program);
+registerConvert(program);
 registerServe(program);
 registerDemo(program);
 

@@ -143,3 +143,26 @@ describe.skipIf(!existsSync(MAIN) || !existsSync(NCBI))("omicslake parse (needs 
     }
   });
 });
+
+const FORMATS = fileURLToPath(new URL("../../../../shared/fixtures/formats/", import.meta.url));
+
+describe.skipIf(!existsSync(MAIN) || !existsSync(FORMATS))("omicslake convert (needs the built CLI and ../shared/fixtures)", () => {
+  it("converts a 10x directory with cell metadata and reports cells without metadata", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "omicslake-convert-"));
+    try {
+      const result = run(dir, "convert", join(FORMATS, "10x_v3"), "-o", "out", "--cell-metadata", join(FORMATS, "10x_v3", "cells.tsv"), "--json");
+      expect(result.code).toBe(0);
+      const parsed = JSON.parse(result.stdout) as { format: string; outputs: { name: string; rows: number }[]; warnings: string[] };
+      expect(parsed.format).toBe("10x-mtx");
+      expect(parsed.outputs.map((o) => o.name).sort()).toEqual(["cells.parquet", "features.parquet", "manifest.json", "matrix.X.parquet"]);
+      expect(parsed.warnings.join(" ")).toMatch(/1 of 500 cells/);
+      expect(existsSync(join(dir, "out", "matrix.X.parquet"))).toBe(true);
+      // A second conversion into the same directory is refused, leaving the first untouched.
+      const again = run(dir, "convert", join(FORMATS, "10x_v3"), "-o", "out");
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain("output_exists");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

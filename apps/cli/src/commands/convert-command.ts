@@ -1,0 +1,43 @@
+import { basename, resolve } from "node:path";
+import { convertPath } from "@omicslake/formats";
+import type { Command } from "commander";
+import type { GlobalOptions } from "../context.js";
+import { humanBytes, Output, table } from "../output/output.js";
+
+interface ConvertOptions {
+  output?: string;
+  cellMetadata?: string;
+}
+
+export function registerConvert(program: Command): void {
+  program
+    .command("convert")
+    .description("convert a scientific file, folder or archive to Parquet (h5ad, 10x, mtx, RDS, pickle, CSV/TSV, tar/zip), detected by content")
+    .argument("<input>", "file or directory")
+    .option("-o, --output <dir>", "output directory (must be new or empty; default <input>.parquet/)")
+    .option("--cell-metadata <file>", "CSV/TSV of cell metadata joined by barcode (10x and Matrix Market)")
+    .action(async (input: string, options: ConvertOptions, command: Command) => {
+      const out = new Output(command.optsWithGlobals<GlobalOptions>().json === true);
+      const outDir = resolve(options.output ?? `${basename(resolve(input))}.parquet`);
+      let bar: ReturnType<Output["progress"]> | undefined;
+      const result = await convertPath(input, outDir, {
+        ...(options.cellMetadata !== undefined ? { cellMetadata: options.cellMetadata } : {}),
+        onProgress: (done, total) => {
+          if (total === undefined) return;
+          bar ??= out.progress("converting", total);
+          bar.update(done);
+        },
+      });
+      bar?.stop();
+      out.data(result, () =>
+        [
+          `${result.format} → ${outDir}`,
+          table(
+            ["OUTPUT", "TABLE", "ROWS", "SIZE", "COLUMNS"],
+            result.outputs.map((o) => [o.name, o.table, o.rows, humanBytes(o.bytes), o.fields.map((f) => f.name).join(", ").slice(0, 80)]),
+          ),
+          ...result.warnings.map((w) => `warning: ${w}`),
+        ].join("\n"),
+      );
+    });
+}
