@@ -10,7 +10,7 @@ import { baseUrlOf, type SourceAdapter, type UpstreamFile } from "../source-adap
 import { sourceAdapterFor } from "../source-adapters.js";
 import { UpstreamChecksumError } from "../upstream-error.js";
 import { HttpClient, type RetryEvent } from "./http-client.js";
-import { discard, downloadResumable } from "./resumable-download.js";
+import { discard, downloadResumable, lockPartial } from "./resumable-download.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import { UpstreamFileRecords, type UpstreamFileRecord } from "./upstream-file-records.js";
 
@@ -178,6 +178,20 @@ export async function ingestDataset(
           partialDir,
           `${createHash("sha256").update(file.url).digest("hex").slice(0, 16)}-${lastSegment(file.name)}`,
         );
+        // Held until the partial is published or abandoned, so a concurrent ingest never shares it.
+        const unlock = await lockPartial(partialPath, file.url);
+        try {
+          await fetchOne(file, previous, partialPath);
+        } finally {
+          await unlock();
+        }
+      };
+
+      const fetchOne = async (
+        file: UpstreamFile,
+        previous: UpstreamFileRecord | undefined,
+        partialPath: string,
+      ): Promise<void> => {
         // A listing that already shows a change makes a conditional request pointless.
         const conditional =
           previous && !listingDiffers(file, previous)

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { OmicslakeError } from "../../errors/omicslake-error.js";
 import { contentLength, RetryableFailure, statusFailure, type HttpClient } from "./http-client.js";
 
 export interface DownloadRequest {
@@ -55,7 +56,6 @@ export async function downloadResumable(
   const metaPath = `${partialPath}.json`;
   await mkdir(dirname(partialPath), { recursive: true });
   let rangeRequests = 0;
-
   return http.retrying(url, async () => {
     let have = await sizeOf(partialPath);
     const meta = await readMeta(metaPath, url);
@@ -161,6 +161,44 @@ export async function downloadResumable(
         : undefined;
     return complete(partialPath, size, current, resumedBytes, rangeRequests, digests);
   });
+}
+
+/**
+ * Claims a partial download for this process with an exclusive `<partial>.lock` holding the pid, so two
+ * ingests of one dataset never append to the same file. A lock left by a process that is gone (killed
+ * mid-download) is taken over, so a crash never blocks the rerun.
+ */
+export async function lockPartial(partialPath: string, url: string): Promise<() => Promise<void>> {
+  const lockPath = `${partialPath}.lock`;
+  await mkdir(dirname(partialPath), { recursive: true });
+  for (let tries = 0; ; tries++) {
+    try {
+      const handle = await open(lockPath, "wx");
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || tries > 0) throw error;
+      const pid = Number((await readFile(lockPath, "utf8").catch(() => "")).trim());
+      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+        throw new OmicslakeError("download_in_progress", `${url} is being downloaded by process ${pid}`, {
+          details: { url, partialPath, pid },
+          hint: "Wait for the other ingest of this dataset to finish, or stop it first",
+        });
+      }
+      await rm(lockPath, { force: true });
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** Removes a partial download and its sidecar. */
