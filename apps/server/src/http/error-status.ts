@@ -18,6 +18,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   conflict: 409,
   rate_limited: 429,
   integrity_error: 500,
+  database_in_use: 503,
+  database_unavailable: 503,
   fetch_failed: 502,
 };
 

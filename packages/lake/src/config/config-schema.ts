@@ -36,7 +36,10 @@ export const lakeSectionSchema = z
       .regex(/^(pglite:\/\/|postgres:\/\/|postgresql:\/\/)/, 'must start with "pglite://" or "postgres://"')
       .optional()
       .describe('Catalog database: "pglite://<dir>" (default: <root>/catalog) or a "postgres://" URL; DATABASE_URL overrides'),
-    database_schema: z.string().regex(nameRegex).optional().describe("PostgreSQL schema for the catalog tables (default: public)"),
+    database_schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL identifier (letters, digits, _)")
+      .optional().describe("PostgreSQL schema for the catalog tables (default: public)"),
     s3: s3SectionSchema.optional(),
   })
   .describe("Where the lake keeps its objects and its catalog");
