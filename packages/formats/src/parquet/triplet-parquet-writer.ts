@@ -79,6 +79,7 @@ export async function writeTripletsParquet(path: string, source: TripletSource, 
       offset += n;
       return n;
     },
-    { metadata: options.metadata, rowGroupSize: options.rowGroupSize },
+    // Version 2 pages: measured on a 10 M-nonzero h5ad, 11 MB instead of 22 MB for the same CPU time.
+    { metadata: options.metadata, rowGroupSize: options.rowGroupSize, parquetVersion: "v2" },
   );
 }
