@@ -44,6 +44,24 @@ forEachDatabase((ctx) => {
       expect(await catalog.findObjectByKey("raw/sra/obj-counters/none")).toBeUndefined();
     });
 
+    it("removes a processed object's row with its counters, and refuses raw", async () => {
+      const catalog = ctx().catalog;
+      const processed = await catalog.createDataset({ name: "obj-remove", layer: "processed" });
+      await catalog.addObject({ datasetId: processed.id, key: "processed/obj-remove/a.parquet", name: "a.parquet", size: 40, sha256: sha("e") });
+      await catalog.addObject({ datasetId: processed.id, key: "processed/obj-remove/b.parquet", name: "b.parquet", size: 2, sha256: sha("f") });
+      const removed = await catalog.removeObject(processed.id, "a.parquet");
+      expect(removed?.key).toBe("processed/obj-remove/a.parquet");
+      expect(await catalog.findObjectByKey("processed/obj-remove/a.parquet")).toBeUndefined();
+      const after = await catalog.getDataset(processed.id);
+      expect([after.objectCount, after.totalBytes]).toEqual([1, 2]);
+      expect(await catalog.removeObject(processed.id, "a.parquet")).toBeUndefined();
+
+      const raw = await catalog.createDataset({ name: "obj-remove-raw", layer: "raw" });
+      await catalog.addObject({ datasetId: raw.id, key: "raw/obj-remove-raw/a.txt", name: "a.txt", size: 1, sha256: sha("a") });
+      await expect(catalog.removeObject(raw.id, "a.txt")).rejects.toMatchObject({ code: "raw_immutable" });
+      expect((await catalog.getDataset(raw.id)).objectCount).toBe(1);
+    });
+
     it("refuses a duplicate key or name and leaves the counters alone", async () => {
       const catalog = ctx().catalog;
       const a = await catalog.createDataset({ name: "obj-dup-a", layer: "processed" });

@@ -47,6 +47,11 @@ export interface Catalog {
   listObjects(datasetId: number, options?: { limit?: number; cursor?: string }): Promise<Page<CatalogObject>>;
   getObject(datasetId: number, name: string): Promise<CatalogObject>;
   findObjectByKey(key: string): Promise<CatalogObject | undefined>;
+  /**
+   * Removes an object's row (the caller deletes the bytes) and updates the dataset's counters;
+   * undefined when there is none. Refused for raw.
+   */
+  removeObject(datasetId: number, name: string): Promise<CatalogObject | undefined>;
   /** Every object of the lake in key order, streamed in pages (fsck). */
   allObjects(): AsyncIterable<CatalogObject>;
 

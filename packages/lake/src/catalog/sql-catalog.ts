@@ -344,6 +344,31 @@ export class SqlCatalog implements Catalog {
     return toCatalogObject(rows[0]);
   }
 
+  async removeObject(datasetId: number, name: string): Promise<CatalogObject | undefined> {
+    requireId(datasetId, "dataset id");
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<ObjectRow>(
+        `SELECT ${OBJECT_COLUMNS} FROM objects WHERE dataset_id = $1 AND name = $2 FOR UPDATE`,
+        [datasetId, name],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      const object = toCatalogObject(row);
+      if (object.layer === "raw") {
+        throw new PolicyError("raw_immutable", `object ${JSON.stringify(object.key)} is in raw, which is immutable`, {
+          details: { key: object.key, datasetId },
+          hint: "Raw objects are never removed; add a new object under another name instead",
+        });
+      }
+      await tx.query("DELETE FROM objects WHERE id = $1", [object.id]);
+      await tx.query(
+        "UPDATE datasets SET object_count = object_count - 1, total_bytes = total_bytes - $2, updated_at = now() WHERE id = $1",
+        [datasetId, object.size],
+      );
+      return object;
+    });
+  }
+
   async findObjectByKey(key: string): Promise<CatalogObject | undefined> {
     const { rows } = await this.db.query<ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE key = $1`, [
       key,
