@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DataConfig, SourceConfig } from "../src/config/config-schema.js";
+import { ingestConfigured } from "../src/sources/fetch/ingest-configured.js";
 import { ingestDataset } from "../src/sources/fetch/ingest-dataset.js";
 import { UpstreamFileRecords } from "../src/sources/fetch/upstream-file-records.js";
 import { geoSourceAdapter } from "../src/sources/geo/geo-source-adapter.js";
@@ -293,5 +294,34 @@ describe.skipIf(skip !== undefined)(
       ]);
       expect(bp.run.step).toBe("ingest:bioproject");
     });
+
+  it("ingests the configured datasets that have a fetchable source, reporting a failing one in its place", async () => {
+    const config = {
+      root: opened.root,
+      sources: {
+        bp: { kind: "bioproject", url: fake.url("bioproject/") },
+        gone: { kind: "biosample", url: fake.url("nowhere/") },
+        local: { kind: "directory", path: "/data/runs" },
+      } satisfies Record<string, SourceConfig>,
+      datasets: {
+        "cfg-bioproject": { source: "bp", role: "metadata" },
+        "cfg-gone": { source: "gone", role: "metadata" },
+        "cfg-local": { source: "local", role: "reads" },
+      } satisfies Record<string, DataConfig>,
+    };
+    const outcomes = await ingestConfigured(opened.lake, config, [], { retry: { attempts: 1 } });
+    expect(outcomes.map((o) => o.name)).toEqual(["cfg-bioproject", "cfg-gone"]);
+    expect(outcomes[0]!.result?.fetched.map((f) => f.object.key)).toEqual(["raw/cfg-bioproject/bioproject.xml"]);
+    expect(outcomes[1]!.error).toMatchObject({ code: "upstream_failed", details: { status: 404 } });
+
+    await expect(ingestConfigured(opened.lake, config, ["cfg-missing"])).rejects.toMatchObject({
+      code: "invalid_source_config",
+      details: { dataset: "cfg-missing" },
+    });
+    await expect(ingestConfigured(opened.lake, config, ["cfg-local"])).rejects.toMatchObject({
+      code: "invalid_source_config",
+      details: { kind: "directory" },
+    });
+  });
   },
 );

@@ -22,6 +22,7 @@ export {
   type SkippedFile,
   type SkipReason,
 } from "./fetch/ingest-dataset.js";
+export { ingestConfigured, type ConfiguredIngest } from "./fetch/ingest-configured.js";
 export { HttpClient, type HttpClientOptions, type RetryEvent } from "./fetch/http-client.js";
 export type { RetryPolicy } from "./fetch/retry-policy.js";
 export { UpstreamFileRecords, type UpstreamFileRecord } from "./fetch/upstream-file-records.js";
