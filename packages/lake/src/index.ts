@@ -26,3 +26,4 @@ export { SqlCatalog, openCatalog, type SqlCatalogOptions } from "./catalog/sql-c
 export { InvalidCursorError } from "./catalog/invalid-cursor-error.js";
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from "./catalog/page-cursor.js";
 export { diffSchemas, isEmptyDiff } from "./catalog/schema-diff.js";
+export { convertDataset, type ConvertDatasetOptions, type ConvertDatasetResult } from "./conversion/convert-dataset.js";

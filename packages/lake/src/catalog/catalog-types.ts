@@ -120,6 +120,8 @@ export interface NewRun {
 
 export interface RunFinish {
   readonly status: "succeeded" | "failed";
+  /** Versions learned while running (the converter that was picked, say), merged into those given at start. */
+  readonly toolVersions?: Record<string, string>;
   readonly inputs?: readonly RunIo[];
   readonly outputs?: readonly RunIo[];
   readonly rowCounts?: Record<string, number>;

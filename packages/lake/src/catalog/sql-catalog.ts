@@ -529,7 +529,8 @@ export class SqlCatalog implements Catalog {
       }
       const updated = await tx.query<RunRow>(
         `UPDATE runs SET status = $2, finished_at = now(), inputs = $3::text::jsonb, outputs = $4::text::jsonb,
-           row_counts = $5::text::jsonb, log = $6, error = $7::text::jsonb
+           row_counts = $5::text::jsonb, log = $6, error = $7::text::jsonb,
+           tool_versions = tool_versions || $8::text::jsonb
          WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
         [
           id,
@@ -539,6 +540,7 @@ export class SqlCatalog implements Catalog {
           JSON.stringify(rowCounts),
           result.log ?? "",
           result.error ? JSON.stringify(result.error) : null,
+          JSON.stringify(result.toolVersions ?? {}),
         ],
       );
       return toRun(updated.rows[0]!);

@@ -351,6 +351,7 @@ export class Lake {
       const result = await fn(ctx);
       const run = await this.catalog.finishRun(started.id, {
         status: "succeeded",
+        toolVersions: ctx.toolVersions,
         inputs: ctx.inputs,
         outputs: ctx.outputs,
         rowCounts: ctx.rowCounts,
@@ -362,6 +363,7 @@ export class Lake {
       const { code, details } = describeError(err);
       await this.catalog.finishRun(started.id, {
         status: "failed",
+        toolVersions: ctx.toolVersions,
         inputs: ctx.inputs,
         outputs: ctx.outputs,
         rowCounts: ctx.rowCounts,

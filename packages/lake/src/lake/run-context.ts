@@ -5,6 +5,7 @@ export class RunContext {
   readonly inputs: RunIo[] = [];
   readonly outputs: RunIo[] = [];
   readonly rowCounts: Record<string, number> = {};
+  readonly toolVersions: Record<string, string> = {};
   private readonly lines: string[] = [];
 
   constructor(readonly id: number, readonly step: string) {}
@@ -15,6 +16,11 @@ export class RunContext {
 
   output(io: RunIo): void {
     this.outputs.push(io);
+  }
+
+  /** Records the version of a tool the step used, once it knows which. */
+  tool(name: string, version: string): void {
+    this.toolVersions[name] = version;
   }
 
   rows(table: string, count: number): void {
