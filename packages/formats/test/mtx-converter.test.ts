@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { convertMtx } from "../src/mtx/mtx-converter.js";
 import { MtxFormatError } from "../src/mtx/mtx-format-error.js";
 import { MtxParser } from "../src/mtx/mtx-parser.js";
+import { SyncByteReader } from "../src/mtx/sync-byte-reader.js";
 
 let dir: string;
 let out: string;
@@ -166,5 +167,24 @@ describe("MtxParser", () => {
     };
     const expected = ["0,0=1.25", "1,2=-700", "3,4=0.35", "2,2=NaN", "0,4=2", "3,0=1.2345e-20"];
     for (const size of [1, 2, 3, 7, 16, 1000]) expect(parse(size)).toEqual(expected);
+  });
+});
+
+describe("SyncByteReader", () => {
+  it("delivers every byte of a gzip file when the inflating worker has to wait for the reader", async () => {
+    const text = Buffer.from(Array.from({ length: 60_000 }, (_, i) => `${i} ${(i * 7919) % 1000} ${i % 13}`).join("\n"));
+    const path = join(dir, "big.gz");
+    await writeFile(path, gzipSync(text));
+    // Small chunks and two in flight force the worker to pause and resume many times.
+    const reader = new SyncByteReader(path, { chunkSize: 4096, maxInFlight: 2 });
+    const parts: Uint8Array[] = [];
+    try {
+      for (let chunk = reader.next(); chunk !== undefined; chunk = reader.next()) parts.push(Uint8Array.from(chunk));
+    } finally {
+      reader.close();
+    }
+    expect(reader.gzip).toBe(true);
+    expect(parts.length).toBeGreaterThan(10);
+    expect(Buffer.concat(parts).equals(text)).toBe(true);
   });
 });

@@ -58,9 +58,9 @@ describe("writeDataFrameParquet", () => {
       { _index: "c3", i32: null, i64: "-5", f32: 2, f64: 3.75, flag: true, label: "ü'q", ts: Date.UTC(2024, 1, 29, 12), cell_type: "T", emb: [5, 6] },
     ]);
     const meta = await query(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('${path}')`);
-    const kv = Object.fromEntries(meta.map((m) => [m["k"], m["v"]]));
+    const kv = Object.fromEntries(meta.map((m) => [String(m["k"]), String(m["v"])])) as Record<string, string>;
     expect(kv["source"]).toBe("test");
-    expect(JSON.parse(String(kv[CATEGORIES_METADATA_KEY]))).toEqual({ cell_type: { categories: ["T", "B", "unused"], ordered: false } });
+    expect(JSON.parse(kv[CATEGORIES_METADATA_KEY] ?? "null")).toEqual({ cell_type: { categories: ["T", "B", "unused"], ordered: false } });
     expect(await readdir(dir)).toEqual(["obs.parquet"]);
   });
 

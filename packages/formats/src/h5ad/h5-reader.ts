@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
 import h5wasm from "h5wasm/node";
 import type { Dataset, File as H5File, Group } from "h5wasm";
 import { H5adFormatError } from "./h5ad-format-error.js";
@@ -25,8 +28,27 @@ export async function openHdf5(path: string): Promise<H5File> {
   }
 }
 
+let cachedVersion: string | undefined;
+
+/** The installed h5wasm version, for run records ("unknown" if its package.json cannot be found). */
 export function h5wasmVersion(): string {
-  return "0.10";
+  if (cachedVersion !== undefined) return cachedVersion;
+  cachedVersion = "unknown";
+  try {
+    // The package's exports map hides package.json (and has no require entry): look in the module search paths.
+    for (const dir of createRequire(import.meta.url).resolve.paths("h5wasm") ?? []) {
+      const candidate = join(dir, "h5wasm", "package.json");
+      if (!existsSync(candidate)) continue;
+      const pkg = JSON.parse(readFileSync(candidate, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "h5wasm" && typeof pkg.version === "string") {
+        cachedVersion = pkg.version;
+        break;
+      }
+    }
+  } catch {
+    // keep "unknown"
+  }
+  return cachedVersion;
 }
 
 export const isDataset = (o: unknown): o is Dataset => o instanceof h5wasm.Dataset;
