@@ -256,7 +256,6 @@ export class XmlRecordTokenizer {
     return this.bufByte + i;
   }
 
-  /** A kept string: bytes re-decoded as UTF-8 when they are not ASCII, then entity references replaced. */
   /**
    * An element or attribute name. Names repeat endlessly, so they are looked up in a small cache (checked
    * against the buffer without slicing) and the same string object is reused: fewer allocations, and
@@ -276,6 +275,7 @@ export class XmlRecordTokenizer {
     return name;
   }
 
+  /** A kept string: bytes re-decoded as UTF-8 when they are not ASCII, then entity references replaced. */
   private keep(from: number, to: number, entities: boolean): string {
     let text: string;
     if (this.bufAscii) text = this.buf.slice(from, to);
@@ -445,7 +445,14 @@ export class XmlRecordTokenizer {
         break;
       }
       const nameStart = i;
-      while (c > 32 && c !== 61 /* = */ && c !== 62 && c !== 47) c = buf.charCodeAt(++i);
+      // Usually `name="`: jump to the `=` and check the name in between has no delimiter.
+      const eq = buf.indexOf("=", i);
+      if (eq !== -1 && eq - i < 64 && plainName(buf, i, eq)) {
+        i = eq;
+        c = 61;
+      } else {
+        while (c > 32 && c !== 61 /* = */ && c !== 62 && c !== 47) c = buf.charCodeAt(++i);
+      }
       const nameEnd = i;
       while (c <= 32) c = buf.charCodeAt(++i);
       if (i >= len) return INCOMPLETE;
@@ -662,4 +669,13 @@ function utf8Boundary(bytes: Buffer, end: number): number {
     }
   }
   return end;
+}
+
+/** Whether buf[from, to) contains no whitespace, `>`, `/` or quote: a plain attribute name. */
+function plainName(buf: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = buf.charCodeAt(k);
+    if (c <= 32 || c === 62 || c === 47 || c === 34 || c === 39) return false;
+  }
+  return to > from;
 }
