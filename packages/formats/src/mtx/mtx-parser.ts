@@ -68,6 +68,11 @@ export class MtxParser {
     this.file = file;
   }
 
+  /** The 1-based line the parser has reached (complete lines parsed so far + 1). */
+  get lineNumber(): number {
+    return this.line;
+  }
+
   /** Parses the complete lines of `chunk` (a trailing partial line is kept for the next push). */
   push(chunk: Uint8Array): MtxBatch {
     let buf = chunk;

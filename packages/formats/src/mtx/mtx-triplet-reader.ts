@@ -40,8 +40,9 @@ export function openMtxTriplets(path: string, options: MtxTripletOptions = {}): 
   const wrap = (error: unknown): unknown => {
     if (error instanceof InflateError) {
       const truncated = error.code === "Z_BUF_ERROR";
-      return new MtxFormatError(truncated ? "mtx_truncated" : "mtx_malformed", `gzip ${truncated ? "stream ends early" : "data is corrupt"} (${error.message}) after line ${parser.entriesRead} entries`, {
+      return new MtxFormatError(truncated ? "mtx_truncated" : "mtx_malformed", `gzip ${truncated ? "stream ends early" : "data is corrupt"} (${error.message}) after ${parser.entriesRead} entries`, {
         file: path,
+        line: parser.lineNumber,
         hint: "the download or copy was probably cut short; fetch the file again",
         cause: error,
       });
