@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { openInput, recordParser, type RecordFormat } from "@omicslake/parsers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Lake } from "../src/lake/lake.js";
 import { DuckLakeCatalog } from "../src/ducklake/ducklake-catalog.js";
@@ -20,6 +21,7 @@ import {
   sraSampleSetXml,
   sraStudySetXml,
 } from "../src/metadata-flow/synthetic/synthetic-ncbi-files.js";
+import { NCBI_FIXTURES, NCBI_FIXTURES_MISSING, readFixture } from "./helpers/fake-upstream.js";
 import { lakeEngines, type OpenedLake } from "./helpers/lake-matrix.js";
 
 process.env["TZ"] = "UTC";
@@ -505,3 +507,346 @@ for (const engine of lakeEngines()) {
     },
   );
 }
+
+/** Throws on the n-th call of a publish hook, as a process killed at that point would stop. */
+function crashOn(predicate: (name: string, call: number) => boolean): (name: string) => void {
+  let call = 0;
+  return (name) => {
+    call++;
+    if (predicate(name, call)) throw new Error(`simulated crash before publishing ${name}`);
+  };
+}
+
+describe("metadata flow interrupted at any step (fs + pglite)", () => {
+  const engine = lakeEngines()[0]!;
+  let opened: OpenedLake;
+  let scratch: string;
+  beforeEach(async () => {
+    opened = await engine.open();
+    scratch = await mkdtemp(join(tmpdir(), "omicslake-flow-test-"));
+  }, 60_000);
+  afterEach(async () => {
+    await opened?.dispose();
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  it("finishes processing after a crash mid-unit, with nothing partial read and no duplicate", async () => {
+    const { lake, root } = opened;
+    await seedUpstreamHistory(lake);
+    // Crash before the 6th publish: some units are complete, one has part of its files and no manifest.
+    await expect(
+      processDataset(lake, "raw:sra", {
+        gunzipInWorker: false,
+        unitObjects: 1,
+        beforePublish: crashOn((_, call) => call === 6),
+      }),
+    ).rejects.toThrow(/simulated crash/);
+    const failed = (await lake.catalog.listRuns({ step: "process:sra" })).items[0]!;
+    expect(failed.status).toBe("failed");
+
+    // What consolidation sees now comes only from complete units (listed by a manifest).
+    const processed = await lake.dataset("processed:sra");
+    const manifestsBefore = (await lake.listObjects(processed, { limit: 500 })).items.filter((o) =>
+      o.name.startsWith("_manifests/"),
+    );
+    expect(manifestsBefore.length).toBeGreaterThan(0);
+    for (const source of SOURCES.filter((s) => s !== "sra"))
+      await processDataset(lake, `raw:${source}`, { gunzipInWorker: false });
+    const partial = await consolidateMetadata(lake, { lakeRoot: root, entities: ["sra_study", "sra_run"] });
+    const listed = new Set<string>();
+    const { readManifests } = await import("../src/metadata-flow/processing/processed-manifest.js");
+    for (const m of await readManifests(lake, processed)) for (const o of m.outputs) listed.add(o.key);
+    const sraInputs = partial.run.inputs.filter((i) => i.key?.startsWith("processed/sra/"));
+    expect(sraInputs.length).toBeGreaterThan(0);
+    for (const input of sraInputs) expect(listed.has(input.key!)).toBe(true);
+
+    // The rerun skips complete units, adopts the file published before the crash, and finishes.
+    const rerun = await processDataset(lake, "raw:sra", { gunzipInWorker: false, unitObjects: 1 });
+    expect(rerun.skippedUnits).toBe(manifestsBefore.length);
+    expect(rerun.processedUnits + rerun.skippedUnits).toBe(7);
+    const again = await processDataset(lake, "raw:sra", { gunzipInWorker: false, unitObjects: 1 });
+    expect(again.processedUnits).toBe(0);
+    const manifests = await readManifests(lake, processed);
+    expect(manifests).toHaveLength(7);
+    const runRows = manifests
+      .flatMap((m) => m.outputs)
+      .filter((o) => o.kind === "sra_run")
+      .reduce((n, o) => n + o.rows, 0);
+    expect(runRows).toBe(6); // five runs in the Full, one in the later Incremental
+
+    await consolidateMetadata(lake, { lakeRoot: root });
+    expect(
+      await rows(
+        lake,
+        "SELECT count(*) AS n, count(DISTINCT accession) AS d, max(totalSpots) AS top FROM sra_run",
+      ),
+    ).toEqual([{ n: "5", d: "5", top: 999 }]);
+    expect(await rows(lake, "SELECT title FROM sra_study WHERE accession = 'SRP900001'")).toEqual([
+      { title: "incremental title" },
+    ]);
+  }, 180_000);
+
+  it("keeps the previous curated files and DuckLake snapshot when consolidation dies, and the rerun completes", async () => {
+    const { lake, root } = opened;
+    await seedUpstreamHistory(lake);
+    await processAll(lake);
+    const first = await consolidateMetadata(lake, { lakeRoot: root });
+    await buildSnapshot(lake, { now: new Date("2025-03-01T00:00:00Z") });
+
+    // A new update file revises 1001; consolidation dies before publishing pubmed_article.
+    await addRaw(
+      lake,
+      "pubmed",
+      "pubmed",
+      "updatefiles/pubmed25n0005.xml.gz",
+      pubmedXml([{ pmid: 1001, title: "article 1001, revised", dateRevised: "2025-01-05" }]),
+      true,
+    );
+    await processAll(lake);
+    await expect(
+      consolidateMetadata(lake, {
+        lakeRoot: root,
+        beforePublish: crashOn((name) => name === "pubmed_article.parquet"),
+      }),
+    ).rejects.toThrow(/simulated crash/);
+    expect(await rows(lake, "SELECT title FROM pubmed_article WHERE pmid = 1001")).toEqual([
+      { title: "article 1001" },
+    ]);
+    const ducklake = await DuckLakeCatalog.open({
+      metadataPath: join(root, "ducklake", "metadata.duckdb"),
+      dataPath: join(root, "ducklake", "data"),
+    });
+    try {
+      expect((await ducklake.currentSnapshot()).snapshotId).toBe(first.ducklakeSnapshot);
+    } finally {
+      await ducklake.close();
+    }
+
+    const second = await consolidateMetadata(lake, { lakeRoot: root });
+    expect(second.ducklakeSnapshot).toBe(first.ducklakeSnapshot! + 1);
+    expect(await rows(lake, "SELECT title FROM pubmed_article WHERE pmid = 1001")).toEqual([
+      { title: "article 1001, revised" },
+    ]);
+    expect(await rows(lake, "SELECT count(*) AS n FROM pubmed_article")).toEqual([{ n: "4" }]);
+    const curated = await lake.dataset("curated:metadata");
+    // Ten entity files and the snapshot: replacing never adds a second object.
+    expect(curated.objectCount).toBe(11);
+
+    // The snapshot dies after archiving the previous one: the old snapshot stays published; the rerun
+    // archives it under the same key (no second copy) and publishes the new one.
+    const before = await lake.catalog.findObjectByKey("curated/metadata/omicslake.duckdb");
+    await expect(
+      buildSnapshot(lake, {
+        beforePublish: (step) => {
+          if (step === "publish") throw new Error("simulated crash before publish");
+        },
+      }),
+    ).rejects.toThrow(/simulated crash/);
+    expect((await lake.catalog.findObjectByKey("curated/metadata/omicslake.duckdb"))!.sha256).toBe(
+      before!.sha256,
+    );
+    const rebuilt = await buildSnapshot(lake);
+    expect(rebuilt.archived?.sha256).toBe(before!.sha256);
+    expect(rebuilt.archived?.key).toMatch(
+      /^archive\/metadata\/snapshots\/\d{4}-\d{2}-\d{2}\/omicslake-.*\.duckdb$/,
+    );
+    expect((await lake.dataset("archive:metadata")).objectCount).toBe(1);
+    const file = await downloadSnapshot(lake, scratch);
+    expect(await snapshotRows(file, "SELECT title FROM pubmed_article WHERE pmid = 1001")).toEqual([
+      { title: "article 1001, revised" },
+    ]);
+    const fsck = await lake.fsck();
+    expect(fsck.problems).toEqual([]);
+  }, 240_000);
+});
+
+/** Where each real fixture goes in raw, under the names the source adapters use. */
+const FIXTURE_OBJECTS: readonly { file: string; dataset: RecordFormat; name: string; gzip?: boolean }[] = [
+  {
+    file: "sra_study_set_SRP178136.xml",
+    dataset: "sra",
+    name: "Mirroring/NCBI_SRA_Mirroring_20250110_Full/meta_study_set.xml.gz",
+    gzip: true,
+  },
+  {
+    file: "sra_sample_set_SRS4237519.xml",
+    dataset: "sra",
+    name: "Mirroring/NCBI_SRA_Mirroring_20250110_Full/meta_sample_set.xml.gz",
+    gzip: true,
+  },
+  {
+    file: "sra_experiment_set_SRX5692097.xml",
+    dataset: "sra",
+    name: "Mirroring/NCBI_SRA_Mirroring_20250110_Full/meta_experiment_set.xml.gz",
+    gzip: true,
+  },
+  {
+    file: "sra_run_set_SRR8426358.xml",
+    dataset: "sra",
+    name: "Mirroring/NCBI_SRA_Mirroring_20250110_Full/meta_run_set.xml.gz",
+    gzip: true,
+  },
+  {
+    file: "sra_pkgset_87pkgs.xml",
+    dataset: "sra",
+    name: "Mirroring/NCBI_SRA_Mirroring_20250111/pkgset_87pkgs.xml",
+  },
+  {
+    file: "sra_pkgset_ERS3331676_srafiles.xml",
+    dataset: "sra",
+    name: "Mirroring/NCBI_SRA_Mirroring_20250111/pkgset_ERS3331676.xml",
+  },
+  {
+    file: "sra_pkgset_SRR5100239_qualities.xml",
+    dataset: "sra",
+    name: "Mirroring/NCBI_SRA_Mirroring_20250111/pkgset_SRR5100239.xml",
+  },
+  {
+    file: "sra_pkg_ERR1662611_ena.xml",
+    dataset: "sra",
+    name: "Mirroring/NCBI_SRA_Mirroring_20250112/pkg_ERR1662611.xml",
+  },
+  {
+    file: "sra_pkg_SRR3001915_taxanalysis.xml",
+    dataset: "sra",
+    name: "Mirroring/NCBI_SRA_Mirroring_20250112/pkg_SRR3001915.xml",
+  },
+  { file: "geo_GPL20814_family.soft", dataset: "geo", name: "accessions/GPL20814.soft" },
+  { file: "geo_GSE105845_family.soft", dataset: "geo", name: "accessions/GSE105845.soft" },
+  { file: "geo_GSE138657_series_brief.soft", dataset: "geo", name: "accessions/GSE138657.soft" },
+  { file: "geo_GSE138657_samples_brief.soft", dataset: "geo", name: "accessions/GSE138657-samples.soft" },
+  { file: "geo_GSE146537_series_brief.soft", dataset: "geo", name: "2022/03/GSE146537.soft", gzip: true },
+  { file: "geo_GSE146537_samples_brief.soft", dataset: "geo", name: "2022/03/GSE146537-samples.soft" },
+  { file: "geo_GSM32878_with_table.soft", dataset: "geo", name: "accessions/GSM32878.soft" },
+  {
+    file: "pubmed_set_pretty_2018dtd.xml",
+    dataset: "pubmed",
+    name: "baseline/pubmed25n0001.xml.gz",
+    gzip: true,
+  },
+  {
+    file: "pubmed_set_2articles_2025dtd.xml",
+    dataset: "pubmed",
+    name: "baseline/pubmed25n0002.xml.gz",
+    gzip: true,
+  },
+  {
+    file: "pubmed_set_2articles_b.xml",
+    dataset: "pubmed",
+    name: "updatefiles/pubmed25n1300.xml.gz",
+    gzip: true,
+  },
+  { file: "pubmed_26732976.xml", dataset: "pubmed", name: "updatefiles/pubmed25n1301.xml.gz", gzip: true },
+  { file: "pubmed_29768149.xml", dataset: "pubmed", name: "updatefiles/pubmed25n1302.xml.gz", gzip: true },
+  { file: "biosample_120060.xml", dataset: "biosample", name: "biosample_set.xml.gz", gzip: true },
+  {
+    file: "biosample_SAMN02261463.xml",
+    dataset: "biosample",
+    name: "versions/20250101T000000Z/biosample_set.xml.gz",
+    gzip: true,
+  },
+  {
+    file: "biosample_SAMN02981965.xml",
+    dataset: "biosample",
+    name: "versions/20250102T000000Z/biosample_set.xml.gz",
+    gzip: true,
+  },
+  {
+    file: "biosample_SAMN03502652_dbgap.xml",
+    dataset: "biosample",
+    name: "versions/20250103T000000Z/biosample_set.xml.gz",
+    gzip: true,
+  },
+  { file: "bioproject_12384_recordset.xml", dataset: "bioproject", name: "bioproject.xml" },
+  {
+    file: "bioproject_73819_recordset.xml",
+    dataset: "bioproject",
+    name: "versions/20250101T000000Z/bioproject.xml",
+  },
+  {
+    file: "bioproject_PRJNA350852_recordset.xml",
+    dataset: "bioproject",
+    name: "versions/20250102T000000Z/bioproject.xml",
+  },
+  {
+    file: "bioproject_PRJNA258012_docsum.xml",
+    dataset: "bioproject",
+    name: "versions/20250103T000000Z/bioproject.xml",
+  },
+];
+
+describe.skipIf(NCBI_FIXTURES_MISSING !== undefined)(
+  `metadata flow on the real NCBI fixtures${NCBI_FIXTURES_MISSING ? ` (skipped: ${NCBI_FIXTURES_MISSING})` : ""}`,
+  () => {
+    let opened: OpenedLake;
+    let scratch: string;
+    beforeEach(async () => {
+      opened = await lakeEngines()[0]!.open();
+      scratch = await mkdtemp(join(tmpdir(), "omicslake-flow-test-"));
+    }, 60_000);
+    afterEach(async () => {
+      await opened?.dispose();
+      await rm(scratch, { recursive: true, force: true });
+    });
+
+    it("carries every distinct accession the parsers read through to curated and the snapshot", async () => {
+      const { lake, root } = opened;
+      // What the parsers alone read from the files: the distinct accessions per record kind.
+      const expected = new Map<string, Set<string>>();
+      for (const f of FIXTURE_OBJECTS) {
+        const path = join(NCBI_FIXTURES, f.file);
+        for await (const record of recordParser(f.dataset)(openInput(path, { worker: false }), {
+          file: path,
+        })) {
+          expected.set(record.kind, (expected.get(record.kind) ?? new Set()).add(record.accession));
+        }
+        const bytes = await readFixture(f.file);
+        const ds = await lake.ensureDataset({ name: f.dataset, layer: "raw", source: f.dataset });
+        await lake.addObject(ds, { name: f.name, body: f.gzip ? gzipSync(bytes) : bytes });
+      }
+      await processAll(lake);
+      await consolidateMetadata(lake, { lakeRoot: root });
+      await buildSnapshot(lake);
+      const file = await downloadSnapshot(lake, scratch);
+      const meta: Record<string, number> = Object.fromEntries(
+        (await snapshotRows(file, "SELECT name, row_count FROM _metadata")).map((r) => [
+          String(r["name"]),
+          Number(r["row_count"]),
+        ]),
+      );
+      for (const table of [
+        "sra_study",
+        "sra_sample",
+        "sra_experiment",
+        "sra_run",
+        "geo_series",
+        "geo_sample",
+        "geo_platform",
+        "biosample",
+        "bioproject",
+        "pubmed_article",
+      ]) {
+        const want = expected.get(table)?.size ?? 0;
+        expect(want, `${table} has fixture records`).toBeGreaterThan(0);
+        expect(meta[table], table).toBe(want);
+      }
+      expect(await rows(lake, "SELECT title FROM sra_study WHERE accession = 'SRP178136'")).toEqual([
+        { title: "Multi-modal analysis of the aging mouse lung at cellular resolution" },
+      ]);
+      expect(
+        await rows(lake, "SELECT lastUpdateDate, platformIds FROM geo_series WHERE accession = 'GSE146537'"),
+      ).toEqual([{ lastUpdateDate: "2022-03-25", platformIds: ["GPL16791"] }]);
+      expect(
+        await snapshotRows(
+          file,
+          "SELECT study_accession, experiment_accession, library_strategy FROM sra WHERE run_accession = 'SRR11217925'",
+        ),
+      ).toEqual([
+        { study_accession: "SRP251352", experiment_accession: "SRX7830165", library_strategy: "RNA-Seq" },
+      ]);
+      expect(
+        await snapshotRows(file, "SELECT count(*)::INTEGER AS n FROM gse_gsm WHERE gse = 'GSE146537'"),
+      ).toEqual([{ n: 6 }]);
+    }, 240_000);
+  },
+);
