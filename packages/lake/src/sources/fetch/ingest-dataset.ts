@@ -197,21 +197,28 @@ export async function ingestDataset(
           previous && !listingDiffers(file, previous)
             ? { etag: previous.etag, lastModified: previous.lastModified }
             : undefined;
+        const checkMd5 = file.md5 !== undefined || file.md5Url !== undefined;
         const outcome = await downloadResumable(http, {
           url: file.url,
           partialPath,
+          md5: checkMd5,
           ...(conditional ? { previous: conditional } : {}),
           onBytes: (bytes, totalBytes) =>
             options.onProgress?.({ kind: "bytes", file: file.name, bytes, totalBytes }),
         });
         if (outcome.kind === "not-modified") return skip(file, "not-modified", previous!.objectKey);
 
-        const digests = outcome.digests ?? (await hashFile(outcome.path));
+        const digests = outcome.digests ?? (await hashFile(outcome.path, checkMd5));
         const expectedMd5 =
           file.md5 ?? (file.md5Url ? parseMd5File(await http.getText(file.md5Url), file.md5Url) : undefined);
         if (expectedMd5 !== undefined && expectedMd5.toLowerCase() !== digests.md5) {
           await discard(outcome.path);
-          throw new UpstreamChecksumError(file.name, file.url, expectedMd5.toLowerCase(), digests.md5);
+          throw new UpstreamChecksumError(
+            file.name,
+            file.url,
+            expectedMd5.toLowerCase(),
+            digests.md5 ?? "(not computed)",
+          );
         }
         const record = {
           datasetId: dataset.id,
@@ -222,7 +229,7 @@ export async function ingestDataset(
           lastModified: outcome.lastModified,
           size: outcome.size,
           sha256: digests.sha256,
-          md5: expectedMd5 ?? digests.md5,
+          md5: digests.md5 ?? null,
           runId: ctx.id,
         };
         if (previous && previous.sha256 === digests.sha256) {
@@ -341,14 +348,17 @@ function lastSegment(name: string): string {
   return name.slice(name.lastIndexOf("/") + 1);
 }
 
-async function hashFile(path: string): Promise<{ sha256: string; md5: string }> {
+async function hashFile(
+  path: string,
+  withMd5: boolean,
+): Promise<{ sha256: string; md5: string | undefined }> {
   const sha256 = createHash("sha256");
-  const md5 = createHash("md5");
+  const md5 = withMd5 ? createHash("md5") : undefined;
   for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
     sha256.update(chunk);
-    md5.update(chunk);
+    md5?.update(chunk);
   }
-  return { sha256: sha256.digest("hex"), md5: md5.digest("hex") };
+  return { sha256: sha256.digest("hex"), md5: md5?.digest("hex") };
 }
 
 /** Runs `fn` over `items` with at most `limit` at once; the first failure stops new work and is rethrown. */

@@ -14,6 +14,8 @@ export interface DownloadRequest {
   /** Validators of the version already in the lake: sent as If-None-Match / If-Modified-Since. */
   readonly previous?: { readonly etag: string | null; readonly lastModified: Date | null };
   readonly onBytes?: (bytes: number, totalBytes: number | undefined) => void;
+  /** Also compute the MD5 while streaming (only worth it when upstream publishes one to check). */
+  readonly md5?: boolean;
 }
 
 export type DownloadOutcome =
@@ -29,7 +31,7 @@ export type DownloadOutcome =
       /** How many attempts asked for a byte range. */
       readonly rangeRequests: number;
       /** Hex digests of the file, when every byte came through one attempt (otherwise hash the file). */
-      readonly digests?: { readonly sha256: string; readonly md5: string };
+      readonly digests?: { readonly sha256: string; readonly md5: string | undefined };
     };
 
 /** What a partial download was started from; a resume continues only if the upstream still serves this. */
@@ -129,7 +131,10 @@ export async function downloadResumable(
     const resumedBytes = have;
     // A download that starts from byte 0 is hashed as it streams, saving a second read of a file
     // that may be tens of GB; a resumed one is hashed from disk by the caller (hash state cannot be saved).
-    const hashes = have === 0 ? { sha256: createHash("sha256"), md5: createHash("md5") } : undefined;
+    const hashes =
+      have === 0
+        ? { sha256: createHash("sha256"), md5: request.md5 ? createHash("md5") : undefined }
+        : undefined;
 
     let written = have;
     const counted = Readable.from(
@@ -137,7 +142,7 @@ export async function downloadResumable(
         for await (const chunk of body) {
           written += chunk.length;
           hashes?.sha256.update(chunk);
-          hashes?.md5.update(chunk);
+          hashes?.md5?.update(chunk);
           request.onBytes?.(written, total);
           yield chunk;
         }
@@ -157,7 +162,7 @@ export async function downloadResumable(
     }
     const digests =
       hashes && size === written
-        ? { sha256: hashes.sha256.digest("hex"), md5: hashes.md5.digest("hex") }
+        ? { sha256: hashes.sha256.digest("hex"), md5: hashes.md5?.digest("hex") }
         : undefined;
     return complete(partialPath, size, current, resumedBytes, rangeRequests, digests);
   });
@@ -213,7 +218,7 @@ function complete(
   meta: PartialMeta,
   resumedBytes: number,
   rangeRequests: number,
-  digests?: { sha256: string; md5: string },
+  digests?: { sha256: string; md5: string | undefined },
 ): DownloadOutcome {
   const lastModified = meta.lastModified ? new Date(meta.lastModified) : null;
   return {

@@ -12,6 +12,7 @@ export interface UpstreamFileRecord {
   readonly lastModified: Date | null;
   readonly size: number;
   readonly sha256: string;
+  /** The MD5 upstream published for the file, verified; null when it publishes none. */
   readonly md5: string | null;
   /** The raw object holding these bytes. */
   readonly objectKey: string;
