@@ -190,8 +190,8 @@ describe("parseBioSample on bad input", () => {
     await expect(parse(Buffer.alloc(0))).rejects.toMatchObject({ code: "empty_input" });
     await expect(parse(Buffer.from("<PubmedArticleSet/>"))).rejects.toMatchObject({
       code: "unexpected_root",
-      message: expect.stringContaining("<BioSampleSet>"),
     });
+    await expect(parse(Buffer.from("<PubmedArticleSet/>"))).rejects.toThrow(/<BioSampleSet>/);
   });
 
   test("a record without accession is named by its id", async () => {

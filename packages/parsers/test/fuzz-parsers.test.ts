@@ -55,7 +55,8 @@ interface Style {
 function escapeText(text: string, style: Style): string {
   if (style.cdata && !text.includes("]]>") && text !== "") return `<![CDATA[${text}]]>`;
   let out = text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  if (style.numeric) out = out.replace(/[^\x00-\x7f]/gu, (c) => `&#x${c.codePointAt(0)!.toString(16)};`);
+  if (style.numeric)
+    out = out.replace(/[\u0080-\u{10ffff}]/gu, (c) => `&#x${c.codePointAt(0)!.toString(16)};`);
   return out;
 }
 
@@ -185,7 +186,7 @@ function mutate(bytes: Buffer, mutations: readonly Mutation[]): Buffer {
 }
 
 /** Runs a parse to completion; resolves "ok" or the error, and rejects if it has not finished in time. */
-async function runBounded(parse: Parser, bytes: Buffer, chunkSize: number): Promise<"ok" | unknown> {
+async function runBounded(parse: Parser, bytes: Buffer, chunkSize: number): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error("parse did not finish within 10 s")), 10_000);

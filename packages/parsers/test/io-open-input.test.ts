@@ -51,7 +51,9 @@ describe.each([true, false])("openInput (worker: %s)", (worker) => {
     const path = join(dir, "plain.xml");
     writeFileSync(path, data);
     const progress: Array<[number, number | undefined]> = [];
-    const out = await readAll(openInput(path, { worker, chunkSize: 1 << 16, onProgress: (n, total) => progress.push([n, total]) }));
+    const out = await readAll(
+      openInput(path, { worker, chunkSize: 1 << 16, onProgress: (n, total) => progress.push([n, total]) }),
+    );
     expect(out.equals(data)).toBe(true);
     expect(progress.at(-1)).toEqual([data.length, data.length]);
   });

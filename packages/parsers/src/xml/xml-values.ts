@@ -10,12 +10,24 @@ export function attrOf(node: XmlNode | undefined, name: string): string | undefi
   return t === "" ? undefined : t;
 }
 
+/** Fast path for the common case, a short run of ASCII digits (counts, sizes, ids). */
+function isDigits(text: string): boolean {
+  const n = text.length;
+  if (n === 0 || n > 15) return false;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const INTEGER = /^[+-]?\d+$/;
 
 /** A decimal number, or undefined for absent, blank or non-numeric text ("N/A", "unknown"). */
 export function toNumber(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
+  if (isDigits(text)) return Number(text);
   const t = text.trim();
   if (!NUMBER.test(t)) return undefined;
   const n = Number(t);
@@ -25,6 +37,10 @@ export function toNumber(text: string | undefined): number | undefined {
 /** An integer (within the safe range), or undefined. */
 export function toInt(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
+  if (isDigits(text)) {
+    const n = Number(text);
+    return Number.isSafeInteger(n) ? n : undefined;
+  }
   const t = text.trim();
   if (!INTEGER.test(t)) return undefined;
   const n = Number(t);
@@ -40,6 +56,7 @@ export function toBool(text: string | undefined): boolean | undefined {
   return undefined;
 }
 
+const ISO_PREFIX = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /**
@@ -48,6 +65,14 @@ const DATE_TIME = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)
  */
 export function toIsoDate(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
+  // Already ISO ("2015-12-22T01:15:47.477", BioSample's form): nothing to do.
+  if (
+    text.length >= 19 &&
+    text.charCodeAt(10) === 84 /* T */ &&
+    text.charCodeAt(4) === 45 &&
+    ISO_PREFIX.test(text)
+  )
+    return text;
   const t = text.trim();
   if (t === "") return undefined;
   const m = DATE_TIME.exec(t);
