@@ -134,6 +134,9 @@ describe.skipIf(!haveFixtures)("convertTenx on a 10x v3 Matrix Market directory"
     const result = await convertTenx(v2, out);
     expect((result.manifest["tenx"] as { version: string }).version).toBe("v2");
     expect((await parquetEntries(out)).sort()).toEqual((await mtxEntries(join(fixtures, "matrix.mtx.gz"))).sort());
+    // Pointing at the matrix file means its directory.
+    const viaFile = await convertTenx(join(v2, "matrix.mtx"), join(dir, "out3"));
+    expect(viaFile.outputs.find((o) => o.name === "matrix.X.parquet")?.rows).toBe(50_000);
     await rm(join(v2, "barcodes.tsv"));
     const out2 = join(dir, "out2");
     const error = await convertTenx(v2, out2).catch((e: unknown) => e);

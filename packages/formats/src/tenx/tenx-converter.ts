@@ -1,5 +1,5 @@
 import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { version as nodeVersion } from "node:process";
 import type { ConversionResult, ConvertOptions } from "../convert/conversion-result.js";
 import type { Column, DataFrame } from "../frame/data-frame.js";
@@ -74,8 +74,10 @@ export async function findTenxMtxFiles(dir: string): Promise<TenxMtxFiles> {
  */
 export async function convertTenx(input: string, outDir: string, options: TenxConvertOptions = {}): Promise<ConversionResult> {
   const info = await stat(input);
-  if (info.isDirectory()) {
-    const files = await findTenxMtxFiles(input);
+  // The matrix file itself stands for its directory (users often point at matrix.mtx.gz).
+  const dir = info.isDirectory() ? input : /\.mtx(\.gz)?$/i.test(input) ? dirname(input) : undefined;
+  if (dir !== undefined) {
+    const files = await findTenxMtxFiles(dir);
     return convertMatrixMarket({
       format: "10x-mtx",
       input,
