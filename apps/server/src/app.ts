@@ -16,6 +16,7 @@ import { ApiKeyAuth } from "./http/api-key-auth.js";
 import { installErrorHandler } from "./http/error-handler.js";
 import { catalogWriteRoutes } from "./routes/catalog-write-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
+import { entityRoutes } from "./routes/entities/entity-routes.js";
 import { provenanceRoutes } from "./routes/provenance-routes.js";
 import { systemRoutes } from "./routes/system-routes.js";
 
@@ -115,5 +116,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(catalogRoutes(options.lake));
   await app.register(provenanceRoutes(options.lake));
   await app.register(catalogWriteRoutes(options.lake, new ApiKeyAuth(options.lake)));
+  await app.register(entityRoutes(options.lake));
   return app;
 }

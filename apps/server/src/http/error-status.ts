@@ -21,6 +21,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   database_in_use: 503,
   database_unavailable: 503,
   fetch_failed: 502,
+  not_loaded: 503,
 };
 
 export function statusForCode(code: string): number {

@@ -1,0 +1,167 @@
+import type { SqlClient } from "@omicslake/lake";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { pageLinks } from "../../http/page-links.js";
+import { cursorParam, errorResponses, limitParam } from "../../schemas/common-schemas.js";
+import { batchBodySchema, batchResponseSchema, entityPageSchema, recordSchema } from "../../schemas/entity-schemas.js";
+import { batchRecords, listRecords, lookupRecord, recordExists } from "./entity-query.js";
+import type { EntityFilter, RawPage } from "./entity-query.js";
+import { NotFoundError } from "@omicslake/lake";
+
+type FastifyApp = Parameters<FastifyPluginAsyncZod>[0];
+
+/** What one entity's routes serve: its view, URL, OpenAPI words and filters. */
+export interface EntityRouteSpec {
+  /** The serving view (`sra_run`, …). */
+  readonly entity: string;
+  /** `/v1/sra/runs` */
+  readonly path: string;
+  readonly tag: string;
+  /** "SRA run" */
+  readonly noun: string;
+  readonly plural: string;
+  readonly exampleAccessions: readonly [string, ...string[]];
+  /** An abridged record for the OpenAPI examples. */
+  readonly example: Record<string, unknown>;
+  readonly filters: readonly EntityFilter[];
+}
+
+/** A parent → child list: the child's rows whose SQL `where` holds for the parent accession (`$parent`). */
+export interface EntityChildRoute {
+  readonly parent: EntityRouteSpec;
+  readonly child: EntityRouteSpec;
+  /** The last URL segment: `/v1/sra/studies/{accession}/runs` */
+  readonly segment: string;
+  readonly where: string;
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+
+const filterSchema = (filter: EntityFilter): z.ZodType => {
+  let schema: z.ZodType;
+  switch (filter.kind) {
+    case "int":
+    case "int_in_array":
+    case "int_from":
+    case "int_to":
+      schema = z.coerce.number().int().min(0).max(2_147_483_647);
+      break;
+    case "date_from":
+    case "date_to":
+      schema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD");
+      break;
+    default:
+      schema = z.string().min(1).max(200);
+  }
+  return schema.optional().describe(filter.description).meta({ example: filter.example });
+};
+
+function listQuerySchema(spec: EntityRouteSpec, withFilters: boolean): z.ZodObject {
+  const shape: Record<string, z.ZodType> = {};
+  if (withFilters) for (const filter of spec.filters) shape[filter.param] = filterSchema(filter);
+  shape["q"] = z
+    .string()
+    .max(500)
+    .optional()
+    .describe("Full-text search (web-search syntax: words, \"quoted phrases\", `or`, `-excluded`) over titles, abstracts and descriptions")
+    .meta({ example: "liver" });
+  shape["limit"] = limitParam;
+  shape["cursor"] = cursorParam;
+  return z.object(shape);
+}
+
+function sendPage(request: FastifyRequest, reply: FastifyReply, page: RawPage): FastifyReply {
+  const links = pageLinks(request, page.nextCursor);
+  const body = `{"data":${page.dataJson},"meta":{"count":${page.count},"next_cursor":${JSON.stringify(page.nextCursor)}},"links":${JSON.stringify(links)}}`;
+  return reply.type(JSON_TYPE).send(body);
+}
+
+function queryOf(spec: EntityRouteSpec, raw: unknown): { filters: Record<string, unknown>; q?: string; limit: number; cursor?: string } {
+  const { q, limit, cursor, ...filters } = raw as { q?: string; limit: number; cursor?: string } & Record<string, unknown>;
+  return { filters, limit, ...(q === undefined ? {} : { q }), ...(cursor === undefined ? {} : { cursor }) };
+}
+
+/**
+ * Registers an entity's routes: the filtered list, lookup by accession and batch lookup. The handlers
+ * send the JSON the database produced as a string, so Fastify skips serialisation on these hot paths;
+ * the zod schemas still document the responses in OpenAPI.
+ */
+export function registerEntityRoutes(app: FastifyApp, db: SqlClient, spec: EntityRouteSpec): void {
+  const record = recordSchema(spec.entity, spec.example);
+  const accessionParam = z.object({
+    accession: z.string().min(1).max(100).describe(`${spec.noun} accession`).meta({ example: spec.exampleAccessions[0] }),
+  });
+
+  app.get(
+    spec.path,
+    {
+      schema: {
+        tags: [spec.tag],
+        summary: `List ${spec.plural}`,
+        description: `${spec.plural} in accession order, filtered by any combination of the parameters (all must hold), with keyset pagination.`,
+        querystring: listQuerySchema(spec, true),
+        response: { 200: entityPageSchema(record), ...errorResponses, 503: errorResponses[500] },
+      },
+    },
+    async (request, reply) => sendPage(request, reply, await listRecords(db, spec.entity, spec.filters, queryOf(spec, request.query))),
+  );
+
+  app.get(
+    `${spec.path}/:accession`,
+    {
+      schema: {
+        tags: [spec.tag],
+        summary: `One ${spec.noun} by accession`,
+        params: accessionParam,
+        response: { 200: record, ...errorResponses, 503: errorResponses[500] },
+      },
+    },
+    async (request, reply) =>
+      reply.type(JSON_TYPE).send(await lookupRecord(db, spec.entity, spec.noun, (request.params).accession)),
+  );
+
+  app.post(
+    `${spec.path}/batch`,
+    {
+      schema: {
+        tags: [spec.tag],
+        summary: `Look up to 1,000 ${spec.plural} at once`,
+        body: batchBodySchema(spec.exampleAccessions),
+        response: { 200: batchResponseSchema(record), ...errorResponses, 503: errorResponses[500] },
+      },
+    },
+    async (request, reply) =>
+      reply.type(JSON_TYPE).send(await batchRecords(db, spec.entity, (request.body).accessions)),
+  );
+}
+
+/** Registers `GET {parent}/{accession}/{segment}`: the parent's children, 404 when the parent does not exist. */
+export function registerChildRoute(app: FastifyApp, db: SqlClient, route: EntityChildRoute): void {
+  const { parent, child } = route;
+  const record = recordSchema(child.entity, child.example);
+  app.get(
+    `${parent.path}/:accession/${route.segment}`,
+    {
+      schema: {
+        tags: [parent.tag],
+        summary: `The ${child.plural} of a ${parent.noun}`,
+        params: z.object({
+          accession: z.string().min(1).max(100).describe(`${parent.noun} accession`).meta({ example: parent.exampleAccessions[0] }),
+        }),
+        querystring: listQuerySchema(child, false),
+        response: { 200: entityPageSchema(record), ...errorResponses, 503: errorResponses[500] },
+      },
+    },
+    async (request, reply) => {
+      const accession = (request.params).accession;
+      const query = queryOf(child, request.query);
+      const page = await listRecords(db, child.entity, [], query, { where: route.where, parent: accession });
+      // An empty first page may mean a mistyped parent; say so rather than return an empty list.
+      if (page.count === 0 && query.cursor === undefined && !(await recordExists(db, parent.entity, accession))) {
+        throw new NotFoundError(parent.noun, accession, { hint: `Check the accession with GET ${parent.path}/${accession}` });
+      }
+      return sendPage(request, reply, page);
+    },
+  );
+}

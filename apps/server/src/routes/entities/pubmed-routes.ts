@@ -1,0 +1,25 @@
+import { filter as f } from "./entity-query.js";
+import type { EntityRouteSpec } from "./entity-route-kit.js";
+
+export const pubmedArticles: EntityRouteSpec = {
+  entity: "pubmed_article",
+  path: "/v1/pubmed",
+  tag: "pubmed",
+  noun: "PubMed article",
+  plural: "PubMed articles",
+  exampleAccessions: ["26732976", "29768149"],
+  example: { accession: "26732976", pmid: 26732976, title: "A generally accepted approach to RNA-Seq count analysis", journal: { title: "BMC genomics", pubDate: { year: 2016 } } },
+  filters: [
+    f("journal", "journal", "lower", "Journal title (case-insensitive)", "BMC genomics"),
+    f("journal_abbreviation", "journal_abbreviation", "lower", "ISO journal abbreviation (case-insensitive)", "BMC Genomics"),
+    f("pub_year", "pub_year", "int", "Publication year", 2016),
+    f("pub_year_from", "pub_year", "int_from", "Published in or after this year", 2010),
+    f("pub_year_to", "pub_year", "int_to", "Published in or before this year", 2020),
+    f("doi", "doi", "lower", "DOI (case-insensitive)", "10.1186/s12864-015-2353-z"),
+    f("pmc", "pmc", "exact", "PubMed Central id", "PMC4702322"),
+    f("revised_from", "date_revised", "date_from", "Revised on or after (YYYY-MM-DD)", "2016-01-01"),
+    f("revised_to", "date_revised", "date_to", "Revised on or before (YYYY-MM-DD)", "2021-12-31"),
+    f("completed_from", "date_completed", "date_from", "Completed on or after (YYYY-MM-DD)", "2016-01-01"),
+    f("completed_to", "date_completed", "date_to", "Completed on or before (YYYY-MM-DD)", "2021-12-31"),
+  ],
+};

@@ -1,0 +1,57 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openLake, type Lake } from "@omicslake/lake";
+import type { SqlClientConfig } from "../../../packages/lake/src/catalog-db/open-sql-client.js";
+import { openSqlClient } from "../../../packages/lake/src/catalog-db/open-sql-client.js";
+
+export type Engine = "pglite" | "postgres";
+
+/** PGlite always; PostgreSQL when DATABASE_URL is set. OMICSLAKE_TEST_DATABASES narrows the set. */
+export function testEngines(): { engine: Engine; skip: string | null }[] {
+  const wanted = new Set((process.env["OMICSLAKE_TEST_DATABASES"] ?? "pglite,postgres").split(",").map((s) => s.trim()));
+  const url = process.env["DATABASE_URL"];
+  return [
+    { engine: "pglite", skip: wanted.has("pglite") ? null : "OMICSLAKE_TEST_DATABASES does not include pglite" },
+    {
+      engine: "postgres",
+      skip: !wanted.has("postgres")
+        ? "OMICSLAKE_TEST_DATABASES does not include postgres"
+        : url
+          ? null
+          : "DATABASE_URL is not set (run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test)",
+    },
+  ];
+}
+
+export interface TestLake {
+  readonly lake: Lake;
+  readonly root: string;
+  close(): Promise<void>;
+}
+
+/** A lake of its own: an in-memory PGlite, or a fresh schema on the PostgreSQL server (dropped on close). */
+export async function openTestLake(engine: Engine): Promise<TestLake> {
+  const root = await mkdtemp(join(tmpdir(), "omicslake-entities-"));
+  const url = process.env["DATABASE_URL"];
+  const schema = `olk_test_${randomBytes(6).toString("hex")}`;
+  const database: SqlClientConfig = engine === "postgres" && url ? { url, schema } : { pgliteDir: "memory://" };
+  const lake = await openLake({ root, storage: { url: `file://${join(root, "objects")}` }, database });
+  return {
+    lake,
+    root,
+    async close() {
+      await lake.close();
+      if (engine === "postgres" && url) {
+        const admin = await openSqlClient({ url });
+        try {
+          await admin.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        } finally {
+          await admin.close();
+        }
+      }
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
