@@ -243,6 +243,22 @@ describe(`downloads that fail on ${engine.name}`, () => {
     expect(third.skipped.map((s) => s.reason)).toEqual(["not-modified"]);
   });
 
+  it("refuses an SRA Mirroring listing without a Full batch, naming the URL, and stores nothing", async () => {
+    fake.setFile("nofull/Mirroring/NCBI_SRA_Mirroring_20250110/meta_run_set.xml.gz", "x");
+    const source: SourceConfig = { kind: "sra", url: fake.url("nofull/") };
+    const error: unknown = await ingestDataset(opened.lake, {
+      name: "nofull",
+      data: { source: "sra", role: "metadata" },
+      source,
+      root: opened.root,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: "upstream_listing_invalid",
+      details: { url: fake.url("nofull/Mirroring/") },
+    });
+    expect(await rawKeys("nofull")).toEqual([]);
+  });
+
   describe("an ingest killed part-way is finished by the next one, without duplicates or partial objects", () => {
     /** Makes `method` throw once, as if the process died there, then behave again. */
     function dieOnce(target: object, method: string): void {
