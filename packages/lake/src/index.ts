@@ -27,3 +27,4 @@ export { InvalidCursorError } from "./catalog/invalid-cursor-error.js";
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from "./catalog/page-cursor.js";
 export { diffSchemas, isEmptyDiff } from "./catalog/schema-diff.js";
 export { convertDataset, type ConvertDatasetOptions, type ConvertDatasetResult } from "./conversion/convert-dataset.js";
+export * from "./sources/index.js";
