@@ -12,7 +12,8 @@ const dataDir = join(here, ".data");
 
 if (process.argv[2] === "--child") {
   const { convertH5ad } = await import("@omicslake/formats");
-  if (typeof convertH5ad !== "function") throw new Error("@omicslake/formats does not export convertH5ad; build the package first");
+  if (typeof convertH5ad !== "function")
+    throw new Error("@omicslake/formats does not export convertH5ad; build the package first");
   const [, , , input, outDir] = process.argv;
   rmSync(outDir, { recursive: true, force: true });
   const t0 = performance.now();
@@ -23,7 +24,9 @@ if (process.argv[2] === "--child") {
   // CPU time of all threads (DuckDB's, the inflating worker's): on a shared machine it says more than wall time.
   const cpuSeconds = (used.user + used.system) / 1e6;
   const nnz = result.outputs.find((o) => o.name === "matrix.X.parquet").rows;
-  process.stdout.write(JSON.stringify({ seconds, cpuSeconds, nnz, maxRssMB: process.resourceUsage().maxRSS / 1024 }) + "\n");
+  process.stdout.write(
+    JSON.stringify({ seconds, cpuSeconds, nnz, maxRssMB: process.resourceUsage().maxRSS / 1024 }) + "\n",
+  );
   rmSync(outDir, { recursive: true, force: true });
   process.exit(0);
 }
@@ -78,9 +81,13 @@ mkdirSync(dataDir, { recursive: true });
 const input = join(dataDir, `bench-${targetNnz}-${compression}.h5ad`);
 if (!existsSync(input)) {
   const t0 = performance.now();
-  const gen = spawnSync(python, ["-c", GENERATE, `${input}.tmp`, String(targetNnz), compression], { encoding: "utf8" });
+  const gen = spawnSync(python, ["-c", GENERATE, `${input}.tmp`, String(targetNnz), compression], {
+    encoding: "utf8",
+  });
   if (gen.status !== 0) {
-    console.log(`cannot generate the input: /usr/bin/python3 with numpy and h5py is needed (${(gen.stderr || gen.error?.message || "").trim().split("\n").pop()})`);
+    console.log(
+      `cannot generate the input: /usr/bin/python3 with numpy and h5py is needed (${(gen.stderr || gen.error?.message || "").trim().split("\n").pop()})`,
+    );
     process.exit(1);
   }
   renameSync(`${input}.tmp`, input);
@@ -93,7 +100,11 @@ const oursCpu = [];
 let rss = 0;
 let nnz = 0;
 for (let i = 0; i < runs; i++) {
-  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", input, join(dataDir, "h5ad-out")], { encoding: "utf8" });
+  const child = spawnSync(
+    process.execPath,
+    [fileURLToPath(import.meta.url), "--child", input, join(dataDir, "h5ad-out")],
+    { encoding: "utf8" },
+  );
   if (child.status !== 0) throw new Error(`conversion failed: ${child.stderr}`);
   const r = JSON.parse(child.stdout.trim().split("\n").pop());
   ours.push(r.seconds);
@@ -102,21 +113,39 @@ for (let i = 0; i < runs; i++) {
   nnz = r.nnz;
 }
 const oursSeconds = median(ours);
-console.log(`omicslake h5ad -> parquet: ${(nnz / oursSeconds / 1e6).toFixed(2)} M nnz/s (median of ${runs}: ${oursSeconds.toFixed(2)} s, nnz ${nnz})`);
-console.log(`omicslake CPU time: ${median(oursCpu).toFixed(2)} s (all threads; ${(nnz / median(oursCpu) / 1e6).toFixed(2)} M nnz per CPU-second)`);
+console.log(
+  `omicslake h5ad -> parquet: ${(nnz / oursSeconds / 1e6).toFixed(2)} M nnz/s (median of ${runs}: ${oursSeconds.toFixed(2)} s, nnz ${nnz})`,
+);
+console.log(
+  `omicslake CPU time: ${median(oursCpu).toFixed(2)} s (all threads; ${(nnz / median(oursCpu) / 1e6).toFixed(2)} M nnz per CPU-second)`,
+);
 console.log(`omicslake peak RSS: ${rss.toFixed(0)} MB (input ${(statSync(input).size / 1e6).toFixed(0)} MB)`);
 
 const peer = [];
 for (let i = 0; i < peerRuns; i++) {
-  const py = spawnSync(python, ["-c", "import sys, time, anndata\nt = time.perf_counter()\na = anndata.read_h5ad(sys.argv[1])\nprint(time.perf_counter() - t, a.X.nnz)", input], { encoding: "utf8" });
+  const py = spawnSync(
+    python,
+    [
+      "-c",
+      "import sys, time, anndata\nt = time.perf_counter()\na = anndata.read_h5ad(sys.argv[1])\nprint(time.perf_counter() - t, a.X.nnz)",
+      input,
+    ],
+    { encoding: "utf8" },
+  );
   if (py.status !== 0) {
-    console.log(`anndata.read_h5ad: unavailable (${(py.stderr || py.error?.message || "").trim().split("\n").pop()})`);
+    console.log(
+      `anndata.read_h5ad: unavailable (${(py.stderr || py.error?.message || "").trim().split("\n").pop()})`,
+    );
     break;
   }
   peer.push(Number(py.stdout.trim().split(/\s+/)[0]));
 }
 if (peer.length > 0) {
   const peerSeconds = median(peer);
-  console.log(`anndata.read_h5ad alone (into memory, no output): ${(nnz / peerSeconds / 1e6).toFixed(2)} M nnz/s (median of ${peer.length}: ${peerSeconds.toFixed(2)} s)`);
-  console.log(`ratio anndata read time / omicslake conversion time: ${(peerSeconds / oursSeconds).toFixed(2)}x`);
+  console.log(
+    `anndata.read_h5ad alone (into memory, no output): ${(nnz / peerSeconds / 1e6).toFixed(2)} M nnz/s (median of ${peer.length}: ${peerSeconds.toFixed(2)} s)`,
+  );
+  console.log(
+    `ratio anndata read time / omicslake conversion time: ${(peerSeconds / oursSeconds).toFixed(2)}x`,
+  );
 }

@@ -14,7 +14,8 @@ const dataDir = join(here, ".data");
 if (process.argv[2] === "--child") {
   // One conversion per process so that peak RSS belongs to it alone.
   const { convertMtx } = await import("@omicslake/formats");
-  if (typeof convertMtx !== "function") throw new Error("@omicslake/formats does not export convertMtx; build the package first");
+  if (typeof convertMtx !== "function")
+    throw new Error("@omicslake/formats does not export convertMtx; build the package first");
   const [, , , input, outDir] = process.argv;
   rmSync(outDir, { recursive: true, force: true });
   const t0 = performance.now();
@@ -25,7 +26,9 @@ if (process.argv[2] === "--child") {
   // CPU time of all threads (DuckDB's, the inflating worker's): on a shared machine it says more than wall time.
   const cpuSeconds = (used.user + used.system) / 1e6;
   const nnz = result.outputs.find((o) => o.name === "matrix.X.parquet").rows;
-  process.stdout.write(JSON.stringify({ seconds, cpuSeconds, nnz, maxRssMB: process.resourceUsage().maxRSS / 1024 }) + "\n");
+  process.stdout.write(
+    JSON.stringify({ seconds, cpuSeconds, nnz, maxRssMB: process.resourceUsage().maxRSS / 1024 }) + "\n",
+  );
   rmSync(outDir, { recursive: true, force: true });
   process.exit(0);
 }
@@ -62,7 +65,9 @@ async function generate(path, nnzTarget) {
   const gzip = createGzip({ level: 6 });
   const tmp = `${path}.tmp`;
   const done = pipeline(gzip, createWriteStream(tmp));
-  gzip.write(`%%MatrixMarket matrix coordinate integer general\n%metadata_json: {"software_version": "bench"}\n${genes} ${cells} ${nnz}\n`);
+  gzip.write(
+    `%%MatrixMarket matrix coordinate integer general\n%metadata_json: {"software_version": "bench"}\n${genes} ${cells} ${nnz}\n`,
+  );
   const buf = Buffer.allocUnsafe(1 << 22);
   let pos = 0;
   const flush = async () => {
@@ -101,7 +106,11 @@ const oursCpu = [];
 let rss = 0;
 let nnz = 0;
 for (let i = 0; i < runs; i++) {
-  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", input, join(dataDir, "mtx-out")], { encoding: "utf8" });
+  const child = spawnSync(
+    process.execPath,
+    [fileURLToPath(import.meta.url), "--child", input, join(dataDir, "mtx-out")],
+    { encoding: "utf8" },
+  );
   if (child.status !== 0) throw new Error(`conversion failed: ${child.stderr}`);
   const r = JSON.parse(child.stdout.trim().split("\n").pop());
   ours.push(r.seconds);
@@ -110,25 +119,37 @@ for (let i = 0; i < runs; i++) {
   nnz = r.nnz;
 }
 const oursSeconds = median(ours);
-console.log(`omicslake mtx.gz -> parquet: ${(nnz / oursSeconds / 1e6).toFixed(2)} M nnz/s (median of ${runs}: ${oursSeconds.toFixed(2)} s, nnz ${nnz})`);
-console.log(`omicslake CPU time: ${median(oursCpu).toFixed(2)} s (all threads; ${(nnz / median(oursCpu) / 1e6).toFixed(2)} M nnz per CPU-second)`);
+console.log(
+  `omicslake mtx.gz -> parquet: ${(nnz / oursSeconds / 1e6).toFixed(2)} M nnz/s (median of ${runs}: ${oursSeconds.toFixed(2)} s, nnz ${nnz})`,
+);
+console.log(
+  `omicslake CPU time: ${median(oursCpu).toFixed(2)} s (all threads; ${(nnz / median(oursCpu) / 1e6).toFixed(2)} M nnz per CPU-second)`,
+);
 console.log(`omicslake peak RSS: ${rss.toFixed(0)} MB`);
 
 const peer = [];
 for (let i = 0; i < peerRuns; i++) {
   const py = spawnSync(
     "/usr/bin/python3",
-    ["-c", "import sys, time, scipy.io\nt = time.perf_counter()\nm = scipy.io.mmread(sys.argv[1])\nprint(time.perf_counter() - t, m.nnz)", input],
+    [
+      "-c",
+      "import sys, time, scipy.io\nt = time.perf_counter()\nm = scipy.io.mmread(sys.argv[1])\nprint(time.perf_counter() - t, m.nnz)",
+      input,
+    ],
     { encoding: "utf8" },
   );
   if (py.status !== 0) {
-    console.log(`scipy.io.mmread: unavailable (${(py.stderr || py.error?.message || "").trim().split("\n").pop()})`);
+    console.log(
+      `scipy.io.mmread: unavailable (${(py.stderr || py.error?.message || "").trim().split("\n").pop()})`,
+    );
     break;
   }
   peer.push(Number(py.stdout.trim().split(/\s+/)[0]));
 }
 if (peer.length > 0) {
   const peerSeconds = median(peer);
-  console.log(`scipy.io.mmread alone: ${(nnz / peerSeconds / 1e6).toFixed(2)} M nnz/s (median of ${peer.length}: ${peerSeconds.toFixed(2)} s)`);
+  console.log(
+    `scipy.io.mmread alone: ${(nnz / peerSeconds / 1e6).toFixed(2)} M nnz/s (median of ${peer.length}: ${peerSeconds.toFixed(2)} s)`,
+  );
   console.log(`ratio omicslake / scipy: ${(peerSeconds / oursSeconds).toFixed(2)}x`);
 }

@@ -15,7 +15,10 @@ const haveFixtures = existsSync(join(fixtures, "sparse.h5ad"));
 if (!haveFixtures) console.warn(`h5ad fixture tests skipped: fixtures not found at ${fixtures}`);
 const python = "/usr/bin/python3";
 const havePython = spawnSync(python, ["-c", "import anndata, h5py, scipy, pandas, numpy"]).status === 0;
-if (!havePython) console.warn("h5ad value and edge-case tests skipped: /usr/bin/python3 with anndata, h5py, scipy and pandas is not available");
+if (!havePython)
+  console.warn(
+    "h5ad value and edge-case tests skipped: /usr/bin/python3 with anndata, h5py, scipy and pandas is not available",
+  );
 
 let dir: string;
 beforeEach(async () => {
@@ -75,11 +78,15 @@ function runPython(script: string, args: string[]): string {
 
 /** What anndata reads from a file. */
 function anndataDump(path: string): Dump {
-  return JSON.parse(runPython("import anndata\nprint(json.dumps(dump(anndata.read_h5ad(sys.argv[1]))))", [path])) as Dump;
+  return JSON.parse(
+    runPython("import anndata\nprint(json.dumps(dump(anndata.read_h5ad(sys.argv[1]))))", [path]),
+  ) as Dump;
 }
 
 async function matrixEntries(out: string, name: string): Promise<string[]> {
-  const rows = await query(`SELECT cell_idx, gene_idx, value::DOUBLE AS v FROM '${join(out, `matrix.${name}.parquet`)}'`);
+  const rows = await query(
+    `SELECT cell_idx, gene_idx, value::DOUBLE AS v FROM '${join(out, `matrix.${name}.parquet`)}'`,
+  );
   return rows.map((r) => `${Number(r["cell_idx"])},${Number(r["gene_idx"])}=${Number(r["v"])}`).sort();
 }
 
@@ -96,7 +103,10 @@ async function expectSameAsAnndata(out: string, expected: Dump): Promise<void> {
   ] as const) {
     const pos = table === "obs" ? "cell_idx" : "gene_idx";
     const rows = await query(`SELECT * FROM '${join(out, `${table}.parquet`)}' ORDER BY ${pos}`);
-    expect(rows.map((r) => r["_index"]), `${table} index`).toEqual(frame.index);
+    expect(
+      rows.map((r) => r["_index"]),
+      `${table} index`,
+    ).toEqual(frame.index);
     for (const [column, values] of Object.entries(frame.columns)) {
       const got = rows.map((r) => {
         const v = r[column];
@@ -108,19 +118,25 @@ async function expectSameAsAnndata(out: string, expected: Dump): Promise<void> {
 }
 
 describe.skipIf(!haveFixtures)("convertH5ad on the fixtures", () => {
-  it.skipIf(!havePython).each(["sparse.h5ad", "sparse_gzip.h5ad", "dense.h5ad"])("%s matches anndata value by value", async (name) => {
-    const out = join(dir, "out");
-    const result = await convertH5ad(join(fixtures, name), out, { chunkEntries: 64 });
-    await expectSameAsAnndata(out, anndataDump(join(fixtures, name)));
-    const files = (await readdir(out)).sort();
-    expect(files).toContain("manifest.json");
-    expect(result.outputs.map((o) => o.name).sort()).toEqual(files);
-  });
+  it.skipIf(!havePython).each(["sparse.h5ad", "sparse_gzip.h5ad", "dense.h5ad"])(
+    "%s matches anndata value by value",
+    async (name) => {
+      const out = join(dir, "out");
+      const result = await convertH5ad(join(fixtures, name), out, { chunkEntries: 64 });
+      await expectSameAsAnndata(out, anndataDump(join(fixtures, name)));
+      const files = (await readdir(out)).sort();
+      expect(files).toContain("manifest.json");
+      expect(result.outputs.map((o) => o.name).sort()).toEqual(files);
+    },
+  );
 
   it("records encodings, categories, nnz and uns in the manifest", async () => {
     const out = join(dir, "out");
     const result = await convertH5ad(join(fixtures, "sparse.h5ad"), out);
-    const manifest = JSON.parse(await readFile(join(out, "manifest.json"), "utf8")) as Record<string, unknown>;
+    const manifest = JSON.parse(await readFile(join(out, "manifest.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
     expect(manifest).toEqual(JSON.parse(JSON.stringify(result.manifest)));
     expect(manifest["shape"]).toEqual({ n_obs: 100, n_vars: 50 });
     expect(manifest["uns"]).toEqual({ note: "sparse sample" });
@@ -129,8 +145,12 @@ describe.skipIf(!haveFixtures)("convertH5ad on the fixtures", () => {
     expect(matrices["counts"]).toMatchObject({ encoding: "csr_matrix", nnz: 500 });
     const obs = manifest["obs"] as { columns: Record<string, { encoding: string }> };
     expect(obs.columns["cell_type"]?.encoding).toBe("categorical");
-    const kv = await query(`SELECT decode(value) AS v FROM parquet_kv_metadata('${join(out, "obs.parquet")}') WHERE decode(key) = 'omicslake.categories'`);
-    expect(JSON.parse(String(kv[0]?.["v"]))).toEqual({ cell_type: { categories: ["B", "NK", "T"], ordered: false } });
+    const kv = await query(
+      `SELECT decode(value) AS v FROM parquet_kv_metadata('${join(out, "obs.parquet")}') WHERE decode(key) = 'omicslake.categories'`,
+    );
+    expect(JSON.parse(String(kv[0]?.["v"]))).toEqual({
+      cell_type: { categories: ["B", "NK", "T"], ordered: false },
+    });
   });
 
   it("reports a truncated file as invalid_hdf5 and leaves nothing behind", async () => {
@@ -176,16 +196,27 @@ a.write_h5ad(sys.argv[1])
     const out = join(dir, "out");
     const result = await convertH5ad(path, out, { chunkEntries: 5 });
     await expectSameAsAnndata(out, anndataDump(path));
-    const manifest = result.manifest as { matrices: Record<string, { encoding: string; order: string; valueType: string }>; uns: unknown };
-    expect(manifest.matrices["X"]).toMatchObject({ encoding: "csc_matrix", order: "by gene", valueType: "int64" });
+    const manifest = result.manifest as {
+      matrices: Record<string, { encoding: string; order: string; valueType: string }>;
+      uns: unknown;
+    };
+    expect(manifest.matrices["X"]).toMatchObject({
+      encoding: "csc_matrix",
+      order: "by gene",
+      valueType: "int64",
+    });
     expect(manifest.matrices["dense"]).toMatchObject({ encoding: "dense", valueType: "int32" });
     expect(manifest.uns).toEqual({ params: { k: 15, names: ["x", "y"], scale: 0.5 } });
     const [umap] = await query(`SELECT X_umap FROM '${join(out, "obsm.parquet")}' WHERE cell_idx = 7`);
     expect(umap).toEqual({ X_umap: [14, 15] });
     const [loadings] = await query(`SELECT loadings FROM '${join(out, "varm.parquet")}' WHERE gene_idx = 11`);
     expect(loadings).toEqual({ loadings: [33, 34, 35] });
-    const kv = await query(`SELECT decode(value) AS v FROM parquet_kv_metadata('${join(out, "obs.parquet")}') WHERE decode(key) = 'omicslake.categories'`);
-    expect(JSON.parse(String(kv[0]?.["v"]))).toEqual({ ct: { categories: ["b", "a", "unused"], ordered: true } });
+    const kv = await query(
+      `SELECT decode(value) AS v FROM parquet_kv_metadata('${join(out, "obs.parquet")}') WHERE decode(key) = 'omicslake.categories'`,
+    );
+    expect(JSON.parse(String(kv[0]?.["v"]))).toEqual({
+      ct: { categories: ["b", "a", "unused"], ordered: true },
+    });
   });
 
   it("reads the anndata 0.7 layout (__categories) and the pre-0.7 one (compound obs, h5sparse X)", async () => {
@@ -242,7 +273,10 @@ print(json.dumps({"matrices": {"X": triplets(X)}, "obs": {"index": cells, "colum
       const out = join(dir, `out-${encoding.length}`);
       const result = await convertH5ad(path, out);
       await expectSameAsAnndata(out, expected);
-      expect((result.manifest["obs"] as { columns: Record<string, { encoding: string }> }).columns["cell_type"]?.encoding).toBe(encoding);
+      expect(
+        (result.manifest["obs"] as { columns: Record<string, { encoding: string }> }).columns["cell_type"]
+          ?.encoding,
+      ).toBe(encoding);
     }
   });
 

@@ -32,7 +32,9 @@ async function query(sql: string): Promise<Record<string, unknown>[]> {
 
 /** The matrix as "row,col=value" (1-based, matrix orientation) read back from Parquet, sorted. */
 async function entries(genesOn: "rows" | "cols" = "rows"): Promise<string[]> {
-  const rows = await query(`SELECT cell_idx, gene_idx, value::DOUBLE AS value FROM '${join(out, "matrix.X.parquet")}'`);
+  const rows = await query(
+    `SELECT cell_idx, gene_idx, value::DOUBLE AS value FROM '${join(out, "matrix.X.parquet")}'`,
+  );
   return rows
     .map((r) => {
       const cell = Number(r["cell_idx"]) + 1;
@@ -74,66 +76,125 @@ describe("convertMtx", () => {
     const result = await convertMtx(mtx, out, { rowNames, colNames });
     expect(await entries()).toEqual(["1,1=5", "2,2=7", "3,1=-2", "3,2=2147483647"]);
     expect(result.manifest["shape"]).toEqual({ cells: 2, genes: 3 });
-    expect(result.outputs.find((o) => o.name === "matrix.X.parquet")?.fields.find((f) => f.name === "value")?.type).toBe("INTEGER");
-    const features = await query(`SELECT gene_idx, name, column_2 FROM '${join(out, "features.parquet")}' ORDER BY gene_idx`);
+    expect(
+      result.outputs.find((o) => o.name === "matrix.X.parquet")?.fields.find((f) => f.name === "value")?.type,
+    ).toBe("INTEGER");
+    const features = await query(
+      `SELECT gene_idx, name, column_2 FROM '${join(out, "features.parquet")}' ORDER BY gene_idx`,
+    );
     expect(features).toEqual([
       { gene_idx: 0, name: "g1", column_2: "G1" },
       { gene_idx: 1, name: "g2", column_2: "G2" },
       { gene_idx: 2, name: "g3", column_2: "G3" },
     ]);
-    expect((await readdir(out)).sort()).toEqual(["cells.parquet", "features.parquet", "manifest.json", "matrix.X.parquet"]);
-    const manifest = JSON.parse(await readFile(join(out, "manifest.json"), "utf8")) as { matrices: { X: { nnz: number } } };
+    expect((await readdir(out)).sort()).toEqual([
+      "cells.parquet",
+      "features.parquet",
+      "manifest.json",
+      "matrix.X.parquet",
+    ]);
+    const manifest = JSON.parse(await readFile(join(out, "manifest.json"), "utf8")) as {
+      matrices: { X: { nnz: number } };
+    };
     expect(manifest.matrices.X.nnz).toBe(4);
   });
 
   it("expands a symmetric real file and keeps exact decimals", async () => {
-    const mtx = await writeMtx("s.mtx", "%%MatrixMarket matrix coordinate real symmetric\n3 3 4\n1 1 1.5\n2 1 -0.1\n3 2 1e-3\n3 3 12345.678901234567\n");
+    const mtx = await writeMtx(
+      "s.mtx",
+      "%%MatrixMarket matrix coordinate real symmetric\n3 3 4\n1 1 1.5\n2 1 -0.1\n3 2 1e-3\n3 3 12345.678901234567\n",
+    );
     const result = await convertMtx(mtx, out);
-    expect(await entries()).toEqual(["1,1=1.5", "1,2=-0.1", "2,1=-0.1", "2,3=0.001", "3,2=0.001", "3,3=12345.678901234567"].sort());
+    expect(await entries()).toEqual(
+      ["1,1=1.5", "1,2=-0.1", "2,1=-0.1", "2,3=0.001", "3,2=0.001", "3,3=12345.678901234567"].sort(),
+    );
     expect(result.outputs.find((o) => o.name === "matrix.X.parquet")?.rows).toBe(6);
   });
 
   it("negates the mirrored entries of a skew-symmetric file", async () => {
-    const mtx = await writeMtx("k.mtx", "%%MatrixMarket matrix coordinate integer skew-symmetric\n2 2 1\n2 1 3\n");
+    const mtx = await writeMtx(
+      "k.mtx",
+      "%%MatrixMarket matrix coordinate integer skew-symmetric\n2 2 1\n2 1 3\n",
+    );
     await convertMtx(mtx, out);
     expect(await entries()).toEqual(["1,2=-3", "2,1=3"]);
   });
 
   it("writes 1 for every entry of a pattern file", async () => {
-    const mtx = await writeMtx("p.mtx", "%%MatrixMarket matrix coordinate pattern general\n2 3 2\n1 3\n2 1\n");
+    const mtx = await writeMtx(
+      "p.mtx",
+      "%%MatrixMarket matrix coordinate pattern general\n2 3 2\n1 3\n2 1\n",
+    );
     await convertMtx(mtx, out);
     expect(await entries()).toEqual(["1,3=1", "2,1=1"]);
   });
 
   it("reads array files column-major, keeping nonzeros, and symmetric arrays by their lower triangle", async () => {
-    const general = await writeMtx("a.mtx", "%%MatrixMarket matrix array real general\n2 2\n1.0\n0\n0.5\n-2\n");
+    const general = await writeMtx(
+      "a.mtx",
+      "%%MatrixMarket matrix array real general\n2 2\n1.0\n0\n0.5\n-2\n",
+    );
     await convertMtx(general, out);
     expect(await entries()).toEqual(["1,1=1", "1,2=0.5", "2,2=-2"]);
     await rm(out, { recursive: true });
-    const symmetric = await writeMtx("as.mtx", "%%MatrixMarket matrix array integer symmetric\n2 2\n4\n5\n6\n");
+    const symmetric = await writeMtx(
+      "as.mtx",
+      "%%MatrixMarket matrix array integer symmetric\n2 2\n4\n5\n6\n",
+    );
     await convertMtx(symmetric, out);
     expect(await entries()).toEqual(["1,1=4", "1,2=5", "2,1=5", "2,2=6"]);
   });
 
   it("reports an out-of-range index with its line", async () => {
-    const mtx = await writeMtx("r.mtx", "%%MatrixMarket matrix coordinate integer general\n3 3 2\n1 1 1\n4 2 1\n");
-    await expectFailure(convertMtx(mtx, out), "mtx_index_out_of_range", /^mtx line 4: row index 4 is out of range 1\.\.3/);
+    const mtx = await writeMtx(
+      "r.mtx",
+      "%%MatrixMarket matrix coordinate integer general\n3 3 2\n1 1 1\n4 2 1\n",
+    );
+    await expectFailure(
+      convertMtx(mtx, out),
+      "mtx_index_out_of_range",
+      /^mtx line 4: row index 4 is out of range 1\.\.3/,
+    );
   });
 
   it("reports a header that disagrees with the entries", async () => {
-    const fewer = await writeMtx("f.mtx", "%%MatrixMarket matrix coordinate integer general\n3 3 3\n1 1 1\n2 2 1\n");
-    await expectFailure(convertMtx(fewer, out), "mtx_header_mismatch", /declares 3 entries but the file ends after 2/);
-    const more = await writeMtx("m.mtx", "%%MatrixMarket matrix coordinate integer general\n3 3 1\n1 1 1\n2 2 1\n");
+    const fewer = await writeMtx(
+      "f.mtx",
+      "%%MatrixMarket matrix coordinate integer general\n3 3 3\n1 1 1\n2 2 1\n",
+    );
+    await expectFailure(
+      convertMtx(fewer, out),
+      "mtx_header_mismatch",
+      /declares 3 entries but the file ends after 2/,
+    );
+    const more = await writeMtx(
+      "m.mtx",
+      "%%MatrixMarket matrix coordinate integer general\n3 3 1\n1 1 1\n2 2 1\n",
+    );
     await expectFailure(convertMtx(more, out), "mtx_header_mismatch", /^mtx line 4: more entries than the 1/);
-    const real = await writeMtx("i.mtx", "%%MatrixMarket matrix coordinate integer general\n3 3 2\n1 1 1\n2 2 1.5\n");
-    await expectFailure(convertMtx(real, out), "mtx_header_mismatch", /^mtx line 4: a real value "1\.5" in an integer file/);
+    const real = await writeMtx(
+      "i.mtx",
+      "%%MatrixMarket matrix coordinate integer general\n3 3 2\n1 1 1\n2 2 1.5\n",
+    );
+    await expectFailure(
+      convertMtx(real, out),
+      "mtx_header_mismatch",
+      /^mtx line 4: a real value "1\.5" in an integer file/,
+    );
     const names = await writeMtx("n.tsv", "a\nb\n");
     const ok = await writeMtx("ok.mtx", "%%MatrixMarket matrix coordinate integer general\n3 3 1\n1 1 1\n");
-    await expectFailure(convertMtx(ok, out, { rowNames: names }), "mtx_header_mismatch", /lists 2 features but the matrix has 3 rows/);
+    await expectFailure(
+      convertMtx(ok, out, { rowNames: names }),
+      "mtx_header_mismatch",
+      /lists 2 features but the matrix has 3 rows/,
+    );
   });
 
   it("refuses complex matrices and malformed lines clearly", async () => {
-    const complex = await writeMtx("c.mtx", "%%MatrixMarket matrix coordinate complex general\n1 1 1\n1 1 1 0\n");
+    const complex = await writeMtx(
+      "c.mtx",
+      "%%MatrixMarket matrix coordinate complex general\n1 1 1\n1 1 1 0\n",
+    );
     await expectFailure(convertMtx(complex, out), "mtx_unsupported", /complex matrices are not supported/);
     const junk = await writeMtx("j.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 1\n1 x 3\n");
     await expectFailure(convertMtx(junk, out), "mtx_malformed", /^mtx line 3: expected a column index/);
@@ -153,7 +214,8 @@ describe("convertMtx", () => {
 
 describe("MtxParser", () => {
   it("gives the same entries however the input is split into chunks", () => {
-    const text = "%%MatrixMarket matrix coordinate real general\n%c\n4 5 6\n1 1 1.25\n2 3 -7e2\n4 5 3.5E-1\n3 3 nan\n1 5 +2\n4 1 0.000000000000000000012345\n";
+    const text =
+      "%%MatrixMarket matrix coordinate real general\n%c\n4 5 6\n1 1 1.25\n2 3 -7e2\n4 5 3.5E-1\n3 3 nan\n1 5 +2\n4 1 0.000000000000000000012345\n";
     const bytes = Buffer.from(text);
     const parse = (size: number): string[] => {
       const parser = new MtxParser("x.mtx");
@@ -172,14 +234,17 @@ describe("MtxParser", () => {
 
 describe("SyncByteReader", () => {
   it("delivers every byte of a gzip file when the inflating worker has to wait for the reader", async () => {
-    const text = Buffer.from(Array.from({ length: 60_000 }, (_, i) => `${i} ${(i * 7919) % 1000} ${i % 13}`).join("\n"));
+    const text = Buffer.from(
+      Array.from({ length: 60_000 }, (_, i) => `${i} ${(i * 7919) % 1000} ${i % 13}`).join("\n"),
+    );
     const path = join(dir, "big.gz");
     await writeFile(path, gzipSync(text));
     // Small chunks and two in flight force the worker to pause and resume many times.
     const reader = new SyncByteReader(path, { chunkSize: 4096, maxInFlight: 2 });
     const parts: Uint8Array[] = [];
     try {
-      for (let chunk = reader.next(); chunk !== undefined; chunk = reader.next()) parts.push(Uint8Array.from(chunk));
+      for (let chunk = reader.next(); chunk !== undefined; chunk = reader.next())
+        parts.push(Uint8Array.from(chunk));
     } finally {
       reader.close();
     }

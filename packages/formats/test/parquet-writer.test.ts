@@ -39,28 +39,87 @@ describe("writeDataFrameParquet", () => {
         { name: "f64", type: { kind: "float64" }, values: [1.25, 2.5, 3.75], valid: Uint8Array.of(0, 1, 1) },
         { name: "flag", type: { kind: "bool" }, values: [true, false, true], valid: Uint8Array.of(1, 0, 1) },
         { name: "label", type: { kind: "string" }, values: ["a", null, "ü'q"] },
-        { name: "ts", type: { kind: "timestamp", unit: "ms" }, values: [0, 86_400_000, Date.UTC(2024, 1, 29, 12)] },
-        { name: "cell_type", type: { kind: "categorical", categories: ["T", "B", "unused"], ordered: false }, values: Int8Array.of(1, -1, 0) },
+        {
+          name: "ts",
+          type: { kind: "timestamp", unit: "ms" },
+          values: [0, 86_400_000, Date.UTC(2024, 1, 29, 12)],
+        },
+        {
+          name: "cell_type",
+          type: { kind: "categorical", categories: ["T", "B", "unused"], ordered: false },
+          values: Int8Array.of(1, -1, 0),
+        },
         { name: "emb", type: { kind: "float64_list", size: 2 }, values: Float64Array.of(1, 2, 3, 4, 5, 6) },
       ],
     };
     const path = join(dir, "obs.parquet");
     const result = await writeDataFrameParquet(frame, path, { metadata: { source: "test" } });
     expect(result.rows).toBe(3);
-    expect(result.fields.map((f) => f.name)).toEqual(["_index", "i32", "i64", "f32", "f64", "flag", "label", "ts", "cell_type", "emb"]);
+    expect(result.fields.map((f) => f.name)).toEqual([
+      "_index",
+      "i32",
+      "i64",
+      "f32",
+      "f64",
+      "flag",
+      "label",
+      "ts",
+      "cell_type",
+      "emb",
+    ]);
     expect(result.fields.find((f) => f.name === "cell_type")?.nullable).toBe(true);
     const rows = await query(
       `SELECT _index, i32, i64::VARCHAR AS i64, f32, f64, flag, label, epoch_ms(ts)::DOUBLE AS ts, cell_type, emb FROM '${path}' ORDER BY _index`,
     );
     expect(rows).toEqual([
-      { _index: "c1", i32: 1, i64: "9007199254740993", f32: 0.5, f64: null, flag: true, label: "a", ts: 0, cell_type: "B", emb: [1, 2] },
-      { _index: "c2", i32: -2, i64: "0", f32: Number.NaN, f64: 2.5, flag: null, label: null, ts: 86_400_000, cell_type: null, emb: [3, 4] },
-      { _index: "c3", i32: null, i64: "-5", f32: 2, f64: 3.75, flag: true, label: "ü'q", ts: Date.UTC(2024, 1, 29, 12), cell_type: "T", emb: [5, 6] },
+      {
+        _index: "c1",
+        i32: 1,
+        i64: "9007199254740993",
+        f32: 0.5,
+        f64: null,
+        flag: true,
+        label: "a",
+        ts: 0,
+        cell_type: "B",
+        emb: [1, 2],
+      },
+      {
+        _index: "c2",
+        i32: -2,
+        i64: "0",
+        f32: Number.NaN,
+        f64: 2.5,
+        flag: null,
+        label: null,
+        ts: 86_400_000,
+        cell_type: null,
+        emb: [3, 4],
+      },
+      {
+        _index: "c3",
+        i32: null,
+        i64: "-5",
+        f32: 2,
+        f64: 3.75,
+        flag: true,
+        label: "ü'q",
+        ts: Date.UTC(2024, 1, 29, 12),
+        cell_type: "T",
+        emb: [5, 6],
+      },
     ]);
-    const meta = await query(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('${path}')`);
-    const kv = Object.fromEntries(meta.map((m) => [String(m["k"]), String(m["v"])])) as Record<string, string>;
+    const meta = await query(
+      `SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('${path}')`,
+    );
+    const kv = Object.fromEntries(meta.map((m) => [String(m["k"]), String(m["v"])])) as Record<
+      string,
+      string
+    >;
     expect(kv["source"]).toBe("test");
-    expect(JSON.parse(kv[CATEGORIES_METADATA_KEY] ?? "null")).toEqual({ cell_type: { categories: ["T", "B", "unused"], ordered: false } });
+    expect(JSON.parse(kv[CATEGORIES_METADATA_KEY] ?? "null")).toEqual({
+      cell_type: { categories: ["T", "B", "unused"], ordered: false },
+    });
     expect(await readdir(dir)).toEqual(["obs.parquet"]);
   });
 
@@ -69,7 +128,9 @@ describe("writeDataFrameParquet", () => {
       rowCount: 1,
       columns: [{ name: "c", type: { kind: "categorical", categories: ["x"], ordered: false }, values: [3] }],
     };
-    await expect(writeDataFrameParquet(frame, join(dir, "bad.parquet"))).rejects.toThrow(/code 3 outside its 1 categories/);
+    await expect(writeDataFrameParquet(frame, join(dir, "bad.parquet"))).rejects.toThrow(
+      /code 3 outside its 1 categories/,
+    );
     expect(await readdir(dir)).toEqual([]);
   });
 });
@@ -107,9 +168,13 @@ describe("writeTripletsParquet", () => {
       { name: "gene_idx", type: "INTEGER", nullable: false },
       { name: "value", type: "FLOAT", nullable: false },
     ]);
-    const [agg] = await query(`SELECT count(*)::INTEGER AS n, sum(value)::DOUBLE AS s, max(cell_idx) AS mc FROM '${path}'`);
+    const [agg] = await query(
+      `SELECT count(*)::INTEGER AS n, sum(value)::DOUBLE AS s, max(cell_idx) AS mc FROM '${path}'`,
+    );
     expect(agg).toEqual({ n: total, s: expectedSum, mc: Math.floor((total - 1) / 7) });
-    const ordered = await query(`SELECT count(*)::INTEGER AS bad FROM (SELECT cell_idx * 7 + gene_idx AS k, row_number() OVER () - 1 AS r FROM '${path}') WHERE k <> r`);
+    const ordered = await query(
+      `SELECT count(*)::INTEGER AS bad FROM (SELECT cell_idx * 7 + gene_idx AS k, row_number() OVER () - 1 AS r FROM '${path}') WHERE k <> r`,
+    );
     expect(ordered[0]?.["bad"]).toBe(0);
   });
 
@@ -122,7 +187,12 @@ describe("writeTripletsParquet", () => {
       () => {
         calls++;
         if (calls > 3) throw failure;
-        return { cell: new Int32Array(3000), gene: new Int32Array(3000), value: new Int32Array(3000), length: 3000 };
+        return {
+          cell: new Int32Array(3000),
+          gene: new Int32Array(3000),
+          value: new Int32Array(3000),
+          length: 3000,
+        };
       },
       { valueType: "int32" },
     );

@@ -17,14 +17,18 @@ const haveFixtures = existsSync(join(fixtures, "matrix.mtx.gz"));
 if (!haveFixtures) console.warn(`10x tests skipped: fixtures not found at ${fixtures}`);
 const python = "/usr/bin/python3";
 const havePython = spawnSync(python, ["-c", "import h5py, scipy.io, numpy"]).status === 0;
-if (!havePython) console.warn("10x HDF5 tests skipped: /usr/bin/python3 with h5py and scipy is not available");
+if (!havePython)
+  console.warn("10x HDF5 tests skipped: /usr/bin/python3 with h5py and scipy is not available");
 
 interface Expected {
   shape_genes_by_cells: [number, number];
   nnz: number;
   sum: number;
   pearson_all_cells_zeros_included: Record<string, number>;
-  cv_by_cell_type_zeros_included_cell17_excluded: Record<string, Record<string, { cv_sample_sd: number; mean: number; n_cells: number }>>;
+  cv_by_cell_type_zeros_included_cell17_excluded: Record<
+    string,
+    Record<string, { cv_sample_sd: number; mean: number; n_cells: number }>
+  >;
 }
 
 let dir: string;
@@ -48,7 +52,9 @@ async function query(sql: string): Promise<Record<string, unknown>[]> {
 
 /** "gene,cell=value" (1-based) straight from the .mtx.gz text, independent of the parser under test. */
 async function mtxEntries(path: string): Promise<string[]> {
-  const lines = gunzipSync(await readFile(path)).toString("utf8").split("\n");
+  const lines = gunzipSync(await readFile(path))
+    .toString("utf8")
+    .split("\n");
   const body = lines.filter((l) => l !== "" && !l.startsWith("%")).slice(1);
   return body.map((l) => {
     const [i, j, v] = l.trim().split(/\s+/);
@@ -57,7 +63,9 @@ async function mtxEntries(path: string): Promise<string[]> {
 }
 
 async function parquetEntries(out: string): Promise<string[]> {
-  const rows = await query(`SELECT gene_idx + 1 AS g, cell_idx + 1 AS c, value::DOUBLE AS v FROM '${join(out, "matrix.X.parquet")}'`);
+  const rows = await query(
+    `SELECT gene_idx + 1 AS g, cell_idx + 1 AS c, value::DOUBLE AS v FROM '${join(out, "matrix.X.parquet")}'`,
+  );
   return rows.map((r) => `${Number(r["g"])},${Number(r["c"])}=${Number(r["v"])}`);
 }
 
@@ -73,7 +81,9 @@ describe.skipIf(!haveFixtures)("convertTenx on a 10x v3 Matrix Market directory"
     const [agg] = await query(`SELECT count(*)::INTEGER AS nnz, sum(value)::DOUBLE AS total FROM '${m}'`);
     expect(agg).toEqual({ nnz: expected.nnz, total: expected.sum });
 
-    expect((await parquetEntries(out)).sort()).toEqual((await mtxEntries(join(fixtures, "matrix.mtx.gz"))).sort());
+    expect((await parquetEntries(out)).sort()).toEqual(
+      (await mtxEntries(join(fixtures, "matrix.mtx.gz"))).sort(),
+    );
 
     // Pearson over all cells with zeros included, from sparse sums.
     const f = join(out, "features.parquet");
@@ -90,7 +100,9 @@ describe.skipIf(!haveFixtures)("convertTenx on a 10x v3 Matrix Market directory"
 
     // Coefficient of variation per cell type (zeros included) through the joined metadata.
     const c = join(out, "cells.parquet");
-    for (const [cellType, genesStats] of Object.entries(expected.cv_by_cell_type_zeros_included_cell17_excluded)) {
+    for (const [cellType, genesStats] of Object.entries(
+      expected.cv_by_cell_type_zeros_included_cell17_excluded,
+    )) {
       for (const [gene, stats] of Object.entries(genesStats)) {
         const [row] = await query(`
           WITH n AS (SELECT count(*)::DOUBLE n FROM '${c}' WHERE Cluster = '${cellType}'),
@@ -110,12 +122,22 @@ describe.skipIf(!haveFixtures)("convertTenx on a 10x v3 Matrix Market directory"
     const result = await convertTenx(fixtures, out, { cellMetadata: join(fixtures, "cells.tsv") });
     expect(result.manifest["cells_without_metadata"]).toBe(1);
     expect(result.warnings.join("\n")).toMatch(/1 of 500 cells have no row .*AAACCTG000000017-1/);
-    const rows = await query(`SELECT count(*)::INTEGER AS n, count(Cluster)::INTEGER AS with_meta FROM '${join(out, "cells.parquet")}'`);
+    const rows = await query(
+      `SELECT count(*)::INTEGER AS n, count(Cluster)::INTEGER AS with_meta FROM '${join(out, "cells.parquet")}'`,
+    );
     expect(rows[0]).toEqual({ n: 500, with_meta: 499 });
-    const [missing] = await query(`SELECT barcode, Cluster, nCount FROM '${join(out, "cells.parquet")}' WHERE cell_idx = 17`);
+    const [missing] = await query(
+      `SELECT barcode, Cluster, nCount FROM '${join(out, "cells.parquet")}' WHERE cell_idx = 17`,
+    );
     expect(missing).toEqual({ barcode: "AAACCTG000000017-1", Cluster: null, nCount: null });
-    const [fields] = await query(`SELECT gene_id, gene_name, feature_type FROM '${join(out, "features.parquet")}' WHERE gene_idx = 1999`);
-    expect(fields).toEqual({ gene_id: "ENSG00000001999", gene_name: "GENE1999", feature_type: "Gene Expression" });
+    const [fields] = await query(
+      `SELECT gene_id, gene_name, feature_type FROM '${join(out, "features.parquet")}' WHERE gene_idx = 1999`,
+    );
+    expect(fields).toEqual({
+      gene_id: "ENSG00000001999",
+      gene_name: "GENE1999",
+      feature_type: "Gene Expression",
+    });
   });
 
   it("reads a v2 directory (genes.tsv, plain files) and refuses an incomplete one", async () => {
@@ -133,7 +155,9 @@ describe.skipIf(!haveFixtures)("convertTenx on a 10x v3 Matrix Market directory"
     await writeFile(join(v2, "barcodes.tsv"), gunzipSync(await readFile(join(fixtures, "barcodes.tsv.gz"))));
     const result = await convertTenx(v2, out);
     expect((result.manifest["tenx"] as { version: string }).version).toBe("v2");
-    expect((await parquetEntries(out)).sort()).toEqual((await mtxEntries(join(fixtures, "matrix.mtx.gz"))).sort());
+    expect((await parquetEntries(out)).sort()).toEqual(
+      (await mtxEntries(join(fixtures, "matrix.mtx.gz"))).sort(),
+    );
     // Pointing at the matrix file means its directory.
     const viaFile = await convertTenx(join(v2, "matrix.mtx"), join(dir, "out3"));
     expect(viaFile.outputs.find((o) => o.name === "matrix.X.parquet")?.rows).toBe(50_000);
@@ -199,12 +223,21 @@ describe.skipIf(!haveFixtures || !havePython)("convertTenx on 10x HDF5 files", (
       const h5 = join(dir, "filtered_feature_bc_matrix.h5");
       writeTenxH5(h5, layout);
       const out = join(dir, "out");
-      const result = await convertTenx(h5, out, { cellMetadata: join(fixtures, "cells.tsv"), chunkEntries: 7000 });
+      const result = await convertTenx(h5, out, {
+        cellMetadata: join(fixtures, "cells.tsv"),
+        chunkEntries: 7000,
+      });
       expect(result.format).toBe("10x-h5");
-      expect((await parquetEntries(out)).sort()).toEqual((await mtxEntries(join(fixtures, "matrix.mtx.gz"))).sort());
-      const [first] = await query(`SELECT gene_id, gene_name, genome FROM '${join(out, "features.parquet")}' WHERE gene_idx = 5`);
+      expect((await parquetEntries(out)).sort()).toEqual(
+        (await mtxEntries(join(fixtures, "matrix.mtx.gz"))).sort(),
+      );
+      const [first] = await query(
+        `SELECT gene_id, gene_name, genome FROM '${join(out, "features.parquet")}' WHERE gene_idx = 5`,
+      );
       expect(first).toEqual({ gene_id: "ENSG00000000005", gene_name: "GENE5", genome: "GRCh38" });
-      const [cell] = await query(`SELECT barcode, Cluster FROM '${join(out, "cells.parquet")}' WHERE cell_idx = 17`);
+      const [cell] = await query(
+        `SELECT barcode, Cluster FROM '${join(out, "cells.parquet")}' WHERE cell_idx = 17`,
+      );
       expect(cell).toEqual({ barcode: "AAACCTG000000017-1", Cluster: null });
       expect(result.manifest["cells_without_metadata"]).toBe(1);
     });
@@ -224,6 +257,8 @@ describe.skipIf(!haveFixtures || !havePython)("convertTenx on 10x HDF5 files", (
     expect(existsSync(out)).toBe(false);
     // gzip of a whole h5 is not an h5 either
     await writeFile(join(dir, "x.h5"), gzipSync(bytes));
-    expect(((await convertTenx(join(dir, "x.h5"), out).catch((e: unknown) => e)) as H5adFormatError).code).toBe("invalid_hdf5");
+    expect(
+      ((await convertTenx(join(dir, "x.h5"), out).catch((e: unknown) => e)) as H5adFormatError).code,
+    ).toBe("invalid_hdf5");
   });
 });

@@ -1,4 +1,9 @@
-import type { TripletBatch, TripletSource, TripletValueType, TripletValues } from "../parquet/triplet-parquet-writer.js";
+import type {
+  TripletBatch,
+  TripletSource,
+  TripletValueType,
+  TripletValues,
+} from "../parquet/triplet-parquet-writer.js";
 import { H5adFormatError } from "./h5ad-format-error.js";
 import { H5T, dtypeName, isBoolEnum, readSlice, readValue, shapeOf } from "./h5-reader.js";
 import type { Dataset } from "./h5-reader.js";
@@ -35,7 +40,10 @@ export function valueTypeFor(file: string, ds: Dataset): TripletValueType {
   if (m.type === H5T.FLOAT) return m.size <= 4 ? "float32" : "float64";
   if (m.type === H5T.INTEGER) return m.size < 4 || (m.size === 4 && m.signed) ? "int32" : "int64";
   if (m.type === H5T.ENUM && isBoolEnum(ds)) return "int32";
-  throw new H5adFormatError("h5ad_unsupported", `matrix values of type ${dtypeName(ds)} are not numeric`, { file, location: ds.path });
+  throw new H5adFormatError("h5ad_unsupported", `matrix values of type ${dtypeName(ds)} are not numeric`, {
+    file,
+    location: ds.path,
+  });
 }
 
 /** Copies (or passes through) a slice into the typed array the value type needs. */
@@ -68,7 +76,11 @@ function toIndexes(file: string, ds: Dataset, raw: unknown, limit: number, start
   for (let i = 0; i < out.length; i++) {
     const v = out[i]!;
     if (v < 0 || v >= limit) {
-      throw new H5adFormatError("h5ad_malformed", `index ${v} at entry ${start + i} is out of range 0..${limit - 1}`, { file, location: ds.path });
+      throw new H5adFormatError(
+        "h5ad_malformed",
+        `index ${v} at entry ${start + i} is out of range 0..${limit - 1}`,
+        { file, location: ds.path },
+      );
     }
   }
   return out;
@@ -91,24 +103,35 @@ export function compressedSparseSource(
   const nMinor = args.majorIsCell ? nVar : nObs;
   const indptrRaw = readValue(file, indptrDs) as ArrayLike<number | bigint>;
   if (indptrRaw.length !== nMajor + 1) {
-    throw new H5adFormatError("h5ad_malformed", `indptr has ${indptrRaw.length} entries, expected ${nMajor + 1} for shape ${nObs} x ${nVar}`, {
-      file,
-      location: indptrDs.path,
-    });
+    throw new H5adFormatError(
+      "h5ad_malformed",
+      `indptr has ${indptrRaw.length} entries, expected ${nMajor + 1} for shape ${nObs} x ${nVar}`,
+      {
+        file,
+        location: indptrDs.path,
+      },
+    );
   }
   const indptr = Float64Array.from(indptrRaw, Number);
   const nnz = indptr[nMajor]!;
   const dataLength = shapeOf(data)[0] ?? 0;
   const indicesLength = shapeOf(indices)[0] ?? 0;
   if (indptr[0] !== 0 || nnz > dataLength || nnz > indicesLength) {
-    throw new H5adFormatError("h5ad_malformed", `indptr runs from ${indptr[0]} to ${nnz} but data has ${dataLength} and indices ${indicesLength} entries`, {
-      file,
-      location: indptrDs.path,
-    });
+    throw new H5adFormatError(
+      "h5ad_malformed",
+      `indptr runs from ${indptr[0]} to ${nnz} but data has ${dataLength} and indices ${indicesLength} entries`,
+      {
+        file,
+        location: indptrDs.path,
+      },
+    );
   }
   for (let i = 0; i < nMajor; i++) {
     if (indptr[i + 1]! < indptr[i]!) {
-      throw new H5adFormatError("h5ad_malformed", `indptr decreases at position ${i + 1}`, { file, location: indptrDs.path });
+      throw new H5adFormatError("h5ad_malformed", `indptr decreases at position ${i + 1}`, {
+        file,
+        location: indptrDs.path,
+      });
     }
   }
   const valueType = valueTypeFor(file, data);
@@ -124,7 +147,10 @@ export function compressedSparseSource(
     const values = toValues(readSlice(file, data, position, end), valueType, n);
     const minors = toIndexes(file, indices, readSlice(file, indices, position, end), nMinor, position);
     if (values.length !== n || minors.length !== n) {
-      throw new H5adFormatError("invalid_hdf5", `short read of [${position}, ${end})`, { file, location: data.path });
+      throw new H5adFormatError("invalid_hdf5", `short read of [${position}, ${end})`, {
+        file,
+        location: data.path,
+      });
     }
     for (let k = 0; k < n; k++) {
       const at = position + k;
@@ -155,7 +181,11 @@ export function compressedSparseSource(
 export function denseSource(file: string, ds: Dataset, options: MatrixSourceOptions = {}): MatrixSource {
   const shape = shapeOf(ds);
   if (shape.length !== 2) {
-    throw new H5adFormatError("h5ad_unsupported", `a dense matrix must be 2-D, this one has shape [${shape.join(", ")}]`, { file, location: ds.path });
+    throw new H5adFormatError(
+      "h5ad_unsupported",
+      `a dense matrix must be 2-D, this one has shape [${shape.join(", ")}]`,
+      { file, location: ds.path },
+    );
   }
   const [nObs, nVar] = shape as [number, number];
   const valueType = valueTypeFor(file, ds);
@@ -168,12 +198,23 @@ export function denseSource(file: string, ds: Dataset, options: MatrixSourceOpti
       const end = Math.min(nObs, row + rowsPerBlock);
       const raw = readSlice(file, ds, row, end, 2) as ArrayLike<number | bigint>;
       const total = (end - row) * nVar;
-      if (raw.length !== total) throw new H5adFormatError("invalid_hdf5", `short read of rows [${row}, ${end})`, { file, location: ds.path });
+      if (raw.length !== total)
+        throw new H5adFormatError("invalid_hdf5", `short read of rows [${row}, ${end})`, {
+          file,
+          location: ds.path,
+        });
       let nz = 0;
       for (let i = 0; i < total; i++) if (raw[i] !== 0 && raw[i] !== 0n) nz++;
       const cell = new Int32Array(nz);
       const gene = new Int32Array(nz);
-      const picked: (number | bigint)[] | TripletValues = valueType === "int64" ? new BigInt64Array(nz) : valueType === "int32" ? new Int32Array(nz) : valueType === "float32" ? new Float32Array(nz) : new Float64Array(nz);
+      const picked: (number | bigint)[] | TripletValues =
+        valueType === "int64"
+          ? new BigInt64Array(nz)
+          : valueType === "int32"
+            ? new Int32Array(nz)
+            : valueType === "float32"
+              ? new Float32Array(nz)
+              : new Float64Array(nz);
       let k = 0;
       for (let i = 0; i < total; i++) {
         const v = raw[i]!;
@@ -189,7 +230,14 @@ export function denseSource(file: string, ds: Dataset, options: MatrixSourceOpti
     }
   };
   return {
-    info: { encoding: "dense", dtype: dtypeName(ds), valueType, shape: [nObs, nVar], storedEntries: nObs * nVar, order: "by cell" },
+    info: {
+      encoding: "dense",
+      dtype: dtypeName(ds),
+      valueType,
+      shape: [nObs, nVar],
+      storedEntries: nObs * nVar,
+      order: "by cell",
+    },
     source,
   };
 }

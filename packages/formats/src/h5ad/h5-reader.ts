@@ -20,11 +20,15 @@ export async function openHdf5(path: string): Promise<H5File> {
     file.keys();
     return file;
   } catch (cause) {
-    throw new H5adFormatError("invalid_hdf5", `HDF5 could not open the file (${cause instanceof Error ? cause.message : String(cause)})`, {
-      file: path,
-      hint: "the file may be corrupt or not HDF5",
-      cause,
-    });
+    throw new H5adFormatError(
+      "invalid_hdf5",
+      `HDF5 could not open the file (${cause instanceof Error ? cause.message : String(cause)})`,
+      {
+        file: path,
+        hint: "the file may be corrupt or not HDF5",
+        cause,
+      },
+    );
   }
 }
 
@@ -76,7 +80,10 @@ export function attrStrings(obj: Dataset | Group, name: string): string[] | unde
   if (v === undefined) return undefined;
   if (typeof v === "string") return [v];
   if (Array.isArray(v)) return v.map((x) => String(x));
-  if (ArrayBuffer.isView(v)) return (v as unknown as ArrayLike<unknown>).length === 0 ? [] : Array.from(v as unknown as ArrayLike<unknown>, String);
+  if (ArrayBuffer.isView(v))
+    return (v as unknown as ArrayLike<unknown>).length === 0
+      ? []
+      : Array.from(v as unknown as ArrayLike<unknown>, String);
   return undefined;
 }
 
@@ -126,7 +133,11 @@ export function readValue(file: string, ds: Dataset): unknown {
   try {
     return ds.value;
   } catch (cause) {
-    throw new H5adFormatError("invalid_hdf5", `cannot read dataset (${cause instanceof Error ? cause.message : String(cause)})`, { file, location: ds.path, cause });
+    throw new H5adFormatError(
+      "invalid_hdf5",
+      `cannot read dataset (${cause instanceof Error ? cause.message : String(cause)})`,
+      { file, location: ds.path, cause },
+    );
   }
 }
 
@@ -135,18 +146,25 @@ export function readSlice(file: string, ds: Dataset, start: number, end: number,
   try {
     return ds.slice(rank === 1 ? [[start, end]] : [[start, end], []]);
   } catch (cause) {
-    throw new H5adFormatError("invalid_hdf5", `cannot read [${start}, ${end}) (${cause instanceof Error ? cause.message : String(cause)})`, {
-      file,
-      location: ds.path,
-      cause,
-    });
+    throw new H5adFormatError(
+      "invalid_hdf5",
+      `cannot read [${start}, ${end}) (${cause instanceof Error ? cause.message : String(cause)})`,
+      {
+        file,
+        location: ds.path,
+        cause,
+      },
+    );
   }
 }
 
 /** Decodes a string dataset's values (vlen or fixed-length, bytes or str) to JS strings. */
 export function toStrings(value: unknown): string[] {
   if (typeof value === "string") return [value];
-  if (Array.isArray(value)) return value.map((v) => (typeof v === "string" ? v : v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : String(v)));
+  if (Array.isArray(value))
+    return value.map((v) =>
+      typeof v === "string" ? v : v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : String(v),
+    );
   if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<unknown>, String);
   return [];
 }

@@ -11,7 +11,19 @@ import { readH5adFrame } from "./h5ad-frame-reader.js";
 import type { FrameReport } from "./h5ad-frame-reader.js";
 import { compressedSparseSource, denseSource } from "./h5-matrix-source.js";
 import type { MatrixSource, MatrixSourceInfo, MatrixSourceOptions } from "./h5-matrix-source.js";
-import { H5T, attrNumbers, attrString, dtypeName, h5wasmVersion, isDataset, isGroup, openHdf5, readValue, shapeOf, toStrings } from "./h5-reader.js";
+import {
+  H5T,
+  attrNumbers,
+  attrString,
+  dtypeName,
+  h5wasmVersion,
+  isDataset,
+  isGroup,
+  openHdf5,
+  readValue,
+  shapeOf,
+  toStrings,
+} from "./h5-reader.js";
 import type { Dataset, Group, H5File } from "./h5-reader.js";
 
 export interface H5adConvertOptions extends ConvertOptions {
@@ -20,25 +32,46 @@ export interface H5adConvertOptions extends ConvertOptions {
 }
 
 /** Opens the matrix element at `obj` (dense dataset, or a CSR/CSC group in the current or the h5sparse encoding). */
-export function openH5adMatrix(file: string, obj: Dataset | Group, options: MatrixSourceOptions): MatrixSource {
+export function openH5adMatrix(
+  file: string,
+  obj: Dataset | Group,
+  options: MatrixSourceOptions,
+): MatrixSource {
   if (isDataset(obj)) return denseSource(file, obj, options);
   const encoding = attrString(obj, "encoding-type");
   const legacy = attrString(obj, "h5sparse_format");
-  const format = encoding === "csr_matrix" || legacy === "csr" ? "csr_matrix" : encoding === "csc_matrix" || legacy === "csc" ? "csc_matrix" : undefined;
+  const format =
+    encoding === "csr_matrix" || legacy === "csr"
+      ? "csr_matrix"
+      : encoding === "csc_matrix" || legacy === "csc"
+        ? "csc_matrix"
+        : undefined;
   if (format === undefined) {
-    throw new H5adFormatError("h5ad_unsupported", `matrix group with encoding "${encoding ?? legacy ?? "none"}" (expected csr_matrix or csc_matrix)`, {
-      file,
-      location: obj.path,
-    });
+    throw new H5adFormatError(
+      "h5ad_unsupported",
+      `matrix group with encoding "${encoding ?? legacy ?? "none"}" (expected csr_matrix or csc_matrix)`,
+      {
+        file,
+        location: obj.path,
+      },
+    );
   }
   const shape = attrNumbers(obj, "shape") ?? attrNumbers(obj, "h5sparse_shape");
   const data = obj.get("data");
   const indices = obj.get("indices");
   const indptr = obj.get("indptr");
   if (!shape || shape.length !== 2 || !isDataset(data) || !isDataset(indices) || !isDataset(indptr)) {
-    throw new H5adFormatError("h5ad_malformed", "sparse matrix without shape, data, indices and indptr", { file, location: obj.path });
+    throw new H5adFormatError("h5ad_malformed", "sparse matrix without shape, data, indices and indptr", {
+      file,
+      location: obj.path,
+    });
   }
-  return compressedSparseSource(file, { data, indices, indptr }, { encoding: format, shape: [shape[0]!, shape[1]!], majorIsCell: format === "csr_matrix" }, options);
+  return compressedSparseSource(
+    file,
+    { data, indices, indptr },
+    { encoding: format, shape: [shape[0]!, shape[1]!], majorIsCell: format === "csr_matrix" },
+    options,
+  );
 }
 
 /** Shape [n_obs, n_vars] of a matrix element without reading it. */
@@ -58,7 +91,8 @@ function unsToJson(file: string, obj: Dataset | Group, depth: number): unknown {
   if (depth > 20) return { _omitted: "nested too deep" };
   const encoding = attrString(obj, "encoding-type");
   if (isGroup(obj)) {
-    if (encoding !== undefined && encoding !== "dict") return { _encoding: encoding, _omitted: "not converted to JSON" };
+    if (encoding !== undefined && encoding !== "dict")
+      return { _encoding: encoding, _omitted: "not converted to JSON" };
     const out: Record<string, unknown> = {};
     for (const key of obj.keys()) {
       const child = obj.get(key);
@@ -68,9 +102,11 @@ function unsToJson(file: string, obj: Dataset | Group, depth: number): unknown {
   }
   const shape = shapeOf(obj);
   const count = shape.reduce((a, b) => a * b, 1);
-  if (count > MAX_UNS_ARRAY) return { _dtype: dtypeName(obj), _shape: shape, _omitted: "too large for the manifest" };
+  if (count > MAX_UNS_ARRAY)
+    return { _dtype: dtypeName(obj), _shape: shape, _omitted: "too large for the manifest" };
   const t = obj.metadata.type;
-  if (t !== H5T.STRING && t !== H5T.INTEGER && t !== H5T.FLOAT && t !== H5T.ENUM) return { _dtype: dtypeName(obj), _omitted: "not a JSON type" };
+  if (t !== H5T.STRING && t !== H5T.INTEGER && t !== H5T.FLOAT && t !== H5T.ENUM)
+    return { _dtype: dtypeName(obj), _omitted: "not a JSON type" };
   const raw = readValue(file, obj);
   const bool = dtypeName(obj) === "bool";
   const scalar = (v: unknown): unknown => {
@@ -79,20 +115,29 @@ function unsToJson(file: string, obj: Dataset | Group, depth: number): unknown {
     if (v instanceof Uint8Array) return Buffer.from(v).toString("utf8");
     return v;
   };
-  if (shape.length === 0) return scalar(Array.isArray(raw) || ArrayBuffer.isView(raw) ? (raw as ArrayLike<unknown>)[0] : raw);
+  if (shape.length === 0)
+    return scalar(Array.isArray(raw) || ArrayBuffer.isView(raw) ? (raw as ArrayLike<unknown>)[0] : raw);
   const flat = t === H5T.STRING ? toStrings(raw) : Array.from(raw as ArrayLike<unknown>, scalar);
   if (shape.length === 1) return flat;
   // Row-major nesting for 2-D and higher.
   const nest = (offset: number, dim: number): unknown[] => {
     const size = shape[dim]!;
     const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
-    return Array.from({ length: size }, (_, i) => (dim === shape.length - 1 ? flat[offset + i] : nest(offset + i * stride, dim + 1)));
+    return Array.from({ length: size }, (_, i) =>
+      dim === shape.length - 1 ? flat[offset + i] : nest(offset + i * stride, dim + 1),
+    );
   };
   return nest(0, 0);
 }
 
 /** obsm/varm: each 2-D numeric array becomes one list column; other elements are reported as skipped. */
-function readEmbeddings(file: string, h5: H5File, path: "obsm" | "varm", rows: number, skipped: Record<string, string>): { columns: Column[]; info: Record<string, unknown> } {
+function readEmbeddings(
+  file: string,
+  h5: H5File,
+  path: "obsm" | "varm",
+  rows: number,
+  skipped: Record<string, string>,
+): { columns: Column[]; info: Record<string, unknown> } {
   const group = h5.get(path);
   const columns: Column[] = [];
   const info: Record<string, unknown> = {};
@@ -100,18 +145,24 @@ function readEmbeddings(file: string, h5: H5File, path: "obsm" | "varm", rows: n
   for (const key of group.keys()) {
     const obj = group.get(key);
     if (!isDataset(obj)) {
-      skipped[`${path}/${key}`] = `encoding "${isGroup(obj) ? (attrString(obj, "encoding-type") ?? "group") : "unknown"}" is not a dense array`;
+      skipped[`${path}/${key}`] =
+        `encoding "${isGroup(obj) ? (attrString(obj, "encoding-type") ?? "group") : "unknown"}" is not a dense array`;
       continue;
     }
     const shape = shapeOf(obj);
     const t = obj.metadata.type;
     if ((t !== H5T.FLOAT && t !== H5T.INTEGER) || shape.length < 1 || shape.length > 2 || shape[0] !== rows) {
-      skipped[`${path}/${key}`] = `shape [${shape.join(", ")}] of ${dtypeName(obj)} is not a ${rows}-row numeric array`;
+      skipped[`${path}/${key}`] =
+        `shape [${shape.join(", ")}] of ${dtypeName(obj)} is not a ${rows}-row numeric array`;
       continue;
     }
     const width = shape[1] ?? 1;
     const raw = readValue(file, obj) as ArrayLike<number | bigint>;
-    columns.push({ name: key, type: { kind: "float64_list", size: width }, values: Float64Array.from(raw, Number) });
+    columns.push({
+      name: key,
+      type: { kind: "float64_list", size: width },
+      values: Float64Array.from(raw, Number),
+    });
     info[key] = { shape, dtype: dtypeName(obj) };
   }
   return { columns, info };
@@ -120,7 +171,11 @@ function readEmbeddings(file: string, h5: H5File, path: "obsm" | "varm", rows: n
 const safeName = (name: string): string => name.replace(/[^A-Za-z0-9._-]/g, "_");
 
 function withPosition(frame: DataFrame, name: string): DataFrame {
-  const position: Column = { name, type: { kind: "int32" }, values: Int32Array.from({ length: frame.rowCount }, (_, i) => i) };
+  const position: Column = {
+    name,
+    type: { kind: "int32" },
+    values: Int32Array.from({ length: frame.rowCount }, (_, i) => i),
+  };
   const clash = frame.columns.some((c) => c.name === name);
   return { ...frame, columns: clash ? frame.columns : [position, ...frame.columns] };
 }
@@ -133,14 +188,19 @@ function withPosition(frame: DataFrame, name: string): DataFrame {
  *
  * @example const result = await convertH5ad("pbmc.h5ad", "out/pbmc")
  */
-export async function convertH5ad(path: string, outDir: string, options: H5adConvertOptions = {}): Promise<ConversionResult> {
+export async function convertH5ad(
+  path: string,
+  outDir: string,
+  options: H5adConvertOptions = {},
+): Promise<ConversionResult> {
   const h5 = await openHdf5(path);
   const warnings: string[] = [];
   try {
     const x = h5.get("X");
     const xElement = isDataset(x) || isGroup(x) ? x : undefined;
     const xShape = xElement ? matrixShape(xElement) : undefined;
-    if (xElement && !xShape) throw new H5adFormatError("h5ad_malformed", "X has no 2-D shape", { file: path, location: "/X" });
+    if (xElement && !xShape)
+      throw new H5adFormatError("h5ad_malformed", "X has no 2-D shape", { file: path, location: "/X" });
     const obs = readH5adFrame(path, h5, "obs", xShape?.[0]);
     const variables = readH5adFrame(path, h5, "var", xShape?.[1]);
     const nObs = obs.frame.rowCount;
@@ -162,7 +222,8 @@ export async function convertH5ad(path: string, outDir: string, options: H5adCon
         if (!isDataset(element) && !isGroup(element)) continue;
         const shape = matrixShape(element);
         if (!shape || shape[0] !== nObs || shape[1] !== nVar) {
-          skipped[`layers/${key}`] = `shape ${shape ? shape.join(" x ") : "unknown"} differs from ${nObs} x ${nVar}`;
+          skipped[`layers/${key}`] =
+            `shape ${shape ? shape.join(" x ") : "unknown"} differs from ${nObs} x ${nVar}`;
           continue;
         }
         if (key === "X" || matrices.some((m) => safeName(m.name) === safeName(key))) {
@@ -190,7 +251,9 @@ export async function convertH5ad(path: string, outDir: string, options: H5adCon
       if (isDataset(m.element)) return sum + s[0] * s[1];
       const indptr = m.element.get("indptr");
       const len = isDataset(indptr) ? (shapeOf(indptr)[0] ?? 1) : 1;
-      const last = isDataset(indptr) ? Number((readValue(path, indptr) as ArrayLike<number | bigint>)[len - 1] ?? 0) : 0;
+      const last = isDataset(indptr)
+        ? Number((readValue(path, indptr) as ArrayLike<number | bigint>)[len - 1] ?? 0)
+        : 0;
       return sum + last;
     }, 0);
     let progressBase = 0;
@@ -207,14 +270,30 @@ export async function convertH5ad(path: string, outDir: string, options: H5adCon
         });
         const written = await writeTripletsParquet(stage.path(file), source, {
           valueType: info.valueType,
-          metadata: { "omicslake.matrix": JSON.stringify({ source: "h5ad", element: m.name, encoding: info.encoding, dtype: info.dtype, order: info.order }) },
+          metadata: {
+            "omicslake.matrix": JSON.stringify({
+              source: "h5ad",
+              element: m.name,
+              encoding: info.encoding,
+              dtype: info.dtype,
+              order: info.order,
+            }),
+          },
         });
         stage.add(file, `matrix_${safeName(m.name)}`, written);
         matrixInfo[m.name] = { ...info, file, nnz: written.rows };
         progressBase += info.storedEntries;
       }
-      stage.add("obs.parquet", "obs", await writeDataFrameParquet(withPosition(obs.frame, "cell_idx"), stage.path("obs.parquet")));
-      stage.add("var.parquet", "var", await writeDataFrameParquet(withPosition(variables.frame, "gene_idx"), stage.path("var.parquet")));
+      stage.add(
+        "obs.parquet",
+        "obs",
+        await writeDataFrameParquet(withPosition(obs.frame, "cell_idx"), stage.path("obs.parquet")),
+      );
+      stage.add(
+        "var.parquet",
+        "var",
+        await writeDataFrameParquet(withPosition(variables.frame, "gene_idx"), stage.path("var.parquet")),
+      );
       if (obsm.columns.length > 0) {
         const frame: DataFrame = withPosition({ rowCount: nObs, columns: obsm.columns }, "cell_idx");
         stage.add("obsm.parquet", "obsm", await writeDataFrameParquet(frame, stage.path("obsm.parquet")));
@@ -226,7 +305,10 @@ export async function convertH5ad(path: string, outDir: string, options: H5adCon
       const manifest = {
         format: "h5ad",
         input: path,
-        anndata: { "encoding-type": attrString(h5, "encoding-type") ?? null, "encoding-version": attrString(h5, "encoding-version") ?? null },
+        anndata: {
+          "encoding-type": attrString(h5, "encoding-type") ?? null,
+          "encoding-version": attrString(h5, "encoding-version") ?? null,
+        },
         shape: { n_obs: nObs, n_vars: nVar },
         index_base: 0,
         matrices: matrixInfo,
@@ -240,7 +322,14 @@ export async function convertH5ad(path: string, outDir: string, options: H5adCon
       await stage.writeJson("manifest.json", "manifest", manifest);
       return manifest;
     });
-    return { format: "h5ad", input: path, outputs, manifest: result, warnings, toolVersions: { duckdb: parquetEngineVersion(), h5wasm: h5wasmVersion(), node: nodeVersion } };
+    return {
+      format: "h5ad",
+      input: path,
+      outputs,
+      manifest: result,
+      warnings,
+      toolVersions: { duckdb: parquetEngineVersion(), h5wasm: h5wasmVersion(), node: nodeVersion },
+    };
   } finally {
     h5.close();
   }

@@ -19,7 +19,10 @@ export class H5adFormatError extends Error {
   constructor(code: H5adErrorCode, reason: string, details: H5adErrorDetails) {
     const where = details.location === undefined ? "" : ` at ${details.location}`;
     const hint = details.hint === undefined ? "" : ` (${details.hint})`;
-    super(`${details.file}${where}: ${reason}${hint}`, details.cause === undefined ? undefined : { cause: details.cause });
+    super(
+      `${details.file}${where}: ${reason}${hint}`,
+      details.cause === undefined ? undefined : { cause: details.cause },
+    );
     this.name = "H5adFormatError";
     this.code = code;
     this.file = details.file;

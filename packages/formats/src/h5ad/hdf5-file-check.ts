@@ -13,7 +13,11 @@ export async function checkHdf5File(path: string): Promise<void> {
   try {
     handle = await open(path, "r");
   } catch (cause) {
-    throw new H5adFormatError("invalid_hdf5", `cannot open the file (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, { file: path, cause });
+    throw new H5adFormatError(
+      "invalid_hdf5",
+      `cannot open the file (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`,
+      { file: path, cause },
+    );
   }
   try {
     const { size } = await handle.stat();
@@ -27,11 +31,15 @@ export async function checkHdf5File(path: string): Promise<void> {
       }
     }
     if (base < 0) {
-      throw new H5adFormatError("invalid_hdf5", size === 0 ? "the file is empty" : "not an HDF5 file (no HDF5 signature)", {
-        file: path,
-        location: "byte 0",
-        hint: "h5ad and 10x .h5 files are HDF5; check the file type",
-      });
+      throw new H5adFormatError(
+        "invalid_hdf5",
+        size === 0 ? "the file is empty" : "not an HDF5 file (no HDF5 signature)",
+        {
+          file: path,
+          location: "byte 0",
+          hint: "h5ad and 10x .h5 files are HDF5; check the file type",
+        },
+      );
     }
     const version = head[8]!;
     let offsetSize: number;
@@ -46,17 +54,22 @@ export async function checkHdf5File(path: string): Promise<void> {
       eofAt = 12 + 2 * offsetSize;
     } else return;
     if (offsetSize !== 8 && offsetSize !== 4) return;
-    const read = (at: number): number => (offsetSize === 8 ? Number(head.readBigUInt64LE(at)) : head.readUInt32LE(at));
+    const read = (at: number): number =>
+      offsetSize === 8 ? Number(head.readBigUInt64LE(at)) : head.readUInt32LE(at);
     // Addresses (the end-of-file one included) are relative to the base address, normally where the superblock is.
     const baseAddress = read(eofAt - 2 * offsetSize);
     const eof = read(eofAt);
     const expected = baseAddress + eof;
     if (eof > 0 && eof < Number.MAX_SAFE_INTEGER && size < expected) {
-      throw new H5adFormatError("invalid_hdf5", `the file is truncated: ${size} bytes, but its HDF5 superblock says ${expected}`, {
-        file: path,
-        location: `byte ${size}`,
-        hint: "the download or copy was cut short; fetch the file again",
-      });
+      throw new H5adFormatError(
+        "invalid_hdf5",
+        `the file is truncated: ${size} bytes, but its HDF5 superblock says ${expected}`,
+        {
+          file: path,
+          location: `byte ${size}`,
+          hint: "the download or copy was cut short; fetch the file again",
+        },
+      );
     }
   } finally {
     await handle.close();

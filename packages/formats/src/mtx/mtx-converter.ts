@@ -33,13 +33,23 @@ export interface NameColumns {
 const GENERIC_NAMES: NameColumns = { features: ["name"], cells: ["name"] };
 
 /** Reads a names file into columns; checks it has one line per matrix row/column. */
-async function readNames(path: string, expected: number, names: readonly string[], what: string, axis: string): Promise<Column[]> {
+async function readNames(
+  path: string,
+  expected: number,
+  names: readonly string[],
+  what: string,
+  axis: string,
+): Promise<Column[]> {
   const table = await readDelimitedTable(path, { header: false });
   if (table.rows.length !== expected) {
-    throw new MtxFormatError("mtx_header_mismatch", `${path} lists ${table.rows.length} ${what} but the matrix has ${expected} ${axis}`, {
-      file: path,
-      hint: "the names file and the matrix do not belong together",
-    });
+    throw new MtxFormatError(
+      "mtx_header_mismatch",
+      `${path} lists ${table.rows.length} ${what} but the matrix has ${expected} ${axis}`,
+      {
+        file: path,
+        hint: "the names file and the matrix do not belong together",
+      },
+    );
   }
   const width = table.rows.reduce((w, r) => Math.max(w, r.length), 0);
   const columns: Column[] = [];
@@ -61,8 +71,19 @@ const positions = (n: number): Int32Array => Int32Array.from({ length: n }, (_, 
  *
  * @example await convertMtx("matrix.mtx.gz", "out", { rowNames: "features.tsv.gz", colNames: "barcodes.tsv.gz" })
  */
-export async function convertMtx(mtxPath: string, outDir: string, options: MtxConvertOptions = {}): Promise<ConversionResult> {
-  return convertMatrixMarket({ format: "mtx", input: mtxPath, mtxPath, outDir, options, nameColumns: GENERIC_NAMES });
+export async function convertMtx(
+  mtxPath: string,
+  outDir: string,
+  options: MtxConvertOptions = {},
+): Promise<ConversionResult> {
+  return convertMatrixMarket({
+    format: "mtx",
+    input: mtxPath,
+    mtxPath,
+    outDir,
+    options,
+    nameColumns: GENERIC_NAMES,
+  });
 }
 
 /** The shared Matrix Market conversion behind `convertMtx` and the 10x directory converter. */
@@ -78,7 +99,11 @@ export async function convertMatrixMarket(args: {
   const { mtxPath, outDir, options } = args;
   const genesOn = options.genesOn ?? "rows";
   const warnings: string[] = [];
-  const stream = openMtxTriplets(mtxPath, { genesOn, onProgress: options.onProgress, signal: options.signal });
+  const stream = openMtxTriplets(mtxPath, {
+    genesOn,
+    onProgress: options.onProgress,
+    signal: options.signal,
+  });
   try {
     const h = stream.header;
     const nGenes = genesOn === "rows" ? h.rows : h.cols;
@@ -86,8 +111,20 @@ export async function convertMatrixMarket(args: {
     const geneNamesPath = genesOn === "rows" ? options.rowNames : options.colNames;
     const cellNamesPath = genesOn === "rows" ? options.colNames : options.rowNames;
     // Names first: a mismatch is found before the long part.
-    const featureColumns = geneNamesPath === undefined ? [] : await readNames(geneNamesPath, nGenes, args.nameColumns.features, "features", genesOn);
-    const cellColumns = cellNamesPath === undefined ? [] : await readNames(cellNamesPath, nCells, args.nameColumns.cells, "barcodes", genesOn === "rows" ? "cols" : "rows");
+    const featureColumns =
+      geneNamesPath === undefined
+        ? []
+        : await readNames(geneNamesPath, nGenes, args.nameColumns.features, "features", genesOn);
+    const cellColumns =
+      cellNamesPath === undefined
+        ? []
+        : await readNames(
+            cellNamesPath,
+            nCells,
+            args.nameColumns.cells,
+            "barcodes",
+            genesOn === "rows" ? "cols" : "rows",
+          );
     let metadataReport: CellMetadataReport | undefined;
     if (options.cellMetadata !== undefined) {
       const barcodes = cellColumns[0]?.values as readonly (string | null)[] | undefined;
@@ -109,13 +146,33 @@ export async function convertMatrixMarket(args: {
     const { outputs, result } = await withStagedOutputDir(outDir, async (stage) => {
       const matrix = await writeTripletsParquet(stage.path("matrix.X.parquet"), stream.source, {
         valueType: stream.valueType,
-        metadata: { "omicslake.matrix": JSON.stringify({ source: "mtx", field: h.field, symmetry: h.symmetry, index_base: 0 }) },
+        metadata: {
+          "omicslake.matrix": JSON.stringify({
+            source: "mtx",
+            field: h.field,
+            symmetry: h.symmetry,
+            index_base: 0,
+          }),
+        },
       });
       stage.add("matrix.X.parquet", "matrix_X", matrix);
-      const cells: DataFrame = { rowCount: nCells, columns: [{ name: "cell_idx", type: { kind: "int32" }, values: positions(nCells) }, ...cellColumns] };
+      const cells: DataFrame = {
+        rowCount: nCells,
+        columns: [{ name: "cell_idx", type: { kind: "int32" }, values: positions(nCells) }, ...cellColumns],
+      };
       stage.add("cells.parquet", "cells", await writeDataFrameParquet(cells, stage.path("cells.parquet")));
-      const features: DataFrame = { rowCount: nGenes, columns: [{ name: "gene_idx", type: { kind: "int32" }, values: positions(nGenes) }, ...featureColumns] };
-      stage.add("features.parquet", "features", await writeDataFrameParquet(features, stage.path("features.parquet")));
+      const features: DataFrame = {
+        rowCount: nGenes,
+        columns: [
+          { name: "gene_idx", type: { kind: "int32" }, values: positions(nGenes) },
+          ...featureColumns,
+        ],
+      };
+      stage.add(
+        "features.parquet",
+        "features",
+        await writeDataFrameParquet(features, stage.path("features.parquet")),
+      );
       const progress = stream.progress();
       const manifest = {
         format: args.format,

@@ -30,7 +30,10 @@ export class MtxFormatError extends Error {
   constructor(code: MtxErrorCode, reason: string, details: MtxErrorDetails) {
     const where = details.line === undefined ? "mtx" : `mtx line ${details.line}`;
     const hint = details.hint === undefined ? "" : ` (${details.hint})`;
-    super(`${where}: ${reason}${hint} [${details.file}]`, details.cause === undefined ? undefined : { cause: details.cause });
+    super(
+      `${where}: ${reason}${hint} [${details.file}]`,
+      details.cause === undefined ? undefined : { cause: details.cause },
+    );
     this.name = "MtxFormatError";
     this.code = code;
     this.file = details.file;

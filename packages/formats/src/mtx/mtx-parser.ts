@@ -34,7 +34,8 @@ const PERCENT = 37;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const INT32_MAX = 2147483647;
 
-const latin1 = (bytes: Uint8Array, start: number, end: number): string => Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("latin1");
+const latin1 = (bytes: Uint8Array, start: number, end: number): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("latin1");
 
 /**
  * A byte-level, push-based Matrix Market parser: `push(chunk)` as bytes arrive, `end()` at the end of the input.
@@ -102,7 +103,13 @@ export class MtxParser {
     }
     const h = this.header;
     if (!h) {
-      throw this.error("mtx_truncated", this.bannerSeen ? "the file ends before the size line" : "the file is empty or has no %%MatrixMarket banner", "the file may be truncated");
+      throw this.error(
+        "mtx_truncated",
+        this.bannerSeen
+          ? "the file ends before the size line"
+          : "the file is empty or has no %%MatrixMarket banner",
+        "the file may be truncated",
+      );
     }
     if (this.entriesRead < h.declaredEntries) {
       throw this.error(
@@ -114,7 +121,12 @@ export class MtxParser {
     return out;
   }
 
-  private error(code: ConstructorParameters<typeof MtxFormatError>[0], reason: string, hint?: string, line = this.line): MtxFormatError {
+  private error(
+    code: ConstructorParameters<typeof MtxFormatError>[0],
+    reason: string,
+    hint?: string,
+    line = this.line,
+  ): MtxFormatError {
     return new MtxFormatError(code, reason, { file: this.file, line, hint });
   }
 
@@ -157,25 +169,47 @@ export class MtxParser {
     const next = e + 1;
     if (!this.bannerSeen) {
       this.bannerSeen = true;
-      const tokens = text.trim().split(/\s+/).map((t) => t.toLowerCase());
+      const tokens = text
+        .trim()
+        .split(/\s+/)
+        .map((t) => t.toLowerCase());
       if (tokens[0] !== "%%matrixmarket") {
-        throw this.error("mtx_malformed", `expected a "%%MatrixMarket matrix …" banner, got "${text.slice(0, 80)}"`, "is this a Matrix Market file?");
+        throw this.error(
+          "mtx_malformed",
+          `expected a "%%MatrixMarket matrix …" banner, got "${text.slice(0, 80)}"`,
+          "is this a Matrix Market file?",
+        );
       }
       if (tokens[1] !== "matrix" || tokens.length < 5) {
-        throw this.error("mtx_unsupported", `expected "%%MatrixMarket matrix <coordinate|array> <field> <symmetry>", got "${text.slice(0, 80)}"`);
+        throw this.error(
+          "mtx_unsupported",
+          `expected "%%MatrixMarket matrix <coordinate|array> <field> <symmetry>", got "${text.slice(0, 80)}"`,
+        );
       }
       const [, , layout, field, symmetry] = tokens;
-      if (layout !== "coordinate" && layout !== "array") throw this.error("mtx_unsupported", `unknown layout "${layout}" (expected coordinate or array)`);
-      if (field === "complex") throw this.error("mtx_unsupported", "complex matrices are not supported", "convert to real and imaginary parts first");
+      if (layout !== "coordinate" && layout !== "array")
+        throw this.error("mtx_unsupported", `unknown layout "${layout}" (expected coordinate or array)`);
+      if (field === "complex")
+        throw this.error(
+          "mtx_unsupported",
+          "complex matrices are not supported",
+          "convert to real and imaginary parts first",
+        );
       if (field !== "integer" && field !== "real" && field !== "pattern" && field !== "double") {
         throw this.error("mtx_unsupported", `unknown field "${field}" (expected integer, real or pattern)`);
       }
-      if (symmetry === "hermitian") throw this.error("mtx_unsupported", "hermitian matrices (complex) are not supported");
+      if (symmetry === "hermitian")
+        throw this.error("mtx_unsupported", "hermitian matrices (complex) are not supported");
       if (symmetry !== "general" && symmetry !== "symmetric" && symmetry !== "skew-symmetric") {
-        throw this.error("mtx_unsupported", `unknown symmetry "${symmetry}" (expected general, symmetric or skew-symmetric)`);
+        throw this.error(
+          "mtx_unsupported",
+          `unknown symmetry "${symmetry}" (expected general, symmetric or skew-symmetric)`,
+        );
       }
-      if (field === "pattern" && layout === "array") throw this.error("mtx_malformed", "a pattern matrix cannot use the array layout");
-      if (field === "pattern" && symmetry === "skew-symmetric") throw this.error("mtx_malformed", "a pattern matrix cannot be skew-symmetric");
+      if (field === "pattern" && layout === "array")
+        throw this.error("mtx_malformed", "a pattern matrix cannot use the array layout");
+      if (field === "pattern" && symmetry === "skew-symmetric")
+        throw this.error("mtx_malformed", "a pattern matrix cannot be skew-symmetric");
       this.pending = { layout, field: field === "double" ? "real" : field, symmetry };
       this.line++;
       return next;
@@ -190,12 +224,19 @@ export class MtxParser {
     const want = pending.layout === "coordinate" ? 3 : 2;
     const nums = sizes.map((s) => (/^\d+$/.test(s) ? Number(s) : Number.NaN));
     if (sizes.length !== want || nums.some((n) => !Number.isSafeInteger(n))) {
-      throw this.error("mtx_malformed", `expected the size line "${pending.layout === "coordinate" ? "rows cols entries" : "rows cols"}", got "${trimmed.slice(0, 80)}"`);
+      throw this.error(
+        "mtx_malformed",
+        `expected the size line "${pending.layout === "coordinate" ? "rows cols entries" : "rows cols"}", got "${trimmed.slice(0, 80)}"`,
+      );
     }
     const [rows, cols] = nums as [number, number];
-    if (rows > INT32_MAX || cols > INT32_MAX) throw this.error("mtx_unsupported", `${rows} x ${cols} exceeds 2^31-1 rows or columns`);
+    if (rows > INT32_MAX || cols > INT32_MAX)
+      throw this.error("mtx_unsupported", `${rows} x ${cols} exceeds 2^31-1 rows or columns`);
     if (pending.symmetry !== "general" && rows !== cols) {
-      throw this.error("mtx_header_mismatch", `a ${pending.symmetry} matrix must be square, the size line says ${rows} x ${cols}`);
+      throw this.error(
+        "mtx_header_mismatch",
+        `a ${pending.symmetry} matrix must be square, the size line says ${rows} x ${cols}`,
+      );
     }
     let declared: number;
     if (pending.layout === "coordinate") declared = nums[2]!;
@@ -203,7 +244,10 @@ export class MtxParser {
     else if (pending.symmetry === "symmetric") declared = (rows * (rows + 1)) / 2;
     else declared = (rows * (rows - 1)) / 2;
     if (pending.layout === "coordinate" && pending.symmetry === "general" && declared > rows * cols) {
-      throw this.error("mtx_header_mismatch", `the size line declares ${declared} entries for a ${rows} x ${cols} matrix`);
+      throw this.error(
+        "mtx_header_mismatch",
+        `the size line declares ${declared} entries for a ${rows} x ${cols} matrix`,
+      );
     }
     this.header = { ...pending, rows, cols, declaredEntries: declared };
     if (pending.layout === "array" && pending.symmetry === "skew-symmetric") this.arrayRow = 1;
@@ -243,7 +287,12 @@ export class MtxParser {
           continue;
         }
         if (read >= declaredEntries) {
-          throw this.error("mtx_header_mismatch", `more entries than the ${declaredEntries} the size line declares`, "the size line is wrong or two files were concatenated", line);
+          throw this.error(
+            "mtx_header_mismatch",
+            `more entries than the ${declaredEntries} the size line declares`,
+            "the size line is wrong or two files were concatenated",
+            line,
+          );
         }
         // row index
         let i = 0;
@@ -264,8 +313,20 @@ export class MtxParser {
           digits++;
         }
         if (digits === 0) throw this.badToken(buf, p, line, "a column index");
-        if (i < 1 || i > nRows) throw this.error("mtx_index_out_of_range", `row index ${i} is out of range 1..${nRows}`, undefined, line);
-        if (j < 1 || j > nCols) throw this.error("mtx_index_out_of_range", `column index ${j} is out of range 1..${nCols}`, undefined, line);
+        if (i < 1 || i > nRows)
+          throw this.error(
+            "mtx_index_out_of_range",
+            `row index ${i} is out of range 1..${nRows}`,
+            undefined,
+            line,
+          );
+        if (j < 1 || j > nCols)
+          throw this.error(
+            "mtx_index_out_of_range",
+            `column index ${j} is out of range 1..${nCols}`,
+            undefined,
+            line,
+          );
         let v = 1;
         if (field !== "pattern") {
           if (c !== SPACE && c !== TAB) throw this.badToken(buf, p, line, "a value after the indexes");
@@ -285,11 +346,21 @@ export class MtxParser {
           }
           if (field === "integer") {
             if (c === 46 || c === 101 || c === 69) {
-              throw this.error("mtx_header_mismatch", `a real value "${this.token(buf, tokenStart)}" in an integer file`, "the banner should say real", line);
+              throw this.error(
+                "mtx_header_mismatch",
+                `a real value "${this.token(buf, tokenStart)}" in an integer file`,
+                "the banner should say real",
+                line,
+              );
             }
             if (digits === 0) throw this.badToken(buf, p, line, "an integer value");
             if (m > INT32_MAX + (negative ? 1 : 0)) {
-              throw this.error("mtx_value_out_of_range", `value ${negative ? "-" : ""}${m} does not fit a 32-bit integer`, "declare the field as real", line);
+              throw this.error(
+                "mtx_value_out_of_range",
+                `value ${negative ? "-" : ""}${m} does not fit a 32-bit integer`,
+                "declare the field as real",
+                line,
+              );
             }
             v = negative ? -m : m;
           } else {
@@ -352,7 +423,12 @@ export class MtxParser {
           else if (intOut && field === "integer") intOut[count] = mv;
           count++;
         } else if (skew && r0 === c0) {
-          throw this.error("mtx_malformed", `a skew-symmetric file has a diagonal entry (${i}, ${j})`, "its diagonal is zero by definition and is not stored", line - 1);
+          throw this.error(
+            "mtx_malformed",
+            `a skew-symmetric file has a diagonal entry (${i}, ${j})`,
+            "its diagonal is zero by definition and is not stored",
+            line - 1,
+          );
         }
       }
     } finally {
@@ -383,17 +459,34 @@ export class MtxParser {
           continue;
         }
         if (this.entriesRead >= h.declaredEntries) {
-          throw this.error("mtx_header_mismatch", `more values than the ${h.declaredEntries} a ${h.rows} x ${h.cols} ${h.symmetry} array holds`);
+          throw this.error(
+            "mtx_header_mismatch",
+            `more values than the ${h.declaredEntries} a ${h.rows} x ${h.cols} ${h.symmetry} array holds`,
+          );
         }
-        if (/\s/.test(text)) throw this.error("mtx_malformed", `expected one value per line in an array file, got "${text.slice(0, 80)}"`);
+        if (/\s/.test(text))
+          throw this.error(
+            "mtx_malformed",
+            `expected one value per line in an array file, got "${text.slice(0, 80)}"`,
+          );
         let v: number;
         if (field === "integer") {
           if (!/^[+-]?\d+$/.test(text)) {
-            if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) throw this.error("mtx_header_mismatch", `a real value "${text}" in an integer file`, "the banner should say real");
+            if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text))
+              throw this.error(
+                "mtx_header_mismatch",
+                `a real value "${text}" in an integer file`,
+                "the banner should say real",
+              );
             throw this.error("mtx_malformed", `expected an integer value, got "${text.slice(0, 80)}"`);
           }
           v = Number(text);
-          if (v > INT32_MAX || v < -INT32_MAX - 1) throw this.error("mtx_value_out_of_range", `value ${text} does not fit a 32-bit integer`, "declare the field as real");
+          if (v > INT32_MAX || v < -INT32_MAX - 1)
+            throw this.error(
+              "mtx_value_out_of_range",
+              `value ${text} does not fit a 32-bit integer`,
+              "declare the field as real",
+            );
         } else v = this.parseRealToken(text, this.line);
         const i = this.arrayRow;
         const j = this.arrayCol;
@@ -426,10 +519,12 @@ export class MtxParser {
   private parseRealToken(text: string, line: number): number {
     const lower = text.toLowerCase();
     if (lower === "nan" || lower === "+nan" || lower === "-nan") return Number.NaN;
-    if (lower === "inf" || lower === "+inf" || lower === "infinity" || lower === "+infinity") return Number.POSITIVE_INFINITY;
+    if (lower === "inf" || lower === "+inf" || lower === "infinity" || lower === "+infinity")
+      return Number.POSITIVE_INFINITY;
     if (lower === "-inf" || lower === "-infinity") return Number.NEGATIVE_INFINITY;
     const v = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? Number(text) : Number.NaN;
-    if (Number.isNaN(v)) throw this.error("mtx_malformed", `expected a real value, got "${text.slice(0, 80)}"`, undefined, line);
+    if (Number.isNaN(v))
+      throw this.error("mtx_malformed", `expected a real value, got "${text.slice(0, 80)}"`, undefined, line);
     return v;
   }
 
@@ -444,6 +539,11 @@ export class MtxParser {
     while (s > 0 && buf[s - 1] !== NL) s--;
     let e = p;
     while (e < buf.length && buf[e] !== NL) e++;
-    return this.error("mtx_malformed", `expected ${what} at column ${p - s + 1}, got "${latin1(buf, s, e).replace(/\r$/, "").slice(0, 80)}"`, undefined, line);
+    return this.error(
+      "mtx_malformed",
+      `expected ${what} at column ${p - s + 1}, got "${latin1(buf, s, e).replace(/\r$/, "").slice(0, 80)}"`,
+      undefined,
+      line,
+    );
   }
 }

@@ -22,7 +22,11 @@ export interface MtxTripletStream {
   readonly valueType: TripletValueType;
   readonly source: TripletSource;
   /** Data lines read and entries emitted so far (the latter after symmetric expansion). */
-  readonly progress: () => { readonly entriesRead: number; readonly entriesEmitted: number; readonly gzip: boolean };
+  readonly progress: () => {
+    readonly entriesRead: number;
+    readonly entriesEmitted: number;
+    readonly gzip: boolean;
+  };
   readonly close: () => void;
 }
 
@@ -40,12 +44,16 @@ export function openMtxTriplets(path: string, options: MtxTripletOptions = {}): 
   const wrap = (error: unknown): unknown => {
     if (error instanceof InflateError) {
       const truncated = error.code === "Z_BUF_ERROR";
-      return new MtxFormatError(truncated ? "mtx_truncated" : "mtx_malformed", `gzip ${truncated ? "stream ends early" : "data is corrupt"} (${error.message}) after ${parser.entriesRead} entries`, {
-        file: path,
-        line: parser.lineNumber,
-        hint: "the download or copy was probably cut short; fetch the file again",
-        cause: error,
-      });
+      return new MtxFormatError(
+        truncated ? "mtx_truncated" : "mtx_malformed",
+        `gzip ${truncated ? "stream ends early" : "data is corrupt"} (${error.message}) after ${parser.entriesRead} entries`,
+        {
+          file: path,
+          line: parser.lineNumber,
+          hint: "the download or copy was probably cut short; fetch the file again",
+          cause: error,
+        },
+      );
     }
     return error;
   };
@@ -100,7 +108,11 @@ export function openMtxTriplets(path: string, options: MtxTripletOptions = {}): 
         throw error;
       }
     },
-    progress: () => ({ entriesRead: parser.entriesRead, entriesEmitted: parser.entriesEmitted, gzip: reader.gzip }),
+    progress: () => ({
+      entriesRead: parser.entriesRead,
+      entriesEmitted: parser.entriesEmitted,
+      gzip: reader.gzip,
+    }),
     close: () => reader.close(),
   };
 }

@@ -104,7 +104,13 @@ export class SyncByteReader {
     this.port = port1;
     this.worker = new Worker(INFLATE_WORKER, {
       eval: true,
-      workerData: { path, port: port2, ctrl: this.ctrl, maxInFlight: options.maxInFlight ?? 8, chunkSize: Math.min(chunkSize, 1 << 20) },
+      workerData: {
+        path,
+        port: port2,
+        ctrl: this.ctrl,
+        maxInFlight: options.maxInFlight ?? 8,
+        chunkSize: Math.min(chunkSize, 1 << 20),
+      },
       transferList: [port2],
     });
     this.worker.unref();

@@ -50,7 +50,9 @@ export async function writeDataFrameParquet(
   path: string,
   options: DataFrameParquetOptions = {},
 ): Promise<ParquetWriteSummary> {
-  const all: Column[] = frame.index ? [{ ...frame.index, name: "_index" }, ...frame.columns] : [...frame.columns];
+  const all: Column[] = frame.index
+    ? [{ ...frame.index, name: "_index" }, ...frame.columns]
+    : [...frame.columns];
   const seen = new Set<string>();
   for (const c of all) {
     if (seen.has(c.name)) throw new Error(`writeDataFrameParquet: duplicate column name "${c.name}"`);
@@ -62,14 +64,23 @@ export async function writeDataFrameParquet(
   for (const c of all) {
     // Timestamps keep unit and zone, lists their size; categories live under their own key.
     kinds[c.name] = c.type.kind === "timestamp" || c.type.kind === "float64_list" ? c.type : c.type.kind;
-    if (c.type.kind === "categorical") categories[c.name] = { categories: c.type.categories, ordered: c.type.ordered };
+    if (c.type.kind === "categorical")
+      categories[c.name] = { categories: c.type.categories, ordered: c.type.ordered };
   }
-  const metadata: Record<string, string> = { [COLUMN_KINDS_METADATA_KEY]: JSON.stringify(kinds), ...options.metadata };
+  const metadata: Record<string, string> = {
+    [COLUMN_KINDS_METADATA_KEY]: JSON.stringify(kinds),
+    ...options.metadata,
+  };
   if (Object.keys(categories).length > 0) metadata[CATEGORIES_METADATA_KEY] = JSON.stringify(categories);
 
   // Parquet needs at least one column; an obs table with no columns and no index still has a row count.
   if (writers.length === 0) {
-    writers.push(columnWriter({ name: "_row", type: { kind: "int64" }, values: rangeArray(frame.rowCount) }, frame.rowCount));
+    writers.push(
+      columnWriter(
+        { name: "_row", type: { kind: "int64" }, values: rangeArray(frame.rowCount) },
+        frame.rowCount,
+      ),
+    );
   }
   let position = 0;
   return writeParquetFromProducer(
@@ -107,7 +118,11 @@ type TypedArrayCtor =
   | Uint32ArrayConstructor;
 
 /** A typed array of the given kind holding all values, converting once when the source is a plain array. */
-function asTyped(values: ArrayLike<unknown>, ctor: TypedArrayCtor, convert: (v: unknown) => number | bigint): ArrayBufferView & { BYTES_PER_ELEMENT: number } {
+function asTyped(
+  values: ArrayLike<unknown>,
+  ctor: TypedArrayCtor,
+  convert: (v: unknown) => number | bigint,
+): ArrayBufferView & { BYTES_PER_ELEMENT: number } {
   if (values instanceof ctor) return values;
   const out = new ctor(values.length);
   const slots = out as unknown as (number | bigint)[];
@@ -115,7 +130,16 @@ function asTyped(values: ArrayLike<unknown>, ctor: TypedArrayCtor, convert: (v: 
   return out;
 }
 
-const toNumber = (v: unknown): number => (v === null || v === undefined ? 0 : typeof v === "bigint" ? Number(v) : typeof v === "boolean" ? (v ? 1 : 0) : Number(v));
+const toNumber = (v: unknown): number =>
+  v === null || v === undefined
+    ? 0
+    : typeof v === "bigint"
+      ? Number(v)
+      : typeof v === "boolean"
+        ? v
+          ? 1
+          : 0
+        : Number(v);
 const toBigInt = (v: unknown): bigint => {
   if (v === null || v === undefined) return 0n;
   if (typeof v === "bigint") return v;
@@ -123,7 +147,10 @@ const toBigInt = (v: unknown): bigint => {
   return Number.isFinite(n) ? BigInt(Math.trunc(n)) : 0n;
 };
 
-function validityOf(column: Column, extra?: (row: number) => boolean): ((row: number) => boolean) | undefined {
+function validityOf(
+  column: Column,
+  extra?: (row: number) => boolean,
+): ((row: number) => boolean) | undefined {
   const valid = column.valid;
   if (!valid && !extra) return undefined;
   if (valid && extra) return (row) => valid[row] !== 0 && extra(row);
@@ -132,12 +159,20 @@ function validityOf(column: Column, extra?: (row: number) => boolean): ((row: nu
 }
 
 /** Scale factor from the column's unit to DuckDB's storage unit for the chosen timestamp type. */
-function timestampPlan(type: Extract<ColumnType, { kind: "timestamp" }>): { duck: DuckDBType; toStorage: (v: unknown) => bigint } {
+function timestampPlan(type: Extract<ColumnType, { kind: "timestamp" }>): {
+  duck: DuckDBType;
+  toStorage: (v: unknown) => bigint;
+} {
   const fromUnitPerMs = type.unit === "ms" ? 1n : type.unit === "us" ? 1000n : 1_000_000n;
   const raw = (v: unknown): bigint => (v instanceof Date ? BigInt(v.getTime()) * fromUnitPerMs : toBigInt(v));
   if (type.tz !== undefined) {
     // TIMESTAMPTZ is microseconds since the epoch in UTC; the zone name is kept in the column kinds metadata.
-    const toUs = type.unit === "ms" ? (v: bigint) => v * 1000n : type.unit === "us" ? (v: bigint) => v : (v: bigint) => v / 1000n;
+    const toUs =
+      type.unit === "ms"
+        ? (v: bigint) => v * 1000n
+        : type.unit === "us"
+          ? (v: bigint) => v
+          : (v: bigint) => v / 1000n;
     return { duck: TIMESTAMPTZ, toStorage: (v) => toUs(raw(v)) };
   }
   const duck = type.unit === "ms" ? TIMESTAMP_MS : type.unit === "us" ? TIMESTAMP : TIMESTAMP_NS;
@@ -146,7 +181,9 @@ function timestampPlan(type: Extract<ColumnType, { kind: "timestamp" }>): { duck
 
 function columnWriter(column: Column, rowCount: number): ColumnWriter {
   if (column.values.length < rowCount && column.type.kind !== "float64_list") {
-    throw new Error(`writeDataFrameParquet: column "${column.name}" has ${column.values.length} values for ${rowCount} rows`);
+    throw new Error(
+      `writeDataFrameParquet: column "${column.name}" has ${column.values.length} values for ${rowCount} rows`,
+    );
   }
   const t = column.type;
   const plain = (duck: DuckDBType, typed: ArrayBufferView & { BYTES_PER_ELEMENT: number }): ColumnWriter => {
@@ -169,7 +206,10 @@ function columnWriter(column: Column, rowCount: number): ColumnWriter {
     case "float64":
       return plain(DOUBLE, asTyped(column.values, Float64Array, toNumber));
     case "bool":
-      return plain(BOOLEAN, asTyped(column.values, Uint8Array, (v) => (v === true || v === 1 || v === 1n ? 1 : 0)));
+      return plain(
+        BOOLEAN,
+        asTyped(column.values, Uint8Array, (v) => (v === true || v === 1 || v === 1n ? 1 : 0)),
+      );
     case "timestamp": {
       const { duck, toStorage } = timestampPlan(t);
       return plain(duck, asTyped(column.values, BigInt64Array, toStorage));
@@ -178,11 +218,20 @@ function columnWriter(column: Column, rowCount: number): ColumnWriter {
       const values = column.values;
       const isValid = validityOf(column, (r) => values[r] !== null && values[r] !== undefined);
       return {
-        column: { name: column.name, type: VARCHAR, nullable: column.valid !== undefined || hasNullish(values, rowCount) },
+        column: {
+          name: column.name,
+          type: VARCHAR,
+          nullable: column.valid !== undefined || hasNullish(values, rowCount),
+        },
         fill(vector, start, count) {
           for (let r = 0; r < count; r++) {
             const v = values[start + r];
-            if (v !== null && v !== undefined && (column.valid === undefined || column.valid[start + r] !== 0)) assignString(vector, r, toText(v));
+            if (
+              v !== null &&
+              v !== undefined &&
+              (column.valid === undefined || column.valid[start + r] !== 0)
+            )
+              assignString(vector, r, toText(v));
           }
           if (isValid) writeValidity(vector, count, (r) => isValid(start + r));
         },
@@ -206,7 +255,11 @@ function hasNullish(values: ArrayLike<unknown>, n: number): boolean {
   return false;
 }
 
-function categoricalWriter(column: Column, t: Extract<ColumnType, { kind: "categorical" }>, rowCount: number): ColumnWriter {
+function categoricalWriter(
+  column: Column,
+  t: Extract<ColumnType, { kind: "categorical" }>,
+  rowCount: number,
+): ColumnWriter {
   const codeOf = (v: unknown): number => (v === null || v === undefined ? -1 : Number(v));
   const codes = column.values;
   let hasMissing = column.valid !== undefined;
@@ -214,7 +267,9 @@ function categoricalWriter(column: Column, t: Extract<ColumnType, { kind: "categ
     const c = codeOf(codes[i]);
     if (c < 0) hasMissing = true;
     else if (!(c < t.categories.length) || !Number.isInteger(c)) {
-      throw new Error(`writeDataFrameParquet: column "${column.name}" row ${i} has code ${c} outside its ${t.categories.length} categories`);
+      throw new Error(
+        `writeDataFrameParquet: column "${column.name}" row ${i} has code ${c} outside its ${t.categories.length} categories`,
+      );
     }
   }
   const unique = new Set(t.categories).size === t.categories.length;
@@ -246,22 +301,32 @@ function categoricalWriter(column: Column, t: Extract<ColumnType, { kind: "categ
 }
 
 function listWriter(column: Column, size: number, rowCount: number): ColumnWriter {
-  if (!Number.isInteger(size) || size < 1) throw new Error(`writeDataFrameParquet: column "${column.name}" has list size ${size}`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new Error(`writeDataFrameParquet: column "${column.name}" has list size ${size}`);
   const values = column.values;
   let flat: Float64Array;
   if (values instanceof Float64Array && values.length === rowCount * size) flat = values;
-  else if (values.length === rowCount * size && (rowCount === 0 || typeof values[0] === "number")) flat = Float64Array.from(values as ArrayLike<number>);
+  else if (values.length === rowCount * size && (rowCount === 0 || typeof values[0] === "number"))
+    flat = Float64Array.from(values as ArrayLike<number>);
   else {
     // One array per row.
     flat = new Float64Array(rowCount * size);
     for (let r = 0; r < rowCount; r++) {
       const row = values[r] as ArrayLike<number> | null | undefined;
       if (row === null || row === undefined) continue;
-      if (row.length !== size) throw new Error(`writeDataFrameParquet: column "${column.name}" row ${r} has ${row.length} values, expected ${size}`);
+      if (row.length !== size)
+        throw new Error(
+          `writeDataFrameParquet: column "${column.name}" row ${r} has ${row.length} values, expected ${size}`,
+        );
       for (let k = 0; k < size; k++) flat[r * size + k] = Number(row[k]);
     }
   }
-  const isValid = validityOf(column, values.length === rowCount && typeof values[0] === "object" ? (r) => values[r] !== null && values[r] !== undefined : undefined);
+  const isValid = validityOf(
+    column,
+    values.length === rowCount && typeof values[0] === "object"
+      ? (r) => values[r] !== null && values[r] !== undefined
+      : undefined,
+  );
   return {
     column: { name: column.name, type: ARRAY(DOUBLE, size), nullable: isValid !== undefined },
     fill(vector, start, count) {

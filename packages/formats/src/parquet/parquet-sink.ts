@@ -76,7 +76,8 @@ export async function writeParquetFromProducer(
   produce: ChunkProducer,
   options: ParquetSinkOptions = {},
 ): Promise<ParquetWriteSummary> {
-  if (columns.length === 0) throw new Error("writeParquetFromProducer: a Parquet file needs at least one column");
+  if (columns.length === 0)
+    throw new Error("writeParquetFromProducer: a Parquet file needs at least one column");
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   const instance = await DuckDBInstance.create(":memory:");
   let connection: DuckDBConnection | undefined;
@@ -114,20 +115,27 @@ export async function writeParquetFromProducer(
     const kv = Object.entries(options.metadata ?? {});
     const copyOptions = ["FORMAT parquet", "COMPRESSION zstd"];
     if (options.parquetVersion === "v2") copyOptions.push("PARQUET_VERSION v2");
-    if (options.rowGroupSize !== undefined) copyOptions.push(`ROW_GROUP_SIZE ${Math.floor(options.rowGroupSize)}`);
-    if (kv.length > 0) copyOptions.push(`KV_METADATA {${kv.map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`).join(", ")}}`);
+    if (options.rowGroupSize !== undefined)
+      copyOptions.push(`ROW_GROUP_SIZE ${Math.floor(options.rowGroupSize)}`);
+    if (kv.length > 0)
+      copyOptions.push(`KV_METADATA {${kv.map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`).join(", ")}}`);
     let copyError: unknown;
     try {
-      await connection.run(`COPY (SELECT * FROM omicslake_source()) TO ${sqlString(tmp)} (${copyOptions.join(", ")})`);
+      await connection.run(
+        `COPY (SELECT * FROM omicslake_source()) TO ${sqlString(tmp)} (${copyOptions.join(", ")})`,
+      );
     } catch (error) {
       copyError = error;
     }
     // The producer's own (typed) error explains the failure better than DuckDB's copy of its message.
     if (producerError !== undefined) throw asError(producerError);
     if (copyError !== undefined) throw asError(copyError);
-    const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(tmp)})`);
+    const described = await connection.runAndReadAll(
+      `DESCRIBE SELECT * FROM read_parquet(${sqlString(tmp)})`,
+    );
     const types = new Map<string, string>();
-    for (const row of described.getRowObjectsJS()) types.set(row["column_name"] as string, row["column_type"] as string);
+    for (const row of described.getRowObjectsJS())
+      types.set(row["column_name"] as string, row["column_type"] as string);
     const fields: OutputField[] = columns.map((c) => ({
       name: c.name,
       type: types.get(c.name) ?? c.type.toString(),
@@ -152,9 +160,20 @@ function asError(value: unknown): Error {
 // ---- helpers for producers: copy typed-array slices into vectors -------------------------------------------
 
 /** Copies `count` elements starting at `start` of a typed array into the vector (types must match DuckDB's). */
-export function copyTypedToVector(vector: RawVector, source: ArrayBufferView & { readonly BYTES_PER_ELEMENT: number }, start: number, count: number): void {
+export function copyTypedToVector(
+  vector: RawVector,
+  source: ArrayBufferView & { readonly BYTES_PER_ELEMENT: number },
+  start: number,
+  count: number,
+): void {
   const bpe = source.BYTES_PER_ELEMENT;
-  duckdb.copy_data_to_vector(vector, 0, source.buffer as ArrayBuffer, source.byteOffset + start * bpe, count * bpe);
+  duckdb.copy_data_to_vector(
+    vector,
+    0,
+    source.buffer as ArrayBuffer,
+    source.byteOffset + start * bpe,
+    count * bpe,
+  );
 }
 
 /** Writes a validity mask: `isValid(i)` for rows 0..count-1 of this vector. */

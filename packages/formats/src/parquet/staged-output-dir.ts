@@ -34,8 +34,19 @@ export class StagedOutputDir {
   }
 
   /** Records a written file under its final path. */
-  add(name: string, table: string, summary: { rows: number; bytes: number; fields: readonly OutputField[] }): ConversionOutput {
-    const output: ConversionOutput = { name, path: join(this.outDir, name), table, rows: summary.rows, bytes: summary.bytes, fields: summary.fields };
+  add(
+    name: string,
+    table: string,
+    summary: { rows: number; bytes: number; fields: readonly OutputField[] },
+  ): ConversionOutput {
+    const output: ConversionOutput = {
+      name,
+      path: join(this.outDir, name),
+      table,
+      rows: summary.rows,
+      bytes: summary.bytes,
+      fields: summary.fields,
+    };
     this.outputs.push(output);
     return output;
   }
@@ -49,7 +60,8 @@ export class StagedOutputDir {
 
   /** Moves every staged file into `outDir` (replacing files of the same name) and returns the outputs. */
   async commit(): Promise<ConversionOutput[]> {
-    for (const name of await readdir(this.stagingDir)) await rename(join(this.stagingDir, name), join(this.outDir, name));
+    for (const name of await readdir(this.stagingDir))
+      await rename(join(this.stagingDir, name), join(this.outDir, name));
     await rm(this.stagingDir, { recursive: true, force: true });
     return [...this.outputs];
   }
@@ -64,7 +76,10 @@ export class StagedOutputDir {
 }
 
 /** Runs `fn` with a staging directory, committing on success and removing everything on failure. */
-export async function withStagedOutputDir<T>(outDir: string, fn: (stage: StagedOutputDir) => Promise<T>): Promise<{ result: T; outputs: ConversionOutput[] }> {
+export async function withStagedOutputDir<T>(
+  outDir: string,
+  fn: (stage: StagedOutputDir) => Promise<T>,
+): Promise<{ result: T; outputs: ConversionOutput[] }> {
   const stage = await StagedOutputDir.create(outDir);
   try {
     const result = await fn(stage);

@@ -50,7 +50,11 @@ const VALUE_TYPES: Record<TripletValueType, { duck: DuckDBType; ctor: new (n: nu
  *
  * @example await writeTripletsParquet("matrix.X.parquet", () => reader.next(), { valueType: "float32" })
  */
-export async function writeTripletsParquet(path: string, source: TripletSource, options: TripletParquetOptions): Promise<ParquetWriteSummary> {
+export async function writeTripletsParquet(
+  path: string,
+  source: TripletSource,
+  options: TripletParquetOptions,
+): Promise<ParquetWriteSummary> {
   const spec = VALUE_TYPES[options.valueType];
   let batch: TripletBatch | undefined;
   let offset = 0;
@@ -68,7 +72,9 @@ export async function writeTripletsParquet(path: string, source: TripletSource, 
         offset = 0;
         if (batch === undefined) ended = true;
         else if (!(batch.value instanceof spec.ctor)) {
-          throw new Error(`writeTripletsParquet: value batch is ${batch.value.constructor.name}, expected ${spec.ctor.name} for ${options.valueType}`);
+          throw new Error(
+            `writeTripletsParquet: value batch is ${batch.value.constructor.name}, expected ${spec.ctor.name} for ${options.valueType}`,
+          );
         }
       }
       if (ended || batch === undefined) return 0;

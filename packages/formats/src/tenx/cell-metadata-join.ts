@@ -1,7 +1,19 @@
 import type { Column } from "../frame/data-frame.js";
 import { inferTextColumn, readDelimitedTable } from "./delimited-table-reader.js";
 
-const KEY_NAMES = ["barcode", "barcodes", "cell", "cell_id", "cellid", "cell_barcode", "name", "obs_names", "index", "_index", ""];
+const KEY_NAMES = [
+  "barcode",
+  "barcodes",
+  "cell",
+  "cell_id",
+  "cellid",
+  "cell_barcode",
+  "name",
+  "obs_names",
+  "index",
+  "_index",
+  "",
+];
 
 /** What joining a metadata table onto the matrix's barcodes found, for the manifest and the warnings. */
 export interface CellMetadataReport {
@@ -59,7 +71,12 @@ export async function joinCellMetadata(
     let name = rawName === "" ? `column_${c + 1}` : rawName;
     while (taken.has(name)) name = `meta_${name}`;
     taken.add(name);
-    columns.push(inferTextColumn(name, rowOfCell.map((r) => (r < 0 ? undefined : rows[r]![c]))));
+    columns.push(
+      inferTextColumn(
+        name,
+        rowOfCell.map((r) => (r < 0 ? undefined : rows[r]![c])),
+      ),
+    );
   });
   const report: CellMetadataReport = {
     file: path,
@@ -77,7 +94,8 @@ export async function joinCellMetadata(
       `${withoutCount} of ${barcodes.length} cells have no row in ${path} (kept with null metadata): ${missing.slice(0, 5).join(", ")}${withoutCount > 5 ? ", …" : ""}`,
     );
   }
-  if (report.unmatchedMetadataRows > 0) warnings.push(`${report.unmatchedMetadataRows} rows of ${path} name barcodes that are not in the matrix`);
+  if (report.unmatchedMetadataRows > 0)
+    warnings.push(`${report.unmatchedMetadataRows} rows of ${path} name barcodes that are not in the matrix`);
   if (duplicates > 0) warnings.push(`${duplicates} rows of ${path} repeat a barcode; the first row was used`);
   return { columns, report, warnings };
 }

@@ -73,7 +73,14 @@ export async function readDelimitedTable(path: string, options: { header: boolea
 const MISSING = new Set(["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]);
 const INT_RE = /^[+-]?\d+$/;
 const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|Inf|Infinity)$/;
-const BOOLS: Record<string, boolean> = { true: true, false: false, TRUE: true, FALSE: false, True: true, False: false };
+const BOOLS: Record<string, boolean> = {
+  true: true,
+  false: false,
+  TRUE: true,
+  FALSE: false,
+  True: true,
+  False: false,
+};
 
 /**
  * Types a column of text values: int32 (or int64) when every present value is an integer, float64 when every one is
@@ -103,10 +110,29 @@ export function inferTextColumn(name: string, values: readonly (string | undefin
   const hasNull = present < n;
   const withValid = <C extends Column>(c: C): C => (hasNull ? { ...c, valid } : c);
   if (present > 0 && allInt) {
-    if (fitsInt32) return withValid({ name, type: { kind: "int32" }, values: Int32Array.from(values, (v, i) => (valid[i] ? Number(v) : 0)) });
-    return withValid({ name, type: { kind: "int64" }, values: BigInt64Array.from(values, (v, i) => (valid[i] ? BigInt(v!.trim()) : 0n)) });
+    if (fitsInt32)
+      return withValid({
+        name,
+        type: { kind: "int32" },
+        values: Int32Array.from(values, (v, i) => (valid[i] ? Number(v) : 0)),
+      });
+    return withValid({
+      name,
+      type: { kind: "int64" },
+      values: BigInt64Array.from(values, (v, i) => (valid[i] ? BigInt(v!.trim()) : 0n)),
+    });
   }
-  if (present > 0 && allFloat) return withValid({ name, type: { kind: "float64" }, values: Float64Array.from(values, (v, i) => (valid[i] ? Number(v) : 0)) });
-  if (present > 0 && allBool) return withValid({ name, type: { kind: "bool" }, values: Uint8Array.from(values, (v, i) => (valid[i] && BOOLS[v!.trim()] ? 1 : 0)) });
+  if (present > 0 && allFloat)
+    return withValid({
+      name,
+      type: { kind: "float64" },
+      values: Float64Array.from(values, (v, i) => (valid[i] ? Number(v) : 0)),
+    });
+  if (present > 0 && allBool)
+    return withValid({
+      name,
+      type: { kind: "bool" },
+      values: Uint8Array.from(values, (v, i) => (valid[i] && BOOLS[v!.trim()] ? 1 : 0)),
+    });
   return withValid({ name, type: { kind: "string" }, values: values.map((v, i) => (valid[i] ? v! : null)) });
 }

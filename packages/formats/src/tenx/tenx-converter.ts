@@ -6,7 +6,16 @@ import type { Column, DataFrame } from "../frame/data-frame.js";
 import { H5adFormatError } from "../h5ad/h5ad-format-error.js";
 import { compressedSparseSource } from "../h5ad/h5-matrix-source.js";
 import type { MatrixSource } from "../h5ad/h5-matrix-source.js";
-import { attrString, h5wasmVersion, isDataset, isGroup, openHdf5, readValue, shapeOf, toStrings } from "../h5ad/h5-reader.js";
+import {
+  attrString,
+  h5wasmVersion,
+  isDataset,
+  isGroup,
+  openHdf5,
+  readValue,
+  shapeOf,
+  toStrings,
+} from "../h5ad/h5-reader.js";
 import type { Group } from "../h5ad/h5-reader.js";
 import { convertMatrixMarket } from "../mtx/mtx-converter.js";
 import { MtxFormatError } from "../mtx/mtx-format-error.js";
@@ -35,7 +44,9 @@ export interface TenxMtxFiles {
 }
 
 function pick(names: readonly string[], suffixes: readonly string[]): string[] {
-  return names.filter((n) => suffixes.some((s) => n === s || n.endsWith(`_${s}`) || n.endsWith(`.${s}`) || n.endsWith(`-${s}`)));
+  return names.filter((n) =>
+    suffixes.some((s) => n === s || n.endsWith(`_${s}`) || n.endsWith(`.${s}`) || n.endsWith(`-${s}`)),
+  );
 }
 
 /** Finds the matrix, barcodes and features (or genes) files of a 10x directory. */
@@ -47,9 +58,18 @@ export async function findTenxMtxFiles(dir: string): Promise<TenxMtxFiles> {
   const genes = pick(names, ["genes.tsv.gz", "genes.tsv"]);
   const featureFiles = features.length > 0 ? features : genes;
   const problems: string[] = [];
-  if (matrix.length !== 1) problems.push(matrix.length === 0 ? "no matrix.mtx[.gz]" : `several matrices (${matrix.join(", ")})`);
-  if (barcodes.length !== 1) problems.push(barcodes.length === 0 ? "no barcodes.tsv[.gz]" : `several barcode files (${barcodes.join(", ")})`);
-  if (featureFiles.length !== 1) problems.push(featureFiles.length === 0 ? "no features.tsv[.gz] or genes.tsv[.gz]" : `several feature files (${featureFiles.join(", ")})`);
+  if (matrix.length !== 1)
+    problems.push(matrix.length === 0 ? "no matrix.mtx[.gz]" : `several matrices (${matrix.join(", ")})`);
+  if (barcodes.length !== 1)
+    problems.push(
+      barcodes.length === 0 ? "no barcodes.tsv[.gz]" : `several barcode files (${barcodes.join(", ")})`,
+    );
+  if (featureFiles.length !== 1)
+    problems.push(
+      featureFiles.length === 0
+        ? "no features.tsv[.gz] or genes.tsv[.gz]"
+        : `several feature files (${featureFiles.join(", ")})`,
+    );
   if (problems.length > 0) {
     throw new MtxFormatError("tenx_incomplete", `not a 10x Matrix Market directory: ${problems.join("; ")}`, {
       file: dir,
@@ -72,7 +92,11 @@ export async function findTenxMtxFiles(dir: string): Promise<TenxMtxFiles> {
  *
  * @example await convertTenx("filtered_feature_bc_matrix/", "out", { cellMetadata: "cells.tsv" })
  */
-export async function convertTenx(input: string, outDir: string, options: TenxConvertOptions = {}): Promise<ConversionResult> {
+export async function convertTenx(
+  input: string,
+  outDir: string,
+  options: TenxConvertOptions = {},
+): Promise<ConversionResult> {
   const info = await stat(input);
   // The matrix file itself stands for its directory (users often point at matrix.mtx.gz).
   const dir = info.isDirectory() ? input : /\.mtx(\.gz)?$/i.test(input) ? dirname(input) : undefined;
@@ -85,7 +109,12 @@ export async function convertTenx(input: string, outDir: string, options: TenxCo
       outDir,
       options: { ...options, rowNames: files.features, colNames: files.barcodes, genesOn: "rows" },
       nameColumns: { features: ["gene_id", "gene_name", "feature_type"], cells: ["barcode"] },
-      extraManifest: { tenx: { version: files.version, files: { matrix: files.matrix, barcodes: files.barcodes, features: files.features } } },
+      extraManifest: {
+        tenx: {
+          version: files.version,
+          files: { matrix: files.matrix, barcodes: files.barcodes, features: files.features },
+        },
+      },
     });
   }
   return convertTenxH5(input, outDir, options);
@@ -104,22 +133,42 @@ function readGenome(file: string, group: Group, layout: "v3" | "v2"): GenomeMatr
   const shapeDs = group.get("shape");
   const barcodesDs = group.get("barcodes");
   if (!isDataset(shapeDs) || !isDataset(barcodesDs)) {
-    throw new H5adFormatError("h5ad_malformed", "a 10x matrix group needs shape and barcodes", { file, location: group.path });
+    throw new H5adFormatError("h5ad_malformed", "a 10x matrix group needs shape and barcodes", {
+      file,
+      location: group.path,
+    });
   }
-  const [genes, cells] = Array.from(readValue(file, shapeDs) as ArrayLike<number | bigint>, Number) as [number, number];
+  const [genes, cells] = Array.from(readValue(file, shapeDs) as ArrayLike<number | bigint>, Number) as [
+    number,
+    number,
+  ];
   const barcodes = toStrings(readValue(file, barcodesDs));
   if (barcodes.length !== cells) {
-    throw new H5adFormatError("h5ad_malformed", `${barcodes.length} barcodes for ${cells} cells`, { file, location: barcodesDs.path });
+    throw new H5adFormatError("h5ad_malformed", `${barcodes.length} barcodes for ${cells} cells`, {
+      file,
+      location: barcodesDs.path,
+    });
   }
   const featureColumns: Record<string, (string | null)[]> = {};
   const take = (name: string, ds: unknown): void => {
-    if (isDataset(ds) && shapeOf(ds).length === 1 && shapeOf(ds)[0] === genes) featureColumns[name] = toStrings(readValue(file, ds));
+    if (isDataset(ds) && shapeOf(ds).length === 1 && shapeOf(ds)[0] === genes)
+      featureColumns[name] = toStrings(readValue(file, ds));
   };
   if (layout === "v3") {
     const features = group.get("features");
-    if (!isGroup(features)) throw new H5adFormatError("h5ad_malformed", "no features group", { file, location: `${group.path}/features` });
+    if (!isGroup(features))
+      throw new H5adFormatError("h5ad_malformed", "no features group", {
+        file,
+        location: `${group.path}/features`,
+      });
     const rename: Record<string, string> = { id: "gene_id", name: "gene_name" };
-    for (const key of ["id", "name", "feature_type", "genome", ...features.keys().filter((k) => !["id", "name", "feature_type", "genome"].includes(k))]) {
+    for (const key of [
+      "id",
+      "name",
+      "feature_type",
+      "genome",
+      ...features.keys().filter((k) => !["id", "name", "feature_type", "genome"].includes(k)),
+    ]) {
       take(rename[key] ?? key, features.get(key));
     }
   } else {
@@ -127,7 +176,11 @@ function readGenome(file: string, group: Group, layout: "v3" | "v2"): GenomeMatr
     take("gene_name", group.get("gene_names"));
     featureColumns["genome"] = Array.from({ length: genes }, () => group.path.replace(/^\//, ""));
   }
-  if (!featureColumns["gene_id"]) throw new H5adFormatError("h5ad_malformed", `no per-feature ids (${genes} expected)`, { file, location: group.path });
+  if (!featureColumns["gene_id"])
+    throw new H5adFormatError("h5ad_malformed", `no per-feature ids (${genes} expected)`, {
+      file,
+      location: group.path,
+    });
   return { name: group.path, group, genes, cells, barcodes, featureColumns };
 }
 
@@ -149,7 +202,11 @@ function concatenated(sources: readonly { source: TripletSource; geneOffset: num
   };
 }
 
-async function convertTenxH5(path: string, outDir: string, options: TenxConvertOptions): Promise<ConversionResult> {
+async function convertTenxH5(
+  path: string,
+  outDir: string,
+  options: TenxConvertOptions,
+): Promise<ConversionResult> {
   const h5 = await openHdf5(path);
   const warnings: string[] = [];
   try {
@@ -167,16 +224,24 @@ async function convertTenxH5(path: string, outDir: string, options: TenxConvertO
         .filter((g): g is Group => isGroup(g) && g.keys().includes("indptr"))
         .map((g) => readGenome(path, g, "v2"));
       if (genomes.length === 0) {
-        throw new H5adFormatError("h5ad_malformed", "no 10x matrix: neither a /matrix group (v3) nor genome groups with indptr (v2)", {
-          file: path,
-          hint: "is this a 10x feature-barcode matrix .h5?",
-        });
+        throw new H5adFormatError(
+          "h5ad_malformed",
+          "no 10x matrix: neither a /matrix group (v3) nor genome groups with indptr (v2)",
+          {
+            file: path,
+            hint: "is this a 10x feature-barcode matrix .h5?",
+          },
+        );
       }
     }
     const first = genomes[0]!;
     for (const g of genomes.slice(1)) {
       if (g.cells !== first.cells || g.barcodes.some((b, i) => b !== first.barcodes[i])) {
-        throw new H5adFormatError("h5ad_unsupported", `genome ${g.name} has different barcodes from ${first.name}`, { file: path, location: g.name });
+        throw new H5adFormatError(
+          "h5ad_unsupported",
+          `genome ${g.name} has different barcodes from ${first.name}`,
+          { file: path, location: g.name },
+        );
       }
     }
     const nCells = first.cells;
@@ -186,14 +251,22 @@ async function convertTenxH5(path: string, outDir: string, options: TenxConvertO
     let entriesBefore = 0;
     const totalEntries = genomes.reduce((s, g) => {
       const indptr = g.group.get("indptr");
-      return s + (isDataset(indptr) ? Number((readValue(path, indptr) as ArrayLike<number | bigint>)[g.cells] ?? 0) : 0);
+      return (
+        s +
+        (isDataset(indptr)
+          ? Number((readValue(path, indptr) as ArrayLike<number | bigint>)[g.cells] ?? 0)
+          : 0)
+      );
     }, 0);
     for (const g of genomes) {
       const data = g.group.get("data");
       const indices = g.group.get("indices");
       const indptr = g.group.get("indptr");
       if (!isDataset(data) || !isDataset(indices) || !isDataset(indptr)) {
-        throw new H5adFormatError("h5ad_malformed", "a 10x matrix needs data, indices and indptr", { file: path, location: g.name });
+        throw new H5adFormatError("h5ad_malformed", "a 10x matrix needs data, indices and indptr", {
+          file: path,
+          location: g.name,
+        });
       }
       const base = entriesBefore;
       // 10x stores genes x cells column by column: the compressed (major) axis is the cell.
@@ -201,14 +274,21 @@ async function convertTenxH5(path: string, outDir: string, options: TenxConvertO
         path,
         { data, indices, indptr },
         { encoding: "csc_matrix", shape: [g.cells, g.genes], majorIsCell: true },
-        { chunkEntries: options.chunkEntries, signal: options.signal, onEntries: (done) => options.onProgress?.(base + done, totalEntries) },
+        {
+          chunkEntries: options.chunkEntries,
+          signal: options.signal,
+          onEntries: (done) => options.onProgress?.(base + done, totalEntries),
+        },
       );
       entriesBefore += matrix.info.storedEntries;
       parts.push({ source: matrix.source, geneOffset: offset, matrix });
       offset += g.genes;
     }
     const valueTypes = new Set(parts.map((p) => p.matrix.info.valueType));
-    if (valueTypes.size !== 1) throw new H5adFormatError("h5ad_unsupported", "genomes store values of different types", { file: path });
+    if (valueTypes.size !== 1)
+      throw new H5adFormatError("h5ad_unsupported", "genomes store values of different types", {
+        file: path,
+      });
 
     const featureNames = [...new Set(genomes.flatMap((g) => Object.keys(g.featureColumns)))];
     const featureColumns: Column[] = featureNames.map((name) => ({
@@ -224,7 +304,11 @@ async function convertTenxH5(path: string, outDir: string, options: TenxConvertO
       warnings.push(...joined.warnings);
       metadataReport = joined.report;
     }
-    const positions = (n: number): Column => ({ name: "", type: { kind: "int32" }, values: Int32Array.from({ length: n }, (_, i) => i) });
+    const positions = (n: number): Column => ({
+      name: "",
+      type: { kind: "int32" },
+      values: Int32Array.from({ length: n }, (_, i) => i),
+    });
 
     const { outputs, result } = await withStagedOutputDir(outDir, async (stage) => {
       const valueType = parts[0]!.matrix.info.valueType;
@@ -233,10 +317,20 @@ async function convertTenxH5(path: string, outDir: string, options: TenxConvertO
         metadata: { "omicslake.matrix": JSON.stringify({ source: "10x-h5", layout, order: "by cell" }) },
       });
       stage.add("matrix.X.parquet", "matrix_X", matrix);
-      const cells: DataFrame = { rowCount: nCells, columns: [{ ...positions(nCells), name: "cell_idx" }, ...cellColumns] };
+      const cells: DataFrame = {
+        rowCount: nCells,
+        columns: [{ ...positions(nCells), name: "cell_idx" }, ...cellColumns],
+      };
       stage.add("cells.parquet", "cells", await writeDataFrameParquet(cells, stage.path("cells.parquet")));
-      const features: DataFrame = { rowCount: nGenes, columns: [{ ...positions(nGenes), name: "gene_idx" }, ...featureColumns] };
-      stage.add("features.parquet", "features", await writeDataFrameParquet(features, stage.path("features.parquet")));
+      const features: DataFrame = {
+        rowCount: nGenes,
+        columns: [{ ...positions(nGenes), name: "gene_idx" }, ...featureColumns],
+      };
+      stage.add(
+        "features.parquet",
+        "features",
+        await writeDataFrameParquet(features, stage.path("features.parquet")),
+      );
       const manifest = {
         format: "10x-h5",
         input: path,
@@ -249,14 +343,29 @@ async function convertTenxH5(path: string, outDir: string, options: TenxConvertO
         },
         shape: { cells: nCells, genes: nGenes },
         index_base: 0,
-        matrices: { X: { file: "matrix.X.parquet", nnz: matrix.rows, dtype: parts[0]!.matrix.info.dtype, valueType, order: "by cell" } },
+        matrices: {
+          X: {
+            file: "matrix.X.parquet",
+            nnz: matrix.rows,
+            dtype: parts[0]!.matrix.info.dtype,
+            valueType,
+            order: "by cell",
+          },
+        },
         cell_metadata: metadataReport ?? null,
         cells_without_metadata: metadataReport?.cellsWithoutMetadata ?? null,
       };
       await stage.writeJson("manifest.json", "manifest", manifest);
       return manifest;
     });
-    return { format: "10x-h5", input: path, outputs, manifest: result, warnings, toolVersions: { duckdb: parquetEngineVersion(), h5wasm: h5wasmVersion(), node: nodeVersion } };
+    return {
+      format: "10x-h5",
+      input: path,
+      outputs,
+      manifest: result,
+      warnings,
+      toolVersions: { duckdb: parquetEngineVersion(), h5wasm: h5wasmVersion(), node: nodeVersion },
+    };
   } finally {
     h5.close();
   }
