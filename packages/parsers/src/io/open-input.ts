@@ -63,10 +63,15 @@ async function* openInputIterator(pathOrDash: string, options: OpenInputOptions)
       const info = await stat(pathOrDash);
       totalBytes = info.isFile() ? info.size : undefined;
     } catch (error) {
-      throw new ParseError("input_not_found", `cannot open ${pathOrDash}: ${(error as Error).message}`, { file }, {
-        hint: "Check the path and the permissions",
-        cause: error,
-      });
+      throw new ParseError(
+        "input_not_found",
+        `cannot open ${pathOrDash}: ${(error as Error).message}`,
+        { file },
+        {
+          hint: "Check the path and the permissions",
+          cause: error,
+        },
+      );
     }
     raw = createReadStream(pathOrDash, { highWaterMark: chunkSize });
   }
@@ -107,19 +112,39 @@ async function* openInputIterator(pathOrDash: string, options: OpenInputOptions)
   else yield* inflateInWorker(replay, file, chunkSize);
 }
 
-function gzipError(truncated: boolean, file: string, offset: number, message: string, cause?: unknown): ParseError {
+function gzipError(
+  truncated: boolean,
+  file: string,
+  offset: number,
+  message: string,
+  cause?: unknown,
+): ParseError {
   return truncated
-    ? new ParseError("truncated_gzip", `the gzip stream ends early (${message})`, { file, byteOffset: offset }, {
-        hint: "The file is incomplete; download it again",
-        cause,
-      })
-    : new ParseError("corrupt_gzip", `the gzip stream is corrupt (${message})`, { file, byteOffset: offset }, {
-        hint: "The file is damaged; download it again",
-        cause,
-      });
+    ? new ParseError(
+        "truncated_gzip",
+        `the gzip stream ends early (${message})`,
+        { file, byteOffset: offset },
+        {
+          hint: "The file is incomplete; download it again",
+          cause,
+        },
+      )
+    : new ParseError(
+        "corrupt_gzip",
+        `the gzip stream is corrupt (${message})`,
+        { file, byteOffset: offset },
+        {
+          hint: "The file is damaged; download it again",
+          cause,
+        },
+      );
 }
 
-async function* inflateHere(compressed: AsyncIterable<Uint8Array>, file: string, chunkSize: number): AsyncGenerator<Uint8Array> {
+async function* inflateHere(
+  compressed: AsyncIterable<Uint8Array>,
+  file: string,
+  chunkSize: number,
+): AsyncGenerator<Uint8Array> {
   let fed = 0;
   const source = Readable.from(
     (async function* () {
@@ -151,8 +176,15 @@ type WorkerMessage =
   | { type: "end" }
   | { type: "error"; truncated: boolean; message: string; offset: number };
 
-async function* inflateInWorker(compressed: AsyncIterable<Uint8Array>, file: string, chunkSize: number): AsyncGenerator<Uint8Array> {
-  const worker = new Worker(GUNZIP_WORKER_SOURCE, { eval: true, workerData: { chunkSize, maxOutstanding: MAX_OUTSTANDING } });
+async function* inflateInWorker(
+  compressed: AsyncIterable<Uint8Array>,
+  file: string,
+  chunkSize: number,
+): AsyncGenerator<Uint8Array> {
+  const worker = new Worker(GUNZIP_WORKER_SOURCE, {
+    eval: true,
+    workerData: { chunkSize, maxOutstanding: MAX_OUTSTANDING },
+  });
   const queue: Uint8Array[] = [];
   let done = false;
   let failure: Error | undefined;
@@ -184,7 +216,8 @@ async function* inflateInWorker(compressed: AsyncIterable<Uint8Array>, file: str
     notify();
   });
   worker.on("exit", () => {
-    if (!done && failure === undefined && !stopped) failure = new Error("the gzip worker thread exited unexpectedly");
+    if (!done && failure === undefined && !stopped)
+      failure = new Error("the gzip worker thread exited unexpectedly");
     notify();
   });
 
