@@ -280,6 +280,36 @@ print(json.dumps({"matrices": {"X": triplets(X)}, "obs": {"index": cells, "colum
     }
   });
 
+  it("converts .raw as matrix.raw.parquet with its own var table", async () => {
+    const path = join(dir, "raw.h5ad");
+    const expected = JSON.parse(
+      runPython(
+        `
+import anndata as ad
+X = sp.random(10, 8, density=0.4, format="csr", random_state=2, dtype=np.float32)
+full = ad.AnnData(X=X, obs=pd.DataFrame(index=[f"c{i}" for i in range(10)]),
+                  var=pd.DataFrame({"sym": [f"S{j}" for j in range(8)]}, index=[f"g{j}" for j in range(8)]))
+full.raw = full
+a = full[:, [1, 3, 5]].copy()
+a.write_h5ad(sys.argv[1])
+b = ad.read_h5ad(sys.argv[1])
+print(json.dumps({"raw": triplets(b.raw.X), "raw_var": [str(x) for x in b.raw.var_names], "sym": list(b.raw.var["sym"]), "X": triplets(b.X)}))
+`,
+        [path],
+      ),
+    ) as { raw: [number, number, number][]; raw_var: string[]; sym: string[]; X: [number, number, number][] };
+    const out = join(dir, "out");
+    const result = await convertH5ad(path, out);
+    expect(await matrixEntries(out, "raw")).toEqual(asEntries(expected.raw));
+    expect(await matrixEntries(out, "X")).toEqual(asEntries(expected.X));
+    const rawVar = await query(`SELECT _index, sym FROM '${join(out, "raw_var.parquet")}' ORDER BY gene_idx`);
+    expect(rawVar.map((r) => r["_index"])).toEqual(expected.raw_var);
+    expect(rawVar.map((r) => r["sym"])).toEqual(expected.sym);
+    const matrices = result.manifest["matrices"] as Record<string, { var_table: string }>;
+    expect(matrices["raw"]?.var_table).toBe("raw_var");
+    expect(matrices["X"]?.var_table).toBe("var");
+  });
+
   it("refuses a matrix whose indptr contradicts its data", async () => {
     const path = join(dir, "bad.h5ad");
     runPython(

@@ -233,7 +233,23 @@ export async function convertH5ad(
         matrices.push({ name: key, element });
       }
     }
-    for (const extra of ["raw", "obsp", "varp"]) {
+    // .raw (often the counts before normalisation): its own var table, same cells.
+    let rawVar: ReturnType<typeof readH5adFrame> | undefined;
+    const rawGroup = h5.get("raw");
+    const rawX = isGroup(rawGroup) ? rawGroup.get("X") : null;
+    if (isDataset(rawX) || isGroup(rawX)) {
+      const shape = matrixShape(rawX);
+      if (!shape || shape[0] !== nObs) {
+        skipped["raw"] = `raw/X shape ${shape ? shape.join(" x ") : "unknown"} does not have ${nObs} cells`;
+      } else if (matrices.some((m) => safeName(m.name) === "raw")) {
+        skipped["raw"] = "a layer is already named raw";
+      } else {
+        rawVar = readH5adFrame(path, h5, "raw/var", shape[1]);
+        matrices.push({ name: "raw", element: rawX });
+        for (const [col, why] of Object.entries(rawVar.report.skipped)) skipped[`raw/var/${col}`] = why;
+      }
+    }
+    for (const extra of ["obsp", "varp"]) {
       const obj = h5.get(extra);
       if (isGroup(obj) && obj.keys().length > 0) skipped[extra] = `not converted (${obj.keys().join(", ")})`;
     }
@@ -259,7 +275,8 @@ export async function convertH5ad(
     let progressBase = 0;
 
     const { outputs, result } = await withStagedOutputDir(outDir, async (stage: StagedOutputDir) => {
-      const matrixInfo: Record<string, MatrixSourceInfo & { file: string; nnz: number }> = {};
+      const matrixInfo: Record<string, MatrixSourceInfo & { file: string; nnz: number; var_table: string }> =
+        {};
       for (const m of matrices) {
         const file = `matrix.${safeName(m.name)}.parquet`;
         const base = progressBase;
@@ -281,7 +298,13 @@ export async function convertH5ad(
           },
         });
         stage.add(file, `matrix_${safeName(m.name)}`, written);
-        matrixInfo[m.name] = { ...info, file, nnz: written.rows };
+        // gene_idx of the raw matrix points into raw_var.parquet, every other one into var.parquet.
+        matrixInfo[m.name] = {
+          ...info,
+          file,
+          nnz: written.rows,
+          var_table: m.name === "raw" && rawVar ? "raw_var" : "var",
+        };
         progressBase += info.storedEntries;
       }
       stage.add(
@@ -294,6 +317,13 @@ export async function convertH5ad(
         "var",
         await writeDataFrameParquet(withPosition(variables.frame, "gene_idx"), stage.path("var.parquet")),
       );
+      if (rawVar) {
+        stage.add(
+          "raw_var.parquet",
+          "raw_var",
+          await writeDataFrameParquet(withPosition(rawVar.frame, "gene_idx"), stage.path("raw_var.parquet")),
+        );
+      }
       if (obsm.columns.length > 0) {
         const frame: DataFrame = withPosition({ rowCount: nObs, columns: obsm.columns }, "cell_idx");
         stage.add("obsm.parquet", "obsm", await writeDataFrameParquet(frame, stage.path("obsm.parquet")));
@@ -314,6 +344,7 @@ export async function convertH5ad(
         matrices: matrixInfo,
         obs: obs.report,
         var: variables.report,
+        raw_var: rawVar?.report ?? null,
         obsm: obsm.info,
         varm: varm.info,
         uns,

@@ -201,7 +201,7 @@ function readColumn(
 export function readH5adFrame(
   file: string,
   h5: H5File,
-  path: "obs" | "var",
+  path: string,
   expectedRows: number | undefined,
 ): { frame: DataFrame; report: FrameReport } {
   const obj = h5.get(path);
