@@ -5,10 +5,12 @@ export { isGzip, openInput, type OpenInputOptions } from "./io/open-input.js";
 // The XML engine and its record-tree helpers
 export type { XmlNode } from "./xml/xml-node.js";
 export { allAt, at, child, childrenNamed, deepText, textAt } from "./xml/xml-node.js";
-export { readXmlRecords, type XmlRecord, type XmlRecordReaderOptions } from "./xml/xml-record-reader.js";
+export { readXmlRecords, XmlRecordTokenizer, type XmlRecord, type XmlRecordReaderOptions } from "./xml/xml-record-reader.js";
+export { decodeXmlEntities } from "./xml/xml-entities.js";
+export { attrOf, toBool, toInt, toIsoDate, toNumber } from "./xml/xml-values.js";
 
 // Parsers, one per upstream format
-export { parseSra, type ParseSraOptions } from "./sra/sra-parser.js";
+export { parseSra, SRA_RECORD_ELEMENTS, SRA_ROOTS, type ParseSraOptions } from "./sra/sra-parser.js";
 export { parseBioSample, type ParseBioSampleOptions } from "./biosample/biosample-parser.js";
 export { parseBioProject } from "./bioproject/bioproject-parser.js";
 export { parseGeoSoft } from "./geo/geo-soft-parser.js";
