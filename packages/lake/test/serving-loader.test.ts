@@ -1,4 +1,6 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -113,6 +115,18 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(`serving loader${HAVE_NCBI_FIXTURES ? "" : 
       expect(after.table).not.toBe(before.table);
       const { rows: again } = await db.query<{ n: number }>(`SELECT count(*) AS n FROM sra_run`);
       expect(again[0]?.n).toBe(v2.counts.sra_run);
+    });
+
+    it("loads a curated catalog object through the lake's verified reader, recording its key and checksum", async () => {
+      const { db } = ctx();
+      const path = v1.files.geo_platform;
+      const sha256 = createHash("sha256").update(await readFile(path)).digest("hex");
+      const object = { id: 1, datasetId: 1, layer: "curated", key: "curated/ncbi/geo_platform.parquet", name: "geo_platform.parquet", size: 0, sha256, mediaType: null, createdAt: new Date() } as const;
+      const [result] = await loadServing({ catalog: { db }, readObject: () => Promise.resolve(createReadStream(path)) }, { objects: { geo_platform: object } });
+      expect(result).toMatchObject({ entity: "geo_platform", rows: v1.counts.geo_platform, sourceSha256: sha256 });
+      const { rows } = await db.query<{ source: string }>(`SELECT source FROM serving_loads WHERE entity = 'geo_platform' ORDER BY id DESC LIMIT 1`);
+      expect(rows[0]?.source).toBe(object.key);
+      await expect(loadServing(db, { objects: { geo_platform: object } })).rejects.toThrow(/needs the lake/);
     });
 
     it("loads from a curated folder, and refuses an entity named without a file", async () => {

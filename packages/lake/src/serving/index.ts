@@ -16,5 +16,6 @@ export {
   type LoadServingOptions,
   type ServingLoadResult,
   type ServingStatus,
+  type ServingTarget,
 } from "./serving-loader.js";
 export { ServingLoadError } from "./serving-load-error.js";

@@ -1,10 +1,15 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { access } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { access, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { SqlClient } from "../catalog-db/sql-client.js";
+import type { CatalogObject } from "../catalog/catalog-types.js";
 import { SERVING_ENTITIES, SERVING_ENTITY_NAMES, isServingEntityName } from "./serving-entities.js";
 import type { ServingEntity, ServingEntityName } from "./serving-entities.js";
 import { ServingLoadError } from "./serving-load-error.js";
@@ -17,6 +22,8 @@ export interface LoadEntityOptions {
   /** The file's sha256 when the caller knows it (a catalog object); computed otherwise. */
   readonly sha256?: string;
   readonly onProgress?: (event: { entity: ServingEntityName; rows: number }) => void;
+  /** What `serving_loads.source` records (default: the file path); a catalog object's key, for one. */
+  readonly source?: string;
   /** A DuckDB connection to read the Parquet with; one is opened (and closed) when omitted. */
   readonly duckdb?: DuckDBConnection;
 }
@@ -107,7 +114,7 @@ export async function loadEntity(
     await swapView(tx, spec, idle);
     const { rows: recorded } = await tx.query<{ loaded_at: Date }>(
       `INSERT INTO serving_loads (entity, table_name, rows, source, source_sha256, seconds) VALUES ($1, $2, $3, $4, $5, $6) RETURNING loaded_at`,
-      [entity, idle, rows, parquetPath, sha256, seconds],
+      [entity, idle, rows, options.source ?? parquetPath, sha256, seconds],
     );
     return recorded[0]?.loaded_at ?? new Date();
   });
@@ -116,13 +123,24 @@ export async function loadEntity(
   return { entity, table: idle, rows, loadedAt, sourceSha256: sha256, seconds };
 }
 
-export interface LoadServingOptions extends Omit<LoadEntityOptions, "sha256" | "duckdb"> {
+export interface LoadServingOptions extends Omit<LoadEntityOptions, "sha256" | "duckdb" | "source"> {
   /** Entities to load (default: every entity whose file exists). */
   readonly entities?: readonly ServingEntityName[];
   /** A folder holding `{entity}.parquet` files (the curated layer on the filesystem). */
   readonly curatedDir?: string;
   /** Explicit files per entity, with their sha256 when known; these win over `curatedDir`. */
   readonly files?: Partial<Record<ServingEntityName, string | { readonly path: string; readonly sha256?: string }>>;
+  /**
+   * Curated catalog objects per entity (any store, S3 included), read through the lake with their
+   * checksum verified into a temporary file; these win over `files` and `curatedDir`. Needs a lake as target.
+   */
+  readonly objects?: Partial<Record<ServingEntityName, CatalogObject>>;
+}
+
+/** What `loadServing` needs of a lake: its catalog database, and a verified reader for `objects`. */
+export interface ServingTarget {
+  readonly catalog: { readonly db: SqlClient };
+  readObject?(object: CatalogObject): Promise<Readable>;
 }
 
 /**
@@ -131,19 +149,29 @@ export interface LoadServingOptions extends Omit<LoadEntityOptions, "sha256" | "
  *
  * @example await loadServing(lake.catalog.db, { curatedDir: "lake/curated/ncbi" })
  */
-export async function loadServing(
-  target: SqlClient | { readonly catalog: { readonly db: SqlClient } },
-  options: LoadServingOptions,
-): Promise<ServingLoadResult[]> {
+export async function loadServing(target: SqlClient | ServingTarget, options: LoadServingOptions): Promise<ServingLoadResult[]> {
   const db = "catalog" in target ? target.catalog.db : target;
+  const lake = "catalog" in target ? target : undefined;
   const wanted = options.entities ?? SERVING_ENTITY_NAMES;
-  const sources: { entity: ServingEntityName; path: string; sha256?: string }[] = [];
+  const sources: { entity: ServingEntityName; path: string; sha256?: string; object?: CatalogObject }[] = [];
   for (const entity of wanted) {
     if (!isServingEntityName(entity)) {
       throw new ServingLoadError(`unknown serving entity ${JSON.stringify(entity)}`, {
         entity,
         hint: `Use one of ${SERVING_ENTITY_NAMES.join(", ")}`,
       });
+    }
+    const object = options.objects?.[entity];
+    if (object !== undefined) {
+      if (!lake?.readObject) {
+        throw new ServingLoadError(`loading ${entity} from a catalog object needs the lake, not only its database`, {
+          entity,
+          details: { key: object.key },
+          hint: "Pass the lake as the first argument of loadServing",
+        });
+      }
+      sources.push({ entity, path: object.key, sha256: object.sha256, object });
+      continue;
     }
     const given = options.files?.[entity];
     if (given !== undefined) {
@@ -163,13 +191,15 @@ export async function loadServing(
   return withDuckdb(undefined, async (duckdb) => {
     const results: ServingLoadResult[] = [];
     for (const source of sources) {
-      results.push(
-        await loadEntity(db, source.entity, source.path, {
+      const load = (path: string): Promise<ServingLoadResult> =>
+        loadEntity(db, source.entity, path, {
           ...options,
           duckdb,
+          source: source.path,
           ...(source.sha256 === undefined ? {} : { sha256: source.sha256 }),
-        }),
-      );
+        });
+      if (source.object && lake?.readObject) results.push(await withObjectFile(lake.readObject.bind(lake), source.entity, source.object, load));
+      else results.push(await load(source.path));
     }
     return results;
   });
@@ -356,6 +386,32 @@ async function sha256File(path: string, entity: string): Promise<string> {
     });
   }
   return hash.digest("hex");
+}
+
+/** DuckDB reads Parquet from a file: copy the object (checksum verified by the lake's reader) into a temporary one. */
+async function withObjectFile<T>(
+  read: (object: CatalogObject) => Promise<Readable>,
+  entity: ServingEntityName,
+  object: CatalogObject,
+  fn: (path: string) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "omicslake-serving-"));
+  try {
+    const path = join(dir, `${entity}.parquet`);
+    try {
+      await pipeline(await read(object), createWriteStream(path));
+    } catch (error) {
+      throw new ServingLoadError(`cannot read the curated object ${object.key}`, {
+        entity,
+        details: { key: object.key, reason: error instanceof Error ? error.message : String(error) },
+        hint: 'Check the object with "omicslake fsck"',
+        cause: error,
+      });
+    }
+    return await fn(path);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
