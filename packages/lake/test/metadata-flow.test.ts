@@ -538,6 +538,7 @@ describe("metadata flow interrupted at any step (fs + pglite)", () => {
       processDataset(lake, "raw:sra", {
         gunzipInWorker: false,
         unitObjects: 1,
+        rowsPerFile: 2,
         beforePublish: crashOn((_, call) => call === 6),
       }),
     ).rejects.toThrow(/simulated crash/);
@@ -561,10 +562,18 @@ describe("metadata flow interrupted at any step (fs + pglite)", () => {
     for (const input of sraInputs) expect(listed.has(input.key!)).toBe(true);
 
     // The rerun skips complete units, adopts the file published before the crash, and finishes.
-    const rerun = await processDataset(lake, "raw:sra", { gunzipInWorker: false, unitObjects: 1 });
+    const rerun = await processDataset(lake, "raw:sra", {
+      gunzipInWorker: false,
+      unitObjects: 1,
+      rowsPerFile: 2,
+    });
     expect(rerun.skippedUnits).toBe(manifestsBefore.length);
     expect(rerun.processedUnits + rerun.skippedUnits).toBe(7);
-    const again = await processDataset(lake, "raw:sra", { gunzipInWorker: false, unitObjects: 1 });
+    const again = await processDataset(lake, "raw:sra", {
+      gunzipInWorker: false,
+      unitObjects: 1,
+      rowsPerFile: 2,
+    });
     expect(again.processedUnits).toBe(0);
     const manifests = await readManifests(lake, processed);
     expect(manifests).toHaveLength(7);
@@ -573,6 +582,8 @@ describe("metadata flow interrupted at any step (fs + pglite)", () => {
       .filter((o) => o.kind === "sra_run")
       .reduce((n, o) => n + o.rows, 0);
     expect(runRows).toBe(6); // five runs in the Full, one in the later Incremental
+    // Two rows per file: the Full's five runs span three files, the Incremental's one run a fourth.
+    expect(manifests.flatMap((m) => m.outputs).filter((o) => o.kind === "sra_run")).toHaveLength(4);
 
     await consolidateMetadata(lake, { lakeRoot: root });
     expect(

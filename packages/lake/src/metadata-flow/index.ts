@@ -31,3 +31,4 @@ export {
 } from "./consolidation/consolidate-metadata.js";
 export { buildSnapshot, type SnapshotOptions, type SnapshotResult } from "./snapshot/build-snapshot.js";
 export { queryCurated, type QueryCuratedOptions, type QueryCuratedResult } from "./query/query-curated.js";
+export * from "./synthetic/synthetic-ncbi-files.js";

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, open, readdir, rm, stat, type FileHandle } from "node:f
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import {
+  ParseError,
   isRecordFormat,
   openInput,
   recordParser,
@@ -10,6 +11,7 @@ import {
   type RecordKind,
 } from "@omicslake/parsers";
 import type { CatalogObject, Dataset, Run } from "../../catalog/catalog-types.js";
+import { IntegrityError } from "../../errors/omicslake-error.js";
 import type { Lake, DatasetRef } from "../../lake/lake.js";
 import { openDuckDb, sqlString, type DuckDbSession } from "../duckdb-session.js";
 import { MetadataFlowError } from "../metadata-flow-error.js";
@@ -39,6 +41,8 @@ export interface ProcessOptions {
   readonly unitObjects?: number;
   /** Scratch directory for NDJSON batches and Parquet before upload (default: the OS temp directory). */
   readonly workDir?: string;
+  /** Records of one kind per Parquet file (default 5 M): bounds the scratch NDJSON, whatever the input size. */
+  readonly rowsPerFile?: number;
   /** Inflate gzip in a worker thread (default), overlapping inflation and parsing; `false` inflates inline. */
   readonly gunzipInWorker?: boolean;
   readonly onProgress?: (event: ProcessProgress) => void;
@@ -303,11 +307,12 @@ class NdjsonSink {
     return new NdjsonSink(path, await open(path, "w"));
   }
 
-  async add(line: string): Promise<void> {
+  /** Buffers a line; true when the buffer is full and the caller should `flush` (awaiting only then). */
+  add(line: string): boolean {
     this.parts.push(line);
     this.pending += line.length;
     this.rows++;
-    if (this.pending >= FLUSH_BYTES) await this.flush();
+    return this.pending >= FLUSH_BYTES;
   }
 
   async flush(): Promise<void> {
@@ -334,12 +339,40 @@ async function processUnit(
   options: ProcessOptions,
 ): Promise<ProcessedOutput[]> {
   const parse = recordParser(format);
+  const rowsPerFile = options.rowsPerFile ?? 5_000_000;
   const sinks = new Map<string, NdjsonSink>();
-  const orders: string[] = [];
+  const chunks = new Map<string, number>();
+  const sources = unit.objects
+    .map((o, i) => `(${i}, ${sqlString(o.key)}, ${sqlString(partitionOfRawObject(format, o.name).order)})`)
+    .join(", ");
+  const outputs: ProcessedOutput[] = [];
+  // A full NDJSON batch becomes Parquet at once, so scratch disk stays bounded however large the input.
+  const convert = async (kind: string, sink: NdjsonSink): Promise<void> => {
+    await sink.close();
+    sinks.delete(kind);
+    const chunk = chunks.get(kind) ?? 0;
+    chunks.set(kind, chunk + 1);
+    if (isRecordKind(kind) && sink.rows > 0) {
+      outputs.push(
+        ...(await convertBatch(
+          lake,
+          duck,
+          processed,
+          unit,
+          format,
+          kind,
+          sink.path,
+          chunk,
+          sources,
+          options,
+        )),
+      );
+    }
+    await rm(sink.path, { force: true });
+  };
   let records = 0;
   try {
     for (const [index, object] of unit.objects.entries()) {
-      orders.push(partitionOfRawObject(format, object.name).order);
       // `{"_i":3,"_l":17,` + the record's own JSON minus its `{`: provenance columns without copying the record.
       const prefix = `{"_i":${index},"_l":`;
       let line = 0;
@@ -351,13 +384,17 @@ async function processUnit(
         for await (const record of parse(input, { file: object.key })) {
           let sink = sinks.get(record.kind);
           if (!sink) {
-            sink = await NdjsonSink.open(join(unitDir, `${record.kind}.ndjson`));
+            sink = await NdjsonSink.open(
+              join(unitDir, `${record.kind}-${chunks.get(record.kind) ?? 0}.ndjson`),
+            );
             sinks.set(record.kind, sink);
           }
-          await sink.add(`${prefix}${line++},${JSON.stringify(record).slice(1)}\n`);
+          if (sink.add(`${prefix}${line++},${JSON.stringify(record).slice(1)}\n`)) await sink.flush();
+          if (sink.rows >= rowsPerFile) await convert(record.kind, sink);
           if (++records % 50_000 === 0) options.onProgress?.({ kind: "records", unit: unit.id, records });
         }
       } catch (cause) {
+        if (cause instanceof MetadataFlowError || !isParseFailure(cause)) throw cause;
         throw new MetadataFlowError(
           "parse_failed",
           `cannot parse raw object ${object.key} as ${format}: ${(cause as Error).message}`,
@@ -369,36 +406,55 @@ async function processUnit(
         );
       }
     }
+    for (const [kind, sink] of [...sinks.entries()].sort(([a], [b]) => a.localeCompare(b)))
+      await convert(kind, sink);
   } finally {
     for (const sink of sinks.values()) await sink.close();
   }
+  return outputs;
+}
 
-  const sources = unit.objects
-    .map((o, i) => `(${i}, ${sqlString(o.key)}, ${sqlString(orders[i]!)})`)
-    .join(", ");
+/** Errors that come from reading or parsing the input, as opposed to our own publishing or a test's hook. */
+function isParseFailure(error: unknown): boolean {
+  return error instanceof ParseError || error instanceof IntegrityError;
+}
+
+/** Converts one NDJSON batch of a kind to typed Parquet (GEO split by year/month of update) and publishes it. */
+async function convertBatch(
+  lake: Lake,
+  duck: DuckDbSession,
+  processed: Dataset,
+  unit: Unit,
+  format: RecordFormat,
+  kind: RecordKind,
+  ndjsonPath: string,
+  chunk: number,
+  sources: string,
+  options: ProcessOptions,
+): Promise<ProcessedOutput[]> {
+  const outDir = `${ndjsonPath}.out`;
+  const columns = ndjsonColumnsArgument(kind).replace(/^\{/, `{"_i": 'INTEGER', "_l": 'BIGINT', `);
+  const select = `SELECT r.* EXCLUDE ("_i", "_l"), s._source, s._order, r._l AS _line
+    FROM read_ndjson(${sqlString(ndjsonPath)}, columns = ${columns}, format = 'newline_delimited', maximum_object_size = 268435456) r
+    JOIN (VALUES ${sources}) s(_i, _source, _order) ON r._i = s._i`;
+  const dateColumn = format === "geo" ? GEO_PARTITION_DATE[kind] : undefined;
+  if (dateColumn) {
+    const date = quoteIdentifier(dateColumn);
+    await duck.run(`COPY (SELECT *, coalesce(substr(${date}, 1, 4), 'undated') AS year, coalesce(substr(${date}, 6, 2), 'undated') AS month FROM (${select}))
+      TO ${sqlString(outDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (year, month))`);
+  } else {
+    await mkdir(outDir, { recursive: true });
+    await duck.run(
+      `COPY (${select}) TO ${sqlString(join(outDir, "data_0.parquet"))} (FORMAT parquet, COMPRESSION zstd)`,
+    );
+  }
   const outputs: ProcessedOutput[] = [];
-  for (const [kind, sink] of [...sinks.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    if (!isRecordKind(kind)) continue;
-    const outDir = join(unitDir, `${kind}.out`);
-    const columns = ndjsonColumnsArgument(kind).replace(/^\{/, `{"_i": 'INTEGER', "_l": 'BIGINT', `);
-    const select = `SELECT r.* EXCLUDE ("_i", "_l"), s._source, s._order, r._l AS _line
-      FROM read_ndjson(${sqlString(sink.path)}, columns = ${columns}, format = 'newline_delimited', maximum_object_size = 268435456) r
-      JOIN (VALUES ${sources}) s(_i, _source, _order) ON r._i = s._i`;
-    const dateColumn = format === "geo" ? GEO_PARTITION_DATE[kind] : undefined;
-    if (dateColumn) {
-      const date = quoteIdentifier(dateColumn);
-      await duck.run(`COPY (SELECT *, coalesce(substr(${date}, 1, 4), 'undated') AS year, coalesce(substr(${date}, 6, 2), 'undated') AS month FROM (${select}))
-        TO ${sqlString(outDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (year, month))`);
-    } else {
-      await mkdir(outDir, { recursive: true });
-      await duck.run(
-        `COPY (${select}) TO ${sqlString(join(outDir, "data_0.parquet"))} (FORMAT parquet, COMPRESSION zstd)`,
-      );
-    }
+  try {
     for (const file of await listFiles(outDir)) {
       const partitionDir = relative(outDir, file).split("/").slice(0, -1).join("/");
       const partition = [unit.partition.path, partitionDir].filter((p) => p !== "").join("/");
-      const name = `${kind}/${partition ? `${partition}/` : ""}part-${unit.id}${file.endsWith("data_0.parquet") ? "" : `-${basenameOf(file)}`}.parquet`;
+      const suffix = `${chunk > 0 ? `-${chunk}` : ""}${file.endsWith("data_0.parquet") ? "" : `-${basenameOf(file)}`}`;
+      const name = `${kind}/${partition ? `${partition}/` : ""}part-${unit.id}${suffix}.parquet`;
       const [{ n }] = (await duck.rows(
         `SELECT count(*)::BIGINT AS n FROM read_parquet(${sqlString(file)})`,
       )) as [{ n: number }];
@@ -413,6 +469,8 @@ async function processUnit(
         size: object.size,
       });
     }
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
   }
   return outputs;
 }
