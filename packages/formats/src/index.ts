@@ -31,3 +31,6 @@ export { DEFAULT_ARCHIVE_LIMITS, extractArchive, type ArchiveLimits, type Extrac
 // Parquet writing
 export { writeDataFrameParquet, CATEGORIES_METADATA_KEY, COLUMN_KINDS_METADATA_KEY, type DataFrameParquetOptions } from "./parquet/data-frame-parquet-writer.js";
 export { TRIPLET_COLUMNS, writeTripletsParquet, type TripletBatch, type TripletParquetOptions, type TripletSource, type TripletValueType } from "./parquet/triplet-parquet-writer.js";
+export { StagedOutputDir, withStagedOutputDir } from "./parquet/staged-output-dir.js";
+export { parquetEngineVersion, type ParquetWriteSummary } from "./parquet/parquet-sink.js";
+export { checkHdf5File } from "./h5ad/hdf5-file-check.js";
