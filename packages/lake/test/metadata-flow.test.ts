@@ -408,6 +408,19 @@ for (const engine of lakeEngines()) {
           { title: "project two" },
         ]);
 
+        // Queries stream and stop at the limit; the session cannot reach files outside its scratch space.
+        const limited = await queryCurated(lake, "SELECT accession FROM sra_run ORDER BY accession", {
+          limit: 2,
+        });
+        expect(limited).toMatchObject({
+          columns: ["accession"],
+          rows: [["SRR900001"], ["SRR900002"]],
+          truncated: true,
+        });
+        await expect(queryCurated(lake, "SELECT * FROM read_csv('/etc/hostname')")).rejects.toMatchObject({
+          code: "query_failed",
+        });
+
         // Curated schema and provenance: every processed input and, through it, raw.
         const curated = await lake.dataset("curated:metadata");
         expect((await lake.catalog.listSchemaVersions(curated.id, "pubmed_article")).length).toBe(1);
