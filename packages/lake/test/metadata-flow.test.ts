@@ -456,6 +456,11 @@ for (const engine of lakeEngines()) {
             "sra_study",
           ]);
           expect(tables.find((t) => t.name === "sra_run")?.recordCount).toBe(5);
+          for (const entity of consolidated.entities) {
+            expect(tables.find((t) => t.name === entity.entity)?.recordCount, entity.entity).toBe(
+              entity.rows,
+            );
+          }
           expect((await ducklake.currentSnapshot()).snapshotId).toBe(consolidated.ducklakeSnapshot);
           for (const t of tables)
             for (const f of await ducklake.tableFiles(t.name)) expect(f.absolutePath).not.toContain("/raw/");
@@ -609,6 +614,36 @@ describe("metadata flow interrupted at any step (fs + pglite)", () => {
       { title: "incremental title" },
     ]);
   }, 180_000);
+
+  it("converts only raw objects a later ingest added, leaving finished units alone", async () => {
+    const { lake } = opened;
+    await seedUpstreamHistory(lake);
+    await processAll(lake);
+    const before = (await lake.dataset("processed:geo")).objectCount;
+    // A later ingest of the same month adds one more accession to 2024/05/.
+    await addRaw(
+      lake,
+      "geo",
+      "geo",
+      "2024/05/GSE900002.soft",
+      geoSoft({
+        series: [
+          {
+            accession: "GSE900002",
+            title: "series two",
+            lastUpdateDate: "2024-05-20",
+            sampleIds: [],
+            platformIds: [],
+          },
+        ],
+      }),
+    );
+    const result = await processDataset(lake, "raw:geo", { gunzipInWorker: false });
+    expect(result).toMatchObject({ processedUnits: 1, rowCounts: { geo_series: 1 } });
+    expect(result.skippedUnits).toBeGreaterThan(0);
+    // One new Parquet file and one manifest: nothing reconverted.
+    expect((await lake.dataset("processed:geo")).objectCount).toBe(before + 2);
+  }, 120_000);
 
   it("keeps the previous curated files and DuckLake snapshot when consolidation dies, and the rerun completes", async () => {
     const { lake, root } = opened;

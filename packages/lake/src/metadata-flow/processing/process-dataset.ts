@@ -64,7 +64,7 @@ export interface ProcessResult {
   readonly raw: Dataset;
   readonly processed: Dataset;
   readonly run: Run;
-  /** Units parsed in this call, and units found complete from earlier calls. */
+  /** Units parsed in this call, and units completed by earlier calls (their objects are skipped). */
   readonly processedUnits: number;
   readonly skippedUnits: number;
   /** Rows written per record kind in this call. */
@@ -143,10 +143,14 @@ export async function processDataset(
     tags: raw.tags,
   });
 
-  const done = new Set<string>();
-  for (const manifest of await readManifests(lake, processed)) done.add(manifest.unit);
-  const units = planUnits(await collect(objectsOf(lake, raw)), format, options);
-  const pending = units.filter((u) => !done.has(u.id));
+  // Objects a manifest already covers are done; only the rest is grouped, so raw objects added by a later
+  // ingest form new units instead of regrouping (and reconverting) finished ones.
+  const manifests = await readManifests(lake, processed);
+  const covered = new Set(manifests.flatMap((m) => m.inputs.map((i) => `${i.key}\0${i.sha256}`)));
+  const rawObjects = (await collect(objectsOf(lake, raw))).filter(
+    (o) => !covered.has(`${o.key}\0${o.sha256}`),
+  );
+  const pending = planUnits(rawObjects, format, options);
 
   const rowCounts: Record<string, number> = {};
   const workRoot = await mkdtemp(join(options.workDir ?? tmpdir(), "omicslake-process-"));
@@ -158,7 +162,7 @@ export async function processDataset(
           dataset: raw.name,
           processed: processed.name,
           format,
-          units: units.length,
+          done: manifests.length,
           pending: pending.length,
         },
       },
@@ -244,7 +248,7 @@ export async function processDataset(
     processed: await lake.dataset(processed.id),
     run,
     processedUnits: pending.length,
-    skippedUnits: units.length - pending.length,
+    skippedUnits: manifests.length,
     rowCounts,
   };
 }
