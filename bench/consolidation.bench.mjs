@@ -5,8 +5,8 @@
 // (the floor any converter built on it pays); for consolidation, the bare DuckDB statement over the same
 // local Parquet files (what the lake bookkeeping costs on top).
 // Build first: npx tsc -b packages/lake
-// Env: BENCH_SRA_RUNS (runs in the Full batch, default 300000; experiments and samples are half that,
-// studies a twentieth, so the default is ~0.7 M processed rows), BENCH_RUNS (default 3; medians printed).
+// Env: BENCH_SRA_RUNS (runs in the Full batch, default 500000; experiments and samples are half that,
+// studies a twentieth, so the default is ~1.1 M processed rows), BENCH_RUNS (default 3; medians printed).
 import { mkdirSync, rmSync, writeFileSync, existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -29,7 +29,7 @@ const flow =
 const { openLake } = lakePackage;
 
 const here = dirname(fileURLToPath(import.meta.url));
-const RUNS_IN_FULL = Number(process.env.BENCH_SRA_RUNS ?? 300_000);
+const RUNS_IN_FULL = Number(process.env.BENCH_SRA_RUNS ?? 500_000);
 const REPEATS = Number(process.env.BENCH_RUNS ?? 3);
 const dataDir = join(here, ".data", `consolidation-${RUNS_IN_FULL}`);
 

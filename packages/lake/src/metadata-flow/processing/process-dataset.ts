@@ -253,6 +253,10 @@ export async function processDataset(
   };
 }
 
+function rowsPerFile(options: ProcessOptions): number {
+  return options.rowsPerFile ?? 5_000_000;
+}
+
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of iterable) out.push(item);
@@ -280,7 +284,9 @@ function planUnits(objects: readonly CatalogObject[], format: RecordFormat, opti
     let bytes = 0;
     const flush = (): void => {
       if (current.length === 0) return;
-      const hash = createHash("sha256");
+      // The split into files is part of the identity: a rerun with another rowsPerFile must not adopt
+      // files cut differently under the same names.
+      const hash = createHash("sha256").update(`rows-per-file=${rowsPerFile(options)}\n`);
       for (const o of current) hash.update(`${o.key}\0${o.sha256}\n`);
       units.push({ id: hash.digest("hex").slice(0, 20), partition, objects: current });
       current = [];
@@ -343,7 +349,7 @@ async function processUnit(
   options: ProcessOptions,
 ): Promise<ProcessedOutput[]> {
   const parse = recordParser(format);
-  const rowsPerFile = options.rowsPerFile ?? 5_000_000;
+  const maxRows = rowsPerFile(options);
   const sinks = new Map<string, NdjsonSink>();
   const chunks = new Map<string, number>();
   const sources = unit.objects
@@ -394,7 +400,7 @@ async function processUnit(
             sinks.set(record.kind, sink);
           }
           if (sink.add(`${prefix}${line++},${JSON.stringify(record).slice(1)}\n`)) await sink.flush();
-          if (sink.rows >= rowsPerFile) await convert(record.kind, sink);
+          if (sink.rows >= maxRows) await convert(record.kind, sink);
           if (++records % 50_000 === 0) options.onProgress?.({ kind: "records", unit: unit.id, records });
         }
       } catch (cause) {
