@@ -521,6 +521,14 @@ for (const engine of lakeEngines()) {
         ).toEqual([{ accession: "GSE900001", entity_type: "series", file_name: "GSE900001_RAW.tar" }]);
         const [built] = await snapshotRows(file, "SELECT DISTINCT built_at::VARCHAR AS b FROM _metadata");
         expect(String(built!["b"])).toMatch(/^2025-03-01 12:00:00/);
+
+        // Consolidating and snapshotting again replaces the curated objects in place and archives the
+        // previous snapshot: same object count, catalog and store agree.
+        await consolidateMetadata(lake, { lakeRoot: root });
+        const again = await buildSnapshot(lake);
+        expect(again.archived?.sha256).toBe(snapshot.object.sha256);
+        expect((await lake.dataset("curated:metadata")).objectCount).toBe(11);
+        expect((await lake.fsck()).problems).toEqual([]);
       }, 180_000);
     },
   );
