@@ -28,3 +28,5 @@ export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from "./catalog/page-cursor.js";
 export { diffSchemas, isEmptyDiff } from "./catalog/schema-diff.js";
 export { convertDataset, type ConvertDatasetOptions, type ConvertDatasetResult } from "./conversion/convert-dataset.js";
 export * from "./sources/index.js";
+export * from "./metadata-flow/index.js";
+export * from "./serving/index.js";

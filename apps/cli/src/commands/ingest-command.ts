@@ -1,0 +1,109 @@
+import { convertDataset, type Lake } from "@omicslake/lake";
+import type { Command } from "commander";
+import { withLake, type GlobalOptions } from "../context.js";
+import { ingestAndProcess } from "../flows/metadata-pipeline.js";
+import type { Output } from "../output/output.js";
+import { humanBytes, table } from "../output/output.js";
+
+interface IngestOptions {
+  dataset?: string;
+  source?: string;
+  externalId?: string;
+  tag?: string[];
+  cellMetadata?: string;
+}
+
+/** Files → raw dataset → processed Parquet (the scientific-files flow), with progress and a summary. */
+async function ingestFiles(lake: Lake, out: Output, files: string[], options: IngestOptions & { dataset: string }): Promise<void> {
+  if (files.length > 0) {
+    let bar: ReturnType<Output["progress"]> | undefined;
+    const { objects } = await lake.addFiles(files, {
+      dataset: options.dataset,
+      ...(options.source !== undefined ? { source: options.source } : {}),
+      ...(options.externalId !== undefined ? { externalId: options.externalId } : {}),
+      ...(options.tag !== undefined ? { tags: options.tag } : {}),
+      onProgress: ({ bytes, totalBytes }) => {
+        bar ??= out.progress("adding to raw", totalBytes, "bytes");
+        bar.update(bytes);
+      },
+    });
+    bar?.stop();
+    out.info(`raw/${options.dataset}: ${objects.length} file(s) added`);
+  }
+  let bar: ReturnType<Output["progress"]> | undefined;
+  let stage = "";
+  const result = await convertDataset(lake, `raw:${options.dataset}`, {
+    ...(options.cellMetadata !== undefined ? { cellMetadata: options.cellMetadata } : {}),
+    onProgress: (next, done, total) => {
+      if (total === undefined) return;
+      if (next !== stage) {
+        bar?.stop();
+        stage = next;
+        bar = out.progress(next, total);
+      }
+      bar?.update(done);
+    },
+  });
+  bar?.stop();
+  const { dataset, run, conversion, schemaVersions } = result;
+  out.data(
+    { dataset, run: run.id, format: conversion.format, outputs: conversion.outputs, schemaVersions, warnings: conversion.warnings },
+    () =>
+      [
+        `${conversion.format} → processed/${dataset.name} (run ${run.id})`,
+        table(
+          ["OUTPUT", "ROWS", "SIZE", "SCHEMA"],
+          conversion.outputs.map((o) => {
+            const version = schemaVersions.find((s) => s.tableName === o.table);
+            const changed = version && version.version > 1 ? ` (+${version.diff.added.length} -${version.diff.removed.length} ~${version.diff.retyped.length})` : "";
+            return [o.name, o.rows, humanBytes(o.bytes), version ? `${o.table} v${version.version}${changed}` : ""];
+          }),
+        ),
+        ...conversion.warnings.map((w) => `warning: ${w}`),
+      ].join("\n"),
+  );
+}
+
+export function registerIngest(program: Command): void {
+  program
+    .command("ingest")
+    .description(
+      "bring data into the lake: configured [data.X] datasets are fetched from upstream into raw and parsed to processed Parquet; with --dataset, local files go into raw and are converted",
+    )
+    .argument("[names...]", "configured datasets to ingest (default: all fetchable ones), or with --dataset the files to add")
+    .option("-d, --dataset <name>", "raw dataset to ingest into and convert")
+    .option("-s, --source <source>", "where the data came from")
+    .option("--external-id <id>", "upstream accession")
+    .option("-t, --tag <tag>", "tag the dataset (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
+    .option("--cell-metadata <name>", "object in the dataset holding cell metadata to join by barcode")
+    .action(async (files: string[], options: IngestOptions, command: Command) => {
+      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out, config) => {
+        if (options.dataset !== undefined) {
+          await ingestFiles(lake, out, files, { ...options, dataset: options.dataset });
+          return;
+        }
+        const summaries = await ingestAndProcess(lake, config, files, (line) => out.info(line));
+        out.data(
+          summaries.map((s) => ({
+            dataset: s.name,
+            fetched: s.fetched,
+            unchanged: s.skipped,
+            rows: s.processed?.rowCounts ?? {},
+            ...(s.error !== undefined ? { error: s.error instanceof Error ? s.error.message : String(s.error) } : {}),
+          })),
+          () =>
+            table(
+              ["DATASET", "FETCHED", "UNCHANGED", "ROWS", "STATUS"],
+              summaries.map((s) => [
+                s.name,
+                s.fetched,
+                s.skipped,
+                Object.entries(s.processed?.rowCounts ?? {}).map(([k, v]) => `${k}=${v}`).join(" "),
+                s.error === undefined ? "ok" : `failed: ${s.error instanceof Error ? s.error.message : String(s.error)}`,
+              ]),
+            ),
+        );
+        if (summaries.some((s) => s.error !== undefined)) process.exitCode = 1;
+      });
+    });
+}

@@ -1,0 +1,75 @@
+import { isServingEntityName, queryCurated, SERVING_ENTITY_NAMES, type ServingEntityName } from "@omicslake/lake";
+import type { Command } from "commander";
+import { UsageError } from "../cli-error.js";
+import { withLake, type GlobalOptions } from "../context.js";
+import { consolidate, loadCuratedIntoServing, snapshot } from "../flows/metadata-pipeline.js";
+import { humanBytes, table } from "../output/output.js";
+
+export function registerMetadataCommands(program: Command): void {
+  program
+    .command("consolidate")
+    .description("deduplicate processed metadata into one curated Parquet per entity and register them in DuckLake")
+    .action(async (_options: unknown, command: Command) => {
+      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out, config) => {
+        const result = await consolidate(lake, config);
+        out.data(result, () =>
+          [
+            `curated/${result.curated.name} (run ${result.run.id})${result.ducklakeSnapshot !== undefined ? `, DuckLake snapshot ${result.ducklakeSnapshot}` : ""}`,
+            table(["ENTITY", "ROWS", "INPUT ROWS", "KEY"], result.entities.map((e) => [e.entity, e.rows, e.inputRows, e.key])),
+          ].join("\n"),
+        );
+      });
+    });
+
+  program
+    .command("snapshot")
+    .description("build the single-file omicslake.duckdb from the curated entities (the previous one is archived)")
+    .action(async (_options: unknown, command: Command) => {
+      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
+        const result = await snapshot(lake);
+        out.data(result, () =>
+          [
+            `${result.object.key} (${humanBytes(result.object.size)}, run ${result.run.id})${result.archived ? `; previous archived as ${result.archived.key}` : ""}`,
+            table(["TABLE", "ROWS"], Object.entries(result.rowCounts)),
+          ].join("\n"),
+        );
+      });
+    });
+
+  program
+    .command("load")
+    .description("load curated entities into the serving tables (A/B swap: readers never wait or fail)")
+    .argument("[entities...]", `entities to load (default all): ${SERVING_ENTITY_NAMES.join(", ")}`)
+    .action(async (entities: string[], _options: unknown, command: Command) => {
+      const unknown = entities.filter((e) => !isServingEntityName(e));
+      if (unknown.length > 0) throw new UsageError(`unknown entity ${unknown.join(", ")}; use ${SERVING_ENTITY_NAMES.join(", ")}`);
+      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
+        const results = await loadCuratedIntoServing(lake, entities.length > 0 ? (entities as ServingEntityName[]) : undefined);
+        out.data(results, () =>
+          table(["ENTITY", "ROWS", "TABLE", "SECONDS"], results.map((r) => [r.entity, r.rows, r.table, r.seconds.toFixed(2)])),
+        );
+      });
+    });
+
+  program
+    .command("query")
+    .description("run SQL with DuckDB over the curated entity tables (sra_run, geo_series, pubmed_article, …)")
+    .argument("<sql>", "one SQL statement")
+    .option("--limit <n>", "at most this many rows", "1000")
+    .action(async (sql: string, options: { limit: string }, command: Command) => {
+      const limit = Number(options.limit);
+      if (!Number.isSafeInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got "${options.limit}"`);
+      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
+        const result = await queryCurated(lake, sql, { limit });
+        out.data({ columns: result.columns, rows: result.rows, truncated: result.truncated }, () =>
+          [
+            table(
+              result.columns,
+              result.rows.map((row) => row.map((v) => (v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v as string | number)))),
+            ),
+            `${result.rows.length} row(s)${result.truncated ? ` (limited to ${limit}; use --limit)` : ""}`,
+          ].join("\n"),
+        );
+      });
+    });
+}
