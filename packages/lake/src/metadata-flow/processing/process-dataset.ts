@@ -450,7 +450,9 @@ async function convertBatch(
   const dateColumn = format === "geo" ? GEO_PARTITION_DATE[kind] : undefined;
   if (dateColumn) {
     const date = quoteIdentifier(dateColumn);
-    await duck.run(`COPY (SELECT *, coalesce(substr(${date}, 1, 4), 'undated') AS year, coalesce(substr(${date}, 6, 2), 'undated') AS month FROM (${select}))
+    // Only an ISO date names a partition; anything else lands in year=undated/month=undated.
+    const iso = `coalesce(regexp_matches(${date}, '^\\d{4}-\\d{2}'), false)`;
+    await duck.run(`COPY (SELECT *, CASE WHEN ${iso} THEN substr(${date}, 1, 4) ELSE 'undated' END AS year, CASE WHEN ${iso} THEN substr(${date}, 6, 2) ELSE 'undated' END AS month FROM (${select}))
       TO ${sqlString(outDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (year, month))`);
   } else {
     await mkdir(outDir, { recursive: true });
