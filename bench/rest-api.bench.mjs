@@ -8,9 +8,10 @@
 // default 10), BENCH_RUNS (wrk runs per figure, default 3; the median is printed), BENCH_REST_CONNECTIONS (64).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
+import { cpuUsage } from "node:process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -105,6 +106,16 @@ function run(command, args, options = {}) {
   });
 }
 
+/** CPU milliseconds a server process has used so far: this process via cpuUsage, the peer from /proc. */
+function cpuMs(pid) {
+  if (pid === undefined) {
+    const { user, system } = cpuUsage();
+    return (user + system) / 1000;
+  }
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime in clock ticks of 10 ms
+}
+
 const UNITS = { us: 0.001, ms: 1, s: 1000 };
 /** One wrk run over the paths in `pathsFile` (a Lua script cycles through them, each thread from its own offset). */
 async function wrk(base, pathsFile) {
@@ -123,25 +134,37 @@ end
   try {
     const out = await run("/usr/bin/wrk", ["-t2", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", "-s", script, base]);
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+    const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
     const p99 = /\s99%\s+([\d.]+)(us|ms|s)\b/.exec(out);
     const bad = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
     const socket = /Socket errors:[^\n]*/.exec(out)?.[0] ?? "";
     if (!Number.isFinite(rps) || !p99) throw new Error(`cannot read wrk output:\n${out}`);
-    return { rps, p99: Number(p99[1]) * UNITS[p99[2]], bad, socket };
+    return { rps, requests, p99: Number(p99[1]) * UNITS[p99[2]], bad, socket };
   } finally {
     rmSync(script, { force: true });
   }
 }
 
-async function measure(label, base, pathsFile) {
+/**
+ * Median req/s and p99 over RUNS wrk runs, and the server's CPU time per request: on a shared, loaded
+ * machine throughput follows the scheduler, while CPU per request is what the server itself costs.
+ */
+async function measure(label, base, pathsFile, pid) {
   const results = [];
-  for (let r = 0; r < RUNS; r++) results.push(await wrk(base, pathsFile));
+  for (let r = 0; r < RUNS; r++) {
+    const before = cpuMs(pid);
+    const result = await wrk(base, pathsFile);
+    results.push({ ...result, cpu: (cpuMs(pid) - before) / result.requests });
+  }
   const rps = median(results.map((x) => x.rps));
   const p99 = median(results.map((x) => x.p99));
+  const cpu = median(results.map((x) => x.cpu));
   const bad = results.reduce((n, x) => n + x.bad, 0);
   const socket = results.map((x) => x.socket).filter(Boolean).join("; ");
-  console.log(`${label}: ${fmt(rps)} req/s, p99 ${p99.toFixed(1)} ms${bad ? `, ${bad} non-2xx` : ""}${socket ? ` (${socket})` : ""}`);
-  return { rps, p99 };
+  console.log(
+    `${label}: ${fmt(rps)} req/s, p99 ${p99.toFixed(1)} ms, server CPU ${cpu.toFixed(3)} ms/request${bad ? `, ${bad} non-2xx` : ""}${socket ? ` (${socket})` : ""}`,
+  );
+  return { rps, p99, cpu };
 }
 
 async function waitFor(base, path, child) {
@@ -268,11 +291,14 @@ async function main() {
     const peerBase = `http://127.0.0.1:${port}`;
     await waitFor(peerBase, `/v1/sra/runs/${accessionOf(1)}`, peer);
     const theirs = {
-      list: await measure("FastAPI + asyncpg list page of 100", peerBase, lists),
-      lookup: await measure("FastAPI + asyncpg lookup by accession", peerBase, lookups),
+      list: await measure("FastAPI + asyncpg list page of 100", peerBase, lists, peer.pid),
+      lookup: await measure("FastAPI + asyncpg lookup by accession", peerBase, lookups, peer.pid),
     };
-    console.log(`ratio list page (omicslake / FastAPI): ${(ours.list.rps / theirs.list.rps).toFixed(2)}× req/s, p99 ${ours.list.p99.toFixed(1)} vs ${theirs.list.p99.toFixed(1)} ms`);
-    console.log(`ratio lookup (omicslake / FastAPI): ${(ours.lookup.rps / theirs.lookup.rps).toFixed(2)}× req/s, p99 ${ours.lookup.p99.toFixed(1)} vs ${theirs.lookup.p99.toFixed(1)} ms`);
+    for (const [name, a, b] of [["list page", ours.list, theirs.list], ["lookup", ours.lookup, theirs.lookup]]) {
+      console.log(
+        `ratio ${name} (omicslake / FastAPI): ${(a.rps / b.rps).toFixed(2)}× req/s, p99 ${a.p99.toFixed(1)} vs ${b.p99.toFixed(1)} ms, ${(b.cpu / a.cpu).toFixed(2)}× less server CPU per request`,
+      );
+    }
     console.log(`load average after: ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
   } finally {
     peer?.kill("SIGTERM");

@@ -43,8 +43,8 @@ export interface ChildCondition {
 }
 
 export interface RawPage {
-  /** The records of the page as one JSON array, serialised by the database. */
-  readonly dataJson: string;
+  /** The records of the page, comma-separated JSON objects serialised by the database (no brackets). */
+  readonly records: string;
   readonly count: number;
   readonly nextCursor: string | null;
 }
@@ -154,15 +154,18 @@ export async function listRecords(
   if (query.q !== undefined && query.q.trim() !== "") where.push(`search @@ websearch_to_tsquery('english', ${bind(query.q)})`);
   if (child) where.push(`(${child.where.replaceAll("$parent", bind(child.parent))})`);
   if (query.cursor !== undefined) where.push(`accession > ${bind(decodeEntityCursor(entity, query.cursor))}`);
-  const sql = `SELECT accession, record::text AS r FROM ${entity}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY accession LIMIT ${query.limit + 1}`;
-  const rows = await run<{ accession: string; r: string }>(db, entity, sql, params);
-  const more = rows.length > query.limit;
-  const page = more ? rows.slice(0, query.limit) : rows;
-  const last = page[page.length - 1];
+  // The database joins the page into one JSON array: one string crosses the wire instead of a row per
+  // record, which halves the garbage a big page leaves in Node. The extra row only tells whether a next page exists.
+  const sql = `SELECT count(*) AS n, max(accession) FILTER (WHERE rn <= ${query.limit}) AS last,
+      coalesce(string_agg(r, ',' ORDER BY accession) FILTER (WHERE rn <= ${query.limit}), '') AS data
+    FROM (SELECT accession, record::text AS r, row_number() OVER (ORDER BY accession) AS rn FROM ${entity}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY accession LIMIT ${query.limit + 1}) AS page`;
+  const [row] = await run<{ n: number | string; last: string | null; data: string }>(db, entity, sql, params);
+  const total = Number(row?.n ?? 0);
+  const count = Math.min(total, query.limit);
   return {
-    dataJson: `[${page.map((row) => row.r).join(",")}]`,
-    count: page.length,
-    nextCursor: more && last ? encodeEntityCursor(entity, last.accession) : null,
+    records: row?.data ?? "",
+    count,
+    nextCursor: total > query.limit && row?.last ? encodeEntityCursor(entity, row.last) : null,
   };
 }
 
