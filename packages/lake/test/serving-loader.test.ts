@@ -40,6 +40,10 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(`serving loader${HAVE_NCBI_FIXTURES ? "" : 
     v1 = await make("v1", 20, "v1");
     v2 = await make("v2", 25, "v2");
     await writeParquet(join(dir, "no-accession.parquet"), `SELECT 'x' AS title`);
+    await writeParquet(
+      join(dir, "double-numbers.parquet"),
+      `SELECT 'sra_sample' AS kind, 'SRS1' AS accession, CAST(7227 AS DOUBLE) AS taxonId, CAST(3803482950 AS DOUBLE) AS totalSpots`,
+    );
     await writeParquet(join(dir, "duplicates.parquet"), `SELECT 'SRP1' AS accession, 'a' AS title UNION ALL SELECT 'SRP1', 'b'`);
   });
   afterAll(async () => {
@@ -78,6 +82,16 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(`serving loader${HAVE_NCBI_FIXTURES ? "" : 
       expect(record["kind"]).toBe("sra_experiment");
       expect(Object.values(record)).not.toContain(null);
       expect((record["library"] as { strategy?: string }).strategy?.toLowerCase()).toBe(rows[0]!.library_strategy);
+    });
+
+    it("reads whole numbers a Parquet writer typed as DOUBLE", async () => {
+      const { db } = ctx();
+      await loadEntity(db, "sra_sample", join(dir, "double-numbers.parquet"));
+      const { rows } = await db.query<{ taxon_id: number }>(`SELECT taxon_id FROM sra_sample WHERE accession = 'SRS1'`);
+      expect(rows[0]?.taxon_id).toBe(7227);
+      await loadEntity(db, "sra_run", join(dir, "double-numbers.parquet"));
+      const { rows: runs } = await db.query<{ total_spots: number }>(`SELECT total_spots FROM sra_run WHERE accession = 'SRS1'`);
+      expect(runs[0]?.total_spots).toBe(3803482950);
     });
 
     it("swaps A and B on each reload, records each load and drops the table it replaced", async () => {

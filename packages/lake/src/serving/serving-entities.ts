@@ -42,15 +42,17 @@ export interface ServingEntity {
 const path = (field: string): string => `'{${field.split(".").join(",")}}'`;
 const text = (field: string): string => `nullif(btrim(r #>> ${path(field)}), '')`;
 const lower = (field: string): string => `lower(${text(field)})`;
+// A Parquet writer may have typed a whole number as DOUBLE, which JSON renders as "123.0"; accept that too.
+const WHOLE = (digits: number): string => `'^-?[0-9]{1,${digits}}([.]0*)?$'`;
 const int = (field: string, type: "integer" | "bigint" = "integer"): string =>
-  `CASE WHEN r #>> ${path(field)} ~ '^-?[0-9]{1,18}$' THEN (r #>> ${path(field)})::${type} END`;
+  `CASE WHEN r #>> ${path(field)} ~ ${WHOLE(type === "integer" ? 9 : 18)} THEN (r #>> ${path(field)})::numeric::${type} END`;
 // Upstream dates come as YYYY-MM-DD, a timestamp, or a year; only the first ten characters of a full date count.
 const date = (field: string): string =>
   `CASE WHEN r #>> ${path(field)} ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])' THEN substr(r #>> ${path(field)}, 1, 10)::date END`;
 const arrayOf = (field: string, item: "text" | "lower" | "integer"): string => {
   const element =
     item === "integer"
-      ? `CASE WHEN e ~ '^-?[0-9]{1,9}$' THEN e::integer END`
+      ? `CASE WHEN e ~ ${WHOLE(9)} THEN e::numeric::integer END`
       : item === "lower"
         ? "lower(e)"
         : "e";
@@ -58,7 +60,7 @@ const arrayOf = (field: string, item: "text" | "lower" | "integer"): string => {
 };
 /** Values of `inner` inside each object of the array `outer` (GEO sample channels). */
 const nestedArray = (outer: string, inner: string, item: "lower" | "integer"): string => {
-  const element = item === "integer" ? `CASE WHEN e ~ '^-?[0-9]{1,9}$' THEN e::integer END` : "lower(e)";
+  const element = item === "integer" ? `CASE WHEN e ~ ${WHOLE(9)} THEN e::numeric::integer END` : "lower(e)";
   return `CASE WHEN jsonb_typeof(r #> ${path(outer)}) = 'array' THEN ARRAY(SELECT DISTINCT ${element} FROM jsonb_array_elements(r #> ${path(outer)}) c, jsonb_array_elements_text(CASE WHEN jsonb_typeof(c -> '${inner}') = 'array' THEN c -> '${inner}' ELSE '[]'::jsonb END) e WHERE e <> '') END`;
 };
 const tsv = (weighted: Record<"A" | "B" | "C", readonly string[]>): string =>
