@@ -62,6 +62,20 @@ forEachDatabase((ctx) => {
       expect((await catalog.getDataset(raw.id)).objectCount).toBe(1);
     });
 
+    it("repoints a processed object at new bytes with its byte total, and refuses raw", async () => {
+      const catalog = ctx().catalog;
+      const processed = await catalog.createDataset({ name: "obj-replace", layer: "processed" });
+      await catalog.addObject({ datasetId: processed.id, key: "processed/obj-replace/t.parquet", name: "t.parquet", size: 100, sha256: sha("1") });
+      const replaced = await catalog.replaceObject(processed.id, "t.parquet", { size: 30, sha256: sha("2"), mediaType: "application/vnd.apache.parquet" });
+      expect(replaced).toMatchObject({ key: "processed/obj-replace/t.parquet", size: 30, sha256: sha("2"), mediaType: "application/vnd.apache.parquet" });
+      const after = await catalog.getDataset(processed.id);
+      expect([after.objectCount, after.totalBytes]).toEqual([1, 30]);
+      await expect(catalog.replaceObject(processed.id, "absent", { size: 1, sha256: sha("3") })).rejects.toBeInstanceOf(NotFoundError);
+      const raw = await catalog.createDataset({ name: "obj-replace-raw", layer: "raw" });
+      await catalog.addObject({ datasetId: raw.id, key: "raw/obj-replace-raw/a", name: "a", size: 1, sha256: sha("4") });
+      await expect(catalog.replaceObject(raw.id, "a", { size: 2, sha256: sha("5") })).rejects.toMatchObject({ code: "raw_immutable" });
+    });
+
     it("refuses a duplicate key or name and leaves the counters alone", async () => {
       const catalog = ctx().catalog;
       const a = await catalog.createDataset({ name: "obj-dup-a", layer: "processed" });

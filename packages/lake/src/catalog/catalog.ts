@@ -52,6 +52,11 @@ export interface Catalog {
    * undefined when there is none. Refused for raw.
    */
   removeObject(datasetId: number, name: string): Promise<CatalogObject | undefined>;
+  /**
+   * Points an existing object's row at new bytes (size, sha256, media type) and adjusts the dataset's
+   * byte total, in one statement so readers see the old row or the new one. Refused for raw.
+   */
+  replaceObject(datasetId: number, name: string, content: { size: number; sha256: string; mediaType?: string | null }): Promise<CatalogObject>;
   /** Every object of the lake in key order, streamed in pages (fsck). */
   allObjects(): AsyncIterable<CatalogObject>;
 

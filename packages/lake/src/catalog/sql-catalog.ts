@@ -369,6 +369,39 @@ export class SqlCatalog implements Catalog {
     });
   }
 
+  async replaceObject(
+    datasetId: number,
+    name: string,
+    content: { size: number; sha256: string; mediaType?: string | null },
+  ): Promise<CatalogObject> {
+    requireId(datasetId, "dataset id");
+    const sha256 = content.sha256.toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(sha256) || !Number.isSafeInteger(content.size) || content.size < 0) {
+      throw new ValidationError(`replacement of ${JSON.stringify(name)} needs a size and a 64-hex sha256`, {
+        details: { datasetId, name, size: content.size, sha256: content.sha256 },
+      });
+    }
+    const existing = await this.getObject(datasetId, name);
+    if (existing.layer === "raw") {
+      throw new PolicyError("raw_immutable", `object ${JSON.stringify(existing.key)} is in raw, which is immutable`, {
+        details: { key: existing.key, datasetId },
+        hint: "Raw objects are never replaced; add a new object under another name instead",
+      });
+    }
+    const { rows } = await this.db.query<ObjectRow>(
+      `WITH updated AS (
+         UPDATE objects SET size = $2, sha256 = $3, media_type = $4, created_at = now() WHERE id = $1
+         RETURNING ${OBJECT_COLUMNS}
+       ), counted AS (
+         UPDATE datasets SET total_bytes = total_bytes + $2 - $5, updated_at = now() FROM updated WHERE datasets.id = updated.dataset_id
+       )
+       SELECT ${OBJECT_COLUMNS} FROM updated`,
+      [existing.id, content.size, sha256, optionalText(content.mediaType ?? existing.mediaType), existing.size],
+    );
+    if (!rows[0]) throw new NotFoundError("object", name);
+    return toCatalogObject(rows[0]);
+  }
+
   async findObjectByKey(key: string): Promise<CatalogObject | undefined> {
     const { rows } = await this.db.query<ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE key = $1`, [
       key,

@@ -85,18 +85,20 @@ export async function convertDataset(lake: Lake, ref: DatasetRef, options: Conve
         description: raw.description,
         metadata: { ...raw.metadata, format: conversion.format, converted_from: `raw:${raw.name}` },
       });
-      // A re-conversion replaces the previous outputs: stale ones go, the rest are rewritten.
+      // A re-conversion replaces the previous outputs: each is repointed atomically, stale ones go after.
       const fresh = new Set(conversion.outputs.map((o) => o.name));
-      for (const old of await allObjects(lake, target)) {
-        await lake.catalog.removeObject(target.id, old.name);
-        if (!fresh.has(old.name)) await lake.store.delete(old.key);
-      }
+      const previous = await allObjects(lake, target);
       let published = 0;
       for (const output of conversion.outputs) {
-        const object = await lake.addObject(target, { file: output.path, name: output.name });
+        const object = await lake.putObject(target, { file: output.path, name: output.name });
         ctx.output({ key: object.key, datasetId: target.id, name: output.name, sha256: object.sha256, size: object.size, rows: output.rows });
         if (output.table !== "manifest") ctx.rows(output.table, output.rows);
         options.onProgress?.("publish", ++published, conversion.outputs.length);
+      }
+      for (const old of previous) {
+        if (fresh.has(old.name)) continue;
+        await lake.catalog.removeObject(target.id, old.name);
+        await lake.store.delete(old.key);
       }
       const schemaVersions: SchemaVersion[] = [];
       for (const output of conversion.outputs) {

@@ -157,6 +157,25 @@ export class Lake {
     return this.catalog.addObject({ datasetId: dataset.id, key, name, size: put.size, sha256: put.sha256, mediaType });
   }
 
+  /**
+   * Writes an object into a non-raw dataset whether or not it exists yet: the store overwrites
+   * atomically, then the catalog row is added or repointed in one statement, so readers see either
+   * version whole. Refused in raw (by the catalog and by the store).
+   */
+  async putObject(ref: DatasetRef, source: ObjectSource): Promise<CatalogObject> {
+    const dataset = await this.dataset(ref);
+    const name = source.name ?? (source.file ? basename(source.file) : undefined);
+    if (!name) throw new ValidationError("an object needs a name when it comes from a stream", { hint: "Pass name" });
+    const key = this.objectKey(dataset, name);
+    if (dataset.layer === "raw" || !(await this.catalog.findObjectByKey(key))) return this.addObject(dataset, { ...source, name });
+    const mediaType = source.mediaType ?? mediaTypeOf(name);
+    const put = await this.store.put(key, await this.openSource(source), {
+      mediaType,
+      ...(source.expectedSha256 !== undefined ? { expectedSha256: source.expectedSha256 } : {}),
+    });
+    return this.catalog.replaceObject(dataset.id, name, { size: put.size, sha256: put.sha256, mediaType });
+  }
+
   private async openSource(source: ObjectSource): Promise<PutBody> {
     if (source.body !== undefined) return source.body;
     if (source.file !== undefined) {
