@@ -49,7 +49,8 @@ async function makeTar(entries: TarEntry[]): Promise<Buffer> {
           ...(e.linkname ? { linkname: e.linkname } : {}),
           ...(body ? { size: body.length } : {}),
         },
-        body,
+        // Links carry no body; tar-stream accepts undefined there although its types do not say so.
+        body as Buffer,
         (err) => (err ? rej(err) : res()),
       );
     });
