@@ -28,10 +28,8 @@ const CONNECTIONS = Number(process.env.BENCH_REST_CONNECTIONS ?? 64);
 const url = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const PYTHON = "/usr/bin/python3";
 
-// The loader is exported from the package index once the lead wires it; until then use its built module.
-const loadEntity =
-  lakePackage.loadEntity ?? (await import(new URL("../packages/lake/dist/serving/index.js", import.meta.url).href)).loadEntity;
-if (typeof loadEntity !== "function") throw new Error("build the lake package first: npx tsc -b packages/lake apps/server");
+const { loadEntity, openLake } = lakePackage;
+if (typeof loadEntity !== "function") throw new Error("build the packages first: npx tsc -b packages/lake apps/server");
 if (!existsSync("/usr/bin/wrk")) throw new Error("wrk is not installed (apt-get install wrk)");
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -248,7 +246,7 @@ async function main() {
   console.log(`rest-api: ${fmt(ROWS)} generated SRA runs, wrk ${CONNECTIONS} connections × ${SECONDS} s, median of ${RUNS}; load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
 
   const root = join(dataDir, `lake-${schema}`);
-  const lake = await lakePackage.openLake({ root, storage: { url: `file://${join(root, "objects")}` }, database: { url, schema } });
+  const lake = await openLake({ root, storage: { url: `file://${join(root, "objects")}` }, database: { url, schema } });
   let app;
   let peer;
   try {

@@ -3,8 +3,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openLake, type Lake } from "@omicslake/lake";
-import type { SqlClientConfig } from "../../../packages/lake/src/catalog-db/open-sql-client.js";
-import { openSqlClient } from "../../../packages/lake/src/catalog-db/open-sql-client.js";
 
 export type Engine = "pglite" | "postgres";
 
@@ -36,22 +34,19 @@ export async function openTestLake(engine: Engine): Promise<TestLake> {
   const root = await mkdtemp(join(tmpdir(), "omicslake-entities-"));
   const url = process.env["DATABASE_URL"];
   const schema = `olk_test_${randomBytes(6).toString("hex")}`;
-  const database: SqlClientConfig = engine === "postgres" && url ? { url, schema } : { pgliteDir: "memory://" };
+  const postgres = engine === "postgres" && url !== undefined;
+  const database = postgres ? { url, schema } : { pgliteDir: "memory://" };
   const lake = await openLake({ root, storage: { url: `file://${join(root, "objects")}` }, database });
   return {
     lake,
     root,
     async close() {
-      await lake.close();
-      if (engine === "postgres" && url) {
-        const admin = await openSqlClient({ url });
-        try {
-          await admin.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        } finally {
-          await admin.close();
-        }
+      try {
+        if (postgres) await lake.catalog.db.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await lake.close();
+        await rm(root, { recursive: true, force: true });
       }
-      await rm(root, { recursive: true, force: true });
     },
   };
 }

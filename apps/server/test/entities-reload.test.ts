@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadEntity } from "../../../packages/lake/src/serving/index.js";
+import { loadEntity } from "@omicslake/lake";
 import { HAVE_NCBI_FIXTURES, NO_FIXTURES_REASON, writeServingParquet } from "../../../packages/lake/test/serving-fixtures.js";
 import type { ServingFixtureFiles } from "../../../packages/lake/test/serving-fixtures.js";
 import { buildServer } from "../src/app.js";
