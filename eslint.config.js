@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", "bench/**/*.mjs", "**/*.config.*", "eslint.config.js", ".demo/**"] },
+  { ignores: ["**/dist/**", "**/node_modules/**", "**/*.mjs", "**/*.config.*", "eslint.config.js", ".demo/**", ".scratch/**", "bench/.data/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -12,7 +12,7 @@ async function parquetRows(bytes: Buffer, workDir: string): Promise<Record<strin
   const connection = await db.connect();
   try {
     const reader = await connection.runAndReadAll(`SELECT * FROM read_parquet('${path}')`);
-    return reader.getRowObjectsJson() as Record<string, unknown>[];
+    return reader.getRowObjectsJson();
   } finally {
     connection.closeSync();
     db.closeSync();

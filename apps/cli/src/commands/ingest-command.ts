@@ -89,7 +89,7 @@ export function registerIngest(program: Command): void {
             fetched: s.fetched,
             unchanged: s.skipped,
             rows: s.processed?.rowCounts ?? {},
-            ...(s.error !== undefined ? { error: s.error instanceof Error ? s.error.message : String(s.error) } : {}),
+            ...(s.error !== undefined ? { error: errorMessage(s.error) } : {}),
           })),
           () =>
             table(
@@ -99,11 +99,15 @@ export function registerIngest(program: Command): void {
                 s.fetched,
                 s.skipped,
                 Object.entries(s.processed?.rowCounts ?? {}).map(([k, v]) => `${k}=${v}`).join(" "),
-                s.error === undefined ? "ok" : `failed: ${s.error instanceof Error ? s.error.message : String(s.error)}`,
+                s.error === undefined ? "ok" : `failed: ${errorMessage(s.error)}`,
               ]),
             ),
         );
         if (summaries.some((s) => s.error !== undefined)) process.exitCode = 1;
       });
     });
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : JSON.stringify(error);
 }

@@ -2,7 +2,6 @@ import { createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import type { CatalogObject, Dataset } from "../catalog/catalog-types.js";
 import type { Lake } from "../lake/lake.js";
-import { PolicyError } from "../errors/omicslake-error.js";
 
 /**
  * Puts a local file at a fixed name in a processed or curated dataset, replacing the previous version.

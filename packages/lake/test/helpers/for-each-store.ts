@@ -37,8 +37,8 @@ export function forEachStore(body: (fixture: () => StoreFixture) => void): void 
       let current: StoreFixture | undefined;
       const opened: ObjectStore[] = [];
       const setup = kind === "fs" ? fsSetup(opened) : s3Setup(opened);
-      beforeAll(setup.beforeAll);
-      afterAll(setup.afterAll);
+      beforeAll(() => setup.beforeAll());
+      afterAll(() => setup.afterAll());
       beforeEach(async () => {
         current = await setup.create();
       });

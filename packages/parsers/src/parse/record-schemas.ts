@@ -21,7 +21,7 @@ export const RECORD_KINDS = Object.keys(RECORD_SCHEMAS) as RecordKind[];
 export function recordJsonSchemas(): Record<RecordKind, Record<string, unknown>> {
   const out = {} as Record<RecordKind, Record<string, unknown>>;
   for (const kind of RECORD_KINDS) {
-    out[kind] = z.toJSONSchema(RECORD_SCHEMAS[kind], { unrepresentable: "any" }) as Record<string, unknown>;
+    out[kind] = z.toJSONSchema(RECORD_SCHEMAS[kind], { unrepresentable: "any" });
   }
   return out;
 }
