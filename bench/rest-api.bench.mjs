@@ -116,7 +116,7 @@ function cpuMs(pid) {
 
 const UNITS = { us: 0.001, ms: 1, s: 1000 };
 /** One wrk run over the paths in `pathsFile` (a Lua script cycles through them, each thread from its own offset). */
-async function wrk(base, pathsFile) {
+async function wrk(base, pathsFile, seconds = SECONDS) {
   const script = join(dataDir, `paths-${randomBytes(4).toString("hex")}.lua`);
   writeFileSync(
     script,
@@ -130,7 +130,7 @@ end
 `,
   );
   try {
-    const out = await run("/usr/bin/wrk", ["-t2", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", "-s", script, base]);
+    const out = await run("/usr/bin/wrk", ["-t2", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", "-s", script, base]);
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
     const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
     const p99 = /\s99%\s+([\d.]+)(us|ms|s)\b/.exec(out);
@@ -148,6 +148,8 @@ end
  * machine throughput follows the scheduler, while CPU per request is what the server itself costs.
  */
 async function measure(label, base, pathsFile, pid) {
+  // An unrecorded first run, so the JIT and the connection pools are warm for both servers alike.
+  await wrk(base, pathsFile, Math.min(3, SECONDS));
   const results = [];
   for (let r = 0; r < RUNS; r++) {
     const before = cpuMs(pid);
