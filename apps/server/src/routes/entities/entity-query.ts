@@ -42,9 +42,11 @@ export interface ChildCondition {
   readonly parent: string;
 }
 
+const COMMA = Buffer.from(",");
+
 export interface RawPage {
-  /** The records of the page, comma-separated JSON objects serialised by the database (no brackets). */
-  readonly records: string;
+  /** The records of the page as UTF-8 JSON, with the separating commas (no brackets). */
+  readonly records: readonly Buffer[];
   readonly count: number;
   readonly nextCursor: string | null;
 }
@@ -154,18 +156,22 @@ export async function listRecords(
   if (query.q !== undefined && query.q.trim() !== "") where.push(`search @@ websearch_to_tsquery('english', ${bind(query.q)})`);
   if (child) where.push(`(${child.where.replaceAll("$parent", bind(child.parent))})`);
   if (query.cursor !== undefined) where.push(`accession > ${bind(decodeEntityCursor(entity, query.cursor))}`);
-  // The database joins the page into one JSON array: one string crosses the wire instead of a row per
-  // record, which halves the garbage a big page leaves in Node. The extra row only tells whether a next page exists.
-  const sql = `SELECT count(*) AS n, max(accession) FILTER (WHERE rn <= ${query.limit}) AS last,
-      coalesce(string_agg(r, ',' ORDER BY accession) FILTER (WHERE rn <= ${query.limit}), '') AS data
-    FROM (SELECT accession, record::text AS r, row_number() OVER (ORDER BY accession) AS rn FROM ${entity}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY accession LIMIT ${query.limit + 1}) AS page`;
-  const [row] = await run<{ n: number | string; last: string | null; data: string }>(db, entity, sql, params);
-  const total = Number(row?.n ?? 0);
-  const count = Math.min(total, query.limit);
+  // One row per record, serialised by the database (record::text); the extra row only tells whether a
+  // next page exists. Each record goes straight into a Buffer: joining them as a JS string would copy the
+  // page on the heap again, and on big pages the garbage collector is the main cost.
+  const sql = `SELECT accession, record::text AS r FROM ${entity}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY accession LIMIT ${query.limit + 1}`;
+  const rows = await run<{ accession: string; r: string }>(db, entity, sql, params);
+  const count = Math.min(rows.length, query.limit);
+  const records: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i > 0) records.push(COMMA);
+    records.push(Buffer.from(rows[i]!.r));
+  }
+  const last = rows[count - 1];
   return {
-    records: row?.data ?? "",
+    records,
     count,
-    nextCursor: total > query.limit && row?.last ? encodeEntityCursor(entity, row.last) : null,
+    nextCursor: rows.length > query.limit && last ? encodeEntityCursor(entity, last.accession) : null,
   };
 }
 

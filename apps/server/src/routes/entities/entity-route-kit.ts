@@ -1,4 +1,4 @@
-import type { SqlClient } from "@omicslake/lake";
+import { NotFoundError, type SqlClient } from "@omicslake/lake";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -7,7 +7,6 @@ import { cursorParam, errorResponses, limitParam } from "../../schemas/common-sc
 import { batchBodySchema, batchResponseSchema, entityPageSchema, recordSchema } from "../../schemas/entity-schemas.js";
 import { batchRecords, listRecords, lookupRecord, recordExists } from "./entity-query.js";
 import type { EntityFilter, RawPage } from "./entity-query.js";
-import { NotFoundError } from "@omicslake/lake";
 
 type FastifyApp = Parameters<FastifyPluginAsyncZod>[0];
 
@@ -75,9 +74,7 @@ function listQuerySchema(spec: EntityRouteSpec, withFilters: boolean): z.ZodObje
 function sendPage(request: FastifyRequest, reply: FastifyReply, page: RawPage): FastifyReply {
   const links = pageLinks(request, page.nextCursor);
   const tail = `],"meta":{"count":${page.count},"next_cursor":${JSON.stringify(page.nextCursor)}},"links":${JSON.stringify(links)}}`;
-  // Encoded straight into one Buffer: concatenating a page of records into a new string would copy
-  // it on the JS heap once more, and on big pages the garbage collector is the main cost.
-  return reply.type(JSON_TYPE).send(Buffer.concat([PAGE_HEAD, Buffer.from(page.records), Buffer.from(tail)]));
+  return reply.type(JSON_TYPE).send(Buffer.concat([PAGE_HEAD, ...page.records, Buffer.from(tail)]));
 }
 
 function queryOf(spec: EntityRouteSpec, raw: unknown): { filters: Record<string, unknown>; q?: string; limit: number; cursor?: string } {
