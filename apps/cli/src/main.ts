@@ -14,6 +14,9 @@ import { registerParse } from "./commands/parse-command.js";
 import { registerServe } from "./commands/serve-command.js";
 import { exitCodeFor, formatError } from "./exit-codes.js";
 
+// The pinned AWS SDK supports Node 20; its notice that later releases will not is not for our users.
+process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
+
 const program = new Command()
   .name("omicslake")
   .description("A data lake for biomedical and omics data")
