@@ -248,4 +248,18 @@ describe("entity REST API before any load", () => {
     const index = (await app.inject({ url: "/v1" })).json<{ entities: { rows: number; loaded_at: string | null }[] }>();
     expect(index.entities.every((e) => e.rows === 0 && e.loaded_at === null)).toBe(true);
   });
+
+  it("answers 503 not_loaded asking for a reload when the view lacks the stored JSON text an older release did not keep", async () => {
+    const db = test.lake.catalog.db;
+    await db.exec(`CREATE VIEW sra_run AS SELECT 'SRR1'::text AS accession, '{"accession": "SRR1"}'::jsonb AS record`);
+    try {
+      for (const url of ["/v1/sra/runs", "/v1/sra/runs/SRR1"]) {
+        const res = await app.inject({ url });
+        expect(res.statusCode, url).toBe(503);
+        expect(res.json<ErrorBody>().error, url).toMatchObject({ code: "not_loaded", message: expect.stringMatching(/older release/) as unknown });
+      }
+    } finally {
+      await db.exec("DROP VIEW sra_run");
+    }
+  });
 });

@@ -82,6 +82,13 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(`serving loader${HAVE_NCBI_FIXTURES ? "" : 
       expect(record["kind"]).toBe("sra_experiment");
       expect(Object.values(record)).not.toContain(null);
       expect((record["library"] as { strategy?: string }).strategy?.toLowerCase()).toBe(rows[0]!.library_strategy);
+      // The JSON text stored for serving is the record, byte for byte as PostgreSQL would render it.
+      const { rows: differ } = await db.query<{ n: number }>(
+        `SELECT count(*) AS n FROM sra_experiment WHERE doc IS DISTINCT FROM record::text OR doc::jsonb IS DISTINCT FROM record`,
+      );
+      expect(differ[0]?.n).toBe(0);
+      const { rows: docs } = await db.query<{ doc: string }>(`SELECT doc FROM sra_experiment WHERE accession = 'SRX5692097'`);
+      expect(JSON.parse(docs[0]!.doc)).toEqual(record);
     });
 
     it("reads whole numbers a Parquet writer typed as DOUBLE", async () => {

@@ -62,14 +62,23 @@ export class EntityCursorError extends OmicslakeError {
   }
 }
 
-/** The entity's view does not exist yet: nothing was ever loaded into the serving database. */
+/**
+ * The entity's view does not exist yet (nothing was ever loaded into the serving database), or an
+ * older release loaded it without the columns this one reads (`stale`).
+ */
 export class EntityNotLoadedError extends OmicslakeError {
-  constructor(entity: string, cause?: unknown) {
-    super("not_loaded", `no ${entity} records have been loaded into the serving database`, {
-      details: { entity },
-      hint: 'Run "omicslake load" after consolidation',
-      cause,
-    });
+  constructor(entity: string, cause?: unknown, stale = false) {
+    super(
+      "not_loaded",
+      stale
+        ? `the ${entity} records in the serving database were loaded by an older release and lack the columns this server reads`
+        : `no ${entity} records have been loaded into the serving database`,
+      {
+        details: { entity },
+        hint: stale ? 'Run "omicslake load" again to reload them' : 'Run "omicslake load" after consolidation',
+        cause,
+      },
+    );
   }
 }
 
@@ -100,14 +109,17 @@ async function run<T extends Record<string, unknown>>(
   try {
     return (await db.query<T>(sql, params)).rows;
   } catch (error) {
-    if ((error as { code?: unknown }).code === "42P01") throw new EntityNotLoadedError(entity, error);
+    const code = (error as { code?: unknown }).code;
+    if (code === "42P01") throw new EntityNotLoadedError(entity, error);
+    // 42703: no `doc` column, i.e. a view an older release loaded.
+    if (code === "42703") throw new EntityNotLoadedError(entity, error, true);
     throw error;
   }
 }
 
 /** One record as JSON text, or a not_found error. */
 export async function lookupRecord(db: SqlClient, entity: string, noun: string, accession: string): Promise<string> {
-  const rows = await run<{ r: string }>(db, entity, `SELECT record::text AS r FROM ${entity} WHERE accession = $1`, [accession]);
+  const rows = await run<{ r: string }>(db, entity, `SELECT doc AS r FROM ${entity} WHERE accession = $1`, [accession]);
   const row = rows[0];
   if (!row) throw new NotFoundError(noun, accession, { hint: `Check the accession, or list ${noun} records with filters` });
   return row.r;
@@ -132,8 +144,8 @@ const CONDITION: Readonly<Record<FilterKind, (column: string, p: string) => stri
 };
 
 /**
- * One keyset page in accession order. The database serialises the records (`record::text`), so a page
- * of 500 costs no JSON parse or stringify in Node.
+ * One keyset page in accession order. The records' JSON text was rendered at load time (`doc`), so a
+ * page costs neither PostgreSQL's jsonb output nor a JSON parse or stringify in Node.
  */
 export async function listRecords(
   db: SqlClient,
@@ -156,10 +168,10 @@ export async function listRecords(
   if (query.q !== undefined && query.q.trim() !== "") where.push(`search @@ websearch_to_tsquery('english', ${bind(query.q)})`);
   if (child) where.push(`(${child.where.replaceAll("$parent", bind(child.parent))})`);
   if (query.cursor !== undefined) where.push(`accession > ${bind(decodeEntityCursor(entity, query.cursor))}`);
-  // One row per record, serialised by the database (record::text); the extra row only tells whether a
+  // One row per record, as the JSON text stored at load time (`doc`); the extra row only tells whether a
   // next page exists. Each record goes straight into a Buffer: joining them as a JS string would copy the
   // page on the heap again, and on big pages the garbage collector is the main cost.
-  const sql = `SELECT accession, record::text AS r FROM ${entity}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY accession LIMIT ${query.limit + 1}`;
+  const sql = `SELECT accession, doc AS r FROM ${entity}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY accession LIMIT ${query.limit + 1}`;
   const rows = await run<{ accession: string; r: string }>(db, entity, sql, params);
   const count = Math.min(rows.length, query.limit);
   const records: Buffer[] = [];
@@ -181,7 +193,7 @@ export async function batchRecords(db: SqlClient, entity: string, accessions: re
   const rows = await run<{ accession: string; r: string }>(
     db,
     entity,
-    `SELECT accession, record::text AS r FROM ${entity} WHERE accession = ANY($1::text[]) ORDER BY accession`,
+    `SELECT accession, doc AS r FROM ${entity} WHERE accession = ANY($1::text[]) ORDER BY accession`,
     [unique],
   );
   const found = new Set(rows.map((row) => row.accession));
