@@ -99,15 +99,36 @@ export function decodeEntityCursor(entity: string, cursor: string): string {
   return a;
 }
 
-/** Runs a serving query, turning "no such view" into a clear not-loaded error. */
+/**
+ * Prepared-statement names by SQL text. A list's SQL depends only on which filters are set and the page
+ * size, so there are few; past the cap new shapes run unprepared, so odd queries cannot grow every
+ * connection's statement cache without bound.
+ */
+const statementNames = new Map<string, string>();
+const MAX_PREPARED = 500;
+
+function statementName(sql: string): string | undefined {
+  let name = statementNames.get(sql);
+  if (name === undefined && statementNames.size < MAX_PREPARED) {
+    name = `omicslake_entity_${statementNames.size}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+/**
+ * Runs a serving query as a prepared statement (on PostgreSQL each connection then skips parse and
+ * plan), turning "no such view" into a clear not-loaded error.
+ */
 async function run<T extends Record<string, unknown>>(
   db: SqlClient,
   entity: string,
   sql: string,
   params: readonly unknown[],
 ): Promise<T[]> {
+  const prepare = statementName(sql);
   try {
-    return (await db.query<T>(sql, params)).rows;
+    return (await db.query<T>(sql, params, prepare === undefined ? undefined : { prepare })).rows;
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === "42P01") throw new EntityNotLoadedError(entity, error);

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import pg from "pg";
 import { OmicslakeError } from "../../errors/omicslake-error.js";
-import type { SqlClient } from "../sql-client.js";
+import type { QueryOptions, SqlClient } from "../sql-client.js";
 import { PG_OIDS, mapArrayLeaves, parseInt8, parseNumeric } from "../sql-value-parsers.js";
 import { isDuplicateSchemaError, quoteSchemaName } from "../schema-name.js";
 
@@ -98,11 +98,12 @@ export class PostgresSqlClient implements SqlClient {
   async query<T extends Record<string, unknown> = Record<string, unknown>>(
     sql: string,
     params: readonly unknown[] = [],
+    options?: QueryOptions,
   ): Promise<{ rows: T[]; rowCount: number }> {
     const tx = this.#scope.getStore();
-    if (tx?.active) return tx.query<T>(sql, params);
+    if (tx?.active) return tx.query<T>(sql, params, options);
     this.#assertOpen();
-    const result = await this.#pool.query<T>(sql, [...params]);
+    const result = await this.#pool.query<T>(config(sql, params, options));
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   }
 
@@ -175,9 +176,10 @@ class PostgresTransaction implements SqlClient {
   async query<T extends Record<string, unknown> = Record<string, unknown>>(
     sql: string,
     params: readonly unknown[] = [],
+    options?: QueryOptions,
   ): Promise<{ rows: T[]; rowCount: number }> {
     this.#assertActive();
-    const result = await this.#connection.query<T>(sql, [...params]);
+    const result = await this.#connection.query<T>(config(sql, params, options));
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   }
 
@@ -198,6 +200,13 @@ class PostgresTransaction implements SqlClient {
   #assertActive(): void {
     if (!this.#active) throw new Error("this transaction has already finished; use the client it came from");
   }
+}
+
+/** pg's query config; a `name` makes pg prepare the statement once per connection. */
+function config(sql: string, params: readonly unknown[], options: QueryOptions | undefined): pg.QueryConfig {
+  return options?.prepare === undefined
+    ? { text: sql, values: [...params] }
+    : { name: options.prepare, text: sql, values: [...params] };
 }
 
 /** The URL without its password, for messages. */
