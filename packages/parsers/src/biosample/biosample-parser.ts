@@ -1,6 +1,6 @@
 import { ParseError } from "../errors/parse-error.js";
 import { allAt, child, textAt, type XmlNode } from "../xml/xml-node.js";
-import { readXmlRecords } from "../xml/xml-record-reader.js";
+import { readXmlRecordBatches } from "../xml/xml-record-reader.js";
 import { attrOf, toBool, toInt, toIsoDate } from "../xml/xml-values.js";
 import type { BiosampleAttribute, BiosampleId, BiosampleLink, BiosampleRecord } from "./biosample-records.js";
 
@@ -24,12 +24,12 @@ export async function* parseBioSample(
   input: AsyncIterable<Uint8Array>,
   options: ParseBioSampleOptions = {},
 ): AsyncGenerator<BiosampleRecord> {
-  for await (const { node, byteOffset } of readXmlRecords(input, {
+  for await (const batch of readXmlRecordBatches(input, {
     records: ["BioSample"],
     roots: ["BioSampleSet", "BioSample"],
     file: options.file,
   })) {
-    yield biosample(node, options.file, byteOffset);
+    for (const { node, byteOffset } of batch) yield biosample(node, options.file, byteOffset);
   }
 }
 

@@ -1,6 +1,6 @@
 import { ParseError } from "../errors/parse-error.js";
 import { allAt, at, child, childrenNamed, textAt, type XmlNode } from "../xml/xml-node.js";
-import { readXmlRecords } from "../xml/xml-record-reader.js";
+import { readXmlRecordBatches } from "../xml/xml-record-reader.js";
 import { attrOf, toBool, toInt, toIsoDate, toNumber } from "../xml/xml-values.js";
 import type {
   SraAttribute,
@@ -61,31 +61,34 @@ export async function* parseSra(
   options: ParseSraOptions = {},
 ): AsyncGenerator<SraRecord> {
   const maxTaxa = options.maxTaxa ?? 10_000;
-  for await (const { node, byteOffset } of readXmlRecords(input, {
+  for await (const batch of readXmlRecordBatches(input, {
     records: SRA_RECORD_ELEMENTS,
     roots: SRA_ROOTS,
     file: options.file,
   })) {
-    const ctx: Context = { file: options.file, byteOffset, maxTaxa };
-    switch (node.name) {
-      case "EXPERIMENT_PACKAGE":
-        yield* packageRecords(node, ctx);
-        break;
-      case "STUDY":
-        yield study(node, ctx);
-        break;
-      case "SAMPLE":
-        yield sample(node, ctx);
-        break;
-      case "EXPERIMENT":
-        yield experiment(node, ctx, undefined);
-        break;
-      case "RUN":
-        yield run(node, ctx, {});
-        break;
-      case "SUBMISSION":
-        yield submission(node, ctx, undefined);
-        break;
+    for (const { node, byteOffset } of batch) {
+      const ctx: Context = { file: options.file, byteOffset, maxTaxa };
+      switch (node.name) {
+        case "EXPERIMENT_PACKAGE":
+          // Not yield*: over an array it adds an async-from-sync iterator step per record.
+          for (const record of packageRecords(node, ctx)) yield record;
+          break;
+        case "STUDY":
+          yield study(node, ctx);
+          break;
+        case "SAMPLE":
+          yield sample(node, ctx);
+          break;
+        case "EXPERIMENT":
+          yield experiment(node, ctx, undefined);
+          break;
+        case "RUN":
+          yield run(node, ctx, {});
+          break;
+        case "SUBMISSION":
+          yield submission(node, ctx, undefined);
+          break;
+      }
     }
   }
 }
