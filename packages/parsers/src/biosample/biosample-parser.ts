@@ -123,10 +123,7 @@ function biosample(node: XmlNode, file: string | undefined, byteOffset: number):
     taxonomyId: toInt(attrOf(organism, "taxonomy_id")),
     attributes,
     links,
-    models: allAt(node, "Models/Model").flatMap((m) => {
-      const t = textAt(m);
-      return t === undefined ? [] : [t];
-    }),
+    models: models(node),
     package: pkg === undefined ? undefined : textAt(pkg),
     packageDisplayName: attrOf(pkg, "display_name"),
     ownerName: ownerName === undefined ? undefined : textAt(ownerName),
@@ -150,4 +147,14 @@ function biosample(node: XmlNode, file: string | undefined, byteOffset: number):
     )?.value,
     bioprojects: [...bioprojects],
   };
+}
+
+function models(node: XmlNode): string[] {
+  // A loop rather than flatMap, which allocated an array per model.
+  const out: string[] = [];
+  for (const m of allAt(node, "Models/Model")) {
+    const t = textAt(m);
+    if (t !== undefined) out.push(t);
+  }
+  return out;
 }

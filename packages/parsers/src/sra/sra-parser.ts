@@ -482,22 +482,8 @@ function run(node: XmlNode, ctx: Context, pkg: RunContext): SraRun {
           })),
     baseCount: toNumber(attrOf(bases, "count")),
     csNative: toBool(attrOf(bases, "cs_native")),
-    baseCounts:
-      bases === undefined
-        ? []
-        : childrenNamed(bases, "Base").flatMap((x) => {
-            const base = attrOf(x, "value");
-            const count = toNumber(attrOf(x, "count"));
-            return base === undefined || count === undefined ? [] : [{ base, count }];
-          }),
-    qualityCounts:
-      quality === undefined
-        ? []
-        : childrenNamed(quality, "Quality").flatMap((q) => {
-            const value = toInt(attrOf(q, "value"));
-            const count = toNumber(attrOf(q, "count"));
-            return value === undefined || count === undefined ? [] : [{ value, count }];
-          }),
+    baseCounts: baseCounts(bases),
+    qualityCounts: qualityCounts(quality),
     poolMembers,
     files: allAt(node, "SRAFiles/SRAFile").map(sraFile),
     cloudFiles: allAt(node, "CloudFiles/CloudFile").map((c) => ({
@@ -507,6 +493,31 @@ function run(node: XmlNode, ctx: Context, pkg: RunContext): SraRun {
     })),
     taxAnalysis: tax === undefined ? undefined : taxAnalysis(tax, ctx.maxTaxa),
   };
+}
+
+// Loops rather than flatMap: a run has dozens of quality bins, and flatMap allocated an array for each.
+function baseCounts(bases: XmlNode | undefined): Array<{ base: string; count: number }> {
+  const out: Array<{ base: string; count: number }> = [];
+  if (bases === undefined) return out;
+  for (const x of bases.children) {
+    if (x.name !== "Base") continue;
+    const base = attrOf(x, "value");
+    const count = toNumber(attrOf(x, "count"));
+    if (base !== undefined && count !== undefined) out.push({ base, count });
+  }
+  return out;
+}
+
+function qualityCounts(quality: XmlNode | undefined): Array<{ value: number; count: number }> {
+  const out: Array<{ value: number; count: number }> = [];
+  if (quality === undefined) return out;
+  for (const q of quality.children) {
+    if (q.name !== "Quality") continue;
+    const value = toInt(attrOf(q, "value"));
+    const count = toNumber(attrOf(q, "count"));
+    if (value !== undefined && count !== undefined) out.push({ value, count });
+  }
+  return out;
 }
 
 function poolMember(m: XmlNode): SraPoolMember {
@@ -549,11 +560,19 @@ function taxAnalysis(node: XmlNode, maxTaxa: number): SraTaxAnalysis {
   const taxa: SraTaxon[] = [];
   let truncated = false;
   // Depth-first with an explicit stack: the tree's depth is bounded by the XML reader, its size here.
-  const stack: Array<{ node: XmlNode; parent: number | undefined; depth: number }> = [];
-  for (let i = node.children.length - 1; i >= 0; i--)
-    stack.push({ node: node.children[i]!, parent: undefined, depth: 0 });
-  while (stack.length > 0) {
-    const { node: t, parent, depth } = stack.pop()!;
+  // Three parallel stacks rather than one of objects: no allocation per taxon visited.
+  const nodes: XmlNode[] = [];
+  const parents: Array<number | undefined> = [];
+  const depths: number[] = [];
+  for (let i = node.children.length - 1; i >= 0; i--) {
+    nodes.push(node.children[i]!);
+    parents.push(undefined);
+    depths.push(0);
+  }
+  while (nodes.length > 0) {
+    const t = nodes.pop()!;
+    const parent = parents.pop();
+    const depth = depths.pop()!;
     if (t.name !== "taxon") continue;
     const taxId = toInt(attrOf(t, "tax_id"));
     if (taxId === undefined) continue;
@@ -570,8 +589,11 @@ function taxAnalysis(node: XmlNode, maxTaxa: number): SraTaxAnalysis {
       selfCount: toNumber(attrOf(t, "self_count")),
       totalCount: toNumber(attrOf(t, "total_count")),
     });
-    for (let i = t.children.length - 1; i >= 0; i--)
-      stack.push({ node: t.children[i]!, parent: taxId, depth: depth + 1 });
+    for (let i = t.children.length - 1; i >= 0; i--) {
+      nodes.push(t.children[i]!);
+      parents.push(taxId);
+      depths.push(depth + 1);
+    }
   }
   return {
     analyzedSpotCount: toNumber(attrOf(node, "analyzed_spot_count")),
