@@ -114,6 +114,30 @@ function cpuMs(pid) {
   return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime in clock ticks of 10 ms
 }
 
+/**
+ * CPU milliseconds used so far by each PostgreSQL backend serving `applicationName`, by pid; empty when the
+ * server is not on this machine (its /proc entries are missing), and the figure is then left out.
+ */
+async function backendCpu(admin, applicationName) {
+  const { rows } = await admin.query("SELECT pid FROM pg_stat_activity WHERE application_name = $1", [applicationName]);
+  const cpu = new Map();
+  for (const { pid } of rows) {
+    try {
+      cpu.set(pid, cpuMs(pid));
+    } catch {
+      return new Map();
+    }
+  }
+  return cpu;
+}
+
+/** Backend CPU between two backendCpu snapshots; a backend opened in between counts from zero. */
+function backendDelta(before, after) {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return after.size > 0 ? total : Number.NaN;
+}
+
 const UNITS = { us: 0.001, ms: 1, s: 1000 };
 /** One wrk run over the paths in `pathsFile` (a Lua script cycles through them, each thread from its own offset). */
 async function wrk(base, pathsFile, seconds = SECONDS) {
@@ -147,24 +171,27 @@ end
  * Median req/s and p99 over RUNS wrk runs, and the server's CPU time per request: on a shared, loaded
  * machine throughput follows the scheduler, while CPU per request is what the server itself costs.
  */
-async function measure(label, base, pathsFile, pid) {
+async function measure(label, base, pathsFile, pid, admin, applicationName) {
   // An unrecorded first run, so the JIT and the connection pools are warm for both servers alike.
   await wrk(base, pathsFile, Math.min(3, SECONDS));
   const results = [];
   for (let r = 0; r < RUNS; r++) {
     const before = cpuMs(pid);
+    const dbBefore = await backendCpu(admin, applicationName);
     const result = await wrk(base, pathsFile);
-    results.push({ ...result, cpu: (cpuMs(pid) - before) / result.requests });
+    const db = backendDelta(dbBefore, await backendCpu(admin, applicationName)) / result.requests;
+    results.push({ ...result, cpu: (cpuMs(pid) - before) / result.requests, db });
   }
   const rps = median(results.map((x) => x.rps));
   const p99 = median(results.map((x) => x.p99));
   const cpu = median(results.map((x) => x.cpu));
+  const db = median(results.map((x) => x.db));
   const bad = results.reduce((n, x) => n + x.bad, 0);
   const socket = results.map((x) => x.socket).filter(Boolean).join("; ");
   console.log(
-    `${label}: ${fmt(rps)} req/s, p99 ${p99.toFixed(1)} ms, server CPU ${cpu.toFixed(3)} ms/request${bad ? `, ${bad} non-2xx` : ""}${socket ? ` (${socket})` : ""}`,
+    `${label}: ${fmt(rps)} req/s, p99 ${p99.toFixed(1)} ms, server CPU ${cpu.toFixed(3)} ms/request${Number.isFinite(db) ? `, database CPU ${db.toFixed(3)} ms/request` : ""}${bad ? `, ${bad} non-2xx` : ""}${socket ? ` (${socket})` : ""}`,
   );
-  return { rps, p99, cpu };
+  return { rps, p99, cpu, db };
 }
 
 async function waitFor(base, path, child) {
@@ -196,7 +223,8 @@ state = {}
 @app.on_event("startup")
 async def startup():
     state["pool"] = await asyncpg.create_pool(os.environ["BENCH_DSN"], min_size=10, max_size=10,
-                                              server_settings={"search_path": os.environ["BENCH_SCHEMA"]})
+                                              server_settings={"search_path": os.environ["BENCH_SCHEMA"],
+                                                               "application_name": "fastapi_peer"})
 
 def error(status, code, message):
     return JSONResponse({"error": {"code": code, "message": message, "details": {}}}, status_code=status)
@@ -251,6 +279,7 @@ async function main() {
   const lake = await openLake({ root, storage: { url: `file://${join(root, "objects")}` }, database: { url, schema } });
   let app;
   let peer;
+  let admin;
   try {
     const loaded = await loadEntity(lake.catalog.db, "sra_run", parquet);
     console.log(`serving load (PostgreSQL, A/B): ${fmt(loaded.rows / loaded.seconds)} rows/s (${fmt(loaded.rows)} rows in ${loaded.seconds.toFixed(1)} s, indexes and ANALYZE included)`);
@@ -273,9 +302,12 @@ async function main() {
     }
     writeFileSync(lists, pages.join("\n") + "\n");
 
+    // Reads which backends serve each side, to report the database's CPU per request too.
+    admin = new pg.Client({ connectionString: url });
+    await admin.connect();
     const ours = {
-      list: await measure("omicslake list page of 100", base, lists),
-      lookup: await measure("omicslake lookup by accession", base, lookups),
+      list: await measure("omicslake list page of 100", base, lists, undefined, admin, "omicslake"),
+      lookup: await measure("omicslake lookup by accession", base, lookups, undefined, admin, "omicslake"),
     };
     await app.close();
     app = undefined;
@@ -291,12 +323,12 @@ async function main() {
     const peerBase = `http://127.0.0.1:${port}`;
     await waitFor(peerBase, `/v1/sra/runs/${accessionOf(1)}`, peer);
     const theirs = {
-      list: await measure("FastAPI + asyncpg list page of 100", peerBase, lists, peer.pid),
-      lookup: await measure("FastAPI + asyncpg lookup by accession", peerBase, lookups, peer.pid),
+      list: await measure("FastAPI + asyncpg list page of 100", peerBase, lists, peer.pid, admin, "fastapi_peer"),
+      lookup: await measure("FastAPI + asyncpg lookup by accession", peerBase, lookups, peer.pid, admin, "fastapi_peer"),
     };
     for (const [name, a, b] of [["list page", ours.list, theirs.list], ["lookup", ours.lookup, theirs.lookup]]) {
       console.log(
-        `ratio ${name} (omicslake / FastAPI): ${(a.rps / b.rps).toFixed(2)}× req/s, p99 ${a.p99.toFixed(1)} vs ${b.p99.toFixed(1)} ms, ${(b.cpu / a.cpu).toFixed(2)}× less server CPU per request`,
+        `ratio ${name} (omicslake / FastAPI): ${(a.rps / b.rps).toFixed(2)}× req/s, p99 ${a.p99.toFixed(1)} vs ${b.p99.toFixed(1)} ms, ${(b.cpu / a.cpu).toFixed(2)}× less server CPU per request${Number.isFinite(a.db) && Number.isFinite(b.db) ? `, ${((b.cpu + b.db) / (a.cpu + a.db)).toFixed(2)}× less server + database CPU` : ""}`,
       );
     }
     console.log(`load average after: ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
@@ -304,10 +336,11 @@ async function main() {
     peer?.kill("SIGTERM");
     await app?.close();
     await lake.close();
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.end();
+    await admin?.end();
+    const dropper = new pg.Client({ connectionString: url });
+    await dropper.connect();
+    await dropper.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await dropper.end();
     rmSync(root, { recursive: true, force: true });
   }
 }
