@@ -272,22 +272,21 @@ export class XmlRecordTokenizer {
    * property stores with an already-internalized key.
    */
   private name(from: number, to: number): string {
-    const buf = this.buf;
-    const length = to - from;
-    // Direct-mapped: one slot per hash, a colliding name simply replaces the previous one (fixed size).
-    const slot =
-      (length * 31 +
-        buf.charCodeAt(from) * 7 +
-        buf.charCodeAt(to - 1) * 3 +
-        buf.charCodeAt(from + (length >> 1)) * 131) &
-      (NAME_SLOTS - 1);
-    const candidate = this.names[slot];
-    if (candidate !== undefined && candidate.length === length && sameChars(buf, from, candidate))
-      return candidate;
+    const cached = this.cachedName(from, to);
+    if (cached !== undefined) return cached;
     const name = this.keep(from, to, false);
-    // Only ASCII names can be compared with the latin1 buffer.
-    if (name.length === length) this.names[slot] = name;
+    // Only ASCII names can be compared with the latin1 buffer. Only names that would pass as attribute
+    // names are cached, so a cache hit also proves an attribute name well-formed (see startTag).
+    if (name.length === to - from && cacheableName(name)) this.names[slotOf(this.buf, from, to)] = name;
     return name;
+  }
+
+  /** The cached name equal to buf[from, to), if any. */
+  private cachedName(from: number, to: number): string | undefined {
+    const candidate = this.names[slotOf(this.buf, from, to)];
+    return candidate !== undefined && candidate.length === to - from && sameChars(this.buf, from, candidate)
+      ? candidate
+      : undefined;
   }
 
   /** A kept string: bytes re-decoded as UTF-8 when they are not ASCII, then entity references replaced. */
@@ -468,7 +467,14 @@ export class XmlRecordTokenizer {
       const nameStart = i;
       // Usually `name="`: jump to the `=` and check the name in between has no delimiter.
       const eq = buf.indexOf("=", i);
-      if (eq !== -1 && eq - i < 64 && plainName(buf, i, eq)) {
+      // A cached name is plain (see name()): a hit spares the character check and the second lookup.
+      let cached: string | undefined;
+      let plain = false;
+      if (eq !== -1 && eq - i < 64) {
+        cached = this.cachedName(i, eq);
+        plain = cached !== undefined || plainName(buf, i, eq);
+      }
+      if (plain) {
         i = eq;
         c = 61;
       } else {
@@ -490,7 +496,7 @@ export class XmlRecordTokenizer {
       if (close === -1) return INCOMPLETE;
       if (capture) {
         // keep() must be called in increasing buffer order: the name before its value.
-        const attrName = this.name(nameStart, nameEnd);
+        const attrName = cached ?? this.name(nameStart, nameEnd);
         const value = this.keep(i + 1, close, this.hasAmp(i + 1, close));
         if (attrs === EMPTY_ATTRS) attrs = {};
         if (attrName === "__proto__")
@@ -690,6 +696,23 @@ function utf8Boundary(bytes: Buffer, end: number): number {
     }
   }
   return end;
+}
+
+/** The name cache slot of buf[from, to): direct-mapped, a colliding name simply replaces the previous one. */
+function slotOf(buf: string, from: number, to: number): number {
+  const length = to - from;
+  return (
+    (length * 31 +
+      buf.charCodeAt(from) * 7 +
+      buf.charCodeAt(to - 1) * 3 +
+      buf.charCodeAt(from + (length >> 1)) * 131) &
+    (NAME_SLOTS - 1)
+  );
+}
+
+/** Whether a name could have been read as an attribute name by plainName (no delimiter, no `=`). */
+function cacheableName(name: string): boolean {
+  return plainName(name, 0, name.length) && name.indexOf("=") === -1;
 }
 
 /** Whether buf[from, to) contains no whitespace, `>`, `/` or quote: a plain attribute name. */
