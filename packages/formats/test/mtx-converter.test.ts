@@ -2,12 +2,12 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { convertMtx } from "../src/mtx/mtx-converter.js";
 import { MtxFormatError } from "../src/mtx/mtx-format-error.js";
 import { MtxParser } from "../src/mtx/mtx-parser.js";
 import { SyncByteReader } from "../src/mtx/sync-byte-reader.js";
+import { query } from "./helpers/read-parquet.js";
 
 let dir: string;
 let out: string;
@@ -18,17 +18,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
 
 /** The matrix as "row,col=value" (1-based, matrix orientation) read back from Parquet, sorted. */
 async function entries(genesOn: "rows" | "cols" = "rows"): Promise<string[]> {

@@ -1,12 +1,12 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DataFrame } from "../src/frame/data-frame.js";
 import { CATEGORIES_METADATA_KEY, writeDataFrameParquet } from "../src/parquet/data-frame-parquet-writer.js";
 import { writeTripletsParquet } from "../src/parquet/triplet-parquet-writer.js";
 import type { TripletBatch } from "../src/parquet/triplet-parquet-writer.js";
+import { query } from "./helpers/read-parquet.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -15,17 +15,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
 
 describe("writeDataFrameParquet", () => {
   it("writes every column type with nulls, the index first, and category metadata", async () => {

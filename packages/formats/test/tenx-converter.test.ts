@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { H5adFormatError } from "../src/h5ad/h5ad-format-error.js";
 import { MtxFormatError } from "../src/mtx/mtx-format-error.js";
 import { convertTenx } from "../src/tenx/tenx-converter.js";
+import { query } from "./helpers/read-parquet.js";
 
 const repoRoot = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 const fixtures = resolve(repoRoot, "../shared/fixtures/formats/10x_v3");
@@ -38,17 +38,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
 
 /** "gene,cell=value" (1-based) straight from the .mtx.gz text, independent of the parser under test. */
 async function mtxEntries(path: string): Promise<string[]> {
