@@ -1,16 +1,11 @@
-import { createReadStream, existsSync, readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import fc from "fast-check";
+import { createReadStream, readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ParseError } from "../src/errors/parse-error.js";
 import { parseBioProject } from "../src/bioproject/bioproject-parser.js";
 import { bioprojectRecordSchemas, type BioprojectRecord } from "../src/bioproject/bioproject-records.js";
-
-const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
-const fixtures = join(repoRoot, "../shared/fixtures/ncbi");
-const haveFixtures = existsSync(fixtures);
-const fixture = (name: string): string => join(fixtures, name);
+import { chunksOf, text } from "./helpers/byte-streams.js";
+import { parseError } from "./helpers/expect-parse-error.js";
+import { checkMutatedInputs } from "./helpers/mutated-input-property.js";
+import { fixture, fixtures, haveFixtures } from "./helpers/ncbi-fixtures.js";
 
 async function collect(input: AsyncIterable<Uint8Array>, file?: string): Promise<BioprojectRecord[]> {
   const out: BioprojectRecord[] = [];
@@ -23,24 +18,6 @@ const parseOne = async (name: string): Promise<BioprojectRecord> => {
   expect(records).toHaveLength(1);
   return records[0]!;
 };
-
-async function* chunksOf(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
-
-async function* text(s: string): AsyncGenerator<Uint8Array> {
-  yield Buffer.from(s);
-}
-
-async function parseError(run: () => Promise<unknown>): Promise<ParseError> {
-  try {
-    await run();
-  } catch (error) {
-    if (error instanceof ParseError) return error;
-    throw error;
-  }
-  throw new Error("expected a ParseError");
-}
 
 describe.skipIf(!haveFixtures)(
   "parseBioProject over the real BioProject fixtures (skipped: ../shared/fixtures/ncbi absent)",
@@ -235,30 +212,13 @@ describe.skipIf(!haveFixtures)("parseBioProject on mutated real files (property)
       readFileSync(fixture(name)),
     );
     const interesting = [..."<>/=\"'&;! \n"].map((c) => c.charCodeAt(0));
-    await fc.assert(
-      fc.asyncProperty(
-        fc.nat({ max: sources.length - 1 }),
-        fc.array(
-          fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(...interesting, 0x61, 0xff)),
-          {
-            maxLength: 6,
-          },
-        ),
-        fc.nat({ max: 1 }),
-        fc.integer({ min: 1, max: 257 }),
-        async (which, edits, cut, chunk) => {
-          const bytes = Buffer.from(sources[which]!);
-          for (const [where, value] of edits) bytes[Math.floor(where * (bytes.length - 1))] = value;
-          const input = cut === 1 ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes;
-          try {
-            for await (const r of parseBioProject(chunksOf(input, chunk)))
-              bioprojectRecordSchemas.bioproject.parse(r);
-          } catch (error) {
-            expect(error).toBeInstanceOf(ParseError);
-          }
-        },
-      ),
-      { numRuns: 150, seed: 20251122 },
-    );
+    await checkMutatedInputs({
+      sources,
+      values: [...interesting, 0x61, 0xff],
+      numRuns: 150,
+      consume: async (input) => {
+        for await (const r of parseBioProject(input)) bioprojectRecordSchemas.bioproject.parse(r);
+      },
+    });
   });
 });
