@@ -3,40 +3,25 @@
 // Env: BENCH_H5AD_NNZ (default 50,000,000), BENCH_H5AD_COMPRESSION (none|gzip, default none, anndata's default),
 // BENCH_RUNS (default 3), BENCH_PEER_RUNS (default = BENCH_RUNS).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  PYTHON as python,
+  dataDir,
+  lastError,
+  measureConversions,
+  median,
+  runConversionChild,
+  runPythonPeer,
+} from "./lib/bench-kit.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const dataDir = join(here, ".data");
-
-if (process.argv[2] === "--child") {
-  const { convertH5ad } = await import("@omicslake/formats");
-  if (typeof convertH5ad !== "function")
-    throw new Error("@omicslake/formats does not export convertH5ad; build the package first");
-  const [, , , input, outDir] = process.argv;
-  rmSync(outDir, { recursive: true, force: true });
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  const result = await convertH5ad(input, outDir);
-  const seconds = (performance.now() - t0) / 1000;
-  const used = process.cpuUsage(cpu0);
-  // CPU time of all threads (DuckDB's, the inflating worker's): on a shared machine it says more than wall time.
-  const cpuSeconds = (used.user + used.system) / 1e6;
-  const nnz = result.outputs.find((o) => o.name === "matrix.X.parquet").rows;
-  process.stdout.write(
-    JSON.stringify({ seconds, cpuSeconds, nnz, maxRssMB: process.resourceUsage().maxRSS / 1024 }) + "\n",
-  );
-  rmSync(outDir, { recursive: true, force: true });
-  process.exit(0);
-}
+if (process.argv[2] === "--child") await runConversionChild("convertH5ad");
 
 const targetNnz = Number(process.env.BENCH_H5AD_NNZ ?? 50_000_000);
 const compression = process.env.BENCH_H5AD_COMPRESSION ?? "none";
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const peerRuns = Number(process.env.BENCH_PEER_RUNS ?? runs);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const python = "/usr/bin/python3";
 
 // Written with h5py in anndata's current encoding (deterministic seed): 33,538 genes, ~2,000 per cell.
 const GENERATE = `
@@ -86,7 +71,7 @@ if (!existsSync(input)) {
   });
   if (gen.status !== 0) {
     console.log(
-      `cannot generate the input: /usr/bin/python3 with numpy and h5py is needed (${(gen.stderr || gen.error?.message || "").trim().split("\n").pop()})`,
+      `cannot generate the input: /usr/bin/python3 with numpy and h5py is needed (${lastError(gen)})`,
     );
     process.exit(1);
   }
@@ -95,23 +80,12 @@ if (!existsSync(input)) {
 }
 console.log(`input: ${(statSync(input).size / 1e6).toFixed(1)} MB, compression ${compression}`);
 
-const ours = [];
-const oursCpu = [];
-let rss = 0;
-let nnz = 0;
-for (let i = 0; i < runs; i++) {
-  const child = spawnSync(
-    process.execPath,
-    [fileURLToPath(import.meta.url), "--child", input, join(dataDir, "h5ad-out")],
-    { encoding: "utf8" },
-  );
-  if (child.status !== 0) throw new Error(`conversion failed: ${child.stderr}`);
-  const r = JSON.parse(child.stdout.trim().split("\n").pop());
-  ours.push(r.seconds);
-  oursCpu.push(r.cpuSeconds);
-  rss = Math.max(rss, r.maxRssMB);
-  nnz = r.nnz;
-}
+const {
+  seconds: ours,
+  cpuSeconds: oursCpu,
+  maxRssMB: rss,
+  nnz,
+} = measureConversions(fileURLToPath(import.meta.url), input, join(dataDir, "h5ad-out"), runs);
 const oursSeconds = median(ours);
 console.log(
   `omicslake h5ad -> parquet: ${(nnz / oursSeconds / 1e6).toFixed(2)} M nnz/s (median of ${runs}: ${oursSeconds.toFixed(2)} s, nnz ${nnz})`,
@@ -121,25 +95,12 @@ console.log(
 );
 console.log(`omicslake peak RSS: ${rss.toFixed(0)} MB (input ${(statSync(input).size / 1e6).toFixed(0)} MB)`);
 
-const peer = [];
-for (let i = 0; i < peerRuns; i++) {
-  const py = spawnSync(
-    python,
-    [
-      "-c",
-      "import sys, time, anndata\nt = time.perf_counter()\na = anndata.read_h5ad(sys.argv[1])\nprint(time.perf_counter() - t, a.X.nnz)",
-      input,
-    ],
-    { encoding: "utf8" },
-  );
-  if (py.status !== 0) {
-    console.log(
-      `anndata.read_h5ad: unavailable (${(py.stderr || py.error?.message || "").trim().split("\n").pop()})`,
-    );
-    break;
-  }
-  peer.push(Number(py.stdout.trim().split(/\s+/)[0]));
-}
+const peer = runPythonPeer(
+  "anndata.read_h5ad",
+  "import sys, time, anndata\nt = time.perf_counter()\na = anndata.read_h5ad(sys.argv[1])\nprint(time.perf_counter() - t, a.X.nnz)",
+  input,
+  peerRuns,
+);
 if (peer.length > 0) {
   const peerSeconds = median(peer);
   console.log(

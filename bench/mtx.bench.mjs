@@ -1,55 +1,18 @@
 // Matrix Market (.mtx.gz, integer, genes x cells like 10x) -> Parquet, end to end, against scipy.io.mmread
 // reading the same file in the same run. Build first: npx tsc -b packages/formats
 // Env: BENCH_MTX_NNZ (default 50,000,000), BENCH_RUNS (default 3), BENCH_PEER_RUNS (default = BENCH_RUNS).
-import { spawnSync } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createGzip } from "node:zlib";
 import { pipeline } from "node:stream/promises";
+import { dataDir, measureConversions, median, rng, runConversionChild, runPythonPeer } from "./lib/bench-kit.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const dataDir = join(here, ".data");
-
-if (process.argv[2] === "--child") {
-  // One conversion per process so that peak RSS belongs to it alone.
-  const { convertMtx } = await import("@omicslake/formats");
-  if (typeof convertMtx !== "function")
-    throw new Error("@omicslake/formats does not export convertMtx; build the package first");
-  const [, , , input, outDir] = process.argv;
-  rmSync(outDir, { recursive: true, force: true });
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  const result = await convertMtx(input, outDir);
-  const seconds = (performance.now() - t0) / 1000;
-  const used = process.cpuUsage(cpu0);
-  // CPU time of all threads (DuckDB's, the inflating worker's): on a shared machine it says more than wall time.
-  const cpuSeconds = (used.user + used.system) / 1e6;
-  const nnz = result.outputs.find((o) => o.name === "matrix.X.parquet").rows;
-  process.stdout.write(
-    JSON.stringify({ seconds, cpuSeconds, nnz, maxRssMB: process.resourceUsage().maxRSS / 1024 }) + "\n",
-  );
-  rmSync(outDir, { recursive: true, force: true });
-  process.exit(0);
-}
+if (process.argv[2] === "--child") await runConversionChild("convertMtx");
 
 const targetNnz = Number(process.env.BENCH_MTX_NNZ ?? 50_000_000);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const peerRuns = Number(process.env.BENCH_PEER_RUNS ?? runs);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-// Deterministic PRNG (mulberry32) so every run and machine sees the same file.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** 10x-shaped: 33,538 genes, ~2,000 detected genes per cell, counts mostly 1-5, sorted by cell then gene. */
 async function generate(path, nnzTarget) {
   const genes = 33538;
@@ -101,23 +64,12 @@ if (!existsSync(input)) {
 }
 console.log(`input: ${(statSync(input).size / 1e6).toFixed(1)} MB gzip`);
 
-const ours = [];
-const oursCpu = [];
-let rss = 0;
-let nnz = 0;
-for (let i = 0; i < runs; i++) {
-  const child = spawnSync(
-    process.execPath,
-    [fileURLToPath(import.meta.url), "--child", input, join(dataDir, "mtx-out")],
-    { encoding: "utf8" },
-  );
-  if (child.status !== 0) throw new Error(`conversion failed: ${child.stderr}`);
-  const r = JSON.parse(child.stdout.trim().split("\n").pop());
-  ours.push(r.seconds);
-  oursCpu.push(r.cpuSeconds);
-  rss = Math.max(rss, r.maxRssMB);
-  nnz = r.nnz;
-}
+const {
+  seconds: ours,
+  cpuSeconds: oursCpu,
+  maxRssMB: rss,
+  nnz,
+} = measureConversions(fileURLToPath(import.meta.url), input, join(dataDir, "mtx-out"), runs);
 const oursSeconds = median(ours);
 console.log(
   `omicslake mtx.gz -> parquet: ${(nnz / oursSeconds / 1e6).toFixed(2)} M nnz/s (median of ${runs}: ${oursSeconds.toFixed(2)} s, nnz ${nnz})`,
@@ -127,25 +79,12 @@ console.log(
 );
 console.log(`omicslake peak RSS: ${rss.toFixed(0)} MB`);
 
-const peer = [];
-for (let i = 0; i < peerRuns; i++) {
-  const py = spawnSync(
-    "/usr/bin/python3",
-    [
-      "-c",
-      "import sys, time, scipy.io\nt = time.perf_counter()\nm = scipy.io.mmread(sys.argv[1])\nprint(time.perf_counter() - t, m.nnz)",
-      input,
-    ],
-    { encoding: "utf8" },
-  );
-  if (py.status !== 0) {
-    console.log(
-      `scipy.io.mmread: unavailable (${(py.stderr || py.error?.message || "").trim().split("\n").pop()})`,
-    );
-    break;
-  }
-  peer.push(Number(py.stdout.trim().split(/\s+/)[0]));
-}
+const peer = runPythonPeer(
+  "scipy.io.mmread",
+  "import sys, time, scipy.io\nt = time.perf_counter()\nm = scipy.io.mmread(sys.argv[1])\nprint(time.perf_counter() - t, m.nnz)",
+  input,
+  peerRuns,
+);
 if (peer.length > 0) {
   const peerSeconds = median(peer);
   console.log(
