@@ -14,12 +14,9 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = join(here, "..");
-const dataDir = join(here, ".data");
+import { PYTHON, dataDir, median, peakRssMB, repoRoot, rng } from "./lib/bench-kit.mjs";
 
 async function loadParser() {
   const pkg = await import("@omicslake/parsers");
@@ -27,15 +24,6 @@ async function loadParser() {
   // Until the package index exports it, use the built module directly.
   const mod = await import(join(repoRoot, "packages/parsers/dist/geo/geo-soft-parser.js"));
   return mod.parseGeoSoft;
-}
-
-/**
- * VmHWM, not getrusage: Linux carries ru_maxrss across exec, so a child would report its parent's peak
- * (the generator's) instead of its own.
- */
-function peakRssMB() {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
-  return m === null ? process.resourceUsage().maxRSS / 1024 : Number(m[1]) / 1024;
 }
 
 if (process.argv[2] === "--child") {
@@ -61,19 +49,6 @@ const targetMB = Number(process.env.BENCH_SOFT_MB ?? 400);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const peerRuns = Number(process.env.BENCH_PEER_RUNS ?? runs);
 const fixtures = process.env.BENCH_FIXTURES ?? join(repoRoot, "../shared/fixtures/ncbi");
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-// Deterministic PRNG (mulberry32) so every run and machine sees the same file.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The entity blocks of a real SOFT file, by type, each as its list of lines without data tables. */
 function entityBlocks(path) {
@@ -262,7 +237,7 @@ const peerScript = join(dataDir, "geo_soft_peer.py");
 writeFileSync(peerScript, PEER);
 const peer = [];
 for (let i = 0; i < peerRuns; i++) {
-  const child = spawnSync("/usr/bin/python3", [peerScript, file], { encoding: "utf8" });
+  const child = spawnSync(PYTHON, [peerScript, file], { encoding: "utf8" });
   if (child.status !== 0) throw new Error(`python peer failed:\n${child.stderr}`);
   peer.push(JSON.parse(child.stdout.trim()));
 }

@@ -20,10 +20,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = join(here, "..");
-const dataDir = join(here, ".data");
+import { PYTHON, dataDir, median, peakRssMB, repoRoot } from "./lib/bench-kit.mjs";
 
 async function loadParsers() {
   const pkg = await import("@omicslake/parsers");
@@ -35,12 +32,6 @@ async function loadParsers() {
     openInput: pkg.openInput ?? (await dist("io/open-input.js")).openInput,
     readXmlRecords: pkg.readXmlRecords ?? (await dist("xml/xml-record-reader.js")).readXmlRecords,
   };
-}
-
-/** VmHWM, not getrusage: Linux carries ru_maxrss across exec, so a child would report its parent's peak. */
-function peakRssMB() {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
-  return m === null ? process.resourceUsage().maxRSS / 1024 : Number(m[1]) / 1024;
 }
 
 if (process.argv[2] === "--child") {
@@ -111,7 +102,6 @@ const targetMB = Number(process.env.BENCH_XML_MB ?? 500);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const peerRuns = Number(process.env.BENCH_PEER_RUNS ?? runs);
 const fixtures = process.env.BENCH_FIXTURES ?? join(repoRoot, "../shared/fixtures/ncbi");
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 if (!existsSync(fixtures)) {
   console.log(`xml-parsers: skipped, fixtures not found at ${fixtures}`);
@@ -374,7 +364,7 @@ function child(what, file) {
 }
 
 function peer(what, file) {
-  const c = spawnSync("/usr/bin/python3", [peerScript, what, file], { encoding: "utf8", maxBuffer: 1 << 20 });
+  const c = spawnSync(PYTHON, [peerScript, what, file], { encoding: "utf8", maxBuffer: 1 << 20 });
   if (c.status !== 0) throw new Error(`python peer failed:\n${c.stderr}`);
   return JSON.parse(c.stdout);
 }
