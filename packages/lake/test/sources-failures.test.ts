@@ -101,10 +101,12 @@ describe(`downloads that fail on ${engine.name}`, () => {
     const body = fake.setFile("slow/bioproject.xml", pseudoRandomBytes(100_000, "slow"));
     fake.fault(
       "slow/bioproject.xml",
-      { kind: "stall", ms: 2_000 },
-      { kind: "stall-body", afterBytes: 30_000, ms: 2_000 },
+      { kind: "stall", ms: 60_000 },
+      { kind: "stall-body", afterBytes: 30_000, ms: 60_000 },
     );
-    const result = await ingest("slow", "slow/bioproject.xml", { timeoutMs: 300 });
+    // The stalls outlast the client's timeout thirty times over, so a slow machine cannot turn a
+    // healthy answer into a timeout or a stall into an answer.
+    const result = await ingest("slow", "slow/bioproject.xml", { timeoutMs: 2_000 });
     expect(result.fetched).toHaveLength(1);
     expect(result.fetched[0]!.object.sha256).toBe(sha(body));
     const requests = fake.requestsTo("slow/bioproject.xml");

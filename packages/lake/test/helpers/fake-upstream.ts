@@ -168,7 +168,7 @@ export class FakeUpstream {
       );
       return;
     }
-    if (fault?.kind === "stall") await sleep(fault.ms);
+    if (fault?.kind === "stall") await stall(fault.ms, res);
     if (res.destroyed) return;
 
     let file: FakeFile | undefined;
@@ -232,7 +232,7 @@ export class FakeUpstream {
         res.destroy();
         return;
       }
-      await sleep(fault.ms);
+      await stall(fault.ms, res);
       if (res.destroyed) return;
       res.end(body.subarray(fault.afterBytes));
       return;
@@ -315,4 +315,17 @@ function humanSize(bytes: number): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Waits `ms`, or less if the client hangs up first: a long stall then costs a test nothing once the client has given up. */
+function stall(ms: number, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    res.once("close", done);
+    function done(): void {
+      clearTimeout(timer);
+      res.off("close", done);
+      resolve();
+    }
+  });
 }
