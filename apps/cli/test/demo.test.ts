@@ -13,7 +13,8 @@ const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 function run(cwd: string, ...args: string[]): { code: number; stdout: string; stderr: string } {
   const env = { ...process.env };
   delete env["DATABASE_URL"];
-  const result = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: "utf8", env, timeout: 240_000 });
+  // The timeout is a hang guard under the test's own, never a speed limit.
+  const result = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: "utf8", env, timeout: 540_000 });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
