@@ -17,4 +17,10 @@ export default tseslint.config(
       "no-restricted-imports": ["error", { patterns: ["@omicslake/*/src/*"] }],
     },
   },
+  // The CLI's launcher is plain JavaScript outside every tsconfig: lint it without type information.
+  {
+    files: ["apps/cli/bin/**/*.js"],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { parserOptions: { project: false, projectService: false }, globals: { process: "readonly", URL: "readonly" } },
+  },
 );

@@ -108,6 +108,14 @@ describe.skipIf(!existsSync(MAIN))("omicslake CLI (built; run `npm run build` fi
     expect(run(dir, "promote", "tables", "--to", "gold").code).toBe(2);
     expect(run(dir, "no-such-command").code).toBe(2);
   });
+
+  it("is a command after the README's install: npm linked the tracked launcher, which runs the build", () => {
+    const bin = fileURLToPath(new URL("../../../node_modules/.bin/omicslake", import.meta.url));
+    expect(existsSync(bin)).toBe(true);
+    const result = spawnSync(bin, ["--version"], { cwd: dir, encoding: "utf8", timeout: 540_000 });
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
 });
 
 const NCBI = fileURLToPath(new URL("../../../../shared/fixtures/ncbi/", import.meta.url));
