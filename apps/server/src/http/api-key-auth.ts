@@ -8,7 +8,10 @@ export const WRITE_SCOPE = "write";
 /**
  * How long a verified key is trusted without asking the catalog again. A revoked key must stop working
  * within a second, whichever process revoked it (the CLI, another server on the same PostgreSQL), so no
- * more than that; within it, a burst of writes costs one lookup instead of one per request.
+ * more than that. Not zero: a lookup is a SELECT plus an UPDATE of last_used_at (a write), which measured
+ * about as much as the rest of a small write request (it doubled its cost on both engines), so within
+ * the second a burst of writes costs one lookup instead of one per request. A cache needs no cross-process
+ * signal (LISTEN/NOTIFY would not reach PGlite, and would not cover a catalog edited by another tool).
  */
 export const API_KEY_CACHE_MS = 1000;
 const CACHE_MAX = 1000;
