@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { openLake, type Lake } from "@omicslake/lake";
-import type { FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildServer } from "../src/app.js";
+import { ObjectDownloader } from "../src/http/object-download.js";
 import { rawRequest } from "./http-client.js";
 
 const sha = (bytes: Buffer | string): string => createHash("sha256").update(bytes).digest("hex");
@@ -233,6 +234,39 @@ describe("object downloads on the filesystem store", () => {
       });
       expect(res.statusCode, name).toBe(400);
       expect(res.json<{ error: { code: string } }>().error.code, name).toBe("invalid_input");
+    }
+  });
+});
+
+describe("an object replaced between its catalog read and the file open", () => {
+  it("is served in its current version, not reported as corrupt", async () => {
+    const root = await mkdtemp(join(tmpdir(), "omicslake-download-race-"));
+    const lake = await openLake({
+      root,
+      storage: { url: `file://${join(root, "objects")}` },
+      database: { pgliteDir: "memory://" },
+    });
+    const failures: string[] = [];
+    const downloader = new ObjectDownloader(lake, { onIntegrityFailure: (f) => failures.push(f) });
+    const app = Fastify();
+    try {
+      const dataset = await lake.createDataset({ name: "tables", layer: "processed" });
+      await lake.putObject(dataset, { name: "t.csv", body: "version one\n" });
+      const stale = await lake.catalog.getObject(dataset.id, "t.csv");
+      await lake.putObject(dataset, { name: "t.csv", body: "version two, longer\n" });
+      app.get("/stale", (request, reply) => downloader.send(request, reply, stale));
+      const full = await app.inject({ url: "/stale" });
+      expect(full.statusCode).toBe(200);
+      expect(full.body).toBe("version two, longer\n");
+      expect(full.headers.etag).toBe(`"${sha("version two, longer\n")}"`);
+      const range = await app.inject({ url: "/stale", headers: { range: "bytes=0-6" } });
+      expect(range.statusCode).toBe(206);
+      expect(range.body).toBe("version");
+      expect(failures).toEqual([]);
+    } finally {
+      await app.close();
+      await lake.close();
+      await rm(root, { recursive: true, force: true });
     }
   });
 });

@@ -148,6 +148,35 @@ export class ObjectDownloader {
     reply: FastifyReply,
     object: CatalogObject,
   ): Promise<FastifyReply | undefined> {
+    try {
+      return await this.#sendOnce(request, reply, object, true);
+    } catch (error) {
+      if (!(error instanceof UnconfirmedFailure)) throw error;
+      // A processed or curated object may have been replaced between reading its catalog row and opening
+      // its file: then the file is another version, not corrupt. Serve the current version instead.
+      const current = await this.lake.catalog.getObject(object.datasetId, object.name).catch(() => undefined);
+      if (current !== undefined && (current.sha256 !== object.sha256 || current.size !== object.size)) {
+        return this.#sendOnce(request, reply, current, false);
+      }
+      throw this.#failed(request, object, error.failure, error.actual, error.cause);
+    }
+  }
+
+  async #sendOnce(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    object: CatalogObject,
+    firstTry: boolean,
+  ): Promise<FastifyReply | undefined> {
+    // Before any byte is sent, a mismatch on the first try is confirmed against the catalog first (see send).
+    const refuse = (
+      failure: IntegrityFailure,
+      actual: { sha256?: string; size?: number },
+      cause?: unknown,
+    ): Error =>
+      firstTry
+        ? new UnconfirmedFailure(failure, actual, cause)
+        : this.#failed(request, object, failure, actual, cause);
     const filename = object.name.split("/").pop() ?? object.name;
     const etag = `"${object.sha256}"`;
     const headers: Record<string, string> = {
@@ -167,16 +196,16 @@ export class ObjectDownloader {
       handle = await open(path, "r");
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      if (code === "ENOENT" || code === "ENOTDIR") throw this.#failed(request, object, "missing", {}, error);
+      if (code === "ENOENT" || code === "ENOTDIR") throw refuse("missing", {}, error);
       throw error;
     }
     let handOver = false;
     try {
       const stats = await handle.stat();
-      if (!stats.isFile()) throw this.#failed(request, object, "missing", {});
-      if (stats.size !== object.size) throw this.#failed(request, object, "size", { size: stats.size });
+      if (!stats.isFile()) throw refuse("missing", {});
+      if (stats.size !== object.size) throw refuse("size", { size: stats.size });
       if (object.size === 0 && object.sha256 !== EMPTY_SHA256)
-        throw this.#failed(request, object, "sha256", { sha256: EMPTY_SHA256, size: 0 });
+        throw refuse("sha256", { sha256: EMPTY_SHA256, size: 0 });
       headers["accept-ranges"] = "bytes";
 
       const ifNoneMatch = request.headers["if-none-match"];
@@ -201,7 +230,7 @@ export class ObjectDownloader {
       if (range.kind === "range") {
         const identity = fileIdentity(stats);
         const failure = await this.#verifyWhole(object, handle, identity);
-        if (failure !== undefined) throw this.#failed(request, object, failure, {});
+        if (failure !== undefined) throw refuse(failure, {});
         const length = range.end - range.start + 1;
         handOver = true;
         this.#stream(
@@ -339,6 +368,17 @@ export class ObjectDownloader {
       `stored object failed verification: ${object.key}`,
     );
     return error;
+  }
+}
+
+/** A mismatch found before sending, not yet checked against a possibly newer catalog row. */
+class UnconfirmedFailure extends Error {
+  constructor(
+    readonly failure: IntegrityFailure,
+    readonly actual: { sha256?: string; size?: number },
+    cause?: unknown,
+  ) {
+    super(`unconfirmed integrity failure: ${failure}`, { cause });
   }
 }
 
