@@ -327,6 +327,45 @@ for (const { engine, skip } of testEngines()) {
       expect(await snapshot(test.lake)).toEqual(before);
     });
 
+    it("answers the reported hostile inputs with the right 4xx and code", async () => {
+      const auth = { authorization: `Bearer ${writeKey}` };
+      const cases: [string, InjectOptions, number, string][] = [
+        ["NUL in a query", { url: "/v1/catalog?q=a%00b" }, 400, "invalid_input"],
+        ["NUL in a path", { url: "/v1/catalog/raw:a%00b" }, 400, "invalid_input"],
+        ["impossible date", { url: "/v1/sra/runs?published_from=2023-02-30" }, 400, "validation_error"],
+        ["bad escape in a path", { url: "/v1/catalog/%FF" }, 400, "bad_request"],
+        ["over-long id", { url: `/v1/catalog/${LONG}` }, 414, "uri_too_long"],
+        ["over-long run id", { url: `/v1/runs/${"9".repeat(100)}` }, 400, "validation_error"],
+        [
+          "metadata nested 5,000 deep",
+          {
+            method: "PATCH",
+            url: "/v1/catalog/processed:sweep",
+            headers: { ...auth, "content-type": "application/json" },
+            payload: `{"metadata":{"a":${DEEP}}}`,
+          },
+          400,
+          "invalid_input",
+        ],
+        [
+          "JSON upload",
+          {
+            method: "PUT",
+            url: "/v1/catalog/processed:sweep/files/x.json",
+            headers: { ...auth, "content-type": "application/json" },
+            payload: '{"a":1}',
+          },
+          415,
+          "unsupported_media_type",
+        ],
+      ];
+      for (const [label, options, status, code] of cases) {
+        const res = await app.inject(options);
+        expect(res.statusCode, label).toBe(status);
+        expect(res.json<{ error: { code: string } }>().error.code, label).toBe(code);
+      }
+    });
+
     it("answers what Node's parser refuses (an over-long URL) in the error shape too", async () => {
       const base = await app.listen({ port: 0, host: "127.0.0.1" });
       const res = await rawRequest(`${base}/v1/catalog/${"x".repeat(20_000)}`);
