@@ -12,8 +12,12 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import { ApiKeyAuth } from "./http/api-key-auth.js";
-import { installErrorHandler } from "./http/error-handler.js";
+import type { Writable } from "node:stream";
+import { ApiKeyAuth, type ApiKeyAuthOptions } from "./http/api-key-auth.js";
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from "./http/error-handler.js";
+import { rejectHostileInput } from "./http/hostile-input.js";
+import { ObjectDownloader } from "./http/object-download.js";
+import { DEFAULT_JSON_BODY_LIMIT, DEFAULT_MAX_OBJECT_BYTES, discardUnreadBody } from "./http/upload-guard.js";
 import { catalogWriteRoutes } from "./routes/catalog-write-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
 import { entityRoutes } from "./routes/entities/entity-routes.js";
@@ -27,6 +31,14 @@ export interface ServerOptions {
   readonly logger?: boolean;
   readonly trustProxy?: boolean;
   readonly publicUrl?: string;
+  /** The largest object an upload may store, in bytes (default 64 GiB); larger uploads get 413 and store nothing. */
+  readonly maxObjectBytes?: number;
+  /** The largest JSON request body, in bytes (default 1 MiB). */
+  readonly jsonBodyLimit?: number;
+  /** Where the request log goes when `logger` is on (default stdout); tests read it. */
+  readonly logStream?: Writable;
+  /** API-key verification settings (the cache lifetime, capped at one second, and the clock). */
+  readonly apiKeys?: ApiKeyAuthOptions;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -34,14 +46,21 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 /** Builds the REST API over a lake; the caller listens (`app.listen`) and closes the lake. */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ? { level: "info" } : false,
+    logger: options.logger
+      ? { level: "info", ...(options.logStream ? { stream: options.logStream } : {}) }
+      : false,
     trustProxy: options.trustProxy ?? false,
     // Honour a caller's request id so one id follows a request through proxies and logs.
     genReqId: (req) => {
       const incoming = req.headers["x-request-id"];
       return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
-    routerOptions: { maxParamLength: 1000 },
+    // Long enough for a 1,024-byte object name percent-encoded; longer parameters get 414 in the error shape.
+    routerOptions: { maxParamLength: 4096 },
+    bodyLimit: options.jsonBodyLimit ?? DEFAULT_JSON_BODY_LIMIT,
+    // Errors met before routing or by Node's HTTP parser leave in the project's error shape too.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -57,6 +76,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  const integrityFailures = new Counter({
+    name: "omicslake_integrity_failures_total",
+    help: "Stored objects found not to match the catalog (missing, wrong size, wrong sha256) while serving them",
+    labelNames: ["failure"] as const,
+    registers: [registry],
+  });
   const requests = new Counter({
     name: "omicslake_http_requests_total",
     help: "HTTP requests by route and status",
@@ -67,10 +92,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     void reply.header("x-request-id", request.id);
   });
   app.addHook("onResponse", async (request, reply) => {
-    const labels = { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) };
+    const labels = {
+      method: request.method,
+      route: request.routeOptions.url ?? "unmatched",
+      status: String(reply.statusCode),
+    };
     duration.observe(labels, reply.elapsedTime / 1000);
     requests.inc(labels);
   });
+  app.addHook("onResponse", discardUnreadBody);
+  app.addHook("preValidation", rejectHostileInput);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -84,11 +115,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       ...(options.publicUrl ? { servers: [{ url: options.publicUrl }] } : {}),
       components: {
         securitySchemes: {
-          apiKey: { type: "http", scheme: "bearer", description: 'An omicslake API key ("omicslake keys create")' },
+          apiKey: {
+            type: "http",
+            scheme: "bearer",
+            description: 'An omicslake API key ("omicslake keys create")',
+          },
         },
       },
       tags: [
-        { name: "catalog", description: "Datasets, objects and downloads; writes need an API key with the write scope" },
+        {
+          name: "catalog",
+          description: "Datasets, objects and downloads; writes need an API key with the write scope",
+        },
         { name: "provenance", description: "Lineage, provenance graphs and runs" },
         { name: "system", description: "Health and metrics" },
       ],
@@ -109,13 +147,22 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   }
 
-  app.get("/openapi.json", { schema: { hide: true }, config: { rateLimit: false } }, async () => app.swagger());
+  app.get("/openapi.json", { schema: { hide: true }, config: { rateLimit: false } }, async () =>
+    app.swagger(),
+  );
   await app.register(scalarApiReference, { routePrefix: "/docs", configuration: { url: "/openapi.json" } });
 
   await app.register(systemRoutes(options.lake, registry));
-  await app.register(catalogRoutes(options.lake));
+  const downloader = new ObjectDownloader(options.lake, {
+    onIntegrityFailure: (failure) => integrityFailures.inc({ failure }),
+  });
+  await app.register(catalogRoutes(options.lake, downloader));
   await app.register(provenanceRoutes(options.lake));
-  await app.register(catalogWriteRoutes(options.lake, new ApiKeyAuth(options.lake)));
+  await app.register(
+    catalogWriteRoutes(options.lake, new ApiKeyAuth(options.lake, options.apiKeys), {
+      maxObjectBytes: options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
+    }),
+  );
   await app.register(entityRoutes(options.lake));
   return app;
 }

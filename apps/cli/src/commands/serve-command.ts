@@ -27,6 +27,8 @@ export async function serveLake(lake: Lake, config: LakeConfig, options: ListenO
     lake,
     rateLimit: config.server.rate_limit,
     trustProxy: config.server.trust_proxy,
+    maxObjectBytes: config.server.max_object_bytes,
+    jsonBodyLimit: config.server.json_body_limit,
     logger: process.env["OMICSLAKE_LOG_REQUESTS"] === "1",
     ...(config.server.public_url !== undefined ? { publicUrl: config.server.public_url } : {}),
   });

@@ -1,61 +1,237 @@
-import type { FastifyError, FastifyInstance } from "fastify";
+import { randomUUID } from "node:crypto";
+import type { Socket } from "node:net";
+import { OmicslakeError } from "@omicslake/lake";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { statusForCode } from "./error-status.js";
 
-interface CodedError {
-  code?: unknown;
-  details?: unknown;
-  statusCode?: unknown;
+/** The wire form of every error: `{error: {code, message, details}}`, details always holding the request id. */
+export interface ErrorBody {
+  readonly error: {
+    readonly code: string;
+    readonly message: string;
+    readonly details: Record<string, unknown>;
+  };
+}
+
+interface Classified {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly details: Record<string, unknown>;
 }
 
 /**
- * Every error leaves the server as `{error: {code, message, details}}` with the status its code
- * maps to, and the request id, so a user can quote it in a bug report.
+ * Fastify's own errors, by code: the status and the words we answer with. Fastify's messages are not
+ * passed through, so the wire format stays ours whatever a framework upgrade changes.
  */
-export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    let status: number;
-    let code: string;
-    let details: Record<string, unknown> = {};
-    const coded = error as FastifyError & CodedError;
+const FRAMEWORK_ERRORS: Readonly<
+  Record<string, { status: number; code: string; message: string; hint?: string }>
+> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: "unsupported_media_type",
+    message: "the request's Content-Type is not accepted by this route",
+    hint: "Send JSON bodies as application/json and uploads as application/octet-stream",
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    code: "payload_too_large",
+    message: "the request body is larger than this route accepts",
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: "bad_request",
+    message: "the request body's size does not match its Content-Length",
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: "bad_request", message: "the JSON body is empty" },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: "bad_request", message: "the body is not valid JSON" },
+  FST_ERR_BAD_URL: {
+    status: 400,
+    code: "bad_request",
+    message: "the URL is not valid (a bad percent-escape or a byte sequence that is not UTF-8)",
+    hint: "Percent-encode the path as UTF-8",
+  },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: "uri_too_long", message: "a path parameter is too long" },
+  FST_ERR_ROUTE_MISSING_CONTENT_TYPE: {
+    status: 400,
+    code: "bad_request",
+    message: "the request needs a Content-Type",
+  },
+};
 
-    if (hasZodFastifySchemaValidationErrors(error)) {
-      status = 400;
-      code = "validation_error";
-      details = {
+/**
+ * PostgreSQL SQLSTATEs that can only come from a value the client sent (class 22, data exceptions: a
+ * NUL byte, an impossible date, a number out of range). The database's own words are not passed on.
+ */
+function isDataException(code: string): boolean {
+  return /^22[0-9A-Z]{3}$/.test(code);
+}
+
+/** The project's own errors from the parsers and converters, recognised by shape: the server does not depend on those packages. */
+function isProjectParseError(
+  error: unknown,
+): error is Error & { code: string; details?: unknown; location?: unknown; file?: unknown } {
+  return (
+    error instanceof Error &&
+    (error.name === "ParseError" || error.name === "FormatError") &&
+    typeof (error as { code?: unknown }).code === "string"
+  );
+}
+
+function plainDetails(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? { ...(value as Record<string, unknown>) }
+    : {};
+}
+
+/** Maps any thrown value to the status, code, message and details the client gets. */
+export function classifyError(error: unknown): Classified {
+  const err = error as Partial<FastifyError> & { details?: unknown };
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    return {
+      status: 400,
+      code: "validation_error",
+      message: error.message,
+      details: {
         issues: error.validation.map((v) => ({
           where: error.validationContext,
           path: v.instancePath,
           message: v.message,
         })),
-      };
-    } else if (coded.statusCode === 429) {
-      status = 429;
-      code = "rate_limited";
-    } else if (typeof coded.code === "string" && !coded.code.startsWith("FST_")) {
-      code = coded.code;
-      status = statusForCode(code);
-      if (typeof coded.details === "object" && coded.details !== null) details = coded.details as Record<string, unknown>;
-    } else if (typeof coded.statusCode === "number" && coded.statusCode >= 400 && coded.statusCode < 500) {
-      status = coded.statusCode;
-      code = status === 404 ? "not_found" : status === 415 ? "unsupported_media_type" : "bad_request";
-    } else {
-      status = 500;
-      code = "internal_error";
-    }
+      },
+    };
+  }
+  if (error instanceof OmicslakeError) {
+    return {
+      status: statusForCode(error.code),
+      code: error.code,
+      message: error.message,
+      details: { ...error.details },
+    };
+  }
+  if (isProjectParseError(error)) {
+    const status = statusForCode(error.code);
+    const details =
+      error.name === "FormatError"
+        ? { file: error.file, location: error.location }
+        : plainDetails(error.details);
+    return { status: status === 500 ? 422 : status, code: error.code, message: error.message, details };
+  }
+  // The rate limiter throws the object its errorResponseBuilder returned.
+  if (err.statusCode === 429) {
+    return {
+      status: 429,
+      code: "rate_limited",
+      message: typeof err.message === "string" ? err.message : "rate limit exceeded",
+      details: {},
+    };
+  }
+  const code = typeof err.code === "string" ? err.code : undefined;
+  const framework =
+    code !== undefined && Object.hasOwn(FRAMEWORK_ERRORS, code) ? FRAMEWORK_ERRORS[code] : undefined;
+  if (framework) {
+    return {
+      status: framework.status,
+      code: framework.code,
+      message: framework.message,
+      details: framework.hint === undefined ? {} : { hint: framework.hint },
+    };
+  }
+  if (code !== undefined && isDataException(code)) {
+    return {
+      status: 400,
+      code: "invalid_input",
+      message: "a value in the request cannot be stored or compared (an invalid character, date or number)",
+      details: { hint: "Check the request's values: no NUL bytes, real calendar dates, numbers in range" },
+    };
+  }
+  // Any other error that says it is the client's fault (Fastify's, a plugin's) keeps its status, not its words.
+  if (typeof err.statusCode === "number" && err.statusCode >= 400 && err.statusCode < 500) {
+    const status = err.statusCode;
+    return {
+      status,
+      code:
+        status === 404
+          ? "not_found"
+          : status === 413
+            ? "payload_too_large"
+            : status === 415
+              ? "unsupported_media_type"
+              : "bad_request",
+      message: status === 404 ? "not found" : "the request is not valid",
+      details: {},
+    };
+  }
+  return { status: 500, code: "internal_error", message: "Internal server error", details: {} };
+}
 
-    if (status >= 500) request.log.error({ err: error }, "request failed");
-    const message = status === 500 && code === "internal_error" ? "Internal server error" : error.message;
-    return reply.status(status).send({ error: { code, message, details: { ...details, request_id: request.id } } });
-  });
+export function errorBody(classified: Classified, requestId: string): ErrorBody {
+  return {
+    error: {
+      code: classified.code,
+      message: classified.message,
+      details: { ...classified.details, request_id: requestId },
+    },
+  };
+}
+
+function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const classified = classifyError(error);
+  // An unexpected error is logged with its stack (and cause) under the request id; the client only gets the id.
+  if (classified.status >= 500) request.log.error({ err: error, requestId: request.id }, "request failed");
+  return reply.status(classified.status).send(errorBody(classified, request.id));
+}
+
+/**
+ * Every error leaves the server as `{error: {code, message, details}}` with the status its code maps
+ * to and the request id, so a user can quote it in a bug report. Only the project's own errors pass
+ * their message through; anything else (a driver's error with a SQLSTATE, an errno, a bug) is a
+ * generic 500, or a generic 400 when it can only have come from the client's values.
+ */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
 
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({
       error: {
         code: "not_found",
-        message: `no route ${request.method} ${request.url.split("?")[0]}`,
+        message: `no route ${request.method} ${request.url.split("?")[0]!.slice(0, 200)}`,
         details: { request_id: request.id, hint: "See /openapi.json or /docs for the routes" },
       },
     }),
   );
+}
+
+/** Errors Fastify meets before routing (a bad percent-escape, an over-long parameter), in the same shape. */
+export function frameworkErrorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  void reply.header("x-request-id", request.id);
+  void sendError(error, request, reply);
+}
+
+/**
+ * Errors Node's HTTP parser meets before Fastify sees a request (headers or URL over the size limit, a
+ * malformed request line), in the same shape. There is no request yet, so the id is a fresh one.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, code, message] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "headers_too_large", "the request line or headers are larger than the server accepts"]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "request_timeout", "the request took too long to arrive"]
+        : [400, "bad_request", "the request is not valid HTTP"];
+  const requestId = randomUUID();
+  const body = JSON.stringify(errorBody({ status, code, message, details: {} }, requestId));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${code.replace(/_/g, " ")}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

@@ -8,6 +8,11 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   invalid_cursor: 400,
   config_error: 400,
   validation_error: 400,
+  bad_request: 400,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  uri_too_long: 414,
+  range_not_satisfiable: 416,
   unauthorized: 401,
   forbidden: 403,
   raw_immutable: 403,
@@ -25,5 +30,5 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
 };
 
 export function statusForCode(code: string): number {
-  return STATUS_BY_CODE[code] ?? 500;
+  return Object.hasOwn(STATUS_BY_CODE, code) ? STATUS_BY_CODE[code]! : 500;
 }

@@ -1,6 +1,7 @@
 import type { Lake } from "@omicslake/lake";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import type { ObjectDownloader } from "../http/object-download.js";
 import { pageLinks } from "../http/page-links.js";
 import {
   datasetJson,
@@ -12,14 +13,18 @@ import {
   statsJson,
   statsSchema,
 } from "../schemas/catalog-schemas.js";
-import { cursorParam, errorResponses, limitParam } from "../schemas/common-schemas.js";
+import { cursorParam, errorResponses, errorSchema, limitParam } from "../schemas/common-schemas.js";
 
 const datasetIdParam = z.object({
-  id: z.string().describe("Numeric dataset id, a name, or `layer:name` (e.g. `processed:gse2034`)").meta({ example: "1" }),
+  id: z
+    .string()
+    .max(256)
+    .describe("Numeric dataset id, a name, or `layer:name` (e.g. `processed:gse2034`)")
+    .meta({ example: "1" }),
 });
 
 /** Read routes over the catalog: search, stats, one dataset, its files and their bytes. */
-export function catalogRoutes(lake: Lake): FastifyPluginAsyncZod {
+export function catalogRoutes(lake: Lake, downloader: ObjectDownloader): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       "/v1/catalog",
@@ -30,10 +35,17 @@ export function catalogRoutes(lake: Lake): FastifyPluginAsyncZod {
           description: "Keyset-paginated list of datasets, filtered by layer, source, tags and free text.",
           querystring: z.object({
             layer: layerSchema.optional(),
-            source: z.string().optional().meta({ example: "geo" }),
-            tag: z.union([z.string(), z.array(z.string())]).optional().describe("Repeat to require several tags"),
-            q: z.string().max(200).optional().describe("Free text over name, external id, description and metadata"),
-            external_id: z.string().optional().meta({ example: "GSE2034" }),
+            source: z.string().max(100).optional().meta({ example: "geo" }),
+            tag: z
+              .union([z.string().max(100), z.array(z.string().max(100)).max(20)])
+              .optional()
+              .describe("Repeat to require several tags"),
+            q: z
+              .string()
+              .max(200)
+              .optional()
+              .describe("Free text over name, external id, description and metadata"),
+            external_id: z.string().max(200).optional().meta({ example: "GSE2034" }),
             limit: limitParam,
             cursor: cursorParam,
           }),
@@ -112,29 +124,29 @@ export function catalogRoutes(lake: Lake): FastifyPluginAsyncZod {
           tags: ["catalog"],
           summary: "Download one object",
           description:
-            "On S3 storage, a redirect to a presigned URL; on the filesystem, the bytes streamed and verified against the recorded sha256.",
-          params: datasetIdParam.extend({ "*": z.string().describe("Object name inside the dataset") }),
+            "On S3 storage, a redirect to a presigned URL. On the filesystem, the bytes, verified against the recorded sha256 before the last of them is sent (a mismatch cuts the response short); `Range` (one range: 206, or 416) is served from a file verified whole, and the sha256 is the ETag (`If-None-Match` → 304, `If-Range`).",
+          params: datasetIdParam.extend({
+            "*": z.string().min(1).max(1024).describe("Object name inside the dataset"),
+          }),
           response: {
             200: z.unknown().describe("The object's bytes"),
+            206: z.unknown().describe("The requested range of the object's bytes"),
             302: z.null().describe("Redirect to a presigned URL"),
+            304: z.null().describe("The client's copy (If-None-Match) is current"),
             ...errorResponses,
+            416: errorSchema,
           },
         },
       },
       async (request, reply) => {
         const dataset = await lake.dataset(request.params.id);
         const object = await lake.catalog.getObject(dataset.id, request.params["*"]);
-        const filename = object.name.split("/").pop() ?? object.name;
-        const link = await lake.store.downloadLink(object.key, { filename, expiresInSeconds: 900 });
-        if (link.kind === "url") return reply.redirect(link.url, 302);
-        const stream = await lake.readObject(object);
-        return reply
-          .header("content-type", object.mediaType ?? "application/octet-stream")
-          .header("content-length", String(object.size))
-          .header("etag", `"${object.sha256}"`)
-          .header("x-checksum-sha256", object.sha256)
-          .header("content-disposition", `attachment; filename="${filename.replace(/["\\]/g, "_")}"`)
-          .send(stream);
+        if (lake.store.kind !== "fs") {
+          const filename = object.name.split("/").pop() ?? object.name;
+          const link = await lake.store.downloadLink(object.key, { filename, expiresInSeconds: 900 });
+          if (link.kind === "url") return reply.redirect(link.url, 302);
+        }
+        return downloader.send(request, reply, object);
       },
     );
   };

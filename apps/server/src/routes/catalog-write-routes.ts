@@ -1,20 +1,54 @@
 import type { Readable } from "node:stream";
 import { IntegrityError, OmicslakeError, type Lake } from "@omicslake/lake";
-import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { WRITE_SCOPE, type ApiKeyAuth } from "../http/api-key-auth.js";
-import { datasetJson, datasetSchema, layerSchema, objectJson, objectSchema } from "../schemas/catalog-schemas.js";
+import { limitedBody, uploadHeaderGuard } from "../http/upload-guard.js";
+import {
+  datasetJson,
+  datasetSchema,
+  layerSchema,
+  objectJson,
+  objectSchema,
+} from "../schemas/catalog-schemas.js";
 import { errorSchema } from "../schemas/common-schemas.js";
 
-const writeErrors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 422: errorSchema } as const;
+const writeErrors = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  409: errorSchema,
+  413: errorSchema,
+  415: errorSchema,
+  422: errorSchema,
+} as const;
 const security = [{ apiKey: [] }];
-const idParam = z.object({ id: z.string().describe("Dataset id, name or `layer:name`") });
+const idParam = z.object({ id: z.string().max(256).describe("Dataset id, name or `layer:name`") });
 
-/** Writes to the catalog; every route needs an API key with the `write` scope. */
-export function catalogWriteRoutes(lake: Lake, auth: ApiKeyAuth): FastifyPluginAsyncZod {
+// Bounds on what a dataset may carry, so a request cannot make the catalog store megabytes of tags.
+const source = z.string().min(1).max(100);
+const externalId = z.string().min(1).max(200);
+const description = z.string().max(100_000);
+const metadata = z.record(z.string().max(200), z.unknown());
+const tags = z.array(z.string().min(1).max(100)).max(100);
+
+export interface CatalogWriteLimits {
+  /** The largest object an upload may store, in bytes. */
+  readonly maxObjectBytes: number;
+}
+
+/**
+ * Writes to the catalog; every route needs an API key with the `write` scope, checked in onRequest,
+ * before any body is read.
+ */
+export function catalogWriteRoutes(
+  lake: Lake,
+  auth: ApiKeyAuth,
+  limits: CatalogWriteLimits,
+): FastifyPluginAsyncZod {
   return async (app) => {
-    // Object uploads stream straight into the store: the body is handed over unparsed.
-    app.addContentTypeParser("application/octet-stream", (_request, payload, done) => done(null, payload));
+    app.addHook("onRequest", auth.hook(WRITE_SCOPE));
 
     app.post(
       "/v1/catalog",
@@ -24,19 +58,18 @@ export function catalogWriteRoutes(lake: Lake, auth: ApiKeyAuth): FastifyPluginA
           summary: "Create a dataset",
           security,
           body: z.object({
-            name: z.string().meta({ example: "gse2034" }),
+            name: z.string().max(200).meta({ example: "gse2034" }),
             layer: layerSchema.default("raw"),
-            source: z.string().optional().meta({ example: "geo" }),
-            external_id: z.string().optional().meta({ example: "GSE2034" }),
-            description: z.string().optional(),
-            metadata: z.record(z.string(), z.unknown()).optional(),
-            tags: z.array(z.string()).optional(),
+            source: source.optional().meta({ example: "geo" }),
+            external_id: externalId.optional().meta({ example: "GSE2034" }),
+            description: description.optional(),
+            metadata: metadata.optional(),
+            tags: tags.optional(),
           }),
           response: { 201: datasetSchema, ...writeErrors },
         },
       },
       async (request, reply) => {
-        await auth.requireScope(request, WRITE_SCOPE);
         const body = request.body;
         const dataset = await lake.createDataset({
           name: body.name,
@@ -60,15 +93,14 @@ export function catalogWriteRoutes(lake: Lake, auth: ApiKeyAuth): FastifyPluginA
           security,
           params: idParam,
           body: z.object({
-            description: z.string().nullable().optional(),
-            metadata: z.record(z.string(), z.unknown()).optional(),
-            tags: z.array(z.string()).optional(),
+            description: description.nullable().optional(),
+            metadata: metadata.optional(),
+            tags: tags.optional(),
           }),
           response: { 200: datasetSchema, ...writeErrors },
         },
       },
       async (request) => {
-        await auth.requireScope(request, WRITE_SCOPE);
         const dataset = await lake.dataset(request.params.id);
         const { description, metadata, tags } = request.body;
         const updated = await lake.catalog.updateDataset(dataset.id, {
@@ -80,43 +112,52 @@ export function catalogWriteRoutes(lake: Lake, auth: ApiKeyAuth): FastifyPluginA
       },
     );
 
-    app.put(
-      "/v1/catalog/:id/files/*",
-      {
-        bodyLimit: Number.MAX_SAFE_INTEGER,
-        schema: {
-          tags: ["catalog"],
-          summary: "Upload an object (streamed; sha256 computed on the way in)",
-          description:
-            "Send the bytes with `Content-Type: application/octet-stream`. An `X-Checksum-Sha256` header makes the upload fail, leaving nothing, if the bytes differ. Raw objects cannot be replaced.",
-          security,
-          params: idParam.extend({ "*": z.string().describe("Object name inside the dataset") }),
-          response: { 201: objectSchema, ...writeErrors },
+    // Uploads live in a scope of their own, where every content type parser is replaced by one that hands
+    // the body over unread: the bytes stream into the store, and the onRequest guard has already refused
+    // any content type but octet-stream, so nothing is ever buffered or parsed as text or JSON.
+    await app.register(async (scope) => {
+      const uploads = scope.withTypeProvider<ZodTypeProvider>();
+      uploads.removeAllContentTypeParsers();
+      uploads.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
+      uploads.put(
+        "/v1/catalog/:id/files/*",
+        {
+          onRequest: uploadHeaderGuard(limits.maxObjectBytes),
+          schema: {
+            tags: ["catalog"],
+            summary: "Upload an object (streamed; sha256 computed on the way in)",
+            description:
+              "Send the bytes with `Content-Type: application/octet-stream` (or none). An `X-Checksum-Sha256` header makes the upload fail, leaving nothing, if the bytes differ. Objects larger than the server's maximum object size are refused with 413, leaving nothing. Raw objects cannot be replaced.",
+            security,
+            params: idParam.extend({
+              "*": z.string().min(1).max(1024).describe("Object name inside the dataset"),
+            }),
+            response: { 201: objectSchema, ...writeErrors },
+          },
         },
-      },
-      async (request, reply) => {
-        await auth.requireScope(request, WRITE_SCOPE);
-        const expected = request.headers["x-checksum-sha256"];
-        const object = await lake
-          .addObject(request.params.id, {
-            name: request.params["*"],
-            body: request.body as Readable,
-            ...(typeof expected === "string" ? { expectedSha256: expected.toLowerCase() } : {}),
-          })
-          .catch((error: unknown) => {
-            // Here a checksum mismatch means the client sent other bytes than it announced: its error, not ours.
-            if (error instanceof IntegrityError) {
-              throw new OmicslakeError("checksum_mismatch", error.message, {
-                details: { ...error.details },
-                hint: "Nothing was stored; check the file and its X-Checksum-Sha256 and upload again",
-                cause: error,
-              });
-            }
-            throw error;
-          });
-        return reply.status(201).send(objectJson(object));
-      },
-    );
+        async (request, reply) => {
+          const expected = request.headers["x-checksum-sha256"];
+          const object = await lake
+            .addObject(request.params.id, {
+              name: request.params["*"],
+              body: limitedBody(request.body as Readable, limits.maxObjectBytes),
+              ...(typeof expected === "string" ? { expectedSha256: expected.toLowerCase() } : {}),
+            })
+            .catch((error: unknown) => {
+              // Here a checksum mismatch means the client sent other bytes than it announced: its error, not ours.
+              if (error instanceof IntegrityError) {
+                throw new OmicslakeError("checksum_mismatch", error.message, {
+                  details: { ...error.details },
+                  hint: "Nothing was stored; check the file and its X-Checksum-Sha256 and upload again",
+                  cause: error,
+                });
+              }
+              throw error;
+            });
+          return reply.status(201).send(objectJson(object));
+        },
+      );
+    });
 
     app.delete(
       "/v1/catalog/:id",
@@ -130,7 +171,6 @@ export function catalogWriteRoutes(lake: Lake, auth: ApiKeyAuth): FastifyPluginA
         },
       },
       async (request, reply) => {
-        await auth.requireScope(request, WRITE_SCOPE);
         await lake.deleteDataset(request.params.id);
         return reply.status(204).send(null);
       },
@@ -144,14 +184,15 @@ export function catalogWriteRoutes(lake: Lake, auth: ApiKeyAuth): FastifyPluginA
           summary: "Copy a dataset into the next layer",
           security,
           body: z.object({
-            dataset: z.union([z.string(), z.number().int()]).describe("Dataset id, name or `layer:name`"),
+            dataset: z
+              .union([z.string().min(1).max(256), z.number().int().positive().max(2_147_483_647)])
+              .describe("Dataset id, name or `layer:name`"),
             to: layerSchema,
           }),
           response: { 201: datasetSchema, ...writeErrors },
         },
       },
       async (request, reply) => {
-        await auth.requireScope(request, WRITE_SCOPE);
         const promoted = await lake.promote(request.body.dataset, request.body.to);
         return reply.status(201).send(datasetJson(promoted));
       },

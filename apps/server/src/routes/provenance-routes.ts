@@ -5,7 +5,9 @@ import { pageLinks } from "../http/page-links.js";
 import { graphJson, graphSchema, runJson, runPageSchema, runSchema } from "../schemas/catalog-schemas.js";
 import { cursorParam, errorResponses, limitParam } from "../schemas/common-schemas.js";
 
-const idParam = z.object({ id: z.string().describe("Dataset id, name or `layer:name`").meta({ example: "1" }) });
+const idParam = z.object({
+  id: z.string().max(256).describe("Dataset id, name or `layer:name`").meta({ example: "1" }),
+});
 
 /** Provenance (lineage and full graph) and the run records behind it. */
 export function provenanceRoutes(lake: Lake): FastifyPluginAsyncZod {
@@ -43,7 +45,7 @@ export function provenanceRoutes(lake: Lake): FastifyPluginAsyncZod {
           tags: ["provenance"],
           summary: "Runs, newest first",
           querystring: z.object({
-            step: z.string().optional(),
+            step: z.string().max(100).optional(),
             status: z.enum(["running", "succeeded", "failed"]).optional(),
             limit: limitParam,
             cursor: cursorParam,
@@ -73,7 +75,7 @@ export function provenanceRoutes(lake: Lake): FastifyPluginAsyncZod {
         schema: {
           tags: ["provenance"],
           summary: "One run",
-          params: z.object({ id: z.coerce.number().int().positive() }),
+          params: z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) }),
           response: { 200: runSchema, ...errorResponses },
         },
       },

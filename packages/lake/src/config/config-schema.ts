@@ -51,6 +51,19 @@ export const serverSectionSchema = z
     rate_limit: z.number().int().positive().default(600).describe("Requests per minute per client (0 disables)").or(z.literal(0)),
     trust_proxy: z.boolean().default(false).describe("Trust X-Forwarded-* headers from a reverse proxy"),
     public_url: z.string().optional().describe("External base URL, used in links and the OpenAPI servers list"),
+    max_object_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 ** 3)
+      .describe("Largest object an upload may store, in bytes; a larger upload is refused (413) and stores nothing"),
+    json_body_limit: z
+      .number()
+      .int()
+      .positive()
+      .max(64 * 1024 ** 2)
+      .default(1024 ** 2)
+      .describe("Largest JSON request body, in bytes (at most 64 MiB)"),
   })
   .describe("The REST API and dashboard server");
 

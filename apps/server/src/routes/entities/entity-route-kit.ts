@@ -4,7 +4,12 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { pageLinks } from "../../http/page-links.js";
 import { cursorParam, errorResponses, limitParam } from "../../schemas/common-schemas.js";
-import { batchBodySchema, batchResponseSchema, entityPageSchema, recordSchema } from "../../schemas/entity-schemas.js";
+import {
+  batchBodySchema,
+  batchResponseSchema,
+  entityPageSchema,
+  recordSchema,
+} from "../../schemas/entity-schemas.js";
 import { batchRecords, listRecords, lookupRecord, recordExists } from "./entity-query.js";
 import type { EntityFilter, RawPage } from "./entity-query.js";
 
@@ -49,13 +54,26 @@ const filterSchema = (filter: EntityFilter): z.ZodType => {
       break;
     case "date_from":
     case "date_to":
-      schema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD");
+      schema = z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD")
+        .refine(isCalendarDate, "a date that exists (YYYY-MM-DD)");
       break;
     default:
       schema = z.string().min(1).max(200);
   }
   return schema.optional().describe(filter.description).meta({ example: filter.example });
 };
+
+/** 2023-02-28 is a date; 2023-02-30 and 2023-13-01 are not (the database would refuse them with a 500). */
+export function isCalendarDate(value: string): boolean {
+  const [year, month, day] = value.split("-").map(Number) as [number, number, number];
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  // setUTCFullYear, not Date.UTC, which would read years below 100 as 19xx.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
 
 function listQuerySchema(spec: EntityRouteSpec, withFilters: boolean): z.ZodObject {
   const shape: Record<string, z.ZodType> = {};
@@ -64,7 +82,9 @@ function listQuerySchema(spec: EntityRouteSpec, withFilters: boolean): z.ZodObje
     .string()
     .max(500)
     .optional()
-    .describe("Full-text search (web-search syntax: words, \"quoted phrases\", `or`, `-excluded`) over titles, abstracts and descriptions")
+    .describe(
+      'Full-text search (web-search syntax: words, "quoted phrases", `or`, `-excluded`) over titles, abstracts and descriptions',
+    )
     .meta({ example: "liver" });
   shape["limit"] = limitParam;
   shape["cursor"] = cursorParam;
@@ -77,8 +97,14 @@ function sendPage(request: FastifyRequest, reply: FastifyReply, page: RawPage): 
   return reply.type(JSON_TYPE).send(Buffer.concat([PAGE_HEAD, ...page.records, Buffer.from(tail)]));
 }
 
-function queryOf(spec: EntityRouteSpec, raw: unknown): { filters: Record<string, unknown>; q?: string; limit: number; cursor?: string } {
-  const { q, limit, cursor, ...filters } = raw as { q?: string; limit: number; cursor?: string } & Record<string, unknown>;
+function queryOf(
+  spec: EntityRouteSpec,
+  raw: unknown,
+): { filters: Record<string, unknown>; q?: string; limit: number; cursor?: string } {
+  const { q, limit, cursor, ...filters } = raw as { q?: string; limit: number; cursor?: string } & Record<
+    string,
+    unknown
+  >;
   return { filters, limit, ...(q === undefined ? {} : { q }), ...(cursor === undefined ? {} : { cursor }) };
 }
 
@@ -90,7 +116,12 @@ function queryOf(spec: EntityRouteSpec, raw: unknown): { filters: Record<string,
 export function registerEntityRoutes(app: FastifyApp, db: SqlClient, spec: EntityRouteSpec): void {
   const record = recordSchema(spec.entity, spec.example);
   const accessionParam = z.object({
-    accession: z.string().min(1).max(100).describe(`${spec.noun} accession`).meta({ example: spec.exampleAccessions[0] }),
+    accession: z
+      .string()
+      .min(1)
+      .max(100)
+      .describe(`${spec.noun} accession`)
+      .meta({ example: spec.exampleAccessions[0] }),
   });
 
   app.get(
@@ -104,7 +135,12 @@ export function registerEntityRoutes(app: FastifyApp, db: SqlClient, spec: Entit
         response: { 200: entityPageSchema(record), ...errorResponses, 503: errorResponses[500] },
       },
     },
-    async (request, reply) => sendPage(request, reply, await listRecords(db, spec.entity, spec.filters, queryOf(spec, request.query))),
+    async (request, reply) =>
+      sendPage(
+        request,
+        reply,
+        await listRecords(db, spec.entity, spec.filters, queryOf(spec, request.query)),
+      ),
   );
 
   app.get(
@@ -118,7 +154,7 @@ export function registerEntityRoutes(app: FastifyApp, db: SqlClient, spec: Entit
       },
     },
     async (request, reply) =>
-      reply.type(JSON_TYPE).send(await lookupRecord(db, spec.entity, spec.noun, (request.params).accession)),
+      reply.type(JSON_TYPE).send(await lookupRecord(db, spec.entity, spec.noun, request.params.accession)),
   );
 
   app.post(
@@ -132,7 +168,7 @@ export function registerEntityRoutes(app: FastifyApp, db: SqlClient, spec: Entit
       },
     },
     async (request, reply) =>
-      reply.type(JSON_TYPE).send(await batchRecords(db, spec.entity, (request.body).accessions)),
+      reply.type(JSON_TYPE).send(await batchRecords(db, spec.entity, request.body.accessions)),
   );
 }
 
@@ -147,19 +183,30 @@ export function registerChildRoute(app: FastifyApp, db: SqlClient, route: Entity
         tags: [parent.tag],
         summary: `The ${child.plural} of a ${parent.noun}`,
         params: z.object({
-          accession: z.string().min(1).max(100).describe(`${parent.noun} accession`).meta({ example: parent.exampleAccessions[0] }),
+          accession: z
+            .string()
+            .min(1)
+            .max(100)
+            .describe(`${parent.noun} accession`)
+            .meta({ example: parent.exampleAccessions[0] }),
         }),
         querystring: listQuerySchema(child, false),
         response: { 200: entityPageSchema(record), ...errorResponses, 503: errorResponses[500] },
       },
     },
     async (request, reply) => {
-      const accession = (request.params).accession;
+      const accession = request.params.accession;
       const query = queryOf(child, request.query);
       const page = await listRecords(db, child.entity, [], query, { where: route.where, parent: accession });
       // An empty first page may mean a mistyped parent; say so rather than return an empty list.
-      if (page.count === 0 && query.cursor === undefined && !(await recordExists(db, parent.entity, accession))) {
-        throw new NotFoundError(parent.noun, accession, { hint: `Check the accession with GET ${parent.path}/${accession}` });
+      if (
+        page.count === 0 &&
+        query.cursor === undefined &&
+        !(await recordExists(db, parent.entity, accession))
+      ) {
+        throw new NotFoundError(parent.noun, accession, {
+          hint: `Check the accession with GET ${parent.path}/${accession}`,
+        });
       }
       return sendPage(request, reply, page);
     },
