@@ -6,6 +6,8 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import yauzl from "yauzl";
+import { verifyCompressedFile } from "../compression/compressed-file.js";
+import { compressedInputError, isZlibTruncation } from "../compression/compressed-input-error.js";
 import { FormatError } from "../convert/format-error.js";
 
 /** Limits that keep a hostile archive from filling the disk or the inode table. */
@@ -53,12 +55,24 @@ export async function extractArchive(
   archive: string,
   dest: string,
   kind: "tar" | "zip",
-  options: { readonly compressed?: "gzip"; readonly limits?: Partial<ArchiveLimits> } = {},
+  options: {
+    readonly compressed?: "gzip";
+    readonly limits?: Partial<ArchiveLimits>;
+    /** Bytes read from a tar at a time (default 64 KiB); tests lower it to probe chunk edges. */
+    readonly readChunkSize?: number;
+  } = {},
 ): Promise<ExtractionResult> {
   const limits = { ...DEFAULT_ARCHIVE_LIMITS, ...options.limits };
   const sandbox = new Sandbox(archive, dest, limits);
   if (kind === "zip") await extractZip(archive, sandbox);
-  else await extractTar(archive, sandbox, options.compressed === "gzip", (await stat(archive)).size);
+  else
+    await extractTar(
+      archive,
+      sandbox,
+      options.compressed === "gzip",
+      (await stat(archive)).size,
+      options.readChunkSize ?? 64 * 1024,
+    );
   return { members: sandbox.members, skipped: sandbox.skipped };
 }
 
@@ -280,16 +294,45 @@ async function extractTar(
   sandbox: Sandbox,
   gzip: boolean,
   compressedBytes: number,
+  readChunkSize: number,
 ): Promise<void> {
   const extract = tar.extract();
-  const input = createReadStream(archive);
+  const input = createReadStream(archive, { highWaterMark: readChunkSize });
   // tar-stream is built on streamx: feed it with pipe() and forward source errors so the iterator below fails.
   const gunzip = gzip ? createGunzip() : undefined;
   const fail = (error: Error): void => {
     extract.destroy(error);
   };
-  input.on("error", fail);
-  gunzip?.on("error", fail);
+  let fed = 0;
+  input.on("data", (b: string | Buffer) => {
+    fed += b.length;
+  });
+  // tar's end-of-archive blocks can be read before the gzip trailer is checked: the extraction is only complete
+  // once the gzip stream ended cleanly, so its outcome is awaited after the last member.
+  const inflated = new Promise<void>((resolve, reject) => {
+    if (gunzip === undefined) return resolve();
+    gunzip.on("end", resolve);
+    gunzip.on("error", (e: NodeJS.ErrnoException) => {
+      const error =
+        typeof e.code === "string" && e.code.startsWith("Z_")
+          ? compressedInputError({
+              compression: "gzip",
+              file: archive,
+              truncated: isZlibTruncation(e),
+              byteOffset: isZlibTruncation(e) ? fed : gunzip.bytesWritten,
+              detail: e.message,
+              cause: e,
+            })
+          : e;
+      reject(error);
+      fail(error);
+    });
+  });
+  inflated.catch(() => undefined); // observed below; never unhandled while the members are written
+  input.on("error", (e) => {
+    gunzip?.destroy(e);
+    fail(e);
+  });
   (gunzip === undefined ? input : input.pipe(gunzip)).pipe(extract);
   // A compressed tar has no per-member compressed size: the ratio applies to everything written so far.
   const overallRatio = (member: string): FormatError | undefined => {
@@ -332,9 +375,14 @@ async function extractTar(
           entry.resume();
       }
     }
+    await inflated;
   } catch (cause) {
     input.destroy();
+    gunzip?.destroy();
     extract.destroy();
+    // Damaged gzip data can inflate to garbage that tar rejects before zlib's checksum would: report the damage.
+    if (gzip && !(cause instanceof FormatError && cause.code.startsWith("compressed_")))
+      await verifyCompressedFile(archive, "gzip");
     if (cause instanceof FormatError) throw cause;
     throw new FormatError("archive_malformed", `tar ${archive}: ${(cause as Error).message}`, {
       file: archive,
