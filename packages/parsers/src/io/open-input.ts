@@ -28,6 +28,8 @@ export interface OpenInputOptions {
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 const DEFAULT_CHUNK = 1 << 20;
+/** zlib refuses output chunks below this size: inflated chunks are at least this large whatever `chunkSize` says. */
+const ZLIB_MIN_CHUNK = 64;
 /** Inflated chunks in flight between the worker and the parser: bounds memory at about this many chunks. */
 const MAX_OUTSTANDING = 4;
 /** Compressed bytes handed to the worker and not yet inflated. */
@@ -52,7 +54,7 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 async function* openInputIterator(pathOrDash: string, options: OpenInputOptions): AsyncGenerator<Uint8Array> {
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
+  const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK);
   const file = pathOrDash === "-" ? "<stdin>" : pathOrDash;
   let totalBytes: number | undefined;
   let raw: AsyncIterable<Uint8Array>;
@@ -154,7 +156,7 @@ async function* inflateHere(
       }
     })(),
   );
-  const gunzip = createGunzip({ chunkSize });
+  const gunzip = createGunzip({ chunkSize: Math.max(ZLIB_MIN_CHUNK, chunkSize) });
   source.on("error", (error) => gunzip.destroy(error));
   source.pipe(gunzip);
   try {
@@ -183,7 +185,7 @@ async function* inflateInWorker(
 ): AsyncGenerator<Uint8Array> {
   const worker = new Worker(GUNZIP_WORKER_SOURCE, {
     eval: true,
-    workerData: { chunkSize, maxOutstanding: MAX_OUTSTANDING },
+    workerData: { chunkSize: Math.max(ZLIB_MIN_CHUNK, chunkSize), maxOutstanding: MAX_OUTSTANDING },
   });
   const queue: Uint8Array[] = [];
   let done = false;
