@@ -20,7 +20,7 @@ if (!haveFixtures) console.warn(`chunk-boundary tests skipped: NCBI fixtures not
 
 const CHUNK_SIZES = [1, 2, 3, 7, 64, 4093, 65_536, (1 << 20) + 1];
 /** Most chunks one file is cut into: keeps 1-byte feeding to the small files (the runtime stays in seconds). */
-const MAX_CHUNKS = 40_000;
+const MAX_CHUNKS = 12_000;
 
 function formatOf(name: string): RecordFormat | undefined {
   if (name.endsWith(".soft")) return "geo";

@@ -2,6 +2,7 @@ import { rm, stat } from "node:fs/promises";
 import { DuckDBInstance, version as duckdbVersion } from "@duckdb/node-api";
 import { verifyCompressedFile } from "../compression/compressed-file.js";
 import { isGzipFile, readTextLines } from "../compression/read-decompressed.js";
+import type { DecompressedReadOptions } from "../compression/read-decompressed.js";
 import type { OutputField } from "../convert/conversion-result.js";
 import { FormatError } from "../convert/format-error.js";
 import { sniffFormat } from "../sniff/sniff-format.js";
@@ -153,12 +154,13 @@ function csvError(
 export async function findInconsistentRow(
   file: string,
   delimiter: string,
+  options: DecompressedReadOptions = {},
 ): Promise<{ line: number; reason: string } | undefined> {
   let expected: number | undefined;
   let fields = 0;
   let quoted = false;
   let recordStart = 0;
-  for await (const { text: line, line: lineNo } of readTextLines(file)) {
+  for await (const { text: line, line: lineNo } of readTextLines(file, options)) {
     if (!quoted) {
       recordStart = lineNo;
       fields = 1;
