@@ -188,4 +188,28 @@ describe.skipIf(!havePython)("zip extraction sandbox", () => {
     ]);
     expect(await readFile(join(dest, "x", "one.txt"), "utf8")).toBe("1");
   });
+
+  it("refuses a zip member whose bytes no longer match its CRC-32, stored or deflated", async () => {
+    const text =
+      "barcode,cell_type\n" + Array.from({ length: 400 }, (_, i) => `AAAC${i}-1,T cell`).join("\n");
+    for (const method of ["ZIP_STORED", "ZIP_DEFLATED"]) {
+      const path = join(dir, `${method}.zip`);
+      execFileSync(PYTHON, [
+        "-c",
+        `import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.${method}) as z: z.writestr('cells.csv', sys.argv[2])`,
+        path,
+        text,
+      ]);
+      const bytes = await readFile(path);
+      // Flip a bit inside the member's data (after its 30-byte local header and name), not in any header.
+      const at = 30 + "cells.csv".length + 40;
+      bytes[at] = bytes[at]! ^ 0x01;
+      await writeFile(path, bytes);
+      const out = join(dir, `out-${method}`);
+      await mkdir(out);
+      const e = await extractError(extractArchive(path, out, "zip"));
+      expect(e.code, method).toBe("archive_malformed");
+      expect(e.location, method).toBe("member cells.csv");
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { mkdir, open, stat } from "node:fs/promises";
 import { dirname, isAbsolute, posix, resolve, sep } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import * as zlib from "node:zlib";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import yauzl from "yauzl";
@@ -123,11 +124,33 @@ class Sandbox {
     member: string,
     compressedSize: number | undefined,
     check?: (member: string) => FormatError | undefined,
+    expectedCrc32?: number,
   ): Transform {
     let written = 0;
+    let crc = 0;
     return new Transform({
+      // zip readers do not check a member's CRC-32 (yauzl says so): a damaged member, stored or deflated, would
+      // otherwise be extracted as good.
+      flush: (done) => {
+        if (expectedCrc32 === undefined || crc >>> 0 === expectedCrc32 >>> 0) {
+          done();
+          return;
+        }
+        done(
+          new FormatError(
+            "archive_malformed",
+            `archive ${this.archive}: member "${member}" is damaged: its CRC-32 is ${hex(crc)}, the archive says ${hex(expectedCrc32)}`,
+            {
+              file: this.archive,
+              location: `member ${member}`,
+              hint: "The archive is corrupt; fetch it again.",
+            },
+          ),
+        );
+      },
       transform: (chunk: Buffer, _enc, done) => {
         written += chunk.length;
+        if (expectedCrc32 !== undefined) crc = crc32(chunk, crc);
         this.total += chunk.length;
         if (this.total > this.limits.maxTotalBytes) {
           done(this.limit(member, `total uncompressed size exceeds ${this.limits.maxTotalBytes} bytes`));
@@ -161,13 +184,14 @@ class Sandbox {
     source: Readable,
     compressedSize: number | undefined,
     check?: (member: string) => FormatError | undefined,
+    expectedCrc32?: number,
   ): Promise<void> {
     const { path, file } = this.target(name);
     if (this.members.length + 1 > this.limits.maxMembers)
       throw this.limit(path, `more than ${this.limits.maxMembers} members`);
     await mkdir(dirname(file), { recursive: true });
     const before = this.total;
-    const counter = this.counter(path, compressedSize, check);
+    const counter = this.counter(path, compressedSize, check, expectedCrc32);
     // "wx": never follow or overwrite something already there (e.g. a duplicate member name).
     await pipeline(source, counter, createWriteStream(file, { flags: "wx" }));
     this.members.push({ path, file, bytes: this.total - before });
@@ -271,7 +295,13 @@ async function extractZipEntries(zip: yauzl.ZipFile, archive: string, sandbox: S
         );
       }
       try {
-        await sandbox.write(name, await zip.openReadStreamPromise(entry), entry.compressedSize);
+        const member = await zip.openReadStreamPromise(entry);
+        // yauzl inflates as soon as the stream is opened and re-emits an inflate error on it with a bare emit,
+        // possibly before the pipeline below listens: turn it into a real destroy, which the pipeline then sees.
+        member.on("error", (error: Error) => {
+          if (!member.destroyed) member.destroy(error);
+        });
+        await sandbox.write(name, member, entry.compressedSize, undefined, entry.crc32);
       } catch (cause) {
         if (cause instanceof FormatError) throw cause;
         throw new FormatError(
@@ -390,6 +420,23 @@ async function extractTar(
       cause,
     });
   }
+}
+
+const hex = (n: number): string => (n >>> 0).toString(16).padStart(8, "0");
+
+const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
+
+/** CRC-32 (as zip and gzip use it) of `bytes`, continuing from `crc`; Node's own when it has one (20.15+). */
+function crc32(bytes: Uint8Array, crc: number): number {
+  const native = (zlib as { crc32?: (data: Uint8Array, value: number) => number }).crc32;
+  if (native !== undefined) return native(bytes, crc);
+  let c = ~crc;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {
