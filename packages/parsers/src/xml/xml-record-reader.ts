@@ -1,5 +1,6 @@
 import { isAscii } from "node:buffer";
 import { ParseError } from "../errors/parse-error.js";
+import { gzipDamageBehind } from "../io/open-input.js";
 import type { XmlNode } from "./xml-node.js";
 import { decodeXmlEntities } from "./xml-entities.js";
 
@@ -103,7 +104,13 @@ export async function* readXmlRecordBatches(
         }
         // Records completed before an error are still delivered; the error follows them.
         if (out.length > 0) yield out.splice(0, out.length);
-        if (failure !== undefined) throw failure;
+        if (failure !== undefined) {
+          if (!finished) {
+            const damage = await gzipDamageBehind(input, iterator);
+            if (damage !== undefined) throw damage;
+          }
+          throw failure;
+        }
         if (chunk === undefined) break;
       }
       if (finished) return;
