@@ -1,10 +1,11 @@
 // Matrix Market (.mtx.gz, integer, genes x cells like 10x) -> Parquet, end to end, against scipy.io.mmread
 // reading the same file in the same run. Build first: npx tsc -b packages/formats
-// Env: BENCH_MTX_NNZ (default 50,000,000), BENCH_RUNS (default 3), BENCH_PEER_RUNS (default = BENCH_RUNS).
-import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+// Env: BENCH_MTX_NNZ (default 50,000,000), BENCH_RUNS (default 3), BENCH_PEER_RUNS (default = BENCH_RUNS),
+// BENCH_MTX_PLAIN=1 to convert the uncompressed .mtx (as Cell Ranger v2 writes) instead of the .mtx.gz.
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createGzip } from "node:zlib";
+import { createGunzip, createGzip } from "node:zlib";
 import { pipeline } from "node:stream/promises";
 import { dataDir, measureConversions, median, rng, runConversionChild, runPythonPeer } from "./lib/bench-kit.mjs";
 
@@ -56,13 +57,19 @@ async function generate(path, nnzTarget) {
 }
 
 mkdirSync(dataDir, { recursive: true });
-const input = join(dataDir, `bench-${targetNnz}.mtx.gz`);
-if (!existsSync(input)) {
+const gzInput = join(dataDir, `bench-${targetNnz}.mtx.gz`);
+if (!existsSync(gzInput)) {
   const t0 = performance.now();
-  await generate(input, targetNnz);
-  console.log(`generated ${input} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  await generate(gzInput, targetNnz);
+  console.log(`generated ${gzInput} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
-console.log(`input: ${(statSync(input).size / 1e6).toFixed(1)} MB gzip`);
+const plain = process.env.BENCH_MTX_PLAIN === "1";
+const input = plain ? gzInput.replace(/\.gz$/, "") : gzInput;
+if (plain && !existsSync(input)) {
+  await pipeline(createReadStream(gzInput), createGunzip(), createWriteStream(`${input}.tmp`));
+  renameSync(`${input}.tmp`, input);
+}
+console.log(`input: ${(statSync(input).size / 1e6).toFixed(1)} MB ${plain ? "plain" : "gzip"}`);
 
 const {
   seconds: ours,
@@ -72,7 +79,7 @@ const {
 } = measureConversions(fileURLToPath(import.meta.url), input, join(dataDir, "mtx-out"), runs);
 const oursSeconds = median(ours);
 console.log(
-  `omicslake mtx.gz -> parquet: ${(nnz / oursSeconds / 1e6).toFixed(2)} M nnz/s (median of ${runs}: ${oursSeconds.toFixed(2)} s, nnz ${nnz})`,
+  `omicslake ${plain ? "mtx" : "mtx.gz"} -> parquet: ${(nnz / oursSeconds / 1e6).toFixed(2)} M nnz/s (median of ${runs}: ${oursSeconds.toFixed(2)} s, nnz ${nnz})`,
 );
 console.log(
   `omicslake CPU time: ${median(oursCpu).toFixed(2)} s (all threads; ${(nnz / median(oursCpu) / 1e6).toFixed(2)} M nnz per CPU-second)`,

@@ -4,10 +4,10 @@ import { lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import tar from "tar-stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { extractArchive } from "../src/archive/archive-extractor.js";
 import { FormatError } from "../src/convert/format-error.js";
+import { makeTar } from "./helpers/make-tar.js";
 
 const PYTHON = "/usr/bin/python3";
 const havePython = existsSync(PYTHON);
@@ -24,41 +24,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-type TarEntry = {
-  name: string;
-  type?: "file" | "symlink" | "link" | "directory";
-  linkname?: string;
-  body?: string | Buffer;
-};
-
-/** Builds a tar in memory with tar-stream (any member name, including hostile ones). */
-async function makeTar(entries: TarEntry[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = (async () => {
-    for await (const c of pack) chunks.push(c as Buffer);
-  })();
-  for (const e of entries) {
-    const body = e.body === undefined ? undefined : Buffer.isBuffer(e.body) ? e.body : Buffer.from(e.body);
-    await new Promise<void>((res, rej) => {
-      pack.entry(
-        {
-          name: e.name,
-          type: e.type ?? "file",
-          ...(e.linkname ? { linkname: e.linkname } : {}),
-          ...(body ? { size: body.length } : {}),
-        },
-        // Links carry no body; tar-stream accepts undefined there although its types do not say so.
-        body as Buffer,
-        (err) => (err ? rej(err) : res()),
-      );
-    });
-  }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
 
 /** Builds a zip with Python's zipfile: `members` maps names to text, or to {symlink: target} / {zeros: n}. */
 function makeZip(
@@ -222,5 +187,29 @@ describe.skipIf(!havePython)("zip extraction sandbox", () => {
       ["x/one.txt", 1],
     ]);
     expect(await readFile(join(dest, "x", "one.txt"), "utf8")).toBe("1");
+  });
+
+  it("refuses a zip member whose bytes no longer match its CRC-32, stored or deflated", async () => {
+    const text =
+      "barcode,cell_type\n" + Array.from({ length: 400 }, (_, i) => `AAAC${i}-1,T cell`).join("\n");
+    for (const method of ["ZIP_STORED", "ZIP_DEFLATED"]) {
+      const path = join(dir, `${method}.zip`);
+      execFileSync(PYTHON, [
+        "-c",
+        `import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w', zipfile.${method}) as z: z.writestr('cells.csv', sys.argv[2])`,
+        path,
+        text,
+      ]);
+      const bytes = await readFile(path);
+      // Flip a bit inside the member's data (after its 30-byte local header and name), not in any header.
+      const at = 30 + "cells.csv".length + 40;
+      bytes[at] = bytes[at]! ^ 0x01;
+      await writeFile(path, bytes);
+      const out = join(dir, `out-${method}`);
+      await mkdir(out);
+      const e = await extractError(extractArchive(path, out, "zip"));
+      expect(e.code, method).toBe("archive_malformed");
+      expect(e.location, method).toBe("member cells.csv");
+    }
   });
 });

@@ -3,9 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FormatError } from "../src/convert/format-error.js";
 import { convertMtx } from "../src/mtx/mtx-converter.js";
 import { MtxFormatError } from "../src/mtx/mtx-format-error.js";
 import { MtxParser } from "../src/mtx/mtx-parser.js";
+import { openMtxTriplets } from "../src/mtx/mtx-triplet-reader.js";
 import { SyncByteReader } from "../src/mtx/sync-byte-reader.js";
 import { query } from "./helpers/read-parquet.js";
 
@@ -196,8 +198,52 @@ describe("convertMtx", () => {
     for (let k = 0; k < 20000; k++) lines.push(`${(k % 1000) + 1} ${Math.floor(k / 20) + 1} ${(k % 7) + 1}`);
     const full = gzipSync(Buffer.from(`${lines.join("\n")}\n`));
     const path = join(dir, "cut.mtx.gz");
-    await writeFile(path, full.subarray(0, Math.floor(full.length / 2)));
-    await expectFailure(convertMtx(path, out), "mtx_truncated", /^mtx line \d+: gzip stream ends early/);
+    const cutAt = Math.floor(full.length / 2);
+    await writeFile(path, full.subarray(0, cutAt));
+    const error = await convertMtx(path, out).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FormatError);
+    expect(error).toMatchObject({ code: "compressed_truncated", file: path, byteOffset: cutAt });
+    expect((error as Error).message).toMatch(
+      new RegExp(`gzip stream ends early at compressed byte ${cutAt} .*after \\d+ entries \\(line \\d+\\)`),
+    );
+    // Nothing half-written: the output directory is gone or empty.
+    expect(await readdir(out).catch(() => [])).toEqual([]);
+  });
+});
+
+describe("plain Matrix Market files larger than a read chunk", () => {
+  it("reads a line that crosses the 1 MiB read boundary with the right numbers", async () => {
+    // scipy.io.mmwrite's layout: real values in exponent notation, long enough lines that a partial line is kept
+    // across every read. The reader reuses its read buffer, so a kept partial line must be a copy.
+    const n = 110_000;
+    const value = (k: number): number => ((k * 7919) % 100_003) / 7;
+    const lines = ["%%MatrixMarket matrix coordinate real general", "%", `2000 3000 ${n}`];
+    for (let k = 0; k < n; k++)
+      lines.push(`${(k % 2000) + 1} ${(k % 3000) + 1} ${value(k).toExponential(18)}`);
+    const text = `${lines.join("\n")}\n`;
+    // The test is only meaningful if lines really straddle the read boundaries.
+    for (const boundary of [1 << 20, 2 << 20, 3 << 20]) {
+      expect(text.length).toBeGreaterThan(boundary);
+      expect(text[boundary - 1]).not.toBe("\n");
+    }
+    const path = await writeMtx("big.mtx", text);
+    const m = openMtxTriplets(path, { genesOn: "rows" });
+    let k = 0;
+    try {
+      for (let b = m.source(); b !== undefined; b = m.source()) {
+        for (let e = 0; e < b.length; e++, k++) {
+          if (
+            b.gene[e] !== k % 2000 ||
+            b.cell[e] !== k % 3000 ||
+            b.value[e] !== Number(value(k).toExponential(18))
+          )
+            throw new Error(`entry ${k}: got (${b.gene[e]}, ${b.cell[e]}) = ${b.value[e]}`);
+        }
+      }
+    } finally {
+      m.close();
+    }
+    expect(k).toBe(n);
   });
 });
 

@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convertDataset } from "../src/conversion/convert-dataset.js";
@@ -120,6 +121,21 @@ for (const engine of lakeEngines()) {
       const runs = await lake.catalog.listRuns({ step: "convert", status: "failed" });
       expect(runs.items[0]?.error?.message).toMatch(/out of range/);
       expect(runs.items[0]?.inputs[0]).toMatchObject({ key: "raw/bad-matrix/bad.mtx" });
+    });
+
+    it("fails a truncated .csv.gz (which DuckDB alone reads as its first rows): a failed run, nothing in processed", async () => {
+      const { lake, root } = opened;
+      const lines = ["id,score"];
+      for (let i = 0; i < 50_000; i++) lines.push(`${i},${(i * 7919) % 1000}`);
+      const full = gzipSync(`${lines.join("\n")}\n`);
+      const cut = join(root, "cut.csv.gz");
+      await writeFile(cut, full.subarray(0, Math.floor(full.length / 2)));
+      await lake.addFiles([cut], { dataset: "cut-table", source: "lab" });
+      await expect(convertDataset(lake, "cut-table")).rejects.toMatchObject({ code: "compressed_truncated" });
+      expect(await lake.catalog.findDataset("cut-table", "processed")).toBeUndefined();
+      const runs = await lake.catalog.listRuns({ step: "convert", status: "failed" });
+      expect(runs.items[0]?.error?.message).toMatch(/ends early at compressed byte \d+/);
+      expect(runs.items[0]?.inputs[0]).toMatchObject({ key: "raw/cut-table/cut.csv.gz" });
     });
   });
 }

@@ -3,9 +3,12 @@ import { mkdir, open, stat } from "node:fs/promises";
 import { dirname, isAbsolute, posix, resolve, sep } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import * as zlib from "node:zlib";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import yauzl from "yauzl";
+import { verifyCompressedFile } from "../compression/compressed-file.js";
+import { compressedInputError, isZlibTruncation } from "../compression/compressed-input-error.js";
 import { FormatError } from "../convert/format-error.js";
 
 /** Limits that keep a hostile archive from filling the disk or the inode table. */
@@ -53,12 +56,24 @@ export async function extractArchive(
   archive: string,
   dest: string,
   kind: "tar" | "zip",
-  options: { readonly compressed?: "gzip"; readonly limits?: Partial<ArchiveLimits> } = {},
+  options: {
+    readonly compressed?: "gzip";
+    readonly limits?: Partial<ArchiveLimits>;
+    /** Bytes read from a tar at a time (default 64 KiB); tests lower it to probe chunk edges. */
+    readonly readChunkSize?: number;
+  } = {},
 ): Promise<ExtractionResult> {
   const limits = { ...DEFAULT_ARCHIVE_LIMITS, ...options.limits };
   const sandbox = new Sandbox(archive, dest, limits);
   if (kind === "zip") await extractZip(archive, sandbox);
-  else await extractTar(archive, sandbox, options.compressed === "gzip", (await stat(archive)).size);
+  else
+    await extractTar(
+      archive,
+      sandbox,
+      options.compressed === "gzip",
+      (await stat(archive)).size,
+      options.readChunkSize ?? 64 * 1024,
+    );
   return { members: sandbox.members, skipped: sandbox.skipped };
 }
 
@@ -109,11 +124,33 @@ class Sandbox {
     member: string,
     compressedSize: number | undefined,
     check?: (member: string) => FormatError | undefined,
+    expectedCrc32?: number,
   ): Transform {
     let written = 0;
+    let crc = 0;
     return new Transform({
+      // zip readers do not check a member's CRC-32 (yauzl says so): a damaged member, stored or deflated, would
+      // otherwise be extracted as good.
+      flush: (done) => {
+        if (expectedCrc32 === undefined || crc >>> 0 === expectedCrc32 >>> 0) {
+          done();
+          return;
+        }
+        done(
+          new FormatError(
+            "archive_malformed",
+            `archive ${this.archive}: member "${member}" is damaged: its CRC-32 is ${hex(crc)}, the archive says ${hex(expectedCrc32)}`,
+            {
+              file: this.archive,
+              location: `member ${member}`,
+              hint: "The archive is corrupt; fetch it again.",
+            },
+          ),
+        );
+      },
       transform: (chunk: Buffer, _enc, done) => {
         written += chunk.length;
+        if (expectedCrc32 !== undefined) crc = crc32(chunk, crc);
         this.total += chunk.length;
         if (this.total > this.limits.maxTotalBytes) {
           done(this.limit(member, `total uncompressed size exceeds ${this.limits.maxTotalBytes} bytes`));
@@ -147,13 +184,14 @@ class Sandbox {
     source: Readable,
     compressedSize: number | undefined,
     check?: (member: string) => FormatError | undefined,
+    expectedCrc32?: number,
   ): Promise<void> {
     const { path, file } = this.target(name);
     if (this.members.length + 1 > this.limits.maxMembers)
       throw this.limit(path, `more than ${this.limits.maxMembers} members`);
     await mkdir(dirname(file), { recursive: true });
     const before = this.total;
-    const counter = this.counter(path, compressedSize, check);
+    const counter = this.counter(path, compressedSize, check, expectedCrc32);
     // "wx": never follow or overwrite something already there (e.g. a duplicate member name).
     await pipeline(source, counter, createWriteStream(file, { flags: "wx" }));
     this.members.push({ path, file, bytes: this.total - before });
@@ -257,7 +295,13 @@ async function extractZipEntries(zip: yauzl.ZipFile, archive: string, sandbox: S
         );
       }
       try {
-        await sandbox.write(name, await zip.openReadStreamPromise(entry), entry.compressedSize);
+        const member = await zip.openReadStreamPromise(entry);
+        // yauzl inflates as soon as the stream is opened and re-emits an inflate error on it with a bare emit,
+        // possibly before the pipeline below listens: turn it into a real destroy, which the pipeline then sees.
+        member.on("error", (error: Error) => {
+          if (!member.destroyed) member.destroy(error);
+        });
+        await sandbox.write(name, member, entry.compressedSize, undefined, entry.crc32);
       } catch (cause) {
         if (cause instanceof FormatError) throw cause;
         throw new FormatError(
@@ -280,16 +324,45 @@ async function extractTar(
   sandbox: Sandbox,
   gzip: boolean,
   compressedBytes: number,
+  readChunkSize: number,
 ): Promise<void> {
   const extract = tar.extract();
-  const input = createReadStream(archive);
+  const input = createReadStream(archive, { highWaterMark: readChunkSize });
   // tar-stream is built on streamx: feed it with pipe() and forward source errors so the iterator below fails.
   const gunzip = gzip ? createGunzip() : undefined;
   const fail = (error: Error): void => {
     extract.destroy(error);
   };
-  input.on("error", fail);
-  gunzip?.on("error", fail);
+  let fed = 0;
+  input.on("data", (b: string | Buffer) => {
+    fed += b.length;
+  });
+  // tar's end-of-archive blocks can be read before the gzip trailer is checked: the extraction is only complete
+  // once the gzip stream ended cleanly, so its outcome is awaited after the last member.
+  const inflated = new Promise<void>((resolve, reject) => {
+    if (gunzip === undefined) return resolve();
+    gunzip.on("end", resolve);
+    gunzip.on("error", (e: NodeJS.ErrnoException) => {
+      const error =
+        typeof e.code === "string" && e.code.startsWith("Z_")
+          ? compressedInputError({
+              compression: "gzip",
+              file: archive,
+              truncated: isZlibTruncation(e),
+              byteOffset: isZlibTruncation(e) ? fed : gunzip.bytesWritten,
+              detail: e.message,
+              cause: e,
+            })
+          : e;
+      reject(error);
+      fail(error);
+    });
+  });
+  inflated.catch(() => undefined); // observed below; never unhandled while the members are written
+  input.on("error", (e) => {
+    gunzip?.destroy(e);
+    fail(e);
+  });
   (gunzip === undefined ? input : input.pipe(gunzip)).pipe(extract);
   // A compressed tar has no per-member compressed size: the ratio applies to everything written so far.
   const overallRatio = (member: string): FormatError | undefined => {
@@ -332,9 +405,14 @@ async function extractTar(
           entry.resume();
       }
     }
+    await inflated;
   } catch (cause) {
     input.destroy();
+    gunzip?.destroy();
     extract.destroy();
+    // Damaged gzip data can inflate to garbage that tar rejects before zlib's checksum would: report the damage.
+    if (gzip && !(cause instanceof FormatError && cause.code.startsWith("compressed_")))
+      await verifyCompressedFile(archive, "gzip");
     if (cause instanceof FormatError) throw cause;
     throw new FormatError("archive_malformed", `tar ${archive}: ${(cause as Error).message}`, {
       file: archive,
@@ -342,6 +420,23 @@ async function extractTar(
       cause,
     });
   }
+}
+
+const hex = (n: number): string => (n >>> 0).toString(16).padStart(8, "0");
+
+const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
+
+/** CRC-32 (as zip and gzip use it) of `bytes`, continuing from `crc`; Node's own when it has one (20.15+). */
+function crc32(bytes: Uint8Array, crc: number): number {
+  const native = (zlib as { crc32?: (data: Uint8Array, value: number) => number }).crc32;
+  if (native !== undefined) return native(bytes, crc);
+  let c = ~crc;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {

@@ -1,4 +1,3 @@
-import { createReadStream } from "node:fs";
 import {
   copyFile,
   mkdir,
@@ -12,10 +11,10 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { basename, dirname, join, posix, relative, resolve, sep } from "node:path";
-import { createInterface } from "node:readline";
-import { createGunzip } from "node:zlib";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { DEFAULT_ARCHIVE_LIMITS, extractArchive } from "../archive/archive-extractor.js";
+import { verifyCompressedFile } from "../compression/compressed-file.js";
+import { readTextLines } from "../compression/read-decompressed.js";
 import type { ArchiveLimits, ExtractedMember } from "../archive/archive-extractor.js";
 import { convertCsv } from "../csv/csv-path-converter.js";
 import { convertH5ad } from "../h5ad/h5ad-converter.js";
@@ -184,12 +183,15 @@ async function convertSingle(
         "Unpack the inner archive and convert it on its own.",
       );
     case "gzip":
+      // Damage can hide what a file holds: report the damage rather than an unknown format.
+      await verifyCompressedFile(input, "gzip");
       throw unsupported(
         label,
         "gzip-compressed content of an unknown format",
         "Check what the file holds (zcat | head); supported: RDS, pickle, CSV/TSV, Matrix Market, tar.",
       );
     case "unknown":
+      if (sniff.compressed !== undefined) await verifyCompressedFile(input, sniff.compressed);
       throw unsupported(
         label,
         `content of an unknown format${sniff.compressed ? ` (${sniff.compressed}-compressed)` : ""}`,
@@ -509,7 +511,7 @@ async function tenxGroup(
   const b = byName(TENX_BARCODES);
   const f = byName(TENX_FEATURES);
   if (b !== undefined && f !== undefined) return { barcodes: b, features: f, matchedBy: "name" };
-  const dims = await mtxDimensions(mtx.file, s.compressed === "gzip");
+  const dims = await mtxDimensions(mtx.file);
   if (dims === undefined) return undefined;
   const textual = siblings.filter((x) => {
     const fmt = sniffed.get(x)?.format;
@@ -518,7 +520,7 @@ async function tenxGroup(
   let features: ExtractedMember | undefined;
   let barcodes: ExtractedMember | undefined;
   for (const x of textual) {
-    const lines = await countLines(x.file, sniffed.get(x)?.compressed === "gzip");
+    const lines = await countLines(x.file);
     if (lines === dims.rows && features === undefined) features = x;
     else if (lines === dims.cols && barcodes === undefined) barcodes = x;
   }
@@ -527,38 +529,20 @@ async function tenxGroup(
     : undefined;
 }
 
-function textLines(file: string, gzip: boolean): AsyncIterable<string> & { close(): void } {
-  const source = createReadStream(file);
-  return createInterface({ input: gzip ? source.pipe(createGunzip()) : source, crlfDelay: Infinity });
-}
-
-async function mtxDimensions(
-  file: string,
-  gzip: boolean,
-): Promise<{ rows: number; cols: number } | undefined> {
-  const lines = textLines(file, gzip);
-  try {
-    for await (const line of lines) {
-      if (line.startsWith("%") || line.trim() === "") continue;
-      const [r, c] = line.trim().split(/\s+/).map(Number);
-      return r !== undefined && c !== undefined && Number.isInteger(r) && Number.isInteger(c)
-        ? { rows: r, cols: c }
-        : undefined;
-    }
-    return undefined;
-  } finally {
-    lines.close();
+async function mtxDimensions(file: string): Promise<{ rows: number; cols: number } | undefined> {
+  for await (const { text: line } of readTextLines(file)) {
+    if (line.startsWith("%") || line.trim() === "") continue;
+    const [r, c] = line.trim().split(/\s+/).map(Number);
+    return r !== undefined && c !== undefined && Number.isInteger(r) && Number.isInteger(c)
+      ? { rows: r, cols: c }
+      : undefined;
   }
+  return undefined;
 }
 
-async function countLines(file: string, gzip: boolean): Promise<number> {
+async function countLines(file: string): Promise<number> {
   let n = 0;
-  const lines = textLines(file, gzip);
-  try {
-    for await (const line of lines) if (line.length > 0) n++;
-  } finally {
-    lines.close();
-  }
+  for await (const { text } of readTextLines(file)) if (text.length > 0) n++;
   return n;
 }
 

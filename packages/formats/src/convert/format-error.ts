@@ -11,13 +11,17 @@ export type FormatErrorCode =
   | "archive_limit_exceeded"
   | "archive_malformed"
   | "unsupported_format"
-  | "output_exists";
+  | "output_exists"
+  | "compressed_truncated"
+  | "compressed_corrupt";
 
 export interface FormatErrorDetails {
   /** The offending input file (or archive member path). */
   readonly file: string;
   /** Where in the file: `byte 123`, `line 7`, `member data/x.rds`. */
   readonly location?: string;
+  /** Byte offset in the file as stored (compressed bytes for a compressed file), when known. */
+  readonly byteOffset?: number;
   /** What the user can do about it. */
   readonly hint?: string;
   readonly cause?: unknown;
@@ -31,6 +35,7 @@ export class FormatError extends Error {
   readonly code: FormatErrorCode;
   readonly file: string;
   readonly location: string | undefined;
+  readonly byteOffset: number | undefined;
   readonly hint: string | undefined;
 
   constructor(code: FormatErrorCode, message: string, details: FormatErrorDetails) {
@@ -39,6 +44,7 @@ export class FormatError extends Error {
     this.code = code;
     this.file = details.file;
     this.location = details.location;
+    this.byteOffset = details.byteOffset;
     this.hint = details.hint;
   }
 }

@@ -1,8 +1,8 @@
-import { createReadStream } from "node:fs";
-import { open, stat } from "node:fs/promises";
-import { createInterface } from "node:readline";
-import { createGunzip } from "node:zlib";
+import { rm, stat } from "node:fs/promises";
 import { DuckDBInstance, version as duckdbVersion } from "@duckdb/node-api";
+import { verifyCompressedFile } from "../compression/compressed-file.js";
+import { isGzipFile, readTextLines } from "../compression/read-decompressed.js";
+import type { DecompressedReadOptions } from "../compression/read-decompressed.js";
 import type { OutputField } from "../convert/conversion-result.js";
 import { FormatError } from "../convert/format-error.js";
 import { sniffFormat } from "../sniff/sniff-format.js";
@@ -23,6 +23,10 @@ const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
  * delimiter, header and column types, and `COPY ... TO` streams it out, so no row passes through JavaScript and
  * memory stays bounded by DuckDB's buffers. A malformed row fails with the file and line DuckDB reports.
  *
+ * DuckDB's gzip reader stops quietly at a cut: a truncated `.csv.gz` would convert as its first rows. So a gzip
+ * input is also inflated by zlib, streaming, while DuckDB reads it, checking every byte up to the trailer's CRC
+ * and length; a failure there discards the output and reports the file and compressed byte offset.
+ *
  * @example await csvToParquet("cells.tsv.gz", "out/table.parquet")
  */
 export async function csvToParquet(
@@ -30,6 +34,18 @@ export async function csvToParquet(
   output: string,
   options: { readonly delimiter?: string } = {},
 ): Promise<CsvToParquetResult> {
+  const gzip = await isGzipFile(input);
+  // Settled to a value (never rejected) so that a failure is not unhandled while DuckDB is still busy.
+  const verification: Promise<Error | undefined> = gzip
+    ? verifyCompressedFile(input, "gzip").then(
+        () => undefined,
+        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+      )
+    : Promise.resolve(undefined);
+  const verified = async (): Promise<void> => {
+    const failure = await verification;
+    if (failure !== undefined) throw failure;
+  };
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
@@ -42,7 +58,6 @@ export async function csvToParquet(
       if (typeof d === "string") delimiter = d;
     }
     // DuckDB's 'auto' compression goes by the file extension; uploads are named anything, so decide by magic bytes.
-    const gzip = await isGzip(input);
     const args = [
       sqlString(input),
       "auto_detect = true",
@@ -76,6 +91,8 @@ export async function csvToParquet(
         `COPY (SELECT * FROM ${source}) TO ${sqlString(output)} (FORMAT parquet, COMPRESSION zstd)`,
       );
     } catch (cause) {
+      // A damaged gzip explains any row error DuckDB saw in it: report the damage.
+      await verified();
       // When the bad row falls in DuckDB's sniffing sample it reports "could not detect the dialect" without a
       // line; find the row ourselves so the user gets the line either way.
       const bad =
@@ -84,6 +101,7 @@ export async function csvToParquet(
           : await findInconsistentRow(input, delimiter);
       throw csvError(input, cause, bad);
     }
+    await verified();
     const counted = await connection.runAndReadAll(
       `SELECT count(*) AS n FROM read_parquet(${sqlString(output)})`,
     );
@@ -98,6 +116,11 @@ export async function csvToParquet(
     }));
     const { size } = await stat(output);
     return { rows, bytes: size, fields, dialect, duckdbVersion: duckdbVersion() };
+  } catch (error) {
+    // Never leave a partial or unverified Parquet file behind.
+    await verification;
+    await rm(output, { force: true });
+    throw error;
   } finally {
     connection.closeSync();
     instance.closeSync();
@@ -131,55 +154,36 @@ function csvError(
 export async function findInconsistentRow(
   file: string,
   delimiter: string,
+  options: DecompressedReadOptions = {},
 ): Promise<{ line: number; reason: string } | undefined> {
-  let source: NodeJS.ReadableStream = createReadStream(file);
-  if (await isGzip(file)) source = source.pipe(createGunzip());
-  const lines = createInterface({ input: source, crlfDelay: Infinity });
   let expected: number | undefined;
   let fields = 0;
   let quoted = false;
   let recordStart = 0;
-  let lineNo = 0;
-  try {
-    for await (const line of lines) {
-      lineNo++;
-      if (!quoted) {
-        recordStart = lineNo;
-        fields = 1;
-        if (line.length === 0) continue;
-      }
-      for (const ch of line) {
-        if (ch === '"') quoted = !quoted;
-        else if (ch === delimiter && !quoted) fields++;
-      }
-      if (quoted) continue;
-      if (expected === undefined) expected = fields;
-      else if (fields !== expected) {
-        return {
-          line: recordStart,
-          reason: `expected ${expected} fields (as in the header) but found ${fields}`,
-        };
-      }
+  for await (const { text: line, line: lineNo } of readTextLines(file, options)) {
+    if (!quoted) {
+      recordStart = lineNo;
+      fields = 1;
+      if (line.length === 0) continue;
     }
-    if (quoted) return { line: recordStart, reason: "a quoted field is never closed" };
-    return undefined;
-  } finally {
-    lines.close();
+    for (const ch of line) {
+      if (ch === '"') quoted = !quoted;
+      else if (ch === delimiter && !quoted) fields++;
+    }
+    if (quoted) continue;
+    if (expected === undefined) expected = fields;
+    else if (fields !== expected) {
+      return {
+        line: recordStart,
+        reason: `expected ${expected} fields (as in the header) but found ${fields}`,
+      };
+    }
   }
+  if (quoted) return { line: recordStart, reason: "a quoted field is never closed" };
+  return undefined;
 }
 
 /** A DuckDB result cell as text (names and types are strings; anything else is shown as JSON). */
 function text(v: unknown): string {
   return typeof v === "string" ? v : JSON.stringify(v);
-}
-
-async function isGzip(file: string): Promise<boolean> {
-  const head = Buffer.alloc(2);
-  const fh = await open(file, "r");
-  try {
-    await fh.read(head, 0, 2, 0);
-  } finally {
-    await fh.close();
-  }
-  return head[0] === 0x1f && head[1] === 0x8b;
 }

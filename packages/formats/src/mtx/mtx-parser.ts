@@ -38,6 +38,13 @@ const latin1 = (bytes: Uint8Array, start: number, end: number): string =>
   Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("latin1");
 
 /**
+ * An owned copy of `bytes[start, end)`. Not `bytes.slice()`: a chunk may be a Buffer, whose `slice` is a view,
+ * and readers reuse their read buffer for the next chunk, which would rewrite the kept partial line.
+ */
+const copyOf = (bytes: Uint8Array, start: number, end = bytes.length): Uint8Array =>
+  Uint8Array.prototype.slice.call(bytes, start, end);
+
+/**
  * A byte-level, push-based Matrix Market parser: `push(chunk)` as bytes arrive, `end()` at the end of the input.
  * Honours the banner's layout (coordinate/array), field (integer/real/pattern; complex is refused) and symmetry
  * (symmetric and skew-symmetric are expanded to both triangles). Checks every index against the size line, the
@@ -74,7 +81,10 @@ export class MtxParser {
     return this.line;
   }
 
-  /** Parses the complete lines of `chunk` (a trailing partial line is kept for the next push). */
+  /**
+   * Parses the complete lines of `chunk` (a trailing partial line is copied for the next push). The chunk is
+   * not retained: the caller may reuse its memory as soon as `push` returns.
+   */
   push(chunk: Uint8Array): MtxBatch {
     let buf = chunk;
     if (this.leftover && this.leftover.length > 0) {
@@ -84,10 +94,10 @@ export class MtxParser {
     }
     const lastNl = buf.lastIndexOf(NL);
     if (lastNl < 0) {
-      this.leftover = buf.slice();
+      this.leftover = buf === chunk ? copyOf(buf, 0) : buf;
       return this.batch(0);
     }
-    this.leftover = lastNl + 1 < buf.length ? buf.slice(lastNl + 1) : undefined;
+    this.leftover = lastNl + 1 < buf.length ? copyOf(buf, lastNl + 1) : undefined;
     return this.parse(buf, lastNl + 1);
   }
 

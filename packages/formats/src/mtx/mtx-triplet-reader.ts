@@ -1,5 +1,5 @@
+import { compressedInputError } from "../compression/compressed-input-error.js";
 import type { TripletBatch, TripletSource, TripletValueType } from "../parquet/triplet-parquet-writer.js";
-import { MtxFormatError } from "./mtx-format-error.js";
 import { MtxParser } from "./mtx-parser.js";
 import type { MtxBatch, MtxHeader } from "./mtx-parser.js";
 import { InflateError, SyncByteReader } from "./sync-byte-reader.js";
@@ -13,6 +13,8 @@ export interface MtxTripletOptions {
   /** Called with compressed bytes read and the file size. */
   readonly onProgress?: (done: number, total?: number) => void;
   readonly signal?: AbortSignal;
+  /** Largest chunk of (decompressed) input parsed at a time; default 1 MiB. Tests lower it to probe chunk edges. */
+  readonly chunkSize?: number;
 }
 
 /** A Matrix Market file opened for streaming: its header, and a synchronous source of (cell, gene, value) batches. */
@@ -37,23 +39,24 @@ export interface MtxTripletStream {
  * @example const m = openMtxTriplets("matrix.mtx.gz"); await writeTripletsParquet(out, m.source, { valueType: m.valueType }); m.close();
  */
 export function openMtxTriplets(path: string, options: MtxTripletOptions = {}): MtxTripletStream {
-  const reader = new SyncByteReader(path);
+  const reader = new SyncByteReader(
+    path,
+    options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize },
+  );
   const parser = new MtxParser(path);
   const genesOnRows = (options.genesOn ?? "rows") === "rows";
   let ended = false;
   const wrap = (error: unknown): unknown => {
-    if (error instanceof InflateError) {
-      const truncated = error.code === "Z_BUF_ERROR";
-      return new MtxFormatError(
-        truncated ? "mtx_truncated" : "mtx_malformed",
-        `gzip ${truncated ? "stream ends early" : "data is corrupt"} (${error.message}) after ${parser.entriesRead} entries`,
-        {
-          file: path,
-          line: parser.lineNumber,
-          hint: "the download or copy was probably cut short; fetch the file again",
-          cause: error,
-        },
-      );
+    if (error instanceof InflateError && error.code?.startsWith("Z_") === true) {
+      return compressedInputError({
+        compression: "gzip",
+        file: path,
+        truncated: error.truncated,
+        byteOffset: error.offset,
+        detail: error.message,
+        progress: `after ${parser.entriesRead} entries (line ${parser.lineNumber})`,
+        cause: error,
+      });
     }
     return error;
   };
@@ -71,7 +74,23 @@ export function openMtxTriplets(path: string, options: MtxTripletOptions = {}): 
       ended = true;
       return parser.end();
     }
-    return parser.push(chunk);
+    try {
+      return parser.push(chunk);
+    } catch (error) {
+      throw explainByDamage(error);
+    }
+  };
+  // Damaged gzip data can inflate to garbage the parser rejects before zlib's checksum would notice: read on to
+  // the end of the compressed stream and report the damage if there is one, else the parse error.
+  const explainByDamage = (error: unknown): unknown => {
+    if (!reader.gzip) return error;
+    try {
+      while (reader.next() !== undefined);
+    } catch (damage) {
+      const explained = wrap(damage);
+      if (explained !== damage) return explained;
+    }
+    return error;
   };
   let first: MtxBatch | undefined;
   try {

@@ -46,9 +46,16 @@ gunzip.on("data", (chunk) => {
 // exit while paused for the reader. It also beats a heartbeat the reader uses to notice a dead worker.
 const keepAlive = setInterval(() => { Atomics.add(ctrl, 2, 1); }, 200);
 gunzip.on("end", () => { clearInterval(keepAlive); post({ end: true, bytesIn }); });
-const fail = (e) => { clearInterval(keepAlive); post({ error: String(e && e.message || e), code: e && e.code }); };
-gunzip.on("error", fail);
-input.on("error", fail);
+// The compressed offset of a failure: a truncation shows once all input was read; for bad data, zlib has counted
+// the input it fully inflated (the damage lies at or after it).
+const fail = (e, fromInput) => {
+  clearInterval(keepAlive);
+  const code = e && e.code;
+  const truncated = !fromInput && (code === "Z_BUF_ERROR" || /unexpected end/i.test(String(e && e.message)));
+  post({ error: String(e && e.message || e), code, truncated, offset: truncated ? bytesIn : gunzip.bytesWritten });
+};
+gunzip.on("error", (e) => fail(e, false));
+input.on("error", (e) => fail(e, true));
 input.pipe(gunzip);
 `;
 
@@ -57,20 +64,33 @@ interface WorkerMessage {
   readonly end?: boolean;
   readonly error?: string;
   readonly code?: string;
+  readonly truncated?: boolean;
+  readonly offset?: number;
   readonly bytesIn?: number;
 }
 
-/** A decompression error from zlib, with its code (`Z_BUF_ERROR` for a truncated stream, `Z_DATA_ERROR`…). */
+/**
+ * A failure of the decompression worker: zlib's error (`code` `Z_BUF_ERROR` for a truncated stream, `Z_DATA_ERROR`…)
+ * or the file's read error, with the compressed byte offset where it was found.
+ */
 export class InflateError extends Error {
   readonly code: string | undefined;
-  constructor(message: string, code: string | undefined) {
+  readonly truncated: boolean;
+  readonly offset: number;
+  constructor(message: string, code: string | undefined, truncated: boolean, offset: number) {
     super(message);
     this.name = "InflateError";
     this.code = code;
+    this.truncated = truncated;
+    this.offset = offset;
   }
 }
 
-/** Reads a file, plain or gzip, as decompressed chunks, synchronously and with bounded memory. */
+/**
+ * Reads a file, plain or gzip, as decompressed chunks of at most `chunkSize` bytes, synchronously and with bounded
+ * memory. A chunk is only valid until the next call: plain files are read into one reused buffer, so a consumer
+ * copies whatever it keeps (a partial line) before asking for more.
+ */
 export class SyncByteReader {
   readonly path: string;
   readonly size: number;
@@ -82,10 +102,14 @@ export class SyncByteReader {
   private worker: Worker | undefined;
   private port: MessagePort | undefined;
   private readonly ctrl: Int32Array | undefined;
+  private readonly chunkSize: number;
+  /** The rest of an inflated chunk larger than `chunkSize`, handed out first. */
+  private pending: Uint8Array | undefined;
   private finished = false;
 
   constructor(path: string, options: { chunkSize?: number; maxInFlight?: number } = {}) {
-    const chunkSize = options.chunkSize ?? 1 << 20;
+    const chunkSize = Math.max(1, options.chunkSize ?? 1 << 20);
+    this.chunkSize = chunkSize;
     this.path = path;
     const fd = openSync(path, "r");
     this.size = fstatSync(fd).size;
@@ -109,15 +133,20 @@ export class SyncByteReader {
         port: port2,
         ctrl: this.ctrl,
         maxInFlight: options.maxInFlight ?? 8,
-        chunkSize: Math.min(chunkSize, 1 << 20),
+        // zlib refuses output chunks under 64 bytes; next() cuts larger ones down.
+        chunkSize: Math.min(Math.max(chunkSize, 64), 1 << 20),
       },
       transferList: [port2],
     });
     this.worker.unref();
   }
 
-  /** The next decompressed chunk, or undefined at the end. Throws InflateError on a corrupt or truncated stream. */
+  /**
+   * The next decompressed chunk (valid until the next call), or undefined at the end. Throws InflateError on a
+   * corrupt or truncated stream; the end is only reported once the gzip trailer (CRC and length) was checked.
+   */
   next(): Uint8Array | undefined {
+    if (this.pending !== undefined) return this.cut(this.pending);
     if (this.finished) return undefined;
     if (this.fd !== undefined && this.buffer) {
       const n = readSync(this.fd, this.buffer, 0, this.buffer.length, null);
@@ -152,12 +181,22 @@ export class SyncByteReader {
       Atomics.notify(ctrl, 1);
       const m = received.message as WorkerMessage;
       if (m.bytesIn !== undefined) this.bytesRead = m.bytesIn;
-      if (m.chunk) return m.chunk;
+      if (m.chunk) return this.cut(m.chunk);
       this.finished = true;
       this.close();
-      if (m.error !== undefined) throw new InflateError(m.error, m.code);
+      if (m.error !== undefined)
+        throw new InflateError(m.error, m.code, m.truncated === true, m.offset ?? this.bytesRead);
       return undefined;
     }
+  }
+
+  private cut(chunk: Uint8Array): Uint8Array {
+    if (chunk.length <= this.chunkSize) {
+      this.pending = undefined;
+      return chunk;
+    }
+    this.pending = chunk.subarray(this.chunkSize);
+    return chunk.subarray(0, this.chunkSize);
   }
 
   close(): void {

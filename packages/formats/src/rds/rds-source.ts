@@ -1,11 +1,16 @@
-import { createReadStream } from "node:fs";
 import { open, readFile } from "node:fs/promises";
-import { createGunzip } from "node:zlib";
-import { xz } from "@napi-rs/lzma";
-import Bunzip from "seek-bzip";
+import { bunzipFile, unxzFile } from "../compression/compressed-file.js";
+import { readDecompressed } from "../compression/read-decompressed.js";
 import { FormatError } from "../convert/format-error.js";
 
 export type RdsCompression = "gzip" | "bzip2" | "xz" | "none";
+
+export interface RdsStreamOptions {
+  /** Bytes read from the file at a time (and largest inflated chunk); default 1 MiB. Tests lower it. */
+  readonly chunkSize?: number;
+}
+
+const DEFAULT_CHUNK = 1 << 20;
 
 /** Compression of a file from its first bytes (the same magic numbers R's `gzcon`/`xzfile` check). */
 export function detectCompression(head: Uint8Array): RdsCompression {
@@ -26,10 +31,16 @@ export function detectCompression(head: Uint8Array): RdsCompression {
 /**
  * The uncompressed serialization stream of an RDS file, in one buffer (the reader is random-access).
  * gzip is inflated as a stream into one buffer sized from the gzip trailer, so the peak is about the
- * uncompressed size; xz and bzip2 are decoded from the whole compressed file because the installed decoders
- * are one-shot (peak ≈ compressed + uncompressed size, plus the decoder's own output copy for bzip2).
+ * uncompressed size; bzip2 is decoded from the file read in chunks; xz is decoded from the whole compressed file
+ * because the installed decoder is one-shot (peak ≈ compressed + uncompressed size). A truncated or corrupt
+ * compressed file fails with `compressed_truncated` / `compressed_corrupt`, the file and the compressed byte offset:
+ * every decoder checks the stream's checksums, and reading past the end of the file is an error, never zeros.
  */
-export async function readRdsStream(path: string): Promise<{ bytes: Buffer; compression: RdsCompression }> {
+export async function readRdsStream(
+  path: string,
+  options: RdsStreamOptions = {},
+): Promise<{ bytes: Buffer; compression: RdsCompression }> {
+  const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK);
   const fh = await open(path, "r");
   const head = Buffer.alloc(6);
   try {
@@ -41,11 +52,11 @@ export async function readRdsStream(path: string): Promise<{ bytes: Buffer; comp
   try {
     switch (compression) {
       case "gzip":
-        return { bytes: await gunzipWhole(path), compression };
+        return { bytes: await gunzipWhole(path, chunkSize), compression };
       case "xz":
-        return { bytes: await xz.decompress(await readFile(path)), compression };
+        return { bytes: await unxzFile(path), compression };
       case "bzip2":
-        return { bytes: Bunzip.decode(await readFile(path)), compression };
+        return { bytes: bunzipFile(path, { chunkSize }), compression };
       case "none":
         return { bytes: await readFile(path), compression };
     }
@@ -68,7 +79,7 @@ export async function readRdsStream(path: string): Promise<{ bytes: Buffer; comp
  * peak): the trailer's ISIZE (uncompressed size mod 2^32) sizes the buffer, which grows only when the content
  * is over 4 GiB or the file holds several gzip members.
  */
-async function gunzipWhole(path: string): Promise<Buffer> {
+async function gunzipWhole(path: string, chunkSize: number): Promise<Buffer> {
   const fh = await open(path, "r");
   let hint = 0;
   try {
@@ -81,16 +92,16 @@ async function gunzipWhole(path: string): Promise<Buffer> {
   } finally {
     await fh.close();
   }
-  let out = Buffer.allocUnsafe(Math.max(hint, 64 * 1024));
+  // A damaged trailer can claim anything: start no larger than 64 MiB and let the buffer grow.
+  let out = Buffer.allocUnsafe(Math.min(Math.max(hint, 64 * 1024), 64 << 20));
   let length = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }).pipe(createGunzip())) {
-    const c = chunk as Buffer;
+  for await (const c of readDecompressed(path, { chunkSize })) {
     if (length + c.length > out.length) {
       const grown = Buffer.allocUnsafe(Math.max(out.length * 2, length + c.length));
       out.copy(grown, 0, 0, length);
       out = grown;
     }
-    c.copy(out, length);
+    out.set(c, length);
     length += c.length;
   }
   return out.subarray(0, length);

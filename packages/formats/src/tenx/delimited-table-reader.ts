@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
-import { gunzipSync } from "node:zlib";
+import { readTextLines } from "../compression/read-decompressed.js";
+import type { DecompressedReadOptions } from "../compression/read-decompressed.js";
 import type { Column } from "../frame/data-frame.js";
 
 /** A small delimited text table (names files, cell metadata), read whole: these files are per cell or per gene. */
@@ -10,13 +10,6 @@ export interface TextTable {
   readonly rows: readonly (readonly string[])[];
   /** 1-based line number of each row in the file, for error messages. */
   readonly lines: readonly number[];
-}
-
-/** Reads a text file, gunzipping it when it starts with the gzip magic bytes. */
-export async function readTextFile(path: string): Promise<string> {
-  const bytes = await readFile(path);
-  const data = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
-  return data.toString("utf8").replace(/^\uFEFF/, "");
 }
 
 /** Splits one CSV line honouring double quotes ("" inside quotes is a quote). */
@@ -44,30 +37,30 @@ function splitCsvLine(line: string): string[] {
 }
 
 /**
- * Reads a TSV or CSV table (delimiter sniffed from the first line: a tab wins). `header: true` takes the first
- * line as column names. Blank lines are skipped.
+ * Reads a TSV or CSV table (gzip allowed; delimiter sniffed from the first non-blank line: a tab wins).
+ * `header: true` takes the first line as column names. Blank lines are skipped. The file is streamed: a truncated
+ * or corrupt gzip fails with the file and compressed byte offset instead of giving the rows before the damage.
  */
-export async function readDelimitedTable(path: string, options: { header: boolean }): Promise<TextTable> {
-  const text = await readTextFile(path);
-  const lines = text.split("\n");
-  const firstLine = lines.find((l) => l.trim() !== "") ?? "";
-  const delimiter = firstLine.includes("\t") || !firstLine.includes(",") ? "\t" : ",";
-  const split = (l: string): string[] => (delimiter === "\t" ? l.split("\t") : splitCsvLine(l));
+export async function readDelimitedTable(
+  path: string,
+  options: { readonly header: boolean } & DecompressedReadOptions,
+): Promise<TextTable> {
+  let delimiter: "\t" | "," | undefined;
   let header: string[] | undefined;
   const rows: string[][] = [];
   const lineNumbers: number[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.replace(/\r$/, "");
-    if (line.trim() === "") continue;
-    const fields = split(line);
+  for await (const { text, line } of readTextLines(path, options)) {
+    if (text.trim() === "") continue;
+    delimiter ??= text.includes("\t") || !text.includes(",") ? "\t" : ",";
+    const fields = delimiter === "\t" ? text.split("\t") : splitCsvLine(text);
     if (options.header && header === undefined) {
       header = fields.map((f) => f.trim());
       continue;
     }
     rows.push(fields);
-    lineNumbers.push(i + 1);
+    lineNumbers.push(line);
   }
-  return { path, delimiter, header, rows, lines: lineNumbers };
+  return { path, delimiter: delimiter ?? "\t", header, rows, lines: lineNumbers };
 }
 
 const MISSING = new Set(["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]);

@@ -28,6 +28,8 @@ export interface OpenInputOptions {
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 const DEFAULT_CHUNK = 1 << 20;
+/** zlib refuses output chunks below this size: inflated chunks are at least this large whatever `chunkSize` says. */
+const ZLIB_MIN_CHUNK = 64;
 /** Inflated chunks in flight between the worker and the parser: bounds memory at about this many chunks. */
 const MAX_OUTSTANDING = 4;
 /** Compressed bytes handed to the worker and not yet inflated. */
@@ -41,9 +43,37 @@ const MAX_COMPRESSED_IN_FLIGHT = 4 << 20;
  * for await (const record of parseSra(openInput("meta_run_set.xml.gz", { onProgress: (n, total) => bar.update(n / total!) }))) {}
  */
 export function openInput(pathOrDash: string, options: OpenInputOptions = {}): AsyncIterable<Uint8Array> {
-  return {
-    [Symbol.asyncIterator]: () => openInputIterator(pathOrDash, options),
+  const input: AsyncIterable<Uint8Array> & { [GZIP_INPUT]?: boolean } = {
+    [Symbol.asyncIterator]: () =>
+      openInputIterator(pathOrDash, options, () => {
+        input[GZIP_INPUT] = true;
+      }),
   };
+  return input;
+}
+
+/** Set on an {@link openInput} iterable once its content turned out to be gzip. */
+const GZIP_INPUT = Symbol("omicslake.gzipInput");
+
+/**
+ * After a parser failed on what `input` delivered: when `input` is a gzip file from {@link openInput}, reads the
+ * rest of the compressed stream from `iterator` and returns its `corrupt_gzip` / `truncated_gzip` error, if any.
+ * Damaged deflate data can inflate to garbage that a parser rejects before zlib reaches the checksum that proves
+ * the damage; the damage, with its compressed offset, is the error to report then.
+ */
+export async function gzipDamageBehind(
+  input: AsyncIterable<Uint8Array>,
+  iterator: AsyncIterator<Uint8Array>,
+): Promise<ParseError | undefined> {
+  if ((input as { [GZIP_INPUT]?: boolean })[GZIP_INPUT] !== true) return undefined;
+  try {
+    while ((await iterator.next()).done !== true);
+    return undefined;
+  } catch (error) {
+    return error instanceof ParseError && (error.code === "corrupt_gzip" || error.code === "truncated_gzip")
+      ? error
+      : undefined;
+  }
 }
 
 /** Whether `bytes` starts with the gzip magic number. */
@@ -51,8 +81,12 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === GZIP_MAGIC_0 && bytes[1] === GZIP_MAGIC_1;
 }
 
-async function* openInputIterator(pathOrDash: string, options: OpenInputOptions): AsyncGenerator<Uint8Array> {
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
+async function* openInputIterator(
+  pathOrDash: string,
+  options: OpenInputOptions,
+  onGzip: () => void,
+): AsyncGenerator<Uint8Array> {
+  const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK);
   const file = pathOrDash === "-" ? "<stdin>" : pathOrDash;
   let totalBytes: number | undefined;
   let raw: AsyncIterable<Uint8Array>;
@@ -108,6 +142,7 @@ async function* openInputIterator(pathOrDash: string, options: OpenInputOptions)
     yield* replay;
     return;
   }
+  onGzip();
   if (options.worker === false) yield* inflateHere(replay, file, chunkSize);
   else yield* inflateInWorker(replay, file, chunkSize);
 }
@@ -154,7 +189,7 @@ async function* inflateHere(
       }
     })(),
   );
-  const gunzip = createGunzip({ chunkSize });
+  const gunzip = createGunzip({ chunkSize: Math.max(ZLIB_MIN_CHUNK, chunkSize) });
   source.on("error", (error) => gunzip.destroy(error));
   source.pipe(gunzip);
   try {
@@ -183,7 +218,7 @@ async function* inflateInWorker(
 ): AsyncGenerator<Uint8Array> {
   const worker = new Worker(GUNZIP_WORKER_SOURCE, {
     eval: true,
-    workerData: { chunkSize, maxOutstanding: MAX_OUTSTANDING },
+    workerData: { chunkSize: Math.max(ZLIB_MIN_CHUNK, chunkSize), maxOutstanding: MAX_OUTSTANDING },
   });
   const queue: Uint8Array[] = [];
   let done = false;

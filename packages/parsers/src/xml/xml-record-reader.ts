@@ -1,5 +1,6 @@
 import { isAscii } from "node:buffer";
 import { ParseError } from "../errors/parse-error.js";
+import { gzipDamageBehind } from "../io/open-input.js";
 import type { XmlNode } from "./xml-node.js";
 import { decodeXmlEntities } from "./xml-entities.js";
 
@@ -103,7 +104,13 @@ export async function* readXmlRecordBatches(
         }
         // Records completed before an error are still delivered; the error follows them.
         if (out.length > 0) yield out.splice(0, out.length);
-        if (failure !== undefined) throw failure;
+        if (failure !== undefined) {
+          if (!finished) {
+            const damage = await gzipDamageBehind(input, iterator);
+            if (damage !== undefined) throw damage;
+          }
+          throw failure;
+        }
         if (chunk === undefined) break;
       }
       if (finished) return;
@@ -195,7 +202,8 @@ export class XmlRecordTokenizer {
       }
     }
     if (this.waiting) {
-      this.pending.push(bytes);
+      // A copy: the caller may reuse the chunk's memory once write returns.
+      this.pending.push(Buffer.from(bytes));
       this.pendingLength += bytes.byteLength;
       this.checkTokenSize();
       if (bytes.indexOf(62 /* > */) === -1) return;
@@ -206,6 +214,7 @@ export class XmlRecordTokenizer {
     }
     this.rebuild(bytes);
     this.scan(out);
+    this.retainTail();
     if (this.nodes.length > 0 && this.bufByte + this.buf.length - this.recordByte > this.maxRecordBytes)
       this.tooLarge();
   }
@@ -256,6 +265,21 @@ export class XmlRecordTokenizer {
     this.bytes = joined;
     this.buf = joined.toString("latin1");
     this.bufAscii = isAscii(joined);
+    this.pos = 0;
+    this.nextAmp = -2;
+    this.nextHigh = -2;
+  }
+
+  /**
+   * Drops the consumed part of the buffer and copies the rest (an incomplete token, usually a few bytes): `bytes`
+   * may be a view of the caller's chunk, whose memory the caller may reuse for its next chunk once write returns.
+   */
+  private retainTail(): void {
+    const consumed = this.pos;
+    const rest = this.bytes.subarray(consumed);
+    this.bytes = rest.byteLength > 0 ? Buffer.from(rest) : Buffer.alloc(0);
+    this.buf = consumed > 0 ? this.buf.slice(consumed) : this.buf;
+    this.bufByte += consumed;
     this.pos = 0;
     this.nextAmp = -2;
     this.nextHigh = -2;
