@@ -4,11 +4,13 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TomlError, parse as parseToml } from "smol-toml";
 import type { z } from "zod";
+import { checkSettings } from "./check-settings.js";
 import { ConfigError } from "./config-error.js";
 import {
   configSchema,
   dataSchema,
   lakeSectionSchema,
+  metadataSectionSchema,
   processingSchema,
   roleSchema,
   s3SectionSchema,
@@ -52,6 +54,8 @@ export interface LakeConfig {
   readonly storage: StorageConfig;
   readonly database: DatabaseConfig;
   readonly server: RawConfig["server"];
+  /** Publication guards of consolidate and load. */
+  readonly metadata: RawConfig["metadata"];
   readonly sources: Readonly<Record<string, SourceConfig>>;
   readonly datasets: Readonly<Record<string, DataConfig>>;
   readonly roles: Readonly<Record<string, RoleConfig>>;
@@ -125,6 +129,9 @@ export function parseConfig(
   if (!parsed.success) throw toConfigError(parsed.error.issues, text, file);
   const config = parsed.data;
   checkReferences(config, text, file);
+  checkSettings(config, (section, key, message, hint) => {
+    throw new ConfigError(message, { file, section, key, line: locate(text, section.split("."), key.split(".")[0]) }, { hint });
+  });
   return resolveConfig(config, file, baseDir, env);
 }
 
@@ -172,6 +179,7 @@ const SECTION_SCHEMAS: Record<string, z.ZodObject> = {
   lake: lakeSectionSchema,
   "lake.s3": s3SectionSchema,
   server: serverSectionSchema,
+  metadata: metadataSectionSchema,
   source: sourceSchema,
   data: dataSchema,
   role: roleSchema,
@@ -293,6 +301,7 @@ function resolveConfig(
     storage,
     database,
     server: config.server,
+    metadata: config.metadata,
     sources: config.source,
     datasets: config.data,
     roles: config.role,
