@@ -131,4 +131,21 @@ describe("settings nothing honours are refused with file, line, key and why", ()
     expect(datasetSteps(config, "a")).toEqual(["parse", "consolidate"]);
     expect(datasetSteps(config, "b")).toEqual(["parse"]);
   });
+
+  it("refuses [lake.s3] without s3 storage, and database_schema on a PGlite catalog", () => {
+    const s3 = refusal(`[lake]\nroot = "x"\n[lake.s3]\nregion = "eu-west-1"\n`);
+    expect(s3.message).toContain("only read when [lake] storage is an s3:// URL");
+    expect(s3.details).toMatchObject({ section: "lake.s3", line: 3 });
+    expect(parse(`[lake]\nstorage = "s3://b/p"\n[lake.s3]\nregion = "eu-west-1"\n`).storage.region).toBe(
+      "eu-west-1",
+    );
+    const schema = refusal(`[lake]\ndatabase_schema = "catalog"\n`);
+    expect(schema.details).toMatchObject({ section: "lake", key: "database_schema", line: 2 });
+    const withUrl = parseConfig(`[lake]\ndatabase_schema = "catalog"\n`, {
+      file: FILE,
+      baseDir: "/srv/lab",
+      env: { DATABASE_URL: "postgres://u@db/x" },
+    });
+    expect(withUrl.database).toEqual({ url: "postgres://u@db/x", schema: "catalog" });
+  });
 });

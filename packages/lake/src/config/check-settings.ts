@@ -13,7 +13,7 @@ export type ProcessingStep = (typeof PROCESSING_STEPS)[number];
 /** Source kinds something fetches; the others are refused until a later release implements them. */
 export const IMPLEMENTED_SOURCE_KINDS = ["sra", "geo", "biosample", "bioproject", "pubmed"] as const;
 
-/** Reports one setting: the section (`data.x`), the key inside it, the message and what to do. */
+/** Reports one setting: the section (`data.x`), the key inside it ("" for the whole table), the message and what to do. */
 export type SettingFailure = (section: string, key: string, message: string, hint: string) => never;
 
 /**
@@ -22,6 +22,15 @@ export type SettingFailure = (section: string, key: string, message: string, hin
  * than accepted and silently ignored.
  */
 export function checkSettings(config: RawConfig, fail: SettingFailure): void {
+  const s3 = config.lake.s3;
+  if (s3 !== undefined && !(config.lake.storage ?? "").startsWith("s3://")) {
+    fail(
+      "lake.s3",
+      "",
+      "[lake.s3] is only read when [lake] storage is an s3:// URL",
+      'Set storage = "s3://bucket/prefix", or remove [lake.s3]',
+    );
+  }
   for (const [name, source] of Object.entries(config.source)) {
     const section = `source.${name}`;
     if (!(IMPLEMENTED_SOURCE_KINDS as readonly string[]).includes(source.kind)) {

@@ -130,9 +130,17 @@ export function parseConfig(
   const config = parsed.data;
   checkReferences(config, text, file);
   checkSettings(config, (section, key, message, hint) => {
-    throw new ConfigError(message, { file, section, key, line: locate(text, section.split("."), key.split(".")[0]) }, { hint });
+    const where = key === "" ? { file, section } : { file, section, key };
+    throw new ConfigError(message, { ...where, line: locate(text, section.split("."), key === "" ? undefined : key.split(".")[0]) }, { hint });
   });
-  return resolveConfig(config, file, baseDir, env);
+  const resolved = resolveConfig(config, file, baseDir, env);
+  if (resolved.database.pgliteDir !== undefined && config.lake.database_schema !== undefined) {
+    // Checked after DATABASE_URL is applied: the same file may name a schema for a PostgreSQL catalog in production.
+    throw new ConfigError("database_schema is only read by a PostgreSQL catalog, and this one is PGlite", { file, section: "lake", key: "database_schema", line: locate(text, ["lake"], "database_schema") }, {
+      hint: 'Set database = "postgres://…" (or DATABASE_URL), or remove the key',
+    });
+  }
+  return resolved;
 }
 
 /** `OMICSLAKE__SECTION__KEY=value` sets `section.key`; deeper paths (`OMICSLAKE__SOURCE__SRA__URL`) work too. */
