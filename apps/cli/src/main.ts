@@ -11,6 +11,7 @@ import { registerIngest } from "./commands/ingest-command.js";
 import { registerLayerCommands } from "./commands/layer-commands.js";
 import { registerMetadataCommands } from "./commands/metadata-commands.js";
 import { registerParse } from "./commands/parse-command.js";
+import { registerReprocess } from "./commands/reprocess-command.js";
 import { registerServe } from "./commands/serve-command.js";
 import { exitCodeFor, formatError } from "./exit-codes.js";
 
@@ -34,6 +35,7 @@ registerLayerCommands(program);
 registerKeys(program);
 registerParse(program);
 registerIngest(program);
+registerReprocess(program);
 registerMetadataCommands(program);
 registerConvert(program);
 registerServe(program);

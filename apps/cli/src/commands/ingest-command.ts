@@ -103,7 +103,12 @@ export function registerIngest(program: Command): void {
               ]),
             ),
         );
-        if (summaries.some((s) => s.error !== undefined)) process.exitCode = 1;
+        const failed = summaries.filter((s) => s.error !== undefined).map((s) => s.name);
+        if (failed.length > 0) {
+          // Raw keeps what earlier ingests fetched; processing it needs no upstream.
+          out.info(`raw is unchanged; to rebuild processed from it without the network: omicslake reprocess ${failed.join(" ")}`);
+          process.exitCode = 1;
+        }
       });
     });
 }

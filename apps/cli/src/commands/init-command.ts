@@ -24,7 +24,7 @@ export function registerInit(program: Command): void {
       await writeFile(file, STARTER_CONFIG);
       await writeFile(join(target, "omicslake.schema.json"), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
       out.data({ config: file, schema: join(target, "omicslake.schema.json") }, () =>
-        [`Wrote ${file}`, `Wrote ${join(target, "omicslake.schema.json")}`, `Next: omicslake add <file> --dataset NAME`].join("\n"),
+        [`Wrote ${file}`, `Wrote ${join(target, "omicslake.schema.json")}`, `Next: omicslake ingest (fetches the one GEO series the starter declares), then omicslake consolidate`].join("\n"),
       );
     });
 }

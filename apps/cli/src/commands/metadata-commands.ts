@@ -2,16 +2,17 @@ import { isServingEntityName, queryCurated, SERVING_ENTITY_NAMES, type ServingEn
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { withLake, type GlobalOptions } from "../context.js";
-import { consolidate, loadCuratedIntoServing, snapshot } from "../flows/metadata-pipeline.js";
+import { consolidate, loadCuratedIntoServing, shrinkPolicy, snapshot } from "../flows/metadata-pipeline.js";
 import { humanBytes, table } from "../output/output.js";
 
 export function registerMetadataCommands(program: Command): void {
   program
     .command("consolidate")
     .description("deduplicate processed metadata into one curated Parquet per entity and register them in DuckLake")
-    .action(async (_options: unknown, command: Command) => {
+    .option("--allow-shrink", "publish entities that lost more rows than [metadata] max_shrink allows, or became empty")
+    .action(async (options: { allowShrink?: boolean }, command: Command) => {
       await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out, config) => {
-        const result = await consolidate(lake, config);
+        const result = await consolidate(lake, config, options);
         out.data(result, () =>
           [
             `curated/${result.curated.name} (run ${result.run.id})${result.ducklakeSnapshot !== undefined ? `, DuckLake snapshot ${result.ducklakeSnapshot}` : ""}`,
@@ -40,11 +41,16 @@ export function registerMetadataCommands(program: Command): void {
     .command("load")
     .description("load curated entities into the serving tables (A/B swap: readers never wait or fail)")
     .argument("[entities...]", `entities to load (default all): ${SERVING_ENTITY_NAMES.join(", ")}`)
-    .action(async (entities: string[], _options: unknown, command: Command) => {
+    .option("--allow-shrink", "load entities that lost more rows than [metadata] max_shrink allows, or became empty")
+    .action(async (entities: string[], options: { allowShrink?: boolean }, command: Command) => {
       const unknown = entities.filter((e) => !isServingEntityName(e));
       if (unknown.length > 0) throw new UsageError(`unknown entity ${unknown.join(", ")}; use ${SERVING_ENTITY_NAMES.join(", ")}`);
-      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
-        const results = await loadCuratedIntoServing(lake, entities.length > 0 ? (entities as ServingEntityName[]) : undefined);
+      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out, config) => {
+        const results = await loadCuratedIntoServing(
+          lake,
+          entities.length > 0 ? (entities as ServingEntityName[]) : undefined,
+          shrinkPolicy(config, options),
+        );
         out.data(results, () =>
           table(["ENTITY", "ROWS", "TABLE", "SECONDS"], results.map((r) => [r.entity, r.rows, r.table, r.seconds.toFixed(2)])),
         );

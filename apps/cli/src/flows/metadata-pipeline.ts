@@ -2,6 +2,7 @@ import {
   buildSnapshot,
   consolidateMetadata,
   curatedObjectName,
+  datasetSteps,
   DEFAULT_CURATED_DATASET,
   defaultDuckLakeTarget,
   ingestConfigured,
@@ -15,6 +16,7 @@ import {
   type ProcessResult,
   type ServingEntityName,
   type ServingLoadResult,
+  type ShrinkPolicy,
   type SnapshotResult,
 } from "@omicslake/lake";
 
@@ -49,8 +51,15 @@ export async function ingestAndProcess(
       continue;
     }
     log(`  ${outcome.name}: ${result.fetched.length} fetched, ${result.skipped.length} unchanged`);
+    if (!datasetSteps(config, outcome.name).includes("parse")) {
+      log(`  ${outcome.name}: kept in raw (its processing has no "parse" step)`);
+      summaries.push({ name: outcome.name, fetched: result.fetched.length, skipped: result.skipped.length });
+      continue;
+    }
+    const data = config.datasets[outcome.name];
+    const sraAccessions = config.sources[data?.source ?? ""]?.kind === "sra" ? data?.accessions : undefined;
     try {
-      const processed = await processDataset(lake, result.dataset);
+      const processed = await processDataset(lake, result.dataset, sraAccessions ? { accessions: sraAccessions } : {});
       log(`  ${outcome.name}: ${Object.entries(processed.rowCounts).map(([k, v]) => `${v} ${k}`).join(", ") || "nothing new"} → processed`);
       summaries.push({ name: outcome.name, fetched: result.fetched.length, skipped: result.skipped.length, processed });
     } catch (error) {
@@ -60,9 +69,35 @@ export async function ingestAndProcess(
   return summaries;
 }
 
-/** Consolidates every processed metadata dataset into curated entities and registers them in DuckLake. */
-export function consolidate(lake: Lake, config: Pick<LakeConfig, "root">): Promise<ConsolidateResult> {
-  return consolidateMetadata(lake, { ducklake: defaultDuckLakeTarget(config.root), lakeRoot: config.root });
+/**
+ * Consolidates every processed metadata dataset into curated entities and registers them in DuckLake;
+ * configured datasets whose processing omits "consolidate" are left out. Refuses to publish entities
+ * that shrank beyond `[metadata] max_shrink` unless `allowShrink`.
+ */
+export function consolidate(
+  lake: Lake,
+  config: Pick<LakeConfig, "root"> & Partial<Pick<LakeConfig, "metadata" | "datasets" | "roles" | "processing">>,
+  options: { readonly allowShrink?: boolean } = {},
+): Promise<ConsolidateResult> {
+  const steps = { datasets: config.datasets ?? {}, roles: config.roles ?? {}, processing: config.processing ?? {} };
+  const exclude = Object.keys(steps.datasets).filter((name) => !datasetSteps(steps, name).includes("consolidate"));
+  return consolidateMetadata(lake, {
+    ducklake: defaultDuckLakeTarget(config.root),
+    lakeRoot: config.root,
+    exclude,
+    shrink: shrinkPolicy(config, options),
+  });
+}
+
+/** `[metadata] max_shrink` and `--allow-shrink` as the publication steps take them. */
+export function shrinkPolicy(
+  config: Partial<Pick<LakeConfig, "metadata">>,
+  options: { readonly allowShrink?: boolean },
+): ShrinkPolicy {
+  return {
+    ...(config.metadata !== undefined ? { maxShrink: config.metadata.max_shrink } : {}),
+    allowShrink: options.allowShrink === true,
+  };
 }
 
 /** Builds the single-file DuckDB snapshot from the curated entities. */
@@ -71,12 +106,16 @@ export function snapshot(lake: Lake): Promise<SnapshotResult> {
 }
 
 /** Loads every curated entity into the serving tables with an A/B swap each. */
-export async function loadCuratedIntoServing(lake: Lake, entities?: readonly ServingEntityName[]): Promise<ServingLoadResult[]> {
+export async function loadCuratedIntoServing(
+  lake: Lake,
+  entities?: readonly ServingEntityName[],
+  shrink?: ShrinkPolicy,
+): Promise<ServingLoadResult[]> {
   const curated = await lake.dataset(`curated:${DEFAULT_CURATED_DATASET}`);
   const objects: Partial<Record<ServingEntityName, CatalogObject>> = {};
   for (const entity of entities ?? SERVING_ENTITY_NAMES) {
     const object = await lake.catalog.getObject(curated.id, curatedObjectName(entity)).catch(() => undefined);
     if (object) objects[entity] = object;
   }
-  return loadServing(lake, { objects, ...(entities ? { entities } : {}) });
+  return loadServing(lake, { objects, ...(entities ? { entities } : {}), ...(shrink ? { shrink } : {}) });
 }

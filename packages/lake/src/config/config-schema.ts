@@ -128,10 +128,24 @@ export const processingSchema = z
   })
   .describe("A processing recipe");
 
+export const metadataSectionSchema = z
+  .strictObject({
+    max_shrink: z
+      .number()
+      .min(0, "must be between 0 and 1 (a share of rows)")
+      .max(1, "must be between 0 and 1 (a share of rows)")
+      .default(0.5)
+      .describe(
+        "Largest share of its rows a published entity may lose in one consolidate or load (0 to 1); becoming empty is always refused; --allow-shrink overrides",
+      ),
+  })
+  .describe("Public-metadata publication (consolidate, load)");
+
 export const configSchema = z
   .strictObject({
     lake: lakeSectionSchema.prefault({}),
     server: serverSectionSchema.prefault({}),
+    metadata: metadataSectionSchema.prefault({}),
     source: z.record(z.string().regex(nameRegex), sourceSchema).default({}),
     data: z.record(z.string().regex(nameRegex), dataSchema).default({}),
     role: z.record(z.string().regex(nameRegex), roleSchema).default({}),

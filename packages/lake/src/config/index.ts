@@ -12,3 +12,9 @@ export {
   type StorageConfig,
 } from "./load-config.js";
 export { STARTER_CONFIG } from "./starter-config.js";
+export {
+  datasetSteps,
+  IMPLEMENTED_SOURCE_KINDS,
+  PROCESSING_STEPS,
+  type ProcessingStep,
+} from "./check-settings.js";

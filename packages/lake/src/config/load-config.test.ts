@@ -32,8 +32,8 @@ describe("parseConfig", () => {
 
   it("accepts the starter config and lists its model sections", () => {
     const config = parse(STARTER_CONFIG);
-    expect(Object.keys(config.sources).sort()).toEqual(["geo", "sra"]);
-    expect(config.datasets["geo-series"]).toMatchObject({ source: "geo", role: "metadata" });
+    expect(Object.keys(config.sources).sort()).toEqual(["geo"]);
+    expect(config.datasets["geo-series"]).toMatchObject({ source: "geo", role: "metadata", accessions: ["GSE2034"] });
     expect(config.roles["metadata"]?.processing).toEqual(["metadata"]);
     expect(config.processing["metadata"]?.steps).toEqual(["parse", "consolidate"]);
   });
@@ -132,7 +132,7 @@ object_lock_days = 30
 
   it("exports a JSON Schema describing every section", () => {
     const schema = configJsonSchema() as { properties: Record<string, unknown> };
-    expect(Object.keys(schema.properties).sort()).toEqual(["data", "lake", "processing", "role", "server", "source"]);
+    expect(Object.keys(schema.properties).sort()).toEqual(["data", "lake", "metadata", "processing", "role", "server", "source"]);
     expect(JSON.stringify(schema)).toContain("Where objects live");
   });
 });

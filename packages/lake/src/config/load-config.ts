@@ -4,11 +4,13 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TomlError, parse as parseToml } from "smol-toml";
 import type { z } from "zod";
+import { checkSettings } from "./check-settings.js";
 import { ConfigError } from "./config-error.js";
 import {
   configSchema,
   dataSchema,
   lakeSectionSchema,
+  metadataSectionSchema,
   processingSchema,
   roleSchema,
   s3SectionSchema,
@@ -52,6 +54,8 @@ export interface LakeConfig {
   readonly storage: StorageConfig;
   readonly database: DatabaseConfig;
   readonly server: RawConfig["server"];
+  /** Publication guards of consolidate and load. */
+  readonly metadata: RawConfig["metadata"];
   readonly sources: Readonly<Record<string, SourceConfig>>;
   readonly datasets: Readonly<Record<string, DataConfig>>;
   readonly roles: Readonly<Record<string, RoleConfig>>;
@@ -125,7 +129,18 @@ export function parseConfig(
   if (!parsed.success) throw toConfigError(parsed.error.issues, text, file);
   const config = parsed.data;
   checkReferences(config, text, file);
-  return resolveConfig(config, file, baseDir, env);
+  checkSettings(config, (section, key, message, hint) => {
+    const where = key === "" ? { file, section } : { file, section, key };
+    throw new ConfigError(message, { ...where, line: locate(text, section.split("."), key === "" ? undefined : key.split(".")[0]) }, { hint });
+  });
+  const resolved = resolveConfig(config, file, baseDir, env);
+  if (resolved.database.pgliteDir !== undefined && config.lake.database_schema !== undefined) {
+    // Checked after DATABASE_URL is applied: the same file may name a schema for a PostgreSQL catalog in production.
+    throw new ConfigError("database_schema is only read by a PostgreSQL catalog, and this one is PGlite", { file, section: "lake", key: "database_schema", line: locate(text, ["lake"], "database_schema") }, {
+      hint: 'Set database = "postgres://…" (or DATABASE_URL), or remove the key',
+    });
+  }
+  return resolved;
 }
 
 /** `OMICSLAKE__SECTION__KEY=value` sets `section.key`; deeper paths (`OMICSLAKE__SOURCE__SRA__URL`) work too. */
@@ -172,6 +187,7 @@ const SECTION_SCHEMAS: Record<string, z.ZodObject> = {
   lake: lakeSectionSchema,
   "lake.s3": s3SectionSchema,
   server: serverSectionSchema,
+  metadata: metadataSectionSchema,
   source: sourceSchema,
   data: dataSchema,
   role: roleSchema,
@@ -293,6 +309,7 @@ function resolveConfig(
     storage,
     database,
     server: config.server,
+    metadata: config.metadata,
     sources: config.source,
     datasets: config.data,
     roles: config.role,

@@ -26,31 +26,52 @@ port = 8000
 # Requests per minute per client; 0 disables rate limiting.
 rate_limit = 600
 
-# Sources: where raw data comes from.
+# Publication guards: consolidate and load refuse to replace an entity with an empty one, or with one that
+# lost more than this share of its rows (an unreachable upstream or a lost processed dataset does that);
+# --allow-shrink publishes anyway.
+[metadata]
+max_shrink = 0.5
+
+# Sources: where raw data comes from. Implemented kinds: sra, geo, biosample, bioproject, pubmed.
 [source.geo]
 kind = "geo"
 # api_key = "…"   # an NCBI API key raises the E-utilities limit from 3 to 10 requests/s
 # email = "you@example.org"
-
-[source.sra]
-kind = "sra"
 
 # Roles: a purpose that groups datasets and names their default processing.
 [role.metadata]
 description = "Public metadata, parsed and consolidated per entity"
 processing = ["metadata"]
 
-# Processing: ordered steps.
+# Processing: ordered steps. Available now: "parse" (ingest and reprocess) and "consolidate".
 [processing.metadata]
 steps = ["parse", "consolidate"]
 
-# Datasets: one source bound to one role.
+# Datasets: one source bound to one role. This one is a single GEO series (a few hundred KB, no API key
+# needed): "omicslake ingest && omicslake consolidate" works as written.
 [data.geo-series]
 source = "geo"
 role = "metadata"
-# accessions = ["GSE2034"]
+accessions = ["GSE2034"]
+# To widen it: add accessions, or every series updated in some months (one request per series):
+# options = { months = ["2024-05"] }   # or { from = "2024-01", to = "2024-06" }
 
-[data.sra-metadata]
-source = "sra"
-role = "metadata"
+# More sources, commented out because they are large. SRA's Mirroring batch files are whole (tens of GB):
+# they are downloaded whole even when "accessions" keeps the records of a few studies only.
+# [source.sra]
+# kind = "sra"
+#
+# [data.sra-study]
+# source = "sra"
+# role = "metadata"
+# accessions = ["SRP000001"]   # study accessions (SRP/ERP/DRP); records of other studies are dropped
+#
+# [source.pubmed]
+# kind = "pubmed"
+#
+# [data.pubmed-updates]
+# source = "pubmed"
+# role = "metadata"
+# options = { sets = ["updatefiles"] }
+# include = ["updatefiles/pubmed25n150*.xml.gz"]   # a few daily update files; drop it for all of them
 `;

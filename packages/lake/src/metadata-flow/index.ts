@@ -32,3 +32,11 @@ export {
 export { buildSnapshot, type SnapshotOptions, type SnapshotResult } from "./snapshot/build-snapshot.js";
 export { queryCurated, type QueryCuratedOptions, type QueryCuratedResult } from "./query/query-curated.js";
 export * from "./synthetic/synthetic-ncbi-files.js";
+export {
+  DEFAULT_MAX_SHRINK,
+  ShrinkRefusedError,
+  shrinkViolation,
+  type ShrinkPolicy,
+  type ShrinkViolation,
+} from "./shrink-guard.js";
+export { reprocessConfigured, type ConfiguredReprocess } from "./processing/reprocess-configured.js";

@@ -13,6 +13,13 @@ import type { CatalogObject } from "../catalog/catalog-types.js";
 import { SERVING_ENTITIES, SERVING_ENTITY_NAMES, isServingEntityName } from "./serving-entities.js";
 import type { ServingEntity, ServingEntityName } from "./serving-entities.js";
 import { ServingLoadError } from "./serving-load-error.js";
+import {
+  DEFAULT_MAX_SHRINK,
+  ShrinkRefusedError,
+  shrinkViolation,
+  type ShrinkPolicy,
+  type ShrinkViolation,
+} from "../metadata-flow/shrink-guard.js";
 
 export interface LoadEntityOptions {
   /** Records per INSERT (default 2,000); a batch also ends at `batchBytes` of JSON. */
@@ -26,6 +33,11 @@ export interface LoadEntityOptions {
   readonly source?: string;
   /** A DuckDB connection to read the Parquet with; one is opened (and closed) when omitted. */
   readonly duckdb?: DuckDBConnection;
+  /**
+   * Refuse to replace served rows with none, or with a file that lost more than `maxShrink` of them
+   * (default 0.5), unless `allowShrink`: the previous table stays served.
+   */
+  readonly shrink?: ShrinkPolicy;
 }
 
 export interface ServingLoadResult {
@@ -109,6 +121,14 @@ export async function loadEntity(
     );
   }
 
+  // Checked last before the swap, after the file proved loadable: the idle table was never served, so
+  // refusing here leaves readers on the previous rows.
+  const violation = shrinkViolation(entity, await servedRows(db, entity), rows, options.shrink);
+  if (violation) {
+    await db.exec(`DROP TABLE IF EXISTS ${idle}`);
+    throw new ShrinkRefusedError("load", [violation], options.shrink?.maxShrink ?? DEFAULT_MAX_SHRINK);
+  }
+
   const seconds = (performance.now() - started) / 1000;
   const loadedAt = await db.transaction(async (tx) => {
     await swapView(tx, spec, idle);
@@ -124,6 +144,7 @@ export async function loadEntity(
 }
 
 export interface LoadServingOptions extends Omit<LoadEntityOptions, "sha256" | "duckdb" | "source"> {
+  // `shrink` is checked for every entity before the first one is swapped: a refusal changes nothing.
   /** Entities to load (default: every entity whose file exists). */
   readonly entities?: readonly ServingEntityName[];
   /** A folder holding `{entity}.parquet` files (the curated layer on the filesystem). */
@@ -188,21 +209,52 @@ export async function loadServing(target: SqlClient | ServingTarget, options: Lo
       });
     }
   }
-  return withDuckdb(undefined, async (duckdb) => {
-    const results: ServingLoadResult[] = [];
-    for (const source of sources) {
-      const load = (path: string): Promise<ServingLoadResult> =>
-        loadEntity(db, source.entity, path, {
-          ...options,
-          duckdb,
-          source: source.path,
-          ...(source.sha256 === undefined ? {} : { sha256: source.sha256 }),
-        });
-      if (source.object && lake?.readObject) results.push(await withObjectFile(lake.readObject.bind(lake), source.entity, source.object, load));
-      else results.push(await load(source.path));
+  return withObjectFiles(lake?.readObject?.bind(lake), sources, (local) =>
+    withDuckdb(undefined, async (duckdb) => {
+      await checkShrinkBeforeLoading(db, duckdb, sources, local, options.shrink);
+      const results: ServingLoadResult[] = [];
+      for (const source of sources) {
+        results.push(
+          await loadEntity(db, source.entity, local.get(source.entity) ?? source.path, {
+            ...options,
+            duckdb,
+            source: source.path,
+            ...(source.sha256 === undefined ? {} : { sha256: source.sha256 }),
+          }),
+        );
+      }
+      return results;
+    }),
+  );
+}
+
+/**
+ * Refuses a multi-entity load before any swap when one entity would shrink too much, so the entities
+ * served stay a consistent set. Files that cannot be read are left to `loadEntity`, which names the problem.
+ */
+async function checkShrinkBeforeLoading(
+  db: SqlClient,
+  duck: DuckDBConnection,
+  sources: readonly { entity: ServingEntityName; path: string }[],
+  local: ReadonlyMap<ServingEntityName, string>,
+  policy: ShrinkPolicy | undefined,
+): Promise<void> {
+  if (policy?.allowShrink === true || sources.length === 0) return;
+  await ensureServingSchema(db);
+  const violations: ShrinkViolation[] = [];
+  for (const source of sources) {
+    const path = (local.get(source.entity) ?? source.path).replaceAll("'", "''");
+    let rows: number;
+    try {
+      const reader = await duck.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM read_parquet('${path}')`);
+      rows = Number(reader.getRowObjects()[0]?.["n"] ?? 0);
+    } catch {
+      continue;
     }
-    return results;
-  });
+    const violation = shrinkViolation(source.entity, await servedRows(db, source.entity), rows, policy);
+    if (violation) violations.push(violation);
+  }
+  if (violations.length > 0) throw new ShrinkRefusedError("load", violations, policy?.maxShrink ?? DEFAULT_MAX_SHRINK);
 }
 
 /** Row count, table and time of the last load of every entity (entities never loaded have `table: null`). */
@@ -225,6 +277,15 @@ export async function servingStatus(db: SqlClient): Promise<ServingStatus[]> {
 }
 
 // ---- internals ----------------------------------------------------------------------------------
+
+/** Rows behind the entity's view now (0 when it was never loaded). */
+async function servedRows(db: SqlClient, entity: ServingEntityName): Promise<number> {
+  const { rows } = await db.query<{ rows: number | string }>(
+    `SELECT rows FROM serving_loads WHERE entity = $1 ORDER BY id DESC LIMIT 1`,
+    [entity],
+  );
+  return rows[0] ? Number(rows[0].rows) : 0;
+}
 
 async function activeTable(db: SqlClient, entity: ServingEntityName): Promise<string | null> {
   const { rows } = await db.query<{ table_name: string }>(
@@ -391,27 +452,35 @@ async function sha256File(path: string, entity: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/** DuckDB reads Parquet from a file: copy the object (checksum verified by the lake's reader) into a temporary one. */
-async function withObjectFile<T>(
-  read: (object: CatalogObject) => Promise<Readable>,
-  entity: ServingEntityName,
-  object: CatalogObject,
-  fn: (path: string) => Promise<T>,
+/**
+ * DuckDB reads Parquet from a file: copy each object (checksum verified by the lake's reader) into a
+ * temporary one first, so every entity's row count is known before the first swap.
+ */
+async function withObjectFiles<T>(
+  read: ((object: CatalogObject) => Promise<Readable>) | undefined,
+  sources: readonly { entity: ServingEntityName; object?: CatalogObject }[],
+  fn: (local: ReadonlyMap<ServingEntityName, string>) => Promise<T>,
 ): Promise<T> {
+  const withObjects = sources.filter((s) => s.object !== undefined);
+  if (withObjects.length === 0 || read === undefined) return fn(new Map());
   const dir = await mkdtemp(join(tmpdir(), "omicslake-serving-"));
   try {
-    const path = join(dir, `${entity}.parquet`);
-    try {
-      await pipeline(await read(object), createWriteStream(path));
-    } catch (error) {
-      throw new ServingLoadError(`cannot read the curated object ${object.key}`, {
-        entity,
-        details: { key: object.key, reason: error instanceof Error ? error.message : String(error) },
-        hint: 'Check the object with "omicslake fsck"',
-        cause: error,
-      });
+    const local = new Map<ServingEntityName, string>();
+    for (const { entity, object } of withObjects) {
+      const path = join(dir, `${entity}.parquet`);
+      try {
+        await pipeline(await read(object!), createWriteStream(path));
+      } catch (error) {
+        throw new ServingLoadError(`cannot read the curated object ${object!.key}`, {
+          entity,
+          details: { key: object!.key, reason: error instanceof Error ? error.message : String(error) },
+          hint: 'Check the object with "omicslake fsck"',
+          cause: error,
+        });
+      }
+      local.set(entity, path);
     }
-    return await fn(path);
+    return await fn(local);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

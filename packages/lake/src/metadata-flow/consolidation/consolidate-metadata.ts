@@ -14,6 +14,13 @@ import {
   type CuratedEntity,
 } from "../entities.js";
 import { MetadataFlowError } from "../metadata-flow-error.js";
+import {
+  DEFAULT_MAX_SHRINK,
+  ShrinkRefusedError,
+  shrinkViolation,
+  type ShrinkPolicy,
+  type ShrinkViolation,
+} from "../shrink-guard.js";
 import { isRecordKind, quoteIdentifier, recordColumns } from "../processing/duckdb-column-types.js";
 import { objectsOf, readManifests } from "../processing/processed-manifest.js";
 
@@ -27,6 +34,8 @@ export interface DuckLakeTarget {
 export interface ConsolidateOptions {
   /** Processed datasets to read; by default every processed dataset whose source is a metadata source. */
   readonly datasets?: readonly DatasetRef[];
+  /** Processed datasets left out of the default selection (configured datasets whose steps omit "consolidate"). */
+  readonly exclude?: readonly string[];
   /** Entities to build (default all ten). */
   readonly entities?: readonly string[];
   /** The curated dataset (default `metadata`). */
@@ -40,6 +49,11 @@ export interface ConsolidateOptions {
   readonly onProgress?: (event: { readonly entity: string; readonly rows: number }) => void;
   /** Called before each curated object is published; tests throw here to simulate a crash. */
   readonly beforePublish?: (objectName: string) => void | Promise<void>;
+  /**
+   * Refuse to replace a non-empty curated entity with an empty one or one that lost more than
+   * `maxShrink` of its rows (default 0.5), unless `allowShrink`.
+   */
+  readonly shrink?: ShrinkPolicy;
 }
 
 export interface ConsolidatedEntity {
@@ -85,7 +99,7 @@ export async function consolidateMetadata(
 ): Promise<ConsolidateResult> {
   const inputs = options.datasets
     ? await Promise.all(options.datasets.map((d) => lake.dataset(d)))
-    : await metadataDatasets(lake);
+    : (await metadataDatasets(lake)).filter((d) => !(options.exclude ?? []).includes(d.name));
   for (const d of inputs) {
     if (d.layer !== "processed") {
       throw new MetadataFlowError(
@@ -197,6 +211,20 @@ export async function consolidateMetadata(
             built.push({ entity, file, rows: Number(rows), inputRows: Number(n), fields });
             options.onProgress?.({ entity: entity.name, rows: Number(rows) });
           }
+          // Checked before anything is published, so a refusal leaves curated and DuckLake as they were.
+          const violations: ShrinkViolation[] = [];
+          for (const b of built) {
+            const oldRows = await publishedRows(lake, duck, curated, curatedObjectName(b.entity.name), work);
+            const violation = shrinkViolation(b.entity.name, oldRows, b.rows, options.shrink);
+            if (violation) violations.push(violation);
+          }
+          if (violations.length > 0) {
+            throw new ShrinkRefusedError(
+              "consolidate",
+              violations,
+              options.shrink?.maxShrink ?? DEFAULT_MAX_SHRINK,
+            );
+          }
         } finally {
           duck.close();
         }
@@ -235,6 +263,28 @@ export async function consolidateMetadata(
     )
     .finally(() => rm(work, { recursive: true, force: true }));
   return { curated: await lake.dataset(curated.id), run, entities: results, ducklakeSnapshot };
+}
+
+/** Rows of the curated entity published now (0 when there is none), counted from its Parquet footer. */
+async function publishedRows(
+  lake: Lake,
+  duck: DuckDbSession,
+  curated: Dataset,
+  name: string,
+  work: string,
+): Promise<number> {
+  const object = await lake.catalog.findObjectByKey(lake.objectKey(curated, name));
+  if (!object) return 0;
+  const local = join(work, `previous-${name}`);
+  await downloadObject(lake, object, local);
+  try {
+    const [{ rows }] = (await duck.rows(
+      `SELECT count(*)::BIGINT AS rows FROM read_parquet(${sqlString(local)})`,
+    )) as [{ rows: number }];
+    return Number(rows);
+  } finally {
+    await rm(local, { force: true });
+  }
 }
 
 /** Every processed dataset fed by a metadata source. */

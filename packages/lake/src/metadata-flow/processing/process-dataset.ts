@@ -29,6 +29,7 @@ import {
   type ProcessedOutput,
 } from "./processed-manifest.js";
 import { partitionOfRawObject, type RawObjectPartition } from "./raw-object-partition.js";
+import { SraStudyFilter } from "./sra-study-filter.js";
 
 export interface ProcessOptions {
   /** The upstream format; by default the raw dataset's `source` (sra, geo, biosample, bioproject, pubmed). */
@@ -48,6 +49,11 @@ export interface ProcessOptions {
   readonly onProgress?: (event: ProcessProgress) => void;
   /** Called before each object is published; tests throw here to simulate a crash mid-way. */
   readonly beforePublish?: (objectName: string) => void | Promise<void>;
+  /**
+   * SRA only: keep the records of these studies (SRP…/ERP…/DRP…) and of their experiments, samples,
+   * runs and submissions — the dataset's `accessions`. The raw files stay whole; only records are filtered.
+   */
+  readonly accessions?: readonly string[];
 }
 
 export type ProcessProgress =
@@ -146,11 +152,29 @@ export async function processDataset(
   // Objects a manifest already covers are done; only the rest is grouped, so raw objects added by a later
   // ingest form new units instead of regrouping (and reconverting) finished ones.
   const manifests = await readManifests(lake, processed);
+  const accessions =
+    format === "sra" && options.accessions?.length ? [...new Set(options.accessions)].sort() : undefined;
+  const changed = manifests.find((m) => (m.accessions ?? []).join(",") !== (accessions ?? []).join(","));
+  if (changed) {
+    // Units filtered one way must not be mixed with units filtered another way in one processed dataset.
+    throw new MetadataFlowError(
+      "filter_changed",
+      `processed/${processed.name} was built for accessions [${(changed.accessions ?? []).join(", ") || "all"}], now [${(accessions ?? []).join(", ") || "all"}]`,
+      {
+        details: { dataset: processed.name, before: changed.accessions ?? [], now: accessions ?? [] },
+        hint: `Delete it ("omicslake delete processed:${processed.name}") and run "omicslake reprocess ${raw.name}" to rebuild it from raw`,
+      },
+    );
+  }
   const covered = new Set(manifests.flatMap((m) => m.inputs.map((i) => `${i.key}\0${i.sha256}`)));
-  const rawObjects = (await collect(objectsOf(lake, raw))).filter(
-    (o) => !covered.has(`${o.key}\0${o.sha256}`),
-  );
-  const pending = planUnits(rawObjects, format, options);
+  const allRawObjects = await collect(objectsOf(lake, raw));
+  const rawObjects = allRawObjects.filter((o) => !covered.has(`${o.key}\0${o.sha256}`));
+  const pending = planUnits(rawObjects, format, options, accessions);
+  // Runs of a later Incremental can point at experiments of the Full: the filter reads every raw object.
+  const filter =
+    accessions && pending.length > 0
+      ? await SraStudyFilter.build(lake, allRawObjects, accessions)
+      : undefined;
 
   const rowCounts: Record<string, number> = {};
   const workRoot = await mkdtemp(join(options.workDir ?? tmpdir(), "omicslake-process-"));
@@ -164,6 +188,7 @@ export async function processDataset(
           format,
           done: manifests.length,
           pending: pending.length,
+          ...(accessions ? { accessions } : {}),
         },
       },
       async (ctx) => {
@@ -182,13 +207,23 @@ export async function processDataset(
             const unitDir = join(workRoot, unit.id);
             await mkdir(unitDir, { recursive: true });
             try {
-              const outputs = await processUnit(lake, duck, processed, unit, format, unitDir, options);
+              const outputs = await processUnit(
+                lake,
+                duck,
+                processed,
+                unit,
+                format,
+                unitDir,
+                options,
+                filter,
+              );
               const manifest: ProcessedManifest = {
                 version: 1,
                 unit: unit.id,
                 format,
                 partition: unit.partition.path,
                 runId: ctx.id,
+                ...(accessions ? { accessions } : {}),
                 inputs: unit.objects.map((o) => ({
                   key: o.key,
                   name: o.name,
@@ -237,6 +272,7 @@ export async function processDataset(
           await lake.recordProvenance(processed, [raw], "conversion", ctx.id, {
             format,
             units: pending.length,
+            ...(accessions ? { accessions } : {}),
           });
         }
       },
@@ -267,7 +303,12 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
  * Groups raw objects into units: same partition, bounded bytes and count, in name order so the same raw
  * dataset always yields the same units (and so the same output names on a rerun).
  */
-function planUnits(objects: readonly CatalogObject[], format: RecordFormat, options: ProcessOptions): Unit[] {
+function planUnits(
+  objects: readonly CatalogObject[],
+  format: RecordFormat,
+  options: ProcessOptions,
+  accessions: readonly string[] | undefined,
+): Unit[] {
   const maxBytes = options.unitBytes ?? 256 << 20;
   const maxObjects = options.unitObjects ?? 2000;
   const byPartition = new Map<string, { partition: RawObjectPartition; objects: CatalogObject[] }>();
@@ -287,6 +328,8 @@ function planUnits(objects: readonly CatalogObject[], format: RecordFormat, opti
       // The split into files is part of the identity: a rerun with another rowsPerFile must not adopt
       // files cut differently under the same names.
       const hash = createHash("sha256").update(`rows-per-file=${rowsPerFile(options)}\n`);
+      // So is the study filter: files cut for other studies must not be adopted.
+      if (accessions) hash.update(`accessions=${accessions.join(",")}\n`);
       for (const o of current) hash.update(`${o.key}\0${o.sha256}\n`);
       units.push({ id: hash.digest("hex").slice(0, 20), partition, objects: current });
       current = [];
@@ -347,6 +390,7 @@ async function processUnit(
   format: RecordFormat,
   unitDir: string,
   options: ProcessOptions,
+  filter: SraStudyFilter | undefined,
 ): Promise<ProcessedOutput[]> {
   const parse = recordParser(format);
   const maxRows = rowsPerFile(options);
@@ -392,6 +436,9 @@ async function processUnit(
       });
       try {
         for await (const record of parse(input, { file: object.key })) {
+          // `_line` stays the record's position in the file, filtered or not.
+          const recordLine = line++;
+          if (filter && !filter.keeps(record)) continue;
           let sink = sinks.get(record.kind);
           if (!sink) {
             sink = await NdjsonSink.open(
@@ -399,7 +446,7 @@ async function processUnit(
             );
             sinks.set(record.kind, sink);
           }
-          if (sink.add(`${prefix}${line++},${JSON.stringify(record).slice(1)}\n`)) await sink.flush();
+          if (sink.add(`${prefix}${recordLine},${JSON.stringify(record).slice(1)}\n`)) await sink.flush();
           if (sink.rows >= maxRows) await convert(record.kind, sink);
           if (++records % 50_000 === 0) options.onProgress?.({ kind: "records", unit: unit.id, records });
         }

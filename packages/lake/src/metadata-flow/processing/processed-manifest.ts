@@ -16,6 +16,8 @@ export interface ProcessedManifest {
   readonly format: RecordFormat;
   readonly partition: string;
   readonly runId: number;
+  /** SRA study accessions the records were filtered to; absent when every record was kept. */
+  readonly accessions?: readonly string[];
   readonly inputs: readonly {
     readonly key: string;
     readonly name: string;

@@ -1,0 +1,67 @@
+import { reprocessConfigured } from "@omicslake/lake";
+import type { Command } from "commander";
+import { withLake, type GlobalOptions } from "../context.js";
+import { table } from "../output/output.js";
+
+export function registerReprocess(program: Command): void {
+  program
+    .command("reprocess")
+    .description(
+      "rebuild processed Parquet from what raw already holds, without the network (when the upstream is down or processed was lost)",
+    )
+    .argument(
+      "[datasets...]",
+      "configured datasets (default: every metadata dataset with a raw dataset and a parse step)",
+    )
+    .action(async (names: string[], _options: unknown, command: Command) => {
+      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out, config) => {
+        const outcomes = await reprocessConfigured(lake, config, names, {
+          onProgress: (event) => {
+            if (event.kind === "unit")
+              out.info(`  unit ${event.done + 1}/${event.total} (${event.objects} objects)`);
+          },
+        });
+        out.data(
+          outcomes.map((o) => ({
+            dataset: o.name,
+            ...(o.result
+              ? {
+                  run: o.result.run.id,
+                  processedUnits: o.result.processedUnits,
+                  skippedUnits: o.result.skippedUnits,
+                  rows: o.result.rowCounts,
+                }
+              : { error: o.error instanceof Error ? o.error.message : String(o.error) }),
+          })),
+          () =>
+            outcomes.length === 0
+              ? "nothing to reprocess: no configured metadata dataset has a raw dataset yet"
+              : table(
+                  ["DATASET", "RUN", "UNITS", "UNCHANGED", "ROWS", "STATUS"],
+                  outcomes.map((o) =>
+                    o.result
+                      ? [
+                          o.name,
+                          o.result.run.id,
+                          o.result.processedUnits,
+                          o.result.skippedUnits,
+                          Object.entries(o.result.rowCounts)
+                            .map(([k, v]) => `${k}=${v}`)
+                            .join(" "),
+                          "ok",
+                        ]
+                      : [
+                          o.name,
+                          "",
+                          "",
+                          "",
+                          "",
+                          `failed: ${o.error instanceof Error ? o.error.message : String(o.error)}`,
+                        ],
+                  ),
+                ),
+        );
+        if (outcomes.some((o) => o.error !== undefined)) process.exitCode = 1;
+      });
+    });
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from "vitest";
+import { datasetSteps } from "./check-settings.js";
+import { ConfigError } from "./config-error.js";
+import { parseConfig } from "./load-config.js";
+
+const FILE = "/srv/lab/omicslake.toml";
+const parse = (text: string) => parseConfig(text, { file: FILE, baseDir: "/srv/lab", env: {} });
+
+/** The ConfigError `text` is refused with; fails the test when it is accepted. */
+function refusal(text: string): ConfigError {
+  try {
+    parse(text);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error("expected the config to be refused");
+}
+
+const GEO = `[source.geo]\nkind = "geo"\n[role.metadata]\n`;
+const SRA = `[source.sra]\nkind = "sra"\n[role.metadata]\n`;
+
+describe("settings nothing honours are refused with file, line, key and why", () => {
+  it.each([["ncbi-genomes"], ["genbank"], ["sra-reads"], ["directory"], ["url"]])(
+    "refuses a %s source as not supported yet",
+    (kind) => {
+      const error = refusal(`[lake]\n\n[source.s]\nkind = "${kind}"\n`);
+      expect(error.message).toContain(FILE);
+      expect(error.message).toContain("not supported yet");
+      expect(error.details).toMatchObject({ section: "source.s", key: "kind", line: 4 });
+    },
+  );
+
+  it("refuses a step named bogus-step, naming the steps there are", () => {
+    const error = refusal(`[processing.p]\nsteps = ["parse", "bogus-step"]\n`);
+    expect(error.message).toContain('step "bogus-step" is not supported');
+    expect(error.message).toContain("parse, consolidate");
+    expect(error.details).toMatchObject({ section: "processing.p", key: "steps", line: 2 });
+  });
+
+  it("refuses consolidate before parse, and processing options", () => {
+    expect(refusal(`[processing.p]\nsteps = ["consolidate", "parse"]\n`).message).toContain(
+      "cannot come first",
+    );
+    expect(refusal(`[processing.p]\nsteps = ["parse"]\noptions = { threads = 4 }\n`).details).toMatchObject({
+      key: "options",
+      line: 3,
+    });
+  });
+
+  it("refuses a schedule that is not one, and schedules not supported yet; accepts manual", () => {
+    const base = `${GEO}[data.d]\nsource = "geo"\nrole = "metadata"\naccessions = ["GSE1"]\n`;
+    const nonsense = refusal(`${base}schedule = "whenever I feel like it"\n`);
+    expect(nonsense.message).toContain('schedule "whenever I feel like it" is not a schedule');
+    expect(nonsense.details).toMatchObject({ section: "data.d", key: "schedule", line: 8 });
+    expect(refusal(`${base}schedule = "cron: 0 3 * * *"\n`).message).toContain("not supported yet");
+    expect(refusal(`${base}schedule = "eager"\n`).message).toContain("not supported yet");
+    expect(parse(`${base}schedule = "manual"\n`).datasets["d"]?.schedule).toBe("manual");
+  });
+
+  it("refuses layout, path and subdir", () => {
+    expect(refusal(`[source.s]\nkind = "sra"\nlayout = "{Species}/{accession}/*"\n`).details).toMatchObject({
+      key: "layout",
+      line: 3,
+    });
+    expect(refusal(`[source.s]\nkind = "sra"\npath = "/data"\n`).details).toMatchObject({
+      key: "path",
+      line: 3,
+    });
+    expect(
+      refusal(`${SRA}[data.d]\nsource = "sra"\nrole = "metadata"\nsubdir = "x"\n`).details,
+    ).toMatchObject({ key: "subdir", line: 7 });
+  });
+
+  it("refuses an api_key or email on sources that never send them", () => {
+    const error = refusal(`[source.s]\nkind = "pubmed"\napi_key = "abc"\n`);
+    expect(error.message).toContain("only geo sources send api_key");
+    expect(error.details).toMatchObject({ key: "api_key", line: 3 });
+    expect(
+      parse(`[source.g]\nkind = "geo"\napi_key = "abc"\nemail = "a@b.org"\n`).sources["g"]?.api_key,
+    ).toBe("abc");
+  });
+
+  it("checks accessions by source kind: SRA studies, GEO accessions, none elsewhere", () => {
+    const data = (kind: string, accessions: string) =>
+      `[source.s]\nkind = "${kind}"\n[role.metadata]\n[data.d]\nsource = "s"\nrole = "metadata"\naccessions = ${accessions}\n`;
+    expect(
+      parse(data("sra", `["SRP000001", "ERP000002", "DRP000003"]`)).datasets["d"]?.accessions,
+    ).toHaveLength(3);
+    const run = refusal(data("sra", `["SRR000001"]`));
+    expect(run.message).toContain("SRA study accessions");
+    expect(run.details).toMatchObject({ section: "data.d", key: "accessions", line: 7 });
+    expect(refusal(data("geo", `["SRP1"]`)).message).toContain("GEO accessions");
+    expect(refusal(data("pubmed", `["PMID1"]`)).message).toContain("has no accessions to choose");
+  });
+
+  it("refuses unknown option keys and wrong values, per source kind, with a suggestion", () => {
+    const unknown = refusal(`[source.s]\nkind = "sra"\noptions = { set = ["run"] }\n`);
+    expect(unknown.message).toContain('a "sra" source has no option "set"');
+    expect(unknown.message).toContain('Did you mean "sets"?');
+    expect(unknown.details).toMatchObject({ section: "source.s", key: "options.set", line: 3 });
+    expect(refusal(`[source.s]\nkind = "sra"\noptions = { sets = ["runs"] }\n`).message).toContain(
+      "must be one of study",
+    );
+    expect(
+      refusal(`[source.s]\nkind = "geo"\n[source.s.options]\nmonths = ["May 2024"]\n`).details,
+    ).toMatchObject({ key: "options.months", line: 4 });
+    expect(
+      refusal(`${GEO}[data.d]\nsource = "geo"\nrole = "metadata"\noptions = { concurrency = 0 }\n`).message,
+    ).toContain("positive integer");
+    const ok = parse(
+      `[source.s]\nkind = "geo"\noptions = { months = ["2024-05"], targ = "self", timeout_ms = 5000 }\n`,
+    );
+    expect(ok.sources["s"]?.options).toMatchObject({ targ: "self" });
+  });
+
+  it("validates [metadata] max_shrink as a share between 0 and 1", () => {
+    expect(parse("").metadata.max_shrink).toBe(0.5);
+    expect(parse(`[metadata]\nmax_shrink = 0.1\n`).metadata.max_shrink).toBe(0.1);
+    const error = refusal(`[metadata]\nmax_shrink = 1.5\n`);
+    expect(error.message).toContain("between 0 and 1");
+    expect(error.details).toMatchObject({ section: "metadata", key: "max_shrink", line: 2 });
+  });
+
+  it("gives a dataset the steps of its processing sections, or every step when it names none", () => {
+    const config = parse(
+      `${GEO}[processing.fetch-only]\nsteps = ["parse"]\n[role.raw-only]\nprocessing = ["fetch-only"]\n` +
+        `[data.a]\nsource = "geo"\nrole = "metadata"\naccessions = ["GSE1"]\n` +
+        `[data.b]\nsource = "geo"\nrole = "raw-only"\naccessions = ["GSE2"]\n`,
+    );
+    expect(datasetSteps(config, "a")).toEqual(["parse", "consolidate"]);
+    expect(datasetSteps(config, "b")).toEqual(["parse"]);
+  });
+
+  it("refuses [lake.s3] without s3 storage, and database_schema on a PGlite catalog", () => {
+    const s3 = refusal(`[lake]\nroot = "x"\n[lake.s3]\nregion = "eu-west-1"\n`);
+    expect(s3.message).toContain("only read when [lake] storage is an s3:// URL");
+    expect(s3.details).toMatchObject({ section: "lake.s3", line: 3 });
+    expect(parse(`[lake]\nstorage = "s3://b/p"\n[lake.s3]\nregion = "eu-west-1"\n`).storage.region).toBe(
+      "eu-west-1",
+    );
+    const schema = refusal(`[lake]\ndatabase_schema = "catalog"\n`);
+    expect(schema.details).toMatchObject({ section: "lake", key: "database_schema", line: 2 });
+    const withUrl = parseConfig(`[lake]\ndatabase_schema = "catalog"\n`, {
+      file: FILE,
+      baseDir: "/srv/lab",
+      env: { DATABASE_URL: "postgres://u@db/x" },
+    });
+    expect(withUrl.database).toEqual({ url: "postgres://u@db/x", schema: "catalog" });
+  });
+});
