@@ -11,25 +11,37 @@ export const PRIVATE_FILE_MODE = 0o600;
 
 /** Bits a private file or directory must not have: anything for the group or for others. */
 const SHARED_BITS = 0o077;
+/** Set on directories many users share (/tmp): such a directory is never the lake's to tighten. */
+const STICKY_BIT = 0o1000;
 
 /** Something the lake did on its own that an operator should hear about (written to stderr by the CLI). */
 export type NoticeSink = (message: string) => void;
 
 /**
  * Creates `path` (and missing parents) as a private directory, or tightens an existing one that the
- * group or others can use, telling `onNotice` so the operator learns the mode changed. A directory
- * this process may not chmod (someone else's) is reported, not fatal.
+ * group or others can use, telling `onNotice` so the operator learns the mode changed. A shared
+ * directory (sticky, like /tmp) or one owned by another user is never changed, only reported, and so
+ * is one this process may not chmod.
  */
 export async function ensurePrivateDir(path: string, onNotice?: NoticeSink): Promise<void> {
   const created = await mkdir(path, { recursive: true, mode: PRIVATE_DIR_MODE });
-  const { mode } = await lstat(path);
+  const stats = await lstat(path);
+  const { mode } = stats;
   if ((mode & SHARED_BITS) === 0) return;
+  const shared =
+    (mode & STICKY_BIT) !== 0 || (process.getuid !== undefined && stats.uid !== process.getuid());
+  if (shared) {
+    onNotice?.(
+      `${path} is usable by other users (mode ${octal(mode)}) and is not the lake's own, so it was left as it is`,
+    );
+    return;
+  }
   const wanted = mode & 0o777 & ~SHARED_BITS;
   try {
     await chmod(path, wanted);
   } catch (error) {
     onNotice?.(
-      `${path} is readable by other users (mode ${octal(mode)}) and could not be made private: ${(error as Error).message}`,
+      `${path} is usable by other users (mode ${octal(mode)}) and could not be made private: ${(error as Error).message}`,
     );
     return;
   }
