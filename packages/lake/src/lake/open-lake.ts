@@ -35,9 +35,10 @@ export async function openLake(
     if (store instanceof FsObjectStore) await ensurePrivateDir(store.root, notice);
     const pgliteDir = config.database.url?.trim() ? undefined : config.database.pgliteDir;
     if (pgliteDir !== undefined && !pgliteDir.startsWith("memory://")) {
-      await ensurePrivateDir(pgliteDir, notice);
-      // A catalog written before files were made private holds world-readable files, API keys included.
-      const tightened = await tightenTree(pgliteDir);
+      // A catalog folder that others could enter was written before files were made private: its
+      // files, API keys included, are world-readable too. A private folder keeps others out of
+      // whatever is inside, and the files are tightened when the catalog closes, so it is not walked.
+      const tightened = (await ensurePrivateDir(pgliteDir, notice)) ? await tightenTree(pgliteDir) : 0;
       if (tightened > 0)
         notice(`made ${tightened} files and folders of the catalog in ${pgliteDir} private to their owner`);
     }

@@ -21,20 +21,20 @@ export type NoticeSink = (message: string) => void;
  * Creates `path` (and missing parents) as a private directory, or tightens an existing one that the
  * group or others can use, telling `onNotice` so the operator learns the mode changed. A shared
  * directory (sticky, like /tmp) or one owned by another user is never changed, only reported, and so
- * is one this process may not chmod.
+ * is one this process may not chmod. Returns true when an existing folder was tightened.
  */
-export async function ensurePrivateDir(path: string, onNotice?: NoticeSink): Promise<void> {
+export async function ensurePrivateDir(path: string, onNotice?: NoticeSink): Promise<boolean> {
   const created = await mkdir(path, { recursive: true, mode: PRIVATE_DIR_MODE });
   const stats = await lstat(path);
   const { mode } = stats;
-  if ((mode & SHARED_BITS) === 0) return;
+  if ((mode & SHARED_BITS) === 0) return false;
   const shared =
     (mode & STICKY_BIT) !== 0 || (process.getuid !== undefined && stats.uid !== process.getuid());
   if (shared) {
     onNotice?.(
       `${path} is usable by other users (mode ${octal(mode)}) and is not the lake's own, so it was left as it is`,
     );
-    return;
+    return false;
   }
   const wanted = mode & 0o777 & ~SHARED_BITS;
   try {
@@ -43,10 +43,11 @@ export async function ensurePrivateDir(path: string, onNotice?: NoticeSink): Pro
     onNotice?.(
       `${path} is usable by other users (mode ${octal(mode)}) and could not be made private: ${(error as Error).message}`,
     );
-    return;
+    return false;
   }
   if (created === undefined)
     onNotice?.(`tightened the permissions of ${path} from ${octal(mode)} to ${octal(wanted)}`);
+  return created === undefined;
 }
 
 /**
