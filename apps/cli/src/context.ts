@@ -1,6 +1,7 @@
 import { loadConfig, type LakeConfig, type Lake } from "@omicslake/lake";
 import { openLake } from "@omicslake/lake";
 import { Output } from "./output/output.js";
+import { writeStderrLine } from "./output/terminal-text.js";
 
 /** Global options every command receives. */
 export interface GlobalOptions {
@@ -16,9 +17,11 @@ export function commandConfig(options: GlobalOptions): Promise<LakeConfig> {
 /** Runs `fn` with an open lake and always closes it, so the embedded database is flushed. */
 export async function withLake<T>(options: GlobalOptions, fn: (lake: Lake, out: Output, config: LakeConfig) => Promise<T>): Promise<T> {
   const config = await commandConfig(options);
-  const lake = await openLake(config);
+  const out = new Output(options.json === true);
+  // Notices (permissions tightened) go to stderr even with --json: they are not data.
+  const lake = await openLake(config, { onNotice: writeStderrLine });
   try {
-    return await fn(lake, new Output(options.json === true), config);
+    return await fn(lake, out, config);
   } finally {
     await lake.close();
   }

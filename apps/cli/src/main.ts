@@ -14,6 +14,7 @@ import { registerParse } from "./commands/parse-command.js";
 import { registerReprocess } from "./commands/reprocess-command.js";
 import { registerServe } from "./commands/serve-command.js";
 import { exitCodeFor, formatError } from "./exit-codes.js";
+import { terminalText } from "./output/terminal-text.js";
 
 // The pinned AWS SDK supports Node 20; its notice that later releases will not is not for our users.
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
@@ -25,6 +26,8 @@ const program = new Command()
   .option("-c, --config <file>", "omicslake.toml to use (default: found from the current directory upwards)")
   .option("--json", "print data as JSON")
   .showHelpAfterError()
+  // Commander echoes unknown arguments; they must not reach the terminal as escape sequences.
+  .configureOutput({ writeErr: (text) => process.stderr.write(terminalText(text)) })
   .exitOverride();
 
 registerInit(program);

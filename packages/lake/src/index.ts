@@ -1,4 +1,5 @@
 export * from "./errors/omicslake-error.js";
+export { REDACTED, SECRET_PARAMETER_NAMES, redactSecrets, redactSecretsDeep, redactUrl } from "./errors/redact-secrets.js";
 export * from "./object-store/layer.js";
 export type * from "./object-store/object-store.js";
 export type { QueryOptions, SqlClient } from "./catalog-db/sql-client.js";
@@ -9,7 +10,8 @@ export { Lake, LAKE_VERSION, type AddFilesOptions, type DatasetRef, type ObjectS
 export { RunContext } from "./lake/run-context.js";
 export type { FsckProblem, FsckReport } from "./lake/fsck-report.js";
 export { mediaTypeOf } from "./lake/media-type.js";
-export { openLake } from "./lake/open-lake.js";
+export { openLake, type OpenLakeOptions } from "./lake/open-lake.js";
+export { publicPath, publicRunRecord } from "./catalog/public-run-record.js";
 export * from "./ducklake/index.js";
 export { openObjectStore, type StoreConfig, type StoreTuning } from "./object-store/open-object-store.js";
 export { FsObjectStore } from "./object-store/fs/fs-object-store.js";

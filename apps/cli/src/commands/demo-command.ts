@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { buildDemoLake } from "../demo/build-demo-lake.js";
+import { writeStderrLine } from "../output/terminal-text.js";
 import { serveLake, type ListenOptions } from "./serve-command.js";
 
 export function registerDemo(program: Command): void {
@@ -11,7 +12,7 @@ export function registerDemo(program: Command): void {
     .option("-H, --host <host>", "interface", "127.0.0.1")
     .option("--no-serve", "build the demo lake and exit")
     .action(async (options: ListenOptions & { dir: string; serve: boolean }) => {
-      const log = (line: string): void => void process.stderr.write(`${line}\n`);
+      const log = writeStderrLine;
       const { config, lake } = await buildDemoLake(options.dir, log);
       try {
         if (options.serve) await serveLake(lake, config, options, log);

@@ -5,6 +5,7 @@ import { UsageError } from "../cli-error.js";
 import type { GlobalOptions } from "../context.js";
 import { commandConfig } from "../context.js";
 import { openLake } from "@omicslake/lake";
+import { writeStderrLine } from "../output/terminal-text.js";
 
 export interface ListenOptions {
   port?: string;
@@ -59,9 +60,9 @@ export function registerServe(program: Command): void {
     .option("-H, --host <host>", "interface (default from [server])")
     .action(async (options: ListenOptions, command: Command) => {
       const config = await commandConfig(command.optsWithGlobals<GlobalOptions>());
-      const lake = await openLake(config);
+      const lake = await openLake(config, { onNotice: writeStderrLine });
       try {
-        await serveLake(lake, config, options, (line) => process.stderr.write(`${line}\n`));
+        await serveLake(lake, config, options, writeStderrLine);
       } finally {
         await lake.close();
       }

@@ -1,17 +1,21 @@
 import { SingleBar } from "cli-progress";
+import { terminalText, writeStderrLine } from "./terminal-text.js";
 
 /** Writes command results as a table for people or as JSON for scripts (`--json`). */
 export class Output {
   constructor(readonly json: boolean) {}
 
-  /** Prints data: JSON when asked, otherwise `human()` decides the text. */
+  /**
+   * Prints data: JSON when asked (which escapes control characters itself), otherwise `human()` decides
+   * the text, shown with control characters escaped.
+   */
   data(value: unknown, human: () => string): void {
-    process.stdout.write(this.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+    process.stdout.write(this.json ? `${JSON.stringify(value, null, 2)}\n` : `${terminalText(human())}\n`);
   }
 
   /** A status line for people; silent in JSON mode so stdout stays parseable. */
   info(message: string): void {
-    if (!this.json) process.stderr.write(`${message}\n`);
+    if (!this.json) writeStderrLine(message);
   }
 
   /**
@@ -22,7 +26,7 @@ export class Output {
     const format = unit === "bytes" ? humanBytes : (n: number) => String(n);
     const bar = new SingleBar(
       {
-        format: `${label} [{bar}] {percentage}% | {done}/{all} | {eta_formatted}`,
+        format: `${terminalText(label)} [{bar}] {percentage}% | {done}/{all} | {eta_formatted}`,
         stream: process.stderr,
         hideCursor: true,
         clearOnComplete: true,

@@ -50,6 +50,7 @@ import type {
 } from "./catalog-types.js";
 import { completeMetadata, isoDay } from "./dataset-metadata.js";
 import { decodeCursor, encodeCursor, resolveLimit } from "./page-cursor.js";
+import { publicRunRecord } from "./public-run-record.js";
 import { EMPTY_SCHEMA_DIFF, diffSchemas, isEmptyDiff } from "./schema-diff.js";
 import { FOREIGN_KEY_VIOLATION, isUniqueViolation, sqlErrorInfo } from "./sql-error-info.js";
 import { toPrefixTsQuery } from "./text-query.js";
@@ -67,6 +68,11 @@ const ALL_OBJECTS_PAGE = 1000;
 export interface SqlCatalogOptions {
   /** The clock for metadata's default `date`; tests pin it. */
   readonly now?: () => Date;
+  /**
+   * The lake's local root: run records store paths inside it lake-relative and other absolute paths
+   * as base names (see publicRunRecord). Without it every absolute path is stored as its base name.
+   */
+  readonly localRoot?: string;
 }
 
 /**
@@ -76,10 +82,12 @@ export interface SqlCatalogOptions {
 export class SqlCatalog implements Catalog {
   readonly db: SqlClient;
   readonly #now: () => Date;
+  readonly #localRoot: string | undefined;
 
   constructor(db: SqlClient, options: SqlCatalogOptions = {}) {
     this.db = db;
     this.#now = options.now ?? (() => new Date());
+    this.#localRoot = options.localRoot;
   }
 
   migrate(): Promise<{ applied: readonly string[] }> {
@@ -522,7 +530,8 @@ export class SqlCatalog implements Catalog {
     }
     const { rows } = await this.db.query<RunRow>(
       `INSERT INTO runs (step, tool_versions, parameters) VALUES ($1, $2::text::jsonb, $3::text::jsonb) RETURNING ${RUN_COLUMNS}`,
-      [step, JSON.stringify(toolVersions), JSON.stringify(input.parameters ?? {})],
+      // Runs are served to anyone who may read them: no secret or operator's path is ever stored.
+      [step, JSON.stringify(toolVersions), JSON.stringify(publicRunRecord(input.parameters ?? {}, this.#localRoot))],
     );
     return toRun(rows[0]!);
   }
@@ -568,11 +577,11 @@ export class SqlCatalog implements Catalog {
         [
           id,
           result.status,
-          JSON.stringify(result.inputs ?? []),
-          JSON.stringify(result.outputs ?? []),
+          JSON.stringify(publicRunRecord(result.inputs ?? [], this.#localRoot)),
+          JSON.stringify(publicRunRecord(result.outputs ?? [], this.#localRoot)),
           JSON.stringify(rowCounts),
-          result.log ?? "",
-          result.error ? JSON.stringify(result.error) : null,
+          publicRunRecord(result.log ?? "", this.#localRoot),
+          result.error ? JSON.stringify(publicRunRecord(result.error, this.#localRoot)) : null,
           JSON.stringify(result.toolVersions ?? {}),
         ],
       );

@@ -19,6 +19,7 @@ import type {
   SchemaVersion,
 } from "../catalog/catalog-types.js";
 import { NotFoundError, OmicslakeError, PolicyError, ValidationError } from "../errors/omicslake-error.js";
+import { redactUrl } from "../errors/redact-secrets.js";
 import { isLayer, nextLayer, type Layer } from "../object-store/layer.js";
 import type { ObjectStore, PutBody } from "../object-store/object-store.js";
 import type { FsckProblem, FsckReport } from "./fsck-report.js";
@@ -189,8 +190,8 @@ export class Lake {
     if (source.url !== undefined) {
       const response = await fetch(source.url);
       if (!response.ok || !response.body) {
-        throw new OmicslakeError("fetch_failed", `GET ${source.url} answered ${response.status}`, {
-          details: { url: source.url, status: response.status },
+        throw new OmicslakeError("fetch_failed", `GET ${redactUrl(source.url)} answered ${response.status}`, {
+          details: { url: redactUrl(source.url), status: response.status },
           hint: "Check the URL; retry later if the server is busy",
         });
       }
@@ -230,7 +231,8 @@ export class Lake {
       for (const file of files) {
         const object = await this.addObject(dataset, { file });
         objects.push(object);
-        ctx.input({ name: file, sha256: object.sha256, size: object.size });
+        // Where the file sat on the operator's machine is not the lake's to publish: its name is.
+        ctx.input({ name: basename(file), sha256: object.sha256, size: object.size });
         ctx.output({ key: object.key, datasetId: dataset.id, sha256: object.sha256, size: object.size });
         done += object.size;
         options.onProgress?.({ file, bytes: done, totalBytes });

@@ -1,21 +1,48 @@
-import { mkdir } from "node:fs/promises";
 import { openCatalog } from "../catalog/sql-catalog.js";
 import type { LakeConfig } from "../config/load-config.js";
+import { FsObjectStore } from "../object-store/fs/fs-object-store.js";
 import { openObjectStore } from "../object-store/open-object-store.js";
 import { Lake } from "./lake.js";
+import { ensurePrivateDir, tightenTree, type NoticeSink } from "./private-files.js";
+
+export interface OpenLakeOptions {
+  /**
+   * Told what the lake changed on its own, such as permissions it tightened; the CLI prints these on
+   * stderr. Default: a process warning.
+   */
+  readonly onNotice?: NoticeSink;
+}
 
 /**
  * Opens the store and the catalog a configuration names, migrating the catalog, and returns the lake.
+ * The lake's local root, a filesystem store's root and the embedded catalog's directory are made
+ * private to the owner (0700, files 0600), tightening (and reporting) any that were looser.
  *
  * @example
  * const lake = await openLake(await loadConfig());
  * try { console.log(await lake.stats()); } finally { await lake.close(); }
  */
-export async function openLake(config: Pick<LakeConfig, "root" | "storage" | "database">): Promise<Lake> {
-  await mkdir(config.root, { recursive: true });
+export async function openLake(
+  config: Pick<LakeConfig, "root" | "storage" | "database">,
+  options: OpenLakeOptions = {},
+): Promise<Lake> {
+  const notice =
+    options.onNotice ??
+    ((message: string) => process.emitWarning(message, { code: "OMICSLAKE_PERMISSIONS" }));
+  await ensurePrivateDir(config.root, notice);
   const store = openObjectStore(config.storage);
   try {
-    const catalog = await openCatalog(config.database);
+    if (store instanceof FsObjectStore) await ensurePrivateDir(store.root, notice);
+    const pgliteDir = config.database.url?.trim() ? undefined : config.database.pgliteDir;
+    if (pgliteDir !== undefined && !pgliteDir.startsWith("memory://")) {
+      // A catalog folder that others could enter was written before files were made private: its
+      // files, API keys included, are world-readable too. A private folder keeps others out of
+      // whatever is inside, and the files are tightened when the catalog closes, so it is not walked.
+      const tightened = (await ensurePrivateDir(pgliteDir, notice)) ? await tightenTree(pgliteDir) : 0;
+      if (tightened > 0)
+        notice(`made ${tightened} files and folders of the catalog in ${pgliteDir} private to their owner`);
+    }
+    const catalog = await openCatalog(config.database, { localRoot: config.root });
     return new Lake(store, catalog);
   } catch (error) {
     await store.close();

@@ -2,6 +2,7 @@ import { open, readFile, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { OmicslakeError } from "../../errors/omicslake-error.js";
+import { PRIVATE_FILE_MODE } from "../../lake/private-files.js";
 
 interface LockOwner {
   readonly pid: number;
@@ -20,7 +21,7 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
   const lockPath = `${resolve(dataDir)}.lock`;
   for (let attempt = 1; ; attempt++) {
     try {
-      const handle = await open(lockPath, "wx");
+      const handle = await open(lockPath, "wx", PRIVATE_FILE_MODE);
       const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
       try {
         await handle.writeFile(`${JSON.stringify(owner)}\n`);

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { mkdir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
+import { ensurePrivateDir, tightenTree } from "../../lake/private-files.js";
 import type { SqlClient } from "../sql-client.js";
 import { PG_OIDS, parseInt8, parseNumeric } from "../sql-value-parsers.js";
 import { isDuplicateSchemaError, quoteSchemaName } from "../schema-name.js";
@@ -40,9 +41,20 @@ export class PgliteSqlClient implements SqlClient {
     const quoted = options.schema === undefined ? undefined : quoteSchemaName(options.schema);
     const memory = options.dataDir.startsWith("memory://");
     let release = (): Promise<void> => Promise.resolve();
+    let fresh = false;
     if (!memory) {
-      await mkdir(options.dataDir, { recursive: true });
-      release = await lockDataDir(options.dataDir);
+      await ensurePrivateDir(options.dataDir);
+      fresh = (await readdir(options.dataDir)).length === 0;
+      const unlock = await lockDataDir(options.dataDir);
+      // PGlite writes its files world-readable (0666 less the umask) and takes no mode: the private
+      // directory keeps others out meanwhile, and the files are made 0600 after opening and closing.
+      release = async () => {
+        try {
+          await tightenTree(options.dataDir);
+        } finally {
+          await unlock();
+        }
+      };
     }
     let db: PGlite | undefined;
     try {
@@ -58,6 +70,8 @@ export class PgliteSqlClient implements SqlClient {
         // One connection for the life of the client, so setting the path once covers every query.
         await db.exec(`SET search_path TO ${quoted}`);
       }
+      // A new database's files come from initdb; an existing one's were tightened when last closed.
+      if (fresh) await tightenTree(options.dataDir);
     } catch (error) {
       await db?.close().catch(() => undefined);
       await release();

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import pg from "pg";
 import { OmicslakeError } from "../../errors/omicslake-error.js";
+import { redactSecrets, redactUrl } from "../../errors/redact-secrets.js";
 import type { QueryOptions, SqlClient } from "../sql-client.js";
 import { PG_OIDS, mapArrayLeaves, parseInt8, parseNumeric } from "../sql-value-parsers.js";
 import { isDuplicateSchemaError, quoteSchemaName } from "../schema-name.js";
@@ -85,7 +86,7 @@ export class PostgresSqlClient implements SqlClient {
         {
           details: {
             url: describeUrl(options.url),
-            reason: error instanceof Error ? error.message : String(error),
+            reason: redactSecrets(error instanceof Error ? error.message : String(error)),
           },
           hint: "Check that the server is running and that DATABASE_URL (or [lake] database) names a reachable database and user",
           cause: error,
@@ -209,12 +210,12 @@ function config(sql: string, params: readonly unknown[], options: QueryOptions |
     : { name: options.prepare, text: sql, values: [...params] };
 }
 
-/** The URL without its password, for messages. */
+/** The URL without its password (in the userinfo or as a `?password=` parameter), for messages. */
 function describeUrl(url: string): string {
   try {
     const parsed = new URL(url);
     parsed.password = "";
-    return parsed.toString();
+    return redactUrl(parsed);
   } catch {
     return "(unparsable URL)";
   }

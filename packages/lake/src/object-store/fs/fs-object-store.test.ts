@@ -32,7 +32,7 @@ describe("FsObjectStore on disk", () => {
     await store.put("raw/ncbi/a.txt", "raw bytes");
     await store.put("processed/ncbi/a.txt", "processed bytes");
     expect(await readFile(join(root, "raw", "ncbi", "a.txt"), "utf8")).toBe("raw bytes");
-    expect((await stat(join(root, "raw", "ncbi", "a.txt"))).mode & 0o777).toBe(0o444);
+    expect((await stat(join(root, "raw", "ncbi", "a.txt"))).mode & 0o777).toBe(0o400);
     expect((await stat(join(root, "processed", "ncbi", "a.txt"))).mode & 0o222).not.toBe(0);
     // A copy out of raw is writable again and is not the same file.
     await store.copy("raw/ncbi/a.txt", "curated/a.txt");

@@ -117,7 +117,7 @@ export class FsObjectStore implements ObjectStore {
     try {
       temp = await this.tempPath();
       // The mode only applies to the new file's permissions; this descriptor stays writable.
-      handle = await open(temp, "wx", layer === "raw" ? 0o444 : 0o644);
+      handle = await open(temp, "wx", layer === "raw" ? 0o400 : 0o600);
       const digest = new PutDigest(key, checked);
       await writeStream(handle, source, digest);
       const { sha256, size } = digest.finish();
@@ -253,7 +253,7 @@ export class FsObjectStore implements ObjectStore {
       // A real copy (a reflink where the filesystem can), never a hard link: a hard link would share the
       // inode, so a tool writing into the copy in place would change raw too.
       await copyFile(this.dataPath(sourceKey), temp, fsConstants.COPYFILE_FICLONE);
-      await chmod(temp, layer === "raw" ? 0o444 : 0o644);
+      await chmod(temp, layer === "raw" ? 0o400 : 0o600);
       const handle = await open(temp, "r");
       let stats: Stats;
       let sha256: string;
@@ -315,7 +315,7 @@ export class FsObjectStore implements ObjectStore {
 
   private async tempPath(): Promise<string> {
     const dir = join(this.root, TEMP_DIR);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     return join(dir, randomUUID());
   }
 
@@ -355,7 +355,7 @@ export class FsObjectStore implements ObjectStore {
   private async publish(key: string, layer: Layer, temp: string, meta: ObjectMeta): Promise<void> {
     const metaTemp = `${temp}.meta`;
     // The sidecar is written first so that, once the data is visible, only a rename can still fail.
-    const metaHandle = await open(metaTemp, "wx", 0o644);
+    const metaHandle = await open(metaTemp, "wx", 0o600);
     try {
       await metaHandle.writeFile(JSON.stringify(meta));
       await metaHandle.sync();
@@ -389,7 +389,7 @@ export class FsObjectStore implements ObjectStore {
 
   private async makeParent(key: string, path: string): Promise<void> {
     try {
-      await mkdir(dirname(path), { recursive: true });
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     } catch (error) {
       const code = errorCode(error);
       if (code === "EEXIST" || code === "ENOTDIR") throw keyConflict(key, undefined, error);

@@ -1,4 +1,5 @@
 import { LAKE_VERSION } from "../../lake/lake.js";
+import { redactSecrets, redactUrl } from "../../errors/redact-secrets.js";
 import { UpstreamError } from "../upstream-error.js";
 import { RateLimiter, delay } from "./rate-limiter.js";
 import {
@@ -25,6 +26,7 @@ export interface HttpClientOptions {
 }
 
 export interface RetryEvent {
+  /** The URL with secret parameters (an API key) redacted: events end up on terminals and in logs. */
   readonly url: string;
   /** The attempt that failed, from 1. */
   readonly attempt: number;
@@ -87,11 +89,12 @@ export class HttpClient {
     await this.#limiter.acquire();
     const controller = new AbortController();
     const timeoutMs = this.timeoutMs;
+    const shown = redactUrl(url);
     let timer: NodeJS.Timeout | undefined;
     const arm = (what: string): void => {
       clearTimeout(timer);
       timer = setTimeout(
-        () => controller.abort(new RetryableFailure(`GET ${url}: no ${what} within ${timeoutMs} ms`)),
+        () => controller.abort(new RetryableFailure(`GET ${shown}: no ${what} within ${timeoutMs} ms`)),
         timeoutMs,
       );
     };
@@ -146,22 +149,31 @@ export class HttpClient {
   /**
    * Runs `attempt` until it succeeds, retrying RetryableFailure with backoff; any other error ends it.
    * After the last attempt the failure becomes an UpstreamError naming the URL and the attempts.
+   * Every message and event names the URL with its secrets redacted.
    */
   async retrying<T>(url: string, attempt: (n: number) => Promise<T>): Promise<T> {
+    const shown = redactUrl(url);
     for (let n = 1; ; n++) {
       try {
         return await attempt(n);
       } catch (error) {
         if (!(error instanceof RetryableFailure)) throw error;
         if (n >= this.policy.attempts) {
-          throw new UpstreamError(`GET ${url} failed after ${n} attempts: ${error.message}`, {
-            details: { url, attempts: n, ...(error.status !== undefined ? { status: error.status } : {}) },
-            hint: "The upstream is unavailable or too slow; rerun later (finished files are kept and partial ones resume), or raise the timeout",
-            cause: error,
-          });
+          throw new UpstreamError(
+            `GET ${shown} failed after ${n} attempts: ${redactSecrets(error.message)}`,
+            {
+              details: {
+                url: shown,
+                attempts: n,
+                ...(error.status !== undefined ? { status: error.status } : {}),
+              },
+              hint: "The upstream is unavailable or too slow; rerun later (finished files are kept and partial ones resume), or raise the timeout",
+              cause: error,
+            },
+          );
         }
         const delayMs = backoffDelayMs(this.policy, n, this.#random, error.retryAfterMs);
-        this.#onRetry?.({ url, attempt: n, delayMs, reason: error.message });
+        this.#onRetry?.({ url: shown, attempt: n, delayMs, reason: redactSecrets(error.message) });
         await this.#sleep(delayMs);
       }
     }
@@ -180,8 +192,8 @@ export class HttpClient {
       for await (const chunk of body) {
         size += chunk.length;
         if (size > maxBytes) {
-          throw new UpstreamError(`GET ${url}: answer is larger than ${maxBytes} bytes`, {
-            details: { url, maxBytes },
+          throw new UpstreamError(`GET ${redactUrl(url)}: answer is larger than ${maxBytes} bytes`, {
+            details: { url: redactUrl(url), maxBytes },
             hint: "This URL should serve a listing or a search answer; check the source's url",
           });
         }
@@ -189,7 +201,7 @@ export class HttpClient {
       }
       const expected = contentLength(response);
       if (expected !== undefined && size !== expected) {
-        throw new RetryableFailure(`GET ${url}: body ended after ${size} of ${expected} bytes`);
+        throw new RetryableFailure(`GET ${redactUrl(url)}: body ended after ${size} of ${expected} bytes`);
       }
       return Buffer.concat(chunks).toString("utf8");
     });
@@ -198,15 +210,16 @@ export class HttpClient {
 
 /** The error for an unwanted status: retryable (5xx, 429, 408, with Retry-After) or final (UpstreamError). */
 export function statusFailure(url: string, response: Response): Error {
+  const shown = redactUrl(url);
   if (isRetryableStatus(response.status)) {
     return new RetryableFailure(
-      `GET ${url} answered ${response.status}`,
+      `GET ${shown} answered ${response.status}`,
       response.status,
       parseRetryAfter(response.headers.get("retry-after")),
     );
   }
-  return new UpstreamError(`GET ${url} answered ${response.status} ${response.statusText}`.trimEnd(), {
-    details: { url, status: response.status },
+  return new UpstreamError(`GET ${shown} answered ${response.status} ${response.statusText}`.trimEnd(), {
+    details: { url: shown, status: response.status },
     hint:
       response.status === 404
         ? "Check the source's url and the dataset's accessions"
@@ -223,6 +236,7 @@ export function contentLength(response: Response): number | undefined {
 function asRetryable(url: string, error: unknown): RetryableFailure {
   if (error instanceof RetryableFailure) return error;
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return new RetryableFailure(`GET ${url}: ${message}`, undefined, undefined, { cause: error });
+  // undici's messages can quote the URL they failed on.
+  const message = redactSecrets(cause instanceof Error ? cause.message : String(cause));
+  return new RetryableFailure(`GET ${redactUrl(url)}: ${message}`, undefined, undefined, { cause: error });
 }

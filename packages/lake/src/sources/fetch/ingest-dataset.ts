@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import type { CatalogObject, Dataset, Run } from "../../catalog/catalog-types.js";
 import type { DataConfig, SourceConfig } from "../../config/config-schema.js";
+import { redactUrl } from "../../errors/redact-secrets.js";
 import type { Lake } from "../../lake/lake.js";
 import { parseMd5File } from "../pubmed/pubmed-source-adapter.js";
 import { nameFilter } from "../name-filter.js";
@@ -121,7 +122,8 @@ export async function ingestDataset(
     ...(options.sleep ? { sleep: options.sleep } : {}),
     onRetry: (event) => options.onProgress?.({ kind: "retry", ...event }),
   });
-  const baseUrl = baseUrlOf(source, adapter.defaultUrl);
+  // Only recorded (dataset metadata, run parameters, provenance), never fetched: a token in it stays out.
+  const baseUrl = redactUrl(baseUrlOf(source, adapter.defaultUrl));
   const dataset = await lake.ensureDataset({
     name: target.name,
     layer: "raw",
@@ -215,7 +217,7 @@ export async function ingestDataset(
           await discard(outcome.path);
           throw new UpstreamChecksumError(
             file.name,
-            file.url,
+            redactUrl(file.url),
             expectedMd5.toLowerCase(),
             digests.md5 ?? "(not computed)",
           );

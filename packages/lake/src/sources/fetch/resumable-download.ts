@@ -5,6 +5,8 @@ import { dirname } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { OmicslakeError } from "../../errors/omicslake-error.js";
+import { redactUrl } from "../../errors/redact-secrets.js";
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../../lake/private-files.js";
 import { contentLength, RetryableFailure, statusFailure, type HttpClient } from "./http-client.js";
 
 export interface DownloadRequest {
@@ -56,7 +58,9 @@ export async function downloadResumable(
 ): Promise<DownloadOutcome> {
   const { url, partialPath } = request;
   const metaPath = `${partialPath}.json`;
-  await mkdir(dirname(partialPath), { recursive: true });
+  // Messages may reach logs, run records and the API: they show the URL without its API key.
+  const shown = redactUrl(url);
+  await mkdir(dirname(partialPath), { recursive: true, mode: PRIVATE_DIR_MODE });
   let rangeRequests = 0;
   return http.retrying(url, async () => {
     let have = await sizeOf(partialPath);
@@ -94,7 +98,7 @@ export async function downloadResumable(
           await close();
           await discard(partialPath, metaPath);
           throw new RetryableFailure(
-            `GET ${url}: range answer ${response.headers.get("content-range") ?? "(no Content-Range)"} does not continue the ${have} bytes held; starting over`,
+            `GET ${shown}: range answer ${response.headers.get("content-range") ?? "(no Content-Range)"} does not continue the ${have} bytes held; starting over`,
           );
         }
         append = true;
@@ -110,7 +114,9 @@ export async function downloadResumable(
           return complete(partialPath, have, meta, have, rangeRequests);
         }
         await discard(partialPath, metaPath);
-        throw new RetryableFailure(`GET ${url}: range not satisfiable for ${have} bytes held; starting over`);
+        throw new RetryableFailure(
+          `GET ${shown}: range not satisfiable for ${have} bytes held; starting over`,
+        );
       }
       case 200:
         append = false;
@@ -121,7 +127,7 @@ export async function downloadResumable(
           lastModified: response.headers.get("last-modified"),
           total: total ?? null,
         };
-        await writeFile(metaPath, JSON.stringify(current));
+        await writeFile(metaPath, JSON.stringify(current), { mode: PRIVATE_FILE_MODE });
         have = 0;
         break;
       default:
@@ -148,16 +154,19 @@ export async function downloadResumable(
         }
       })(),
     );
-    await pipeline(counted, createWriteStream(partialPath, { flags: append ? "a" : "w" }));
+    await pipeline(
+      counted,
+      createWriteStream(partialPath, { flags: append ? "a" : "w", mode: PRIVATE_FILE_MODE }),
+    );
 
     const size = await sizeOf(partialPath);
     if (total !== undefined && size < total) {
-      throw new RetryableFailure(`GET ${url}: body ended after ${size} of ${total} bytes; resuming`);
+      throw new RetryableFailure(`GET ${shown}: body ended after ${size} of ${total} bytes; resuming`);
     }
     if (total !== undefined && size > total) {
       await discard(partialPath, metaPath);
       throw new RetryableFailure(
-        `GET ${url}: got ${size} bytes, more than the ${total} announced; starting over`,
+        `GET ${shown}: got ${size} bytes, more than the ${total} announced; starting over`,
       );
     }
     const digests =
@@ -175,10 +184,10 @@ export async function downloadResumable(
  */
 export async function lockPartial(partialPath: string, url: string): Promise<() => Promise<void>> {
   const lockPath = `${partialPath}.lock`;
-  await mkdir(dirname(partialPath), { recursive: true });
+  await mkdir(dirname(partialPath), { recursive: true, mode: PRIVATE_DIR_MODE });
   for (let tries = 0; ; tries++) {
     try {
-      const handle = await open(lockPath, "wx");
+      const handle = await open(lockPath, "wx", PRIVATE_FILE_MODE);
       await handle.writeFile(String(process.pid));
       await handle.close();
       return () => rm(lockPath, { force: true });
@@ -186,10 +195,14 @@ export async function lockPartial(partialPath: string, url: string): Promise<() 
       if ((error as NodeJS.ErrnoException).code !== "EEXIST" || tries > 0) throw error;
       const pid = Number((await readFile(lockPath, "utf8").catch(() => "")).trim());
       if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-        throw new OmicslakeError("download_in_progress", `${url} is being downloaded by process ${pid}`, {
-          details: { url, partialPath, pid },
-          hint: "Wait for the other ingest of this dataset to finish, or stop it first",
-        });
+        throw new OmicslakeError(
+          "download_in_progress",
+          `${redactUrl(url)} is being downloaded by process ${pid}`,
+          {
+            details: { url: redactUrl(url), partialPath, pid },
+            hint: "Wait for the other ingest of this dataset to finish, or stop it first",
+          },
+        );
       }
       await rm(lockPath, { force: true });
     }
