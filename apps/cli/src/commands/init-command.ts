@@ -21,7 +21,8 @@ export function registerInit(program: Command): void {
         throw new UsageError(`${file} already exists; pass --force to overwrite it`);
       }
       await mkdir(target, { recursive: true });
-      await writeFile(file, STARTER_CONFIG);
+      // Owner-only: the config is where an NCBI api_key or S3 secret goes.
+      await writeFile(file, STARTER_CONFIG, { mode: 0o600 });
       await writeFile(join(target, "omicslake.schema.json"), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
       out.data({ config: file, schema: join(target, "omicslake.schema.json") }, () =>
         [`Wrote ${file}`, `Wrote ${join(target, "omicslake.schema.json")}`, `Next: omicslake ingest (fetches the one GEO series the starter declares), then omicslake consolidate`].join("\n"),

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, OmicslakeError } from "@omicslake/lake";
 import { describe, expect, it } from "vitest";
-import { classifyError } from "./error-handler.js";
+import { classifyError, errorBody } from "./error-handler.js";
 
 const coded = (code: string, message: string): Error => Object.assign(new Error(message), { code });
 
@@ -97,5 +97,23 @@ describe("classifyError", () => {
       code: "bad_request",
       message: "the request is not valid",
     });
+  });
+
+  it("never sends an upstream's api_key or a connection string's password in an error body", () => {
+    const error = new OmicslakeError(
+      "fetch_failed",
+      "GET https://eutils.example/esearch.fcgi?db=gds&api_key=sekrit123 answered 500",
+      {
+        details: {
+          url: "https://eutils.example/x?api_key=sekrit123",
+          database: "postgres://lab:hunter2@db/lake",
+        },
+      },
+    );
+    const body = JSON.stringify(errorBody(classifyError(error), "req-1"));
+    expect(body).not.toContain("sekrit123");
+    expect(body).not.toContain("hunter2");
+    expect(body).toContain("api_key=");
+    expect(body).toContain("req-1");
   });
 });

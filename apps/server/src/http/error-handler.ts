@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Socket } from "node:net";
-import { OmicslakeError } from "@omicslake/lake";
+import { OmicslakeError, redactSecrets, redactSecretsDeep } from "@omicslake/lake";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { statusForCode } from "./error-status.js";
@@ -166,20 +166,35 @@ export function classifyError(error: unknown): Classified {
   return { status: 500, code: "internal_error", message: "Internal server error", details: {} };
 }
 
+/** The wire body of an error. Messages and details may quote an upstream URL or a connection string: their secrets never leave. */
 export function errorBody(classified: Classified, requestId: string): ErrorBody {
   return {
     error: {
       code: classified.code,
-      message: classified.message,
-      details: { ...classified.details, request_id: requestId },
+      message: redactSecrets(classified.message),
+      details: { ...redactSecretsDeep(classified.details), request_id: requestId },
     },
+  };
+}
+
+/** What the log keeps of an unexpected error: its kind, message, stack and cause, with secrets redacted as in responses. */
+function loggableError(error: unknown, depth = 0): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: redactSecrets(String(error)) };
+  const code = (error as { code?: unknown }).code;
+  return {
+    type: error.name,
+    message: redactSecrets(error.message),
+    ...(typeof code === "string" ? { code } : {}),
+    ...(error.stack !== undefined ? { stack: redactSecrets(error.stack) } : {}),
+    ...(error.cause !== undefined && depth < 5 ? { cause: loggableError(error.cause, depth + 1) } : {}),
   };
 }
 
 function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const classified = classifyError(error);
   // An unexpected error is logged with its stack (and cause) under the request id; the client only gets the id.
-  if (classified.status >= 500) request.log.error({ err: error, requestId: request.id }, "request failed");
+  if (classified.status >= 500)
+    request.log.error({ err: loggableError(error), requestId: request.id }, "request failed");
   return reply.status(classified.status).send(errorBody(classified, request.id));
 }
 
