@@ -5,6 +5,7 @@ import {
   type SourceListContext,
   type UpstreamFile,
 } from "../source-adapter.js";
+import { redactUrl } from "../../errors/redact-secrets.js";
 import { SourceOptions } from "../source-options.js";
 import { SourceConfigError, UpstreamListingError } from "../upstream-error.js";
 
@@ -178,7 +179,7 @@ async function* searchMonth(
       answer = JSON.parse(text) as ESearchAnswer;
     } catch (cause) {
       throw new UpstreamListingError(`esearch answer for ${term} is not JSON`, {
-        details: { url: redact(url), text: text.slice(0, 200) },
+        details: { url: redactUrl(url), text: text.slice(0, 200) },
         cause,
         hint: "Check eutils_url",
       });
@@ -194,7 +195,7 @@ async function* searchMonth(
       throw new UpstreamListingError(
         `esearch for ${term} failed: ${result?.ERROR ?? answer.error ?? "no esearchresult"}`,
         {
-          details: { url: redact(url) },
+          details: { url: redactUrl(url) },
           hint: "Check the term, the API key and eutils_url",
         },
       );
@@ -212,9 +213,3 @@ async function* searchMonth(
   }
 }
 
-/** The URL without the API key, for error details that end up in run records and logs. */
-function redact(url: URL): string {
-  const copy = new URL(url);
-  if (copy.searchParams.has("api_key")) copy.searchParams.set("api_key", "***");
-  return copy.href;
-}
