@@ -217,7 +217,11 @@ export class Lake {
       const head = await this.store.head(staged.key);
       if (!head) throw error;
       const stored = head.sha256 ?? (await hashStream(await this.store.get(staged.key))).sha256;
-      if (stored === staged.sha256 && head.size === staged.size) return;
+      if (stored === staged.sha256 && head.size === staged.size) {
+        // Adopted: the stored bytes stay, and the identical staged copy goes.
+        await this.store.discard(staged);
+        return;
+      }
       throw new PolicyError(
         "raw_conflict",
         `raw object "${name}" in dataset "${dataset.name}" is already stored with other content (sha256 ${stored}, the new bytes hash ${staged.sha256})`,

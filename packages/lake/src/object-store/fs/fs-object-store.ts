@@ -188,7 +188,10 @@ export class FsObjectStore implements ObjectStore {
     const temp = join(this.root, TEMP_DIR, location);
     try {
       await mkdir(dirname(temp), { recursive: true });
-      const copied = await this.copyToTemp(sourceKey, layer, meta, temp);
+      const copied = await this.copyToTemp(sourceKey, layer, meta, temp).catch((error: unknown) => {
+        // Deleted between the stat and the copy.
+        throw isMissing(error) ? new NotFoundError("object", sourceKey, { cause: error }) : error;
+      });
       return {
         key,
         size: copied.size,

@@ -480,6 +480,8 @@ export class S3ObjectStore implements ObjectStore {
         await this.copyMultipart(destinationKey, layer, copySource, source, sha256, mediaType);
       }
     } catch (error) {
+      // The source was deleted after it was headed.
+      if (isNotFound(error)) throw new NotFoundError("object", sourceKey, { cause: error });
       throw this.translateWriteError(destinationKey, layer, error);
     }
   }
