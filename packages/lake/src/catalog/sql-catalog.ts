@@ -392,9 +392,13 @@ export class SqlCatalog implements Catalog {
       // it; the key's advisory lock excludes the byte removal of a deleted dataset that had the same
       // name (which holds only key locks). Both are transaction-scoped, so they hold across processes on
       // a shared server and are released by a crash.
+      // One round trip for both locks (the key's is taken as the row is read, then the row's). Writers
+      // all take them in that order, a delete takes only the row's and a byte removal only keys', so
+      // no two can wait on each other in a cycle.
       const { rows } = await tx.query<{ name: string; layer: Layer }>(
-        "SELECT name, layer FROM datasets WHERE id = $1 FOR UPDATE",
-        [datasetId],
+        `SELECT name, layer, pg_advisory_xact_lock(${KEY_LOCK_SPACE}, hashtext($2)) AS locked
+         FROM datasets WHERE id = $1 FOR UPDATE`,
+        [datasetId, key],
       );
       const dataset = rows[0];
       if (!dataset) {
@@ -406,7 +410,7 @@ export class SqlCatalog implements Catalog {
           { details: { key, datasetId, layer: dataset.layer }, hint: `Store the object under "${dataset.layer}/"` },
         );
       }
-      await tx.query(`SELECT pg_advisory_xact_lock(${KEY_LOCK_SPACE}, hashtext($1))`, [key]);
+      // A statement of its own, after the locks: its snapshot then sees every write that held them before.
       const current = await tx.query<ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE key = $1`, [key]);
       const existing = current.rows[0] ? toCatalogObject(current.rows[0]) : undefined;
       if (existing !== undefined && existing.datasetId !== datasetId) {
@@ -430,24 +434,33 @@ export class SqlCatalog implements Catalog {
           });
         }
         const updated = await tx.query<ObjectRow>(
-          `UPDATE objects SET size = $2, sha256 = $3, media_type = $4, created_at = now() WHERE id = $1
-           RETURNING ${OBJECT_COLUMNS}`,
-          [existing.id, content.size, sha256, optionalText(content.mediaType ?? existing.mediaType)],
+          `WITH updated AS (
+             UPDATE objects SET size = $2, sha256 = $3, media_type = $4, created_at = now() WHERE id = $1
+             RETURNING ${OBJECT_COLUMNS}
+           ), counted AS (
+             UPDATE datasets SET total_bytes = total_bytes + $5, updated_at = now() WHERE id = $6
+           )
+           SELECT ${OBJECT_COLUMNS} FROM updated`,
+          [
+            existing.id,
+            content.size,
+            sha256,
+            optionalText(content.mediaType ?? existing.mediaType),
+            content.size - existing.size,
+            datasetId,
+          ],
         );
-        await tx.query("UPDATE datasets SET total_bytes = total_bytes + $2, updated_at = now() WHERE id = $1", [
-          datasetId,
-          content.size - existing.size,
-        ]);
         return toCatalogObject(updated.rows[0]!);
       }
       const inserted = await tx.query<ObjectRow>(
-        `INSERT INTO objects (dataset_id, layer, key, name, size, sha256, media_type)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${OBJECT_COLUMNS}`,
+        `WITH inserted AS (
+           INSERT INTO objects (dataset_id, layer, key, name, size, sha256, media_type)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${OBJECT_COLUMNS}
+         ), counted AS (
+           UPDATE datasets SET object_count = object_count + 1, total_bytes = total_bytes + $5, updated_at = now() WHERE id = $1
+         )
+         SELECT ${OBJECT_COLUMNS} FROM inserted`,
         [datasetId, keyLayer, key, name, content.size, sha256, optionalText(content.mediaType)],
-      );
-      await tx.query(
-        "UPDATE datasets SET object_count = object_count + 1, total_bytes = total_bytes + $2, updated_at = now() WHERE id = $1",
-        [datasetId, content.size],
       );
       return toCatalogObject(inserted.rows[0]!);
     });

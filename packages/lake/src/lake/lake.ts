@@ -353,18 +353,27 @@ export class Lake {
           ctx.input({ key: object.key, sha256: object.sha256, size: object.size });
           ctx.output({ key, sha256: recorded.sha256, size: recorded.size, datasetId: target.id });
         }
-        const published = await this.catalog.publishDataset(target.id, {
-          outputDatasetId: target.id,
-          inputDatasetId: source.id,
-          action: "promotion",
-          runId: ctx.id,
-          parameters: { from: source.layer, to },
-        });
+        const published = await this.catalog
+          .publishDataset(target.id, {
+            outputDatasetId: target.id,
+            inputDatasetId: source.id,
+            action: "promotion",
+            runId: ctx.id,
+            parameters: { from: source.layer, to },
+          })
+          .catch((error: unknown) => {
+            // A concurrent promotion of the same dataset published it first.
+            throw error instanceof ConflictError ? alreadyPromotedError(source.name, to, error) : error;
+          });
         return published.id;
       } catch (error) {
-        if (error instanceof ConflictError) throw alreadyPromotedError(source.name, to, error);
         // Without its source the target can never be finished: remove it rather than leave it pending.
-        if (!(await this.datasetExists(source.id))) await this.discardDataset(target.id).catch(() => undefined);
+        // Once the source is gone nobody can publish the target any more, so a target still pending now
+        // stays pending; one a concurrent promotion published before the delete is kept.
+        if (!(await this.datasetExists(source.id))) {
+          const now = await this.catalog.findDatasetInAnyState(source.name, to);
+          if (now?.pending && now.dataset.id === target.id) await this.discardDataset(target.id).catch(() => undefined);
+        }
         throw error;
       }
     });
