@@ -61,6 +61,18 @@ export interface NewObject {
   readonly mediaType?: string | null;
 }
 
+/**
+ * One object write decided under the catalog's locks (see Catalog.writeObject). `decide` sees the row the
+ * key has now, if any; it makes the new bytes visible under the key (or refuses by throwing) and returns
+ * what to record.
+ */
+export interface ObjectWrite {
+  readonly datasetId: number;
+  readonly key: string;
+  readonly name: string;
+  decide(current: CatalogObject | undefined): Promise<{ size: number; sha256: string; mediaType?: string | null }>;
+}
+
 export interface ProvenanceEdge {
   readonly id: number;
   readonly outputDatasetId: number;

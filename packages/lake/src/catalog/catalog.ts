@@ -10,6 +10,7 @@ import type {
   NewObject,
   NewProvenanceEdge,
   NewRun,
+  ObjectWrite,
   Page,
   ProvenanceEdge,
   ProvenanceGraph,
@@ -31,7 +32,11 @@ export interface Catalog {
   /** Applies pending migrations; safe to call on every open and from concurrent processes. */
   migrate(): Promise<{ applied: readonly string[] }>;
 
-  createDataset(input: NewDataset): Promise<Dataset>;
+  /**
+   * With `pending`, the dataset is created hidden: no lookup, listing, search or statistic shows it until
+   * publishDataset. It still holds its name, so nobody else can create it meanwhile.
+   */
+  createDataset(input: NewDataset, options?: { pending?: boolean }): Promise<Dataset>;
   getDataset(id: number): Promise<Dataset>;
   /** The dataset called `name` in `layer`, or, without a layer, in the lowest layer that has one. */
   findDataset(name: string, layer?: Layer): Promise<Dataset | undefined>;
@@ -40,10 +45,35 @@ export interface Catalog {
     id: number,
     patch: { description?: string | null; metadata?: Record<string, unknown>; tags?: readonly string[] },
   ): Promise<Dataset>;
-  /** Removes the dataset row and its object rows (the caller deletes the stored bytes). Refused for raw. */
-  deleteDataset(id: number): Promise<void>;
+  /**
+   * Removes the dataset row and its object rows, returning the keys they had (the caller removes the
+   * stored bytes, through releaseKeys). Refused for raw.
+   */
+  deleteDataset(id: number): Promise<readonly string[]>;
+  /** The dataset called `name` in `layer` whether published or pending. */
+  findDatasetInAnyState(name: string, layer: Layer): Promise<{ dataset: Dataset; pending: boolean } | undefined>;
+  /** Datasets created pending and not yet published: promotions that did not finish. */
+  listPendingDatasets(): Promise<readonly Dataset[]>;
+  /**
+   * Makes a pending dataset visible and records the edge that produced it, in one transaction. Throws
+   * ConflictError when it is already published and NotFoundError when it or the edge's input is gone.
+   */
+  publishDataset(id: number, edge: NewProvenanceEdge): Promise<Dataset>;
 
   addObject(input: NewObject): Promise<CatalogObject>;
+  /**
+   * Records one object write as a single decision: holding the dataset's row lock and the key's lock
+   * (both across processes), it reads the key's row, runs `decide` (which publishes the bytes), and
+   * inserts or updates the row; if anything throws, no row changes. Writers of one key are therefore
+   * ordered, and the bytes under a key are always those of the last recorded row. A row for a raw key
+   * is never changed: a different content is refused with raw_immutable, the same content returns it.
+   */
+  writeObject(write: ObjectWrite): Promise<CatalogObject>;
+  /**
+   * For keys whose rows were removed: holding each key's lock, calls `remove` with those that still
+   * have no row (a dataset recreated under the same name may have claimed one again meanwhile).
+   */
+  releaseKeys(keys: readonly string[], remove: (unreferenced: readonly string[]) => Promise<void>): Promise<void>;
   listObjects(datasetId: number, options?: { limit?: number; cursor?: string }): Promise<Page<CatalogObject>>;
   getObject(datasetId: number, name: string): Promise<CatalogObject>;
   findObjectByKey(key: string): Promise<CatalogObject | undefined>;

@@ -39,6 +39,7 @@ import type {
   NewObject,
   NewProvenanceEdge,
   NewRun,
+  ObjectWrite,
   Page,
   ProvenanceAction,
   ProvenanceEdge,
@@ -62,6 +63,13 @@ const PROVENANCE_ACTIONS: readonly ProvenanceAction[] = [
   "promotion",
   "manual",
 ];
+/**
+ * The first half of the two-integer advisory lock taken on an object key ("olk" in ASCII): it keeps the
+ * catalog's key locks apart from any other advisory lock on the same database.
+ */
+const KEY_LOCK_SPACE = 0x6f6c6b;
+/** Keys released per transaction when a dataset's bytes are removed. */
+const RELEASE_BATCH = 200;
 /** Page size of allObjects(): large enough to amortise round trips, small enough to keep memory flat. */
 const ALL_OBJECTS_PAGE = 1000;
 
@@ -96,7 +104,7 @@ export class SqlCatalog implements Catalog {
 
   // ---- datasets -------------------------------------------------------------------------------
 
-  async createDataset(input: NewDataset): Promise<Dataset> {
+  async createDataset(input: NewDataset, options: { pending?: boolean } = {}): Promise<Dataset> {
     const name = requireText(input.name, "dataset name", 512);
     const layer = requireLayer(input.layer);
     const metadataSource = input.metadata?.["source"];
@@ -114,8 +122,8 @@ export class SqlCatalog implements Catalog {
     const tags = normaliseTags(input.tags);
     try {
       const { rows } = await this.db.query<DatasetRow>(
-        `INSERT INTO datasets (name, layer, source, external_id, description, metadata, tags)
-         VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7::text[])
+        `INSERT INTO datasets (name, layer, source, external_id, description, metadata, tags, state)
+         VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7::text[], $8)
          RETURNING ${DATASET_COLUMNS}`,
         [
           name,
@@ -125,6 +133,7 @@ export class SqlCatalog implements Catalog {
           optionalText(input.description),
           JSON.stringify(metadata),
           tags,
+          options.pending === true ? "pending" : "ready",
         ],
       );
       return toDataset(rows[0]!);
@@ -142,7 +151,7 @@ export class SqlCatalog implements Catalog {
 
   async getDataset(id: number): Promise<Dataset> {
     const { rows } = await this.db.query<DatasetRow>(
-      `SELECT ${DATASET_COLUMNS} FROM datasets WHERE id = $1`,
+      `SELECT ${DATASET_COLUMNS} FROM datasets WHERE id = $1 AND state = 'ready'`,
       [requireId(id, "dataset id")],
     );
     if (!rows[0]) throw new NotFoundError("dataset", id);
@@ -151,7 +160,7 @@ export class SqlCatalog implements Catalog {
 
   async findDataset(name: string, layer?: Layer): Promise<Dataset | undefined> {
     const params: unknown[] = [name];
-    let sql = `SELECT ${DATASET_COLUMNS} FROM datasets WHERE name = $1`;
+    let sql = `SELECT ${DATASET_COLUMNS} FROM datasets WHERE name = $1 AND state = 'ready'`;
     if (layer !== undefined) {
       params.push(requireLayer(layer));
       sql += " AND layer = $2";
@@ -164,7 +173,8 @@ export class SqlCatalog implements Catalog {
 
   async listDatasets(query: DatasetQuery = {}): Promise<Page<Dataset>> {
     const limit = resolveLimit(query.limit);
-    const where: string[] = [];
+    // Pending datasets (promotions still being filled) are never listed.
+    const where: string[] = ["state = 'ready'"];
     const params: unknown[] = [];
     const param = (value: unknown): string => {
       params.push(value);
@@ -183,7 +193,7 @@ export class SqlCatalog implements Catalog {
       where.push(`id > ${param(decodeCursor("datasets", query.cursor, "number"))}`);
     const { rows } = await this.db.query<DatasetRow>(
       `SELECT ${DATASET_COLUMNS} FROM datasets
-       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+       WHERE ${where.join(" AND ")}
        ORDER BY id LIMIT ${limit + 1}`,
       params,
     );
@@ -222,9 +232,9 @@ export class SqlCatalog implements Catalog {
     });
   }
 
-  async deleteDataset(id: number): Promise<void> {
+  async deleteDataset(id: number): Promise<readonly string[]> {
     requireId(id, "dataset id");
-    await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ name: string; layer: Layer }>(
         "SELECT name, layer FROM datasets WHERE id = $1 FOR UPDATE",
         [id],
@@ -241,8 +251,66 @@ export class SqlCatalog implements Catalog {
           },
         );
       }
-      // Object rows, schema versions and the edges that produced it go with it (ON DELETE CASCADE).
+      // The keys come from the deleting statement itself, so an object committed by a writer that held
+      // the dataset's lock just before is among them: its bytes cannot be left behind as an orphan.
+      const removed = await tx.query<{ key: string }>("DELETE FROM objects WHERE dataset_id = $1 RETURNING key", [
+        id,
+      ]);
+      // Schema versions and the edges that produced it go with it (ON DELETE CASCADE).
       await tx.query("DELETE FROM datasets WHERE id = $1", [id]);
+      return removed.rows.map((row) => row.key);
+    });
+  }
+
+  async findDatasetInAnyState(name: string, layer: Layer): Promise<{ dataset: Dataset; pending: boolean } | undefined> {
+    const { rows } = await this.db.query<DatasetRow & { state: string }>(
+      `SELECT ${DATASET_COLUMNS}, state FROM datasets WHERE name = $1 AND layer = $2`,
+      [name, requireLayer(layer)],
+    );
+    const row = rows[0];
+    return row ? { dataset: toDataset(row), pending: row.state === "pending" } : undefined;
+  }
+
+  async listPendingDatasets(): Promise<readonly Dataset[]> {
+    const { rows } = await this.db.query<DatasetRow>(
+      `SELECT ${DATASET_COLUMNS} FROM datasets WHERE state = 'pending' ORDER BY id`,
+    );
+    return rows.map(toDataset);
+  }
+
+  async publishDataset(id: number, edge: NewProvenanceEdge): Promise<Dataset> {
+    requireId(id, "dataset id");
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ name: string; layer: Layer; state: string }>(
+        "SELECT name, layer, state FROM datasets WHERE id = $1 FOR UPDATE",
+        [id],
+      );
+      const target = rows[0];
+      if (!target) throw new NotFoundError("dataset", id, { hint: "It was deleted while it was being filled" });
+      if (target.state !== "pending") {
+        throw new ConflictError(`dataset ${JSON.stringify(target.name)} in ${target.layer} is already published`, {
+          details: { id, name: target.name, layer: target.layer },
+          hint: "Another process finished it first",
+        });
+      }
+      // The input must still exist when the edge is recorded: a source deleted during the copy would
+      // otherwise leave a published dataset whose provenance points nowhere.
+      if (edge.inputDatasetId !== null) {
+        const input = await tx.query("SELECT 1 FROM datasets WHERE id = $1 FOR SHARE", [edge.inputDatasetId]);
+        if (input.rows.length === 0) {
+          throw new NotFoundError("dataset", edge.inputDatasetId, { hint: "The source was deleted during the copy" });
+        }
+      }
+      await tx.query(
+        `INSERT INTO provenance (output_dataset_id, input_dataset_id, action, run_id, parameters)
+         VALUES ($1, $2, $3, $4, $5::text::jsonb)`,
+        [id, edge.inputDatasetId, edge.action, edge.runId ?? null, JSON.stringify(edge.parameters ?? {})],
+      );
+      const updated = await tx.query<DatasetRow>(
+        `UPDATE datasets SET state = 'ready', updated_at = now() WHERE id = $1 RETURNING ${DATASET_COLUMNS}`,
+        [id],
+      );
+      return toDataset(updated.rows[0]!);
     });
   }
 
@@ -320,6 +388,108 @@ export class SqlCatalog implements Catalog {
         hint: `Store the object under "${dataset.layer}/"`,
       },
     );
+  }
+
+  async writeObject(write: ObjectWrite): Promise<CatalogObject> {
+    const datasetId = requireId(write.datasetId, "dataset id");
+    const key = requireText(write.key, "object key", 4096);
+    const name = requireText(write.name, "object name", 4096);
+    const keyLayer = layerOfKey(key);
+    return this.db.transaction(async (tx) => {
+      // The dataset's row lock orders every write into the dataset and excludes a concurrent delete of
+      // it; the key's advisory lock excludes the byte removal of a deleted dataset that had the same
+      // name (which holds only key locks). Both are transaction-scoped, so they hold across processes on
+      // a shared server and are released by a crash.
+      // One round trip for both locks (the key's is taken as the row is read, then the row's). Writers
+      // all take them in that order, a delete takes only the row's and a byte removal only keys', so
+      // no two can wait on each other in a cycle.
+      const { rows } = await tx.query<{ name: string; layer: Layer }>(
+        `SELECT name, layer, pg_advisory_xact_lock(${KEY_LOCK_SPACE}, hashtext($2)) AS locked
+         FROM datasets WHERE id = $1 FOR UPDATE`,
+        [datasetId, key],
+      );
+      const dataset = rows[0];
+      if (!dataset) {
+        throw new NotFoundError("dataset", datasetId, { hint: "It was deleted before the object could be recorded" });
+      }
+      if (dataset.layer !== keyLayer) {
+        throw new ValidationError(
+          `object key ${JSON.stringify(key)} is in ${keyLayer} but dataset ${JSON.stringify(dataset.name)} is in ${dataset.layer}`,
+          { details: { key, datasetId, layer: dataset.layer }, hint: `Store the object under "${dataset.layer}/"` },
+        );
+      }
+      // A statement of its own, after the locks: its snapshot then sees every write that held them before.
+      const current = await tx.query<ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE key = $1`, [key]);
+      const existing = current.rows[0] ? toCatalogObject(current.rows[0]) : undefined;
+      if (existing !== undefined && existing.datasetId !== datasetId) {
+        throw new ConflictError(`object key ${JSON.stringify(key)} belongs to another dataset`, {
+          details: { key, datasetId, owner: existing.datasetId },
+        });
+      }
+      const content = await write.decide(existing);
+      const sha256 = content.sha256.toLowerCase();
+      if (!/^[0-9a-f]{64}$/.test(sha256) || !Number.isSafeInteger(content.size) || content.size < 0) {
+        throw new ValidationError(`object ${JSON.stringify(key)} needs a size and a 64-hex sha256`, {
+          details: { key, size: content.size, sha256: content.sha256 },
+        });
+      }
+      if (existing !== undefined) {
+        if (existing.sha256 === sha256 && existing.size === content.size) return existing;
+        if (existing.layer === "raw") {
+          throw new PolicyError("raw_immutable", `object ${JSON.stringify(key)} is in raw, which is immutable`, {
+            details: { key, datasetId },
+            hint: "Raw objects are never replaced; add a new object under another name instead",
+          });
+        }
+        const updated = await tx.query<ObjectRow>(
+          `WITH updated AS (
+             UPDATE objects SET size = $2, sha256 = $3, media_type = $4, created_at = now() WHERE id = $1
+             RETURNING ${OBJECT_COLUMNS}
+           ), counted AS (
+             UPDATE datasets SET total_bytes = total_bytes + $5, updated_at = now() WHERE id = $6
+           )
+           SELECT ${OBJECT_COLUMNS} FROM updated`,
+          [
+            existing.id,
+            content.size,
+            sha256,
+            optionalText(content.mediaType ?? existing.mediaType),
+            content.size - existing.size,
+            datasetId,
+          ],
+        );
+        return toCatalogObject(updated.rows[0]!);
+      }
+      const inserted = await tx.query<ObjectRow>(
+        `WITH inserted AS (
+           INSERT INTO objects (dataset_id, layer, key, name, size, sha256, media_type)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${OBJECT_COLUMNS}
+         ), counted AS (
+           UPDATE datasets SET object_count = object_count + 1, total_bytes = total_bytes + $5, updated_at = now() WHERE id = $1
+         )
+         SELECT ${OBJECT_COLUMNS} FROM inserted`,
+        [datasetId, keyLayer, key, name, content.size, sha256, optionalText(content.mediaType)],
+      );
+      return toCatalogObject(inserted.rows[0]!);
+    });
+  }
+
+  async releaseKeys(keys: readonly string[], remove: (unreferenced: readonly string[]) => Promise<void>): Promise<void> {
+    for (let start = 0; start < keys.length; start += RELEASE_BATCH) {
+      const batch = keys.slice(start, start + RELEASE_BATCH);
+      await this.db.transaction(async (tx) => {
+        // Always in hash order, so two releases sharing keys cannot wait on each other in a cycle.
+        await tx.query(
+          `SELECT pg_advisory_xact_lock(${KEY_LOCK_SPACE}, h)
+           FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY 1) AS ordered`,
+          [batch],
+        );
+        const { rows } = await tx.query<{ key: string }>("SELECT key FROM objects WHERE key = ANY($1::text[])", [batch]);
+        const referenced = new Set(rows.map((row) => row.key));
+        const unreferenced = batch.filter((key) => !referenced.has(key));
+        if (unreferenced.length > 0) await remove(unreferenced);
+      });
+    }
   }
 
   async listObjects(
@@ -501,7 +671,7 @@ export class SqlCatalog implements Catalog {
     const nodeIds = [...new Set([...ancestorIds, ...descendantIds])];
     const [nodes, edges] = await Promise.all([
       this.db.query<DatasetRow>(
-        `SELECT ${DATASET_COLUMNS} FROM datasets WHERE id = ANY($1::bigint[]) ORDER BY id`,
+        `SELECT ${DATASET_COLUMNS} FROM datasets WHERE id = ANY($1::bigint[]) AND state = 'ready' ORDER BY id`,
         [nodeIds],
       ),
       this.db.query<ProvenanceRow>(
@@ -739,9 +909,11 @@ export class SqlCatalog implements Catalog {
       "count(*)::bigint AS datasets, coalesce(sum(object_count), 0)::bigint AS objects, coalesce(sum(total_bytes), 0)::bigint AS bytes";
     type Totals = { datasets: number; objects: number; bytes: number };
     const [layers, sources] = await Promise.all([
-      this.db.query<Totals & { layer: Layer }>(`SELECT layer, ${totals} FROM datasets GROUP BY layer`),
+      this.db.query<Totals & { layer: Layer }>(
+        `SELECT layer, ${totals} FROM datasets WHERE state = 'ready' GROUP BY layer`,
+      ),
       this.db.query<Totals & { source: string }>(
-        `SELECT source, ${totals} FROM datasets GROUP BY source ORDER BY source`,
+        `SELECT source, ${totals} FROM datasets WHERE state = 'ready' GROUP BY source ORDER BY source`,
       ),
     ]);
     const byLayer = LAYERS.map((layer) => {

@@ -18,10 +18,10 @@ import type {
   SchemaField,
   SchemaVersion,
 } from "../catalog/catalog-types.js";
-import { NotFoundError, OmicslakeError, PolicyError, ValidationError } from "../errors/omicslake-error.js";
+import { ConflictError, NotFoundError, OmicslakeError, PolicyError, ValidationError } from "../errors/omicslake-error.js";
 import { redactUrl } from "../errors/redact-secrets.js";
 import { isLayer, nextLayer, type Layer } from "../object-store/layer.js";
-import type { ObjectStore, PutBody } from "../object-store/object-store.js";
+import type { ObjectStore, PutBody, StagedObject } from "../object-store/object-store.js";
 import type { FsckProblem, FsckReport } from "./fsck-report.js";
 import { mediaTypeOf } from "./media-type.js";
 import { assertDatasetName, assertObjectName } from "./names.js";
@@ -51,6 +51,15 @@ export interface AddFilesOptions {
   readonly description?: string;
   readonly metadata?: Record<string, unknown>;
   readonly onProgress?: (event: { file: string; bytes: number; totalBytes: number }) => void;
+}
+
+/** A promotion that was started and not published (see Lake.incompletePromotions). */
+export interface IncompletePromotion {
+  /** The pending target: invisible to lookups until the promotion is run again and finishes. */
+  readonly dataset: Dataset;
+  readonly from: Layer | undefined;
+  readonly copiedObjects: number;
+  readonly copiedBytes: number;
 }
 
 export interface RunOptions {
@@ -121,9 +130,12 @@ export class Lake {
   }
 
   /**
-   * Streams one object into a dataset and records it. The store write is atomic and comes first; if
-   * the process dies before the catalog row is written, re-adding the same bytes adopts the stored
-   * object instead of failing, so an interrupted add can simply be rerun.
+   * Streams one object into a dataset and records it, as one decision: the bytes are staged first
+   * (never under the key), then, under the catalog's lock on the dataset and key, the first writer's
+   * bytes are published and recorded; a later writer of the same name is refused and its staged bytes
+   * removed. If the process dies after publishing but before the row is committed, re-adding the same
+   * bytes adopts the stored object (raw) or replaces it (other layers), so an interrupted add can simply
+   * be rerun; different bytes under a raw name are refused with raw_conflict and the stored ones kept.
    */
   async addObject(ref: DatasetRef, source: ObjectSource): Promise<CatalogObject> {
     const dataset = await this.dataset(ref);
@@ -132,49 +144,95 @@ export class Lake {
     const key = this.objectKey(dataset, name);
     const mediaType = source.mediaType ?? mediaTypeOf(name);
 
-    const existing = await this.catalog.findObjectByKey(key);
-    if (existing) {
-      throw new PolicyError(
-        dataset.layer === "raw" ? "raw_immutable" : "object_exists",
-        `object "${name}" already exists in ${dataset.layer} dataset "${dataset.name}"`,
-        { details: { key }, hint: dataset.layer === "raw" ? "Raw objects are immutable: add it under a new name or to a new dataset" : "Delete it first or choose another name" },
-      );
-    }
-
-    const stored = await this.store.head(key);
-    if (stored && dataset.layer === "raw") {
-      // A previous add stored the bytes but died before recording them: adopt if identical.
-      const sha256 = source.file ? await sha256File(source.file) : undefined;
-      if (stored.sha256 !== undefined && (sha256 === undefined || sha256 === stored.sha256)) {
-        return this.catalog.addObject({ datasetId: dataset.id, key, name, size: stored.size, sha256: stored.sha256, mediaType });
-      }
-    }
-
-    const body = await this.openSource(source);
-    const put = await this.store.put(key, body, {
+    // Refuse before reading any bytes when the answer is already known; the locked check below settles races.
+    if (await this.catalog.findObjectByKey(key)) throw objectExistsError(dataset, name, key);
+    const staged = await this.store.stage(key, await this.openSource(source), {
       mediaType,
       ...(source.expectedSha256 !== undefined ? { expectedSha256: source.expectedSha256 } : {}),
     });
-    return this.catalog.addObject({ datasetId: dataset.id, key, name, size: put.size, sha256: put.sha256, mediaType });
+    return this.recordStaged(dataset, name, staged, mediaType, (current) => {
+      if (current) throw objectExistsError(dataset, name, key);
+    });
   }
 
   /**
-   * Writes an object into a non-raw dataset whether or not it exists yet: the store overwrites
-   * atomically, then the catalog row is added or repointed in one statement, so readers see either
-   * version whole. Refused in raw (by the catalog and by the store).
+   * Writes an object into a non-raw dataset whether or not it exists yet: the bytes are staged, then
+   * published and recorded under the catalog's lock on the dataset and key, so of two concurrent
+   * writers the one recorded last is the one whose bytes the key holds. Refused in raw (by the catalog
+   * and by the store).
    */
   async putObject(ref: DatasetRef, source: ObjectSource): Promise<CatalogObject> {
     const dataset = await this.dataset(ref);
     const name = source.name ?? (source.file ? basename(source.file) : undefined);
     if (!name) throw new ValidationError("an object needs a name when it comes from a stream", { hint: "Pass name" });
+    if (dataset.layer === "raw") return this.addObject(dataset, { ...source, name });
     const key = this.objectKey(dataset, name);
-    if (dataset.layer === "raw" || !(await this.catalog.findObjectByKey(key))) return this.addObject(dataset, { ...source, name });
     const mediaType = source.mediaType ?? mediaTypeOf(name);
-    const put = await this.store.put(key, await this.openSource(source), {
+    const staged = await this.store.stage(key, await this.openSource(source), {
       mediaType,
       ...(source.expectedSha256 !== undefined ? { expectedSha256: source.expectedSha256 } : {}),
     });
-    return this.catalog.replaceObject(dataset.id, name, { size: put.size, sha256: put.sha256, mediaType });
+    return this.recordStaged(dataset, name, staged, mediaType, () => undefined);
+  }
+
+  /**
+   * The second half of every object write: under the catalog's locks, `check` sees the key's row (and
+   * throws to refuse), then the staged bytes are published and the row written. Staged bytes that were
+   * not published are removed whatever happened.
+   */
+  private async recordStaged(
+    dataset: Dataset,
+    name: string,
+    staged: StagedObject,
+    mediaType: string | null,
+    check: (current: CatalogObject | undefined) => void,
+  ): Promise<CatalogObject> {
+    let published = false;
+    try {
+      return await this.catalog.writeObject({
+        datasetId: dataset.id,
+        key: staged.key,
+        name,
+        decide: async (current) => {
+          check(current);
+          await this.publishStaged(dataset, name, staged);
+          published = true;
+          return { size: staged.size, sha256: staged.sha256, mediaType };
+        },
+      });
+    } finally {
+      if (!published) await this.store.discard(staged).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Publishes staged bytes. A raw key that holds bytes without a catalog row (an add that died between
+   * publishing and recording) is adopted when its bytes are the staged ones, and refused otherwise:
+   * raw bytes are never replaced.
+   */
+  private async publishStaged(dataset: Dataset, name: string, staged: StagedObject): Promise<void> {
+    try {
+      await this.store.publish(staged);
+    } catch (error) {
+      if (!(error instanceof PolicyError && error.code === "raw_immutable")) throw error;
+      const head = await this.store.head(staged.key);
+      if (!head) throw error;
+      const stored = head.sha256 ?? (await hashStream(await this.store.get(staged.key))).sha256;
+      if (stored === staged.sha256 && head.size === staged.size) {
+        // Adopted: the stored bytes stay, and the identical staged copy goes.
+        await this.store.discard(staged);
+        return;
+      }
+      throw new PolicyError(
+        "raw_conflict",
+        `raw object "${name}" in dataset "${dataset.name}" is already stored with other content (sha256 ${stored}, the new bytes hash ${staged.sha256})`,
+        {
+          details: { key: staged.key, storedSha256: stored, newSha256: staged.sha256 },
+          hint: 'Raw objects are immutable: add the new content under another name. The stored bytes have no catalog row (an earlier add was interrupted); "omicslake fsck" lists them',
+          cause: error,
+        },
+      );
+    }
   }
 
   private async openSource(source: ObjectSource): Promise<PutBody> {
@@ -262,7 +320,11 @@ export class Lake {
 
   /**
    * Copies a dataset into the next layer (never skipping one) and records a promotion edge.
-   * The source stays where it is: promotion is a copy, so raw keeps every byte.
+   * The source stays where it is: promotion is a copy, so raw keeps every byte. The target is created
+   * pending (invisible to every lookup) and published, with the edge, in one transaction once every
+   * object is in it; a promotion that was killed is finished by running it again, which reuses the
+   * objects already copied. Of concurrent promotions of one dataset exactly one publishes; the others
+   * get already_promoted.
    */
   async promote(ref: DatasetRef, to: Layer): Promise<Dataset> {
     const source = await this.dataset(ref);
@@ -277,39 +339,110 @@ export class Lake {
         },
       );
     }
-    if (await this.catalog.findDataset(source.name, to)) {
-      throw new PolicyError("already_promoted", `"${source.name}" already exists in ${to}`, {
-        details: { dataset: source.name, layer: to },
-        hint: `Delete the ${to} copy first if you want to promote again`,
-      });
-    }
+    const found = await this.catalog.findDatasetInAnyState(source.name, to);
+    if (found && !found.pending) throw alreadyPromotedError(source.name, to);
     const { result } = await this.withRun("promote", { parameters: { dataset: source.name, from: source.layer, to } }, async (ctx) => {
-      const target = await this.catalog.createDataset({
-        name: source.name,
-        layer: to,
-        source: source.source,
-        externalId: source.externalId,
-        description: source.description,
-        metadata: { ...source.metadata, promoted_from: source.layer },
-        tags: source.tags,
-      });
-      for await (const object of this.allObjectsOf(source.id)) {
-        const key = this.objectKey(target, object.name);
-        const copied = await this.store.copy(object.key, key);
-        if (copied.sha256 !== object.sha256) {
-          throw new OmicslakeError("integrity_error", `copy of ${object.key} hashed ${copied.sha256}, expected ${object.sha256}`, {
-            details: { key: object.key },
-            hint: 'Run "omicslake fsck" to find the damaged object',
-          });
+      const target = found?.dataset ?? (await this.createPromotionTarget(source, to));
+      try {
+        for await (const object of this.allObjectsOf(source.id)) {
+          const key = this.objectKey(target, object.name);
+          const copied = await this.catalog.findObjectByKey(key);
+          // A rerun after a kill keeps what the killed run already recorded, when it is the same content.
+          const recorded =
+            copied && copied.sha256 === object.sha256 && copied.size === object.size
+              ? copied
+              : await this.copyInto(target, object, key);
+          ctx.input({ key: object.key, sha256: object.sha256, size: object.size });
+          ctx.output({ key, sha256: recorded.sha256, size: recorded.size, datasetId: target.id });
         }
-        await this.catalog.addObject({ datasetId: target.id, key, name: object.name, size: copied.size, sha256: copied.sha256, mediaType: object.mediaType });
-        ctx.input({ key: object.key, sha256: object.sha256, size: object.size });
-        ctx.output({ key, sha256: copied.sha256, size: copied.size, datasetId: target.id });
+        const published = await this.catalog
+          .publishDataset(target.id, {
+            outputDatasetId: target.id,
+            inputDatasetId: source.id,
+            action: "promotion",
+            runId: ctx.id,
+            parameters: { from: source.layer, to },
+          })
+          .catch((error: unknown) => {
+            // A concurrent promotion of the same dataset published it first.
+            throw error instanceof ConflictError ? alreadyPromotedError(source.name, to, error) : error;
+          });
+        return published.id;
+      } catch (error) {
+        // Without its source the target can never be finished: remove it rather than leave it pending.
+        // Once the source is gone nobody can publish the target any more, so a target still pending now
+        // stays pending; one a concurrent promotion published before the delete is kept.
+        if (!(await this.datasetExists(source.id))) {
+          const now = await this.catalog.findDatasetInAnyState(source.name, to);
+          if (now?.pending && now.dataset.id === target.id) await this.discardDataset(target.id).catch(() => undefined);
+        }
+        throw error;
       }
-      await this.catalog.addProvenance({ outputDatasetId: target.id, inputDatasetId: source.id, action: "promotion", runId: ctx.id, parameters: { from: source.layer, to } });
-      return target.id;
     });
     return this.catalog.getDataset(result);
+  }
+
+  /**
+   * Promotions that were started and never published (the process died, or failed, mid-way): each
+   * pending target with the objects it holds so far. Running the same promotion again finishes one.
+   */
+  async incompletePromotions(): Promise<readonly IncompletePromotion[]> {
+    const pending = await this.catalog.listPendingDatasets();
+    return pending.map((dataset) => {
+      const from = dataset.metadata["promoted_from"];
+      return {
+        dataset,
+        from: typeof from === "string" && isLayer(from) ? from : undefined,
+        copiedObjects: dataset.objectCount,
+        copiedBytes: dataset.totalBytes,
+      };
+    });
+  }
+
+  /** The pending target of a new promotion, or the one a concurrent promotion has just created. */
+  private async createPromotionTarget(source: Dataset, to: Layer): Promise<Dataset> {
+    try {
+      return await this.catalog.createDataset(
+        {
+          name: source.name,
+          layer: to,
+          source: source.source,
+          externalId: source.externalId,
+          description: source.description,
+          metadata: { ...source.metadata, promoted_from: source.layer },
+          tags: source.tags,
+        },
+        { pending: true },
+      );
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      const found = await this.catalog.findDatasetInAnyState(source.name, to);
+      if (found?.pending) return found.dataset;
+      throw alreadyPromotedError(source.name, to, error);
+    }
+  }
+
+  /** Copies one object into a promotion target: staged, checked against the source's sha256, then recorded. */
+  private async copyInto(target: Dataset, object: CatalogObject, key: string): Promise<CatalogObject> {
+    const staged = await this.store.stageCopy(object.key, key);
+    if (staged.sha256 !== object.sha256 || staged.size !== object.size) {
+      await this.store.discard(staged).catch(() => undefined);
+      throw new OmicslakeError("integrity_error", `copy of ${object.key} hashed ${staged.sha256}, expected ${object.sha256}`, {
+        details: { key: object.key },
+        hint: 'Run "omicslake fsck" to find the damaged object',
+      });
+    }
+    return this.recordStaged(target, object.name, staged, object.mediaType, () => undefined);
+  }
+
+  private async datasetExists(id: number): Promise<boolean> {
+    try {
+      await this.catalog.getDataset(id);
+      return true;
+    } catch (error) {
+      if (error instanceof NotFoundError) return false;
+      throw error;
+    }
   }
 
   /** Deletes a dataset and its stored objects; refused in raw by the catalog and by the store. */
@@ -321,12 +454,20 @@ export class Lake {
         hint: "Raw data is immutable; delete its processed or curated copies instead",
       });
     }
-    const keys: string[] = [];
-    for await (const object of this.allObjectsOf(dataset.id)) keys.push(object.key);
-    // Catalog first: once the rows are gone nothing points at the bytes, and a crash leaves orphans
-    // that fsck reports, never rows pointing at missing objects.
-    await this.catalog.deleteDataset(dataset.id);
-    for (const key of keys) await this.store.delete(key);
+    await this.discardDataset(dataset.id);
+  }
+
+  /**
+   * Catalog first: the rows go in one transaction that also returns their keys (so an object a writer
+   * committed just before is among them, and a writer just after finds the dataset gone and removes its
+   * own staged bytes); then the bytes go, key by key under the key's lock. A crash in between leaves
+   * orphans that fsck reports, never rows pointing at missing objects.
+   */
+  private async discardDataset(id: number): Promise<void> {
+    const keys = await this.catalog.deleteDataset(id);
+    await this.catalog.releaseKeys(keys, async (unreferenced) => {
+      for (const key of unreferenced) await this.store.delete(key);
+    });
   }
 
   private async *allObjectsOf(datasetId: number): AsyncGenerator<CatalogObject> {
@@ -443,6 +584,25 @@ export class Lake {
   }
 }
 
+function objectExistsError(dataset: Dataset, name: string, key: string): PolicyError {
+  return new PolicyError(
+    dataset.layer === "raw" ? "raw_immutable" : "object_exists",
+    `object "${name}" already exists in ${dataset.layer} dataset "${dataset.name}"`,
+    {
+      details: { key },
+      hint: dataset.layer === "raw" ? "Raw objects are immutable: add it under a new name or to a new dataset" : "Delete it first or choose another name",
+    },
+  );
+}
+
+function alreadyPromotedError(name: string, layer: Layer, cause?: unknown): PolicyError {
+  return new PolicyError("already_promoted", `"${name}" already exists in ${layer}`, {
+    details: { dataset: name, layer },
+    hint: `Delete the ${layer} copy first if you want to promote again`,
+    ...(cause !== undefined ? { cause } : {}),
+  });
+}
+
 /** The code and details of any error: ours, a parser's, or a system error's `code` (ENOENT…). */
 function describeError(error: Error): { code: string; details: Record<string, unknown> | undefined } {
   const shaped = error as Error & { code?: unknown; details?: unknown };
@@ -459,8 +619,4 @@ async function hashStream(stream: Readable): Promise<{ sha256: string; size: num
     size += chunk.length;
   }
   return { sha256: hash.digest("hex"), size };
-}
-
-async function sha256File(path: string): Promise<string> {
-  return (await hashStream(createReadStream(path))).sha256;
 }

@@ -55,6 +55,21 @@ export type DownloadLink =
 export type PutBody = Readable | AsyncIterable<Uint8Array> | Uint8Array | string;
 
 /**
+ * Bytes a store holds durably and checksummed in its staging area, under no key yet: the first half of
+ * a write whose second half (publish) the caller decides on, so that concurrent writers of one key can
+ * be ordered before any of their bytes become visible.
+ */
+export interface StagedObject {
+  /** The key the bytes are meant for. */
+  readonly key: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly mediaType: string;
+  /** The store's name for the staging place (a random id): only that store can publish or discard it. */
+  readonly location: string;
+}
+
+/**
  * One place objects live. Keys are `/`-separated, start with a layer (`raw/…`), and never contain
  * `..`, empty segments, backslashes or NUL. The store enforces the raw rules itself: putting to an
  * existing raw key and deleting a raw key are refused whatever the caller.
@@ -79,6 +94,21 @@ export interface ObjectStore {
   listAll(prefix: string): AsyncIterable<ObjectHead>;
   /** Server-side copy (no bytes through Node on S3); the destination obeys the same layer rules as put. */
   copy(sourceKey: string, destinationKey: string): Promise<PutResult>;
+  /**
+   * Streams `body` into the staging area for `key`, computing sha256 and size; nothing is visible under
+   * `key` until publish. Raw keys that exist already are not refused here (publish settles that).
+   */
+  stage(key: string, body: PutBody, options?: PutOptions): Promise<StagedObject>;
+  /** Stages a server-side copy of `sourceKey` for `key` (see stage). */
+  stageCopy(sourceKey: string, key: string): Promise<StagedObject>;
+  /**
+   * Makes staged bytes the object under their key, atomically, and empties the staging place. Other
+   * layers replace an existing object; raw refuses with raw_immutable when the key exists, leaving the
+   * existing bytes and the staged ones untouched (discard them, or compare them first).
+   */
+  publish(staged: StagedObject): Promise<PutResult>;
+  /** Removes staged bytes that will not be published; nothing happens when they are already gone. */
+  discard(staged: StagedObject): Promise<void>;
   /** Deletes an object; refused for raw keys. Deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
   downloadLink(key: string, options?: { expiresInSeconds?: number; filename?: string }): Promise<DownloadLink>;

@@ -41,6 +41,7 @@ import type {
   PutBody,
   PutOptions,
   PutResult,
+  StagedObject,
 } from "../object-store.js";
 
 /** Where temp files live: inside the root, so publishing them is a same-filesystem rename or link. */
@@ -53,6 +54,8 @@ const READ_CHUNK_BYTES = 1 << 20;
 /** How much written data may wait for writeback before a background datasync starts. */
 const SYNC_EVERY_BYTES = 64 << 20;
 const MAX_PAGE = 1000;
+/** Staged objects are named by a random UUID in the temp folder, nothing else. */
+const STAGED_LOCATION = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The sidecar stored for every object. `mtimeMs` ties it to the data file it describes. */
 interface ObjectMeta {
@@ -126,7 +129,7 @@ export class FsObjectStore implements ObjectStore {
       await handle.close();
       handle = undefined;
       checked.signal?.throwIfAborted();
-      await this.publish(key, layer, temp, { sha256, size, mediaType: checked.mediaType, mtimeMs });
+      await this.publishTemp(key, layer, temp, { sha256, size, mediaType: checked.mediaType, mtimeMs });
       return { key, size, sha256 };
     } catch (error) {
       source.destroy();
@@ -138,6 +141,95 @@ export class FsObjectStore implements ObjectStore {
         await rm(`${temp}.meta`, { force: true });
       }
     }
+  }
+
+  async stage(key: string, body: PutBody, options?: PutOptions): Promise<StagedObject> {
+    const source = toReadable(body);
+    let layer: Layer;
+    let checked: CheckedPutOptions;
+    try {
+      layer = validateObjectKey(key);
+      checked = checkPutOptions(key, options);
+      checked.signal?.throwIfAborted();
+    } catch (error) {
+      source.destroy();
+      throw error;
+    }
+    if (checked.signal) addAbortSignal(checked.signal, source);
+    const location = randomUUID();
+    const temp = join(this.root, TEMP_DIR, location);
+    let handle: FileHandle | undefined;
+    try {
+      await mkdir(dirname(temp), { recursive: true, mode: 0o700 });
+      handle = await open(temp, "wx", layer === "raw" ? 0o400 : 0o600);
+      const digest = new PutDigest(key, checked);
+      await writeStream(handle, source, digest);
+      const { sha256, size } = digest.finish();
+      await handle.sync();
+      await handle.close();
+      handle = undefined;
+      checked.signal?.throwIfAborted();
+      return { key, size, sha256, mediaType: checked.mediaType, location };
+    } catch (error) {
+      source.destroy();
+      await handle?.close().catch(() => undefined);
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  async stageCopy(sourceKey: string, key: string): Promise<StagedObject> {
+    validateObjectKey(sourceKey);
+    const layer = validateObjectKey(key);
+    const sourceStats = await this.statObject(sourceKey);
+    if (sourceStats === undefined) throw new NotFoundError("object", sourceKey);
+    const meta = await this.readMeta(sourceKey, sourceStats);
+    const location = randomUUID();
+    const temp = join(this.root, TEMP_DIR, location);
+    try {
+      await mkdir(dirname(temp), { recursive: true, mode: 0o700 });
+      const copied = await this.copyToTemp(sourceKey, layer, meta, temp).catch((error: unknown) => {
+        // Deleted between the stat and the copy.
+        throw isMissing(error) ? new NotFoundError("object", sourceKey, { cause: error }) : error;
+      });
+      return {
+        key,
+        size: copied.size,
+        sha256: copied.sha256,
+        mediaType: meta?.mediaType ?? DEFAULT_MEDIA_TYPE,
+        location,
+      };
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  async publish(staged: StagedObject): Promise<PutResult> {
+    const layer = validateObjectKey(staged.key);
+    const temp = this.stagedPath(staged);
+    try {
+      const { mtimeMs, size } = await lstat(temp);
+      if (size !== staged.size)
+        throw new Error(`staged bytes for ${staged.key} changed size (${size}, expected ${staged.size})`);
+      await this.publishTemp(staged.key, layer, temp, {
+        sha256: staged.sha256,
+        size,
+        mediaType: staged.mediaType,
+        mtimeMs,
+      });
+      // Raw publishes by link(2): the staged name still points at the bytes and goes now.
+      await rm(temp, { force: true });
+      return { key: staged.key, size, sha256: staged.sha256 };
+    } finally {
+      await rm(`${temp}.meta`, { force: true });
+    }
+  }
+
+  async discard(staged: StagedObject): Promise<void> {
+    const temp = this.stagedPath(staged);
+    await rm(temp, { force: true });
+    await rm(`${temp}.meta`, { force: true });
   }
 
   async putFile(key: string, path: string, options?: PutOptions): Promise<PutResult> {
@@ -250,24 +342,8 @@ export class FsObjectStore implements ObjectStore {
     const meta = await this.readMeta(sourceKey, sourceStats);
     const temp = await this.tempPath();
     try {
-      // A real copy (a reflink where the filesystem can), never a hard link: a hard link would share the
-      // inode, so a tool writing into the copy in place would change raw too.
-      await copyFile(this.dataPath(sourceKey), temp, fsConstants.COPYFILE_FICLONE);
-      await chmod(temp, layer === "raw" ? 0o400 : 0o600);
-      const handle = await open(temp, "r");
-      let stats: Stats;
-      let sha256: string;
-      try {
-        stats = await handle.stat();
-        sha256 =
-          meta !== undefined && meta.size === stats.size
-            ? meta.sha256
-            : await hashStream(sourceKey, handle.createReadStream({ autoClose: false }));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await this.publish(destinationKey, layer, temp, {
+      const { stats, sha256 } = await this.copyToTemp(sourceKey, layer, meta, temp);
+      await this.publishTemp(destinationKey, layer, temp, {
         sha256,
         size: stats.size,
         mediaType: meta?.mediaType ?? DEFAULT_MEDIA_TYPE,
@@ -304,6 +380,39 @@ export class FsObjectStore implements ObjectStore {
   }
 
   // ---------------------------------------------------------------------------------------------------
+
+  /** A real copy of `sourceKey` at `temp`, synced, with its size and sha256 (from the sidecar when it has one). */
+  private async copyToTemp(
+    sourceKey: string,
+    layer: Layer,
+    meta: ObjectMeta | undefined,
+    temp: string,
+  ): Promise<{ stats: Stats; size: number; sha256: string }> {
+    // A real copy (a reflink where the filesystem can), never a hard link: a hard link would share the
+    // inode, so a tool writing into the copy in place would change raw too.
+    await copyFile(this.dataPath(sourceKey), temp, fsConstants.COPYFILE_FICLONE);
+    await chmod(temp, layer === "raw" ? 0o400 : 0o600);
+    const handle = await open(temp, "r");
+    try {
+      const stats = await handle.stat();
+      const sha256 =
+        meta !== undefined && meta.size === stats.size
+          ? meta.sha256
+          : await hashStream(sourceKey, handle.createReadStream({ autoClose: false }));
+      await handle.sync();
+      return { stats, size: stats.size, sha256 };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The temp file of a staged object; its location must be a name this store generated. */
+  private stagedPath(staged: StagedObject): string {
+    if (!STAGED_LOCATION.test(staged.location)) {
+      throw new Error(`staged location ${JSON.stringify(staged.location)} was not issued by this store`);
+    }
+    return join(this.root, TEMP_DIR, staged.location);
+  }
 
   private dataPath(key: string): string {
     return join(this.root, ...key.split("/"));
@@ -352,7 +461,7 @@ export class FsObjectStore implements ObjectStore {
    * fails when the name exists, so the check-then-write race cannot overwrite raw; other layers
    * use rename(2), which replaces atomically.
    */
-  private async publish(key: string, layer: Layer, temp: string, meta: ObjectMeta): Promise<void> {
+  private async publishTemp(key: string, layer: Layer, temp: string, meta: ObjectMeta): Promise<void> {
     const metaTemp = `${temp}.meta`;
     // The sidecar is written first so that, once the data is visible, only a rename can still fail.
     const metaHandle = await open(metaTemp, "wx", 0o600);

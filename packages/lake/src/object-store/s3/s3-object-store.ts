@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { open, type FileHandle } from "node:fs/promises";
 import { addAbortSignal, pipeline, Readable, type Transform } from "node:stream";
 import {
@@ -44,6 +44,7 @@ import type {
   PutBody,
   PutOptions,
   PutResult,
+  StagedObject,
 } from "../object-store.js";
 
 const MIB = 1024 * 1024;
@@ -97,6 +98,28 @@ function s3ErrorName(error: unknown): string | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const { name, Code } = error as S3ErrorLike;
   return Code ?? name;
+}
+
+/**
+ * Staged objects live under this folder of the prefix, outside the layers: listings and fsck's orphan
+ * scan never see them, and a crashed write's leftovers are easy to find and sweep.
+ */
+export const STAGING_FOLDER = ".staging/";
+/** Staged objects are named by a random UUID, nothing else. */
+const STAGED_LOCATION = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** What a write is for: a layer's key, or the staging folder (written like a non-raw layer). */
+type WriteLayer = Layer | "staging";
+
+function stagingKey(location: string): string {
+  return `${STAGING_FOLDER}${location}`;
+}
+
+function checkLocation(location: string): string {
+  if (!STAGED_LOCATION.test(location)) {
+    throw new Error(`staged location ${JSON.stringify(location)} was not issued by this store`);
+  }
+  return location;
 }
 
 function s3Status(error: unknown): number | undefined {
@@ -174,6 +197,56 @@ export class S3ObjectStore implements ObjectStore {
     this.ownsClient = options.ownsClient ?? false;
   }
 
+  async stage(key: string, body: PutBody, options?: PutOptions): Promise<StagedObject> {
+    const source = toReadable(body);
+    let checked: CheckedPutOptions;
+    try {
+      this.checkKey(key);
+      checked = checkPutOptions(key, options);
+      checked.signal?.throwIfAborted();
+    } catch (error) {
+      source.destroy();
+      throw error;
+    }
+    const location = randomUUID();
+    const { size, sha256 } = await this.upload(stagingKey(location), "staging", source, checked);
+    return { key, size, sha256, mediaType: checked.mediaType, location };
+  }
+
+  async stageCopy(sourceKey: string, key: string): Promise<StagedObject> {
+    this.checkKey(sourceKey);
+    this.checkKey(key);
+    const source = await this.headObject(sourceKey);
+    if (source === undefined) throw new NotFoundError("object", sourceKey);
+    const sha256 =
+      source.Metadata?.[SHA256_FIELD] ??
+      (await this.sha256Tag(sourceKey)) ??
+      (await this.hashObject(sourceKey));
+    const mediaType = source.ContentType ?? DEFAULT_MEDIA_TYPE;
+    const location = randomUUID();
+    await this.copyWithin(sourceKey, source, stagingKey(location), "staging", sha256, mediaType);
+    return { key, size: source.ContentLength ?? 0, sha256, mediaType, location };
+  }
+
+  async publish(staged: StagedObject): Promise<PutResult> {
+    const layer = this.checkKey(staged.key);
+    const from = stagingKey(checkLocation(staged.location));
+    if (layer === "raw" && (await this.headObject(staged.key)) !== undefined) {
+      throw rawImmutableError(staged.key, "overwrite");
+    }
+    const source = await this.headObject(from);
+    if (source === undefined) throw new Error(`the staged bytes for ${staged.key} are gone`);
+    // A server-side copy: S3 has no rename. The copy carries the checksum as metadata, like a put.
+    await this.copyWithin(from, source, staged.key, layer, staged.sha256, staged.mediaType);
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.fullKey(from) }));
+    return { key: staged.key, size: source.ContentLength ?? 0, sha256: staged.sha256 };
+  }
+
+  async discard(staged: StagedObject): Promise<void> {
+    const from = stagingKey(checkLocation(staged.location));
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.fullKey(from) }));
+  }
+
   async put(key: string, body: PutBody, options?: PutOptions): Promise<PutResult> {
     const source = toReadable(body);
     let layer: Layer;
@@ -190,6 +263,16 @@ export class S3ObjectStore implements ObjectStore {
       source.destroy();
       throw error;
     }
+    return this.upload(key, layer, source, checked);
+  }
+
+  /** Streams `source` to `key` (an object key, or a staging key for "staging"), as put describes. */
+  private async upload(
+    key: string,
+    layer: WriteLayer,
+    source: Readable,
+    checked: CheckedPutOptions,
+  ): Promise<PutResult> {
     const { signal } = checked;
     if (signal) addAbortSignal(signal, source);
 
@@ -358,8 +441,22 @@ export class S3ObjectStore implements ObjectStore {
       source.Metadata?.[SHA256_FIELD] ??
       (await this.sha256Tag(sourceKey)) ??
       (await this.hashObject(sourceKey));
-    const copySource = `${this.bucket}/${encodeKeyPath(this.fullKey(sourceKey))}`;
     const mediaType = source.ContentType ?? DEFAULT_MEDIA_TYPE;
+    await this.copyWithin(sourceKey, source, destinationKey, layer, sha256, mediaType);
+    return { key: destinationKey, size, sha256 };
+  }
+
+  /** Server-side copy of `sourceKey` (as headed in `source`) to `destinationKey` (either may be a staging key). */
+  private async copyWithin(
+    sourceKey: string,
+    source: HeadObjectCommandOutput,
+    destinationKey: string,
+    layer: WriteLayer,
+    sha256: string,
+    mediaType: string,
+  ): Promise<void> {
+    const size = source.ContentLength ?? 0;
+    const copySource = `${this.bucket}/${encodeKeyPath(this.fullKey(sourceKey))}`;
     try {
       if (size <= this.copyThreshold) {
         await this.sendConditional(
@@ -383,9 +480,10 @@ export class S3ObjectStore implements ObjectStore {
         await this.copyMultipart(destinationKey, layer, copySource, source, sha256, mediaType);
       }
     } catch (error) {
+      // The source was deleted after it was headed.
+      if (isNotFound(error)) throw new NotFoundError("object", sourceKey, { cause: error });
       throw this.translateWriteError(destinationKey, layer, error);
     }
-    return { key: destinationKey, size, sha256 };
   }
 
   async delete(key: string): Promise<void> {
@@ -502,7 +600,7 @@ export class S3ObjectStore implements ObjectStore {
     return this.partSize * 2 ** Math.floor(partsSoFar / 1000);
   }
 
-  private lockParameters(layer: Layer): {
+  private lockParameters(layer: WriteLayer): {
     ObjectLockMode?: "GOVERNANCE" | "COMPLIANCE";
     ObjectLockRetainUntilDate?: Date;
   } {
@@ -519,7 +617,7 @@ export class S3ObjectStore implements ObjectStore {
    * before the write still guards raw there.
    */
   private async sendConditional<T>(
-    layer: Layer,
+    layer: WriteLayer,
     command: (ifNoneMatch: string | undefined) => { readonly input: object },
     signal?: AbortSignal,
   ): Promise<T> {
@@ -539,7 +637,7 @@ export class S3ObjectStore implements ObjectStore {
 
   private async putSingle(
     key: string,
-    layer: Layer,
+    layer: WriteLayer,
     body: Buffer,
     sha256: string,
     mediaType: string,
@@ -566,7 +664,7 @@ export class S3ObjectStore implements ObjectStore {
 
   private async startMultipart(
     key: string,
-    layer: Layer,
+    layer: WriteLayer,
     mediaType: string,
     signal: AbortSignal | undefined,
   ): Promise<PartUploader> {
@@ -595,7 +693,7 @@ export class S3ObjectStore implements ObjectStore {
 
   private async completeMultipart(
     key: string,
-    layer: Layer,
+    layer: WriteLayer,
     parts: PartUploader,
     signal: AbortSignal | undefined,
   ): Promise<void> {
@@ -616,7 +714,7 @@ export class S3ObjectStore implements ObjectStore {
 
   private async copyMultipart(
     destinationKey: string,
-    layer: Layer,
+    layer: WriteLayer,
     copySource: string,
     source: HeadObjectCommandOutput,
     sha256: string,
@@ -680,7 +778,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /** Maps the server's refusals of a write to the lake's errors. */
-  private translateWriteError(key: string, layer: Layer, error: unknown): unknown {
+  private translateWriteError(key: string, layer: WriteLayer, error: unknown): unknown {
     const name = s3ErrorName(error);
     const status = s3Status(error);
     if (
