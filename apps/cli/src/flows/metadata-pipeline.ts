@@ -4,6 +4,7 @@ import {
   curatedObjectName,
   DEFAULT_CURATED_DATASET,
   defaultDuckLakeTarget,
+  faultPoint,
   ingestConfigured,
   loadServing,
   processDataset,
@@ -78,5 +79,6 @@ export async function loadCuratedIntoServing(lake: Lake, entities?: readonly Ser
     const object = await lake.catalog.getObject(curated.id, curatedObjectName(entity)).catch(() => undefined);
     if (object) objects[entity] = object;
   }
-  return loadServing(lake, { objects, ...(entities ? { entities } : {}) });
+  // Each batch inserted is a point where a kill leaves a half-filled idle table behind.
+  return loadServing(lake, { objects, ...(entities ? { entities } : {}), onProgress: () => faultPoint("load.batch") });
 }

@@ -5,7 +5,8 @@ import { openObjectStore } from "../object-store/open-object-store.js";
 import { Lake } from "./lake.js";
 
 /**
- * Opens the store and the catalog a configuration names, migrating the catalog, and returns the lake.
+ * Opens the store and the catalog a configuration names, migrating the catalog, marks runs whose
+ * owner died abandoned and sweeps their dead temp files (Lake.recover), and returns the lake.
  *
  * @example
  * const lake = await openLake(await loadConfig());
@@ -16,7 +17,15 @@ export async function openLake(config: Pick<LakeConfig, "root" | "storage" | "da
   const store = openObjectStore(config.storage);
   try {
     const catalog = await openCatalog(config.database);
-    return new Lake(store, catalog);
+    const lake = new Lake(store, catalog);
+    try {
+      // Work killed earlier is recognised here, by whichever process comes next.
+      await lake.recover();
+    } catch (error) {
+      await catalog.close();
+      throw error;
+    }
+    return lake;
   } catch (error) {
     await store.close();
     throw error;

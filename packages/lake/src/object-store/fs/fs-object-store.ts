@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { constants as fsConstants, type Stats } from "node:fs";
 import {
   chmod,
@@ -31,7 +30,10 @@ import {
   toReadable,
 } from "../object-body.js";
 import { compareKeys, validateKeyPrefix, validateObjectKey } from "../object-key.js";
+import { faultPoint } from "../../testing-hooks/fault-point.js";
+import { fsTempFileName, listFsDebris, removeFsDebris } from "./fs-debris.js";
 import type {
+  DebrisOptions,
   DownloadLink,
   GetOptions,
   ListOptions,
@@ -41,6 +43,7 @@ import type {
   PutBody,
   PutOptions,
   PutResult,
+  StoreDebris,
 } from "../object-store.js";
 
 /** Where temp files live: inside the root, so publishing them is a same-filesystem rename or link. */
@@ -298,6 +301,14 @@ export class FsObjectStore implements ObjectStore {
     return { kind: "stream" };
   }
 
+  listDebris(options: DebrisOptions): AsyncIterable<StoreDebris> {
+    return listFsDebris(this.root, options);
+  }
+
+  removeDebris(debris: StoreDebris): Promise<void> {
+    return removeFsDebris(this.root, debris);
+  }
+
   close(): Promise<void> {
     // Nothing is held open between calls.
     return Promise.resolve();
@@ -316,7 +327,7 @@ export class FsObjectStore implements ObjectStore {
   private async tempPath(): Promise<string> {
     const dir = join(this.root, TEMP_DIR);
     await mkdir(dir, { recursive: true });
-    return join(dir, randomUUID());
+    return join(dir, fsTempFileName());
   }
 
   /** The data file's stats, or undefined when there is no object (missing, or a directory on the way). */
@@ -501,6 +512,7 @@ async function writeStream(handle: FileHandle, source: Readable, digest: PutDige
       if (batchBytes >= WRITE_BATCH_BYTES) {
         await pending;
         pending = writeAll(handle, batch);
+        faultPoint("store.put.write");
         unsynced += batchBytes;
         batch = [];
         batchBytes = 0;
