@@ -260,7 +260,11 @@ export class Lake {
       });
       let done = 0;
       for (const file of files) {
-        const object = await this.addObject(dataset, { file });
+        // Rerunning an add that was killed part-way finds the files it already recorded: the same
+        // bytes under the same name are that file, done; different bytes still meet raw_immutable.
+        const recorded = await this.catalog.findObjectByKey(this.objectKey(dataset, basename(file)));
+        const object =
+          recorded !== undefined && recorded.sha256 === (await sha256File(file)) ? recorded : await this.addObject(dataset, { file });
         objects.push(object);
         ctx.input({ name: file, sha256: object.sha256, size: object.size });
         ctx.output({ key: object.key, datasetId: dataset.id, sha256: object.sha256, size: object.size });
