@@ -9,12 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // The main job as users run it: `omicslake demo` builds a lake from generated data (no network, no
 // shared fixtures), then the CLI and the server answer from it.
 const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+// A safety net only, sized for a loaded two-core machine: no outcome here depends on speed.
+const TIMEOUT = 15 * 60_000;
 
 function run(cwd: string, ...args: string[]): { code: number; stdout: string; stderr: string } {
   const env = { ...process.env };
   delete env["DATABASE_URL"];
   // The timeout is a hang guard under the test's own, never a speed limit.
-  const result = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: "utf8", env, timeout: 540_000 });
+  const result = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: "utf8", env, timeout: TIMEOUT });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -38,7 +40,7 @@ describe.skipIf(!existsSync(MAIN))("the demo (built CLI)", () => {
     const after = JSON.parse(run(dir, "--config", "lake/omicslake.toml", "catalog", "stats", "--json").stdout) as { datasets: number; objects: number };
     expect(after).toMatchObject({ datasets: stats.datasets, objects: stats.objects });
     expect(run(dir, "--config", "lake/omicslake.toml", "fsck").code).toBe(0);
-  });
+  }, TIMEOUT);
 
   it("consolidates with the newest version winning and deletions applied", () => {
     const query = (sql: string): unknown[][] => {
@@ -52,7 +54,7 @@ describe.skipIf(!existsSync(MAIN))("the demo (built CLI)", () => {
     // The update file deleted PMID 39000002 and revised 39000001.
     expect(Number(query("SELECT count(*) FROM pubmed_article WHERE pmid = 39000002")[0]?.[0])).toBe(0);
     expect(query("SELECT title FROM pubmed_article WHERE pmid = 39000001")[0]?.[0]).toMatch(/\(corrected\)$/);
-  });
+  }, TIMEOUT);
 
   it("serves the catalog and entity pages", async () => {
     const env = { ...process.env };
@@ -80,5 +82,5 @@ describe.skipIf(!existsSync(MAIN))("the demo (built CLI)", () => {
       server.kill("SIGTERM");
       await new Promise((resolve) => server.once("exit", resolve));
     }
-  });
+  }, TIMEOUT);
 });

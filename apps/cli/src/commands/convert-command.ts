@@ -1,5 +1,6 @@
 import { basename, resolve } from "node:path";
 import { convertPath } from "@omicslake/formats";
+import { faultPoint } from "@omicslake/lake";
 import type { Command } from "commander";
 import type { GlobalOptions } from "../context.js";
 import { humanBytes, Output, table } from "../output/output.js";
@@ -23,6 +24,7 @@ export function registerConvert(program: Command): void {
       const result = await convertPath(input, outDir, {
         ...(options.cellMetadata !== undefined ? { cellMetadata: options.cellMetadata } : {}),
         onProgress: (done, total) => {
+          faultPoint("convert.progress");
           if (total === undefined) return;
           bar ??= out.progress("converting", total);
           bar.update(done);

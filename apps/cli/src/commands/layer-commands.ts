@@ -1,4 +1,4 @@
-import { isLayer, type ProvenanceGraph } from "@omicslake/lake";
+import { isLayer, type FsckProblem, type ProvenanceGraph } from "@omicslake/lake";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { withLake, type GlobalOptions } from "../context.js";
@@ -45,39 +45,58 @@ export function registerLayerCommands(program: Command): void {
 
   program
     .command("fsck")
-    .description("re-hash every object and compare with the catalog; report mismatches and orphans")
-    .action(async (_options: unknown, command: Command) => {
+    .description(
+      "re-hash every object and compare with the catalog; report mismatches, orphans and the debris of killed work (temp files, stray sidecars, stale runs, empty raw datasets of failed runs)",
+    )
+    .option("--repair", "remove debris that is provably dead and mark stale runs abandoned (never touches an object's bytes)")
+    .action(async (options: { repair?: boolean }, command: Command) => {
       await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
         const total = (await lake.stats()).bytes;
         const bar = out.progress("checking", total, "bytes");
-        const report = await lake.fsck({ onProgress: (_n, bytes) => bar.update(bytes) });
+        const report = await lake.fsck({ onProgress: (_n, bytes) => bar.update(bytes), repair: options.repair === true });
         bar.stop();
         out.data(report, () =>
           [
             `checked ${report.checkedObjects} objects (${humanBytes(report.checkedBytes)})`,
-            report.ok
-              ? "all objects match the catalog"
-              : table(
-                  ["PROBLEM", "KEY", "DETAIL"],
-                  report.problems.map((p) => [
-                    p.kind,
-                    p.key,
-                    p.kind === "checksum_mismatch"
-                      ? `expected ${p.expected}, found ${p.actual}`
-                      : p.kind === "size_mismatch"
-                        ? `expected ${p.expected} bytes, found ${p.actual}`
-                        : p.kind === "unreadable"
-                          ? p.message
-                          : p.kind === "orphan"
-                            ? `${p.size} bytes not in the catalog`
-                            : "in the catalog but not in the store",
-                  ]),
-                ),
+            ...(report.repaired.length > 0 ? [`repaired ${report.repaired.length}:`, problemTable(report.repaired)] : []),
+            report.ok ? "all objects match the catalog; no debris" : problemTable(report.problems),
           ].join("\n"),
         );
         if (!report.ok) process.exitCode = 1;
       });
     });
+}
+
+function problemTable(problems: readonly FsckProblem[]): string {
+  return table(
+    ["PROBLEM", "KEY", "DETAIL"],
+    problems.map((p) => [p.kind, p.key, problemDetail(p)]),
+  );
+}
+
+function problemDetail(p: FsckProblem): string {
+  switch (p.kind) {
+    case "checksum_mismatch":
+      return `expected ${p.expected}, found ${p.actual}`;
+    case "size_mismatch":
+      return `expected ${p.expected} bytes, found ${p.actual}`;
+    case "unreadable":
+      return p.message;
+    case "orphan":
+      return `${p.size} bytes not in the catalog`;
+    case "missing":
+      return "in the catalog but not in the store";
+    case "temp_leftover":
+    case "stray_sidecar":
+    case "root_stray":
+      return `${humanBytes(p.size)}: ${p.reason}${p.removable ? " (fsck --repair removes it)" : ""}`;
+    case "stale_run":
+      return `${p.step}: ${p.reason} (fsck --repair marks it abandoned)`;
+    case "debris_dataset":
+      return "empty raw dataset created by a run that did not complete (fsck --repair removes it)";
+    case "partial_promotion":
+      return `hidden, unfinished promotion holding ${p.copiedObjects} objects. ${p.hint}`;
+  }
 }
 
 function describeGraph(graph: ProvenanceGraph): string {

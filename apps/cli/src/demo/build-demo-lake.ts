@@ -1,7 +1,19 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { convertDataset, DEFAULT_CURATED_DATASET, loadConfig, openLake, servingStatus, type Lake, type LakeConfig } from "@omicslake/lake";
+import {
+  convertDataset,
+  curatedObjectName,
+  DEFAULT_CURATED_DATASET,
+  loadConfig,
+  openLake,
+  SERVING_ENTITY_NAMES,
+  servingStatus,
+  type Lake,
+  type LakeConfig,
+  type Run,
+  type ServingEntityName,
+} from "@omicslake/lake";
 import { consolidate, ingestAndProcess, loadCuratedIntoServing, snapshot } from "../flows/metadata-pipeline.js";
 import { writeDemoFiles } from "./demo-data.js";
 import { startDemoUpstream } from "./demo-upstream.js";
@@ -63,10 +75,13 @@ source = "pubmed"
 role = "metadata"
 `;
 
+const METADATA_DATASETS = ["sra", "geo", "biosample", "bioproject", "pubmed"] as const;
+
 /**
  * Creates (or reopens) the demo lake in `dir`: generated upstream files added to raw, then carried
- * through the layers with provenance. Every step checks what already exists, so an interrupted
- * demo is finished by running it again.
+ * through the layers with provenance. An interrupted demo is finished by running it again: each step
+ * is skipped only when a run of it succeeded (and, for loading, when the serving tables hold exactly
+ * the curated bytes), never because a dataset or file exists — a killed step leaves those behind.
  */
 export async function buildDemoLake(dir: string, log: (line: string) => void): Promise<{ config: LakeConfig; lake: Lake }> {
   const root = resolve(dir);
@@ -77,14 +92,14 @@ export async function buildDemoLake(dir: string, log: (line: string) => void): P
   const lake = await openLake(config);
   try {
     const files = await writeDemoFiles(join(root, "upstream"));
+    // Raw: an object counts once its catalog row exists, which is written only after its bytes are stored.
     const addOnce = async (dataset: string, paths: string[], options: { source: string; externalId?: string; tags: string[]; description: string }): Promise<void> => {
-      const existing = await lake.catalog.findDataset(dataset, "raw");
-      if (existing && existing.objectCount >= paths.length) return;
       const missing = [];
       for (const path of paths) {
         const name = path.split("/").pop()!;
-        if (!existing || !(await lake.catalog.findObjectByKey(`raw/${dataset}/${name}`))) missing.push(path);
+        if (!(await lake.catalog.findObjectByKey(`raw/${dataset}/${name}`))) missing.push(path);
       }
+      if (missing.length === 0) return;
       const { objects } = await lake.addFiles(missing, { dataset, ...options });
       log(`  raw/${dataset}: ${objects.length} file(s)`);
     };
@@ -95,39 +110,58 @@ export async function buildDemoLake(dir: string, log: (line: string) => void): P
       tags: ["demo", "10x", "expression"],
       description: "A 10x-style count matrix (genes x cells) with cell metadata",
     });
+    let runs = await succeededRuns(lake);
     // Scientific files: converted to Parquet by content, with runs and schema versions.
-    if (!(await lake.catalog.findDataset("demo-samples", "processed"))) {
+    if (!runs.some((r) => r.step === "convert" && r.parameters["dataset"] === "demo-samples")) {
       await convertDataset(lake, "raw:demo-samples");
       log("  processed/demo-samples: converted to Parquet");
     }
-    if (!(await lake.catalog.findDataset("demo-pbmc-counts", "processed"))) {
+    if (!runs.some((r) => r.step === "convert" && r.parameters["dataset"] === "demo-pbmc-counts")) {
       await convertDataset(lake, "raw:demo-pbmc-counts", { cellMetadata: "cells.tsv" });
       log("  processed/demo-pbmc-counts: converted to Parquet");
     }
-    if (!(await lake.catalog.findDataset("demo-samples", "curated"))) {
+    if (!runs.some((r) => r.step === "promote" && r.parameters["dataset"] === "demo-samples" && r.parameters["to"] === "curated")) {
+      // A copy a killed promotion left behind is not the promoted dataset: start it over.
+      if (await lake.catalog.findDataset("demo-samples", "curated")) await lake.deleteDataset("curated:demo-samples");
       await lake.promote("processed:demo-samples", "curated");
       log("  curated/demo-samples: promoted");
     }
     // Public metadata: fetched from a local stand-in for NCBI, parsed, consolidated, published, loaded.
-    if (!(await lake.catalog.findDataset(DEFAULT_CURATED_DATASET, "curated"))) {
+    const processedRun = (name: string): Run | undefined => {
+      const ingested = runs.find((r) => r.step.startsWith("ingest:") && r.parameters["dataset"] === name);
+      const processed = runs.find((r) => r.step.startsWith("process:") && r.parameters["dataset"] === name);
+      return ingested !== undefined && processed !== undefined && processed.id > ingested.id ? processed : undefined;
+    };
+    const toIngest = METADATA_DATASETS.filter((name) => processedRun(name) === undefined);
+    if (toIngest.length > 0) {
       const upstream = await startDemoUpstream();
       try {
         const local = withUpstream(config, upstream.url);
         log(`  fetching public metadata from a local stand-in for NCBI at ${upstream.url}`);
-        const summaries = await ingestAndProcess(lake, local, ["sra", "geo", "biosample", "bioproject", "pubmed"], (line) => log(line));
+        const summaries = await ingestAndProcess(lake, local, toIngest, (line) => log(line));
         const failed = summaries.filter((s) => s.error !== undefined);
         if (failed.length > 0) throw failed[0]!.error;
       } finally {
         await upstream.close();
       }
-      const consolidated = await consolidate(lake, config);
-      log(`  curated/${consolidated.curated.name}: ${consolidated.entities.map((e) => `${e.rows} ${e.entity}`).join(", ")}`);
+      runs = await succeededRuns(lake);
+    }
+    const newestProcess = Math.max(...METADATA_DATASETS.map((name) => processedRun(name)?.id ?? Infinity));
+    const consolidated = runs.find((r) => r.step === "consolidate");
+    let consolidateId = consolidated !== undefined && consolidated.id > newestProcess ? consolidated.id : undefined;
+    if (consolidateId === undefined) {
+      const result = await consolidate(lake, config);
+      consolidateId = result.run.id;
+      log(`  curated/${result.curated.name}: ${result.entities.map((e) => `${e.rows} ${e.entity}`).join(", ")}`);
+    }
+    const snapshotted = runs.find((r) => r.step === "snapshot");
+    if (snapshotted === undefined || snapshotted.id < consolidateId) {
       const published = await snapshot(lake);
       log(`  ${published.object.key}: DuckDB snapshot`);
     }
-    const loaded = await servingStatus(lake.catalog.db);
-    if (loaded.every((s) => s.table === null)) {
-      const results = await loadCuratedIntoServing(lake);
+    const stale = await entitiesToLoad(lake);
+    if (stale.length > 0) {
+      const results = await loadCuratedIntoServing(lake, stale);
       log(`  serving tables loaded: ${results.map((r) => `${r.entity} (${r.rows})`).join(", ")}`);
     }
     const stats = await lake.stats();
@@ -137,6 +171,31 @@ export async function buildDemoLake(dir: string, log: (line: string) => void): P
     await lake.close();
     throw error;
   }
+}
+
+/** Every succeeded run, newest first (a demo lake has a few dozen). */
+async function succeededRuns(lake: Lake): Promise<Run[]> {
+  const runs: Run[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await lake.catalog.listRuns({ status: "succeeded", limit: 500, ...(cursor ? { cursor } : {}) });
+    runs.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return runs;
+}
+
+/** Entities whose serving table does not hold the current curated object (by its sha256). */
+async function entitiesToLoad(lake: Lake): Promise<ServingEntityName[]> {
+  const curated = await lake.dataset(`curated:${DEFAULT_CURATED_DATASET}`);
+  const status = new Map((await servingStatus(lake.catalog.db)).map((s) => [s.entity, s]));
+  const stale: ServingEntityName[] = [];
+  for (const entity of SERVING_ENTITY_NAMES) {
+    const object = await lake.catalog.getObject(curated.id, curatedObjectName(entity)).catch(() => undefined);
+    if (object === undefined) continue;
+    if (status.get(entity)?.sourceSha256 !== object.sha256) stale.push(entity);
+  }
+  return stale;
 }
 
 /** The configuration with every public-metadata source pointed at the local stand-in. */

@@ -5,6 +5,7 @@ import {
   datasetSteps,
   DEFAULT_CURATED_DATASET,
   defaultDuckLakeTarget,
+  faultPoint,
   ingestConfigured,
   loadServing,
   processDataset,
@@ -117,5 +118,11 @@ export async function loadCuratedIntoServing(
     const object = await lake.catalog.getObject(curated.id, curatedObjectName(entity)).catch(() => undefined);
     if (object) objects[entity] = object;
   }
-  return loadServing(lake, { objects, ...(entities ? { entities } : {}), ...(shrink ? { shrink } : {}) });
+  // Each batch inserted is a point where a kill leaves a half-filled idle table behind.
+  return loadServing(lake, {
+    objects,
+    ...(entities ? { entities } : {}),
+    ...(shrink ? { shrink } : {}),
+    onProgress: () => faultPoint("load.batch"),
+  });
 }

@@ -46,7 +46,7 @@ export function provenanceRoutes(lake: Lake): FastifyPluginAsyncZod {
           summary: "Runs, newest first",
           querystring: z.object({
             step: z.string().max(100).optional(),
-            status: z.enum(["running", "succeeded", "failed"]).optional(),
+            status: z.enum(["running", "succeeded", "failed", "abandoned"]).optional(),
             limit: limitParam,
             cursor: cursorParam,
           }),

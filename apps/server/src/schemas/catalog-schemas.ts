@@ -72,7 +72,7 @@ export const runSchema = z
   .object({
     id: z.number().int(),
     step: z.string(),
-    status: z.enum(["running", "succeeded", "failed"]),
+    status: z.enum(["running", "succeeded", "failed", "abandoned"]),
     started_at: z.string(),
     finished_at: z.string().nullable(),
     tool_versions: z.record(z.string(), z.string()),

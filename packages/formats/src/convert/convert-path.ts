@@ -27,6 +27,7 @@ import { convertTenx } from "../tenx/tenx-converter.js";
 import type { SniffResult } from "../sniff/sniff-format.js";
 import type { ConversionOutput, ConversionResult, ConvertOptions, OutputField } from "./conversion-result.js";
 import { FormatError } from "./format-error.js";
+import { stagePrefix, sweepStaleStages } from "./stale-stages.js";
 import { safeTableName } from "./frame-output.js";
 
 export interface ConvertPathOptions extends ConvertOptions {
@@ -54,18 +55,20 @@ export async function convertPath(
   await assertOutDirFree(target);
   const parent = dirname(target);
   await mkdir(parent, { recursive: true });
-  const stage = await mkdtemp(join(parent, `.${basename(target)}.converting-`));
+  // Partial output of an earlier conversion here that was killed is dead: clear it before starting.
+  await sweepStaleStages(parent, basename(target));
+  const stage = await mkdtemp(stagePrefix(parent, basename(target), "converting"));
   const scratch: string[] = [];
   try {
     const sniff = await sniffFormat(input);
     options.signal?.throwIfAborted();
     let result: ConversionResult;
     if (sniff.format === "tar" || sniff.format === "zip") {
-      const extractDir = await mkdtemp(join(parent, `.${basename(target)}.extract-`));
+      const extractDir = await mkdtemp(stagePrefix(parent, basename(target), "extract"));
       scratch.push(extractDir);
       result = await convertArchive(input, sniff, stage, extractDir, options);
     } else if (sniff.format === "unknown" && sniff.details["directory"] === true) {
-      const linkDir = await mkdtemp(join(parent, `.${basename(target)}.links-`));
+      const linkDir = await mkdtemp(stagePrefix(parent, basename(target), "links"));
       scratch.push(linkDir);
       result = await convertFolder(input, stage, linkDir, options);
     } else {

@@ -23,7 +23,7 @@ export const OBJECT_COLUMNS = "id, dataset_id, layer, key, name, size, sha256, m
 export const PROVENANCE_COLUMNS =
   "id, output_dataset_id, input_dataset_id, action, run_id, parameters, created_at";
 export const RUN_COLUMNS =
-  "id, step, status, started_at, finished_at, tool_versions, parameters, inputs, outputs, row_counts, log, error";
+  "id, step, status, started_at, finished_at, tool_versions, parameters, inputs, outputs, row_counts, log, error, owner_host, owner_pid, owner_token, lease_expires_at";
 export const SCHEMA_VERSION_COLUMNS = "id, dataset_id, table_name, version, fields, diff, run_id, created_at";
 export const API_KEY_COLUMNS = "id, name, prefix, scopes, created_at, last_used_at, revoked_at";
 
@@ -120,6 +120,10 @@ export interface RunRow extends Record<string, unknown> {
   row_counts: Record<string, number>;
   log: string;
   error: Run["error"];
+  owner_host: string | null;
+  owner_pid: number | null;
+  owner_token: string | null;
+  lease_expires_at: Date | null;
 }
 
 export function toRun(row: RunRow): Run {
@@ -136,6 +140,11 @@ export function toRun(row: RunRow): Run {
     rowCounts: row.row_counts,
     log: row.log,
     error: row.error,
+    owner:
+      row.owner_host !== null && row.owner_pid !== null && row.owner_token !== null
+        ? { host: row.owner_host, pid: Number(row.owner_pid), token: row.owner_token }
+        : null,
+    leaseExpiresAt: row.lease_expires_at,
   };
 }
 

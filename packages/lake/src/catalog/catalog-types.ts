@@ -1,7 +1,16 @@
 import type { Layer } from "../object-store/layer.js";
 
 export type ProvenanceAction = "collection" | "conversion" | "consolidation" | "promotion" | "manual";
-export type RunStatus = "running" | "succeeded" | "failed";
+/** `abandoned`: the owner died (or stopped renewing its lease) before it could finish the run. */
+export type RunStatus = "running" | "succeeded" | "failed" | "abandoned";
+
+/** The process that started a run: enough to tell, on the same host, whether it still lives. */
+export interface RunOwner {
+  readonly host: string;
+  readonly pid: number;
+  /** Random per process, so a reused pid is never mistaken for the owner. */
+  readonly token: string;
+}
 
 /** Dataset metadata always carries these three keys; the catalog fills them in when omitted. */
 export interface DatasetMetadata {
@@ -36,6 +45,8 @@ export interface NewDataset {
   readonly description?: string | null;
   readonly metadata?: Record<string, unknown>;
   readonly tags?: readonly string[];
+  /** The run that creates it (recorded so fsck can tell debris of a killed run from a dataset made on purpose). */
+  readonly createdByRunId?: number | null;
 }
 
 export interface CatalogObject {
@@ -122,12 +133,18 @@ export interface Run {
   readonly rowCounts: Record<string, number>;
   readonly log: string;
   readonly error: { code: string; message: string; details?: Record<string, unknown> } | null;
+  /** Null for runs recorded before owners existed. */
+  readonly owner: RunOwner | null;
+  /** While running: when the run counts as abandoned unless its owner renews the lease. */
+  readonly leaseExpiresAt: Date | null;
 }
 
 export interface NewRun {
   readonly step: string;
   readonly toolVersions?: Record<string, string>;
   readonly parameters?: Record<string, unknown>;
+  readonly owner?: RunOwner;
+  readonly leaseExpiresAt?: Date;
 }
 
 export interface RunFinish {

@@ -98,6 +98,21 @@ export interface Catalog {
 
   startRun(input: NewRun): Promise<Run>;
   finishRun(id: number, result: RunFinish): Promise<Run>;
+  /** Extends a running run's lease; false when the run is no longer running or no longer this owner's. */
+  renewRunLease(id: number, ownerToken: string, leaseExpiresAt: Date): Promise<boolean>;
+  /**
+   * Marks a running run `abandoned` with the reason as its error, only if its lease is still the one
+   * the caller saw (an owner that renewed in between is alive). True when it was marked.
+   */
+  abandonRun(id: number, seenLeaseExpiresAt: Date | null, reason: { code: string; message: string; details?: Record<string, unknown> }): Promise<boolean>;
+  /**
+   * Removes a raw dataset that holds no object and was created by a run that failed or was abandoned,
+   * while no run is running (one might be about to fill it). Never touches a dataset with objects.
+   * True when it was removed.
+   */
+  removeDebrisDataset(id: number): Promise<boolean>;
+  /** Raw datasets with no object whose creating run failed or was abandoned (debris of a killed add). */
+  listDebrisDatasets(): Promise<readonly { dataset: Dataset; runId: number }[]>;
   getRun(id: number): Promise<Run>;
   listRuns(options?: { step?: string; status?: string; limit?: number; cursor?: string }): Promise<Page<Run>>;
 

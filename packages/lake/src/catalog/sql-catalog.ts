@@ -122,8 +122,8 @@ export class SqlCatalog implements Catalog {
     const tags = normaliseTags(input.tags);
     try {
       const { rows } = await this.db.query<DatasetRow>(
-        `INSERT INTO datasets (name, layer, source, external_id, description, metadata, tags, state)
-         VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7::text[], $8)
+        `INSERT INTO datasets (name, layer, source, external_id, description, metadata, tags, state, created_by_run)
+         VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7::text[], $8, $9)
          RETURNING ${DATASET_COLUMNS}`,
         [
           name,
@@ -134,6 +134,7 @@ export class SqlCatalog implements Catalog {
           JSON.stringify(metadata),
           tags,
           options.pending === true ? "pending" : "ready",
+          input.createdByRunId ?? null,
         ],
       );
       return toDataset(rows[0]!);
@@ -698,12 +699,72 @@ export class SqlCatalog implements Catalog {
         );
       }
     }
+    const owner = input.owner;
     const { rows } = await this.db.query<RunRow>(
-      `INSERT INTO runs (step, tool_versions, parameters) VALUES ($1, $2::text::jsonb, $3::text::jsonb) RETURNING ${RUN_COLUMNS}`,
+      `INSERT INTO runs (step, tool_versions, parameters, owner_host, owner_pid, owner_token, lease_expires_at, heartbeat_at)
+       VALUES ($1, $2::text::jsonb, $3::text::jsonb, $4, $5, $6, $7, CASE WHEN $7::timestamptz IS NULL THEN NULL ELSE now() END)
+       RETURNING ${RUN_COLUMNS}`,
       // Runs are served to anyone who may read them: no secret or operator's path is ever stored.
-      [step, JSON.stringify(toolVersions), JSON.stringify(publicRunRecord(input.parameters ?? {}, this.#localRoot))],
+      [
+        step,
+        JSON.stringify(toolVersions),
+        JSON.stringify(publicRunRecord(input.parameters ?? {}, this.#localRoot)),
+        owner?.host ?? null,
+        owner?.pid ?? null,
+        owner?.token ?? null,
+        input.leaseExpiresAt ?? null,
+      ],
     );
     return toRun(rows[0]!);
+  }
+
+  async renewRunLease(id: number, ownerToken: string, leaseExpiresAt: Date): Promise<boolean> {
+    const { rows } = await this.db.query<{ id: number }>(
+      `UPDATE runs SET lease_expires_at = $3, heartbeat_at = now()
+       WHERE id = $1 AND owner_token = $2 AND status = 'running' RETURNING id`,
+      [requireId(id, "run id"), ownerToken, leaseExpiresAt],
+    );
+    return rows.length > 0;
+  }
+
+  async abandonRun(
+    id: number,
+    seenLeaseExpiresAt: Date | null,
+    reason: { code: string; message: string; details?: Record<string, unknown> },
+  ): Promise<boolean> {
+    const { rows } = await this.db.query<{ id: number }>(
+      `UPDATE runs SET status = 'abandoned', finished_at = now(), error = $3::text::jsonb
+       WHERE id = $1 AND status = 'running' AND lease_expires_at IS NOT DISTINCT FROM $2::timestamptz RETURNING id`,
+      [requireId(id, "run id"), seenLeaseExpiresAt, JSON.stringify(publicRunRecord(reason, this.#localRoot))],
+    );
+    return rows.length > 0;
+  }
+
+  async listDebrisDatasets(): Promise<readonly { dataset: Dataset; runId: number }[]> {
+    const { rows } = await this.db.query<DatasetRow & { created_by_run: number }>(
+      `SELECT ${DATASET_COLUMNS.split(", ")
+        .map((c) => `d.${c}`)
+        .join(", ")}, d.created_by_run FROM datasets d JOIN runs r ON r.id = d.created_by_run
+       WHERE d.layer = 'raw' AND d.object_count = 0 AND r.status IN ('failed', 'abandoned')
+         AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.dataset_id = d.id)
+       ORDER BY d.id`,
+    );
+    return rows.map((row) => ({ dataset: toDataset(row), runId: Number(row.created_by_run) }));
+  }
+
+  async removeDebrisDataset(id: number): Promise<boolean> {
+    // One statement, so an object added or a run started meanwhile keeps the dataset. The raw rule
+    // (never delete raw) is about bytes: this dataset never held any.
+    const { rows } = await this.db.query<{ id: number }>(
+      `DELETE FROM datasets d USING runs r
+       WHERE d.id = $1 AND r.id = d.created_by_run AND d.layer = 'raw' AND d.object_count = 0
+         AND r.status IN ('failed', 'abandoned')
+         AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.dataset_id = d.id)
+         AND NOT EXISTS (SELECT 1 FROM runs x WHERE x.status = 'running')
+       RETURNING d.id`,
+      [requireId(id, "dataset id")],
+    );
+    return rows.length > 0;
   }
 
   async finishRun(id: number, result: RunFinish): Promise<Run> {

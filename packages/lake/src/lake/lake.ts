@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
@@ -22,10 +23,14 @@ import { ConflictError, NotFoundError, OmicslakeError, PolicyError, ValidationEr
 import { redactUrl } from "../errors/redact-secrets.js";
 import { isLayer, nextLayer, type Layer } from "../object-store/layer.js";
 import type { ObjectStore, PutBody, StagedObject } from "../object-store/object-store.js";
-import type { FsckProblem, FsckReport } from "./fsck-report.js";
+import { faultPoint } from "../testing-hooks/fault-point.js";
+import type { FsckReport } from "./fsck-report.js";
+import { DEFAULT_DEBRIS_AGE_MS, runFsck, type FsckOptions } from "./lake-fsck.js";
 import { mediaTypeOf } from "./media-type.js";
 import { assertDatasetName, assertObjectName } from "./names.js";
 import { RunContext } from "./run-context.js";
+import { DEFAULT_RUN_LEASE_MS, RunLease } from "./run-lease.js";
+import { currentRunOwner, isOwnerGone } from "./run-owner.js";
 
 /** The version of this library, recorded in every run's tool versions. */
 export const LAKE_VERSION = "0.1.0";
@@ -67,6 +72,23 @@ export interface RunOptions {
   readonly parameters?: Record<string, unknown>;
 }
 
+export interface LakeOptions {
+  /** How long a run stays `running` unless its owner renews the lease (default a minute). */
+  readonly runLeaseMs?: number;
+  /** The clock run leases are measured by; tests inject one. */
+  readonly clock?: () => Date;
+}
+
+/** A run the lake marked abandoned, and why. */
+export interface AbandonedRun {
+  readonly id: number;
+  readonly step: string;
+  readonly reason: string;
+}
+
+/** The run the current async call chain works inside, so datasets it creates record it. */
+const currentRunId = new AsyncLocalStorage<number>();
+
 /**
  * The lake: datasets of immutable, checksummed objects in layers, with provenance and runs.
  * Everything a CLI command, an API route or a flow does to the lake goes through here, so the
@@ -77,22 +99,29 @@ export interface RunOptions {
  * const { dataset } = await lake.addFiles(["GSE2034_family.soft.gz"], { dataset: "gse2034", source: "geo" });
  */
 export class Lake {
+  readonly runLeaseMs: number;
+  readonly clock: () => Date;
+
   constructor(
     readonly store: ObjectStore,
     readonly catalog: Catalog,
-  ) {}
+    options: LakeOptions = {},
+  ) {
+    this.runLeaseMs = options.runLeaseMs ?? DEFAULT_RUN_LEASE_MS;
+    this.clock = options.clock ?? (() => new Date());
+  }
 
   // ---- datasets ---------------------------------------------------------------------------
 
   async createDataset(input: NewDataset): Promise<Dataset> {
     assertDatasetName(input.name);
-    return this.catalog.createDataset(input);
+    return this.catalog.createDataset(withCreatingRun(input));
   }
 
   /** The existing dataset with this name in this layer, or a new one. */
   async ensureDataset(input: NewDataset): Promise<Dataset> {
     assertDatasetName(input.name);
-    return (await this.catalog.findDataset(input.name, input.layer)) ?? this.catalog.createDataset(input);
+    return (await this.catalog.findDataset(input.name, input.layer)) ?? this.catalog.createDataset(withCreatingRun(input));
   }
 
   async dataset(ref: DatasetRef): Promise<Dataset> {
@@ -274,20 +303,27 @@ export class Lake {
       }),
     );
     const totalBytes = sizes.reduce((a, b) => a + b, 0);
-    const dataset = await this.ensureDataset({
-      name: options.dataset,
-      layer: "raw",
-      ...(options.source !== undefined ? { source: options.source } : {}),
-      ...(options.externalId !== undefined ? { externalId: options.externalId } : {}),
-      ...(options.tags !== undefined ? { tags: options.tags } : {}),
-      ...(options.description !== undefined ? { description: options.description } : {}),
-      ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
-    });
+    assertDatasetName(options.dataset);
     const objects: CatalogObject[] = [];
-    const { run } = await this.withRun("add", { parameters: { dataset: dataset.name, files: files.map((f) => basename(f)) } }, async (ctx) => {
+    const { result: dataset, run } = await this.withRun("add", { parameters: { dataset: options.dataset, files: files.map((f) => basename(f)) } }, async (ctx) => {
+      // Created inside the run, so a dataset an add creates and then dies in is known as that run's
+      // debris (fsck --repair removes it while it holds no object).
+      const dataset = await this.ensureDataset({
+        name: options.dataset,
+        layer: "raw",
+        ...(options.source !== undefined ? { source: options.source } : {}),
+        ...(options.externalId !== undefined ? { externalId: options.externalId } : {}),
+        ...(options.tags !== undefined ? { tags: options.tags } : {}),
+        ...(options.description !== undefined ? { description: options.description } : {}),
+        ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
+      });
       let done = 0;
       for (const file of files) {
-        const object = await this.addObject(dataset, { file });
+        // Rerunning an add that was killed part-way finds the files it already recorded: the same
+        // bytes under the same name are that file, done; different bytes still meet raw_immutable.
+        const recorded = await this.catalog.findObjectByKey(this.objectKey(dataset, basename(file)));
+        const object =
+          recorded !== undefined && recorded.sha256 === (await sha256File(file)) ? recorded : await this.addObject(dataset, { file });
         objects.push(object);
         // Where the file sat on the operator's machine is not the lake's to publish: its name is.
         ctx.input({ name: basename(file), sha256: object.sha256, size: object.size });
@@ -302,6 +338,7 @@ export class Lake {
         runId: ctx.id,
         parameters: { files: files.map((f) => basename(f)) },
       });
+      return dataset;
     });
     return { dataset: await this.catalog.getDataset(dataset.id), objects, run };
   }
@@ -500,27 +537,29 @@ export class Lake {
   /**
    * Runs `fn` as a recorded run: started before, finished after with its inputs, outputs, row counts
    * and log; on failure the run is marked failed with the error's code, message and details, and the
-   * error is rethrown.
+   * error is rethrown. The run carries its owner (host, pid, process token) and a lease that a
+   * heartbeat renews while `fn` works, so if the process dies the next one to open the lake can tell
+   * and mark the run abandoned instead of leaving it `running` forever.
    */
   async withRun<T>(step: string, options: RunOptions, fn: (run: RunContext) => Promise<T>): Promise<{ result: T; run: Run }> {
+    const owner = currentRunOwner();
+    const leaseOptions = { leaseMs: this.runLeaseMs, clock: this.clock };
     const started = await this.catalog.startRun({
       step,
       toolVersions: { omicslake: LAKE_VERSION, node: process.versions.node, ...options.toolVersions },
       parameters: options.parameters ?? {},
+      owner,
+      leaseExpiresAt: RunLease.expiry(leaseOptions),
     });
+    const lease = new RunLease(this.catalog, started.id, owner.token, leaseOptions);
+    lease.start();
+    faultPoint("run.started");
     const ctx = new RunContext(started.id, step);
+    let result: T;
     try {
-      const result = await fn(ctx);
-      const run = await this.catalog.finishRun(started.id, {
-        status: "succeeded",
-        toolVersions: ctx.toolVersions,
-        inputs: ctx.inputs,
-        outputs: ctx.outputs,
-        rowCounts: ctx.rowCounts,
-        log: ctx.logText,
-      });
-      return { result, run };
+      result = await currentRunId.run(started.id, () => fn(ctx));
     } catch (error) {
+      await lease.stop();
       const err = error instanceof Error ? error : new Error(String(error));
       const { code, details } = describeError(err);
       await this.catalog.finishRun(started.id, {
@@ -534,6 +573,72 @@ export class Lake {
       });
       throw error;
     }
+    await lease.stop();
+    faultPoint("run.finishing");
+    const run = await this.catalog.finishRun(started.id, {
+      status: "succeeded",
+      toolVersions: ctx.toolVersions,
+      inputs: ctx.inputs,
+      outputs: ctx.outputs,
+      rowCounts: ctx.rowCounts,
+      log: ctx.logText,
+    });
+    return { result, run };
+  }
+
+  /**
+   * Running runs whose owner is gone, with the reason: the owner on this host is no longer running,
+   * or the lease lapsed (the owner, wherever it is, stopped renewing). Runs from before leases existed
+   * count as lapsed once they are older than a lease.
+   */
+  async deadRuns(): Promise<{ run: Run; reason: string }[]> {
+    const now = this.clock();
+    const dead: { run: Run; reason: string }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.catalog.listRuns({ status: "running", limit: 500, ...(cursor ? { cursor } : {}) });
+      for (const run of page.items) {
+        const reason = deadRunReason(run, now, this.runLeaseMs);
+        if (reason !== undefined) dead.push({ run, reason });
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return dead;
+  }
+
+  /**
+   * Marks every dead run (see deadRuns) `abandoned` with the reason. Safe from many processes at once:
+   * a run is marked only if its lease is still the one that was seen lapsing.
+   */
+  async abandonDeadRuns(): Promise<AbandonedRun[]> {
+    const abandoned: AbandonedRun[] = [];
+    for (const { run, reason } of await this.deadRuns()) {
+      const marked = await this.catalog.abandonRun(run.id, run.leaseExpiresAt, {
+        code: "run_abandoned",
+        message: reason,
+        details: { runId: run.id, step: run.step, ...(run.owner ? { host: run.owner.host, pid: run.owner.pid } : {}) },
+      });
+      if (marked) abandoned.push({ id: run.id, step: run.step, reason });
+    }
+    return abandoned;
+  }
+
+  /**
+   * What every process does when it opens the lake: dead runs are marked abandoned, and temp files of
+   * writers that are provably gone (or untouched for a day) are removed. Cheap: one query and one
+   * directory listing; the full sweep (sidecars, debris datasets) is `fsck --repair`.
+   */
+  async recover(): Promise<{ abandonedRuns: AbandonedRun[]; removedTempFiles: number }> {
+    const abandonedRuns = await this.abandonDeadRuns();
+    let removedTempFiles = 0;
+    if (this.store.listDebris !== undefined && this.store.removeDebris !== undefined) {
+      for await (const debris of this.store.listDebris({ olderThanMs: DEFAULT_DEBRIS_AGE_MS, now: this.clock(), tempOnly: true })) {
+        if (debris.kind !== "temp" || !debris.removable) continue;
+        await this.store.removeDebris(debris);
+        removedTempFiles++;
+      }
+    }
+    return { abandonedRuns, removedTempFiles };
   }
 
   async recordSchema(ref: DatasetRef, table: string, fields: readonly SchemaField[], runId?: number | null): Promise<SchemaVersion> {
@@ -545,37 +650,12 @@ export class Lake {
 
   /**
    * Re-hashes every object, compares size and sha256 with the catalog, and lists objects the catalog
-   * does not know (orphans). Reads stream, so memory stays flat however large the lake is.
+   * does not know (orphans), debris of killed work (temp files, stray sidecars, abandoned runs and the
+   * empty raw datasets they left) and strays at the store's root. With `repair`, removes the debris
+   * that is provably dead; it never touches an object's bytes. Reads stream, so memory stays flat.
    */
-  async fsck(options: { onProgress?: (checked: number, bytes: number) => void } = {}): Promise<FsckReport> {
-    const problems: FsckProblem[] = [];
-    const known = new Set<string>();
-    let checkedObjects = 0;
-    let checkedBytes = 0;
-    for await (const object of this.catalog.allObjects()) {
-      known.add(object.key);
-      checkedObjects++;
-      const head = await this.store.head(object.key);
-      if (!head) {
-        problems.push({ kind: "missing", key: object.key, dataset: object.datasetId });
-        continue;
-      }
-      try {
-        const { sha256, size } = await hashStream(await this.store.get(object.key));
-        checkedBytes += size;
-        if (size !== object.size) problems.push({ kind: "size_mismatch", key: object.key, expected: object.size, actual: size });
-        if (sha256 !== object.sha256) problems.push({ kind: "checksum_mismatch", key: object.key, expected: object.sha256, actual: sha256 });
-      } catch (error) {
-        problems.push({ kind: "unreadable", key: object.key, message: error instanceof Error ? error.message : String(error) });
-      }
-      options.onProgress?.(checkedObjects, checkedBytes);
-    }
-    for (const layer of ["raw", "processed", "curated", "archive"] as const) {
-      for await (const head of this.store.listAll(`${layer}/`)) {
-        if (!known.has(head.key)) problems.push({ kind: "orphan", key: head.key, size: head.size });
-      }
-    }
-    return { checkedObjects, checkedBytes, problems, ok: problems.length === 0 };
+  fsck(options: FsckOptions = {}): Promise<FsckReport> {
+    return runFsck(this, options);
   }
 
   async close(): Promise<void> {
@@ -603,6 +683,29 @@ function alreadyPromotedError(name: string, layer: Layer, cause?: unknown): Poli
   });
 }
 
+/** The dataset input with the run it is created in, when there is one. */
+function withCreatingRun(input: NewDataset): NewDataset {
+  const runId = input.createdByRunId ?? currentRunId.getStore();
+  return runId === undefined ? input : { ...input, createdByRunId: runId };
+}
+
+/** Why a running run must be dead, or undefined while its owner may still be working on it. */
+function deadRunReason(run: Run, now: Date, leaseMs: number): string | undefined {
+  if (run.owner === null) {
+    // Recorded before runs had owners: nothing renews it, so once it is older than a lease it is dead.
+    return now.getTime() - run.startedAt.getTime() > leaseMs
+      ? `run has no owner (started by an older version) and has been running since ${run.startedAt.toISOString()}`
+      : undefined;
+  }
+  if (isOwnerGone(run.owner)) {
+    return `owner process ${run.owner.pid} on ${run.owner.host} is no longer running`;
+  }
+  if (run.leaseExpiresAt !== null && run.leaseExpiresAt.getTime() < now.getTime()) {
+    return `owner process ${run.owner.pid} on ${run.owner.host} stopped renewing its lease, which expired at ${run.leaseExpiresAt.toISOString()}`;
+  }
+  return undefined;
+}
+
 /** The code and details of any error: ours, a parser's, or a system error's `code` (ENOENT…). */
 function describeError(error: Error): { code: string; details: Record<string, unknown> | undefined } {
   const shaped = error as Error & { code?: unknown; details?: unknown };
@@ -619,4 +722,8 @@ async function hashStream(stream: Readable): Promise<{ sha256: string; size: num
     size += chunk.length;
   }
   return { sha256: hash.digest("hex"), size };
+}
+
+async function sha256File(path: string): Promise<string> {
+  return (await hashStream(createReadStream(path))).sha256;
 }

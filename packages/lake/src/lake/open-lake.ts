@@ -14,7 +14,8 @@ export interface OpenLakeOptions {
 }
 
 /**
- * Opens the store and the catalog a configuration names, migrating the catalog, and returns the lake.
+ * Opens the store and the catalog a configuration names, migrating the catalog, marks runs whose
+ * owner died abandoned and sweeps their dead temp files (Lake.recover), and returns the lake.
  * The lake's local root, a filesystem store's root and the embedded catalog's directory are made
  * private to the owner (0700, files 0600), tightening (and reporting) any that were looser.
  *
@@ -43,7 +44,15 @@ export async function openLake(
         notice(`made ${tightened} files and folders of the catalog in ${pgliteDir} private to their owner`);
     }
     const catalog = await openCatalog(config.database, { localRoot: config.root });
-    return new Lake(store, catalog);
+    const lake = new Lake(store, catalog);
+    try {
+      // Work killed earlier is recognised here, by whichever process comes next.
+      await lake.recover();
+    } catch (error) {
+      await catalog.close();
+      throw error;
+    }
+    return lake;
   } catch (error) {
     await store.close();
     throw error;

@@ -1,4 +1,5 @@
 import type { RunIo } from "../catalog/catalog-types.js";
+import { faultPoint } from "../testing-hooks/fault-point.js";
 
 /** What a step reports about itself while it runs; `withRun` writes it to the run record at the end. */
 export class RunContext {
@@ -16,6 +17,9 @@ export class RunContext {
 
   output(io: RunIo): void {
     this.outputs.push(io);
+    // Each recorded output is a step's unit of progress: a kill here leaves some outputs made and
+    // others not, which is what a rerun must cope with.
+    faultPoint(`${this.step}.output`);
   }
 
   /** Records the version of a tool the step used, once it knows which. */

@@ -47,6 +47,30 @@ export interface ListPage {
   readonly nextPageToken: string | undefined;
 }
 
+/**
+ * Something an interrupted write left in a store outside the objects themselves: a temp file, a
+ * sidecar whose object is gone, or an entry at the store's root that is no layer. `removable` says
+ * whether it is provably dead (its writer's process is gone, or it is older than the age given).
+ */
+export interface StoreDebris {
+  readonly kind: "temp" | "stray_sidecar" | "root_stray";
+  /** Path relative to the store's root, `/`-separated. */
+  readonly path: string;
+  readonly size: number;
+  readonly modifiedAt: Date;
+  readonly removable: boolean;
+  /** Why it is (or is not) removable, for the report. */
+  readonly reason: string;
+}
+
+export interface DebrisOptions {
+  /** Entries whose writer cannot be identified count as dead once they are at least this old. */
+  readonly olderThanMs: number;
+  readonly now: Date;
+  /** Only temp files: cheap enough for every start-up (sidecars mean walking the whole store). */
+  readonly tempOnly?: boolean;
+}
+
 /** How a client downloads an object: a presigned URL (S3) or through the server (filesystem). */
 export type DownloadLink =
   | { readonly kind: "url"; readonly url: string; readonly expiresAt: Date }
@@ -112,6 +136,10 @@ export interface ObjectStore {
   /** Deletes an object; refused for raw keys. Deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
   downloadLink(key: string, options?: { expiresInSeconds?: number; filename?: string }): Promise<DownloadLink>;
+  /** Leftovers of interrupted writes, for fsck; stores without any leave it out. */
+  listDebris?(options: DebrisOptions): AsyncIterable<StoreDebris>;
+  /** Removes one leftover listed by listDebris; never an object. */
+  removeDebris?(debris: StoreDebris): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { constants as fsConstants, type Stats } from "node:fs";
 import {
   chmod,
@@ -31,7 +30,10 @@ import {
   toReadable,
 } from "../object-body.js";
 import { compareKeys, validateKeyPrefix, validateObjectKey } from "../object-key.js";
+import { faultPoint } from "../../testing-hooks/fault-point.js";
+import { fsTempFileName, listFsDebris, removeFsDebris } from "./fs-debris.js";
 import type {
+  DebrisOptions,
   DownloadLink,
   GetOptions,
   ListOptions,
@@ -42,6 +44,7 @@ import type {
   PutOptions,
   PutResult,
   StagedObject,
+  StoreDebris,
 } from "../object-store.js";
 
 /** Where temp files live: inside the root, so publishing them is a same-filesystem rename or link. */
@@ -54,8 +57,8 @@ const READ_CHUNK_BYTES = 1 << 20;
 /** How much written data may wait for writeback before a background datasync starts. */
 const SYNC_EVERY_BYTES = 64 << 20;
 const MAX_PAGE = 1000;
-/** Staged objects are named by a random UUID in the temp folder, nothing else. */
-const STAGED_LOCATION = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Staged objects are named in the temp folder as fsTempFileName() makes them (host tag, pid, UUID), nothing else. */
+const STAGED_LOCATION = /^[0-9a-f]{12}\.\d+\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The sidecar stored for every object. `mtimeMs` ties it to the data file it describes. */
 interface ObjectMeta {
@@ -156,7 +159,7 @@ export class FsObjectStore implements ObjectStore {
       throw error;
     }
     if (checked.signal) addAbortSignal(checked.signal, source);
-    const location = randomUUID();
+    const location = fsTempFileName();
     const temp = join(this.root, TEMP_DIR, location);
     let handle: FileHandle | undefined;
     try {
@@ -184,7 +187,7 @@ export class FsObjectStore implements ObjectStore {
     const sourceStats = await this.statObject(sourceKey);
     if (sourceStats === undefined) throw new NotFoundError("object", sourceKey);
     const meta = await this.readMeta(sourceKey, sourceStats);
-    const location = randomUUID();
+    const location = fsTempFileName();
     const temp = join(this.root, TEMP_DIR, location);
     try {
       await mkdir(dirname(temp), { recursive: true, mode: 0o700 });
@@ -374,6 +377,14 @@ export class FsObjectStore implements ObjectStore {
     return { kind: "stream" };
   }
 
+  listDebris(options: DebrisOptions): AsyncIterable<StoreDebris> {
+    return listFsDebris(this.root, options);
+  }
+
+  removeDebris(debris: StoreDebris): Promise<void> {
+    return removeFsDebris(this.root, debris);
+  }
+
   close(): Promise<void> {
     // Nothing is held open between calls.
     return Promise.resolve();
@@ -425,7 +436,7 @@ export class FsObjectStore implements ObjectStore {
   private async tempPath(): Promise<string> {
     const dir = join(this.root, TEMP_DIR);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    return join(dir, randomUUID());
+    return join(dir, fsTempFileName());
   }
 
   /** The data file's stats, or undefined when there is no object (missing, or a directory on the way). */
@@ -610,6 +621,7 @@ async function writeStream(handle: FileHandle, source: Readable, digest: PutDige
       if (batchBytes >= WRITE_BATCH_BYTES) {
         await pending;
         pending = writeAll(handle, batch);
+        faultPoint("store.put.write");
         unsynced += batchBytes;
         batch = [];
         batchBytes = 0;
