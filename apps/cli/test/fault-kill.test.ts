@@ -309,6 +309,21 @@ const CASES: readonly FaultCase[] = [
     result: lakeResult,
   },
   {
+    command: "reprocess",
+    // Raw as an ingest left it, processed gone: reprocess rebuilds it without the network.
+    setup: async (dir) => {
+      await copyLake(await ingestedBase(), dir);
+      for (const dataset of ["processed:geo", "processed:pubmed"]) {
+        const deleted = await cli(dir, ["delete", dataset]);
+        expect(deleted.code, deleted.stderr).toBe(0);
+      }
+    },
+    args: ["reprocess", "geo", "pubmed"],
+    points: ["run.started", "process:geo.output:2", "process:pubmed.output:1"],
+    lake: true,
+    result: lakeResult,
+  },
+  {
     command: "consolidate",
     setup: async (dir) => copyLake(await ingestedBase(), dir),
     args: ["consolidate"],
