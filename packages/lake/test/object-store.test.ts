@@ -432,4 +432,36 @@ forEachStore((fixture) => {
       await expect(store.downloadLink("curated/export/missing.csv")).rejects.toBeInstanceOf(NotFoundError);
     });
   });
+
+  describe("debris", () => {
+    async function debrisOf(store: ObjectStore, olderThanMs: number) {
+      const found = [];
+      for await (const d of store.listDebris!({ olderThanMs, now: new Date(Date.now() + 60_000) })) {
+        if (d.kind === "temp") found.push(d);
+      }
+      return found;
+    }
+
+    it("lists staged bytes no writer published as temp debris, sweeps them, and never lists or removes an object", async () => {
+      const { store } = fixture();
+      expect(typeof store.listDebris).toBe("function");
+      await store.put("processed/debris/kept.txt", "kept");
+      const staged = await store.stage("processed/debris/never.txt", "staged, then the writer died");
+      // Younger than the age limit and from a writer that may be alive: reported, not removable.
+      const young = await debrisOf(store, 3_600_000);
+      expect(young.filter((d) => d.size === staged.size).every((d) => !d.removable)).toBe(true);
+      // Older than the age limit (the clock is a minute ahead): removable.
+      const old = await debrisOf(store, 1_000);
+      expect(old).toHaveLength(1);
+      expect(old[0]!.removable).toBe(true);
+      await store.removeDebris!(old[0]!);
+      expect(await debrisOf(store, 1_000)).toEqual([]);
+      await expect(store.publish(staged)).rejects.toThrow();
+      expect(await keysUnder(store, "processed/")).toEqual(["processed/debris/kept.txt"]);
+      await expect(
+        store.removeDebris!({ ...old[0]!, path: "processed/debris/kept.txt" }),
+      ).rejects.toThrow(/not removable/);
+      expect((await store.head("processed/debris/kept.txt"))?.size).toBe(4);
+    });
+  });
 });

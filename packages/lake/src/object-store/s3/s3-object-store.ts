@@ -35,6 +35,7 @@ import {
 } from "../object-body.js";
 import { MAX_KEY_BYTES, validateKeyPrefix, validateObjectKey } from "../object-key.js";
 import type {
+  DebrisOptions,
   DownloadLink,
   GetOptions,
   ListOptions,
@@ -45,7 +46,9 @@ import type {
   PutOptions,
   PutResult,
   StagedObject,
+  StoreDebris,
 } from "../object-store.js";
+import { listS3Debris, removeS3Debris, type S3Place } from "./s3-debris.js";
 
 const MIB = 1024 * 1024;
 /** S3's smallest allowed part (every part but the last). */
@@ -484,6 +487,18 @@ export class S3ObjectStore implements ObjectStore {
       if (isNotFound(error)) throw new NotFoundError("object", sourceKey, { cause: error });
       throw this.translateWriteError(destinationKey, layer, error);
     }
+  }
+
+  listDebris(options: DebrisOptions): AsyncIterable<StoreDebris> {
+    return listS3Debris(this.place(), options);
+  }
+
+  removeDebris(debris: StoreDebris): Promise<void> {
+    return removeS3Debris(this.place(), debris);
+  }
+
+  private place(): S3Place {
+    return { client: this.client, bucket: this.bucket, prefix: this.prefix, stagingFolder: STAGING_FOLDER };
   }
 
   async delete(key: string): Promise<void> {
