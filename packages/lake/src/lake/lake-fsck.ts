@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
-import type { Readable } from "node:stream";
 import type { FsckProblem, FsckReport } from "./fsck-report.js";
+import { hashStream } from "./hash-stream.js";
 import type { Lake } from "./lake.js";
 
 /** Temp files whose writer cannot be identified count as dead after a day: no write stalls that long. */
@@ -170,12 +169,3 @@ async function staleRuns(
   return stale;
 }
 
-async function hashStream(stream: Readable): Promise<{ sha256: string; size: number }> {
-  const hash = createHash("sha256");
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  return { sha256: hash.digest("hex"), size };
-}

@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
@@ -25,6 +24,7 @@ import { isLayer, nextLayer, type Layer } from "../object-store/layer.js";
 import type { ObjectStore, PutBody, StagedObject } from "../object-store/object-store.js";
 import { faultPoint } from "../testing-hooks/fault-point.js";
 import type { FsckReport } from "./fsck-report.js";
+import { hashStream, sha256File } from "./hash-stream.js";
 import { DEFAULT_DEBRIS_AGE_MS, runFsck, type FsckOptions } from "./lake-fsck.js";
 import { mediaTypeOf } from "./media-type.js";
 import { assertDatasetName, assertObjectName } from "./names.js";
@@ -714,16 +714,4 @@ function describeError(error: Error): { code: string; details: Record<string, un
   return { code, details };
 }
 
-async function hashStream(stream: Readable): Promise<{ sha256: string; size: number }> {
-  const hash = createHash("sha256");
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  return { sha256: hash.digest("hex"), size };
-}
 
-async function sha256File(path: string): Promise<string> {
-  return (await hashStream(createReadStream(path))).sha256;
-}
