@@ -161,6 +161,11 @@ interface FaultCase {
   readonly args: readonly string[];
   /** Kill points, `<name>[:<n>]`. */
   readonly points: readonly string[];
+  /**
+   * Points the command's work is already published at, each with the code the rerun answers for work
+   * that is done (a promotion, once published, is not made again): the rerun must say exactly that.
+   */
+  readonly doneAt?: Readonly<Record<string, string>>;
   /** Whether the command works on a lake (fsck and the catalog checks apply). */
   readonly lake: boolean;
   /** What must match between an interrupted-then-rerun and an uninterrupted run. */
@@ -295,6 +300,8 @@ const CASES: readonly FaultCase[] = [
     },
     args: ["promote", "data", "--to", "processed"],
     points: ["run.started", "promote.output:1", "promote.output:2", "run.finishing"],
+    // Killed after the publish, before the run record was finished: the promotion is complete.
+    doneAt: { "run.finishing": "already_promoted" },
     lake: true,
     result: lakeResult,
   },
@@ -420,7 +427,12 @@ describe.skipIf(!existsSync(MAIN))("SIGKILL fault suite (built CLI)", () => {
             expect(killed.signal, `${killed.stdout}\n${killed.stderr}`).toBe("SIGKILL");
             await fault.afterKill?.(dir, point);
             const rerun = await cli(dir, fault.args);
-            expect(rerun.code, rerun.stderr).toBe(0);
+            const done = fault.doneAt?.[point];
+            if (done === undefined) expect(rerun.code, rerun.stderr).toBe(0);
+            else {
+              expect(rerun.code, rerun.stderr).toBe(1);
+              expect(rerun.stderr).toContain(done);
+            }
             const killedInRun =
               point.startsWith("run.") || /\.output(:\d+)?$/.test(point) || point.startsWith("store.");
             await checkRecovered(fault, dir, fault.lake && killedInRun);
