@@ -29,6 +29,8 @@ export interface ServerOptions {
   /** Requests per minute per client IP; 0 disables. */
   readonly rateLimit?: number;
   readonly logger?: boolean;
+  /** The least severe level the log keeps when `logger` is on (default "info": every request). */
+  readonly logLevel?: "info" | "warn" | "error";
   readonly trustProxy?: boolean;
   readonly publicUrl?: string;
   /** The largest object an upload may store, in bytes (default 64 GiB); larger uploads get 413 and store nothing. */
@@ -47,7 +49,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger
-      ? { level: "info", ...(options.logStream ? { stream: options.logStream } : {}) }
+      ? { level: options.logLevel ?? "info", ...(options.logStream ? { stream: options.logStream } : {}) }
       : false,
     trustProxy: options.trustProxy ?? false,
     // Honour a caller's request id so one id follows a request through proxies and logs.

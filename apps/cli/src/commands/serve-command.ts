@@ -15,22 +15,37 @@ export interface ListenOptions {
 export function parsePort(value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got "${value}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be 0-65535, got "${value}"`);
   return port;
+}
+
+/**
+ * The server's log is always on: an object that fails verification while being served and an
+ * unexpected error's stack are only ever reported there, so an operator must see them without
+ * opting in. OMICSLAKE_LOG_REQUESTS=1 adds a line for every request.
+ */
+export function serverLogOptions(env: NodeJS.ProcessEnv): { logger: true; logLevel: "info" | "warn" } {
+  return { logger: true, logLevel: env["OMICSLAKE_LOG_REQUESTS"] === "1" ? "info" : "warn" };
 }
 
 /**
  * Serves a lake until SIGINT/SIGTERM, then closes the server (finishing in-flight requests) and the
  * lake. Resolves once shut down.
  */
-export async function serveLake(lake: Lake, config: LakeConfig, options: ListenOptions, log: (line: string) => void): Promise<void> {
+export async function serveLake(
+  lake: Lake,
+  config: LakeConfig,
+  options: ListenOptions,
+  log: (line: string) => void,
+): Promise<void> {
   const app = await buildServer({
     lake,
     rateLimit: config.server.rate_limit,
     trustProxy: config.server.trust_proxy,
     maxObjectBytes: config.server.max_object_bytes,
     jsonBodyLimit: config.server.json_body_limit,
-    logger: process.env["OMICSLAKE_LOG_REQUESTS"] === "1",
+    ...serverLogOptions(process.env),
     ...(config.server.public_url !== undefined ? { publicUrl: config.server.public_url } : {}),
   });
   const host = options.host ?? config.server.host;

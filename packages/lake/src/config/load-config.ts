@@ -123,8 +123,21 @@ export function parseConfig(
     }
     throw cause;
   }
-  applyEnvOverrides(raw, env);
+  const overrides = applyEnvOverrides(raw, env);
+  try {
+    return validateConfig(raw, text, file, baseDir, env);
+  } catch (error) {
+    throw error instanceof ConfigError ? blameOverride(error, overrides) : error;
+  }
+}
 
+function validateConfig(
+  raw: Record<string, unknown>,
+  text: string,
+  file: string | undefined,
+  baseDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+): LakeConfig {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw toConfigError(parsed.error.issues, text, file);
   const config = parsed.data;
@@ -143,8 +156,42 @@ export function parseConfig(
   return resolved;
 }
 
-/** `OMICSLAKE__SECTION__KEY=value` sets `section.key`; deeper paths (`OMICSLAKE__SOURCE__SRA__URL`) work too. */
-function applyEnvOverrides(raw: Record<string, unknown>, env: Readonly<Record<string, string | undefined>>): void {
+/**
+ * A problem with a value that an environment variable set is that variable's, not the file's: the file
+ * may not hold the key at all, or hold a different, valid value on the line the error would point at.
+ * A section that only the environment created is blamed on the variables that created it.
+ */
+function blameOverride(error: ConfigError, overrides: ReadonlyMap<string, string>): ConfigError {
+  const { section, key } = error.details as { section?: string; key?: string; line?: number };
+  if (section === undefined || overrides.size === 0) return error;
+  const exact = key === undefined ? undefined : overrides.get(`${section}.${key}`.toLowerCase());
+  const variables =
+    exact !== undefined
+      ? [exact]
+      : error.details["line"] === undefined
+        ? [...overrides].filter(([path]) => path.startsWith(`${section.toLowerCase()}.`)).map(([, name]) => name)
+        : [];
+  if (variables.length === 0) return error;
+  return new ConfigError(
+    error.reason,
+    { variable: variables.join(", "), section, ...(key !== undefined ? { key } : {}) },
+    // The original's own cause, not the original: its location is the wrong one and would be printed too.
+    {
+      ...(error.hint !== undefined ? { hint: error.hint } : {}),
+      ...(error.cause !== undefined ? { cause: error.cause } : {}),
+    },
+  );
+}
+
+/**
+ * `OMICSLAKE__SECTION__KEY=value` sets `section.key`; deeper paths (`OMICSLAKE__SOURCE__SRA__URL`) work too.
+ * Returns the dotted path each variable set, with the variable's name.
+ */
+function applyEnvOverrides(
+  raw: Record<string, unknown>,
+  env: Readonly<Record<string, string | undefined>>,
+): Map<string, string> {
+  const overrides = new Map<string, string>();
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
     const path = name
@@ -166,7 +213,9 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: Readonly<Record<st
       target = target[part] as Record<string, unknown>;
     }
     target[path[path.length - 1]!] = coerceEnvValue(value);
+    overrides.set(path.join("."), name);
   }
+  return overrides;
 }
 
 function coerceEnvValue(value: string): unknown {

@@ -4,6 +4,7 @@ import { dirname, relative, resolve, sep } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import { ConflictError, NotFoundError, PolicyError, ValidationError } from "../errors/omicslake-error.js";
+import { PRIVATE_DIR_MODE, tightenTree } from "../lake/private-files.js";
 import type { DuckLakeChange, RegisterTableChange } from "./ducklake-change.js";
 import { createTableStatements, DUCKLAKE_FORMAT_VERSION } from "./ducklake-schema.js";
 import { compareStatValues } from "./ducklake-types.js";
@@ -122,8 +123,9 @@ export class DuckLakeCatalog {
   /** Opens the catalog at `metadataPath`, creating it (snapshot 0, schema `main`) on first use. */
   static async open(options: DuckLakeOpenOptions): Promise<DuckLakeCatalog> {
     const metadataPath = resolve(options.metadataPath);
-    await mkdir(dirname(metadataPath), { recursive: true });
-    await mkdir(resolve(options.dataPath), { recursive: true });
+    // Like the rest of the lake's local state, private to its owner (DuckDB itself creates files 0644).
+    await mkdir(dirname(metadataPath), { recursive: true, mode: PRIVATE_DIR_MODE });
+    await mkdir(resolve(options.dataPath), { recursive: true, mode: PRIVATE_DIR_MODE });
     const dataPath = `${await realpath(resolve(options.dataPath))}/`;
     const instance = await DuckDBInstance.create(metadataPath);
     const connection = await instance.connect();
@@ -142,6 +144,10 @@ export class DuckLakeCatalog {
     await this.queue.catch(() => undefined);
     this.connection.closeSync();
     this.instance.closeSync();
+    // DuckDB and the Parquet files it registered take no mode, so the umask decided theirs: take group and
+    // other bits away. Only the catalog's own file and data folder, never the folder around them.
+    await tightenTree(this.metadataPath);
+    await tightenTree(this.dataPath);
   }
 
   /**

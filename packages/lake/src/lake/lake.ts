@@ -21,6 +21,7 @@ import type {
 import { ConflictError, NotFoundError, OmicslakeError, PolicyError, ValidationError } from "../errors/omicslake-error.js";
 import { redactUrl } from "../errors/redact-secrets.js";
 import { isLayer, nextLayer, type Layer } from "../object-store/layer.js";
+import { validateObjectKey } from "../object-store/object-key.js";
 import type { ObjectStore, PutBody, StagedObject } from "../object-store/object-store.js";
 import { faultPoint } from "../testing-hooks/fault-point.js";
 import type { FsckReport } from "./fsck-report.js";
@@ -153,7 +154,7 @@ export class Lake {
   // ---- objects ----------------------------------------------------------------------------
 
   /** The store key of an object: `<layer>/<dataset>/<name>`. */
-  objectKey(dataset: Dataset, name: string): string {
+  objectKey(dataset: Pick<Dataset, "layer" | "name">, name: string): string {
     assertObjectName(name);
     return `${dataset.layer}/${dataset.name}/${name}`;
   }
@@ -304,6 +305,22 @@ export class Lake {
     );
     const totalBytes = sizes.reduce((a, b) => a + b, 0);
     assertDatasetName(options.dataset);
+    // Every name is checked before anything is created: raw objects can never be removed, so an add that
+    // fails on its third file would leave the first two (or an empty dataset) in raw for good, and a
+    // rerun would meet them as conflicts.
+    const names = new Map<string, string>();
+    for (const file of files) {
+      const name = basename(file);
+      validateObjectKey(this.objectKey({ layer: "raw", name: options.dataset }, name));
+      const other = names.get(name);
+      if (other !== undefined && other !== file) {
+        throw new ValidationError(`${other} and ${file} would both be stored as ${JSON.stringify(name)}`, {
+          details: { name, files: [other, file] },
+          hint: "Objects are named after the file; rename one of them or add them to different datasets",
+        });
+      }
+      names.set(name, file);
+    }
     const objects: CatalogObject[] = [];
     const { result: dataset, run } = await this.withRun("add", { parameters: { dataset: options.dataset, files: files.map((f) => basename(f)) } }, async (ctx) => {
       // Created inside the run, so a dataset an add creates and then dies in is known as that run's
