@@ -17,6 +17,15 @@ describe("redactSecrets", () => {
     }
   });
 
+  it("hides the operator's email that E-utilities URLs carry", () => {
+    expect(
+      redactSecrets(
+        "GET https://eutils.example/esearch.fcgi?db=gds&email=alice%40lab.example&tool=omicslake failed",
+      ),
+    ).toBe(`GET https://eutils.example/esearch.fcgi?db=gds&email=${REDACTED}&tool=omicslake failed`);
+    expect(redactSecretsDeep({ email: "alice@lab.example" })).toEqual({ email: REDACTED });
+  });
+
   it("redacts a secret as the first parameter, after &amp;, before a fragment and percent-encoded inside another URL", () => {
     expect(redactUrl("https://h/p?api_key=abc")).toBe(`https://h/p?api_key=${REDACTED}`);
     expect(redactSecrets("<a href='https://h/p?x=1&amp;token=abc'>")).toBe(

@@ -18,6 +18,9 @@ export const SECRET_PARAMETER_NAMES: readonly string[] = [
   "x-amz-credential",
   "x-amz-security-token",
   "sig",
+  // Not a secret, but an operator's personal address (NCBI E-utilities asks for it), and run records
+  // and errors are served to anyone who can reach the API.
+  "email",
 ];
 
 /**
