@@ -103,6 +103,19 @@ describe.skipIf(!existsSync(MAIN))("the starter config of omicslake init (built 
     });
   });
 
+  it("does not suggest reprocess when a first ingest fails with nothing in raw", async () => {
+    const fresh = await mkdtemp(join(tmpdir(), "omicslake-starter-first-"));
+    try {
+      expect((await run(fresh, {}, "init")).code).toBe(0);
+      const down = await run(fresh, offline, "ingest");
+      expect(down.code).toBe(1);
+      expect(down.stderr + down.stdout).toContain("geo-series");
+      expect(down.stderr + down.stdout).not.toContain("omicslake reprocess");
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+    }
+  });
+
   it("ingests and consolidates out of the box, then rebuilds offline and guards the publication", async () => {
     const ingest = await run(dir, online, "--json", "ingest");
     expect(ingest.stderr).not.toMatch(/error/);

@@ -105,8 +105,16 @@ export function registerIngest(program: Command): void {
         );
         const failed = summaries.filter((s) => s.error !== undefined).map((s) => s.name);
         if (failed.length > 0) {
-          // Raw keeps what earlier ingests fetched; processing it needs no upstream.
-          out.info(`raw is unchanged; to rebuild processed from it without the network: omicslake reprocess ${failed.join(" ")}`);
+          // Raw keeps what earlier ingests fetched; processing it needs no upstream. Say so only for
+          // datasets whose raw holds something: a first ingest that failed has nothing to reprocess.
+          const rebuildable: string[] = [];
+          for (const name of failed) {
+            const raw = await lake.catalog.findDataset(name, "raw");
+            if (raw !== undefined && raw.objectCount > 0) rebuildable.push(name);
+          }
+          if (rebuildable.length > 0) {
+            out.info(`raw is unchanged; to rebuild processed from it without the network: omicslake reprocess ${rebuildable.join(" ")}`);
+          }
           process.exitCode = 1;
         }
       });
