@@ -8,9 +8,13 @@ const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 export default defineConfig({
   resolve: {
     alias: {
+      "@omicslake/core/testing": src("./packages/core/src/testing/index.ts"),
+      "@omicslake/core": src("./packages/core/src/index.ts"),
       "@omicslake/parsers": src("./packages/parsers/src/index.ts"),
       "@omicslake/formats": src("./packages/formats/src/index.ts"),
-      "@omicslake/lake": src("./packages/lake/src/index.ts"),
+      "@omicslake/ducklake": src("./packages/ducklake/src/index.ts"),
+      "@omicslake/sources": src("./packages/sources/src/index.ts"),
+      "@omicslake/metadata": src("./packages/metadata/src/index.ts"),
       "@omicslake/server": src("./apps/server/src/index.ts"),
     },
   },

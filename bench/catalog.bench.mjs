@@ -1,6 +1,6 @@
 // Catalog insert and list rates on PGlite (a data directory, the default) and on PostgreSQL, through the
 // catalog (`openCatalog`) and, as the peer, the same statements sent straight through each engine's own
-// driver (PGlite / pg) into an identical table. Build first: npx tsc -b packages/lake
+// driver (PGlite / pg) into an identical table. Build first: npm run build
 // Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a scratch schema is created and
 // dropped), BENCH_CATALOG_ROWS (datasets per measurement, default 1000; objects are twice that),
 // BENCH_RUNS (default 3; the median is printed), BENCH_CATALOG_ENGINES (default "pglite,postgres").
@@ -9,14 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import * as lake from "@omicslake/lake";
-
-const { openCatalog } = lake;
-if (typeof openCatalog !== "function") {
-  throw new Error(
-    "@omicslake/lake does not export openCatalog; build the package first (npx tsc -b packages/lake)",
-  );
-}
+import { openCatalog } from "@omicslake/core";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dataDir = join(here, ".data");

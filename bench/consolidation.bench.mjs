@@ -4,7 +4,7 @@
 // Peers, on the same input in the same run: for processing, the parser alone reading the same objects
 // (the floor any converter built on it pays); for consolidation, the bare DuckDB statement over the same
 // local Parquet files (what the lake bookkeeping costs on top).
-// Build first: npx tsc -b packages/lake
+// Build first: npm run build
 // Env: BENCH_SRA_RUNS (runs in the Full batch, default 500000; experiments and samples are half that,
 // studies a twentieth, so the default is ~1.1 M processed rows), BENCH_RUNS (default 3; medians printed).
 import { mkdirSync, rmSync, writeFileSync, existsSync, readdirSync } from "node:fs";
@@ -15,18 +15,8 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { DuckDBInstance } from "@duckdb/node-api";
 import * as parsers from "@omicslake/parsers";
-import * as lakePackage from "@omicslake/lake";
-
-// The flow's functions are exported by the package index once wired; until then read them from the build.
-const flow =
-  typeof lakePackage.processDataset === "function"
-    ? lakePackage
-    : await import(new URL("../packages/lake/dist/metadata-flow/index.js", import.meta.url).href).catch(
-        () => {
-          throw new Error("build the lake package first: npx tsc -b packages/lake");
-        },
-      );
-const { openLake } = lakePackage;
+import { openLake } from "@omicslake/core";
+import * as flow from "@omicslake/metadata";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RUNS_IN_FULL = Number(process.env.BENCH_SRA_RUNS ?? 500_000);

@@ -2,7 +2,7 @@
 // s3rver, with the process's peak RSS while doing it, at two sizes to show memory does not follow size.
 // Peers on the same bytes in the same run: a plain fs write stream (with and without fsync) and read stream
 // (no hashing), and the AWS SDK's own lib-storage Upload / a raw GetObject.
-// Build first: npx tsc -b packages/lake
+// Build first: npm run build
 // Env: BENCH_STORE_MB (default 1024), BENCH_STORE_SMALL_MB (default 100), BENCH_RUNS (default 3, fs only),
 //      BENCH_S3_RUNS (default 1), BENCH_STORES (default "fs,s3").
 import { spawn } from "node:child_process";
@@ -21,11 +21,7 @@ const BUCKET = "bench";
 const CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
 async function loadOpenObjectStore() {
-  const pkg = await import("@omicslake/lake");
-  if (typeof pkg.openObjectStore === "function") return pkg.openObjectStore;
-  // Until the package index exports it, use the built module directly.
-  const mod = await import(join(repoRoot, "packages/lake/dist/object-store/open-object-store.js"));
-  return mod.openObjectStore;
+  return (await import("@omicslake/core")).openObjectStore;
 }
 
 /** A deterministic stream: a seeded 1 MiB block, each chunk a fresh copy stamped with its index. */
@@ -100,7 +96,7 @@ if (process.argv[2] === "--child") {
       out.read = await measured(() => drain(createReadStream(file, { highWaterMark: MIB })));
     }
   } else {
-    const require = createRequire(join(repoRoot, "packages/lake/package.json"));
+    const require = createRequire(join(repoRoot, "packages/core/package.json"));
     const { S3Client, GetObjectCommand, DeleteObjectCommand } = require("@aws-sdk/client-s3");
     const client = new S3Client({
       endpoint,

@@ -2,7 +2,7 @@
 // (varied accessions), measured with wrk (64 connections) against the omicslake server, then against an
 // equivalent FastAPI + asyncpg app (Debian's python3-fastapi, python3-uvicorn, python3-asyncpg) on the
 // same table in the same run. Also prints the serving loader's rate on the generated runs.
-// Build first: npx tsc -b packages/lake apps/server
+// Build first: npm run build
 // Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a scratch schema is created and
 // dropped), BENCH_REST_ROWS (generated SRA runs, default 200000), BENCH_REST_SECONDS (wrk duration,
 // default 10), BENCH_RUNS (wrk runs per figure, default 3; the median is printed), BENCH_REST_CONNECTIONS (64).
@@ -16,7 +16,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
 import pg from "pg";
-import * as lakePackage from "@omicslake/lake";
+import { openLake } from "@omicslake/core";
+import { loadEntity } from "@omicslake/metadata";
 import { buildServer } from "@omicslake/server";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,8 +29,6 @@ const CONNECTIONS = Number(process.env.BENCH_REST_CONNECTIONS ?? 64);
 const url = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const PYTHON = "/usr/bin/python3";
 
-const { loadEntity, openLake } = lakePackage;
-if (typeof loadEntity !== "function") throw new Error("build the packages first: npx tsc -b packages/lake apps/server");
 if (!existsSync("/usr/bin/wrk")) throw new Error("wrk is not installed (apt-get install wrk)");
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -1,5 +1,5 @@
-import { loadConfig, type LakeConfig, type Lake } from "@omicslake/lake";
-import { openLake } from "@omicslake/lake";
+import { loadConfig, type LakeConfig, type Lake } from "@omicslake/core";
+import { openLake } from "@omicslake/core";
 import { Output } from "./output/output.js";
 import { writeStderrLine } from "./output/terminal-text.js";
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeUpstream } from "../../../packages/lake/test/helpers/fake-upstream.js";
+import { FakeUpstream } from "@omicslake/core/testing";
 
 // The built binary in a child process, as users run it. Asynchronous, so that the fake upstream in this
 // process can answer the child's requests.

@@ -5,12 +5,12 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/pr
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openSqlClient } from "@omicslake/lake";
+import { openSqlClient } from "@omicslake/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDemoUpstream, type DemoUpstream } from "../src/demo/demo-upstream.js";
 
 // The fault suite: the built CLI runs as a real child process and is SIGKILLed at named points
-// (OMICSLAKE_FAULT_KILL_AT, see packages/lake/src/testing-hooks/fault-point.ts) or at a random moment,
+// (OMICSLAKE_FAULT_KILL_AT, see packages/core/src/testing-hooks/fault-point.ts) or at a random moment,
 // as a crash or an OOM kill would stop it. Then the command is rerun, and the lake must show nothing
 // partial, agree with its store (fsck clean, after --repair where debris is expected), hold no run
 // still `running`, and hold exactly what an uninterrupted run produces.

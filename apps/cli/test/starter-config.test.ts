@@ -5,9 +5,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { geoSoft } from "@omicslake/lake";
+import { geoSoft } from "@omicslake/metadata";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeUpstream } from "../../../packages/lake/test/helpers/fake-upstream.js";
+import { FakeUpstream } from "@omicslake/core/testing";
 
 // The starter config as a new user meets it: written by `init`, checked, then ingested, consolidated and
 // rebuilt offline by the built CLI. NCBI is out of reach here, so its GEO URL is overridden by the

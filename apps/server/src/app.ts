@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import fastifySwagger from "@fastify/swagger";
 import fastifyRateLimit from "@fastify/rate-limit";
 import scalarApiReference from "@scalar/fastify-api-reference";
-import { LAKE_VERSION, type Lake } from "@omicslake/lake";
+import { LAKE_VERSION, type Lake } from "@omicslake/core";
 import Fastify, { type FastifyInstance } from "fastify";
 import {
   jsonSchemaTransform,

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openLake, type Lake } from "@omicslake/lake";
+import { openLake, type Lake } from "@omicslake/core";
 
 export type Engine = "pglite" | "postgres";
 

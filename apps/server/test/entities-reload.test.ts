@@ -2,13 +2,13 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadEntity } from "@omicslake/lake";
+import { loadEntity } from "@omicslake/metadata";
 import {
   HAVE_NCBI_FIXTURES,
   NO_FIXTURES_REASON,
   writeServingParquet,
-} from "../../../packages/lake/test/serving-fixtures.js";
-import type { ServingFixtureFiles } from "../../../packages/lake/test/serving-fixtures.js";
+} from "../../../packages/metadata/test/serving-fixtures.js";
+import type { ServingFixtureFiles } from "../../../packages/metadata/test/serving-fixtures.js";
 import { buildServer } from "../src/app.js";
 import { encodeEntityCursor } from "../src/routes/entities/entity-query.js";
 import { openTestLake, testEngines, type TestLake } from "./entities-helpers.js";

@@ -1,9 +1,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { loadServing, type Lake } from "@omicslake/lake";
+import { loadServing } from "@omicslake/metadata";
+import type { Lake } from "@omicslake/core";
 import type { FastifyInstance, InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HAVE_NCBI_FIXTURES, writeServingParquet } from "../../../packages/lake/test/serving-fixtures.js";
+import { HAVE_NCBI_FIXTURES, writeServingParquet } from "../../../packages/metadata/test/serving-fixtures.js";
 import { buildServer } from "../src/app.js";
 import { openTestLake, testEngines, type TestLake } from "./entities-helpers.js";
 import { rawRequest } from "./http-client.js";

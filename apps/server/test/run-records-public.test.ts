@@ -1,10 +1,11 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ingestDataset, openLake, type Lake } from "@omicslake/lake";
+import { ingestDataset } from "@omicslake/sources";
+import { openLake, type Lake } from "@omicslake/core";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeUpstream } from "../../../packages/lake/test/helpers/fake-upstream.js";
+import { FakeUpstream } from "@omicslake/core/testing";
 import { buildServer } from "../src/app.js";
 
 const SECRET = "sekrit123";

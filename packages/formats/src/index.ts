@@ -34,3 +34,5 @@ export { TRIPLET_COLUMNS, writeTripletsParquet, type TripletBatch, type TripletP
 export { StagedOutputDir, withStagedOutputDir } from "./parquet/staged-output-dir.js";
 export { parquetEngineVersion, type ParquetWriteSummary } from "./parquet/parquet-sink.js";
 export { checkHdf5File } from "./h5ad/hdf5-file-check.js";
+
+export { convertDataset, type ConvertDatasetOptions, type ConvertDatasetResult } from "./dataset/convert-dataset.js";

@@ -1,4 +1,4 @@
-import { isLayer, type Dataset, type Layer } from "@omicslake/lake";
+import { isLayer, type Dataset, type Layer } from "@omicslake/core";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { withLake, type GlobalOptions } from "../context.js";

@@ -1,4 +1,4 @@
-import { configJsonSchema } from "@omicslake/lake";
+import { configJsonSchema } from "@omicslake/core";
 import type { Command } from "commander";
 import { commandConfig, type GlobalOptions } from "../context.js";
 import { Output, table } from "../output/output.js";

@@ -1,6 +1,6 @@
 import { basename, resolve } from "node:path";
 import { convertPath } from "@omicslake/formats";
-import { faultPoint } from "@omicslake/lake";
+import { faultPoint } from "@omicslake/core";
 import type { Command } from "commander";
 import type { GlobalOptions } from "../context.js";
 import { humanBytes, Output, table } from "../output/output.js";

@@ -1,4 +1,5 @@
-import { convertDataset, type Lake } from "@omicslake/lake";
+import { convertDataset } from "@omicslake/formats";
+import type { Lake } from "@omicslake/core";
 import type { Command } from "commander";
 import { withLake, type GlobalOptions } from "../context.js";
 import { ingestAndProcess } from "../flows/metadata-pipeline.js";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { CONFIG_FILE_NAME, configJsonSchema, STARTER_CONFIG } from "@omicslake/lake";
+import { CONFIG_FILE_NAME, configJsonSchema, STARTER_CONFIG } from "@omicslake/core";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import type { GlobalOptions } from "../context.js";

@@ -1,4 +1,4 @@
-import { isLayer, type FsckProblem, type ProvenanceGraph } from "@omicslake/lake";
+import { isLayer, type FsckProblem, type ProvenanceGraph } from "@omicslake/core";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { withLake, type GlobalOptions } from "../context.js";

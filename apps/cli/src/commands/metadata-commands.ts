@@ -1,4 +1,4 @@
-import { isServingEntityName, queryCurated, SERVING_ENTITY_NAMES, type ServingEntityName } from "@omicslake/lake";
+import { isServingEntityName, queryCurated, SERVING_ENTITY_NAMES, type ServingEntityName } from "@omicslake/metadata";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { withLake, type GlobalOptions } from "../context.js";

@@ -1,4 +1,4 @@
-import { reprocessConfigured } from "@omicslake/lake";
+import { reprocessConfigured } from "@omicslake/metadata";
 import type { Command } from "commander";
 import { withLake, type GlobalOptions } from "../context.js";
 import { table } from "../output/output.js";

@@ -1,10 +1,10 @@
-import type { Lake, LakeConfig } from "@omicslake/lake";
+import type { Lake, LakeConfig } from "@omicslake/core";
 import { buildServer } from "@omicslake/server";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import type { GlobalOptions } from "../context.js";
 import { commandConfig } from "../context.js";
-import { openLake } from "@omicslake/lake";
+import { openLake } from "@omicslake/core";
 import { writeStderrLine } from "../output/terminal-text.js";
 
 export interface ListenOptions {

@@ -1,19 +1,9 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import {
-  convertDataset,
-  curatedObjectName,
-  DEFAULT_CURATED_DATASET,
-  loadConfig,
-  openLake,
-  SERVING_ENTITY_NAMES,
-  servingStatus,
-  type Lake,
-  type LakeConfig,
-  type Run,
-  type ServingEntityName,
-} from "@omicslake/lake";
+import { convertDataset } from "@omicslake/formats";
+import { curatedObjectName, DEFAULT_CURATED_DATASET, SERVING_ENTITY_NAMES, servingStatus, type ServingEntityName } from "@omicslake/metadata";
+import { loadConfig, openLake, type Lake, type LakeConfig, type Run } from "@omicslake/core";
 import { consolidate, ingestAndProcess, loadCuratedIntoServing, snapshot } from "../flows/metadata-pipeline.js";
 import { writeDemoFiles } from "./demo-data.js";
 import { startDemoUpstream } from "./demo-upstream.js";

@@ -2,18 +2,7 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
-import {
-  biosampleSetXml,
-  bioprojectXml,
-  geoSoft,
-  pubmedXml,
-  sraExperimentSetXml,
-  sraRunSetXml,
-  sraSampleSetXml,
-  sraStudySetXml,
-  type SyntheticGeoSample,
-  type SyntheticGeoSeries,
-} from "@omicslake/lake";
+import { biosampleSetXml, bioprojectXml, geoSoft, pubmedXml, sraExperimentSetXml, sraRunSetXml, sraSampleSetXml, sraStudySetXml, type SyntheticGeoSample, type SyntheticGeoSeries } from "@omicslake/metadata";
 import { seededRandom } from "./demo-data.js";
 
 /** A local stand-in for NCBI's servers, serving generated files in NCBI's layouts. */

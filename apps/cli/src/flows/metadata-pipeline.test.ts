@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bioprojectXml, openLake, parseConfig, type Lake, type LakeConfig } from "@omicslake/lake";
+import { bioprojectXml } from "@omicslake/metadata";
+import { openLake, parseConfig, type Lake, type LakeConfig } from "@omicslake/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeUpstream } from "../../../../packages/lake/test/helpers/fake-upstream.js";
+import { FakeUpstream } from "@omicslake/core/testing";
 import { consolidate, ingestAndProcess } from "./metadata-pipeline.js";
 
 // [processing.X] steps are honoured: a dataset without "parse" stays in raw, one without "consolidate"

@@ -1,25 +1,6 @@
-import {
-  buildSnapshot,
-  consolidateMetadata,
-  curatedObjectName,
-  datasetSteps,
-  DEFAULT_CURATED_DATASET,
-  defaultDuckLakeTarget,
-  faultPoint,
-  ingestConfigured,
-  loadServing,
-  processDataset,
-  SERVING_ENTITY_NAMES,
-  type CatalogObject,
-  type ConsolidateResult,
-  type Lake,
-  type LakeConfig,
-  type ProcessResult,
-  type ServingEntityName,
-  type ServingLoadResult,
-  type ShrinkPolicy,
-  type SnapshotResult,
-} from "@omicslake/lake";
+import { buildSnapshot, consolidateMetadata, curatedObjectName, DEFAULT_CURATED_DATASET, defaultDuckLakeTarget, loadServing, processDataset, SERVING_ENTITY_NAMES, type ConsolidateResult, type ProcessResult, type ServingEntityName, type ServingLoadResult, type ShrinkPolicy, type SnapshotResult } from "@omicslake/metadata";
+import { datasetSteps, faultPoint, type CatalogObject, type Lake, type LakeConfig } from "@omicslake/core";
+import { ingestConfigured } from "@omicslake/sources";
 
 export interface IngestSummary {
   readonly name: string;

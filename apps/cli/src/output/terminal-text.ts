@@ -1,4 +1,4 @@
-import { redactSecrets } from "@omicslake/lake";
+import { redactSecrets } from "@omicslake/core";
 
 /**
  * Control characters a terminal acts on: C0 except tab and newline (ESC starts colour, cursor and

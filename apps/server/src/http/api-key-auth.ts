@@ -1,5 +1,5 @@
-import type { ApiKey, Lake } from "@omicslake/lake";
-import { OmicslakeError } from "@omicslake/lake";
+import type { ApiKey, Lake } from "@omicslake/core";
+import { OmicslakeError } from "@omicslake/core";
 import type { FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 
 /** The scope a key needs for every write; `admin` implies it. */

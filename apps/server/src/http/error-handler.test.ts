@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, OmicslakeError } from "@omicslake/lake";
+import { ConflictError, NotFoundError, OmicslakeError } from "@omicslake/core";
 import { describe, expect, it } from "vitest";
 import { classifyError, errorBody } from "./error-handler.js";
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Socket } from "node:net";
-import { OmicslakeError, redactSecrets, redactSecretsDeep } from "@omicslake/lake";
+import { OmicslakeError, redactSecrets, redactSecretsDeep } from "@omicslake/core";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { statusForCode } from "./error-status.js";

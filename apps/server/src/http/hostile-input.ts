@@ -1,4 +1,4 @@
-import { ValidationError } from "@omicslake/lake";
+import { ValidationError } from "@omicslake/core";
 import type { FastifyRequest } from "fastify";
 
 /** Deeper JSON than this is refused: no metadata needs it, and the catalog's JSON functions recurse. */

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { OmicslakeError, ValidationError } from "@omicslake/lake";
+import { OmicslakeError, ValidationError } from "@omicslake/core";
 import type { FastifyRequest, onRequestAsyncHookHandler, onResponseAsyncHookHandler } from "fastify";
 
 /** Default largest object an upload may store: 64 GiB. */

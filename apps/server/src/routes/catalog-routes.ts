@@ -1,4 +1,4 @@
-import type { Lake } from "@omicslake/lake";
+import type { Lake } from "@omicslake/core";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ObjectDownloader } from "../http/object-download.js";

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { IntegrityError, OmicslakeError, type Lake } from "@omicslake/lake";
+import { IntegrityError, OmicslakeError, type Lake } from "@omicslake/core";
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { WRITE_SCOPE, type ApiKeyAuth } from "../http/api-key-auth.js";

@@ -1,5 +1,5 @@
-import type { CatalogObject, CatalogStats, Dataset, ProvenanceEdge, ProvenanceGraph, Run } from "@omicslake/lake";
-import { LAYERS } from "@omicslake/lake";
+import type { CatalogObject, CatalogStats, Dataset, ProvenanceEdge, ProvenanceGraph, Run } from "@omicslake/core";
+import { LAYERS } from "@omicslake/core";
 import { z } from "zod";
 import { linksSchema, pageMetaSchema } from "./common-schemas.js";
 

@@ -1,4 +1,4 @@
-import { NotFoundError, OmicslakeError, type SqlClient } from "@omicslake/lake";
+import { NotFoundError, OmicslakeError, type SqlClient } from "@omicslake/core";
 
 /**
  * How a query parameter narrows a list. Text the loader stores lower-cased (organisms, library

@@ -1,4 +1,4 @@
-import { NotFoundError, type SqlClient } from "@omicslake/lake";
+import { NotFoundError, type SqlClient } from "@omicslake/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";

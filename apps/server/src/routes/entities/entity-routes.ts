@@ -1,4 +1,4 @@
-import { LAKE_VERSION, type Lake } from "@omicslake/lake";
+import { LAKE_VERSION, type Lake } from "@omicslake/core";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { errorResponses } from "../../schemas/common-schemas.js";
 import { servingIndexSchema } from "../../schemas/entity-schemas.js";

@@ -1,0 +1,132 @@
+import { createWriteStream } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { convertPath, type ConversionResult } from "@omicslake/formats";
+import type { CatalogObject, Dataset, Run, SchemaVersion } from "@omicslake/core";
+import { ValidationError } from "@omicslake/core";
+import type { DatasetRef, Lake } from "@omicslake/core";
+
+export interface ConvertDatasetOptions {
+  /** Name of the processed dataset; defaults to the raw dataset's name. */
+  readonly target?: string;
+  /** Name of an object in the raw dataset holding cell metadata to join by barcode (10x, Matrix Market). */
+  readonly cellMetadata?: string;
+  /** Where inputs are materialised and outputs staged; defaults to the system temp directory. */
+  readonly workDir?: string;
+  readonly onProgress?: (stage: "download" | "convert" | "publish", done: number, total?: number) => void;
+}
+
+export interface ConvertDatasetResult {
+  readonly dataset: Dataset;
+  readonly run: Run;
+  readonly conversion: ConversionResult;
+  readonly schemaVersions: readonly SchemaVersion[];
+}
+
+/**
+ * Converts a raw dataset's files to standardized Parquet in a processed dataset of the same name:
+ * the converter is chosen by content, every output table gets a schema version (a new version, with
+ * its diff, when a re-conversion changes the columns), the run records tool versions, input checksums
+ * and row counts, and a `conversion` edge links processed to raw. A failed conversion publishes nothing.
+ *
+ * @example
+ * await lake.addFiles(["pbmc.h5ad"], { dataset: "pbmc" });
+ * const { dataset } = await convertDataset(lake, "pbmc");   // processed:pbmc with obs, var, matrix.X …
+ */
+export async function convertDataset(lake: Lake, ref: DatasetRef, options: ConvertDatasetOptions = {}): Promise<ConvertDatasetResult> {
+  const raw = await lake.dataset(ref);
+  if (raw.layer !== "raw") {
+    throw new ValidationError(`dataset "${raw.name}" is in ${raw.layer}; conversion reads a raw dataset`, {
+      details: { dataset: raw.name, layer: raw.layer },
+      hint: `Name the raw dataset, e.g. raw:${raw.name}`,
+    });
+  }
+  const work = await mkdtemp(join(options.workDir ?? tmpdir(), "omicslake-convert-"));
+  try {
+    const { result, run } = await lake.withRun("convert", { parameters: { dataset: raw.name, datasetId: raw.id } }, async (ctx) => {
+      const objects = await allObjects(lake, raw);
+      if (objects.length === 0) {
+        throw new ValidationError(`raw dataset "${raw.name}" has no objects to convert`, { details: { dataset: raw.name } });
+      }
+      // Converters need files (HDF5 is random access), so inputs are materialised, verified on the way.
+      const inputDir = join(work, "input");
+      let downloaded = 0;
+      for (const object of objects) {
+        const path = join(inputDir, object.name);
+        await mkdir(dirname(path), { recursive: true });
+        await pipeline(await lake.readObject(object), createWriteStream(path));
+        ctx.input({ key: object.key, datasetId: raw.id, name: object.name, sha256: object.sha256, size: object.size });
+        options.onProgress?.("download", ++downloaded, objects.length);
+      }
+      const metadataName = options.cellMetadata;
+      if (metadataName !== undefined && !objects.some((o) => o.name === metadataName)) {
+        throw new ValidationError(`raw dataset "${raw.name}" has no object "${metadataName}" for cell metadata`, {
+          details: { dataset: raw.name, cellMetadata: metadataName },
+          hint: `Objects: ${objects.map((o) => o.name).join(", ")}`,
+        });
+      }
+      const single = objects.length === 1 || (objects.length === 2 && metadataName !== undefined);
+      const input = single ? join(inputDir, objects.find((o) => o.name !== metadataName)!.name) : inputDir;
+      const conversion = await convertPath(input, join(work, "output"), {
+        ...(metadataName !== undefined ? { cellMetadata: join(inputDir, metadataName) } : {}),
+        onProgress: (done, total) => options.onProgress?.("convert", done, total),
+      });
+      for (const [tool, version] of Object.entries(conversion.toolVersions)) ctx.tool(tool, version);
+      for (const warning of conversion.warnings) ctx.log(`warning: ${warning}`);
+
+      const target = await lake.ensureDataset({
+        name: options.target ?? raw.name,
+        layer: "processed",
+        source: raw.source,
+        externalId: raw.externalId,
+        tags: raw.tags,
+        description: raw.description,
+        metadata: { ...raw.metadata, format: conversion.format, converted_from: `raw:${raw.name}` },
+      });
+      // A re-conversion replaces the previous outputs: each is repointed atomically, stale ones go after.
+      const fresh = new Set(conversion.outputs.map((o) => o.name));
+      const previous = await allObjects(lake, target);
+      let published = 0;
+      for (const output of conversion.outputs) {
+        const object = await lake.putObject(target, { file: output.path, name: output.name });
+        ctx.output({ key: object.key, datasetId: target.id, name: output.name, sha256: object.sha256, size: object.size, rows: output.rows });
+        if (output.table !== "manifest") ctx.rows(output.table, output.rows);
+        options.onProgress?.("publish", ++published, conversion.outputs.length);
+      }
+      for (const old of previous) {
+        if (fresh.has(old.name)) continue;
+        await lake.catalog.removeObject(target.id, old.name);
+        await lake.store.delete(old.key);
+      }
+      const schemaVersions: SchemaVersion[] = [];
+      for (const output of conversion.outputs) {
+        if (output.fields.length === 0) continue;
+        schemaVersions.push(await lake.catalog.recordSchema(target.id, output.table, output.fields, ctx.id));
+      }
+      await lake.catalog.addProvenance({
+        outputDatasetId: target.id,
+        inputDatasetId: raw.id,
+        action: "conversion",
+        runId: ctx.id,
+        parameters: { format: conversion.format, ...(metadataName !== undefined ? { cellMetadata: metadataName } : {}) },
+      });
+      return { targetId: target.id, conversion, schemaVersions };
+    });
+    return { dataset: await lake.catalog.getDataset(result.targetId), run, conversion: result.conversion, schemaVersions: result.schemaVersions };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function allObjects(lake: Lake, dataset: Dataset): Promise<CatalogObject[]> {
+  const objects: CatalogObject[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await lake.catalog.listObjects(dataset.id, { limit: 500, ...(cursor ? { cursor } : {}) });
+    objects.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return objects;
+}

@@ -1,0 +1,63 @@
+export {
+  CURATED_ENTITIES,
+  DEFAULT_CURATED_DATASET,
+  SNAPSHOT_OBJECT_NAME,
+  curatedObjectName,
+  type CuratedEntity,
+  type CuratedEntityName,
+} from "./entities.js";
+export { MetadataFlowError } from "./metadata-flow-error.js";
+export {
+  processDataset,
+  PROCESSED_EXTRA_FIELDS,
+  type ProcessOptions,
+  type ProcessProgress,
+  type ProcessResult,
+} from "./processing/process-dataset.js";
+export { duckdbTypeOf, recordColumns, type RecordColumn } from "./processing/duckdb-column-types.js";
+export { partitionOfRawObject, type RawObjectPartition } from "./processing/raw-object-partition.js";
+export {
+  readManifests,
+  type ProcessedManifest,
+  type ProcessedOutput,
+} from "./processing/processed-manifest.js";
+export {
+  consolidateMetadata,
+  defaultDuckLakeTarget,
+  type ConsolidateOptions,
+  type ConsolidateResult,
+  type ConsolidatedEntity,
+  type DuckLakeTarget,
+} from "./consolidation/consolidate-metadata.js";
+export { buildSnapshot, type SnapshotOptions, type SnapshotResult } from "./snapshot/build-snapshot.js";
+export { queryCurated, type QueryCuratedOptions, type QueryCuratedResult } from "./query/query-curated.js";
+export * from "./synthetic/synthetic-ncbi-files.js";
+export {
+  DEFAULT_MAX_SHRINK,
+  ShrinkRefusedError,
+  shrinkViolation,
+  type ShrinkPolicy,
+  type ShrinkViolation,
+} from "./shrink-guard.js";
+export { reprocessConfigured, type ConfiguredReprocess } from "./processing/reprocess-configured.js";
+export {
+  SERVING_ENTITIES,
+  SERVING_ENTITY_NAMES,
+  isServingEntityName,
+  type ServingColumn,
+  type ServingColumnType,
+  type ServingEntity,
+  type ServingEntityName,
+} from "./serving/serving-entities.js";
+export {
+  ensureServingSchema,
+  loadEntity,
+  loadServing,
+  servingStatus,
+  type LoadEntityOptions,
+  type LoadServingOptions,
+  type ServingLoadResult,
+  type ServingStatus,
+  type ServingTarget,
+} from "./serving/serving-loader.js";
+export { ServingLoadError } from "./serving/serving-load-error.js";
