@@ -1,12 +1,15 @@
 import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
+import packageBoundaries from "./tools/eslint/package-boundaries.js";
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", "**/*.mjs", "**/*.config.*", "eslint.config.js", ".demo/**", ".scratch/**", "bench/.data/**"] },
+  { ignores: ["**/dist/**", "**/node_modules/**", "**/*.config.*", "eslint.config.js", ".demo/**", ".scratch/**", "bench/.data/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { project: ["./tsconfig.test.json"], tsconfigRootDir: import.meta.dirname } },
+    plugins: { omicslake: { rules: { "package-boundaries": packageBoundaries } } },
     rules: {
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/no-misused-promises": "error",
@@ -14,13 +17,13 @@ export default tseslint.config(
       // Fastify plugins and route handlers are async by contract even when they await nothing.
       "@typescript-eslint/require-await": "off",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
-      "no-restricted-imports": ["error", { patterns: ["@omicslake/*/src/*"] }],
+      "omicslake/package-boundaries": ["error", { root: import.meta.dirname }],
     },
   },
-  // The CLI's launcher is plain JavaScript outside every tsconfig: lint it without type information.
+  // Plain JavaScript outside every tsconfig (the CLI's launcher, benchmarks, scripts, tools): lint without type information.
   {
-    files: ["apps/cli/bin/**/*.js"],
+    files: ["**/*.mjs", "**/*.js"],
     extends: [tseslint.configs.disableTypeChecked],
-    languageOptions: { parserOptions: { project: false, projectService: false }, globals: { process: "readonly", URL: "readonly" } },
+    languageOptions: { parserOptions: { project: false, projectService: false }, globals: { ...globals.node } },
   },
 );

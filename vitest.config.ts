@@ -8,6 +8,7 @@ const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 export default defineConfig({
   resolve: {
     alias: {
+      "@omicslake/metadata/testing": src("./packages/metadata/src/testing/index.ts"),
       "@omicslake/core/testing": src("./packages/core/src/testing/index.ts"),
       "@omicslake/core": src("./packages/core/src/index.ts"),
       "@omicslake/parsers": src("./packages/parsers/src/index.ts"),

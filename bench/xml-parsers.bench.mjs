@@ -9,7 +9,6 @@
 // and reused while their size matches. Each parse runs in its own process so its peak RSS is its own.
 import { spawnSync } from "node:child_process";
 import {
-  createReadStream,
   createWriteStream,
   existsSync,
   mkdirSync,

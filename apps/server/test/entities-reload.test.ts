@@ -7,8 +7,8 @@ import {
   HAVE_NCBI_FIXTURES,
   NO_FIXTURES_REASON,
   writeServingParquet,
-} from "../../../packages/metadata/test/serving-fixtures.js";
-import type { ServingFixtureFiles } from "../../../packages/metadata/test/serving-fixtures.js";
+} from "@omicslake/metadata/testing";
+import type { ServingFixtureFiles } from "@omicslake/metadata/testing";
 import { buildServer } from "../src/app.js";
 import { encodeEntityCursor } from "../src/routes/entities/entity-query.js";
 import { openTestLake, testEngines, type TestLake } from "./entities-helpers.js";

@@ -4,7 +4,7 @@ import { loadServing } from "@omicslake/metadata";
 import type { Lake } from "@omicslake/core";
 import type { FastifyInstance, InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HAVE_NCBI_FIXTURES, writeServingParquet } from "../../../packages/metadata/test/serving-fixtures.js";
+import { HAVE_NCBI_FIXTURES, writeServingParquet } from "@omicslake/metadata/testing";
 import { buildServer } from "../src/app.js";
 import { openTestLake, testEngines, type TestLake } from "./entities-helpers.js";
 import { rawRequest } from "./http-client.js";

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqlClient } from "@omicslake/core";
 import type { SqlClient } from "@omicslake/core";
 import { loadEntity, servingStatus } from "../src/serving/serving-loader.js";
-import { HAVE_NCBI_FIXTURES, NO_FIXTURES_REASON, writeServingParquet } from "./serving-fixtures.js";
-import type { ServingFixtureFiles } from "./serving-fixtures.js";
+import { HAVE_NCBI_FIXTURES, NO_FIXTURES_REASON, writeServingParquet } from "@omicslake/metadata/testing";
+import type { ServingFixtureFiles } from "@omicslake/metadata/testing";
 
 const url = process.env["DATABASE_URL"];
 const here = dirname(fileURLToPath(import.meta.url));

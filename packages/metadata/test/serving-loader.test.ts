@@ -9,8 +9,8 @@ import { SERVING_ENTITIES, SERVING_ENTITY_NAMES } from "../src/serving/serving-e
 import { loadEntity, loadServing, servingStatus } from "../src/serving/serving-loader.js";
 import { ServingLoadError } from "../src/serving/serving-load-error.js";
 import { forEachDatabase } from "@omicslake/core/testing";
-import { HAVE_NCBI_FIXTURES, NO_FIXTURES_REASON, writeServingParquet } from "./serving-fixtures.js";
-import type { ServingFixtureFiles } from "./serving-fixtures.js";
+import { HAVE_NCBI_FIXTURES, NO_FIXTURES_REASON, writeServingParquet } from "@omicslake/metadata/testing";
+import type { ServingFixtureFiles } from "@omicslake/metadata/testing";
 
 let dir: string;
 let fixturesOnly: ServingFixtureFiles;
