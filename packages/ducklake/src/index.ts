@@ -14,3 +14,10 @@ export {
   type RegisterTableChange,
 } from "./ducklake-change.js";
 export { DUCKLAKE_FORMAT_VERSION, DUCKLAKE_TABLES } from "./ducklake-schema.js";
+export {
+  DuckLakeReader,
+  type DuckLakeColumn,
+  type DuckLakeFile,
+  type DuckLakeSnapshot,
+  type ReadTableOptions,
+} from "./ducklake-reader.js";
