@@ -214,9 +214,8 @@ export class DuckLakeReader {
     );
     const row = rows[0];
     if (row === undefined) throw new NotFoundError("DuckLake table", table, { hint: `at snapshot ${at}` });
-    const dataPath = String(
-      (await this.all("SELECT value FROM ducklake_metadata WHERE key = 'data_path'"))[0]?.value ?? "",
-    );
+    const dataPath =
+      text((await this.all("SELECT value FROM ducklake_metadata WHERE key = 'data_path'"))[0]?.value) ?? "";
     const schemaPath =
       row.schema_relative === false ? String(row.schema_path) : `${dataPath}${String(row.schema_path)}`;
     const prefix =
