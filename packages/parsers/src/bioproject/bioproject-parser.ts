@@ -1,6 +1,6 @@
 import { ParseError } from "../errors/parse-error.js";
 import { readXmlRecords } from "../xml/xml-record-reader.js";
-import { allAt, at, child, childrenNamed, textAt, type XmlNode } from "../xml/xml-node.js";
+import { allAt, at, child, childrenNamed, textAt, textsOf, type XmlNode } from "../xml/xml-node.js";
 import type {
   BioprojectExternalLink,
   BioprojectGrant,
@@ -97,24 +97,15 @@ function projectType(typeNode: XmlNode | undefined): {
     objectives: allAt(inner, "Objectives/Data")
       .map((d) => attr(d, "data_type") ?? textAt(d))
       .filter((s): s is string => s !== undefined),
-    intendedDataTypes: texts(allAt(inner, "IntendedDataTypeSet/DataType")),
+    intendedDataTypes: textsOf(allAt(inner, "IntendedDataTypeSet/DataType")),
   });
   // Submissions name the organism under Target; top-level projects directly under the type element.
   const org = organism(target !== undefined ? child(target, "Organism") : child(inner, "Organism"));
   return {
     type,
     ...(org !== undefined && { organism: org }),
-    dataTypes: texts(allAt(inner, "ProjectDataTypeSet/DataType")),
+    dataTypes: textsOf(allAt(inner, "ProjectDataTypeSet/DataType")),
   };
-}
-
-function texts(nodes: readonly XmlNode[]): string[] {
-  const out: string[] = [];
-  for (const n of nodes) {
-    const t = textAt(n);
-    if (t !== undefined) out.push(t);
-  }
-  return out;
 }
 
 function publication(node: XmlNode): BioprojectPublication {
@@ -247,7 +238,7 @@ export function bioprojectFromXml(
       const id = textAt(c);
       return id === undefined ? [] : [compact({ center: attr(c, "center"), id })];
     }),
-    localIds: [...new Set(texts(allAt(project, "ProjectID/LocalID")))],
+    localIds: [...new Set(textsOf(allAt(project, "ProjectID/LocalID")))],
     name: descr && textAt(descr, "Name"),
     title: descr && textAt(descr, "Title"),
     description: descr && textAt(descr, "Description"),
@@ -269,7 +260,7 @@ export function bioprojectFromXml(
     relevance: descr
       ? (child(descr, "Relevance")?.children ?? []).map((r) => ({ area: r.name, value: r.text.trim() }))
       : [],
-    keywords: descr ? texts(childrenNamed(descr, "Keyword")) : [],
+    keywords: descr ? textsOf(childrenNamed(descr, "Keyword")) : [],
     releaseDate: descr && textAt(descr, "ProjectReleaseDate"),
     submissionId: attr(submission, "submission_id"),
     submitted: attr(submission, "submitted"),

@@ -1,6 +1,6 @@
 import { ParseError } from "../errors/parse-error.js";
 import { readXmlRecords } from "../xml/xml-record-reader.js";
-import type { XmlNode } from "../xml/xml-node.js";
+import { textsOf, type XmlNode } from "../xml/xml-node.js";
 import { allAt, child, childrenNamed, compact, flatText, textAt } from "./pubmed-node-access.js";
 import { stripInlineMarkup } from "./pubmed-inline-markup.js";
 import type {
@@ -150,14 +150,8 @@ function abstract(node: XmlNode | undefined): PubmedArticle["abstract"] {
   });
 }
 
-function names(nodes: readonly XmlNode[]): string[] {
-  const out: string[] = [];
-  for (const n of nodes) {
-    const t = flatText(n);
-    if (t !== undefined) out.push(t);
-  }
-  return out;
-}
+/** The non-empty flattened texts of `nodes` (inline markup folded in). */
+const names = (nodes: readonly XmlNode[]): string[] => textsOf(nodes, flatText);
 
 function pmidOf(node: XmlNode | undefined): { pmid: number; version: number } | undefined {
   const pmid = int(node && textAt(node));

@@ -253,7 +253,8 @@ function base(node: XmlNode, ctx: Context, attributeContainer: string, linkConta
   const ids = identifiers(node);
   const attrs = attributes(node, attributeContainer);
   const { xrefLinks, urlLinks } = links(node, linkContainer);
-  return {
+  // The fields every SRA record carries, in the order records list them.
+  const common = {
     accession,
     alias,
     centerName: attrOf(node, "center_name"),
@@ -262,8 +263,8 @@ function base(node: XmlNode, ctx: Context, attributeContainer: string, linkConta
     attributes: attrs,
     xrefLinks,
     urlLinks,
-    promoted: promote(ids, xrefLinks, attrs, alias),
   };
+  return { common, promoted: promote(ids, xrefLinks, attrs, alias) };
 }
 
 function readSpecs(node: XmlNode): { spotLength?: number; readSpecs: SraReadSpec[] } {
@@ -304,18 +305,8 @@ function study(node: XmlNode, ctx: Context): SraStudy {
   });
   return {
     kind: "sra_study" as const,
-    accession: b.accession,
-    alias: b.alias,
-    centerName: b.centerName,
-    brokerName: b.brokerName,
-    identifiers: b.identifiers,
-    attributes: b.attributes,
-    xrefLinks: b.xrefLinks,
-    urlLinks: b.urlLinks,
-    geoAccession: b.promoted.geoAccession,
-    biosample: b.promoted.biosample,
-    bioproject: b.promoted.bioproject,
-    pubmedIds: b.promoted.pubmedIds,
+    ...b.common,
+    ...b.promoted,
     title: descriptor === undefined ? undefined : textAt(descriptor, "STUDY_TITLE"),
     studyType: existing === "Other" ? (attrOf(type, "new_study_type") ?? existing) : existing,
     abstract: descriptor === undefined ? undefined : textAt(descriptor, "STUDY_ABSTRACT"),
@@ -330,18 +321,8 @@ function sample(node: XmlNode, ctx: Context): SraSample {
   const name = child(node, "SAMPLE_NAME");
   return {
     kind: "sra_sample" as const,
-    accession: b.accession,
-    alias: b.alias,
-    centerName: b.centerName,
-    brokerName: b.brokerName,
-    identifiers: b.identifiers,
-    attributes: b.attributes,
-    xrefLinks: b.xrefLinks,
-    urlLinks: b.urlLinks,
-    geoAccession: b.promoted.geoAccession,
-    biosample: b.promoted.biosample,
-    bioproject: b.promoted.bioproject,
-    pubmedIds: b.promoted.pubmedIds,
+    ...b.common,
+    ...b.promoted,
     title: textAt(node, "TITLE"),
     description: textAt(node, "DESCRIPTION"),
     taxonId: name === undefined ? undefined : toInt(textAt(name, "TAXON_ID")),
@@ -366,14 +347,7 @@ function experiment(node: XmlNode, ctx: Context, submissionAccession: string | u
   const spec = readSpecs(design ?? node);
   return {
     kind: "sra_experiment" as const,
-    accession: b.accession,
-    alias: b.alias,
-    centerName: b.centerName,
-    brokerName: b.brokerName,
-    identifiers: b.identifiers,
-    attributes: b.attributes,
-    xrefLinks: b.xrefLinks,
-    urlLinks: b.urlLinks,
+    ...b.common,
     geoAccession: b.promoted.geoAccession ?? fromRefs.geoAccession,
     biosample: b.promoted.biosample ?? fromRefs.biosample,
     bioproject: b.promoted.bioproject ?? fromRefs.bioproject,
@@ -429,14 +403,7 @@ function run(node: XmlNode, ctx: Context, pkg: RunContext): SraRun {
   const spec = readSpecs(node);
   return {
     kind: "sra_run" as const,
-    accession: b.accession,
-    alias: b.alias,
-    centerName: b.centerName,
-    brokerName: b.brokerName,
-    identifiers: b.identifiers,
-    attributes: b.attributes,
-    xrefLinks: b.xrefLinks,
-    urlLinks: b.urlLinks,
+    ...b.common,
     pubmedIds: b.promoted.pubmedIds,
     geoAccession: b.promoted.geoAccession ?? pkg.geoAccession,
     biosample:
@@ -609,14 +576,7 @@ function submission(node: XmlNode, ctx: Context, organizationNode: XmlNode | und
   const b = base(node, ctx, "SUBMISSION_ATTRIBUTES", "SUBMISSION_LINKS");
   return {
     kind: "sra_submission" as const,
-    accession: b.accession,
-    alias: b.alias,
-    centerName: b.centerName,
-    brokerName: b.brokerName,
-    identifiers: b.identifiers,
-    attributes: b.attributes,
-    xrefLinks: b.xrefLinks,
-    urlLinks: b.urlLinks,
+    ...b.common,
     title: textAt(node, "TITLE"),
     labName: attrOf(node, "lab_name"),
     submissionComment: attrOf(node, "submission_comment"),

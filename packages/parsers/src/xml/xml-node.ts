@@ -68,6 +68,19 @@ export function textAt(node: XmlNode, path?: string): string | undefined {
   return t === "" ? undefined : t;
 }
 
+/** The non-empty texts of `nodes`, in order, read by `read` (default: each node's own trimmed text). */
+export function textsOf(
+  nodes: readonly XmlNode[],
+  read: (node: XmlNode) => string | undefined = (node) => textAt(node),
+): string[] {
+  const out: string[] = [];
+  for (const node of nodes) {
+    const text = read(node);
+    if (text !== undefined) out.push(text);
+  }
+  return out;
+}
+
 /** Text of the node and all its descendants in document order, as mixed-content elements need (PubMed abstracts). */
 export function deepText(node: XmlNode): string {
   // Child text positions are not kept, so mixed content is approximated as own text followed by children's.
