@@ -598,9 +598,15 @@ export class Lake {
     } catch (error) {
       await lease.stop();
       await progress.stop();
-      // Whatever surfaced first (an aborted fetch, a closed stream), the caller asked for the stop.
+      // Whatever surfaced first (an aborted fetch, a closed stream), the caller asked for the stop;
+      // the error names this run, so the caller can say which run to look at.
       const cancelled = signal.aborted;
-      const thrown = cancelled && !(error instanceof CancelledError) ? new CancelledError(step, { cause: error }) : error;
+      const thrown = cancelled
+        ? new CancelledError(step, {
+            details: { runId: started.id },
+            cause: error instanceof CancelledError ? error.cause : error,
+          })
+        : error;
       const err = thrown instanceof Error ? thrown : new Error(String(thrown));
       const { code, details } = describeError(err);
       if (cancelled) ctx.log(`cancelled: ${err.message}`);
