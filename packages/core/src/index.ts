@@ -11,6 +11,7 @@ export { DEFAULT_DEBRIS_AGE_MS, type FsckOptions } from "./lake/lake-fsck.js";
 export { DEFAULT_RUN_LEASE_MS } from "./lake/run-lease.js";
 export { faultPoint } from "./testing-hooks/fault-point.js";
 export { RunContext } from "./lake/run-context.js";
+export * from "./steps/index.js";
 export type { FsckProblem, FsckReport } from "./lake/fsck-report.js";
 export { mediaTypeOf } from "./lake/media-type.js";
 export { openLake, type OpenLakeOptions } from "./lake/open-lake.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DataConfig, SourceConfig } from "../src/config/config-schema.js";
 import { ValidationError } from "../src/errors/omicslake-error.js";
-import { ingestDataset, type IngestProgress } from "@omicslake/sources";
+import { ingestDataset, type RetryEvent } from "@omicslake/sources";
 import { FakeUpstream } from "@omicslake/core/testing";
 import { lakeEngines } from "@omicslake/core/testing";
 
@@ -54,14 +54,14 @@ for (const engine of lakeEngines()) {
       };
       const data: DataConfig = { source: "geo", role: "metadata", options: { months: ["2022-03"] } };
       const retryLines: string[] = [];
-      const onProgress = (event: IngestProgress): void => {
+      const onRetry = (event: RetryEvent): void => {
         // The line the CLI prints for a retry.
-        if (event.kind === "retry") retryLines.push(`  retrying ${event.url}: ${event.reason}`);
+        retryLines.push(`  retrying ${event.url}: ${event.reason}`);
       };
       const failure = await ingestDataset(
         opened.lake,
         { name: "geo-secret", data, source, root: opened.root },
-        { retry: FAST_RETRY, timeoutMs: 300, onProgress },
+        { retry: FAST_RETRY, timeoutMs: 300, onRetry },
       ).catch((error: unknown) => error);
 
       // The key was sent: the test would see it if anything echoed the URL unredacted.

@@ -11,7 +11,6 @@ export {
   processDataset,
   PROCESSED_EXTRA_FIELDS,
   type ProcessOptions,
-  type ProcessProgress,
   type ProcessResult,
 } from "./processing/process-dataset.js";
 export { duckdbTypeOf, recordColumns, type RecordColumn } from "./processing/duckdb-column-types.js";

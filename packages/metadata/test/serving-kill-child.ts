@@ -10,8 +10,8 @@ if (!url || !schema || !entity || !parquet || !killAt) throw new Error("usage: <
 const db = await openSqlClient({ url, schema });
 await loadEntity(db, entity as ServingEntityName, parquet, {
   batchRows: 10,
-  onProgress: ({ rows }) => {
-    if (killAt !== "never" && rows >= Number(killAt)) process.kill(process.pid, "SIGKILL");
+  onProgress: ({ done }) => {
+    if (killAt !== "never" && done >= Number(killAt)) process.kill(process.pid, "SIGKILL");
   },
 });
 await db.close();

@@ -16,7 +16,6 @@ export {
   ingestDataset,
   type FetchedFile,
   type IngestOptions,
-  type IngestProgress,
   type IngestResult,
   type IngestTarget,
   type SkippedFile,

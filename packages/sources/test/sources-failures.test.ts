@@ -6,8 +6,8 @@ import type { DataConfig, SourceConfig } from "@omicslake/core";
 import {
   ingestDataset,
   type IngestOptions,
-  type IngestProgress,
 } from "../src/fetch/ingest-dataset.js";
+import type { RetryEvent } from "../src/fetch/http-client.js";
 import { UpstreamFileRecords } from "../src/fetch/upstream-file-records.js";
 import { FakeUpstream } from "@omicslake/core/testing";
 import { lakeEngines, type OpenedLake } from "@omicslake/core/testing";
@@ -74,12 +74,11 @@ describe(`downloads that fail on ${engine.name}`, () => {
   it("retries 500s with backoff and then stores the file", async () => {
     const body = fake.setFile("f500/bioproject.xml", pseudoRandomBytes(20_000, "500"));
     fake.fault("f500/bioproject.xml", { kind: "status", status: 500 }, { kind: "status", status: 503 });
-    const events: IngestProgress[] = [];
-    const result = await ingest("f500", "f500/bioproject.xml", { onProgress: (e) => events.push(e) });
+    const retries: RetryEvent[] = [];
+    const result = await ingest("f500", "f500/bioproject.xml", { onRetry: (e) => retries.push(e) });
     expect(result.fetched).toHaveLength(1);
     expect(result.fetched[0]!.object.sha256).toBe(sha(body));
     expect(fake.requestsTo("f500/bioproject.xml").map((r) => r.status)).toEqual([500, 503, 200]);
-    const retries = events.filter((e) => e.kind === "retry");
     expect(retries.map((e) => e.attempt)).toEqual([1, 2]);
     // Backoff doubles: the second wait's nominal is twice the first's (jitter keeps each within [n/2, n]).
     expect(retries.every((e) => e.delayMs >= 5 && e.delayMs <= 40)).toBe(true);

@@ -2,6 +2,7 @@ import { isServingEntityName, queryCurated, SERVING_ENTITY_NAMES, type ServingEn
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { withLake, type GlobalOptions } from "../context.js";
+import { withLongCommand } from "../long-command.js";
 import { consolidate, loadCuratedIntoServing, shrinkPolicy, snapshot } from "../flows/metadata-pipeline.js";
 import { humanBytes, table } from "../output/output.js";
 
@@ -11,8 +12,8 @@ export function registerMetadataCommands(program: Command): void {
     .description("deduplicate processed metadata into one curated Parquet per entity and register them in DuckLake")
     .option("--allow-shrink", "publish entities that lost more rows than [metadata] max_shrink allows, or became empty")
     .action(async (options: { allowShrink?: boolean }, command: Command) => {
-      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out, config) => {
-        const result = await consolidate(lake, config, options);
+      await withLongCommand(command, async (lake, out, config, step) => {
+        const result = await consolidate(lake, config, { ...options, ...step });
         out.data(result, () =>
           [
             `curated/${result.curated.name} (run ${result.run.id})${result.ducklakeSnapshot !== undefined ? `, DuckLake snapshot ${result.ducklakeSnapshot}` : ""}`,
@@ -26,8 +27,8 @@ export function registerMetadataCommands(program: Command): void {
     .command("snapshot")
     .description("build the single-file omicslake.duckdb from the curated entities (the previous one is archived)")
     .action(async (_options: unknown, command: Command) => {
-      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
-        const result = await snapshot(lake);
+      await withLongCommand(command, async (lake, out, _config, step) => {
+        const result = await snapshot(lake, step);
         out.data(result, () =>
           [
             `${result.object.key} (${humanBytes(result.object.size)}, run ${result.run.id})${result.archived ? `; previous archived as ${result.archived.key}` : ""}`,
@@ -45,11 +46,12 @@ export function registerMetadataCommands(program: Command): void {
     .action(async (entities: string[], options: { allowShrink?: boolean }, command: Command) => {
       const unknown = entities.filter((e) => !isServingEntityName(e));
       if (unknown.length > 0) throw new UsageError(`unknown entity ${unknown.join(", ")}; use ${SERVING_ENTITY_NAMES.join(", ")}`);
-      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out, config) => {
+      await withLongCommand(command, async (lake, out, config, step) => {
         const results = await loadCuratedIntoServing(
           lake,
           entities.length > 0 ? (entities as ServingEntityName[]) : undefined,
           shrinkPolicy(config, options),
+          step,
         );
         out.data(results, () =>
           table(["ENTITY", "ROWS", "TABLE", "SECONDS"], results.map((r) => [r.entity, r.rows, r.table, r.seconds.toFixed(2)])),
@@ -79,3 +81,4 @@ export function registerMetadataCommands(program: Command): void {
       });
     });
 }
+

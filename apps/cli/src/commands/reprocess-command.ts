@@ -1,6 +1,6 @@
 import { reprocessConfigured } from "@omicslake/metadata";
 import type { Command } from "commander";
-import { withLake, type GlobalOptions } from "../context.js";
+import { withLongCommand } from "../long-command.js";
 import { table } from "../output/output.js";
 
 export function registerReprocess(program: Command): void {
@@ -14,13 +14,8 @@ export function registerReprocess(program: Command): void {
       "configured datasets (default: every metadata dataset with a raw dataset and a parse step)",
     )
     .action(async (names: string[], _options: unknown, command: Command) => {
-      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out, config) => {
-        const outcomes = await reprocessConfigured(lake, config, names, {
-          onProgress: (event) => {
-            if (event.kind === "unit")
-              out.info(`  unit ${event.done + 1}/${event.total} (${event.objects} objects)`);
-          },
-        });
+      await withLongCommand(command, async (lake, out, config, step) => {
+        const outcomes = await reprocessConfigured(lake, config, names, step);
         out.data(
           outcomes.map((o) => ({
             dataset: o.name,

@@ -1,5 +1,5 @@
 import { buildSnapshot, consolidateMetadata, curatedObjectName, DEFAULT_CURATED_DATASET, defaultDuckLakeTarget, loadServing, processDataset, SERVING_ENTITY_NAMES, type ConsolidateResult, type ProcessResult, type ServingEntityName, type ServingLoadResult, type ShrinkPolicy, type SnapshotResult } from "@omicslake/metadata";
-import { datasetSteps, faultPoint, type CatalogObject, type Lake, type LakeConfig } from "@omicslake/core";
+import { CancelledError, datasetSteps, faultPoint, type CatalogObject, type Lake, type LakeConfig, type StepOptions } from "@omicslake/core";
 import { ingestConfigured } from "@omicslake/sources";
 
 export interface IngestSummary {
@@ -12,18 +12,19 @@ export interface IngestSummary {
 
 /**
  * Fetches the configured public-metadata datasets into raw and parses each into processed Parquet.
- * A dataset whose fetch or parse fails is reported in its place; the others still run.
+ * A dataset whose fetch or parse fails is reported in its place; the others still run. A cancel
+ * (`options.signal`) stops everything with a CancelledError.
  */
 export async function ingestAndProcess(
   lake: Lake,
   config: LakeConfig,
   names: readonly string[],
   log: (line: string) => void,
+  options: StepOptions = {},
 ): Promise<IngestSummary[]> {
   const outcomes = await ingestConfigured(lake, config, names, {
-    onProgress: (event) => {
-      if (event.kind === "retry") log(`  retrying ${event.url}: ${event.reason}`);
-    },
+    ...options,
+    onRetry: (event) => log(`  retrying ${event.url}: ${event.reason}`),
   });
   const summaries: IngestSummary[] = [];
   for (const outcome of outcomes) {
@@ -41,10 +42,14 @@ export async function ingestAndProcess(
     const data = config.datasets[outcome.name];
     const sraAccessions = config.sources[data?.source ?? ""]?.kind === "sra" ? data?.accessions : undefined;
     try {
-      const processed = await processDataset(lake, result.dataset, sraAccessions ? { accessions: sraAccessions } : {});
+      const processed = await processDataset(lake, result.dataset, {
+        ...options,
+        ...(sraAccessions ? { accessions: sraAccessions } : {}),
+      });
       log(`  ${outcome.name}: ${Object.entries(processed.rowCounts).map(([k, v]) => `${v} ${k}`).join(", ") || "nothing new"} → processed`);
       summaries.push({ name: outcome.name, fetched: result.fetched.length, skipped: result.skipped.length, processed });
     } catch (error) {
+      if (error instanceof CancelledError) throw error;
       summaries.push({ name: outcome.name, fetched: result.fetched.length, skipped: result.skipped.length, error });
     }
   }
@@ -59,7 +64,7 @@ export async function ingestAndProcess(
 export function consolidate(
   lake: Lake,
   config: Pick<LakeConfig, "root"> & Partial<Pick<LakeConfig, "metadata" | "datasets" | "roles" | "processing">>,
-  options: { readonly allowShrink?: boolean } = {},
+  options: { readonly allowShrink?: boolean } & StepOptions = {},
 ): Promise<ConsolidateResult> {
   const steps = { datasets: config.datasets ?? {}, roles: config.roles ?? {}, processing: config.processing ?? {} };
   const exclude = Object.keys(steps.datasets).filter((name) => !datasetSteps(steps, name).includes("consolidate"));
@@ -68,7 +73,16 @@ export function consolidate(
     lakeRoot: config.root,
     exclude,
     shrink: shrinkPolicy(config, options),
+    ...stepOptions(options),
   });
+}
+
+/** The signal and progress listener of `options`, without the other settings. */
+function stepOptions(options: StepOptions): StepOptions {
+  return {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
 }
 
 /** `[metadata] max_shrink` and `--allow-shrink` as the publication steps take them. */
@@ -83,8 +97,8 @@ export function shrinkPolicy(
 }
 
 /** Builds the single-file DuckDB snapshot from the curated entities. */
-export function snapshot(lake: Lake): Promise<SnapshotResult> {
-  return buildSnapshot(lake);
+export function snapshot(lake: Lake, options: StepOptions = {}): Promise<SnapshotResult> {
+  return buildSnapshot(lake, stepOptions(options));
 }
 
 /** Loads every curated entity into the serving tables with an A/B swap each. */
@@ -92,6 +106,7 @@ export async function loadCuratedIntoServing(
   lake: Lake,
   entities?: readonly ServingEntityName[],
   shrink?: ShrinkPolicy,
+  options: StepOptions = {},
 ): Promise<ServingLoadResult[]> {
   const curated = await lake.dataset(`curated:${DEFAULT_CURATED_DATASET}`);
   const objects: Partial<Record<ServingEntityName, CatalogObject>> = {};
@@ -104,6 +119,10 @@ export async function loadCuratedIntoServing(
     objects,
     ...(entities ? { entities } : {}),
     ...(shrink ? { shrink } : {}),
-    onProgress: () => faultPoint("load.batch"),
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: (event) => {
+      if (event.stage === "rows") faultPoint("load.batch");
+      options.onProgress?.(event);
+    },
   });
 }

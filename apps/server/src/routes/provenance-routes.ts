@@ -2,7 +2,7 @@ import type { Lake } from "@omicslake/core";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { pageLinks } from "../http/page-links.js";
-import { graphJson, graphSchema, runJson, runPageSchema, runSchema } from "../schemas/catalog-schemas.js";
+import { RUN_STATUSES, graphJson, graphSchema, runJson, runPageSchema, runSchema } from "../schemas/catalog-schemas.js";
 import { cursorParam, errorResponses, limitParam } from "../schemas/common-schemas.js";
 
 const idParam = z.object({
@@ -46,7 +46,7 @@ export function provenanceRoutes(lake: Lake): FastifyPluginAsyncZod {
           summary: "Runs, newest first",
           querystring: z.object({
             step: z.string().max(100).optional(),
-            status: z.enum(["running", "succeeded", "failed", "abandoned"]).optional(),
+            status: z.enum(RUN_STATUSES).optional(),
             limit: limitParam,
             cursor: cursorParam,
           }),

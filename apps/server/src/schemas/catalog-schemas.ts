@@ -68,11 +68,26 @@ export const graphSchema = z
   .object({ root: z.number().int(), nodes: z.array(datasetSchema), edges: z.array(edgeSchema) })
   .meta({ id: "ProvenanceGraph" });
 
+/** Every run status; `cancelled` runs were stopped on purpose (Ctrl-C) and resume when run again. */
+export const RUN_STATUSES = ["running", "succeeded", "failed", "abandoned", "cancelled"] as const;
+
+/** The step's latest progress event: how far a running run is, or where a finished one stopped. */
+export const progressEventSchema = z
+  .object({
+    step: z.string(),
+    stage: z.string().optional(),
+    unit: z.enum(["bytes", "records", "rows", "files", "objects", "units", "entities", "items"]),
+    done: z.number(),
+    total: z.number().optional(),
+    item: z.string().optional(),
+  })
+  .meta({ id: "ProgressEvent" });
+
 export const runSchema = z
   .object({
     id: z.number().int(),
     step: z.string(),
-    status: z.enum(["running", "succeeded", "failed", "abandoned"]),
+    status: z.enum(RUN_STATUSES),
     started_at: z.string(),
     finished_at: z.string().nullable(),
     tool_versions: z.record(z.string(), z.string()),
@@ -82,6 +97,7 @@ export const runSchema = z
     row_counts: z.record(z.string(), z.number()),
     log: z.string(),
     error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }).nullable(),
+    progress: progressEventSchema.nullable(),
   })
   .meta({ id: "Run" });
 
@@ -162,5 +178,6 @@ export function runJson(r: Run): z.infer<typeof runSchema> {
     row_counts: { ...r.rowCounts },
     log: r.log,
     error: r.error ? { ...r.error } : null,
+    progress: r.progress ? { ...r.progress } : null,
   };
 }

@@ -1,4 +1,5 @@
 import type { Layer } from "../object-store/layer.js";
+import type { ProgressEvent } from "../steps/progress-event.js";
 import type {
   ApiKey,
   CatalogObject,
@@ -23,7 +24,7 @@ export const OBJECT_COLUMNS = "id, dataset_id, layer, key, name, size, sha256, m
 export const PROVENANCE_COLUMNS =
   "id, output_dataset_id, input_dataset_id, action, run_id, parameters, created_at";
 export const RUN_COLUMNS =
-  "id, step, status, started_at, finished_at, tool_versions, parameters, inputs, outputs, row_counts, log, error, owner_host, owner_pid, owner_token, lease_expires_at";
+  "id, step, status, started_at, finished_at, tool_versions, parameters, inputs, outputs, row_counts, log, error, owner_host, owner_pid, owner_token, lease_expires_at, progress";
 export const SCHEMA_VERSION_COLUMNS = "id, dataset_id, table_name, version, fields, diff, run_id, created_at";
 export const API_KEY_COLUMNS = "id, name, prefix, scopes, created_at, last_used_at, revoked_at";
 
@@ -124,6 +125,7 @@ export interface RunRow extends Record<string, unknown> {
   owner_pid: number | null;
   owner_token: string | null;
   lease_expires_at: Date | null;
+  progress: ProgressEvent | null;
 }
 
 export function toRun(row: RunRow): Run {
@@ -145,6 +147,7 @@ export function toRun(row: RunRow): Run {
         ? { host: row.owner_host, pid: Number(row.owner_pid), token: row.owner_token }
         : null,
     leaseExpiresAt: row.lease_expires_at,
+    progress: row.progress ?? null,
   };
 }
 

@@ -1,8 +1,13 @@
 import type { Layer } from "../object-store/layer.js";
+import type { ProgressEvent } from "../steps/progress-event.js";
 
 export type ProvenanceAction = "collection" | "conversion" | "consolidation" | "promotion" | "manual";
-/** `abandoned`: the owner died (or stopped renewing its lease) before it could finish the run. */
-export type RunStatus = "running" | "succeeded" | "failed" | "abandoned";
+/**
+ * `abandoned`: the owner died (or stopped renewing its lease) before it could finish the run.
+ * `cancelled`: its caller stopped it on purpose (Ctrl-C) at a unit boundary; rerunning resumes.
+ * Every status but `running` is final.
+ */
+export type RunStatus = "running" | "succeeded" | "failed" | "abandoned" | "cancelled";
 
 /** The process that started a run: enough to tell, on the same host, whether it still lives. */
 export interface RunOwner {
@@ -137,6 +142,8 @@ export interface Run {
   readonly owner: RunOwner | null;
   /** While running: when the run counts as abandoned unless its owner renews the lease. */
   readonly leaseExpiresAt: Date | null;
+  /** The latest progress event (about a second old at most while running); null if it reported none. */
+  readonly progress: ProgressEvent | null;
 }
 
 export interface NewRun {
@@ -148,7 +155,7 @@ export interface NewRun {
 }
 
 export interface RunFinish {
-  readonly status: "succeeded" | "failed";
+  readonly status: "succeeded" | "failed" | "cancelled";
   /** Versions learned while running (the converter that was picked, say), merged into those given at start. */
   readonly toolVersions?: Record<string, string>;
   readonly inputs?: readonly RunIo[];
@@ -156,6 +163,8 @@ export interface RunFinish {
   readonly rowCounts?: Record<string, number>;
   readonly log?: string;
   readonly error?: { code: string; message: string; details?: Record<string, unknown> } | null;
+  /** The run's last progress event, kept in its row; the row's current one when omitted. */
+  readonly progress?: ProgressEvent;
 }
 
 /** A column of an Arrow/Parquet schema as the catalog records it. */

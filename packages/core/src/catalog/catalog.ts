@@ -1,5 +1,6 @@
 import type { SqlClient } from "../catalog-db/sql-client.js";
 import type { Layer } from "../object-store/layer.js";
+import type { ProgressEvent } from "../steps/progress-event.js";
 import type {
   ApiKey,
   CatalogObject,
@@ -100,18 +101,20 @@ export interface Catalog {
   finishRun(id: number, result: RunFinish): Promise<Run>;
   /** Extends a running run's lease; false when the run is no longer running or no longer this owner's. */
   renewRunLease(id: number, ownerToken: string, leaseExpiresAt: Date): Promise<boolean>;
+  /** Stores a running run's latest progress event; false when the run is no longer running or no longer this owner's. */
+  recordRunProgress(id: number, ownerToken: string, progress: ProgressEvent): Promise<boolean>;
   /**
    * Marks a running run `abandoned` with the reason as its error, only if its lease is still the one
    * the caller saw (an owner that renewed in between is alive). True when it was marked.
    */
   abandonRun(id: number, seenLeaseExpiresAt: Date | null, reason: { code: string; message: string; details?: Record<string, unknown> }): Promise<boolean>;
   /**
-   * Removes a raw dataset that holds no object and was created by a run that failed or was abandoned,
+   * Removes a raw dataset that holds no object and was created by a run that failed, was abandoned or cancelled,
    * while no run is running (one might be about to fill it). Never touches a dataset with objects.
    * True when it was removed.
    */
   removeDebrisDataset(id: number): Promise<boolean>;
-  /** Raw datasets with no object whose creating run failed or was abandoned (debris of a killed add). */
+  /** Raw datasets with no object whose creating run failed, was abandoned or cancelled (debris of a stopped add). */
   listDebrisDatasets(): Promise<readonly { dataset: Dataset; runId: number }[]>;
   getRun(id: number): Promise<Run>;
   listRuns(options?: { step?: string; status?: string; limit?: number; cursor?: string }): Promise<Page<Run>>;

@@ -5,6 +5,7 @@ import type { SqlClient } from "../catalog-db/sql-client.js";
 import { ConflictError, NotFoundError, PolicyError, ValidationError } from "../errors/omicslake-error.js";
 import type { Layer } from "../object-store/layer.js";
 import { LAYERS, isLayer, layerOfKey } from "../object-store/layer.js";
+import type { ProgressEvent } from "../steps/progress-event.js";
 import { apiKeyPrefixOf, generateApiKeySecret, hashApiKeySecret, sameDigest } from "./api-key-secret.js";
 import type { Catalog } from "./catalog.js";
 import {
@@ -727,6 +728,15 @@ export class SqlCatalog implements Catalog {
     return rows.length > 0;
   }
 
+  async recordRunProgress(id: number, ownerToken: string, progress: ProgressEvent): Promise<boolean> {
+    const { rows } = await this.db.query<{ id: number }>(
+      `UPDATE runs SET progress = $3::text::jsonb
+       WHERE id = $1 AND owner_token = $2 AND status = 'running' RETURNING id`,
+      [requireId(id, "run id"), ownerToken, JSON.stringify(publicRunRecord(progress, this.#localRoot))],
+    );
+    return rows.length > 0;
+  }
+
   async abandonRun(
     id: number,
     seenLeaseExpiresAt: Date | null,
@@ -745,7 +755,7 @@ export class SqlCatalog implements Catalog {
       `SELECT ${DATASET_COLUMNS.split(", ")
         .map((c) => `d.${c}`)
         .join(", ")}, d.created_by_run FROM datasets d JOIN runs r ON r.id = d.created_by_run
-       WHERE d.layer = 'raw' AND d.object_count = 0 AND r.status IN ('failed', 'abandoned')
+       WHERE d.layer = 'raw' AND d.object_count = 0 AND r.status IN ('failed', 'abandoned', 'cancelled')
          AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.dataset_id = d.id)
        ORDER BY d.id`,
     );
@@ -758,7 +768,7 @@ export class SqlCatalog implements Catalog {
     const { rows } = await this.db.query<{ id: number }>(
       `DELETE FROM datasets d USING runs r
        WHERE d.id = $1 AND r.id = d.created_by_run AND d.layer = 'raw' AND d.object_count = 0
-         AND r.status IN ('failed', 'abandoned')
+         AND r.status IN ('failed', 'abandoned', 'cancelled')
          AND NOT EXISTS (SELECT 1 FROM objects o WHERE o.dataset_id = d.id)
          AND NOT EXISTS (SELECT 1 FROM runs x WHERE x.status = 'running')
        RETURNING d.id`,
@@ -769,9 +779,9 @@ export class SqlCatalog implements Catalog {
 
   async finishRun(id: number, result: RunFinish): Promise<Run> {
     requireId(id, "run id");
-    if (result.status !== "succeeded" && result.status !== "failed") {
+    if (result.status !== "succeeded" && result.status !== "failed" && result.status !== "cancelled") {
       throw new ValidationError(
-        `a run finishes as "succeeded" or "failed", not ${JSON.stringify(result.status)}`,
+        `a run finishes as "succeeded", "failed" or "cancelled", not ${JSON.stringify(result.status)}`,
         {
           details: { runId: id, status: result.status },
         },
@@ -803,7 +813,7 @@ export class SqlCatalog implements Catalog {
       const updated = await tx.query<RunRow>(
         `UPDATE runs SET status = $2, finished_at = now(), inputs = $3::text::jsonb, outputs = $4::text::jsonb,
            row_counts = $5::text::jsonb, log = $6, error = $7::text::jsonb,
-           tool_versions = tool_versions || $8::text::jsonb
+           tool_versions = tool_versions || $8::text::jsonb, progress = COALESCE($9::text::jsonb, progress)
          WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
         [
           id,
@@ -814,6 +824,7 @@ export class SqlCatalog implements Catalog {
           publicRunRecord(result.log ?? "", this.#localRoot),
           result.error ? JSON.stringify(publicRunRecord(result.error, this.#localRoot)) : null,
           JSON.stringify(result.toolVersions ?? {}),
+          result.progress ? JSON.stringify(publicRunRecord(result.progress, this.#localRoot)) : null,
         ],
       );
       return toRun(updated.rows[0]!);

@@ -23,6 +23,9 @@ import { redactUrl } from "../errors/redact-secrets.js";
 import { isLayer, nextLayer, type Layer } from "../object-store/layer.js";
 import { validateObjectKey } from "../object-store/object-key.js";
 import type { ObjectStore, PutBody, StagedObject } from "../object-store/object-store.js";
+import { CancelledError, throwIfAborted } from "../steps/cancelled-error.js";
+import { RunProgressRecorder } from "../steps/run-progress-recorder.js";
+import { StepContext, type StepOptions } from "../steps/step-context.js";
 import { faultPoint } from "../testing-hooks/fault-point.js";
 import type { FsckReport } from "./fsck-report.js";
 import { hashStream, sha256File } from "./hash-stream.js";
@@ -68,7 +71,8 @@ export interface IncompletePromotion {
   readonly copiedBytes: number;
 }
 
-export interface RunOptions {
+/** A run's recorded settings, and the signal and progress listener of the step it records. */
+export interface RunOptions extends StepOptions {
   readonly toolVersions?: Record<string, string>;
   readonly parameters?: Record<string, unknown>;
 }
@@ -557,8 +561,18 @@ export class Lake {
    * error is rethrown. The run carries its owner (host, pid, process token) and a lease that a
    * heartbeat renews while `fn` works, so if the process dies the next one to open the lake can tell
    * and mark the run abandoned instead of leaving it `running` forever.
+   *
+   * `fn` also gets the step's context: `options.signal`, and a progress sink that feeds
+   * `options.onProgress` and keeps the latest event in the run row. When the step ends by an error
+   * after the signal was aborted, the run is marked `cancelled` (not failed) and a CancelledError is
+   * thrown; a signal aborted before the start throws it without recording a run.
    */
-  async withRun<T>(step: string, options: RunOptions, fn: (run: RunContext) => Promise<T>): Promise<{ result: T; run: Run }> {
+  async withRun<T>(
+    step: string,
+    options: RunOptions,
+    fn: (run: RunContext, context: StepContext) => Promise<T>,
+  ): Promise<{ result: T; run: Run }> {
+    throwIfAborted(options.signal, step);
     const owner = currentRunOwner();
     const leaseOptions = { leaseMs: this.runLeaseMs, clock: this.clock };
     const started = await this.catalog.startRun({
@@ -572,25 +586,44 @@ export class Lake {
     lease.start();
     faultPoint("run.started");
     const ctx = new RunContext(started.id, step);
+    const progress = new RunProgressRecorder(this.catalog, started.id, owner.token);
+    const signal = options.signal ?? new AbortController().signal;
+    const stepContext = new StepContext(ctx, signal, (event) => {
+      progress.note(event);
+      options.onProgress?.(event);
+    });
     let result: T;
     try {
-      result = await currentRunId.run(started.id, () => fn(ctx));
+      result = await currentRunId.run(started.id, () => fn(ctx, stepContext));
     } catch (error) {
       await lease.stop();
-      const err = error instanceof Error ? error : new Error(String(error));
+      await progress.stop();
+      // Whatever surfaced first (an aborted fetch, a closed stream), the caller asked for the stop;
+      // the error names this run, so the caller can say which run to look at.
+      const cancelled = signal.aborted;
+      const thrown = cancelled
+        ? new CancelledError(step, {
+            details: { runId: started.id },
+            cause: error instanceof CancelledError ? error.cause : error,
+          })
+        : error;
+      const err = thrown instanceof Error ? thrown : new Error(String(thrown));
       const { code, details } = describeError(err);
+      if (cancelled) ctx.log(`cancelled: ${err.message}`);
       await this.catalog.finishRun(started.id, {
-        status: "failed",
+        status: cancelled ? "cancelled" : "failed",
         toolVersions: ctx.toolVersions,
         inputs: ctx.inputs,
         outputs: ctx.outputs,
         rowCounts: ctx.rowCounts,
         log: ctx.logText,
         error: { code, message: err.message, ...(details ? { details } : {}) },
+        ...(progress.last ? { progress: progress.last } : {}),
       });
-      throw error;
+      throw thrown;
     }
     await lease.stop();
+    await progress.stop();
     faultPoint("run.finishing");
     const run = await this.catalog.finishRun(started.id, {
       status: "succeeded",
@@ -599,6 +632,7 @@ export class Lake {
       outputs: ctx.outputs,
       rowCounts: ctx.rowCounts,
       log: ctx.logText,
+      ...(progress.last ? { progress: progress.last } : {}),
     });
     return { result, run };
   }

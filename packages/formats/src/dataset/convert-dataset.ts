@@ -6,16 +6,20 @@ import { pipeline } from "node:stream/promises";
 import { convertPath, type ConversionResult } from "@omicslake/formats";
 import type { CatalogObject, Dataset, Run, SchemaVersion } from "@omicslake/core";
 import { ValidationError } from "@omicslake/core";
-import type { DatasetRef, Lake } from "@omicslake/core";
+import type { DatasetRef, Lake, StepOptions } from "@omicslake/core";
 
-export interface ConvertDatasetOptions {
+/**
+ * Progress of the `convert` step: stages `download` (raw objects materialised), `convert` (the
+ * converter's own measure, `items`) and `publish` (outputs stored). Aborting `signal` stops before
+ * the next download, or after the conversion and before anything is published.
+ */
+export interface ConvertDatasetOptions extends StepOptions {
   /** Name of the processed dataset; defaults to the raw dataset's name. */
   readonly target?: string;
   /** Name of an object in the raw dataset holding cell metadata to join by barcode (10x, Matrix Market). */
   readonly cellMetadata?: string;
   /** Where inputs are materialised and outputs staged; defaults to the system temp directory. */
   readonly workDir?: string;
-  readonly onProgress?: (stage: "download" | "convert" | "publish", done: number, total?: number) => void;
 }
 
 export interface ConvertDatasetResult {
@@ -45,7 +49,15 @@ export async function convertDataset(lake: Lake, ref: DatasetRef, options: Conve
   }
   const work = await mkdtemp(join(options.workDir ?? tmpdir(), "omicslake-convert-"));
   try {
-    const { result, run } = await lake.withRun("convert", { parameters: { dataset: raw.name, datasetId: raw.id } }, async (ctx) => {
+    const runOptions = {
+      parameters: { dataset: raw.name, datasetId: raw.id },
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    };
+    const { result, run } = await lake.withRun("convert", runOptions, async (ctx, step) => {
+      const download = step.stage("download", "objects");
+      const convert = step.stage("convert", "items");
+      const publish = step.stage("publish", "objects");
       const objects = await allObjects(lake, raw);
       if (objects.length === 0) {
         throw new ValidationError(`raw dataset "${raw.name}" has no objects to convert`, { details: { dataset: raw.name } });
@@ -54,11 +66,12 @@ export async function convertDataset(lake: Lake, ref: DatasetRef, options: Conve
       const inputDir = join(work, "input");
       let downloaded = 0;
       for (const object of objects) {
+        step.throwIfAborted();
         const path = join(inputDir, object.name);
         await mkdir(dirname(path), { recursive: true });
         await pipeline(await lake.readObject(object), createWriteStream(path));
         ctx.input({ key: object.key, datasetId: raw.id, name: object.name, sha256: object.sha256, size: object.size });
-        options.onProgress?.("download", ++downloaded, objects.length);
+        download.report(++downloaded, objects.length, object.name);
       }
       const metadataName = options.cellMetadata;
       if (metadataName !== undefined && !objects.some((o) => o.name === metadataName)) {
@@ -71,8 +84,10 @@ export async function convertDataset(lake: Lake, ref: DatasetRef, options: Conve
       const input = single ? join(inputDir, objects.find((o) => o.name !== metadataName)!.name) : inputDir;
       const conversion = await convertPath(input, join(work, "output"), {
         ...(metadataName !== undefined ? { cellMetadata: join(inputDir, metadataName) } : {}),
-        onProgress: (done, total) => options.onProgress?.("convert", done, total),
+        onProgress: (done, total) => convert.report(done, total),
       });
+      // Converters run to the end once started; this is the last point before anything is published.
+      step.throwIfAborted();
       for (const [tool, version] of Object.entries(conversion.toolVersions)) ctx.tool(tool, version);
       for (const warning of conversion.warnings) ctx.log(`warning: ${warning}`);
 
@@ -93,7 +108,7 @@ export async function convertDataset(lake: Lake, ref: DatasetRef, options: Conve
         const object = await lake.putObject(target, { file: output.path, name: output.name });
         ctx.output({ key: object.key, datasetId: target.id, name: output.name, sha256: object.sha256, size: object.size, rows: output.rows });
         if (output.table !== "manifest") ctx.rows(output.table, output.rows);
-        options.onProgress?.("publish", ++published, conversion.outputs.length);
+        publish.report(++published, conversion.outputs.length, output.name);
       }
       for (const old of previous) {
         if (fresh.has(old.name)) continue;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Dataset, Run, SchemaField } from "@omicslake/core";
 import { DuckLakeCatalog } from "@omicslake/ducklake";
 import { registerTable } from "@omicslake/ducklake";
-import type { DatasetRef, Lake } from "@omicslake/core";
+import type { DatasetRef, Lake, StepOptions } from "@omicslake/core";
 import { downloadObject, replaceObject } from "../curated-objects.js";
 import { openDuckDb, sqlString, type DuckDbSession } from "../duckdb-session.js";
 import {
@@ -31,7 +31,12 @@ export interface DuckLakeTarget {
   readonly dataPath: string;
 }
 
-export interface ConsolidateOptions {
+/**
+ * Progress of the `consolidate` step: stage `inputs` (processed files read) and `entities` (entities
+ * built of those asked for). Aborting `signal` stops before the next file or entity, or before the
+ * publish: curated and DuckLake are left as they were.
+ */
+export interface ConsolidateOptions extends StepOptions {
   /** Processed datasets to read; by default every processed dataset whose source is a metadata source. */
   readonly datasets?: readonly DatasetRef[];
   /** Processed datasets left out of the default selection (configured datasets whose steps omit "consolidate"). */
@@ -46,7 +51,6 @@ export interface ConsolidateOptions {
   readonly workDir?: string;
   /** DuckDB memory limit (`"4GB"`); beyond it DuckDB spills to the work directory. */
   readonly memoryLimit?: string;
-  readonly onProgress?: (event: { readonly entity: string; readonly rows: number }) => void;
   /** Called before each curated object is published; tests throw here to simulate a crash. */
   readonly beforePublish?: (objectName: string) => void | Promise<void>;
   /**
@@ -145,8 +149,12 @@ export async function consolidateMetadata(
           inputs: inputs.map((d) => d.name),
           entities: entities.map((e) => e.name),
         },
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       },
-      async (ctx) => {
+      async (ctx, step) => {
+        const inputFiles = step.stage("inputs", "files");
+        const builtEntities = step.stage("entities", "entities");
         // Which processed files hold each record kind: only files listed by a manifest count.
         const filesByKind = new Map<string, string[]>();
         const inDir = join(work, "in");
@@ -162,8 +170,10 @@ export async function consolidateMetadata(
           for await (const object of objectsOf(lake, dataset)) {
             const kind = wantedKeys.get(object.key);
             if (kind === undefined) continue;
+            step.throwIfAborted();
             const local = join(inDir, `${fileIndex++}.parquet`);
             await downloadObject(lake, object, local);
+            inputFiles.report(fileIndex, undefined, object.key);
             ctx.input({ key: object.key, datasetId: dataset.id, sha256: object.sha256, size: object.size });
             filesByKind.set(kind, [...(filesByKind.get(kind) ?? []), local]);
           }
@@ -180,7 +190,9 @@ export async function consolidateMetadata(
           fields: SchemaField[];
         }[] = [];
         try {
+          builtEntities.report(0, entities.length);
           for (const entity of entities) {
+            step.throwIfAborted();
             const input = await inputRelation(duck, entity.kind, filesByKind.get(entity.kind) ?? []);
             const deletions = await inputRelation(
               duck,
@@ -209,7 +221,7 @@ export async function consolidateMetadata(
               }),
             );
             built.push({ entity, file, rows: Number(rows), inputRows: Number(n), fields });
-            options.onProgress?.({ entity: entity.name, rows: Number(rows) });
+            builtEntities.report(built.length, entities.length, entity.name);
           }
           // Checked before anything is published, so a refusal leaves curated and DuckLake as they were.
           const violations: ShrinkViolation[] = [];
@@ -229,7 +241,9 @@ export async function consolidateMetadata(
           duck.close();
         }
 
-        // Publish only once every entity is built, so a failed statement changes nothing in curated.
+        // Publish only once every entity is built, so a failed statement changes nothing in curated;
+        // the last point a cancel stops at, since publishing runs to the end once begun.
+        step.throwIfAborted();
         for (const b of built) {
           const name = curatedObjectName(b.entity.name);
           await options.beforePublish?.(name);

@@ -12,7 +12,7 @@ import {
 } from "@omicslake/parsers";
 import type { CatalogObject, Dataset, Run } from "@omicslake/core";
 import { IntegrityError } from "@omicslake/core";
-import type { Lake, DatasetRef } from "@omicslake/core";
+import type { Lake, DatasetRef, StepOptions } from "@omicslake/core";
 import { openDuckDb, sqlString, type DuckDbSession } from "../duckdb-session.js";
 import { MetadataFlowError } from "../metadata-flow-error.js";
 import {
@@ -31,7 +31,12 @@ import {
 import { partitionOfRawObject, type RawObjectPartition } from "./raw-object-partition.js";
 import { SraStudyFilter } from "./sra-study-filter.js";
 
-export interface ProcessOptions {
+/**
+ * Progress of the `process:<format>` step: stage `units` (units finished of those pending) and
+ * `records` (records parsed in this call). Aborting `signal` stops before the next raw file or unit;
+ * the unit in progress publishes no manifest, so a rerun redoes it and skips finished ones.
+ */
+export interface ProcessOptions extends StepOptions {
   /** The upstream format; by default the raw dataset's `source` (sra, geo, biosample, bioproject, pubmed). */
   readonly format?: RecordFormat;
   /** The processed dataset's name; by default the raw dataset's name. */
@@ -46,7 +51,6 @@ export interface ProcessOptions {
   readonly rowsPerFile?: number;
   /** Inflate gzip in a worker thread (default), overlapping inflation and parsing; `false` inflates inline. */
   readonly gunzipInWorker?: boolean;
-  readonly onProgress?: (event: ProcessProgress) => void;
   /** Called before each object is published; tests throw here to simulate a crash mid-way. */
   readonly beforePublish?: (objectName: string) => void | Promise<void>;
   /**
@@ -55,16 +59,6 @@ export interface ProcessOptions {
    */
   readonly accessions?: readonly string[];
 }
-
-export type ProcessProgress =
-  | {
-      readonly kind: "unit";
-      readonly unit: string;
-      readonly objects: number;
-      readonly done: number;
-      readonly total: number;
-    }
-  | { readonly kind: "records"; readonly unit: string; readonly records: number };
 
 export interface ProcessResult {
   readonly raw: Dataset;
@@ -190,20 +184,26 @@ export async function processDataset(
           pending: pending.length,
           ...(accessions ? { accessions } : {}),
         },
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       },
-      async (ctx) => {
+      async (ctx, step) => {
         const duck = await openDuckDb(workRoot);
         const kindsSeen = new Set<RecordKind>();
+        const units = step.stage("units", "units");
+        const records = step.stage("records", "records");
+        let recordsDone = 0;
         try {
           let index = 0;
           for (const unit of pending) {
-            options.onProgress?.({
-              kind: "unit",
-              unit: unit.id,
-              objects: unit.objects.length,
-              done: index++,
-              total: pending.length,
-            });
+            step.throwIfAborted();
+            units.report(index++, pending.length, unit.id);
+            const recordsBefore = recordsDone;
+            const onRecords = (inUnit: number): void => {
+              step.throwIfAborted();
+              recordsDone = recordsBefore + inUnit;
+              records.report(recordsDone, undefined, unit.id);
+            };
             const unitDir = join(workRoot, unit.id);
             await mkdir(unitDir, { recursive: true });
             try {
@@ -216,6 +216,7 @@ export async function processDataset(
                 unitDir,
                 options,
                 filter,
+                onRecords,
               );
               const manifest: ProcessedManifest = {
                 version: 1,
@@ -257,6 +258,7 @@ export async function processDataset(
               await rm(unitDir, { recursive: true, force: true });
             }
           }
+          if (pending.length > 0) units.report(pending.length, pending.length);
         } finally {
           duck.close();
         }
@@ -391,6 +393,8 @@ async function processUnit(
   unitDir: string,
   options: ProcessOptions,
   filter: SraStudyFilter | undefined,
+  /** Called with the records parsed so far before each raw file and every 50,000 records; throws to stop. */
+  onRecords: (records: number) => void,
 ): Promise<ProcessedOutput[]> {
   const parse = recordParser(format);
   const maxRows = rowsPerFile(options);
@@ -427,6 +431,7 @@ async function processUnit(
   let records = 0;
   try {
     for (const [index, object] of unit.objects.entries()) {
+      onRecords(records);
       // `{"_i":3,"_l":17,` + the record's own JSON minus its `{`: provenance columns without copying the record.
       const prefix = `{"_i":${index},"_l":`;
       let line = 0;
@@ -448,7 +453,7 @@ async function processUnit(
           }
           if (sink.add(`${prefix}${recordLine},${JSON.stringify(record).slice(1)}\n`)) await sink.flush();
           if (sink.rows >= maxRows) await convert(record.kind, sink);
-          if (++records % 50_000 === 0) options.onProgress?.({ kind: "records", unit: unit.id, records });
+          if (++records % 50_000 === 0) onRecords(records);
         }
       } catch (cause) {
         if (cause instanceof MetadataFlowError || !isParseFailure(cause)) throw cause;

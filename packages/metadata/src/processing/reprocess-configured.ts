@@ -1,5 +1,5 @@
 import { isRecordFormat } from "@omicslake/parsers";
-import { datasetSteps } from "@omicslake/core";
+import { CancelledError, datasetSteps, throwIfAborted } from "@omicslake/core";
 import type { LakeConfig } from "@omicslake/core";
 import type { Lake } from "@omicslake/core";
 import { MetadataFlowError } from "../metadata-flow-error.js";
@@ -18,6 +18,7 @@ type ReprocessConfig = Pick<LakeConfig, "sources" | "datasets" | "roles" | "proc
  * upstream is down or processed was lost. Each dataset is one `process:<format>` run with a
  * `conversion` edge, exactly as after an ingest, and the dataset's `accessions` filter applies.
  * Without names, every configured metadata dataset that has a raw dataset and the "parse" step.
+ * A cancel (`options.signal`) stops the whole call with a CancelledError; later datasets do not start.
  *
  * @example
  * for (const { name, result, error } of await reprocessConfigured(lake, config, ["sra"])) …
@@ -77,6 +78,7 @@ export async function reprocessConfigured(
   const outcomes: ConfiguredReprocess[] = [];
   for (const name of selected) {
     const accessions = config.datasets[name]!.accessions;
+    throwIfAborted(options.signal, "reprocess");
     try {
       const result = await processDataset(lake, `raw:${name}`, {
         ...options,
@@ -86,6 +88,7 @@ export async function reprocessConfigured(
       });
       outcomes.push({ name, result });
     } catch (error) {
+      if (error instanceof CancelledError) throw error;
       outcomes.push({ name, error });
     }
   }

@@ -8,7 +8,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { SqlClient } from "@omicslake/core";
+import { CancelledError, stageReporter, throwIfAborted, type SqlClient, type StepOptions } from "@omicslake/core";
 import type { CatalogObject } from "@omicslake/core";
 import { SERVING_ENTITIES, SERVING_ENTITY_NAMES, isServingEntityName } from "./serving-entities.js";
 import type { ServingEntity, ServingEntityName } from "./serving-entities.js";
@@ -21,14 +21,18 @@ import {
   type ShrinkViolation,
 } from "../shrink-guard.js";
 
-export interface LoadEntityOptions {
+/**
+ * Progress of the `load` step: stage `rows` (rows inserted, summed over the entities of one call) and,
+ * from `loadServing`, stage `entities`. Aborting `signal` stops before the next batch or entity; the
+ * half-filled idle table was never served and the next load starts it over.
+ */
+export interface LoadEntityOptions extends StepOptions {
   /** Records per INSERT (default 2,000); a batch also ends at `batchBytes` of JSON. */
   readonly batchRows?: number;
   /** JSON bytes per INSERT (default 8 MiB). */
   readonly batchBytes?: number;
   /** The file's sha256 when the caller knows it (a catalog object); computed otherwise. */
   readonly sha256?: string;
-  readonly onProgress?: (event: { entity: ServingEntityName; rows: number }) => void;
   /** What `serving_loads.source` records (default: the file path); a catalog object's key, for one. */
   readonly source?: string;
   /** A DuckDB connection to read the Parquet with; one is opened (and closed) when omitted. */
@@ -213,16 +217,26 @@ export async function loadServing(target: SqlClient | ServingTarget, options: Lo
     withDuckdb(undefined, async (duckdb) => {
       await checkShrinkBeforeLoading(db, duckdb, sources, local, options.shrink);
       const results: ServingLoadResult[] = [];
-      for (const source of sources) {
+      const loaded = stageReporter(options.onProgress, "load", "entities", "entities");
+      // Rows are reported summed over the entities, so the stage's count only grows.
+      let rowsBefore = 0;
+      for (const [index, source] of sources.entries()) {
+        throwIfAborted(options.signal, "load");
+        loaded(index, sources.length, source.entity);
+        const onProgress = options.onProgress;
+        const base = rowsBefore;
         results.push(
           await loadEntity(db, source.entity, local.get(source.entity) ?? source.path, {
             ...options,
+            ...(onProgress ? { onProgress: (event) => onProgress({ ...event, done: base + event.done }) } : {}),
             duckdb,
             source: source.path,
             ...(source.sha256 === undefined ? {} : { sha256: source.sha256 }),
           }),
         );
+        rowsBefore += results[results.length - 1]!.rows;
       }
+      loaded(sources.length, sources.length);
       return results;
     }),
   );
@@ -378,6 +392,7 @@ async function copyRecords(
   const batchRows = options.batchRows ?? 2000;
   const batchBytes = options.batchBytes ?? 8 * 1024 * 1024;
   const sql = insertSql(spec, table);
+  const reportRows = stageReporter(options.onProgress, "load", "rows", "rows");
   const result = await duck.stream(`SELECT to_json(t)::VARCHAR AS j FROM read_parquet('${file}') AS t`);
   let rows = 0;
   let batch: string[] = [];
@@ -385,6 +400,7 @@ async function copyRecords(
   // One INSERT in flight while DuckDB decodes the next chunk, so neither engine waits for the other.
   let pending: Promise<unknown> = Promise.resolve();
   const flush = async (): Promise<void> => {
+    throwIfAborted(options.signal, "load");
     const json = `[${batch.join(",")}]`;
     const count = batch.length;
     batch = [];
@@ -392,7 +408,7 @@ async function copyRecords(
     await pending;
     pending = db.query(sql, [json]).then(() => {
       rows += count;
-      options.onProgress?.({ entity: spec.name, rows });
+      reportRows(rows, undefined, spec.name);
     });
   };
   try {
@@ -412,7 +428,7 @@ async function copyRecords(
     await pending;
   } catch (error) {
     await pending.catch(() => undefined);
-    if (error instanceof ServingLoadError) throw error;
+    if (error instanceof ServingLoadError || error instanceof CancelledError) throw error;
     const code = (error as { code?: unknown }).code;
     throw new ServingLoadError(`${parquetPath}: loading ${spec.name} records into ${table} failed after ${rows} rows`, {
       entity: spec.name,

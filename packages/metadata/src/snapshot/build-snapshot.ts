@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CatalogObject, Dataset, Run } from "@omicslake/core";
-import type { Lake } from "@omicslake/core";
+import type { Lake, StepOptions } from "@omicslake/core";
 import { LAKE_VERSION } from "@omicslake/core";
 import { downloadObject, replaceObject } from "../curated-objects.js";
 import { openDuckDb, sqlString } from "../duckdb-session.js";
@@ -15,7 +15,11 @@ import {
 import { MetadataFlowError } from "../metadata-flow-error.js";
 import { SNAPSHOT_VIEWS, SNAPSHOT_VIEWS_SQL } from "./sql/snapshot-views.sql.js";
 
-export interface SnapshotOptions {
+/**
+ * Progress of the `snapshot` step: stage `tables` (entity tables loaded of all). Aborting `signal` stops
+ * before the next table or before the publish; the previous snapshot stays served.
+ */
+export interface SnapshotOptions extends StepOptions {
   /** The curated dataset holding the entity Parquet files (default `metadata`). */
   readonly curatedName?: string;
   readonly workDir?: string;
@@ -80,17 +84,28 @@ export async function buildSnapshot(lake: Lake, options: SnapshotOptions = {}): 
   const rowCounts: Record<string, number> = {};
 
   const { run } = await lake
-    .withRun("snapshot", { parameters: { curated: curatedName } }, async (ctx) => {
+    .withRun(
+      "snapshot",
+      {
+        parameters: { curated: curatedName },
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      },
+      async (ctx, step) => {
+      const tables = step.stage("tables", "entities");
       await mkdir(join(work, "in"), { recursive: true });
       const path = join(work, SNAPSHOT_OBJECT_NAME);
       const duck = await openDuckDb(work, { path });
       try {
-        for (const { table, object } of entityObjects) {
+        for (const [index, { table, object }] of entityObjects.entries()) {
+          step.throwIfAborted();
+          tables.report(index, entityObjects.length, table);
           const local = join(work, "in", `${table}.parquet`);
           await downloadObject(lake, object, local);
           ctx.input({ key: object.key, datasetId: curated.id, sha256: object.sha256, size: object.size });
           await duck.run(`CREATE TABLE ${table} AS SELECT * FROM read_parquet(${sqlString(local)})`);
         }
+        tables.report(entityObjects.length, entityObjects.length);
         await duck.run(SNAPSHOT_VIEWS_SQL);
         const names = [
           ...entityObjects.map((e) => ({ name: e.table, type: "table" })),
@@ -113,6 +128,8 @@ export async function buildSnapshot(lake: Lake, options: SnapshotOptions = {}): 
         duck.close();
       }
 
+      // The last point to stop: archiving and publishing run to the end once begun.
+      step.throwIfAborted();
       const key = lake.objectKey(curated, SNAPSHOT_OBJECT_NAME);
       const previous = await lake.catalog.findObjectByKey(key);
       if (previous) {
@@ -133,7 +150,8 @@ export async function buildSnapshot(lake: Lake, options: SnapshotOptions = {}): 
         sha256: published.sha256,
         size: published.size,
       });
-    })
+      },
+    )
     .finally(() => rm(work, { recursive: true, force: true }));
   return { object: published!, archived, run, rowCounts };
 }

@@ -1,4 +1,4 @@
-import { LAKE_VERSION } from "@omicslake/core";
+import { LAKE_VERSION, throwIfAborted } from "@omicslake/core";
 import { redactSecrets, redactUrl } from "@omicslake/core";
 import { UpstreamError } from "../upstream-error.js";
 import { RateLimiter, delay } from "./rate-limiter.js";
@@ -23,6 +23,8 @@ export interface HttpClientOptions {
   readonly random?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly onRetry?: (event: RetryEvent) => void;
+  /** Aborting it ends the request in flight and every later one; nothing is retried after it. */
+  readonly signal?: AbortSignal;
 }
 
 export interface RetryEvent {
@@ -69,6 +71,7 @@ export class HttpClient {
   readonly #random: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #onRetry: ((event: RetryEvent) => void) | undefined;
+  readonly #signal: AbortSignal | undefined;
 
   constructor(options: HttpClientOptions = {}) {
     this.#fetch = options.fetch ?? fetch;
@@ -79,6 +82,7 @@ export class HttpClient {
     this.#userAgent = options.userAgent ?? `omicslake/${LAKE_VERSION}`;
     this.#random = options.random ?? Math.random;
     this.#onRetry = options.onRetry;
+    this.#signal = options.signal;
   }
 
   /**
@@ -86,10 +90,11 @@ export class HttpClient {
    * timeouts become RetryableFailure; the status is left to the caller (a 206 or 304 may be what it wants).
    */
   async open(url: string, headers: Record<string, string> = {}): Promise<OpenResponse> {
+    const shown = redactUrl(url);
+    throwIfAborted(this.#signal, `GET ${shown}`);
     await this.#limiter.acquire();
     const controller = new AbortController();
     const timeoutMs = this.timeoutMs;
-    const shown = redactUrl(url);
     let timer: NodeJS.Timeout | undefined;
     const arm = (what: string): void => {
       clearTimeout(timer);
@@ -103,7 +108,8 @@ export class HttpClient {
     try {
       response = await this.#fetch(url, {
         headers: { "user-agent": this.#userAgent, "accept-encoding": "identity", ...headers },
-        signal: controller.signal,
+        // The caller's signal cuts a body mid-stream too: a 30 GB download stops at once, its partial kept.
+        signal: this.#signal ? AbortSignal.any([controller.signal, this.#signal]) : controller.signal,
         redirect: "follow",
       });
     } catch (error) {
@@ -157,7 +163,8 @@ export class HttpClient {
       try {
         return await attempt(n);
       } catch (error) {
-        if (!(error instanceof RetryableFailure)) throw error;
+        // A cancelled request looks like a network error; retrying it would undo the cancel.
+        if (!(error instanceof RetryableFailure) || this.#signal?.aborted === true) throw error;
         if (n >= this.policy.attempts) {
           throw new UpstreamError(
             `GET ${shown} failed after ${n} attempts: ${redactSecrets(error.message)}`,

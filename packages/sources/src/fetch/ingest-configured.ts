@@ -1,5 +1,5 @@
 import type { LakeConfig } from "@omicslake/core";
-import type { Lake } from "@omicslake/core";
+import { CancelledError, throwIfAborted, type Lake } from "@omicslake/core";
 import { SOURCE_ADAPTERS } from "../source-adapters.js";
 import { SourceConfigError } from "../upstream-error.js";
 import { ingestDataset, type IngestOptions, type IngestResult } from "./ingest-dataset.js";
@@ -14,7 +14,8 @@ export type ConfiguredIngest =
  * dataset whose source kind has an adapter (sra, geo, biosample, bioproject, pubmed), one after the
  * other. A failing dataset does not stop the others; its error is returned in its place (its run is
  * already recorded as failed). Names that do not exist or whose source cannot be fetched are refused
- * before anything starts.
+ * before anything starts. A cancel (`options.signal`) is not a failure: it stops the whole call with
+ * a CancelledError, the interrupted dataset's run marked cancelled and later datasets not started.
  *
  * @example
  * for (const { name, result, error } of await ingestConfigured(lake, config, ["geo-2024"])) …
@@ -59,12 +60,14 @@ export async function ingestConfigured(
   for (const name of selected) {
     const data = config.datasets[name]!;
     const source = config.sources[data.source]!;
+    throwIfAborted(options.signal, "ingest");
     try {
       outcomes.push({
         name,
         result: await ingestDataset(lake, { name, data, source, root: config.root }, options),
       });
     } catch (error) {
+      if (error instanceof CancelledError) throw error;
       outcomes.push({ name, error });
     }
   }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { CatalogObject, Dataset, Run } from "@omicslake/core";
 import type { DataConfig, SourceConfig } from "@omicslake/core";
 import { redactUrl } from "@omicslake/core";
-import type { Lake } from "@omicslake/core";
+import type { Lake, StepOptions } from "@omicslake/core";
 import { parseMd5File } from "../pubmed/pubmed-source-adapter.js";
 import { nameFilter } from "../name-filter.js";
 import { baseUrlOf, type SourceAdapter, type UpstreamFile } from "../source-adapter.js";
@@ -25,8 +25,15 @@ export interface IngestTarget {
   readonly root: string;
 }
 
-export interface IngestOptions {
-  readonly onProgress?: (event: IngestProgress) => void;
+/**
+ * Progress goes to `onProgress` as two stages of the `ingest:<kind>` step: `files` (files finished,
+ * fetched or skipped, of those listed) and `download` (bytes downloaded in this run, over all files).
+ * Aborting `signal` stops the download in flight (its partial file is kept for the next run to resume)
+ * and starts no other; nothing half-downloaded ever reaches raw.
+ */
+export interface IngestOptions extends StepOptions {
+  /** A request failed and will be tried again after `delayMs`. */
+  readonly onRetry?: (event: RetryEvent) => void;
   /** The fetch to use; the global one by default. */
   readonly fetch?: typeof fetch;
   /** Inactivity timeout per request (no headers or no body bytes for this long); default 60 s or the source option `timeout_ms`. */
@@ -42,18 +49,6 @@ export interface IngestOptions {
   readonly random?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
-
-export type IngestProgress =
-  | { readonly kind: "listed"; readonly files: number }
-  | { readonly kind: "skipped"; readonly file: string; readonly reason: SkipReason }
-  | {
-      readonly kind: "bytes";
-      readonly file: string;
-      readonly bytes: number;
-      readonly totalBytes: number | undefined;
-    }
-  | { readonly kind: "fetched"; readonly file: string; readonly key: string; readonly size: number }
-  | ({ readonly kind: "retry" } & RetryEvent);
 
 /**
  * Why a file was not stored again: the listing's validators match the recorded version; the server
@@ -120,7 +115,8 @@ export async function ingestDataset(
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.random ? { random: options.random } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
-    onRetry: (event) => options.onProgress?.({ kind: "retry", ...event }),
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   // Only recorded (dataset metadata, run parameters, provenance), never fetched: a token in it stays out.
   const baseUrl = redactUrl(baseUrlOf(source, adapter.defaultUrl));
@@ -149,8 +145,10 @@ export async function ingestDataset(
         url: baseUrl,
         ...(data.accessions ? { accessions: data.accessions } : {}),
       },
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     },
-    async (ctx) => {
+    async (ctx, step) => {
       const files: UpstreamFile[] = [];
       const urls = new Set<string>();
       for await (const file of adapter.list({ source, data, http })) {
@@ -161,15 +159,27 @@ export async function ingestDataset(
       // One query for what the lake holds instead of one per file: a GEO month can list thousands.
       const known = new Map((await records.current(dataset.id)).map((record) => [record.url, record]));
       ctx.log(`listed ${files.length} files from ${baseUrl}`);
-      options.onProgress?.({ kind: "listed", files: files.length });
+      const filesDone = step.stage("files", "files");
+      const download = step.stage("download", "bytes");
+      // Per file, the most bytes seen: a restarted download counts again only past that mark, so
+      // the total only grows.
+      const bytesSeen = new Map<string, number>();
+      let bytesDone = 0;
+      let finished = 0;
+      filesDone.report(0, files.length);
+      const fileFinished = (file: UpstreamFile): void =>
+        filesDone.report(++finished, files.length, file.name);
 
       const skip = (file: UpstreamFile, reason: SkipReason, objectKey: string): void => {
         skipped.push({ url: file.url, name: file.name, reason, objectKey });
         ctx.log(`skipped ${file.name}: ${reason}`);
-        options.onProgress?.({ kind: "skipped", file: file.name, reason });
+        fileFinished(file);
       };
 
       const ingestOne = async (file: UpstreamFile): Promise<void> => {
+        // A file is the unit: the cancel is seen before one starts, and one in flight is cut by the
+        // HTTP client, its partial download kept outside raw.
+        step.throwIfAborted();
         const previous = known.get(file.url);
         if (previous && !options.refresh) {
           if (listingMatches(file, previous)) return skip(file, "listing-unchanged", previous.objectKey);
@@ -205,8 +215,13 @@ export async function ingestDataset(
           partialPath,
           md5: checkMd5,
           ...(conditional ? { previous: conditional } : {}),
-          onBytes: (bytes, totalBytes) =>
-            options.onProgress?.({ kind: "bytes", file: file.name, bytes, totalBytes }),
+          onBytes: (bytes) => {
+            const seen = bytesSeen.get(file.url) ?? 0;
+            if (bytes <= seen) return;
+            bytesSeen.set(file.url, bytes);
+            bytesDone += bytes - seen;
+            download.report(bytesDone, undefined, file.name);
+          },
         });
         if (outcome.kind === "not-modified") return skip(file, "not-modified", previous!.objectKey);
 
@@ -272,7 +287,7 @@ export async function ingestDataset(
         ctx.log(
           `fetched ${file.name} → ${object.key} (${object.size} bytes${outcome.resumedBytes > 0 ? `, ${outcome.resumedBytes} resumed` : ""})`,
         );
-        options.onProgress?.({ kind: "fetched", file: file.name, key: object.key, size: object.size });
+        fileFinished(file);
       };
 
       await runPool(files, concurrency, ingestOne);
