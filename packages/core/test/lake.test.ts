@@ -115,7 +115,7 @@ for (const engine of lakeEngines()) {
         lake.withRun("convert", { parameters: { input: "x" } }, async (run) => {
           run.log("starting");
           run.rows("obs", 10);
-          throw new PolicyError("boom", "conversion failed", { details: { line: 12 } });
+          throw new PolicyError("layer_skip", "conversion failed", { details: { line: 12 } });
         }),
       ).rejects.toThrow("conversion failed");
       const runs = await lake.catalog.listRuns({ step: "convert" });

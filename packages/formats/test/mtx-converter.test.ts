@@ -5,7 +5,6 @@ import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FormatError } from "../src/convert/format-error.js";
 import { convertMtx } from "../src/mtx/mtx-converter.js";
-import { MtxFormatError } from "../src/mtx/mtx-format-error.js";
 import { MtxParser } from "../src/mtx/mtx-parser.js";
 import { openMtxTriplets } from "../src/mtx/mtx-triplet-reader.js";
 import { SyncByteReader } from "../src/mtx/sync-byte-reader.js";
@@ -47,9 +46,9 @@ async function expectFailure(promise: Promise<unknown>, code: string, message: R
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(MtxFormatError);
-  expect((error as MtxFormatError).code).toBe(code);
-  expect((error as MtxFormatError).message).toMatch(message);
+  expect(error).toBeInstanceOf(FormatError);
+  expect((error as FormatError).code).toBe(code);
+  expect((error as FormatError).message).toMatch(message);
   // Nothing half-written: the output directory is gone or empty.
   const left = await readdir(out).catch(() => []);
   expect(left).toEqual([]);

@@ -123,7 +123,7 @@ async function assertOutDirFree(target: string): Promise<void> {
   if (entries.length > 0) {
     throw new FormatError(
       "output_exists",
-      `output directory ${target} is not empty (${entries.length} entries)`,
+      `the output directory is not empty (${entries.length} entries)`,
       {
         file: target,
         hint: "Choose a new output directory or remove the old conversion first; conversions never mix with earlier files.",
@@ -208,7 +208,7 @@ function cellMetadataOption(options: ConvertPathOptions): { cellMetadata?: strin
 }
 
 function unsupported(file: string, what: string, hint: string): FormatError {
-  return new FormatError("unsupported_format", `${file}: cannot convert ${what}`, { file, hint });
+  return new FormatError("unsupported_format", `cannot convert ${what}`, { file, hint });
 }
 
 async function copyParquet(input: string, dir: string): Promise<ConversionResult> {
@@ -240,7 +240,7 @@ async function copyParquet(input: string, dir: string): Promise<ConversionResult
   } catch (cause) {
     throw new FormatError(
       "unsupported_format",
-      `${input}: Parquet magic bytes but DuckDB cannot read it: ${(cause as Error).message}`,
+      `Parquet magic bytes but DuckDB cannot read it: ${(cause as Error).message}`,
       { file: input, hint: "The Parquet file is truncated or corrupt.", cause },
     );
   } finally {
@@ -312,7 +312,7 @@ async function convertFolder(
     if (path.split("/").some((part) => part.startsWith("."))) continue;
     members.push({ path, file, bytes: (await stat(file)).size });
     if (members.length > maxMembers) {
-      throw new FormatError("archive_limit_exceeded", `folder ${input} holds more than ${maxMembers} files`, {
+      throw new FormatError("archive_limit_exceeded", `the folder holds more than ${maxMembers} files`, {
         file: input,
         hint: "Convert sub-folders one at a time or raise maxMembers.",
       });
@@ -456,7 +456,7 @@ async function convertMembers(args: {
   if (!reports.some((r) => r.status === "converted")) {
     throw new FormatError(
       "unsupported_format",
-      `archive ${input}: no member could be converted (${reports.length} members: ${reports.map((r) => `${r.path} → ${r.status}`).join(", ") || "none"})`,
+      `no member could be converted (${reports.length} members: ${reports.map((r) => `${r.path} → ${r.status}`).join(", ") || "none"})`,
       {
         file: input,
         hint: "The archive holds no file of a supported format; see each member's reason.",

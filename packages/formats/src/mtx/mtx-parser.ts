@@ -1,4 +1,4 @@
-import { MtxFormatError } from "./mtx-format-error.js";
+import { FormatError } from "../convert/format-error.js";
 
 export type MtxLayout = "coordinate" | "array";
 export type MtxField = "integer" | "real" | "pattern";
@@ -132,12 +132,12 @@ export class MtxParser {
   }
 
   private error(
-    code: ConstructorParameters<typeof MtxFormatError>[0],
+    code: ConstructorParameters<typeof FormatError>[0],
     reason: string,
     hint?: string,
     line = this.line,
-  ): MtxFormatError {
-    return new MtxFormatError(code, reason, { file: this.file, line, hint });
+  ): FormatError {
+    return new FormatError(code, reason, { file: this.file, line, hint });
   }
 
   private batch(length: number): MtxBatch {
@@ -544,7 +544,7 @@ export class MtxParser {
     return latin1(buf, start, e);
   }
 
-  private badToken(buf: Uint8Array, p: number, line: number, what: string): MtxFormatError {
+  private badToken(buf: Uint8Array, p: number, line: number, what: string): FormatError {
     let s = p;
     while (s > 0 && buf[s - 1] !== NL) s--;
     let e = p;

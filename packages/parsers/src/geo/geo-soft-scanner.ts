@@ -1,3 +1,4 @@
+import type { ErrorCode } from "@omicslake/core";
 import { ParseError } from "../errors/parse-error.js";
 
 /** What the scanner reports, in file order. Called synchronously from `push`/`end`. */
@@ -270,7 +271,7 @@ export class GeoSoftScanner {
     );
   }
 
-  private error(code: string, message: string, line: number, byteOffset: number, hint: string): ParseError {
+  private error(code: ErrorCode, message: string, line: number, byteOffset: number, hint: string): ParseError {
     return new ParseError(
       code,
       message,
