@@ -316,7 +316,7 @@ with h5py.File(sys.argv[1], "r+") as f:
     );
     const out = join(dir, "out");
     const error = await convertH5ad(path, out).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "h5ad_malformed", location: "/X/indptr" });
+    expect(error).toMatchObject({ code: "h5ad_malformed", location: { key: "/X/indptr" } });
     expect((error as Error).message).toMatch(/indptr runs from 0 to \d+ but data has \d+/);
     expect(existsSync(out)).toBe(false);
   });

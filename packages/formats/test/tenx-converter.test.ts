@@ -172,7 +172,7 @@ describe.skipIf(!haveFixtures)("convertTenx on a 10x v3 Matrix Market directory"
     expect(error).toMatchObject({
       code: "compressed_truncated",
       file: join(cut, "matrix.mtx.gz"),
-      byteOffset: gz.length - 5000,
+      location: { byteOffset: gz.length - 5000 },
     });
     expect(await readdir(out)).toEqual(["keep.txt"]);
   });
@@ -249,8 +249,8 @@ describe.skipIf(!haveFixtures || !havePython)("convertTenx on 10x HDF5 files", (
     expect(existsSync(out)).toBe(false);
     // gzip of a whole h5 is not an h5 either
     await writeFile(join(dir, "x.h5"), gzipSync(bytes));
-    expect(
-      ((await convertTenx(join(dir, "x.h5"), out).catch((e: unknown) => e)) as FormatError).code,
-    ).toBe("invalid_hdf5");
+    expect(((await convertTenx(join(dir, "x.h5"), out).catch((e: unknown) => e)) as FormatError).code).toBe(
+      "invalid_hdf5",
+    );
   });
 });

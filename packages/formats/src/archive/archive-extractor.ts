@@ -198,27 +198,19 @@ class Sandbox {
   }
 
   unsafe(member: string, reason: string): FormatError {
-    return new FormatError(
-      "archive_unsafe_member",
-      `${reason}; refusing to extract`,
-      {
-        file: this.archive,
-        member: member,
-        hint: "Re-create the archive with relative paths inside one folder and without links.",
-      },
-    );
+    return new FormatError("archive_unsafe_member", `${reason}; refusing to extract`, {
+      file: this.archive,
+      member: member,
+      hint: "Re-create the archive with relative paths inside one folder and without links.",
+    });
   }
 
   limit(member: string, reason: string): FormatError {
-    return new FormatError(
-      "archive_limit_exceeded",
-      `${reason}; extraction stopped`,
-      {
-        file: this.archive,
-        member: member,
-        hint: "If the archive is genuine, raise the archive limits (maxTotalBytes, maxMembers, maxRatio) for this conversion.",
-      },
-    );
+    return new FormatError("archive_limit_exceeded", `${reason}; extraction stopped`, {
+      file: this.archive,
+      member: member,
+      hint: "If the archive is genuine, raise the archive limits (maxTotalBytes, maxMembers, maxRatio) for this conversion.",
+    });
   }
 }
 
@@ -304,16 +296,12 @@ async function extractZipEntries(zip: yauzl.ZipFile, archive: string, sandbox: S
         await sandbox.write(name, member, entry.compressedSize, undefined, entry.crc32);
       } catch (cause) {
         if (cause instanceof FormatError) throw cause;
-        throw new FormatError(
-          "archive_malformed",
-          `zip: ${(cause as Error).message}`,
-          {
-            file: archive,
-            member: name,
-            hint: "The zip is truncated or corrupt.",
-            cause,
-          },
-        );
+        throw new FormatError("archive_malformed", `zip: ${(cause as Error).message}`, {
+          file: archive,
+          member: name,
+          hint: "The zip is truncated or corrupt.",
+          cause,
+        });
       }
     }
   }

@@ -136,16 +136,12 @@ function csvError(
   const reported = /Line:\s*(\d+)/i.exec(message)?.[1];
   const line = bad?.line ?? (reported === undefined ? undefined : Number(reported));
   const first = bad?.reason ?? message.split("\n").find((l) => l.trim().length > 0) ?? message;
-  return new FormatError(
-    "csv_malformed",
-    `CSV: ${first.replace(/^Invalid Input Error:\s*/, "")}`,
-    {
-      file,
-      ...(line === undefined ? {} : { line }),
-      hint: "Fix the row (a quote left open or a different number of fields is the usual cause), or export the table again from its source.",
-      cause,
-    },
-  );
+  return new FormatError("csv_malformed", `CSV: ${first.replace(/^Invalid Input Error:\s*/, "")}`, {
+    file,
+    ...(line === undefined ? {} : { line }),
+    hint: "Fix the row (a quote left open or a different number of fields is the usual cause), or export the table again from its source.",
+    cause,
+  });
 }
 
 /**

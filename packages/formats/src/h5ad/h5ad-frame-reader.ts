@@ -234,11 +234,10 @@ export function readH5adFrame(
       key: `/${path}`,
     });
   if (expectedRows !== undefined && rows !== expectedRows) {
-    throw new FormatError(
-      "h5ad_malformed",
-      `${path} has ${rows} rows but the matrix has ${expectedRows}`,
-      { file, key: `/${path}` },
-    );
+    throw new FormatError("h5ad_malformed", `${path} has ${rows} rows but the matrix has ${expectedRows}`, {
+      file,
+      key: `/${path}`,
+    });
   }
   const oldCategories = obj.get("__categories");
   const order =
@@ -275,11 +274,10 @@ function readCompoundFrame(
 ): { frame: DataFrame; report: FrameReport } {
   const members = ds.metadata.compound_type?.members;
   if (!members)
-    throw new FormatError(
-      "h5ad_unsupported",
-      `/${path} is a dataset but not a structured (compound) array`,
-      { file, key: ds.path },
-    );
+    throw new FormatError("h5ad_unsupported", `/${path} is a dataset but not a structured (compound) array`, {
+      file,
+      key: ds.path,
+    });
   const rows = shapeOf(ds)[0] ?? 0;
   const table = readValue(file, ds) as unknown[][];
   const report: FrameReport = {

@@ -44,7 +44,7 @@ async function readNames(
   if (table.rows.length !== expected) {
     throw new FormatError(
       "mtx_header_mismatch",
-      `${table.rows.length} ${what} listed, but the matrix has ${expected} ${axis}`,
+      `lists ${table.rows.length} ${what} but the matrix has ${expected} ${axis}`,
       {
         file: path,
         hint: "the names file and the matrix do not belong together",

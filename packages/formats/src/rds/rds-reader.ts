@@ -320,15 +320,11 @@ class RdsReader {
         const description = UNSUPPORTED_DESCRIPTIONS[type];
         if (description !== undefined) {
           const name = SEXP_NAMES[type] ?? String(type);
-          throw new FormatError(
-            "unsupported_r_type",
-            `RDS: cannot convert ${description} (${name})`,
-            {
-              file: this.file,
-              byteOffset: start,
-              hint: "Save only data (data.frame, vectors, lists, Matrix objects), e.g. drop functions and environments before saveRDS().",
-            },
-          );
+          throw new FormatError("unsupported_r_type", `RDS: cannot convert ${description} (${name})`, {
+            file: this.file,
+            byteOffset: start,
+            hint: "Save only data (data.frame, vectors, lists, Matrix objects), e.g. drop functions and environments before saveRDS().",
+          });
         }
       }
     }
@@ -621,15 +617,11 @@ class RdsReader {
   }
 
   private malformed(reason: string, at: number): FormatError {
-    return new FormatError(
-      "rds_malformed",
-      `RDS: ${reason}`,
-      {
-        file: this.file,
-        byteOffset: at,
-        hint: "Check the file is complete and was written by saveRDS() or serialize().",
-      },
-    );
+    return new FormatError("rds_malformed", `RDS: ${reason}`, {
+      file: this.file,
+      byteOffset: at,
+      hint: "Check the file is complete and was written by saveRDS() or serialize().",
+    });
   }
 }
 
