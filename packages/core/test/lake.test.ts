@@ -119,7 +119,7 @@ for (const engine of lakeEngines()) {
         }),
       ).rejects.toThrow("conversion failed");
       const runs = await lake.catalog.listRuns({ step: "convert" });
-      expect(runs.items[0]).toMatchObject({ status: "failed", error: { code: "boom", details: { line: 12 } }, rowCounts: { obs: 10 } });
+      expect(runs.items[0]).toMatchObject({ status: "failed", error: { code: "layer_skip", details: { line: 12 } }, rowCounts: { obs: 10 } });
       expect(runs.items[0]?.log).toContain("starting");
     });
 
