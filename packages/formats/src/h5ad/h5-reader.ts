@@ -25,7 +25,7 @@ export async function openHdf5(path: string): Promise<H5File> {
       `HDF5 could not open the file (${cause instanceof Error ? cause.message : String(cause)})`,
       {
         file: path,
-        hint: "the file may be corrupt or not HDF5",
+        hint: "The file may be corrupt or not HDF5",
         cause,
       },
     );

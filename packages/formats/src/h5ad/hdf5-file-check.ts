@@ -37,7 +37,7 @@ export async function checkHdf5File(path: string): Promise<void> {
         {
           file: path,
           byteOffset: 0,
-          hint: "h5ad and 10x .h5 files are HDF5; check the file type",
+          hint: "Check the file type: h5ad and 10x .h5 files are HDF5",
         },
       );
     }
@@ -67,7 +67,7 @@ export async function checkHdf5File(path: string): Promise<void> {
         {
           file: path,
           byteOffset: size,
-          hint: "the download or copy was cut short; fetch the file again",
+          hint: "The download or copy was cut short; fetch the file again",
         },
       );
     }

@@ -47,7 +47,7 @@ async function readNames(
       `lists ${table.rows.length} ${what} but the matrix has ${expected} ${axis}`,
       {
         file: path,
-        hint: "the names file and the matrix do not belong together",
+        hint: "The names file and the matrix do not belong together",
       },
     );
   }
@@ -131,7 +131,7 @@ export async function convertMatrixMarket(args: {
       if (!barcodes) {
         throw new FormatError("mtx_header_mismatch", "cell metadata needs the cell barcodes to join on", {
           file: options.cellMetadata,
-          hint: "pass the barcodes file as column (or row) names",
+          hint: "Pass the barcodes file as column (or row) names",
         });
       }
       const joined = await joinCellMetadata(

@@ -72,7 +72,7 @@ export async function findTenxMtxFiles(dir: string): Promise<TenxMtxFiles> {
   if (problems.length > 0) {
     throw new FormatError("tenx_incomplete", `not a 10x Matrix Market directory: ${problems.join("; ")}`, {
       file: dir,
-      hint: "a 10x directory holds matrix.mtx.gz, barcodes.tsv.gz and features.tsv.gz (or genes.tsv)",
+      hint: "A 10x directory holds matrix.mtx.gz, barcodes.tsv.gz and features.tsv.gz (or genes.tsv)",
     });
   }
   return {
@@ -228,7 +228,7 @@ async function convertTenxH5(
           "no 10x matrix: neither a /matrix group (v3) nor genome groups with indptr (v2)",
           {
             file: path,
-            hint: "is this a 10x feature-barcode matrix .h5?",
+            hint: "Check that this is a 10x feature-barcode matrix .h5",
           },
         );
       }
