@@ -11,6 +11,7 @@ import { FormatError } from "./format-error.js";
 import { memberKey, uniqueKey } from "./member-key.js";
 import { convertTenxUnit, tenxGroup } from "./tenx-grouping.js";
 
+/** What the manifest records of one archive or folder member: converted, skipped (with why) or failed. */
 interface MemberReport {
   path: string;
   bytes: number;
