@@ -1,4 +1,6 @@
 export * from "./errors/omicslake-error.js";
+export { ERROR_CODES, type ErrorCode } from "./errors/error-codes.js";
+export { composeErrorMessage, formatLocation, type ErrorLocation } from "./errors/error-location.js";
 export { REDACTED, SECRET_PARAMETER_NAMES, redactSecrets, redactSecretsDeep, redactUrl } from "./errors/redact-secrets.js";
 export * from "./object-store/layer.js";
 export type * from "./object-store/object-store.js";

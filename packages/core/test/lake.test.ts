@@ -115,11 +115,11 @@ for (const engine of lakeEngines()) {
         lake.withRun("convert", { parameters: { input: "x" } }, async (run) => {
           run.log("starting");
           run.rows("obs", 10);
-          throw new PolicyError("boom", "conversion failed", { details: { line: 12 } });
+          throw new PolicyError("layer_skip", "conversion failed", { details: { line: 12 } });
         }),
       ).rejects.toThrow("conversion failed");
       const runs = await lake.catalog.listRuns({ step: "convert" });
-      expect(runs.items[0]).toMatchObject({ status: "failed", error: { code: "boom", details: { line: 12 } }, rowCounts: { obs: 10 } });
+      expect(runs.items[0]).toMatchObject({ status: "failed", error: { code: "layer_skip", details: { line: 12 } }, rowCounts: { obs: 10 } });
       expect(runs.items[0]?.log).toContain("starting");
     });
 

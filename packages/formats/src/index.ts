@@ -9,10 +9,8 @@ export { sniffFormat, type SniffResult, type SniffedFormat } from "./sniff/sniff
 
 // Matrices: h5ad, 10x, Matrix Market
 export { convertH5ad, type H5adConvertOptions } from "./h5ad/h5ad-converter.js";
-export { H5adFormatError, type H5adErrorCode } from "./h5ad/h5ad-format-error.js";
 export { convertTenx, findTenxMtxFiles, type TenxConvertOptions, type TenxMtxFiles } from "./tenx/tenx-converter.js";
 export { convertMtx, type MtxConvertOptions } from "./mtx/mtx-converter.js";
-export { MtxFormatError, type MtxErrorCode } from "./mtx/mtx-format-error.js";
 export { MtxParser, type MtxField, type MtxHeader, type MtxLayout, type MtxSymmetry } from "./mtx/mtx-parser.js";
 export { openMtxTriplets, type MtxTripletOptions, type MtxTripletStream } from "./mtx/mtx-triplet-reader.js";
 

@@ -97,7 +97,7 @@ describe("tar extraction sandbox", () => {
       await makeTar([{ name: "data/passwd", type: "symlink", linkname: "../../../etc/passwd" }]),
     );
     const sym = await extractError(extractArchive(join(dir, "sym.tar"), dest, "tar"));
-    expect(sym).toMatchObject({ code: "archive_unsafe_member", location: "member data/passwd" });
+    expect(sym).toMatchObject({ code: "archive_unsafe_member", location: { member: "data/passwd" } });
     await writeFile(
       join(dir, "hard.tar"),
       await makeTar([{ name: "h", type: "link", linkname: "/etc/passwd" }]),
@@ -150,7 +150,7 @@ describe("tar extraction sandbox", () => {
     const big = await extractError(
       extractArchive(join(dir, "many.tar"), dest, "tar", { limits: { maxTotalBytes: 12 } }),
     );
-    expect(big).toMatchObject({ code: "archive_limit_exceeded", location: "member f2" });
+    expect(big).toMatchObject({ code: "archive_limit_exceeded", location: { member: "f2" } });
   });
 });
 
@@ -162,7 +162,7 @@ describe.skipIf(!havePython)("zip extraction sandbox", () => {
     });
     const e = await extractError(extractArchive(join(dir, "bomb.zip"), dest, "zip"));
     expect(e.code).toBe("archive_limit_exceeded");
-    expect(e.location).toBe("member payload/zeros.bin");
+    expect(e.location?.member).toBe("payload/zeros.bin");
     expect(e.message).toMatch(/above the 200× limit/);
     expect(existsSync(join(dest, "payload", "zeros.bin"))).toBe(false);
   });
@@ -209,7 +209,7 @@ describe.skipIf(!havePython)("zip extraction sandbox", () => {
       await mkdir(out);
       const e = await extractError(extractArchive(path, out, "zip"));
       expect(e.code, method).toBe("archive_malformed");
-      expect(e.location, method).toBe("member cells.csv");
+      expect(e.location?.member, method).toBe("cells.csv");
     }
   });
 });

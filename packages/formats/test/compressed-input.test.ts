@@ -65,14 +65,14 @@ async function expectDamageError(
   expect(e.message, damage.label).toContain(compression);
   if (damage.truncatedAt !== undefined) {
     expect(e.code, damage.label).toBe("compressed_truncated");
-    expect(e.byteOffset, damage.label).toBe(damage.truncatedAt);
+    expect(e.location?.byteOffset, damage.label).toBe(damage.truncatedAt);
   } else {
     // A flip is found by a checksum or by the decoder; a flip in the trailer can also look like a short stream.
     expect(["compressed_corrupt", "compressed_truncated"], `${damage.label}: ${e.message}`).toContain(e.code);
-    expect(e.byteOffset, damage.label).toBeGreaterThanOrEqual(0);
-    expect(e.byteOffset, damage.label).toBeLessThanOrEqual(damage.bytes.length);
+    expect(e.location?.byteOffset, damage.label).toBeGreaterThanOrEqual(0);
+    expect(e.location?.byteOffset, damage.label).toBeLessThanOrEqual(damage.bytes.length);
   }
-  expect(e.message, damage.label).toContain(`compressed byte ${e.byteOffset}`);
+  expect(e.message, damage.label).toContain(`compressed byte ${e.location?.byteOffset}`);
   return e;
 }
 

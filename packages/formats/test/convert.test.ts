@@ -104,7 +104,7 @@ describe("convertPath failures leave nothing behind", () => {
     await writeFile(join(dir, "fn.rds"), gzipSync(head));
     const out = join(dir, "fn");
     const e = await failure(convertPath(join(dir, "fn.rds"), out));
-    expect(e).toMatchObject({ code: "unsupported_r_type", location: "byte 23" });
+    expect(e).toMatchObject({ code: "unsupported_r_type", location: { byteOffset: 23 } });
     await expectNoTrace(out);
   });
 
@@ -145,7 +145,7 @@ describe("convertPath failures leave nothing behind", () => {
     makeZip(join(dir, "bomb.zip"), { "big.csv": { zeros: 40 * 1024 * 1024 } });
     const out = join(dir, "bomb");
     const e = await failure(convertPath(join(dir, "bomb.zip"), out));
-    expect(e).toMatchObject({ code: "archive_limit_exceeded", location: "member big.csv" });
+    expect(e).toMatchObject({ code: "archive_limit_exceeded", location: { member: "big.csv" } });
     await expectNoTrace(out);
   });
 });

@@ -68,7 +68,7 @@ describe("CSV/TSV through DuckDB", () => {
     await writeFile(join(dir, "bad.csv"), "a,b,c\n1,x,2.5\n2,y,3\n3,z,4,5\n4,w,1\n");
     const error = await csvToParquet(join(dir, "bad.csv"), join(dir, "bad.parquet")).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FormatError);
-    expect(error).toMatchObject({ code: "csv_malformed", location: "line 4", file: join(dir, "bad.csv") });
+    expect(error).toMatchObject({ code: "csv_malformed", location: { line: 4 }, file: join(dir, "bad.csv") });
     expect((error as FormatError).message).toContain("expected 3 fields");
     expect(existsSync(join(dir, "bad.parquet"))).toBe(false);
   });
@@ -82,6 +82,6 @@ describe("CSV/TSV through DuckDB", () => {
     );
     expect(error).toBeInstanceOf(FormatError);
     // header is line 1, body[i] is line i + 2
-    expect(error).toMatchObject({ code: "csv_malformed", location: "line 25002" });
+    expect(error).toMatchObject({ code: "csv_malformed", location: { line: 25002 } });
   });
 });

@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { convertH5ad } from "../src/h5ad/h5ad-converter.js";
-import { H5adFormatError } from "../src/h5ad/h5ad-format-error.js";
+import { FormatError } from "../src/convert/format-error.js";
 import { query } from "./helpers/read-parquet.js";
 
 const repoRoot = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
@@ -148,7 +148,7 @@ describe.skipIf(!haveFixtures)("convertH5ad on the fixtures", () => {
     await writeFile(cut, bytes.subarray(0, 30_000));
     const out = join(dir, "out");
     const error = await convertH5ad(cut, out).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(H5adFormatError);
+    expect(error).toBeInstanceOf(FormatError);
     expect(error).toMatchObject({ code: "invalid_hdf5", file: cut });
     expect((error as Error).message).toMatch(/truncated: 30000 bytes, but its HDF5 superblock says 53712/);
     expect(existsSync(out)).toBe(false);
@@ -316,7 +316,7 @@ with h5py.File(sys.argv[1], "r+") as f:
     );
     const out = join(dir, "out");
     const error = await convertH5ad(path, out).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "h5ad_malformed", location: "/X/indptr" });
+    expect(error).toMatchObject({ code: "h5ad_malformed", location: { key: "/X/indptr" } });
     expect((error as Error).message).toMatch(/indptr runs from 0 to \d+ but data has \d+/);
     expect(existsSync(out)).toBe(false);
   });

@@ -192,13 +192,15 @@ describe("RDS refusals on crafted bytes", () => {
 
   it("names an unknown SEXP type code with its byte offset", () => {
     const bytes = xdr(99);
-    expect(() => readRdsBytes(bytes, "bad.rds")).toThrowError(/unknown SEXP type code 99 .*at byte 23/);
+    expect(() => readRdsBytes(bytes, "bad.rds")).toThrowError(
+      /bad\.rds, byte 23: RDS: unknown SEXP type code 99 /,
+    );
     try {
       readRdsBytes(bytes, "bad.rds");
     } catch (e) {
       expect(e).toBeInstanceOf(FormatError);
       expect((e as FormatError).code).toBe("unknown_sexp_type");
-      expect((e as FormatError).location).toBe("byte 23");
+      expect((e as FormatError).location?.byteOffset).toBe(23);
     }
   });
 

@@ -6,8 +6,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { H5adFormatError } from "../src/h5ad/h5ad-format-error.js";
-import { MtxFormatError } from "../src/mtx/mtx-format-error.js";
+import { FormatError } from "../src/convert/format-error.js";
 import { convertTenx } from "../src/tenx/tenx-converter.js";
 import { query } from "./helpers/read-parquet.js";
 
@@ -153,8 +152,8 @@ describe.skipIf(!haveFixtures)("convertTenx on a 10x v3 Matrix Market directory"
     await rm(join(v2, "barcodes.tsv"));
     const out2 = join(dir, "out2");
     const error = await convertTenx(v2, out2).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(MtxFormatError);
-    expect((error as MtxFormatError).code).toBe("tenx_incomplete");
+    expect(error).toBeInstanceOf(FormatError);
+    expect((error as FormatError).code).toBe("tenx_incomplete");
     expect((error as Error).message).toMatch(/no barcodes\.tsv/);
     expect(existsSync(out2)).toBe(false);
   });
@@ -173,7 +172,7 @@ describe.skipIf(!haveFixtures)("convertTenx on a 10x v3 Matrix Market directory"
     expect(error).toMatchObject({
       code: "compressed_truncated",
       file: join(cut, "matrix.mtx.gz"),
-      byteOffset: gz.length - 5000,
+      location: { byteOffset: gz.length - 5000 },
     });
     expect(await readdir(out)).toEqual(["keep.txt"]);
   });
@@ -244,14 +243,14 @@ describe.skipIf(!haveFixtures || !havePython)("convertTenx on 10x HDF5 files", (
     await writeFile(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
     const out = join(dir, "out");
     const error = await convertTenx(cut, out).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(H5adFormatError);
-    expect((error as H5adFormatError).code).toBe("invalid_hdf5");
+    expect(error).toBeInstanceOf(FormatError);
+    expect((error as FormatError).code).toBe("invalid_hdf5");
     expect((error as Error).message).toMatch(/truncated/);
     expect(existsSync(out)).toBe(false);
     // gzip of a whole h5 is not an h5 either
     await writeFile(join(dir, "x.h5"), gzipSync(bytes));
-    expect(
-      ((await convertTenx(join(dir, "x.h5"), out).catch((e: unknown) => e)) as H5adFormatError).code,
-    ).toBe("invalid_hdf5");
+    expect(((await convertTenx(join(dir, "x.h5"), out).catch((e: unknown) => e)) as FormatError).code).toBe(
+      "invalid_hdf5",
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { OmicslakeError } from "@omicslake/core";
+import type { ErrorCode } from "@omicslake/core";
 
 /**
  * A metadata-flow step could not go on: a raw object failed to parse, a dataset has no known format, a
@@ -6,7 +7,7 @@ import { OmicslakeError } from "@omicslake/core";
  */
 export class MetadataFlowError extends OmicslakeError {
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     options: { details?: Record<string, unknown>; hint?: string; cause?: unknown } = {},
   ) {

@@ -355,7 +355,9 @@ describe("parseGeoSoft on constructed input", () => {
       record: "GSE2",
       byteOffset: soft.indexOf("!Series_title\n"),
     });
-    expect(error.message).toContain('GEO SOFT line 4: expected "key = value", got "!Series_title"');
+    expect(error.message).toBe(
+      `bad.soft, line 4, byte ${soft.indexOf("!Series_title\n")}, record GSE2: GEO SOFT: expected "key = value", got "!Series_title". Check that the file is GEO SOFT text and not truncated or edited by hand`,
+    );
   });
 
   it("rejects text that is not SOFT and lines before any entity", async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Socket } from "node:net";
 import { OmicslakeError, redactSecrets, redactSecretsDeep } from "@omicslake/core";
+import type { ErrorCode } from "@omicslake/core";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { statusForCode } from "./error-status.js";
@@ -14,9 +15,22 @@ export interface ErrorBody {
   };
 }
 
+/**
+ * Codes the server answers with besides the project's own: Fastify's and Node's request errors, the
+ * rate limiter's, and the one code every unexpected error gets.
+ */
+type RequestErrorCode =
+  | "validation_error"
+  | "bad_request"
+  | "uri_too_long"
+  | "rate_limited"
+  | "headers_too_large"
+  | "request_timeout"
+  | "internal_error";
+
 interface Classified {
   readonly status: number;
-  readonly code: string;
+  readonly code: ErrorCode | RequestErrorCode;
   readonly message: string;
   readonly details: Record<string, unknown>;
 }
@@ -26,7 +40,7 @@ interface Classified {
  * passed through, so the wire format stays ours whatever a framework upgrade changes.
  */
 const FRAMEWORK_ERRORS: Readonly<
-  Record<string, { status: number; code: string; message: string; hint?: string }>
+  Record<string, { status: number; code: Classified["code"]; message: string; hint?: string }>
 > = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     status: 415,
@@ -68,26 +82,14 @@ function isDataException(code: string): boolean {
   return /^22[0-9A-Z]{3}$/.test(code);
 }
 
-/** The project's own errors from the parsers and converters, recognised by shape: the server does not depend on those packages. */
-function isProjectParseError(
-  error: unknown,
-): error is Error & { code: string; details?: unknown; location?: unknown; file?: unknown } {
-  return (
-    error instanceof Error &&
-    (error.name === "ParseError" || error.name === "FormatError") &&
-    typeof (error as { code?: unknown }).code === "string"
-  );
-}
-
-function plainDetails(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? { ...(value as Record<string, unknown>) }
-    : {};
-}
-
-/** Maps any thrown value to the status, code, message and details the client gets. */
+/**
+ * Maps any thrown value to the status, code, message and details the client gets. Only the project's
+ * own errors (OmicslakeError and its subclasses: ParseError, FormatError…) pass their message and
+ * details through; Fastify's request errors get our words for them; anything else is a bug, answered
+ * with a generic 500 whatever `code` it carries (an errno with a path, a SQLSTATE with a constraint name).
+ */
 export function classifyError(error: unknown): Classified {
-  const err = error as Partial<FastifyError> & { details?: unknown };
+  const err = error as Partial<FastifyError>;
   if (hasZodFastifySchemaValidationErrors(error)) {
     return {
       status: 400,
@@ -109,14 +111,6 @@ export function classifyError(error: unknown): Classified {
       message: error.message,
       details: { ...error.details },
     };
-  }
-  if (isProjectParseError(error)) {
-    const status = statusForCode(error.code);
-    const details =
-      error.name === "FormatError"
-        ? { file: error.file, location: error.location }
-        : plainDetails(error.details);
-    return { status: status === 500 ? 422 : status, code: error.code, message: error.message, details };
   }
   // The rate limiter throws the object its errorResponseBuilder returned.
   if (err.statusCode === 429) {
@@ -234,7 +228,7 @@ export function frameworkErrorHandler(
  */
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === "ECONNRESET" || socket.destroyed) return;
-  const [status, code, message] =
+  const [status, code, message]: [number, RequestErrorCode, string] =
     error.code === "HPE_HEADER_OVERFLOW"
       ? [431, "headers_too_large", "the request line or headers are larger than the server accepts"]
       : error.code === "ERR_HTTP_REQUEST_TIMEOUT"

@@ -1,8 +1,9 @@
+import type { ErrorCode } from "../errors/error-codes.js";
 import { ValidationError } from "../errors/omicslake-error.js";
 
 /** A page cursor that this list did not produce (edited, truncated, or from another list). */
 export class InvalidCursorError extends ValidationError {
-  override readonly code: string = "invalid_cursor";
+  override readonly code: ErrorCode = "invalid_cursor";
 
   constructor(cursor: string, options: { cause?: unknown } = {}) {
     super(`invalid page cursor ${JSON.stringify(cursor.length > 80 ? `${cursor.slice(0, 80)}…` : cursor)}`, {

@@ -1,31 +1,25 @@
 import { OmicslakeError } from "../errors/omicslake-error.js";
 
+/** Where a setting came from: a line of omicslake.toml, or an environment variable overriding it. */
+export interface ConfigLocation {
+  readonly file?: string;
+  readonly variable?: string;
+  readonly section?: string;
+  readonly key?: string;
+  readonly line?: number;
+  readonly column?: number;
+}
+
 /** A problem in omicslake.toml or its environment overrides, located by file, section, key and line. */
 export class ConfigError extends OmicslakeError {
-  /** The problem without its location, so that it can be placed again (see load-config's env overrides). */
-  readonly reason: string;
-
-  constructor(
-    message: string,
-    location: {
-      file?: string;
-      variable?: string;
-      section?: string;
-      key?: string;
-      line?: number;
-      column?: number;
-    },
-    options: { hint?: string; cause?: unknown } = {},
-  ) {
-    const where = [
-      location.variable !== undefined ? `environment variable ${location.variable}` : location.file,
-      location.line !== undefined ? `line ${location.line}` : undefined,
-      location.section !== undefined ? `[${location.section}]` : undefined,
-      location.key !== undefined ? `key "${location.key}"` : undefined,
-    ]
-      .filter((x) => x !== undefined)
-      .join(", ");
-    super("config_error", where ? `${where}: ${message}` : message, { details: { ...location }, ...options });
-    this.reason = message;
+  constructor(message: string, location: ConfigLocation, options: { hint?: string; cause?: unknown } = {}) {
+    const { variable, file, ...rest } = location;
+    // A value set by an environment variable is that variable's: it takes the file's place in the message.
+    const source = variable !== undefined ? `environment variable ${variable}` : file;
+    super("config_error", message, {
+      ...options,
+      location: { ...(source !== undefined ? { file: source } : {}), ...rest },
+      details: { ...location },
+    });
   }
 }

@@ -139,10 +139,10 @@ class Sandbox {
         done(
           new FormatError(
             "archive_malformed",
-            `archive ${this.archive}: member "${member}" is damaged: its CRC-32 is ${hex(crc)}, the archive says ${hex(expectedCrc32)}`,
+            `the member is damaged: its CRC-32 is ${hex(crc)}, the archive says ${hex(expectedCrc32)}`,
             {
               file: this.archive,
-              location: `member ${member}`,
+              member,
               hint: "The archive is corrupt; fetch it again.",
             },
           ),
@@ -198,27 +198,19 @@ class Sandbox {
   }
 
   unsafe(member: string, reason: string): FormatError {
-    return new FormatError(
-      "archive_unsafe_member",
-      `archive ${this.archive}: member "${member}" ${reason}; refusing to extract`,
-      {
-        file: this.archive,
-        location: `member ${member}`,
-        hint: "Re-create the archive with relative paths inside one folder and without links.",
-      },
-    );
+    return new FormatError("archive_unsafe_member", `${reason}; refusing to extract`, {
+      file: this.archive,
+      member: member,
+      hint: "Re-create the archive with relative paths inside one folder and without links.",
+    });
   }
 
   limit(member: string, reason: string): FormatError {
-    return new FormatError(
-      "archive_limit_exceeded",
-      `archive ${this.archive}: member "${member}": ${reason}; extraction stopped`,
-      {
-        file: this.archive,
-        location: `member ${member}`,
-        hint: "If the archive is genuine, raise the archive limits (maxTotalBytes, maxMembers, maxRatio) for this conversion.",
-      },
-    );
+    return new FormatError("archive_limit_exceeded", `${reason}; extraction stopped`, {
+      file: this.archive,
+      member: member,
+      hint: "If the archive is genuine, raise the archive limits (maxTotalBytes, maxMembers, maxRatio) for this conversion.",
+    });
   }
 }
 
@@ -232,7 +224,7 @@ async function extractZip(archive: string, sandbox: Sandbox): Promise<void> {
       decodeStrings: true,
     });
   } catch (cause) {
-    throw new FormatError("archive_malformed", `zip ${archive}: ${(cause as Error).message}`, {
+    throw new FormatError("archive_malformed", `zip: ${(cause as Error).message}`, {
       file: archive,
       hint: "The zip is truncated or corrupt.",
       cause,
@@ -250,7 +242,7 @@ async function extractZip(archive: string, sandbox: Sandbox): Promise<void> {
         unsafeName[2] ?? "?",
         "has a path that leaves the archive (absolute or with '..')",
       );
-    throw new FormatError("archive_malformed", `zip ${archive}: ${message}`, {
+    throw new FormatError("archive_malformed", `zip: ${message}`, {
       file: archive,
       hint: "The zip is truncated or corrupt.",
       cause,
@@ -304,16 +296,12 @@ async function extractZipEntries(zip: yauzl.ZipFile, archive: string, sandbox: S
         await sandbox.write(name, member, entry.compressedSize, undefined, entry.crc32);
       } catch (cause) {
         if (cause instanceof FormatError) throw cause;
-        throw new FormatError(
-          "archive_malformed",
-          `zip ${archive}: member "${name}": ${(cause as Error).message}`,
-          {
-            file: archive,
-            location: `member ${name}`,
-            hint: "The zip is truncated or corrupt.",
-            cause,
-          },
-        );
+        throw new FormatError("archive_malformed", `zip: ${(cause as Error).message}`, {
+          file: archive,
+          member: name,
+          hint: "The zip is truncated or corrupt.",
+          cause,
+        });
       }
     }
   }
@@ -414,7 +402,7 @@ async function extractTar(
     if (gzip && !(cause instanceof FormatError && cause.code.startsWith("compressed_")))
       await verifyCompressedFile(archive, "gzip");
     if (cause instanceof FormatError) throw cause;
-    throw new FormatError("archive_malformed", `tar ${archive}: ${(cause as Error).message}`, {
+    throw new FormatError("archive_malformed", `tar: ${(cause as Error).message}`, {
       file: archive,
       hint: "The tar is truncated or corrupt.",
       cause,

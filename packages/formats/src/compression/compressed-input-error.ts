@@ -26,10 +26,9 @@ export function compressedInputError(args: {
     : `the ${compression} stream is corrupt (found near compressed byte ${byteOffset})`;
   return new FormatError(
     truncated ? "compressed_truncated" : "compressed_corrupt",
-    `${file}: ${what} (${args.detail})${args.progress === undefined ? "" : ` ${args.progress}`}; nothing was converted`,
+    `${what} (${args.detail})${args.progress === undefined ? "" : ` ${args.progress}`}; nothing was converted`,
     {
       file,
-      location: `compressed byte ${byteOffset}`,
       byteOffset,
       hint: truncated
         ? "The file is incomplete (an interrupted download or copy); fetch it again."

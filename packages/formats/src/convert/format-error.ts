@@ -1,5 +1,9 @@
+import { OmicslakeError } from "@omicslake/core";
+import type { ErrorCode, ErrorLocation } from "@omicslake/core";
+
 /** Stable codes of user-facing conversion errors; the CLI and the lake map them to messages and run records. */
-export type FormatErrorCode =
+export type FormatErrorCode = Extract<
+  ErrorCode,
   | "unsupported_r_type"
   | "unknown_sexp_type"
   | "rds_malformed"
@@ -13,38 +17,44 @@ export type FormatErrorCode =
   | "unsupported_format"
   | "output_exists"
   | "compressed_truncated"
-  | "compressed_corrupt";
+  | "compressed_corrupt"
+  | "invalid_hdf5"
+  | "h5ad_malformed"
+  | "h5ad_unsupported"
+  | "mtx_malformed"
+  | "mtx_header_mismatch"
+  | "mtx_index_out_of_range"
+  | "mtx_value_out_of_range"
+  | "mtx_truncated"
+  | "mtx_unsupported"
+  | "tenx_incomplete"
+>;
 
-export interface FormatErrorDetails {
-  /** The offending input file (or archive member path). */
+/** Where in the input a conversion failed, and what to do; `file` is always known. */
+export interface FormatErrorDetails extends Omit<ErrorLocation, "file"> {
+  /** The offending input file, directory or archive. */
   readonly file: string;
-  /** Where in the file: `byte 123`, `line 7`, `member data/x.rds`. */
-  readonly location?: string;
-  /** Byte offset in the file as stored (compressed bytes for a compressed file), when known. */
-  readonly byteOffset?: number;
-  /** What the user can do about it. */
   readonly hint?: string;
   readonly cause?: unknown;
 }
 
 /**
- * A conversion failed because of the input (not a bug): carries a stable `code`, the file, where in it,
- * and what to do.
+ * A conversion failed because of the input (not a bug): any converter's (RDS, pickle, CSV, h5ad, Matrix
+ * Market, 10x, archives, compressed streams). Carries a stable `code`, the file, where in it (line, byte
+ * offset, HDF5 object path as `key`, archive member) and what to do.
  */
-export class FormatError extends Error {
-  readonly code: FormatErrorCode;
+export class FormatError extends OmicslakeError {
+  declare readonly code: FormatErrorCode;
+  /** The offending input file, directory or archive. */
   readonly file: string;
-  readonly location: string | undefined;
-  readonly byteOffset: number | undefined;
-  readonly hint: string | undefined;
 
   constructor(code: FormatErrorCode, message: string, details: FormatErrorDetails) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = "FormatError";
-    this.code = code;
+    const { hint, cause, ...location } = details;
+    super(code, message, {
+      location,
+      ...(hint !== undefined ? { hint } : {}),
+      ...(cause !== undefined ? { cause } : {}),
+    });
     this.file = details.file;
-    this.location = details.location;
-    this.byteOffset = details.byteOffset;
-    this.hint = details.hint;
   }
 }

@@ -133,18 +133,15 @@ function csvError(
   bad: { line: number; reason: string } | undefined,
 ): FormatError {
   const message = cause instanceof Error ? cause.message : String(cause);
-  const line = bad?.line.toString() ?? /Line:\s*(\d+)/i.exec(message)?.[1];
+  const reported = /Line:\s*(\d+)/i.exec(message)?.[1];
+  const line = bad?.line ?? (reported === undefined ? undefined : Number(reported));
   const first = bad?.reason ?? message.split("\n").find((l) => l.trim().length > 0) ?? message;
-  return new FormatError(
-    "csv_malformed",
-    `CSV ${file}${line === undefined ? "" : ` line ${line}`}: ${first.replace(/^Invalid Input Error:\s*/, "")}`,
-    {
-      file,
-      ...(line === undefined ? {} : { location: `line ${line}` }),
-      hint: "Fix the row (a quote left open or a different number of fields is the usual cause), or export the table again from its source.",
-      cause,
-    },
-  );
+  return new FormatError("csv_malformed", `CSV: ${first.replace(/^Invalid Input Error:\s*/, "")}`, {
+    file,
+    ...(line === undefined ? {} : { line }),
+    hint: "Fix the row (a quote left open or a different number of fields is the usual cause), or export the table again from its source.",
+    cause,
+  });
 }
 
 /**

@@ -4,7 +4,7 @@ import type {
   TripletValueType,
   TripletValues,
 } from "../parquet/triplet-parquet-writer.js";
-import { H5adFormatError } from "./h5ad-format-error.js";
+import { FormatError } from "../convert/format-error.js";
 import { H5T, dtypeName, isBoolEnum, readSlice, readValue, shapeOf } from "./h5-reader.js";
 import type { Dataset } from "./h5-reader.js";
 
@@ -40,9 +40,9 @@ export function valueTypeFor(file: string, ds: Dataset): TripletValueType {
   if (m.type === H5T.FLOAT) return m.size <= 4 ? "float32" : "float64";
   if (m.type === H5T.INTEGER) return m.size < 4 || (m.size === 4 && m.signed) ? "int32" : "int64";
   if (m.type === H5T.ENUM && isBoolEnum(ds)) return "int32";
-  throw new H5adFormatError("h5ad_unsupported", `matrix values of type ${dtypeName(ds)} are not numeric`, {
+  throw new FormatError("h5ad_unsupported", `matrix values of type ${dtypeName(ds)} are not numeric`, {
     file,
-    location: ds.path,
+    key: ds.path,
   });
 }
 
@@ -76,10 +76,10 @@ function toIndexes(file: string, ds: Dataset, raw: unknown, limit: number, start
   for (let i = 0; i < out.length; i++) {
     const v = out[i]!;
     if (v < 0 || v >= limit) {
-      throw new H5adFormatError(
+      throw new FormatError(
         "h5ad_malformed",
         `index ${v} at entry ${start + i} is out of range 0..${limit - 1}`,
-        { file, location: ds.path },
+        { file, key: ds.path },
       );
     }
   }
@@ -103,12 +103,12 @@ export function compressedSparseSource(
   const nMinor = args.majorIsCell ? nVar : nObs;
   const indptrRaw = readValue(file, indptrDs) as ArrayLike<number | bigint>;
   if (indptrRaw.length !== nMajor + 1) {
-    throw new H5adFormatError(
+    throw new FormatError(
       "h5ad_malformed",
       `indptr has ${indptrRaw.length} entries, expected ${nMajor + 1} for shape ${nObs} x ${nVar}`,
       {
         file,
-        location: indptrDs.path,
+        key: indptrDs.path,
       },
     );
   }
@@ -117,20 +117,20 @@ export function compressedSparseSource(
   const dataLength = shapeOf(data)[0] ?? 0;
   const indicesLength = shapeOf(indices)[0] ?? 0;
   if (indptr[0] !== 0 || nnz > dataLength || nnz > indicesLength) {
-    throw new H5adFormatError(
+    throw new FormatError(
       "h5ad_malformed",
       `indptr runs from ${indptr[0]} to ${nnz} but data has ${dataLength} and indices ${indicesLength} entries`,
       {
         file,
-        location: indptrDs.path,
+        key: indptrDs.path,
       },
     );
   }
   for (let i = 0; i < nMajor; i++) {
     if (indptr[i + 1]! < indptr[i]!) {
-      throw new H5adFormatError("h5ad_malformed", `indptr decreases at position ${i + 1}`, {
+      throw new FormatError("h5ad_malformed", `indptr decreases at position ${i + 1}`, {
         file,
-        location: indptrDs.path,
+        key: indptrDs.path,
       });
     }
   }
@@ -147,9 +147,9 @@ export function compressedSparseSource(
     const values = toValues(readSlice(file, data, position, end), valueType, n);
     const minors = toIndexes(file, indices, readSlice(file, indices, position, end), nMinor, position);
     if (values.length !== n || minors.length !== n) {
-      throw new H5adFormatError("invalid_hdf5", `short read of [${position}, ${end})`, {
+      throw new FormatError("invalid_hdf5", `short read of [${position}, ${end})`, {
         file,
-        location: data.path,
+        key: data.path,
       });
     }
     for (let k = 0; k < n; k++) {
@@ -181,10 +181,10 @@ export function compressedSparseSource(
 export function denseSource(file: string, ds: Dataset, options: MatrixSourceOptions = {}): MatrixSource {
   const shape = shapeOf(ds);
   if (shape.length !== 2) {
-    throw new H5adFormatError(
+    throw new FormatError(
       "h5ad_unsupported",
       `a dense matrix must be 2-D, this one has shape [${shape.join(", ")}]`,
-      { file, location: ds.path },
+      { file, key: ds.path },
     );
   }
   const [nObs, nVar] = shape as [number, number];
@@ -199,9 +199,9 @@ export function denseSource(file: string, ds: Dataset, options: MatrixSourceOpti
       const raw = readSlice(file, ds, row, end, 2) as ArrayLike<number | bigint>;
       const total = (end - row) * nVar;
       if (raw.length !== total)
-        throw new H5adFormatError("invalid_hdf5", `short read of rows [${row}, ${end})`, {
+        throw new FormatError("invalid_hdf5", `short read of rows [${row}, ${end})`, {
           file,
-          location: ds.path,
+          key: ds.path,
         });
       let nz = 0;
       for (let i = 0; i < total; i++) if (raw[i] !== 0 && raw[i] !== 0n) nz++;

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import h5wasm from "h5wasm/node";
 import type { Dataset, File as H5File, Group } from "h5wasm";
-import { H5adFormatError } from "./h5ad-format-error.js";
+import { FormatError } from "../convert/format-error.js";
 import { checkHdf5File } from "./hdf5-file-check.js";
 
 export type { Dataset, Group, H5File };
@@ -20,12 +20,12 @@ export async function openHdf5(path: string): Promise<H5File> {
     file.keys();
     return file;
   } catch (cause) {
-    throw new H5adFormatError(
+    throw new FormatError(
       "invalid_hdf5",
       `HDF5 could not open the file (${cause instanceof Error ? cause.message : String(cause)})`,
       {
         file: path,
-        hint: "the file may be corrupt or not HDF5",
+        hint: "The file may be corrupt or not HDF5",
         cause,
       },
     );
@@ -133,10 +133,10 @@ export function readValue(file: string, ds: Dataset): unknown {
   try {
     return ds.value;
   } catch (cause) {
-    throw new H5adFormatError(
+    throw new FormatError(
       "invalid_hdf5",
       `cannot read dataset (${cause instanceof Error ? cause.message : String(cause)})`,
-      { file, location: ds.path, cause },
+      { file, key: ds.path, cause },
     );
   }
 }
@@ -146,12 +146,12 @@ export function readSlice(file: string, ds: Dataset, start: number, end: number,
   try {
     return ds.slice(rank === 1 ? [[start, end]] : [[start, end], []]);
   } catch (cause) {
-    throw new H5adFormatError(
+    throw new FormatError(
       "invalid_hdf5",
       `cannot read [${start}, ${end}) (${cause instanceof Error ? cause.message : String(cause)})`,
       {
         file,
-        location: ds.path,
+        key: ds.path,
         cause,
       },
     );

@@ -6,7 +6,7 @@ import { parquetEngineVersion } from "../parquet/parquet-sink.js";
 import { withStagedOutputDir } from "../parquet/staged-output-dir.js";
 import type { StagedOutputDir } from "../parquet/staged-output-dir.js";
 import { writeTripletsParquet } from "../parquet/triplet-parquet-writer.js";
-import { H5adFormatError } from "./h5ad-format-error.js";
+import { FormatError } from "../convert/format-error.js";
 import { readH5adFrame } from "./h5ad-frame-reader.js";
 import type { FrameReport } from "./h5ad-frame-reader.js";
 import { compressedSparseSource, denseSource } from "./h5-matrix-source.js";
@@ -47,12 +47,12 @@ export function openH5adMatrix(
         ? "csc_matrix"
         : undefined;
   if (format === undefined) {
-    throw new H5adFormatError(
+    throw new FormatError(
       "h5ad_unsupported",
       `matrix group with encoding "${encoding ?? legacy ?? "none"}" (expected csr_matrix or csc_matrix)`,
       {
         file,
-        location: obj.path,
+        key: obj.path,
       },
     );
   }
@@ -61,9 +61,9 @@ export function openH5adMatrix(
   const indices = obj.get("indices");
   const indptr = obj.get("indptr");
   if (!shape || shape.length !== 2 || !isDataset(data) || !isDataset(indices) || !isDataset(indptr)) {
-    throw new H5adFormatError("h5ad_malformed", "sparse matrix without shape, data, indices and indptr", {
+    throw new FormatError("h5ad_malformed", "sparse matrix without shape, data, indices and indptr", {
       file,
-      location: obj.path,
+      key: obj.path,
     });
   }
   return compressedSparseSource(
@@ -200,7 +200,7 @@ export async function convertH5ad(
     const xElement = isDataset(x) || isGroup(x) ? x : undefined;
     const xShape = xElement ? matrixShape(xElement) : undefined;
     if (xElement && !xShape)
-      throw new H5adFormatError("h5ad_malformed", "X has no 2-D shape", { file: path, location: "/X" });
+      throw new FormatError("h5ad_malformed", "X has no 2-D shape", { file: path, key: "/X" });
     const obs = readH5adFrame(path, h5, "obs", xShape?.[0]);
     const variables = readH5adFrame(path, h5, "var", xShape?.[1]);
     const nObs = obs.frame.rowCount;

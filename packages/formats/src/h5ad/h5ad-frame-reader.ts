@@ -1,5 +1,5 @@
 import type { Column, DataFrame } from "../frame/data-frame.js";
-import { H5adFormatError } from "./h5ad-format-error.js";
+import { FormatError } from "../convert/format-error.js";
 import {
   H5T,
   attrBool,
@@ -91,7 +91,7 @@ function categorical(
 
 /**
  * Reads one column element. Returns undefined (with a reason) for what a flat table cannot hold (2-D arrays,
- * nested frames); throws H5adFormatError for a column that contradicts its own encoding.
+ * nested frames); throws FormatError for a column that contradicts its own encoding.
  */
 function readColumn(
   file: string,
@@ -107,9 +107,9 @@ function readColumn(
     const shape = shapeOf(obj);
     if (shape.length !== 1) return { skip: `a ${shape.length}-D array cannot be a table column` };
     if (shape[0] !== rows)
-      throw new H5adFormatError("h5ad_malformed", `column has ${shape[0]} values for ${rows} rows`, {
+      throw new FormatError("h5ad_malformed", `column has ${shape[0]} values for ${rows} rows`, {
         file,
-        location: obj.path,
+        key: obj.path,
       });
     const raw = readValue(file, obj);
     // anndata 0.7 kept categories in a sibling `__categories` group and the codes in the column itself.
@@ -143,9 +143,9 @@ function readColumn(
     const codes = obj.get("codes");
     const cats = obj.get("categories");
     if (!isDataset(codes) || !isDataset(cats))
-      throw new H5adFormatError("h5ad_malformed", "categorical without codes and categories", {
+      throw new FormatError("h5ad_malformed", "categorical without codes and categories", {
         file,
-        location: obj.path,
+        key: obj.path,
       });
     return {
       column: categorical(
@@ -167,7 +167,7 @@ function readColumn(
     const values = obj.get("values");
     const mask = obj.get("mask");
     if (!isDataset(values))
-      throw new H5adFormatError("h5ad_malformed", `${encoding} without values`, { file, location: obj.path });
+      throw new FormatError("h5ad_malformed", `${encoding} without values`, { file, key: obj.path });
     const raw = readValue(file, values);
     // mask[i] true means missing.
     const valid = isDataset(mask)
@@ -207,9 +207,9 @@ export function readH5adFrame(
   const obj = h5.get(path);
   if (obj === null) {
     if (expectedRows === undefined)
-      throw new H5adFormatError("h5ad_malformed", `no /${path} and no matrix to size it from`, {
+      throw new FormatError("h5ad_malformed", `no /${path} and no matrix to size it from`, {
         file,
-        location: `/${path}`,
+        key: `/${path}`,
       });
     return {
       frame: { rowCount: expectedRows, columns: [] },
@@ -218,9 +218,9 @@ export function readH5adFrame(
   }
   if (isDataset(obj)) return readCompoundFrame(file, h5, obj, path);
   if (!isGroup(obj))
-    throw new H5adFormatError("h5ad_malformed", "neither a group nor a dataset", {
+    throw new FormatError("h5ad_malformed", "neither a group nor a dataset", {
       file,
-      location: `/${path}`,
+      key: `/${path}`,
     });
   const indexKey =
     attrString(obj, "_index") ??
@@ -229,16 +229,15 @@ export function readH5adFrame(
   const index = isDataset(indexDs) ? toStrings(readValue(file, indexDs)) : undefined;
   const rows = index?.length ?? expectedRows;
   if (rows === undefined)
-    throw new H5adFormatError("h5ad_malformed", "cannot tell the number of rows (no index)", {
+    throw new FormatError("h5ad_malformed", "cannot tell the number of rows (no index)", {
       file,
-      location: `/${path}`,
+      key: `/${path}`,
     });
   if (expectedRows !== undefined && rows !== expectedRows) {
-    throw new H5adFormatError(
-      "h5ad_malformed",
-      `${path} has ${rows} rows but the matrix has ${expectedRows}`,
-      { file, location: `/${path}` },
-    );
+    throw new FormatError("h5ad_malformed", `${path} has ${rows} rows but the matrix has ${expectedRows}`, {
+      file,
+      key: `/${path}`,
+    });
   }
   const oldCategories = obj.get("__categories");
   const order =
@@ -275,11 +274,10 @@ function readCompoundFrame(
 ): { frame: DataFrame; report: FrameReport } {
   const members = ds.metadata.compound_type?.members;
   if (!members)
-    throw new H5adFormatError(
-      "h5ad_unsupported",
-      `/${path} is a dataset but not a structured (compound) array`,
-      { file, location: ds.path },
-    );
+    throw new FormatError("h5ad_unsupported", `/${path} is a dataset but not a structured (compound) array`, {
+      file,
+      key: ds.path,
+    });
   const rows = shapeOf(ds)[0] ?? 0;
   const table = readValue(file, ds) as unknown[][];
   const report: FrameReport = {

@@ -1,5 +1,5 @@
 import { open } from "node:fs/promises";
-import { H5adFormatError } from "./h5ad-format-error.js";
+import { FormatError } from "../convert/format-error.js";
 
 const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -13,7 +13,7 @@ export async function checkHdf5File(path: string): Promise<void> {
   try {
     handle = await open(path, "r");
   } catch (cause) {
-    throw new H5adFormatError(
+    throw new FormatError(
       "invalid_hdf5",
       `cannot open the file (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`,
       { file: path, cause },
@@ -31,13 +31,13 @@ export async function checkHdf5File(path: string): Promise<void> {
       }
     }
     if (base < 0) {
-      throw new H5adFormatError(
+      throw new FormatError(
         "invalid_hdf5",
         size === 0 ? "the file is empty" : "not an HDF5 file (no HDF5 signature)",
         {
           file: path,
-          location: "byte 0",
-          hint: "h5ad and 10x .h5 files are HDF5; check the file type",
+          byteOffset: 0,
+          hint: "Check the file type: h5ad and 10x .h5 files are HDF5",
         },
       );
     }
@@ -61,13 +61,13 @@ export async function checkHdf5File(path: string): Promise<void> {
     const eof = read(eofAt);
     const expected = baseAddress + eof;
     if (eof > 0 && eof < Number.MAX_SAFE_INTEGER && size < expected) {
-      throw new H5adFormatError(
+      throw new FormatError(
         "invalid_hdf5",
         `the file is truncated: ${size} bytes, but its HDF5 superblock says ${expected}`,
         {
           file: path,
-          location: `byte ${size}`,
-          hint: "the download or copy was cut short; fetch the file again",
+          byteOffset: size,
+          hint: "The download or copy was cut short; fetch the file again",
         },
       );
     }

@@ -8,7 +8,7 @@ import { writeTripletsParquet } from "../parquet/triplet-parquet-writer.js";
 import { joinCellMetadata } from "../tenx/cell-metadata-join.js";
 import type { CellMetadataReport } from "../tenx/cell-metadata-join.js";
 import { readDelimitedTable } from "../tenx/delimited-table-reader.js";
-import { MtxFormatError } from "./mtx-format-error.js";
+import { FormatError } from "../convert/format-error.js";
 import { openMtxTriplets } from "./mtx-triplet-reader.js";
 
 export interface MtxConvertOptions extends ConvertOptions {
@@ -42,12 +42,12 @@ async function readNames(
 ): Promise<Column[]> {
   const table = await readDelimitedTable(path, { header: false });
   if (table.rows.length !== expected) {
-    throw new MtxFormatError(
+    throw new FormatError(
       "mtx_header_mismatch",
-      `${path} lists ${table.rows.length} ${what} but the matrix has ${expected} ${axis}`,
+      `lists ${table.rows.length} ${what} but the matrix has ${expected} ${axis}`,
       {
         file: path,
-        hint: "the names file and the matrix do not belong together",
+        hint: "The names file and the matrix do not belong together",
       },
     );
   }
@@ -129,9 +129,9 @@ export async function convertMatrixMarket(args: {
     if (options.cellMetadata !== undefined) {
       const barcodes = cellColumns[0]?.values as readonly (string | null)[] | undefined;
       if (!barcodes) {
-        throw new MtxFormatError("mtx_header_mismatch", "cell metadata needs the cell barcodes to join on", {
+        throw new FormatError("mtx_header_mismatch", "cell metadata needs the cell barcodes to join on", {
           file: options.cellMetadata,
-          hint: "pass the barcodes file as column (or row) names",
+          hint: "Pass the barcodes file as column (or row) names",
         });
       }
       const joined = await joinCellMetadata(

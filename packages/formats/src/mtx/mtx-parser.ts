@@ -1,4 +1,4 @@
-import { MtxFormatError } from "./mtx-format-error.js";
+import { FormatError } from "../convert/format-error.js";
 
 export type MtxLayout = "coordinate" | "array";
 export type MtxField = "integer" | "real" | "pattern";
@@ -118,26 +118,26 @@ export class MtxParser {
         this.bannerSeen
           ? "the file ends before the size line"
           : "the file is empty or has no %%MatrixMarket banner",
-        "the file may be truncated",
+        "The file may be truncated",
       );
     }
     if (this.entriesRead < h.declaredEntries) {
       throw this.error(
         "mtx_header_mismatch",
         `the size line declares ${h.declaredEntries} entries but the file ends after ${this.entriesRead}`,
-        "the file may be truncated, or its size line is wrong",
+        "The file may be truncated, or its size line is wrong",
       );
     }
     return out;
   }
 
   private error(
-    code: ConstructorParameters<typeof MtxFormatError>[0],
+    code: ConstructorParameters<typeof FormatError>[0],
     reason: string,
     hint?: string,
     line = this.line,
-  ): MtxFormatError {
-    return new MtxFormatError(code, reason, { file: this.file, line, hint });
+  ): FormatError {
+    return new FormatError(code, reason, { file: this.file, line, hint });
   }
 
   private batch(length: number): MtxBatch {
@@ -187,7 +187,7 @@ export class MtxParser {
         throw this.error(
           "mtx_malformed",
           `expected a "%%MatrixMarket matrix …" banner, got "${text.slice(0, 80)}"`,
-          "is this a Matrix Market file?",
+          "Check that this is a Matrix Market file",
         );
       }
       if (tokens[1] !== "matrix" || tokens.length < 5) {
@@ -203,7 +203,7 @@ export class MtxParser {
         throw this.error(
           "mtx_unsupported",
           "complex matrices are not supported",
-          "convert to real and imaginary parts first",
+          "Convert to real and imaginary parts first",
         );
       if (field !== "integer" && field !== "real" && field !== "pattern" && field !== "double") {
         throw this.error("mtx_unsupported", `unknown field "${field}" (expected integer, real or pattern)`);
@@ -300,7 +300,7 @@ export class MtxParser {
           throw this.error(
             "mtx_header_mismatch",
             `more entries than the ${declaredEntries} the size line declares`,
-            "the size line is wrong or two files were concatenated",
+            "The size line is wrong or two files were concatenated",
             line,
           );
         }
@@ -359,7 +359,7 @@ export class MtxParser {
               throw this.error(
                 "mtx_header_mismatch",
                 `a real value "${this.token(buf, tokenStart)}" in an integer file`,
-                "the banner should say real",
+                "The banner should say real",
                 line,
               );
             }
@@ -368,7 +368,7 @@ export class MtxParser {
               throw this.error(
                 "mtx_value_out_of_range",
                 `value ${negative ? "-" : ""}${m} does not fit a 32-bit integer`,
-                "declare the field as real",
+                "Declare the field as real",
                 line,
               );
             }
@@ -436,7 +436,7 @@ export class MtxParser {
           throw this.error(
             "mtx_malformed",
             `a skew-symmetric file has a diagonal entry (${i}, ${j})`,
-            "its diagonal is zero by definition and is not stored",
+            "Its diagonal is zero by definition and is not stored",
             line - 1,
           );
         }
@@ -486,7 +486,7 @@ export class MtxParser {
               throw this.error(
                 "mtx_header_mismatch",
                 `a real value "${text}" in an integer file`,
-                "the banner should say real",
+                "The banner should say real",
               );
             throw this.error("mtx_malformed", `expected an integer value, got "${text.slice(0, 80)}"`);
           }
@@ -495,7 +495,7 @@ export class MtxParser {
             throw this.error(
               "mtx_value_out_of_range",
               `value ${text} does not fit a 32-bit integer`,
-              "declare the field as real",
+              "Declare the field as real",
             );
         } else v = this.parseRealToken(text, this.line);
         const i = this.arrayRow;
@@ -544,7 +544,7 @@ export class MtxParser {
     return latin1(buf, start, e);
   }
 
-  private badToken(buf: Uint8Array, p: number, line: number, what: string): MtxFormatError {
+  private badToken(buf: Uint8Array, p: number, line: number, what: string): FormatError {
     let s = p;
     while (s > 0 && buf[s - 1] !== NL) s--;
     let e = p;

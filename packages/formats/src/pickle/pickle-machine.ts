@@ -148,10 +148,10 @@ class PickleMachine {
         case 0x97: // NEXT_BUFFER
           throw new FormatError(
             "pickle_malformed",
-            `pickle: out-of-band buffer at byte ${at} of ${this.file}; the data is not in the file`,
+            `pickle: out-of-band buffer; the data is not in the file`,
             {
               file: this.file,
-              location: `byte ${at}`,
+              byteOffset: at,
               hint: "Re-pickle without buffer_callback (pickle.dump(obj, f, protocol=5)) so the buffers are stored in-band.",
             },
           );
@@ -321,10 +321,10 @@ class PickleMachine {
         case 0x51:
           throw new FormatError(
             "unsafe_pickle_global",
-            `pickle: refusing a persistent id at byte ${at} of ${this.file} (it needs application code to resolve)`,
+            `pickle: refusing a persistent id (it needs application code to resolve)`,
             {
               file: this.file,
-              location: `byte ${at}`,
+              byteOffset: at,
               hint: "Persistent ids come from custom picklers (e.g. torch); export the data to a plain format.",
             },
           );
@@ -333,10 +333,10 @@ class PickleMachine {
         case 0x84:
           throw new FormatError(
             "unsafe_pickle_global",
-            `pickle: refusing an extension-registry reference at byte ${at} of ${this.file} (copyreg extensions name arbitrary code)`,
+            `pickle: refusing an extension-registry reference (copyreg extensions name arbitrary code)`,
             {
               file: this.file,
-              location: `byte ${at}`,
+              byteOffset: at,
               hint: "Re-pickle the data without copyreg extension codes.",
             },
           );
@@ -360,10 +360,10 @@ class PickleMachine {
     if (handler === undefined) {
       throw new FormatError(
         "unsafe_pickle_global",
-        `pickle: refusing to load ${qualified} (not an allowed data class) at byte ${at} of ${this.file}`,
+        `pickle: refusing to load ${qualified} (not an allowed data class)`,
         {
           file: this.file,
-          location: `byte ${at}`,
+          byteOffset: at,
           hint: "Only numpy arrays, pandas DataFrames/Series and plain Python data are read; export other objects to CSV or Parquet from Python.",
         },
       );
@@ -382,10 +382,10 @@ class PickleMachine {
       if (cause instanceof FormatError) throw cause;
       throw new FormatError(
         "pickle_malformed",
-        `pickle: cannot rebuild ${fn.qualifiedName}${isNew ? "()" : ""} at byte ${at} of ${this.file}: ${(cause as Error).message}`,
+        `pickle: cannot rebuild ${fn.qualifiedName}${isNew ? "()" : ""}: ${(cause as Error).message}`,
         {
           file: this.file,
-          location: `byte ${at}`,
+          byteOffset: at,
           hint: "The object's pickled form is not one this reader knows; export it to CSV or Parquet from Python.",
           cause,
         },
@@ -471,9 +471,9 @@ class PickleMachine {
   }
 
   private malformed(reason: string, at: number): FormatError {
-    return new FormatError("pickle_malformed", `pickle: ${reason} at byte ${at} of ${this.file}`, {
+    return new FormatError("pickle_malformed", `pickle: ${reason}`, {
       file: this.file,
-      location: `byte ${at}`,
+      byteOffset: at,
       hint: "The file is truncated or not a pickle.",
     });
   }

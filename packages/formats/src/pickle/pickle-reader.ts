@@ -46,7 +46,7 @@ export function readPickleBytes(bytes: Uint8Array, file: string): PickleContent 
     if (cause instanceof FormatError) throw cause;
     throw new FormatError(
       "unsupported_pickle_object",
-      `pickle: cannot turn the object in ${file} into a table or JSON: ${(cause as Error).message}`,
+      `pickle: cannot turn the object into a table or JSON: ${(cause as Error).message}`,
       {
         file,
         hint: "Supported: pandas DataFrame/Series (numeric, bool, string, categorical, datetime columns) and plain Python data; export other objects with df.to_parquet() in Python.",

@@ -88,10 +88,10 @@ function walk(
       if (value.kind === "opaque") {
         throw new FormatError(
           "unsupported_r_type",
-          `RDS: cannot convert ${value.description} (${value.sexp}) at byte ${value.offset} of the uncompressed stream in ${file}${name === "table" ? "" : ` (element ${name})`}`,
+          `RDS: cannot convert ${value.description} (${value.sexp})${name === "table" ? "" : ` (element ${name})`}`,
           {
             file,
-            location: `byte ${value.offset}`,
+            byteOffset: value.offset,
             hint: "Save only data (data.frame, vectors, lists, Matrix objects), e.g. drop environments and functions before saveRDS().",
           },
         );
@@ -126,7 +126,7 @@ function dataFrameFromR(value: Extract<RValue, { kind: "list" }>, file: string, 
         `RDS: data.frame column "${c.name}" has ${c.values.length} values but the frame has ${rowCount} rows`,
         {
           file,
-          location: name,
+          key: name,
           hint: "The data.frame is inconsistent; rebuild it with data.frame() in R and re-save.",
         },
       );
@@ -225,7 +225,7 @@ function vectorColumns(name: string, v: RValue, file: string, where: string): Co
         `RDS: column "${name}" is ${describe(v)}, which has no table representation`,
         {
           file,
-          location: where,
+          key: where,
           hint: "Flatten list columns (e.g. with tidyr::unnest or sapply(x, toString)) before saveRDS().",
         },
       );
@@ -238,7 +238,7 @@ function sparseMatrixFromR(v: RValue, cls: string, file: string, where: string):
   const fail = (reason: string): FormatError =>
     new FormatError("unsupported_r_type", `RDS: cannot convert the S4 object of class "${cls}": ${reason}`, {
       file,
-      location: where,
+      key: where,
       hint: 'Supported S4 classes are the Matrix package\'s general sparse matrices (dgCMatrix, dgTMatrix, lgCMatrix, ngCMatrix, ...); convert others with as(x, "CsparseMatrix").',
     });
   if (!/^[dlni]g[CT]Matrix$/.test(cls)) throw fail("not a general sparse matrix");

@@ -320,24 +320,20 @@ class RdsReader {
         const description = UNSUPPORTED_DESCRIPTIONS[type];
         if (description !== undefined) {
           const name = SEXP_NAMES[type] ?? String(type);
-          throw new FormatError(
-            "unsupported_r_type",
-            `RDS: cannot convert ${description} (${name}) at byte ${start} of the uncompressed stream in ${this.file}`,
-            {
-              file: this.file,
-              location: `byte ${start}`,
-              hint: "Save only data (data.frame, vectors, lists, Matrix objects), e.g. drop functions and environments before saveRDS().",
-            },
-          );
+          throw new FormatError("unsupported_r_type", `RDS: cannot convert ${description} (${name})`, {
+            file: this.file,
+            byteOffset: start,
+            hint: "Save only data (data.frame, vectors, lists, Matrix objects), e.g. drop functions and environments before saveRDS().",
+          });
         }
       }
     }
     throw new FormatError(
       "unknown_sexp_type",
-      `RDS: unknown SEXP type code ${type} (flags 0x${(flags >>> 0).toString(16)}) at byte ${start} of the uncompressed stream in ${this.file}`,
+      `RDS: unknown SEXP type code ${type} (flags 0x${(flags >>> 0).toString(16)})`,
       {
         file: this.file,
-        location: `byte ${start}`,
+        byteOffset: start,
         hint: "The file is corrupt or written by an R version this reader does not know; re-save it with saveRDS(version = 3).",
       },
     );
@@ -440,10 +436,10 @@ class RdsReader {
       default:
         throw new FormatError(
           "unsupported_r_type",
-          `RDS: cannot convert an ALTREP object of class "${className}" at byte ${start} of the uncompressed stream in ${this.file}`,
+          `RDS: cannot convert an ALTREP object of class "${className}"`,
           {
             file: this.file,
-            location: `byte ${start}`,
+            byteOffset: start,
             hint: "Materialise it in R first (e.g. x[] <- x) and re-save the file.",
           },
         );
@@ -621,15 +617,11 @@ class RdsReader {
   }
 
   private malformed(reason: string, at: number): FormatError {
-    return new FormatError(
-      "rds_malformed",
-      `RDS: ${reason} (byte ${at} of the uncompressed stream in ${this.file})`,
-      {
-        file: this.file,
-        location: `byte ${at}`,
-        hint: "Check the file is complete and was written by saveRDS() or serialize().",
-      },
-    );
+    return new FormatError("rds_malformed", `RDS: ${reason}`, {
+      file: this.file,
+      byteOffset: at,
+      hint: "Check the file is complete and was written by saveRDS() or serialize().",
+    });
   }
 }
 

@@ -64,7 +64,7 @@ export async function readRdsStream(
     if (cause instanceof FormatError) throw cause;
     throw new FormatError(
       "rds_malformed",
-      `RDS: cannot decompress ${compression} data in ${path}: ${(cause as Error).message}`,
+      `RDS: cannot decompress ${compression} data: ${(cause as Error).message}`,
       {
         file: path,
         hint: "The file is truncated or not a compressed RDS file.",

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { version as nodeVersion } from "node:process";
 import type { ConversionResult, ConvertOptions } from "../convert/conversion-result.js";
 import type { Column, DataFrame } from "../frame/data-frame.js";
-import { H5adFormatError } from "../h5ad/h5ad-format-error.js";
+import { FormatError } from "../convert/format-error.js";
 import { compressedSparseSource } from "../h5ad/h5-matrix-source.js";
 import type { MatrixSource } from "../h5ad/h5-matrix-source.js";
 import {
@@ -18,7 +18,6 @@ import {
 } from "../h5ad/h5-reader.js";
 import type { Group } from "../h5ad/h5-reader.js";
 import { convertMatrixMarket } from "../mtx/mtx-converter.js";
-import { MtxFormatError } from "../mtx/mtx-format-error.js";
 import { writeDataFrameParquet } from "../parquet/data-frame-parquet-writer.js";
 import { parquetEngineVersion } from "../parquet/parquet-sink.js";
 import { withStagedOutputDir } from "../parquet/staged-output-dir.js";
@@ -71,9 +70,9 @@ export async function findTenxMtxFiles(dir: string): Promise<TenxMtxFiles> {
         : `several feature files (${featureFiles.join(", ")})`,
     );
   if (problems.length > 0) {
-    throw new MtxFormatError("tenx_incomplete", `not a 10x Matrix Market directory: ${problems.join("; ")}`, {
+    throw new FormatError("tenx_incomplete", `not a 10x Matrix Market directory: ${problems.join("; ")}`, {
       file: dir,
-      hint: "a 10x directory holds matrix.mtx.gz, barcodes.tsv.gz and features.tsv.gz (or genes.tsv)",
+      hint: "A 10x directory holds matrix.mtx.gz, barcodes.tsv.gz and features.tsv.gz (or genes.tsv)",
     });
   }
   return {
@@ -133,9 +132,9 @@ function readGenome(file: string, group: Group, layout: "v3" | "v2"): GenomeMatr
   const shapeDs = group.get("shape");
   const barcodesDs = group.get("barcodes");
   if (!isDataset(shapeDs) || !isDataset(barcodesDs)) {
-    throw new H5adFormatError("h5ad_malformed", "a 10x matrix group needs shape and barcodes", {
+    throw new FormatError("h5ad_malformed", "a 10x matrix group needs shape and barcodes", {
       file,
-      location: group.path,
+      key: group.path,
     });
   }
   const [genes, cells] = Array.from(readValue(file, shapeDs) as ArrayLike<number | bigint>, Number) as [
@@ -144,9 +143,9 @@ function readGenome(file: string, group: Group, layout: "v3" | "v2"): GenomeMatr
   ];
   const barcodes = toStrings(readValue(file, barcodesDs));
   if (barcodes.length !== cells) {
-    throw new H5adFormatError("h5ad_malformed", `${barcodes.length} barcodes for ${cells} cells`, {
+    throw new FormatError("h5ad_malformed", `${barcodes.length} barcodes for ${cells} cells`, {
       file,
-      location: barcodesDs.path,
+      key: barcodesDs.path,
     });
   }
   const featureColumns: Record<string, (string | null)[]> = {};
@@ -157,9 +156,9 @@ function readGenome(file: string, group: Group, layout: "v3" | "v2"): GenomeMatr
   if (layout === "v3") {
     const features = group.get("features");
     if (!isGroup(features))
-      throw new H5adFormatError("h5ad_malformed", "no features group", {
+      throw new FormatError("h5ad_malformed", "no features group", {
         file,
-        location: `${group.path}/features`,
+        key: `${group.path}/features`,
       });
     const rename: Record<string, string> = { id: "gene_id", name: "gene_name" };
     for (const key of [
@@ -177,9 +176,9 @@ function readGenome(file: string, group: Group, layout: "v3" | "v2"): GenomeMatr
     featureColumns["genome"] = Array.from({ length: genes }, () => group.path.replace(/^\//, ""));
   }
   if (!featureColumns["gene_id"])
-    throw new H5adFormatError("h5ad_malformed", `no per-feature ids (${genes} expected)`, {
+    throw new FormatError("h5ad_malformed", `no per-feature ids (${genes} expected)`, {
       file,
-      location: group.path,
+      key: group.path,
     });
   return { name: group.path, group, genes, cells, barcodes, featureColumns };
 }
@@ -224,12 +223,12 @@ async function convertTenxH5(
         .filter((g): g is Group => isGroup(g) && g.keys().includes("indptr"))
         .map((g) => readGenome(path, g, "v2"));
       if (genomes.length === 0) {
-        throw new H5adFormatError(
+        throw new FormatError(
           "h5ad_malformed",
           "no 10x matrix: neither a /matrix group (v3) nor genome groups with indptr (v2)",
           {
             file: path,
-            hint: "is this a 10x feature-barcode matrix .h5?",
+            hint: "Check that this is a 10x feature-barcode matrix .h5",
           },
         );
       }
@@ -237,10 +236,10 @@ async function convertTenxH5(
     const first = genomes[0]!;
     for (const g of genomes.slice(1)) {
       if (g.cells !== first.cells || g.barcodes.some((b, i) => b !== first.barcodes[i])) {
-        throw new H5adFormatError(
+        throw new FormatError(
           "h5ad_unsupported",
           `genome ${g.name} has different barcodes from ${first.name}`,
-          { file: path, location: g.name },
+          { file: path, key: g.name },
         );
       }
     }
@@ -263,9 +262,9 @@ async function convertTenxH5(
       const indices = g.group.get("indices");
       const indptr = g.group.get("indptr");
       if (!isDataset(data) || !isDataset(indices) || !isDataset(indptr)) {
-        throw new H5adFormatError("h5ad_malformed", "a 10x matrix needs data, indices and indptr", {
+        throw new FormatError("h5ad_malformed", "a 10x matrix needs data, indices and indptr", {
           file: path,
-          location: g.name,
+          key: g.name,
         });
       }
       const base = entriesBefore;
@@ -286,7 +285,7 @@ async function convertTenxH5(
     }
     const valueTypes = new Set(parts.map((p) => p.matrix.info.valueType));
     if (valueTypes.size !== 1)
-      throw new H5adFormatError("h5ad_unsupported", "genomes store values of different types", {
+      throw new FormatError("h5ad_unsupported", "genomes store values of different types", {
         file: path,
       });
 

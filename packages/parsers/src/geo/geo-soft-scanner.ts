@@ -1,3 +1,4 @@
+import type { ErrorCode } from "@omicslake/core";
 import { ParseError } from "../errors/parse-error.js";
 
 /** What the scanner reports, in file order. Called synchronously from `push`/`end`. */
@@ -125,7 +126,7 @@ export class GeoSoftScanner {
     if (this.inTable) {
       throw this.error(
         "truncated_soft_table",
-        `GEO SOFT line ${this.lines}: the input ended inside a data table (no "!…_table_end" line)`,
+        `GEO SOFT: the input ended inside a data table (no "!…_table_end" line)`,
         this.lines,
         this.consumed,
         "The file is truncated; download it again",
@@ -157,7 +158,7 @@ export class GeoSoftScanner {
     if (this.carryBytes > this.maxLineBytes) {
       throw this.error(
         "soft_line_too_long",
-        `GEO SOFT line ${this.lines + 1}: longer than ${this.maxLineBytes} bytes`,
+        `GEO SOFT: a line longer than ${this.maxLineBytes} bytes`,
         this.lines + 1,
         this.carryOffset,
         "The input is not a GEO SOFT file, or raise maxLineBytes",
@@ -246,7 +247,7 @@ export class GeoSoftScanner {
       if (this.record === undefined) {
         throw this.error(
           "malformed_soft_line",
-          `GEO SOFT line ${lineNo}: "${preview(text)}" comes before any "^ENTITY = accession" line`,
+          `GEO SOFT: "${preview(text)}" comes before any "^ENTITY = accession" line`,
           lineNo,
           byteOffset,
           "Check that the file is a complete GEO SOFT file",
@@ -263,14 +264,20 @@ export class GeoSoftScanner {
   private malformed(line: number, byteOffset: number, expected: string, got: string): ParseError {
     return this.error(
       "malformed_soft_line",
-      `GEO SOFT line ${line}: expected ${expected}, got "${preview(got)}"`,
+      `GEO SOFT: expected ${expected}, got "${preview(got)}"`,
       line,
       byteOffset,
       "Check that the file is GEO SOFT text and not truncated or edited by hand",
     );
   }
 
-  private error(code: string, message: string, line: number, byteOffset: number, hint: string): ParseError {
+  private error(
+    code: ErrorCode,
+    message: string,
+    line: number,
+    byteOffset: number,
+    hint: string,
+  ): ParseError {
     return new ParseError(
       code,
       message,

@@ -1,4 +1,5 @@
 import { isAscii } from "node:buffer";
+import type { ErrorCode } from "@omicslake/core";
 import { ParseError } from "../errors/parse-error.js";
 import { gzipDamageBehind } from "../io/open-input.js";
 import type { XmlNode } from "./xml-node.js";
@@ -664,7 +665,7 @@ export class XmlRecordTokenizer {
   }
 
   private error(
-    code: string,
+    code: ErrorCode,
     message: string,
     byteOffset: number,
     options: { hint?: string; cause?: unknown } = {},
