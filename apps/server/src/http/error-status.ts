@@ -37,6 +37,8 @@ const STATUS = {
   database_in_use: 503,
   database_unavailable: 503,
   download_in_progress: 409,
+  // A step stops early only when its process is shutting down; the client may retry.
+  cancelled: 503,
   // Upstream sources
   fetch_failed: 502,
   upstream_failed: 502,

@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   "database_in_use",
   "database_unavailable",
   "download_in_progress",
+  // Steps
+  "cancelled",
   // Upstream sources
   "fetch_failed",
   "upstream_failed",
