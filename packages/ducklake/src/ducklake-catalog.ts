@@ -1,10 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, realpath } from "node:fs/promises";
 import { dirname, relative, resolve, sep } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import { ConflictError, NotFoundError, PolicyError, ValidationError } from "@omicslake/core";
-import { PRIVATE_DIR_MODE, tightenTree } from "@omicslake/core";
+import {
+  openDuckDb,
+  PRIVATE_DIR_MODE,
+  sqlIdentifier,
+  tightenTree,
+  type DuckDbSession,
+} from "@omicslake/core";
 import type { DuckLakeChange, RegisterTableChange } from "./ducklake-change.js";
 import { createTableStatements, DUCKLAKE_FORMAT_VERSION } from "./ducklake-schema.js";
 import { compareStatValues } from "./ducklake-types.js";
@@ -89,7 +94,6 @@ interface BoundColumn {
 
 const MAIN_SCHEMA_ID = 0;
 const MAIN_SCHEMA_PATH = "main/";
-const quoted = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 function toParams(params: readonly Param[]): DuckDBValue[] {
   // Every numeric catalog column is BIGINT; binding integers as bigint keeps DuckDB from going through DOUBLE.
@@ -113,8 +117,7 @@ export class DuckLakeCatalog {
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
+    private readonly duck: DuckDbSession,
     /** Absolute, symlinks resolved, ending with `/`. */
     readonly dataPath: string,
     readonly metadataPath: string,
@@ -127,14 +130,11 @@ export class DuckLakeCatalog {
     await mkdir(dirname(metadataPath), { recursive: true, mode: PRIVATE_DIR_MODE });
     await mkdir(resolve(options.dataPath), { recursive: true, mode: PRIVATE_DIR_MODE });
     const dataPath = `${await realpath(resolve(options.dataPath))}/`;
-    const instance = await DuckDBInstance.create(metadataPath);
-    const connection = await instance.connect();
-    const catalog = new DuckLakeCatalog(instance, connection, dataPath, metadataPath);
+    const catalog = new DuckLakeCatalog(await openDuckDb({ path: metadataPath }), dataPath, metadataPath);
     try {
       await catalog.initialize(options.createdBy ?? "omicslake");
     } catch (error) {
-      connection.closeSync();
-      instance.closeSync();
+      catalog.duck.close();
       throw error;
     }
     return catalog;
@@ -142,8 +142,7 @@ export class DuckLakeCatalog {
 
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
-    this.connection.closeSync();
-    this.instance.closeSync();
+    this.duck.close();
     // DuckDB and the Parquet files it registered take no mode, so the umask decided theirs: take group and
     // other bits away. Only the catalog's own file and data folder, never the folder around them.
     await tightenTree(this.metadataPath);
@@ -160,12 +159,12 @@ export class DuckLakeCatalog {
   ): Promise<DuckLakeSnapshotInfo> {
     return this.serialized(async () => {
       const prepared = await this.prepare(changes);
-      await this.connection.run("BEGIN TRANSACTION");
+      await this.duck.connection.run("BEGIN TRANSACTION");
       try {
         await this.writeSnapshot(changes, prepared, options);
-        await this.connection.run("COMMIT");
+        await this.duck.connection.run("COMMIT");
       } catch (error) {
-        await this.connection.run("ROLLBACK");
+        await this.duck.connection.run("ROLLBACK");
         throw error;
       }
       return this.readCurrentSnapshot();
@@ -242,12 +241,12 @@ export class DuckLakeCatalog {
   }
 
   private async rows(sql: string, params: readonly Param[] = []): Promise<Record<string, unknown>[]> {
-    const reader = await this.connection.runAndReadAll(sql, toParams(params));
+    const reader = await this.duck.connection.runAndReadAll(sql, toParams(params));
     return reader.getRowObjectsJS();
   }
 
   private async exec(sql: string, params: readonly Param[] = []): Promise<void> {
-    await this.connection.run(sql, toParams(params));
+    await this.duck.connection.run(sql, toParams(params));
   }
 
   private async initialize(createdBy: string): Promise<void> {
@@ -284,7 +283,7 @@ export class DuckLakeCatalog {
       }
       return;
     }
-    await this.connection.run("BEGIN TRANSACTION");
+    await this.duck.connection.run("BEGIN TRANSACTION");
     try {
       for (const statement of createTableStatements()) await this.exec(statement);
       await this.exec(
@@ -294,16 +293,16 @@ export class DuckLakeCatalog {
       );
       await this.exec("INSERT INTO ducklake_snapshot VALUES (0, now(), 0, 1, 0)");
       await this.exec("INSERT INTO ducklake_snapshot_changes VALUES (0, ?, NULL, NULL, NULL)", [
-        `created_schema:${quoted("main")}`,
+        `created_schema:${sqlIdentifier("main")}`,
       ]);
       await this.exec("INSERT INTO ducklake_schema VALUES (?, ?::UUID, 0, NULL, 'main', ?, true)", [
         MAIN_SCHEMA_ID,
         randomUUID(),
         MAIN_SCHEMA_PATH,
       ]);
-      await this.connection.run("COMMIT");
+      await this.duck.connection.run("COMMIT");
     } catch (error) {
-      await this.connection.run("ROLLBACK");
+      await this.duck.connection.run("ROLLBACK");
       throw error;
     }
   }
@@ -360,7 +359,7 @@ export class DuckLakeCatalog {
       const files: ParquetFileFacts[] = [];
       for (const file of change.files) {
         const path = await this.admissiblePath(change.table, file);
-        files.push(await readFacts(this.connection, path));
+        files.push(await readFacts(this.duck.connection, path));
       }
       const first = files[0] as ParquetFileFacts;
       const signature = schemaSignature(first.columns);
@@ -460,7 +459,7 @@ export class DuckLakeCatalog {
         let nextColumnId = 1;
         const bound = registration.columns.map((c) => bindNew(c, () => nextColumnId++));
         for (const column of bound) await this.insertColumn(tableId, snapshotId, column, null);
-        changed.push(`created_table:${quoted("main")}.${quoted(change.table)}`);
+        changed.push(`created_table:${sqlIdentifier("main")}.${sqlIdentifier(change.table)}`);
         schemaChanged = true;
         schemaChangedTables.push(tableId);
         registered.push({ table: change.table, tableId, bound, files: registration.files });
