@@ -15,3 +15,19 @@ export interface LockParameters {
   ObjectLockMode?: "GOVERNANCE" | "COMPLIANCE";
   ObjectLockRetainUntilDate?: Date;
 }
+
+/**
+ * The part size for the next part: the configured size, or larger when the expected size would need more
+ * than 10,000 parts. A stream of unknown size doubles its part size every 1,000 parts, so it can reach
+ * S3's limits without a size up front while ordinary inputs keep small parts.
+ */
+export function partSizeFor(
+  configured: number,
+  expectedSize: number | undefined,
+  partsSoFar: number,
+): number {
+  if (expectedSize !== undefined) {
+    return Math.max(configured, Math.ceil(expectedSize / (S3_MAX_PARTS - 1) / MIB) * MIB);
+  }
+  return configured * 2 ** Math.floor(partsSoFar / 1000);
+}

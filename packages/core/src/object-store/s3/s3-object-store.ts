@@ -7,11 +7,9 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
-  GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  PutObjectTaggingCommand,
   type HeadObjectCommandOutput,
   type S3Client,
 } from "@aws-sdk/client-s3";
@@ -49,7 +47,7 @@ import { isNotFound, s3ErrorName, s3Status, translateWriteError } from "./s3-err
 import { encodeKeyPath, isValidKey, normalizePrefix } from "./s3-key-path.js";
 import {
   MIB,
-  S3_MAX_PARTS,
+  partSizeFor,
   S3_MAX_SINGLE_COPY_BYTES,
   S3_MIN_PART_BYTES,
   SHA256_FIELD,
@@ -59,41 +57,14 @@ import { copyMultipart } from "./s3-multipart-copy.js";
 import { moveInto, PartUploader } from "./s3-part-uploader.js";
 import { contentDisposition, rangeHeader, withVerification } from "./s3-read-helpers.js";
 import { checkLocation, STAGING_FOLDER, stagingKey, type WriteLayer } from "./s3-staging.js";
+import { readSha256Tag, writeSha256Tag } from "./s3-sha256-tag.js";
+import type { ObjectLockPolicy, S3ObjectStoreOptions } from "./s3-store-options.js";
 
 export { S3_MAX_SINGLE_COPY_BYTES, S3_MIN_PART_BYTES } from "./s3-limits.js";
+export type { ObjectLockPolicy, S3ObjectStoreOptions } from "./s3-store-options.js";
 
 const MAX_PAGE = 1000;
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
-
-/** Object-lock retention applied to every object written into raw. */
-export interface ObjectLockPolicy {
-  readonly mode: "GOVERNANCE" | "COMPLIANCE";
-  readonly retainDays: number;
-}
-
-export interface S3ObjectStoreOptions {
-  readonly client: S3Client;
-  readonly bucket: string;
-  /** Key prefix inside the bucket (`lake/prod`); the store's keys live below it. */
-  readonly prefix?: string;
-  /** When set, raw objects get this retention on upload (the bucket must have object lock enabled). */
-  readonly objectLock?: ObjectLockPolicy;
-  /** Bodies up to this size go in one PutObject, larger ones as parts of this size. Default 16 MiB, at least 5 MiB. */
-  readonly partSizeBytes?: number;
-  /** Parts uploaded (or copied) at the same time. Default 4. */
-  readonly partConcurrency?: number;
-  /** Copies above this size use UploadPartCopy. Default (and maximum) 5 GiB, S3's CopyObject limit. */
-  readonly multipartCopyThresholdBytes?: number;
-  /** Part size for multipart copies. Default 512 MiB. */
-  readonly copyPartSizeBytes?: number;
-  /**
-   * Send `If-None-Match: *` on raw writes so the server itself refuses an existing key. Default true; a
-   * server answering NotImplemented is remembered and the store falls back to its HeadObject check.
-   */
-  readonly conditionalWrites?: boolean;
-  /** Destroy the client on close (true when the store built it). */
-  readonly ownsClient?: boolean;
-}
 
 /**
  * Objects in an S3 bucket (AWS S3, MinIO, R2 or any compatible server) under an optional prefix.
@@ -541,31 +512,12 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  private async sha256Tag(key: string): Promise<string | undefined> {
-    try {
-      const output = await this.client.send(
-        new GetObjectTaggingCommand({ Bucket: this.bucket, Key: this.fullKey(key) }),
-      );
-      return output.TagSet?.find((tag) => tag.Key === SHA256_FIELD)?.Value;
-    } catch {
-      // No tagging permission or support: the checksum is simply unknown here (the catalog has it).
-      return undefined;
-    }
+  private sha256Tag(key: string): Promise<string | undefined> {
+    return readSha256Tag(this.client, this.bucket, this.fullKey(key));
   }
 
-  private async recordSha256Tag(key: string, sha256: string): Promise<void> {
-    try {
-      await this.client.send(
-        new PutObjectTaggingCommand({
-          Bucket: this.bucket,
-          Key: this.fullKey(key),
-          Tagging: { TagSet: [{ Key: SHA256_FIELD, Value: sha256 }] },
-        }),
-      );
-    } catch {
-      // The object is complete and correct and the caller gets its sha256 in the result; failing here
-      // would make a raw put impossible to retry. Without the tag, head reports sha256 as unknown.
-    }
+  private recordSha256Tag(key: string, sha256: string): Promise<void> {
+    return writeSha256Tag(this.client, this.bucket, this.fullKey(key), sha256);
   }
 
   private async hashObject(key: string): Promise<string> {
@@ -575,16 +527,8 @@ export class S3ObjectStore implements ObjectStore {
     return hash.digest("hex");
   }
 
-  /**
-   * The part size for the next part: the configured size, or larger when the expected size would need more
-   * than 10,000 parts. A stream of unknown size doubles its part size every 1,000 parts, so it can reach
-   * S3's limits without a size up front while ordinary inputs keep small parts.
-   */
   private partSizeFor(expectedSize: number | undefined, partsSoFar: number): number {
-    if (expectedSize !== undefined) {
-      return Math.max(this.partSize, Math.ceil(expectedSize / (S3_MAX_PARTS - 1) / MIB) * MIB);
-    }
-    return this.partSize * 2 ** Math.floor(partsSoFar / 1000);
+    return partSizeFor(this.partSize, expectedSize, partsSoFar);
   }
 
   private lockParameters(layer: WriteLayer): LockParameters {
