@@ -175,7 +175,7 @@ forEachDatabase((ctx) => {
       const dataset = await catalog.createDataset({ name: "obj-all", layer: "archive" });
       const count = 1205;
       // One transaction for speed: addObject joins it instead of opening its own.
-      await catalog.db.transaction(async () => {
+      await ctx().db.transaction(async () => {
         for (let i = 0; i < count; i++) {
           const name = `part-${String(i).padStart(5, "0")}`;
           await catalog.addObject({

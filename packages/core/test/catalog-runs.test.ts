@@ -195,7 +195,7 @@ forEachDatabase((ctx) => {
         lastUsedAt: null,
         revokedAt: null,
       });
-      const stored = await catalog.db.query("SELECT key_hash FROM api_keys WHERE id = $1", [key.id]);
+      const stored = await ctx().db.query("SELECT key_hash FROM api_keys WHERE id = $1", [key.id]);
       expect(JSON.stringify(stored.rows)).not.toContain(secret.slice(17));
 
       const verified = await catalog.verifyApiKey(secret);

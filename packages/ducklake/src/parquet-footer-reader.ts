@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { ValidationError } from "@omicslake/core";
+import { sqlIdentifier, sqlString, ValidationError } from "@omicslake/core";
 import { compareStatValues, duckLakeTypeOf, encodeStatValue, isFloatType } from "./ducklake-types.js";
 
 /** One column as DuckLake sees it: a DuckLake type, and child columns for list, struct and map. */
@@ -32,9 +32,6 @@ export interface ParquetFileFacts {
   readonly columns: readonly ParquetColumnNode[];
   readonly leafStats: ReadonlyMap<number, ParquetLeafStats>;
 }
-
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
-const sqlIdentifier = (s: string): string => `"${s.replaceAll('"', '""')}"`;
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 /** A scalar DuckDB returned as JS (string, number, bigint, boolean) as text; anything else is a bug. */

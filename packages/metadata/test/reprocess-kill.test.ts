@@ -8,6 +8,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Lake } from "@omicslake/core";
 import { openLake } from "@omicslake/core";
+import { catalogClient } from "@omicslake/core/testing";
 import { objectsOf, readManifests } from "../src/processing/processed-manifest.js";
 import { processDataset } from "../src/processing/process-dataset.js";
 import {
@@ -42,7 +43,7 @@ async function openTestLake(): Promise<TestLake> {
 
 async function disposeTestLake(t: TestLake | undefined): Promise<void> {
   if (!t) return;
-  await t.lake.catalog.db.exec(`drop schema if exists ${t.schema} cascade`);
+  await catalogClient(t.lake.catalog).exec(`drop schema if exists ${t.schema} cascade`);
   await t.lake.close();
   await rm(t.root, { recursive: true, force: true });
 }

@@ -24,4 +24,5 @@ export {
 export { ingestConfigured, type ConfiguredIngest } from "./fetch/ingest-configured.js";
 export { HttpClient, type HttpClientOptions, type RetryEvent } from "./fetch/http-client.js";
 export type { RetryPolicy } from "./fetch/retry-policy.js";
-export { UpstreamFileRecords, type UpstreamFileRecord } from "./fetch/upstream-file-records.js";
+// Upstream file versions are a catalog repository (`catalog.upstreamFiles`); the record type stays importable here.
+export type { UpstreamFileRecord } from "@omicslake/core";

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CancelledError, type DataConfig, type ProgressEvent, type SourceConfig } from "@omicslake/core";
 import { ingestDataset } from "../src/fetch/ingest-dataset.js";
-import { UpstreamFileRecords } from "../src/fetch/upstream-file-records.js";
 import { FakeUpstream, lakeEngines, type OpenedLake } from "@omicslake/core/testing";
 
 const sha = (data: Buffer | string): string => createHash("sha256").update(data).digest("hex");
@@ -67,7 +66,7 @@ for (const engine of lakeEngines()) {
       async function expectOnlyWholeFiles(dataset: string): Promise<number> {
         const { lake } = opened;
         const raw = await lake.catalog.getDataset((await lake.dataset(`raw:${dataset}`)).id);
-        const records = await new UpstreamFileRecords(lake.catalog.db).current(raw.id);
+        const records = await lake.catalog.upstreamFiles.current(raw.id);
         const page = await lake.catalog.listObjects(raw.id, { limit: 100 });
         expect(page.items.map((o) => o.key).sort()).toEqual(records.map((r) => r.objectKey).sort());
         for (const object of page.items) {

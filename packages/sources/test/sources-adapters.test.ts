@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DataConfig, SourceConfig } from "@omicslake/core";
 import { ingestConfigured } from "../src/fetch/ingest-configured.js";
 import { ingestDataset } from "../src/fetch/ingest-dataset.js";
-import { UpstreamFileRecords } from "../src/fetch/upstream-file-records.js";
 import { geoSourceAdapter } from "../src/geo/geo-source-adapter.js";
 import { FakeUpstream, NCBI_FIXTURES_MISSING, readFixture } from "@omicslake/core/testing";
 import { lakeEngines, type OpenedLake } from "@omicslake/core/testing";
@@ -240,7 +239,7 @@ describe.skipIf(skip !== undefined)(
       ]);
       expect(result.fetched[1]!.partition).toEqual({ set: "updatefiles", file: "pubmed25n1275" });
       expect(result.fetched[1]!.object.sha256).toBe(sha(update));
-      const records = await new UpstreamFileRecords(opened.lake.catalog.db).current(result.dataset.id);
+      const records = await opened.lake.catalog.upstreamFiles.current(result.dataset.id);
       expect(records.map((r) => [r.name, r.md5])).toEqual([
         ["baseline/pubmed25n0001.xml.gz", md5(one)],
         ["baseline/pubmed25n0002.xml.gz", md5(two)],

@@ -8,7 +8,6 @@ import {
   type IngestOptions,
 } from "../src/fetch/ingest-dataset.js";
 import type { RetryEvent } from "../src/fetch/http-client.js";
-import { UpstreamFileRecords } from "../src/fetch/upstream-file-records.js";
 import { FakeUpstream } from "@omicslake/core/testing";
 import { lakeEngines, type OpenedLake } from "@omicslake/core/testing";
 
@@ -274,7 +273,7 @@ describe(`downloads that fail on ${engine.name}`, () => {
       const object = await opened.lake.catalog.findObjectByKey(`raw/${dataset}/bioproject.xml`);
       expect(object?.sha256).toBe(sha(body));
       expect(await bytesOf(await opened.lake.readObject(object!))).toEqual(body);
-      const records = await new UpstreamFileRecords(opened.lake.catalog.db).history(result.dataset.id);
+      const records = await opened.lake.catalog.upstreamFiles.history(result.dataset.id);
       expect(records.map((r) => r.objectKey)).toEqual([`raw/${dataset}/bioproject.xml`]);
       expect((await opened.lake.dataset(`raw:${dataset}`)).objectCount).toBe(1);
       // The download had finished: the rerun asks only for what is past the end and gets 416, no body.
@@ -317,7 +316,7 @@ describe(`downloads that fail on ${engine.name}`, () => {
 
     it("after the catalog row, before the upstream file is recorded", async () => {
       const body = fake.setFile("kill3/bioproject.xml", pseudoRandomBytes(50_000, "kill3"));
-      dieOnce(UpstreamFileRecords.prototype, "add");
+      dieOnce(opened.lake.catalog.upstreamFiles, "add");
       await expect(ingest("kill3", "kill3/bioproject.xml")).rejects.toThrow(/killed in add/);
       expect(await rawKeys("kill3")).toEqual(["raw/kill3/bioproject.xml"]);
       await check("kill3", body, fake.requestsTo("kill3/bioproject.xml").length);

@@ -3,7 +3,6 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DataConfig, SourceConfig } from "@omicslake/core";
 import { ingestDataset } from "../src/fetch/ingest-dataset.js";
-import { UpstreamFileRecords } from "../src/fetch/upstream-file-records.js";
 import { FakeUpstream, NCBI_FIXTURES_MISSING, readFixture } from "@omicslake/core/testing";
 import { lakeEngines, type OpenedLake } from "@omicslake/core/testing";
 
@@ -120,7 +119,7 @@ for (const engine of lakeEngines()) {
           runId: result.run.id,
         });
 
-        const rows = await new UpstreamFileRecords(lake.catalog.db).current(result.dataset.id);
+        const rows = await lake.catalog.upstreamFiles.current(result.dataset.id);
         expect(rows).toHaveLength(expected.length);
         const tab = rows.find((r) => r.name === "Metadata/SRA_Accessions.tab");
         expect(tab).toMatchObject({
@@ -167,7 +166,7 @@ for (const engine of lakeEngines()) {
         expect(old?.sha256).toBe(sha(oldBytes));
         expect(await bytesOf(await lake.readObject(old!))).toEqual(oldBytes);
 
-        const records = new UpstreamFileRecords(lake.catalog.db);
+        const records = lake.catalog.upstreamFiles;
         const current = (await records.current(result.dataset.id)).find(
           (r) => r.name === "Metadata/SRA_Accessions.tab",
         );

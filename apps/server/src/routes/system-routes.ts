@@ -27,14 +27,16 @@ export function systemRoutes(lake: Lake, registry: Registry): FastifyPluginAsync
       },
       async (_request, reply) => {
         try {
-          await lake.catalog.db.query("select 1");
+          await lake.catalog.ping();
         } catch (error) {
-          return reply.status(503).send({ status: "unavailable", error: error instanceof Error ? error.message : String(error) });
+          return reply
+            .status(503)
+            .send({ status: "unavailable", error: error instanceof Error ? error.message : String(error) });
         }
         return {
           status: "ok" as const,
           version: LAKE_VERSION,
-          catalog: lake.catalog.db.kind,
+          catalog: lake.catalog.engine,
           storage: lake.store.kind,
           uptime_seconds: Math.round(process.uptime()),
         };
@@ -43,8 +45,12 @@ export function systemRoutes(lake: Lake, registry: Registry): FastifyPluginAsync
 
     app.get(
       "/metrics",
-      { config: { rateLimit: false }, schema: { tags: ["system"], summary: "Prometheus metrics", hide: false } },
-      async (_request, reply) => reply.header("content-type", registry.contentType).send(await registry.metrics()),
+      {
+        config: { rateLimit: false },
+        schema: { tags: ["system"], summary: "Prometheus metrics", hide: false },
+      },
+      async (_request, reply) =>
+        reply.header("content-type", registry.contentType).send(await registry.metrics()),
     );
   };
 }

@@ -86,7 +86,9 @@ export interface ObjectWrite {
   readonly datasetId: number;
   readonly key: string;
   readonly name: string;
-  decide(current: CatalogObject | undefined): Promise<{ size: number; sha256: string; mediaType?: string | null }>;
+  decide(
+    current: CatalogObject | undefined,
+  ): Promise<{ size: number; sha256: string; mediaType?: string | null }>;
 }
 
 export interface ProvenanceEdge {
@@ -177,7 +179,13 @@ export interface SchemaField {
 export interface SchemaDiff {
   readonly added: readonly SchemaField[];
   readonly removed: readonly SchemaField[];
-  readonly retyped: readonly { name: string; from: string; to: string; nullableFrom: boolean; nullableTo: boolean }[];
+  readonly retyped: readonly {
+    name: string;
+    from: string;
+    to: string;
+    nullableFrom: boolean;
+    nullableTo: boolean;
+  }[];
 }
 
 export interface SchemaVersion {
@@ -242,3 +250,25 @@ export interface CatalogStats {
   readonly byLayer: readonly LayerStats[];
   readonly bySource: readonly SourceStats[];
 }
+
+/** One fetched version of an upstream file, as `upstream_files` records it. */
+export interface UpstreamFileRecord {
+  readonly id: number;
+  readonly datasetId: number;
+  readonly url: string;
+  /** The upstream file's name in the dataset (the adapter's name, before any version prefix). */
+  readonly name: string;
+  readonly partition: Readonly<Record<string, string>>;
+  readonly etag: string | null;
+  readonly lastModified: Date | null;
+  readonly size: number;
+  readonly sha256: string;
+  /** The MD5 upstream published for the file, verified; null when it publishes none. */
+  readonly md5: string | null;
+  /** The raw object holding these bytes. */
+  readonly objectKey: string;
+  readonly runId: number | null;
+  readonly fetchedAt: Date;
+}
+
+export type NewUpstreamFileRecord = Omit<UpstreamFileRecord, "id" | "fetchedAt">;

@@ -1,4 +1,3 @@
-import type { SqlClient } from "../catalog-db/sql-client.js";
 import type { Layer } from "../object-store/layer.js";
 import type { ProgressEvent } from "../steps/progress-event.js";
 import type {
@@ -11,6 +10,7 @@ import type {
   NewObject,
   NewProvenanceEdge,
   NewRun,
+  NewUpstreamFileRecord,
   ObjectWrite,
   Page,
   ProvenanceEdge,
@@ -19,16 +19,39 @@ import type {
   RunFinish,
   SchemaField,
   SchemaVersion,
+  UpstreamFileRecord,
 } from "./catalog-types.js";
+
+/**
+ * The versions of upstream files a source fetched into raw, as incremental ingest compares and records them.
+ * Rows are only ever added.
+ */
+export interface UpstreamFiles {
+  /** The latest recorded version of `url` in a dataset. */
+  latest(datasetId: number, url: string): Promise<UpstreamFileRecord | undefined>;
+  add(record: NewUpstreamFileRecord): Promise<UpstreamFileRecord>;
+  /**
+   * The latest version of every upstream file of a dataset, in name order: what processing should read.
+   * @example for (const file of await lake.catalog.upstreamFiles.current(dataset.id)) …
+   */
+  current(datasetId: number): Promise<UpstreamFileRecord[]>;
+  /** Every recorded version of a dataset's files, oldest first. */
+  history(datasetId: number): Promise<UpstreamFileRecord[]>;
+}
 
 /**
  * The catalog's repository: every read and write of datasets, objects, provenance, runs, schema
  * versions and API keys goes through here, as SQL that runs unchanged on PGlite and PostgreSQL.
  * Errors are typed: NotFoundError, ConflictError (duplicate dataset name in a layer, duplicate key),
- * ValidationError (bad cursor, bad limit).
+ * ValidationError (bad cursor, bad limit). It hands out no database handle.
  */
 export interface Catalog {
-  readonly db: SqlClient;
+  /** The database engine the catalog runs on, as the health check reports it. */
+  readonly engine: "pglite" | "postgres";
+  readonly upstreamFiles: UpstreamFiles;
+
+  /** Resolves when the catalog's database answers a query; rejects with the engine's error when not. */
+  ping(): Promise<void>;
 
   /** Applies pending migrations; safe to call on every open and from concurrent processes. */
   migrate(): Promise<{ applied: readonly string[] }>;
@@ -52,7 +75,10 @@ export interface Catalog {
    */
   deleteDataset(id: number): Promise<readonly string[]>;
   /** The dataset called `name` in `layer` whether published or pending. */
-  findDatasetInAnyState(name: string, layer: Layer): Promise<{ dataset: Dataset; pending: boolean } | undefined>;
+  findDatasetInAnyState(
+    name: string,
+    layer: Layer,
+  ): Promise<{ dataset: Dataset; pending: boolean } | undefined>;
   /** Datasets created pending and not yet published: promotions that did not finish. */
   listPendingDatasets(): Promise<readonly Dataset[]>;
   /**
@@ -74,7 +100,10 @@ export interface Catalog {
    * For keys whose rows were removed: holding each key's lock, calls `remove` with those that still
    * have no row (a dataset recreated under the same name may have claimed one again meanwhile).
    */
-  releaseKeys(keys: readonly string[], remove: (unreferenced: readonly string[]) => Promise<void>): Promise<void>;
+  releaseKeys(
+    keys: readonly string[],
+    remove: (unreferenced: readonly string[]) => Promise<void>,
+  ): Promise<void>;
   listObjects(datasetId: number, options?: { limit?: number; cursor?: string }): Promise<Page<CatalogObject>>;
   getObject(datasetId: number, name: string): Promise<CatalogObject>;
   findObjectByKey(key: string): Promise<CatalogObject | undefined>;
@@ -87,7 +116,11 @@ export interface Catalog {
    * Points an existing object's row at new bytes (size, sha256, media type) and adjusts the dataset's
    * byte total, in one statement so readers see the old row or the new one. Refused for raw.
    */
-  replaceObject(datasetId: number, name: string, content: { size: number; sha256: string; mediaType?: string | null }): Promise<CatalogObject>;
+  replaceObject(
+    datasetId: number,
+    name: string,
+    content: { size: number; sha256: string; mediaType?: string | null },
+  ): Promise<CatalogObject>;
   /** Every object of the lake in key order, streamed in pages (fsck). */
   allObjects(): AsyncIterable<CatalogObject>;
 
@@ -107,7 +140,11 @@ export interface Catalog {
    * Marks a running run `abandoned` with the reason as its error, only if its lease is still the one
    * the caller saw (an owner that renewed in between is alive). True when it was marked.
    */
-  abandonRun(id: number, seenLeaseExpiresAt: Date | null, reason: { code: string; message: string; details?: Record<string, unknown> }): Promise<boolean>;
+  abandonRun(
+    id: number,
+    seenLeaseExpiresAt: Date | null,
+    reason: { code: string; message: string; details?: Record<string, unknown> },
+  ): Promise<boolean>;
   /**
    * Removes a raw dataset that holds no object and was created by a run that failed, was abandoned or cancelled,
    * while no run is running (one might be about to fill it). Never touches a dataset with objects.
@@ -123,7 +160,12 @@ export interface Catalog {
    * Records `fields` as the schema of `tableName` in a dataset. When it equals the latest version
    * nothing is written and that version is returned; otherwise a new version with the diff.
    */
-  recordSchema(datasetId: number, tableName: string, fields: readonly SchemaField[], runId?: number | null): Promise<SchemaVersion>;
+  recordSchema(
+    datasetId: number,
+    tableName: string,
+    fields: readonly SchemaField[],
+    runId?: number | null,
+  ): Promise<SchemaVersion>;
   listSchemaVersions(datasetId: number, tableName?: string): Promise<readonly SchemaVersion[]>;
 
   /** Creates a key; the plain secret is returned once and only its hash is stored. */

@@ -5,6 +5,8 @@ import { basename } from "node:path";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import type { Catalog } from "../catalog/catalog.js";
+import { catalogClient } from "../catalog/catalog-client.js";
+import type { SqlClient } from "../catalog-db/sql-client.js";
 import type {
   CatalogObject,
   CatalogStats,
@@ -707,6 +709,14 @@ export class Lake {
    */
   fsck(options: FsckOptions = {}): Promise<FsckReport> {
     return runFsck(this, options);
+  }
+
+  /**
+   * The client of the catalog's database, for the serving tables: they live in the catalog's database so
+   * that an A/B view swap is one transaction there. The catalog itself hands out no client.
+   */
+  servingClient(): SqlClient {
+    return catalogClient(this.catalog);
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { catalogClient } from "../catalog/catalog-client.js";
 import type { DatabaseConfig, StorageConfig } from "../config/load-config.js";
 import type { Lake } from "../lake/lake.js";
 import { openLake } from "../lake/open-lake.js";
@@ -75,7 +76,7 @@ export function lakeEngines(): LakeEngine[] {
             storage,
             database,
             async dispose() {
-              await lake.catalog.db.exec(`drop schema if exists ${schema} cascade`);
+              await catalogClient(lake.catalog).exec(`drop schema if exists ${schema} cascade`);
               await lake.close();
               await server.close();
               await rm(root, { recursive: true, force: true });

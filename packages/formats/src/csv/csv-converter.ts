@@ -1,5 +1,6 @@
 import { rm, stat } from "node:fs/promises";
-import { DuckDBInstance, version as duckdbVersion } from "@duckdb/node-api";
+import { version as duckdbVersion } from "@duckdb/node-api";
+import { openDuckDb, sqlString } from "@omicslake/core";
 import { verifyCompressedFile } from "../compression/compressed-file.js";
 import { isGzipFile, readTextLines } from "../compression/read-decompressed.js";
 import type { DecompressedReadOptions } from "../compression/read-decompressed.js";
@@ -15,8 +16,6 @@ export interface CsvToParquetResult {
   readonly dialect: { readonly delimiter: string; readonly quote: string; readonly header: boolean };
   readonly duckdbVersion: string;
 }
-
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
 /**
  * Converts a CSV/TSV file (optionally gzip-compressed) to Parquet entirely inside DuckDB: `read_csv` sniffs the
@@ -46,8 +45,8 @@ export async function csvToParquet(
     const failure = await verification;
     if (failure !== undefined) throw failure;
   };
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
+  const duck = await openDuckDb();
+  const { connection } = duck;
   try {
     // Our delimiter, not DuckDB's guess: on a file with a bad row DuckDB's sniffer settles for one column and
     // the error goes unnoticed; with the delimiter fixed, strict mode reports the row.
@@ -122,8 +121,7 @@ export async function csvToParquet(
     await rm(output, { force: true });
     throw error;
   } finally {
-    connection.closeSync();
-    instance.closeSync();
+    duck.close();
   }
 }
 

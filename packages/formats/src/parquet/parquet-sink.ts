@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import duckdb from "@duckdb/node-bindings";
-import { DuckDBInstance, DuckDBTableFunction, version as duckdbVersion } from "@duckdb/node-api";
-import type { DuckDBConnection, DuckDBType } from "@duckdb/node-api";
+import { DuckDBTableFunction, version as duckdbVersion } from "@duckdb/node-api";
+import type { DuckDBType } from "@duckdb/node-api";
+import { openDuckDb, sqlString } from "@omicslake/core";
 import type { OutputField } from "../convert/conversion-result.js";
 
 /*
@@ -63,8 +64,6 @@ export function parquetEngineVersion(): string {
 /** Max rows per DuckDB vector (2,048 in current builds). */
 export const VECTOR_SIZE: number = duckdb.vector_size();
 
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
-
 /**
  * Writes a Parquet file from a synchronous chunk producer, atomically: the data goes to a temporary file in the
  * same directory that is renamed over `path` only when DuckDB finished it, so a failed or aborted conversion leaves
@@ -79,12 +78,11 @@ export async function writeParquetFromProducer(
   if (columns.length === 0)
     throw new Error("writeParquetFromProducer: a Parquet file needs at least one column");
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  const instance = await DuckDBInstance.create(":memory:");
-  let connection: DuckDBConnection | undefined;
+  const duck = await openDuckDb();
+  const { connection } = duck;
   let producerError: unknown;
   let rows = 0;
   try {
-    connection = await instance.connect();
     const fn = DuckDBTableFunction.create({
       name: "omicslake_source",
       bindFunction: (bind) => {
@@ -148,8 +146,7 @@ export async function writeParquetFromProducer(
     await rm(tmp, { force: true });
     throw error;
   } finally {
-    connection?.closeSync();
-    instance.closeSync();
+    duck.close();
   }
 }
 

@@ -1,5 +1,5 @@
 import { RECORD_SCHEMAS, recordJsonSchemas, type RecordKind } from "@omicslake/parsers";
-import type { SchemaField } from "@omicslake/core";
+import { sqlIdentifier, sqlString, type SchemaField } from "@omicslake/core";
 
 type JsonSchema = Readonly<Record<string, unknown>>;
 
@@ -9,8 +9,6 @@ export interface RecordColumn {
   readonly type: string;
   readonly required: boolean;
 }
-
-const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /**
  * The DuckDB type of a JSON Schema node as zod writes it: strings → VARCHAR, integers → BIGINT, numbers →
@@ -43,7 +41,7 @@ export function duckdbTypeOf(node: JsonSchema): string {
       const properties = node["properties"] as Record<string, JsonSchema> | undefined;
       if (properties && Object.keys(properties).length > 0) {
         const fields = Object.entries(properties).map(
-          ([name, child]) => `${quote(name)} ${duckdbTypeOf(child)}`,
+          ([name, child]) => `${sqlIdentifier(name)} ${duckdbTypeOf(child)}`,
         );
         return `STRUCT(${fields.join(", ")})`;
       }
@@ -78,7 +76,7 @@ export function recordColumns(kind: RecordKind): readonly RecordColumn[] {
 
 /** The `columns={…}` argument of `read_ndjson` for a record kind. */
 export function ndjsonColumnsArgument(kind: RecordKind): string {
-  const entries = recordColumns(kind).map((c) => `${quote(c.name)}: '${c.type.replaceAll("'", "''")}'`);
+  const entries = recordColumns(kind).map((c) => `${sqlIdentifier(c.name)}: ${sqlString(c.type)}`);
   return `{${entries.join(", ")}}`;
 }
 
@@ -91,4 +89,4 @@ export function isRecordKind(kind: string): kind is RecordKind {
   return Object.hasOwn(RECORD_SCHEMAS, kind);
 }
 
-export { quote as quoteIdentifier };
+export { sqlIdentifier as quoteIdentifier } from "@omicslake/core";

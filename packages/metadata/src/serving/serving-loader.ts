@@ -85,7 +85,7 @@ export async function ensureServingSchema(db: SqlClient): Promise<void> {
  * analysed, then the `{entity}` view is pointed at it in one short transaction that also records the
  * load. A failure anywhere before the swap leaves the previous data served.
  *
- * @example await loadEntity(lake.catalog.db, "sra_run", "curated/sra_run.parquet")
+ * @example await loadEntity(lake.servingClient(), "sra_run", "curated/sra_run.parquet")
  */
 export async function loadEntity(
   db: SqlClient,
@@ -164,7 +164,8 @@ export interface LoadServingOptions extends Omit<LoadEntityOptions, "sha256" | "
 
 /** What `loadServing` needs of a lake: its catalog database, and a verified reader for `objects`. */
 export interface ServingTarget {
-  readonly catalog: { readonly db: SqlClient };
+  /** The database the serving tables live in (the lake's catalog database). */
+  servingClient(): SqlClient;
   readObject?(object: CatalogObject): Promise<Readable>;
 }
 
@@ -172,11 +173,11 @@ export interface ServingTarget {
  * Loads several entities one after another (each swapped as soon as it is ready) and returns one
  * result per loaded entity. Entities named in `entities` must have a file; others are skipped when absent.
  *
- * @example await loadServing(lake.catalog.db, { curatedDir: "lake/curated/ncbi" })
+ * @example await loadServing(lake.servingClient(), { curatedDir: "lake/curated/ncbi" })
  */
 export async function loadServing(target: SqlClient | ServingTarget, options: LoadServingOptions): Promise<ServingLoadResult[]> {
-  const db = "catalog" in target ? target.catalog.db : target;
-  const lake = "catalog" in target ? target : undefined;
+  const db = "servingClient" in target ? target.servingClient() : target;
+  const lake = "servingClient" in target ? target : undefined;
   const wanted = options.entities ?? SERVING_ENTITY_NAMES;
   const sources: { entity: ServingEntityName; path: string; sha256?: string; object?: CatalogObject }[] = [];
   for (const entity of wanted) {

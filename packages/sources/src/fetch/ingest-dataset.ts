@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
-import type { CatalogObject, Dataset, Run } from "@omicslake/core";
+import type { CatalogObject, Dataset, Run, UpstreamFileRecord } from "@omicslake/core";
 import type { DataConfig, SourceConfig } from "@omicslake/core";
 import { redactUrl } from "@omicslake/core";
 import type { Lake, StepOptions } from "@omicslake/core";
@@ -13,7 +13,6 @@ import { UpstreamChecksumError } from "../upstream-error.js";
 import { HttpClient, type RetryEvent } from "./http-client.js";
 import { discard, downloadResumable, lockPartial } from "./resumable-download.js";
 import type { RetryPolicy } from "./retry-policy.js";
-import { UpstreamFileRecords, type UpstreamFileRecord } from "./upstream-file-records.js";
 
 /** What to ingest: a raw dataset fed from one source. */
 export interface IngestTarget {
@@ -129,7 +128,7 @@ export async function ingestDataset(
     ...(data.tags !== undefined ? { tags: data.tags } : {}),
     metadata: { source: source.kind, upstream: baseUrl },
   });
-  const records = new UpstreamFileRecords(lake.catalog.db);
+  const records = lake.catalog.upstreamFiles;
   const partialDir = join(target.root, "downloads", "partial", dataset.name);
   const keep = nameFilter(data.include, data.exclude);
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? sourceOption("concurrency") ?? 2));

@@ -23,7 +23,7 @@ interface LoadRow extends Record<string, unknown> {
 /** The entity API over the serving database (`/v1/sra/…`, `/v1/geo/…`, `/v1/biosamples`, `/v1/bioprojects`, `/v1/pubmed`) and its index `/v1`. */
 export function entityRoutes(lake: Lake): FastifyPluginAsyncZod {
   return async (app) => {
-    const db = lake.catalog.db;
+    const db = lake.servingClient();
     for (const spec of ENTITY_ROUTE_SPECS) registerEntityRoutes(app, db, spec);
     for (const route of ENTITY_CHILD_ROUTES) registerChildRoute(app, db, route);
 

@@ -15,9 +15,9 @@ import {
   type FileHandle,
 } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { addAbortSignal, pipeline, Readable, type Transform } from "node:stream";
+import { addAbortSignal, Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
-import { ConflictError, NotFoundError, ValidationError } from "../../errors/omicslake-error.js";
+import { NotFoundError, ValidationError } from "../../errors/omicslake-error.js";
 import { isLayer, type Layer } from "../layer.js";
 import {
   checkPutOptions,
@@ -26,12 +26,14 @@ import {
   DEFAULT_MEDIA_TYPE,
   PutDigest,
   rawImmutableError,
-  toBuffer,
   toReadable,
 } from "../object-body.js";
 import { compareKeys, validateKeyPrefix, validateObjectKey } from "../object-key.js";
-import { faultPoint } from "../../testing-hooks/fault-point.js";
+import { byteSpan, withVerification } from "./fs-byte-range.js";
 import { fsTempFileName, listFsDebris, removeFsDebris } from "./fs-debris.js";
+import { errorCode, ignoreMissing, isMissing, keyConflict } from "./fs-errors.js";
+import { hashStream, openSource, syncDirectory, writeStream } from "./fs-file-writes.js";
+import { decodePageToken, encodePageToken, MAX_PAGE, pageLimit } from "./fs-page-token.js";
 import type {
   DebrisOptions,
   DownloadLink,
@@ -51,12 +53,7 @@ import type {
 const TEMP_DIR = ".tmp";
 /** Checksums and media types, in a tree that mirrors the keys but stays out of the layer folders. */
 const META_DIR = ".meta";
-/** Bytes gathered before one write call: fewer, larger writes keep the thread pool out of the way. */
-const WRITE_BATCH_BYTES = 1 << 20;
 const READ_CHUNK_BYTES = 1 << 20;
-/** How much written data may wait for writeback before a background datasync starts. */
-const SYNC_EVERY_BYTES = 64 << 20;
-const MAX_PAGE = 1000;
 /** Staged objects are named in the temp folder as fsTempFileName() makes them (host tag, pid, UUID), nothing else. */
 const STAGED_LOCATION = /^[0-9a-f]{12}\.\d+\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -66,12 +63,6 @@ interface ObjectMeta {
   readonly size: number;
   readonly mediaType: string;
   readonly mtimeMs: number;
-}
-
-function errorCode(error: unknown): string | undefined {
-  return error instanceof Error && "code" in error
-    ? String((error as NodeJS.ErrnoException).code)
-    : undefined;
 }
 
 /**
@@ -567,181 +558,4 @@ export class FsObjectStore implements ObjectStore {
       else yield candidate.key;
     }
   }
-}
-
-function isMissing(error: unknown): boolean {
-  const code = errorCode(error);
-  return code === "ENOENT" || code === "ENOTDIR";
-}
-
-function ignoreMissing(error: unknown): void {
-  if (!isMissing(error)) throw error;
-}
-
-function keyConflict(key: string, existing: string | undefined, cause: unknown): ConflictError {
-  return new ConflictError(
-    existing === undefined
-      ? `object key ${JSON.stringify(key)} passes through an existing object (a file where a folder is needed)`
-      : `object key ${JSON.stringify(key)} is a folder holding other objects`,
-    {
-      details: { key },
-      hint: "On the filesystem store a key cannot be both an object and the start of other keys; choose another key",
-      cause,
-    },
-  );
-}
-
-async function openSource(path: string): Promise<FileHandle> {
-  try {
-    return await open(path, "r");
-  } catch (error) {
-    if (isMissing(error)) throw new NotFoundError("file", path, { cause: error });
-    throw error;
-  }
-}
-
-/**
- * Writes the stream in batches, overlapping the next read and hash with the previous write. Every
- * `SYNC_EVERY_BYTES` a datasync starts alongside (not in the write chain), so the disk writes back while
- * hashing goes on and the final fsync has little left to do; otherwise a large put would pay for hashing
- * and for writing the whole file back one after the other.
- */
-async function writeStream(handle: FileHandle, source: Readable, digest: PutDigest): Promise<void> {
-  let batch: Buffer[] = [];
-  let batchBytes = 0;
-  let pending: Promise<void> | undefined;
-  let syncing: Promise<void> | undefined;
-  let unsynced = 0;
-  try {
-    for await (const chunk of source) {
-      const buffer = toBuffer(chunk);
-      digest.update(buffer);
-      batch.push(buffer);
-      batchBytes += buffer.length;
-      if (batchBytes >= WRITE_BATCH_BYTES) {
-        await pending;
-        pending = writeAll(handle, batch);
-        faultPoint("store.put.write");
-        unsynced += batchBytes;
-        batch = [];
-        batchBytes = 0;
-        if (unsynced >= SYNC_EVERY_BYTES && syncing === undefined) {
-          unsynced = 0;
-          syncing = handle.datasync().finally(() => {
-            syncing = undefined;
-          });
-        }
-      }
-    }
-    await pending;
-    pending = undefined;
-    if (batch.length > 0) await writeAll(handle, batch);
-    await syncing;
-  } catch (error) {
-    await pending?.catch(() => undefined);
-    await syncing?.catch(() => undefined);
-    throw error;
-  }
-}
-
-async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {
-  let remaining = buffers;
-  while (remaining.length > 0) {
-    const { bytesWritten } = await handle.writev(remaining);
-    let skip = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const buffer of remaining) {
-      if (skip >= buffer.length) {
-        skip -= buffer.length;
-        continue;
-      }
-      rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
-      skip = 0;
-    }
-    remaining = rest;
-  }
-}
-
-async function hashStream(key: string, stream: Readable): Promise<string> {
-  const digest = new PutDigest(key, checkPutOptions(key));
-  for await (const chunk of stream) digest.update(toBuffer(chunk));
-  return digest.finish().sha256;
-}
-
-/** fsync of the directory makes the new name durable, not just the bytes. */
-async function syncDirectory(path: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(path, "r");
-    await handle.sync();
-  } catch {
-    // Some filesystems refuse fsync on directories; the data itself is already synced.
-  } finally {
-    await handle?.close();
-  }
-}
-
-/** The half-open byte span a range asks for, or undefined when it is empty. */
-export function byteSpan(
-  key: string,
-  size: number,
-  range: GetOptions["range"],
-): { start: number; end: number } | undefined {
-  if (range === undefined) return size === 0 ? undefined : { start: 0, end: size };
-  const { start } = range;
-  const end = range.end === undefined ? size : Math.min(range.end, size);
-  if (
-    !Number.isSafeInteger(start) ||
-    start < 0 ||
-    (range.end !== undefined && !Number.isSafeInteger(range.end))
-  ) {
-    throw invalidRange(key, size, range);
-  }
-  if (range.end !== undefined && range.end === start) return undefined;
-  if (start >= size || end < start) throw invalidRange(key, size, range);
-  return { start, end };
-}
-
-function invalidRange(key: string, size: number, range: { start: number; end?: number }): ValidationError {
-  return new ValidationError(
-    `byte range ${JSON.stringify(range)} does not fit object ${JSON.stringify(key)} of ${size} bytes`,
-    {
-      details: { key, size, range },
-      hint: "Ask for 0 ≤ start < size and end > start (end is exclusive and is clipped to the size)",
-    },
-  );
-}
-
-function withVerification(stream: Readable, verifier: Transform | undefined): Readable {
-  // pipeline forwards a read error to the verifier and closes the file if the reader gives up early.
-  return verifier === undefined ? stream : pipeline(stream, verifier, () => undefined);
-}
-
-function pageLimit(limit: number | undefined): number {
-  if (limit === undefined) return MAX_PAGE;
-  if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new ValidationError(`list limit ${String(limit)} is not a positive integer`, {
-      details: { limit },
-      hint: `Pass 1 to ${MAX_PAGE}`,
-    });
-  }
-  return Math.min(limit, MAX_PAGE);
-}
-
-function encodePageToken(lastKey: string): string {
-  return Buffer.from(lastKey, "utf8").toString("base64url");
-}
-
-function decodePageToken(token: string): string {
-  const lastKey = Buffer.from(token, "base64url").toString("utf8");
-  try {
-    validateObjectKey(lastKey);
-  } catch (error) {
-    throw new ValidationError(`page token ${JSON.stringify(token)} was not issued by this store`, {
-      details: { pageToken: token },
-      hint: "Pass the nextPageToken of the previous page unchanged, or leave it out to start over",
-      cause: error,
-    });
-  }
-  return lastKey;
 }

@@ -1,26 +1,20 @@
 import { createHash, randomUUID } from "node:crypto";
 import { open, type FileHandle } from "node:fs/promises";
-import { addAbortSignal, pipeline, Readable, type Transform } from "node:stream";
+import { addAbortSignal, Readable } from "node:stream";
 import {
-  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
-  GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  PutObjectTaggingCommand,
-  UploadPartCommand,
-  UploadPartCopyCommand,
-  type CompletedPart,
   type HeadObjectCommandOutput,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { ConflictError, NotFoundError, ValidationError } from "../../errors/omicslake-error.js";
+import { NotFoundError, ValidationError } from "../../errors/omicslake-error.js";
 import type { Layer } from "../layer.js";
 import {
   checkPutOptions,
@@ -49,91 +43,28 @@ import type {
   StoreDebris,
 } from "../object-store.js";
 import { listS3Debris, removeS3Debris, type S3Place } from "./s3-debris.js";
+import { isNotFound, s3ErrorName, s3Status, translateWriteError } from "./s3-errors.js";
+import { encodeKeyPath, isValidKey, normalizePrefix } from "./s3-key-path.js";
+import {
+  MIB,
+  partSizeFor,
+  S3_MAX_SINGLE_COPY_BYTES,
+  S3_MIN_PART_BYTES,
+  SHA256_FIELD,
+  type LockParameters,
+} from "./s3-limits.js";
+import { copyMultipart } from "./s3-multipart-copy.js";
+import { moveInto, PartUploader } from "./s3-part-uploader.js";
+import { contentDisposition, rangeHeader, withVerification } from "./s3-read-helpers.js";
+import { checkLocation, STAGING_FOLDER, stagingKey, type WriteLayer } from "./s3-staging.js";
+import { readSha256Tag, writeSha256Tag } from "./s3-sha256-tag.js";
+import type { ObjectLockPolicy, S3ObjectStoreOptions } from "./s3-store-options.js";
 
-const MIB = 1024 * 1024;
-/** S3's smallest allowed part (every part but the last). */
-export const S3_MIN_PART_BYTES = 5 * MIB;
-/** S3's largest single PUT or CopyObject. */
-export const S3_MAX_SINGLE_COPY_BYTES = 5 * 1024 * MIB;
-const S3_MAX_PARTS = 10_000;
+export { S3_MAX_SINGLE_COPY_BYTES, S3_MIN_PART_BYTES } from "./s3-limits.js";
+export type { ObjectLockPolicy, S3ObjectStoreOptions } from "./s3-store-options.js";
+
 const MAX_PAGE = 1000;
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
-/** The user-metadata (and, for multipart uploads, tag) name under which the store records sha256. */
-const SHA256_FIELD = "sha256";
-
-/** Object-lock retention applied to every object written into raw. */
-export interface ObjectLockPolicy {
-  readonly mode: "GOVERNANCE" | "COMPLIANCE";
-  readonly retainDays: number;
-}
-
-export interface S3ObjectStoreOptions {
-  readonly client: S3Client;
-  readonly bucket: string;
-  /** Key prefix inside the bucket (`lake/prod`); the store's keys live below it. */
-  readonly prefix?: string;
-  /** When set, raw objects get this retention on upload (the bucket must have object lock enabled). */
-  readonly objectLock?: ObjectLockPolicy;
-  /** Bodies up to this size go in one PutObject, larger ones as parts of this size. Default 16 MiB, at least 5 MiB. */
-  readonly partSizeBytes?: number;
-  /** Parts uploaded (or copied) at the same time. Default 4. */
-  readonly partConcurrency?: number;
-  /** Copies above this size use UploadPartCopy. Default (and maximum) 5 GiB, S3's CopyObject limit. */
-  readonly multipartCopyThresholdBytes?: number;
-  /** Part size for multipart copies. Default 512 MiB. */
-  readonly copyPartSizeBytes?: number;
-  /**
-   * Send `If-None-Match: *` on raw writes so the server itself refuses an existing key. Default true; a
-   * server answering NotImplemented is remembered and the store falls back to its HeadObject check.
-   */
-  readonly conditionalWrites?: boolean;
-  /** Destroy the client on close (true when the store built it). */
-  readonly ownsClient?: boolean;
-}
-
-interface S3ErrorLike {
-  readonly name?: string;
-  readonly Code?: string;
-  readonly $metadata?: { readonly httpStatusCode?: number };
-}
-
-function s3ErrorName(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const { name, Code } = error as S3ErrorLike;
-  return Code ?? name;
-}
-
-/**
- * Staged objects live under this folder of the prefix, outside the layers: listings and fsck's orphan
- * scan never see them, and a crashed write's leftovers are easy to find and sweep.
- */
-export const STAGING_FOLDER = ".staging/";
-/** Staged objects are named by a random UUID, nothing else. */
-const STAGED_LOCATION = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** What a write is for: a layer's key, or the staging folder (written like a non-raw layer). */
-type WriteLayer = Layer | "staging";
-
-function stagingKey(location: string): string {
-  return `${STAGING_FOLDER}${location}`;
-}
-
-function checkLocation(location: string): string {
-  if (!STAGED_LOCATION.test(location)) {
-    throw new Error(`staged location ${JSON.stringify(location)} was not issued by this store`);
-  }
-  return location;
-}
-
-function s3Status(error: unknown): number | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  return (error as S3ErrorLike).$metadata?.httpStatusCode;
-}
-
-function isNotFound(error: unknown): boolean {
-  const name = s3ErrorName(error);
-  return name === "NotFound" || name === "NoSuchKey" || s3Status(error) === 404;
-}
 
 /**
  * Objects in an S3 bucket (AWS S3, MinIO, R2 or any compatible server) under an optional prefix.
@@ -321,7 +252,7 @@ export class S3ObjectStore implements ObjectStore {
     } catch (error) {
       source.destroy();
       if (parts !== undefined) await parts.abort();
-      throw this.translateWriteError(key, layer, error);
+      throw translateWriteError(key, layer, error);
     }
   }
 
@@ -480,12 +411,24 @@ export class S3ObjectStore implements ObjectStore {
             }),
         );
       } else {
-        await this.copyMultipart(destinationKey, layer, copySource, source, sha256, mediaType);
+        await copyMultipart({
+          client: this.client,
+          bucket: this.bucket,
+          key: this.fullKey(destinationKey),
+          copySource,
+          source,
+          sha256,
+          mediaType,
+          partSize: this.copyPartSize,
+          concurrency: this.partConcurrency,
+          lock: this.lockParameters(layer),
+          complete: (command) => this.sendConditional(layer, command),
+        });
       }
     } catch (error) {
       // The source was deleted after it was headed.
       if (isNotFound(error)) throw new NotFoundError("object", sourceKey, { cause: error });
-      throw this.translateWriteError(destinationKey, layer, error);
+      throw translateWriteError(destinationKey, layer, error);
     }
   }
 
@@ -569,31 +512,12 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  private async sha256Tag(key: string): Promise<string | undefined> {
-    try {
-      const output = await this.client.send(
-        new GetObjectTaggingCommand({ Bucket: this.bucket, Key: this.fullKey(key) }),
-      );
-      return output.TagSet?.find((tag) => tag.Key === SHA256_FIELD)?.Value;
-    } catch {
-      // No tagging permission or support: the checksum is simply unknown here (the catalog has it).
-      return undefined;
-    }
+  private sha256Tag(key: string): Promise<string | undefined> {
+    return readSha256Tag(this.client, this.bucket, this.fullKey(key));
   }
 
-  private async recordSha256Tag(key: string, sha256: string): Promise<void> {
-    try {
-      await this.client.send(
-        new PutObjectTaggingCommand({
-          Bucket: this.bucket,
-          Key: this.fullKey(key),
-          Tagging: { TagSet: [{ Key: SHA256_FIELD, Value: sha256 }] },
-        }),
-      );
-    } catch {
-      // The object is complete and correct and the caller gets its sha256 in the result; failing here
-      // would make a raw put impossible to retry. Without the tag, head reports sha256 as unknown.
-    }
+  private recordSha256Tag(key: string, sha256: string): Promise<void> {
+    return writeSha256Tag(this.client, this.bucket, this.fullKey(key), sha256);
   }
 
   private async hashObject(key: string): Promise<string> {
@@ -603,22 +527,11 @@ export class S3ObjectStore implements ObjectStore {
     return hash.digest("hex");
   }
 
-  /**
-   * The part size for the next part: the configured size, or larger when the expected size would need more
-   * than 10,000 parts. A stream of unknown size doubles its part size every 1,000 parts, so it can reach
-   * S3's limits without a size up front while ordinary inputs keep small parts.
-   */
   private partSizeFor(expectedSize: number | undefined, partsSoFar: number): number {
-    if (expectedSize !== undefined) {
-      return Math.max(this.partSize, Math.ceil(expectedSize / (S3_MAX_PARTS - 1) / MIB) * MIB);
-    }
-    return this.partSize * 2 ** Math.floor(partsSoFar / 1000);
+    return partSizeFor(this.partSize, expectedSize, partsSoFar);
   }
 
-  private lockParameters(layer: WriteLayer): {
-    ObjectLockMode?: "GOVERNANCE" | "COMPLIANCE";
-    ObjectLockRetainUntilDate?: Date;
-  } {
+  private lockParameters(layer: WriteLayer): LockParameters {
     if (layer !== "raw" || this.objectLock === undefined) return {};
     return {
       ObjectLockMode: this.objectLock.mode,
@@ -726,284 +639,4 @@ export class S3ObjectStore implements ObjectStore {
       signal,
     );
   }
-
-  private async copyMultipart(
-    destinationKey: string,
-    layer: WriteLayer,
-    copySource: string,
-    source: HeadObjectCommandOutput,
-    sha256: string,
-    mediaType: string,
-  ): Promise<void> {
-    const size = source.ContentLength ?? 0;
-    const partSize = Math.max(this.copyPartSize, Math.ceil(size / S3_MAX_PARTS));
-    const upload = await this.client.send(
-      new CreateMultipartUploadCommand({
-        Bucket: this.bucket,
-        Key: this.fullKey(destinationKey),
-        ContentType: mediaType,
-        Metadata: { [SHA256_FIELD]: sha256 },
-        ...this.lockParameters(layer),
-      }),
-    );
-    const uploadId = upload.UploadId;
-    if (uploadId === undefined)
-      throw new Error(`CreateMultipartUpload for ${destinationKey} returned no UploadId`);
-    try {
-      const ranges: { number: number; start: number; end: number }[] = [];
-      for (let start = 0, number = 1; start < size; start += partSize, number++) {
-        ranges.push({ number, start, end: Math.min(start + partSize, size) - 1 });
-      }
-      const completed: CompletedPart[] = new Array<CompletedPart>(ranges.length);
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < ranges.length) {
-          const range = ranges[next++];
-          if (range === undefined) return;
-          const output = await this.client.send(
-            new UploadPartCopyCommand({
-              Bucket: this.bucket,
-              Key: this.fullKey(destinationKey),
-              UploadId: uploadId,
-              PartNumber: range.number,
-              CopySource: copySource,
-              CopySourceIfMatch: source.ETag,
-              CopySourceRange: `bytes=${range.start}-${range.end}`,
-            }),
-          );
-          completed[range.number - 1] = { PartNumber: range.number, ETag: output.CopyPartResult?.ETag };
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(this.partConcurrency, ranges.length) }, worker));
-      await this.sendConditional(
-        layer,
-        (ifNoneMatch) =>
-          new CompleteMultipartUploadCommand({
-            Bucket: this.bucket,
-            Key: this.fullKey(destinationKey),
-            UploadId: uploadId,
-            MultipartUpload: { Parts: completed },
-            IfNoneMatch: ifNoneMatch,
-          }),
-      );
-    } catch (error) {
-      await abortUpload(this.client, this.bucket, this.fullKey(destinationKey), uploadId);
-      throw error;
-    }
-  }
-
-  /** Maps the server's refusals of a write to the lake's errors. */
-  private translateWriteError(key: string, layer: WriteLayer, error: unknown): unknown {
-    const name = s3ErrorName(error);
-    const status = s3Status(error);
-    if (
-      layer === "raw" &&
-      (name === "PreconditionFailed" ||
-        status === 412 ||
-        name === "ConditionalRequestConflict" ||
-        status === 409)
-    ) {
-      return rawImmutableError(key, "overwrite", error);
-    }
-    if (name === "PreconditionFailed" || status === 412) {
-      return new ConflictError(
-        `object ${JSON.stringify(key)} was not written: its source changed during the copy`,
-        {
-          details: { key },
-          hint: "Retry the copy",
-          cause: error,
-        },
-      );
-    }
-    return error;
-  }
-}
-
-/**
- * Uploads parts with bounded concurrency. `add` waits while the bytes in flight would exceed the budget,
- * which is what pushes back on the source and keeps memory flat whatever the object size.
- */
-class PartUploader {
-  private readonly completed: CompletedPart[] = [];
-  private readonly pool: Buffer[] = [];
-  private readonly inFlight = new Set<Promise<void>>();
-  private inFlightBytes = 0;
-  private failure: { error: unknown } | undefined;
-  private parts = 0;
-  private readonly budget: number;
-
-  constructor(
-    private readonly client: S3Client,
-    private readonly bucket: string,
-    private readonly key: string,
-    readonly uploadId: string,
-    private readonly concurrency: number,
-    partSize: number,
-    private readonly signal: AbortSignal | undefined,
-  ) {
-    // Parts that grew past the configured size (very long streams) use the same byte budget, so fewer
-    // of them run at once instead of memory growing.
-    this.budget = concurrency * partSize;
-  }
-
-  get count(): number {
-    return this.parts;
-  }
-
-  /**
-   * A buffer for the next part: one whose upload has finished when there is one, so a long upload
-   * cycles through the same few part-sized buffers instead of leaving each behind for the collector.
-   */
-  takeBuffer(size: number): Buffer {
-    const reused = this.pool.pop();
-    return reused !== undefined && reused.length === size ? reused : Buffer.allocUnsafe(size);
-  }
-
-  /** Queues a part; `pooled` hands the buffer back for reuse once its upload has finished. */
-  async add(body: Buffer, pooled = false): Promise<void> {
-    this.throwIfFailed();
-    while (
-      this.inFlight.size > 0 &&
-      (this.inFlight.size >= this.concurrency || this.inFlightBytes + body.length > this.budget)
-    ) {
-      await Promise.race(this.inFlight);
-      this.throwIfFailed();
-    }
-    const partNumber = ++this.parts;
-    const checksum = createHash("sha256").update(body).digest("base64");
-    this.inFlightBytes += body.length;
-    const upload = this.client
-      .send(
-        new UploadPartCommand({
-          Bucket: this.bucket,
-          Key: this.key,
-          UploadId: this.uploadId,
-          PartNumber: partNumber,
-          Body: body,
-          ContentLength: body.length,
-          ChecksumSHA256: checksum,
-        }),
-        { abortSignal: this.signal },
-      )
-      .then(
-        (output) => {
-          this.completed.push({
-            PartNumber: partNumber,
-            ETag: output.ETag,
-            ChecksumSHA256: output.ChecksumSHA256 ?? checksum,
-          });
-        },
-        (error: unknown) => {
-          this.failure ??= { error };
-        },
-      )
-      .finally(() => {
-        this.inFlightBytes -= body.length;
-        this.inFlight.delete(upload);
-        if (pooled && this.pool.length <= this.concurrency) this.pool.push(body);
-      });
-    this.inFlight.add(upload);
-  }
-
-  /** Waits for every part and returns them in order for CompleteMultipartUpload. */
-  async finish(): Promise<CompletedPart[]> {
-    await Promise.all(this.inFlight);
-    this.throwIfFailed();
-    return [...this.completed].sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
-  }
-
-  /** Lets running part uploads settle, then aborts the upload so no parts linger (and nothing appears). */
-  async abort(): Promise<void> {
-    await Promise.allSettled(this.inFlight);
-    await abortUpload(this.client, this.bucket, this.key, this.uploadId);
-  }
-
-  private throwIfFailed(): void {
-    if (this.failure !== undefined) throw this.failure.error;
-  }
-}
-
-/** Moves exactly `target.length` bytes from the front of `chunks` into `target`. */
-function moveInto(chunks: Buffer[], target: Buffer): void {
-  let filled = 0;
-  while (filled < target.length) {
-    const head = chunks[0];
-    if (head === undefined) throw new Error("moveInto: not enough buffered bytes");
-    const count = Math.min(head.length, target.length - filled);
-    head.copy(target, filled, 0, count);
-    filled += count;
-    if (count === head.length) chunks.shift();
-    else chunks[0] = head.subarray(count);
-  }
-}
-
-async function abortUpload(client: S3Client, bucket: string, key: string, uploadId: string): Promise<void> {
-  try {
-    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
-  } catch {
-    // Best effort: an upload that is never completed never becomes visible, and a bucket lifecycle rule
-    // (AbortIncompleteMultipartUpload) reclaims its parts.
-  }
-}
-
-// eslint-disable-next-line no-control-regex
-const UNSAFE_PREFIX_CHARACTER = /[\\\u0000-\u001f\u007f]/;
-
-function normalizePrefix(prefix: string): string {
-  const trimmed = prefix.replace(/^\/+|\/+$/g, "");
-  if (trimmed === "") return "";
-  const segments = trimmed.split("/");
-  if (
-    segments.some((segment) => segment === "" || segment === "." || segment === "..") ||
-    UNSAFE_PREFIX_CHARACTER.test(trimmed)
-  ) {
-    throw new ValidationError(`S3 prefix ${JSON.stringify(prefix)} is not a clean key prefix`, {
-      details: { prefix },
-      hint: 'Use "/"-separated names without empty, "." or ".." segments, backslashes or control characters',
-    });
-  }
-  return `${trimmed}/`;
-}
-
-function isValidKey(key: string): boolean {
-  try {
-    validateObjectKey(key);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The Range header for a range, "" for an empty range, undefined for the whole object. */
-function rangeHeader(key: string, range: GetOptions["range"]): string | undefined {
-  if (range === undefined) return undefined;
-  const { start, end } = range;
-  if (
-    !Number.isSafeInteger(start) ||
-    start < 0 ||
-    (end !== undefined && (!Number.isSafeInteger(end) || end < start))
-  ) {
-    throw new ValidationError(`byte range ${JSON.stringify(range)} for ${JSON.stringify(key)} is not valid`, {
-      details: { key, range },
-      hint: "Ask for 0 ≤ start < size and end > start (end is exclusive and is clipped to the size)",
-    });
-  }
-  if (end === start) return "";
-  return end === undefined ? `bytes=${start}-` : `bytes=${start}-${end - 1}`;
-}
-
-/** CopySource wants the key URL-encoded, with its "/" kept. */
-function encodeKeyPath(key: string): string {
-  return key.split("/").map(encodeURIComponent).join("/");
-}
-
-/** `attachment` with an ASCII fallback name and the exact name in RFC 5987 form. */
-function contentDisposition(filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, "_");
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
-}
-
-function withVerification(stream: Readable, verifier: Transform | undefined): Readable {
-  // pipeline forwards a read error to the verifier and releases the connection if the reader gives up.
-  return verifier === undefined ? stream : pipeline(stream, verifier, () => undefined);
 }

@@ -1,26 +1,5 @@
-import type { SqlClient } from "@omicslake/core";
-
-/** One fetched version of an upstream file, as `upstream_files` records it. */
-export interface UpstreamFileRecord {
-  readonly id: number;
-  readonly datasetId: number;
-  readonly url: string;
-  /** The upstream file's name in the dataset (the adapter's name, before any version prefix). */
-  readonly name: string;
-  readonly partition: Readonly<Record<string, string>>;
-  readonly etag: string | null;
-  readonly lastModified: Date | null;
-  readonly size: number;
-  readonly sha256: string;
-  /** The MD5 upstream published for the file, verified; null when it publishes none. */
-  readonly md5: string | null;
-  /** The raw object holding these bytes. */
-  readonly objectKey: string;
-  readonly runId: number | null;
-  readonly fetchedAt: Date;
-}
-
-export type NewUpstreamFileRecord = Omit<UpstreamFileRecord, "id" | "fetchedAt">;
+import type { SqlClient } from "../../catalog-db/sql-client.js";
+import type { NewUpstreamFileRecord, UpstreamFileRecord } from "../catalog-types.js";
 
 interface UpstreamFileRow extends Record<string, unknown> {
   id: number;
@@ -42,10 +21,11 @@ const COLUMNS =
   "id, dataset_id, url, name, partition, etag, last_modified, size, sha256, md5, object_key, run_id, fetched_at";
 
 /**
- * Reads and writes `upstream_files`. Rows are only ever added: the latest row of a URL is what the
- * next ingest compares the upstream against, and older rows are the history of what upstream served.
+ * Upstream files: one row per version of an upstream file a source fetched into raw. Rows are only ever
+ * added: the latest row of a URL is what the next ingest compares the upstream against, and older rows are
+ * the history of what upstream served.
  */
-export class UpstreamFileRecords {
+export class UpstreamFileRepository {
   constructor(private readonly db: SqlClient) {}
 
   /** The latest recorded version of `url` in a dataset. */
@@ -78,10 +58,7 @@ export class UpstreamFileRecords {
     return toRecord(rows[0]!);
   }
 
-  /**
-   * The latest version of every upstream file of a dataset, in name order: what processing should read.
-   * @example for (const file of await new UpstreamFileRecords(lake.catalog.db).current(dataset.id)) …
-   */
+  /** The latest version of every upstream file of a dataset, in name order: what processing should read. */
   async current(datasetId: number): Promise<UpstreamFileRecord[]> {
     const { rows } = await this.db.query<UpstreamFileRow>(
       `SELECT DISTINCT ON (url) ${COLUMNS} FROM upstream_files WHERE dataset_id = $1 ORDER BY url, id DESC`,

@@ -1,0 +1,106 @@
+import type { SqlClient } from "../../catalog-db/sql-client.js";
+import { NotFoundError, ValidationError } from "../../errors/omicslake-error.js";
+import { DATASET_COLUMNS, PROVENANCE_COLUMNS, toDataset, toProvenanceEdge } from "../catalog-rows.js";
+import type { DatasetRow, ProvenanceRow } from "../catalog-rows.js";
+import type {
+  NewProvenanceEdge,
+  ProvenanceAction,
+  ProvenanceEdge,
+  ProvenanceGraph,
+} from "../catalog-types.js";
+import { FOREIGN_KEY_VIOLATION, sqlErrorInfo } from "../sql-error-info.js";
+import { requireDataset, requireId } from "./catalog-input.js";
+
+const PROVENANCE_ACTIONS: readonly ProvenanceAction[] = [
+  "collection",
+  "conversion",
+  "consolidation",
+  "promotion",
+  "manual",
+];
+
+/** Provenance: edges from an output dataset to its inputs, walked as lineage or as the full graph. */
+export class ProvenanceRepository {
+  constructor(private readonly db: SqlClient) {}
+
+  async addProvenance(edge: NewProvenanceEdge): Promise<ProvenanceEdge> {
+    const output = requireId(edge.outputDatasetId, "output dataset id");
+    const input = edge.inputDatasetId === null ? null : requireId(edge.inputDatasetId, "input dataset id");
+    if (!PROVENANCE_ACTIONS.includes(edge.action)) {
+      throw new ValidationError(`unknown provenance action ${JSON.stringify(edge.action)}`, {
+        details: { action: edge.action },
+        hint: `Use one of ${PROVENANCE_ACTIONS.join(", ")}`,
+      });
+    }
+    if (input === output) {
+      throw new ValidationError(`dataset ${output} cannot be recorded as derived from itself`, {
+        details: { outputDatasetId: output },
+      });
+    }
+    const runId = edge.runId ?? null;
+    try {
+      const { rows } = await this.db.query<ProvenanceRow>(
+        `INSERT INTO provenance (output_dataset_id, input_dataset_id, action, run_id, parameters)
+         VALUES ($1, $2, $3, $4, $5::text::jsonb) RETURNING ${PROVENANCE_COLUMNS}`,
+        [output, input, edge.action, runId, JSON.stringify(edge.parameters ?? {})],
+      );
+      return toProvenanceEdge(rows[0]!);
+    } catch (error) {
+      const info = sqlErrorInfo(error);
+      if (info?.code === FOREIGN_KEY_VIOLATION) {
+        if (info.constraint === "provenance_run_id_fkey")
+          throw new NotFoundError("run", runId ?? "", { cause: error });
+        const missing = info.constraint === "provenance_input_dataset_id_fkey" ? input : output;
+        throw new NotFoundError("dataset", missing ?? "", { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  lineage(datasetId: number): Promise<ProvenanceGraph> {
+    return this.#graph(datasetId, false);
+  }
+
+  provenanceGraph(datasetId: number): Promise<ProvenanceGraph> {
+    return this.#graph(datasetId, true);
+  }
+
+  /**
+   * Walks edges with recursive CTEs. UNION (not UNION ALL) drops ids already reached, so a cycle
+   * ends the walk instead of looping. Ancestor edges are those whose output is an ancestor;
+   * descendant edges those whose input is a descendant; both endpoints are then always nodes.
+   */
+  async #graph(datasetId: number, withDescendants: boolean): Promise<ProvenanceGraph> {
+    requireId(datasetId, "dataset id");
+    await requireDataset(this.db, datasetId);
+    const ancestors = `ancestors(id) AS (
+        SELECT $1::bigint
+        UNION
+        SELECT p.input_dataset_id FROM provenance p JOIN ancestors a ON p.output_dataset_id = a.id
+        WHERE p.input_dataset_id IS NOT NULL)`;
+    const descendants = `descendants(id) AS (
+        SELECT $1::bigint
+        UNION
+        SELECT p.output_dataset_id FROM provenance p JOIN descendants d ON p.input_dataset_id = d.id)`;
+    const ids = withDescendants
+      ? `WITH RECURSIVE ${ancestors}, ${descendants}
+         SELECT id, true AS ancestor FROM ancestors UNION ALL SELECT id, false FROM descendants`
+      : `WITH RECURSIVE ${ancestors} SELECT id, true AS ancestor FROM ancestors`;
+    const { rows } = await this.db.query<{ id: number; ancestor: boolean }>(ids, [datasetId]);
+    const ancestorIds = rows.filter((row) => row.ancestor).map((row) => row.id);
+    const descendantIds = rows.filter((row) => !row.ancestor).map((row) => row.id);
+    const nodeIds = [...new Set([...ancestorIds, ...descendantIds])];
+    const [nodes, edges] = await Promise.all([
+      this.db.query<DatasetRow>(
+        `SELECT ${DATASET_COLUMNS} FROM datasets WHERE id = ANY($1::bigint[]) AND state = 'ready' ORDER BY id`,
+        [nodeIds],
+      ),
+      this.db.query<ProvenanceRow>(
+        `SELECT ${PROVENANCE_COLUMNS} FROM provenance
+         WHERE output_dataset_id = ANY($1::bigint[]) OR input_dataset_id = ANY($2::bigint[]) ORDER BY id`,
+        [ancestorIds, descendantIds],
+      ),
+    ]);
+    return { root: datasetId, nodes: nodes.rows.map(toDataset), edges: edges.rows.map(toProvenanceEdge) };
+  }
+}
