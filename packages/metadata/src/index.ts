@@ -1,11 +1,4 @@
-export {
-  CURATED_ENTITIES,
-  DEFAULT_CURATED_DATASET,
-  SNAPSHOT_OBJECT_NAME,
-  curatedObjectName,
-  type CuratedEntity,
-  type CuratedEntityName,
-} from "./entities.js";
+export * from "./entities/index.js";
 export { MetadataFlowError } from "./metadata-flow-error.js";
 export {
   processDataset,
@@ -40,15 +33,6 @@ export {
   type ShrinkViolation,
 } from "./shrink-guard.js";
 export { reprocessConfigured, type ConfiguredReprocess } from "./processing/reprocess-configured.js";
-export {
-  SERVING_ENTITIES,
-  SERVING_ENTITY_NAMES,
-  isServingEntityName,
-  type ServingColumn,
-  type ServingColumnType,
-  type ServingEntity,
-  type ServingEntityName,
-} from "./serving/serving-entities.js";
 export {
   ensureServingSchema,
   loadEntity,

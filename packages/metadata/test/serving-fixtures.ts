@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { recordParser } from "@omicslake/parsers";
 import type { RecordFormat } from "@omicslake/parsers";
-import type { ServingEntityName } from "../src/serving/serving-entities.js";
+import type { ServingEntityName } from "../src/entities/index.js";
 
 /** The shared NCBI fixtures, next to the repository; tests skip when they are absent. */
 export const NCBI_FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../shared/fixtures/ncbi");

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SERVING_ENTITIES, SERVING_ENTITY_NAMES } from "../src/serving/serving-entities.js";
+import { SERVING_ENTITIES, SERVING_ENTITY_NAMES } from "../src/entities/index.js";
 import { loadEntity, loadServing, servingStatus } from "../src/serving/serving-loader.js";
 import { ServingLoadError } from "../src/serving/serving-load-error.js";
 import { forEachDatabase } from "@omicslake/core/testing";

@@ -10,8 +10,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { SqlClient } from "@omicslake/core";
 import type { CatalogObject } from "@omicslake/core";
-import { SERVING_ENTITIES, SERVING_ENTITY_NAMES, isServingEntityName } from "./serving-entities.js";
-import type { ServingEntity, ServingEntityName } from "./serving-entities.js";
+import { SERVING_ENTITIES, SERVING_ENTITY_NAMES, isServingEntityName } from "../entities/index.js";
+import type { ServingEntity, ServingEntityName } from "../entities/index.js";
 import { ServingLoadError } from "./serving-load-error.js";
 import {
   DEFAULT_MAX_SHRINK,

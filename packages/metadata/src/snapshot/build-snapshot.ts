@@ -10,10 +10,10 @@ import {
   CURATED_ENTITIES,
   DEFAULT_CURATED_DATASET,
   SNAPSHOT_OBJECT_NAME,
+  SNAPSHOT_VIEWS,
   curatedObjectName,
-} from "../entities.js";
+} from "../entities/index.js";
 import { MetadataFlowError } from "../metadata-flow-error.js";
-import { SNAPSHOT_VIEWS, SNAPSHOT_VIEWS_SQL } from "./sql/snapshot-views.sql.js";
 
 export interface SnapshotOptions {
   /** The curated dataset holding the entity Parquet files (default `metadata`). */
@@ -91,10 +91,10 @@ export async function buildSnapshot(lake: Lake, options: SnapshotOptions = {}): 
           ctx.input({ key: object.key, datasetId: curated.id, sha256: object.sha256, size: object.size });
           await duck.run(`CREATE TABLE ${table} AS SELECT * FROM read_parquet(${sqlString(local)})`);
         }
-        await duck.run(SNAPSHOT_VIEWS_SQL);
+        for (const view of SNAPSHOT_VIEWS) await duck.run(view.sql);
         const names = [
           ...entityObjects.map((e) => ({ name: e.table, type: "table" })),
-          ...SNAPSHOT_VIEWS.map((v) => ({ name: v, type: "view" })),
+          ...SNAPSHOT_VIEWS.map((v) => ({ name: v.name, type: "view" })),
         ];
         await duck.run(
           `CREATE TABLE _metadata (name VARCHAR NOT NULL, type VARCHAR NOT NULL, row_count BIGINT NOT NULL, built_at TIMESTAMPTZ NOT NULL, omicslake_version VARCHAR NOT NULL, source_key VARCHAR, source_sha256 VARCHAR)`,
