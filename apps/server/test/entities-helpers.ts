@@ -42,7 +42,7 @@ export async function openTestLake(engine: Engine): Promise<TestLake> {
     root,
     async close() {
       try {
-        if (postgres) await lake.catalog.db.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        if (postgres) await lake.servingClient().exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       } finally {
         await lake.close();
         await rm(root, { recursive: true, force: true });

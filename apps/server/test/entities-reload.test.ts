@@ -10,7 +10,7 @@ import {
 } from "../../../packages/metadata/test/serving-fixtures.js";
 import type { ServingFixtureFiles } from "../../../packages/metadata/test/serving-fixtures.js";
 import { buildServer } from "../src/app.js";
-import { encodeEntityCursor } from "../src/routes/entities/entity-query.js";
+import { encodeEntityCursor } from "@omicslake/metadata";
 import { openTestLake, testEngines, type TestLake } from "./entities-helpers.js";
 
 const CLIENTS = 8;
@@ -89,7 +89,7 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
           await mkdir(join(test.root, "v2"));
           v1 = await writeServingParquet(join(test.root, "v1"), { generated: 300, variant: "v1" });
           v2 = await writeServingParquet(join(test.root, "v2"), { generated: 340, variant: "v2" });
-          await loadEntity(test.lake.catalog.db, "sra_run", v1.files.sra_run);
+          await loadEntity(test.lake.servingClient(), "sra_run", v1.files.sra_run);
           app = await buildServer({ lake: test.lake, rateLimit: 0 });
           base = await app.listen({ host: "127.0.0.1", port: 0 });
         });
@@ -116,7 +116,7 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
             await responsesAfter(outcome, CLIENTS * 3);
             for (const version of [v2, v1, v2]) {
               tables.push(
-                (await loadEntity(test.lake.catalog.db, "sra_run", version.files.sra_run, { batchRows: 50 }))
+                (await loadEntity(test.lake.servingClient(), "sra_run", version.files.sra_run, { batchRows: 50 }))
                   .table,
               );
               await responsesAfter(outcome, CLIENTS * 3);

@@ -6,7 +6,7 @@ import { loadServing } from "@omicslake/metadata";
 import { HAVE_NCBI_FIXTURES, NO_FIXTURES_REASON, writeServingParquet } from "../../../packages/metadata/test/serving-fixtures.js";
 import type { ServingFixtureFiles } from "../../../packages/metadata/test/serving-fixtures.js";
 import { buildServer } from "../src/app.js";
-import type { EntityFilter } from "../src/routes/entities/entity-query.js";
+import type { EntityFilter } from "@omicslake/metadata";
 import { ENTITY_CHILD_ROUTES, ENTITY_ROUTE_SPECS } from "../src/routes/entities/entity-routes.js";
 import { openTestLake, testEngines, type TestLake } from "./entities-helpers.js";
 
@@ -28,7 +28,7 @@ async function sampleValue(lake: TestLake["lake"], entity: string, filter: Entit
   const array = filter.kind.endsWith("in_array");
   const present = array ? `cardinality(${filter.column}) > 0` : `${filter.column} IS NOT NULL`;
   const valueSql = array ? `((${filter.column})[1])::text` : `${filter.column}::text`;
-  const { rows } = await lake.catalog.db.query<{ accession: string; value: string }>(
+  const { rows } = await lake.servingClient().query<{ accession: string; value: string }>(
     `SELECT accession, ${valueSql} AS value FROM ${entity} WHERE ${present} ORDER BY ${GENERATED_SQL}, accession LIMIT 1`,
   );
   return rows[0] ?? null;
@@ -69,7 +69,7 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(`entity REST API${HAVE_NCBI_FIXTURES ? "" :
 
       it("returns one record by accession, and a 404 in the error shape for an unknown one", async () => {
         for (const spec of ENTITY_ROUTE_SPECS) {
-          const { rows } = await test.lake.catalog.db.query<{ accession: string }>(
+          const { rows } = await test.lake.servingClient().query<{ accession: string }>(
             `SELECT accession FROM ${spec.entity} ORDER BY ${GENERATED_SQL}, accession LIMIT 1`,
           );
           const accession = rows[0]!.accession;
@@ -173,7 +173,7 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(`entity REST API${HAVE_NCBI_FIXTURES ? "" :
           expect(res.statusCode, url).toBe(404);
         }
         // Real records: the runs of a real study reached through its experiments.
-        const { rows } = await test.lake.catalog.db.query<{ study_accession: string; n: number }>(
+        const { rows } = await test.lake.servingClient().query<{ study_accession: string; n: number }>(
           `SELECT e.study_accession, count(*) AS n FROM sra_run r JOIN sra_experiment e ON e.accession = r.experiment_accession
            WHERE NOT ${GENERATED_SQL.replaceAll("accession", "r.accession")} GROUP BY 1 ORDER BY 2 DESC LIMIT 1`,
         );
@@ -250,7 +250,7 @@ describe("entity REST API before any load", () => {
   });
 
   it("answers 503 not_loaded asking for a reload when the view lacks the stored JSON text an older release did not keep", async () => {
-    const db = test.lake.catalog.db;
+    const db = test.lake.servingClient();
     await db.exec(`CREATE VIEW sra_run AS SELECT 'SRR1'::text AS accession, '{"accession": "SRR1"}'::jsonb AS record`);
     try {
       for (const url of ["/v1/sra/runs", "/v1/sra/runs/SRR1"]) {

@@ -34,7 +34,6 @@ export {
 } from "./shrink-guard.js";
 export { reprocessConfigured, type ConfiguredReprocess } from "./processing/reprocess-configured.js";
 export {
-  ensureServingSchema,
   loadEntity,
   loadServing,
   servingStatus,
@@ -45,3 +44,16 @@ export {
   type ServingTarget,
 } from "./serving/serving-loader.js";
 export { ServingLoadError } from "./serving/serving-load-error.js";
+export {
+  decodeEntityCursor,
+  encodeEntityCursor,
+  getEntityRecord,
+  getEntityRecords,
+  linkConditionSql,
+  listChildRecords,
+  listEntityRecords,
+  type EntityListQuery,
+  type RawPage,
+} from "./serving/serving-queries.js";
+export { EntityCursorError } from "./serving/entity-cursor-error.js";
+export { EntityNotLoadedError } from "./serving/entity-not-loaded-error.js";

@@ -145,7 +145,7 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(`serving loader${HAVE_NCBI_FIXTURES ? "" : 
       const path = v1.files.geo_platform;
       const sha256 = createHash("sha256").update(await readFile(path)).digest("hex");
       const object = { id: 1, datasetId: 1, layer: "curated", key: "curated/ncbi/geo_platform.parquet", name: "geo_platform.parquet", size: 0, sha256, mediaType: null, createdAt: new Date() } as const;
-      const [result] = await loadServing({ catalog: { db }, readObject: () => Promise.resolve(createReadStream(path)) }, { objects: { geo_platform: object } });
+      const [result] = await loadServing({ servingClient: () => db, readObject: () => Promise.resolve(createReadStream(path)) }, { objects: { geo_platform: object } });
       expect(result).toMatchObject({ entity: "geo_platform", rows: v1.counts.geo_platform, sourceSha256: sha256 });
       const { rows } = await db.query<{ source: string }>(`SELECT source FROM serving_loads WHERE entity = 'geo_platform' ORDER BY id DESC LIMIT 1`);
       expect(rows[0]?.source).toBe(object.key);
@@ -154,7 +154,7 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(`serving loader${HAVE_NCBI_FIXTURES ? "" : 
 
     it("loads from a curated folder, and refuses an entity named without a file", async () => {
       const { db } = ctx();
-      const results = await loadServing({ catalog: { db } }, { curatedDir: join(dir, "v1"), entities: ["bioproject", "biosample"] });
+      const results = await loadServing({ servingClient: () => db }, { curatedDir: join(dir, "v1"), entities: ["bioproject", "biosample"] });
       expect(results.map((r) => [r.entity, r.rows])).toEqual([
         ["bioproject", v1.counts.bioproject],
         ["biosample", v1.counts.biosample],

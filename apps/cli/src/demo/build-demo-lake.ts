@@ -178,7 +178,7 @@ async function succeededRuns(lake: Lake): Promise<Run[]> {
 /** Entities whose serving table does not hold the current curated object (by its sha256). */
 async function entitiesToLoad(lake: Lake): Promise<ServingEntityName[]> {
   const curated = await lake.dataset(`curated:${DEFAULT_CURATED_DATASET}`);
-  const status = new Map((await servingStatus(lake.catalog.db)).map((s) => [s.entity, s]));
+  const status = new Map((await servingStatus(lake.servingClient())).map((s) => [s.entity, s]));
   const stale: ServingEntityName[] = [];
   for (const entity of SERVING_ENTITY_NAMES) {
     const object = await lake.catalog.getObject(curated.id, curatedObjectName(entity)).catch(() => undefined);

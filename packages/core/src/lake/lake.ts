@@ -4,6 +4,7 @@ import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import type { SqlClient } from "../catalog-db/sql-client.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type {
   CatalogObject,
@@ -110,6 +111,16 @@ export class Lake {
   ) {
     this.runLeaseMs = options.runLeaseMs ?? DEFAULT_RUN_LEASE_MS;
     this.clock = options.clock ?? (() => new Date());
+  }
+
+  /**
+   * The database that holds the serving tables the entity API reads. They live in the catalog's
+   * database, so a serving load swaps an entity's view and records the load in one transaction, and
+   * there is no second database to run or back up. For the serving loader and queries only: catalog
+   * data is read and written through `catalog`.
+   */
+  servingClient(): SqlClient {
+    return this.catalog.db;
   }
 
   // ---- datasets ---------------------------------------------------------------------------

@@ -2,7 +2,14 @@ import { migration0001 } from "./0001-catalog.js";
 import { migration0002 } from "./0002-upstream-files.js";
 import { migration0003 } from "./0003-run-leases.js";
 import { migration0004 } from "./0004-dataset-state.js";
+import { migration0005 } from "./0005-serving-loads.js";
 import type { Migration } from "./migration.js";
 
 /** Every catalog migration in the order it is applied. Append new ones; never edit or reorder shipped ones. */
-export const CATALOG_MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004];
+export const CATALOG_MIGRATIONS: readonly Migration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0004,
+  migration0005,
+];
