@@ -57,3 +57,11 @@ export {
 } from "./serving/serving-queries.js";
 export { EntityCursorError } from "./serving/entity-cursor-error.js";
 export { EntityNotLoadedError } from "./serving/entity-not-loaded-error.js";
+export {
+  consolidate,
+  ingestAndProcess,
+  loadCuratedIntoServing,
+  shrinkPolicy,
+  snapshot,
+  type IngestSummary,
+} from "./pipeline/metadata-pipeline.js";

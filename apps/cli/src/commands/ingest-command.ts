@@ -1,8 +1,8 @@
 import { convertDataset } from "@omicslake/formats";
+import { ingestAndProcess } from "@omicslake/metadata";
 import type { Lake } from "@omicslake/core";
 import type { Command } from "commander";
 import { withLake, type GlobalOptions } from "../context.js";
-import { ingestAndProcess } from "../flows/metadata-pipeline.js";
 import type { Output } from "../output/output.js";
 import { humanBytes, table } from "../output/output.js";
 

@@ -2,9 +2,8 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { convertDataset } from "@omicslake/formats";
-import { curatedObjectName, DEFAULT_CURATED_DATASET, SERVING_ENTITY_NAMES, servingStatus, type ServingEntityName } from "@omicslake/metadata";
+import { consolidate, curatedObjectName, DEFAULT_CURATED_DATASET, ingestAndProcess, loadCuratedIntoServing, SERVING_ENTITY_NAMES, servingStatus, snapshot, type ServingEntityName } from "@omicslake/metadata";
 import { loadConfig, openLake, type Lake, type LakeConfig, type Run } from "@omicslake/core";
-import { consolidate, ingestAndProcess, loadCuratedIntoServing, snapshot } from "../flows/metadata-pipeline.js";
 import { writeDemoFiles } from "./demo-data.js";
 import { startDemoUpstream } from "./demo-upstream.js";
 
