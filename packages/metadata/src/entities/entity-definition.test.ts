@@ -3,7 +3,8 @@ import { ENTITY_CHILD_ROUTES, ENTITY_ROUTE_SPECS } from "./entity-api-routes.js"
 import type { EntityDefinition } from "./entity-definition.js";
 import { ENTITIES, ENTITY_KEYS } from "./entity-definitions.js";
 import { filter as f } from "./filter-definition.js";
-import { GEO_PLATFORM, GEO_PLATFORM_COLUMNS } from "./geo-entities.js";
+import type { GEO_PLATFORM_COLUMNS } from "./geo-entities.js";
+import { GEO_PLATFORM } from "./geo-entities.js";
 import { SERVING_ENTITIES } from "./serving-entities.js";
 import { SNAPSHOT_VIEWS } from "./snapshot-views.js";
 import { SRA_RUN, SRA_RUN_COLUMNS } from "./sra-entities.js";
