@@ -45,11 +45,9 @@ export {
 } from "./serving/serving-loader.js";
 export { ServingLoadError } from "./serving/serving-load-error.js";
 export {
-  decodeEntityCursor,
   encodeEntityCursor,
   getEntityRecord,
   getEntityRecords,
-  linkConditionSql,
   listChildRecords,
   listEntityRecords,
   type EntityListQuery,
