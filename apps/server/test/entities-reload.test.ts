@@ -116,8 +116,11 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
             await responsesAfter(outcome, CLIENTS * 3);
             for (const version of [v2, v1, v2]) {
               tables.push(
-                (await loadEntity(test.lake.servingClient(), "sra_run", version.files.sra_run, { batchRows: 50 }))
-                  .table,
+                (
+                  await loadEntity(test.lake.servingClient(), "sra_run", version.files.sra_run, {
+                    batchRows: 50,
+                  })
+                ).table,
               );
               await responsesAfter(outcome, CLIENTS * 3);
             }

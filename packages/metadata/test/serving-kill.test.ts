@@ -22,9 +22,13 @@ const skip = !HAVE_NCBI_FIXTURES
 /** Runs the child loader to completion or to its self-inflicted SIGKILL; resolves with the signal, if any. */
 function runChild(schema: string, parquet: string, killAt: string): Promise<NodeJS.Signals | null> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(here, "serving-kill-child.ts"), url!, schema, "sra_run", parquet, killAt], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(here, "serving-kill-child.ts"), url!, schema, "sra_run", parquet, killAt],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.once("error", reject);
