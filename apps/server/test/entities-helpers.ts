@@ -8,10 +8,15 @@ export type Engine = "pglite" | "postgres";
 
 /** PGlite always; PostgreSQL when DATABASE_URL is set. OMICSLAKE_TEST_DATABASES narrows the set. */
 export function testEngines(): { engine: Engine; skip: string | null }[] {
-  const wanted = new Set((process.env["OMICSLAKE_TEST_DATABASES"] ?? "pglite,postgres").split(",").map((s) => s.trim()));
+  const wanted = new Set(
+    (process.env["OMICSLAKE_TEST_DATABASES"] ?? "pglite,postgres").split(",").map((s) => s.trim()),
+  );
   const url = process.env["DATABASE_URL"];
   return [
-    { engine: "pglite", skip: wanted.has("pglite") ? null : "OMICSLAKE_TEST_DATABASES does not include pglite" },
+    {
+      engine: "pglite",
+      skip: wanted.has("pglite") ? null : "OMICSLAKE_TEST_DATABASES does not include pglite",
+    },
     {
       engine: "postgres",
       skip: !wanted.has("postgres")

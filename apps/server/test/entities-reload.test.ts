@@ -10,7 +10,7 @@ import {
 } from "@omicslake/metadata/testing";
 import type { ServingFixtureFiles } from "@omicslake/metadata/testing";
 import { buildServer } from "../src/app.js";
-import { encodeEntityCursor } from "../src/routes/entities/entity-query.js";
+import { encodeEntityCursor } from "@omicslake/metadata";
 import { openTestLake, testEngines, type TestLake } from "./entities-helpers.js";
 
 const CLIENTS = 8;

@@ -6,7 +6,7 @@ import { loadServing } from "@omicslake/metadata";
 import { HAVE_NCBI_FIXTURES, NO_FIXTURES_REASON, writeServingParquet } from "@omicslake/metadata/testing";
 import type { ServingFixtureFiles } from "@omicslake/metadata/testing";
 import { buildServer } from "../src/app.js";
-import type { EntityFilter } from "../src/routes/entities/entity-query.js";
+import type { EntityFilter } from "@omicslake/metadata";
 import { ENTITY_CHILD_ROUTES, ENTITY_ROUTE_SPECS } from "../src/routes/entities/entity-routes.js";
 import { openTestLake, testEngines, type TestLake } from "./entities-helpers.js";
 
@@ -24,13 +24,19 @@ const GENERATED = 12;
 const GENERATED_SQL = `(accession ~ '^[A-Z]+9[0-9]{6}$' OR accession ~ '^9000[0-9]{4}$')`;
 
 /** A value of the filter's column in some loaded row, fixture rows first, as the query parameter would give it. */
-async function sampleValue(lake: TestLake["lake"], entity: string, filter: EntityFilter): Promise<{ accession: string; value: string } | null> {
+async function sampleValue(
+  lake: TestLake["lake"],
+  entity: string,
+  filter: EntityFilter,
+): Promise<{ accession: string; value: string } | null> {
   const array = filter.kind.endsWith("in_array");
   const present = array ? `cardinality(${filter.column}) > 0` : `${filter.column} IS NOT NULL`;
   const valueSql = array ? `((${filter.column})[1])::text` : `${filter.column}::text`;
-  const { rows } = await lake.servingClient().query<{ accession: string; value: string }>(
-    `SELECT accession, ${valueSql} AS value FROM ${entity} WHERE ${present} ORDER BY ${GENERATED_SQL}, accession LIMIT 1`,
-  );
+  const { rows } = await lake
+    .servingClient()
+    .query<{ accession: string; value: string }>(
+      `SELECT accession, ${valueSql} AS value FROM ${entity} WHERE ${present} ORDER BY ${GENERATED_SQL}, accession LIMIT 1`,
+    );
   return rows[0] ?? null;
 }
 
@@ -47,187 +53,237 @@ async function allPages(app: FastifyInstance, first: string): Promise<string[]> 
   return seen;
 }
 
-describe.skipIf(!HAVE_NCBI_FIXTURES)(`entity REST API${HAVE_NCBI_FIXTURES ? "" : ` — skipped: ${NO_FIXTURES_REASON}`}`, () => {
-  for (const { engine, skip } of testEngines()) {
-    describe.skipIf(skip !== null)(`${engine}${skip ? ` — skipped: ${skip}` : ""}`, () => {
-      let test: TestLake;
-      let app: FastifyInstance;
-      let fixtures: ServingFixtureFiles;
+describe.skipIf(!HAVE_NCBI_FIXTURES)(
+  `entity REST API${HAVE_NCBI_FIXTURES ? "" : ` — skipped: ${NO_FIXTURES_REASON}`}`,
+  () => {
+    for (const { engine, skip } of testEngines()) {
+      describe.skipIf(skip !== null)(`${engine}${skip ? ` — skipped: ${skip}` : ""}`, () => {
+        let test: TestLake;
+        let app: FastifyInstance;
+        let fixtures: ServingFixtureFiles;
 
-      beforeAll(async () => {
-        test = await openTestLake(engine);
-        const dir = join(test.root, "curated");
-        await mkdir(dir);
-        fixtures = await writeServingParquet(dir, { generated: GENERATED, variant: "v1" });
-        await loadServing(test.lake, { curatedDir: dir });
-        app = await buildServer({ lake: test.lake, rateLimit: 0 });
-      });
-      afterAll(async () => {
-        await app?.close();
-        await test?.close();
-      });
-
-      it("returns one record by accession, and a 404 in the error shape for an unknown one", async () => {
-        for (const spec of ENTITY_ROUTE_SPECS) {
-          const { rows } = await test.lake.servingClient().query<{ accession: string }>(
-            `SELECT accession FROM ${spec.entity} ORDER BY ${GENERATED_SQL}, accession LIMIT 1`,
-          );
-          const accession = rows[0]!.accession;
-          const res = await app.inject({ url: `${spec.path}/${encodeURIComponent(accession)}` });
-          expect(res.statusCode, spec.path).toBe(200);
-          expect(res.headers["content-type"]).toMatch(/^application\/json/);
-          expect(res.json()).toMatchObject({ kind: spec.entity, accession });
-          const missing = await app.inject({ url: `${spec.path}/NOPE0000` });
-          expect(missing.statusCode).toBe(404);
-          expect(missing.json<ErrorBody>().error).toMatchObject({ code: "not_found", details: { id: "NOPE0000" } });
-        }
-      });
-
-      it("has data behind every filter of every entity, and the filter returns it", async () => {
-        const unfilledByFixtures: string[] = [];
-        for (const spec of ENTITY_ROUTE_SPECS) {
-          for (const filter of spec.filters) {
-            const sample = await sampleValue(test.lake, spec.entity, filter);
-            expect(sample, `${spec.entity}.${filter.column} (${filter.param}) is never filled`).not.toBeNull();
-            if (/^[A-Z]+9[0-9]{6}$|^9000[0-9]{4}$/.test(sample!.accession)) unfilledByFixtures.push(`${spec.path}?${filter.param}`);
-            const params = new URLSearchParams({ [filter.param]: sample!.value, limit: "500" });
-            const ids = await allPages(app, `${spec.path}?${params.toString()}`);
-            expect(ids, `${spec.path}?${params.toString()}`).toContain(sample!.accession);
-          }
-        }
-        // Filters that only the generated rows exercise: upstream fields the fixture files happen not to carry.
-        expect(unfilledByFixtures).toEqual([]);
-      });
-
-      it("narrows case-insensitively, combines filters and excludes rows that do not match", async () => {
-        const human = await allPages(app, "/v1/sra/samples?organism=HOMO%20SAPIENS&limit=500");
-        const mouse = await allPages(app, "/v1/sra/samples?organism=mus%20musculus&limit=500");
-        expect(mouse.length).toBeGreaterThan(0);
-        expect(human.filter((a) => mouse.includes(a))).toEqual([]);
-        const both = await allPages(app, "/v1/sra/experiments?library_strategy=rna-seq&library_layout=paired&limit=500");
-        const strategy = await allPages(app, "/v1/sra/experiments?library_strategy=rna-seq&limit=500");
-        expect(both.length).toBeGreaterThan(0);
-        expect(both.length).toBeLessThan(strategy.length);
-        const dated = await allPages(app, "/v1/geo/series?submitted_from=2021-01-01&submitted_to=2021-12-31&limit=500");
-        expect(dated.length).toBeGreaterThan(0);
-        expect(dated.every((a) => a.startsWith("GSE9"))).toBe(true);
-        const bad = await app.inject({ url: "/v1/geo/series?submitted_from=yesterday" });
-        expect(bad.statusCode).toBe(400);
-        expect(bad.json<ErrorBody>().error.code).toBe("validation_error");
-      });
-
-      it("pages in accession order with an opaque cursor, refusing a cursor it did not issue", async () => {
-        const ids = await allPages(app, "/v1/sra/runs?limit=7");
-        expect(ids.length).toBe(fixtures.counts.sra_run);
-        expect(new Set(ids).size).toBe(ids.length);
-        expect([...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(ids);
-        const first = (await app.inject({ url: "/v1/sra/runs?limit=2" })).json<Page>();
-        expect(first.meta.count).toBe(2);
-        expect(first.meta.next_cursor).toMatch(/^[A-Za-z0-9_-]+$/);
-        for (const cursor of ["not*base64", "e30", first.meta.next_cursor!.slice(0, -3)]) {
-          const res = await app.inject({ url: `/v1/sra/runs?cursor=${encodeURIComponent(cursor)}` });
-          expect(res.statusCode, cursor).toBe(400);
-          expect(res.json<ErrorBody>().error.code).toBe("invalid_cursor");
-        }
-        // A cursor of another entity's list is refused too.
-        const other = await app.inject({ url: `/v1/sra/studies?cursor=${first.meta.next_cursor}` });
-        expect(other.json<ErrorBody>().error.code).toBe("invalid_cursor");
-        expect((await app.inject({ url: "/v1/sra/runs?limit=501" })).statusCode).toBe(400);
-        expect((await app.inject({ url: "/v1/sra/runs?limit=500" })).statusCode).toBe(200);
-      });
-
-      it("searches titles and abstracts with q=", async () => {
-        const liver = (await app.inject({ url: "/v1/pubmed?q=liver%20transcriptomes&limit=500" })).json<Page>();
-        expect(liver.data.length).toBe(GENERATED);
-        const notMouse = (await app.inject({ url: "/v1/pubmed?q=liver%20-musculus&limit=500" })).json<Page>();
-        expect(notMouse.data.length).toBeGreaterThan(0);
-        expect(notMouse.data.length).toBeLessThan(GENERATED);
-        const real = (await app.inject({ url: "/v1/sra/studies?q=parasitoid&limit=500" })).json<Page>();
-        expect(real.data.length).toBeGreaterThan(0);
-        expect(real.data.every((d) => /parasitoid/i.test(JSON.stringify(d)))).toBe(true);
-      });
-
-      it("lists the children of a parent, and 404s for an unknown parent", async () => {
-        const expected: Record<string, string> = {
-          samples: "SRS9000001",
-          experiments: "SRX9000001",
-          runs: "SRR9000001",
-          platforms: "GPL9000001",
-          biosamples: "SAMN9000001",
-          "sra-studies": "SRP9000001",
-        };
-        const parents: Record<string, string> = {
-          sra_study: "SRP9000001",
-          sra_experiment: "SRX9000001",
-          sra_sample: "SRS9000001",
-          geo_series: "GSE9000001",
-          bioproject: "PRJNA9000001",
-        };
-        for (const route of ENTITY_CHILD_ROUTES) {
-          const parent = parents[route.parent.entity]!;
-          const want = route.child.entity === "geo_sample" ? "GSM9000001" : expected[route.segment]!;
-          const url = `${route.parent.path}/${parent}/${route.segment}`;
-          const ids = await allPages(app, url);
-          expect(ids, url).toEqual([want]);
-          const res = await app.inject({ url: `${route.parent.path}/NOPE0000/${route.segment}` });
-          expect(res.statusCode, url).toBe(404);
-        }
-        // Real records: the runs of a real study reached through its experiments.
-        const { rows } = await test.lake.servingClient().query<{ study_accession: string; n: number }>(
-          `SELECT e.study_accession, count(*) AS n FROM sra_run r JOIN sra_experiment e ON e.accession = r.experiment_accession
-           WHERE NOT ${GENERATED_SQL.replaceAll("accession", "r.accession")} GROUP BY 1 ORDER BY 2 DESC LIMIT 1`,
-        );
-        const study = rows[0]!;
-        expect((await allPages(app, `/v1/sra/studies/${study.study_accession}/runs?limit=3`)).length).toBeGreaterThanOrEqual(Number(study.n));
-      });
-
-      it("looks up a batch of accessions, reporting the missing ones, and refuses more than 1,000", async () => {
-        const res = await app.inject({
-          method: "POST",
-          url: "/v1/sra/runs/batch",
-          payload: { accessions: ["SRR9000002", "SRR9000001", "SRR0000000", "SRR9000001"] },
+        beforeAll(async () => {
+          test = await openTestLake(engine);
+          const dir = join(test.root, "curated");
+          await mkdir(dir);
+          fixtures = await writeServingParquet(dir, { generated: GENERATED, variant: "v1" });
+          await loadServing(test.lake, { curatedDir: dir });
+          app = await buildServer({ lake: test.lake, rateLimit: 0 });
         });
-        expect(res.statusCode).toBe(200);
-        const body = res.json<{ data: { accession: string }[]; meta: { count: number; missing: string[] } }>();
-        expect(body.data.map((d) => d.accession)).toEqual(["SRR9000001", "SRR9000002"]);
-        expect(body.meta).toEqual({ count: 2, missing: ["SRR0000000"] });
-        const many = Array.from({ length: 1001 }, (_, i) => `SRR${i}`);
-        const tooMany = await app.inject({ method: "POST", url: "/v1/sra/runs/batch", payload: { accessions: many } });
-        expect(tooMany.statusCode).toBe(400);
-        expect(tooMany.json<ErrorBody>().error.code).toBe("validation_error");
-        const ok = await app.inject({ method: "POST", url: "/v1/geo/samples/batch", payload: { accessions: many.slice(0, 1000) } });
-        expect(ok.statusCode).toBe(200);
-      });
+        afterAll(async () => {
+          await app?.close();
+          await test?.close();
+        });
 
-      it("shows each entity's row count and load time at /v1", async () => {
-        const res = await app.inject({ url: "/v1" });
-        expect(res.statusCode).toBe(200);
-        const body = res.json<{ entities: { entity: string; path: string; rows: number; loaded_at: string | null }[] }>();
-        expect(body.entities.map((e) => e.entity).sort()).toEqual(Object.keys(fixtures.counts).sort());
-        for (const entry of body.entities) {
-          expect(entry.rows, entry.entity).toBe(fixtures.counts[entry.entity as keyof ServingFixtureFiles["counts"]]);
-          expect(Date.parse(entry.loaded_at ?? "")).toBeGreaterThan(Date.now() - 3_600_000);
-        }
-      });
+        it("returns one record by accession, and a 404 in the error shape for an unknown one", async () => {
+          for (const spec of ENTITY_ROUTE_SPECS) {
+            const { rows } = await test.lake
+              .servingClient()
+              .query<{ accession: string }>(
+                `SELECT accession FROM ${spec.entity} ORDER BY ${GENERATED_SQL}, accession LIMIT 1`,
+              );
+            const accession = rows[0]!.accession;
+            const res = await app.inject({ url: `${spec.path}/${encodeURIComponent(accession)}` });
+            expect(res.statusCode, spec.path).toBe(200);
+            expect(res.headers["content-type"]).toMatch(/^application\/json/);
+            expect(res.json()).toMatchObject({ kind: spec.entity, accession });
+            const missing = await app.inject({ url: `${spec.path}/NOPE0000` });
+            expect(missing.statusCode).toBe(404);
+            expect(missing.json<ErrorBody>().error).toMatchObject({
+              code: "not_found",
+              details: { id: "NOPE0000" },
+            });
+          }
+        });
 
-      it("documents every entity route with parameters and examples in OpenAPI", async () => {
-        const doc = (await app.inject({ url: "/openapi.json" })).json<{ paths: Record<string, Record<string, { parameters?: { name: string; example?: unknown; schema?: { example?: unknown } }[] }>> }>();
-        for (const spec of ENTITY_ROUTE_SPECS) {
-          const list = doc.paths[spec.path]?.["get"];
-          expect(list, spec.path).toBeDefined();
-          const names = (list?.parameters ?? []).map((p) => p.name);
-          for (const filter of spec.filters) expect(names, spec.path).toContain(filter.param);
-          const withExamples = (list?.parameters ?? []).filter((p) => p.example !== undefined || p.schema?.example !== undefined);
-          expect(withExamples.length, spec.path).toBeGreaterThanOrEqual(spec.filters.length);
-          expect(doc.paths[`${spec.path}/{accession}`]?.["get"], spec.path).toBeDefined();
-          expect(doc.paths[`${spec.path}/batch`]?.["post"], spec.path).toBeDefined();
-        }
-        for (const route of ENTITY_CHILD_ROUTES) expect(doc.paths[`${route.parent.path}/{accession}/${route.segment}`]).toBeDefined();
-        expect(JSON.stringify(doc.paths["/v1/sra/runs/{accession}"])).toContain("SRR8426358");
+        it("has data behind every filter of every entity, and the filter returns it", async () => {
+          const unfilledByFixtures: string[] = [];
+          for (const spec of ENTITY_ROUTE_SPECS) {
+            for (const filter of spec.filters) {
+              const sample = await sampleValue(test.lake, spec.entity, filter);
+              expect(
+                sample,
+                `${spec.entity}.${filter.column} (${filter.param}) is never filled`,
+              ).not.toBeNull();
+              if (/^[A-Z]+9[0-9]{6}$|^9000[0-9]{4}$/.test(sample!.accession))
+                unfilledByFixtures.push(`${spec.path}?${filter.param}`);
+              const params = new URLSearchParams({ [filter.param]: sample!.value, limit: "500" });
+              const ids = await allPages(app, `${spec.path}?${params.toString()}`);
+              expect(ids, `${spec.path}?${params.toString()}`).toContain(sample!.accession);
+            }
+          }
+          // Filters that only the generated rows exercise: upstream fields the fixture files happen not to carry.
+          expect(unfilledByFixtures).toEqual([]);
+        });
+
+        it("narrows case-insensitively, combines filters and excludes rows that do not match", async () => {
+          const human = await allPages(app, "/v1/sra/samples?organism=HOMO%20SAPIENS&limit=500");
+          const mouse = await allPages(app, "/v1/sra/samples?organism=mus%20musculus&limit=500");
+          expect(mouse.length).toBeGreaterThan(0);
+          expect(human.filter((a) => mouse.includes(a))).toEqual([]);
+          const both = await allPages(
+            app,
+            "/v1/sra/experiments?library_strategy=rna-seq&library_layout=paired&limit=500",
+          );
+          const strategy = await allPages(app, "/v1/sra/experiments?library_strategy=rna-seq&limit=500");
+          expect(both.length).toBeGreaterThan(0);
+          expect(both.length).toBeLessThan(strategy.length);
+          const dated = await allPages(
+            app,
+            "/v1/geo/series?submitted_from=2021-01-01&submitted_to=2021-12-31&limit=500",
+          );
+          expect(dated.length).toBeGreaterThan(0);
+          expect(dated.every((a) => a.startsWith("GSE9"))).toBe(true);
+          const bad = await app.inject({ url: "/v1/geo/series?submitted_from=yesterday" });
+          expect(bad.statusCode).toBe(400);
+          expect(bad.json<ErrorBody>().error.code).toBe("validation_error");
+        });
+
+        it("pages in accession order with an opaque cursor, refusing a cursor it did not issue", async () => {
+          const ids = await allPages(app, "/v1/sra/runs?limit=7");
+          expect(ids.length).toBe(fixtures.counts.sra_run);
+          expect(new Set(ids).size).toBe(ids.length);
+          expect([...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(ids);
+          const first = (await app.inject({ url: "/v1/sra/runs?limit=2" })).json<Page>();
+          expect(first.meta.count).toBe(2);
+          expect(first.meta.next_cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+          for (const cursor of ["not*base64", "e30", first.meta.next_cursor!.slice(0, -3)]) {
+            const res = await app.inject({ url: `/v1/sra/runs?cursor=${encodeURIComponent(cursor)}` });
+            expect(res.statusCode, cursor).toBe(400);
+            expect(res.json<ErrorBody>().error.code).toBe("invalid_cursor");
+          }
+          // A cursor of another entity's list is refused too.
+          const other = await app.inject({ url: `/v1/sra/studies?cursor=${first.meta.next_cursor}` });
+          expect(other.json<ErrorBody>().error.code).toBe("invalid_cursor");
+          expect((await app.inject({ url: "/v1/sra/runs?limit=501" })).statusCode).toBe(400);
+          expect((await app.inject({ url: "/v1/sra/runs?limit=500" })).statusCode).toBe(200);
+        });
+
+        it("searches titles and abstracts with q=", async () => {
+          const liver = (
+            await app.inject({ url: "/v1/pubmed?q=liver%20transcriptomes&limit=500" })
+          ).json<Page>();
+          expect(liver.data.length).toBe(GENERATED);
+          const notMouse = (
+            await app.inject({ url: "/v1/pubmed?q=liver%20-musculus&limit=500" })
+          ).json<Page>();
+          expect(notMouse.data.length).toBeGreaterThan(0);
+          expect(notMouse.data.length).toBeLessThan(GENERATED);
+          const real = (await app.inject({ url: "/v1/sra/studies?q=parasitoid&limit=500" })).json<Page>();
+          expect(real.data.length).toBeGreaterThan(0);
+          expect(real.data.every((d) => /parasitoid/i.test(JSON.stringify(d)))).toBe(true);
+        });
+
+        it("lists the children of a parent, and 404s for an unknown parent", async () => {
+          const expected: Record<string, string> = {
+            samples: "SRS9000001",
+            experiments: "SRX9000001",
+            runs: "SRR9000001",
+            platforms: "GPL9000001",
+            biosamples: "SAMN9000001",
+            "sra-studies": "SRP9000001",
+          };
+          const parents: Record<string, string> = {
+            sra_study: "SRP9000001",
+            sra_experiment: "SRX9000001",
+            sra_sample: "SRS9000001",
+            geo_series: "GSE9000001",
+            bioproject: "PRJNA9000001",
+          };
+          for (const route of ENTITY_CHILD_ROUTES) {
+            const parent = parents[route.parent.entity]!;
+            const want = route.child.entity === "geo_sample" ? "GSM9000001" : expected[route.segment]!;
+            const url = `${route.parent.path}/${parent}/${route.segment}`;
+            const ids = await allPages(app, url);
+            expect(ids, url).toEqual([want]);
+            const res = await app.inject({ url: `${route.parent.path}/NOPE0000/${route.segment}` });
+            expect(res.statusCode, url).toBe(404);
+          }
+          // Real records: the runs of a real study reached through its experiments.
+          const { rows } = await test.lake.servingClient().query<{ study_accession: string; n: number }>(
+            `SELECT e.study_accession, count(*) AS n FROM sra_run r JOIN sra_experiment e ON e.accession = r.experiment_accession
+           WHERE NOT ${GENERATED_SQL.replaceAll("accession", "r.accession")} GROUP BY 1 ORDER BY 2 DESC LIMIT 1`,
+          );
+          const study = rows[0]!;
+          expect(
+            (await allPages(app, `/v1/sra/studies/${study.study_accession}/runs?limit=3`)).length,
+          ).toBeGreaterThanOrEqual(Number(study.n));
+        });
+
+        it("looks up a batch of accessions, reporting the missing ones, and refuses more than 1,000", async () => {
+          const res = await app.inject({
+            method: "POST",
+            url: "/v1/sra/runs/batch",
+            payload: { accessions: ["SRR9000002", "SRR9000001", "SRR0000000", "SRR9000001"] },
+          });
+          expect(res.statusCode).toBe(200);
+          const body = res.json<{
+            data: { accession: string }[];
+            meta: { count: number; missing: string[] };
+          }>();
+          expect(body.data.map((d) => d.accession)).toEqual(["SRR9000001", "SRR9000002"]);
+          expect(body.meta).toEqual({ count: 2, missing: ["SRR0000000"] });
+          const many = Array.from({ length: 1001 }, (_, i) => `SRR${i}`);
+          const tooMany = await app.inject({
+            method: "POST",
+            url: "/v1/sra/runs/batch",
+            payload: { accessions: many },
+          });
+          expect(tooMany.statusCode).toBe(400);
+          expect(tooMany.json<ErrorBody>().error.code).toBe("validation_error");
+          const ok = await app.inject({
+            method: "POST",
+            url: "/v1/geo/samples/batch",
+            payload: { accessions: many.slice(0, 1000) },
+          });
+          expect(ok.statusCode).toBe(200);
+        });
+
+        it("shows each entity's row count and load time at /v1", async () => {
+          const res = await app.inject({ url: "/v1" });
+          expect(res.statusCode).toBe(200);
+          const body = res.json<{
+            entities: { entity: string; path: string; rows: number; loaded_at: string | null }[];
+          }>();
+          expect(body.entities.map((e) => e.entity).sort()).toEqual(Object.keys(fixtures.counts).sort());
+          for (const entry of body.entities) {
+            expect(entry.rows, entry.entity).toBe(
+              fixtures.counts[entry.entity as keyof ServingFixtureFiles["counts"]],
+            );
+            expect(Date.parse(entry.loaded_at ?? "")).toBeGreaterThan(Date.now() - 3_600_000);
+          }
+        });
+
+        it("documents every entity route with parameters and examples in OpenAPI", async () => {
+          const doc = (await app.inject({ url: "/openapi.json" })).json<{
+            paths: Record<
+              string,
+              Record<
+                string,
+                { parameters?: { name: string; example?: unknown; schema?: { example?: unknown } }[] }
+              >
+            >;
+          }>();
+          for (const spec of ENTITY_ROUTE_SPECS) {
+            const list = doc.paths[spec.path]?.["get"];
+            expect(list, spec.path).toBeDefined();
+            const names = (list?.parameters ?? []).map((p) => p.name);
+            for (const filter of spec.filters) expect(names, spec.path).toContain(filter.param);
+            const withExamples = (list?.parameters ?? []).filter(
+              (p) => p.example !== undefined || p.schema?.example !== undefined,
+            );
+            expect(withExamples.length, spec.path).toBeGreaterThanOrEqual(spec.filters.length);
+            expect(doc.paths[`${spec.path}/{accession}`]?.["get"], spec.path).toBeDefined();
+            expect(doc.paths[`${spec.path}/batch`]?.["post"], spec.path).toBeDefined();
+          }
+          for (const route of ENTITY_CHILD_ROUTES)
+            expect(doc.paths[`${route.parent.path}/{accession}/${route.segment}`]).toBeDefined();
+          expect(JSON.stringify(doc.paths["/v1/sra/runs/{accession}"])).toContain("SRR8426358");
+        });
       });
-    });
-  }
-});
+    }
+  },
+);
 
 describe("entity REST API before any load", () => {
   let test: TestLake;
@@ -245,18 +301,25 @@ describe("entity REST API before any load", () => {
     const res = await app.inject({ url: "/v1/sra/runs" });
     expect(res.statusCode).toBe(503);
     expect(res.json<ErrorBody>().error).toMatchObject({ code: "not_loaded", details: { entity: "sra_run" } });
-    const index = (await app.inject({ url: "/v1" })).json<{ entities: { rows: number; loaded_at: string | null }[] }>();
+    const index = (await app.inject({ url: "/v1" })).json<{
+      entities: { rows: number; loaded_at: string | null }[];
+    }>();
     expect(index.entities.every((e) => e.rows === 0 && e.loaded_at === null)).toBe(true);
   });
 
   it("answers 503 not_loaded asking for a reload when the view lacks the stored JSON text an older release did not keep", async () => {
     const db = test.lake.servingClient();
-    await db.exec(`CREATE VIEW sra_run AS SELECT 'SRR1'::text AS accession, '{"accession": "SRR1"}'::jsonb AS record`);
+    await db.exec(
+      `CREATE VIEW sra_run AS SELECT 'SRR1'::text AS accession, '{"accession": "SRR1"}'::jsonb AS record`,
+    );
     try {
       for (const url of ["/v1/sra/runs", "/v1/sra/runs/SRR1"]) {
         const res = await app.inject({ url });
         expect(res.statusCode, url).toBe(503);
-        expect(res.json<ErrorBody>().error, url).toMatchObject({ code: "not_loaded", message: expect.stringMatching(/older release/) as unknown });
+        expect(res.json<ErrorBody>().error, url).toMatchObject({
+          code: "not_loaded",
+          message: expect.stringMatching(/older release/) as unknown,
+        });
       }
     } finally {
       await db.exec("DROP VIEW sra_run");

@@ -1,11 +1,4 @@
-export {
-  CURATED_ENTITIES,
-  DEFAULT_CURATED_DATASET,
-  SNAPSHOT_OBJECT_NAME,
-  curatedObjectName,
-  type CuratedEntity,
-  type CuratedEntityName,
-} from "./entities.js";
+export * from "./entities/index.js";
 export { MetadataFlowError } from "./metadata-flow-error.js";
 export {
   processDataset,
@@ -40,16 +33,6 @@ export {
 } from "./shrink-guard.js";
 export { reprocessConfigured, type ConfiguredReprocess } from "./processing/reprocess-configured.js";
 export {
-  SERVING_ENTITIES,
-  SERVING_ENTITY_NAMES,
-  isServingEntityName,
-  type ServingColumn,
-  type ServingColumnType,
-  type ServingEntity,
-  type ServingEntityName,
-} from "./serving/serving-entities.js";
-export {
-  ensureServingSchema,
   loadEntity,
   loadServing,
   servingStatus,
@@ -60,3 +43,22 @@ export {
   type ServingTarget,
 } from "./serving/serving-loader.js";
 export { ServingLoadError } from "./serving/serving-load-error.js";
+export {
+  encodeEntityCursor,
+  getEntityRecord,
+  getEntityRecords,
+  listChildRecords,
+  listEntityRecords,
+  type EntityListQuery,
+  type RawPage,
+} from "./serving/serving-queries.js";
+export { EntityCursorError } from "./serving/entity-cursor-error.js";
+export { EntityNotLoadedError } from "./serving/entity-not-loaded-error.js";
+export {
+  consolidate,
+  ingestAndProcess,
+  loadCuratedIntoServing,
+  shrinkPolicy,
+  snapshot,
+  type IngestSummary,
+} from "./pipeline/metadata-pipeline.js";

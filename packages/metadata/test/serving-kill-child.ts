@@ -3,10 +3,11 @@
 // argv: <database url> <schema> <entity> <parquet> <kill after this many rows | "never">
 import { openSqlClient } from "@omicslake/core";
 import { loadEntity } from "../src/serving/serving-loader.js";
-import type { ServingEntityName } from "../src/serving/serving-entities.js";
+import type { ServingEntityName } from "../src/entities/index.js";
 
 const [url, schema, entity, parquet, killAt] = process.argv.slice(2);
-if (!url || !schema || !entity || !parquet || !killAt) throw new Error("usage: <url> <schema> <entity> <parquet> <rows|never>");
+if (!url || !schema || !entity || !parquet || !killAt)
+  throw new Error("usage: <url> <schema> <entity> <parquet> <rows|never>");
 const db = await openSqlClient({ url, schema });
 await loadEntity(db, entity as ServingEntityName, parquet, {
   batchRows: 10,

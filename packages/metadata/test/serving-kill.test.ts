@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openSqlClient } from "@omicslake/core";
+import { openSqlClient, runMigrations } from "@omicslake/core";
 import type { SqlClient } from "@omicslake/core";
 import { loadEntity, servingStatus } from "../src/serving/serving-loader.js";
 import { HAVE_NCBI_FIXTURES, NO_FIXTURES_REASON, writeServingParquet } from "@omicslake/metadata/testing";
@@ -22,9 +22,13 @@ const skip = !HAVE_NCBI_FIXTURES
 /** Runs the child loader to completion or to its self-inflicted SIGKILL; resolves with the signal, if any. */
 function runChild(schema: string, parquet: string, killAt: string): Promise<NodeJS.Signals | null> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(here, "serving-kill-child.ts"), url!, schema, "sra_run", parquet, killAt], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(here, "serving-kill-child.ts"), url!, schema, "sra_run", parquet, killAt],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.once("error", reject);
@@ -49,6 +53,7 @@ describe.skipIf(skip !== null)(`serving load killed mid-way${skip ? ` — skippe
     v1 = await writeServingParquet(join(dir, "v1"), { generated: 60, variant: "v1" });
     v2 = await writeServingParquet(join(dir, "v2"), { generated: 80, variant: "v2" });
     db = await openSqlClient({ url: url!, schema });
+    await runMigrations(db);
     await loadEntity(db, "sra_run", v1.files.sra_run);
   });
   afterAll(async () => {

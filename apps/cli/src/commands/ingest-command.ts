@@ -1,8 +1,8 @@
 import { convertDataset } from "@omicslake/formats";
 import type { Lake, LakeConfig, StepOptions } from "@omicslake/core";
+import { ingestAndProcess } from "@omicslake/metadata";
 import type { Command } from "commander";
 import { withLongCommand } from "../long-command.js";
-import { ingestAndProcess } from "../flows/metadata-pipeline.js";
 import type { Output } from "../output/output.js";
 import { humanBytes, table } from "../output/output.js";
 import type { ProgressRenderer } from "../output/progress-renderer.js";

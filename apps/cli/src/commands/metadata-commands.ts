@@ -1,9 +1,17 @@
-import { isServingEntityName, queryCurated, SERVING_ENTITY_NAMES, type ServingEntityName } from "@omicslake/metadata";
+import {
+  consolidate,
+  isServingEntityName,
+  loadCuratedIntoServing,
+  queryCurated,
+  SERVING_ENTITY_NAMES,
+  shrinkPolicy,
+  snapshot,
+  type ServingEntityName,
+} from "@omicslake/metadata";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { withLake, type GlobalOptions } from "../context.js";
 import { withLongCommand } from "../long-command.js";
-import { consolidate, loadCuratedIntoServing, shrinkPolicy, snapshot } from "../flows/metadata-pipeline.js";
 import { humanBytes, table } from "../output/output.js";
 
 export function registerMetadataCommands(program: Command): void {

@@ -2,9 +2,18 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { convertDataset } from "@omicslake/formats";
-import { curatedObjectName, DEFAULT_CURATED_DATASET, SERVING_ENTITY_NAMES, servingStatus, type ServingEntityName } from "@omicslake/metadata";
+import {
+  consolidate,
+  curatedObjectName,
+  DEFAULT_CURATED_DATASET,
+  ingestAndProcess,
+  loadCuratedIntoServing,
+  SERVING_ENTITY_NAMES,
+  servingStatus,
+  snapshot,
+  type ServingEntityName,
+} from "@omicslake/metadata";
 import { loadConfig, openLake, type Lake, type LakeConfig, type Run } from "@omicslake/core";
-import { consolidate, ingestAndProcess, loadCuratedIntoServing, snapshot } from "../flows/metadata-pipeline.js";
 import { writeDemoFiles } from "./demo-data.js";
 import { startDemoUpstream } from "./demo-upstream.js";
 
@@ -73,7 +82,10 @@ const METADATA_DATASETS = ["sra", "geo", "biosample", "bioproject", "pubmed"] as
  * is skipped only when a run of it succeeded (and, for loading, when the serving tables hold exactly
  * the curated bytes), never because a dataset or file exists — a killed step leaves those behind.
  */
-export async function buildDemoLake(dir: string, log: (line: string) => void): Promise<{ config: LakeConfig; lake: Lake }> {
+export async function buildDemoLake(
+  dir: string,
+  log: (line: string) => void,
+): Promise<{ config: LakeConfig; lake: Lake }> {
   const root = resolve(dir);
   await mkdir(root, { recursive: true });
   const file = join(root, "omicslake.toml");
@@ -83,7 +95,11 @@ export async function buildDemoLake(dir: string, log: (line: string) => void): P
   try {
     const files = await writeDemoFiles(join(root, "upstream"));
     // Raw: an object counts once its catalog row exists, which is written only after its bytes are stored.
-    const addOnce = async (dataset: string, paths: string[], options: { source: string; externalId?: string; tags: string[]; description: string }): Promise<void> => {
+    const addOnce = async (
+      dataset: string,
+      paths: string[],
+      options: { source: string; externalId?: string; tags: string[]; description: string },
+    ): Promise<void> => {
       const missing = [];
       for (const path of paths) {
         const name = path.split("/").pop()!;
@@ -94,12 +110,20 @@ export async function buildDemoLake(dir: string, log: (line: string) => void): P
       log(`  raw/${dataset}: ${objects.length} file(s)`);
     };
     log(`building the demo lake in ${root}`);
-    await addOnce("demo-samples", [files.samples], { source: "lab", tags: ["demo", "samples"], description: "Sample sheet of the demo study" });
-    await addOnce("demo-pbmc-counts", [files.matrix.mtx, files.matrix.features, files.matrix.barcodes, files.matrix.cells], {
+    await addOnce("demo-samples", [files.samples], {
       source: "lab",
-      tags: ["demo", "10x", "expression"],
-      description: "A 10x-style count matrix (genes x cells) with cell metadata",
+      tags: ["demo", "samples"],
+      description: "Sample sheet of the demo study",
     });
+    await addOnce(
+      "demo-pbmc-counts",
+      [files.matrix.mtx, files.matrix.features, files.matrix.barcodes, files.matrix.cells],
+      {
+        source: "lab",
+        tags: ["demo", "10x", "expression"],
+        description: "A 10x-style count matrix (genes x cells) with cell metadata",
+      },
+    );
     let runs = await succeededRuns(lake);
     // Scientific files: converted to Parquet by content, with runs and schema versions.
     if (!runs.some((r) => r.step === "convert" && r.parameters["dataset"] === "demo-samples")) {
@@ -110,9 +134,17 @@ export async function buildDemoLake(dir: string, log: (line: string) => void): P
       await convertDataset(lake, "raw:demo-pbmc-counts", { cellMetadata: "cells.tsv" });
       log("  processed/demo-pbmc-counts: converted to Parquet");
     }
-    if (!runs.some((r) => r.step === "promote" && r.parameters["dataset"] === "demo-samples" && r.parameters["to"] === "curated")) {
+    if (
+      !runs.some(
+        (r) =>
+          r.step === "promote" &&
+          r.parameters["dataset"] === "demo-samples" &&
+          r.parameters["to"] === "curated",
+      )
+    ) {
       // A copy a killed promotion left behind is not the promoted dataset: start it over.
-      if (await lake.catalog.findDataset("demo-samples", "curated")) await lake.deleteDataset("curated:demo-samples");
+      if (await lake.catalog.findDataset("demo-samples", "curated"))
+        await lake.deleteDataset("curated:demo-samples");
       await lake.promote("processed:demo-samples", "curated");
       log("  curated/demo-samples: promoted");
     }
@@ -120,7 +152,9 @@ export async function buildDemoLake(dir: string, log: (line: string) => void): P
     const processedRun = (name: string): Run | undefined => {
       const ingested = runs.find((r) => r.step.startsWith("ingest:") && r.parameters["dataset"] === name);
       const processed = runs.find((r) => r.step.startsWith("process:") && r.parameters["dataset"] === name);
-      return ingested !== undefined && processed !== undefined && processed.id > ingested.id ? processed : undefined;
+      return ingested !== undefined && processed !== undefined && processed.id > ingested.id
+        ? processed
+        : undefined;
     };
     const toIngest = METADATA_DATASETS.filter((name) => processedRun(name) === undefined);
     if (toIngest.length > 0) {
@@ -138,11 +172,14 @@ export async function buildDemoLake(dir: string, log: (line: string) => void): P
     }
     const newestProcess = Math.max(...METADATA_DATASETS.map((name) => processedRun(name)?.id ?? Infinity));
     const consolidated = runs.find((r) => r.step === "consolidate");
-    let consolidateId = consolidated !== undefined && consolidated.id > newestProcess ? consolidated.id : undefined;
+    let consolidateId =
+      consolidated !== undefined && consolidated.id > newestProcess ? consolidated.id : undefined;
     if (consolidateId === undefined) {
       const result = await consolidate(lake, config);
       consolidateId = result.run.id;
-      log(`  curated/${result.curated.name}: ${result.entities.map((e) => `${e.rows} ${e.entity}`).join(", ")}`);
+      log(
+        `  curated/${result.curated.name}: ${result.entities.map((e) => `${e.rows} ${e.entity}`).join(", ")}`,
+      );
     }
     const snapshotted = runs.find((r) => r.step === "snapshot");
     if (snapshotted === undefined || snapshotted.id < consolidateId) {
@@ -168,7 +205,11 @@ async function succeededRuns(lake: Lake): Promise<Run[]> {
   const runs: Run[] = [];
   let cursor: string | undefined;
   do {
-    const page = await lake.catalog.listRuns({ status: "succeeded", limit: 500, ...(cursor ? { cursor } : {}) });
+    const page = await lake.catalog.listRuns({
+      status: "succeeded",
+      limit: 500,
+      ...(cursor ? { cursor } : {}),
+    });
     runs.push(...page.items);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
@@ -193,7 +234,9 @@ function withUpstream(config: LakeConfig, base: string): LakeConfig {
   const sources = Object.fromEntries(
     Object.entries(config.sources).map(([name, source]) => [
       name,
-      source.kind === "directory" ? source : { ...source, url: new URL(`${source.kind}/`, base).href, requests_per_second: 50 },
+      source.kind === "directory"
+        ? source
+        : { ...source, url: new URL(`${source.kind}/`, base).href, requests_per_second: 50 },
     ]),
   );
   return { ...config, sources };

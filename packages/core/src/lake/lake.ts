@@ -4,9 +4,9 @@ import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import type { SqlClient } from "../catalog-db/sql-client.js";
 import type { Catalog } from "../catalog/catalog.js";
 import { catalogClient } from "../catalog/catalog-client.js";
-import type { SqlClient } from "../catalog-db/sql-client.js";
 import type {
   CatalogObject,
   CatalogStats,
@@ -116,6 +116,16 @@ export class Lake {
   ) {
     this.runLeaseMs = options.runLeaseMs ?? DEFAULT_RUN_LEASE_MS;
     this.clock = options.clock ?? (() => new Date());
+  }
+
+  /**
+   * The database that holds the serving tables the entity API reads. They live in the catalog's
+   * database, so a serving load swaps an entity's view and records the load in one transaction, and
+   * there is no second database to run or back up. For the serving loader and queries only: catalog
+   * data is read and written through `catalog`.
+   */
+  servingClient(): SqlClient {
+    return catalogClient(this.catalog);
   }
 
   // ---- datasets ---------------------------------------------------------------------------
@@ -709,14 +719,6 @@ export class Lake {
    */
   fsck(options: FsckOptions = {}): Promise<FsckReport> {
     return runFsck(this, options);
-  }
-
-  /**
-   * The client of the catalog's database, for the serving tables: they live in the catalog's database so
-   * that an A/B view swap is one transaction there. The catalog itself hands out no client.
-   */
-  servingClient(): SqlClient {
-    return catalogClient(this.catalog);
   }
 
   async close(): Promise<void> {

@@ -12,7 +12,7 @@ import {
   DEFAULT_CURATED_DATASET,
   curatedObjectName,
   type CuratedEntity,
-} from "../entities.js";
+} from "../entities/index.js";
 import { MetadataFlowError } from "../metadata-flow-error.js";
 import {
   DEFAULT_MAX_SHRINK,

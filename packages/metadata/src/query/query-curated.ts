@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Lake } from "@omicslake/core";
 import { downloadObject } from "../curated-objects.js";
 import { openDuckDb, sqlString } from "../duckdb-session.js";
-import { CURATED_ENTITIES, DEFAULT_CURATED_DATASET, curatedObjectName } from "../entities.js";
+import { CURATED_ENTITIES, DEFAULT_CURATED_DATASET, curatedObjectName } from "../entities/index.js";
 import { MetadataFlowError } from "../metadata-flow-error.js";
 
 export interface QueryCuratedOptions {

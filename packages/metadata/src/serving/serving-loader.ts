@@ -10,8 +10,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { CancelledError, stageReporter, throwIfAborted, type SqlClient, type StepOptions } from "@omicslake/core";
 import type { CatalogObject } from "@omicslake/core";
-import { SERVING_ENTITIES, SERVING_ENTITY_NAMES, isServingEntityName } from "./serving-entities.js";
-import type { ServingEntity, ServingEntityName } from "./serving-entities.js";
+import { SERVING_ENTITIES, SERVING_ENTITY_NAMES, isServingEntityName } from "../entities/index.js";
+import type { ServingEntity, ServingEntityName } from "../entities/index.js";
 import { ServingLoadError } from "./serving-load-error.js";
 import {
   DEFAULT_MAX_SHRINK,
@@ -62,21 +62,24 @@ export interface ServingStatus {
   readonly sourceSha256: string | null;
 }
 
-const LOADS_DDL = `CREATE TABLE IF NOT EXISTS serving_loads (
-  id bigserial PRIMARY KEY,
-  entity text NOT NULL,
-  table_name text NOT NULL,
-  rows bigint NOT NULL,
-  loaded_at timestamptz NOT NULL DEFAULT now(),
-  source text,
-  source_sha256 text NOT NULL,
-  seconds double precision
-);
-CREATE INDEX IF NOT EXISTS serving_loads_entity_idx ON serving_loads (entity, id)`;
-
-/** Creates the `serving_loads` bookkeeping table when missing. */
-export async function ensureServingSchema(db: SqlClient): Promise<void> {
-  await db.exec(LOADS_DDL);
+/**
+ * Reads `serving_loads`, the table catalog migration 0005 creates. A database opened without the
+ * catalog's migrations has none; say so rather than report a missing relation.
+ */
+async function queryLoads<T extends Record<string, unknown>>(
+  db: SqlClient,
+  sql: string,
+  params: readonly unknown[] = [],
+): Promise<T[]> {
+  try {
+    return (await db.query<T>(sql, params)).rows;
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "42P01") throw error;
+    throw new Error(
+      "the serving database has no serving_loads table: it was opened without the catalog migrations. Open it with openLake, or run runMigrations on it first",
+      { cause: error },
+    );
+  }
 }
 
 /**
@@ -95,7 +98,6 @@ export async function loadEntity(
 ): Promise<ServingLoadResult> {
   const spec = SERVING_ENTITIES[entity];
   const started = performance.now();
-  await ensureServingSchema(db);
   const active = await activeTable(db, entity);
   const idle = active === `${entity}_a` ? `${entity}_b` : `${entity}_a`;
   const sha256 = options.sha256 ?? (await sha256File(parquetPath, entity));
@@ -103,11 +105,17 @@ export async function loadEntity(
   // A crash during an earlier load can leave a half-filled idle table; it was never served, so start over.
   await db.exec(`DROP TABLE IF EXISTS ${idle}; ${createTableSql(spec, idle)}`);
 
-  const rows = await withDuckdb(options.duckdb, (duck) => copyRecords(db, duck, spec, idle, parquetPath, options));
+  const rows = await withDuckdb(options.duckdb, (duck) =>
+    copyRecords(db, duck, spec, idle, parquetPath, options),
+  );
 
   try {
     await db.exec(
-      [`ALTER TABLE ${idle} ADD CONSTRAINT ${idle}_pkey PRIMARY KEY (accession)`, ...indexSql(spec, idle), `ANALYZE ${idle}`].join(";\n"),
+      [
+        `ALTER TABLE ${idle} ADD CONSTRAINT ${idle}_pkey PRIMARY KEY (accession)`,
+        ...indexSql(spec, idle),
+        `ANALYZE ${idle}`,
+      ].join(";\n"),
     );
   } catch (error) {
     const code = (error as { code?: unknown }).code;
@@ -119,7 +127,10 @@ export async function loadEntity(
         entity,
         file: parquetPath,
         details: { table: idle, reason: error instanceof Error ? error.message : String(error) },
-        hint: code === "23505" ? "Consolidate the entity first: the curated Parquet has one row per accession" : "See the reason",
+        hint:
+          code === "23505"
+            ? "Consolidate the entity first: the curated Parquet has one row per accession"
+            : "See the reason",
         cause: error,
       },
     );
@@ -154,7 +165,9 @@ export interface LoadServingOptions extends Omit<LoadEntityOptions, "sha256" | "
   /** A folder holding `{entity}.parquet` files (the curated layer on the filesystem). */
   readonly curatedDir?: string;
   /** Explicit files per entity, with their sha256 when known; these win over `curatedDir`. */
-  readonly files?: Partial<Record<ServingEntityName, string | { readonly path: string; readonly sha256?: string }>>;
+  readonly files?: Partial<
+    Record<ServingEntityName, string | { readonly path: string; readonly sha256?: string }>
+  >;
   /**
    * Curated catalog objects per entity (any store, S3 included), read through the lake with their
    * checksum verified into a temporary file; these win over `files` and `curatedDir`. Needs a lake as target.
@@ -162,7 +175,7 @@ export interface LoadServingOptions extends Omit<LoadEntityOptions, "sha256" | "
   readonly objects?: Partial<Record<ServingEntityName, CatalogObject>>;
 }
 
-/** What `loadServing` needs of a lake: its catalog database, and a verified reader for `objects`. */
+/** What `loadServing` needs of a lake: the database of the serving tables, and a verified reader for `objects`. */
 export interface ServingTarget {
   /** The database the serving tables live in (the lake's catalog database). */
   servingClient(): SqlClient;
@@ -173,11 +186,14 @@ export interface ServingTarget {
  * Loads several entities one after another (each swapped as soon as it is ready) and returns one
  * result per loaded entity. Entities named in `entities` must have a file; others are skipped when absent.
  *
- * @example await loadServing(lake.servingClient(), { curatedDir: "lake/curated/ncbi" })
+ * @example await loadServing(lake, { curatedDir: "lake/curated/ncbi" })
  */
-export async function loadServing(target: SqlClient | ServingTarget, options: LoadServingOptions): Promise<ServingLoadResult[]> {
-  const db = "servingClient" in target ? target.servingClient() : target;
+export async function loadServing(
+  target: SqlClient | ServingTarget,
+  options: LoadServingOptions,
+): Promise<ServingLoadResult[]> {
   const lake = "servingClient" in target ? target : undefined;
+  const db = lake ? lake.servingClient() : (target as SqlClient);
   const wanted = options.entities ?? SERVING_ENTITY_NAMES;
   const sources: { entity: ServingEntityName; path: string; sha256?: string; object?: CatalogObject }[] = [];
   for (const entity of wanted) {
@@ -190,11 +206,14 @@ export async function loadServing(target: SqlClient | ServingTarget, options: Lo
     const object = options.objects?.[entity];
     if (object !== undefined) {
       if (!lake?.readObject) {
-        throw new ServingLoadError(`loading ${entity} from a catalog object needs the lake, not only its database`, {
-          entity,
-          details: { key: object.key },
-          hint: "Pass the lake as the first argument of loadServing",
-        });
+        throw new ServingLoadError(
+          `loading ${entity} from a catalog object needs the lake, not only its database`,
+          {
+            entity,
+            details: { key: object.key },
+            hint: "Pass the lake as the first argument of loadServing",
+          },
+        );
       }
       sources.push({ entity, path: object.key, sha256: object.sha256, object });
       continue;
@@ -255,7 +274,6 @@ async function checkShrinkBeforeLoading(
   policy: ShrinkPolicy | undefined,
 ): Promise<void> {
   if (policy?.allowShrink === true || sources.length === 0) return;
-  await ensureServingSchema(db);
   const violations: ShrinkViolation[] = [];
   for (const source of sources) {
     const path = (local.get(source.entity) ?? source.path).replaceAll("'", "''");
@@ -269,13 +287,20 @@ async function checkShrinkBeforeLoading(
     const violation = shrinkViolation(source.entity, await servedRows(db, source.entity), rows, policy);
     if (violation) violations.push(violation);
   }
-  if (violations.length > 0) throw new ShrinkRefusedError("load", violations, policy?.maxShrink ?? DEFAULT_MAX_SHRINK);
+  if (violations.length > 0)
+    throw new ShrinkRefusedError("load", violations, policy?.maxShrink ?? DEFAULT_MAX_SHRINK);
 }
 
 /** Row count, table and time of the last load of every entity (entities never loaded have `table: null`). */
 export async function servingStatus(db: SqlClient): Promise<ServingStatus[]> {
-  await ensureServingSchema(db);
-  const { rows } = await db.query<{ entity: string; table_name: string; rows: number; loaded_at: Date; source_sha256: string }>(
+  const rows = await queryLoads<{
+    entity: string;
+    table_name: string;
+    rows: number;
+    loaded_at: Date;
+    source_sha256: string;
+  }>(
+    db,
     `SELECT DISTINCT ON (entity) entity, table_name, rows, loaded_at, source_sha256 FROM serving_loads ORDER BY entity, id DESC`,
   );
   const byEntity = new Map(rows.map((row) => [row.entity, row]));
@@ -295,7 +320,8 @@ export async function servingStatus(db: SqlClient): Promise<ServingStatus[]> {
 
 /** Rows behind the entity's view now (0 when it was never loaded). */
 async function servedRows(db: SqlClient, entity: ServingEntityName): Promise<number> {
-  const { rows } = await db.query<{ rows: number | string }>(
+  const rows = await queryLoads<{ rows: number | string }>(
+    db,
     `SELECT rows FROM serving_loads WHERE entity = $1 ORDER BY id DESC LIMIT 1`,
     [entity],
   );
@@ -303,7 +329,8 @@ async function servedRows(db: SqlClient, entity: ServingEntityName): Promise<num
 }
 
 async function activeTable(db: SqlClient, entity: ServingEntityName): Promise<string | null> {
-  const { rows } = await db.query<{ table_name: string }>(
+  const rows = await queryLoads<{ table_name: string }>(
+    db,
     `SELECT table_name FROM serving_loads WHERE entity = $1 ORDER BY id DESC LIMIT 1`,
     [entity],
   );
@@ -325,7 +352,13 @@ function createTableSql(spec: ServingEntity, table: string): string {
 
 function insertSql(spec: ServingEntity, table: string): string {
   const names = ["accession", ...spec.columns.map((c) => c.name), "record", "doc", "search"];
-  const values = [`nullif(btrim(r ->> 'accession'), '')`, ...spec.columns.map((c) => c.expr), "r", "r::text", spec.search];
+  const values = [
+    `nullif(btrim(r ->> 'accession'), '')`,
+    ...spec.columns.map((c) => c.expr),
+    "r",
+    "r::text",
+    spec.search,
+  ];
   return `INSERT INTO ${table} (${names.join(", ")})
 SELECT ${values.join(",\n  ")}
 FROM (SELECT jsonb_strip_nulls(value) AS r FROM jsonb_array_elements($1::jsonb)) AS records`;
@@ -431,18 +464,32 @@ async function copyRecords(
     await pending.catch(() => undefined);
     if (error instanceof ServingLoadError || error instanceof CancelledError) throw error;
     const code = (error as { code?: unknown }).code;
-    throw new ServingLoadError(`${parquetPath}: loading ${spec.name} records into ${table} failed after ${rows} rows`, {
-      entity: spec.name,
-      file: parquetPath,
-      details: { table, rows, reason: error instanceof Error ? error.message : String(error), ...(code ? { sqlstate: code } : {}) },
-      hint: code === "23502" ? "Every record needs a non-empty accession" : "The previous data is still served; fix the file and load again",
-      cause: error,
-    });
+    throw new ServingLoadError(
+      `${parquetPath}: loading ${spec.name} records into ${table} failed after ${rows} rows`,
+      {
+        entity: spec.name,
+        file: parquetPath,
+        details: {
+          table,
+          rows,
+          reason: error instanceof Error ? error.message : String(error),
+          ...(code ? { sqlstate: code } : {}),
+        },
+        hint:
+          code === "23502"
+            ? "Every record needs a non-empty accession"
+            : "The previous data is still served; fix the file and load again",
+        cause: error,
+      },
+    );
   }
   return rows;
 }
 
-async function withDuckdb<T>(given: DuckDBConnection | undefined, fn: (duck: DuckDBConnection) => Promise<T>): Promise<T> {
+async function withDuckdb<T>(
+  given: DuckDBConnection | undefined,
+  fn: (duck: DuckDBConnection) => Promise<T>,
+): Promise<T> {
   if (given) return fn(given);
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();

@@ -10,10 +10,10 @@ import {
   CURATED_ENTITIES,
   DEFAULT_CURATED_DATASET,
   SNAPSHOT_OBJECT_NAME,
+  SNAPSHOT_VIEWS,
   curatedObjectName,
-} from "../entities.js";
+} from "../entities/index.js";
 import { MetadataFlowError } from "../metadata-flow-error.js";
-import { SNAPSHOT_VIEWS, SNAPSHOT_VIEWS_SQL } from "./sql/snapshot-views.sql.js";
 
 /**
  * Progress of the `snapshot` step: stage `tables` (entity tables loaded of all). Aborting `signal` stops
@@ -106,10 +106,10 @@ export async function buildSnapshot(lake: Lake, options: SnapshotOptions = {}): 
           await duck.run(`CREATE TABLE ${table} AS SELECT * FROM read_parquet(${sqlString(local)})`);
         }
         tables.report(entityObjects.length, entityObjects.length);
-        await duck.run(SNAPSHOT_VIEWS_SQL);
+        for (const view of SNAPSHOT_VIEWS) await duck.run(view.sql);
         const names = [
           ...entityObjects.map((e) => ({ name: e.table, type: "table" })),
-          ...SNAPSHOT_VIEWS.map((v) => ({ name: v, type: "view" })),
+          ...SNAPSHOT_VIEWS.map((v) => ({ name: v.name, type: "view" })),
         ];
         await duck.run(
           `CREATE TABLE _metadata (name VARCHAR NOT NULL, type VARCHAR NOT NULL, row_count BIGINT NOT NULL, built_at TIMESTAMPTZ NOT NULL, omicslake_version VARCHAR NOT NULL, source_key VARCHAR, source_sha256 VARCHAR)`,

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { recordParser } from "@omicslake/parsers";
 import type { RecordFormat } from "@omicslake/parsers";
-import type { ServingEntityName } from "../serving/serving-entities.js";
+import type { ServingEntityName } from "../entities/index.js";
 
 /** The shared NCBI fixtures, next to the repository; tests skip when they are absent. */
 export const NCBI_FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../../shared/fixtures/ncbi");
@@ -45,7 +45,9 @@ export function fixtureRecords(): Promise<Map<string, Record<string, unknown>[]>
       if (file.includes("docsum") || file.endsWith(".json")) continue;
       const format = FORMAT_BY_PREFIX.find(([prefix]) => file.startsWith(prefix))?.[1];
       if (!format) continue;
-      for await (const record of recordParser(format)(createReadStream(join(NCBI_FIXTURES, file)), { file })) {
+      for await (const record of recordParser(format)(createReadStream(join(NCBI_FIXTURES, file)), {
+        file,
+      })) {
         const { kind, accession } = record as unknown as { kind: string; accession: string };
         if (!SERVED.has(kind)) continue;
         let records = byKind.get(kind);
@@ -54,7 +56,9 @@ export function fixtureRecords(): Promise<Map<string, Record<string, unknown>[]>
         records.set(accession, record as unknown as Record<string, unknown>);
       }
     }
-    return new Map<string, Record<string, unknown>[]>([...byKind].map(([kind, records]) => [kind, [...records.values()]]));
+    return new Map<string, Record<string, unknown>[]>(
+      [...byKind].map(([kind, records]) => [kind, [...records.values()]]),
+    );
   })();
   return parsed;
 }
@@ -66,14 +70,22 @@ const pad = (i: number): string => String(i).padStart(6, "0");
  * sample `i` to series `i`, biosample `i` to bioproject `i`. `variant` is written into every title so a
  * test can tell which load a response came from.
  */
-export function generatedRecords(count: number, variant: string): Map<ServingEntityName, Record<string, unknown>[]> {
+export function generatedRecords(
+  count: number,
+  variant: string,
+): Map<ServingEntityName, Record<string, unknown>[]> {
   const out = new Map<ServingEntityName, Record<string, unknown>[]>();
   const push = (entity: ServingEntityName, record: Record<string, unknown>): void => {
     let list = out.get(entity);
     if (!list) out.set(entity, (list = []));
     list.push(record);
   };
-  const sraBase = { identifiers: { secondary: [], external: [], submitter: [] }, attributes: [], xrefLinks: [], urlLinks: [] };
+  const sraBase = {
+    identifiers: { secondary: [], external: [], submitter: [] },
+    attributes: [],
+    xrefLinks: [],
+    urlLinks: [],
+  };
   for (let i = 1; i <= count; i++) {
     const n = pad(i);
     const mouse = i % 3 !== 0;
@@ -81,76 +93,244 @@ export function generatedRecords(count: number, variant: string): Map<ServingEnt
     const taxid = mouse ? 10090 : 9606;
     const day = `2021-${String((i % 12) + 1).padStart(2, "0")}-${String((i % 28) + 1).padStart(2, "0")}`;
     push("sra_study", {
-      kind: "sra_study", accession: `SRP9${n}`, ...sraBase, title: `Generated study ${i} ${variant}`,
-      studyType: i % 2 ? "Transcriptome Analysis" : "Other", abstract: `Liver transcriptome of ${organism} replicate ${i}`,
-      centerName: "GENCENTER", bioproject: `PRJNA9${n}`, geoAccession: `GSE9${n}`, pubmedIds: [90000000 + i],
+      kind: "sra_study",
+      accession: `SRP9${n}`,
+      ...sraBase,
+      title: `Generated study ${i} ${variant}`,
+      studyType: i % 2 ? "Transcriptome Analysis" : "Other",
+      abstract: `Liver transcriptome of ${organism} replicate ${i}`,
+      centerName: "GENCENTER",
+      bioproject: `PRJNA9${n}`,
+      geoAccession: `GSE9${n}`,
+      pubmedIds: [90000000 + i],
       relatedStudies: [],
     });
     push("sra_sample", {
-      kind: "sra_sample", accession: `SRS9${n}`, ...sraBase, title: `Generated sample ${i} ${variant}`, taxonId: taxid,
-      scientificName: organism, biosample: `SAMN9${n}`, bioproject: `PRJNA9${n}`, geoAccession: `GSM9${n}`, pubmedIds: [],
+      kind: "sra_sample",
+      accession: `SRS9${n}`,
+      ...sraBase,
+      title: `Generated sample ${i} ${variant}`,
+      taxonId: taxid,
+      scientificName: organism,
+      biosample: `SAMN9${n}`,
+      bioproject: `PRJNA9${n}`,
+      geoAccession: `GSM9${n}`,
+      pubmedIds: [],
       centerName: "GENCENTER",
     });
     push("sra_experiment", {
-      kind: "sra_experiment", accession: `SRX9${n}`, ...sraBase, title: `Generated experiment ${i} ${variant}`,
-      studyAccession: `SRP9${n}`, sampleAccession: `SRS9${n}`, designDescription: "polyA selected RNA",
-      library: { strategy: i % 2 ? "RNA-Seq" : "WGS", source: "TRANSCRIPTOMIC", selection: "cDNA", layout: i % 2 ? "PAIRED" : "SINGLE" },
-      platform: "ILLUMINA", instrumentModel: "Illumina NovaSeq 6000", spotLength: 150, readSpecs: [],
-      biosample: `SAMN9${n}`, bioproject: `PRJNA9${n}`, geoAccession: `GSM9${n}`, pubmedIds: [], centerName: "GENCENTER",
+      kind: "sra_experiment",
+      accession: `SRX9${n}`,
+      ...sraBase,
+      title: `Generated experiment ${i} ${variant}`,
+      studyAccession: `SRP9${n}`,
+      sampleAccession: `SRS9${n}`,
+      designDescription: "polyA selected RNA",
+      library: {
+        strategy: i % 2 ? "RNA-Seq" : "WGS",
+        source: "TRANSCRIPTOMIC",
+        selection: "cDNA",
+        layout: i % 2 ? "PAIRED" : "SINGLE",
+      },
+      platform: "ILLUMINA",
+      instrumentModel: "Illumina NovaSeq 6000",
+      spotLength: 150,
+      readSpecs: [],
+      biosample: `SAMN9${n}`,
+      bioproject: `PRJNA9${n}`,
+      geoAccession: `GSM9${n}`,
+      pubmedIds: [],
+      centerName: "GENCENTER",
     });
     push("sra_run", {
-      kind: "sra_run", accession: `SRR9${n}`, ...sraBase, title: `Generated run ${i} ${variant}`,
-      experimentAccession: `SRX9${n}`, studyAccession: `SRP9${n}`, sampleAccession: `SRS9${n}`, published: `${day} 10:00:00`,
-      platform: "ILLUMINA", instrumentModel: "Illumina NovaSeq 6000", totalSpots: 1000 * i, totalBases: 150_000 * i,
-      biosample: `SAMN9${n}`, bioproject: `PRJNA9${n}`, geoAccession: `GSM9${n}`, pubmedIds: [], centerName: "GENCENTER",
-      readSpecs: [], reads: [], baseCounts: [], qualityCounts: [], poolMembers: [], files: [], cloudFiles: [],
+      kind: "sra_run",
+      accession: `SRR9${n}`,
+      ...sraBase,
+      title: `Generated run ${i} ${variant}`,
+      experimentAccession: `SRX9${n}`,
+      studyAccession: `SRP9${n}`,
+      sampleAccession: `SRS9${n}`,
+      published: `${day} 10:00:00`,
+      platform: "ILLUMINA",
+      instrumentModel: "Illumina NovaSeq 6000",
+      totalSpots: 1000 * i,
+      totalBases: 150_000 * i,
+      biosample: `SAMN9${n}`,
+      bioproject: `PRJNA9${n}`,
+      geoAccession: `GSM9${n}`,
+      pubmedIds: [],
+      centerName: "GENCENTER",
+      readSpecs: [],
+      reads: [],
+      baseCounts: [],
+      qualityCounts: [],
+      poolMembers: [],
+      files: [],
+      cloudFiles: [],
     });
     push("geo_series", {
-      kind: "geo_series", accession: `GSE9${n}`, title: `Generated series ${i} ${variant}`, status: "Public",
-      publicDate: day, submissionDate: day, lastUpdateDate: day, supplementaryFiles: [], relations: [], webLinks: [],
-      summary: `Expression of liver genes in ${organism}`, overallDesign: "two groups", types: ["Expression profiling by high throughput sequencing"],
-      pubmedIds: [90000000 + i], contributors: [], sampleIds: [`GSM9${n}`], platformIds: [`GPL9${n}`],
-      platformOrganisms: [organism], platformTaxids: [taxid], sampleOrganisms: [organism], sampleTaxids: [taxid],
-      bioprojects: [`PRJNA9${n}`], sraStudies: [`SRP9${n}`], subSeriesOf: [], superSeriesOf: [],
+      kind: "geo_series",
+      accession: `GSE9${n}`,
+      title: `Generated series ${i} ${variant}`,
+      status: "Public",
+      publicDate: day,
+      submissionDate: day,
+      lastUpdateDate: day,
+      supplementaryFiles: [],
+      relations: [],
+      webLinks: [],
+      summary: `Expression of liver genes in ${organism}`,
+      overallDesign: "two groups",
+      types: ["Expression profiling by high throughput sequencing"],
+      pubmedIds: [90000000 + i],
+      contributors: [],
+      sampleIds: [`GSM9${n}`],
+      platformIds: [`GPL9${n}`],
+      platformOrganisms: [organism],
+      platformTaxids: [taxid],
+      sampleOrganisms: [organism],
+      sampleTaxids: [taxid],
+      bioprojects: [`PRJNA9${n}`],
+      sraStudies: [`SRP9${n}`],
+      subSeriesOf: [],
+      superSeriesOf: [],
     });
     push("geo_sample", {
-      kind: "geo_sample", accession: `GSM9${n}`, title: `Generated GEO sample ${i} ${variant}`, status: "Public",
-      publicDate: day, submissionDate: day, lastUpdateDate: day, supplementaryFiles: [], relations: [], webLinks: [],
-      type: "SRA", channelCount: 1, channels: [{ channel: 1, sourceName: "liver", organisms: [organism], taxids: [taxid], characteristics: [] }],
-      description: "liver tissue", dataProcessing: [], hybProtocol: [], scanProtocol: [], platformId: `GPL9${n}`,
-      seriesIds: [`GSE9${n}`], instrumentModel: "Illumina NovaSeq 6000", libraryStrategy: "RNA-Seq",
-      librarySource: "transcriptomic", librarySelection: "cDNA", biosamples: [`SAMN9${n}`], sraExperiments: [`SRX9${n}`],
+      kind: "geo_sample",
+      accession: `GSM9${n}`,
+      title: `Generated GEO sample ${i} ${variant}`,
+      status: "Public",
+      publicDate: day,
+      submissionDate: day,
+      lastUpdateDate: day,
+      supplementaryFiles: [],
+      relations: [],
+      webLinks: [],
+      type: "SRA",
+      channelCount: 1,
+      channels: [
+        { channel: 1, sourceName: "liver", organisms: [organism], taxids: [taxid], characteristics: [] },
+      ],
+      description: "liver tissue",
+      dataProcessing: [],
+      hybProtocol: [],
+      scanProtocol: [],
+      platformId: `GPL9${n}`,
+      seriesIds: [`GSE9${n}`],
+      instrumentModel: "Illumina NovaSeq 6000",
+      libraryStrategy: "RNA-Seq",
+      librarySource: "transcriptomic",
+      librarySelection: "cDNA",
+      biosamples: [`SAMN9${n}`],
+      sraExperiments: [`SRX9${n}`],
     });
     push("geo_platform", {
-      kind: "geo_platform", accession: `GPL9${n}`, title: `Generated platform ${i} ${variant}`, status: "Public",
-      publicDate: day, submissionDate: day, lastUpdateDate: day, supplementaryFiles: [], relations: [], webLinks: [],
-      technology: "high-throughput sequencing", distribution: "virtual", organisms: [organism], taxids: [taxid],
-      manufacturer: "Illumina Inc.", manufactureProtocol: [], description: "NovaSeq", catalogNumbers: [], pubmedIds: [],
-      contributors: [], sampleIds: [`GSM9${n}`], seriesIds: [`GSE9${n}`],
+      kind: "geo_platform",
+      accession: `GPL9${n}`,
+      title: `Generated platform ${i} ${variant}`,
+      status: "Public",
+      publicDate: day,
+      submissionDate: day,
+      lastUpdateDate: day,
+      supplementaryFiles: [],
+      relations: [],
+      webLinks: [],
+      technology: "high-throughput sequencing",
+      distribution: "virtual",
+      organisms: [organism],
+      taxids: [taxid],
+      manufacturer: "Illumina Inc.",
+      manufactureProtocol: [],
+      description: "NovaSeq",
+      catalogNumbers: [],
+      pubmedIds: [],
+      contributors: [],
+      sampleIds: [`GSM9${n}`],
+      seriesIds: [`GSE9${n}`],
     });
     push("biosample", {
-      kind: "biosample", accession: `SAMN9${n}`, id: 900000 + i, access: "public", submissionDate: `${day}T08:00:00.000`,
-      lastUpdate: `${day}T09:00:00.000`, publicationDate: `${day}T00:00:00.000`, ids: [], title: `Generated biosample ${i} ${variant}`,
-      description: `Liver of ${organism}`, organismName: organism, taxonomyId: taxid, attributes: [], links: [], models: [],
-      package: "Generic.1.0", contacts: [], status: "live", sraAccession: `SRS9${n}`, geoAccession: `GSM9${n}`,
+      kind: "biosample",
+      accession: `SAMN9${n}`,
+      id: 900000 + i,
+      access: "public",
+      submissionDate: `${day}T08:00:00.000`,
+      lastUpdate: `${day}T09:00:00.000`,
+      publicationDate: `${day}T00:00:00.000`,
+      ids: [],
+      title: `Generated biosample ${i} ${variant}`,
+      description: `Liver of ${organism}`,
+      organismName: organism,
+      taxonomyId: taxid,
+      attributes: [],
+      links: [],
+      models: [],
+      package: "Generic.1.0",
+      contacts: [],
+      status: "live",
+      sraAccession: `SRS9${n}`,
+      geoAccession: `GSM9${n}`,
       bioprojects: [`PRJNA9${n}`],
     });
     push("bioproject", {
-      kind: "bioproject", accession: `PRJNA9${n}`, id: 800000 + i, archive: "NCBI", centerIds: [], localIds: [],
-      name: `liver-${i}`, title: `Generated project ${i} ${variant}`, description: `Liver transcriptomes of ${organism}`,
-      type: { kind: "ProjectTypeSubmission", objectives: [], intendedDataTypes: [] }, dataTypes: ["Transcriptome or Gene expression"],
-      organism: { name: organism, taxid }, publications: [], pubmedIds: [], externalLinks: [], locusTagPrefixes: [],
-      grants: [], relevance: [], keywords: [], releaseDate: `${day}T00:00:00Z`, submitted: day, lastUpdate: day,
-      organizations: [], links: [],
+      kind: "bioproject",
+      accession: `PRJNA9${n}`,
+      id: 800000 + i,
+      archive: "NCBI",
+      centerIds: [],
+      localIds: [],
+      name: `liver-${i}`,
+      title: `Generated project ${i} ${variant}`,
+      description: `Liver transcriptomes of ${organism}`,
+      type: { kind: "ProjectTypeSubmission", objectives: [], intendedDataTypes: [] },
+      dataTypes: ["Transcriptome or Gene expression"],
+      organism: { name: organism, taxid },
+      publications: [],
+      pubmedIds: [],
+      externalLinks: [],
+      locusTagPrefixes: [],
+      grants: [],
+      relevance: [],
+      keywords: [],
+      releaseDate: `${day}T00:00:00Z`,
+      submitted: day,
+      lastUpdate: day,
+      organizations: [],
+      links: [],
     });
     push("pubmed_article", {
-      kind: "pubmed_article", accession: String(90000000 + i), pmid: 90000000 + i, version: 1, status: "MEDLINE",
-      dateCompleted: day, dateRevised: day, title: `Generated article ${i} ${variant} on liver genes`,
-      abstract: { text: `We measured liver transcriptomes in ${organism}.`, sections: [] }, otherAbstracts: [],
-      journal: { title: "Journal of Generated Results", isoAbbreviation: "J Gen Res", pubDate: { year: 2000 + (i % 25) } },
-      articleDates: [], history: [], elocationIds: [], languages: ["eng"], authors: [], meshHeadings: [], publicationTypes: [],
-      chemicals: [], keywords: [], grants: [], dataBanks: [], articleIds: [], doi: `10.9999/gen.${i}`, pmc: `PMC9${n}`,
-      references: [], commentsCorrections: [], citationSubsets: [], otherIds: [],
+      kind: "pubmed_article",
+      accession: String(90000000 + i),
+      pmid: 90000000 + i,
+      version: 1,
+      status: "MEDLINE",
+      dateCompleted: day,
+      dateRevised: day,
+      title: `Generated article ${i} ${variant} on liver genes`,
+      abstract: { text: `We measured liver transcriptomes in ${organism}.`, sections: [] },
+      otherAbstracts: [],
+      journal: {
+        title: "Journal of Generated Results",
+        isoAbbreviation: "J Gen Res",
+        pubDate: { year: 2000 + (i % 25) },
+      },
+      articleDates: [],
+      history: [],
+      elocationIds: [],
+      languages: ["eng"],
+      authors: [],
+      meshHeadings: [],
+      publicationTypes: [],
+      chemicals: [],
+      keywords: [],
+      grants: [],
+      dataBanks: [],
+      articleIds: [],
+      doi: `10.9999/gen.${i}`,
+      pmc: `PMC9${n}`,
+      references: [],
+      commentsCorrections: [],
+      citationSubsets: [],
+      otherIds: [],
     });
   }
   return out;
@@ -166,7 +346,10 @@ export interface ServingFixtureFiles {
  * Writes one Parquet per entity into `dir`, shaped as consolidation publishes them (the record's
  * top-level fields as columns): the parsed fixtures plus `generated` linked records per entity.
  */
-export async function writeServingParquet(dir: string, options: { generated: number; variant: string }): Promise<ServingFixtureFiles> {
+export async function writeServingParquet(
+  dir: string,
+  options: { generated: number; variant: string },
+): Promise<ServingFixtureFiles> {
   const real = await fixtureRecords();
   const generated = generatedRecords(options.generated, options.variant);
   const instance = await DuckDBInstance.create(":memory:");

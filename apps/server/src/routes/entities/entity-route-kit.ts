@@ -1,4 +1,15 @@
-import { NotFoundError, type SqlClient } from "@omicslake/core";
+import type { SqlClient } from "@omicslake/core";
+import {
+  getEntityRecord,
+  getEntityRecords,
+  listChildRecords,
+  listEntityRecords,
+  type EntityChildRoute,
+  type EntityFilter,
+  type EntityListQuery,
+  type EntityRouteSpec,
+  type RawPage,
+} from "@omicslake/metadata";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -10,35 +21,8 @@ import {
   entityPageSchema,
   recordSchema,
 } from "../../schemas/entity-schemas.js";
-import { batchRecords, listRecords, lookupRecord, recordExists } from "./entity-query.js";
-import type { EntityFilter, RawPage } from "./entity-query.js";
 
 type FastifyApp = Parameters<FastifyPluginAsyncZod>[0];
-
-/** What one entity's routes serve: its view, URL, OpenAPI words and filters. */
-export interface EntityRouteSpec {
-  /** The serving view (`sra_run`, …). */
-  readonly entity: string;
-  /** `/v1/sra/runs` */
-  readonly path: string;
-  readonly tag: string;
-  /** "SRA run" */
-  readonly noun: string;
-  readonly plural: string;
-  readonly exampleAccessions: readonly [string, ...string[]];
-  /** An abridged record for the OpenAPI examples. */
-  readonly example: Record<string, unknown>;
-  readonly filters: readonly EntityFilter[];
-}
-
-/** A parent → child list: the child's rows whose SQL `where` holds for the parent accession (`$parent`). */
-export interface EntityChildRoute {
-  readonly parent: EntityRouteSpec;
-  readonly child: EntityRouteSpec;
-  /** The last URL segment: `/v1/sra/studies/{accession}/runs` */
-  readonly segment: string;
-  readonly where: string;
-}
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const PAGE_HEAD = Buffer.from('{"data":[');
@@ -97,10 +81,8 @@ function sendPage(request: FastifyRequest, reply: FastifyReply, page: RawPage): 
   return reply.type(JSON_TYPE).send(Buffer.concat([PAGE_HEAD, ...page.records, Buffer.from(tail)]));
 }
 
-function queryOf(
-  spec: EntityRouteSpec,
-  raw: unknown,
-): { filters: Record<string, unknown>; q?: string; limit: number; cursor?: string } {
+/** The validated querystring as a list query: everything but `q`, `limit` and `cursor` is a filter value. */
+function queryOf(raw: unknown): EntityListQuery {
   const { q, limit, cursor, ...filters } = raw as { q?: string; limit: number; cursor?: string } & Record<
     string,
     unknown
@@ -136,11 +118,7 @@ export function registerEntityRoutes(app: FastifyApp, db: SqlClient, spec: Entit
       },
     },
     async (request, reply) =>
-      sendPage(
-        request,
-        reply,
-        await listRecords(db, spec.entity, spec.filters, queryOf(spec, request.query)),
-      ),
+      sendPage(request, reply, await listEntityRecords(db, spec.entity, queryOf(request.query))),
   );
 
   app.get(
@@ -154,7 +132,7 @@ export function registerEntityRoutes(app: FastifyApp, db: SqlClient, spec: Entit
       },
     },
     async (request, reply) =>
-      reply.type(JSON_TYPE).send(await lookupRecord(db, spec.entity, spec.noun, request.params.accession)),
+      reply.type(JSON_TYPE).send(await getEntityRecord(db, spec.entity, request.params.accession)),
   );
 
   app.post(
@@ -168,7 +146,7 @@ export function registerEntityRoutes(app: FastifyApp, db: SqlClient, spec: Entit
       },
     },
     async (request, reply) =>
-      reply.type(JSON_TYPE).send(await batchRecords(db, spec.entity, request.body.accessions)),
+      reply.type(JSON_TYPE).send(await getEntityRecords(db, spec.entity, request.body.accessions)),
   );
 }
 
@@ -194,21 +172,11 @@ export function registerChildRoute(app: FastifyApp, db: SqlClient, route: Entity
         response: { 200: entityPageSchema(record), ...errorResponses, 503: errorResponses[500] },
       },
     },
-    async (request, reply) => {
-      const accession = request.params.accession;
-      const query = queryOf(child, request.query);
-      const page = await listRecords(db, child.entity, [], query, { where: route.where, parent: accession });
-      // An empty first page may mean a mistyped parent; say so rather than return an empty list.
-      if (
-        page.count === 0 &&
-        query.cursor === undefined &&
-        !(await recordExists(db, parent.entity, accession))
-      ) {
-        throw new NotFoundError(parent.noun, accession, {
-          hint: `Check the accession with GET ${parent.path}/${accession}`,
-        });
-      }
-      return sendPage(request, reply, page);
-    },
+    async (request, reply) =>
+      sendPage(
+        request,
+        reply,
+        await listChildRecords(db, route, request.params.accession, queryOf(request.query)),
+      ),
   );
 }

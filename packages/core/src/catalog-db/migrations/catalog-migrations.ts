@@ -2,8 +2,16 @@ import { migration0001 } from "./0001-catalog.js";
 import { migration0002 } from "./0002-upstream-files.js";
 import { migration0003 } from "./0003-run-leases.js";
 import { migration0004 } from "./0004-dataset-state.js";
+import { migration0005 } from "./0005-serving-loads.js";
 import { migration0006 } from "./0006-run-cancel-progress.js";
 import type { Migration } from "./migration.js";
 
 /** Every catalog migration in the order it is applied. Append new ones; never edit or reorder shipped ones. */
-export const CATALOG_MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0006];
+export const CATALOG_MIGRATIONS: readonly Migration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0004,
+  migration0005,
+  migration0006,
+];

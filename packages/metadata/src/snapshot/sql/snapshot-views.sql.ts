@@ -1,10 +1,12 @@
-/**
+/*
  * Convenience views of the snapshot, in the spirit of SRAdb's `sra` table and GEOmetadb's `gse_gsm`,
  * `gse_gpl` and supplementary-file listings. They read the entity tables, so they stay right after a
- * rebuild; `_metadata` is filled by the builder once every table exists.
+ * rebuild; `_metadata` is filled by the builder once every table exists. The entity definitions say
+ * which tables each one reads.
  */
-export const SNAPSHOT_VIEWS_SQL = `
--- One row per run with its experiment, sample and study (SRAdb's denormalised "sra" table).
+
+/** One row per run with its experiment, sample and study (SRAdb's denormalised "sra" table). */
+export const SRA_VIEW_SQL = `
 CREATE VIEW sra AS
 SELECT
   r.accession AS run_accession,
@@ -35,25 +37,28 @@ SELECT
 FROM sra_run r
 LEFT JOIN sra_experiment e ON e.accession = r.experimentAccession
 LEFT JOIN sra_sample s ON s.accession = coalesce(r.sampleAccession, e.sampleAccession)
-LEFT JOIN sra_study st ON st.accession = coalesce(r.studyAccession, e.studyAccession);
+LEFT JOIN sra_study st ON st.accession = coalesce(r.studyAccession, e.studyAccession)`;
 
--- Series ↔ sample links, from both sides (a series lists its samples, a sample its series).
+/** Series ↔ sample links, from both sides (a series lists its samples, a sample its series). */
+export const GSE_GSM_VIEW_SQL = `
 CREATE VIEW gse_gsm AS
 SELECT DISTINCT gse, gsm FROM (
   SELECT accession AS gse, unnest(sampleIds) AS gsm FROM geo_series
   UNION ALL
   SELECT unnest(seriesIds) AS gse, accession AS gsm FROM geo_sample
-) WHERE gse IS NOT NULL AND gsm IS NOT NULL;
+) WHERE gse IS NOT NULL AND gsm IS NOT NULL`;
 
--- Series ↔ platform links, from the series and from the platforms' series lists.
+/** Series ↔ platform links, from the series and from the platforms' series lists. */
+export const GSE_GPL_VIEW_SQL = `
 CREATE VIEW gse_gpl AS
 SELECT DISTINCT gse, gpl FROM (
   SELECT accession AS gse, unnest(platformIds) AS gpl FROM geo_series
   UNION ALL
   SELECT unnest(seriesIds) AS gse, accession AS gpl FROM geo_platform
-) WHERE gse IS NOT NULL AND gpl IS NOT NULL;
+) WHERE gse IS NOT NULL AND gpl IS NOT NULL`;
 
--- Every supplementary file of a series, sample or platform, with its file name.
+/** Every supplementary file of a series, sample or platform, with its file name. */
+export const GEO_SUPPLEMENTARY_FILE_VIEW_SQL = `
 CREATE VIEW geo_supplementary_file AS
 SELECT accession, entity_type, url, regexp_extract(url, '[^/]+$') AS file_name FROM (
   SELECT accession, 'series' AS entity_type, unnest(supplementaryFiles) AS url FROM geo_series
@@ -61,8 +66,4 @@ SELECT accession, entity_type, url, regexp_extract(url, '[^/]+$') AS file_name F
   SELECT accession, 'sample', unnest(supplementaryFiles) FROM geo_sample
   UNION ALL
   SELECT accession, 'platform', unnest(supplementaryFiles) FROM geo_platform
-) WHERE url IS NOT NULL AND url <> '' AND upper(url) <> 'NONE';
-`;
-
-/** Views listed in `_metadata` next to the tables. */
-export const SNAPSHOT_VIEWS = ["sra", "gse_gsm", "gse_gpl", "geo_supplementary_file"] as const;
+) WHERE url IS NOT NULL AND url <> '' AND upper(url) <> 'NONE'`;

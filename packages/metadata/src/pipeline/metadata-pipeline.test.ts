@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bioprojectXml } from "@omicslake/metadata";
 import { openLake, parseConfig, type Lake, type LakeConfig } from "@omicslake/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeUpstream } from "@omicslake/core/testing";
+import { bioprojectXml } from "../synthetic/synthetic-ncbi-files.js";
 import { consolidate, ingestAndProcess } from "./metadata-pipeline.js";
 
 // [processing.X] steps are honoured: a dataset without "parse" stays in raw, one without "consolidate"

@@ -1,45 +1,22 @@
-import { NotFoundError, OmicslakeError, type SqlClient } from "@omicslake/core";
+import { NotFoundError, type SqlClient } from "@omicslake/core";
+import { ENTITIES, SERVING_ENTITIES } from "../entities/index.js";
+import type {
+  EntityChildRoute,
+  EntityFilter,
+  FilterKind,
+  LinkCondition,
+  ServingColumns,
+  ServingEntityName,
+} from "../entities/index.js";
+import { EntityCursorError } from "./entity-cursor-error.js";
+import { EntityNotLoadedError } from "./entity-not-loaded-error.js";
 
-/**
- * How a query parameter narrows a list. Text the loader stores lower-cased (organisms, library
- * strategies, …) is compared after lower-casing the parameter, so `organism=Homo sapiens` matches.
- */
-export type FilterKind =
-  | "lower"
-  | "exact"
-  | "int"
-  | "lower_in_array"
-  | "in_array"
-  | "int_in_array"
-  | "date_from"
-  | "date_to"
-  | "int_from"
-  | "int_to";
-
-export interface EntityFilter {
-  readonly param: string;
-  /** A column of the entity's serving view. */
-  readonly column: string;
-  readonly kind: FilterKind;
-  readonly description: string;
-  readonly example: string | number;
-}
-
-export function filter(param: string, column: string, kind: FilterKind, description: string, example: string | number): EntityFilter {
-  return { param, column, kind, description, example };
-}
-
+/** A list request: filter values by query parameter, full-text search, page size and the cursor of the previous page. */
 export interface EntityListQuery {
   readonly filters: Readonly<Record<string, unknown>>;
   readonly q?: string | undefined;
   readonly limit: number;
   readonly cursor?: string | undefined;
-}
-
-/** A child list: rows of the child's view tied to a parent accession by `where` (`$parent` marks the accession). */
-export interface ChildCondition {
-  readonly where: string;
-  readonly parent: string;
 }
 
 const COMMA = Buffer.from(",");
@@ -49,37 +26,6 @@ export interface RawPage {
   readonly records: readonly Buffer[];
   readonly count: number;
   readonly nextCursor: string | null;
-}
-
-/** A cursor this list did not produce (edited, truncated or from another entity). */
-export class EntityCursorError extends OmicslakeError {
-  constructor(cursor: string, entity: string, cause?: unknown) {
-    super("invalid_cursor", `invalid page cursor ${JSON.stringify(cursor.length > 80 ? `${cursor.slice(0, 80)}…` : cursor)}`, {
-      details: { cursor, entity },
-      hint: "Pass the next_cursor value of the previous page unchanged, or omit the cursor to start from the first page",
-      cause,
-    });
-  }
-}
-
-/**
- * The entity's view does not exist yet (nothing was ever loaded into the serving database), or an
- * older release loaded it without the columns this one reads (`stale`).
- */
-export class EntityNotLoadedError extends OmicslakeError {
-  constructor(entity: string, cause?: unknown, stale = false) {
-    super(
-      "not_loaded",
-      stale
-        ? `the ${entity} records in the serving database were loaded by an older release and lack the columns this server reads`
-        : `no ${entity} records have been loaded into the serving database`,
-      {
-        details: { entity },
-        hint: stale ? 'Run "omicslake load" again to reload them' : 'Run "omicslake load" after consolidation',
-        cause,
-      },
-    );
-  }
 }
 
 export function encodeEntityCursor(entity: string, accession: string): string {
@@ -138,15 +84,29 @@ async function run<T extends Record<string, unknown>>(
   }
 }
 
-/** One record as JSON text, or a not_found error. */
-export async function lookupRecord(db: SqlClient, entity: string, noun: string, accession: string): Promise<string> {
-  const rows = await run<{ r: string }>(db, entity, `SELECT doc AS r FROM ${entity} WHERE accession = $1`, [accession]);
+/**
+ * One record as JSON text, or a not_found error.
+ *
+ * @example reply.send(await getEntityRecord(lake.servingClient(), "sra_run", "SRR8426358"))
+ */
+export async function getEntityRecord(
+  db: SqlClient,
+  entity: ServingEntityName,
+  accession: string,
+): Promise<string> {
+  const rows = await run<{ r: string }>(db, entity, `SELECT doc AS r FROM ${entity} WHERE accession = $1`, [
+    accession,
+  ]);
   const row = rows[0];
-  if (!row) throw new NotFoundError(noun, accession, { hint: `Check the accession, or list ${noun} records with filters` });
+  const noun = ENTITIES[entity].api.noun;
+  if (!row)
+    throw new NotFoundError(noun, accession, {
+      hint: `Check the accession, or list ${noun} records with filters`,
+    });
   return row.r;
 }
 
-export async function recordExists(db: SqlClient, entity: string, accession: string): Promise<boolean> {
+async function recordExists(db: SqlClient, entity: ServingEntityName, accession: string): Promise<boolean> {
   const rows = await run(db, entity, `SELECT 1 AS x FROM ${entity} WHERE accession = $1`, [accession]);
   return rows.length > 0;
 }
@@ -165,12 +125,41 @@ const CONDITION: Readonly<Record<FilterKind, (column: string, p: string) => stri
 };
 
 /**
+ * The SQL condition on a child's view that ties a row to the parent accession `parent` (a bound
+ * parameter): the link's conditions joined with OR.
+ */
+export function linkConditionSql(anyOf: readonly LinkCondition<ServingColumns>[], parent: string): string {
+  return anyOf
+    .map((condition) => {
+      switch (condition.kind) {
+        case "equals":
+          return `${condition.column} = ${parent}`;
+        case "contains":
+          return `${condition.column} @> ARRAY[${parent}]::text[]`;
+        case "through": {
+          const { entity, select, match } = condition.through;
+          const array =
+            SERVING_ENTITIES[entity].columns.find((c) => c.name === select)?.type.endsWith("[]") ?? false;
+          return `${condition.column} IN (SELECT ${array ? `unnest(${select})` : select} FROM ${entity} WHERE ${match} = ${parent})`;
+        }
+      }
+    })
+    .join(" OR ");
+}
+
+/** A child list: rows tied to the parent accession by one of the link's conditions. */
+interface ChildCondition {
+  readonly anyOf: readonly LinkCondition<ServingColumns>[];
+  readonly parent: string;
+}
+
+/**
  * One keyset page in accession order. The records' JSON text was rendered at load time (`doc`), so a
  * page costs neither PostgreSQL's jsonb output nor a JSON parse or stringify in Node.
  */
-export async function listRecords(
+async function listRecords(
   db: SqlClient,
-  entity: string,
+  entity: ServingEntityName,
   filters: readonly EntityFilter[],
   query: EntityListQuery,
   child?: ChildCondition,
@@ -186,8 +175,9 @@ export async function listRecords(
     if (value === undefined || value === null || value === "") continue;
     where.push(CONDITION[filter.kind](filter.column, bind(value)));
   }
-  if (query.q !== undefined && query.q.trim() !== "") where.push(`search @@ websearch_to_tsquery('english', ${bind(query.q)})`);
-  if (child) where.push(`(${child.where.replaceAll("$parent", bind(child.parent))})`);
+  if (query.q !== undefined && query.q.trim() !== "")
+    where.push(`search @@ websearch_to_tsquery('english', ${bind(query.q)})`);
+  if (child) where.push(`(${linkConditionSql(child.anyOf, bind(child.parent))})`);
   if (query.cursor !== undefined) where.push(`accession > ${bind(decodeEntityCursor(entity, query.cursor))}`);
   // One row per record, as the JSON text stored at load time (`doc`); the extra row only tells whether a
   // next page exists. Each record goes straight into a Buffer: joining them as a JS string would copy the
@@ -208,8 +198,53 @@ export async function listRecords(
   };
 }
 
-/** The records of up to 1,000 accessions, and the accessions with none. */
-export async function batchRecords(db: SqlClient, entity: string, accessions: readonly string[]): Promise<string> {
+/**
+ * One page of an entity's records narrowed by its filters (values by query parameter) and `q`.
+ *
+ * @example await listEntityRecords(db, "sra_run", { filters: { platform: "ILLUMINA" }, limit: 100 })
+ */
+export function listEntityRecords(
+  db: SqlClient,
+  entity: ServingEntityName,
+  query: EntityListQuery,
+): Promise<RawPage> {
+  return listRecords(db, entity, ENTITIES[entity].filters, query);
+}
+
+/**
+ * One page of the child records of a parent accession (`q`, `limit` and `cursor` apply; filters do not).
+ * An empty first page for a parent that does not exist is a not_found error rather than an empty list,
+ * since it usually means a mistyped accession.
+ */
+export async function listChildRecords(
+  db: SqlClient,
+  route: EntityChildRoute,
+  parentAccession: string,
+  query: EntityListQuery,
+): Promise<RawPage> {
+  const { parent, child } = route;
+  const page = await listRecords(db, child.entity, [], query, {
+    anyOf: route.anyOf,
+    parent: parentAccession,
+  });
+  if (
+    page.count === 0 &&
+    query.cursor === undefined &&
+    !(await recordExists(db, parent.entity, parentAccession))
+  ) {
+    throw new NotFoundError(parent.noun, parentAccession, {
+      hint: `Check the accession with GET ${parent.path}/${parentAccession}`,
+    });
+  }
+  return page;
+}
+
+/** The records of up to 1,000 accessions, and the accessions with none, as the JSON body of a batch lookup. */
+export async function getEntityRecords(
+  db: SqlClient,
+  entity: ServingEntityName,
+  accessions: readonly string[],
+): Promise<string> {
   const unique = [...new Set(accessions)];
   const rows = await run<{ accession: string; r: string }>(
     db,

@@ -1,6 +1,34 @@
-import { buildSnapshot, consolidateMetadata, curatedObjectName, DEFAULT_CURATED_DATASET, defaultDuckLakeTarget, loadServing, processDataset, SERVING_ENTITY_NAMES, type ConsolidateResult, type ProcessResult, type ServingEntityName, type ServingLoadResult, type ShrinkPolicy, type SnapshotResult } from "@omicslake/metadata";
-import { CancelledError, datasetSteps, faultPoint, type CatalogObject, type Lake, type LakeConfig, type StepOptions } from "@omicslake/core";
+import {
+  CancelledError,
+  datasetSteps,
+  faultPoint,
+  type CatalogObject,
+  type Lake,
+  type LakeConfig,
+  type StepOptions,
+} from "@omicslake/core";
 import { ingestConfigured } from "@omicslake/sources";
+import {
+  consolidateMetadata,
+  defaultDuckLakeTarget,
+  type ConsolidateResult,
+} from "../consolidation/consolidate-metadata.js";
+import {
+  curatedObjectName,
+  DEFAULT_CURATED_DATASET,
+  SERVING_ENTITY_NAMES,
+  type ServingEntityName,
+} from "../entities/index.js";
+import { processDataset, type ProcessResult } from "../processing/process-dataset.js";
+import { loadServing, type ServingLoadResult } from "../serving/serving-loader.js";
+import type { ShrinkPolicy } from "../shrink-guard.js";
+import { buildSnapshot, type SnapshotResult } from "../snapshot/build-snapshot.js";
+
+/*
+ * Flow 1 step by step, as the CLI drives it: ingest and process the configured datasets, consolidate, build
+ * the snapshot, load the serving tables. Each step is its own function, with the configuration applied
+ * (processing steps, shrink limits, DuckLake paths), so a caller runs one step alone or all in order.
+ */
 
 export interface IngestSummary {
   readonly name: string;
@@ -46,11 +74,27 @@ export async function ingestAndProcess(
         ...options,
         ...(sraAccessions ? { accessions: sraAccessions } : {}),
       });
-      log(`  ${outcome.name}: ${Object.entries(processed.rowCounts).map(([k, v]) => `${v} ${k}`).join(", ") || "nothing new"} → processed`);
-      summaries.push({ name: outcome.name, fetched: result.fetched.length, skipped: result.skipped.length, processed });
+      log(
+        `  ${outcome.name}: ${
+          Object.entries(processed.rowCounts)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(", ") || "nothing new"
+        } → processed`,
+      );
+      summaries.push({
+        name: outcome.name,
+        fetched: result.fetched.length,
+        skipped: result.skipped.length,
+        processed,
+      });
     } catch (error) {
       if (error instanceof CancelledError) throw error;
-      summaries.push({ name: outcome.name, fetched: result.fetched.length, skipped: result.skipped.length, error });
+      summaries.push({
+        name: outcome.name,
+        fetched: result.fetched.length,
+        skipped: result.skipped.length,
+        error,
+      });
     }
   }
   return summaries;
@@ -63,11 +107,18 @@ export async function ingestAndProcess(
  */
 export function consolidate(
   lake: Lake,
-  config: Pick<LakeConfig, "root"> & Partial<Pick<LakeConfig, "metadata" | "datasets" | "roles" | "processing">>,
+  config: Pick<LakeConfig, "root"> &
+    Partial<Pick<LakeConfig, "metadata" | "datasets" | "roles" | "processing">>,
   options: { readonly allowShrink?: boolean } & StepOptions = {},
 ): Promise<ConsolidateResult> {
-  const steps = { datasets: config.datasets ?? {}, roles: config.roles ?? {}, processing: config.processing ?? {} };
-  const exclude = Object.keys(steps.datasets).filter((name) => !datasetSteps(steps, name).includes("consolidate"));
+  const steps = {
+    datasets: config.datasets ?? {},
+    roles: config.roles ?? {},
+    processing: config.processing ?? {},
+  };
+  const exclude = Object.keys(steps.datasets).filter(
+    (name) => !datasetSteps(steps, name).includes("consolidate"),
+  );
   return consolidateMetadata(lake, {
     ducklake: defaultDuckLakeTarget(config.root),
     lakeRoot: config.root,
