@@ -32,7 +32,7 @@ forEachDatabase(
         ["a".repeat(64)],
       );
 
-      expect((await runMigrations(db)).applied).toEqual(["0005_serving_loads"]);
+      expect((await runMigrations(db)).applied).toContain("0005_serving_loads");
       const status = await servingStatus(db);
       expect(status.find((s) => s.entity === "sra_study")).toMatchObject({ table: "sra_study_a", rows: 3 });
       expect(status.find((s) => s.entity === "sra_run")).toMatchObject({ table: null, rows: 0 });
