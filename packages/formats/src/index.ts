@@ -2,7 +2,9 @@
 export type { Column, ColumnType, DataFrame } from "./frame/data-frame.js";
 export type { ConversionOutput, ConversionResult, ConvertOptions, OutputField } from "./convert/conversion-result.js";
 
-// The router: any supported file, folder or archive, by content
+// The router: any supported file, folder or archive, by content, through the converter registry
+export type { Converter, ConverterInput } from "./convert/converter.js";
+export { CONVERTERS, REFUSED_FORMATS, converterFor } from "./convert/converters.js";
 export { convertPath, type ConvertPathOptions } from "./convert/convert-path.js";
 export { FormatError, type FormatErrorCode, type FormatErrorDetails } from "./convert/format-error.js";
 export { sniffFormat, type SniffResult, type SniffedFormat } from "./sniff/sniff-format.js";

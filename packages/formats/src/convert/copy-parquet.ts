@@ -1,19 +1,20 @@
 import { copyFile, mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { openDuckDb, sqlString } from "@omicslake/core";
 import { parquetEngineVersion } from "../parquet/parquet-sink.js";
 import type { ConversionResult, OutputField } from "./conversion-result.js";
 import { FormatError } from "./format-error.js";
+import type { Converter } from "./converter.js";
 
 /** A Parquet input is copied as it is; DuckDB reads its schema and row count for the manifest. */
 export async function copyParquet(input: string, dir: string): Promise<ConversionResult> {
   await mkdir(dir, { recursive: true });
   const file = join(dir, "table.parquet");
   await copyFile(input, file);
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
+  const duck = await openDuckDb();
+  const connection = duck.connection;
   try {
-    const lit = `'${file.replaceAll("'", "''")}'`;
+    const lit = sqlString(file);
     const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${lit})`);
     const fields: OutputField[] = described.getRowObjectsJS().map((r) => ({
       name: text(r["column_name"]),
@@ -39,8 +40,7 @@ export async function copyParquet(input: string, dir: string): Promise<Conversio
       { file: input, hint: "The Parquet file is truncated or corrupt.", cause },
     );
   } finally {
-    connection.closeSync();
-    instance.closeSync();
+    duck.close();
   }
 }
 
@@ -48,3 +48,11 @@ export async function copyParquet(input: string, dir: string): Promise<Conversio
 function text(v: unknown): string {
   return typeof v === "string" ? v : JSON.stringify(v);
 }
+
+/** Parquet already: copied as it is, with its schema and row count read for the manifest. */
+export const parquetConverter: Converter = {
+  name: "parquet",
+  formats: ["parquet"],
+  reads: "Parquet",
+  convert: ({ path, outDir }) => copyParquet(path, outDir),
+};

@@ -5,7 +5,7 @@ import type { SniffResult } from "../sniff/sniff-format.js";
 import { convertTenx } from "../tenx/tenx-converter.js";
 import type { ConversionResult } from "./conversion-result.js";
 import type { ConvertPathOptions } from "./convert-path-options.js";
-import { cellMetadataOption } from "./convert-single.js";
+import { cellMetadataOption } from "./converter.js";
 
 const TENX_BARCODES = /^barcodes\.tsv(\.gz)?$/;
 const TENX_FEATURES = /^(features|genes)\.tsv(\.gz)?$/;

@@ -25,6 +25,7 @@ import {
   toStrings,
 } from "./h5-reader.js";
 import type { Dataset, Group, H5File } from "./h5-reader.js";
+import { commonOptions, type Converter } from "../convert/converter.js";
 
 export interface H5adConvertOptions extends ConvertOptions {
   /** Stored matrix entries read per slice (default 1,048,576); memory is bounded by this, not by X. */
@@ -365,3 +366,11 @@ export async function convertH5ad(
     h5.close();
   }
 }
+
+/** AnnData files: X, layers, .raw, obs and var. */
+export const h5adConverter: Converter = {
+  name: "h5ad",
+  formats: ["h5ad"],
+  reads: "h5ad",
+  convert: ({ path, outDir, options }) => convertH5ad(path, outDir, commonOptions(options)),
+};

@@ -10,6 +10,7 @@ import type { CellMetadataReport } from "../tenx/cell-metadata-join.js";
 import { readDelimitedTable } from "../tenx/delimited-table-reader.js";
 import { FormatError } from "../convert/format-error.js";
 import { openMtxTriplets } from "./mtx-triplet-reader.js";
+import { cellMetadataOption, commonOptions, type Converter } from "../convert/converter.js";
 
 export interface MtxConvertOptions extends ConvertOptions {
   /** Names of the matrix rows: one per line, or a TSV whose first column is the name (10x `features.tsv`). */
@@ -218,3 +219,12 @@ export async function convertMatrixMarket(args: {
     stream.close();
   }
 }
+
+/** A lone Matrix Market file (plain or gzip), with optional cell metadata. */
+export const mtxConverter: Converter = {
+  name: "mtx",
+  formats: ["mtx"],
+  reads: "Matrix Market",
+  convert: ({ path, outDir, options }) =>
+    convertMtx(path, outDir, { ...commonOptions(options), ...cellMetadataOption(options) }),
+};

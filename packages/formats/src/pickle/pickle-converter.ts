@@ -5,6 +5,7 @@ import { writeFrameOutput } from "../convert/frame-output.js";
 import { parquetEngineVersion } from "../parquet/parquet-sink.js";
 import { readRdsStream } from "../rds/rds-source.js";
 import { readPickleBytes } from "./pickle-reader.js";
+import { commonOptions, type Converter } from "../convert/converter.js";
 
 /**
  * Converts a pickle (optionally gzip/bzip2/xz-compressed, as `df.to_pickle("x.pkl.gz")` writes) without running
@@ -65,3 +66,11 @@ export async function convertPickle(
     toolVersions: { "omicslake-pickle-reader": "1", duckdb: parquetEngineVersion() },
   };
 }
+
+/** Python pickles of pandas frames and NumPy arrays, plain or compressed; code references are refused. */
+export const pickleConverter: Converter = {
+  name: "pickle",
+  formats: ["pickle"],
+  reads: "pickle",
+  convert: ({ path, outDir, options }) => convertPickle(path, outDir, commonOptions(options)),
+};

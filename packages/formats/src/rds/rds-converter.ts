@@ -5,6 +5,7 @@ import { parquetEngineVersion } from "../parquet/parquet-sink.js";
 import { rValueToTables } from "./rds-frame.js";
 import { readRdsBytes } from "./rds-reader.js";
 import { readRdsStream } from "./rds-source.js";
+import { commonOptions, type Converter } from "../convert/converter.js";
 
 /**
  * Converts an RDS file to Parquet in `outDir`: a data.frame or matrix to `table.parquet`, a list to one file per
@@ -50,3 +51,11 @@ export async function convertRds(
     toolVersions: { "omicslake-rds-reader": "1", duckdb: parquetEngineVersion() },
   };
 }
+
+/** R's serialized objects (data frames, matrices, dgCMatrix), plain or gzip/bzip2/xz. */
+export const rdsConverter: Converter = {
+  name: "rds",
+  formats: ["rds"],
+  reads: "RDS",
+  convert: ({ path, outDir, options }) => convertRds(path, outDir, commonOptions(options)),
+};

@@ -25,6 +25,7 @@ import { writeTripletsParquet } from "../parquet/triplet-parquet-writer.js";
 import type { TripletSource } from "../parquet/triplet-parquet-writer.js";
 import { joinCellMetadata } from "./cell-metadata-join.js";
 import type { CellMetadataReport } from "./cell-metadata-join.js";
+import { cellMetadataOption, commonOptions, type Converter } from "../convert/converter.js";
 
 export interface TenxConvertOptions extends ConvertOptions {
   /** A CSV/TSV cell metadata table joined by barcode; cells without a row are reported, never dropped. */
@@ -369,3 +370,12 @@ async function convertTenxH5(
     h5.close();
   }
 }
+
+/** 10x Genomics matrices: the HDF5 file or the matrix.mtx/barcodes/features folder, with optional cell metadata. */
+export const tenxConverter: Converter = {
+  name: "10x",
+  formats: ["10x-h5", "10x-mtx-dir"],
+  reads: "10x (HDF5 or matrix.mtx/barcodes/features)",
+  convert: ({ path, outDir, options }) =>
+    convertTenx(path, outDir, { ...commonOptions(options), ...cellMetadataOption(options) }),
+};

@@ -6,9 +6,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { DuckDBInstance } from "@duckdb/node-api";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { CancelledError, stageReporter, throwIfAborted, type SqlClient, type StepOptions } from "@omicslake/core";
+import {
+  CancelledError,
+  stageReporter,
+  throwIfAborted,
+  withDuckDb,
+  type SqlClient,
+  type StepOptions,
+} from "@omicslake/core";
 import type { CatalogObject } from "@omicslake/core";
 import { SERVING_ENTITIES, SERVING_ENTITY_NAMES, isServingEntityName } from "../entities/index.js";
 import type { ServingEntity, ServingEntityName } from "../entities/index.js";
@@ -491,14 +497,7 @@ async function withDuckdb<T>(
   fn: (duck: DuckDBConnection) => Promise<T>,
 ): Promise<T> {
   if (given) return fn(given);
-  const instance = await DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
-  try {
-    return await fn(connection);
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+  return withDuckDb({}, (session) => fn(session.connection));
 }
 
 async function sha256File(path: string, entity: string): Promise<string> {
