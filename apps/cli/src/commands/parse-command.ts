@@ -2,6 +2,7 @@ import { basename } from "node:path";
 import { RECORD_FORMATS, isRecordFormat, openInput, recordParser, writeNdjson } from "@omicslake/parsers";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
+import { cliIo } from "../cli-io.js";
 import { Output } from "../output/output.js";
 
 interface ParseOptions {
@@ -15,14 +16,20 @@ export function registerParse(program: Command): void {
     .description(`stream NCBI metadata files (plain or .gz, - for stdin) to NDJSON records on stdout`)
     .argument("<format>", RECORD_FORMATS.join(" | "))
     .argument("<file...>", "files to parse; - reads standard input")
-    .option("-k, --kind <kind>", "only records of this kind, e.g. sra_run or geo_sample (repeatable, or comma-separated)", (v: string, prev: string[] = []) => [...prev, ...v.split(",")])
+    .option(
+      "-k, --kind <kind>",
+      "only records of this kind, e.g. sra_run or geo_sample (repeatable, or comma-separated)",
+      (v: string, prev: string[] = []) => [...prev, ...v.split(",")],
+    )
     .option("-n, --limit <n>", "stop after N records")
     .action(async (format: string, files: string[], options: ParseOptions) => {
-      if (!isRecordFormat(format)) throw new UsageError(`unknown format "${format}"; use one of ${RECORD_FORMATS.join(", ")}`);
+      if (!isRecordFormat(format))
+        throw new UsageError(`unknown format "${format}"; use one of ${RECORD_FORMATS.join(", ")}`);
       let limit: number | undefined;
       if (options.limit !== undefined) {
         limit = Number(options.limit);
-        if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit must be a non-negative integer, got "${options.limit}"`);
+        if (!Number.isInteger(limit) || limit < 0)
+          throw new UsageError(`--limit must be a non-negative integer, got "${options.limit}"`);
       }
       const out = new Output(false);
       const parse = recordParser(format);
@@ -40,16 +47,20 @@ export function registerParse(program: Command): void {
           },
         });
         try {
-          const { written } = await writeNdjson(parse(input, { file: file === "-" ? "<stdin>" : file }), process.stdout, {
-            ...(kinds ? { kinds } : {}),
-            ...(remaining !== undefined ? { limit: remaining } : {}),
-          });
+          const { written } = await writeNdjson(
+            parse(input, { file: file === "-" ? "<stdin>" : file }),
+            cliIo().stdout,
+            {
+              ...(kinds ? { kinds } : {}),
+              ...(remaining !== undefined ? { limit: remaining } : {}),
+            },
+          );
           total += written;
           if (remaining !== undefined) remaining -= written;
         } finally {
           bar?.stop();
         }
       }
-      if (process.stderr.isTTY) process.stderr.write(`${total} record(s)\n`);
+      if (cliIo().stderr.isTTY) cliIo().stderr.write(`${total} record(s)\n`);
     });
 }
