@@ -95,7 +95,6 @@ function isNonEmptyRecord(value: unknown): value is Record<string, unknown> {
 
 // JSON.stringify escapes C0 control characters but leaves DEL, C1 and the bidi controls as they are,
 // and a terminal acts on those too when stderr is one.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const JSON_UNSAFE = /[\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
 
 function jsonLine(value: JsonError): string {
