@@ -92,7 +92,9 @@ const load1 = loadavg();
 const ms = (s) => (s === undefined ? "-" : String(Math.round(s * 1000)));
 const floor = median(samples.get("node -e 0").seconds);
 const floorCpu = median(samples.get("node -e 0").cpuSeconds);
-process.stdout.write(`${BIN}\n${RUNS} runs each; load average ${load0[0].toFixed(2)} before, ${load1[0].toFixed(2)} after\n`);
+process.stdout.write(
+  `${BIN}\n${RUNS} runs each; load average ${load0[0].toFixed(2)} before, ${load1[0].toFixed(2)} after\n`,
+);
 const rows = [["case", "median ms", "min ms", "× node", "cpu ms", "cpu × node"]];
 for (const c of cases) {
   const { seconds, cpuSeconds } = samples.get(c.name);
@@ -108,5 +110,7 @@ for (const c of cases) {
 }
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 for (const row of rows) {
-  process.stdout.write(`${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ")}\n`);
+  process.stdout.write(
+    `${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ")}\n`,
+  );
 }
