@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { convertDataset } from "@omicslake/formats";
 import { curatedObjectName, DEFAULT_CURATED_DATASET, SERVING_ENTITY_NAMES, servingStatus, type ServingEntityName } from "@omicslake/metadata";
 import { loadConfig, openLake, type Lake, type LakeConfig, type Run } from "@omicslake/core";
+import { cliIo } from "../cli-io.js";
 import { consolidate, ingestAndProcess, loadCuratedIntoServing, snapshot } from "../flows/metadata-pipeline.js";
 import { writeDemoFiles } from "./demo-data.js";
 import { startDemoUpstream } from "./demo-upstream.js";
@@ -78,7 +79,8 @@ export async function buildDemoLake(dir: string, log: (line: string) => void): P
   await mkdir(root, { recursive: true });
   const file = join(root, "omicslake.toml");
   if (!existsSync(file)) await writeFile(file, DEMO_CONFIG);
-  const config = await loadConfig({ file });
+  // The run's environment, as every command reads its configuration (DATABASE_URL picks the catalog).
+  const config = await loadConfig({ file, env: cliIo().env });
   const lake = await openLake(config);
   try {
     const files = await writeDemoFiles(join(root, "upstream"));
