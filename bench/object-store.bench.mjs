@@ -80,7 +80,7 @@ if (process.argv[2] === "--child") {
   if (kind.startsWith("fs")) {
     const openObjectStore = await loadOpenObjectStore();
     mkdirSync(location, { recursive: true });
-    const store = openObjectStore({ url: location });
+    const store = await openObjectStore({ url: location });
     const file = join(location, "plain.bin");
     if (phase === "put") {
       out.put = await measured(() =>
@@ -105,7 +105,7 @@ if (process.argv[2] === "--child") {
       forcePathStyle: true,
     });
     const openObjectStore = await loadOpenObjectStore();
-    const store = openObjectStore({
+    const store = await openObjectStore({
       url: `s3://${BUCKET}/${location}`,
       endpoint,
       region: "us-east-1",

@@ -1,8 +1,8 @@
+import { OmicslakeError } from "@omicslake/core";
+
 /** A mistake in how the command was called: exit code 2, like commander's own usage errors. */
-export class UsageError extends Error {
-  readonly code = "usage";
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
+export class UsageError extends OmicslakeError {
+  constructor(message: string, options: { hint?: string } = {}) {
+    super("usage", message, options);
   }
 }

@@ -1,5 +1,6 @@
 import { loadConfig, type LakeConfig, type Lake } from "@omicslake/core";
 import { openLake } from "@omicslake/core";
+import { cliIo } from "./cli-io.js";
 import { Output } from "./output/output.js";
 import { writeStderrLine } from "./output/terminal-text.js";
 
@@ -7,15 +8,20 @@ import { writeStderrLine } from "./output/terminal-text.js";
 export interface GlobalOptions {
   readonly config?: string;
   readonly json?: boolean;
+  readonly verbose?: boolean;
 }
 
 /** Loads the config a command runs against (the --config file or omicslake.toml found upwards). */
 export function commandConfig(options: GlobalOptions): Promise<LakeConfig> {
-  return loadConfig(options.config !== undefined ? { file: options.config } : {});
+  const { cwd, env } = cliIo();
+  return loadConfig({ cwd, env, ...(options.config !== undefined ? { file: options.config } : {}) });
 }
 
 /** Runs `fn` with an open lake and always closes it, so the embedded database is flushed. */
-export async function withLake<T>(options: GlobalOptions, fn: (lake: Lake, out: Output, config: LakeConfig) => Promise<T>): Promise<T> {
+export async function withLake<T>(
+  options: GlobalOptions,
+  fn: (lake: Lake, out: Output, config: LakeConfig) => Promise<T>,
+): Promise<T> {
   const config = await commandConfig(options);
   const out = new Output(options.json === true);
   // Notices (permissions tightened) go to stderr even with --json: they are not data.

@@ -5,19 +5,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runInProcess, type CliResult } from "./support/run-in-process.js";
 
-// The CLI is tested as users run it: the built binary in a child process, so exit codes are real.
+// The CLI as users run it, in this process (runCli: the binary's parsing, commands, exit codes and
+// output, on the embedded catalog); the built launcher itself runs once, in a child process.
 const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 
-function run(cwd: string, ...args: string[]): { code: number; stdout: string; stderr: string } {
-  const env = { ...process.env };
-  delete env["DATABASE_URL"]; // these tests exercise the embedded default
-  // The timeout is a hang guard under the test's own, never a speed limit.
-  const result = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: "utf8", env, timeout: 540_000 });
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+function run(cwd: string, ...args: string[]): Promise<CliResult> {
+  return runInProcess(cwd, args);
 }
 
-describe.skipIf(!existsSync(MAIN))("omicslake CLI (built; run `npm run build` first)", () => {
+describe("omicslake CLI", () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "omicslake-cli-"));
@@ -27,110 +25,157 @@ describe.skipIf(!existsSync(MAIN))("omicslake CLI (built; run `npm run build` fi
   });
 
   it("init writes a valid commented config and its JSON Schema", async () => {
-    const result = run(dir, "init");
+    const result = await run(dir, "init");
     expect(result.code).toBe(0);
     const config = await readFile(join(dir, "omicslake.toml"), "utf8");
     expect(config).toContain("[lake]");
-    const schema = JSON.parse(await readFile(join(dir, "omicslake.schema.json"), "utf8")) as { properties: object };
+    const schema = JSON.parse(await readFile(join(dir, "omicslake.schema.json"), "utf8")) as {
+      properties: object;
+    };
     expect(Object.keys(schema.properties)).toContain("source");
-    expect(run(dir, "config", "check").code).toBe(0);
-    expect(run(dir, "init").code).toBe(2); // refuses to overwrite without --force
+    expect((await run(dir, "config", "check")).code).toBe(0);
+    expect((await run(dir, "init")).code).toBe(2); // refuses to overwrite without --force
   });
 
   it("adds files to raw and lists them as JSON", async () => {
     await writeFile(join(dir, "a.csv"), "id,x\n1,2\n");
     await writeFile(join(dir, "b.csv"), "id,x\n3,4\n");
-    const add = run(dir, "add", "a.csv", "b.csv", "--dataset", "tables", "--source", "lab", "--tag", "t1", "--json");
+    const add = await run(
+      dir,
+      "add",
+      "a.csv",
+      "b.csv",
+      "--dataset",
+      "tables",
+      "--source",
+      "lab",
+      "--tag",
+      "t1",
+      "--json",
+    );
     expect(add.code).toBe(0);
     const added = JSON.parse(add.stdout) as { objects: { key: string; sha256: string }[] };
     expect(added.objects.map((o) => o.key).sort()).toEqual(["raw/tables/a.csv", "raw/tables/b.csv"]);
-    const ls = JSON.parse(run(dir, "catalog", "ls", "--json").stdout) as { data: { name: string; layer: string; objectCount: number }[] };
+    const ls = JSON.parse((await run(dir, "catalog", "ls", "--json")).stdout) as {
+      data: { name: string; layer: string; objectCount: number }[];
+    };
     expect(ls.data).toEqual([expect.objectContaining({ name: "tables", layer: "raw", objectCount: 2 })]);
-    const files = run(dir, "catalog", "files", "tables");
+    const files = await run(dir, "catalog", "files", "tables");
     expect(files.stdout).toContain("a.csv");
-    const stats = JSON.parse(run(dir, "catalog", "stats", "--json").stdout) as { objects: number };
+    const stats = JSON.parse((await run(dir, "catalog", "stats", "--json")).stdout) as { objects: number };
     expect(stats.objects).toBe(2);
   });
 
-  it("promotes one layer at a time and shows lineage", () => {
-    const skip = run(dir, "promote", "tables", "--to", "curated");
+  it("promotes one layer at a time and shows lineage", async () => {
+    const skip = await run(dir, "promote", "tables", "--to", "curated");
     expect(skip.code).toBe(1);
     expect(skip.stderr).toContain("layer_skip");
-    expect(run(dir, "promote", "tables", "--to", "processed").code).toBe(0);
-    const lineage = run(dir, "lineage", "processed:tables");
+    expect((await run(dir, "promote", "tables", "--to", "processed")).code).toBe(0);
+    const lineage = await run(dir, "lineage", "processed:tables");
     expect(lineage.code).toBe(0);
     expect(lineage.stdout).toMatch(/raw:tables .*--promotion.*--> processed:tables/);
   });
 
-  it("refuses to delete raw and deletes processed", () => {
-    const raw = run(dir, "delete", "raw:tables");
+  it("refuses to delete raw and deletes processed", async () => {
+    const raw = await run(dir, "delete", "raw:tables");
     expect(raw.code).toBe(1);
     expect(raw.stderr).toContain("raw_immutable");
-    expect(run(dir, "delete", "processed:tables").code).toBe(0);
-    expect(run(dir, "catalog", "show", "processed:tables").code).toBe(1);
+    expect((await run(dir, "delete", "processed:tables")).code).toBe(0);
+    expect((await run(dir, "catalog", "show", "processed:tables")).code).toBe(1);
   });
 
   it("fsck exits 1 and names an object whose bytes changed", async () => {
-    expect(run(dir, "fsck").code).toBe(0);
+    expect((await run(dir, "fsck")).code).toBe(0);
     const object = join(dir, ".omicslake", "objects", "raw", "tables", "a.csv");
     await chmod(object, 0o644); // raw files are read-only on disk
     await writeFile(object, "id,x\n9,9\n"); // corrupt the stored bytes behind the lake's back
-    const fsck = run(dir, "fsck", "--json");
+    const fsck = await run(dir, "fsck", "--json");
     expect(fsck.code).toBe(1);
     const report = JSON.parse(fsck.stdout) as { problems: { kind: string; key: string }[] };
-    expect(report.problems).toEqual([expect.objectContaining({ kind: "checksum_mismatch", key: "raw/tables/a.csv" })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ kind: "checksum_mismatch", key: "raw/tables/a.csv" }),
+    ]);
   });
 
   it("reports a config typo with the file, line and key, exiting 1", async () => {
     const bad = join(dir, "bad");
     await rm(bad, { recursive: true, force: true });
-    await writeFile(join(dir, "bad.toml"), '[server]\nprot = 8000\n');
-    const result = run(dir, "--config", "bad.toml", "catalog", "ls");
+    await writeFile(join(dir, "bad.toml"), "[server]\nprot = 8000\n");
+    const result = await run(dir, "--config", "bad.toml", "catalog", "ls");
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("bad.toml");
     expect(result.stderr).toContain("line 2");
     expect(result.stderr).toContain('Did you mean "port"?');
   });
 
-  it("creates, lists and revokes API keys without ever listing secrets", () => {
-    const created = JSON.parse(run(dir, "keys", "create", "pipeline", "--scope", "write", "--json").stdout) as { id: number; secret: string };
+  it("creates, lists and revokes API keys without ever listing secrets", async () => {
+    const created = JSON.parse(
+      (await run(dir, "keys", "create", "pipeline", "--scope", "write", "--json")).stdout,
+    ) as { id: number; secret: string };
     expect(created.secret).toMatch(/^olk_[0-9a-f]{12}_/);
-    const listed = run(dir, "keys", "ls", "--json");
+    const listed = await run(dir, "keys", "ls", "--json");
     expect(listed.stdout).not.toContain(created.secret);
-    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: created.id, name: "pipeline", revokedAt: null })]);
-    expect(run(dir, "keys", "revoke", String(created.id)).code).toBe(0);
-    expect(run(dir, "keys", "create", "x", "--scope", "root").code).toBe(2);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ id: created.id, name: "pipeline", revokedAt: null }),
+    ]);
+    expect((await run(dir, "keys", "revoke", String(created.id))).code).toBe(0);
+    expect((await run(dir, "keys", "create", "x", "--scope", "root")).code).toBe(2);
   });
 
-  it("exits 2 on usage errors", () => {
-    expect(run(dir, "parse", "fasta", "x.fa").code).toBe(2);
-    expect(run(dir, "catalog", "ls", "--limit", "9999").code).toBe(2);
-    expect(run(dir, "promote", "tables", "--to", "gold").code).toBe(2);
-    expect(run(dir, "no-such-command").code).toBe(2);
+  it("exits 2 on usage errors", async () => {
+    expect((await run(dir, "parse", "fasta", "x.fa")).code).toBe(2);
+    expect((await run(dir, "catalog", "ls", "--limit", "9999")).code).toBe(2);
+    expect((await run(dir, "promote", "tables", "--to", "gold")).code).toBe(2);
+    expect((await run(dir, "no-such-command")).code).toBe(2);
   });
 
-  it("is a command after the README's install: npm linked the tracked launcher, which runs the build", () => {
-    const bin = fileURLToPath(new URL("../../../node_modules/.bin/omicslake", import.meta.url));
-    expect(existsSync(bin)).toBe(true);
-    const result = spawnSync(bin, ["--version"], { cwd: dir, encoding: "utf8", timeout: 540_000 });
-    expect(result.status).toBe(0);
-    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
-  });
+  it.skipIf(!existsSync(MAIN))(
+    "is a command after the README's install: npm linked the tracked launcher, which runs the build (run `npm run build` first)",
+    () => {
+      const bin = fileURLToPath(new URL("../../../node_modules/.bin/omicslake", import.meta.url));
+      expect(existsSync(bin)).toBe(true);
+      const result = spawnSync(bin, ["--version"], { cwd: dir, encoding: "utf8", timeout: 540_000 });
+      expect(result.status).toBe(0);
+      expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    },
+  );
 });
 
 const NCBI = fileURLToPath(new URL("../../../../shared/fixtures/ncbi/", import.meta.url));
 
-describe.skipIf(!existsSync(MAIN) || !existsSync(NCBI))("omicslake parse (needs the built CLI and ../shared/fixtures)", () => {
-  it("writes NDJSON records with kind and accession, filtered and limited", () => {
-    const all = run(process.cwd(), "parse", "sra", join(NCBI, "sra_pkgset_87pkgs.xml"));
+describe.skipIf(!existsSync(NCBI))("omicslake parse (needs ../shared/fixtures)", () => {
+  it("writes NDJSON records with kind and accession, filtered and limited", async () => {
+    const all = await run(process.cwd(), "parse", "sra", join(NCBI, "sra_pkgset_87pkgs.xml"));
     expect(all.code).toBe(0);
-    const records = all.stdout.trim().split("\n").map((l) => JSON.parse(l) as { kind: string; accession: string });
+    const records = all.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { kind: string; accession: string });
     expect(records.every((r) => typeof r.kind === "string" && typeof r.accession === "string")).toBe(true);
-    const runs = run(process.cwd(), "parse", "sra", join(NCBI, "sra_pkgset_87pkgs.xml"), "--kind", "sra_run");
-    const runKinds = new Set(runs.stdout.trim().split("\n").map((l) => (JSON.parse(l) as { kind: string }).kind));
+    const runs = await run(
+      process.cwd(),
+      "parse",
+      "sra",
+      join(NCBI, "sra_pkgset_87pkgs.xml"),
+      "--kind",
+      "sra_run",
+    );
+    const runKinds = new Set(
+      runs.stdout
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { kind: string }).kind),
+    );
     expect([...runKinds]).toEqual(["sra_run"]);
     expect(runs.stdout.trim().split("\n").length).toBe(records.filter((r) => r.kind === "sra_run").length);
-    const limited = run(process.cwd(), "parse", "sra", join(NCBI, "sra_pkgset_87pkgs.xml"), "--limit", "5");
+    const limited = await run(
+      process.cwd(),
+      "parse",
+      "sra",
+      join(NCBI, "sra_pkgset_87pkgs.xml"),
+      "--limit",
+      "5",
+    );
     expect(limited.stdout.trim().split("\n")).toHaveLength(5);
   });
 
@@ -140,7 +185,7 @@ describe.skipIf(!existsSync(MAIN) || !existsSync(NCBI))("omicslake parse (needs 
       const source = await readFile(join(NCBI, "sra_pkgset_87pkgs.xml"));
       const cut = join(dir, "cut.xml");
       await writeFile(cut, source.subarray(0, Math.floor(source.length / 2)));
-      const result = run(dir, "parse", "sra", cut);
+      const result = await run(dir, "parse", "sra", cut);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain("cut.xml");
       expect(result.stderr).toMatch(/byte \d+/);
@@ -155,19 +200,37 @@ describe.skipIf(!existsSync(MAIN) || !existsSync(NCBI))("omicslake parse (needs 
 
 const FORMATS = fileURLToPath(new URL("../../../../shared/fixtures/formats/", import.meta.url));
 
-describe.skipIf(!existsSync(MAIN) || !existsSync(FORMATS))("omicslake convert (needs the built CLI and ../shared/fixtures)", () => {
+describe.skipIf(!existsSync(FORMATS))("omicslake convert (needs ../shared/fixtures)", () => {
   it("converts a 10x directory with cell metadata and reports cells without metadata", async () => {
     const dir = await mkdtemp(join(tmpdir(), "omicslake-convert-"));
     try {
-      const result = run(dir, "convert", join(FORMATS, "10x_v3"), "-o", "out", "--cell-metadata", join(FORMATS, "10x_v3", "cells.tsv"), "--json");
+      const result = await run(
+        dir,
+        "convert",
+        join(FORMATS, "10x_v3"),
+        "-o",
+        "out",
+        "--cell-metadata",
+        join(FORMATS, "10x_v3", "cells.tsv"),
+        "--json",
+      );
       expect(result.code).toBe(0);
-      const parsed = JSON.parse(result.stdout) as { format: string; outputs: { name: string; rows: number }[]; warnings: string[] };
+      const parsed = JSON.parse(result.stdout) as {
+        format: string;
+        outputs: { name: string; rows: number }[];
+        warnings: string[];
+      };
       expect(parsed.format).toBe("10x-mtx");
-      expect(parsed.outputs.map((o) => o.name).sort()).toEqual(["cells.parquet", "features.parquet", "manifest.json", "matrix.X.parquet"]);
+      expect(parsed.outputs.map((o) => o.name).sort()).toEqual([
+        "cells.parquet",
+        "features.parquet",
+        "manifest.json",
+        "matrix.X.parquet",
+      ]);
       expect(parsed.warnings.join(" ")).toMatch(/1 of 500 cells/);
       expect(existsSync(join(dir, "out", "matrix.X.parquet"))).toBe(true);
       // A second conversion into the same directory is refused, leaving the first untouched.
-      const again = run(dir, "convert", join(FORMATS, "10x_v3"), "-o", "out");
+      const again = await run(dir, "convert", join(FORMATS, "10x_v3"), "-o", "out");
       expect(again.code).toBe(1);
       expect(again.stderr).toContain("output_exists");
     } finally {

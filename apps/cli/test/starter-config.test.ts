@@ -1,40 +1,18 @@
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { geoSoft } from "@omicslake/metadata";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeUpstream } from "@omicslake/core/testing";
+import { runInProcess, type CliResult } from "./support/run-in-process.js";
 
 // The starter config as a new user meets it: written by `init`, checked, then ingested, consolidated and
-// rebuilt offline by the built CLI. NCBI is out of reach here, so its GEO URL is overridden by the
-// environment (OMICSLAKE__SOURCE__GEO__URL) to a local stand-in serving the starter's one series.
-const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
-
-interface Result {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the CLI without blocking this process, which serves the fake upstream the CLI talks to. */
-function run(cwd: string, env: Record<string, string>, ...args: string[]): Promise<Result> {
-  const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
-  delete childEnv["DATABASE_URL"]; // the embedded default, as after init
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [MAIN, ...args],
-      { cwd, env: childEnv, timeout: 240_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+// rebuilt offline by the CLI (in this process, so the fake upstream here answers it). NCBI is out of
+// reach here, so its GEO URL is overridden by the environment (OMICSLAKE__SOURCE__GEO__URL) to a local
+// stand-in serving the starter's one series.
+function run(cwd: string, env: Record<string, string>, ...args: string[]): Promise<CliResult> {
+  return runInProcess(cwd, args, env);
 }
 
 async function closedPort(): Promise<number> {
@@ -45,7 +23,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe.skipIf(!existsSync(MAIN))("the starter config of omicslake init (built CLI)", () => {
+describe("the starter config of omicslake init", () => {
   let dir: string;
   let fake: FakeUpstream;
   let online: Record<string, string>;

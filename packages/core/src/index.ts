@@ -20,12 +20,14 @@ export { openLake, type OpenLakeOptions } from "./lake/open-lake.js";
 export { publicPath, publicRunRecord } from "./catalog/public-run-record.js";
 export { openObjectStore, type StoreConfig, type StoreTuning } from "./object-store/open-object-store.js";
 export { FsObjectStore } from "./object-store/fs/fs-object-store.js";
-export { S3ObjectStore, S3_MIN_PART_BYTES, type S3ObjectStoreOptions, type ObjectLockPolicy } from "./object-store/s3/s3-object-store.js";
+// Types only: openObjectStore imports the S3 store, and the AWS SDK with it, for an s3:// URL alone.
+export type { S3ObjectStore, S3ObjectStoreOptions, ObjectLockPolicy } from "./object-store/s3/s3-object-store.js";
 export { validateObjectKey, validateKeyPrefix, compareKeys, MAX_KEY_BYTES, MAX_KEY_SEGMENT_BYTES } from "./object-store/object-key.js";
 export { DEFAULT_MEDIA_TYPE } from "./object-store/object-body.js";
 export { openSqlClient, type SqlClientConfig } from "./catalog-db/open-sql-client.js";
-export { PgliteSqlClient, type PgliteSqlClientOptions } from "./catalog-db/pglite/pglite-sql-client.js";
-export { PostgresSqlClient, type PostgresSqlClientOptions } from "./catalog-db/postgres/postgres-sql-client.js";
+// Types only: openSqlClient imports the engine it opens, so loading the package loads neither driver.
+export type { PgliteSqlClient, PgliteSqlClientOptions } from "./catalog-db/pglite/pglite-sql-client.js";
+export type { PostgresSqlClient, PostgresSqlClientOptions } from "./catalog-db/postgres/postgres-sql-client.js";
 export { runMigrations } from "./catalog-db/migrations/migrator.js";
 export { CATALOG_MIGRATIONS } from "./catalog-db/migrations/catalog-migrations.js";
 export type { Migration } from "./catalog-db/migrations/migration.js";

@@ -87,7 +87,7 @@ forEachStore((fixture) => {
     });
 
     it("uploads in parts when the body is larger than the part size", async () => {
-      const store = fixture().reopen({ partSizeBytes: 5 * MIB, partConcurrency: 2 });
+      const store = await fixture().reopen({ partSizeBytes: 5 * MIB, partConcurrency: 2 });
       const size = 17 * MIB + 11; // four parts, the last one short
       const expected = await digestOf(generatedBytes(size, 9));
       const progress: number[] = [];
@@ -172,7 +172,7 @@ forEachStore((fixture) => {
     });
 
     it("refuses a multipart body with the wrong checksum without completing it", async () => {
-      const store = fixture().reopen({ partSizeBytes: 5 * MIB });
+      const store = await fixture().reopen({ partSizeBytes: 5 * MIB });
       const put = store.put("raw/x/multipart.bin", generatedBytes(11 * MIB, 3), {
         expectedSha256: sha256("no"),
       });
@@ -223,7 +223,7 @@ forEachStore((fixture) => {
     });
 
     it("when the source fails after some parts were uploaded", async () => {
-      const store = fixture().reopen({ partSizeBytes: 5 * MIB });
+      const store = await fixture().reopen({ partSizeBytes: 5 * MIB });
       await expect(store.put("raw/broken/b.bin", failingAfter(12 * MIB))).rejects.toThrow(
         "upstream connection reset",
       );
@@ -233,7 +233,7 @@ forEachStore((fixture) => {
     });
 
     it("when the caller aborts halfway", async () => {
-      const store = fixture().reopen({ partSizeBytes: 5 * MIB });
+      const store = await fixture().reopen({ partSizeBytes: 5 * MIB });
       const controller = new AbortController();
       const put = store.put("raw/broken/c.bin", Readable.from(generatedBytes(20 * MIB, 5)), {
         signal: controller.signal,

@@ -1,5 +1,6 @@
 import { configJsonSchema } from "@omicslake/core";
 import type { Command } from "commander";
+import { cliIo } from "../cli-io.js";
 import { commandConfig, type GlobalOptions } from "../context.js";
 import { Output, table } from "../output/output.js";
 
@@ -40,6 +41,6 @@ export function registerConfig(program: Command): void {
     .command("schema")
     .description("print the JSON Schema of omicslake.toml")
     .action(() => {
-      process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+      cliIo().stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     });
 }

@@ -2,6 +2,7 @@ import { basename } from "node:path";
 import { RECORD_FORMATS, isRecordFormat, openInput, recordParser, writeNdjson } from "@omicslake/parsers";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
+import { cliIo } from "../cli-io.js";
 import { Output } from "../output/output.js";
 
 interface ParseOptions {
@@ -40,7 +41,7 @@ export function registerParse(program: Command): void {
           },
         });
         try {
-          const { written } = await writeNdjson(parse(input, { file: file === "-" ? "<stdin>" : file }), process.stdout, {
+          const { written } = await writeNdjson(parse(input, { file: file === "-" ? "<stdin>" : file }), cliIo().stdout, {
             ...(kinds ? { kinds } : {}),
             ...(remaining !== undefined ? { limit: remaining } : {}),
           });
@@ -50,6 +51,6 @@ export function registerParse(program: Command): void {
           bar?.stop();
         }
       }
-      if (process.stderr.isTTY) process.stderr.write(`${total} record(s)\n`);
+      if (cliIo().stderr.isTTY) cliIo().stderr.write(`${total} record(s)\n`);
     });
 }

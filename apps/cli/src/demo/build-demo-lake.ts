@@ -14,6 +14,7 @@ import {
   type ServingEntityName,
 } from "@omicslake/metadata";
 import { loadConfig, openLake, type Lake, type LakeConfig, type Run } from "@omicslake/core";
+import { cliIo } from "../cli-io.js";
 import { writeDemoFiles } from "./demo-data.js";
 import { startDemoUpstream } from "./demo-upstream.js";
 
@@ -90,7 +91,8 @@ export async function buildDemoLake(
   await mkdir(root, { recursive: true });
   const file = join(root, "omicslake.toml");
   if (!existsSync(file)) await writeFile(file, DEMO_CONFIG);
-  const config = await loadConfig({ file });
+  // The run's environment, as every command reads its configuration (DATABASE_URL picks the catalog).
+  const config = await loadConfig({ file, env: cliIo().env });
   const lake = await openLake(config);
   try {
     const files = await writeDemoFiles(join(root, "upstream"));

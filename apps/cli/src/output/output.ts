@@ -1,4 +1,5 @@
 import { SingleBar } from "cli-progress";
+import { cliIo } from "../cli-io.js";
 import { terminalText, writeStderrLine } from "./terminal-text.js";
 
 /** Writes command results as a table for people or as JSON for scripts (`--json`). */
@@ -10,7 +11,7 @@ export class Output {
    * the text, shown with control characters escaped.
    */
   data(value: unknown, human: () => string): void {
-    process.stdout.write(this.json ? `${JSON.stringify(value, null, 2)}\n` : `${terminalText(human())}\n`);
+    cliIo().stdout.write(this.json ? `${JSON.stringify(value, null, 2)}\n` : `${terminalText(human())}\n`);
   }
 
   /** A status line for people; silent in JSON mode so stdout stays parseable. */
@@ -22,12 +23,13 @@ export class Output {
    * A progress bar on stderr when stderr is a terminal; otherwise a no-op so logs and pipes stay clean.
    */
   progress(label: string, total: number, unit: "bytes" | "items" = "items"): Progress {
-    if (!process.stderr.isTTY || this.json) return { update: () => undefined, stop: () => undefined };
+    const stderr = cliIo().stderr;
+    if (!stderr.isTTY || this.json) return { update: () => undefined, stop: () => undefined };
     const format = unit === "bytes" ? humanBytes : (n: number) => String(n);
     const bar = new SingleBar(
       {
         format: `${terminalText(label)} [{bar}] {percentage}% | {done}/{all} | {eta_formatted}`,
-        stream: process.stderr,
+        stream: stderr,
         hideCursor: true,
         clearOnComplete: true,
       },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatError } from "../exit-codes.js";
+import { errorText } from "../error-report.js";
 import { terminalText } from "./terminal-text.js";
 
 describe("terminalText", () => {
@@ -17,10 +17,10 @@ describe("terminalText", () => {
   });
 });
 
-describe("formatError", () => {
+describe("errorText", () => {
   it("escapes and redacts the message and every cause", () => {
     const cause = new Error("connect to postgres://u:sekrit123@db/lake failed");
-    const text = formatError(Object.assign(new Error("bad \x1b[2Jvalue", { cause }), { code: "x" }));
+    const text = errorText(Object.assign(new Error("bad \x1b[2Jvalue", { cause }), { code: "x" }), false);
     expect(text).toBe(
       "error [x]: bad \\x1b[2Jvalue\n  caused by: connect to postgres://u:REDACTED@db/lake failed",
     );

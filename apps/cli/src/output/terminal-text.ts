@@ -1,4 +1,5 @@
 import { redactSecrets } from "@omicslake/core";
+import { cliIo } from "../cli-io.js";
 
 /**
  * Control characters a terminal acts on: C0 except tab and newline (ESC starts colour, cursor and
@@ -24,7 +25,7 @@ export function terminalText(text: string): string {
   });
 }
 
-/** Writes one line of text for people to stderr, made safe by `terminalText`. */
+/** Writes one line of text for people to the run's stderr, made safe by `terminalText`. */
 export function writeStderrLine(text: string): void {
-  process.stderr.write(`${terminalText(text)}\n`);
+  cliIo().stderr.write(`${terminalText(text)}\n`);
 }

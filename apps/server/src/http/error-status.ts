@@ -9,6 +9,8 @@ const STATUS = {
   // Requests and lookups
   not_found: 404,
   invalid_input: 400,
+  // A command line called wrongly; the API never raises it, but every code has a status.
+  usage: 400,
   invalid_cursor: 400,
   invalid_limit: 400,
   invalid_accession: 400,

@@ -1,6 +1,4 @@
 import { ValidationError } from "../errors/omicslake-error.js";
-import { PgliteSqlClient } from "./pglite/pglite-sql-client.js";
-import { PostgresSqlClient } from "./postgres/postgres-sql-client.js";
 import type { SqlClient } from "./sql-client.js";
 
 export interface SqlClientConfig {
@@ -13,7 +11,8 @@ export interface SqlClientConfig {
 }
 
 /**
- * Opens the catalog database the configuration names.
+ * Opens the catalog database the configuration names. Each engine's module (and its driver: pg, or
+ * PGlite's WebAssembly build) is imported only when chosen, so a process that uses one never loads the other.
  * @example const db = await openSqlClient({ url: process.env.DATABASE_URL, pgliteDir: join(root, "catalog") });
  */
 export async function openSqlClient(config: SqlClientConfig): Promise<SqlClient> {
@@ -25,14 +24,17 @@ export async function openSqlClient(config: SqlClientConfig): Promise<SqlClient>
         hint: "Set DATABASE_URL (or [lake] database) to postgres://user@host:5432/database, or to a PGlite directory",
       });
     }
+    const { PostgresSqlClient } = await import("./postgres/postgres-sql-client.js");
     return PostgresSqlClient.open({ url, ...(config.schema === undefined ? {} : { schema: config.schema }) });
   }
   const dir = config.pgliteDir?.trim();
-  if (dir)
+  if (dir) {
+    const { PgliteSqlClient } = await import("./pglite/pglite-sql-client.js");
     return PgliteSqlClient.open({
       dataDir: dir,
       ...(config.schema === undefined ? {} : { schema: config.schema }),
     });
+  }
   throw new ValidationError("no catalog database is configured", {
     hint: "Give a PGlite directory (or memory://) or a postgres:// URL",
   });

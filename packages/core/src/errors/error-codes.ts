@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   // Requests and lookups
   "not_found",
   "invalid_input",
+  "usage",
   "invalid_cursor",
   "invalid_limit",
   "invalid_accession",

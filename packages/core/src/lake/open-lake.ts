@@ -31,7 +31,7 @@ export async function openLake(
     options.onNotice ??
     ((message: string) => process.emitWarning(message, { code: "OMICSLAKE_PERMISSIONS" }));
   await ensurePrivateDir(config.root, notice);
-  const store = openObjectStore(config.storage);
+  const store = await openObjectStore(config.storage);
   try {
     if (store instanceof FsObjectStore) await ensurePrivateDir(store.root, notice);
     const pgliteDir = config.database.url?.trim() ? undefined : config.database.pgliteDir;

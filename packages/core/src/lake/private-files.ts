@@ -79,7 +79,11 @@ export async function tightenTree(dir: string): Promise<number> {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
       throw error;
     }
-    for await (const entry of entries) await visit(join(path, entry.name));
+    // Siblings concurrently: the catalog holds a thousand files, and one lstat at a time made this walk
+    // (run on every close) cost a one-shot command more than its query.
+    const children: string[] = [];
+    for await (const entry of entries) children.push(join(path, entry.name));
+    await Promise.all(children.map(visit));
   };
   await visit(dir);
   return changed;

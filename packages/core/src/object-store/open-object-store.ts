@@ -1,10 +1,9 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { S3Client } from "@aws-sdk/client-s3";
 import { ValidationError } from "../errors/omicslake-error.js";
 import { FsObjectStore } from "./fs/fs-object-store.js";
 import type { ObjectStore } from "./object-store.js";
-import { S3ObjectStore, type ObjectLockPolicy } from "./s3/s3-object-store.js";
+import type { ObjectLockPolicy, S3ObjectStore } from "./s3/s3-object-store.js";
 
 /** Where a lake's objects live: the `[lake]` storage settings of `omicslake.toml`. */
 export interface StoreConfig {
@@ -31,13 +30,14 @@ export interface StoreTuning {
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
 
 /**
- * Opens the object store a storage URL names.
+ * Opens the object store a storage URL names. The AWS SDK is imported only for an `s3://` URL: loading
+ * it costs a one-shot command on a filesystem lake more than the rest of its start-up.
  *
  * @example
- * const store = openObjectStore({ url: "s3://lake/prod", endpoint: "http://127.0.0.1:9000", forcePathStyle: true });
- * const store = openObjectStore({ url: "/srv/lake/objects" });
+ * const store = await openObjectStore({ url: "s3://lake/prod", endpoint: "http://127.0.0.1:9000", forcePathStyle: true });
+ * const store = await openObjectStore({ url: "/srv/lake/objects" });
  */
-export function openObjectStore(config: StoreConfig, tuning: StoreTuning = {}): ObjectStore {
+export async function openObjectStore(config: StoreConfig, tuning: StoreTuning = {}): Promise<ObjectStore> {
   const scheme = SCHEME.exec(config.url)?.[1]?.toLowerCase();
   // A Windows drive letter ("C:\lake") looks like a scheme; treat one letter as a path.
   if (scheme === undefined || scheme.length === 1) return new FsObjectStore(resolve(config.url));
@@ -54,7 +54,7 @@ export function openObjectStore(config: StoreConfig, tuning: StoreTuning = {}): 
   throw badUrl(config.url, `uses the unknown scheme "${scheme}:"`);
 }
 
-function openS3(config: StoreConfig, tuning: StoreTuning): S3ObjectStore {
+async function openS3(config: StoreConfig, tuning: StoreTuning): Promise<S3ObjectStore> {
   let url: URL;
   try {
     url = new URL(config.url);
@@ -75,6 +75,10 @@ function openS3(config: StoreConfig, tuning: StoreTuning): S3ObjectStore {
       hint: "Set both, or neither to use the AWS SDK's credential chain (environment, profile, instance role)",
     });
   }
+  const [{ S3Client }, { S3ObjectStore }] = await Promise.all([
+    import("@aws-sdk/client-s3"),
+    import("./s3/s3-object-store.js"),
+  ]);
   const client = new S3Client({
     endpoint: config.endpoint,
     region: config.region ?? process.env.AWS_REGION ?? "us-east-1",

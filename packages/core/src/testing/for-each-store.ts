@@ -14,7 +14,7 @@ export interface StoreFixture {
   readonly kind: StoreKind;
   readonly store: ObjectStore;
   /** Opens another store on the same place (for example with a smaller part size). */
-  reopen(tuning: StoreTuning): ObjectStore;
+  reopen(tuning: StoreTuning): Promise<ObjectStore>;
   /** Replaces an object's bytes without going through the store (its recorded sha256 stays). */
   corrupt(key: string, bytes: Uint8Array): Promise<void>;
   /** Leftovers of unfinished writes the store should have cleaned up (fs temp files; nothing to see on s3rver). */
@@ -70,14 +70,14 @@ function fsSetup(opened: ObjectStore[]): Setup {
     async create() {
       const dir = await mkdtemp(join(tmpdir(), "omicslake-fs-store-"));
       root = dir;
-      const open = (tuning: StoreTuning): ObjectStore => {
-        const store = openObjectStore({ url: dir }, tuning);
+      const open = async (tuning: StoreTuning): Promise<ObjectStore> => {
+        const store = await openObjectStore({ url: dir }, tuning);
         opened.push(store);
         return store;
       };
       return {
         kind: "fs",
-        store: open({}),
+        store: await open({}),
         reopen: open,
         async corrupt(key, bytes) {
           const path = join(dir, ...key.split("/"));
@@ -116,13 +116,13 @@ function s3Setup(opened: ObjectStore[]): Setup {
       raw?.destroy();
       await server?.close();
     },
-    create() {
+    async create() {
       if (server === undefined || raw === undefined) throw new Error("s3rver did not start");
       const { endpoint, bucket } = server;
       const client = raw;
       const prefix = `test-${process.pid}-${++prefixCounter}`;
-      const open = (tuning: StoreTuning): ObjectStore => {
-        const store = openObjectStore(
+      const open = async (tuning: StoreTuning): Promise<ObjectStore> => {
+        const store = await openObjectStore(
           {
             url: `s3://${bucket}/${prefix}`,
             endpoint,
@@ -135,9 +135,9 @@ function s3Setup(opened: ObjectStore[]): Setup {
         opened.push(store);
         return store;
       };
-      return Promise.resolve({
+      return {
         kind: "s3" as const,
-        store: open({}),
+        store: await open({}),
         reopen: open,
         async corrupt(key, bytes) {
           const Key = `${prefix}/${key}`;
@@ -157,7 +157,7 @@ function s3Setup(opened: ObjectStore[]): Setup {
           // does; the abort itself is checked against a scripted client in s3-object-store.test.ts.
           return Promise.resolve([]);
         },
-      });
+      };
     },
     destroy: () => Promise.resolve(),
   };

@@ -13,6 +13,7 @@ export async function runMigrations(
   migrations: readonly Migration[] = CATALOG_MIGRATIONS,
 ): Promise<{ applied: readonly string[] }> {
   checkOrder(migrations);
+  if (await allRecorded(db, migrations)) return { applied: [] };
   return db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock(hashtext('omicslake.migrate:' || current_schema()))");
     await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -39,6 +40,21 @@ export async function runMigrations(
     }
     return { applied };
   });
+}
+
+/**
+ * Whether every migration is recorded already, which is what nearly every open finds. Answered with
+ * one read and no lock: the advisory lock's first use in a new embedded session costs a one-shot
+ * command more than the rest of its catalog work. Any failure (no table yet) means "take the full path".
+ */
+async function allRecorded(db: SqlClient, migrations: readonly Migration[]): Promise<boolean> {
+  try {
+    const { rows } = await db.query<{ id: string }>("SELECT id FROM schema_migrations");
+    const done = new Set(rows.map((row) => row.id));
+    return migrations.every((migration) => done.has(migration.id));
+  } catch {
+    return false;
+  }
 }
 
 /** Ids must be unique and strictly increasing so every database applies them in the same order. */

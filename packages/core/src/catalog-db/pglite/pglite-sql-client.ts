@@ -18,6 +18,14 @@ export interface PgliteSqlClientOptions {
 const OPERATIONS_PER_YIELD = 32;
 
 /**
+ * PostgreSQL's buffer pool is set up (zeroed) inside WebAssembly on every open, before the first query:
+ * at the 128MB PGlite's initdb writes it was the largest single cost of opening the catalog, paid by
+ * every one-shot command. A page not in the pool is read through the data directory's mount, which the
+ * OS page cache serves, so a smaller pool costs large scans little. Durability is unaffected.
+ */
+const SHARED_BUFFERS = "16MB";
+
+/**
  * Embedded PostgreSQL (PGlite). It has one connection, so every top-level query and every
  * transaction goes through one queue: without it a query issued by an unrelated caller while a
  * transaction is open would run inside that transaction. A call on this client made from inside a
@@ -60,6 +68,7 @@ export class PgliteSqlClient implements SqlClient {
     try {
       db = await PGlite.create(memory ? "memory://" : options.dataDir, {
         parsers: { [PG_OIDS.int8]: parseInt8, [PG_OIDS.numeric]: parseNumeric },
+        startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${SHARED_BUFFERS}`],
       });
       if (quoted !== undefined) {
         try {

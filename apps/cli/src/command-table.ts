@@ -1,0 +1,156 @@
+import type { Command } from "commander";
+
+/** Adds one module's commands, with their options and actions, to the program. */
+export type RegisterCommands = (program: Command) => void;
+
+/**
+ * What the program's help says about a top-level command, and where its real definition lives. The
+ * definition (options, arguments, action) is imported only when the command runs or its own help is
+ * asked for: loading every command's module would load the server, DuckDB, PGlite and the AWS SDK on
+ * every call, `--help` included. A test compares each entry with the registered command.
+ */
+export interface CommandEntry {
+  readonly name: string;
+  /** Options and arguments as the program's help lists them after the name: `[options] <file...>`. */
+  readonly usage: string;
+  readonly description: string;
+  readonly load: () => Promise<RegisterCommands>;
+}
+
+const init = async (): Promise<RegisterCommands> => (await import("./commands/init-command.js")).registerInit;
+const config = async (): Promise<RegisterCommands> =>
+  (await import("./commands/config-command.js")).registerConfig;
+const add = async (): Promise<RegisterCommands> => (await import("./commands/add-command.js")).registerAdd;
+const catalog = async (): Promise<RegisterCommands> =>
+  (await import("./commands/catalog-command.js")).registerCatalog;
+const layers = async (): Promise<RegisterCommands> =>
+  (await import("./commands/layer-commands.js")).registerLayerCommands;
+const keys = async (): Promise<RegisterCommands> => (await import("./commands/keys-command.js")).registerKeys;
+const parse = async (): Promise<RegisterCommands> =>
+  (await import("./commands/parse-command.js")).registerParse;
+const ingest = async (): Promise<RegisterCommands> =>
+  (await import("./commands/ingest-command.js")).registerIngest;
+const reprocess = async (): Promise<RegisterCommands> =>
+  (await import("./commands/reprocess-command.js")).registerReprocess;
+const metadata = async (): Promise<RegisterCommands> =>
+  (await import("./commands/metadata-commands.js")).registerMetadataCommands;
+const convert = async (): Promise<RegisterCommands> =>
+  (await import("./commands/convert-command.js")).registerConvert;
+const serve = async (): Promise<RegisterCommands> =>
+  (await import("./commands/serve-command.js")).registerServe;
+const demo = async (): Promise<RegisterCommands> => (await import("./commands/demo-command.js")).registerDemo;
+
+/** Every top-level command, in the order the program's help lists them. */
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: "init",
+    usage: "[options] [dir]",
+    description: "write a commented omicslake.toml and its JSON Schema (for editor completion)",
+    load: init,
+  },
+  { name: "config", usage: "", description: "check and describe the configuration", load: config },
+  {
+    name: "add",
+    usage: "[options] <file...>",
+    description: "add files to a raw dataset (created if needed), checksummed and recorded as a run",
+    load: add,
+  },
+  { name: "catalog", usage: "", description: "search and inspect the catalog", load: catalog },
+  {
+    name: "promote",
+    usage: "[options] <dataset>",
+    description: "copy a dataset into the next layer (raw → processed → curated → archive)",
+    load: layers,
+  },
+  {
+    name: "delete",
+    usage: "<dataset>",
+    description: "delete a dataset and its objects (refused in raw)",
+    load: layers,
+  },
+  {
+    name: "lineage",
+    usage: "[options] <dataset>",
+    description: "where a dataset came from (--graph: also what was made from it)",
+    load: layers,
+  },
+  {
+    name: "fsck",
+    usage: "[options]",
+    description:
+      "re-hash every object and compare with the catalog; report mismatches, orphans and the debris of killed work (temp files, stray sidecars, stale runs, empty raw datasets of failed runs)",
+    load: layers,
+  },
+  { name: "keys", usage: "", description: "manage API keys for the REST API's write routes", load: keys },
+  {
+    name: "parse",
+    usage: "[options] <format> <file...>",
+    description: "stream NCBI metadata files (plain or .gz, - for stdin) to NDJSON records on stdout",
+    load: parse,
+  },
+  {
+    name: "ingest",
+    usage: "[options] [names...]",
+    description:
+      "bring data into the lake: configured [data.X] datasets are fetched from upstream into raw and parsed to processed Parquet; with --dataset, local files go into raw and are converted",
+    load: ingest,
+  },
+  {
+    name: "reprocess",
+    usage: "[datasets...]",
+    description:
+      "rebuild processed Parquet from what raw already holds, without the network (when the upstream is down or processed was lost)",
+    load: reprocess,
+  },
+  {
+    name: "consolidate",
+    usage: "[options]",
+    description:
+      "deduplicate processed metadata into one curated Parquet per entity and register them in DuckLake",
+    load: metadata,
+  },
+  {
+    name: "snapshot",
+    usage: "",
+    description:
+      "build the single-file omicslake.duckdb from the curated entities (the previous one is archived)",
+    load: metadata,
+  },
+  {
+    name: "load",
+    usage: "[options] [entities...]",
+    description: "load curated entities into the serving tables (A/B swap: readers never wait or fail)",
+    load: metadata,
+  },
+  {
+    name: "query",
+    usage: "[options] <sql>",
+    description:
+      "run SQL with DuckDB over the curated entity tables (sra_run, geo_series, pubmed_article, …)",
+    load: metadata,
+  },
+  {
+    name: "convert",
+    usage: "[options] <input>",
+    description:
+      "convert a scientific file, folder or archive to Parquet (h5ad, 10x, mtx, RDS, pickle, CSV/TSV, tar/zip), detected by content",
+    load: convert,
+  },
+  {
+    name: "serve",
+    usage: "[options]",
+    description: "serve the REST API (and docs) for this lake",
+    load: serve,
+  },
+  {
+    name: "demo",
+    usage: "[options]",
+    description: "build a demo lake from generated data and serve it",
+    load: demo,
+  },
+];
+
+/** The entry of a top-level command name, if there is one. */
+export function commandEntry(name: string | undefined): CommandEntry | undefined {
+  return COMMANDS.find((entry) => entry.name === name);
+}
