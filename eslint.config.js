@@ -4,11 +4,23 @@ import tseslint from "typescript-eslint";
 import packageBoundaries from "./tools/eslint/package-boundaries.js";
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", "**/*.config.*", "eslint.config.js", ".demo/**", ".scratch/**", "bench/.data/**"] },
+  {
+    ignores: [
+      "**/dist/**",
+      "**/node_modules/**",
+      "**/*.config.*",
+      "eslint.config.js",
+      ".demo/**",
+      ".scratch/**",
+      "bench/.data/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: { parserOptions: { project: ["./tsconfig.test.json"], tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { project: ["./tsconfig.test.json"], tsconfigRootDir: import.meta.dirname },
+    },
     plugins: { omicslake: { rules: { "package-boundaries": packageBoundaries } } },
     rules: {
       "@typescript-eslint/no-floating-promises": "error",
@@ -24,6 +36,9 @@ export default tseslint.config(
   {
     files: ["**/*.mjs", "**/*.js"],
     extends: [tseslint.configs.disableTypeChecked],
-    languageOptions: { parserOptions: { project: false, projectService: false }, globals: { ...globals.node } },
+    languageOptions: {
+      parserOptions: { project: false, projectService: false },
+      globals: { ...globals.node },
+    },
   },
 );

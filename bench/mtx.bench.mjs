@@ -7,7 +7,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createGunzip, createGzip } from "node:zlib";
 import { pipeline } from "node:stream/promises";
-import { dataDir, measureConversions, median, rng, runConversionChild, runPythonPeer } from "./lib/bench-kit.mjs";
+import {
+  dataDir,
+  measureConversions,
+  median,
+  rng,
+  runConversionChild,
+  runPythonPeer,
+} from "./lib/bench-kit.mjs";
 
 if (process.argv[2] === "--child") await runConversionChild("convertMtx");
 

@@ -99,7 +99,9 @@ function run(command, args, options = {}) {
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (err += d));
     child.once("error", reject);
-    child.once("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}: ${err || out}`))));
+    child.once("close", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}: ${err || out}`)),
+    );
   });
 }
 
@@ -118,7 +120,9 @@ function cpuMs(pid) {
  * server is not on this machine (its /proc entries are missing), and the figure is then left out.
  */
 async function backendCpu(admin, applicationName) {
-  const { rows } = await admin.query("SELECT pid FROM pg_stat_activity WHERE application_name = $1", [applicationName]);
+  const { rows } = await admin.query("SELECT pid FROM pg_stat_activity WHERE application_name = $1", [
+    applicationName,
+  ]);
   const cpu = new Map();
   for (const { pid } of rows) {
     try {
@@ -153,7 +157,15 @@ end
 `,
   );
   try {
-    const out = await run("/usr/bin/wrk", ["-t2", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", "-s", script, base]);
+    const out = await run("/usr/bin/wrk", [
+      "-t2",
+      `-c${CONNECTIONS}`,
+      `-d${seconds}s`,
+      "--latency",
+      "-s",
+      script,
+      base,
+    ]);
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
     const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
     const p99 = /\s99%\s+([\d.]+)(us|ms|s)\b/.exec(out);
@@ -186,7 +198,10 @@ async function measure(label, base, pathsFile, pid, admin, applicationName) {
   const cpu = median(results.map((x) => x.cpu));
   const db = median(results.map((x) => x.db));
   const bad = results.reduce((n, x) => n + x.bad, 0);
-  const socket = results.map((x) => x.socket).filter(Boolean).join("; ");
+  const socket = results
+    .map((x) => x.socket)
+    .filter(Boolean)
+    .join("; ");
   console.log(
     `${label}: ${fmt(rps)} req/s, p99 ${p99.toFixed(1)} ms, server CPU ${cpu.toFixed(3)} ms/request${Number.isFinite(db) ? `, database CPU ${db.toFixed(3)} ms/request` : ""}${bad ? `, ${bad} non-2xx` : ""}${socket ? ` (${socket})` : ""}`,
   );
@@ -272,16 +287,26 @@ async function main() {
   const schema = `bench_rest_${randomBytes(4).toString("hex")}`;
   const parquet = join(dataDir, `sra_run-${ROWS}.parquet`);
   if (!existsSync(parquet)) await generateRuns(parquet);
-  console.log(`rest-api: ${fmt(ROWS)} generated SRA runs, wrk ${CONNECTIONS} connections × ${SECONDS} s, median of ${RUNS}; load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+  console.log(
+    `rest-api: ${fmt(ROWS)} generated SRA runs, wrk ${CONNECTIONS} connections × ${SECONDS} s, median of ${RUNS}; load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")}`,
+  );
 
   const root = join(dataDir, `lake-${schema}`);
-  const lake = await openLake({ root, storage: { url: `file://${join(root, "objects")}` }, database: { url, schema } });
+  const lake = await openLake({
+    root,
+    storage: { url: `file://${join(root, "objects")}` },
+    database: { url, schema },
+  });
   let app;
   let peer;
   let admin;
   try {
     const loaded = await loadEntity(lake.catalog.db, "sra_run", parquet);
-    console.log(`serving load (PostgreSQL, A/B): ${fmt(loaded.rows / loaded.seconds)} rows/s (${fmt(loaded.rows)} rows in ${loaded.seconds.toFixed(1)} s, indexes and ANALYZE included)`);
+    console.log(
+      `serving load (PostgreSQL, A/B): ${fmt(loaded.rows / loaded.seconds)} rows/s (${fmt(loaded.rows)} rows in ${loaded.seconds.toFixed(1)} s, indexes and ANALYZE included)`,
+    );
 
     app = await buildServer({ lake, rateLimit: 0, logger: false });
     const base = await app.listen({ host: "127.0.0.1", port: 0 });
@@ -314,23 +339,59 @@ async function main() {
     const script = join(dataDir, "fastapi_peer.py");
     writeFileSync(script, PEER);
     const port = await freePort();
-    peer = spawn(PYTHON, ["-m", "uvicorn", "fastapi_peer:app", "--host", "127.0.0.1", "--port", String(port), "--log-level", "warning", "--no-access-log"], {
-      cwd: dataDir,
-      env: { ...process.env, BENCH_DSN: url, BENCH_SCHEMA: schema },
-      stdio: ["ignore", "ignore", "inherit"],
-    });
+    peer = spawn(
+      PYTHON,
+      [
+        "-m",
+        "uvicorn",
+        "fastapi_peer:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+      ],
+      {
+        cwd: dataDir,
+        env: { ...process.env, BENCH_DSN: url, BENCH_SCHEMA: schema },
+        stdio: ["ignore", "ignore", "inherit"],
+      },
+    );
     const peerBase = `http://127.0.0.1:${port}`;
     await waitFor(peerBase, `/v1/sra/runs/${accessionOf(1)}`, peer);
     const theirs = {
-      list: await measure("FastAPI + asyncpg list page of 100", peerBase, lists, peer.pid, admin, "fastapi_peer"),
-      lookup: await measure("FastAPI + asyncpg lookup by accession", peerBase, lookups, peer.pid, admin, "fastapi_peer"),
+      list: await measure(
+        "FastAPI + asyncpg list page of 100",
+        peerBase,
+        lists,
+        peer.pid,
+        admin,
+        "fastapi_peer",
+      ),
+      lookup: await measure(
+        "FastAPI + asyncpg lookup by accession",
+        peerBase,
+        lookups,
+        peer.pid,
+        admin,
+        "fastapi_peer",
+      ),
     };
-    for (const [name, a, b] of [["list page", ours.list, theirs.list], ["lookup", ours.lookup, theirs.lookup]]) {
+    for (const [name, a, b] of [
+      ["list page", ours.list, theirs.list],
+      ["lookup", ours.lookup, theirs.lookup],
+    ]) {
       console.log(
         `ratio ${name} (omicslake / FastAPI): ${(a.rps / b.rps).toFixed(2)}× req/s, p99 ${a.p99.toFixed(1)} vs ${b.p99.toFixed(1)} ms, ${(b.cpu / a.cpu).toFixed(2)}× less server CPU per request${Number.isFinite(a.db) && Number.isFinite(b.db) ? `, ${((b.cpu + b.db) / (a.cpu + a.db)).toFixed(2)}× less server + database CPU` : ""}`,
       );
     }
-    console.log(`load average after: ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+    console.log(
+      `load average after: ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(" ")}`,
+    );
   } finally {
     peer?.kill("SIGTERM");
     await app?.close();

@@ -17,7 +17,10 @@ const scripts = readdirSync(here)
 let failed = 0;
 for (const script of scripts) {
   process.stdout.write(`\n== ${script}\n`);
-  const result = spawnSync(process.execPath, ["--expose-gc", join(here, script)], { stdio: "inherit", env: process.env });
+  const result = spawnSync(process.execPath, ["--expose-gc", join(here, script)], {
+    stdio: "inherit",
+    env: process.env,
+  });
   if (result.status !== 0) {
     failed++;
     process.stdout.write(`!! ${script} exited with ${result.status}\n`);

@@ -37,9 +37,12 @@ for (const [name, { dir, deps, refs }] of packages) {
     for (const [, target] of readFileSync(file, "utf8").matchAll(IMPORT)) {
       if (target === name) continue;
       const where = relative(root, file);
-      if (!packages.has(target)) problems.push(`${where} imports ${target}, which is not a workspace package`);
-      else if (!deps.includes(target)) problems.push(`${where} imports ${target}, missing from ${dir}/package.json dependencies`);
-      else if (!refs.includes(dirOf.get(target))) problems.push(`${where} imports ${target}, missing from ${dir}/tsconfig.json references`);
+      if (!packages.has(target))
+        problems.push(`${where} imports ${target}, which is not a workspace package`);
+      else if (!deps.includes(target))
+        problems.push(`${where} imports ${target}, missing from ${dir}/package.json dependencies`);
+      else if (!refs.includes(dirOf.get(target)))
+        problems.push(`${where} imports ${target}, missing from ${dir}/tsconfig.json references`);
     }
   }
 }
@@ -59,7 +62,9 @@ function visit(name, path) {
 for (const name of packages.keys()) visit(name, []);
 
 if (problems.length > 0) {
-  process.stderr.write(`package graph: ${problems.length} problem(s)\n${problems.map((p) => `  ${p}`).join("\n")}\n`);
+  process.stderr.write(
+    `package graph: ${problems.length} problem(s)\n${problems.map((p) => `  ${p}`).join("\n")}\n`,
+  );
   process.exit(1);
 }
 const edges = [...packages].map(([name, p]) => `  ${name} -> ${p.deps.join(", ") || "(none)"}`).join("\n");

@@ -17,7 +17,8 @@ export default {
     type: "problem",
     docs: { description: "import other workspace packages only through their entry points" },
     messages: {
-      relative: "'{{spec}}' reaches into {{target}} by a relative path; import it from its package entry point instead",
+      relative:
+        "'{{spec}}' reaches into {{target}} by a relative path; import it from its package entry point instead",
       deep: "'{{spec}}' imports a package's internals; import from '@omicslake/{{name}}' (or a declared subpath) instead",
     },
     schema: [{ type: "object", properties: { root: { type: "string" } }, additionalProperties: false }],
@@ -35,7 +36,8 @@ export default {
       }
       if (!spec.startsWith(".")) return;
       const target = packageRoot(root, resolve(dirname(file), spec));
-      if (target !== undefined && target !== own) context.report({ node, messageId: "relative", data: { spec, target } });
+      if (target !== undefined && target !== own)
+        context.report({ node, messageId: "relative", data: { spec, target } });
     }
     const fromSource = (node) => check(node.source, node.source?.value);
     return {

@@ -7,7 +7,9 @@ import { fileURLToPath } from "node:url";
 
 const main = new URL("../dist/main.js", import.meta.url);
 if (!existsSync(fileURLToPath(main))) {
-  process.stderr.write('omicslake is not built yet: run "npm run build" in the project folder, then try again\n');
+  process.stderr.write(
+    'omicslake is not built yet: run "npm run build" in the project folder, then try again\n',
+  );
   process.exit(1);
 }
 await import(main.href);

@@ -3,11 +3,7 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadEntity } from "@omicslake/metadata";
-import {
-  HAVE_NCBI_FIXTURES,
-  NO_FIXTURES_REASON,
-  writeServingParquet,
-} from "@omicslake/metadata/testing";
+import { HAVE_NCBI_FIXTURES, NO_FIXTURES_REASON, writeServingParquet } from "@omicslake/metadata/testing";
 import type { ServingFixtureFiles } from "@omicslake/metadata/testing";
 import { buildServer } from "../src/app.js";
 import { encodeEntityCursor } from "@omicslake/metadata";

@@ -18,11 +18,20 @@ describe("REST server", () => {
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "omicslake-server-"));
-    lake = await openLake({ root, storage: { url: `file://${join(root, "objects")}` }, database: { pgliteDir: "memory://" } });
+    lake = await openLake({
+      root,
+      storage: { url: `file://${join(root, "objects")}` },
+      database: { pgliteDir: "memory://" },
+    });
     for (let i = 1; i <= 7; i++) {
       const file = join(root, `file${i}.txt`);
       await writeFile(file, `content ${i}\n`);
-      await lake.addFiles([file], { dataset: `ds${i}`, source: i % 2 ? "geo" : "sra", tags: i <= 3 ? ["small"] : [], externalId: `GSE${i}` });
+      await lake.addFiles([file], {
+        dataset: `ds${i}`,
+        source: i % 2 ? "geo" : "sra",
+        tags: i <= 3 ? ["small"] : [],
+        externalId: `GSE${i}`,
+      });
     }
     await lake.promote("raw:ds1", "processed");
     app = await buildServer({ lake, rateLimit: 0 });
@@ -47,7 +56,11 @@ describe("REST server", () => {
     while (url) {
       const res: Awaited<ReturnType<FastifyInstance["inject"]>> = await app.inject({ url });
       expect(res.statusCode).toBe(200);
-      const body = res.json<{ data: { name: string }[]; meta: { count: number; next_cursor: string | null }; links: { next: string | null } }>();
+      const body = res.json<{
+        data: { name: string }[];
+        meta: { count: number; next_cursor: string | null };
+        links: { next: string | null };
+      }>();
       expect(body.meta.count).toBe(body.data.length);
       seen.push(...body.data.map((d) => d.name));
       url = body.links.next;
@@ -58,9 +71,13 @@ describe("REST server", () => {
   });
 
   it("filters by source, tag and text", async () => {
-    const bySource = (await app.inject({ url: "/v1/catalog?source=sra" })).json<{ data: { name: string }[] }>();
+    const bySource = (await app.inject({ url: "/v1/catalog?source=sra" })).json<{
+      data: { name: string }[];
+    }>();
     expect(bySource.data.map((d) => d.name).sort()).toEqual(["ds2", "ds4", "ds6"]);
-    const byTag = (await app.inject({ url: "/v1/catalog?tag=small&layer=raw" })).json<{ data: { name: string }[] }>();
+    const byTag = (await app.inject({ url: "/v1/catalog?tag=small&layer=raw" })).json<{
+      data: { name: string }[];
+    }>();
     expect(byTag.data.map((d) => d.name).sort()).toEqual(["ds1", "ds2", "ds3"]);
     const byText = (await app.inject({ url: "/v1/catalog?q=GSE5" })).json<{ data: { name: string }[] }>();
     expect(byText.data.map((d) => d.name)).toEqual(["ds5"]);
@@ -78,7 +95,10 @@ describe("REST server", () => {
   });
 
   it("returns one dataset by id, by name and by layer:name, and 404 for an unknown one", async () => {
-    const byName = (await app.inject({ url: "/v1/catalog/processed:ds1" })).json<{ id: number; layer: string }>();
+    const byName = (await app.inject({ url: "/v1/catalog/processed:ds1" })).json<{
+      id: number;
+      layer: string;
+    }>();
     expect(byName.layer).toBe("processed");
     const byId = await app.inject({ url: `/v1/catalog/${byName.id}` });
     expect(byId.json<{ name: string }>().name).toBe("ds1");
@@ -89,7 +109,9 @@ describe("REST server", () => {
   });
 
   it("lists files and streams an object's verified bytes", async () => {
-    const files = (await app.inject({ url: "/v1/catalog/raw:ds3/files" })).json<{ data: { name: string; sha256: string; download_url: string }[] }>();
+    const files = (await app.inject({ url: "/v1/catalog/raw:ds3/files" })).json<{
+      data: { name: string; sha256: string; download_url: string }[];
+    }>();
     expect(files.data).toHaveLength(1);
     const file = files.data[0]!;
     expect(file.sha256).toBe(createHash("sha256").update("content 3\n").digest("hex"));
@@ -102,18 +124,28 @@ describe("REST server", () => {
   });
 
   it("counts datasets per layer and source", async () => {
-    const stats = (await app.inject({ url: "/v1/catalog/stats" })).json<{ datasets: number; by_layer: { layer: string; datasets: number }[] }>();
+    const stats = (await app.inject({ url: "/v1/catalog/stats" })).json<{
+      datasets: number;
+      by_layer: { layer: string; datasets: number }[];
+    }>();
     expect(stats.datasets).toBe(8);
     expect(stats.by_layer.find((l) => l.layer === "raw")?.datasets).toBe(7);
     expect(stats.by_layer.find((l) => l.layer === "processed")?.datasets).toBe(1);
   });
 
   it("serves lineage, the provenance graph and runs", async () => {
-    const lineage = (await app.inject({ url: "/v1/provenance/processed:ds1" })).json<{ edges: { action: string }[]; nodes: unknown[] }>();
+    const lineage = (await app.inject({ url: "/v1/provenance/processed:ds1" })).json<{
+      edges: { action: string }[];
+      nodes: unknown[];
+    }>();
     expect(lineage.edges.map((e) => e.action).sort()).toEqual(["collection", "promotion"]);
-    const graph = (await app.inject({ url: "/v1/provenance/raw:ds1/graph" })).json<{ nodes: { layer: string }[] }>();
+    const graph = (await app.inject({ url: "/v1/provenance/raw:ds1/graph" })).json<{
+      nodes: { layer: string }[];
+    }>();
     expect(graph.nodes.map((n) => n.layer).sort()).toEqual(["processed", "raw"]);
-    const runs = (await app.inject({ url: "/v1/runs?step=promote" })).json<{ data: { id: number; status: string }[] }>();
+    const runs = (await app.inject({ url: "/v1/runs?step=promote" })).json<{
+      data: { id: number; status: string }[];
+    }>();
     expect(runs.data).toHaveLength(1);
     expect(runs.data[0]?.status).toBe("succeeded");
     const run = await app.inject({ url: `/v1/runs/${runs.data[0]!.id}` });
@@ -121,13 +153,27 @@ describe("REST server", () => {
   });
 
   it("publishes OpenAPI 3.1 with every route and serves the docs page", async () => {
-    const spec = (await app.inject({ url: "/openapi.json" })).json<{ openapi: string; paths: Record<string, unknown> }>();
+    const spec = (await app.inject({ url: "/openapi.json" })).json<{
+      openapi: string;
+      paths: Record<string, unknown>;
+    }>();
     expect(spec.openapi).toBe("3.1.0");
-    for (const path of ["/v1/catalog", "/v1/catalog/stats", "/v1/catalog/{id}", "/v1/catalog/{id}/files", "/v1/provenance/{id}", "/v1/provenance/{id}/graph", "/health"]) {
+    for (const path of [
+      "/v1/catalog",
+      "/v1/catalog/stats",
+      "/v1/catalog/{id}",
+      "/v1/catalog/{id}/files",
+      "/v1/provenance/{id}",
+      "/v1/provenance/{id}/graph",
+      "/health",
+    ]) {
       expect(spec.paths).toHaveProperty([path]);
     }
     const redirect = await app.inject({ url: "/docs" });
-    const docs = redirect.statusCode === 301 || redirect.statusCode === 302 ? await app.inject({ url: String(redirect.headers.location) }) : redirect;
+    const docs =
+      redirect.statusCode === 301 || redirect.statusCode === 302
+        ? await app.inject({ url: String(redirect.headers.location) })
+        : redirect;
     expect(docs.statusCode).toBe(200);
     expect(docs.headers["content-type"]).toContain("text/html");
     expect(docs.body).toContain("/openapi.json");
@@ -157,7 +203,11 @@ describe("REST server", () => {
 describe("rate limiting", () => {
   it("answers 429 with the error shape once a client exceeds the limit", async () => {
     const root = await mkdtemp(join(tmpdir(), "omicslake-server-rl-"));
-    const lake = await openLake({ root, storage: { url: `file://${join(root, "objects")}` }, database: { pgliteDir: "memory://" } });
+    const lake = await openLake({
+      root,
+      storage: { url: `file://${join(root, "objects")}` },
+      database: { pgliteDir: "memory://" },
+    });
     const app = await buildServer({ lake, rateLimit: 3 });
     try {
       const statuses: number[] = [];
@@ -183,7 +233,11 @@ describe("writes with API keys", () => {
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "omicslake-server-w-"));
-    lake = await openLake({ root, storage: { url: `file://${join(root, "objects")}` }, database: { pgliteDir: "memory://" } });
+    lake = await openLake({
+      root,
+      storage: { url: `file://${join(root, "objects")}` },
+      database: { pgliteDir: "memory://" },
+    });
     writeKey = (await lake.catalog.createApiKey("ci", ["write"])).secret;
     readKey = (await lake.catalog.createApiKey("reader", ["read"])).secret;
     app = await buildServer({ lake, rateLimit: 0 });
@@ -201,15 +255,30 @@ describe("writes with API keys", () => {
     const none = await app.inject({ method: "POST", url: "/v1/catalog", payload: body });
     expect(none.statusCode).toBe(401);
     expect(none.json<ErrorBody>().error.code).toBe("unauthorized");
-    const unknown = await app.inject({ method: "POST", url: "/v1/catalog", payload: body, headers: auth(`olk_000000000000_${"a".repeat(43)}`) });
+    const unknown = await app.inject({
+      method: "POST",
+      url: "/v1/catalog",
+      payload: body,
+      headers: auth(`olk_000000000000_${"a".repeat(43)}`),
+    });
     expect(unknown.statusCode).toBe(401);
-    const readOnly = await app.inject({ method: "POST", url: "/v1/catalog", payload: body, headers: { "x-api-key": readKey } });
+    const readOnly = await app.inject({
+      method: "POST",
+      url: "/v1/catalog",
+      payload: body,
+      headers: { "x-api-key": readKey },
+    });
     expect(readOnly.statusCode).toBe(403);
     expect(readOnly.json<ErrorBody>().error.code).toBe("forbidden");
   });
 
   it("creates a dataset, uploads an object with a checksum, promotes and deletes", async () => {
-    const created = await app.inject({ method: "POST", url: "/v1/catalog", payload: { name: "uploads", source: "lab", tags: ["api"] }, headers: auth(writeKey) });
+    const created = await app.inject({
+      method: "POST",
+      url: "/v1/catalog",
+      payload: { name: "uploads", source: "lab", tags: ["api"] },
+      headers: auth(writeKey),
+    });
     expect(created.statusCode).toBe(201);
     const bytes = "gene,value\nCD3E,4\n";
     const digest = createHash("sha256").update(bytes).digest("hex");
@@ -220,7 +289,10 @@ describe("writes with API keys", () => {
       headers: { ...auth(writeKey), "content-type": "application/octet-stream", "x-checksum-sha256": digest },
     });
     expect(upload.statusCode).toBe(201);
-    expect(upload.json<{ sha256: string; key: string }>()).toMatchObject({ sha256: digest, key: "raw/uploads/tables/values.csv" });
+    expect(upload.json<{ sha256: string; key: string }>()).toMatchObject({
+      sha256: digest,
+      key: "raw/uploads/tables/values.csv",
+    });
 
     const again = await app.inject({
       method: "PUT",
@@ -235,26 +307,56 @@ describe("writes with API keys", () => {
       method: "PUT",
       url: "/v1/catalog/raw:uploads/files/other.csv",
       payload: bytes,
-      headers: { ...auth(writeKey), "content-type": "application/octet-stream", "x-checksum-sha256": "0".repeat(64) },
+      headers: {
+        ...auth(writeKey),
+        "content-type": "application/octet-stream",
+        "x-checksum-sha256": "0".repeat(64),
+      },
     });
     expect(badSum.statusCode).toBe(422);
     expect(badSum.json<ErrorBody>().error.code).toBe("checksum_mismatch");
     expect((await app.inject({ url: "/v1/catalog/raw:uploads/files/other.csv" })).statusCode).toBe(404);
 
-    const skip = await app.inject({ method: "POST", url: "/v1/layers/promote", payload: { dataset: "uploads", to: "curated" }, headers: auth(writeKey) });
+    const skip = await app.inject({
+      method: "POST",
+      url: "/v1/layers/promote",
+      payload: { dataset: "uploads", to: "curated" },
+      headers: auth(writeKey),
+    });
     expect(skip.statusCode).toBe(422);
     expect(skip.json<ErrorBody>().error.code).toBe("layer_skip");
-    const promoted = await app.inject({ method: "POST", url: "/v1/layers/promote", payload: { dataset: "uploads", to: "processed" }, headers: auth(writeKey) });
+    const promoted = await app.inject({
+      method: "POST",
+      url: "/v1/layers/promote",
+      payload: { dataset: "uploads", to: "processed" },
+      headers: auth(writeKey),
+    });
     expect(promoted.statusCode).toBe(201);
-    expect(promoted.json<{ layer: string; object_count: number }>()).toMatchObject({ layer: "processed", object_count: 1 });
+    expect(promoted.json<{ layer: string; object_count: number }>()).toMatchObject({
+      layer: "processed",
+      object_count: 1,
+    });
 
-    const patched = await app.inject({ method: "PATCH", url: "/v1/catalog/processed:uploads", payload: { tags: ["api", "checked"] }, headers: auth(writeKey) });
+    const patched = await app.inject({
+      method: "PATCH",
+      url: "/v1/catalog/processed:uploads",
+      payload: { tags: ["api", "checked"] },
+      headers: auth(writeKey),
+    });
     expect(patched.json<{ tags: string[] }>().tags).toEqual(["api", "checked"]);
 
-    const deleteRaw = await app.inject({ method: "DELETE", url: "/v1/catalog/raw:uploads", headers: auth(writeKey) });
+    const deleteRaw = await app.inject({
+      method: "DELETE",
+      url: "/v1/catalog/raw:uploads",
+      headers: auth(writeKey),
+    });
     expect(deleteRaw.statusCode).toBe(403);
     expect(deleteRaw.json<ErrorBody>().error.code).toBe("raw_immutable");
-    const deleted = await app.inject({ method: "DELETE", url: "/v1/catalog/processed:uploads", headers: auth(writeKey) });
+    const deleted = await app.inject({
+      method: "DELETE",
+      url: "/v1/catalog/processed:uploads",
+      headers: auth(writeKey),
+    });
     expect(deleted.statusCode).toBe(204);
     expect((await app.inject({ url: "/v1/catalog/processed:uploads" })).statusCode).toBe(404);
   });
@@ -262,7 +364,12 @@ describe("writes with API keys", () => {
   it("stops accepting a revoked key", async () => {
     const { key, secret } = await lake.catalog.createApiKey("temp", ["write"]);
     await lake.catalog.revokeApiKey(key.id);
-    const res = await app.inject({ method: "POST", url: "/v1/catalog", payload: { name: "x2" }, headers: auth(secret) });
+    const res = await app.inject({
+      method: "POST",
+      url: "/v1/catalog",
+      payload: { name: "x2" },
+      headers: auth(secret),
+    });
     expect(res.statusCode).toBe(401);
   });
 });

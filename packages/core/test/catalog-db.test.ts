@@ -45,15 +45,22 @@ forEachDatabase((ctx) => {
 
   it("runs a named prepared statement with fresh parameters each time; PGlite runs it unprepared", async () => {
     const db = ctx().db;
-    await db.exec("CREATE TABLE t_prepared (id int, word text); INSERT INTO t_prepared VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+    await db.exec(
+      "CREATE TABLE t_prepared (id int, word text); INSERT INTO t_prepared VALUES (1, 'a'), (2, 'b'), (3, 'c')",
+    );
     const sql = "SELECT word FROM t_prepared WHERE id >= $1 ORDER BY id";
     const words = async (from: number): Promise<string[]> =>
-      (await db.query<{ word: string }>(sql, [from], { prepare: "t_prepared_words" })).rows.map((r) => r.word);
+      (await db.query<{ word: string }>(sql, [from], { prepare: "t_prepared_words" })).rows.map(
+        (r) => r.word,
+      );
     // More calls than the pool has connections, so some connections reuse the statement they prepared.
     for (let k = 0; k < 12; k++) expect(await words((k % 3) + 1)).toEqual(["a", "b", "c"].slice(k % 3));
     const prepared = await db.transaction(async (tx) => {
       await tx.query(sql, [2], { prepare: "t_prepared_words" });
-      const { rows } = await tx.query<{ n: number }>("SELECT count(*) AS n FROM pg_prepared_statements WHERE name = $1", ["t_prepared_words"]);
+      const { rows } = await tx.query<{ n: number }>(
+        "SELECT count(*) AS n FROM pg_prepared_statements WHERE name = $1",
+        ["t_prepared_words"],
+      );
       return rows[0]?.n;
     });
     expect(prepared).toBe(db.kind === "postgres" ? 1 : 0);

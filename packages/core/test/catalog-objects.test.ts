@@ -47,8 +47,20 @@ forEachDatabase((ctx) => {
     it("removes a processed object's row with its counters, and refuses raw", async () => {
       const catalog = ctx().catalog;
       const processed = await catalog.createDataset({ name: "obj-remove", layer: "processed" });
-      await catalog.addObject({ datasetId: processed.id, key: "processed/obj-remove/a.parquet", name: "a.parquet", size: 40, sha256: sha("e") });
-      await catalog.addObject({ datasetId: processed.id, key: "processed/obj-remove/b.parquet", name: "b.parquet", size: 2, sha256: sha("f") });
+      await catalog.addObject({
+        datasetId: processed.id,
+        key: "processed/obj-remove/a.parquet",
+        name: "a.parquet",
+        size: 40,
+        sha256: sha("e"),
+      });
+      await catalog.addObject({
+        datasetId: processed.id,
+        key: "processed/obj-remove/b.parquet",
+        name: "b.parquet",
+        size: 2,
+        sha256: sha("f"),
+      });
       const removed = await catalog.removeObject(processed.id, "a.parquet");
       expect(removed?.key).toBe("processed/obj-remove/a.parquet");
       expect(await catalog.findObjectByKey("processed/obj-remove/a.parquet")).toBeUndefined();
@@ -57,7 +69,13 @@ forEachDatabase((ctx) => {
       expect(await catalog.removeObject(processed.id, "a.parquet")).toBeUndefined();
 
       const raw = await catalog.createDataset({ name: "obj-remove-raw", layer: "raw" });
-      await catalog.addObject({ datasetId: raw.id, key: "raw/obj-remove-raw/a.txt", name: "a.txt", size: 1, sha256: sha("a") });
+      await catalog.addObject({
+        datasetId: raw.id,
+        key: "raw/obj-remove-raw/a.txt",
+        name: "a.txt",
+        size: 1,
+        sha256: sha("a"),
+      });
       await expect(catalog.removeObject(raw.id, "a.txt")).rejects.toMatchObject({ code: "raw_immutable" });
       expect((await catalog.getDataset(raw.id)).objectCount).toBe(1);
     });
@@ -65,15 +83,40 @@ forEachDatabase((ctx) => {
     it("repoints a processed object at new bytes with its byte total, and refuses raw", async () => {
       const catalog = ctx().catalog;
       const processed = await catalog.createDataset({ name: "obj-replace", layer: "processed" });
-      await catalog.addObject({ datasetId: processed.id, key: "processed/obj-replace/t.parquet", name: "t.parquet", size: 100, sha256: sha("1") });
-      const replaced = await catalog.replaceObject(processed.id, "t.parquet", { size: 30, sha256: sha("2"), mediaType: "application/vnd.apache.parquet" });
-      expect(replaced).toMatchObject({ key: "processed/obj-replace/t.parquet", size: 30, sha256: sha("2"), mediaType: "application/vnd.apache.parquet" });
+      await catalog.addObject({
+        datasetId: processed.id,
+        key: "processed/obj-replace/t.parquet",
+        name: "t.parquet",
+        size: 100,
+        sha256: sha("1"),
+      });
+      const replaced = await catalog.replaceObject(processed.id, "t.parquet", {
+        size: 30,
+        sha256: sha("2"),
+        mediaType: "application/vnd.apache.parquet",
+      });
+      expect(replaced).toMatchObject({
+        key: "processed/obj-replace/t.parquet",
+        size: 30,
+        sha256: sha("2"),
+        mediaType: "application/vnd.apache.parquet",
+      });
       const after = await catalog.getDataset(processed.id);
       expect([after.objectCount, after.totalBytes]).toEqual([1, 30]);
-      await expect(catalog.replaceObject(processed.id, "absent", { size: 1, sha256: sha("3") })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(
+        catalog.replaceObject(processed.id, "absent", { size: 1, sha256: sha("3") }),
+      ).rejects.toBeInstanceOf(NotFoundError);
       const raw = await catalog.createDataset({ name: "obj-replace-raw", layer: "raw" });
-      await catalog.addObject({ datasetId: raw.id, key: "raw/obj-replace-raw/a", name: "a", size: 1, sha256: sha("4") });
-      await expect(catalog.replaceObject(raw.id, "a", { size: 2, sha256: sha("5") })).rejects.toMatchObject({ code: "raw_immutable" });
+      await catalog.addObject({
+        datasetId: raw.id,
+        key: "raw/obj-replace-raw/a",
+        name: "a",
+        size: 1,
+        sha256: sha("4"),
+      });
+      await expect(catalog.replaceObject(raw.id, "a", { size: 2, sha256: sha("5") })).rejects.toMatchObject({
+        code: "raw_immutable",
+      });
     });
 
     it("refuses a duplicate key or name and leaves the counters alone", async () => {

@@ -458,9 +458,9 @@ forEachStore((fixture) => {
       expect(await debrisOf(store, 1_000)).toEqual([]);
       await expect(store.publish(staged)).rejects.toThrow();
       expect(await keysUnder(store, "processed/")).toEqual(["processed/debris/kept.txt"]);
-      await expect(
-        store.removeDebris!({ ...old[0]!, path: "processed/debris/kept.txt" }),
-      ).rejects.toThrow(/not removable/);
+      await expect(store.removeDebris!({ ...old[0]!, path: "processed/debris/kept.txt" })).rejects.toThrow(
+        /not removable/,
+      );
       expect((await store.head("processed/debris/kept.txt"))?.size).toBe(4);
     });
   });

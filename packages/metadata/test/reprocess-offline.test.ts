@@ -8,10 +8,7 @@ import type { DataConfig } from "@omicslake/core";
 import type { LakeConfig } from "@omicslake/core";
 import { DuckLakeCatalog } from "@omicslake/ducklake";
 import type { Lake } from "@omicslake/core";
-import {
-  consolidateMetadata,
-  defaultDuckLakeTarget,
-} from "../src/consolidation/consolidate-metadata.js";
+import { consolidateMetadata, defaultDuckLakeTarget } from "../src/consolidation/consolidate-metadata.js";
 import { processDataset } from "../src/processing/process-dataset.js";
 import { objectsOf, readManifests } from "../src/processing/processed-manifest.js";
 import { reprocessConfigured } from "../src/processing/reprocess-configured.js";

@@ -5,7 +5,12 @@ export { isGzip, openInput, type OpenInputOptions } from "./io/open-input.js";
 // The XML engine and its record-tree helpers
 export type { XmlNode } from "./xml/xml-node.js";
 export { allAt, at, child, childrenNamed, deepText, textAt } from "./xml/xml-node.js";
-export { readXmlRecords, XmlRecordTokenizer, type XmlRecord, type XmlRecordReaderOptions } from "./xml/xml-record-reader.js";
+export {
+  readXmlRecords,
+  XmlRecordTokenizer,
+  type XmlRecord,
+  type XmlRecordReaderOptions,
+} from "./xml/xml-record-reader.js";
 export { decodeXmlEntities } from "./xml/xml-entities.js";
 export { attrOf, toBool, toInt, toIsoDate, toNumber } from "./xml/xml-values.js";
 
@@ -26,5 +31,11 @@ export { RECORD_KINDS, RECORD_SCHEMAS, recordJsonSchemas, type RecordKind } from
 
 // The format registry behind `omicslake parse`
 export type { ParsedRecord } from "./parse/parsed-record.js";
-export { RECORD_FORMATS, isRecordFormat, recordParser, type RecordFormat, type RecordParser } from "./parse/record-parsers.js";
+export {
+  RECORD_FORMATS,
+  isRecordFormat,
+  recordParser,
+  type RecordFormat,
+  type RecordParser,
+} from "./parse/record-parsers.js";
 export { writeNdjson, type NdjsonOptions } from "./parse/write-ndjson.js";

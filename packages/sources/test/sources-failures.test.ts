@@ -3,10 +3,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { DataConfig, SourceConfig } from "@omicslake/core";
-import {
-  ingestDataset,
-  type IngestOptions,
-} from "../src/fetch/ingest-dataset.js";
+import { ingestDataset, type IngestOptions } from "../src/fetch/ingest-dataset.js";
 import type { RetryEvent } from "../src/fetch/http-client.js";
 import { FakeUpstream } from "@omicslake/core/testing";
 import { lakeEngines, type OpenedLake } from "@omicslake/core/testing";

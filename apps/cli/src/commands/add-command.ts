@@ -18,7 +18,10 @@ export function registerAdd(program: Command): void {
     .requiredOption("-d, --dataset <name>", "raw dataset to add to")
     .option("-s, --source <source>", "where the data came from (geo, sra, lab, …)")
     .option("--external-id <id>", "upstream accession (GSE2034, PRJNA258012, …)")
-    .option("-t, --tag <tag>", "tag the dataset (repeatable)", (value: string, previous: string[] = []) => [...previous, value])
+    .option("-t, --tag <tag>", "tag the dataset (repeatable)", (value: string, previous: string[] = []) => [
+      ...previous,
+      value,
+    ])
     .option("--description <text>", "free-text description")
     .action(async (files: string[], options: AddOptions, command: Command) => {
       await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
@@ -36,11 +39,18 @@ export function registerAdd(program: Command): void {
         });
         bar?.stop();
         out.data(
-          { dataset: { id: dataset.id, name: dataset.name, layer: dataset.layer }, run: run.id, objects: objects.map((o) => ({ key: o.key, size: o.size, sha256: o.sha256 })) },
+          {
+            dataset: { id: dataset.id, name: dataset.name, layer: dataset.layer },
+            run: run.id,
+            objects: objects.map((o) => ({ key: o.key, size: o.size, sha256: o.sha256 })),
+          },
           () =>
             [
               `Added ${objects.length} file(s) to raw dataset "${dataset.name}" (id ${dataset.id}, run ${run.id})`,
-              table(["NAME", "SIZE", "SHA256"], objects.map((o) => [o.name, humanBytes(o.size), o.sha256])),
+              table(
+                ["NAME", "SIZE", "SHA256"],
+                objects.map((o) => [o.name, humanBytes(o.size), o.sha256]),
+              ),
             ].join("\n"),
         );
       });

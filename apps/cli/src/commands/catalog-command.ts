@@ -15,18 +15,29 @@ interface LsOptions {
 
 function parseLayer(value: string | undefined): Layer | undefined {
   if (value === undefined) return undefined;
-  if (!isLayer(value)) throw new UsageError(`unknown layer "${value}"; use raw, processed, curated or archive`);
+  if (!isLayer(value))
+    throw new UsageError(`unknown layer "${value}"; use raw, processed, curated or archive`);
   return value;
 }
 
 function parseLimit(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 500) throw new UsageError(`--limit must be an integer from 1 to 500, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 500)
+    throw new UsageError(`--limit must be an integer from 1 to 500, got "${value}"`);
   return n;
 }
 
 function datasetRow(d: Dataset): (string | number | null)[] {
-  return [d.id, d.name, d.layer, d.source, d.externalId, d.objectCount, humanBytes(d.totalBytes), d.tags.join(",")];
+  return [
+    d.id,
+    d.name,
+    d.layer,
+    d.source,
+    d.externalId,
+    d.objectCount,
+    humanBytes(d.totalBytes),
+    d.tags.join(","),
+  ];
 }
 
 export function registerCatalog(program: Command): void {
@@ -57,7 +68,10 @@ export function registerCatalog(program: Command): void {
           page.items.length === 0
             ? "no datasets"
             : [
-                table(["ID", "NAME", "LAYER", "SOURCE", "EXTERNAL ID", "OBJECTS", "SIZE", "TAGS"], page.items.map(datasetRow)),
+                table(
+                  ["ID", "NAME", "LAYER", "SOURCE", "EXTERNAL ID", "OBJECTS", "SIZE", "TAGS"],
+                  page.items.map(datasetRow),
+                ),
                 page.nextCursor ? `more: --cursor ${page.nextCursor}` : "",
               ]
                 .filter(Boolean)
@@ -99,8 +113,14 @@ export function registerCatalog(program: Command): void {
         out.data(stats, () =>
           [
             `${stats.datasets} datasets, ${stats.objects} objects, ${humanBytes(stats.bytes)}`,
-            table(["LAYER", "DATASETS", "OBJECTS", "SIZE"], stats.byLayer.map((l) => [l.layer, l.datasets, l.objects, humanBytes(l.bytes)])),
-            table(["SOURCE", "DATASETS", "OBJECTS", "SIZE"], stats.bySource.map((s) => [s.source, s.datasets, s.objects, humanBytes(s.bytes)])),
+            table(
+              ["LAYER", "DATASETS", "OBJECTS", "SIZE"],
+              stats.byLayer.map((l) => [l.layer, l.datasets, l.objects, humanBytes(l.bytes)]),
+            ),
+            table(
+              ["SOURCE", "DATASETS", "OBJECTS", "SIZE"],
+              stats.bySource.map((s) => [s.source, s.datasets, s.objects, humanBytes(s.bytes)]),
+            ),
           ].join("\n\n"),
         );
       });
@@ -115,11 +135,17 @@ export function registerCatalog(program: Command): void {
     .action(async (ref: string, options: { limit: string; cursor?: string }, command: Command) => {
       const limit = parseLimit(options.limit);
       await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
-        const page = await lake.listObjects(ref, { limit, ...(options.cursor !== undefined ? { cursor: options.cursor } : {}) });
+        const page = await lake.listObjects(ref, {
+          limit,
+          ...(options.cursor !== undefined ? { cursor: options.cursor } : {}),
+        });
         out.data({ data: page.items, next_cursor: page.nextCursor }, () =>
           page.items.length === 0
             ? "no objects"
-            : table(["NAME", "SIZE", "SHA256", "KEY"], page.items.map((o) => [o.name, humanBytes(o.size), o.sha256, o.key])),
+            : table(
+                ["NAME", "SIZE", "SHA256", "KEY"],
+                page.items.map((o) => [o.name, humanBytes(o.size), o.sha256, o.key]),
+              ),
         );
       });
     });

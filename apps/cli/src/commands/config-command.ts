@@ -13,7 +13,11 @@ export function registerConfig(program: Command): void {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const out = new Output(globals.json === true);
       const resolved = await commandConfig(globals);
-      const datasets = Object.entries(resolved.datasets).map(([name, d]) => ({ name, source: d.source, role: d.role }));
+      const datasets = Object.entries(resolved.datasets).map(([name, d]) => ({
+        name,
+        source: d.source,
+        role: d.role,
+      }));
       out.data(
         {
           file: resolved.file,
@@ -33,7 +37,12 @@ export function registerConfig(program: Command): void {
             `database: ${resolved.database.url ? "PostgreSQL" : `PGlite ${resolved.database.pgliteDir}`}`,
             `sources:  ${Object.keys(resolved.sources).join(", ") || "-"}`,
             `roles:    ${Object.keys(resolved.roles).join(", ") || "-"}`,
-            datasets.length ? table(["DATASET", "SOURCE", "ROLE"], datasets.map((d) => [d.name, d.source, d.role])) : "no datasets",
+            datasets.length
+              ? table(
+                  ["DATASET", "SOURCE", "ROLE"],
+                  datasets.map((d) => [d.name, d.source, d.role]),
+                )
+              : "no datasets",
           ].join("\n"),
       );
     });

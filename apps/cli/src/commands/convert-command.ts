@@ -13,7 +13,9 @@ interface ConvertOptions {
 export function registerConvert(program: Command): void {
   program
     .command("convert")
-    .description("convert a scientific file, folder or archive to Parquet (h5ad, 10x, mtx, RDS, pickle, CSV/TSV, tar/zip), detected by content")
+    .description(
+      "convert a scientific file, folder or archive to Parquet (h5ad, 10x, mtx, RDS, pickle, CSV/TSV, tar/zip), detected by content",
+    )
     .argument("<input>", "file or directory")
     .option("-o, --output <dir>", "output directory (must be new or empty; default <input>.parquet/)")
     .option("--cell-metadata <file>", "CSV/TSV of cell metadata joined by barcode (10x and Matrix Market)")
@@ -36,7 +38,16 @@ export function registerConvert(program: Command): void {
           `${result.format} → ${outDir}`,
           table(
             ["OUTPUT", "TABLE", "ROWS", "SIZE", "COLUMNS"],
-            result.outputs.map((o) => [o.name, o.table, o.rows, humanBytes(o.bytes), o.fields.map((f) => f.name).join(", ").slice(0, 80)]),
+            result.outputs.map((o) => [
+              o.name,
+              o.table,
+              o.rows,
+              humanBytes(o.bytes),
+              o.fields
+                .map((f) => f.name)
+                .join(", ")
+                .slice(0, 80),
+            ]),
           ),
           ...result.warnings.map((w) => `warning: ${w}`),
         ].join("\n"),

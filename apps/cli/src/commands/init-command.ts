@@ -23,9 +23,16 @@ export function registerInit(program: Command): void {
       await mkdir(target, { recursive: true });
       // Owner-only: the config is where an NCBI api_key or S3 secret goes.
       await writeFile(file, STARTER_CONFIG, { mode: 0o600 });
-      await writeFile(join(target, "omicslake.schema.json"), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+      await writeFile(
+        join(target, "omicslake.schema.json"),
+        `${JSON.stringify(configJsonSchema(), null, 2)}\n`,
+      );
       out.data({ config: file, schema: join(target, "omicslake.schema.json") }, () =>
-        [`Wrote ${file}`, `Wrote ${join(target, "omicslake.schema.json")}`, `Next: omicslake ingest (fetches the one GEO series the starter declares), then omicslake consolidate`].join("\n"),
+        [
+          `Wrote ${file}`,
+          `Wrote ${join(target, "omicslake.schema.json")}`,
+          `Next: omicslake ingest (fetches the one GEO series the starter declares), then omicslake consolidate`,
+        ].join("\n"),
       );
     });
 }

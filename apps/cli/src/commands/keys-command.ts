@@ -12,14 +12,27 @@ export function registerKeys(program: Command): void {
     .command("create")
     .description("create a key; its secret is printed once and never stored")
     .argument("<name>", "who or what uses the key")
-    .option("--scope <scope>", `read, write or admin (repeatable; default write)`, (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      "--scope <scope>",
+      `read, write or admin (repeatable; default write)`,
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .action(async (name: string, options: { scope?: string[] }, command: Command) => {
       const scopes = options.scope ?? ["write"];
       const unknown = scopes.filter((s) => !SCOPES.includes(s));
-      if (unknown.length > 0) throw new UsageError(`unknown scope ${unknown.map((s) => `"${s}"`).join(", ")}; use ${SCOPES.join(", ")}`);
+      if (unknown.length > 0)
+        throw new UsageError(
+          `unknown scope ${unknown.map((s) => `"${s}"`).join(", ")}; use ${SCOPES.join(", ")}`,
+        );
       await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
         const { key, secret } = await lake.catalog.createApiKey(name, scopes);
-        out.data({ ...key, secret }, () => [`Created key ${key.id} "${key.name}" (${key.scopes.join(", ")})`, secret, "Store it now: it cannot be shown again."].join("\n"));
+        out.data({ ...key, secret }, () =>
+          [
+            `Created key ${key.id} "${key.name}" (${key.scopes.join(", ")})`,
+            secret,
+            "Store it now: it cannot be shown again.",
+          ].join("\n"),
+        );
       });
     });
 
@@ -34,7 +47,15 @@ export function registerKeys(program: Command): void {
             ? "no keys"
             : table(
                 ["ID", "NAME", "PREFIX", "SCOPES", "CREATED", "LAST USED", "REVOKED"],
-                list.map((k) => [k.id, k.name, k.prefix, k.scopes.join(","), k.createdAt.toISOString(), k.lastUsedAt?.toISOString(), k.revokedAt?.toISOString()]),
+                list.map((k) => [
+                  k.id,
+                  k.name,
+                  k.prefix,
+                  k.scopes.join(","),
+                  k.createdAt.toISOString(),
+                  k.lastUsedAt?.toISOString(),
+                  k.revokedAt?.toISOString(),
+                ]),
               ),
         );
       });

@@ -11,11 +11,16 @@ export function registerLayerCommands(program: Command): void {
     .argument("<dataset>", "id, name or layer:name")
     .requiredOption("--to <layer>", "target layer")
     .action(async (ref: string, options: { to: string }, command: Command) => {
-      if (!isLayer(options.to)) throw new UsageError(`unknown layer "${options.to}"; use processed, curated or archive`);
+      if (!isLayer(options.to))
+        throw new UsageError(`unknown layer "${options.to}"; use processed, curated or archive`);
       const to = options.to;
       await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
         const promoted = await lake.promote(ref, to);
-        out.data(promoted, () => `Promoted "${promoted.name}" to ${promoted.layer} (id ${promoted.id}, ${promoted.objectCount} objects, ${humanBytes(promoted.totalBytes)})`);
+        out.data(
+          promoted,
+          () =>
+            `Promoted "${promoted.name}" to ${promoted.layer} (id ${promoted.id}, ${promoted.objectCount} objects, ${humanBytes(promoted.totalBytes)})`,
+        );
       });
     });
 
@@ -27,7 +32,10 @@ export function registerLayerCommands(program: Command): void {
       await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
         const dataset = await lake.dataset(ref);
         await lake.deleteDataset(dataset);
-        out.data({ deleted: dataset.id, name: dataset.name, layer: dataset.layer }, () => `Deleted ${dataset.layer} dataset "${dataset.name}" (id ${dataset.id})`);
+        out.data(
+          { deleted: dataset.id, name: dataset.name, layer: dataset.layer },
+          () => `Deleted ${dataset.layer} dataset "${dataset.name}" (id ${dataset.id})`,
+        );
       });
     });
 
@@ -48,17 +56,25 @@ export function registerLayerCommands(program: Command): void {
     .description(
       "re-hash every object and compare with the catalog; report mismatches, orphans and the debris of killed work (temp files, stray sidecars, stale runs, empty raw datasets of failed runs)",
     )
-    .option("--repair", "remove debris that is provably dead and mark stale runs abandoned (never touches an object's bytes)")
+    .option(
+      "--repair",
+      "remove debris that is provably dead and mark stale runs abandoned (never touches an object's bytes)",
+    )
     .action(async (options: { repair?: boolean }, command: Command) => {
       await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
         const total = (await lake.stats()).bytes;
         const bar = out.progress("checking", total, "bytes");
-        const report = await lake.fsck({ onProgress: (_n, bytes) => bar.update(bytes), repair: options.repair === true });
+        const report = await lake.fsck({
+          onProgress: (_n, bytes) => bar.update(bytes),
+          repair: options.repair === true,
+        });
         bar.stop();
         out.data(report, () =>
           [
             `checked ${report.checkedObjects} objects (${humanBytes(report.checkedBytes)})`,
-            ...(report.repaired.length > 0 ? [`repaired ${report.repaired.length}:`, problemTable(report.repaired)] : []),
+            ...(report.repaired.length > 0
+              ? [`repaired ${report.repaired.length}:`, problemTable(report.repaired)]
+              : []),
             report.ok ? "all objects match the catalog; no debris" : problemTable(report.problems),
           ].join("\n"),
         );
@@ -108,6 +124,9 @@ function describeGraph(graph: ProvenanceGraph): string {
   };
   if (graph.edges.length === 0) return `${label(graph.root)} has no recorded provenance`;
   return graph.edges
-    .map((e) => `${label(e.inputDatasetId)} --${e.action}${e.runId !== null ? ` (run ${e.runId})` : ""}--> ${label(e.outputDatasetId)}`)
+    .map(
+      (e) =>
+        `${label(e.inputDatasetId)} --${e.action}${e.runId !== null ? ` (run ${e.runId})` : ""}--> ${label(e.outputDatasetId)}`,
+    )
     .join("\n");
 }

@@ -17,15 +17,23 @@ import { humanBytes, table } from "../output/output.js";
 export function registerMetadataCommands(program: Command): void {
   program
     .command("consolidate")
-    .description("deduplicate processed metadata into one curated Parquet per entity and register them in DuckLake")
-    .option("--allow-shrink", "publish entities that lost more rows than [metadata] max_shrink allows, or became empty")
+    .description(
+      "deduplicate processed metadata into one curated Parquet per entity and register them in DuckLake",
+    )
+    .option(
+      "--allow-shrink",
+      "publish entities that lost more rows than [metadata] max_shrink allows, or became empty",
+    )
     .action(async (options: { allowShrink?: boolean }, command: Command) => {
       await withLongCommand(command, async (lake, out, config, step) => {
         const result = await consolidate(lake, config, { ...options, ...step });
         out.data(result, () =>
           [
             `curated/${result.curated.name} (run ${result.run.id})${result.ducklakeSnapshot !== undefined ? `, DuckLake snapshot ${result.ducklakeSnapshot}` : ""}`,
-            table(["ENTITY", "ROWS", "INPUT ROWS", "KEY"], result.entities.map((e) => [e.entity, e.rows, e.inputRows, e.key])),
+            table(
+              ["ENTITY", "ROWS", "INPUT ROWS", "KEY"],
+              result.entities.map((e) => [e.entity, e.rows, e.inputRows, e.key]),
+            ),
           ].join("\n"),
         );
       });
@@ -33,7 +41,9 @@ export function registerMetadataCommands(program: Command): void {
 
   program
     .command("snapshot")
-    .description("build the single-file omicslake.duckdb from the curated entities (the previous one is archived)")
+    .description(
+      "build the single-file omicslake.duckdb from the curated entities (the previous one is archived)",
+    )
     .action(async (_options: unknown, command: Command) => {
       await withLongCommand(command, async (lake, out, _config, step) => {
         const result = await snapshot(lake, step);
@@ -50,10 +60,14 @@ export function registerMetadataCommands(program: Command): void {
     .command("load")
     .description("load curated entities into the serving tables (A/B swap: readers never wait or fail)")
     .argument("[entities...]", `entities to load (default all): ${SERVING_ENTITY_NAMES.join(", ")}`)
-    .option("--allow-shrink", "load entities that lost more rows than [metadata] max_shrink allows, or became empty")
+    .option(
+      "--allow-shrink",
+      "load entities that lost more rows than [metadata] max_shrink allows, or became empty",
+    )
     .action(async (entities: string[], options: { allowShrink?: boolean }, command: Command) => {
       const unknown = entities.filter((e) => !isServingEntityName(e));
-      if (unknown.length > 0) throw new UsageError(`unknown entity ${unknown.join(", ")}; use ${SERVING_ENTITY_NAMES.join(", ")}`);
+      if (unknown.length > 0)
+        throw new UsageError(`unknown entity ${unknown.join(", ")}; use ${SERVING_ENTITY_NAMES.join(", ")}`);
       await withLongCommand(command, async (lake, out, config, step) => {
         const results = await loadCuratedIntoServing(
           lake,
@@ -62,26 +76,40 @@ export function registerMetadataCommands(program: Command): void {
           step,
         );
         out.data(results, () =>
-          table(["ENTITY", "ROWS", "TABLE", "SECONDS"], results.map((r) => [r.entity, r.rows, r.table, r.seconds.toFixed(2)])),
+          table(
+            ["ENTITY", "ROWS", "TABLE", "SECONDS"],
+            results.map((r) => [r.entity, r.rows, r.table, r.seconds.toFixed(2)]),
+          ),
         );
       });
     });
 
   program
     .command("query")
-    .description("run SQL with DuckDB over the curated entity tables (sra_run, geo_series, pubmed_article, …)")
+    .description(
+      "run SQL with DuckDB over the curated entity tables (sra_run, geo_series, pubmed_article, …)",
+    )
     .argument("<sql>", "one SQL statement")
     .option("--limit <n>", "at most this many rows", "1000")
     .action(async (sql: string, options: { limit: string }, command: Command) => {
       const limit = Number(options.limit);
-      if (!Number.isSafeInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got "${options.limit}"`);
+      if (!Number.isSafeInteger(limit) || limit < 1)
+        throw new UsageError(`--limit must be a positive integer, got "${options.limit}"`);
       await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
         const result = await queryCurated(lake, sql, { limit });
         out.data({ columns: result.columns, rows: result.rows, truncated: result.truncated }, () =>
           [
             table(
               result.columns,
-              result.rows.map((row) => row.map((v) => (v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v as string | number)))),
+              result.rows.map((row) =>
+                row.map((v) =>
+                  v === null || v === undefined
+                    ? ""
+                    : typeof v === "object"
+                      ? JSON.stringify(v)
+                      : String(v as string | number),
+                ),
+              ),
             ),
             `${result.rows.length} row(s)${result.truncated ? ` (limited to ${limit}; use --limit)` : ""}`,
           ].join("\n"),
@@ -89,4 +117,3 @@ export function registerMetadataCommands(program: Command): void {
       });
     });
 }
-

@@ -16,14 +16,20 @@ export function registerParse(program: Command): void {
     .description(`stream NCBI metadata files (plain or .gz, - for stdin) to NDJSON records on stdout`)
     .argument("<format>", RECORD_FORMATS.join(" | "))
     .argument("<file...>", "files to parse; - reads standard input")
-    .option("-k, --kind <kind>", "only records of this kind, e.g. sra_run or geo_sample (repeatable, or comma-separated)", (v: string, prev: string[] = []) => [...prev, ...v.split(",")])
+    .option(
+      "-k, --kind <kind>",
+      "only records of this kind, e.g. sra_run or geo_sample (repeatable, or comma-separated)",
+      (v: string, prev: string[] = []) => [...prev, ...v.split(",")],
+    )
     .option("-n, --limit <n>", "stop after N records")
     .action(async (format: string, files: string[], options: ParseOptions) => {
-      if (!isRecordFormat(format)) throw new UsageError(`unknown format "${format}"; use one of ${RECORD_FORMATS.join(", ")}`);
+      if (!isRecordFormat(format))
+        throw new UsageError(`unknown format "${format}"; use one of ${RECORD_FORMATS.join(", ")}`);
       let limit: number | undefined;
       if (options.limit !== undefined) {
         limit = Number(options.limit);
-        if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit must be a non-negative integer, got "${options.limit}"`);
+        if (!Number.isInteger(limit) || limit < 0)
+          throw new UsageError(`--limit must be a non-negative integer, got "${options.limit}"`);
       }
       const out = new Output(false);
       const parse = recordParser(format);
@@ -41,10 +47,14 @@ export function registerParse(program: Command): void {
           },
         });
         try {
-          const { written } = await writeNdjson(parse(input, { file: file === "-" ? "<stdin>" : file }), cliIo().stdout, {
-            ...(kinds ? { kinds } : {}),
-            ...(remaining !== undefined ? { limit: remaining } : {}),
-          });
+          const { written } = await writeNdjson(
+            parse(input, { file: file === "-" ? "<stdin>" : file }),
+            cliIo().stdout,
+            {
+              ...(kinds ? { kinds } : {}),
+              ...(remaining !== undefined ? { limit: remaining } : {}),
+            },
+          );
           total += written;
           if (remaining !== undefined) remaining -= written;
         } finally {

@@ -15,11 +15,32 @@ export function seededRandom(seed: number): () => number {
 
 const TISSUES = ["liver", "lung", "brain", "kidney", "heart", "blood"] as const;
 const CELL_TYPES = ["T cell", "B cell", "NK cell", "monocyte", "dendritic cell"] as const;
-const GENES = ["CD3E", "CD19", "NKG7", "LYZ", "FCER1A", "MS4A1", "GNLY", "CD14", "CST3", "PPBP", "IL7R", "CCR7", "S100A4", "CD8A", "FCGR3A"];
+const GENES = [
+  "CD3E",
+  "CD19",
+  "NKG7",
+  "LYZ",
+  "FCER1A",
+  "MS4A1",
+  "GNLY",
+  "CD14",
+  "CST3",
+  "PPBP",
+  "IL7R",
+  "CCR7",
+  "S100A4",
+  "CD8A",
+  "FCGR3A",
+];
 
 export interface DemoFiles {
   readonly samples: string;
-  readonly matrix: { readonly mtx: string; readonly features: string; readonly barcodes: string; readonly cells: string };
+  readonly matrix: {
+    readonly mtx: string;
+    readonly features: string;
+    readonly barcodes: string;
+    readonly cells: string;
+  };
   readonly soft: string;
 }
 
@@ -42,15 +63,23 @@ export async function writeDemoFiles(dir: string, seed = 20261122): Promise<Demo
 
   const geneCount = 120;
   const cellCount = 400;
-  const genes = Array.from({ length: geneCount }, (_, i) => GENES[i] ?? `GENE${String(i + 1).padStart(4, "0")}`);
-  const barcodes = Array.from({ length: cellCount }, (_, i) => `AAAC${i.toString(16).toUpperCase().padStart(8, "0")}-1`);
+  const genes = Array.from(
+    { length: geneCount },
+    (_, i) => GENES[i] ?? `GENE${String(i + 1).padStart(4, "0")}`,
+  );
+  const barcodes = Array.from(
+    { length: cellCount },
+    (_, i) => `AAAC${i.toString(16).toUpperCase().padStart(8, "0")}-1`,
+  );
   const cellTypes = barcodes.map(() => pick(CELL_TYPES));
   const entries: string[] = [];
   for (let cell = 0; cell < cellCount; cell++) {
     for (let gene = 0; gene < geneCount; gene++) {
       // Marker genes are denser in "their" cell type so correlations and CVs mean something.
-      const boost = gene < GENES.length && gene % CELL_TYPES.length === CELL_TYPES.indexOf(cellTypes[cell]!) ? 0.6 : 0.08;
-      if (random() < boost) entries.push(`${gene + 1} ${cell + 1} ${1 + Math.floor(random() * (boost > 0.5 ? 40 : 5))}`);
+      const boost =
+        gene < GENES.length && gene % CELL_TYPES.length === CELL_TYPES.indexOf(cellTypes[cell]!) ? 0.6 : 0.08;
+      if (random() < boost)
+        entries.push(`${gene + 1} ${cell + 1} ${1 + Math.floor(random() * (boost > 0.5 ? 40 : 5))}`);
     }
   }
   const mtx = [
@@ -60,7 +89,10 @@ export async function writeDemoFiles(dir: string, seed = 20261122): Promise<Demo
     ...entries,
   ];
   const features = genes.map((g, i) => `ENSDEMO${String(i + 1).padStart(6, "0")}\t${g}\tGene Expression`);
-  const cells = ["barcode\tcell_type\tdonor", ...barcodes.map((b, i) => `${b}\t${cellTypes[i]}\tdonor${1 + (i % 4)}`)];
+  const cells = [
+    "barcode\tcell_type\tdonor",
+    ...barcodes.map((b, i) => `${b}\t${cellTypes[i]}\tdonor${1 + (i % 4)}`),
+  ];
 
   const soft = [
     "^SERIES = GSE900001",

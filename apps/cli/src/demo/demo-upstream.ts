@@ -2,7 +2,18 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
-import { biosampleSetXml, bioprojectXml, geoSoft, pubmedXml, sraExperimentSetXml, sraRunSetXml, sraSampleSetXml, sraStudySetXml, type SyntheticGeoSample, type SyntheticGeoSeries } from "@omicslake/metadata";
+import {
+  biosampleSetXml,
+  bioprojectXml,
+  geoSoft,
+  pubmedXml,
+  sraExperimentSetXml,
+  sraRunSetXml,
+  sraSampleSetXml,
+  sraStudySetXml,
+  type SyntheticGeoSample,
+  type SyntheticGeoSeries,
+} from "@omicslake/metadata";
 import { seededRandom } from "./demo-data.js";
 
 /** A local stand-in for NCBI's servers, serving generated files in NCBI's layouts. */
@@ -20,7 +31,14 @@ const ORGANISMS = [
 ] as const;
 const STRATEGIES = ["RNA-Seq", "WGS", "ChIP-Seq", "ATAC-seq", "scRNA-seq"] as const;
 const INSTRUMENTS = ["Illumina NovaSeq 6000", "Illumina HiSeq 2500", "NextSeq 500"] as const;
-const TOPICS = ["liver regeneration", "T cell exhaustion", "zebrafish fin repair", "tumour microenvironment", "neuronal development", "gut microbiome response"];
+const TOPICS = [
+  "liver regeneration",
+  "T cell exhaustion",
+  "zebrafish fin repair",
+  "tumour microenvironment",
+  "neuronal development",
+  "gut microbiome response",
+];
 
 type FileTree = Map<string, Buffer>;
 
@@ -45,15 +63,33 @@ function buildUpstream(seed: number): { files: FileTree; geo: Map<string, string
     const study = `SRP90${String(s).padStart(4, "0")}`;
     const project = `PRJNA90${String(s).padStart(4, "0")}`;
     studies.push({ accession: study, title: `Profiling ${topic} in ${organism.name}`, bioproject: project });
-    projects.push({ accession: project, id: 900000 + s, title: `${topic} (${organism.name})`, lastUpdate: `2026-0${1 + (s % 9)}-15T00:00:00.000` });
+    projects.push({
+      accession: project,
+      id: 900000 + s,
+      title: `${topic} (${organism.name})`,
+      lastUpdate: `2026-0${1 + (s % 9)}-15T00:00:00.000`,
+    });
     const strategy = pick(STRATEGIES);
     for (let k = 1; k <= 4; k++) {
       const n = s * 10 + k;
       const sample = `SRS90${String(n).padStart(5, "0")}`;
       const biosample = `SAMN90${String(n).padStart(6, "0")}`;
       const experiment = `SRX90${String(n).padStart(5, "0")}`;
-      samples.push({ accession: sample, title: `${topic} replicate ${k}`, taxonId: organism.taxid, scientificName: organism.name, biosample });
-      biosamples.push({ accession: biosample, id: 90000000 + n, title: `${topic} replicate ${k}`, lastUpdate: "2026-10-01T00:00:00.000", organism: organism.name, taxid: organism.taxid });
+      samples.push({
+        accession: sample,
+        title: `${topic} replicate ${k}`,
+        taxonId: organism.taxid,
+        scientificName: organism.name,
+        biosample,
+      });
+      biosamples.push({
+        accession: biosample,
+        id: 90000000 + n,
+        title: `${topic} replicate ${k}`,
+        lastUpdate: "2026-10-01T00:00:00.000",
+        organism: organism.name,
+        taxid: organism.taxid,
+      });
       experiments.push({
         accession: experiment,
         title: `${strategy} of ${topic} replicate ${k}`,
@@ -67,7 +103,13 @@ function buildUpstream(seed: number): { files: FileTree; geo: Map<string, string
       });
       for (let r = 1; r <= 2; r++) {
         const spots = 1_000_000 + Math.floor(random() * 40_000_000);
-        runs.push({ accession: `SRR90${String(n * 10 + r).padStart(6, "0")}`, experiment, totalSpots: spots, totalBases: spots * 150, published: "2026-10-02 10:00:00" });
+        runs.push({
+          accession: `SRR90${String(n * 10 + r).padStart(6, "0")}`,
+          experiment,
+          totalSpots: spots,
+          totalBases: spots * 150,
+          published: "2026-10-02 10:00:00",
+        });
       }
     }
   }
@@ -78,8 +120,24 @@ function buildUpstream(seed: number): { files: FileTree; geo: Map<string, string
   put(`${full}/meta_run_set.xml.gz`, sraRunSetXml(runs), true);
   // The incremental batch retitles one study and adds a run: consolidation must prefer it.
   const incremental = "sra/Mirroring/NCBI_SRA_Mirroring_20261115";
-  put(`${incremental}/meta_study_set.xml.gz`, sraStudySetXml([{ ...studies[0]!, title: `${studies[0]!.title} (revised)` }]), true);
-  put(`${incremental}/meta_run_set.xml.gz`, sraRunSetXml([{ accession: "SRR9099999", experiment: experiments[0]!.accession, totalSpots: 123456, totalBases: 18518400, published: "2026-11-15 09:00:00" }]), true);
+  put(
+    `${incremental}/meta_study_set.xml.gz`,
+    sraStudySetXml([{ ...studies[0]!, title: `${studies[0]!.title} (revised)` }]),
+    true,
+  );
+  put(
+    `${incremental}/meta_run_set.xml.gz`,
+    sraRunSetXml([
+      {
+        accession: "SRR9099999",
+        experiment: experiments[0]!.accession,
+        totalSpots: 123456,
+        totalBases: 18518400,
+        published: "2026-11-15 09:00:00",
+      },
+    ]),
+    true,
+  );
 
   put("biosample/biosample_set.xml.gz", biosampleSetXml(biosamples), true);
   put("bioproject/bioproject.xml", bioprojectXml(projects));
@@ -92,16 +150,41 @@ function buildUpstream(seed: number): { files: FileTree; geo: Map<string, string
   }));
   const baseline = gzipSync(Buffer.from(pubmedXml(articles)));
   files.set("pubmed/baseline/pubmed26n0001.xml.gz", baseline);
-  put("pubmed/baseline/pubmed26n0001.xml.gz.md5", `MD5(pubmed26n0001.xml.gz)= ${createHash("md5").update(baseline).digest("hex")}\n`);
+  put(
+    "pubmed/baseline/pubmed26n0001.xml.gz.md5",
+    `MD5(pubmed26n0001.xml.gz)= ${createHash("md5").update(baseline).digest("hex")}\n`,
+  );
   // The update file revises one article and deletes another.
-  const update = gzipSync(Buffer.from(pubmedXml([{ ...articles[0]!, title: `${articles[0]!.title} (corrected)`, dateRevised: "2026-11-12", version: 2 }], [articles[1]!.pmid])));
+  const update = gzipSync(
+    Buffer.from(
+      pubmedXml(
+        [
+          {
+            ...articles[0]!,
+            title: `${articles[0]!.title} (corrected)`,
+            dateRevised: "2026-11-12",
+            version: 2,
+          },
+        ],
+        [articles[1]!.pmid],
+      ),
+    ),
+  );
   files.set("pubmed/updatefiles/pubmed26n0002.xml.gz", update);
-  put("pubmed/updatefiles/pubmed26n0002.xml.gz.md5", `MD5(pubmed26n0002.xml.gz)= ${createHash("md5").update(update).digest("hex")}\n`);
+  put(
+    "pubmed/updatefiles/pubmed26n0002.xml.gz.md5",
+    `MD5(pubmed26n0002.xml.gz)= ${createHash("md5").update(update).digest("hex")}\n`,
+  );
 
   const geo = new Map<string, string>();
   for (let g = 1; g <= 3; g++) {
     const accession = `GSE90000${g}`;
-    const platform = { accession: "GPL24676", title: "Illumina NovaSeq 6000 (Homo sapiens)", lastUpdateDate: "2026-01-05", seriesIds: [accession] };
+    const platform = {
+      accession: "GPL24676",
+      title: "Illumina NovaSeq 6000 (Homo sapiens)",
+      lastUpdateDate: "2026-01-05",
+      seriesIds: [accession],
+    };
     const sampleIds = Array.from({ length: 4 }, (_, i) => `GSM900${g}${String(i + 1).padStart(3, "0")}`);
     const series: SyntheticGeoSeries = {
       accession,
@@ -109,7 +192,9 @@ function buildUpstream(seed: number): { files: FileTree; geo: Map<string, string
       lastUpdateDate: `2026-1${g % 2}-0${g}`,
       sampleIds,
       platformIds: [platform.accession],
-      supplementaryFiles: [`ftp://ftp.ncbi.nlm.nih.gov/geo/series/GSE900nnn/${accession}/suppl/${accession}_counts.tsv.gz`],
+      supplementaryFiles: [
+        `ftp://ftp.ncbi.nlm.nih.gov/geo/series/GSE900nnn/${accession}/suppl/${accession}_counts.tsv.gz`,
+      ],
     };
     const geoSamples: SyntheticGeoSample[] = sampleIds.map((id, i) => ({
       accession: id,
@@ -149,7 +234,12 @@ export async function startDemoUpstream(seed = 20261122): Promise<DemoUpstream> 
         response.end();
         return;
       }
-      response.writeHead(200, { "content-length": body.length, etag, "last-modified": modified, "accept-ranges": "bytes" });
+      response.writeHead(200, {
+        "content-length": body.length,
+        etag,
+        "last-modified": modified,
+        "accept-ranges": "bytes",
+      });
       response.end(request.method === "HEAD" ? undefined : body);
       return;
     }

@@ -26,14 +26,12 @@ export class Output {
     const stderr = cliIo().stderr;
     if (!stderr.isTTY || this.json) return { update: () => undefined, stop: () => undefined };
     const format = unit === "bytes" ? humanBytes : (n: number) => String(n);
-    const bar = new SingleBar(
-      {
-        format: `${terminalText(label)} [{bar}] {percentage}% | {done}/{all} | {eta_formatted}`,
-        stream: stderr,
-        hideCursor: true,
-        clearOnComplete: true,
-      },
-    );
+    const bar = new SingleBar({
+      format: `${terminalText(label)} [{bar}] {percentage}% | {done}/{all} | {eta_formatted}`,
+      stream: stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+    });
     bar.start(Math.max(total, 1), 0, { done: format(0), all: format(total) });
     return {
       update: (value: number) => bar.update(value, { done: format(value), all: format(total) }),
@@ -59,8 +57,18 @@ export function humanBytes(bytes: number): string {
 }
 
 /** A plain left-aligned text table. */
-export function table(headers: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[]): string {
+export function table(
+  headers: readonly string[],
+  rows: readonly (readonly (string | number | null | undefined)[])[],
+): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? "" : String(c))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
-  return cells.map((r) => r.map((c, i) => (c ?? "").padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => (c ?? "").padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }

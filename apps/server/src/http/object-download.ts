@@ -2,7 +2,14 @@ import { createHash } from "node:crypto";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline, Transform, type Readable, type TransformCallback } from "node:stream";
-import { IntegrityError, NotFoundError, OmicslakeError, type CatalogObject, type Lake, type ObjectStore } from "@omicslake/core";
+import {
+  IntegrityError,
+  NotFoundError,
+  OmicslakeError,
+  type CatalogObject,
+  type Lake,
+  type ObjectStore,
+} from "@omicslake/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { parseRange } from "./byte-range.js";
 import { contentDisposition } from "./content-disposition.js";

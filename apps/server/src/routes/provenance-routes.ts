@@ -2,7 +2,14 @@ import type { Lake } from "@omicslake/core";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { pageLinks } from "../http/page-links.js";
-import { RUN_STATUSES, graphJson, graphSchema, runJson, runPageSchema, runSchema } from "../schemas/catalog-schemas.js";
+import {
+  RUN_STATUSES,
+  graphJson,
+  graphSchema,
+  runJson,
+  runPageSchema,
+  runSchema,
+} from "../schemas/catalog-schemas.js";
 import { cursorParam, errorResponses, limitParam } from "../schemas/common-schemas.js";
 
 const idParam = z.object({

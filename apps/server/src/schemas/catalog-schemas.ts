@@ -1,4 +1,11 @@
-import type { CatalogObject, CatalogStats, Dataset, ProvenanceEdge, ProvenanceGraph, Run } from "@omicslake/core";
+import type {
+  CatalogObject,
+  CatalogStats,
+  Dataset,
+  ProvenanceEdge,
+  ProvenanceGraph,
+  Run,
+} from "@omicslake/core";
 import { LAYERS } from "@omicslake/core";
 import { z } from "zod";
 import { linksSchema, pageMetaSchema } from "./common-schemas.js";
@@ -13,7 +20,9 @@ export const datasetSchema = z
     source: z.string().meta({ example: "geo" }),
     external_id: z.string().nullable().meta({ example: "GSE2034" }),
     description: z.string().nullable(),
-    metadata: z.record(z.string(), z.unknown()).meta({ example: { source: "geo", date: "2026-11-22", version: "1" } }),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .meta({ example: { source: "geo", date: "2026-11-22", version: "1" } }),
     tags: z.array(z.string()),
     object_count: z.number().int(),
     total_bytes: z.number().int(),
@@ -38,8 +47,16 @@ export const objectSchema = z
   })
   .meta({ id: "CatalogObject" });
 
-export const datasetPageSchema = z.object({ data: z.array(datasetSchema), meta: pageMetaSchema, links: linksSchema });
-export const objectPageSchema = z.object({ data: z.array(objectSchema), meta: pageMetaSchema, links: linksSchema });
+export const datasetPageSchema = z.object({
+  data: z.array(datasetSchema),
+  meta: pageMetaSchema,
+  links: linksSchema,
+});
+export const objectPageSchema = z.object({
+  data: z.array(objectSchema),
+  meta: pageMetaSchema,
+  links: linksSchema,
+});
 
 const countsSchema = z.object({ datasets: z.number(), objects: z.number(), bytes: z.number() });
 export const statsSchema = z
@@ -96,7 +113,13 @@ export const runSchema = z
     outputs: z.array(z.record(z.string(), z.unknown())),
     row_counts: z.record(z.string(), z.number()),
     log: z.string(),
-    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }).nullable(),
+    error: z
+      .object({
+        code: z.string(),
+        message: z.string(),
+        details: z.record(z.string(), z.unknown()).optional(),
+      })
+      .nullable(),
     progress: progressEventSchema.nullable(),
   })
   .meta({ id: "Run" });
@@ -119,7 +142,11 @@ export function datasetJson(d: Dataset): z.infer<typeof datasetSchema> {
     total_bytes: d.totalBytes,
     created_at: d.createdAt.toISOString(),
     updated_at: d.updatedAt.toISOString(),
-    links: { self: `/v1/catalog/${d.id}`, files: `/v1/catalog/${d.id}/files`, provenance: `/v1/provenance/${d.id}` },
+    links: {
+      self: `/v1/catalog/${d.id}`,
+      files: `/v1/catalog/${d.id}/files`,
+      provenance: `/v1/provenance/${d.id}`,
+    },
   };
 }
 
@@ -143,8 +170,18 @@ export function statsJson(s: CatalogStats): z.infer<typeof statsSchema> {
     datasets: s.datasets,
     objects: s.objects,
     bytes: s.bytes,
-    by_layer: s.byLayer.map((l) => ({ layer: l.layer, datasets: l.datasets, objects: l.objects, bytes: l.bytes })),
-    by_source: s.bySource.map((l) => ({ source: l.source, datasets: l.datasets, objects: l.objects, bytes: l.bytes })),
+    by_layer: s.byLayer.map((l) => ({
+      layer: l.layer,
+      datasets: l.datasets,
+      objects: l.objects,
+      bytes: l.bytes,
+    })),
+    by_source: s.bySource.map((l) => ({
+      source: l.source,
+      datasets: l.datasets,
+      objects: l.objects,
+      bytes: l.bytes,
+    })),
   };
 }
 

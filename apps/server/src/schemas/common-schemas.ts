@@ -20,13 +20,7 @@ export const linksSchema = z.object({
   next: z.string().nullable(),
 });
 
-export const limitParam = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .max(500)
-  .default(50)
-  .describe("Page size (1–500)");
+export const limitParam = z.coerce.number().int().min(1).max(500).default(50).describe("Page size (1–500)");
 
 export const cursorParam = z.string().max(2000).optional().describe("Opaque cursor from `meta.next_cursor`");
 

@@ -21,7 +21,10 @@ export function entityPageSchema(record: z.ZodType): z.ZodType {
     data: z.array(record),
     meta: z.object({
       count: z.number().int().describe("Records in this page"),
-      next_cursor: z.string().nullable().describe("Pass as `cursor` to get the next page; null on the last page"),
+      next_cursor: z
+        .string()
+        .nullable()
+        .describe("Pass as `cursor` to get the next page; null on the last page"),
     }),
     links: linksSchema,
   });
@@ -58,8 +61,15 @@ export const servingIndexSchema = z
         entity: z.string().meta({ example: "sra_run" }),
         path: z.string().meta({ example: "/v1/sra/runs" }),
         rows: z.number().int().describe("Records served (0 before the first load)"),
-        loaded_at: z.string().nullable().describe("When the served data was loaded; null if never").meta({ example: "2026-11-22T03:00:00.000Z" }),
-        source_sha256: z.string().nullable().describe("sha256 of the curated Parquet file it was loaded from"),
+        loaded_at: z
+          .string()
+          .nullable()
+          .describe("When the served data was loaded; null if never")
+          .meta({ example: "2026-11-22T03:00:00.000Z" }),
+        source_sha256: z
+          .string()
+          .nullable()
+          .describe("sha256 of the curated Parquet file it was loaded from"),
       }),
     ),
   })

@@ -1,8 +1,4 @@
-import {
-  DATASET_ACCESSIONS,
-  optionValueProblem,
-  SOURCE_OPTION_SPECS,
-} from "./source-option-specs.js";
+import { DATASET_ACCESSIONS, optionValueProblem, SOURCE_OPTION_SPECS } from "./source-option-specs.js";
 import type { RawConfig } from "./config-schema.js";
 import { closestMatch } from "./edit-distance.js";
 

@@ -10,22 +10,36 @@ const nameRegex = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export const s3SectionSchema = z
   .strictObject({
-    endpoint: z.string().describe("S3 endpoint URL for non-AWS stores (MinIO, R2, a local s3rver)").optional(),
+    endpoint: z
+      .string()
+      .describe("S3 endpoint URL for non-AWS stores (MinIO, R2, a local s3rver)")
+      .optional(),
     region: z.string().default("us-east-1").describe("S3 region"),
-    access_key_id: z.string().describe("Access key id; defaults to the AWS SDK's credential chain").optional(),
+    access_key_id: z
+      .string()
+      .describe("Access key id; defaults to the AWS SDK's credential chain")
+      .optional(),
     secret_access_key: z.string().describe("Secret access key").optional(),
     force_path_style: z.boolean().default(false).describe("Use path-style URLs (needed by MinIO and s3rver)"),
     object_lock_mode: z
       .enum(["GOVERNANCE", "COMPLIANCE"])
       .describe("Apply S3 object-lock retention to raw objects in this mode")
       .optional(),
-    object_lock_days: z.number().int().positive().default(3650).describe("Retention period for raw objects, in days"),
+    object_lock_days: z
+      .number()
+      .int()
+      .positive()
+      .default(3650)
+      .describe("Retention period for raw objects, in days"),
   })
   .describe("Credentials and options for an s3:// storage URL");
 
 export const lakeSectionSchema = z
   .strictObject({
-    root: z.string().default(".omicslake").describe("Directory holding the lake's local state (relative to the config file)"),
+    root: z
+      .string()
+      .default(".omicslake")
+      .describe("Directory holding the lake's local state (relative to the config file)"),
     storage: z
       .string()
       .regex(/^(file:\/\/|s3:\/\/)/, 'must start with "file://" or "s3://"')
@@ -35,11 +49,14 @@ export const lakeSectionSchema = z
       .string()
       .regex(/^(pglite:\/\/|postgres:\/\/|postgresql:\/\/)/, 'must start with "pglite://" or "postgres://"')
       .optional()
-      .describe('Catalog database: "pglite://<dir>" (default: <root>/catalog) or a "postgres://" URL; DATABASE_URL overrides'),
+      .describe(
+        'Catalog database: "pglite://<dir>" (default: <root>/catalog) or a "postgres://" URL; DATABASE_URL overrides',
+      ),
     database_schema: z
       .string()
       .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL identifier (letters, digits, _)")
-      .optional().describe("PostgreSQL schema for the catalog tables (default: public)"),
+      .optional()
+      .describe("PostgreSQL schema for the catalog tables (default: public)"),
     s3: s3SectionSchema.optional(),
   })
   .describe("Where the lake keeps its objects and its catalog");
@@ -48,15 +65,26 @@ export const serverSectionSchema = z
   .strictObject({
     host: z.string().default("127.0.0.1").describe("Interface to listen on"),
     port: z.number().int().min(0).max(65535).default(8000).describe("TCP port"),
-    rate_limit: z.number().int().positive().default(600).describe("Requests per minute per client (0 disables)").or(z.literal(0)),
+    rate_limit: z
+      .number()
+      .int()
+      .positive()
+      .default(600)
+      .describe("Requests per minute per client (0 disables)")
+      .or(z.literal(0)),
     trust_proxy: z.boolean().default(false).describe("Trust X-Forwarded-* headers from a reverse proxy"),
-    public_url: z.string().optional().describe("External base URL, used in links and the OpenAPI servers list"),
+    public_url: z
+      .string()
+      .optional()
+      .describe("External base URL, used in links and the OpenAPI servers list"),
     max_object_bytes: z
       .number()
       .int()
       .positive()
       .default(64 * 1024 ** 3)
-      .describe("Largest object an upload may store, in bytes; a larger upload is refused (413) and stores nothing"),
+      .describe(
+        "Largest object an upload may store, in bytes; a larger upload is refused (413) and stores nothing",
+      ),
     json_body_limit: z
       .number()
       .int()
@@ -85,14 +113,26 @@ export const sourceSchema = z
     kind: z.enum(SOURCE_KINDS).describe("What kind of upstream this is"),
     description: z.string().optional(),
     url: z.string().optional().describe("Base URL of the upstream (NCBI FTP/HTTPS mirror, a file URL)"),
-    path: z.string().optional().describe("Local directory for directory-backed sources (internal sequencing trees)"),
-    api_key: z.string().optional().describe("NCBI E-utilities API key (raises the rate limit to 10 requests/s)"),
+    path: z
+      .string()
+      .optional()
+      .describe("Local directory for directory-backed sources (internal sequencing trees)"),
+    api_key: z
+      .string()
+      .optional()
+      .describe("NCBI E-utilities API key (raises the rate limit to 10 requests/s)"),
     email: z.string().optional().describe("Contact e-mail sent to NCBI E-utilities"),
-    requests_per_second: z.number().positive().optional().describe("Client-side rate limit for this upstream"),
+    requests_per_second: z
+      .number()
+      .positive()
+      .optional()
+      .describe("Client-side rate limit for this upstream"),
     layout: z
       .string()
       .optional()
-      .describe('Directory layout of data items, e.g. "{Species}--{accession}.ext" or "{Species}/{accession}/*"'),
+      .describe(
+        'Directory layout of data items, e.g. "{Species}--{accession}.ext" or "{Species}/{accession}/*"',
+      ),
     options: z.record(z.string(), z.unknown()).optional().describe("Source-specific options"),
   })
   .describe("An upstream that data comes from");
@@ -108,7 +148,10 @@ export const dataSchema = z
     exclude: z.array(z.string()).optional().describe("Glob patterns of items to exclude"),
     tags: z.array(z.string()).optional(),
     schedule: z.string().optional().describe('Automation: "eager", "manual" or "cron: <expr>"'),
-    processing: z.array(z.string()).optional().describe("Processing sections to apply instead of the role's default"),
+    processing: z
+      .array(z.string())
+      .optional()
+      .describe("Processing sections to apply instead of the role's default"),
     options: z.record(z.string(), z.unknown()).optional(),
   })
   .describe("A named dataset binding one source and one role");
@@ -116,7 +159,10 @@ export const dataSchema = z
 export const roleSchema = z
   .strictObject({
     description: z.string().optional(),
-    processing: z.array(z.string()).default([]).describe("Names of [processing.W] sections applied by default"),
+    processing: z
+      .array(z.string())
+      .default([])
+      .describe("Names of [processing.W] sections applied by default"),
   })
   .describe("A purpose that groups datasets and names their default processing");
 
@@ -161,6 +207,9 @@ export type ProcessingConfig = z.output<typeof processingSchema>;
 
 /** The JSON Schema of omicslake.toml, for editors (Taplo, Even Better TOML) and docs. */
 export function configJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }) as Record<
+    string,
+    unknown
+  >;
   return { ...schema, $id: "https://omicslake.dev/schema/omicslake.schema.json", title: "omicslake.toml" };
 }

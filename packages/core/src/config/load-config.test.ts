@@ -8,7 +8,8 @@ import { findConfigFile, loadConfig, parseConfig } from "./load-config.js";
 import { STARTER_CONFIG } from "./starter-config.js";
 
 const base = "/srv/lab";
-const parse = (text: string, env: Record<string, string> = {}) => parseConfig(text, { file: "/srv/lab/omicslake.toml", baseDir: base, env });
+const parse = (text: string, env: Record<string, string> = {}) =>
+  parseConfig(text, { file: "/srv/lab/omicslake.toml", baseDir: base, env });
 
 function configError(fn: () => unknown): ConfigError {
   try {
@@ -33,7 +34,11 @@ describe("parseConfig", () => {
   it("accepts the starter config and lists its model sections", () => {
     const config = parse(STARTER_CONFIG);
     expect(Object.keys(config.sources).sort()).toEqual(["geo"]);
-    expect(config.datasets["geo-series"]).toMatchObject({ source: "geo", role: "metadata", accessions: ["GSE2034"] });
+    expect(config.datasets["geo-series"]).toMatchObject({
+      source: "geo",
+      role: "metadata",
+      accessions: ["GSE2034"],
+    });
     expect(config.roles["metadata"]?.processing).toEqual(["metadata"]);
     expect(config.processing["metadata"]?.steps).toEqual(["parse", "consolidate"]);
   });
@@ -132,7 +137,15 @@ object_lock_days = 30
 
   it("exports a JSON Schema describing every section", () => {
     const schema = configJsonSchema() as { properties: Record<string, unknown> };
-    expect(Object.keys(schema.properties).sort()).toEqual(["data", "lake", "metadata", "processing", "role", "server", "source"]);
+    expect(Object.keys(schema.properties).sort()).toEqual([
+      "data",
+      "lake",
+      "metadata",
+      "processing",
+      "role",
+      "server",
+      "source",
+    ]);
     expect(JSON.stringify(schema)).toContain("Where objects live");
   });
 });

@@ -90,15 +90,23 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<LakeC
   const file = options.file !== undefined ? resolve(cwd, options.file) : findConfigFile(cwd);
   if (file === undefined) {
     if (options.allowMissing) return parseConfig("", { baseDir: cwd, env });
-    throw new ConfigError(`no ${CONFIG_FILE_NAME} in ${cwd} or its parents`, {}, {
-      hint: `Run "omicslake init" to write a starter config, or pass --config FILE`,
-    });
+    throw new ConfigError(
+      `no ${CONFIG_FILE_NAME} in ${cwd} or its parents`,
+      {},
+      {
+        hint: `Run "omicslake init" to write a starter config, or pass --config FILE`,
+      },
+    );
   }
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (cause) {
-    throw new ConfigError(`cannot read the config file`, { file }, { cause, hint: "Check the path and permissions" });
+    throw new ConfigError(
+      `cannot read the config file`,
+      { file },
+      { cause, hint: "Check the path and permissions" },
+    );
   }
   return parseConfig(text, { file, baseDir: dirname(file), env });
 }
@@ -144,14 +152,22 @@ function validateConfig(
   checkReferences(config, text, file);
   checkSettings(config, (section, key, message, hint) => {
     const where = key === "" ? { file, section } : { file, section, key };
-    throw new ConfigError(message, { ...where, line: locate(text, section.split("."), key === "" ? undefined : key.split(".")[0]) }, { hint });
+    throw new ConfigError(
+      message,
+      { ...where, line: locate(text, section.split("."), key === "" ? undefined : key.split(".")[0]) },
+      { hint },
+    );
   });
   const resolved = resolveConfig(config, file, baseDir, env);
   if (resolved.database.pgliteDir !== undefined && config.lake.database_schema !== undefined) {
     // Checked after DATABASE_URL is applied: the same file may name a schema for a PostgreSQL catalog in production.
-    throw new ConfigError("database_schema is only read by a PostgreSQL catalog, and this one is PGlite", { file, section: "lake", key: "database_schema", line: locate(text, ["lake"], "database_schema") }, {
-      hint: 'Set database = "postgres://…" (or DATABASE_URL), or remove the key',
-    });
+    throw new ConfigError(
+      "database_schema is only read by a PostgreSQL catalog, and this one is PGlite",
+      { file, section: "lake", key: "database_schema", line: locate(text, ["lake"], "database_schema") },
+      {
+        hint: 'Set database = "postgres://…" (or DATABASE_URL), or remove the key',
+      },
+    );
   }
   return resolved;
 }
@@ -169,7 +185,9 @@ function blameOverride(error: ConfigError, overrides: ReadonlyMap<string, string
     exact !== undefined
       ? [exact]
       : error.details["line"] === undefined
-        ? [...overrides].filter(([path]) => path.startsWith(`${section.toLowerCase()}.`)).map(([, name]) => name)
+        ? [...overrides]
+            .filter(([path]) => path.startsWith(`${section.toLowerCase()}.`))
+            .map(([, name]) => name)
         : [];
   if (variables.length === 0) return error;
   return new ConfigError(
@@ -199,16 +217,22 @@ function applyEnvOverrides(
       .split("__")
       .map((part) => part.toLowerCase());
     if (path.length < 2 || path.some((part) => part === "")) {
-      throw new ConfigError(`environment variable ${name} must name a section and a key`, { key: name }, {
-        hint: "Use OMICSLAKE__SECTION__KEY, for example OMICSLAKE__SERVER__PORT=9000",
-      });
+      throw new ConfigError(
+        `environment variable ${name} must name a section and a key`,
+        { key: name },
+        {
+          hint: "Use OMICSLAKE__SECTION__KEY, for example OMICSLAKE__SERVER__PORT=9000",
+        },
+      );
     }
     let target = raw;
     for (const part of path.slice(0, -1)) {
       const next = target[part];
       if (next === undefined) target[part] = {};
       else if (typeof next !== "object" || next === null || Array.isArray(next)) {
-        throw new ConfigError(`environment variable ${name} points inside "${part}", which is not a table`, { key: name });
+        throw new ConfigError(`environment variable ${name} points inside "${part}", which is not a table`, {
+          key: name,
+        });
       }
       target = target[part] as Record<string, unknown>;
     }
@@ -244,7 +268,11 @@ const SECTION_SCHEMAS: Record<string, z.ZodObject> = {
 };
 const NAMED_SECTIONS = new Set(["source", "data", "role", "processing"]);
 
-function toConfigError(issues: readonly z.core.$ZodIssue[], text: string, file: string | undefined): ConfigError {
+function toConfigError(
+  issues: readonly z.core.$ZodIssue[],
+  text: string,
+  file: string | undefined,
+): ConfigError {
   const problems = issues.map((issue) => describeIssue(issue, text, file));
   const first = problems[0]!;
   if (problems.length === 1) return first;
@@ -258,7 +286,14 @@ function toConfigError(issues: readonly z.core.$ZodIssue[], text: string, file: 
 function describeIssue(issue: z.core.$ZodIssue, text: string, file: string | undefined): ConfigError {
   const path = issue.path.map(String);
   // Split the zod path into the TOML table and the key inside it: named sections take two segments.
-  const tableDepth = path.length === 0 ? 0 : NAMED_SECTIONS.has(path[0]!) ? Math.min(2, path.length) : path[0] === "lake" && path[1] === "s3" ? 2 : 1;
+  const tableDepth =
+    path.length === 0
+      ? 0
+      : NAMED_SECTIONS.has(path[0]!)
+        ? Math.min(2, path.length)
+        : path[0] === "lake" && path[1] === "s3"
+          ? 2
+          : 1;
   const tablePath = path.slice(0, tableDepth);
   const section = tablePath.join(".") || undefined;
   const schemaKey = NAMED_SECTIONS.has(path[0] ?? "") ? path[0]! : tablePath.join(".");
@@ -270,9 +305,13 @@ function describeIssue(issue: z.core.$ZodIssue, text: string, file: string | und
     if (tablePath.length === 0) {
       const allowed = Object.keys(configSchema.shape);
       const guess = closestMatch(bad, allowed);
-      return new ConfigError(`unknown section [${bad}]`, { file, section: bad, line: locate(text, [bad]) }, {
-        hint: `${guess ? `Did you mean [${guess}]? ` : ""}Allowed sections: ${allowed.map((s) => `[${s}]`).join(", ")}`,
-      });
+      return new ConfigError(
+        `unknown section [${bad}]`,
+        { file, section: bad, line: locate(text, [bad]) },
+        {
+          hint: `${guess ? `Did you mean [${guess}]? ` : ""}Allowed sections: ${allowed.map((s) => `[${s}]`).join(", ")}`,
+        },
+      );
     }
     // The unknown key may belong to the table itself (path ends at the table) or to a named section.
     const allowed = sectionSchema ? Object.keys(sectionSchema.shape) : [];
@@ -280,7 +319,9 @@ function describeIssue(issue: z.core.$ZodIssue, text: string, file: string | und
     return new ConfigError(
       `unknown key "${bad}"${keys.length > 1 ? ` (and ${keys.slice(1).join(", ")})` : ""}`,
       { file, section, key: bad, line: locate(text, tablePath, bad) },
-      { hint: `${guess ? `Did you mean "${guess}"? ` : ""}Allowed keys in [${section}]: ${allowed.join(", ")}` },
+      {
+        hint: `${guess ? `Did you mean "${guess}"? ` : ""}Allowed keys in [${section}]: ${allowed.join(", ")}`,
+      },
     );
   }
 
@@ -296,10 +337,23 @@ function describeIssue(issue: z.core.$ZodIssue, text: string, file: string | und
 }
 
 function checkReferences(config: RawConfig, text: string, file: string | undefined): void {
-  const fail = (section: string, key: string, message: string, names: readonly string[], kind: string): never => {
-    throw new ConfigError(message, { file, section, key, line: locate(text, section.split("."), key) }, {
-      hint: names.length === 0 ? `Declare it as [${kind}.NAME] first` : `Declared ${kind} sections: ${names.join(", ")}`,
-    });
+  const fail = (
+    section: string,
+    key: string,
+    message: string,
+    names: readonly string[],
+    kind: string,
+  ): never => {
+    throw new ConfigError(
+      message,
+      { file, section, key, line: locate(text, section.split("."), key) },
+      {
+        hint:
+          names.length === 0
+            ? `Declare it as [${kind}.NAME] first`
+            : `Declared ${kind} sections: ${names.join(", ")}`,
+      },
+    );
   };
   const sources = Object.keys(config.source);
   const roles = Object.keys(config.role);
@@ -307,19 +361,33 @@ function checkReferences(config: RawConfig, text: string, file: string | undefin
   for (const [name, data] of Object.entries(config.data)) {
     if (!(data.source in config.source)) {
       const guess = closestMatch(data.source, sources);
-      fail(`data.${name}`, "source", `source "${data.source}" does not exist${guess ? ` (did you mean "${guess}"?)` : ""}`, sources, "source");
+      fail(
+        `data.${name}`,
+        "source",
+        `source "${data.source}" does not exist${guess ? ` (did you mean "${guess}"?)` : ""}`,
+        sources,
+        "source",
+      );
     }
     if (!(data.role in config.role)) {
       const guess = closestMatch(data.role, roles);
-      fail(`data.${name}`, "role", `role "${data.role}" does not exist${guess ? ` (did you mean "${guess}"?)` : ""}`, roles, "role");
+      fail(
+        `data.${name}`,
+        "role",
+        `role "${data.role}" does not exist${guess ? ` (did you mean "${guess}"?)` : ""}`,
+        roles,
+        "role",
+      );
     }
     for (const step of data.processing ?? []) {
-      if (!(step in config.processing)) fail(`data.${name}`, "processing", `processing "${step}" does not exist`, processing, "processing");
+      if (!(step in config.processing))
+        fail(`data.${name}`, "processing", `processing "${step}" does not exist`, processing, "processing");
     }
   }
   for (const [name, role] of Object.entries(config.role)) {
     for (const step of role.processing) {
-      if (!(step in config.processing)) fail(`role.${name}`, "processing", `processing "${step}" does not exist`, processing, "processing");
+      if (!(step in config.processing))
+        fail(`role.${name}`, "processing", `processing "${step}" does not exist`, processing, "processing");
     }
   }
 }

@@ -1,7 +1,17 @@
 /** One problem `fsck` found; `kind` says which. */
 export type FsckProblem =
-  | { readonly kind: "checksum_mismatch"; readonly key: string; readonly expected: string; readonly actual: string }
-  | { readonly kind: "size_mismatch"; readonly key: string; readonly expected: number; readonly actual: number }
+  | {
+      readonly kind: "checksum_mismatch";
+      readonly key: string;
+      readonly expected: string;
+      readonly actual: string;
+    }
+  | {
+      readonly kind: "size_mismatch";
+      readonly key: string;
+      readonly expected: number;
+      readonly actual: number;
+    }
   | { readonly kind: "missing"; readonly key: string; readonly dataset: number }
   | { readonly kind: "orphan"; readonly key: string; readonly size: number }
   | { readonly kind: "unreadable"; readonly key: string; readonly message: string }
@@ -14,12 +24,23 @@ export type FsckProblem =
       readonly reason: string;
     }
   /** A run still `running` whose owner is gone (`key` is `run/<id>`); repair marks it abandoned. */
-  | { readonly kind: "stale_run"; readonly key: string; readonly runId: number; readonly step: string; readonly reason: string }
+  | {
+      readonly kind: "stale_run";
+      readonly key: string;
+      readonly runId: number;
+      readonly step: string;
+      readonly reason: string;
+    }
   /**
    * An empty raw dataset created by a run that failed or was abandoned (`key` is `raw:<name>`); repair
    * removes it. It never held an object, so no raw byte goes with it.
    */
-  | { readonly kind: "debris_dataset"; readonly key: string; readonly dataset: number; readonly runId: number }
+  | {
+      readonly kind: "debris_dataset";
+      readonly key: string;
+      readonly dataset: number;
+      readonly runId: number;
+    }
   /**
    * A promotion that was started and never published, with no live run working on it (`key` is
    * `<layer>:<name>` of the hidden target). Nobody sees it; running the same promotion again finishes it.

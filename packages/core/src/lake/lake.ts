@@ -20,7 +20,13 @@ import type {
   SchemaField,
   SchemaVersion,
 } from "../catalog/catalog-types.js";
-import { ConflictError, NotFoundError, OmicslakeError, PolicyError, ValidationError } from "../errors/omicslake-error.js";
+import {
+  ConflictError,
+  NotFoundError,
+  OmicslakeError,
+  PolicyError,
+  ValidationError,
+} from "../errors/omicslake-error.js";
 import { redactUrl } from "../errors/redact-secrets.js";
 import { isLayer, nextLayer, type Layer } from "../object-store/layer.js";
 import { validateObjectKey } from "../object-store/object-key.js";
@@ -138,7 +144,10 @@ export class Lake {
   /** The existing dataset with this name in this layer, or a new one. */
   async ensureDataset(input: NewDataset): Promise<Dataset> {
     assertDatasetName(input.name);
-    return (await this.catalog.findDataset(input.name, input.layer)) ?? this.catalog.createDataset(withCreatingRun(input));
+    return (
+      (await this.catalog.findDataset(input.name, input.layer)) ??
+      this.catalog.createDataset(withCreatingRun(input))
+    );
   }
 
   async dataset(ref: DatasetRef): Promise<Dataset> {
@@ -185,8 +194,11 @@ export class Lake {
    */
   async addObject(ref: DatasetRef, source: ObjectSource): Promise<CatalogObject> {
     const dataset = await this.dataset(ref);
-    const name = source.name ?? (source.file ? basename(source.file) : source.url ? basename(new URL(source.url).pathname) : undefined);
-    if (!name) throw new ValidationError("an object needs a name when it comes from a stream", { hint: "Pass name" });
+    const name =
+      source.name ??
+      (source.file ? basename(source.file) : source.url ? basename(new URL(source.url).pathname) : undefined);
+    if (!name)
+      throw new ValidationError("an object needs a name when it comes from a stream", { hint: "Pass name" });
     const key = this.objectKey(dataset, name);
     const mediaType = source.mediaType ?? mediaTypeOf(name);
 
@@ -210,7 +222,8 @@ export class Lake {
   async putObject(ref: DatasetRef, source: ObjectSource): Promise<CatalogObject> {
     const dataset = await this.dataset(ref);
     const name = source.name ?? (source.file ? basename(source.file) : undefined);
-    if (!name) throw new ValidationError("an object needs a name when it comes from a stream", { hint: "Pass name" });
+    if (!name)
+      throw new ValidationError("an object needs a name when it comes from a stream", { hint: "Pass name" });
     if (dataset.layer === "raw") return this.addObject(dataset, { ...source, name });
     const key = this.objectKey(dataset, name);
     const mediaType = source.mediaType ?? mediaTypeOf(name);
@@ -287,7 +300,11 @@ export class Lake {
       try {
         await stat(source.file);
       } catch (cause) {
-        throw new ValidationError(`cannot read ${source.file}`, { details: { file: source.file }, cause, hint: "Check the path" });
+        throw new ValidationError(`cannot read ${source.file}`, {
+          details: { file: source.file },
+          cause,
+          hint: "Check the path",
+        });
       }
       return createReadStream(source.file);
     }
@@ -308,14 +325,21 @@ export class Lake {
    * Adds local files to a raw dataset (created if needed) as one collection run, with a provenance
    * edge from the outside world. This is `omicslake add`.
    */
-  async addFiles(files: readonly string[], options: AddFilesOptions): Promise<{ dataset: Dataset; objects: CatalogObject[]; run: Run }> {
+  async addFiles(
+    files: readonly string[],
+    options: AddFilesOptions,
+  ): Promise<{ dataset: Dataset; objects: CatalogObject[]; run: Run }> {
     if (files.length === 0) throw new ValidationError("no files to add", { hint: "Name at least one file" });
     const sizes = await Promise.all(
       files.map(async (file) => {
         try {
           return (await stat(file)).size;
         } catch (cause) {
-          throw new ValidationError(`cannot read ${file}`, { details: { file }, cause, hint: "Check the path" });
+          throw new ValidationError(`cannot read ${file}`, {
+            details: { file },
+            cause,
+            hint: "Check the path",
+          });
         }
       }),
     );
@@ -338,45 +362,54 @@ export class Lake {
       names.set(name, file);
     }
     const objects: CatalogObject[] = [];
-    const { result: dataset, run } = await this.withRun("add", { parameters: { dataset: options.dataset, files: files.map((f) => basename(f)) } }, async (ctx) => {
-      // Created inside the run, so a dataset an add creates and then dies in is known as that run's
-      // debris (fsck --repair removes it while it holds no object).
-      const dataset = await this.ensureDataset({
-        name: options.dataset,
-        layer: "raw",
-        ...(options.source !== undefined ? { source: options.source } : {}),
-        ...(options.externalId !== undefined ? { externalId: options.externalId } : {}),
-        ...(options.tags !== undefined ? { tags: options.tags } : {}),
-        ...(options.description !== undefined ? { description: options.description } : {}),
-        ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
-      });
-      let done = 0;
-      for (const file of files) {
-        // Rerunning an add that was killed part-way finds the files it already recorded: the same
-        // bytes under the same name are that file, done; different bytes still meet raw_immutable.
-        const recorded = await this.catalog.findObjectByKey(this.objectKey(dataset, basename(file)));
-        const object =
-          recorded !== undefined && recorded.sha256 === (await sha256File(file)) ? recorded : await this.addObject(dataset, { file });
-        objects.push(object);
-        // Where the file sat on the operator's machine is not the lake's to publish: its name is.
-        ctx.input({ name: basename(file), sha256: object.sha256, size: object.size });
-        ctx.output({ key: object.key, datasetId: dataset.id, sha256: object.sha256, size: object.size });
-        done += object.size;
-        options.onProgress?.({ file, bytes: done, totalBytes });
-      }
-      await this.catalog.addProvenance({
-        outputDatasetId: dataset.id,
-        inputDatasetId: null,
-        action: "collection",
-        runId: ctx.id,
-        parameters: { files: files.map((f) => basename(f)) },
-      });
-      return dataset;
-    });
+    const { result: dataset, run } = await this.withRun(
+      "add",
+      { parameters: { dataset: options.dataset, files: files.map((f) => basename(f)) } },
+      async (ctx) => {
+        // Created inside the run, so a dataset an add creates and then dies in is known as that run's
+        // debris (fsck --repair removes it while it holds no object).
+        const dataset = await this.ensureDataset({
+          name: options.dataset,
+          layer: "raw",
+          ...(options.source !== undefined ? { source: options.source } : {}),
+          ...(options.externalId !== undefined ? { externalId: options.externalId } : {}),
+          ...(options.tags !== undefined ? { tags: options.tags } : {}),
+          ...(options.description !== undefined ? { description: options.description } : {}),
+          ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
+        });
+        let done = 0;
+        for (const file of files) {
+          // Rerunning an add that was killed part-way finds the files it already recorded: the same
+          // bytes under the same name are that file, done; different bytes still meet raw_immutable.
+          const recorded = await this.catalog.findObjectByKey(this.objectKey(dataset, basename(file)));
+          const object =
+            recorded !== undefined && recorded.sha256 === (await sha256File(file))
+              ? recorded
+              : await this.addObject(dataset, { file });
+          objects.push(object);
+          // Where the file sat on the operator's machine is not the lake's to publish: its name is.
+          ctx.input({ name: basename(file), sha256: object.sha256, size: object.size });
+          ctx.output({ key: object.key, datasetId: dataset.id, sha256: object.sha256, size: object.size });
+          done += object.size;
+          options.onProgress?.({ file, bytes: done, totalBytes });
+        }
+        await this.catalog.addProvenance({
+          outputDatasetId: dataset.id,
+          inputDatasetId: null,
+          action: "collection",
+          runId: ctx.id,
+          parameters: { files: files.map((f) => basename(f)) },
+        });
+        return dataset;
+      },
+    );
     return { dataset: await this.catalog.getDataset(dataset.id), objects, run };
   }
 
-  async listObjects(ref: DatasetRef, options: { limit?: number; cursor?: string } = {}): Promise<Page<CatalogObject>> {
+  async listObjects(
+    ref: DatasetRef,
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<Page<CatalogObject>> {
     const dataset = await this.dataset(ref);
     return this.catalog.listObjects(dataset.id, options);
   }
@@ -400,55 +433,58 @@ export class Lake {
     const source = await this.dataset(ref);
     const expected = nextLayer(source.layer);
     if (to !== expected) {
-      throw new PolicyError(
-        "layer_skip",
-        `cannot promote "${source.name}" from ${source.layer} to ${to}`,
-        {
-          details: { dataset: source.name, from: source.layer, to },
-          hint: expected ? `Promote one layer at a time: next is ${expected}` : `${source.layer} is the last layer`,
-        },
-      );
+      throw new PolicyError("layer_skip", `cannot promote "${source.name}" from ${source.layer} to ${to}`, {
+        details: { dataset: source.name, from: source.layer, to },
+        hint: expected
+          ? `Promote one layer at a time: next is ${expected}`
+          : `${source.layer} is the last layer`,
+      });
     }
     const found = await this.catalog.findDatasetInAnyState(source.name, to);
     if (found && !found.pending) throw alreadyPromotedError(source.name, to);
-    const { result } = await this.withRun("promote", { parameters: { dataset: source.name, from: source.layer, to } }, async (ctx) => {
-      const target = found?.dataset ?? (await this.createPromotionTarget(source, to));
-      try {
-        for await (const object of this.allObjectsOf(source.id)) {
-          const key = this.objectKey(target, object.name);
-          const copied = await this.catalog.findObjectByKey(key);
-          // A rerun after a kill keeps what the killed run already recorded, when it is the same content.
-          const recorded =
-            copied && copied.sha256 === object.sha256 && copied.size === object.size
-              ? copied
-              : await this.copyInto(target, object, key);
-          ctx.input({ key: object.key, sha256: object.sha256, size: object.size });
-          ctx.output({ key, sha256: recorded.sha256, size: recorded.size, datasetId: target.id });
+    const { result } = await this.withRun(
+      "promote",
+      { parameters: { dataset: source.name, from: source.layer, to } },
+      async (ctx) => {
+        const target = found?.dataset ?? (await this.createPromotionTarget(source, to));
+        try {
+          for await (const object of this.allObjectsOf(source.id)) {
+            const key = this.objectKey(target, object.name);
+            const copied = await this.catalog.findObjectByKey(key);
+            // A rerun after a kill keeps what the killed run already recorded, when it is the same content.
+            const recorded =
+              copied && copied.sha256 === object.sha256 && copied.size === object.size
+                ? copied
+                : await this.copyInto(target, object, key);
+            ctx.input({ key: object.key, sha256: object.sha256, size: object.size });
+            ctx.output({ key, sha256: recorded.sha256, size: recorded.size, datasetId: target.id });
+          }
+          const published = await this.catalog
+            .publishDataset(target.id, {
+              outputDatasetId: target.id,
+              inputDatasetId: source.id,
+              action: "promotion",
+              runId: ctx.id,
+              parameters: { from: source.layer, to },
+            })
+            .catch((error: unknown) => {
+              // A concurrent promotion of the same dataset published it first.
+              throw error instanceof ConflictError ? alreadyPromotedError(source.name, to, error) : error;
+            });
+          return published.id;
+        } catch (error) {
+          // Without its source the target can never be finished: remove it rather than leave it pending.
+          // Once the source is gone nobody can publish the target any more, so a target still pending now
+          // stays pending; one a concurrent promotion published before the delete is kept.
+          if (!(await this.datasetExists(source.id))) {
+            const now = await this.catalog.findDatasetInAnyState(source.name, to);
+            if (now?.pending && now.dataset.id === target.id)
+              await this.discardDataset(target.id).catch(() => undefined);
+          }
+          throw error;
         }
-        const published = await this.catalog
-          .publishDataset(target.id, {
-            outputDatasetId: target.id,
-            inputDatasetId: source.id,
-            action: "promotion",
-            runId: ctx.id,
-            parameters: { from: source.layer, to },
-          })
-          .catch((error: unknown) => {
-            // A concurrent promotion of the same dataset published it first.
-            throw error instanceof ConflictError ? alreadyPromotedError(source.name, to, error) : error;
-          });
-        return published.id;
-      } catch (error) {
-        // Without its source the target can never be finished: remove it rather than leave it pending.
-        // Once the source is gone nobody can publish the target any more, so a target still pending now
-        // stays pending; one a concurrent promotion published before the delete is kept.
-        if (!(await this.datasetExists(source.id))) {
-          const now = await this.catalog.findDatasetInAnyState(source.name, to);
-          if (now?.pending && now.dataset.id === target.id) await this.discardDataset(target.id).catch(() => undefined);
-        }
-        throw error;
-      }
-    });
+      },
+    );
     return this.catalog.getDataset(result);
   }
 
@@ -497,10 +533,14 @@ export class Lake {
     const staged = await this.store.stageCopy(object.key, key);
     if (staged.sha256 !== object.sha256 || staged.size !== object.size) {
       await this.store.discard(staged).catch(() => undefined);
-      throw new OmicslakeError("integrity_error", `copy of ${object.key} hashed ${staged.sha256}, expected ${object.sha256}`, {
-        details: { key: object.key },
-        hint: 'Run "omicslake fsck" to find the damaged object',
-      });
+      throw new OmicslakeError(
+        "integrity_error",
+        `copy of ${object.key} hashed ${staged.sha256}, expected ${object.sha256}`,
+        {
+          details: { key: object.key },
+          hint: 'Run "omicslake fsck" to find the damaged object',
+        },
+      );
     }
     return this.recordStaged(target, object.name, staged, object.mediaType, () => undefined);
   }
@@ -559,11 +599,23 @@ export class Lake {
     return this.catalog.provenanceGraph((await this.dataset(ref)).id);
   }
 
-  async recordProvenance(output: DatasetRef, inputs: readonly DatasetRef[], action: ProvenanceAction, runId: number | null, parameters: Record<string, unknown> = {}): Promise<void> {
+  async recordProvenance(
+    output: DatasetRef,
+    inputs: readonly DatasetRef[],
+    action: ProvenanceAction,
+    runId: number | null,
+    parameters: Record<string, unknown> = {},
+  ): Promise<void> {
     const out = await this.dataset(output);
     for (const input of inputs) {
       const from = await this.dataset(input);
-      await this.catalog.addProvenance({ outputDatasetId: out.id, inputDatasetId: from.id, action, runId, parameters });
+      await this.catalog.addProvenance({
+        outputDatasetId: out.id,
+        inputDatasetId: from.id,
+        action,
+        runId,
+        parameters,
+      });
     }
   }
 
@@ -659,7 +711,11 @@ export class Lake {
     const dead: { run: Run; reason: string }[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.catalog.listRuns({ status: "running", limit: 500, ...(cursor ? { cursor } : {}) });
+      const page = await this.catalog.listRuns({
+        status: "running",
+        limit: 500,
+        ...(cursor ? { cursor } : {}),
+      });
       for (const run of page.items) {
         const reason = deadRunReason(run, now, this.runLeaseMs);
         if (reason !== undefined) dead.push({ run, reason });
@@ -679,7 +735,11 @@ export class Lake {
       const marked = await this.catalog.abandonRun(run.id, run.leaseExpiresAt, {
         code: "run_abandoned",
         message: reason,
-        details: { runId: run.id, step: run.step, ...(run.owner ? { host: run.owner.host, pid: run.owner.pid } : {}) },
+        details: {
+          runId: run.id,
+          step: run.step,
+          ...(run.owner ? { host: run.owner.host, pid: run.owner.pid } : {}),
+        },
       });
       if (marked) abandoned.push({ id: run.id, step: run.step, reason });
     }
@@ -695,7 +755,11 @@ export class Lake {
     const abandonedRuns = await this.abandonDeadRuns();
     let removedTempFiles = 0;
     if (this.store.listDebris !== undefined && this.store.removeDebris !== undefined) {
-      for await (const debris of this.store.listDebris({ olderThanMs: DEFAULT_DEBRIS_AGE_MS, now: this.clock(), tempOnly: true })) {
+      for await (const debris of this.store.listDebris({
+        olderThanMs: DEFAULT_DEBRIS_AGE_MS,
+        now: this.clock(),
+        tempOnly: true,
+      })) {
         if (debris.kind !== "temp" || !debris.removable) continue;
         await this.store.removeDebris(debris);
         removedTempFiles++;
@@ -704,7 +768,12 @@ export class Lake {
     return { abandonedRuns, removedTempFiles };
   }
 
-  async recordSchema(ref: DatasetRef, table: string, fields: readonly SchemaField[], runId?: number | null): Promise<SchemaVersion> {
+  async recordSchema(
+    ref: DatasetRef,
+    table: string,
+    fields: readonly SchemaField[],
+    runId?: number | null,
+  ): Promise<SchemaVersion> {
     const dataset = await this.dataset(ref);
     return this.catalog.recordSchema(dataset.id, table, fields, runId ?? null);
   }
@@ -733,7 +802,10 @@ function objectExistsError(dataset: Dataset, name: string, key: string): PolicyE
     `object "${name}" already exists in ${dataset.layer} dataset "${dataset.name}"`,
     {
       details: { key },
-      hint: dataset.layer === "raw" ? "Raw objects are immutable: add it under a new name or to a new dataset" : "Delete it first or choose another name",
+      hint:
+        dataset.layer === "raw"
+          ? "Raw objects are immutable: add it under a new name or to a new dataset"
+          : "Delete it first or choose another name",
     },
   );
 }
@@ -773,8 +845,9 @@ function deadRunReason(run: Run, now: Date, leaseMs: number): string | undefined
 function describeError(error: Error): { code: string; details: Record<string, unknown> | undefined } {
   const shaped = error as Error & { code?: unknown; details?: unknown };
   const code = typeof shaped.code === "string" ? shaped.code : "internal_error";
-  const details = typeof shaped.details === "object" && shaped.details !== null ? (shaped.details as Record<string, unknown>) : undefined;
+  const details =
+    typeof shaped.details === "object" && shaped.details !== null
+      ? (shaped.details as Record<string, unknown>)
+      : undefined;
   return { code, details };
 }
-
-

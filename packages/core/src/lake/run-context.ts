@@ -9,7 +9,10 @@ export class RunContext {
   readonly toolVersions: Record<string, string> = {};
   private readonly lines: string[] = [];
 
-  constructor(readonly id: number, readonly step: string) {}
+  constructor(
+    readonly id: number,
+    readonly step: string,
+  ) {}
 
   input(io: RunIo): void {
     this.inputs.push(io);

@@ -73,8 +73,7 @@ export interface DebrisOptions {
 
 /** How a client downloads an object: a presigned URL (S3) or through the server (filesystem). */
 export type DownloadLink =
-  | { readonly kind: "url"; readonly url: string; readonly expiresAt: Date }
-  | { readonly kind: "stream" };
+  { readonly kind: "url"; readonly url: string; readonly expiresAt: Date } | { readonly kind: "stream" };
 
 export type PutBody = Readable | AsyncIterable<Uint8Array> | Uint8Array | string;
 
@@ -135,7 +134,10 @@ export interface ObjectStore {
   discard(staged: StagedObject): Promise<void>;
   /** Deletes an object; refused for raw keys. Deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
-  downloadLink(key: string, options?: { expiresInSeconds?: number; filename?: string }): Promise<DownloadLink>;
+  downloadLink(
+    key: string,
+    options?: { expiresInSeconds?: number; filename?: string },
+  ): Promise<DownloadLink>;
   /** Leftovers of interrupted writes, for fsck; stores without any leave it out. */
   listDebris?(options: DebrisOptions): AsyncIterable<StoreDebris>;
   /** Removes one leftover listed by listDebris; never an object. */

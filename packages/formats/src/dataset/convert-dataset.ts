@@ -39,7 +39,11 @@ export interface ConvertDatasetResult {
  * await lake.addFiles(["pbmc.h5ad"], { dataset: "pbmc" });
  * const { dataset } = await convertDataset(lake, "pbmc");   // processed:pbmc with obs, var, matrix.X …
  */
-export async function convertDataset(lake: Lake, ref: DatasetRef, options: ConvertDatasetOptions = {}): Promise<ConvertDatasetResult> {
+export async function convertDataset(
+  lake: Lake,
+  ref: DatasetRef,
+  options: ConvertDatasetOptions = {},
+): Promise<ConvertDatasetResult> {
   const raw = await lake.dataset(ref);
   if (raw.layer !== "raw") {
     throw new ValidationError(`dataset "${raw.name}" is in ${raw.layer}; conversion reads a raw dataset`, {
@@ -60,7 +64,9 @@ export async function convertDataset(lake: Lake, ref: DatasetRef, options: Conve
       const publish = step.stage("publish", "objects");
       const objects = await allObjects(lake, raw);
       if (objects.length === 0) {
-        throw new ValidationError(`raw dataset "${raw.name}" has no objects to convert`, { details: { dataset: raw.name } });
+        throw new ValidationError(`raw dataset "${raw.name}" has no objects to convert`, {
+          details: { dataset: raw.name },
+        });
       }
       // Converters need files (HDF5 is random access), so inputs are materialised, verified on the way.
       const inputDir = join(work, "input");
@@ -70,15 +76,24 @@ export async function convertDataset(lake: Lake, ref: DatasetRef, options: Conve
         const path = join(inputDir, object.name);
         await mkdir(dirname(path), { recursive: true });
         await pipeline(await lake.readObject(object), createWriteStream(path));
-        ctx.input({ key: object.key, datasetId: raw.id, name: object.name, sha256: object.sha256, size: object.size });
+        ctx.input({
+          key: object.key,
+          datasetId: raw.id,
+          name: object.name,
+          sha256: object.sha256,
+          size: object.size,
+        });
         download.report(++downloaded, objects.length, object.name);
       }
       const metadataName = options.cellMetadata;
       if (metadataName !== undefined && !objects.some((o) => o.name === metadataName)) {
-        throw new ValidationError(`raw dataset "${raw.name}" has no object "${metadataName}" for cell metadata`, {
-          details: { dataset: raw.name, cellMetadata: metadataName },
-          hint: `Objects: ${objects.map((o) => o.name).join(", ")}`,
-        });
+        throw new ValidationError(
+          `raw dataset "${raw.name}" has no object "${metadataName}" for cell metadata`,
+          {
+            details: { dataset: raw.name, cellMetadata: metadataName },
+            hint: `Objects: ${objects.map((o) => o.name).join(", ")}`,
+          },
+        );
       }
       const single = objects.length === 1 || (objects.length === 2 && metadataName !== undefined);
       const input = single ? join(inputDir, objects.find((o) => o.name !== metadataName)!.name) : inputDir;
@@ -106,7 +121,14 @@ export async function convertDataset(lake: Lake, ref: DatasetRef, options: Conve
       let published = 0;
       for (const output of conversion.outputs) {
         const object = await lake.putObject(target, { file: output.path, name: output.name });
-        ctx.output({ key: object.key, datasetId: target.id, name: output.name, sha256: object.sha256, size: object.size, rows: output.rows });
+        ctx.output({
+          key: object.key,
+          datasetId: target.id,
+          name: output.name,
+          sha256: object.sha256,
+          size: object.size,
+          rows: output.rows,
+        });
         if (output.table !== "manifest") ctx.rows(output.table, output.rows);
         publish.report(++published, conversion.outputs.length, output.name);
       }
@@ -125,11 +147,19 @@ export async function convertDataset(lake: Lake, ref: DatasetRef, options: Conve
         inputDatasetId: raw.id,
         action: "conversion",
         runId: ctx.id,
-        parameters: { format: conversion.format, ...(metadataName !== undefined ? { cellMetadata: metadataName } : {}) },
+        parameters: {
+          format: conversion.format,
+          ...(metadataName !== undefined ? { cellMetadata: metadataName } : {}),
+        },
       });
       return { targetId: target.id, conversion, schemaVersions };
     });
-    return { dataset: await lake.catalog.getDataset(result.targetId), run, conversion: result.conversion, schemaVersions: result.schemaVersions };
+    return {
+      dataset: await lake.catalog.getDataset(result.targetId),
+      run,
+      conversion: result.conversion,
+      schemaVersions: result.schemaVersions,
+    };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

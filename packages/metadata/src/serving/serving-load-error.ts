@@ -4,7 +4,13 @@ import { OmicslakeError } from "@omicslake/core";
 export class ServingLoadError extends OmicslakeError {
   constructor(
     message: string,
-    options: { entity: string; file?: string; details?: Record<string, unknown>; hint?: string; cause?: unknown },
+    options: {
+      entity: string;
+      file?: string;
+      details?: Record<string, unknown>;
+      hint?: string;
+      cause?: unknown;
+    },
   ) {
     const { entity, file, details, ...rest } = options;
     super("serving_load_failed", message, {

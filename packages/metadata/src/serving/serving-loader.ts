@@ -254,7 +254,9 @@ export async function loadServing(
         results.push(
           await loadEntity(db, source.entity, local.get(source.entity) ?? source.path, {
             ...options,
-            ...(onProgress ? { onProgress: (event) => onProgress({ ...event, done: base + event.done }) } : {}),
+            ...(onProgress
+              ? { onProgress: (event) => onProgress({ ...event, done: base + event.done }) }
+              : {}),
             duckdb,
             source: source.path,
             ...(source.sha256 === undefined ? {} : { sha256: source.sha256 }),

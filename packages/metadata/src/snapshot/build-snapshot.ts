@@ -92,64 +92,64 @@ export async function buildSnapshot(lake: Lake, options: SnapshotOptions = {}): 
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       },
       async (ctx, step) => {
-      const tables = step.stage("tables", "entities");
-      await mkdir(join(work, "in"), { recursive: true });
-      const path = join(work, SNAPSHOT_OBJECT_NAME);
-      const duck = await openDuckDb(work, { path });
-      try {
-        for (const [index, { table, object }] of entityObjects.entries()) {
-          step.throwIfAborted();
-          tables.report(index, entityObjects.length, table);
-          const local = join(work, "in", `${table}.parquet`);
-          await downloadObject(lake, object, local);
-          ctx.input({ key: object.key, datasetId: curated.id, sha256: object.sha256, size: object.size });
-          await duck.run(`CREATE TABLE ${table} AS SELECT * FROM read_parquet(${sqlString(local)})`);
-        }
-        tables.report(entityObjects.length, entityObjects.length);
-        for (const view of SNAPSHOT_VIEWS) await duck.run(view.sql);
-        const names = [
-          ...entityObjects.map((e) => ({ name: e.table, type: "table" })),
-          ...SNAPSHOT_VIEWS.map((v) => ({ name: v.name, type: "view" })),
-        ];
-        await duck.run(
-          `CREATE TABLE _metadata (name VARCHAR NOT NULL, type VARCHAR NOT NULL, row_count BIGINT NOT NULL, built_at TIMESTAMPTZ NOT NULL, omicslake_version VARCHAR NOT NULL, source_key VARCHAR, source_sha256 VARCHAR)`,
-        );
-        for (const { name, type } of names) {
-          const [{ n }] = (await duck.rows(`SELECT count(*)::BIGINT AS n FROM ${name}`)) as [{ n: number }];
-          rowCounts[name] = Number(n);
-          ctx.rows(name, Number(n));
-          const source = entityObjects.find((e) => e.table === name)?.object;
+        const tables = step.stage("tables", "entities");
+        await mkdir(join(work, "in"), { recursive: true });
+        const path = join(work, SNAPSHOT_OBJECT_NAME);
+        const duck = await openDuckDb(work, { path });
+        try {
+          for (const [index, { table, object }] of entityObjects.entries()) {
+            step.throwIfAborted();
+            tables.report(index, entityObjects.length, table);
+            const local = join(work, "in", `${table}.parquet`);
+            await downloadObject(lake, object, local);
+            ctx.input({ key: object.key, datasetId: curated.id, sha256: object.sha256, size: object.size });
+            await duck.run(`CREATE TABLE ${table} AS SELECT * FROM read_parquet(${sqlString(local)})`);
+          }
+          tables.report(entityObjects.length, entityObjects.length);
+          for (const view of SNAPSHOT_VIEWS) await duck.run(view.sql);
+          const names = [
+            ...entityObjects.map((e) => ({ name: e.table, type: "table" })),
+            ...SNAPSHOT_VIEWS.map((v) => ({ name: v.name, type: "view" })),
+          ];
           await duck.run(
-            `INSERT INTO _metadata VALUES (${sqlString(name)}, ${sqlString(type)}, ${Number(n)}, ${sqlString(now.toISOString())}::TIMESTAMPTZ, ${sqlString(LAKE_VERSION)}, ${source ? sqlString(source.key) : "NULL"}, ${source ? sqlString(source.sha256) : "NULL"})`,
+            `CREATE TABLE _metadata (name VARCHAR NOT NULL, type VARCHAR NOT NULL, row_count BIGINT NOT NULL, built_at TIMESTAMPTZ NOT NULL, omicslake_version VARCHAR NOT NULL, source_key VARCHAR, source_sha256 VARCHAR)`,
           );
+          for (const { name, type } of names) {
+            const [{ n }] = (await duck.rows(`SELECT count(*)::BIGINT AS n FROM ${name}`)) as [{ n: number }];
+            rowCounts[name] = Number(n);
+            ctx.rows(name, Number(n));
+            const source = entityObjects.find((e) => e.table === name)?.object;
+            await duck.run(
+              `INSERT INTO _metadata VALUES (${sqlString(name)}, ${sqlString(type)}, ${Number(n)}, ${sqlString(now.toISOString())}::TIMESTAMPTZ, ${sqlString(LAKE_VERSION)}, ${source ? sqlString(source.key) : "NULL"}, ${source ? sqlString(source.sha256) : "NULL"})`,
+            );
+          }
+          await duck.run("CHECKPOINT");
+        } finally {
+          duck.close();
         }
-        await duck.run("CHECKPOINT");
-      } finally {
-        duck.close();
-      }
 
-      // The last point to stop: archiving and publishing run to the end once begun.
-      step.throwIfAborted();
-      const key = lake.objectKey(curated, SNAPSHOT_OBJECT_NAME);
-      const previous = await lake.catalog.findObjectByKey(key);
-      if (previous) {
-        await options.beforePublish?.("archive");
-        archived = await archiveSnapshot(lake, curated, previous, ctx.id);
+        // The last point to stop: archiving and publishing run to the end once begun.
+        step.throwIfAborted();
+        const key = lake.objectKey(curated, SNAPSHOT_OBJECT_NAME);
+        const previous = await lake.catalog.findObjectByKey(key);
+        if (previous) {
+          await options.beforePublish?.("archive");
+          archived = await archiveSnapshot(lake, curated, previous, ctx.id);
+          ctx.output({
+            key: archived.key,
+            datasetId: archived.datasetId,
+            sha256: archived.sha256,
+            size: archived.size,
+          });
+        }
+        await options.beforePublish?.("publish");
+        published = await replaceObject(lake, curated, SNAPSHOT_OBJECT_NAME, path, "application/vnd.duckdb");
         ctx.output({
-          key: archived.key,
-          datasetId: archived.datasetId,
-          sha256: archived.sha256,
-          size: archived.size,
+          key: published.key,
+          datasetId: curated.id,
+          sha256: published.sha256,
+          size: published.size,
         });
-      }
-      await options.beforePublish?.("publish");
-      published = await replaceObject(lake, curated, SNAPSHOT_OBJECT_NAME, path, "application/vnd.duckdb");
-      ctx.output({
-        key: published.key,
-        datasetId: curated.id,
-        sha256: published.sha256,
-        size: published.size,
-      });
       },
     )
     .finally(() => rm(work, { recursive: true, force: true }));

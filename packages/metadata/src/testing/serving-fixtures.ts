@@ -8,7 +8,10 @@ import type { RecordFormat } from "@omicslake/parsers";
 import type { ServingEntityName } from "../entities/index.js";
 
 /** The shared NCBI fixtures, next to the repository; tests skip when they are absent. */
-export const NCBI_FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../../shared/fixtures/ncbi");
+export const NCBI_FIXTURES = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  "../../../../../shared/fixtures/ncbi",
+);
 export const HAVE_NCBI_FIXTURES = existsSync(NCBI_FIXTURES);
 export const NO_FIXTURES_REASON = `the NCBI fixtures folder ${NCBI_FIXTURES} is absent`;
 

@@ -10,7 +10,10 @@ export type RecordFormat = (typeof RECORD_FORMATS)[number];
 
 import type { ParsedRecord } from "./parsed-record.js";
 
-export type RecordParser = (input: AsyncIterable<Uint8Array>, options: { file?: string }) => AsyncGenerator<ParsedRecord>;
+export type RecordParser = (
+  input: AsyncIterable<Uint8Array>,
+  options: { file?: string },
+) => AsyncGenerator<ParsedRecord>;
 
 const PARSERS: Readonly<Record<RecordFormat, RecordParser>> = {
   sra: parseSra,

@@ -17,7 +17,12 @@ export interface MutatedInputOptions {
  * Property: after up to six byte edits, an optional cut in half and any chunking, the parser either yields
  * schema-valid records or stops with a ParseError — never another exception.
  */
-export async function checkMutatedInputs({ sources, values, numRuns, consume }: MutatedInputOptions): Promise<void> {
+export async function checkMutatedInputs({
+  sources,
+  values,
+  numRuns,
+  consume,
+}: MutatedInputOptions): Promise<void> {
   await fc.assert(
     fc.asyncProperty(
       fc.nat({ max: sources.length - 1 }),
