@@ -35,6 +35,7 @@ export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from "./catalog/page-cursor.js";
 export { diffSchemas, isEmptyDiff } from "./catalog/schema-diff.js";
 
 export { SOURCE_OPTION_SPECS, DATASET_ACCESSIONS, SRA_STUDY_ACCESSION, optionValueProblem, type OptionSpec, type OptionValueSpec } from "./config/source-option-specs.js";
+export { isPidAlive } from "./process/pid-alive.js";
 export { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenTree } from "./lake/private-files.js";
 export { openDuckDb, withDuckDb, type DuckDbOptions, type DuckDbSession } from "./duckdb/duckdb-session.js";
 export { sqlIdentifier, sqlList, sqlString } from "./duckdb/sql-quote.js";
