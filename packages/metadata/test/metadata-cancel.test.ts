@@ -4,19 +4,9 @@ import { consolidateMetadata } from "../src/consolidation/consolidate-metadata.j
 import { processDataset } from "../src/processing/process-dataset.js";
 import { readManifests } from "../src/processing/processed-manifest.js";
 import { geoSoft } from "../src/synthetic/synthetic-ncbi-files.js";
-import { lakeEngines, type OpenedLake } from "@omicslake/core/testing";
+import { expectMonotonicProgress, lakeEngines, type OpenedLake } from "@omicslake/core/testing";
 
 process.env["TZ"] = "UTC";
-
-/** Within each step and stage, `done` never goes back. */
-function expectMonotonic(events: readonly ProgressEvent[]): void {
-  const last = new Map<string, number>();
-  for (const event of events) {
-    const key = `${event.step}/${event.stage ?? ""}`;
-    expect(event.done, `${key} went back`).toBeGreaterThanOrEqual(last.get(key) ?? 0);
-    last.set(key, event.done);
-  }
-}
 
 /** Three GEO month files: one processing unit each with `unitObjects: 1`. */
 async function seedGeo(lake: Lake): Promise<void> {
@@ -70,7 +60,7 @@ for (const engine of lakeEngines()) {
         expect(failure).toBeInstanceOf(CancelledError);
         const run = await lake.catalog.getRun((failure as CancelledError).details["runId"] as number);
         expect(run).toMatchObject({ step: "process:geo", status: "cancelled", error: { code: "cancelled" } });
-        expectMonotonic(events);
+        expectMonotonicProgress(events);
         expect(events.filter((e) => e.stage === "units").map((e) => [e.done, e.total])).toEqual([
           [0, 3],
           [1, 3],
@@ -89,7 +79,7 @@ for (const engine of lakeEngines()) {
         expect(rerun.run.status).toBe("succeeded");
         expect([rerun.skippedUnits, rerun.processedUnits]).toEqual([1, 2]);
         expect(await readManifests(lake, processed)).toHaveLength(3);
-        expectMonotonic(rerunEvents);
+        expectMonotonicProgress(rerunEvents);
         expect(rerunEvents.filter((e) => e.stage === "units").at(-1)).toMatchObject({ done: 2, total: 2 });
         expect(rerun.run.progress).toMatchObject({ step: "process:geo", stage: "units", done: 2 });
       });

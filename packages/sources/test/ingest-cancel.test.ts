@@ -1,39 +1,10 @@
-import { createHash } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CancelledError, type DataConfig, type ProgressEvent, type SourceConfig } from "@omicslake/core";
 import { ingestDataset } from "../src/fetch/ingest-dataset.js";
-import { FakeUpstream, lakeEngines, type OpenedLake } from "@omicslake/core/testing";
-
-const sha = (data: Buffer | string): string => createHash("sha256").update(data).digest("hex");
-
-/** Deterministic incompressible bytes: a sha256 chain from a seed. */
-function pseudoRandomBytes(size: number, seed: string): Buffer {
-  const out = Buffer.alloc(size);
-  let block = createHash("sha256").update(seed).digest();
-  for (let offset = 0; offset < size; offset += block.length) {
-    block.copy(out, offset);
-    block = createHash("sha256").update(block).digest();
-  }
-  return out;
-}
-
-async function bytesOf(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-/** Within each step and stage, `done` never goes back. */
-function expectMonotonic(events: readonly ProgressEvent[]): void {
-  const last = new Map<string, number>();
-  for (const event of events) {
-    const key = `${event.step}/${event.stage ?? ""}`;
-    expect(event.done, `${key} went back`).toBeGreaterThanOrEqual(last.get(key) ?? 0);
-    last.set(key, event.done);
-  }
-}
+import { expectMonotonicProgress, FakeUpstream, lakeEngines, type OpenedLake } from "@omicslake/core/testing";
+import { bytesOf, pseudoRandomBytes, sha } from "./helpers/test-bytes.js";
 
 const SETS = ["study", "sample", "experiment", "run"] as const;
 const BATCH = "Mirroring/NCBI_SRA_Mirroring_20250110_Full";
@@ -109,7 +80,7 @@ for (const engine of lakeEngines()) {
         // No collection edge: the run that would record it did not finish.
         expect((await lake.lineage("sra-cancel")).edges).toEqual([]);
 
-        expectMonotonic(events);
+        expectMonotonicProgress(events);
         const bytes = events.filter((e) => e.stage === "download");
         expect(bytes.at(-1)?.done).toBe(80_000);
         expect(bytes.every((e) => e.unit === "bytes")).toBe(true);
@@ -124,7 +95,7 @@ for (const engine of lakeEngines()) {
         expect(rerun.fetched).toHaveLength(files.length - 2);
         expect(rerun.skipped).toHaveLength(2);
         expect(await expectOnlyWholeFiles("sra-cancel")).toBe(files.length);
-        expectMonotonic(rerunEvents);
+        expectMonotonicProgress(rerunEvents);
         expect(rerunEvents.filter((e) => e.stage === "files").at(-1)).toMatchObject({
           done: files.length,
           total: files.length,

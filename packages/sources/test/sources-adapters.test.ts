@@ -7,15 +7,9 @@ import { ingestDataset } from "../src/fetch/ingest-dataset.js";
 import { geoSourceAdapter } from "../src/geo/geo-source-adapter.js";
 import { FakeUpstream, NCBI_FIXTURES_MISSING, readFixture } from "@omicslake/core/testing";
 import { lakeEngines, type OpenedLake } from "@omicslake/core/testing";
+import { bytesOf, sha } from "./helpers/test-bytes.js";
 
-const sha = (data: Buffer | string): string => createHash("sha256").update(data).digest("hex");
 const md5 = (data: Buffer | string): string => createHash("md5").update(data).digest("hex");
-
-async function bytesOf(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 const engine = lakeEngines()[0]!;
 const skip = NCBI_FIXTURES_MISSING;
@@ -294,33 +288,35 @@ describe.skipIf(skip !== undefined)(
       expect(bp.run.step).toBe("ingest:bioproject");
     });
 
-  it("ingests the configured datasets that have a fetchable source, reporting a failing one in its place", async () => {
-    const config = {
-      root: opened.root,
-      sources: {
-        bp: { kind: "bioproject", url: fake.url("bioproject/") },
-        gone: { kind: "biosample", url: fake.url("nowhere/") },
-        local: { kind: "directory", path: "/data/runs" },
-      } satisfies Record<string, SourceConfig>,
-      datasets: {
-        "cfg-bioproject": { source: "bp", role: "metadata" },
-        "cfg-gone": { source: "gone", role: "metadata" },
-        "cfg-local": { source: "local", role: "reads" },
-      } satisfies Record<string, DataConfig>,
-    };
-    const outcomes = await ingestConfigured(opened.lake, config, [], { retry: { attempts: 1 } });
-    expect(outcomes.map((o) => o.name)).toEqual(["cfg-bioproject", "cfg-gone"]);
-    expect(outcomes[0]!.result?.fetched.map((f) => f.object.key)).toEqual(["raw/cfg-bioproject/bioproject.xml"]);
-    expect(outcomes[1]!.error).toMatchObject({ code: "upstream_failed", details: { status: 404 } });
+    it("ingests the configured datasets that have a fetchable source, reporting a failing one in its place", async () => {
+      const config = {
+        root: opened.root,
+        sources: {
+          bp: { kind: "bioproject", url: fake.url("bioproject/") },
+          gone: { kind: "biosample", url: fake.url("nowhere/") },
+          local: { kind: "directory", path: "/data/runs" },
+        } satisfies Record<string, SourceConfig>,
+        datasets: {
+          "cfg-bioproject": { source: "bp", role: "metadata" },
+          "cfg-gone": { source: "gone", role: "metadata" },
+          "cfg-local": { source: "local", role: "reads" },
+        } satisfies Record<string, DataConfig>,
+      };
+      const outcomes = await ingestConfigured(opened.lake, config, [], { retry: { attempts: 1 } });
+      expect(outcomes.map((o) => o.name)).toEqual(["cfg-bioproject", "cfg-gone"]);
+      expect(outcomes[0]!.result?.fetched.map((f) => f.object.key)).toEqual([
+        "raw/cfg-bioproject/bioproject.xml",
+      ]);
+      expect(outcomes[1]!.error).toMatchObject({ code: "upstream_failed", details: { status: 404 } });
 
-    await expect(ingestConfigured(opened.lake, config, ["cfg-missing"])).rejects.toMatchObject({
-      code: "invalid_source_config",
-      details: { dataset: "cfg-missing" },
+      await expect(ingestConfigured(opened.lake, config, ["cfg-missing"])).rejects.toMatchObject({
+        code: "invalid_source_config",
+        details: { dataset: "cfg-missing" },
+      });
+      await expect(ingestConfigured(opened.lake, config, ["cfg-local"])).rejects.toMatchObject({
+        code: "invalid_source_config",
+        details: { kind: "directory" },
+      });
     });
-    await expect(ingestConfigured(opened.lake, config, ["cfg-local"])).rejects.toMatchObject({
-      code: "invalid_source_config",
-      details: { kind: "directory" },
-    });
-  });
   },
 );
