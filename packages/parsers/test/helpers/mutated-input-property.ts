@@ -3,6 +3,13 @@ import { expect } from "vitest";
 import { ParseError } from "../../src/errors/parse-error.js";
 import { chunksOf } from "./byte-streams.js";
 
+/** Byte values that break XML: its delimiters and entity characters, a letter and a byte never valid in UTF-8. */
+export const XML_MUTATION_BYTES: readonly number[] = [
+  ...[..."<>/=\"'&;! \n"].map((c) => c.charCodeAt(0)),
+  0x61,
+  0xff,
+];
+
 export interface MutatedInputOptions {
   /** Real files to mutate. */
   sources: readonly Uint8Array[];
@@ -17,7 +24,12 @@ export interface MutatedInputOptions {
  * Property: after up to six byte edits, an optional cut in half and any chunking, the parser either yields
  * schema-valid records or stops with a ParseError — never another exception.
  */
-export async function checkMutatedInputs({ sources, values, numRuns, consume }: MutatedInputOptions): Promise<void> {
+export async function checkMutatedInputs({
+  sources,
+  values,
+  numRuns,
+  consume,
+}: MutatedInputOptions): Promise<void> {
   await fc.assert(
     fc.asyncProperty(
       fc.nat({ max: sources.length - 1 }),
