@@ -72,6 +72,7 @@ export {
   type OptionSpec,
   type OptionValueSpec,
 } from "./config/source-option-specs.js";
+export { isPidAlive } from "./process/pid-alive.js";
 export { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenTree } from "./lake/private-files.js";
 export { openDuckDb, withDuckDb, type DuckDbOptions, type DuckDbSession } from "./duckdb/duckdb-session.js";
 export { sqlIdentifier, sqlList, sqlString } from "./duckdb/sql-quote.js";

@@ -1,39 +1,22 @@
-import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Lake } from "../src/lake/lake.js";
 import { openLake } from "../src/lake/open-lake.js";
-import { lakeCombos, type ComboLake } from "@omicslake/core/testing";
+import { lakeCombos, runTsChild, type ComboLake } from "@omicslake/core/testing";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const OBJECTS = 6;
 
 /** Runs the promoting child to completion or to its self-inflicted SIGKILL; resolves with the signal, if any. */
-function runChild(location: ComboLake, ref: string, killAt: string): Promise<NodeJS.Signals | null> {
+async function runChild(location: ComboLake, ref: string, killAt: string): Promise<NodeJS.Signals | null> {
   const { root, storage, database } = location;
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        join(here, "promotion-kill-child.ts"),
-        JSON.stringify({ root, storage, database }),
-        ref,
-        "curated",
-        killAt,
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.once("error", reject);
-    child.once("exit", (code, signal) => {
-      if (signal === null && code !== 0) reject(new Error(`the promoting child failed (${code}): ${stderr}`));
-      else resolve(signal);
-    });
-  });
+  const { signal } = await runTsChild(
+    join(here, "promotion-kill-child.ts"),
+    [JSON.stringify({ root, storage, database }), ref, "curated", killAt],
+    "the promoting child",
+  );
+  return signal;
 }
 
 /** Name, size and sha256 of every object of a dataset, in name order. */

@@ -1,11 +1,10 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OmicslakeError, PolicyError } from "../src/errors/omicslake-error.js";
 import type { Lake } from "../src/lake/lake.js";
-import { lakeCombos, type ComboLake } from "@omicslake/core/testing";
+import { lakeCombos, runTsChild, type ComboLake } from "@omicslake/core/testing";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WRITERS = 8;
@@ -42,7 +41,7 @@ async function expectConsistent(opened: ComboLake): Promise<void> {
   expect(await opened.stagedLeftovers()).toEqual([]);
 }
 
-function runChild(
+async function runChild(
   location: ComboLake,
   dataset: string,
   mode: "add" | "put",
@@ -50,37 +49,16 @@ function runChild(
   names: string[],
 ): Promise<{ name: string; ok: boolean; sha256?: string; code?: string }[]> {
   const { root, storage, database } = location;
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        join(here, "races-child.ts"),
-        JSON.stringify({ root, storage, database }),
-        dataset,
-        mode,
-        tag,
-        names.join(","),
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      if (code !== 0) reject(new Error(`the writer child failed (${code}): ${stderr}`));
-      else
-        resolve(
-          stdout
-            .trim()
-            .split("\n")
-            .map((line) => JSON.parse(line) as { name: string; ok: boolean; sha256?: string; code?: string }),
-        );
-    });
-  });
+  const { signal, stdout } = await runTsChild(
+    join(here, "races-child.ts"),
+    [JSON.stringify({ root, storage, database }), dataset, mode, tag, names.join(",")],
+    "the writer child",
+  );
+  if (signal !== null) throw new Error(`the writer child was killed by ${signal}`);
+  return stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as { name: string; ok: boolean; sha256?: string; code?: string });
 }
 
 for (const combo of lakeCombos()) {

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Lake } from "@omicslake/core";
 import { DuckLakeCatalog } from "@omicslake/ducklake";
 import { consolidateMetadata } from "../src/consolidation/consolidate-metadata.js";
+import { SERVING_ENTITY_NAMES } from "../src/entities/index.js";
 import { processDataset } from "../src/processing/process-dataset.js";
 import { queryCurated } from "../src/query/query-curated.js";
 import { buildSnapshot } from "../src/snapshot/build-snapshot.js";
@@ -22,7 +23,7 @@ import {
   sraStudySetXml,
 } from "../src/synthetic/synthetic-ncbi-files.js";
 import { NCBI_FIXTURES, NCBI_FIXTURES_MISSING, readFixture } from "@omicslake/core/testing";
-import { lakeEngines, type OpenedLake } from "@omicslake/core/testing";
+import { lakeEngines, type LakeEngine, type OpenedLake } from "@omicslake/core/testing";
 
 process.env["TZ"] = "UTC";
 
@@ -319,23 +320,33 @@ async function downloadSnapshot(lake: Lake, dir: string): Promise<string> {
   return path;
 }
 
+/** A new lake and scratch folder for each test of the enclosing describe: every test writes its own history. */
+function freshLakeEachTest(engine: LakeEngine): () => { opened: OpenedLake; scratch: string } {
+  let opened: OpenedLake | undefined;
+  let scratch: string | undefined;
+  beforeEach(async () => {
+    opened = await engine.open();
+    scratch = await mkdtemp(join(tmpdir(), "omicslake-flow-test-"));
+  }, 60_000);
+  afterEach(async () => {
+    await opened?.dispose();
+    if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
+    opened = scratch = undefined;
+  });
+  return () => {
+    if (opened === undefined || scratch === undefined) throw new Error("the test's lake is not open yet");
+    return { opened, scratch };
+  };
+}
+
 for (const engine of lakeEngines()) {
   describe.skipIf(engine.skip !== undefined)(
     `metadata flow on ${engine.name}${engine.skip ? ` (skipped: ${engine.skip})` : ""}`,
     () => {
-      let opened: OpenedLake;
-      let scratch: string;
-      beforeEach(async () => {
-        opened = await engine.open();
-        scratch = await mkdtemp(join(tmpdir(), "omicslake-flow-test-"));
-      }, 60_000);
-      afterEach(async () => {
-        await opened?.dispose();
-        await rm(scratch, { recursive: true, force: true });
-      });
+      const fresh = freshLakeEachTest(engine);
 
       it("processes, consolidates by each entity's rule, snapshots and registers in DuckLake", async () => {
-        const { lake, root } = opened;
+        const { lake, root } = fresh().opened;
         await seedUpstreamHistory(lake);
         await processAll(lake);
 
@@ -371,18 +382,7 @@ for (const engine of lakeEngines()) {
         expect(await rows(lake, "SELECT totalSpots FROM sra_run WHERE accession = 'SRR900001'")).toEqual([
           { totalSpots: 999 },
         ]);
-        for (const table of [
-          "sra_study",
-          "sra_sample",
-          "sra_experiment",
-          "sra_run",
-          "geo_series",
-          "geo_sample",
-          "geo_platform",
-          "biosample",
-          "bioproject",
-          "pubmed_article",
-        ]) {
+        for (const table of SERVING_ENTITY_NAMES) {
           const [dup] = await rows(lake, `SELECT count(*) - count(DISTINCT accession) AS d FROM ${table}`);
           expect(Number(dup!["d"]), table).toBe(0);
         }
@@ -471,7 +471,7 @@ for (const engine of lakeEngines()) {
         // Snapshot: tables, views and _metadata counts.
         const snapshot = await buildSnapshot(lake, { now: new Date("2025-03-01T12:00:00Z") });
         expect(snapshot.object.key).toBe("curated/metadata/omicslake.duckdb");
-        const file = await downloadSnapshot(lake, scratch);
+        const file = await downloadSnapshot(lake, fresh().scratch);
         const meta: Record<string, number> = Object.fromEntries(
           (await snapshotRows(file, "SELECT name, row_count FROM _metadata")).map((r) => [
             String(r["name"]),
@@ -544,20 +544,10 @@ function crashOn(predicate: (name: string, call: number) => boolean): (name: str
 }
 
 describe("metadata flow interrupted at any step (fs + pglite)", () => {
-  const engine = lakeEngines()[0]!;
-  let opened: OpenedLake;
-  let scratch: string;
-  beforeEach(async () => {
-    opened = await engine.open();
-    scratch = await mkdtemp(join(tmpdir(), "omicslake-flow-test-"));
-  }, 60_000);
-  afterEach(async () => {
-    await opened?.dispose();
-    await rm(scratch, { recursive: true, force: true });
-  });
+  const fresh = freshLakeEachTest(lakeEngines()[0]!);
 
   it("finishes processing after a crash mid-unit, with nothing partial read and no duplicate", async () => {
-    const { lake, root } = opened;
+    const { lake, root } = fresh().opened;
     await seedUpstreamHistory(lake);
     // Crash before the 6th publish: some units are complete, one has part of its files and no manifest.
     await expect(
@@ -624,7 +614,7 @@ describe("metadata flow interrupted at any step (fs + pglite)", () => {
   }, 180_000);
 
   it("converts only raw objects a later ingest added, leaving finished units alone", async () => {
-    const { lake } = opened;
+    const { lake } = fresh().opened;
     await seedUpstreamHistory(lake);
     await processAll(lake);
     const before = (await lake.dataset("processed:geo")).objectCount;
@@ -654,7 +644,7 @@ describe("metadata flow interrupted at any step (fs + pglite)", () => {
   }, 120_000);
 
   it("keeps the previous curated files and DuckLake snapshot when consolidation dies, and the rerun completes", async () => {
-    const { lake, root } = opened;
+    const { lake, root } = fresh().opened;
     await seedUpstreamHistory(lake);
     await processAll(lake);
     const first = await consolidateMetadata(lake, { lakeRoot: root });
@@ -718,7 +708,7 @@ describe("metadata flow interrupted at any step (fs + pglite)", () => {
       /^archive\/metadata\/snapshots\/\d{4}-\d{2}-\d{2}\/omicslake-.*\.duckdb$/,
     );
     expect((await lake.dataset("archive:metadata")).objectCount).toBe(1);
-    const file = await downloadSnapshot(lake, scratch);
+    const file = await downloadSnapshot(lake, fresh().scratch);
     expect(await snapshotRows(file, "SELECT title FROM pubmed_article WHERE pmid = 1001")).toEqual([
       { title: "article 1001, revised" },
     ]);
@@ -845,19 +835,10 @@ const FIXTURE_OBJECTS: readonly { file: string; dataset: RecordFormat; name: str
 describe.skipIf(NCBI_FIXTURES_MISSING !== undefined)(
   `metadata flow on the real NCBI fixtures${NCBI_FIXTURES_MISSING ? ` (skipped: ${NCBI_FIXTURES_MISSING})` : ""}`,
   () => {
-    let opened: OpenedLake;
-    let scratch: string;
-    beforeEach(async () => {
-      opened = await lakeEngines()[0]!.open();
-      scratch = await mkdtemp(join(tmpdir(), "omicslake-flow-test-"));
-    }, 60_000);
-    afterEach(async () => {
-      await opened?.dispose();
-      await rm(scratch, { recursive: true, force: true });
-    });
+    const fresh = freshLakeEachTest(lakeEngines()[0]!);
 
     it("carries every distinct accession the parsers read through to curated and the snapshot", async () => {
-      const { lake, root } = opened;
+      const { lake, root } = fresh().opened;
       // What the parsers alone read from the files: the distinct accessions per record kind.
       const expected = new Map<string, Set<string>>();
       for (const f of FIXTURE_OBJECTS) {
@@ -874,7 +855,7 @@ describe.skipIf(NCBI_FIXTURES_MISSING !== undefined)(
       await processAll(lake);
       await consolidateMetadata(lake, { lakeRoot: root });
       await buildSnapshot(lake);
-      const file = await downloadSnapshot(lake, scratch);
+      const file = await downloadSnapshot(lake, fresh().scratch);
       const meta: Record<string, number> = Object.fromEntries(
         (await snapshotRows(file, "SELECT name, row_count FROM _metadata")).map((r) => [
           String(r["name"]),

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,7 +7,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Lake } from "@omicslake/core";
 import { openLake } from "@omicslake/core";
-import { catalogClient } from "@omicslake/core/testing";
+import { catalogClient, runTsChild } from "@omicslake/core/testing";
 import { objectsOf, readManifests } from "../src/processing/processed-manifest.js";
 import { processDataset } from "../src/processing/process-dataset.js";
 import {
@@ -104,23 +103,9 @@ async function processedState(
   return { objects, manifests };
 }
 
-function runChild(t: TestLake, killAt: string): Promise<NodeJS.Signals | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", join(here, "reprocess-kill-child.ts"), t.root, url!, t.schema, killAt],
-      {
-        stdio: ["ignore", "ignore", "pipe"],
-      },
-    );
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.once("error", reject);
-    child.once("exit", (code, signal) => {
-      if (signal === null && code !== 0) reject(new Error(`the child reprocess failed (${code}): ${stderr}`));
-      else resolve(signal);
-    });
-  });
+async function runChild(t: TestLake, killAt: string): Promise<NodeJS.Signals | null> {
+  const args = [t.root, url!, t.schema, killAt];
+  return (await runTsChild(join(here, "reprocess-kill-child.ts"), args, "the child reprocess")).signal;
 }
 
 describe.skipIf(skip !== null)(`reprocess killed mid-way${skip ? ` — skipped: ${skip}` : ""}`, () => {

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqlClient, runMigrations } from "@omicslake/core";
 import type { SqlClient } from "@omicslake/core";
+import { runTsChild } from "@omicslake/core/testing";
 import { loadEntity, servingStatus } from "../src/serving/serving-loader.js";
 import { HAVE_NCBI_FIXTURES, NO_FIXTURES_REASON, writeServingParquet } from "@omicslake/metadata/testing";
 import type { ServingFixtureFiles } from "@omicslake/metadata/testing";
@@ -20,23 +20,9 @@ const skip = !HAVE_NCBI_FIXTURES
     : null;
 
 /** Runs the child loader to completion or to its self-inflicted SIGKILL; resolves with the signal, if any. */
-function runChild(schema: string, parquet: string, killAt: string): Promise<NodeJS.Signals | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", join(here, "serving-kill-child.ts"), url!, schema, "sra_run", parquet, killAt],
-      {
-        stdio: ["ignore", "ignore", "pipe"],
-      },
-    );
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.once("error", reject);
-    child.once("exit", (code, signal) => {
-      if (signal === null && code !== 0) reject(new Error(`the child loader failed (${code}): ${stderr}`));
-      else resolve(signal);
-    });
-  });
+async function runChild(schema: string, parquet: string, killAt: string): Promise<NodeJS.Signals | null> {
+  const args = [url!, schema, "sra_run", parquet, killAt];
+  return (await runTsChild(join(here, "serving-kill-child.ts"), args, "the child loader")).signal;
 }
 
 describe.skipIf(skip !== null)(`serving load killed mid-way${skip ? ` — skipped: ${skip}` : ""}`, () => {

@@ -4,7 +4,7 @@ import { parseBioProject } from "../src/bioproject/bioproject-parser.js";
 import { bioprojectRecordSchemas, type BioprojectRecord } from "../src/bioproject/bioproject-records.js";
 import { chunksOf, text } from "./helpers/byte-streams.js";
 import { parseError } from "./helpers/expect-parse-error.js";
-import { checkMutatedInputs } from "./helpers/mutated-input-property.js";
+import { describeMutatedFixtures, XML_MUTATION_BYTES } from "./helpers/mutated-input-property.js";
 import { fixture, fixtures, haveFixtures } from "./helpers/ncbi-fixtures.js";
 
 async function collect(input: AsyncIterable<Uint8Array>, file?: string): Promise<BioprojectRecord[]> {
@@ -206,19 +206,14 @@ describe("parseBioProject on constructed input", () => {
   });
 });
 
-describe.skipIf(!haveFixtures)("parseBioProject on mutated real files (property)", () => {
-  it("either yields schema-valid records or stops with a ParseError, for any byte edits and chunking", async () => {
-    const sources = ["bioproject_PRJNA258012_docsum.xml", "bioproject_73819_recordset.xml"].map((name) =>
-      readFileSync(fixture(name)),
-    );
-    const interesting = [..."<>/=\"'&;! \n"].map((c) => c.charCodeAt(0));
-    await checkMutatedInputs({
-      sources,
-      values: [...interesting, 0x61, 0xff],
-      numRuns: 150,
-      consume: async (input) => {
-        for await (const r of parseBioProject(input)) bioprojectRecordSchemas.bioproject.parse(r);
-      },
-    });
-  });
-});
+describeMutatedFixtures(
+  "parseBioProject",
+  ["bioproject_PRJNA258012_docsum.xml", "bioproject_73819_recordset.xml"],
+  {
+    values: XML_MUTATION_BYTES,
+    numRuns: 150,
+    consume: async (input) => {
+      for await (const r of parseBioProject(input)) bioprojectRecordSchemas.bioproject.parse(r);
+    },
+  },
+);

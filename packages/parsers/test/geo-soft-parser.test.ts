@@ -11,7 +11,7 @@ import {
 } from "../src/geo/geo-records.js";
 import { chunksOf, text } from "./helpers/byte-streams.js";
 import { parseError } from "./helpers/expect-parse-error.js";
-import { checkMutatedInputs } from "./helpers/mutated-input-property.js";
+import { describeMutatedFixtures } from "./helpers/mutated-input-property.js";
 import { fixture, fixtures, haveFixtures } from "./helpers/ncbi-fixtures.js";
 
 async function collect(input: AsyncIterable<Uint8Array>, file?: string): Promise<GeoRecord[]> {
@@ -414,24 +414,18 @@ describe("parseGeoSoft on constructed input", () => {
   });
 });
 
-describe.skipIf(!haveFixtures)("parseGeoSoft on mutated real files (property)", () => {
-  it("either yields schema-valid records or stops with a ParseError, for any byte edits and chunking", async () => {
-    const sources = [
-      "geo_GPL20814_family.soft",
-      "geo_GSM32878_with_table.soft",
-      "geo_GSE146537_series_brief.soft",
-    ].map((name) => readFileSync(fixture(name)));
-    const interesting = [..."^!#= \n\r\t:_"].map((c) => c.charCodeAt(0));
-    await checkMutatedInputs({
-      sources,
-      values: [...interesting, 0, 0xff],
-      numRuns: 200,
-      consume: async (input) => {
-        for await (const r of parseGeoSoft(input)) geoRecordSchemas[r.kind].parse(r);
-      },
-    });
-  });
-});
+describeMutatedFixtures(
+  "parseGeoSoft",
+  ["geo_GPL20814_family.soft", "geo_GSM32878_with_table.soft", "geo_GSE146537_series_brief.soft"],
+  {
+    // SOFT's line markers and separators, a NUL and a byte never valid in UTF-8.
+    values: [...[..."^!#= \n\r\t:_"].map((c) => c.charCodeAt(0)), 0, 0xff],
+    numRuns: 200,
+    consume: async (input) => {
+      for await (const r of parseGeoSoft(input)) geoRecordSchemas[r.kind].parse(r);
+    },
+  },
+);
 
 describe("geoDateToIso", () => {
   it("converts GEO dates and refuses impossible ones", () => {

@@ -7,15 +7,9 @@ import { ingestDataset } from "../src/fetch/ingest-dataset.js";
 import { geoSourceAdapter } from "../src/geo/geo-source-adapter.js";
 import { FakeUpstream, NCBI_FIXTURES_MISSING, readFixture } from "@omicslake/core/testing";
 import { lakeEngines, type OpenedLake } from "@omicslake/core/testing";
+import { bytesOf, sha } from "./helpers/test-bytes.js";
 
-const sha = (data: Buffer | string): string => createHash("sha256").update(data).digest("hex");
 const md5 = (data: Buffer | string): string => createHash("md5").update(data).digest("hex");
-
-async function bytesOf(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 const engine = lakeEngines()[0]!;
 const skip = NCBI_FIXTURES_MISSING;

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -7,25 +6,7 @@ import { ingestDataset, type IngestOptions } from "../src/fetch/ingest-dataset.j
 import type { RetryEvent } from "../src/fetch/http-client.js";
 import { FakeUpstream } from "@omicslake/core/testing";
 import { lakeEngines, type OpenedLake } from "@omicslake/core/testing";
-
-const sha = (data: Buffer | string): string => createHash("sha256").update(data).digest("hex");
-
-/** Deterministic incompressible bytes: a sha256 chain from a seed. */
-function pseudoRandomBytes(size: number, seed: string): Buffer {
-  const out = Buffer.alloc(size);
-  let block = createHash("sha256").update(seed).digest();
-  for (let offset = 0; offset < size; offset += block.length) {
-    block.copy(out, offset);
-    block = createHash("sha256").update(block).digest();
-  }
-  return out;
-}
-
-async function bytesOf(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
+import { bytesOf, pseudoRandomBytes, sha } from "./helpers/test-bytes.js";
 
 const data: DataConfig = { source: "bioproject", role: "metadata" };
 const FAST_RETRY = { attempts: 4, baseDelayMs: 10, maxDelayMs: 40 } as const;

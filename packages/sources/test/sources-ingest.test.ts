@@ -1,18 +1,10 @@
-import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DataConfig, SourceConfig } from "@omicslake/core";
 import { ingestDataset } from "../src/fetch/ingest-dataset.js";
 import { FakeUpstream, NCBI_FIXTURES_MISSING, readFixture } from "@omicslake/core/testing";
 import { lakeEngines, type OpenedLake } from "@omicslake/core/testing";
-
-const sha = (data: Buffer | string): string => createHash("sha256").update(data).digest("hex");
-
-async function bytesOf(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
+import { bytesOf, sha } from "./helpers/test-bytes.js";
 
 const SETS = ["study", "sample", "experiment", "run"] as const;
 const FIXTURE_OF_SET = {

@@ -23,20 +23,13 @@ import {
   type SourceConfig,
 } from "./config-schema.js";
 import { closestMatch } from "./edit-distance.js";
+import type { StoreConfig } from "../object-store/open-object-store.js";
 
 export const CONFIG_FILE_NAME = "omicslake.toml";
 const ENV_PREFIX = "OMICSLAKE__";
 
-/** Where objects live, in the form the object-store factory takes. */
-export interface StorageConfig {
-  readonly url: string;
-  readonly endpoint?: string;
-  readonly region?: string;
-  readonly accessKeyId?: string;
-  readonly secretAccessKey?: string;
-  readonly forcePathStyle?: boolean;
-  readonly objectLock?: { readonly mode: "GOVERNANCE" | "COMPLIANCE"; readonly retainDays: number };
-}
+/** Where objects live: exactly what the object-store factory takes. */
+export type StorageConfig = StoreConfig;
 
 /** Which catalog database to open, in the form the SQL-client factory takes. */
 export interface DatabaseConfig {

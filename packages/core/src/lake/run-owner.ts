@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { RunOwner } from "../catalog/catalog-types.js";
+import { isPidAlive } from "../process/pid-alive.js";
 
 /** Drawn once per process: a pid the system reuses for another process never matches it. */
 const PROCESS_TOKEN = randomBytes(8).toString("hex");
@@ -17,13 +18,7 @@ export function currentRunOwner(): RunOwner {
  */
 export function isProcessAlive(host: string, pid: number): boolean | undefined {
   if (host !== hostname()) return undefined;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return isPidAlive(pid);
 }
 
 /** Whether the owner of a run is provably gone (same host, pid not running) — never a guess about another host. */

@@ -1,6 +1,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { IntegrityError, PolicyError, ValidationError } from "../errors/omicslake-error.js";
+import type { Layer } from "./layer.js";
 import type { PutBody, PutOptions } from "./object-store.js";
 
 /** What both stores record for an object written without a media type. */
@@ -14,6 +15,38 @@ export function toReadable(body: PutBody): Readable {
   if (body instanceof Uint8Array) return Readable.from([body]);
   if (body instanceof Readable) return body;
   return Readable.from(body);
+}
+
+/** A put body that passed the checks made before any byte is read. */
+export interface AcceptedPut {
+  readonly source: Readable;
+  readonly layer: Layer;
+  readonly checked: CheckedPutOptions;
+}
+
+/**
+ * Opens a put's body and runs the checks that need no bytes: the key (each store has its own limits),
+ * the options, a signal already aborted, and `refuse` for a store's own early refusal (an existing raw
+ * object). On any refusal the body is destroyed, so a caller's stream is never left open and unread.
+ */
+export async function acceptPut(
+  key: string,
+  body: PutBody,
+  options: PutOptions | undefined,
+  validateKey: (key: string) => Layer,
+  refuse?: (layer: Layer, checked: CheckedPutOptions) => Promise<void>,
+): Promise<AcceptedPut> {
+  const source = toReadable(body);
+  try {
+    const layer = validateKey(key);
+    const checked = checkPutOptions(key, options);
+    checked.signal?.throwIfAborted();
+    await refuse?.(layer, checked);
+    return { source, layer, checked };
+  } catch (error) {
+    source.destroy();
+    throw error;
+  }
 }
 
 /** A chunk from a source that may hand out strings (a Readable with an encoding) as bytes. */

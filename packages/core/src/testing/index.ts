@@ -15,3 +15,5 @@ export * from "./lake-matrix.js";
 export * from "./s3rver-harness.js";
 // Tests inspect the rows they wrote and drop the schemas they created; the catalog hands its users no client.
 export { catalogClient } from "../catalog/catalog-client.js";
+export * from "./progress-assertions.js";
+export * from "./run-ts-child.js";

@@ -1,12 +1,7 @@
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { catalogClient } from "../catalog/catalog-client.js";
+import { afterAll, beforeAll, describe } from "vitest";
 import type { DatabaseConfig, StorageConfig } from "../config/load-config.js";
 import type { Lake } from "../lake/lake.js";
-import { openLake } from "../lake/open-lake.js";
-import { S3RVER_CREDENTIALS, S3RVER_REGION, startS3rver, type S3rverHandle } from "./s3rver-harness.js";
+import { lakeCombos } from "./lake-combos.js";
 
 /** One combination of engines a lake test runs on. */
 export interface LakeEngine {
@@ -26,68 +21,40 @@ export interface OpenedLake {
 
 /**
  * The engines every lake-level test runs on: filesystem + PGlite (the embedded default) and
- * S3 (s3rver) + PostgreSQL (the scale-out path). PostgreSQL needs DATABASE_URL; without it that
- * variant is skipped with the reason shown.
+ * S3 (s3rver) + PostgreSQL (the scale-out path), the two ends of the full store × engine matrix.
+ * PostgreSQL needs DATABASE_URL; without it that variant is skipped with the reason shown.
  */
 export function lakeEngines(): LakeEngine[] {
-  const url = process.env["DATABASE_URL"];
-  return [
-    {
-      name: "fs + pglite",
-      async open() {
-        const root = await mkdtemp(join(tmpdir(), "omicslake-lake-"));
-        const storage = { url: `file://${join(root, "objects")}` };
-        const database = { pgliteDir: "memory://" };
-        const lake = await openLake({ root, storage, database });
-        return {
-          lake,
-          root,
-          storage,
-          database,
-          async dispose() {
-            await lake.close();
-            await rm(root, { recursive: true, force: true });
-          },
-        };
+  return lakeCombos()
+    .filter((combo) => (combo.store === "fs") === (combo.engine === "pglite"))
+    .map((combo) => ({
+      name: combo.name,
+      ...(combo.skip === undefined ? {} : { skip: combo.skip }),
+      open: () => combo.open(),
+    }));
+}
+
+/**
+ * A describe block per lake engine (`<title> on <engine>`), with one lake opened before its tests and
+ * disposed after them; `body` reads that lake through the getter, valid once the tests run.
+ */
+export function describeOnLakeEngines(title: string, body: (opened: () => OpenedLake) => void): void {
+  for (const engine of lakeEngines()) {
+    describe.skipIf(engine.skip !== undefined)(
+      `${title} on ${engine.name}${engine.skip ? ` (skipped: ${engine.skip})` : ""}`,
+      () => {
+        let opened: OpenedLake | undefined;
+        beforeAll(async () => {
+          opened = await engine.open();
+        });
+        afterAll(async () => {
+          await opened?.dispose();
+        });
+        body(() => {
+          if (opened === undefined) throw new Error(`the lake on ${engine.name} is not open yet`);
+          return opened;
+        });
       },
-    },
-    {
-      name: "s3 + postgres",
-      ...(url ? {} : { skip: "DATABASE_URL is not set: the PostgreSQL variant needs a server" }),
-      async open() {
-        const root = await mkdtemp(join(tmpdir(), "omicslake-lake-"));
-        let s3: S3rverHandle | undefined;
-        try {
-          s3 = await startS3rver();
-          const storage: StorageConfig = {
-            url: `s3://${s3.bucket}/lake`,
-            endpoint: s3.endpoint,
-            region: S3RVER_REGION,
-            forcePathStyle: true,
-            ...S3RVER_CREDENTIALS,
-          };
-          const schema = `t_lake_${randomBytes(6).toString("hex")}`;
-          const database = { url: url!, schema };
-          const lake = await openLake({ root, storage, database });
-          const server = s3;
-          return {
-            lake,
-            root,
-            storage,
-            database,
-            async dispose() {
-              await catalogClient(lake.catalog).exec(`drop schema if exists ${schema} cascade`);
-              await lake.close();
-              await server.close();
-              await rm(root, { recursive: true, force: true });
-            },
-          };
-        } catch (error) {
-          await s3?.close();
-          await rm(root, { recursive: true, force: true });
-          throw error;
-        }
-      },
-    },
-  ];
+    );
+  }
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readdir, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { isPidAlive } from "@omicslake/core";
 
 /** A short, file-name-safe stand-in for this host's name. */
 const HOST_TAG = createHash("sha256").update(hostname()).digest("hex").slice(0, 8);
@@ -34,20 +35,10 @@ export async function sweepStaleStages(parent: string, outName: string): Promise
       const prefix = `.${outName}.${kind}-${HOST_TAG}-`;
       if (!entry.startsWith(prefix)) continue;
       const pid = Number(/^(\d+)-/.exec(entry.slice(prefix.length))?.[1]);
-      if (!Number.isSafeInteger(pid) || pid <= 0 || isAlive(pid)) continue;
+      if (!Number.isSafeInteger(pid) || pid <= 0 || isPidAlive(pid)) continue;
       await rm(join(parent, entry), { recursive: true, force: true });
       removed.push(entry);
     }
   }
   return removed;
-}
-
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

@@ -1,12 +1,11 @@
-import { version as nodeVersion } from "node:process";
 import type { ConversionResult, ConvertOptions } from "../convert/conversion-result.js";
 import type { Column, DataFrame } from "../frame/data-frame.js";
 import { writeDataFrameParquet } from "../parquet/data-frame-parquet-writer.js";
-import { parquetEngineVersion } from "../parquet/parquet-sink.js";
 import { withStagedOutputDir } from "../parquet/staged-output-dir.js";
 import type { StagedOutputDir } from "../parquet/staged-output-dir.js";
 import { writeTripletsParquet } from "../parquet/triplet-parquet-writer.js";
 import { FormatError } from "../convert/format-error.js";
+import { convertHdf5File } from "./hdf5-conversion.js";
 import { readH5adFrame } from "./h5ad-frame-reader.js";
 import type { FrameReport } from "./h5ad-frame-reader.js";
 import { compressedSparseSource, denseSource } from "./h5-matrix-source.js";
@@ -16,10 +15,8 @@ import {
   attrNumbers,
   attrString,
   dtypeName,
-  h5wasmVersion,
   isDataset,
   isGroup,
-  openHdf5,
   readValue,
   shapeOf,
   toStrings,
@@ -194,9 +191,7 @@ export async function convertH5ad(
   outDir: string,
   options: H5adConvertOptions = {},
 ): Promise<ConversionResult> {
-  const h5 = await openHdf5(path);
-  const warnings: string[] = [];
-  try {
+  return convertHdf5File(path, "h5ad", async (h5, warnings) => {
     const x = h5.get("X");
     const xElement = isDataset(x) || isGroup(x) ? x : undefined;
     const xShape = xElement ? matrixShape(xElement) : undefined;
@@ -275,7 +270,7 @@ export async function convertH5ad(
     }, 0);
     let progressBase = 0;
 
-    const { outputs, result } = await withStagedOutputDir(outDir, async (stage: StagedOutputDir) => {
+    return await withStagedOutputDir(outDir, async (stage: StagedOutputDir) => {
       const matrixInfo: Record<string, MatrixSourceInfo & { file: string; nnz: number; var_table: string }> =
         {};
       for (const m of matrices) {
@@ -354,17 +349,7 @@ export async function convertH5ad(
       await stage.writeJson("manifest.json", "manifest", manifest);
       return manifest;
     });
-    return {
-      format: "h5ad",
-      input: path,
-      outputs,
-      manifest: result,
-      warnings,
-      toolVersions: { duckdb: parquetEngineVersion(), h5wasm: h5wasmVersion(), node: nodeVersion },
-    };
-  } finally {
-    h5.close();
-  }
+  });
 }
 
 /** AnnData files: X, layers, .raw, obs and var. */

@@ -279,14 +279,8 @@ function sparseMatrixFromR(v: RValue, cls: string, file: string, where: string):
       throw fail(`entry ${k} at (${r}, ${c}) is outside Dim ${nrow} x ${ncol}`);
   }
   const dimnames = slot("Dimnames");
-  const rowLabels =
-    dimnames?.kind === "list" && dimnames.values[0]?.kind === "character"
-      ? dimnames.values[0].values
-      : undefined;
-  const colLabels =
-    dimnames?.kind === "list" && dimnames.values[1]?.kind === "character"
-      ? dimnames.values[1].values
-      : undefined;
+  const rowLabels = axisLabels(dimnames, 0);
+  const colLabels = axisLabels(dimnames, 1);
   const columns: Column[] = [
     { name: "row", type: { kind: "int32" }, values: rows },
     { name: "col", type: { kind: "int32" }, values: cols },
@@ -295,6 +289,13 @@ function sparseMatrixFromR(v: RValue, cls: string, file: string, where: string):
   if (colLabels !== undefined) columns.push(labelColumn("col_name", cols, colLabels));
   columns.push(withValid({ name: "value", type: { kind: "float64" }, values }, valid));
   return { rowCount: nnz, columns };
+}
+
+/** The labels of one axis (0: rows, 1: columns) of a matrix's dimnames list, when they are strings. */
+function axisLabels(dimnames: RValue | undefined, axis: 0 | 1): readonly (string | null)[] | undefined {
+  if (dimnames?.kind !== "list") return undefined;
+  const labels = dimnames.values[axis];
+  return labels?.kind === "character" ? labels.values : undefined;
 }
 
 /**
@@ -319,14 +320,8 @@ function denseMatrixFromR(v: RValue, dim: Int32Array, file: string, where: strin
   const nrow = dim[0] ?? 0;
   const ncol = dim[1] ?? 0;
   const dimnames = v.attributes.get("dimnames");
-  const rowLabels =
-    dimnames?.kind === "list" && dimnames.values[0]?.kind === "character"
-      ? dimnames.values[0].values
-      : undefined;
-  const colLabels =
-    dimnames?.kind === "list" && dimnames.values[1]?.kind === "character"
-      ? dimnames.values[1].values
-      : undefined;
+  const rowLabels = axisLabels(dimnames, 0);
+  const colLabels = axisLabels(dimnames, 1);
   const columns: Column[] = [];
   for (let c = 0; c < ncol; c++) {
     const colName = colLabels?.[c] ?? `V${c + 1}`;

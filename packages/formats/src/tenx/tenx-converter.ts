@@ -1,26 +1,16 @@
 import { readdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { version as nodeVersion } from "node:process";
 import type { ConversionResult, ConvertOptions } from "../convert/conversion-result.js";
 import type { Column, DataFrame } from "../frame/data-frame.js";
 import { FormatError } from "../convert/format-error.js";
 import { compressedSparseSource } from "../h5ad/h5-matrix-source.js";
 import type { MatrixSource } from "../h5ad/h5-matrix-source.js";
-import {
-  attrString,
-  h5wasmVersion,
-  isDataset,
-  isGroup,
-  openHdf5,
-  readValue,
-  shapeOf,
-  toStrings,
-} from "../h5ad/h5-reader.js";
+import { attrString, isDataset, isGroup, readValue, shapeOf, toStrings } from "../h5ad/h5-reader.js";
 import type { Group } from "../h5ad/h5-reader.js";
 import { convertMatrixMarket } from "../mtx/mtx-converter.js";
 import { writeDataFrameParquet } from "../parquet/data-frame-parquet-writer.js";
-import { parquetEngineVersion } from "../parquet/parquet-sink.js";
 import { withStagedOutputDir } from "../parquet/staged-output-dir.js";
+import { convertHdf5File } from "../h5ad/hdf5-conversion.js";
 import { writeTripletsParquet } from "../parquet/triplet-parquet-writer.js";
 import type { TripletSource } from "../parquet/triplet-parquet-writer.js";
 import { joinCellMetadata } from "./cell-metadata-join.js";
@@ -207,9 +197,7 @@ async function convertTenxH5(
   outDir: string,
   options: TenxConvertOptions,
 ): Promise<ConversionResult> {
-  const h5 = await openHdf5(path);
-  const warnings: string[] = [];
-  try {
+  return convertHdf5File(path, "10x-h5", async (h5, warnings) => {
     const v3 = h5.get("matrix");
     let genomes: GenomeMatrix[];
     let layout: "v3" | "v2";
@@ -310,7 +298,7 @@ async function convertTenxH5(
       values: Int32Array.from({ length: n }, (_, i) => i),
     });
 
-    const { outputs, result } = await withStagedOutputDir(outDir, async (stage) => {
+    return await withStagedOutputDir(outDir, async (stage) => {
       const valueType = parts[0]!.matrix.info.valueType;
       const matrix = await writeTripletsParquet(stage.path("matrix.X.parquet"), concatenated(parts), {
         valueType,
@@ -358,17 +346,7 @@ async function convertTenxH5(
       await stage.writeJson("manifest.json", "manifest", manifest);
       return manifest;
     });
-    return {
-      format: "10x-h5",
-      input: path,
-      outputs,
-      manifest: result,
-      warnings,
-      toolVersions: { duckdb: parquetEngineVersion(), h5wasm: h5wasmVersion(), node: nodeVersion },
-    };
-  } finally {
-    h5.close();
-  }
+  });
 }
 
 /** 10x Genomics matrices: the HDF5 file or the matrix.mtx/barcodes/features folder, with optional cell metadata. */

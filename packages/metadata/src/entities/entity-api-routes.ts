@@ -1,5 +1,6 @@
 import { ENTITY_DEFINITIONS, ENTITY_KEYS } from "./entity-definitions.js";
 import type {
+  ApiDefinition,
   EntityDefinition,
   EntityKey,
   FilterKind,
@@ -18,18 +19,9 @@ export interface EntityFilter {
 }
 
 /** What one entity's routes serve: its view, URL, OpenAPI words and filters. */
-export interface EntityRouteSpec {
+export interface EntityRouteSpec extends ApiDefinition {
   /** The serving view (`sra_run`, …). */
   readonly entity: EntityKey;
-  /** `/v1/sra/runs` */
-  readonly path: string;
-  readonly tag: string;
-  /** "SRA run" */
-  readonly noun: string;
-  readonly plural: string;
-  readonly exampleAccessions: readonly [string, ...string[]];
-  /** An abridged record for the OpenAPI examples. */
-  readonly example: Readonly<Record<string, unknown>>;
   readonly filters: readonly EntityFilter[];
 }
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { recordParser } from "@omicslake/parsers";
 import type { RecordFormat } from "@omicslake/parsers";
-import type { ServingEntityName } from "../entities/index.js";
+import { SERVING_ENTITY_NAMES, type ServingEntityName } from "../entities/index.js";
 
 /** The shared NCBI fixtures, next to the repository; tests skip when they are absent. */
 export const NCBI_FIXTURES = resolve(
@@ -25,18 +25,7 @@ const FORMAT_BY_PREFIX: readonly [string, RecordFormat][] = [
   ["pubmed_", "pubmed"],
 ];
 
-const SERVED = new Set<string>([
-  "sra_study",
-  "sra_sample",
-  "sra_experiment",
-  "sra_run",
-  "geo_series",
-  "geo_sample",
-  "geo_platform",
-  "biosample",
-  "bioproject",
-  "pubmed_article",
-]);
+const SERVED = new Set<string>(SERVING_ENTITY_NAMES);
 
 /** Parses every fixture once per process; the records are plain JSON. */
 let parsed: Promise<Map<string, Record<string, unknown>[]>> | undefined;

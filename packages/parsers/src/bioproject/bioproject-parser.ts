@@ -1,5 +1,5 @@
 import { ParseError } from "../errors/parse-error.js";
-import { readXmlRecords } from "../xml/xml-record-reader.js";
+import { readXmlRecords, type XmlParseOptions } from "../xml/xml-record-reader.js";
 import { allAt, at, child, childrenNamed, textAt, textsOf, type XmlNode } from "../xml/xml-node.js";
 import type {
   BioprojectExternalLink,
@@ -12,12 +12,7 @@ import type {
   BioprojectType,
 } from "./bioproject-records.js";
 
-export interface BioprojectParseOptions {
-  /** Name used in error messages. */
-  readonly file?: string;
-  readonly maxDepth?: number;
-  readonly maxRecordBytes?: number;
-}
+export type BioprojectParseOptions = XmlParseOptions;
 
 /*
  * The same Project element arrives in two wrappers: the FTP dump (`PackageSet/Package/Project/{Project,
@@ -282,13 +277,7 @@ export async function* parseBioProject(
   input: AsyncIterable<Uint8Array>,
   options: BioprojectParseOptions = {},
 ): AsyncGenerator<BioprojectRecord> {
-  const records = readXmlRecords(input, {
-    records: RECORDS,
-    roots: ROOTS,
-    file: options.file,
-    maxDepth: options.maxDepth,
-    maxRecordBytes: options.maxRecordBytes,
-  });
+  const records = readXmlRecords(input, { ...options, records: RECORDS, roots: ROOTS });
   for await (const { node, byteOffset } of records) {
     yield bioprojectFromXml(node, { file: options.file, byteOffset });
   }

@@ -1,53 +1,31 @@
-import type { XmlNode } from "../xml/xml-node.js";
+import {
+  allAt as allAtNode,
+  at as atNode,
+  child as childOf,
+  childrenNamed as childrenOf,
+  type XmlNode,
+} from "../xml/xml-node.js";
 
 /*
- * Same contracts as the helpers in xml/xml-node.ts, tuned for PubMed's per-article volume (tens of lookups
- * per article, tens of millions of articles): paths are split once and cached, and no intermediate arrays
- * are built per step. Profiling the extractor showed the per-call `split` and `flatMap` dominating.
+ * The lookups of xml/xml-node.ts, also taking an absent node: PubMed's optional elements chain lookups
+ * without a check at each step. They run tens of times per article over tens of millions of articles,
+ * so the text helpers below build no intermediate arrays.
  */
 
-const splitPaths = new Map<string, readonly string[]>();
-
-function steps(path: string): readonly string[] {
-  let s = splitPaths.get(path);
-  if (s === undefined) {
-    s = path.split("/");
-    splitPaths.set(path, s);
-  }
-  return s;
-}
-
 export function child(node: XmlNode | undefined, name: string): XmlNode | undefined {
-  if (node === undefined) return undefined;
-  for (const c of node.children) if (c.name === name) return c;
-  return undefined;
+  return node === undefined ? undefined : childOf(node, name);
 }
 
 export function childrenNamed(node: XmlNode | undefined, name: string): XmlNode[] {
-  const out: XmlNode[] = [];
-  if (node === undefined) return out;
-  for (const c of node.children) if (c.name === name) out.push(c);
-  return out;
+  return node === undefined ? [] : childrenOf(node, name);
 }
 
 export function at(node: XmlNode | undefined, path: string): XmlNode | undefined {
-  let current = node;
-  for (const step of steps(path)) {
-    current = child(current, step);
-    if (current === undefined) return undefined;
-  }
-  return current;
+  return node === undefined ? undefined : atNode(node, path);
 }
 
 export function allAt(node: XmlNode | undefined, path: string): XmlNode[] {
-  if (node === undefined) return [];
-  let current: XmlNode[] = [node];
-  for (const step of steps(path)) {
-    const next: XmlNode[] = [];
-    for (const n of current) for (const c of n.children) if (c.name === step) next.push(c);
-    current = next;
-  }
-  return current;
+  return node === undefined ? [] : allAtNode(node, path);
 }
 
 /** Trimmed text at `path` (or of the node itself); undefined when absent or empty. */

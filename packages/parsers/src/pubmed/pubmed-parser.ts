@@ -1,5 +1,5 @@
 import { ParseError } from "../errors/parse-error.js";
-import { readXmlRecords } from "../xml/xml-record-reader.js";
+import { readXmlRecords, type XmlParseOptions } from "../xml/xml-record-reader.js";
 import { textsOf, type XmlNode } from "../xml/xml-node.js";
 import { allAt, child, childrenNamed, compact, flatText, textAt } from "./pubmed-node-access.js";
 import { stripInlineMarkup } from "./pubmed-inline-markup.js";
@@ -13,12 +13,7 @@ import type {
   PubmedRecord,
 } from "./pubmed-records.js";
 
-export interface PubmedParseOptions {
-  /** Name used in error messages. */
-  readonly file?: string;
-  readonly maxDepth?: number;
-  readonly maxRecordBytes?: number;
-}
+export type PubmedParseOptions = XmlParseOptions;
 
 const RECORDS = ["PubmedArticle", "PubmedBookArticle", "DeleteCitation"];
 // efetch for a single id sometimes returns a bare PubmedArticle root.
@@ -395,13 +390,7 @@ export async function* parsePubmed(
   input: AsyncIterable<Uint8Array>,
   options: PubmedParseOptions = {},
 ): AsyncGenerator<PubmedRecord> {
-  const records = readXmlRecords(stripInlineMarkup(input), {
-    records: RECORDS,
-    roots: ROOTS,
-    file: options.file,
-    maxDepth: options.maxDepth,
-    maxRecordBytes: options.maxRecordBytes,
-  });
+  const records = readXmlRecords(stripInlineMarkup(input), { ...options, records: RECORDS, roots: ROOTS });
   for await (const { node, byteOffset } of records) {
     yield* pubmedRecordsFromXml(node, { file: options.file, byteOffset });
   }

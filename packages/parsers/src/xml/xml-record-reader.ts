@@ -22,12 +22,16 @@ export interface XmlRecordReaderOptions {
   readonly records: readonly string[];
   /** Allowed document root element names; any other root -> ParseError code "unexpected_root" naming the root seen and the allowed ones. */
   readonly roots: readonly string[];
+  /** Name used in error messages. */
   readonly file?: string;
   /** Maximum element nesting depth; deeper -> ParseError "too_deep". Default 256. */
   readonly maxDepth?: number;
   /** Maximum size of one record (and of any single markup token outside records); larger -> ParseError "record_too_large". Default 64 MiB. */
   readonly maxRecordBytes?: number;
 }
+
+/** What the caller of a parser built on this reader sets: the file name for errors and the limits. */
+export type XmlParseOptions = Omit<XmlRecordReaderOptions, "records" | "roots">;
 
 export interface XmlRecord {
   readonly node: XmlNode;

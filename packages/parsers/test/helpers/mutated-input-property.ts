@@ -1,7 +1,16 @@
 import fc from "fast-check";
-import { expect } from "vitest";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { ParseError } from "../../src/errors/parse-error.js";
 import { chunksOf } from "./byte-streams.js";
+import { fixture, haveFixtures } from "./ncbi-fixtures.js";
+
+/** Byte values that break XML: its delimiters and entity characters, a letter and a byte never valid in UTF-8. */
+export const XML_MUTATION_BYTES: readonly number[] = [
+  ...[..."<>/=\"'&;! \n"].map((c) => c.charCodeAt(0)),
+  0x61,
+  0xff,
+];
 
 export interface MutatedInputOptions {
   /** Real files to mutate. */
@@ -44,4 +53,17 @@ export async function checkMutatedInputs({
     ),
     { numRuns, seed: 20251122 },
   );
+}
+
+/** The property above as a parser's own test over named real NCBI fixtures, skipped when they are absent. */
+export function describeMutatedFixtures(
+  parser: string,
+  files: readonly string[],
+  options: Omit<MutatedInputOptions, "sources">,
+): void {
+  describe.skipIf(!haveFixtures)(`${parser} on mutated real files (property)`, () => {
+    it("either yields schema-valid records or stops with a ParseError, for any byte edits and chunking", async () => {
+      await checkMutatedInputs({ ...options, sources: files.map((name) => readFileSync(fixture(name))) });
+    });
+  });
 }

@@ -5,7 +5,7 @@ import { dirname } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { OmicslakeError } from "@omicslake/core";
-import { redactUrl } from "@omicslake/core";
+import { isPidAlive, redactUrl } from "@omicslake/core";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "@omicslake/core";
 import { contentLength, RetryableFailure, statusFailure, type HttpClient } from "./http-client.js";
 
@@ -194,7 +194,7 @@ export async function lockPartial(partialPath: string, url: string): Promise<() 
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST" || tries > 0) throw error;
       const pid = Number((await readFile(lockPath, "utf8").catch(() => "")).trim());
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+      if (Number.isInteger(pid) && pid > 0 && isPidAlive(pid)) {
         throw new OmicslakeError(
           "download_in_progress",
           `${redactUrl(url)} is being downloaded by process ${pid}`,
@@ -206,16 +206,6 @@ export async function lockPartial(partialPath: string, url: string): Promise<() 
       }
       await rm(lockPath, { force: true });
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { OmicslakeError } from "../../errors/omicslake-error.js";
 import { PRIVATE_FILE_MODE } from "../../lake/private-files.js";
+import { isPidAlive } from "../../process/pid-alive.js";
 
 interface LockOwner {
   readonly pid: number;
@@ -32,7 +33,7 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const owner = await readOwner(lockPath);
-      if (attempt === 1 && owner !== undefined && owner.host === hostname() && !isAlive(owner.pid)) {
+      if (attempt === 1 && owner !== undefined && owner.host === hostname() && !isPidAlive(owner.pid)) {
         await rm(lockPath, { force: true });
         continue;
       }
@@ -58,14 +59,4 @@ async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
     // Unreadable or half-written: treat as held, never as stale.
   }
   return undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

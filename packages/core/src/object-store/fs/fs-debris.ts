@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { isLayer } from "../layer.js";
 import type { DebrisOptions, StoreDebris } from "../object-store.js";
+import { isPidAlive } from "../../process/pid-alive.js";
 
 /** Folders of the filesystem store's root that are not layers (see FsObjectStore). */
 export const FS_TEMP_DIR = ".tmp";
@@ -30,13 +31,7 @@ function writerGone(name: string): boolean | undefined {
   const match = /^([0-9a-f]{12})\.(\d+)\./.exec(name);
   if (!match || match[1] !== HOST_TAG) return undefined;
   const pid = Number(match[2]);
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM" ? false : true;
-  }
+  return !isPidAlive(pid);
 }
 
 /**

@@ -20,13 +20,11 @@ import { pathToFileURL } from "node:url";
 import { NotFoundError, ValidationError } from "../../errors/omicslake-error.js";
 import { isLayer, type Layer } from "../layer.js";
 import {
-  checkPutOptions,
-  type CheckedPutOptions,
+  acceptPut,
   createVerifyingStream,
   DEFAULT_MEDIA_TYPE,
   PutDigest,
   rawImmutableError,
-  toReadable,
 } from "../object-body.js";
 import { compareKeys, validateKeyPrefix, validateObjectKey } from "../object-key.js";
 import { byteSpan, withVerification } from "./fs-byte-range.js";
@@ -93,20 +91,17 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: PutBody, options?: PutOptions): Promise<PutResult> {
-    const source = toReadable(body);
-    let layer: Layer;
-    let checked: CheckedPutOptions;
-    try {
-      layer = validateObjectKey(key);
-      checked = checkPutOptions(key, options);
-      checked.signal?.throwIfAborted();
-      // Refuse before reading anything; the no-replace publish below still settles races.
-      if (layer === "raw" && (await this.statObject(key)) !== undefined)
-        throw rawImmutableError(key, "overwrite");
-    } catch (error) {
-      source.destroy();
-      throw error;
-    }
+    const { source, layer, checked } = await acceptPut(
+      key,
+      body,
+      options,
+      validateObjectKey,
+      async (layer) => {
+        // Refuse before reading anything; the no-replace publish below still settles races.
+        if (layer === "raw" && (await this.statObject(key)) !== undefined)
+          throw rawImmutableError(key, "overwrite");
+      },
+    );
     if (checked.signal) addAbortSignal(checked.signal, source);
 
     let temp: string | undefined;
@@ -138,17 +133,7 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async stage(key: string, body: PutBody, options?: PutOptions): Promise<StagedObject> {
-    const source = toReadable(body);
-    let layer: Layer;
-    let checked: CheckedPutOptions;
-    try {
-      layer = validateObjectKey(key);
-      checked = checkPutOptions(key, options);
-      checked.signal?.throwIfAborted();
-    } catch (error) {
-      source.destroy();
-      throw error;
-    }
+    const { source, layer, checked } = await acceptPut(key, body, options, validateObjectKey);
     if (checked.signal) addAbortSignal(checked.signal, source);
     const location = fsTempFileName();
     const temp = join(this.root, TEMP_DIR, location);

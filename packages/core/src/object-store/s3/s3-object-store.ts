@@ -17,14 +17,13 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { NotFoundError, ValidationError } from "../../errors/omicslake-error.js";
 import type { Layer } from "../layer.js";
 import {
-  checkPutOptions,
+  acceptPut,
   createVerifyingStream,
   DEFAULT_MEDIA_TYPE,
   PutDigest,
   rawImmutableError,
   sha256HexToBase64,
   toBuffer,
-  toReadable,
   type CheckedPutOptions,
 } from "../object-body.js";
 import { MAX_KEY_BYTES, validateKeyPrefix, validateObjectKey } from "../object-key.js";
@@ -132,16 +131,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async stage(key: string, body: PutBody, options?: PutOptions): Promise<StagedObject> {
-    const source = toReadable(body);
-    let checked: CheckedPutOptions;
-    try {
-      this.checkKey(key);
-      checked = checkPutOptions(key, options);
-      checked.signal?.throwIfAborted();
-    } catch (error) {
-      source.destroy();
-      throw error;
-    }
+    const { source, checked } = await acceptPut(key, body, options, (key) => this.checkKey(key));
     const location = randomUUID();
     const { size, sha256 } = await this.upload(stagingKey(location), "staging", source, checked);
     return { key, size, sha256, mediaType: checked.mediaType, location };
@@ -182,21 +172,18 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: PutBody, options?: PutOptions): Promise<PutResult> {
-    const source = toReadable(body);
-    let layer: Layer;
-    let checked: CheckedPutOptions;
-    try {
-      layer = this.checkKey(key);
-      checked = checkPutOptions(key, options);
-      checked.signal?.throwIfAborted();
-      // Refuse before uploading anything; If-None-Match on the write settles a race where supported.
-      if (layer === "raw" && (await this.headObject(key, checked.signal)) !== undefined) {
-        throw rawImmutableError(key, "overwrite");
-      }
-    } catch (error) {
-      source.destroy();
-      throw error;
-    }
+    const { source, layer, checked } = await acceptPut(
+      key,
+      body,
+      options,
+      (key) => this.checkKey(key),
+      async (layer, checked) => {
+        // Refuse before uploading anything; If-None-Match on the write settles a race where supported.
+        if (layer === "raw" && (await this.headObject(key, checked.signal)) !== undefined) {
+          throw rawImmutableError(key, "overwrite");
+        }
+      },
+    );
     return this.upload(key, layer, source, checked);
   }
 
