@@ -75,7 +75,8 @@ describe.skipIf(!existsSync(MAIN))("Ctrl-C during a long command (built; run `np
       expect(code, stderr).toBe(130);
       expect(stderr).toMatch(/^cancelled: ingest:sra was cancelled; run \d+ is marked cancelled/m);
 
-      const lake = await openLake(await loadConfig({ file: join(dir, "omicslake.toml") }));
+      // The child's environment: its embedded catalog, not a DATABASE_URL of the test process.
+      const lake = await openLake(await loadConfig({ file: join(dir, "omicslake.toml"), env }));
       try {
         const runs = await lake.catalog.listRuns({ step: "ingest:sra" });
         expect(runs.items).toHaveLength(1);
