@@ -1,7 +1,8 @@
 import { basename, resolve } from "node:path";
 import { convertPath } from "@omicslake/formats";
-import { faultPoint } from "@omicslake/core";
+import { cancellation, faultPoint } from "@omicslake/core";
 import type { Command } from "commander";
+import { cancelOnSigint } from "../cancel-on-sigint.js";
 import type { GlobalOptions } from "../context.js";
 import { humanBytes, Output, table } from "../output/output.js";
 
@@ -23,14 +24,23 @@ export function registerConvert(program: Command): void {
       const out = new Output(command.optsWithGlobals<GlobalOptions>().json === true);
       const outDir = resolve(options.output ?? `${basename(resolve(input))}.parquet`);
       let bar: ReturnType<Output["progress"]> | undefined;
-      const result = await convertPath(input, outDir, {
-        ...(options.cellMetadata !== undefined ? { cellMetadata: options.cellMetadata } : {}),
-        onProgress: (done, total) => {
-          faultPoint("convert.progress");
-          if (total === undefined) return;
-          bar ??= out.progress("converting", total);
-          bar.update(done);
-        },
+      // Ctrl-C stops the conversion before it publishes (its staging directory is removed) and exits 130.
+      const result = await cancelOnSigint(async (signal) => {
+        try {
+          return await convertPath(input, outDir, {
+            ...(options.cellMetadata !== undefined ? { cellMetadata: options.cellMetadata } : {}),
+            signal,
+            onProgress: (done, total) => {
+              faultPoint("convert.progress");
+              if (total === undefined) return;
+              bar ??= out.progress("converting", total);
+              bar.update(done);
+            },
+          });
+        } catch (error) {
+          if (signal.aborted) throw cancellation(signal, "convert");
+          throw error;
+        }
       });
       bar?.stop();
       out.data(result, () =>

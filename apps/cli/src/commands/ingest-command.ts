@@ -30,6 +30,8 @@ async function ingestFiles(
       ...(options.source !== undefined ? { source: options.source } : {}),
       ...(options.externalId !== undefined ? { externalId: options.externalId } : {}),
       ...(options.tag !== undefined ? { tags: options.tag } : {}),
+      // Ctrl-C must stop a long copy into raw too, not only the conversion after it.
+      ...(step.signal !== undefined ? { signal: step.signal } : {}),
       onProgress: ({ bytes, totalBytes }) => {
         bar ??= out.progress("adding to raw", totalBytes, "bytes");
         bar.update(bytes);

@@ -68,6 +68,11 @@ export interface AddFilesOptions {
   readonly description?: string;
   readonly metadata?: Record<string, unknown>;
   readonly onProgress?: (event: { file: string; bytes: number; totalBytes: number }) => void;
+  /**
+   * Aborting stops the add inside the file being copied (its staged bytes are removed) or before the
+   * next one; the run ends `cancelled` and files already added stay, so a rerun adopts them.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A promotion that was started and not published (see Lake.incompletePromotions). */
@@ -192,7 +197,11 @@ export class Lake {
    * bytes adopts the stored object (raw) or replaces it (other layers), so an interrupted add can simply
    * be rerun; different bytes under a raw name are refused with raw_conflict and the stored ones kept.
    */
-  async addObject(ref: DatasetRef, source: ObjectSource): Promise<CatalogObject> {
+  async addObject(
+    ref: DatasetRef,
+    source: ObjectSource,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<CatalogObject> {
     const dataset = await this.dataset(ref);
     const name =
       source.name ??
@@ -207,6 +216,7 @@ export class Lake {
     const staged = await this.store.stage(key, await this.openSource(source), {
       mediaType,
       ...(source.expectedSha256 !== undefined ? { expectedSha256: source.expectedSha256 } : {}),
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
     });
     return this.recordStaged(dataset, name, staged, mediaType, (current) => {
       if (current) throw objectExistsError(dataset, name, key);
@@ -364,8 +374,11 @@ export class Lake {
     const objects: CatalogObject[] = [];
     const { result: dataset, run } = await this.withRun(
       "add",
-      { parameters: { dataset: options.dataset, files: files.map((f) => basename(f)) } },
-      async (ctx) => {
+      {
+        parameters: { dataset: options.dataset, files: files.map((f) => basename(f)) },
+        ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      },
+      async (ctx, step) => {
         // Created inside the run, so a dataset an add creates and then dies in is known as that run's
         // debris (fsck --repair removes it while it holds no object).
         const dataset = await this.ensureDataset({
@@ -379,13 +392,14 @@ export class Lake {
         });
         let done = 0;
         for (const file of files) {
+          step.throwIfAborted();
           // Rerunning an add that was killed part-way finds the files it already recorded: the same
           // bytes under the same name are that file, done; different bytes still meet raw_immutable.
           const recorded = await this.catalog.findObjectByKey(this.objectKey(dataset, basename(file)));
           const object =
             recorded !== undefined && recorded.sha256 === (await sha256File(file))
               ? recorded
-              : await this.addObject(dataset, { file });
+              : await this.addObject(dataset, { file }, { signal: step.signal });
           objects.push(object);
           // Where the file sat on the operator's machine is not the lake's to publish: its name is.
           ctx.input({ name: basename(file), sha256: object.sha256, size: object.size });
