@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ValidationError } from "@omicslake/core";
 import { errorText } from "../error-report.js";
 import { terminalText } from "./terminal-text.js";
 
@@ -20,9 +21,9 @@ describe("terminalText", () => {
 describe("errorText", () => {
   it("escapes and redacts the message and every cause", () => {
     const cause = new Error("connect to postgres://u:sekrit123@db/lake failed");
-    const text = errorText(Object.assign(new Error("bad \x1b[2Jvalue", { cause }), { code: "x" }), false);
+    const text = errorText(new ValidationError("bad \x1b[2Jvalue", { cause }), false);
     expect(text).toBe(
-      "error [x]: bad \\x1b[2Jvalue\n  caused by: connect to postgres://u:REDACTED@db/lake failed",
+      "error [invalid_input]: bad \\x1b[2Jvalue\n  caused by: connect to postgres://u:REDACTED@db/lake failed",
     );
   });
 });
