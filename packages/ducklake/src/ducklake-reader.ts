@@ -1,3 +1,4 @@
+import { dirname, isAbsolute, resolve } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { NotFoundError, ValidationError } from "@omicslake/core";
@@ -67,6 +68,8 @@ export class DuckLakeReader {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    /** The catalog file's directory, with a trailing `/`: a relative `data_path` resolves from here. */
+    private readonly catalogDir: string,
   ) {}
 
   static async open(metadataPath: string): Promise<DuckLakeReader> {
@@ -80,7 +83,7 @@ export class DuckLakeReader {
       instance.closeSync();
       throw new NotFoundError("DuckLake catalog", metadataPath, { cause: error });
     }
-    return new DuckLakeReader(instance, connection);
+    return new DuckLakeReader(instance, connection, `${dirname(resolve(metadataPath))}/`);
   }
 
   async close(): Promise<void> {
@@ -214,8 +217,11 @@ export class DuckLakeReader {
     );
     const row = rows[0];
     if (row === undefined) throw new NotFoundError("DuckLake table", table, { hint: `at snapshot ${at}` });
-    const dataPath =
+    const stored =
       text((await this.all("SELECT value FROM ducklake_metadata WHERE key = 'data_path'"))[0]?.value) ?? "";
+    // A published catalog keeps its data path relative to itself (`data/`), so the catalog and its data
+    // folder can move together; absolute paths and URLs are used as they are.
+    const dataPath = isAbsolute(stored) || /^[a-zA-Z][a-zA-Z0-9+.-]+:\/\//.test(stored) ? stored : `${this.catalogDir}${stored}`;
     const schemaPath =
       row.schema_relative === false ? String(row.schema_path) : `${dataPath}${String(row.schema_path)}`;
     const prefix =

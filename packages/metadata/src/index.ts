@@ -62,3 +62,18 @@ export {
   snapshot,
   type IngestSummary,
 } from "./pipeline/metadata-pipeline.js";
+export {
+  defaultPublishDir,
+  publishLake,
+  type PublishOptions,
+  type PublishResult,
+} from "./publish/publish-lake.js";
+export {
+  MANIFEST_NAME,
+  publishedPathProblem,
+  type PublishedFile,
+  type PublishManifest,
+} from "./publish/publish-manifest.js";
+export type { S3Connection } from "./publish/publish-target.js";
+export { findPublishedFile, type LocalPublishedFile } from "./publish/published-tree.js";
+export { PUBLISHED_DUCKLAKE_CATALOG, PUBLISHED_DUCKLAKE_DATA_PATH } from "./publish/published-ducklake.js";
