@@ -38,6 +38,8 @@ const convert = async (): Promise<RegisterCommands> =>
   (await import("./commands/convert-command.js")).registerConvert;
 const serve = async (): Promise<RegisterCommands> =>
   (await import("./commands/serve-command.js")).registerServe;
+const publish = async (): Promise<RegisterCommands> =>
+  (await import("./commands/publish-command.js")).registerPublish;
 const demo = async (): Promise<RegisterCommands> => (await import("./commands/demo-command.js")).registerDemo;
 
 /** Every top-level command, in the order the program's help lists them. */
@@ -128,6 +130,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     description:
       "run SQL with DuckDB over the curated entity tables (sra_run, geo_series, pubmed_article, …)",
     load: metadata,
+  },
+  {
+    name: "publish",
+    usage: "[options]",
+    description:
+      "publish the snapshot, curated Parquet and a relocatable DuckLake catalog with a manifest of sha256s (only changed files are sent)",
+    load: publish,
   },
   {
     name: "convert",

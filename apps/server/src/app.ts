@@ -22,6 +22,7 @@ import { catalogWriteRoutes } from "./routes/catalog-write-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
 import { entityRoutes } from "./routes/entities/entity-routes.js";
 import { provenanceRoutes } from "./routes/provenance-routes.js";
+import { publishedRoutes } from "./routes/published-routes.js";
 import { systemRoutes } from "./routes/system-routes.js";
 
 export interface ServerOptions {
@@ -39,6 +40,8 @@ export interface ServerOptions {
   readonly jsonBodyLimit?: number;
   /** Where the request log goes when `logger` is on (default stdout); tests read it. */
   readonly logStream?: Writable;
+  /** The lake's own published tree (`<root>/published/`), served at /v1/published/…; left out, no such route. */
+  readonly publishedDir?: string;
   /** API-key verification settings (the cache lifetime, capped at one second, and the clock). */
   readonly apiKeys?: ApiKeyAuthOptions;
 }
@@ -131,6 +134,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         },
         { name: "provenance", description: "Lineage, provenance graphs and runs" },
         { name: "system", description: "Health and metrics" },
+        { name: "published", description: "The lake's published tree (omicslake publish), with Range" },
       ],
     },
     transform: jsonSchemaTransform,
@@ -166,5 +170,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }),
   );
   await app.register(entityRoutes(options.lake));
+  if (options.publishedDir !== undefined) await app.register(publishedRoutes(options.publishedDir, downloader));
   return app;
 }

@@ -63,6 +63,7 @@ export { SqlCatalog, openCatalog, type SqlCatalogOptions } from "./catalog/sql-c
 export { InvalidCursorError } from "./catalog/invalid-cursor-error.js";
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from "./catalog/page-cursor.js";
 export { diffSchemas, isEmptyDiff } from "./catalog/schema-diff.js";
+export { readLakeGauges, type LakeGauges } from "./catalog/lake-gauges.js";
 
 export {
   SOURCE_OPTION_SPECS,

@@ -172,7 +172,8 @@ describe.each(combos)("publish to a directory ($name)", (combo) => {
     // Corrupt the stored bytes behind the catalog's back (same size, other content).
     const stored = join(root, "objects", "curated", "metadata", "sra_study.parquet");
     const bytes = await readFile(stored);
-    bytes[bytes.length >> 1] ^= 0xff;
+    const middle = bytes.length >> 1;
+    bytes[middle] = (bytes[middle] ?? 0) ^ 0xff;
     await writeFile(stored, bytes);
     const dest = join(work, "out");
     await expect(publishLake(lake, { lakeRoot: root, to: dest })).rejects.toMatchObject({

@@ -1,4 +1,5 @@
 import type { Lake, LakeConfig } from "@omicslake/core";
+import { defaultPublishDir } from "@omicslake/metadata";
 import { buildServer } from "@omicslake/server";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
@@ -41,6 +42,7 @@ export async function serveLake(
 ): Promise<void> {
   const app = await buildServer({
     lake,
+    publishedDir: defaultPublishDir(config.root),
     rateLimit: config.server.rate_limit,
     trustProxy: config.server.trust_proxy,
     maxObjectBytes: config.server.max_object_bytes,

@@ -20,6 +20,9 @@ const EMPTY_SHA256 = createHash("sha256").digest("hex");
 // A media type as the catalog records it; anything else (it could carry non-ASCII) goes out as bytes.
 const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+$/;
 
+/** What the downloader needs to know of a file it serves: a catalog object, or a published file. */
+export type ServedFile = Pick<CatalogObject, "key" | "name" | "sha256" | "size" | "mediaType">;
+
 /** Why an object's stored bytes were refused: the metric label and the log's words. */
 export type IntegrityFailure = "missing" | "size" | "sha256";
 
@@ -149,24 +152,42 @@ export class ObjectDownloader {
     object: CatalogObject,
   ): Promise<FastifyReply | undefined> {
     try {
-      return await this.#sendOnce(request, reply, object, true);
+      return await this.#sendOnce(request, reply, object, fsObjectPath(this.lake.store, object.key), true);
     } catch (error) {
       if (!(error instanceof UnconfirmedFailure)) throw error;
       // A processed or curated object may have been replaced between reading its catalog row and opening
       // its file: then the file is another version, not corrupt. Serve the current version instead.
       const current = await this.lake.catalog.getObject(object.datasetId, object.name).catch(() => undefined);
       if (current !== undefined && (current.sha256 !== object.sha256 || current.size !== object.size)) {
-        return this.#sendOnce(request, reply, current, false);
+        return this.#sendOnce(request, reply, current, fsObjectPath(this.lake.store, current.key), false);
       }
       throw this.#failed(request, object, error.failure, error.actual, error.cause);
     }
   }
 
+  /**
+   * Serves a local file that is not a catalog object (a published file) with the same guarantees, and
+   * one more: the whole file is verified before a 200 is committed (then cached per file identity), so a
+   * corrupt file gets an error status, not a 200 cut short. `file.sha256` and `file.size` are what the
+   * bytes at `path` must be.
+   */
+  async sendFile(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    file: ServedFile,
+    path: string,
+  ): Promise<FastifyReply | undefined> {
+    return this.#sendOnce(request, reply, file, path, false, true);
+  }
+
   async #sendOnce(
     request: FastifyRequest,
     reply: FastifyReply,
-    object: CatalogObject,
+    object: ServedFile,
+    path: string | undefined,
     firstTry: boolean,
+    /** Hash the whole file (once per file identity) before a 200 is committed, not only while sending it. */
+    verifyFirst = false,
   ): Promise<FastifyReply | undefined> {
     // Before any byte is sent, a mismatch on the first try is confirmed against the catalog first (see send).
     const refuse = (
@@ -188,7 +209,6 @@ export class ObjectDownloader {
       "x-checksum-sha256": object.sha256,
       "content-disposition": contentDisposition(filename),
     };
-    const path = fsObjectPath(this.lake.store, object.key);
     if (path === undefined) return this.#sendFromStore(request, reply, object, headers);
 
     let handle: FileHandle;
@@ -247,6 +267,10 @@ export class ObjectDownloader {
       }
 
       const identity = fileIdentity(stats);
+      if (verifyFirst) {
+        const failure = await this.#verifyWhole(object, handle, identity);
+        if (failure !== undefined) throw refuse(failure, {});
+      }
       const verifier = new HoldBackVerifier(object.key, object, (failure, actual) => {
         if (failure === undefined) this.#cache.add(object.key, identity, object.sha256);
         else this.#failed(request, object, failure, actual);
@@ -270,7 +294,7 @@ export class ObjectDownloader {
   async #sendFromStore(
     request: FastifyRequest,
     reply: FastifyReply,
-    object: CatalogObject,
+    object: ServedFile,
     headers: Record<string, string>,
   ): Promise<FastifyReply | undefined> {
     if (request.method === "HEAD") {
@@ -333,7 +357,7 @@ export class ObjectDownloader {
 
   /** Hashes the whole file through `handle` (nothing is sent) unless this identity was verified before. */
   async #verifyWhole(
-    object: CatalogObject,
+    object: ServedFile,
     handle: FileHandle,
     identity: string,
   ): Promise<IntegrityFailure | undefined> {
@@ -355,7 +379,7 @@ export class ObjectDownloader {
 
   #failed(
     request: FastifyRequest,
-    object: CatalogObject,
+    object: ServedFile,
     failure: IntegrityFailure,
     actual: { sha256?: string; size?: number },
     cause?: unknown,

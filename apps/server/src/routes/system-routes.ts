@@ -2,9 +2,11 @@ import { LAKE_VERSION, type Lake } from "@omicslake/core";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { Registry } from "prom-client";
 import { z } from "zod";
+import { LakeMetrics } from "../http/lake-metrics.js";
 
 /** Liveness with the engines in use, and Prometheus metrics. */
 export function systemRoutes(lake: Lake, registry: Registry): FastifyPluginAsyncZod {
+  const lakeMetrics = new LakeMetrics(registry);
   return async (app) => {
     app.get(
       "/health",
@@ -47,10 +49,18 @@ export function systemRoutes(lake: Lake, registry: Registry): FastifyPluginAsync
       "/metrics",
       {
         config: { rateLimit: false },
-        schema: { tags: ["system"], summary: "Prometheus metrics", hide: false },
+        schema: {
+          tags: ["system"],
+          summary: "Prometheus metrics",
+          description:
+            "Process and HTTP metrics, checksum failures on read, and lake gauges read from the catalog at scrape time: objects and bytes per layer, runs by status, failed ingest runs, seconds since each entity's last serving load and since the last good backup.",
+          hide: false,
+        },
       },
-      async (_request, reply) =>
-        reply.header("content-type", registry.contentType).send(await registry.metrics()),
+      async (_request, reply) => {
+        await lakeMetrics.update(lake);
+        return reply.header("content-type", registry.contentType).send(await registry.metrics());
+      },
     );
   };
 }
