@@ -170,6 +170,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }),
   );
   await app.register(entityRoutes(options.lake));
-  if (options.publishedDir !== undefined) await app.register(publishedRoutes(options.publishedDir, downloader));
+  if (options.publishedDir !== undefined)
+    await app.register(publishedRoutes(options.publishedDir, downloader));
   return app;
 }

@@ -221,7 +221,10 @@ export class DuckLakeReader {
       text((await this.all("SELECT value FROM ducklake_metadata WHERE key = 'data_path'"))[0]?.value) ?? "";
     // A published catalog keeps its data path relative to itself (`data/`), so the catalog and its data
     // folder can move together; absolute paths and URLs are used as they are.
-    const dataPath = isAbsolute(stored) || /^[a-zA-Z][a-zA-Z0-9+.-]+:\/\//.test(stored) ? stored : `${this.catalogDir}${stored}`;
+    const dataPath =
+      isAbsolute(stored) || /^[a-zA-Z][a-zA-Z0-9+.-]+:\/\//.test(stored)
+        ? stored
+        : `${this.catalogDir}${stored}`;
     const schemaPath =
       row.schema_relative === false ? String(row.schema_path) : `${dataPath}${String(row.schema_path)}`;
     const prefix =

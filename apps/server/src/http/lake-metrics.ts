@@ -1,7 +1,13 @@
 import { readLakeGauges, type Lake, type RunStatus } from "@omicslake/core";
 import { Gauge, type Registry } from "prom-client";
 
-const RUN_STATUSES = ["running", "succeeded", "failed", "abandoned", "cancelled"] as const satisfies readonly RunStatus[];
+const RUN_STATUSES = [
+  "running",
+  "succeeded",
+  "failed",
+  "abandoned",
+  "cancelled",
+] as const satisfies readonly RunStatus[];
 
 /**
  * The lake's gauges on /metrics, computed at scrape time from the catalog (one query, two when the
@@ -63,7 +69,14 @@ export class LakeMetrics {
   async update(lake: Lake, now: Date = lake.clock()): Promise<void> {
     const gauges = await readLakeGauges(lake.catalog);
     const age = (at: Date): number => Math.max(0, (now.getTime() - at.getTime()) / 1000);
-    for (const gauge of [this.#objects, this.#bytes, this.#runs, this.#ingestFailures, this.#servingAge, this.#backupAge])
+    for (const gauge of [
+      this.#objects,
+      this.#bytes,
+      this.#runs,
+      this.#ingestFailures,
+      this.#servingAge,
+      this.#backupAge,
+    ])
       gauge.reset();
     for (const { layer, objects, bytes } of gauges.layers) {
       this.#objects.set({ layer }, objects);
@@ -71,7 +84,8 @@ export class LakeMetrics {
     }
     for (const status of RUN_STATUSES) this.#runs.set({ status }, gauges.runsByStatus[status] ?? 0);
     for (const [step, n] of Object.entries(gauges.ingestFailures)) this.#ingestFailures.set({ step }, n);
-    for (const [entity, at] of Object.entries(gauges.lastServingLoad)) this.#servingAge.set({ entity }, age(at));
+    for (const [entity, at] of Object.entries(gauges.lastServingLoad))
+      this.#servingAge.set({ entity }, age(at));
     if (gauges.lastGoodBackup !== undefined) this.#backupAge.set({ kind: "any" }, age(gauges.lastGoodBackup));
   }
 }

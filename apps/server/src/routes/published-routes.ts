@@ -22,7 +22,11 @@ export function publishedRoutes(publishedDir: string, downloader: ObjectDownload
           description:
             "`manifest.json` lists every published file with its size and sha256. Each file is verified against the manifest before the last byte of a 200 is sent (a mismatch cuts the response short); `Range` (one range: 206, or 416) is served from a file verified whole; the sha256 is the ETag (`If-None-Match` → 304, `If-Range`).",
           params: z.object({
-            "*": z.string().min(1).max(1024).describe("Path inside the published tree, e.g. omicslake.duckdb"),
+            "*": z
+              .string()
+              .min(1)
+              .max(1024)
+              .describe("Path inside the published tree, e.g. omicslake.duckdb"),
           }),
           response: {
             200: z.unknown().describe("The file's bytes"),

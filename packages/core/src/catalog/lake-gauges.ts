@@ -67,7 +67,13 @@ export async function readLakeGauges(catalog: Catalog): Promise<LakeGauges> {
       lastServingLoad[row.label] = new Date(Number(row.at_ms));
     else if (row.kind === "backups") hasBackups = Number(row.n) === 1;
   }
-  return { layers, runsByStatus, ingestFailures, lastServingLoad, lastGoodBackup: await lastGoodBackup(catalog, hasBackups) };
+  return {
+    layers,
+    runsByStatus,
+    ingestFailures,
+    lastServingLoad,
+    lastGoodBackup: await lastGoodBackup(catalog, hasBackups),
+  };
 }
 
 // The backups table arrives with its own migration; a catalog without it simply has no backup to report.

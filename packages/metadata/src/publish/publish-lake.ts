@@ -52,7 +52,7 @@ export interface PublishResult {
 
 /** A file to publish: where it goes, what its bytes must be, and how to read them. */
 interface PlannedFile extends PublishedFile {
-  open(): Promise<Readable>;
+  readonly open: () => Promise<Readable>;
 }
 
 /**
@@ -148,7 +148,9 @@ export async function publishLake(lake: Lake, options: PublishOptions): Promise<
 
 async function readPreviousManifest(target: PublishTarget): Promise<PublishManifest | undefined> {
   const text = await target.readText(MANIFEST_NAME);
-  return text === undefined ? undefined : parseManifest(text, `${target.url.replace(/\/$/, "")}/${MANIFEST_NAME}`);
+  return text === undefined
+    ? undefined
+    : parseManifest(text, `${target.url.replace(/\/$/, "")}/${MANIFEST_NAME}`);
 }
 
 /** The snapshot and the curated Parquet files, read back verified against their catalog sha256. */
@@ -158,11 +160,15 @@ async function curatedFiles(
   recordInput: (object: CatalogObject) => void,
 ): Promise<PlannedFile[]> {
   const curated = await lake.dataset(`curated:${curatedName}`).catch((cause: unknown) => {
-    throw new MetadataFlowError("not_consolidated", `there is no curated dataset "${curatedName}" to publish`, {
-      details: { dataset: curatedName },
-      hint: 'Run "omicslake consolidate" and "omicslake snapshot" first',
-      cause,
-    });
+    throw new MetadataFlowError(
+      "not_consolidated",
+      `there is no curated dataset "${curatedName}" to publish`,
+      {
+        details: { dataset: curatedName },
+        hint: 'Run "omicslake consolidate" and "omicslake snapshot" first',
+        cause,
+      },
+    );
   });
   const planned: PlannedFile[] = [];
   let cursor: string | undefined;
@@ -187,10 +193,14 @@ async function curatedFiles(
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined);
   if (!planned.some((f) => f.path === SNAPSHOT_OBJECT_NAME)) {
-    throw new MetadataFlowError("not_consolidated", `curated dataset "${curatedName}" has no ${SNAPSHOT_OBJECT_NAME} yet`, {
-      details: { dataset: curatedName },
-      hint: 'Run "omicslake snapshot" first',
-    });
+    throw new MetadataFlowError(
+      "not_consolidated",
+      `curated dataset "${curatedName}" has no ${SNAPSHOT_OBJECT_NAME} yet`,
+      {
+        details: { dataset: curatedName },
+        hint: 'Run "omicslake snapshot" first',
+      },
+    );
   }
   return planned;
 }
@@ -212,7 +222,8 @@ async function duckLakeFiles(
   const copy = await copyDuckLakeRelative(target.metadataPath, target.dataPath, work);
   if (copy === undefined) return { files: [], sourceSha256: undefined };
   const files: PlannedFile[] = [];
-  for (const file of copy.dataFiles) files.push(await localFile(`ducklake/data/${file.relative}`, file.local));
+  for (const file of copy.dataFiles)
+    files.push(await localFile(`ducklake/data/${file.relative}`, file.local));
   const catalog = await localFile(PUBLISHED_DUCKLAKE_CATALOG, copy.catalogFile);
   const old = previous?.files.find((f) => f.path === PUBLISHED_DUCKLAKE_CATALOG);
   const unchanged = old !== undefined && previous?.ducklake_source_sha256 === source.sha256;

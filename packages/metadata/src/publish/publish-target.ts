@@ -26,7 +26,11 @@ export interface PublishTarget {
    * Streams `body` to `path`. When the bytes do not hash to `expected`, nothing is left under `path`
    * (a local temp file is removed; an S3 key just written is deleted) and an IntegrityError is thrown.
    */
-  upload(path: string, body: NodeJS.ReadableStream, expected: { sha256: string; size: number }): Promise<void>;
+  upload(
+    path: string,
+    body: NodeJS.ReadableStream,
+    expected: { sha256: string; size: number },
+  ): Promise<void>;
   /** Replaces `path` with `text` in one step (rename on disk; one PUT on S3). */
   writeTextAtomically(path: string, text: string): Promise<void>;
   /** Removes `path`; a missing file is not an error. */

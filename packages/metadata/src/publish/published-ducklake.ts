@@ -52,7 +52,10 @@ export async function copyDuckLakeRelative(
       throw new ValidationError(
         `the DuckLake catalog ${metadataPath} names paths outside its data folder, which a published copy cannot carry`,
         {
-          details: { catalog: metadataPath, paths: absolute.map((r) => `${String(r.kind)} ${String(r.path)}`) },
+          details: {
+            catalog: metadataPath,
+            paths: absolute.map((r) => `${String(r.kind)} ${String(r.path)}`),
+          },
           hint: 'Run "omicslake consolidate" again so every table file lies under the DuckLake data folder',
         },
       );

@@ -2,7 +2,12 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { NotFoundError, ValidationError } from "@omicslake/core";
-import { MANIFEST_NAME, parseManifest, publishedPathProblem, type PublishedFile } from "./publish-manifest.js";
+import {
+  MANIFEST_NAME,
+  parseManifest,
+  publishedPathProblem,
+  type PublishedFile,
+} from "./publish-manifest.js";
 
 /** A file of a local published tree: what its manifest says it is, and where it lies on disk. */
 export interface LocalPublishedFile extends PublishedFile {

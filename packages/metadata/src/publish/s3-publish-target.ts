@@ -42,7 +42,9 @@ export class S3PublishTarget implements PublishTarget {
 
   async readText(path: string): Promise<string | undefined> {
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.#key(path) }));
+      const response = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.#key(path) }),
+      );
       return await response.Body?.transformToString("utf8");
     } catch (error) {
       if (error instanceof NoSuchKey || (error as { name?: unknown }).name === "NoSuchKey") return undefined;
