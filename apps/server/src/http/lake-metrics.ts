@@ -65,10 +65,8 @@ export class LakeMetrics {
     });
   }
 
-  /** Re-reads the catalog and replaces every sample; call right before rendering the registry. */
-  async update(lake: Lake, now: Date = lake.clock()): Promise<void> {
-    const gauges = await readLakeGauges(lake.catalog);
-    const age = (at: Date): number => Math.max(0, (now.getTime() - at.getTime()) / 1000);
+  /** Drops every lake sample (the gauges all carry labels, so none is left behind). */
+  clear(): void {
     for (const gauge of [
       this.#objects,
       this.#bytes,
@@ -78,6 +76,13 @@ export class LakeMetrics {
       this.#backupAge,
     ])
       gauge.reset();
+  }
+
+  /** Re-reads the catalog and replaces every sample; call right before rendering the registry. */
+  async update(lake: Lake, now: Date = lake.clock()): Promise<void> {
+    const gauges = await readLakeGauges(lake.catalog);
+    const age = (at: Date): number => Math.max(0, (now.getTime() - at.getTime()) / 1000);
+    this.clear();
     for (const { layer, objects, bytes } of gauges.layers) {
       this.#objects.set({ layer }, objects);
       this.#bytes.set({ layer }, bytes);

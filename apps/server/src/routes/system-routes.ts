@@ -57,8 +57,13 @@ export function systemRoutes(lake: Lake, registry: Registry): FastifyPluginAsync
           hide: false,
         },
       },
-      async (_request, reply) => {
-        await lakeMetrics.update(lake);
+      async (request, reply) => {
+        // A catalog that cannot answer must not take the process and HTTP metrics down with it: the lake
+        // gauges are left out of this scrape (absent, not zero) and the reason goes to the log.
+        await lakeMetrics.update(lake).catch((error: unknown) => {
+          lakeMetrics.clear();
+          request.log.warn({ err: error }, "lake gauges unavailable for this scrape");
+        });
         return reply.header("content-type", registry.contentType).send(await registry.metrics());
       },
     );
