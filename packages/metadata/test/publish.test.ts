@@ -1,6 +1,7 @@
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -206,6 +207,25 @@ describe.each(combos)("publish ($name)", (combo) => {
     } finally {
       await s3.close();
     }
+  });
+
+  it("refuses a second publish to a folder another one holds, and takes over a dead one's, removing its temp files", async () => {
+    const { lake, root } = opened;
+    const dest = join(work, "locked");
+    await mkdir(join(dest, "parquet"), { recursive: true });
+    const lock = join(dest, ".publish.lock");
+    await writeFile(lock, JSON.stringify({ host: hostname(), pid: process.pid }));
+    await expect(publishLake(lake, { lakeRoot: root, to: dest })).rejects.toMatchObject({ code: "conflict" });
+    await expect(readFile(join(dest, "manifest.json"))).rejects.toThrow(/ENOENT/);
+
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+    await writeFile(lock, JSON.stringify({ host: hostname(), pid: dead }));
+    const debris = join(dest, "parquet", "sra_study.parquet.publish-0123456789ab.tmp");
+    await writeFile(debris, "half");
+    const result = await publishLake(lake, { lakeRoot: root, to: dest });
+    expect(result.uploaded).toBe(4);
+    await expect(readFile(debris)).rejects.toThrow(/ENOENT/);
+    await expect(readFile(lock)).rejects.toThrow(/ENOENT/);
   });
 
   it("never publishes bytes that fail their checksum", async () => {

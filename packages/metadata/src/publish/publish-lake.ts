@@ -70,8 +70,11 @@ interface PlannedFile extends PublishedFile {
 export async function publishLake(lake: Lake, options: PublishOptions): Promise<PublishResult> {
   const destinationUrl = options.to ?? pathToFileURL(defaultPublishDir(options.lakeRoot)).href;
   const target = await openPublishTarget(destinationUrl, options.s3);
-  const work = await mkdtemp(join(tmpdir(), "omicslake-publish-"));
+  let work: string | undefined;
   try {
+    await target.acquire?.();
+    work = await mkdtemp(join(tmpdir(), "omicslake-publish-"));
+    const workDir = work;
     const { result, run } = await lake.withRun(
       "publish",
       {
@@ -81,7 +84,7 @@ export async function publishLake(lake: Lake, options: PublishOptions): Promise<
       },
       async (ctx, step) => {
         const previous = await readPreviousManifest(target);
-        const ducklake = await duckLakeFiles(options.lakeRoot, work, previous);
+        const ducklake = await duckLakeFiles(options.lakeRoot, workDir, previous);
         const planned = [
           ...(await curatedFiles(lake, options.curatedName ?? DEFAULT_CURATED_DATASET, (o) =>
             ctx.input({ key: o.key, datasetId: o.datasetId, sha256: o.sha256, size: o.size }),
@@ -142,7 +145,7 @@ export async function publishLake(lake: Lake, options: PublishOptions): Promise<
     return { ...result, run };
   } finally {
     await target.close();
-    await rm(work, { recursive: true, force: true });
+    if (work !== undefined) await rm(work, { recursive: true, force: true });
   }
 }
 

@@ -33,6 +33,8 @@ export interface PublishTarget {
   ): Promise<void>;
   /** Replaces `path` with `text` in one step (rename on disk; one PUT on S3). */
   writeTextAtomically(path: string, text: string): Promise<void>;
+  /** Takes the destination for this publish where the target can (a lock file in a directory). */
+  acquire?(): Promise<void>;
   /** Removes `path`; a missing file is not an error. */
   remove(path: string): Promise<void>;
   close(): Promise<void>;
