@@ -179,7 +179,8 @@ describe.each(lakeCombos().filter((c) => c.store === "fs"))(
       await writeFile(file, bytes);
       const whole = await app.inject({ url: "/v1/published/omicslake.duckdb" });
       expect(whole.statusCode).toBe(500);
-      expect(whole.json<{ error: { code: string } }>().error.code).toBe("integrity_error");
+      expect(whole.json<{ error: { code: string; hint?: string } }>().error.code).toBe("integrity_error");
+      expect(whole.body).toContain("omicslake publish");
       const range = await app.inject({
         url: "/v1/published/omicslake.duckdb",
         headers: { range: "bytes=0-9" },

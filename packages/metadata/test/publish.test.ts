@@ -204,6 +204,9 @@ describe.each(combos)("publish ($name)", (combo) => {
       }
       const second = await publishLake(lake, { lakeRoot: root, to, s3: connection });
       expect(second).toMatchObject({ uploaded: 0, skipped: 4 });
+      await lake.putObject("curated:metadata", { name: "omicslake.duckdb", body: "another snapshot" });
+      const third = await publishLake(lake, { lakeRoot: root, to, s3: connection });
+      expect(third).toMatchObject({ uploaded: 1, skipped: 3, bytes_uploaded: "another snapshot".length });
     } finally {
       await s3.close();
     }

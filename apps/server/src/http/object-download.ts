@@ -20,6 +20,9 @@ const EMPTY_SHA256 = createHash("sha256").digest("hex");
 // A media type as the catalog records it; anything else (it could carry non-ASCII) goes out as bytes.
 const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+$/;
 
+/** The key prefix published files are served and cached under (no layer has this name). */
+export const PUBLISHED_KEY_PREFIX = "published/";
+
 /** What the downloader needs to know of a file it serves: a catalog object, or a published file. */
 export type ServedFile = Pick<CatalogObject, "key" | "name" | "sha256" | "size" | "mediaType">;
 
@@ -118,7 +121,9 @@ function integrityError(
       ...(actual.size === undefined ? {} : { actual_size: actual.size }),
       ...(actual.sha256 === undefined ? {} : { actual_sha256: actual.sha256 }),
     },
-    hint: 'Nothing was served; run "omicslake fsck" and restore the object from a copy',
+    hint: key.startsWith(PUBLISHED_KEY_PREFIX)
+      ? 'Nothing was served; run "omicslake publish" to write the published tree again'
+      : 'Nothing was served; run "omicslake fsck" and restore the object from a copy',
   });
 }
 

@@ -1,7 +1,7 @@
 import { findPublishedFile } from "@omicslake/metadata";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { ObjectDownloader } from "../http/object-download.js";
+import { PUBLISHED_KEY_PREFIX, type ObjectDownloader } from "../http/object-download.js";
 import { errorResponses, errorSchema } from "../schemas/common-schemas.js";
 
 /**
@@ -54,7 +54,7 @@ export function publishedRoutes(publishedDir: string, downloader: ObjectDownload
           request,
           reply,
           {
-            key: `published/${file.path}`,
+            key: `${PUBLISHED_KEY_PREFIX}${file.path}`,
             name: file.path,
             sha256: file.sha256,
             size: file.size,

@@ -1,6 +1,6 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { openDuckDb, sqlString, ValidationError } from "@omicslake/core";
+import { ConflictError, openDuckDb, sqlString, ValidationError } from "@omicslake/core";
 
 /** Where the published DuckLake catalog keeps its data, relative to the catalog file's own directory. */
 export const PUBLISHED_DUCKLAKE_DATA_PATH = "data/";
@@ -38,7 +38,14 @@ export async function copyDuckLakeRelative(
   const catalogFile = join(work, "ducklake-metadata.duckdb");
   const duck = await openDuckDb();
   try {
-    await duck.run(`ATTACH ${sqlString(metadataPath)} AS lake_src (READ_ONLY)`);
+    await duck.run(`ATTACH ${sqlString(metadataPath)} AS lake_src (READ_ONLY)`).catch((cause: unknown) => {
+      // DuckDB locks a database file for its writer: a consolidation committing right now holds it.
+      throw new ConflictError(`cannot read the DuckLake catalog ${metadataPath} to publish it`, {
+        details: { catalog: metadataPath },
+        hint: 'If "omicslake consolidate" is running, publish after it finishes',
+        cause,
+      });
+    });
     await duck.run(`ATTACH ${sqlString(catalogFile)} AS lake_dst`);
     await duck.run("COPY FROM DATABASE lake_src TO lake_dst");
     await duck.run("DETACH lake_src");
