@@ -65,6 +65,21 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   );
   const level = migrationLevel(manifest);
 
+  // The config comes first, so opening the directory as a lake meets the marker and says why it cannot.
+  const config = join(into, "omicslake.toml");
+  await writeFile(
+    config,
+    [
+      `# Restored from backup ${manifest.id} (${manifest.kind}, ${manifest.created_at}) of ${manifest.source}.`,
+      "# Objects in ./objects, the embedded catalog in ./catalog. Serving tables are not part of a",
+      '# backup: run "omicslake load" to rebuild them from the curated objects.',
+      "[lake]",
+      'root = "."',
+      "",
+    ].join("\n"),
+    { mode: 0o600 },
+  );
+
   const db = await openSqlClient({ pgliteDir: join(into, "catalog") });
   let tables: Record<string, number>;
   try {
@@ -115,19 +130,6 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     await objects.close();
   }
 
-  const config = join(into, "omicslake.toml");
-  await writeFile(
-    config,
-    [
-      `# Restored from backup ${manifest.id} (${manifest.kind}, ${manifest.created_at}) of ${manifest.source}.`,
-      "# Objects in ./objects, the embedded catalog in ./catalog. Serving tables are not part of a",
-      '# backup: run "omicslake load" to rebuild them from the curated objects.',
-      "[lake]",
-      'root = "."',
-      "",
-    ].join("\n"),
-    { mode: 0o600 },
-  );
   await rm(marker);
   return { id: manifest.id, kind: manifest.kind, into, config, objects: count, bytes, tables };
 }
