@@ -123,7 +123,7 @@ export function backupRoutes(lake: Lake, options: BackupRouteOptions = {}): Fast
           // Before the start, the error is the answer (409 while another backup runs); after it,
           // the backup's row records it.
           work.catch((error: unknown) => {
-            reject(error);
+            reject(error instanceof Error ? error : new Error(String(error)));
             request.log.warn({ err: error }, "backup failed");
           });
           const tracked = work.catch(() => undefined).finally(() => running.delete(tracked));

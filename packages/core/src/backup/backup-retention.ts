@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { ObjectStore } from "../object-store/object-store.js";
 import type { BackupJob } from "./backup-job.js";
 import { POOL_PREFIX, type BackupKind } from "./backup-layout.js";
