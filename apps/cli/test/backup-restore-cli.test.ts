@@ -95,6 +95,21 @@ describe("omicslake backup and restore", () => {
     expect((await run(lakeDir, "backup", "--kind", "hourly")).code).toBe(2);
   });
 
+  it("a backup killed midway leaves no manifest, and the next backup marks it failed", async () => {
+    const signal = await killedChild(lakeDir, ["backup"], "backup.object-copied");
+    expect(signal).toBe("SIGKILL");
+    const next = await run(lakeDir, "backup", "--json");
+    expect(next.code).toBe(0);
+    const list = JSON.parse((await run(lakeDir, "backups", "--json")).stdout) as (BackupJson & {
+      error: { message: string } | null;
+    })[];
+    const killed = list[1]!;
+    expect(killed.status).toBe("failed");
+    expect(killed.manifest).toBeNull();
+    expect(killed.error?.message).toContain("stopped before it finished");
+    expect(existsSync(join(dir, "backups", ...killed.folder.split("/"), "manifest.json"))).toBe(false);
+  }, 120_000);
+
   it("a restore killed midway leaves its directory marked and unusable; a rerun into a fresh one passes fsck", async () => {
     const half = join(dir, "half");
     const folder = join(dir, "backups", ...first.folder.split("/"));
