@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from "node:path";
 import {
   backupRecord,
   backupRepository,
@@ -8,6 +9,7 @@ import {
 } from "@omicslake/core";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
+import { cliIo } from "../cli-io.js";
 import { withLongCommand } from "../long-command.js";
 import { withLake, type GlobalOptions } from "../context.js";
 import { humanBytes, table } from "../output/output.js";
@@ -39,8 +41,13 @@ export function registerBackup(program: Command): void {
       if (!isBackupKind(kind)) throw new UsageError(`--kind must be manual, daily or weekly, got "${kind}"`);
       if (options.to !== undefined && !/^(file|s3):\/\//.test(options.to))
         throw new UsageError(`--to must start with file:// or s3://, got "${options.to}"`);
+      // A relative file:// destination is relative to where the command runs, as a path argument would be.
+      const to =
+        options.to?.startsWith("file://") && !isAbsolute(options.to.slice("file://".length))
+          ? `file://${resolve(cliIo().cwd, options.to.slice("file://".length))}`
+          : options.to;
       await withLongCommand(command, async (lake, out, config, step) => {
-        const destination = await openBackupStore(config, lake.store, options.to);
+        const destination = await openBackupStore(config, lake.store, to);
         try {
           const job = await runBackup(lake, {
             kind,

@@ -84,6 +84,8 @@ export async function serveLake(
     ];
     log(`  backups:   ${when.filter(Boolean).join(", ")} (local time) to ${backups.store.url}`);
   }
+  // A backup a killed server left running is marked failed now, not only by the next backup.
+  await backupRepository(lake).sweepStale();
   scheduler.start();
   await new Promise<void>((resolve) => {
     const stop = (): void => {

@@ -53,6 +53,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     `restore of ${options.store.url}/${options.folder} started ${new Date().toISOString()}\n`,
     {
       mode: 0o600,
+      flag: "wx",
     },
   );
   faultPoint("restore.marked");
@@ -140,6 +141,12 @@ async function assertEmptyDir(dir: string): Promise<void> {
     entries = await readdir(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    if ((error as NodeJS.ErrnoException).code === "ENOTDIR") {
+      throw new ConflictError(`cannot restore into ${dir}: it is a file, not a directory`, {
+        details: { path: dir },
+        hint: "Restore into a new or empty directory",
+      });
+    }
     throw error;
   }
   if (entries.length > 0) {
