@@ -122,6 +122,27 @@ for (const combo of lakeCombos()) {
         );
       }, 120_000);
 
+      it("runs one backup at a time: a second one is refused while the first runs", async () => {
+        const repo = backupRepository(lake);
+        await lake.withRun("holding-a-backup", {}, async (run) => {
+          const held = await repo.start({
+            kind: "manual",
+            destination: destination.url,
+            folder: "archive/backups/manual/held/",
+            runId: run.id,
+            startedAt: new Date(),
+          });
+          const refused = await runBackup(lake, { destination }).catch((e: unknown) => e);
+          expect(refused).toBeInstanceOf(ConflictError);
+          expect((refused as ConflictError).message).toContain(`backup ${held.id} is still running`);
+          await repo.fail(
+            held.id,
+            { code: "test", message: "released" },
+            { objects: 0, bytes: 0, bytesCopied: 0 },
+          );
+        });
+      });
+
       it("names an unknown backup id", async () => {
         await expect(backupRepository(lake).get(987654)).rejects.toThrow(NotFoundError);
         await expect(backupRepository(lake).get(987654)).rejects.toThrow("987654");
