@@ -40,6 +40,10 @@ const serve = async (): Promise<RegisterCommands> =>
   (await import("./commands/serve-command.js")).registerServe;
 const publish = async (): Promise<RegisterCommands> =>
   (await import("./commands/publish-command.js")).registerPublish;
+const backup = async (): Promise<RegisterCommands> =>
+  (await import("./commands/backup-command.js")).registerBackup;
+const restore = async (): Promise<RegisterCommands> =>
+  (await import("./commands/restore-command.js")).registerRestore;
 const demo = async (): Promise<RegisterCommands> => (await import("./commands/demo-command.js")).registerDemo;
 
 /** Every top-level command, in the order the program's help lists them. */
@@ -150,6 +154,25 @@ export const COMMANDS: readonly CommandEntry[] = [
     usage: "[options]",
     description: "serve the REST API (and docs) for this lake",
     load: serve,
+  },
+  {
+    name: "backup",
+    usage: "[options]",
+    description:
+      "back up the catalog and every object not yet in the destination's pool, verified, with a manifest",
+    load: backup,
+  },
+  {
+    name: "backups",
+    usage: "[id]",
+    description: "list backups with their status, sizes and errors, or show one",
+    load: backup,
+  },
+  {
+    name: "restore",
+    usage: "[options] <backup>",
+    description: "build a new lake in an empty directory from a backup, verifying every object",
+    load: restore,
   },
   {
     name: "demo",

@@ -18,6 +18,7 @@ import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from "
 import { rejectHostileInput } from "./http/hostile-input.js";
 import { ObjectDownloader } from "./http/object-download.js";
 import { DEFAULT_JSON_BODY_LIMIT, DEFAULT_MAX_OBJECT_BYTES, discardUnreadBody } from "./http/upload-guard.js";
+import { backupRoutes, type BackupRouteOptions } from "./routes/backup-routes.js";
 import { catalogWriteRoutes } from "./routes/catalog-write-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
 import { entityRoutes } from "./routes/entities/entity-routes.js";
@@ -44,6 +45,8 @@ export interface ServerOptions {
   readonly publishedDir?: string;
   /** API-key verification settings (the cache lifetime, capped at one second, and the clock). */
   readonly apiKeys?: ApiKeyAuthOptions;
+  /** Where `POST /v1/backups` writes and its retention (default: the lake's own store, no pruning). */
+  readonly backup?: BackupRouteOptions;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -172,5 +175,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(entityRoutes(options.lake));
   if (options.publishedDir !== undefined)
     await app.register(publishedRoutes(options.publishedDir, downloader));
+  await app.register(backupRoutes(options.lake, options.backup));
   return app;
 }

@@ -77,3 +77,4 @@ export { isPidAlive } from "./process/pid-alive.js";
 export { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenTree } from "./lake/private-files.js";
 export { openDuckDb, withDuckDb, type DuckDbOptions, type DuckDbSession } from "./duckdb/duckdb-session.js";
 export { sqlIdentifier, sqlList, sqlString } from "./duckdb/sql-quote.js";
+export * from "./backup/index.js";

@@ -1,5 +1,12 @@
-import type { Lake, LakeConfig } from "@omicslake/core";
 import { defaultPublishDir } from "@omicslake/metadata";
+import {
+  BackupScheduler,
+  backupRepository,
+  openBackupStore,
+  runBackup,
+  type Lake,
+  type LakeConfig,
+} from "@omicslake/core";
 import { buildServer } from "@omicslake/server";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
@@ -40,9 +47,24 @@ export async function serveLake(
   options: ListenOptions,
   log: (line: string) => void,
 ): Promise<void> {
+  const backups = await openBackupStore(config, lake.store);
+  const retention = { keepDaily: config.backup.keepDaily, keepWeekly: config.backup.keepWeekly };
+  // Shutting down stops a scheduled or requested backup in progress: its run ends cancelled and its
+  // row failed, with no manifest, and the next backup starts afresh.
+  const stopBackups = new AbortController();
+  const scheduler = new BackupScheduler({
+    daily: config.backup.daily,
+    weekly: config.backup.weekly,
+    lastSucceeded: (kind) => backupRepository(lake).lastSucceeded(kind),
+    run: (kind) =>
+      runBackup(lake, { kind, destination: backups.store, retention, signal: stopBackups.signal }),
+    onError: (kind, error) =>
+      log(`${kind} backup failed: ${error instanceof Error ? error.message : String(error)}`),
+  });
   const app = await buildServer({
     lake,
     publishedDir: defaultPublishDir(config.root),
+    backup: { destination: backups.store, retention },
     rateLimit: config.server.rate_limit,
     trustProxy: config.server.trust_proxy,
     maxObjectBytes: config.server.max_object_bytes,
@@ -57,12 +79,27 @@ export async function serveLake(
   log(`  API docs:  ${address}/docs`);
   log(`  OpenAPI:   ${address}/openapi.json`);
   log(`  catalog:   ${address}/v1/catalog`);
+  if (scheduler.active) {
+    const when = [
+      config.backup.daily && `daily at ${config.backup.daily}`,
+      config.backup.weekly && `weekly on ${config.backup.weekly}`,
+    ];
+    log(`  backups:   ${when.filter(Boolean).join(", ")} (local time) to ${backups.store.url}`);
+  }
+  // A backup a killed server left running is marked failed now, not only by the next backup.
+  await backupRepository(lake).sweepStale();
+  scheduler.start();
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
       log("shutting down…");
-      void app.close().then(resolve, resolve);
+      stopBackups.abort();
+      void scheduler
+        .stop()
+        .then(() => app.close())
+        .then(() => backups.close())
+        .then(resolve, resolve);
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);

@@ -37,6 +37,7 @@ const STATUS = {
   integrity_error: 500,
   input_not_found: 404,
   database_in_use: 503,
+  restore_incomplete: 409,
   database_unavailable: 503,
   download_in_progress: 409,
   // A step stops early only when its process is shutting down; the client may retry.

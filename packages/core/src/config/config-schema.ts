@@ -187,11 +187,41 @@ export const metadataSectionSchema = z
   })
   .describe("Public-metadata publication (consolidate, load)");
 
+export const backupSectionSchema = z
+  .strictObject({
+    daily: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day "HH:MM", e.g. "02:00"')
+      .optional()
+      .describe('When `serve` makes the daily backup, local time "HH:MM" (no daily backups when unset)'),
+    weekly: z
+      .string()
+      .regex(
+        /^(sun|mon|tue|wed|thu|fri|sat) ([01]\d|2[0-3]):[0-5]\d$/,
+        'must be a weekday and time "ddd HH:MM", e.g. "sun 03:00"',
+      )
+      .optional()
+      .describe(
+        'When `serve` makes the weekly backup, local time "ddd HH:MM" (no weekly backups when unset)',
+      ),
+    keep_daily: z.number().int().min(1).default(7).describe("How many daily backups to keep"),
+    keep_weekly: z.number().int().min(1).default(4).describe("How many weekly backups to keep"),
+    to: z
+      .string()
+      .regex(/^(file:\/\/|s3:\/\/)/, 'must start with "file://" or "s3://"')
+      .optional()
+      .describe(
+        'Where backups go: "file://<dir>" or "s3://bucket/prefix" (S3 uses [lake.s3]); default the lake\'s own store',
+      ),
+  })
+  .describe("Backups: the schedule `serve` runs, retention and destination");
+
 export const configSchema = z
   .strictObject({
     lake: lakeSectionSchema.prefault({}),
     server: serverSectionSchema.prefault({}),
     metadata: metadataSectionSchema.prefault({}),
+    backup: backupSectionSchema.prefault({}),
     source: z.record(z.string().regex(nameRegex), sourceSchema).default({}),
     data: z.record(z.string().regex(nameRegex), dataSchema).default({}),
     role: z.record(z.string().regex(nameRegex), roleSchema).default({}),

@@ -6,6 +6,7 @@ export {
   findConfigFile,
   loadConfig,
   parseConfig,
+  type BackupConfig,
   type DatabaseConfig,
   type LakeConfig,
   type LoadConfigOptions,

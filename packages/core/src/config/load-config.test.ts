@@ -138,6 +138,7 @@ object_lock_days = 30
   it("exports a JSON Schema describing every section", () => {
     const schema = configJsonSchema() as { properties: Record<string, unknown> };
     expect(Object.keys(schema.properties).sort()).toEqual([
+      "backup",
       "data",
       "lake",
       "metadata",

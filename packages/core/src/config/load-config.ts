@@ -11,6 +11,7 @@ import {
   dataSchema,
   lakeSectionSchema,
   metadataSectionSchema,
+  backupSectionSchema,
   processingSchema,
   roleSchema,
   s3SectionSchema,
@@ -38,6 +39,16 @@ export interface DatabaseConfig {
   readonly schema?: string;
 }
 
+/** `[backup]`, resolved: `to` is a store like `[lake] storage` (S3 with the `[lake.s3]` settings). */
+export interface BackupConfig {
+  readonly daily?: string;
+  readonly weekly?: string;
+  readonly keepDaily: number;
+  readonly keepWeekly: number;
+  /** Where backups go; undefined: the lake's own store. */
+  readonly to?: StoreConfig;
+}
+
 /** A validated configuration with every path made absolute. */
 export interface LakeConfig {
   /** The file it was read from; undefined when built from defaults. */
@@ -49,6 +60,8 @@ export interface LakeConfig {
   readonly server: RawConfig["server"];
   /** Publication guards of consolidate and load. */
   readonly metadata: RawConfig["metadata"];
+  /** The backup schedule `serve` runs, retention, and where backups go. */
+  readonly backup: BackupConfig;
   readonly sources: Readonly<Record<string, SourceConfig>>;
   readonly datasets: Readonly<Record<string, DataConfig>>;
   readonly roles: Readonly<Record<string, RoleConfig>>;
@@ -254,6 +267,7 @@ const SECTION_SCHEMAS: Record<string, z.ZodObject> = {
   "lake.s3": s3SectionSchema,
   server: serverSectionSchema,
   metadata: metadataSectionSchema,
+  backup: backupSectionSchema,
   source: sourceSchema,
   data: dataSchema,
   role: roleSchema,
@@ -420,6 +434,19 @@ function resolveConfig(
     database,
     server: config.server,
     metadata: config.metadata,
+    backup: {
+      ...(config.backup.daily !== undefined ? { daily: config.backup.daily } : {}),
+      ...(config.backup.weekly !== undefined ? { weekly: config.backup.weekly } : {}),
+      keepDaily: config.backup.keep_daily,
+      keepWeekly: config.backup.keep_weekly,
+      ...(config.backup.to !== undefined
+        ? {
+            to: config.backup.to.startsWith("file://")
+              ? { url: `file://${resolvePathUrl(config.backup.to.slice("file://".length), baseDir)}` }
+              : { ...storage, url: config.backup.to, objectLock: undefined },
+          }
+        : {}),
+    },
     sources: config.source,
     datasets: config.data,
     roles: config.role,

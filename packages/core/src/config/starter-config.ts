@@ -32,6 +32,14 @@ rate_limit = 600
 [metadata]
 max_shrink = 0.5
 
+# Backups: "omicslake serve" makes them on this schedule (local time); "omicslake backup" any time.
+# [backup]
+# daily = "02:00"
+# weekly = "sun 03:00"
+# keep_daily = 7
+# keep_weekly = 4
+# to = "file:///srv/omicslake-backups"   # default: archive/backups/ in the lake's own store
+
 # Sources: where raw data comes from. Implemented kinds: sra, geo, biosample, bioproject, pubmed.
 [source.geo]
 kind = "geo"

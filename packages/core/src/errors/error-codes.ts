@@ -36,6 +36,7 @@ export const ERROR_CODES = [
   "database_in_use",
   "database_unavailable",
   "download_in_progress",
+  "restore_incomplete",
   // Steps
   "cancelled",
   // Upstream sources

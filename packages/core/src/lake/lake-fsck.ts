@@ -1,3 +1,4 @@
+import { BACKUPS_PREFIX } from "../backup/backup-layout.js";
 import type { FsckProblem, FsckReport } from "./fsck-report.js";
 import { hashStream } from "./hash-stream.js";
 import type { Lake } from "./lake.js";
@@ -75,6 +76,8 @@ export async function runFsck(lake: Lake, options: FsckOptions = {}): Promise<Fs
   }
   for (const layer of ["raw", "processed", "curated", "archive"] as const) {
     for await (const head of lake.store.listAll(`${layer}/`)) {
+      // Backups kept in the lake's own store are no catalog objects; their manifests account for them.
+      if (head.key.startsWith(BACKUPS_PREFIX)) continue;
       if (!known.has(head.key)) problems.push({ kind: "orphan", key: head.key, size: head.size });
     }
   }

@@ -1,5 +1,6 @@
 import { openCatalog } from "../catalog/sql-catalog.js";
 import type { LakeConfig } from "../config/load-config.js";
+import { assertNoRestoreMarker } from "../backup/restore-marker.js";
 import { FsObjectStore } from "../object-store/fs/fs-object-store.js";
 import { openObjectStore } from "../object-store/open-object-store.js";
 import { Lake } from "./lake.js";
@@ -30,6 +31,8 @@ export async function openLake(
   const notice =
     options.onNotice ??
     ((message: string) => process.emitWarning(message, { code: "OMICSLAKE_PERMISSIONS" }));
+  // A restore that was stopped leaves its marker: the half-built lake must not be taken for a whole one.
+  assertNoRestoreMarker(config.root);
   await ensurePrivateDir(config.root, notice);
   const store = await openObjectStore(config.storage);
   try {

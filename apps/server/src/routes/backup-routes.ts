@@ -1,0 +1,137 @@
+import {
+  BACKUP_KINDS,
+  backupRecord,
+  backupRepository,
+  runBackup,
+  type BackupJob,
+  type Lake,
+  type ObjectStore,
+  type Retention,
+} from "@omicslake/core";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { errorResponses, errorSchema } from "../schemas/common-schemas.js";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Who may call the route (see the access hook): public, read, write or admin. */
+    scope?: "public" | "read" | "write" | "admin";
+  }
+}
+
+/** Where `POST /v1/backups` writes and what it keeps: the `[backup]` settings, resolved by the caller. */
+export interface BackupRouteOptions {
+  /** Default: the lake's own store. A client never picks the destination: it is the operator's choice. */
+  readonly destination?: ObjectStore;
+  readonly retention?: Retention;
+}
+
+const backupSchema = z
+  .object({
+    id: z.number().int(),
+    kind: z.enum(BACKUP_KINDS),
+    status: z.enum(["running", "succeeded", "failed", "pruned"]),
+    destination: z.string().describe("The destination store's URL"),
+    folder: z.string().describe("The backup's folder in the destination"),
+    run_id: z.number().int().nullable(),
+    objects: z.number().int(),
+    bytes: z.number().int(),
+    bytes_copied: z
+      .number()
+      .int()
+      .describe("Bytes this backup copied (objects earlier backups held are not copied)"),
+    started_at: z.string(),
+    finished_at: z.string().nullable(),
+    manifest: z.object({ key: z.string(), sha256: z.string() }).nullable(),
+    error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }).nullable(),
+  })
+  .meta({ id: "Backup" });
+
+/**
+ * Backup jobs. All admin: a backup reads every dataset and writes to the operator's storage, and the
+ * listing shows destinations and errors that describe the infrastructure. POST starts a backup and
+ * answers 202 with its running record once it is recorded; the backup goes on in the server, and
+ * `GET /v1/backups/{id}` shows how it ended.
+ */
+export function backupRoutes(lake: Lake, options: BackupRouteOptions = {}): FastifyPluginAsyncZod {
+  return async (app) => {
+    const running = new Set<Promise<unknown>>();
+    // A backup in progress finishes (or fails and says so) before the lake it reads is closed.
+    app.addHook("onClose", async () => {
+      await Promise.allSettled([...running]);
+    });
+
+    app.get(
+      "/v1/backups",
+      {
+        config: { scope: "admin" },
+        schema: {
+          tags: ["backups"],
+          summary: "Backup jobs, newest first, with status, sizes and errors",
+          querystring: z.object({
+            kind: z.enum(BACKUP_KINDS).optional(),
+            status: z.enum(["running", "succeeded", "failed", "pruned"]).optional(),
+            limit: z.coerce.number().int().min(1).max(500).default(50),
+          }),
+          response: { 200: z.object({ data: z.array(backupSchema) }), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { kind, status, limit } = request.query;
+        const jobs = await backupRepository(lake).list({
+          limit,
+          ...(kind !== undefined ? { kind } : {}),
+          ...(status !== undefined ? { status } : {}),
+        });
+        return { data: jobs.map(backupRecord) };
+      },
+    );
+
+    app.get(
+      "/v1/backups/:id",
+      {
+        config: { scope: "admin" },
+        schema: {
+          tags: ["backups"],
+          summary: "One backup job",
+          params: z.object({ id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
+          response: { 200: backupSchema, ...errorResponses },
+        },
+      },
+      async (request) => backupRecord(await backupRepository(lake).get(request.params.id)),
+    );
+
+    app.post(
+      "/v1/backups",
+      {
+        config: { scope: "admin" },
+        schema: {
+          tags: ["backups"],
+          summary: "Start a backup to the configured destination",
+          body: z.strictObject({ kind: z.enum(BACKUP_KINDS).default("manual") }).default({ kind: "manual" }),
+          response: { 202: backupSchema, 409: errorSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const started = new Promise<BackupJob>((resolve, reject) => {
+          const work = runBackup(lake, {
+            kind: request.body.kind,
+            ...(options.destination ? { destination: options.destination } : {}),
+            ...(options.retention ? { retention: options.retention } : {}),
+            onStarted: resolve,
+          });
+          // Before the start, the error is the answer (409 while another backup runs); after it,
+          // the backup's row records it.
+          work.catch((error: unknown) => {
+            reject(error instanceof Error ? error : new Error(String(error)));
+            request.log.warn({ err: error }, "backup failed");
+          });
+          const tracked = work.catch(() => undefined).finally(() => running.delete(tracked));
+          running.add(tracked);
+        });
+        const job = await started;
+        return reply.code(202).send(backupRecord(job));
+      },
+    );
+  };
+}

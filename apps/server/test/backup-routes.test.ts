@@ -1,0 +1,92 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FsObjectStore } from "@omicslake/core";
+import Fastify, { type FastifyInstance } from "fastify";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { buildServer } from "../src/app.js";
+import { backupRoutes } from "../src/routes/backup-routes.js";
+import { openTestLake, testEngines, type TestLake } from "./entities-helpers.js";
+
+for (const { engine, skip } of testEngines()) {
+  describe.skipIf(skip !== null)(`/v1/backups (${engine})${skip ? ` — skipped: ${skip}` : ""}`, () => {
+    let test: TestLake;
+    let app: FastifyInstance;
+    let scratch: string;
+    let destination: FsObjectStore;
+
+    beforeAll(async () => {
+      test = await openTestLake(engine);
+      scratch = await mkdtemp(join(tmpdir(), "omicslake-backup-routes-"));
+      destination = new FsObjectStore(join(scratch, "backups"));
+      const dataset = await test.lake.createDataset({ name: "routes-backup", layer: "processed" });
+      await test.lake.addObject(dataset, { name: "x.txt", body: "some bytes\n" });
+      app = await buildServer({
+        lake: test.lake,
+        rateLimit: 0,
+        backup: { destination, retention: { keepDaily: 2, keepWeekly: 2 } },
+      });
+    });
+    afterAll(async () => {
+      await app?.close();
+      await destination?.close();
+      await test?.close();
+      if (scratch) await rm(scratch, { recursive: true, force: true });
+    });
+
+    it("starts a backup (202, running), then shows it succeeded with its sizes", async () => {
+      const started = await app.inject({ method: "POST", url: "/v1/backups", payload: { kind: "manual" } });
+      expect(started.statusCode).toBe(202);
+      const job = started.json<{ id: number; status: string; destination: string }>();
+      expect(job.status).toBe("running");
+      expect(job.destination).toBe(destination.url);
+      // The backup goes on in the server; polling its record is how a client learns the outcome.
+      let shown = { status: "running", objects: 0, manifest: null as unknown };
+      await vi.waitFor(
+        async () => {
+          shown = (await app.inject({ url: `/v1/backups/${job.id}` })).json();
+          expect(shown.status).not.toBe("running");
+        },
+        { timeout: 60_000, interval: 50 },
+      );
+      expect(shown.status).toBe("succeeded");
+      expect(shown.manifest).not.toBeNull();
+      expect(shown.objects).toBeGreaterThanOrEqual(1);
+      const list = (await app.inject({ url: "/v1/backups?status=succeeded" })).json<{
+        data: { id: number }[];
+      }>();
+      expect(list.data.map((b) => b.id)).toContain(job.id);
+    });
+
+    it("answers 404 naming an unknown id, and 400 for a bad kind or a destination in the body", async () => {
+      const missing = await app.inject({ url: "/v1/backups/99999" });
+      expect(missing.statusCode).toBe(404);
+      expect(missing.json<{ error: { message: string } }>().error.message).toContain("99999");
+      for (const payload of [{ kind: "hourly" }, { to: "file:///tmp/elsewhere" }]) {
+        const bad = await app.inject({ method: "POST", url: "/v1/backups", payload });
+        expect(bad.statusCode).toBe(400);
+      }
+    });
+
+    it("declares the admin scope on every backup route", async () => {
+      const probe = Fastify();
+      probe.setValidatorCompiler(validatorCompiler);
+      probe.setSerializerCompiler(serializerCompiler);
+      const seen: string[] = [];
+      probe.addHook("onRoute", (route) => {
+        seen.push(`${String(route.method)} ${route.url} ${route.config?.scope ?? "none"}`);
+      });
+      await probe.register(backupRoutes(test.lake));
+      await probe.ready();
+      await probe.close();
+      expect(seen.sort()).toEqual([
+        "GET /v1/backups admin",
+        "GET /v1/backups/:id admin",
+        "HEAD /v1/backups admin",
+        "HEAD /v1/backups/:id admin",
+        "POST /v1/backups admin",
+      ]);
+    });
+  });
+}

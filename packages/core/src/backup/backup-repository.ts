@@ -1,0 +1,148 @@
+import type { SqlClient } from "../catalog-db/sql-client.js";
+import { ConflictError, NotFoundError } from "../errors/omicslake-error.js";
+import type { BackupJob, BackupStatus } from "./backup-job.js";
+import { MANIFEST_NAME, type BackupKind } from "./backup-layout.js";
+
+interface BackupRow extends Record<string, unknown> {
+  id: number;
+  kind: BackupKind;
+  status: BackupStatus;
+  destination: string;
+  folder: string;
+  run_id: number | null;
+  started_at: Date;
+  finished_at: Date | null;
+  objects: number;
+  bytes: number;
+  bytes_copied: number;
+  error: BackupJob["error"];
+  manifest_sha256: string | null;
+}
+
+function toJob(row: BackupRow): BackupJob {
+  return {
+    id: row.id,
+    kind: row.kind,
+    status: row.status,
+    destination: row.destination,
+    folder: row.folder,
+    runId: row.run_id,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    objects: row.objects,
+    bytes: row.bytes,
+    bytesCopied: row.bytes_copied,
+    error: row.error,
+    manifest:
+      row.manifest_sha256 === null
+        ? null
+        : { key: `${row.folder}${MANIFEST_NAME}`, sha256: row.manifest_sha256 },
+  };
+}
+
+/** The `backups` table (migration 0009). */
+export class BackupRepository {
+  constructor(private readonly db: SqlClient) {}
+
+  /** Records a running backup; refused while another one runs (the partial unique index decides). */
+  async start(input: {
+    kind: BackupKind;
+    destination: string;
+    folder: string;
+    runId: number;
+    startedAt: Date;
+  }): Promise<BackupJob> {
+    try {
+      const { rows } = await this.db.query<BackupRow>(
+        `INSERT INTO backups (kind, destination, folder, run_id, started_at) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+        [input.kind, input.destination, input.folder, input.runId, input.startedAt],
+      );
+      return toJob(rows[0]!);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "23505") throw error;
+      const running = await this.db.query<{ id: number }>(`SELECT id FROM backups WHERE status = 'running'`);
+      throw new ConflictError(
+        `backup ${running.rows[0]?.id ?? "?"} is still running; one backup runs at a time`,
+        {
+          details: { runningBackupId: running.rows[0]?.id },
+          hint: 'Wait for it to finish (see "GET /v1/backups"), then start this one again',
+          cause: error,
+        },
+      );
+    }
+  }
+
+  async succeed(
+    id: number,
+    totals: { objects: number; bytes: number; bytesCopied: number; manifestSha256: string },
+  ): Promise<BackupJob> {
+    const { rows } = await this.db.query<BackupRow>(
+      `UPDATE backups SET status = 'succeeded', finished_at = now(), objects = $2, bytes = $3, bytes_copied = $4,
+         manifest_sha256 = $5 WHERE id = $1 RETURNING *`,
+      [id, totals.objects, totals.bytes, totals.bytesCopied, totals.manifestSha256],
+    );
+    return toJob(rows[0]!);
+  }
+
+  async fail(
+    id: number,
+    error: NonNullable<BackupJob["error"]>,
+    totals: { objects: number; bytes: number; bytesCopied: number },
+  ): Promise<BackupJob> {
+    const { rows } = await this.db.query<BackupRow>(
+      `UPDATE backups SET status = 'failed', finished_at = now(), error = $2::jsonb, objects = $3, bytes = $4,
+         bytes_copied = $5 WHERE id = $1 RETURNING *`,
+      [id, JSON.stringify(error), totals.objects, totals.bytes, totals.bytesCopied],
+    );
+    return toJob(rows[0]!);
+  }
+
+  /**
+   * Marks failed the backups left `running` by a process that died: their run is no longer running
+   * (the lake marks a dead owner's run abandoned when it opens, or when its lease lapses).
+   */
+  async sweepStale(): Promise<number[]> {
+    const { rows } = await this.db.query<{ id: number }>(
+      `UPDATE backups b SET status = 'failed', finished_at = now(), error = jsonb_build_object(
+         'code', 'run_abandoned',
+         'message', 'the process making this backup stopped before it finished; the backup has no manifest and is not used')
+       WHERE b.status = 'running'
+         AND (b.run_id IS NULL OR NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = b.run_id AND r.status = 'running'))
+       RETURNING id`,
+    );
+    return rows.map((row) => row.id);
+  }
+
+  async markPruned(id: number): Promise<void> {
+    await this.db.query(`UPDATE backups SET status = 'pruned' WHERE id = $1 AND status = 'succeeded'`, [id]);
+  }
+
+  async get(id: number): Promise<BackupJob> {
+    const { rows } = await this.db.query<BackupRow>(`SELECT * FROM backups WHERE id = $1`, [id]);
+    if (!rows[0]) {
+      throw new NotFoundError("backup", String(id), { hint: 'List backups with "omicslake backups"' });
+    }
+    return toJob(rows[0]);
+  }
+
+  /** Newest first. */
+  async list(
+    filter: { kind?: BackupKind; status?: BackupStatus; destination?: string; limit?: number } = {},
+  ): Promise<BackupJob[]> {
+    const { rows } = await this.db.query<BackupRow>(
+      `SELECT * FROM backups WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2)
+         AND ($3::text IS NULL OR destination = $3) ORDER BY id DESC LIMIT $4`,
+      [filter.kind ?? null, filter.status ?? null, filter.destination ?? null, filter.limit ?? 1000],
+    );
+    return rows.map(toJob);
+  }
+
+  /** When the last backup of `kind` succeeded, or undefined. */
+  async lastSucceeded(kind: BackupKind): Promise<Date | undefined> {
+    const { rows } = await this.db.query<{ started_at: Date }>(
+      `SELECT started_at FROM backups WHERE kind = $1 AND status IN ('succeeded', 'pruned') ORDER BY id DESC LIMIT 1`,
+      [kind],
+    );
+    return rows[0]?.started_at;
+  }
+}
