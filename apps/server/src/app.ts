@@ -13,11 +13,14 @@ import {
 } from "fastify-type-provider-zod";
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Writable } from "node:stream";
-import { ApiKeyAuth, type ApiKeyAuthOptions } from "./http/api-key-auth.js";
+import { installApiAudit } from "./http/api-audit.js";
+import { ApiKeyAuth, installAccessControl, type ApiKeyAuthOptions } from "./http/api-key-auth.js";
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from "./http/error-handler.js";
 import { rejectHostileInput } from "./http/hostile-input.js";
+import { documentScopes, markRoutesPublic, requireRouteScopes } from "./http/route-scope.js";
 import { ObjectDownloader } from "./http/object-download.js";
 import { DEFAULT_JSON_BODY_LIMIT, DEFAULT_MAX_OBJECT_BYTES, discardUnreadBody } from "./http/upload-guard.js";
+import { accessRoutes } from "./routes/access-routes.js";
 import { catalogWriteRoutes } from "./routes/catalog-write-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
 import { entityRoutes } from "./routes/entities/entity-routes.js";
@@ -41,6 +44,8 @@ export interface ServerOptions {
   readonly logStream?: Writable;
   /** API-key verification settings (the cache lifetime, capped at one second, and the clock). */
   readonly apiKeys?: ApiKeyAuthOptions;
+  /** When false, every read route needs an API key too (`[server] public_reads`; default true). */
+  readonly publicReads?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -68,6 +73,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  // Before any route is registered: every route must declare who may call it, or the server does not start.
+  requireRouteScopes(app);
+  const publicReads = options.publicReads ?? true;
+  const auth = new ApiKeyAuth(options.lake, options.apiKeys);
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "omicslake_" });
@@ -102,6 +111,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     duration.observe(labels, reply.elapsedTime / 1000);
     requests.inc(labels);
   });
+  const auditFailures = new Counter({
+    name: "omicslake_audit_failures_total",
+    help: "Audit log entries that could not be written (each is logged with its request id)",
+    registers: [registry],
+  });
+  installAccessControl(app, auth, { publicReads });
+  const audit = installApiAudit(app, options.lake, { onFailure: () => auditFailures.inc() });
+  app.decorate("auditSettled", audit.settled);
   app.addHook("onResponse", discardUnreadBody);
   app.addHook("preValidation", rejectHostileInput);
 
@@ -131,9 +148,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         },
         { name: "provenance", description: "Lineage, provenance graphs and runs" },
         { name: "system", description: "Health and metrics" },
+        { name: "access", description: "API keys and the audit log (admin keys only)" },
       ],
     },
-    transform: jsonSchemaTransform,
+    transform: documentScopes(jsonSchemaTransform, publicReads),
     transformObject: jsonSchemaTransformObject,
   });
 
@@ -149,10 +167,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   }
 
-  app.get("/openapi.json", { schema: { hide: true }, config: { rateLimit: false } }, async () =>
-    app.swagger(),
+  app.get(
+    "/openapi.json",
+    { schema: { hide: true }, config: { rateLimit: false, scope: "public" } },
+    async () => app.swagger(),
   );
-  await app.register(scalarApiReference, { routePrefix: "/docs", configuration: { url: "/openapi.json" } });
+  // The docs plugin's pages and assets cannot declare a scope themselves: its context marks them public.
+  await app.register(async (docs) => {
+    markRoutesPublic(docs);
+    await docs.register(scalarApiReference, {
+      routePrefix: "/docs",
+      configuration: { url: "/openapi.json" },
+    });
+  });
 
   await app.register(systemRoutes(options.lake, registry));
   const downloader = new ObjectDownloader(options.lake, {
@@ -161,10 +188,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(catalogRoutes(options.lake, downloader));
   await app.register(provenanceRoutes(options.lake));
   await app.register(
-    catalogWriteRoutes(options.lake, new ApiKeyAuth(options.lake, options.apiKeys), {
-      maxObjectBytes: options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
-    }),
+    catalogWriteRoutes(options.lake, { maxObjectBytes: options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES }),
   );
   await app.register(entityRoutes(options.lake));
+  await app.register(accessRoutes(options.lake, auth));
   return app;
 }

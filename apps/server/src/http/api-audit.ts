@@ -1,0 +1,110 @@
+import { redactSecrets, type Lake } from "@omicslake/core";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { presentedKey } from "./api-key-auth.js";
+import { classifyError } from "./error-handler.js";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Resolves once the audit entries of every answered request are written (tests wait on it). */
+    auditSettled(): Promise<void>;
+  }
+}
+
+/** What a write acted on, as its audit entry names it. */
+export interface AuditTarget {
+  /** The dataset (`layer:name` when known, else the id or name the client sent). */
+  readonly dataset?: string | number | null;
+  readonly objects?: readonly string[];
+  /** Anything else the entry should keep (a created key's id); never a secret. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+const targets = new WeakMap<FastifyRequest, AuditTarget>();
+const errorCodes = new WeakMap<FastifyRequest, string>();
+
+/**
+ * Names what a write route acted on, for its audit entry; call it once the target is resolved (later calls
+ * add to earlier ones). Without it the entry names the route's `:id` and `*` parameters as sent.
+ * @example auditTarget(request, { dataset: `${dataset.layer}:${dataset.name}`, objects: [object.name] })
+ */
+export function auditTarget(request: FastifyRequest, target: AuditTarget): void {
+  const before = targets.get(request);
+  targets.set(request, {
+    ...before,
+    ...target,
+    details: { ...before?.details, ...target.details },
+  });
+}
+
+export interface ApiAudit {
+  /** Resolves once every audit entry of an answered request is written (or its failure logged). */
+  settled(): Promise<void>;
+}
+
+export interface ApiAuditOptions {
+  /** Called when an entry could not be written (it is logged too); the metrics count these. */
+  readonly onFailure?: () => void;
+}
+
+/**
+ * Records every request to a write or admin route in the audit log once it is answered, refused ones
+ * (401, 403, 4xx of bad input) included: an auditor wants the attempts as much as the changes.
+ *
+ * The entry is written after the response, so a failing audit insert (the catalog gone away) cannot
+ * turn a write that happened into an error the client would retry: it is logged at error level and
+ * counted in `omicslake_audit_failures_total`, and an operator alerts on that. Closing the server waits
+ * for entries still being written.
+ */
+export function installApiAudit(app: FastifyInstance, lake: Lake, options: ApiAuditOptions = {}): ApiAudit {
+  const pending = new Set<Promise<void>>();
+  app.addHook("onError", async (request, _reply, error) => {
+    errorCodes.set(request, classifyError(error).code);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const scope = request.routeOptions.config?.scope;
+    if (scope !== "write" && scope !== "admin") return;
+    const key = presentedKey(request);
+    const params = (request.params ?? {}) as Record<string, unknown>;
+    const target = targets.get(request);
+    const dataset = target?.dataset ?? (typeof params["id"] === "string" ? params["id"] : null);
+    const objects =
+      target?.objects ?? (typeof params["*"] === "string" && params["*"] !== "" ? [params["*"]] : []);
+    const failed = reply.statusCode >= 400;
+    const write = lake.catalog.auditLog
+      .record({
+        actorKind: key ? "api_key" : "anonymous",
+        actor: key ? key.name : "anonymous",
+        keyId: key?.id ?? null,
+        origin: "api",
+        action: `${request.method} ${request.routeOptions.url ?? request.url}`,
+        dataset: dataset === null ? null : String(dataset),
+        objects,
+        requestId: request.id,
+        outcome: failed ? "failed" : "succeeded",
+        errorCode: failed ? (errorCodes.get(request) ?? null) : null,
+        httpStatus: reply.statusCode,
+        details: {
+          ...target?.details,
+          path: redactSecrets(request.url.split("?")[0] ?? ""),
+          ...(request.ip ? { ip: request.ip } : {}),
+        },
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          options.onFailure?.();
+          request.log.error(
+            { err: error, request_id: request.id },
+            "the audit entry of this request could not be written",
+          );
+        },
+      );
+    pending.add(write);
+    void write.finally(() => pending.delete(write));
+  });
+  const settled = async (): Promise<void> => {
+    while (pending.size > 0) await Promise.all([...pending]);
+  };
+  app.addHook("onClose", settled);
+  return { settled };
+}
