@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildServer } from "../src/app.js";
@@ -228,6 +229,50 @@ for (const { engine, skip } of testEngines()) {
         const entry = page.data.find((e) => e.details["key_id"] === id);
         expect(entry).toMatchObject({ actor: "steward", details: { key_name: "ci", scopes: ["read"] } });
         expect(JSON.stringify(page)).not.toContain(secret);
+      });
+
+      it("records an upload the client cut short", async () => {
+        const writer = await test.lake.catalog.createApiKey("cutter", ["write"]);
+        await test.lake.createDataset({ name: "cut", layer: "processed" });
+        const server = await buildServer({ lake: test.lake, rateLimit: 0 });
+        let reached!: () => void;
+        const handlerReached = new Promise<void>((resolve) => (reached = resolve));
+        server.addHook("preHandler", async () => reached());
+        const base = new URL(await server.listen({ port: 0, host: "127.0.0.1" }));
+        try {
+          const socket = connect(Number(base.port), base.hostname);
+          socket.write(
+            [
+              "PUT /v1/catalog/processed:cut/files/big.bin HTTP/1.1",
+              `Host: ${base.host}`,
+              `Authorization: Bearer ${writer.secret}`,
+              "Content-Type: application/octet-stream",
+              "Content-Length: 10000000",
+              "X-Request-Id: req-cut",
+              "",
+              "partial",
+            ].join("\r\n"),
+          );
+          await handlerReached;
+          socket.destroy();
+          // The entry is written once the server notices the hang-up; wait for it, without a time limit of our own.
+          let entries: AuditJson[] = [];
+          while (entries.length === 0) {
+            await server.auditSettled();
+            entries = (await test.lake.catalog.auditLog.list({ actor: "cutter" })).items.map((e) => ({
+              outcome: e.outcome,
+              request_id: e.requestId,
+            })) as AuditJson[];
+            if (entries.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          expect(entries).toHaveLength(1);
+          expect(entries[0]!.request_id).toBe("req-cut");
+          // Cancelled when the hang-up is seen first (the usual case), failed when the broken stream is.
+          expect(["cancelled", "failed"]).toContain(entries[0]!.outcome);
+        } finally {
+          await server.close();
+        }
+        expect((await test.lake.listObjects("processed:cut")).items).toEqual([]);
       });
 
       it("answers a write whose audit entry cannot be written, and counts the failure", async () => {

@@ -1,4 +1,4 @@
-import { redactSecrets, type Lake } from "@omicslake/core";
+import { redactSecrets, type Lake, type NewAuditEntry } from "@omicslake/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { presentedKey } from "./api-key-auth.js";
 import { classifyError } from "./error-handler.js";
@@ -60,16 +60,21 @@ export function installApiAudit(app: FastifyInstance, lake: Lake, options: ApiAu
   app.addHook("onError", async (request, _reply, error) => {
     errorCodes.set(request, classifyError(error).code);
   });
-  app.addHook("onResponse", async (request, reply) => {
+  const audited = new WeakSet<FastifyRequest>();
+  const record = (
+    request: FastifyRequest,
+    result: Pick<NewAuditEntry, "outcome" | "errorCode" | "httpStatus">,
+    extra: Record<string, unknown> = {},
+  ): void => {
     const scope = request.routeOptions.config?.scope;
-    if (scope !== "write" && scope !== "admin") return;
+    if ((scope !== "write" && scope !== "admin") || audited.has(request)) return;
+    audited.add(request);
     const key = presentedKey(request);
     const params = (request.params ?? {}) as Record<string, unknown>;
     const target = targets.get(request);
     const dataset = target?.dataset ?? (typeof params["id"] === "string" ? params["id"] : null);
     const objects =
       target?.objects ?? (typeof params["*"] === "string" && params["*"] !== "" ? [params["*"]] : []);
-    const failed = reply.statusCode >= 400;
     const write = lake.catalog.auditLog
       .record({
         actorKind: key ? "api_key" : "anonymous",
@@ -80,11 +85,10 @@ export function installApiAudit(app: FastifyInstance, lake: Lake, options: ApiAu
         dataset: dataset === null ? null : String(dataset),
         objects,
         requestId: request.id,
-        outcome: failed ? "failed" : "succeeded",
-        errorCode: failed ? (errorCodes.get(request) ?? null) : null,
-        httpStatus: reply.statusCode,
+        ...result,
         details: {
           ...target?.details,
+          ...extra,
           path: redactSecrets(request.url.split("?")[0] ?? ""),
           ...(request.ip ? { ip: request.ip } : {}),
         },
@@ -101,6 +105,19 @@ export function installApiAudit(app: FastifyInstance, lake: Lake, options: ApiAu
       );
     pending.add(write);
     void write.finally(() => pending.delete(write));
+  };
+  app.addHook("onResponse", async (request, reply) => {
+    const failed = reply.statusCode >= 400;
+    record(request, {
+      outcome: failed ? "failed" : "succeeded",
+      errorCode: failed ? (errorCodes.get(request) ?? null) : null,
+      httpStatus: reply.statusCode,
+    });
+  });
+  // A client that hangs up before its request is read (an upload cut short) gets no response, so
+  // onResponse never runs: the attempt is recorded as cancelled (a staged upload stores nothing).
+  app.addHook("onRequestAbort", async (request) => {
+    record(request, { outcome: "cancelled", errorCode: null, httpStatus: null }, { client_aborted: true });
   });
   const settled = async (): Promise<void> => {
     while (pending.size > 0) await Promise.all([...pending]);
