@@ -118,7 +118,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   installAccessControl(app, auth, { publicReads });
   const audit = installApiAudit(app, options.lake, { onFailure: () => auditFailures.inc() });
-  app.decorate("auditSettled", audit.settled);
+  app.decorate("auditSettled", () => audit.settled());
   app.addHook("onResponse", discardUnreadBody);
   app.addHook("preValidation", rejectHostileInput);
 

@@ -73,7 +73,7 @@ type SwaggerTransform = typeof jsonSchemaTransform;
 export function documentScopes(inner: SwaggerTransform, publicReads: boolean): SwaggerTransform {
   return (input) => {
     const out = inner(input);
-    const scope = (input.route.config as { scope?: RouteScope } | undefined)?.scope;
+    const scope = input.route.config?.scope;
     if (scope === undefined) return out;
     const schema = out.schema as Record<string, unknown>;
     const keyOptional = scope === "public" || (scope === "read" && publicReads);
