@@ -116,7 +116,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     help: "Audit log entries that could not be written (each is logged with its request id)",
     registers: [registry],
   });
-  installAccessControl(app, auth, { publicReads });
   const audit = installApiAudit(app, options.lake, { onFailure: () => auditFailures.inc() });
   app.decorate("auditSettled", () => audit.settled());
   app.addHook("onResponse", discardUnreadBody);
@@ -155,17 +154,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     transformObject: jsonSchemaTransformObject,
   });
 
-  if ((options.rateLimit ?? 600) > 0) {
-    await app.register(fastifyRateLimit, {
-      max: options.rateLimit ?? 600,
-      timeWindow: "1 minute",
-      errorResponseBuilder: (_request, context) => ({
-        statusCode: 429,
-        code: "rate_limited",
-        message: `rate limit of ${context.max} requests per ${context.after === "" ? "minute" : "window"} exceeded; retry in ${context.after}`,
-      }),
-    });
-  }
+  // The access check goes on every route after the rate limiter's hook (see installAccessControl).
+  await installAccessControl(app, auth, { publicReads }, async () => {
+    if ((options.rateLimit ?? 600) > 0) {
+      await app.register(fastifyRateLimit, {
+        max: options.rateLimit ?? 600,
+        timeWindow: "1 minute",
+        errorResponseBuilder: (_request, context) => ({
+          statusCode: 429,
+          code: "rate_limited",
+          message: `rate limit of ${context.max} requests per ${context.after === "" ? "minute" : "window"} exceeded; retry in ${context.after}`,
+        }),
+      });
+    }
+  });
 
   app.get(
     "/openapi.json",

@@ -135,6 +135,25 @@ for (const { engine, skip } of testEngines()) {
       expect([...scopes].sort()).toEqual(["admin", "public", "read", "write"]);
     });
 
+    it("throttles requests without a key before checking them, and checks keys before upload headers", async () => {
+      const app = await buildServer({ lake: test.lake, rateLimit: 2 });
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 3; i++)
+          statuses.push((await app.inject({ method: "POST", url: "/v1/catalog", payload: {} })).statusCode);
+        expect(statuses).toEqual([401, 401, 429]);
+      } finally {
+        await app.close();
+      }
+      const upload = await apps.get(true)!.inject({
+        method: "PUT",
+        url: "/v1/catalog/raw:x/files/a.csv",
+        headers: { "content-type": "application/json" },
+        payload: "{}",
+      });
+      expect(upload.statusCode).toBe(401);
+    });
+
     it("refuses to start when a route declares no scope, naming it", async () => {
       const app = await buildServer({ lake: test.lake, rateLimit: 0 });
       app.get("/v1/unscoped", async () => ({ ok: true }));

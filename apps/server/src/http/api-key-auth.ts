@@ -1,6 +1,6 @@
 import type { ApiKey, Lake } from "@omicslake/core";
 import { OmicslakeError } from "@omicslake/core";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest, RouteOptions } from "fastify";
 import { scopesAllow, type RouteScope } from "./route-scope.js";
 
 /**
@@ -119,19 +119,26 @@ export interface AccessControlOptions {
 }
 
 /**
- * The one access check: an onRequest hook, so it runs before Fastify reads any body (a request without
- * a valid key is refused before a byte of its body is buffered or parsed). It reads the scope the
- * matched route declares, refuses with 401 (no key, unknown, revoked, expired) or 403 (a valid key
+ * The one access check, an onRequest hook of every route, so it runs before Fastify reads any body (a
+ * request without a valid key is refused before a byte of its body is buffered or parsed). It reads the
+ * scope the route declares, refuses with 401 (no key, unknown, revoked, expired) or 403 (a valid key
  * without the scope), and leaves the verified key on `request.apiKey`. A key sent to a public read is
  * still verified: a client holding a dead key learns it at once rather than at its first private call.
+ *
+ * It runs after the rate limiter and before the route's own onRequest hooks (the upload guard): a flood
+ * of requests with no key or bogus keys is throttled before it costs a key lookup and an audit entry each,
+ * and a client without a key hears 401 before anything about its upload's headers. The rate limiter adds
+ * its hook per route when the route is registered, so `registerRateLimit` registers it here, between the
+ * hook that notes each route's own hooks and the one that places the access check after the limiter's.
  */
-export function installAccessControl(
+export async function installAccessControl(
   app: FastifyInstance,
   auth: ApiKeyAuth,
   options: AccessControlOptions,
-): void {
+  registerRateLimit: () => Promise<void>,
+): Promise<void> {
   app.decorateRequest("apiKey", null);
-  app.addHook("onRequest", async (request) => {
+  const check = async (request: FastifyRequest): Promise<void> => {
     // Unmatched URLs (404) have no scope: every registered route has one, checked when the server starts.
     const scope: RouteScope | undefined = request.routeOptions.config?.scope;
     if (scope === undefined || scope === "public") return;
@@ -152,5 +159,17 @@ export function installAccessControl(
       });
     }
     request.apiKey = key;
+  };
+  const own = new WeakMap<RouteOptions, readonly unknown[]>();
+  const hooksOf = (route: RouteOptions): unknown[] =>
+    route.onRequest === undefined ? [] : [route.onRequest].flat();
+  app.addHook("onRoute", (route) => {
+    own.set(route, hooksOf(route));
+  });
+  await registerRateLimit();
+  app.addHook("onRoute", (route) => {
+    const routeOwn = own.get(route) ?? [];
+    const added = hooksOf(route).filter((hook) => !routeOwn.includes(hook));
+    route.onRequest = [...added, check, ...routeOwn] as RouteOptions["onRequest"];
   });
 }
