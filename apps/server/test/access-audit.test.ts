@@ -1,5 +1,5 @@
 import { connect } from "node:net";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildServer } from "../src/app.js";
 import { openTestLake, testEngines, type TestLake } from "./entities-helpers.js";
@@ -43,6 +43,14 @@ for (const { engine, skip } of testEngines()) {
         await app?.close();
         await test?.close();
       });
+
+      // Entries are written after each response, concurrently on a pool: settling after each request keeps
+      // their order (by id) the order of the requests.
+      const injectSettled = async (options: InjectOptions): Promise<LightMyRequestResponse> => {
+        const res = await app.inject(options);
+        await app.auditSettled();
+        return res;
+      };
 
       const audit = async (query: string): Promise<AuditPage> => {
         await app.auditSettled();
@@ -153,14 +161,14 @@ for (const { engine, skip } of testEngines()) {
       it("records every write, refused ones included, with who, what, request id and outcome", async () => {
         const writer = await test.lake.catalog.createApiKey("writer", ["write"]);
         const reader = await test.lake.catalog.createApiKey("reader", ["read"]);
-        const ok = await app.inject({
+        const ok = await injectSettled({
           method: "POST",
           url: "/v1/catalog",
           headers: { ...bearer(writer.secret), "x-request-id": "req-audit-1" },
           payload: { name: "audited", layer: "processed" },
         });
         expect(ok.statusCode).toBe(201);
-        const upload = await app.inject({
+        const upload = await injectSettled({
           method: "PUT",
           url: "/v1/catalog/processed:audited/files/a.csv",
           headers: { ...bearer(writer.secret), "content-type": "application/octet-stream" },
@@ -168,11 +176,11 @@ for (const { engine, skip } of testEngines()) {
         });
         expect(upload.statusCode).toBe(201);
         expect(
-          (await app.inject({ method: "DELETE", url: "/v1/catalog/processed:audited" })).statusCode,
+          (await injectSettled({ method: "DELETE", url: "/v1/catalog/processed:audited" })).statusCode,
         ).toBe(401);
         expect(
           (
-            await app.inject({
+            await injectSettled({
               method: "DELETE",
               url: "/v1/catalog/processed:audited",
               headers: bearer(reader.secret),
@@ -181,7 +189,7 @@ for (const { engine, skip } of testEngines()) {
         ).toBe(403);
         // Reads are not audited.
         expect(
-          (await app.inject({ url: "/v1/catalog/processed:audited", headers: bearer(writer.secret) }))
+          (await injectSettled({ url: "/v1/catalog/processed:audited", headers: bearer(writer.secret) }))
             .statusCode,
         ).toBe(200);
 

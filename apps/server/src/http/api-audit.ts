@@ -120,6 +120,9 @@ export function installApiAudit(app: FastifyInstance, lake: Lake, options: ApiAu
     record(request, { outcome: "cancelled", errorCode: null, httpStatus: null }, { client_aborted: true });
   });
   const settled = async (): Promise<void> => {
+    // onResponse hooks run one after another on promise ticks once the response has finished, so a
+    // caller that just got its answer lets them start before looking at what is pending.
+    await new Promise((resolve) => setImmediate(resolve));
     while (pending.size > 0) await Promise.all([...pending]);
   };
   app.addHook("onClose", settled);
