@@ -15,6 +15,20 @@ export interface CommandEntry {
   readonly usage: string;
   readonly description: string;
   readonly load: () => Promise<RegisterCommands>;
+  /**
+   * Whether a command line (the words after the command's name) writes to the lake, so that its outcome
+   * is recorded in the audit log. Leave it out for commands that only read. Mark a new command that writes
+   * with `writes: always`, or `subcommands(...)` for a group whose some subcommands write.
+   */
+  readonly writes?: (args: readonly string[]) => boolean;
+}
+
+/** `writes` of a command whose every run writes. */
+export const always = (): boolean => true;
+
+/** `writes` of a command group: true when the first word after the group names one of `names`. */
+export function subcommands(...names: readonly string[]): (args: readonly string[]) => boolean {
+  return (args) => names.includes(args.find((arg) => !arg.startsWith("-")) ?? "");
 }
 
 const init = async (): Promise<RegisterCommands> => (await import("./commands/init-command.js")).registerInit;
@@ -25,6 +39,8 @@ const catalog = async (): Promise<RegisterCommands> =>
   (await import("./commands/catalog-command.js")).registerCatalog;
 const layers = async (): Promise<RegisterCommands> =>
   (await import("./commands/layer-commands.js")).registerLayerCommands;
+const audit = async (): Promise<RegisterCommands> =>
+  (await import("./commands/audit-command.js")).registerAudit;
 const keys = async (): Promise<RegisterCommands> => (await import("./commands/keys-command.js")).registerKeys;
 const parse = async (): Promise<RegisterCommands> =>
   (await import("./commands/parse-command.js")).registerParse;
@@ -60,6 +76,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     usage: "[options] <file...>",
     description: "add files to a raw dataset (created if needed), checksummed and recorded as a run",
     load: add,
+    writes: always,
   },
   { name: "catalog", usage: "", description: "search and inspect the catalog", load: catalog },
   {
@@ -67,12 +84,14 @@ export const COMMANDS: readonly CommandEntry[] = [
     usage: "[options] <dataset>",
     description: "copy a dataset into the next layer (raw → processed → curated → archive)",
     load: layers,
+    writes: always,
   },
   {
     name: "delete",
     usage: "<dataset>",
     description: "delete a dataset and its objects (refused in raw)",
     load: layers,
+    writes: always,
   },
   {
     name: "lineage",
@@ -86,8 +105,21 @@ export const COMMANDS: readonly CommandEntry[] = [
     description:
       "re-hash every object and compare with the catalog; report mismatches, orphans and the debris of killed work (temp files, stray sidecars, stale runs, empty raw datasets of failed runs)",
     load: layers,
+    writes: (args) => args.includes("--repair"),
   },
-  { name: "keys", usage: "", description: "manage API keys for the REST API's write routes", load: keys },
+  {
+    name: "keys",
+    usage: "",
+    description: "manage API keys for the REST API",
+    load: keys,
+    writes: subcommands("create", "revoke"),
+  },
+  {
+    name: "audit",
+    usage: "[options]",
+    description: "the audit log: every write from the CLI and the API, newest first",
+    load: audit,
+  },
   {
     name: "parse",
     usage: "[options] <format> <file...>",
@@ -100,6 +132,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     description:
       "bring data into the lake: configured [data.X] datasets are fetched from upstream into raw and parsed to processed Parquet; with --dataset, local files go into raw and are converted",
     load: ingest,
+    writes: always,
   },
   {
     name: "reprocess",
@@ -107,6 +140,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     description:
       "rebuild processed Parquet from what raw already holds, without the network (when the upstream is down or processed was lost)",
     load: reprocess,
+    writes: always,
   },
   {
     name: "consolidate",
@@ -114,6 +148,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     description:
       "deduplicate processed metadata into one curated Parquet per entity and register them in DuckLake",
     load: metadata,
+    writes: always,
   },
   {
     name: "snapshot",
@@ -121,12 +156,14 @@ export const COMMANDS: readonly CommandEntry[] = [
     description:
       "build the single-file omicslake.duckdb from the curated entities (the previous one is archived)",
     load: metadata,
+    writes: always,
   },
   {
     name: "load",
     usage: "[options] [entities...]",
     description: "load curated entities into the serving tables (A/B swap: readers never wait or fail)",
     load: metadata,
+    writes: always,
   },
   {
     name: "query",
@@ -141,6 +178,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     description:
       "publish the snapshot, curated Parquet and a relocatable DuckLake catalog with a manifest of sha256s (only changed files are sent)",
     load: publish,
+    writes: always,
   },
   {
     name: "convert",
@@ -161,6 +199,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     description:
       "back up the catalog and every object not yet in the destination's pool, verified, with a manifest",
     load: backup,
+    writes: always,
   },
   {
     name: "backups",

@@ -1,6 +1,7 @@
 import { loadConfig, type LakeConfig, type Lake } from "@omicslake/core";
 import { openLake } from "@omicslake/core";
 import { cliIo } from "./cli-io.js";
+import { recordCommandAudit } from "./command-audit.js";
 import { Output } from "./output/output.js";
 import { writeStderrLine } from "./output/terminal-text.js";
 
@@ -17,7 +18,10 @@ export function commandConfig(options: GlobalOptions): Promise<LakeConfig> {
   return loadConfig({ cwd, env, ...(options.config !== undefined ? { file: options.config } : {}) });
 }
 
-/** Runs `fn` with an open lake and always closes it, so the embedded database is flushed. */
+/**
+ * Runs `fn` with an open lake and always closes it, so the embedded database is flushed. For a command
+ * that writes (see `writes` in the command table) it records the audit entry of the outcome first.
+ */
 export async function withLake<T>(
   options: GlobalOptions,
   fn: (lake: Lake, out: Output, config: LakeConfig) => Promise<T>,
@@ -27,7 +31,12 @@ export async function withLake<T>(
   // Notices (permissions tightened) go to stderr even with --json: they are not data.
   const lake = await openLake(config, { onNotice: writeStderrLine });
   try {
-    return await fn(lake, out, config);
+    const result = await fn(lake, out, config);
+    await recordCommandAudit(lake, undefined);
+    return result;
+  } catch (error) {
+    await recordCommandAudit(lake, error);
+    throw error;
   } finally {
     await lake.close();
   }

@@ -31,6 +31,8 @@ function withGlobalOptions(command: Command): Command {
 interface Invocation {
   /** The top-level command named, if any (`help <command>` names one too). */
   readonly command: string | undefined;
+  /** The words after the command's name (empty for `help <command>`). */
+  readonly args: readonly string[];
   readonly json: boolean;
   readonly verbose: boolean;
 }
@@ -47,10 +49,18 @@ function invocation(argv: readonly string[]): Invocation {
   try {
     const { operands } = scout.parseOptions([...argv]);
     const opts = scout.opts<{ json?: boolean; verbose?: boolean }>();
-    const named = operands[0] === "help" ? operands[1] : operands[0];
-    return { command: named, json: opts.json === true, verbose: opts.verbose === true };
+    const help = operands[0] === "help";
+    const named = help ? operands[1] : operands[0];
+    const at = named === undefined || help ? -1 : argv.indexOf(named);
+    const args = at < 0 ? [] : argv.slice(at + 1);
+    return { command: named, args, json: opts.json === true, verbose: opts.verbose === true };
   } catch {
-    return { command: undefined, json: argv.includes("--json"), verbose: argv.includes("--verbose") };
+    return {
+      command: undefined,
+      args: [],
+      json: argv.includes("--json"),
+      verbose: argv.includes("--verbose"),
+    };
   }
 }
 
@@ -128,11 +138,23 @@ function exitCodeSet(): number {
 }
 
 async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  const { command, json, verbose } = invocation(argv);
+  const { command, args, json, verbose } = invocation(argv);
   const commanderErrors: string[] = [];
   try {
     const program = await buildProgram(command, io, commanderErrors);
-    await program.parseAsync([...argv], { from: "user" });
+    const parse = (): Promise<Command> => program.parseAsync([...argv], { from: "user" });
+    const writes = commandEntry(command)?.writes?.(args) === true;
+    if (writes) {
+      // Loaded only for commands that write, which load the core package anyway.
+      const { withCommandAudit } = await import("./command-audit.js");
+      const sub = args.find((arg) => !arg.startsWith("-"));
+      const subcommand =
+        sub !== undefined &&
+        program.commands.find((c) => c.name() === command)?.commands.some((c) => c.name() === sub);
+      await withCommandAudit(subcommand ? `${command} ${sub}` : command!, argv, parse);
+    } else {
+      await parse();
+    }
     return EXIT_OK;
   } catch (error) {
     if (error instanceof CommanderError) {

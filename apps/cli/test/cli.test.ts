@@ -116,7 +116,7 @@ describe("omicslake CLI", () => {
     const listed = await run(dir, "keys", "ls", "--json");
     expect(listed.stdout).not.toContain(created.secret);
     expect(JSON.parse(listed.stdout)).toEqual([
-      expect.objectContaining({ id: created.id, name: "pipeline", revokedAt: null }),
+      expect.objectContaining({ id: created.id, name: "pipeline", revoked_at: null, expires_at: null }),
     ]);
     expect((await run(dir, "keys", "revoke", String(created.id))).code).toBe(0);
     expect((await run(dir, "keys", "create", "x", "--scope", "root")).code).toBe(2);

@@ -13,12 +13,15 @@ import {
 } from "fastify-type-provider-zod";
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Writable } from "node:stream";
-import { ApiKeyAuth, type ApiKeyAuthOptions } from "./http/api-key-auth.js";
+import { installApiAudit } from "./http/api-audit.js";
+import { ApiKeyAuth, installAccessControl, type ApiKeyAuthOptions } from "./http/api-key-auth.js";
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from "./http/error-handler.js";
 import { rejectHostileInput } from "./http/hostile-input.js";
+import { documentScopes, markRoutesPublic, requireRouteScopes } from "./http/route-scope.js";
 import { ObjectDownloader } from "./http/object-download.js";
 import { DEFAULT_JSON_BODY_LIMIT, DEFAULT_MAX_OBJECT_BYTES, discardUnreadBody } from "./http/upload-guard.js";
 import { backupRoutes, type BackupRouteOptions } from "./routes/backup-routes.js";
+import { accessRoutes } from "./routes/access-routes.js";
 import { catalogWriteRoutes } from "./routes/catalog-write-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
 import { entityRoutes } from "./routes/entities/entity-routes.js";
@@ -47,6 +50,8 @@ export interface ServerOptions {
   readonly apiKeys?: ApiKeyAuthOptions;
   /** Where `POST /v1/backups` writes and its retention (default: the lake's own store, no pruning). */
   readonly backup?: BackupRouteOptions;
+  /** When false, every read route needs an API key too (`[server] public_reads`; default true). */
+  readonly publicReads?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -74,6 +79,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  // Before any route is registered: every route must declare who may call it, or the server does not start.
+  requireRouteScopes(app);
+  const publicReads = options.publicReads ?? true;
+  const auth = new ApiKeyAuth(options.lake, options.apiKeys);
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "omicslake_" });
@@ -108,6 +117,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     duration.observe(labels, reply.elapsedTime / 1000);
     requests.inc(labels);
   });
+  const auditFailures = new Counter({
+    name: "omicslake_audit_failures_total",
+    help: "Audit log entries that could not be written (each is logged with its request id)",
+    registers: [registry],
+  });
+  const audit = installApiAudit(app, options.lake, { onFailure: () => auditFailures.inc() });
+  app.decorate("auditSettled", () => audit.settled());
   app.addHook("onResponse", discardUnreadBody);
   app.addHook("preValidation", rejectHostileInput);
 
@@ -138,28 +154,41 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         { name: "provenance", description: "Lineage, provenance graphs and runs" },
         { name: "system", description: "Health and metrics" },
         { name: "published", description: "The lake's published tree (omicslake publish), with Range" },
+        { name: "access", description: "API keys and the audit log (admin keys only)" },
       ],
     },
-    transform: jsonSchemaTransform,
+    transform: documentScopes(jsonSchemaTransform, publicReads),
     transformObject: jsonSchemaTransformObject,
   });
 
-  if ((options.rateLimit ?? 600) > 0) {
-    await app.register(fastifyRateLimit, {
-      max: options.rateLimit ?? 600,
-      timeWindow: "1 minute",
-      errorResponseBuilder: (_request, context) => ({
-        statusCode: 429,
-        code: "rate_limited",
-        message: `rate limit of ${context.max} requests per ${context.after === "" ? "minute" : "window"} exceeded; retry in ${context.after}`,
-      }),
-    });
-  }
+  // The access check goes on every route after the rate limiter's hook (see installAccessControl).
+  await installAccessControl(app, auth, { publicReads }, async () => {
+    if ((options.rateLimit ?? 600) > 0) {
+      await app.register(fastifyRateLimit, {
+        max: options.rateLimit ?? 600,
+        timeWindow: "1 minute",
+        errorResponseBuilder: (_request, context) => ({
+          statusCode: 429,
+          code: "rate_limited",
+          message: `rate limit of ${context.max} requests per ${context.after === "" ? "minute" : "window"} exceeded; retry in ${context.after}`,
+        }),
+      });
+    }
+  });
 
-  app.get("/openapi.json", { schema: { hide: true }, config: { rateLimit: false } }, async () =>
-    app.swagger(),
+  app.get(
+    "/openapi.json",
+    { schema: { hide: true }, config: { rateLimit: false, scope: "public" } },
+    async () => app.swagger(),
   );
-  await app.register(scalarApiReference, { routePrefix: "/docs", configuration: { url: "/openapi.json" } });
+  // The docs plugin's pages and assets cannot declare a scope themselves: its context marks them public.
+  await app.register(async (docs) => {
+    markRoutesPublic(docs);
+    await docs.register(scalarApiReference, {
+      routePrefix: "/docs",
+      configuration: { url: "/openapi.json" },
+    });
+  });
 
   await app.register(systemRoutes(options.lake, registry));
   const downloader = new ObjectDownloader(options.lake, {
@@ -168,13 +197,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(catalogRoutes(options.lake, downloader));
   await app.register(provenanceRoutes(options.lake));
   await app.register(
-    catalogWriteRoutes(options.lake, new ApiKeyAuth(options.lake, options.apiKeys), {
-      maxObjectBytes: options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
-    }),
+    catalogWriteRoutes(options.lake, { maxObjectBytes: options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES }),
   );
   await app.register(entityRoutes(options.lake));
   if (options.publishedDir !== undefined)
     await app.register(publishedRoutes(options.publishedDir, downloader));
   await app.register(backupRoutes(options.lake, options.backup));
+  await app.register(accessRoutes(options.lake, auth));
   return app;
 }

@@ -15,6 +15,7 @@ for (const { engine, skip } of testEngines()) {
     let app: FastifyInstance;
     let scratch: string;
     let destination: FsObjectStore;
+    let admin: Record<string, string>;
 
     beforeAll(async () => {
       test = await openTestLake(engine);
@@ -22,6 +23,7 @@ for (const { engine, skip } of testEngines()) {
       destination = new FsObjectStore(join(scratch, "backups"));
       const dataset = await test.lake.createDataset({ name: "routes-backup", layer: "processed" });
       await test.lake.addObject(dataset, { name: "x.txt", body: "some bytes\n" });
+      admin = { authorization: `Bearer ${(await test.lake.catalog.createApiKey("ops", ["admin"])).secret}` };
       app = await buildServer({
         lake: test.lake,
         rateLimit: 0,
@@ -36,7 +38,12 @@ for (const { engine, skip } of testEngines()) {
     });
 
     it("starts a backup (202, running), then shows it succeeded with its sizes", async () => {
-      const started = await app.inject({ method: "POST", url: "/v1/backups", payload: { kind: "manual" } });
+      const started = await app.inject({
+        method: "POST",
+        url: "/v1/backups",
+        payload: { kind: "manual" },
+        headers: admin,
+      });
       expect(started.statusCode).toBe(202);
       const job = started.json<{ id: number; status: string; destination: string }>();
       expect(job.status).toBe("running");
@@ -45,7 +52,7 @@ for (const { engine, skip } of testEngines()) {
       let shown = { status: "running", objects: 0, manifest: null as unknown };
       await vi.waitFor(
         async () => {
-          shown = (await app.inject({ url: `/v1/backups/${job.id}` })).json();
+          shown = (await app.inject({ url: `/v1/backups/${job.id}`, headers: admin })).json();
           expect(shown.status).not.toBe("running");
         },
         { timeout: 60_000, interval: 50 },
@@ -53,18 +60,32 @@ for (const { engine, skip } of testEngines()) {
       expect(shown.status).toBe("succeeded");
       expect(shown.manifest).not.toBeNull();
       expect(shown.objects).toBeGreaterThanOrEqual(1);
-      const list = (await app.inject({ url: "/v1/backups?status=succeeded" })).json<{
+      const list = (await app.inject({ url: "/v1/backups?status=succeeded", headers: admin })).json<{
         data: { id: number }[];
       }>();
       expect(list.data.map((b) => b.id)).toContain(job.id);
     });
 
+    it("refuses a backup without an admin key (401 without a key, 403 with a write key)", async () => {
+      const none = await app.inject({ method: "POST", url: "/v1/backups", payload: { kind: "manual" } });
+      expect(none.statusCode).toBe(401);
+      const writer = (await test.lake.catalog.createApiKey("writer", ["write"])).secret;
+      const denied = await app.inject({
+        method: "POST",
+        url: "/v1/backups",
+        payload: { kind: "manual" },
+        headers: { authorization: `Bearer ${writer}` },
+      });
+      expect(denied.statusCode).toBe(403);
+      expect((await app.inject({ url: "/v1/backups" })).statusCode).toBe(401);
+    });
+
     it("answers 404 naming an unknown id, and 400 for a bad kind or a destination in the body", async () => {
-      const missing = await app.inject({ url: "/v1/backups/99999" });
+      const missing = await app.inject({ url: "/v1/backups/99999", headers: admin });
       expect(missing.statusCode).toBe(404);
       expect(missing.json<{ error: { message: string } }>().error.message).toContain("99999");
       for (const payload of [{ kind: "hourly" }, { to: "file:///tmp/elsewhere" }]) {
-        const bad = await app.inject({ method: "POST", url: "/v1/backups", payload });
+        const bad = await app.inject({ method: "POST", url: "/v1/backups", payload, headers: admin });
         expect(bad.statusCode).toBe(400);
       }
     });

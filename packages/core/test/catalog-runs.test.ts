@@ -230,5 +230,75 @@ forEachDatabase((ctx) => {
       await expect(catalog.createApiKey("", [])).rejects.toThrow(ValidationError);
       await expect(catalog.createApiKey("x", [""])).rejects.toThrow(ValidationError);
     });
+
+    it("tells a valid key from a revoked, an expired and an unknown one, and uses only the valid", async () => {
+      const catalog = ctx().catalog;
+      const now = new Date("2030-01-01T00:00:00Z");
+      const live = await catalog.createApiKey("live", ["read"], {
+        expiresAt: new Date("2030-01-02T00:00:00Z"),
+      });
+      const old = await catalog.createApiKey("old", ["read"], {
+        expiresAt: new Date("2029-12-31T00:00:00Z"),
+      });
+      const gone = await catalog.createApiKey("gone", ["read"]);
+      await catalog.revokeApiKey(gone.key.id);
+      expect(live.key.expiresAt).toEqual(new Date("2030-01-02T00:00:00Z"));
+      expect((await catalog.checkApiKey(live.secret, now)).kind).toBe("valid");
+      expect(await catalog.checkApiKey(old.secret, now)).toMatchObject({
+        kind: "expired",
+        key: { name: "old" },
+      });
+      expect(await catalog.checkApiKey(gone.secret, now)).toMatchObject({
+        kind: "revoked",
+        key: { name: "gone" },
+      });
+      expect(await catalog.checkApiKey(`${old.secret.slice(0, -1)}x`, now)).toEqual({ kind: "unknown" });
+      // The expiry instant itself is past.
+      expect((await catalog.checkApiKey(live.secret, new Date("2030-01-02T00:00:00Z"))).kind).toBe("expired");
+      expect(await catalog.verifyApiKey(old.secret, now)).toBeUndefined();
+      // An expired key's use is not recorded as use.
+      expect((await catalog.listApiKeys()).find((k) => k.name === "old")?.lastUsedAt).toBeNull();
+    });
+  });
+
+  describe("audit log", () => {
+    it("keeps entries newest first, filtered by actor, action words, dataset, outcome and time", async () => {
+      const log = ctx().catalog.auditLog;
+      const base = { origin: "cli", requestId: "r", actorKind: "local_user" } as const;
+      const first = await log.record({ ...base, actor: "ana", action: "keys create", outcome: "succeeded" });
+      await log.record({
+        ...base,
+        actor: "ana",
+        action: "keys revoke",
+        outcome: "failed",
+        errorCode: "not_found",
+      });
+      await log.record({
+        ...base,
+        actor: "bo",
+        action: "add",
+        dataset: "raw:audit-x",
+        objects: Array.from({ length: 1005 }, (_, i) => `f${i}`),
+        outcome: "cancelled",
+        details: { command: "omicslake add" },
+      });
+      const mine = (await log.list({ since: first.at })).items.filter((e) => e.id >= first.id);
+      expect(mine.map((e) => e.action)).toEqual(["add", "keys revoke", "keys create"]);
+      expect(mine[0]!.objects).toHaveLength(1000);
+      expect(mine[0]!.details).toEqual({ command: "omicslake add", objects_total: 1005 });
+      expect((await log.list({ action: "keys", actor: "ana", since: first.at })).items).toHaveLength(2);
+      expect((await log.list({ action: "key", actor: "ana", since: first.at })).items).toHaveLength(0);
+      expect((await log.list({ dataset: "raw:audit-x" })).items.map((e) => e.outcome)).toEqual(["cancelled"]);
+      expect((await log.list({ outcome: "failed", actor: "ana", since: first.at })).items[0]?.errorCode).toBe(
+        "not_found",
+      );
+      expect((await log.list({ until: first.at, actor: "ana" })).items.every((e) => e.id < first.id)).toBe(
+        true,
+      );
+      const page = await log.list({ actor: "ana", since: first.at, limit: 1 });
+      const next = await log.list({ actor: "ana", since: first.at, limit: 1, cursor: page.nextCursor! });
+      expect([page.items[0]!.action, next.items[0]!.action]).toEqual(["keys revoke", "keys create"]);
+      await expect(log.list({ outcome: "maybe" as "failed" })).rejects.toThrow(ValidationError);
+    });
   });
 });

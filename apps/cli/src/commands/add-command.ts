@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { noteAuditTarget } from "../command-audit.js";
 import { withLake, type GlobalOptions } from "../context.js";
 import { humanBytes, table } from "../output/output.js";
 
@@ -25,6 +26,7 @@ export function registerAdd(program: Command): void {
     .option("--description <text>", "free-text description")
     .action(async (files: string[], options: AddOptions, command: Command) => {
       await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
+        noteAuditTarget({ dataset: `raw:${options.dataset}` });
         let bar: ReturnType<typeof out.progress> | undefined;
         const { dataset, objects, run } = await lake.addFiles(files, {
           dataset: options.dataset,
@@ -38,6 +40,7 @@ export function registerAdd(program: Command): void {
           },
         });
         bar?.stop();
+        noteAuditTarget({ objects: objects.map((o) => o.name) });
         out.data(
           {
             dataset: { id: dataset.id, name: dataset.name, layer: dataset.layer },

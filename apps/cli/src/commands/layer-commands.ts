@@ -1,6 +1,7 @@
 import { isLayer, type FsckProblem, type ProvenanceGraph } from "@omicslake/core";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
+import { noteAuditTarget } from "../command-audit.js";
 import { withLake, type GlobalOptions } from "../context.js";
 import { humanBytes, table } from "../output/output.js";
 
@@ -15,7 +16,10 @@ export function registerLayerCommands(program: Command): void {
         throw new UsageError(`unknown layer "${options.to}"; use processed, curated or archive`);
       const to = options.to;
       await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
-        const promoted = await lake.promote(ref, to);
+        const source = await lake.dataset(ref);
+        noteAuditTarget({ dataset: `${source.layer}:${source.name}` });
+        const promoted = await lake.promote(source.id, to);
+        noteAuditTarget({ details: { promoted_to: `${promoted.layer}:${promoted.name}` } });
         out.data(
           promoted,
           () =>
@@ -31,6 +35,7 @@ export function registerLayerCommands(program: Command): void {
     .action(async (ref: string, _options: unknown, command: Command) => {
       await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
         const dataset = await lake.dataset(ref);
+        noteAuditTarget({ dataset: `${dataset.layer}:${dataset.name}` });
         await lake.deleteDataset(dataset);
         out.data(
           { deleted: dataset.id, name: dataset.name, layer: dataset.layer },

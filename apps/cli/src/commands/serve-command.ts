@@ -69,6 +69,7 @@ export async function serveLake(
     trustProxy: config.server.trust_proxy,
     maxObjectBytes: config.server.max_object_bytes,
     jsonBodyLimit: config.server.json_body_limit,
+    publicReads: config.server.public_reads,
     ...serverLogOptions(process.env),
     ...(config.server.public_url !== undefined ? { publicUrl: config.server.public_url } : {}),
   });

@@ -10,14 +10,9 @@ import {
 } from "@omicslake/core";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { auditTarget } from "../http/api-audit.js";
+import "../http/route-scope.js";
 import { errorResponses, errorSchema } from "../schemas/common-schemas.js";
-
-declare module "fastify" {
-  interface FastifyContextConfig {
-    /** Who may call the route (see the access hook): public, read, write or admin. */
-    scope?: "public" | "read" | "write" | "admin";
-  }
-}
 
 /** Where `POST /v1/backups` writes and what it keeps: the `[backup]` settings, resolved by the caller. */
 export interface BackupRouteOptions {
@@ -130,6 +125,7 @@ export function backupRoutes(lake: Lake, options: BackupRouteOptions = {}): Fast
           running.add(tracked);
         });
         const job = await started;
+        auditTarget(request, { details: { kind: job.kind, backup: job.id } });
         return reply.code(202).send(backupRecord(job));
       },
     );

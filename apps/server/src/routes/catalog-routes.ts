@@ -29,6 +29,7 @@ export function catalogRoutes(lake: Lake, downloader: ObjectDownloader): Fastify
     app.get(
       "/v1/catalog",
       {
+        config: { scope: "read" },
         schema: {
           tags: ["catalog"],
           summary: "Search datasets",
@@ -71,6 +72,7 @@ export function catalogRoutes(lake: Lake, downloader: ObjectDownloader): Fastify
     app.get(
       "/v1/catalog/stats",
       {
+        config: { scope: "read" },
         schema: {
           tags: ["catalog"],
           summary: "Datasets, objects and bytes per layer and per source",
@@ -83,6 +85,7 @@ export function catalogRoutes(lake: Lake, downloader: ObjectDownloader): Fastify
     app.get(
       "/v1/catalog/:id",
       {
+        config: { scope: "read" },
         schema: {
           tags: ["catalog"],
           summary: "One dataset",
@@ -96,6 +99,7 @@ export function catalogRoutes(lake: Lake, downloader: ObjectDownloader): Fastify
     app.get(
       "/v1/catalog/:id/files",
       {
+        config: { scope: "read" },
         schema: {
           tags: ["catalog"],
           summary: "The objects of a dataset",
@@ -120,6 +124,7 @@ export function catalogRoutes(lake: Lake, downloader: ObjectDownloader): Fastify
     app.get(
       "/v1/catalog/:id/files/*",
       {
+        config: { scope: "read" },
         schema: {
           tags: ["catalog"],
           summary: "Download one object",

@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import { IntegrityError, OmicslakeError, type Lake } from "@omicslake/core";
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { WRITE_SCOPE, type ApiKeyAuth } from "../http/api-key-auth.js";
+import { auditTarget } from "../http/api-audit.js";
 import { limitedBody, uploadHeaderGuard } from "../http/upload-guard.js";
 import {
   datasetJson,
@@ -23,7 +23,6 @@ const writeErrors = {
   415: errorSchema,
   422: errorSchema,
 } as const;
-const security = [{ apiKey: [] }];
 const idParam = z.object({ id: z.string().max(256).describe("Dataset id, name or `layer:name`") });
 
 // Bounds on what a dataset may carry, so a request cannot make the catalog store megabytes of tags.
@@ -39,24 +38,18 @@ export interface CatalogWriteLimits {
 }
 
 /**
- * Writes to the catalog; every route needs an API key with the `write` scope, checked in onRequest,
- * before any body is read.
+ * Writes to the catalog; every route has the `write` scope, which the server's access hook checks in
+ * onRequest, before any body is read.
  */
-export function catalogWriteRoutes(
-  lake: Lake,
-  auth: ApiKeyAuth,
-  limits: CatalogWriteLimits,
-): FastifyPluginAsyncZod {
+export function catalogWriteRoutes(lake: Lake, limits: CatalogWriteLimits): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addHook("onRequest", auth.hook(WRITE_SCOPE));
-
     app.post(
       "/v1/catalog",
       {
+        config: { scope: "write" },
         schema: {
           tags: ["catalog"],
           summary: "Create a dataset",
-          security,
           body: z.object({
             name: z.string().max(200).meta({ example: "gse2034" }),
             layer: layerSchema.default("raw"),
@@ -80,6 +73,7 @@ export function catalogWriteRoutes(
           ...(body.metadata !== undefined ? { metadata: body.metadata } : {}),
           ...(body.tags !== undefined ? { tags: body.tags } : {}),
         });
+        auditTarget(request, { dataset: `${dataset.layer}:${dataset.name}` });
         return reply.status(201).send(datasetJson(dataset));
       },
     );
@@ -87,10 +81,10 @@ export function catalogWriteRoutes(
     app.patch(
       "/v1/catalog/:id",
       {
+        config: { scope: "write" },
         schema: {
           tags: ["catalog"],
           summary: "Update a dataset's description, metadata or tags",
-          security,
           params: idParam,
           body: z.object({
             description: description.nullable().optional(),
@@ -102,6 +96,7 @@ export function catalogWriteRoutes(
       },
       async (request) => {
         const dataset = await lake.dataset(request.params.id);
+        auditTarget(request, { dataset: `${dataset.layer}:${dataset.name}` });
         const { description, metadata, tags } = request.body;
         const updated = await lake.catalog.updateDataset(dataset.id, {
           ...(description !== undefined ? { description } : {}),
@@ -122,13 +117,13 @@ export function catalogWriteRoutes(
       uploads.put(
         "/v1/catalog/:id/files/*",
         {
+          config: { scope: "write" },
           onRequest: uploadHeaderGuard(limits.maxObjectBytes),
           schema: {
             tags: ["catalog"],
             summary: "Upload an object (streamed; sha256 computed on the way in)",
             description:
               "Send the bytes with `Content-Type: application/octet-stream` (or none). An `X-Checksum-Sha256` header makes the upload fail, leaving nothing, if the bytes differ. Objects larger than the server's maximum object size are refused with 413, leaving nothing. Raw objects cannot be replaced.",
-            security,
             params: idParam.extend({
               "*": z.string().min(1).max(1024).describe("Object name inside the dataset"),
             }),
@@ -154,6 +149,7 @@ export function catalogWriteRoutes(
               }
               throw error;
             });
+          auditTarget(request, { objects: [object.name] });
           return reply.status(201).send(objectJson(object));
         },
       );
@@ -162,16 +158,18 @@ export function catalogWriteRoutes(
     app.delete(
       "/v1/catalog/:id",
       {
+        config: { scope: "write" },
         schema: {
           tags: ["catalog"],
           summary: "Delete a dataset and its objects (refused in raw)",
-          security,
           params: idParam,
           response: { 204: z.null(), ...writeErrors },
         },
       },
       async (request, reply) => {
-        await lake.deleteDataset(request.params.id);
+        const dataset = await lake.dataset(request.params.id);
+        auditTarget(request, { dataset: `${dataset.layer}:${dataset.name}` });
+        await lake.deleteDataset(dataset.id);
         return reply.status(204).send(null);
       },
     );
@@ -179,10 +177,10 @@ export function catalogWriteRoutes(
     app.post(
       "/v1/layers/promote",
       {
+        config: { scope: "write" },
         schema: {
           tags: ["catalog"],
           summary: "Copy a dataset into the next layer",
-          security,
           body: z.object({
             dataset: z
               .union([z.string().min(1).max(256), z.number().int().positive().max(2_147_483_647)])
@@ -193,7 +191,9 @@ export function catalogWriteRoutes(
         },
       },
       async (request, reply) => {
+        auditTarget(request, { dataset: String(request.body.dataset) });
         const promoted = await lake.promote(request.body.dataset, request.body.to);
+        auditTarget(request, { details: { promoted_to: `${promoted.layer}:${promoted.name}` } });
         return reply.status(201).send(datasetJson(promoted));
       },
     );

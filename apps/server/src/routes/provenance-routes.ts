@@ -22,6 +22,7 @@ export function provenanceRoutes(lake: Lake): FastifyPluginAsyncZod {
     app.get(
       "/v1/provenance/:id",
       {
+        config: { scope: "read" },
         schema: {
           tags: ["provenance"],
           summary: "Lineage: the ancestors of a dataset",
@@ -35,6 +36,7 @@ export function provenanceRoutes(lake: Lake): FastifyPluginAsyncZod {
     app.get(
       "/v1/provenance/:id/graph",
       {
+        config: { scope: "read" },
         schema: {
           tags: ["provenance"],
           summary: "Ancestors and descendants of a dataset",
@@ -48,6 +50,7 @@ export function provenanceRoutes(lake: Lake): FastifyPluginAsyncZod {
     app.get(
       "/v1/runs",
       {
+        config: { scope: "read" },
         schema: {
           tags: ["provenance"],
           summary: "Runs, newest first",
@@ -79,6 +82,7 @@ export function provenanceRoutes(lake: Lake): FastifyPluginAsyncZod {
     app.get(
       "/v1/runs/:id",
       {
+        config: { scope: "read" },
         schema: {
           tags: ["provenance"],
           summary: "One run",

@@ -11,7 +11,7 @@ export function systemRoutes(lake: Lake, registry: Registry): FastifyPluginAsync
     app.get(
       "/health",
       {
-        config: { rateLimit: false },
+        config: { rateLimit: false, scope: "public" },
         schema: {
           tags: ["system"],
           summary: "Liveness and the engines behind this server",
@@ -48,7 +48,9 @@ export function systemRoutes(lake: Lake, registry: Registry): FastifyPluginAsync
     app.get(
       "/metrics",
       {
-        config: { rateLimit: false },
+        // Read, not public: the lake's gauges (objects and bytes per layer, runs) describe its data, so a
+        // private lake keeps them private; Prometheus sends a read key as a bearer token.
+        config: { rateLimit: false, scope: "read" },
         schema: {
           tags: ["system"],
           summary: "Prometheus metrics",

@@ -26,7 +26,7 @@ export const PROVENANCE_COLUMNS =
 export const RUN_COLUMNS =
   "id, step, status, started_at, finished_at, tool_versions, parameters, inputs, outputs, row_counts, log, error, owner_host, owner_pid, owner_token, lease_expires_at, progress";
 export const SCHEMA_VERSION_COLUMNS = "id, dataset_id, table_name, version, fields, diff, run_id, created_at";
-export const API_KEY_COLUMNS = "id, name, prefix, scopes, created_at, last_used_at, revoked_at";
+export const API_KEY_COLUMNS = "id, name, prefix, scopes, created_at, last_used_at, revoked_at, expires_at";
 
 export interface DatasetRow extends Record<string, unknown> {
   id: number;
@@ -183,6 +183,7 @@ export interface ApiKeyRow extends Record<string, unknown> {
   created_at: Date;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  expires_at: Date | null;
 }
 
 export function toApiKey(row: ApiKeyRow): ApiKey {
@@ -194,5 +195,6 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
+    expiresAt: row.expires_at,
   };
 }

@@ -209,6 +209,58 @@ export interface ApiKey {
   readonly createdAt: Date;
   readonly lastUsedAt: Date | null;
   readonly revokedAt: Date | null;
+  /** When the key stops working (null: never). */
+  readonly expiresAt: Date | null;
+}
+
+/** What a presented secret turned out to be; only `valid` grants anything. */
+export type ApiKeyCheck =
+  | { readonly kind: "valid"; readonly key: ApiKey }
+  | { readonly kind: "unknown" }
+  | { readonly kind: "revoked"; readonly key: ApiKey }
+  | { readonly kind: "expired"; readonly key: ApiKey };
+
+/** Who did something the audit log records. */
+export type AuditActorKind = "api_key" | "local_user" | "anonymous";
+export type AuditOutcome = "succeeded" | "failed" | "cancelled";
+
+/** One write to record: who, what, on which dataset and objects, with which outcome. */
+export interface NewAuditEntry {
+  readonly actorKind: AuditActorKind;
+  /** The key's name, the local user's name, or "anonymous". */
+  readonly actor: string;
+  readonly keyId?: number | null;
+  readonly origin: "api" | "cli";
+  /** `POST /v1/catalog/:id` (method and route) or `keys create` (the CLI command). */
+  readonly action: string;
+  readonly dataset?: string | null;
+  readonly objects?: readonly string[];
+  /** The request id (API) or an id generated for the command (CLI). */
+  readonly requestId: string;
+  readonly outcome: AuditOutcome;
+  readonly errorCode?: string | null;
+  readonly httpStatus?: number | null;
+  /** Anything else worth keeping (the command line without secrets, the URL path); never a secret. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface AuditEntry extends Required<NewAuditEntry> {
+  readonly id: number;
+  readonly at: Date;
+}
+
+export interface AuditQuery {
+  readonly actor?: string;
+  /** An action, or its first words: `keys` matches `keys create` and `keys revoke`. */
+  readonly action?: string;
+  readonly dataset?: string;
+  readonly outcome?: AuditOutcome;
+  /** Entries at or after this instant. */
+  readonly since?: Date;
+  /** Entries before this instant. */
+  readonly until?: Date;
+  readonly limit?: number;
+  readonly cursor?: string;
 }
 
 export interface DatasetQuery {

@@ -2,6 +2,10 @@ import type { Layer } from "../object-store/layer.js";
 import type { ProgressEvent } from "../steps/progress-event.js";
 import type {
   ApiKey,
+  ApiKeyCheck,
+  AuditEntry,
+  AuditQuery,
+  NewAuditEntry,
   CatalogObject,
   CatalogStats,
   Dataset,
@@ -40,6 +44,16 @@ export interface UpstreamFiles {
 }
 
 /**
+ * The audit log: every write from the CLI or the API, whatever its outcome. Entries are only ever added.
+ * @example await lake.catalog.auditLog.list({ dataset: "raw:gse1", outcome: "failed" })
+ */
+export interface AuditLog {
+  record(entry: NewAuditEntry): Promise<AuditEntry>;
+  /** Newest first, filtered by every given field, in keyset pages. */
+  list(query?: AuditQuery): Promise<Page<AuditEntry>>;
+}
+
+/**
  * The catalog's repository: every read and write of datasets, objects, provenance, runs, schema
  * versions and API keys goes through here, as SQL that runs unchanged on PGlite and PostgreSQL.
  * Errors are typed: NotFoundError, ConflictError (duplicate dataset name in a layer, duplicate key),
@@ -49,6 +63,7 @@ export interface Catalog {
   /** The database engine the catalog runs on, as the health check reports it. */
   readonly engine: "pglite" | "postgres";
   readonly upstreamFiles: UpstreamFiles;
+  readonly auditLog: AuditLog;
 
   /** Resolves when the catalog's database answers a query; rejects with the engine's error when not. */
   ping(): Promise<void>;
@@ -169,11 +184,18 @@ export interface Catalog {
   listSchemaVersions(datasetId: number, tableName?: string): Promise<readonly SchemaVersion[]>;
 
   /** Creates a key; the plain secret is returned once and only its hash is stored. */
-  createApiKey(name: string, scopes: readonly string[]): Promise<{ key: ApiKey; secret: string }>;
-  /** The key matching a presented secret, if valid and not revoked; updates last_used_at. */
-  verifyApiKey(secret: string): Promise<ApiKey | undefined>;
+  createApiKey(
+    name: string,
+    scopes: readonly string[],
+    options?: { readonly expiresAt?: Date | null },
+  ): Promise<{ key: ApiKey; secret: string }>;
+  /** The key matching a presented secret, if valid (not revoked, not expired at `now`); updates last_used_at. */
+  verifyApiKey(secret: string, now?: Date): Promise<ApiKey | undefined>;
+  /** What a presented secret is at `now`: valid (last_used_at updated), revoked, expired or unknown. */
+  checkApiKey(secret: string, now?: Date): Promise<ApiKeyCheck>;
   listApiKeys(): Promise<readonly ApiKey[]>;
-  revokeApiKey(id: number): Promise<void>;
+  /** Revokes a key (idempotent) and returns it; NotFoundError when no key has that id. */
+  revokeApiKey(id: number): Promise<ApiKey>;
 
   stats(): Promise<CatalogStats>;
   close(): Promise<void>;

@@ -8,6 +8,7 @@ import type { Catalog } from "./catalog.js";
 import { registerCatalogClient } from "./catalog-client.js";
 import type {
   ApiKey,
+  ApiKeyCheck,
   CatalogObject,
   CatalogStats,
   Dataset,
@@ -26,6 +27,7 @@ import type {
   SchemaVersion,
 } from "./catalog-types.js";
 import { ApiKeyRepository } from "./repositories/api-key-repository.js";
+import { AuditLogRepository } from "./repositories/audit-log-repository.js";
 import { DatasetRepository } from "./repositories/dataset-repository.js";
 import { ObjectRepository } from "./repositories/object-repository.js";
 import { ProvenanceRepository } from "./repositories/provenance-repository.js";
@@ -52,6 +54,7 @@ export interface SqlCatalogOptions {
 export class SqlCatalog implements Catalog {
   readonly engine: "pglite" | "postgres";
   readonly upstreamFiles: UpstreamFileRepository;
+  readonly auditLog: AuditLogRepository;
   readonly #db: SqlClient;
   readonly #datasets: DatasetRepository;
   readonly #objects: ObjectRepository;
@@ -70,6 +73,7 @@ export class SqlCatalog implements Catalog {
     this.#schemaVersions = new SchemaVersionRepository(db);
     this.#apiKeys = new ApiKeyRepository(db);
     this.upstreamFiles = new UpstreamFileRepository(db);
+    this.auditLog = new AuditLogRepository(db);
     registerCatalogClient(this, db);
   }
 
@@ -247,19 +251,27 @@ export class SqlCatalog implements Catalog {
     return this.#schemaVersions.listSchemaVersions(datasetId, tableName);
   }
 
-  createApiKey(name: string, scopes: readonly string[]): Promise<{ key: ApiKey; secret: string }> {
-    return this.#apiKeys.createApiKey(name, scopes);
+  createApiKey(
+    name: string,
+    scopes: readonly string[],
+    options?: { readonly expiresAt?: Date | null },
+  ): Promise<{ key: ApiKey; secret: string }> {
+    return this.#apiKeys.createApiKey(name, scopes, options);
   }
 
-  verifyApiKey(secret: string): Promise<ApiKey | undefined> {
-    return this.#apiKeys.verifyApiKey(secret);
+  verifyApiKey(secret: string, now?: Date): Promise<ApiKey | undefined> {
+    return this.#apiKeys.verifyApiKey(secret, now);
+  }
+
+  checkApiKey(secret: string, now?: Date): Promise<ApiKeyCheck> {
+    return this.#apiKeys.checkApiKey(secret, now);
   }
 
   listApiKeys(): Promise<readonly ApiKey[]> {
     return this.#apiKeys.listApiKeys();
   }
 
-  revokeApiKey(id: number): Promise<void> {
+  revokeApiKey(id: number): Promise<ApiKey> {
     return this.#apiKeys.revokeApiKey(id);
   }
 }

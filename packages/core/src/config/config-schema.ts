@@ -92,6 +92,12 @@ export const serverSectionSchema = z
       .max(64 * 1024 ** 2)
       .default(1024 ** 2)
       .describe("Largest JSON request body, in bytes (at most 64 MiB)"),
+    public_reads: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Anyone may call the read routes (catalog, downloads, entities, metrics); false makes every read need an API key (any scope)",
+      ),
   })
   .describe("The REST API and dashboard server");
 

@@ -109,6 +109,7 @@ export function registerEntityRoutes(app: FastifyApp, db: SqlClient, spec: Entit
   app.get(
     spec.path,
     {
+      config: { scope: "read" },
       schema: {
         tags: [spec.tag],
         summary: `List ${spec.plural}`,
@@ -124,6 +125,7 @@ export function registerEntityRoutes(app: FastifyApp, db: SqlClient, spec: Entit
   app.get(
     `${spec.path}/:accession`,
     {
+      config: { scope: "read" },
       schema: {
         tags: [spec.tag],
         summary: `One ${spec.noun} by accession`,
@@ -138,6 +140,7 @@ export function registerEntityRoutes(app: FastifyApp, db: SqlClient, spec: Entit
   app.post(
     `${spec.path}/batch`,
     {
+      config: { scope: "read" },
       schema: {
         tags: [spec.tag],
         summary: `Look up to 1,000 ${spec.plural} at once`,
@@ -157,6 +160,7 @@ export function registerChildRoute(app: FastifyApp, db: SqlClient, route: Entity
   app.get(
     `${parent.path}/:accession/${route.segment}`,
     {
+      config: { scope: "read" },
       schema: {
         tags: [parent.tag],
         summary: `The ${child.plural} of a ${parent.noun}`,

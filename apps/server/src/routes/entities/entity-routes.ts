@@ -18,6 +18,7 @@ export function entityRoutes(lake: Lake): FastifyPluginAsyncZod {
     app.get(
       "/v1",
       {
+        config: { scope: "read" },
         schema: {
           tags: ["system"],
           summary: "The entity collections, with the row count and time of their last load",

@@ -4,6 +4,7 @@ import { migration0003 } from "./0003-run-leases.js";
 import { migration0004 } from "./0004-dataset-state.js";
 import { migration0005 } from "./0005-serving-loads.js";
 import { migration0006 } from "./0006-run-cancel-progress.js";
+import { migration0007 } from "./0007-key-expiry-audit-log.js";
 import { migration0009 } from "./0009-backups.js";
 import type { Migration } from "./migration.js";
 
@@ -15,5 +16,6 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
   migration0004,
   migration0005,
   migration0006,
+  migration0007,
   migration0009,
 ];
