@@ -74,7 +74,7 @@ export const edgeSchema = z
     id: z.number().int(),
     output_dataset_id: z.number().int(),
     input_dataset_id: z.number().int().nullable(),
-    action: z.enum(["collection", "conversion", "consolidation", "promotion", "manual"]),
+    action: z.enum(["collection", "conversion", "consolidation", "promotion", "manual", "external"]),
     run_id: z.number().int().nullable(),
     parameters: z.record(z.string(), z.unknown()),
     created_at: z.string(),

@@ -38,6 +38,9 @@ export const ERROR_CODES = [
   "download_in_progress",
   // Steps
   "cancelled",
+  // Provenance recorded from outside tools
+  "missing_datasets",
+  "invalid_time_range",
   // Upstream sources
   "fetch_failed",
   "upstream_failed",

@@ -4,6 +4,7 @@ import { migration0003 } from "./0003-run-leases.js";
 import { migration0004 } from "./0004-dataset-state.js";
 import { migration0005 } from "./0005-serving-loads.js";
 import { migration0006 } from "./0006-run-cancel-progress.js";
+import { migration0008 } from "./0008-lineage-versions.js";
 import type { Migration } from "./migration.js";
 
 /** Every catalog migration in the order it is applied. Append new ones; never edit or reorder shipped ones. */
@@ -14,4 +15,5 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
   migration0004,
   migration0005,
   migration0006,
+  migration0008,
 ];
