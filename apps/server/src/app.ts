@@ -21,6 +21,7 @@ import { DEFAULT_JSON_BODY_LIMIT, DEFAULT_MAX_OBJECT_BYTES, discardUnreadBody } 
 import { catalogWriteRoutes } from "./routes/catalog-write-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
 import { entityRoutes } from "./routes/entities/entity-routes.js";
+import { lineageRoutes } from "./routes/lineage-routes.js";
 import { provenanceRoutes } from "./routes/provenance-routes.js";
 import { systemRoutes } from "./routes/system-routes.js";
 
@@ -160,6 +161,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   await app.register(catalogRoutes(options.lake, downloader));
   await app.register(provenanceRoutes(options.lake));
+  await app.register(lineageRoutes(options.lake));
   await app.register(
     catalogWriteRoutes(options.lake, new ApiKeyAuth(options.lake, options.apiKeys), {
       maxObjectBytes: options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,

@@ -81,8 +81,18 @@ export const edgeSchema = z
   })
   .meta({ id: "ProvenanceEdge" });
 
+/** A dataset in a provenance graph; a deleted one stays as a tombstone so lineage through it holds. */
+export const provenanceNodeSchema = z
+  .object({
+    ...datasetSchema.shape,
+    deleted: z.boolean().describe("True for a tombstone: the dataset was deleted, its lineage kept"),
+    deleted_at: z.string().nullable(),
+    deleted_by_run: z.number().int().nullable().describe("The run that deleted it"),
+  })
+  .meta({ id: "ProvenanceNode" });
+
 export const graphSchema = z
-  .object({ root: z.number().int(), nodes: z.array(datasetSchema), edges: z.array(edgeSchema) })
+  .object({ root: z.number().int(), nodes: z.array(provenanceNodeSchema), edges: z.array(edgeSchema) })
   .meta({ id: "ProvenanceGraph" });
 
 /** Every run status; `cancelled` runs were stopped on purpose (Ctrl-C) and resume when run again. */
@@ -198,7 +208,16 @@ export function edgeJson(e: ProvenanceEdge): z.infer<typeof edgeSchema> {
 }
 
 export function graphJson(g: ProvenanceGraph): z.infer<typeof graphSchema> {
-  return { root: g.root, nodes: g.nodes.map(datasetJson), edges: g.edges.map(edgeJson) };
+  return {
+    root: g.root,
+    nodes: g.nodes.map((n) => ({
+      ...datasetJson(n),
+      deleted: n.deleted,
+      deleted_at: n.deletedAt ? n.deletedAt.toISOString() : null,
+      deleted_by_run: n.deletedByRunId,
+    })),
+    edges: g.edges.map(edgeJson),
+  };
 }
 
 export function runJson(r: Run): z.infer<typeof runSchema> {
