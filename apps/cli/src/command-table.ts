@@ -38,6 +38,9 @@ const convert = async (): Promise<RegisterCommands> =>
   (await import("./commands/convert-command.js")).registerConvert;
 const serve = async (): Promise<RegisterCommands> =>
   (await import("./commands/serve-command.js")).registerServe;
+const runs = async (): Promise<RegisterCommands> => (await import("./commands/runs-command.js")).registerRuns;
+const provenance = async (): Promise<RegisterCommands> =>
+  (await import("./commands/provenance-command.js")).registerProvenance;
 const demo = async (): Promise<RegisterCommands> => (await import("./commands/demo-command.js")).registerDemo;
 
 /** Every top-level command, in the order the program's help lists them. */
@@ -80,6 +83,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     description:
       "re-hash every object and compare with the catalog; report mismatches, orphans and the debris of killed work (temp files, stray sidecars, stale runs, empty raw datasets of failed runs)",
     load: layers,
+  },
+  { name: "runs", usage: "", description: "list and inspect runs (every recorded step)", load: runs },
+  {
+    name: "provenance",
+    usage: "",
+    description: "record steps run outside the lake (FastQC, nf-core) in the lineage",
+    load: provenance,
   },
   { name: "keys", usage: "", description: "manage API keys for the REST API's write routes", load: keys },
   {

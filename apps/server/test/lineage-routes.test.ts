@@ -77,7 +77,11 @@ describeOnLakeEngines("POST /v1/provenance, dataset versions, runs and tombstone
       code: "missing_datasets",
       details: { missing: ["raw:nothing", "424242", "curated:nowhere"] },
     });
-    const backwards = await post({ ...record, started_at: record.finished_at, finished_at: record.started_at });
+    const backwards = await post({
+      ...record,
+      started_at: record.finished_at,
+      finished_at: record.started_at,
+    });
     expect(backwards.statusCode).toBe(422);
     expect(backwards.json<Body>().error?.code).toBe("invalid_time_range");
     const noOutputs = await post({ ...record, outputs: [] });
@@ -86,7 +90,9 @@ describeOnLakeEngines("POST /v1/provenance, dataset versions, runs and tombstone
 
   it("pages a dataset's versions and the runs, and shows a deleted dataset as a tombstone", async () => {
     const { lake } = opened();
-    const ds = await lake.withRun("seed", {}, () => lake.createDataset({ name: "paged", layer: "processed" }));
+    const ds = await lake.withRun("seed", {}, () =>
+      lake.createDataset({ name: "paged", layer: "processed" }),
+    );
     for (const body of ["one", "two", "three"]) {
       await lake.withRun("write", {}, () => lake.putObject(ds.result, { name: "x.txt", body }));
     }
@@ -116,7 +122,8 @@ describeOnLakeEngines("POST /v1/provenance, dataset versions, runs and tombstone
     const curated = await lake.promote(ds.result, "curated");
     await lake.deleteDataset(ds.result);
     const graph = await app.inject({ url: `/v1/provenance/${curated.id}` });
-    const nodes = graph.json<{ nodes: { id: number; deleted: boolean; deleted_at: string | null }[] }>().nodes;
+    const nodes = graph.json<{ nodes: { id: number; deleted: boolean; deleted_at: string | null }[] }>()
+      .nodes;
     expect(nodes.find((n) => n.id === ds.result.id)).toMatchObject({ deleted: true });
     expect(nodes.find((n) => n.id === ds.result.id)?.deleted_at).toMatch(/^\d{4}-/);
   });

@@ -1,47 +1,18 @@
 import type { DatasetVersion, Lake } from "@omicslake/core";
-import { LAYERS } from "@omicslake/core";
+import { externalStepFromRecord, externalStepRecordSchema } from "@omicslake/core";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { pageLinks } from "../http/page-links.js";
 import { edgeJson, edgeSchema, runJson, runSchema } from "../schemas/catalog-schemas.js";
-import { cursorParam, errorSchema, limitParam, linksSchema, pageMetaSchema } from "../schemas/common-schemas.js";
+import {
+  cursorParam,
+  errorSchema,
+  limitParam,
+  linksSchema,
+  pageMetaSchema,
+} from "../schemas/common-schemas.js";
 
 const security = [{ apiKey: [] }];
-
-const datasetRef = z
-  .union([
-    z.number().int().positive().max(2_147_483_647),
-    z.string().min(1).max(600),
-    z.object({ name: z.string().min(1).max(512), layer: z.enum(LAYERS) }).strict(),
-  ])
-  .describe("Dataset id, name, `layer:name`, or `{name, layer}`");
-
-const externalStepBody = z
-  .object({
-    tool: z
-      .object({
-        name: z
-          .string()
-          .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/)
-          .meta({ example: "fastqc" }),
-        version: z.string().min(1).max(100).meta({ example: "0.12.1" }),
-      })
-      .strict(),
-    parameters: z.record(z.string().max(200), z.unknown()).optional(),
-    inputs: z.array(datasetRef).max(1000).default([]),
-    outputs: z.array(datasetRef).min(1).max(1000),
-    started_at: z.iso.datetime({ offset: true }),
-    finished_at: z.iso.datetime({ offset: true }),
-    status: z.enum(["succeeded", "failed"]),
-    log: z.string().max(1_000_000).optional(),
-    external_id: z
-      .string()
-      .min(1)
-      .max(256)
-      .optional()
-      .describe("The client's id for this step: recording it again returns the first record"),
-  })
-  .strict();
 
 const externalRunSchema = z
   .object({
@@ -98,25 +69,14 @@ export function lineageRoutes(lake: Lake): FastifyPluginAsyncZod {
           headers: z.object({
             "idempotency-key": z.string().min(1).max(256).optional(),
           }),
-          body: externalStepBody,
+          body: externalStepRecordSchema,
           response: { 200: externalRunSchema, 201: externalRunSchema, ...writeErrors },
         },
       },
       async (request, reply) => {
-        const body = request.body;
         const idempotencyKey = request.headers["idempotency-key"];
         const result = await lake.recordExternalStep(
-          {
-            tool: body.tool,
-            ...(body.parameters !== undefined ? { parameters: body.parameters } : {}),
-            inputs: body.inputs,
-            outputs: body.outputs,
-            startedAt: new Date(body.started_at),
-            finishedAt: new Date(body.finished_at),
-            status: body.status,
-            ...(body.log !== undefined ? { log: body.log } : {}),
-            ...(body.external_id !== undefined ? { externalId: body.external_id } : {}),
-          },
+          externalStepFromRecord(request.body),
           idempotencyKey !== undefined ? { idempotencyKey } : {},
         );
         return reply.status(result.replayed ? 200 : 201).send({

@@ -3,12 +3,7 @@ import type { ProgressEvent } from "../steps/progress-event.js";
 
 /** `external`: a step run outside the lake (FastQC, an nf-core pipeline) and recorded through the API. */
 export type ProvenanceAction =
-  | "collection"
-  | "conversion"
-  | "consolidation"
-  | "promotion"
-  | "manual"
-  | "external";
+  "collection" | "conversion" | "consolidation" | "promotion" | "manual" | "external";
 /**
  * `abandoned`: the owner died (or stopped renewing its lease) before it could finish the run.
  * `cancelled`: its caller stopped it on purpose (Ctrl-C) at a unit boundary; rerunning resumes.

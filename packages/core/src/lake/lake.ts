@@ -107,7 +107,6 @@ export interface AbandonedRun {
   readonly reason: string;
 }
 
-
 /**
  * The lake: datasets of immutable, checksummed objects in layers, with provenance and runs.
  * Everything a CLI command, an API route or a flow does to the lake goes through here, so the

@@ -261,7 +261,9 @@ export class DatasetRepository {
       // The input must still exist when the edge is recorded: a source deleted during the copy would
       // otherwise leave a published dataset whose provenance points nowhere.
       if (edge.inputDatasetId !== null) {
-        const input = await tx.query("SELECT 1 FROM datasets WHERE id = $1 AND state = 'ready' FOR SHARE", [edge.inputDatasetId]);
+        const input = await tx.query("SELECT 1 FROM datasets WHERE id = $1 AND state = 'ready' FOR SHARE", [
+          edge.inputDatasetId,
+        ]);
         if (input.rows.length === 0) {
           throw new NotFoundError("dataset", edge.inputDatasetId, {
             hint: "The source was deleted during the copy",

@@ -55,7 +55,11 @@ export async function recordDatasetChange(
         `UPDATE dataset_versions v SET changes = $3::text::jsonb, object_count = d.object_count,
            total_bytes = d.total_bytes, updated_at = now()
          FROM datasets d WHERE v.dataset_id = $1 AND v.version = $2 AND d.id = v.dataset_id`,
-        [datasetId, current.version, JSON.stringify(applyChange({ ...NO_CHANGES, ...current.changes }, change))],
+        [
+          datasetId,
+          current.version,
+          JSON.stringify(applyChange({ ...NO_CHANGES, ...current.changes }, change)),
+        ],
       );
       return current.version;
     }

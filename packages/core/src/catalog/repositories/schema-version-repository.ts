@@ -27,7 +27,10 @@ export class SchemaVersionRepository {
     const checked = checkFields(fields, table);
     return this.db.transaction(async (tx) => {
       // Locking the dataset row serialises concurrent recordings, so two writers never pick the same version.
-      const dataset = await tx.query("SELECT id FROM datasets WHERE id = $1 AND state <> 'deleted' FOR UPDATE", [datasetId]);
+      const dataset = await tx.query(
+        "SELECT id FROM datasets WHERE id = $1 AND state <> 'deleted' FOR UPDATE",
+        [datasetId],
+      );
       if (dataset.rows.length === 0) throw new NotFoundError("dataset", datasetId);
       const { rows } = await tx.query<SchemaVersionRow>(
         `SELECT ${SCHEMA_VERSION_COLUMNS} FROM schema_versions WHERE dataset_id = $1 AND table_name = $2 ORDER BY version DESC LIMIT 1`,
