@@ -136,5 +136,10 @@ describeOnLakeEngines("dataset versions, tombstones and external steps", (opened
     await expect(
       lake.recordExternalStep({ ...step, startedAt: finished, finishedAt: started }),
     ).rejects.toMatchObject({ code: "invalid_time_range" });
+
+    // A retry that comes after its input was deleted is still the same record: the first run, not a 422.
+    await lake.deleteDataset(input);
+    const late = await lake.recordExternalStep(step, { idempotencyKey: "k-1" });
+    expect(late).toMatchObject({ replayed: true, run: { id: first.run.id } });
   });
 });

@@ -89,6 +89,11 @@ export interface Catalog {
    * the same record, and is refused with a ConflictError when it is not.
    */
   recordExternalRun(record: NewExternalRun): Promise<ExternalRunResult>;
+  /**
+   * The run recorded earlier under `externalKey` (replayed), or undefined when there is none; a
+   * ConflictError when that record's sha256 differs (the key was reused for another record).
+   */
+  replayExternalRun(externalKey: string, requestSha256: string): Promise<ExternalRunResult | undefined>;
   /** The dataset called `name` in `layer` whether published or pending. */
   findDatasetInAnyState(
     name: string,

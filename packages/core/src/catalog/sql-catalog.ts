@@ -133,6 +133,10 @@ export class SqlCatalog implements Catalog {
     return this.#externalRuns.recordExternalRun(record);
   }
 
+  replayExternalRun(externalKey: string, requestSha256: string): Promise<ExternalRunResult | undefined> {
+    return this.#externalRuns.replayExternalRun(externalKey, requestSha256);
+  }
+
   findDatasetInAnyState(
     name: string,
     layer: Layer,

@@ -62,6 +62,27 @@ export async function recordExternalStep(
       hint: "Send one of them, or the same value in both",
     });
   }
+  // The record as the client sent it (datasets as named, not as resolved), so a retry is recognised
+  // even after a dataset it names was deleted or renamed meanwhile.
+  const key = step.externalId ?? options.idempotencyKey ?? null;
+  const requestSha256 = createHash("sha256")
+    .update(
+      stableJson({
+        tool: step.tool,
+        parameters: step.parameters ?? {},
+        inputs: step.inputs.map(label),
+        outputs: step.outputs.map(label),
+        startedAt: step.startedAt.toISOString(),
+        finishedAt: step.finishedAt.toISOString(),
+        status: step.status,
+        log: step.log ?? "",
+      }),
+    )
+    .digest("hex");
+  if (key !== null) {
+    const earlier = await lake.catalog.replayExternalRun(key, requestSha256);
+    if (earlier) return earlier;
+  }
   const missing: string[] = [];
   const resolve = async (refs: readonly ExternalDatasetRef[]): Promise<number[]> => {
     const ids: number[] = [];
@@ -96,21 +117,6 @@ export async function recordExternalStep(
   }
   const inputs = [...new Set(inputIds)];
   const outputs = [...new Set(outputIds)];
-  const key = step.externalId ?? options.idempotencyKey ?? null;
-  const requestSha256 = createHash("sha256")
-    .update(
-      stableJson({
-        tool: step.tool,
-        parameters: step.parameters ?? {},
-        inputs,
-        outputs,
-        startedAt: step.startedAt.toISOString(),
-        finishedAt: step.finishedAt.toISOString(),
-        status: step.status,
-        log: step.log ?? "",
-      }),
-    )
-    .digest("hex");
   return lake.catalog.recordExternalRun({
     step: `external:${step.tool.name}`,
     toolVersions: { [step.tool.name]: step.tool.version },

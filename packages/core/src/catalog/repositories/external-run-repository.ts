@@ -20,7 +20,7 @@ export class ExternalRunRepository {
 
   async recordExternalRun(record: NewExternalRun): Promise<ExternalRunResult> {
     if (record.externalKey !== null) {
-      const earlier = await this.#replay(record);
+      const earlier = await this.replayExternalRun(record.externalKey, record.requestSha256);
       if (earlier) return earlier;
     }
     try {
@@ -82,7 +82,7 @@ export class ExternalRunRepository {
     } catch (error) {
       // A concurrent retry with the same key committed first: answer with its run.
       if (record.externalKey !== null && isUniqueViolation(error, "runs_external_key")) {
-        const earlier = await this.#replay(record);
+        const earlier = await this.replayExternalRun(record.externalKey, record.requestSha256);
         if (earlier) return earlier;
       }
       throw error;
@@ -90,18 +90,21 @@ export class ExternalRunRepository {
   }
 
   /** The run an earlier record with the same key made, or undefined; refused if that record differed. */
-  async #replay(record: NewExternalRun): Promise<ExternalRunResult | undefined> {
+  async replayExternalRun(
+    externalKey: string,
+    requestSha256: string,
+  ): Promise<ExternalRunResult | undefined> {
     const { rows } = await this.db.query<RunRow & { external_request_sha256: string }>(
       `SELECT ${RUN_COLUMNS}, external_request_sha256 FROM runs WHERE external_key = $1`,
-      [record.externalKey],
+      [externalKey],
     );
     const row = rows[0];
     if (!row) return undefined;
-    if (row.external_request_sha256 !== record.requestSha256) {
+    if (row.external_request_sha256 !== requestSha256) {
       throw new ConflictError(
-        `the key ${JSON.stringify(record.externalKey)} was already used for another record (run ${row.id})`,
+        `the key ${JSON.stringify(externalKey)} was already used for another record (run ${row.id})`,
         {
-          details: { externalKey: record.externalKey, runId: row.id },
+          details: { externalKey, runId: row.id },
           hint: "Use a new Idempotency-Key or external_id for a different step; resend the same record to retry",
         },
       );
