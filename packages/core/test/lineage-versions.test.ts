@@ -29,13 +29,15 @@ describeOnLakeEngines("dataset versions, tombstones and external steps", (opened
       await lake.recordSchema(dataset, "t", fields, ctx.id);
       // The same schema again is no change and no version.
       await lake.recordSchema(dataset, "t", fields, ctx.id);
+      await lake.recordSchema(dataset, "u", fields, ctx.id);
+      await lake.recordSchema(dataset, "t", [...fields, { name: "y", type: "utf8", nullable: true }], ctx.id);
     });
     await lake.withRun("same", {}, () => lake.putObject(dataset, { name: "b.txt", body: "b1" }));
     versions = (await lake.datasetVersions(dataset.id)).items;
     expect(versions.map((v) => v.version)).toEqual([3, 2, 1]);
     expect(versions[1]!.changes).toMatchObject({ replaced: 1, added: 0 });
     expect(versions[1]!.totalBytes).toBe(5);
-    expect(versions[0]!.changes.schema).toEqual(["t"]);
+    expect(versions[0]!.changes.schema).toEqual(["t", "u"]);
     expect(versions[0]!.runId).toBe(schemaRun.id);
     expect((await lake.dataset(dataset.id)).metadata.version).toBe("3");
 

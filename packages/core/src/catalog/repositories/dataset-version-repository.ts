@@ -43,53 +43,45 @@ export async function recordDatasetChange(
   change: DatasetChange,
   now: Date,
   runId: number | null = currentRunId.getStore() ?? null,
-): Promise<number> {
-  if (runId !== null) {
-    const { rows } = await tx.query<{ version: number; changes: DatasetChanges }>(
-      "SELECT version, changes FROM dataset_versions WHERE dataset_id = $1 AND run_id = $2",
-      [datasetId, runId],
-    );
-    const current = rows[0];
-    if (current) {
-      await tx.query(
-        `UPDATE dataset_versions v SET changes = $3::text::jsonb, object_count = d.object_count,
-           total_bytes = d.total_bytes, updated_at = now()
-         FROM datasets d WHERE v.dataset_id = $1 AND v.version = $2 AND d.id = v.dataset_id`,
-        [
-          datasetId,
-          current.version,
-          JSON.stringify(applyChange({ ...NO_CHANGES, ...current.changes }, change)),
-        ],
-      );
-      return current.version;
-    }
-  }
-  const { rows } = await tx.query<{ version: number }>(
-    `WITH next AS (
-       SELECT coalesce(max(version), 0) + 1 AS version FROM dataset_versions WHERE dataset_id = $1
-     ), inserted AS (
-       INSERT INTO dataset_versions (dataset_id, version, run_id, object_count, total_bytes, changes)
-       SELECT d.id, next.version, $2, d.object_count, d.total_bytes, $3::text::jsonb FROM datasets d, next WHERE d.id = $1
-       RETURNING version
+): Promise<void> {
+  // One statement, as it runs once per object write: insert the run's version, or (the run already
+  // has one) add this change to it; only a new version moves the dataset's metadata. `xmax = 0` holds
+  // for a row the statement inserted, not one it updated.
+  await tx.query(
+    `WITH current AS (
+       SELECT id, object_count, total_bytes FROM datasets WHERE id = $1
+     ), upserted AS (
+       INSERT INTO dataset_versions AS v (dataset_id, version, run_id, object_count, total_bytes, changes)
+       SELECT current.id, (SELECT coalesce(max(version), 0) + 1 FROM dataset_versions WHERE dataset_id = $1),
+              $2, current.object_count, current.total_bytes, $3::text::jsonb
+       FROM current
+       ON CONFLICT (dataset_id, run_id) WHERE run_id IS NOT NULL DO UPDATE SET
+         changes = jsonb_build_object(
+           'created', coalesce((v.changes ->> 'created')::boolean, false) OR (excluded.changes ->> 'created')::boolean,
+           'added', coalesce((v.changes ->> 'added')::bigint, 0) + (excluded.changes ->> 'added')::bigint,
+           'replaced', coalesce((v.changes ->> 'replaced')::bigint, 0) + (excluded.changes ->> 'replaced')::bigint,
+           'removed', coalesce((v.changes ->> 'removed')::bigint, 0) + (excluded.changes ->> 'removed')::bigint,
+           'schema', (SELECT coalesce(jsonb_agg(DISTINCT t ORDER BY t), '[]'::jsonb)
+                      FROM jsonb_array_elements_text(coalesce(v.changes -> 'schema', '[]'::jsonb) || (excluded.changes -> 'schema')) AS t)
+         ),
+         object_count = excluded.object_count, total_bytes = excluded.total_bytes, updated_at = now()
+       RETURNING v.version, (v.xmax = 0) AS inserted
      )
-     UPDATE datasets SET metadata = metadata || jsonb_build_object('version', inserted.version::text, 'date', $4::text)
-     FROM inserted WHERE datasets.id = $1 RETURNING inserted.version`,
-    [datasetId, runId, JSON.stringify(applyChange(NO_CHANGES, change)), isoDay(now)],
+     UPDATE datasets SET metadata = metadata || jsonb_build_object('version', upserted.version::text, 'date', $4::text)
+     FROM upserted WHERE datasets.id = $1 AND upserted.inserted`,
+    [datasetId, runId, JSON.stringify(changeOf(change)), isoDay(now)],
   );
-  if (!rows[0]) throw new Error(`dataset ${datasetId} vanished while its version was recorded`);
-  return rows[0].version;
 }
 
-function applyChange(changes: DatasetChanges, change: DatasetChange): DatasetChanges {
+/** A single change as a version's changes. */
+function changeOf(change: DatasetChange): DatasetChanges {
   switch (change.kind) {
     case "created":
-      return { ...changes, created: true };
+      return { ...NO_CHANGES, created: true };
     case "schema":
-      return changes.schema.includes(change.table)
-        ? changes
-        : { ...changes, schema: [...changes.schema, change.table] };
+      return { ...NO_CHANGES, schema: [change.table] };
     default:
-      return { ...changes, [change.kind]: changes[change.kind] + change.count };
+      return { ...NO_CHANGES, [change.kind]: change.count };
   }
 }
 
