@@ -64,7 +64,8 @@ describeOnLakeEngines("dataset versions, tombstones and external steps", (opened
       const processed = await lake.promote(raw, "processed");
       const curated = await lake.promote(processed, "curated");
       const deletion = await lake.deleteDataset(processed);
-      expect(deletion.step).toBe("delete");
+      expect(deletion).toMatchObject({ step: "delete", status: "succeeded" });
+      expect(deletion.log).toContain("removed 1 objects of processed:chain");
 
       const graph = await lake.lineage(curated);
       const tombstone = graph.nodes.find((n) => n.id === processed.id);

@@ -587,7 +587,10 @@ export class Lake {
       { parameters: { dataset: dataset.name, layer: dataset.layer } },
       async (ctx) => {
         ctx.input({ datasetId: dataset.id, name: dataset.name });
-        await this.discardDataset(dataset.id, ctx.id);
+        const removed = await this.discardDataset(dataset.id, ctx.id);
+        ctx.log(
+          `removed ${removed} objects of ${dataset.layer}:${dataset.name}; its lineage stays as a tombstone`,
+        );
       },
     );
     return run;
@@ -599,11 +602,12 @@ export class Lake {
    * own staged bytes); then the bytes go, key by key under the key's lock. A crash in between leaves
    * orphans that fsck reports, never rows pointing at missing objects.
    */
-  private async discardDataset(id: number, runId: number | null = null): Promise<void> {
+  private async discardDataset(id: number, runId: number | null = null): Promise<number> {
     const keys = await this.catalog.deleteDataset(id, { runId });
     await this.catalog.releaseKeys(keys, async (unreferenced) => {
       for (const key of unreferenced) await this.store.delete(key);
     });
+    return keys.length;
   }
 
   private async *allObjectsOf(datasetId: number): AsyncGenerator<CatalogObject> {
