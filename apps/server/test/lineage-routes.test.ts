@@ -106,7 +106,10 @@ describeOnLakeEngines("POST /v1/provenance, dataset versions, runs and tombstone
     const page2 = second.json<{ data: { version: number; changes: { created: boolean } }[] }>();
     expect(page2.data.map((v) => [v.version, v.changes.created])).toEqual([[1, true]]);
     const shown = await app.inject({ url: `/v1/catalog/${ds.result.id}` });
-    expect(shown.json<{ metadata: { version: string } }>().metadata.version).toBe("4");
+    expect(shown.json<{ metadata: { version: string }; links: { versions: string } }>()).toMatchObject({
+      metadata: { version: "4" },
+      links: { versions: `/v1/catalog/${ds.result.id}/versions` },
+    });
     expect((await app.inject({ url: "/v1/catalog/987654/versions" })).statusCode).toBe(404);
 
     const runs = await app.inject({ url: "/v1/runs?step=write&status=succeeded&limit=2" });

@@ -28,7 +28,7 @@ export const datasetSchema = z
     total_bytes: z.number().int(),
     created_at: z.string(),
     updated_at: z.string(),
-    links: z.object({ self: z.string(), files: z.string(), provenance: z.string() }),
+    links: z.object({ self: z.string(), files: z.string(), provenance: z.string(), versions: z.string() }),
   })
   .meta({ id: "Dataset" });
 
@@ -156,6 +156,7 @@ export function datasetJson(d: Dataset): z.infer<typeof datasetSchema> {
       self: `/v1/catalog/${d.id}`,
       files: `/v1/catalog/${d.id}/files`,
       provenance: `/v1/provenance/${d.id}`,
+      versions: `/v1/catalog/${d.id}/versions`,
     },
   };
 }
