@@ -60,6 +60,9 @@ const backup = async (): Promise<RegisterCommands> =>
   (await import("./commands/backup-command.js")).registerBackup;
 const restore = async (): Promise<RegisterCommands> =>
   (await import("./commands/restore-command.js")).registerRestore;
+const runs = async (): Promise<RegisterCommands> => (await import("./commands/runs-command.js")).registerRuns;
+const provenance = async (): Promise<RegisterCommands> =>
+  (await import("./commands/provenance-command.js")).registerProvenance;
 const demo = async (): Promise<RegisterCommands> => (await import("./commands/demo-command.js")).registerDemo;
 
 /** Every top-level command, in the order the program's help lists them. */
@@ -119,6 +122,14 @@ export const COMMANDS: readonly CommandEntry[] = [
     usage: "[options]",
     description: "the audit log: every write from the CLI and the API, newest first",
     load: audit,
+  },
+  { name: "runs", usage: "", description: "list and inspect runs (every recorded step)", load: runs },
+  {
+    name: "provenance",
+    usage: "",
+    description: "record steps run outside the lake (FastQC, nf-core) in the lineage",
+    load: provenance,
+    writes: subcommands("record"),
   },
   {
     name: "parse",

@@ -25,6 +25,7 @@ import { accessRoutes } from "./routes/access-routes.js";
 import { catalogWriteRoutes } from "./routes/catalog-write-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
 import { entityRoutes } from "./routes/entities/entity-routes.js";
+import { lineageRoutes } from "./routes/lineage-routes.js";
 import { provenanceRoutes } from "./routes/provenance-routes.js";
 import { publishedRoutes } from "./routes/published-routes.js";
 import { systemRoutes } from "./routes/system-routes.js";
@@ -196,6 +197,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   await app.register(catalogRoutes(options.lake, downloader));
   await app.register(provenanceRoutes(options.lake));
+  await app.register(lineageRoutes(options.lake));
   await app.register(
     catalogWriteRoutes(options.lake, { maxObjectBytes: options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES }),
   );

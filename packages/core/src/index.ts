@@ -24,6 +24,13 @@ export {
   type ObjectSource,
   type RunOptions,
 } from "./lake/lake.js";
+export type { ExternalDatasetRef, ExternalStep } from "./lake/external-step.js";
+export {
+  externalStepFromRecord,
+  externalStepRecordSchema,
+  parseExternalStepRecord,
+  type ExternalStepRecord,
+} from "./lake/external-step-record.js";
 export { DEFAULT_DEBRIS_AGE_MS, type FsckOptions } from "./lake/lake-fsck.js";
 export { DEFAULT_RUN_LEASE_MS } from "./lake/run-lease.js";
 export { faultPoint } from "./testing-hooks/fault-point.js";

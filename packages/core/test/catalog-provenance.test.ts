@@ -160,7 +160,7 @@ forEachDatabase((ctx) => {
     await expect(ctx().catalog.provenanceGraph(987654)).rejects.toThrow(NotFoundError);
   });
 
-  it("keeps the edges a deleted dataset fed, without their input", async () => {
+  it("keeps a deleted dataset as a tombstone with the edges it fed, and frees its name", async () => {
     const catalog = ctx().catalog;
     const source = await catalog.createDataset({ name: "del-src", layer: "processed" });
     const derived = await catalog.createDataset({ name: "del-derived", layer: "curated" });
@@ -169,9 +169,22 @@ forEachDatabase((ctx) => {
       outputDatasetId: derived.id,
       action: "promotion",
     });
-    await catalog.deleteDataset(source.id);
+    const run = await catalog.startRun({ step: "delete" });
+    await catalog.deleteDataset(source.id, { runId: run.id });
     const lineage = await catalog.lineage(derived.id);
-    expect(lineage.nodes.map((n) => n.id)).toEqual([derived.id]);
-    expect(lineage.edges.map((e) => [e.inputDatasetId, e.action])).toEqual([[null, "promotion"]]);
+    expect(lineage.nodes.map((n) => [n.id, n.deleted, n.deletedByRunId])).toEqual([
+      [source.id, true, run.id],
+      [derived.id, false, null],
+    ]);
+    expect(lineage.edges.map((e) => [e.inputDatasetId, e.action])).toEqual([[source.id, "promotion"]]);
+    await expect(catalog.getDataset(source.id)).rejects.toThrow(NotFoundError);
+    await expect(catalog.deleteDataset(source.id)).rejects.toThrow(NotFoundError);
+    // Nothing new may hang off a tombstone; a new dataset may take its name.
+    await expect(
+      catalog.addProvenance({ inputDatasetId: source.id, outputDatasetId: derived.id, action: "manual" }),
+    ).rejects.toThrow(NotFoundError);
+    const again = await catalog.createDataset({ name: "del-src", layer: "processed" });
+    expect(again.id).not.toBe(source.id);
+    expect((await catalog.findDatasetInAnyState("del-src", "processed"))?.dataset.id).toBe(again.id);
   });
 });

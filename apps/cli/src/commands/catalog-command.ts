@@ -1,4 +1,4 @@
-import { isLayer, type Dataset, type Layer } from "@omicslake/core";
+import { isLayer, type Dataset, type DatasetChanges, type Layer } from "@omicslake/core";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { withLake, type GlobalOptions } from "../context.js";
@@ -82,13 +82,16 @@ export function registerCatalog(program: Command): void {
 
   catalog
     .command("show")
-    .description("show one dataset (id, name or layer:name)")
+    .description("show one dataset (id, name or layer:name) with its latest versions")
     .argument("<dataset>")
-    .action(async (ref: string, _options: unknown, command: Command) => {
+    .option("--versions <n>", "how many of the latest versions to list (1-500)", "20")
+    .action(async (ref: string, options: { versions: string }, command: Command) => {
+      const limit = parseLimit(options.versions);
       await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
         const d = await lake.dataset(ref);
         const schemas = await lake.catalog.listSchemaVersions(d.id);
-        out.data({ ...d, schemaVersions: schemas }, () =>
+        const versions = await lake.datasetVersions(d.id, { limit });
+        out.data({ ...d, schemaVersions: schemas, versions: versions.items }, () =>
           [
             `${d.name} (id ${d.id}) in ${d.layer}`,
             `source:      ${d.source}`,
@@ -99,6 +102,19 @@ export function registerCatalog(program: Command): void {
             `created:     ${d.createdAt.toISOString()}`,
             `metadata:    ${JSON.stringify(d.metadata)}`,
             ...schemas.map((s) => `schema:      ${s.tableName} v${s.version} (${s.fields.length} columns)`),
+            "versions:",
+            table(
+              ["VERSION", "DATE", "RUN", "OBJECTS", "SIZE", "CHANGES"],
+              versions.items.map((v) => [
+                v.version,
+                v.updatedAt.toISOString(),
+                v.runId,
+                v.objectCount,
+                humanBytes(v.totalBytes),
+                describeChanges(v.changes),
+              ]),
+            ),
+            ...(versions.nextCursor ? [`(older versions: --versions ${Math.min(500, limit * 2)})`] : []),
           ].join("\n"),
         );
       });
@@ -149,4 +165,15 @@ export function registerCatalog(program: Command): void {
         );
       });
     });
+}
+
+function describeChanges(c: DatasetChanges): string {
+  const parts = [
+    ...(c.created ? ["created"] : []),
+    ...(c.added > 0 ? [`+${c.added} added`] : []),
+    ...(c.replaced > 0 ? [`${c.replaced} replaced`] : []),
+    ...(c.removed > 0 ? [`-${c.removed} removed`] : []),
+    ...(c.schema.length > 0 ? [`schema: ${c.schema.join(", ")}`] : []),
+  ];
+  return parts.join(", ") || "-";
 }

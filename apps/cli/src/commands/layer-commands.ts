@@ -36,10 +36,11 @@ export function registerLayerCommands(program: Command): void {
       await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
         const dataset = await lake.dataset(ref);
         noteAuditTarget({ dataset: `${dataset.layer}:${dataset.name}` });
-        await lake.deleteDataset(dataset);
+        const run = await lake.deleteDataset(dataset);
         out.data(
-          { deleted: dataset.id, name: dataset.name, layer: dataset.layer },
-          () => `Deleted ${dataset.layer} dataset "${dataset.name}" (id ${dataset.id})`,
+          { deleted: dataset.id, name: dataset.name, layer: dataset.layer, runId: run.id },
+          () =>
+            `Deleted ${dataset.layer} dataset "${dataset.name}" (id ${dataset.id}, run ${run.id}); lineage keeps it as a tombstone`,
         );
       });
     });
@@ -125,7 +126,10 @@ function describeGraph(graph: ProvenanceGraph): string {
   const label = (id: number | null): string => {
     if (id === null) return "(outside the lake)";
     const n = byId.get(id);
-    return n ? `${n.layer}:${n.name} (#${n.id})` : `#${id}`;
+    if (!n) return `#${id}`;
+    return n.deleted
+      ? `${n.layer}:${n.name} (#${n.id}, deleted ${n.deletedAt?.toISOString() ?? ""}${n.deletedByRunId !== null ? ` by run ${n.deletedByRunId}` : ""})`
+      : `${n.layer}:${n.name} (#${n.id})`;
   };
   if (graph.edges.length === 0) return `${label(graph.root)} has no recorded provenance`;
   return graph.edges

@@ -42,6 +42,9 @@ const STATUS = {
   download_in_progress: 409,
   // A step stops early only when its process is shutting down; the client may retry.
   cancelled: 503,
+  // A provenance record naming datasets that do not exist, or ending before it started.
+  missing_datasets: 422,
+  invalid_time_range: 422,
   // Upstream sources
   fetch_failed: 502,
   upstream_failed: 502,

@@ -28,7 +28,7 @@ export const datasetSchema = z
     total_bytes: z.number().int(),
     created_at: z.string(),
     updated_at: z.string(),
-    links: z.object({ self: z.string(), files: z.string(), provenance: z.string() }),
+    links: z.object({ self: z.string(), files: z.string(), provenance: z.string(), versions: z.string() }),
   })
   .meta({ id: "Dataset" });
 
@@ -74,15 +74,25 @@ export const edgeSchema = z
     id: z.number().int(),
     output_dataset_id: z.number().int(),
     input_dataset_id: z.number().int().nullable(),
-    action: z.enum(["collection", "conversion", "consolidation", "promotion", "manual"]),
+    action: z.enum(["collection", "conversion", "consolidation", "promotion", "manual", "external"]),
     run_id: z.number().int().nullable(),
     parameters: z.record(z.string(), z.unknown()),
     created_at: z.string(),
   })
   .meta({ id: "ProvenanceEdge" });
 
+/** A dataset in a provenance graph; a deleted one stays as a tombstone so lineage through it holds. */
+export const provenanceNodeSchema = z
+  .object({
+    ...datasetSchema.shape,
+    deleted: z.boolean().describe("True for a tombstone: the dataset was deleted, its lineage kept"),
+    deleted_at: z.string().nullable(),
+    deleted_by_run: z.number().int().nullable().describe("The run that deleted it"),
+  })
+  .meta({ id: "ProvenanceNode" });
+
 export const graphSchema = z
-  .object({ root: z.number().int(), nodes: z.array(datasetSchema), edges: z.array(edgeSchema) })
+  .object({ root: z.number().int(), nodes: z.array(provenanceNodeSchema), edges: z.array(edgeSchema) })
   .meta({ id: "ProvenanceGraph" });
 
 /** Every run status; `cancelled` runs were stopped on purpose (Ctrl-C) and resume when run again. */
@@ -146,6 +156,7 @@ export function datasetJson(d: Dataset): z.infer<typeof datasetSchema> {
       self: `/v1/catalog/${d.id}`,
       files: `/v1/catalog/${d.id}/files`,
       provenance: `/v1/provenance/${d.id}`,
+      versions: `/v1/catalog/${d.id}/versions`,
     },
   };
 }
@@ -198,7 +209,16 @@ export function edgeJson(e: ProvenanceEdge): z.infer<typeof edgeSchema> {
 }
 
 export function graphJson(g: ProvenanceGraph): z.infer<typeof graphSchema> {
-  return { root: g.root, nodes: g.nodes.map(datasetJson), edges: g.edges.map(edgeJson) };
+  return {
+    root: g.root,
+    nodes: g.nodes.map((n) => ({
+      ...datasetJson(n),
+      deleted: n.deleted,
+      deleted_at: n.deletedAt ? n.deletedAt.toISOString() : null,
+      deleted_by_run: n.deletedByRunId,
+    })),
+    edges: g.edges.map(edgeJson),
+  };
 }
 
 export function runJson(r: Run): z.infer<typeof runSchema> {

@@ -1,7 +1,9 @@
 import type { Layer } from "../object-store/layer.js";
 import type { ProgressEvent } from "../steps/progress-event.js";
 
-export type ProvenanceAction = "collection" | "conversion" | "consolidation" | "promotion" | "manual";
+/** `external`: a step run outside the lake (FastQC, an nf-core pipeline) and recorded through the API. */
+export type ProvenanceAction =
+  "collection" | "conversion" | "consolidation" | "promotion" | "manual" | "external";
 /**
  * `abandoned`: the owner died (or stopped renewing its lease) before it could finish the run.
  * `cancelled`: its caller stopped it on purpose (Ctrl-C) at a unit boundary; rerunning resumes.
@@ -110,10 +112,21 @@ export interface NewProvenanceEdge {
   readonly parameters?: Record<string, unknown>;
 }
 
+/**
+ * A dataset in a provenance graph. A deleted dataset stays as a tombstone (its last name, layer, source,
+ * metadata and version, no objects), so lineage through it stays connected.
+ */
+export interface ProvenanceNode extends Dataset {
+  readonly deleted: boolean;
+  readonly deletedAt: Date | null;
+  /** The run that deleted it. */
+  readonly deletedByRunId: number | null;
+}
+
 /** Ancestors (lineage) or ancestors and descendants (graph) of a dataset. */
 export interface ProvenanceGraph {
   readonly root: number;
-  readonly nodes: readonly Dataset[];
+  readonly nodes: readonly ProvenanceNode[];
   readonly edges: readonly ProvenanceEdge[];
 }
 
@@ -324,3 +337,51 @@ export interface UpstreamFileRecord {
 }
 
 export type NewUpstreamFileRecord = Omit<UpstreamFileRecord, "id" | "fetchedAt">;
+
+/** What one version of a dataset changed; a run's many writes to one dataset add up into one version. */
+export interface DatasetChanges {
+  /** Version 1: the dataset was created. */
+  readonly created: boolean;
+  readonly added: number;
+  readonly replaced: number;
+  readonly removed: number;
+  /** Tables whose schema got a new version. */
+  readonly schema: readonly string[];
+}
+
+/** One republication of a dataset, with the counts it left the dataset with. */
+export interface DatasetVersion {
+  readonly datasetId: number;
+  readonly version: number;
+  readonly runId: number | null;
+  readonly objectCount: number;
+  readonly totalBytes: number;
+  readonly changes: DatasetChanges;
+  readonly createdAt: Date;
+  /** The last write of the version's run (later than createdAt when the run wrote several times). */
+  readonly updatedAt: Date;
+}
+
+/** A step run outside the lake, as recorded by recordExternalRun: one run and its edges, in one transaction. */
+export interface NewExternalRun {
+  readonly step: string;
+  readonly toolVersions: Record<string, string>;
+  readonly parameters: Record<string, unknown>;
+  readonly inputDatasetIds: readonly number[];
+  readonly outputDatasetIds: readonly number[];
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+  readonly status: "succeeded" | "failed";
+  readonly log: string;
+  /** Unique per record: a second record with the same key returns the first instead of a new run. */
+  readonly externalKey: string | null;
+  /** The sha256 of the record, to tell a retry (same) from a key reused for another record (refused). */
+  readonly requestSha256: string;
+}
+
+export interface ExternalRunResult {
+  readonly run: Run;
+  readonly edges: readonly ProvenanceEdge[];
+  /** True when the record had been made before (same key, same content) and nothing new was written. */
+  readonly replayed: boolean;
+}

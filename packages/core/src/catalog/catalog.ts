@@ -10,7 +10,10 @@ import type {
   CatalogStats,
   Dataset,
   DatasetQuery,
+  DatasetVersion,
+  ExternalRunResult,
   NewDataset,
+  NewExternalRun,
   NewObject,
   NewProvenanceEdge,
   NewRun,
@@ -85,10 +88,27 @@ export interface Catalog {
     patch: { description?: string | null; metadata?: Record<string, unknown>; tags?: readonly string[] },
   ): Promise<Dataset>;
   /**
-   * Removes the dataset row and its object rows, returning the keys they had (the caller removes the
-   * stored bytes, through releaseKeys). Refused for raw.
+   * Removes the dataset's object rows, returning the keys they had (the caller removes the stored
+   * bytes, through releaseKeys). A published dataset stays as a tombstone (deleted, with when and the
+   * deleting run) so lineage through it stays connected; a pending one goes entirely. Refused for raw.
    */
-  deleteDataset(id: number): Promise<readonly string[]>;
+  deleteDataset(id: number, options?: { runId?: number | null }): Promise<readonly string[]>;
+  /** A dataset's versions, newest first: one per run that changed its objects or a table's schema. */
+  listDatasetVersions(
+    datasetId: number,
+    options?: { limit?: number; cursor?: string },
+  ): Promise<Page<DatasetVersion>>;
+  /**
+   * Records a step run outside the lake as a finished run with its provenance edges, in one
+   * transaction. A record whose externalKey was recorded before returns that run (replayed) when it is
+   * the same record, and is refused with a ConflictError when it is not.
+   */
+  recordExternalRun(record: NewExternalRun): Promise<ExternalRunResult>;
+  /**
+   * The run recorded earlier under `externalKey` (replayed), or undefined when there is none; a
+   * ConflictError when that record's sha256 differs (the key was reused for another record).
+   */
+  replayExternalRun(externalKey: string, requestSha256: string): Promise<ExternalRunResult | undefined>;
   /** The dataset called `name` in `layer` whether published or pending. */
   findDatasetInAnyState(
     name: string,

@@ -13,7 +13,10 @@ import type {
   CatalogStats,
   Dataset,
   DatasetQuery,
+  DatasetVersion,
+  ExternalRunResult,
   NewDataset,
+  NewExternalRun,
   NewObject,
   NewProvenanceEdge,
   NewRun,
@@ -29,6 +32,8 @@ import type {
 import { ApiKeyRepository } from "./repositories/api-key-repository.js";
 import { AuditLogRepository } from "./repositories/audit-log-repository.js";
 import { DatasetRepository } from "./repositories/dataset-repository.js";
+import { DatasetVersionRepository } from "./repositories/dataset-version-repository.js";
+import { ExternalRunRepository } from "./repositories/external-run-repository.js";
 import { ObjectRepository } from "./repositories/object-repository.js";
 import { ProvenanceRepository } from "./repositories/provenance-repository.js";
 import { RunRepository } from "./repositories/run-repository.js";
@@ -62,15 +67,20 @@ export class SqlCatalog implements Catalog {
   readonly #runs: RunRepository;
   readonly #schemaVersions: SchemaVersionRepository;
   readonly #apiKeys: ApiKeyRepository;
+  readonly #versions: DatasetVersionRepository;
+  readonly #externalRuns: ExternalRunRepository;
 
   constructor(db: SqlClient, options: SqlCatalogOptions = {}) {
     this.#db = db;
     this.engine = db.kind;
-    this.#datasets = new DatasetRepository(db, options.now ?? (() => new Date()));
-    this.#objects = new ObjectRepository(db, this.#datasets);
+    const now = options.now ?? (() => new Date());
+    this.#datasets = new DatasetRepository(db, now);
+    this.#objects = new ObjectRepository(db, this.#datasets, now);
     this.#provenance = new ProvenanceRepository(db);
     this.#runs = new RunRepository(db, options.localRoot);
-    this.#schemaVersions = new SchemaVersionRepository(db);
+    this.#schemaVersions = new SchemaVersionRepository(db, now);
+    this.#versions = new DatasetVersionRepository(db);
+    this.#externalRuns = new ExternalRunRepository(db, options.localRoot);
     this.#apiKeys = new ApiKeyRepository(db);
     this.upstreamFiles = new UpstreamFileRepository(db);
     this.auditLog = new AuditLogRepository(db);
@@ -112,8 +122,23 @@ export class SqlCatalog implements Catalog {
     return this.#datasets.updateDataset(id, patch);
   }
 
-  deleteDataset(id: number): Promise<readonly string[]> {
-    return this.#datasets.deleteDataset(id);
+  deleteDataset(id: number, options?: { runId?: number | null }): Promise<readonly string[]> {
+    return this.#datasets.deleteDataset(id, options?.runId ?? null);
+  }
+
+  listDatasetVersions(
+    datasetId: number,
+    options?: { limit?: number; cursor?: string },
+  ): Promise<Page<DatasetVersion>> {
+    return this.#versions.listDatasetVersions(datasetId, options);
+  }
+
+  recordExternalRun(record: NewExternalRun): Promise<ExternalRunResult> {
+    return this.#externalRuns.recordExternalRun(record);
+  }
+
+  replayExternalRun(externalKey: string, requestSha256: string): Promise<ExternalRunResult | undefined> {
+    return this.#externalRuns.replayExternalRun(externalKey, requestSha256);
   }
 
   findDatasetInAnyState(

@@ -39,6 +39,9 @@ export const ERROR_CODES = [
   "restore_incomplete",
   // Steps
   "cancelled",
+  // Provenance recorded from outside tools
+  "missing_datasets",
+  "invalid_time_range",
   // Upstream sources
   "fetch_failed",
   "upstream_failed",

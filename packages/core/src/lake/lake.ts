@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
@@ -12,6 +11,8 @@ import type {
   CatalogStats,
   Dataset,
   DatasetQuery,
+  DatasetVersion,
+  ExternalRunResult,
   NewDataset,
   Page,
   ProvenanceAction,
@@ -32,9 +33,11 @@ import { isLayer, nextLayer, type Layer } from "../object-store/layer.js";
 import { validateObjectKey } from "../object-store/object-key.js";
 import type { ObjectStore, PutBody, StagedObject } from "../object-store/object-store.js";
 import { CancelledError, throwIfAborted } from "../steps/cancelled-error.js";
+import { currentRunId } from "../steps/current-run.js";
 import { RunProgressRecorder } from "../steps/run-progress-recorder.js";
 import { StepContext, type StepOptions } from "../steps/step-context.js";
 import { faultPoint } from "../testing-hooks/fault-point.js";
+import { recordExternalStep, type ExternalStep } from "./external-step.js";
 import type { FsckReport } from "./fsck-report.js";
 import { hashStream, sha256File } from "./hash-stream.js";
 import { DEFAULT_DEBRIS_AGE_MS, runFsck, type FsckOptions } from "./lake-fsck.js";
@@ -103,9 +106,6 @@ export interface AbandonedRun {
   readonly step: string;
   readonly reason: string;
 }
-
-/** The run the current async call chain works inside, so datasets it creates record it. */
-const currentRunId = new AsyncLocalStorage<number>();
 
 /**
  * The lake: datasets of immutable, checksummed objects in layers, with provenance and runs.
@@ -569,8 +569,12 @@ export class Lake {
     }
   }
 
-  /** Deletes a dataset and its stored objects; refused in raw by the catalog and by the store. */
-  async deleteDataset(ref: DatasetRef): Promise<void> {
+  /**
+   * Deletes a dataset's stored objects as a recorded `delete` run; the dataset stays as a tombstone in
+   * lineage (marked deleted, with this run), so what was derived from it keeps its path to raw.
+   * Refused in raw by the catalog and by the store.
+   */
+  async deleteDataset(ref: DatasetRef): Promise<Run> {
     const dataset = await this.dataset(ref);
     if (dataset.layer === "raw") {
       throw new PolicyError("raw_immutable", `cannot delete raw dataset "${dataset.name}"`, {
@@ -578,7 +582,18 @@ export class Lake {
         hint: "Raw data is immutable; delete its processed or curated copies instead",
       });
     }
-    await this.discardDataset(dataset.id);
+    const { run } = await this.withRun(
+      "delete",
+      { parameters: { dataset: dataset.name, layer: dataset.layer } },
+      async (ctx) => {
+        ctx.input({ datasetId: dataset.id, name: dataset.name });
+        const removed = await this.discardDataset(dataset.id, ctx.id);
+        ctx.log(
+          `removed ${removed} objects of ${dataset.layer}:${dataset.name}; its lineage stays as a tombstone`,
+        );
+      },
+    );
+    return run;
   }
 
   /**
@@ -587,11 +602,12 @@ export class Lake {
    * own staged bytes); then the bytes go, key by key under the key's lock. A crash in between leaves
    * orphans that fsck reports, never rows pointing at missing objects.
    */
-  private async discardDataset(id: number): Promise<void> {
-    const keys = await this.catalog.deleteDataset(id);
+  private async discardDataset(id: number, runId: number | null = null): Promise<number> {
+    const keys = await this.catalog.deleteDataset(id, { runId });
     await this.catalog.releaseKeys(keys, async (unreferenced) => {
       for (const key of unreferenced) await this.store.delete(key);
     });
+    return keys.length;
   }
 
   private async *allObjectsOf(datasetId: number): AsyncGenerator<CatalogObject> {
@@ -611,6 +627,25 @@ export class Lake {
 
   async provenanceGraph(ref: DatasetRef): Promise<ProvenanceGraph> {
     return this.catalog.provenanceGraph((await this.dataset(ref)).id);
+  }
+
+  /** The versions of a dataset, newest first (keyset pages). */
+  async datasetVersions(
+    ref: DatasetRef,
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<Page<DatasetVersion>> {
+    return this.catalog.listDatasetVersions((await this.dataset(ref)).id, options);
+  }
+
+  /**
+   * Records a step run outside the lake (FastQC, an nf-core pipeline) as a run with provenance edges.
+   * See recordExternalStep for the checks and the idempotency key.
+   */
+  recordExternalStep(
+    step: ExternalStep,
+    options: { idempotencyKey?: string } = {},
+  ): Promise<ExternalRunResult> {
+    return recordExternalStep(this, step, options);
   }
 
   async recordProvenance(

@@ -5,6 +5,7 @@ import { migration0004 } from "./0004-dataset-state.js";
 import { migration0005 } from "./0005-serving-loads.js";
 import { migration0006 } from "./0006-run-cancel-progress.js";
 import { migration0007 } from "./0007-key-expiry-audit-log.js";
+import { migration0008 } from "./0008-lineage-versions.js";
 import { migration0009 } from "./0009-backups.js";
 import type { Migration } from "./migration.js";
 
@@ -17,5 +18,6 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
   migration0005,
   migration0006,
   migration0007,
+  migration0008,
   migration0009,
 ];

@@ -7,9 +7,9 @@ import type { Page, SchemaField } from "../catalog-types.js";
 // Input checks and paging shared by the catalog's repositories: every repository refuses the same bad
 // ids, layers and names with the same messages.
 
-/** Throws NotFoundError unless the dataset row exists (whatever its state). */
+/** Throws NotFoundError unless the dataset row exists, ready or pending (a tombstone does not count). */
 export async function requireDataset(db: SqlClient, id: number): Promise<void> {
-  const { rows } = await db.query("SELECT 1 FROM datasets WHERE id = $1", [id]);
+  const { rows } = await db.query("SELECT 1 FROM datasets WHERE id = $1 AND state <> 'deleted'", [id]);
   if (rows.length === 0) throw new NotFoundError("dataset", id);
 }
 

@@ -15,6 +15,7 @@ import type {
 import { completeMetadata, isoDay } from "../dataset-metadata.js";
 import { decodeCursor, encodeCursor, resolveLimit } from "../page-cursor.js";
 import { isUniqueViolation } from "../sql-error-info.js";
+import { currentRunId } from "../../steps/current-run.js";
 import { toPrefixTsQuery } from "../text-query.js";
 import { normaliseTags, optionalText, page, requireId, requireLayer, requireText } from "./catalog-input.js";
 
@@ -40,17 +41,30 @@ export class DatasetRepository {
         : typeof metadataSource === "string" && metadataSource.length > 0
           ? metadataSource
           : "local";
-    const metadata = completeMetadata(
-      input.metadata,
-      { source, date: isoDay(this.now()), version: "1" },
-      { dataset: name, layer },
-    );
+    // The version is the catalog's to count (see dataset_versions): a new dataset is always version 1.
+    const metadata = {
+      ...completeMetadata(
+        input.metadata,
+        { source, date: isoDay(this.now()), version: "1" },
+        { dataset: name, layer },
+      ),
+      version: "1",
+    };
+    const createdByRun = input.createdByRunId ?? null;
     const tags = normaliseTags(input.tags);
     try {
+      // Version 1 is recorded by the same statement, so no dataset is ever seen without its first version.
       const { rows } = await this.db.query<DatasetRow>(
-        `INSERT INTO datasets (name, layer, source, external_id, description, metadata, tags, state, created_by_run)
-         VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7::text[], $8, $9)
-         RETURNING ${DATASET_COLUMNS}`,
+        `WITH created AS (
+           INSERT INTO datasets (name, layer, source, external_id, description, metadata, tags, state, created_by_run)
+           VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7::text[], $8, $9)
+           RETURNING ${DATASET_COLUMNS}
+         ), first_version AS (
+           INSERT INTO dataset_versions (dataset_id, version, run_id, object_count, total_bytes, changes)
+           SELECT id, 1, $10, 0, 0, '{"created": true, "added": 0, "replaced": 0, "removed": 0, "schema": []}'::jsonb
+           FROM created
+         )
+         SELECT ${DATASET_COLUMNS} FROM created`,
         [
           name,
           layer,
@@ -60,7 +74,8 @@ export class DatasetRepository {
           JSON.stringify(metadata),
           tags,
           options.pending === true ? "pending" : "ready",
-          input.createdByRunId ?? null,
+          createdByRun,
+          createdByRun ?? currentRunId.getStore() ?? null,
         ],
       );
       return toDataset(rows[0]!);
@@ -134,19 +149,23 @@ export class DatasetRepository {
     requireId(id, "dataset id");
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<DatasetRow>(
-        `SELECT ${DATASET_COLUMNS} FROM datasets WHERE id = $1 FOR UPDATE`,
+        `SELECT ${DATASET_COLUMNS} FROM datasets WHERE id = $1 AND state <> 'deleted' FOR UPDATE`,
         [id],
       );
       const current = rows[0];
       if (!current) throw new NotFoundError("dataset", id);
       // New metadata replaces the old; the three required keys carry over when the patch omits them.
+      // The version stays the catalog's count whatever the patch says.
       const metadata =
         patch.metadata === undefined
           ? current.metadata
-          : completeMetadata(patch.metadata, current.metadata, {
-              dataset: current.name,
-              layer: current.layer,
-            });
+          : {
+              ...completeMetadata(patch.metadata, current.metadata, {
+                dataset: current.name,
+                layer: current.layer,
+              }),
+              version: current.metadata.version,
+            };
       const description =
         patch.description === undefined ? current.description : optionalText(patch.description);
       const tags = patch.tags === undefined ? current.tags : normaliseTags(patch.tags);
@@ -159,11 +178,11 @@ export class DatasetRepository {
     });
   }
 
-  async deleteDataset(id: number): Promise<readonly string[]> {
+  async deleteDataset(id: number, runId: number | null = null): Promise<readonly string[]> {
     requireId(id, "dataset id");
     return this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ name: string; layer: Layer }>(
-        "SELECT name, layer FROM datasets WHERE id = $1 FOR UPDATE",
+      const { rows } = await tx.query<{ name: string; layer: Layer; state: string }>(
+        "SELECT name, layer, state FROM datasets WHERE id = $1 AND state <> 'deleted' FOR UPDATE",
         [id],
       );
       const dataset = rows[0];
@@ -184,8 +203,19 @@ export class DatasetRepository {
         "DELETE FROM objects WHERE dataset_id = $1 RETURNING key",
         [id],
       );
-      // Schema versions and the edges that produced it go with it (ON DELETE CASCADE).
-      await tx.query("DELETE FROM datasets WHERE id = $1", [id]);
+      if (dataset.state === "pending") {
+        // Never published, so nothing can derive from it: it goes entirely (its edges cascade).
+        await tx.query("DELETE FROM datasets WHERE id = $1", [id]);
+      } else {
+        // A published dataset stays as a tombstone: the edges into and out of it remain, so whatever
+        // was derived from it keeps its path to raw. Its versions and schemas stay as its history; its
+        // name is free for a new dataset (the uniqueness index skips tombstones).
+        await tx.query(
+          `UPDATE datasets SET state = 'deleted', deleted_at = now(), deleted_by_run = $2,
+             object_count = 0, total_bytes = 0, updated_at = now() WHERE id = $1`,
+          [id, runId],
+        );
+      }
       return removed.rows.map((row) => row.key);
     });
   }
@@ -195,7 +225,7 @@ export class DatasetRepository {
     layer: Layer,
   ): Promise<{ dataset: Dataset; pending: boolean } | undefined> {
     const { rows } = await this.db.query<DatasetRow & { state: string }>(
-      `SELECT ${DATASET_COLUMNS}, state FROM datasets WHERE name = $1 AND layer = $2`,
+      `SELECT ${DATASET_COLUMNS}, state FROM datasets WHERE name = $1 AND layer = $2 AND state <> 'deleted'`,
       [name, requireLayer(layer)],
     );
     const row = rows[0];
@@ -231,7 +261,9 @@ export class DatasetRepository {
       // The input must still exist when the edge is recorded: a source deleted during the copy would
       // otherwise leave a published dataset whose provenance points nowhere.
       if (edge.inputDatasetId !== null) {
-        const input = await tx.query("SELECT 1 FROM datasets WHERE id = $1 FOR SHARE", [edge.inputDatasetId]);
+        const input = await tx.query("SELECT 1 FROM datasets WHERE id = $1 AND state = 'ready' FOR SHARE", [
+          edge.inputDatasetId,
+        ]);
         if (input.rows.length === 0) {
           throw new NotFoundError("dataset", edge.inputDatasetId, {
             hint: "The source was deleted during the copy",

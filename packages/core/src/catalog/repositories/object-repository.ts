@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor, resolveLimit } from "../page-cursor.js";
 import { FOREIGN_KEY_VIOLATION, isUniqueViolation, sqlErrorInfo } from "../sql-error-info.js";
 import { optionalText, page, requireDataset, requireId, requireText } from "./catalog-input.js";
 import type { DatasetRepository } from "./dataset-repository.js";
+import { recordDatasetChange } from "./dataset-version-repository.js";
 
 /**
  * The first half of the two-integer advisory lock taken on an object key ("olk" in ASCII): it keeps the
@@ -22,13 +23,17 @@ const ALL_OBJECTS_PAGE = 1000;
 
 /**
  * Objects: one row per stored file, each write ordered by the dataset's row lock and the key's advisory
- * lock, and the dataset's object count and byte total kept in step with its rows.
+ * lock, and the dataset's object count and byte total kept in step with its rows. Every change of a
+ * dataset's objects also counts toward its current version (recordDatasetChange), in the same
+ * transaction: this is the one place where every flow's object writes pass.
  */
 export class ObjectRepository {
   constructor(
     private readonly db: SqlClient,
     /** For the dataset's name and layer in error messages. */
     private readonly datasets: DatasetRepository,
+    /** The clock for a new version's `date`. */
+    private readonly now: () => Date,
   ) {}
 
   async addObject(input: NewObject): Promise<CatalogObject> {
@@ -50,14 +55,15 @@ export class ObjectRepository {
       });
     }
     const keyLayer = layerOfKey(key);
-    // One statement (no BEGIN/COMMIT round trips): insert the row if the dataset exists and is in
-    // the key's layer, and bump the dataset's counters. Data-modifying CTEs run exactly once and
-    // atomically; when no row comes back, a second query says why.
+    // Insert the row if the dataset exists and is in the key's layer, and bump the dataset's counters,
+    // in one statement; when no row comes back, a second query says why. The dataset's row lock (taken
+    // by the statement's first CTE) orders it with other writers for the version that follows.
     let inserted: ObjectRow | undefined;
     try {
-      const { rows } = await this.db.query<ObjectRow>(
-        `WITH target AS (
-           SELECT id, layer FROM datasets WHERE id = $1
+      inserted = await this.db.transaction(async (tx) => {
+        const { rows } = await tx.query<ObjectRow>(
+          `WITH target AS (
+           SELECT id, layer FROM datasets WHERE id = $1 AND state <> 'deleted' FOR UPDATE
          ), inserted AS (
            INSERT INTO objects (dataset_id, layer, key, name, size, sha256, media_type)
            SELECT id, layer, $2, $3, $4, $5, $6 FROM target WHERE layer = $7
@@ -67,9 +73,11 @@ export class ObjectRepository {
            FROM inserted WHERE datasets.id = inserted.dataset_id
          )
          SELECT ${OBJECT_COLUMNS} FROM inserted`,
-        [datasetId, key, name, input.size, sha256, optionalText(input.mediaType), keyLayer],
-      );
-      inserted = rows[0];
+          [datasetId, key, name, input.size, sha256, optionalText(input.mediaType), keyLayer],
+        );
+        if (rows[0]) await recordDatasetChange(tx, datasetId, { kind: "added", count: 1 }, this.now());
+        return rows[0];
+      });
     } catch (error) {
       if (isUniqueViolation(error, "objects_key_key")) {
         throw new ConflictError(`an object with key ${JSON.stringify(key)} is already in the catalog`, {
@@ -120,7 +128,7 @@ export class ObjectRepository {
       // no two can wait on each other in a cycle.
       const { rows } = await tx.query<{ name: string; layer: Layer }>(
         `SELECT name, layer, pg_advisory_xact_lock(${KEY_LOCK_SPACE}, hashtext($2)) AS locked
-         FROM datasets WHERE id = $1 FOR UPDATE`,
+         FROM datasets WHERE id = $1 AND state <> 'deleted' FOR UPDATE`,
         [datasetId, key],
       );
       const dataset = rows[0];
@@ -184,6 +192,7 @@ export class ObjectRepository {
             datasetId,
           ],
         );
+        await recordDatasetChange(tx, datasetId, { kind: "replaced", count: 1 }, this.now());
         return toCatalogObject(updated.rows[0]!);
       }
       const inserted = await tx.query<ObjectRow>(
@@ -196,6 +205,7 @@ export class ObjectRepository {
          SELECT ${OBJECT_COLUMNS} FROM inserted`,
         [datasetId, keyLayer, key, name, content.size, sha256, optionalText(content.mediaType)],
       );
+      await recordDatasetChange(tx, datasetId, { kind: "added", count: 1 }, this.now());
       return toCatalogObject(inserted.rows[0]!);
     });
   }
@@ -257,6 +267,8 @@ export class ObjectRepository {
   async removeObject(datasetId: number, name: string): Promise<CatalogObject | undefined> {
     requireId(datasetId, "dataset id");
     return this.db.transaction(async (tx) => {
+      // The dataset's row first, as every writer takes it: it orders this change's version.
+      await tx.query("SELECT 1 FROM datasets WHERE id = $1 FOR UPDATE", [datasetId]);
       const { rows } = await tx.query<ObjectRow>(
         `SELECT ${OBJECT_COLUMNS} FROM objects WHERE dataset_id = $1 AND name = $2 FOR UPDATE`,
         [datasetId, name],
@@ -279,6 +291,7 @@ export class ObjectRepository {
         "UPDATE datasets SET object_count = object_count - 1, total_bytes = total_bytes - $2, updated_at = now() WHERE id = $1",
         [datasetId, object.size],
       );
+      await recordDatasetChange(tx, datasetId, { kind: "removed", count: 1 }, this.now());
       return object;
     });
   }
@@ -306,24 +319,28 @@ export class ObjectRepository {
         },
       );
     }
-    const { rows } = await this.db.query<ObjectRow>(
-      `WITH updated AS (
-         UPDATE objects SET size = $2, sha256 = $3, media_type = $4, created_at = now() WHERE id = $1
-         RETURNING ${OBJECT_COLUMNS}
-       ), counted AS (
-         UPDATE datasets SET total_bytes = total_bytes + $2 - $5, updated_at = now() FROM updated WHERE datasets.id = updated.dataset_id
-       )
-       SELECT ${OBJECT_COLUMNS} FROM updated`,
-      [
-        existing.id,
-        content.size,
-        sha256,
-        optionalText(content.mediaType ?? existing.mediaType),
-        existing.size,
-      ],
-    );
-    if (!rows[0]) throw new NotFoundError("object", name);
-    return toCatalogObject(rows[0]);
+    return this.db.transaction(async (tx) => {
+      await tx.query("SELECT 1 FROM datasets WHERE id = $1 FOR UPDATE", [datasetId]);
+      const { rows } = await tx.query<ObjectRow>(
+        `WITH updated AS (
+           UPDATE objects SET size = $2, sha256 = $3, media_type = $4, created_at = now() WHERE id = $1
+           RETURNING ${OBJECT_COLUMNS}
+         ), counted AS (
+           UPDATE datasets SET total_bytes = total_bytes + $2 - $5, updated_at = now() FROM updated WHERE datasets.id = updated.dataset_id
+         )
+         SELECT ${OBJECT_COLUMNS} FROM updated`,
+        [
+          existing.id,
+          content.size,
+          sha256,
+          optionalText(content.mediaType ?? existing.mediaType),
+          existing.size,
+        ],
+      );
+      if (!rows[0]) throw new NotFoundError("object", name);
+      await recordDatasetChange(tx, datasetId, { kind: "replaced", count: 1 }, this.now());
+      return toCatalogObject(rows[0]);
+    });
   }
 
   async findObjectByKey(key: string): Promise<CatalogObject | undefined> {

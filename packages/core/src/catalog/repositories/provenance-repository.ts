@@ -7,6 +7,7 @@ import type {
   ProvenanceAction,
   ProvenanceEdge,
   ProvenanceGraph,
+  ProvenanceNode,
 } from "../catalog-types.js";
 import { FOREIGN_KEY_VIOLATION, sqlErrorInfo } from "../sql-error-info.js";
 import { requireDataset, requireId } from "./catalog-input.js";
@@ -17,6 +18,7 @@ const PROVENANCE_ACTIONS: readonly ProvenanceAction[] = [
   "consolidation",
   "promotion",
   "manual",
+  "external",
 ];
 
 /** Provenance: edges from an output dataset to its inputs, walked as lineage or as the full graph. */
@@ -38,6 +40,14 @@ export class ProvenanceRepository {
       });
     }
     const runId = edge.runId ?? null;
+    // A tombstone keeps the edges it had; nothing new may derive from (or into) a deleted dataset.
+    const { rows: live } = await this.db.query<{ id: number }>(
+      "SELECT id FROM datasets WHERE id = ANY($1::bigint[]) AND state <> 'deleted'",
+      [input === null ? [output] : [output, input]],
+    );
+    for (const id of input === null ? [output] : [output, input]) {
+      if (!live.some((row) => row.id === id)) throw new NotFoundError("dataset", id);
+    }
     try {
       const { rows } = await this.db.query<ProvenanceRow>(
         `INSERT INTO provenance (output_dataset_id, input_dataset_id, action, run_id, parameters)
@@ -91,8 +101,10 @@ export class ProvenanceRepository {
     const descendantIds = rows.filter((row) => !row.ancestor).map((row) => row.id);
     const nodeIds = [...new Set([...ancestorIds, ...descendantIds])];
     const [nodes, edges] = await Promise.all([
-      this.db.query<DatasetRow>(
-        `SELECT ${DATASET_COLUMNS} FROM datasets WHERE id = ANY($1::bigint[]) AND state = 'ready' ORDER BY id`,
+      // Tombstones are nodes too, marked deleted: lineage through a deleted dataset stays connected.
+      this.db.query<NodeRow>(
+        `SELECT ${DATASET_COLUMNS}, deleted_at, deleted_by_run FROM datasets
+         WHERE id = ANY($1::bigint[]) AND state IN ('ready', 'deleted') ORDER BY id`,
         [nodeIds],
       ),
       this.db.query<ProvenanceRow>(
@@ -101,6 +113,20 @@ export class ProvenanceRepository {
         [ancestorIds, descendantIds],
       ),
     ]);
-    return { root: datasetId, nodes: nodes.rows.map(toDataset), edges: edges.rows.map(toProvenanceEdge) };
+    return { root: datasetId, nodes: nodes.rows.map(toNode), edges: edges.rows.map(toProvenanceEdge) };
   }
+}
+
+interface NodeRow extends DatasetRow {
+  deleted_at: Date | null;
+  deleted_by_run: number | null;
+}
+
+function toNode(row: NodeRow): ProvenanceNode {
+  return {
+    ...toDataset(row),
+    deleted: row.deleted_at !== null,
+    deletedAt: row.deleted_at,
+    deletedByRunId: row.deleted_by_run,
+  };
 }

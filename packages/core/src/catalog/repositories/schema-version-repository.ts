@@ -6,10 +6,15 @@ import type { SchemaField, SchemaVersion } from "../catalog-types.js";
 import { EMPTY_SCHEMA_DIFF, diffSchemas, isEmptyDiff } from "../schema-diff.js";
 import { FOREIGN_KEY_VIOLATION, sqlErrorInfo } from "../sql-error-info.js";
 import { checkFields, requireDataset, requireId, requireText } from "./catalog-input.js";
+import { recordDatasetChange } from "./dataset-version-repository.js";
 
 /** Schema versions: the fields of each table of a dataset, a new version only when they change. */
 export class SchemaVersionRepository {
-  constructor(private readonly db: SqlClient) {}
+  constructor(
+    private readonly db: SqlClient,
+    /** The clock for a new dataset version's `date`. */
+    private readonly now: () => Date,
+  ) {}
 
   async recordSchema(
     datasetId: number,
@@ -22,7 +27,10 @@ export class SchemaVersionRepository {
     const checked = checkFields(fields, table);
     return this.db.transaction(async (tx) => {
       // Locking the dataset row serialises concurrent recordings, so two writers never pick the same version.
-      const dataset = await tx.query("SELECT id FROM datasets WHERE id = $1 FOR UPDATE", [datasetId]);
+      const dataset = await tx.query(
+        "SELECT id FROM datasets WHERE id = $1 AND state <> 'deleted' FOR UPDATE",
+        [datasetId],
+      );
       if (dataset.rows.length === 0) throw new NotFoundError("dataset", datasetId);
       const { rows } = await tx.query<SchemaVersionRow>(
         `SELECT ${SCHEMA_VERSION_COLUMNS} FROM schema_versions WHERE dataset_id = $1 AND table_name = $2 ORDER BY version DESC LIMIT 1`,
@@ -44,6 +52,8 @@ export class SchemaVersionRepository {
             runId ?? null,
           ],
         );
+        // A changed schema republishes the dataset: it counts toward the run's version of it.
+        await recordDatasetChange(tx, datasetId, { kind: "schema", table }, this.now(), runId ?? undefined);
         return toSchemaVersion(inserted.rows[0]!);
       } catch (error) {
         if (sqlErrorInfo(error)?.code === FOREIGN_KEY_VIOLATION)

@@ -1,0 +1,58 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { ValidationError, parseExternalStepRecord } from "@omicslake/core";
+import type { Command } from "commander";
+import { cliIo } from "../cli-io.js";
+import { withLake, type GlobalOptions } from "../context.js";
+
+/** The largest record file read: a record is small JSON, its log the only long part. */
+const MAX_RECORD_BYTES = 2 * 1024 * 1024;
+
+export function registerProvenance(program: Command): void {
+  const provenance = program
+    .command("provenance")
+    .description("record steps run outside the lake (FastQC, nf-core) in the lineage");
+
+  provenance
+    .command("record")
+    .description(
+      "record an external step from a JSON file with the body of POST /v1/provenance (tool, parameters, inputs, outputs, started_at, finished_at, status, log, external_id)",
+    )
+    .requiredOption("--json-file <file>", "the record as JSON")
+    .action(async (options: { jsonFile: string }, command: Command) => {
+      const file = resolve(cliIo().cwd, options.jsonFile);
+      const step = parseExternalStepRecord(parseJson(await readRecord(file), file), file);
+      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
+        const result = await lake.recordExternalStep(step);
+        out.data(
+          result,
+          () =>
+            `${result.replayed ? "Already recorded" : "Recorded"} run ${result.run.id} (${result.run.step}, ${result.run.status}) with ${result.edges.length} lineage ${result.edges.length === 1 ? "edge" : "edges"}`,
+        );
+      });
+    });
+}
+
+async function readRecord(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (cause) {
+    throw new ValidationError(`cannot read ${file}`, { details: { file }, hint: "Check the path", cause });
+  }
+  if (Buffer.byteLength(text) > MAX_RECORD_BYTES) {
+    throw new ValidationError(`${file} is larger than ${MAX_RECORD_BYTES} bytes`, {
+      details: { file },
+      hint: "Shorten the log: a record holds the step's summary, not its full output",
+    });
+  }
+  return text;
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new ValidationError(`${file} is not valid JSON`, { details: { file }, cause });
+  }
+}
