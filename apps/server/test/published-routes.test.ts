@@ -157,15 +157,14 @@ describe.each(lakeCombos().filter((c) => c.store === "fs"))(
       const age = sample(text, "omicslake_serving_load_age_seconds", 'entity="sra_study"')!;
       expect(age).toBeGreaterThanOrEqual((before - loadedAt.getTime()) / 1000 - 1);
       expect(age).toBeLessThanOrEqual((after - loadedAt.getTime()) / 1000 + 1);
-      // No backups table yet: the sample is absent, not zero.
+      // No backup yet: the sample is absent, not zero.
       expect(text).not.toMatch(/^omicslake_last_good_backup_age_seconds\{/m);
 
-      // The backups table as its migration makes it: only a succeeded backup counts.
-      await db.exec(
-        "CREATE TABLE backups (id bigserial PRIMARY KEY, kind text NOT NULL, status text NOT NULL, finished_at timestamptz)",
-      );
+      // Only a succeeded backup counts: a later failed one leaves the age at the good one's.
       await db.query(
-        "INSERT INTO backups (kind, status, finished_at) VALUES ('daily', 'failed', now()), ('daily', 'succeeded', $1)",
+        `INSERT INTO backups (kind, status, destination, folder, started_at, finished_at, manifest_sha256)
+         VALUES ('daily', 'succeeded', 'file:///b', 'archive/backups/daily/1/', $1, $1, repeat('a', 64)),
+                ('daily', 'failed', 'file:///b', 'archive/backups/daily/2/', now(), now(), NULL)`,
         [loadedAt],
       );
       text = (await app.inject({ url: "/metrics" })).body;

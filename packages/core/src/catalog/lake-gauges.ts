@@ -12,10 +12,7 @@ export interface LakeGauges {
   readonly ingestFailures: Readonly<Record<string, number>>;
   /** When each entity was last loaded into the serving tables. */
   readonly lastServingLoad: Readonly<Record<string, Date>>;
-  /**
-   * When the last backup that succeeded finished; undefined when there is none, or when this catalog
-   * has no backups table (a catalog from before backups existed).
-   */
+  /** When the last backup that succeeded finished; undefined when there is none. */
   readonly lastGoodBackup: Date | undefined;
 }
 
@@ -30,7 +27,7 @@ interface GaugeRow extends Record<string, unknown> {
 const INGEST_STEPS = "(step LIKE 'ingest:%' OR step = 'add')";
 
 /**
- * Reads every lake gauge in one query (plus one for backups when the table exists): the per-dataset
+ * Reads every lake gauge in one query: the per-dataset
  * totals the catalog keeps current, runs grouped by status, and the newest serving load per entity, so
  * a scrape stays cheap however many objects the lake holds.
  *
@@ -50,7 +47,8 @@ export async function readLakeGauges(catalog: Catalog): Promise<LakeGauges> {
      SELECT 'serving', entity, NULL, NULL, (extract(epoch FROM max(loaded_at)) * 1000)::float8
        FROM serving_loads GROUP BY entity
      UNION ALL
-     SELECT 'backups', NULL, (to_regclass('backups') IS NOT NULL)::int::bigint, NULL, NULL`,
+     SELECT 'backups', NULL, NULL, NULL, (extract(epoch FROM max(finished_at)) * 1000)::float8
+       FROM backups WHERE status = 'succeeded'`,
   );
   const layers = LAYERS.map((layer) => {
     const row = rows.find((r) => r.kind === "layer" && r.label === layer);
@@ -59,29 +57,19 @@ export async function readLakeGauges(catalog: Catalog): Promise<LakeGauges> {
   const runsByStatus: Partial<Record<RunStatus, number>> = {};
   const ingestFailures: Record<string, number> = {};
   const lastServingLoad: Record<string, Date> = {};
-  let hasBackups = false;
+  let lastGoodBackup: Date | undefined;
   for (const row of rows) {
     if (row.kind === "runs" && row.label !== null) runsByStatus[row.label as RunStatus] = Number(row.n);
     else if (row.kind === "ingest" && row.label !== null) ingestFailures[row.label] = Number(row.n);
     else if (row.kind === "serving" && row.label !== null && row.at_ms !== null)
       lastServingLoad[row.label] = new Date(Number(row.at_ms));
-    else if (row.kind === "backups") hasBackups = Number(row.n) === 1;
+    else if (row.kind === "backups" && row.at_ms !== null) lastGoodBackup = new Date(Number(row.at_ms));
   }
   return {
     layers,
     runsByStatus,
     ingestFailures,
     lastServingLoad,
-    lastGoodBackup: await lastGoodBackup(catalog, hasBackups),
+    lastGoodBackup,
   };
-}
-
-// The backups table arrives with its own migration; a catalog without it simply has no backup to report.
-async function lastGoodBackup(catalog: Catalog, hasTable: boolean): Promise<Date | undefined> {
-  if (!hasTable) return undefined;
-  const { rows } = await catalogClient(catalog).query<{ at_ms: number | null }>(
-    `SELECT (extract(epoch FROM max(finished_at)) * 1000)::float8 AS at_ms FROM backups WHERE status = 'succeeded'`,
-  );
-  const at = rows[0]?.at_ms;
-  return at === null || at === undefined ? undefined : new Date(Number(at));
 }
