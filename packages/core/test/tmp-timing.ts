@@ -1,0 +1,16 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openSqlClient } from "../src/catalog-db/open-sql-client.js";
+const dir = await mkdtemp(join(tmpdir(), "omicslake-t-"));
+let t = performance.now();
+const lap = (l: string) => { const n = performance.now(); console.log(l, Math.round(n - t)); t = n; };
+const h = await openSqlClient({ pgliteDir: join(dir, "catalog") }); lap("holder open (fresh)");
+const r = await openSqlClient({ pgliteDir: join(dir, "catalog") }); lap("remote open");
+await r.query("select 1"); lap("remote q");
+for (let i = 0; i < 100; i++) await r.query("select $1::int as x", [i]); lap("100 remote q");
+for (let i = 0; i < 100; i++) await h.query("select $1::int as x", [i]); lap("100 holder q");
+await r.close(); lap("remote close");
+await h.close(); lap("holder close");
+const h2 = await openSqlClient({ pgliteDir: join(dir, "catalog") }); lap("holder open (existing)");
+await h2.close(); lap("close");
