@@ -69,15 +69,15 @@ export class PgliteSqlClient implements SqlClient {
     if (!memory) {
       await ensurePrivateDir(options.dataDir);
       fresh = (await readdir(options.dataDir)).length === 0;
-      lock = options.lock ?? (await lockDataDir(options.dataDir));
-      const unlock = lock.release;
+      const held = options.lock ?? (await lockDataDir(options.dataDir));
+      lock = held;
       // PGlite writes its files world-readable (0666 less the umask) and takes no mode: the private
       // directory keeps others out meanwhile, and the files are made 0600 after opening and closing.
       release = async () => {
         try {
           await tightenTree(options.dataDir);
         } finally {
-          await unlock();
+          await held.release();
         }
       };
     }
