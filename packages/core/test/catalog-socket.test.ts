@@ -178,6 +178,30 @@ describe("the embedded catalog shared over a Unix socket", () => {
     expect((await remote.query("SELECT count(*) AS n FROM t_socket")).rows).toEqual([{ n: 0 }]);
   });
 
+  it("hands the catalog over when its holder closes: the client's call in flight fails, its next one holds it", async () => {
+    const holder = await client();
+    const remote = await client();
+    await remote.exec("CREATE TABLE t_socket (v text)");
+    const inside = gate();
+    const pending = remote
+      .transaction(async (tx) => {
+        await tx.query("INSERT INTO t_socket (v) VALUES ('cut off')");
+        inside.open();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await tx.query("SELECT 1");
+      })
+      .catch((e: unknown) => e);
+    await inside.opened;
+    await holder.close();
+    const error = await pending;
+    expect((error as OmicslakeError).code).toBe("database_in_use");
+    expect((error as Error).message).toMatch(/stopped answering|exiting/);
+    // The cut-off transaction was rolled back before the holder closed PGlite.
+    expect((await remote.query("SELECT count(*) AS n FROM t_socket")).rows).toEqual([{ n: 0 }]);
+    // The holder released its lock on closing; the one now there is the former client's.
+    await expect(access(`${dataDir}.lock`)).resolves.toBeUndefined();
+  });
+
   it("rolls back the transaction of a client killed inside it, and the holder keeps serving", async () => {
     const holder = await client();
     await holder.exec("CREATE TABLE t_socket (v text)");

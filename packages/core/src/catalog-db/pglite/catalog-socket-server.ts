@@ -193,6 +193,8 @@ class RemoteSession {
       await this.#pumpDone;
       try {
         await this.#cleanUp();
+      } catch {
+        // Only when the holder is closing PGlite itself: nothing is left to roll back or free.
       } finally {
         this.#onGone();
       }

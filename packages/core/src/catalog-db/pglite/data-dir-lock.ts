@@ -10,6 +10,11 @@ export interface LockOwner {
   readonly pid: number;
   readonly host: string;
   readonly since: string;
+  /**
+   * The holder will share the catalog over a socket: until `socketDir` appears it is still opening, and
+   * others wait for it rather than fail. Absent for a holder that never shares.
+   */
+  readonly shares?: boolean;
   /** The directory holding the Unix socket through which the holder shares the catalog, once it listens. */
   readonly socketDir?: string;
 }
@@ -33,12 +38,20 @@ export type DataDirClaim =
  * that has died (same host, pid gone) is taken over. The file sits next to the directory because
  * PostgreSQL's initdb wants an empty directory.
  */
-export async function claimDataDir(dataDir: string): Promise<DataDirClaim> {
+export async function claimDataDir(
+  dataDir: string,
+  options: { shares?: boolean } = {},
+): Promise<DataDirClaim> {
   const lockPath = `${resolve(dataDir)}.lock`;
   for (let attempt = 1; ; attempt++) {
     try {
       const handle = await open(lockPath, "wx", PRIVATE_FILE_MODE);
-      const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+      const owner: LockOwner = {
+        pid: process.pid,
+        host: hostname(),
+        since: new Date().toISOString(),
+        ...(options.shares === true ? { shares: true } : {}),
+      };
       try {
         await handle.writeFile(`${JSON.stringify(owner)}\n`);
       } finally {
@@ -58,8 +71,8 @@ export async function claimDataDir(dataDir: string): Promise<DataDirClaim> {
 }
 
 /** Takes the lock, or fails naming the process that holds it (for callers that cannot share). */
-export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
-  const claim = await claimDataDir(dataDir);
+export async function lockDataDir(dataDir: string, options: { shares?: boolean } = {}): Promise<DataDirLock> {
+  const claim = await claimDataDir(dataDir, options);
   if (claim.kind === "locked") return claim.lock;
   throw dataDirInUseError(dataDir, claim.lockPath, claim.owner);
 }
@@ -115,6 +128,7 @@ export async function readLockOwner(lockPath: string): Promise<LockOwner | undef
         pid: parsed.pid,
         host: parsed.host,
         since: String(parsed.since ?? "unknown"),
+        ...(parsed.shares === true ? { shares: true } : {}),
         ...(typeof parsed.socketDir === "string" ? { socketDir: parsed.socketDir } : {}),
       };
     }

@@ -10,10 +10,15 @@ export interface EmbeddedCatalogOptions {
   readonly dataDir: string;
   readonly schema?: string;
   /**
-   * How long to wait for a holder that has the lock but does not answer on its socket yet (it is still
-   * opening, or it is closing and about to free the lock). Default 15 s.
+   * How long to wait for a holder whose socket does not answer (it is closing and about to free the
+   * lock, or stuck). Default 15 s.
    */
   readonly waitMs?: number;
+  /**
+   * How long to wait for a holder that is still opening the catalog (it shares, but has no socket yet):
+   * creating a new catalog takes PGlite seconds to tens of seconds on a busy machine. Default 120 s.
+   */
+  readonly openingWaitMs?: number;
 }
 
 /** Connections a process opens to a holder's socket: the backend runs one statement at a time anyway. */
@@ -29,9 +34,9 @@ const RETRY_MS = 100;
 export async function openEmbeddedCatalog(options: EmbeddedCatalogOptions): Promise<SqlClient> {
   const { dataDir } = options;
   await ensurePrivateDir(dataDir);
-  const deadline = Date.now() + (options.waitMs ?? 15_000);
+  const started = Date.now();
   for (;;) {
-    const claim = await claimDataDir(dataDir);
+    const claim = await claimDataDir(dataDir, { shares: true });
     if (claim.kind === "locked") {
       const { PgliteSqlClient } = await import("./pglite-sql-client.js");
       return PgliteSqlClient.open({
@@ -49,7 +54,12 @@ export async function openEmbeddedCatalog(options: EmbeddedCatalogOptions): Prom
         "the embedded catalog is shared only between processes of one host",
       );
     }
-    let reason = "it has not shared it (no socket recorded in its lock)";
+    let reason = "it does not share it (an omicslake version without the catalog socket?)";
+    let waitMs = options.waitMs ?? 15_000;
+    if (owner?.shares === true && owner.socketDir === undefined) {
+      reason = "it is still opening the catalog";
+      waitMs = options.openingWaitMs ?? 120_000;
+    }
     if (owner?.socketDir !== undefined && !isDeadLocalOwner(owner)) {
       try {
         const { PostgresSqlClient } = await import("../postgres/postgres-sql-client.js");
@@ -65,7 +75,7 @@ export async function openEmbeddedCatalog(options: EmbeddedCatalogOptions): Prom
         reason = `its socket ${owner.socketDir} does not answer`;
       }
     }
-    if (Date.now() >= deadline) throw dataDirInUseError(dataDir, claim.lockPath, owner, reason);
+    if (Date.now() - started >= waitMs) throw dataDirInUseError(dataDir, claim.lockPath, owner, reason);
     await sleep(RETRY_MS);
   }
 }

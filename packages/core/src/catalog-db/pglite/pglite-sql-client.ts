@@ -69,7 +69,7 @@ export class PgliteSqlClient implements SqlClient {
     if (!memory) {
       await ensurePrivateDir(options.dataDir);
       fresh = (await readdir(options.dataDir)).length === 0;
-      const held = options.lock ?? (await lockDataDir(options.dataDir));
+      const held = options.lock ?? (await lockDataDir(options.dataDir, { shares: options.share !== false }));
       lock = held;
       // PGlite writes its files world-readable (0666 less the umask) and takes no mode: the private
       // directory keeps others out meanwhile, and the files are made 0600 after opening and closing.
