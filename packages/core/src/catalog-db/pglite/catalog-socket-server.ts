@@ -115,11 +115,6 @@ export class CatalogSocketServer {
     return new CatalogSocketServer(server, socketPath, sessions);
   }
 
-  /** Number of connected clients (tests and diagnostics). */
-  get connections(): number {
-    return this.#sessions.size;
-  }
-
   /**
    * Stops accepting clients and ends the connected ones: each gets a FATAL "shutting down" error,
    * its open transaction is rolled back and the backend handed back, before PGlite is closed.
