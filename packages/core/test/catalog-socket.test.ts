@@ -1,12 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { access, mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { access, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openSqlClient } from "../src/catalog-db/open-sql-client.js";
 import { PgliteSqlClient } from "../src/catalog-db/pglite/pglite-sql-client.js";
 import type { SqlClient } from "../src/catalog-db/sql-client.js";
+import { openEmbeddedCatalog } from "../src/catalog-db/pglite/open-embedded-catalog.js";
 import { OmicslakeError } from "../src/errors/omicslake-error.js";
 
 const CHILD = fileURLToPath(new URL("./catalog-socket-child.ts", import.meta.url));
@@ -202,6 +205,21 @@ describe("the embedded catalog shared over a Unix socket", () => {
     await expect(access(`${dataDir}.lock`)).resolves.toBeUndefined();
   });
 
+  it("ends a broken or refused connection and keeps serving the others", async () => {
+    const holder = (await client()) as PgliteSqlClient;
+    const socketPath = holder.socketPath ?? "";
+    // A length no protocol message has: the connection is closed, nothing else happens.
+    const garbage = connect(socketPath).resume();
+    garbage.write(
+      Buffer.from([0x00, 0x00, 0x00, 0x08, 0x00, 0x03, 0x00, 0x00, 0x51, 0xff, 0xff, 0xff, 0xff]),
+    );
+    await new Promise((resolve) => garbage.on("close", resolve));
+    // A setting the backend does not know fails the connection at startup, as on a server.
+    const refused = new pg.Client({ host: join(socketPath, ".."), options: "-c no_such_setting=1" });
+    await expect(refused.connect()).rejects.toThrow(/no_such_setting/);
+    expect((await holder.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+  });
+
   it("rolls back the transaction of a client killed inside it, and the holder keeps serving", async () => {
     const holder = await client();
     await holder.exec("CREATE TABLE t_socket (v text)");
@@ -229,5 +247,24 @@ describe("the embedded catalog shared over a Unix socket", () => {
     const fresh = await client();
     expect(fresh).not.toBeInstanceOf(PgliteSqlClient);
     expect((await fresh.query("SELECT count(*) AS n FROM t_socket")).rows).toEqual([{ n: 0 }]);
+  });
+});
+
+describe("a catalog held by a process that has not shared it yet", () => {
+  it("is waited for while its holder opens it, then refused saying so", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "omicslake-socket-"));
+    try {
+      const dataDir = join(dir, "catalog");
+      // A live holder (this process) that announced it will share but has no socket yet.
+      await writeFile(
+        `${dataDir}.lock`,
+        JSON.stringify({ pid: process.pid, host: hostname(), since: "2024-01-01T00:00:00Z", shares: true }),
+      );
+      const error = await openEmbeddedCatalog({ dataDir, openingWaitMs: 300 }).catch((e: unknown) => e);
+      expect((error as OmicslakeError).code).toBe("database_in_use");
+      expect((error as Error).message).toMatch(/still opening the catalog/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
