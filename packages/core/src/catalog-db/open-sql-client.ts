@@ -28,9 +28,17 @@ export async function openSqlClient(config: SqlClientConfig): Promise<SqlClient>
     return PostgresSqlClient.open({ url, ...(config.schema === undefined ? {} : { schema: config.schema }) });
   }
   const dir = config.pgliteDir?.trim();
-  if (dir) {
+  if (dir?.startsWith("memory://")) {
     const { PgliteSqlClient } = await import("./pglite/pglite-sql-client.js");
     return PgliteSqlClient.open({
+      dataDir: dir,
+      ...(config.schema === undefined ? {} : { schema: config.schema }),
+    });
+  }
+  if (dir) {
+    // Shared with the other omicslake processes of this host: opened directly, or through the socket of the process holding it.
+    const { openEmbeddedCatalog } = await import("./pglite/open-embedded-catalog.js");
+    return openEmbeddedCatalog({
       dataDir: dir,
       ...(config.schema === undefined ? {} : { schema: config.schema }),
     });

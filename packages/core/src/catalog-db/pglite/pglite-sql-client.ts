@@ -1,17 +1,26 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { readdir } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
 import { ensurePrivateDir, tightenTree } from "../../lake/private-files.js";
 import type { SqlClient } from "../sql-client.js";
 import { PG_OIDS, parseInt8, parseNumeric } from "../sql-value-parsers.js";
 import { isDuplicateSchemaError, quoteSchemaName } from "../schema-name.js";
-import { lockDataDir } from "./data-dir-lock.js";
+import { CatalogSocketServer, type CatalogSocketServerOptions } from "./catalog-socket-server.js";
+import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
+import { createSocketDir } from "./socket-location.js";
 
 export interface PgliteSqlClientOptions {
   /** A directory (created when missing) or `memory://` for a throw-away database. */
   readonly dataDir: string;
   /** Create this schema when missing and put it first on the search path (isolates runs). */
   readonly schema?: string;
+  /** The data directory's lock when the caller already took it (openSqlClient does); taken here otherwise. */
+  readonly lock?: DataDirLock;
+  /**
+   * Share the catalog with the other omicslake processes of this host over a Unix socket beside the
+   * data directory (default: true for a directory; a `memory://` database is never shared).
+   */
+  readonly share?: boolean | CatalogSocketServerOptions;
 }
 
 /** PGlite runs synchronously inside WebAssembly; yield to the event loop this often so timers and I/O still run. */
@@ -34,37 +43,46 @@ const SHARED_BUFFERS = "16MB";
 export class PgliteSqlClient implements SqlClient {
   readonly kind = "pglite" as const;
   readonly #db: PGlite;
-  readonly #release: () => Promise<void>;
+  #release: () => Promise<void>;
+  /** Run after a remote client's turn: the session as this client set it up (its search path). */
+  readonly #baseline: string;
+  #socket: CatalogSocketServer | undefined;
   readonly #scope = new AsyncLocalStorage<PgliteTransaction>();
   #tail: Promise<unknown> = Promise.resolve();
   #sinceYield = 0;
   #closed = false;
+  /** A remote client used the backend since this client's last query: its session needs restoring. */
+  #sessionTouched = false;
 
-  private constructor(db: PGlite, release: () => Promise<void>) {
+  private constructor(db: PGlite, release: () => Promise<void>, baseline: string) {
     this.#db = db;
     this.#release = release;
+    this.#baseline = baseline;
   }
 
   static async open(options: PgliteSqlClientOptions): Promise<PgliteSqlClient> {
     const quoted = options.schema === undefined ? undefined : quoteSchemaName(options.schema);
     const memory = options.dataDir.startsWith("memory://");
     let release = (): Promise<void> => Promise.resolve();
+    let lock: DataDirLock | undefined;
     let fresh = false;
     if (!memory) {
       await ensurePrivateDir(options.dataDir);
       fresh = (await readdir(options.dataDir)).length === 0;
-      const unlock = await lockDataDir(options.dataDir);
+      const held = options.lock ?? (await lockDataDir(options.dataDir, { shares: options.share !== false }));
+      lock = held;
       // PGlite writes its files world-readable (0666 less the umask) and takes no mode: the private
       // directory keeps others out meanwhile, and the files are made 0600 after opening and closing.
       release = async () => {
         try {
           await tightenTree(options.dataDir);
         } finally {
-          await unlock();
+          await held.release();
         }
       };
     }
     let db: PGlite | undefined;
+    let client: PgliteSqlClient | undefined;
     try {
       db = await PGlite.create(memory ? "memory://" : options.dataDir, {
         parsers: { [PG_OIDS.int8]: parseInt8, [PG_OIDS.numeric]: parseNumeric },
@@ -81,12 +99,52 @@ export class PgliteSqlClient implements SqlClient {
       }
       // A new database's files come from initdb; an existing one's were tightened when last closed.
       if (fresh) await tightenTree(options.dataDir);
+      client = new PgliteSqlClient(
+        db,
+        release,
+        quoted === undefined ? "RESET ALL" : `RESET ALL; SET search_path TO ${quoted}`,
+      );
+      if (lock !== undefined && options.share !== false) {
+        await client.#share(options.dataDir, lock, options.share === true ? {} : (options.share ?? {}));
+      }
     } catch (error) {
-      await db?.close().catch(() => undefined);
-      await release();
+      if (client !== undefined) await client.close().catch(() => undefined);
+      else {
+        await db?.close().catch(() => undefined);
+        await release();
+      }
       throw error;
     }
-    return new PgliteSqlClient(db, release);
+    return client;
+  }
+
+  /** Listens on the catalog's socket and records it in the lock, so other processes connect instead of failing. */
+  async #share(dataDir: string, lock: DataDirLock, options: CatalogSocketServerOptions): Promise<void> {
+    const { dir, temporary } = await createSocketDir(dataDir);
+    const release = this.#release;
+    const db = this.#db;
+    try {
+      this.#socket = await CatalogSocketServer.listen({ db, lease: () => this.#lease() }, dir, options);
+      await lock.recordSocket(dir);
+    } catch (error) {
+      const socket = this.#socket;
+      this.#socket = undefined;
+      await socket?.close();
+      if (temporary) await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+    this.#release = async () => {
+      try {
+        if (temporary) await rm(dir, { recursive: true, force: true });
+      } finally {
+        await release();
+      }
+    };
+  }
+
+  /** The socket other processes reach this catalog through, while it is shared. */
+  get socketPath(): string | undefined {
+    return this.#socket?.socketPath;
   }
 
   query<T extends Record<string, unknown> = Record<string, unknown>>(
@@ -131,6 +189,11 @@ export class PgliteSqlClient implements SqlClient {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    // Remote clients go first: their clean-up (rolling back what they left open) still needs the queue.
+    const socket = this.#socket;
+    this.#socket = undefined;
+    await socket?.close().catch(() => undefined);
+    if (this.#closed) return;
     this.#closed = true;
     await this.#tail.catch(() => undefined);
     try {
@@ -140,17 +203,38 @@ export class PgliteSqlClient implements SqlClient {
     }
   }
 
+  /** Holds the queue (the one backend) until the returned function is called. */
+  #lease(): Promise<() => void> {
+    return new Promise((granted, refused) => {
+      this.#exclusive(
+        () =>
+          new Promise<void>((release) =>
+            granted(() => {
+              this.#sessionTouched = true;
+              release();
+            }),
+          ),
+        true,
+      ).catch(refused);
+    });
+  }
+
   #inTransaction(): boolean {
     return this.#db.isInTransaction();
   }
 
-  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  #exclusive<T>(fn: () => Promise<T>, remote = false): Promise<T> {
     if (this.#closed) return Promise.reject(new Error("the catalog database client is closed"));
     const run = this.#tail.then(async () => {
       this.#sinceYield += 1;
       if (this.#sinceYield >= OPERATIONS_PER_YIELD) {
         this.#sinceYield = 0;
         await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      // Remote clients set up the session when they take it; this client puts its own back lazily, once.
+      if (this.#sessionTouched && !remote) {
+        this.#sessionTouched = false;
+        await this.#db.exec(this.#baseline);
       }
       return fn();
     });

@@ -5,10 +5,16 @@ import { redactSecrets, redactUrl } from "../../errors/redact-secrets.js";
 import type { QueryOptions, SqlClient } from "../sql-client.js";
 import { PG_OIDS, mapArrayLeaves, parseInt8, parseNumeric } from "../sql-value-parsers.js";
 import { isDuplicateSchemaError, quoteSchemaName } from "../schema-name.js";
+import { SOCKET_PORT } from "../pglite/socket-location.js";
 
 export interface PostgresSqlClientOptions {
   /** A `postgres://user@host:port/database` URL, as in `DATABASE_URL`. */
-  readonly url: string;
+  readonly url?: string;
+  /**
+   * Instead of a URL: the directory of the Unix socket through which another omicslake process shares
+   * its embedded catalog (see `pglite/catalog-socket-server.ts`).
+   */
+  readonly socketDir?: string;
   /**
    * Create this schema when missing and make it the only schema on every connection's search path,
    * so separate runs (test files, benchmarks) never see each other's tables.
@@ -56,8 +62,16 @@ export class PostgresSqlClient implements SqlClient {
 
   static async open(options: PostgresSqlClientOptions): Promise<PostgresSqlClient> {
     const quoted = options.schema === undefined ? undefined : quoteSchemaName(options.schema);
+    const target =
+      options.url !== undefined
+        ? { connectionString: options.url }
+        : { host: options.socketDir, port: SOCKET_PORT, user: "omicslake", database: "catalog" };
+    const where =
+      options.url !== undefined
+        ? describeUrl(options.url)
+        : `the socket ${options.socketDir ?? "(none)"} of the process sharing the embedded catalog`;
     const pool = new pg.Pool({
-      connectionString: options.url,
+      ...target,
       max: options.maxConnections ?? 10,
       application_name: "omicslake",
       types: typeParsers,
@@ -80,18 +94,14 @@ export class PostgresSqlClient implements SqlClient {
       }
     } catch (error) {
       await pool.end().catch(() => undefined);
-      throw new OmicslakeError(
-        "database_unavailable",
-        `cannot use the PostgreSQL database at ${describeUrl(options.url)}`,
-        {
-          details: {
-            url: describeUrl(options.url),
-            reason: redactSecrets(error instanceof Error ? error.message : String(error)),
-          },
-          hint: "Check that the server is running and that DATABASE_URL (or [lake] database) names a reachable database and user",
-          cause: error,
+      throw new OmicslakeError("database_unavailable", `cannot use the PostgreSQL database at ${where}`, {
+        details: {
+          url: where,
+          reason: redactSecrets(error instanceof Error ? error.message : String(error)),
         },
-      );
+        hint: "Check that the server is running and that DATABASE_URL (or [lake] database) names a reachable database and user",
+        cause: error,
+      });
     }
     return client;
   }
@@ -123,6 +133,13 @@ export class PostgresSqlClient implements SqlClient {
     const connection = await this.#pool.connect();
     const tx = new PostgresTransaction(connection);
     let broken: Error | undefined;
+    // The pool listens for errors on idle connections only: a server that ends this one while the
+    // callback works between queries (the shared catalog's holder exiting, or cutting off an idle
+    // transaction) would otherwise crash the process. The next query on it fails with the reason.
+    const onError = (error: Error): void => {
+      broken = error;
+    };
+    connection.on("error", onError);
     try {
       await connection.query("BEGIN");
       let result: T;
@@ -142,6 +159,7 @@ export class PostgresSqlClient implements SqlClient {
       return result;
     } finally {
       tx.end();
+      connection.off("error", onError);
       connection.release(broken);
     }
   }
