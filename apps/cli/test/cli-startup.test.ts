@@ -57,7 +57,7 @@ describe("the command table", () => {
   it("shows a command's own help from its full definition", async () => {
     const result = await runInProcess(tmpdir(), ["catalog", "--help"]);
     expect(result.code).toBe(0);
-    for (const sub of ["ls [options]", "show <dataset>", "stats", "files [options] <dataset>"]) {
+    for (const sub of ["ls [options]", "show [options] <dataset>", "stats", "files [options] <dataset>"]) {
       expect(result.stdout).toContain(sub);
     }
     const viaHelp = await runInProcess(tmpdir(), ["help", "add"]);
