@@ -146,6 +146,10 @@ for (const combo of lakeCombos()) {
       it("names an unknown backup id", async () => {
         await expect(backupRepository(lake).get(987654)).rejects.toThrow(NotFoundError);
         await expect(backupRepository(lake).get(987654)).rejects.toThrow("987654");
+        // Past the bigint range: a 404 like any unknown id, not the catalog's out-of-range error.
+        await expect(backupRepository(lake).get(Number("99999999999999999999"))).rejects.toThrow(
+          NotFoundError,
+        );
       });
 
       it.skipIf(combo.store !== "fs")(

@@ -118,6 +118,11 @@ export class BackupRepository {
   }
 
   async get(id: number): Promise<BackupJob> {
+    // An id past the bigint range (or not whole) names no backup: asking the catalog would fail with an
+    // out-of-range error reported as an internal bug instead of the 404 the caller should see.
+    if (!Number.isSafeInteger(id) || id < 1) {
+      throw new NotFoundError("backup", String(id), { hint: 'List backups with "omicslake backups"' });
+    }
     const { rows } = await this.db.query<BackupRow>(`SELECT * FROM backups WHERE id = $1`, [id]);
     if (!rows[0]) {
       throw new NotFoundError("backup", String(id), { hint: 'List backups with "omicslake backups"' });
