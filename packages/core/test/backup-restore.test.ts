@@ -143,6 +143,19 @@ for (const combo of lakeCombos()) {
         });
       });
 
+      it("reserves archive:backups, whose keys are the backup tree's", async () => {
+        // Retention deleted such a dataset's objects as unreferenced pool objects.
+        await expect(lake.createDataset({ name: "backups", layer: "archive" })).rejects.toThrow(
+          /"backups" is reserved in the archive layer/,
+        );
+        await expect(lake.ensureDataset({ name: "backups", layer: "archive" })).rejects.toThrow(/reserved/);
+        expect(() => lake.objectKey({ layer: "archive", name: "backups" }, "objects/sha256/00/00")).toThrow(
+          /reserved/,
+        );
+        await lake.createDataset({ name: "backups", layer: "curated" });
+        await expect(lake.promote("curated:backups", "archive")).rejects.toThrow(/reserved/);
+      });
+
       it("names an unknown backup id", async () => {
         await expect(backupRepository(lake).get(987654)).rejects.toThrow(NotFoundError);
         await expect(backupRepository(lake).get(987654)).rejects.toThrow("987654");
