@@ -132,9 +132,14 @@ for (const combo of lakeCombos()) {
             runId: run.id,
             startedAt: new Date(),
           });
+          const failedRuns = async () =>
+            (await lake.catalog.listRuns({ step: "backup", status: "failed", limit: 500 })).items.length;
+          const failedBefore = await failedRuns();
           const refused = await runBackup(lake, { destination }).catch((e: unknown) => e);
           expect(refused).toBeInstanceOf(ConflictError);
           expect((refused as ConflictError).message).toContain(`backup ${held.id} is still running`);
+          // A refusal is not a failed backup: no run is left behind to count in the failed-runs gauge.
+          expect(await failedRuns()).toBe(failedBefore);
           await repo.fail(
             held.id,
             { code: "test", message: "released" },
