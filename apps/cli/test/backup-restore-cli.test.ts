@@ -92,6 +92,11 @@ describe("omicslake backup and restore", () => {
     expect(restore.code).toBe(1);
     expect(restore.stderr).toContain("4242");
     expect(existsSync(join(dir, "never"))).toBe(false);
+    // An id past the catalog's bigint range is unknown too, named as typed (it was an "internal error").
+    const huge = await run(lakeDir, "restore", "99999999999999999999", "--into", join(dir, "never"));
+    expect(huge.code).toBe(1);
+    expect(huge.stderr).toContain('backup "99999999999999999999" does not exist');
+    expect(existsSync(join(dir, "never"))).toBe(false);
     expect((await run(lakeDir, "backup", "--kind", "hourly")).code).toBe(2);
   });
 

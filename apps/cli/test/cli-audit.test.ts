@@ -95,5 +95,7 @@ describe("omicslake keys and audit", () => {
     expect(await entries("--outcome", "failed")).toHaveLength(1);
     expect(await entries("--dataset", "raw:tables", "--limit", "1")).toHaveLength(1);
     expect((await run("audit", "--since", "soon")).code).toBe(2);
+    // Read as the API reads it: an impossible day is refused rather than rolled over to March 2.
+    expect((await run("audit", "--since", "2026-02-30")).code).toBe(2);
   });
 });

@@ -78,6 +78,12 @@ describe("omicslake runs, provenance record, delete and lineage", () => {
       (await run(dir, "provenance", "record", "--json-file", "step.json", "--json")).stdout,
     ) as { run: { id: number }; replayed: boolean };
     expect(again).toMatchObject({ replayed: true, run: { id: recorded.run.id } });
+    // Audited with its output named as layer:name, as POST /v1/provenance names it.
+    const audited = JSON.parse(
+      (await run(dir, "audit", "--action", "provenance", "--dataset", "curated:reads", "--json")).stdout,
+    ) as { data: { details: Record<string, unknown> }[] };
+    expect(audited.data).toHaveLength(2);
+    expect(audited.data[1]!.details).toMatchObject({ run: recorded.run.id, replayed: false });
     await writeFile(join(dir, "bad.json"), JSON.stringify({ ...record, outputs: [], status: "done" }));
     const bad = await run(dir, "provenance", "record", "--json-file", "bad.json", "--json");
     expect(bad.code).toBe(1);

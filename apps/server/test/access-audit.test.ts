@@ -223,6 +223,64 @@ for (const { engine, skip } of testEngines()) {
         expect(
           (await app.inject({ url: "/v1/audit?since=yesterday", headers: bearer(admin) })).statusCode,
         ).toBe(400);
+        // An impossible day is refused, not rolled over to March 2.
+        const impossible = await app.inject({ url: "/v1/audit?since=2026-02-30", headers: bearer(admin) });
+        expect(impossible.statusCode).toBe(400);
+        expect(impossible.body).toContain("not a real date");
+      });
+
+      it("names the dataset as layer:name whether the client sent its id or its name", async () => {
+        const writer = await test.lake.catalog.createApiKey("by-id", ["write"]);
+        const dataset = await test.lake.createDataset({ name: "by-id", layer: "processed" });
+        const headers = bearer(writer.secret);
+        const upload = await injectSettled({
+          method: "PUT",
+          url: `/v1/catalog/${dataset.id}/files/a.csv`,
+          headers: { ...headers, "content-type": "application/octet-stream" },
+          payload: "gene,value\n",
+        });
+        expect(upload.statusCode, upload.body).toBe(201);
+        const promote = await injectSettled({
+          method: "POST",
+          url: "/v1/layers/promote",
+          headers,
+          payload: { dataset: dataset.id, to: "curated" },
+        });
+        expect(promote.statusCode, promote.body).toBe(201);
+        const step = await injectSettled({
+          method: "POST",
+          url: "/v1/provenance",
+          headers,
+          payload: {
+            tool: { name: "qc", version: "1" },
+            inputs: [],
+            outputs: [dataset.id],
+            started_at: "2026-01-02T10:00:00Z",
+            finished_at: "2026-01-02T10:05:00Z",
+            status: "succeeded",
+          },
+        });
+        expect(step.statusCode, step.body).toBe(201);
+        const entries = (await audit("dataset=processed:by-id")).data;
+        expect(entries.map((e) => e.action)).toEqual([
+          "POST /v1/provenance",
+          "POST /v1/layers/promote",
+          "PUT /v1/catalog/:id/files/*",
+        ]);
+      });
+
+      it("refuses an unknown field when creating a key rather than dropping it", async () => {
+        // "expires" (the CLI's option name) dropped silently would make a key that never expires.
+        const res = await app.inject({
+          method: "POST",
+          url: "/v1/keys",
+          headers: bearer(admin),
+          payload: { name: "misspelt", scopes: ["read"], expires: "2099-01-01" },
+        });
+        expect(res.statusCode).toBe(400);
+        expect(res.body).toContain("expires");
+        const keys = await test.lake.catalog.listApiKeys();
+        expect(keys.map((k) => k.name)).not.toContain("misspelt");
       });
 
       it("records key management without the secret", async () => {

@@ -40,7 +40,7 @@ export type { FsckProblem, FsckReport } from "./lake/fsck-report.js";
 export { mediaTypeOf } from "./lake/media-type.js";
 export { openLake, type OpenLakeOptions } from "./lake/open-lake.js";
 export { publicPath, publicRunRecord } from "./catalog/public-run-record.js";
-export { parseKeyExpiry } from "./catalog/api-key-expiry.js";
+export { parseInstant, parseKeyExpiry } from "./catalog/api-key-expiry.js";
 export { openObjectStore, type StoreConfig, type StoreTuning } from "./object-store/open-object-store.js";
 export { FsObjectStore } from "./object-store/fs/fs-object-store.js";
 // Types only: openObjectStore imports the S3 store, and the AWS SDK with it, for an s3:// URL alone.

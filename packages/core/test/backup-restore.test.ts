@@ -132,9 +132,14 @@ for (const combo of lakeCombos()) {
             runId: run.id,
             startedAt: new Date(),
           });
+          const failedRuns = async () =>
+            (await lake.catalog.listRuns({ step: "backup", status: "failed", limit: 500 })).items.length;
+          const failedBefore = await failedRuns();
           const refused = await runBackup(lake, { destination }).catch((e: unknown) => e);
           expect(refused).toBeInstanceOf(ConflictError);
           expect((refused as ConflictError).message).toContain(`backup ${held.id} is still running`);
+          // A refusal is not a failed backup: no run is left behind to count in the failed-runs gauge.
+          expect(await failedRuns()).toBe(failedBefore);
           await repo.fail(
             held.id,
             { code: "test", message: "released" },
@@ -143,9 +148,26 @@ for (const combo of lakeCombos()) {
         });
       });
 
+      it("reserves archive:backups, whose keys are the backup tree's", async () => {
+        // Retention deleted such a dataset's objects as unreferenced pool objects.
+        await expect(lake.createDataset({ name: "backups", layer: "archive" })).rejects.toThrow(
+          /"backups" is reserved in the archive layer/,
+        );
+        await expect(lake.ensureDataset({ name: "backups", layer: "archive" })).rejects.toThrow(/reserved/);
+        expect(() => lake.objectKey({ layer: "archive", name: "backups" }, "objects/sha256/00/00")).toThrow(
+          /reserved/,
+        );
+        await lake.createDataset({ name: "backups", layer: "curated" });
+        await expect(lake.promote("curated:backups", "archive")).rejects.toThrow(/reserved/);
+      });
+
       it("names an unknown backup id", async () => {
         await expect(backupRepository(lake).get(987654)).rejects.toThrow(NotFoundError);
         await expect(backupRepository(lake).get(987654)).rejects.toThrow("987654");
+        // Past the bigint range: a 404 like any unknown id, not the catalog's out-of-range error.
+        await expect(backupRepository(lake).get(Number("99999999999999999999"))).rejects.toThrow(
+          NotFoundError,
+        );
       });
 
       it.skipIf(combo.store !== "fs")(

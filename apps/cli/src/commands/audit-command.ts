@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditOutcome } from "@omicslake/core";
+import { OmicslakeError, parseInstant, type AuditEntry, type AuditOutcome } from "@omicslake/core";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { withLake, type GlobalOptions } from "../context.js";
@@ -17,12 +17,16 @@ interface AuditOptions {
 
 const OUTCOMES: readonly AuditOutcome[] = ["succeeded", "failed", "cancelled"];
 
+/** A malformed or impossible --since/--until is a usage error (exit 2), read as the API reads it. */
 function instantOf(value: string | undefined, option: string): Date | undefined {
   if (value === undefined) return undefined;
-  const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || !Number.isFinite(date.getTime()))
-    throw new UsageError(`${option} must be an ISO date or date-time, got "${value}"`);
-  return date;
+  try {
+    return parseInstant(value, option);
+  } catch (error) {
+    if (error instanceof OmicslakeError)
+      throw new UsageError(error.reason, error.hint ? { hint: error.hint } : {});
+    throw error;
+  }
 }
 
 /** An entry as `--json` prints it: the same snake_case fields as `GET /v1/audit`. */

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import {
+  NotFoundError,
   backupRecord,
   backupRepository,
   isBackupKind,
@@ -13,6 +14,18 @@ import { cliIo } from "../cli-io.js";
 import { withLongCommand } from "../long-command.js";
 import { withLake, type GlobalOptions } from "../context.js";
 import { humanBytes, table } from "../output/output.js";
+
+/**
+ * A backup id as typed: digits past the catalog's bigint range name no backup, and are reported as typed
+ * rather than as the rounded number JavaScript would make of them.
+ */
+export function backupIdOf(text: string): number {
+  const id = Number(text);
+  if (!Number.isSafeInteger(id) || id < 1) {
+    throw new NotFoundError("backup", text, { hint: 'List backups with "omicslake backups"' });
+  }
+  return id;
+}
 
 function describe(record: BackupRecord): string {
   const lines = [
@@ -73,7 +86,7 @@ export function registerBackup(program: Command): void {
       await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
         const repo = backupRepository(lake);
         if (id !== undefined) {
-          const record = backupRecord(await repo.get(Number(id)));
+          const record = backupRecord(await repo.get(backupIdOf(id)));
           out.data(record, () => describe(record));
           return;
         }

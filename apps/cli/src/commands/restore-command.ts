@@ -11,6 +11,7 @@ import {
 } from "@omicslake/core";
 import type { Command } from "commander";
 import { cliIo } from "../cli-io.js";
+import { backupIdOf } from "./backup-command.js";
 import { UsageError } from "../cli-error.js";
 import type { GlobalOptions } from "../context.js";
 import { Output } from "../output/output.js";
@@ -39,7 +40,7 @@ async function openSource(what: string, options: GlobalOptions): Promise<Source>
   if (/^\d+$/.test(what)) {
     const lake = await openLake(config, { onNotice: writeStderrLine });
     try {
-      const job = await backupRepository(lake).get(Number(what));
+      const job = await backupRepository(lake).get(backupIdOf(what));
       if (job.status !== "succeeded" || job.manifest === null) {
         throw new UsageError(`backup ${job.id} is ${job.status}: only a succeeded backup can be restored`, {
           hint: 'List backups with "omicslake backups" and pick a succeeded one',

@@ -1,4 +1,4 @@
-import { OmicslakeError, parseKeyExpiry, type Lake } from "@omicslake/core";
+import { parseInstant, parseKeyExpiry, type Lake } from "@omicslake/core";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { auditTarget } from "../http/api-audit.js";
@@ -31,17 +31,9 @@ const instant = z
   .optional()
   .describe("ISO date or date-time (UTC unless it carries an offset)");
 
-/** Reads an ISO date or date-time filter, refusing what is not one with the parameter's name. */
+/** Reads an ISO date or date-time filter (UTC unless it has an offset), refusing what is not one, or an impossible date, with the parameter's name. */
 function instantOf(value: string | undefined, name: string): Date | undefined {
-  if (value === undefined) return undefined;
-  const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || !Number.isFinite(date.getTime())) {
-    throw new OmicslakeError("invalid_input", `${name} "${value}" is not an ISO date or date-time`, {
-      details: { [name]: value },
-      hint: 'Write a date like "2027-01-31" or a date-time like "2027-01-31T18:00:00Z"',
-    });
-  }
-  return date;
+  return value === undefined ? undefined : parseInstant(value, name);
 }
 
 /** API keys and the audit log: admin only. */
@@ -67,7 +59,9 @@ export function accessRoutes(lake: Lake, auth: ApiKeyAuth): FastifyPluginAsyncZo
         schema: {
           tags: ["access"],
           summary: "Create an API key; its secret is in this response only",
-          body: z.object({
+          // Strict: a misspelt field (`expires` for `expires_at`) must be refused, not dropped, or the
+          // admin gets a key that never expires while believing it does.
+          body: z.strictObject({
             name: z.string().min(1).max(200).meta({ example: "pipeline" }),
             scopes: z
               .array(z.enum(KEY_SCOPES))

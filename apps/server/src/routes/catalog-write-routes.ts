@@ -132,8 +132,12 @@ export function catalogWriteRoutes(lake: Lake, limits: CatalogWriteLimits): Fast
         },
         async (request, reply) => {
           const expected = request.headers["x-checksum-sha256"];
+          // Resolved first so the audit entry names the dataset as `layer:name` whether the client sent
+          // its id or its name: an auditor filtering on the name must find the uploads too.
+          const dataset = await lake.dataset(request.params.id);
+          auditTarget(request, { dataset: `${dataset.layer}:${dataset.name}` });
           const object = await lake
-            .addObject(request.params.id, {
+            .addObject(dataset.id, {
               name: request.params["*"],
               body: limitedBody(request.body as Readable, limits.maxObjectBytes),
               ...(typeof expected === "string" ? { expectedSha256: expected.toLowerCase() } : {}),
@@ -192,7 +196,9 @@ export function catalogWriteRoutes(lake: Lake, limits: CatalogWriteLimits): Fast
       },
       async (request, reply) => {
         auditTarget(request, { dataset: String(request.body.dataset) });
-        const promoted = await lake.promote(request.body.dataset, request.body.to);
+        const source = await lake.dataset(request.body.dataset);
+        auditTarget(request, { dataset: `${source.layer}:${source.name}` });
+        const promoted = await lake.promote(source.id, request.body.to);
         auditTarget(request, { details: { promoted_to: `${promoted.layer}:${promoted.name}` } });
         return reply.status(201).send(datasetJson(promoted));
       },

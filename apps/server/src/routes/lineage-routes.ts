@@ -80,9 +80,24 @@ export function lineageRoutes(lake: Lake): FastifyPluginAsyncZod {
           externalStepFromRecord(request.body),
           idempotencyKey !== undefined ? { idempotencyKey } : {},
         );
-        const outputs = [...new Set(result.edges.map((edge) => edge.outputDatasetId))];
+        // From the run, not its edges: a step with no inputs has outputs but no edges.
+        const outputs = [
+          ...new Set([
+            ...result.run.outputs.flatMap((io) => (io.datasetId === undefined ? [] : [io.datasetId])),
+            ...result.edges.map((edge) => edge.outputDatasetId),
+          ]),
+        ];
+        // Named as `layer:name`, as the other write routes name theirs, so one audit filter finds them all;
+        // an output deleted since keeps its id rather than failing a step that was recorded.
+        const output =
+          outputs.length === 1
+            ? await lake.dataset(outputs[0]!).then(
+                (dataset) => `${dataset.layer}:${dataset.name}`,
+                () => outputs[0]!,
+              )
+            : null;
         auditTarget(request, {
-          dataset: outputs.length === 1 ? outputs[0] : null,
+          dataset: output,
           details: { run: result.run.id, outputs, replayed: result.replayed },
         });
         return reply.status(result.replayed ? 200 : 201).send({

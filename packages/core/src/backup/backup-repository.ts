@@ -40,6 +40,14 @@ function toJob(row: BackupRow): BackupJob {
   };
 }
 
+function runningConflict(id: number | undefined, cause?: unknown): ConflictError {
+  return new ConflictError(`backup ${id ?? "?"} is still running; one backup runs at a time`, {
+    details: { runningBackupId: id },
+    hint: 'Wait for it to finish (see "GET /v1/backups"), then start this one again',
+    ...(cause !== undefined ? { cause } : {}),
+  });
+}
+
 /** The `backups` table (migration 0009). */
 export class BackupRepository {
   constructor(private readonly db: SqlClient) {}
@@ -61,15 +69,20 @@ export class BackupRepository {
     } catch (error) {
       if ((error as { code?: unknown }).code !== "23505") throw error;
       const running = await this.db.query<{ id: number }>(`SELECT id FROM backups WHERE status = 'running'`);
-      throw new ConflictError(
-        `backup ${running.rows[0]?.id ?? "?"} is still running; one backup runs at a time`,
-        {
-          details: { runningBackupId: running.rows[0]?.id },
-          hint: 'Wait for it to finish (see "GET /v1/backups"), then start this one again',
-          cause: error,
-        },
-      );
+      throw runningConflict(running.rows[0]?.id, error);
     }
+  }
+
+  /**
+   * Refuses up front while a backup runs, so a refused request does not leave a failed `backup` run
+   * behind (each one counted in the failed-runs gauge an operator alerts on). `start` still decides
+   * races between two callers that both pass this check.
+   */
+  async assertNoneRunning(): Promise<void> {
+    const { rows } = await this.db.query<{ id: number }>(
+      `SELECT id FROM backups WHERE status = 'running' LIMIT 1`,
+    );
+    if (rows[0]) throw runningConflict(rows[0].id);
   }
 
   async succeed(
@@ -118,6 +131,11 @@ export class BackupRepository {
   }
 
   async get(id: number): Promise<BackupJob> {
+    // An id past the bigint range (or not whole) names no backup: asking the catalog would fail with an
+    // out-of-range error reported as an internal bug instead of the 404 the caller should see.
+    if (!Number.isSafeInteger(id) || id < 1) {
+      throw new NotFoundError("backup", String(id), { hint: 'List backups with "omicslake backups"' });
+    }
     const { rows } = await this.db.query<BackupRow>(`SELECT * FROM backups WHERE id = $1`, [id]);
     if (!rows[0]) {
       throw new NotFoundError("backup", String(id), { hint: 'List backups with "omicslake backups"' });

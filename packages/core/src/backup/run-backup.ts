@@ -42,6 +42,7 @@ export async function runBackup(lake: Lake, options: BackupOptions = {}): Promis
   const repo = backupRepository(lake);
   await lake.abandonDeadRuns();
   await repo.sweepStale();
+  await repo.assertNoneRunning();
   const { result } = await lake.withRun(
     "backup",
     {

@@ -42,7 +42,7 @@ import type { FsckReport } from "./fsck-report.js";
 import { hashStream, sha256File } from "./hash-stream.js";
 import { DEFAULT_DEBRIS_AGE_MS, runFsck, type FsckOptions } from "./lake-fsck.js";
 import { mediaTypeOf } from "./media-type.js";
-import { assertDatasetName, assertObjectName } from "./names.js";
+import { assertDatasetName, assertNotBackupTree, assertObjectName } from "./names.js";
 import { RunContext } from "./run-context.js";
 import { DEFAULT_RUN_LEASE_MS, RunLease } from "./run-lease.js";
 import { currentRunOwner, isOwnerGone } from "./run-owner.js";
@@ -142,13 +142,13 @@ export class Lake {
   // ---- datasets ---------------------------------------------------------------------------
 
   async createDataset(input: NewDataset): Promise<Dataset> {
-    assertDatasetName(input.name);
+    assertDatasetName(input.name, input.layer);
     return this.catalog.createDataset(withCreatingRun(input));
   }
 
   /** The existing dataset with this name in this layer, or a new one. */
   async ensureDataset(input: NewDataset): Promise<Dataset> {
-    assertDatasetName(input.name);
+    assertDatasetName(input.name, input.layer);
     return (
       (await this.catalog.findDataset(input.name, input.layer)) ??
       this.catalog.createDataset(withCreatingRun(input))
@@ -186,6 +186,9 @@ export class Lake {
   /** The store key of an object: `<layer>/<dataset>/<name>`. */
   objectKey(dataset: Pick<Dataset, "layer" | "name">, name: string): string {
     assertObjectName(name);
+    // Every object write takes its key here: refusing the backup tree covers promotions into the
+    // archive and a dataset of that name made before the name was reserved.
+    assertNotBackupTree(dataset.layer, dataset.name);
     return `${dataset.layer}/${dataset.name}/${name}`;
   }
 
@@ -454,6 +457,7 @@ export class Lake {
           : `${source.layer} is the last layer`,
       });
     }
+    assertNotBackupTree(to, source.name);
     const found = await this.catalog.findDatasetInAnyState(source.name, to);
     if (found && !found.pending) throw alreadyPromotedError(source.name, to);
     const { result } = await this.withRun(

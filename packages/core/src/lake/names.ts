@@ -3,11 +3,26 @@ import { ValidationError } from "../errors/omicslake-error.js";
 const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$/;
 
 /** Dataset names become store key segments, so they are restricted to a safe alphabet. */
-export function assertDatasetName(name: string): void {
+export function assertDatasetName(name: string, layer?: string): void {
   if (!DATASET_NAME.test(name)) {
     throw new ValidationError(`invalid dataset name ${JSON.stringify(name)}`, {
       details: { name },
       hint: "Use letters, digits, '_', '-' and '.', starting with a letter or digit (at most 200 characters)",
+    });
+  }
+  if (layer !== undefined) assertNotBackupTree(layer, name);
+}
+
+/**
+ * A dataset's objects live under `{layer}/{name}/`, and backups in the lake's own store live under
+ * `archive/backups/`: a dataset `archive:backups` would share their keys, so a backup's retention would
+ * delete its objects (pool objects no backup names) and an upload could replace a backup's bytes.
+ */
+export function assertNotBackupTree(layer: string, name: string): void {
+  if (layer === "archive" && name === "backups") {
+    throw new ValidationError('the dataset name "backups" is reserved in the archive layer', {
+      details: { layer, name },
+      hint: "archive/backups/ holds the lake's backups; choose another name for this dataset",
     });
   }
 }
