@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,7 +47,20 @@ describe("omicslake backup and restore", () => {
     dir = await mkdtemp(join(tmpdir(), "omicslake-backup-cli-"));
     lakeDir = join(dir, "lake");
     await mkdir(lakeDir);
-    await writeFile(join(lakeDir, "omicslake.toml"), '[backup]\nto = "file://../backups"\nkeep_daily = 2\n');
+    await writeFile(
+      join(lakeDir, "omicslake.toml"),
+      [
+        "[server]",
+        "public_reads = false",
+        "[backup]",
+        'to = "file://../backups"',
+        "keep_daily = 2",
+        "[source.geo]",
+        'kind = "geo"',
+        'api_key = "ncbi-secret-0123456789"',
+        "",
+      ].join("\n"),
+    );
     await writeFile(join(lakeDir, "a.csv"), "id,x\n1,2\n");
     await writeFile(join(lakeDir, "b.csv"), "id,x\n3,4\n");
     const add = await run(lakeDir, "add", "a.csv", "b.csv", "--dataset", "tables", "--source", "lab");
@@ -137,5 +150,18 @@ describe("omicslake backup and restore", () => {
     const fsck = await run(whole, "fsck", "--json");
     expect(fsck.code).toBe(0);
     expect(JSON.parse(fsck.stdout)).toMatchObject({ ok: true, checkedObjects: 2 });
+    // The restored lake keeps its settings (a private lake stays private) but not the secrets, and
+    // neither does the backup; it does not share the original's backup destination.
+    const config = await readFile(join(whole, "omicslake.toml"), "utf8");
+    expect(config).toMatch(/public_reads = false/);
+    expect(config).toMatch(/kind = "geo"/);
+    expect(config).toMatch(/root = "\."/);
+    expect(config).not.toContain("ncbi-secret");
+    expect(config).not.toContain("../backups");
+    const kept = await readFile(join(dir, "backups", ...first.folder.split("/"), "omicslake.toml"), "utf8");
+    expect(kept).toMatch(/public_reads = false/);
+    expect(kept).not.toContain("ncbi-secret");
+    const shown = await run(whole, "config", "check");
+    expect(shown.code).toBe(0);
   }, 180_000);
 });

@@ -66,6 +66,7 @@ export function registerBackup(program: Command): void {
             kind,
             destination: destination.store,
             retention: { keepDaily: config.backup.keepDaily, keepWeekly: config.backup.keepWeekly },
+            ...(config.file !== undefined ? { configFile: config.file } : {}),
             ...(step.signal ? { signal: step.signal } : {}),
           });
           const record = backupRecord(job);

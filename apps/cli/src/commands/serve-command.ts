@@ -49,6 +49,7 @@ export async function serveLake(
 ): Promise<void> {
   const backups = await openBackupStore(config, lake.store);
   const retention = { keepDaily: config.backup.keepDaily, keepWeekly: config.backup.keepWeekly };
+  const configFile = config.file !== undefined ? { configFile: config.file } : {};
   // Shutting down stops a scheduled or requested backup in progress: its run ends cancelled and its
   // row failed, with no manifest, and the next backup starts afresh.
   const stopBackups = new AbortController();
@@ -57,14 +58,20 @@ export async function serveLake(
     weekly: config.backup.weekly,
     lastSucceeded: (kind) => backupRepository(lake).lastSucceeded(kind),
     run: (kind) =>
-      runBackup(lake, { kind, destination: backups.store, retention, signal: stopBackups.signal }),
+      runBackup(lake, {
+        kind,
+        destination: backups.store,
+        retention,
+        signal: stopBackups.signal,
+        ...configFile,
+      }),
     onError: (kind, error) =>
       log(`${kind} backup failed: ${error instanceof Error ? error.message : String(error)}`),
   });
   const app = await buildServer({
     lake,
     publishedDir: defaultPublishDir(config.root),
-    backup: { destination: backups.store, retention },
+    backup: { destination: backups.store, retention, ...configFile },
     rateLimit: config.server.rate_limit,
     trustProxy: config.server.trust_proxy,
     maxObjectBytes: config.server.max_object_bytes,

@@ -19,6 +19,8 @@ export interface BackupRouteOptions {
   /** Default: the lake's own store. A client never picks the destination: it is the operator's choice. */
   readonly destination?: ObjectStore;
   readonly retention?: Retention;
+  /** The lake's omicslake.toml, kept in each backup without its secrets. */
+  readonly configFile?: string;
 }
 
 const backupSchema = z
@@ -113,6 +115,7 @@ export function backupRoutes(lake: Lake, options: BackupRouteOptions = {}): Fast
             kind: request.body.kind,
             ...(options.destination ? { destination: options.destination } : {}),
             ...(options.retention ? { retention: options.retention } : {}),
+            ...(options.configFile !== undefined ? { configFile: options.configFile } : {}),
             onStarted: resolve,
           });
           // Before the start, the error is the answer (409 while another backup runs); after it,

@@ -21,6 +21,8 @@ export interface BackupManifest {
   readonly source: string;
   readonly migrations: readonly string[];
   readonly catalog: readonly DumpedTable[];
+  /** The lake's omicslake.toml without its secrets (absent when the backup was made without a config file). */
+  readonly config?: { readonly key: string; readonly sha256: string; readonly size: number };
   readonly objects: readonly {
     key: string;
     sha256: string;

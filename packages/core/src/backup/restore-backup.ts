@@ -9,6 +9,7 @@ import { ConflictError, IntegrityError, ValidationError } from "../errors/omicsl
 import { FsObjectStore } from "../object-store/fs/fs-object-store.js";
 import type { ObjectStore } from "../object-store/object-store.js";
 import { faultPoint } from "../testing-hooks/fault-point.js";
+import { restoredConfigText } from "./backup-config-file.js";
 import { MANIFEST_NAME } from "./backup-layout.js";
 import { parseManifest, type BackupManifest } from "./backup-manifest.js";
 import { loadCatalogDump } from "./catalog-load.js";
@@ -68,16 +69,17 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
 
   // The config comes first, so opening the directory as a lake meets the marker and says why it cannot.
   const config = join(into, "omicslake.toml");
+  const backedUpConfig = manifest.config
+    ? await streamText(await options.store.get(manifest.config.key, { verifySha256: manifest.config.sha256 }))
+    : undefined;
   await writeFile(
     config,
-    [
+    restoredConfigText(backedUpConfig, [
       `# Restored from backup ${manifest.id} (${manifest.kind}, ${manifest.created_at}) of ${manifest.source}.`,
       "# Objects in ./objects, the embedded catalog in ./catalog. Serving tables are not part of a",
-      '# backup: run "omicslake load" to rebuild them from the curated objects.',
-      "[lake]",
-      'root = "."',
-      "",
-    ].join("\n"),
+      '# backup: run "omicslake load" to rebuild them from the curated objects. Secrets (S3 credentials,',
+      "# API keys of sources) were not backed up: add them again where needed.",
+    ]),
     { mode: 0o600 },
   );
 
@@ -243,4 +245,10 @@ async function settleRunningWork(
     `UPDATE runs SET status = 'abandoned', finished_at = now(), error = jsonb_build_object('code', 'run_abandoned',
        'message', 'running when the backup was taken; it never finished in the restored lake') WHERE status = 'running'`,
   );
+}
+
+async function streamText(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks).toString("utf8");
 }

@@ -2,6 +2,7 @@ import { catalogClient } from "../catalog/catalog-client.js";
 import { OmicslakeError } from "../errors/omicslake-error.js";
 import type { Lake } from "../lake/lake.js";
 import type { ObjectStore } from "../object-store/object-store.js";
+import { BACKUP_CONFIG_NAME, backupConfigText } from "./backup-config-file.js";
 import { faultPoint } from "../testing-hooks/fault-point.js";
 import type { BackupJob } from "./backup-job.js";
 import { backupFolder, MANIFEST_NAME, type BackupKind } from "./backup-layout.js";
@@ -18,6 +19,8 @@ export interface BackupOptions {
   /** Prune old backups of the scheduled kinds at this destination after a success. */
   readonly retention?: Retention;
   readonly signal?: AbortSignal;
+  /** The lake's omicslake.toml: kept in the backup without its secrets, so a restore gets its settings back. */
+  readonly configFile?: string;
   /** Told the running backup's record once it is recorded, before any byte is copied. */
   readonly onStarted?: (job: BackupJob) => void;
 }
@@ -59,6 +62,14 @@ export async function runBackup(lake: Lake, options: BackupOptions = {}): Promis
         const dump = await dumpCatalog(catalogClient(lake.catalog), destination, folder);
         run.log(`catalog: ${dump.tables.map((t) => `${t.table} ${t.rows}`).join(", ")}`);
         faultPoint("backup.catalog-dumped");
+        const config =
+          options.configFile === undefined
+            ? undefined
+            : await destination.put(
+                `${folder}${BACKUP_CONFIG_NAME}`,
+                Buffer.from(await backupConfigText(options.configFile)),
+                { mediaType: "application/toml" },
+              );
         const objectsDump = dump.tables.find((t) => t.table === "objects");
         const readObjects = async function* () {
           if (!objectsDump) return;
@@ -83,6 +94,7 @@ export async function runBackup(lake: Lake, options: BackupOptions = {}): Promis
               source: lake.store.url,
               migrations: dump.migrations,
               catalog: dump.tables,
+              ...(config ? { config: { key: config.key, sha256: config.sha256, size: config.size } } : {}),
             },
             readObjects(),
             totals.bytesCopied,
