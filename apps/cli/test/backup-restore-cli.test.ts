@@ -113,9 +113,12 @@ describe("omicslake backup and restore", () => {
     expect((await run(lakeDir, "backup", "--kind", "hourly")).code).toBe(2);
   });
 
-  it("a backup killed midway leaves no manifest, and the next backup marks it failed", async () => {
+  it("a backup killed midway leaves no manifest; the next backup marks it failed and removes its folder", async () => {
     const signal = await killedChild(lakeDir, ["backup"], "backup.object-copied");
     expect(signal).toBe("SIGKILL");
+    const folders = JSON.parse((await run(lakeDir, "backups", "--json")).stdout) as BackupJson[];
+    const dumped = join(dir, "backups", ...folders[0]!.folder.split("/"), "catalog", "datasets.ndjson");
+    expect(existsSync(dumped)).toBe(true);
     const next = await run(lakeDir, "backup", "--json");
     expect(next.code).toBe(0);
     const list = JSON.parse((await run(lakeDir, "backups", "--json")).stdout) as (BackupJson & {
@@ -126,6 +129,7 @@ describe("omicslake backup and restore", () => {
     expect(killed.manifest).toBeNull();
     expect(killed.error?.message).toContain("stopped before it finished");
     expect(existsSync(join(dir, "backups", ...killed.folder.split("/"), "manifest.json"))).toBe(false);
+    expect(existsSync(dumped)).toBe(false);
   }, 120_000);
 
   it("a restore killed midway leaves its directory marked and unusable; a rerun into a fresh one passes fsck", async () => {

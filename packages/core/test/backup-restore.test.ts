@@ -12,6 +12,7 @@ import { restoreBackup } from "../src/backup/restore-backup.js";
 import { MANIFEST_NAME, poolKey } from "../src/backup/backup-layout.js";
 import { RESTORE_MARKER } from "../src/backup/restore-marker.js";
 import { ConflictError, IntegrityError, NotFoundError } from "../src/errors/omicslake-error.js";
+import { catalogClient } from "../src/catalog/catalog-client.js";
 
 /** key → sha256 of every object the catalog lists. */
 async function catalogObjects(lake: Lake): Promise<Map<string, string>> {
@@ -159,6 +160,19 @@ for (const combo of lakeCombos()) {
         );
         await lake.createDataset({ name: "backups", layer: "curated" });
         await expect(lake.promote("curated:backups", "archive")).rejects.toThrow(/reserved/);
+        // A lake made before the name was reserved may hold one: backing up into its own store is refused.
+        const db = catalogClient(lake.catalog);
+        await db.query(
+          `INSERT INTO datasets (name, layer, source, metadata) VALUES ('backups', 'archive', 'lab',
+             '{"source": "lab", "date": "2026-01-01", "version": "1"}'::jsonb)`,
+        );
+        try {
+          const error = await runBackup(lake).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(ConflictError);
+          expect((error as Error).message).toContain("archive:backups");
+        } finally {
+          await db.query(`DELETE FROM datasets WHERE name = 'backups' AND layer = 'archive'`);
+        }
       });
 
       it("names an unknown backup id", async () => {

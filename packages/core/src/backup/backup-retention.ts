@@ -58,6 +58,27 @@ export async function pruneBackups(
   return { backups: pruned, poolObjects };
 }
 
+/**
+ * Removes what failed backups left at `destination`: the catalog dump of a backup killed or failed before
+ * its manifest. Such a folder is never used (no manifest), so it is only debris; a failed backup whose
+ * manifest exists (its catalog row could not be marked succeeded) is left alone. Called while the calling
+ * backup holds the one-running-backup slot. Returns how many folders were removed.
+ */
+export async function removeFailedBackupFolders(
+  repo: BackupRepository,
+  destination: ObjectStore,
+): Promise<number> {
+  let removed = 0;
+  for (const failed of await repo.list({ status: "failed", destination: destination.url })) {
+    if ((await destination.head(`${failed.folder}manifest.json`)) !== undefined) continue;
+    const keys: string[] = [];
+    for await (const head of destination.listAll(failed.folder)) keys.push(head.key);
+    for (const key of keys) await destination.delete(key);
+    if (keys.length > 0) removed++;
+  }
+  return removed;
+}
+
 async function removeFolder(store: ObjectStore, job: BackupJob): Promise<void> {
   await store.delete(`${job.folder}manifest.json`);
   const keys: string[] = [];

@@ -1,5 +1,5 @@
 import { catalogClient } from "../catalog/catalog-client.js";
-import { OmicslakeError } from "../errors/omicslake-error.js";
+import { ConflictError, OmicslakeError } from "../errors/omicslake-error.js";
 import type { Lake } from "../lake/lake.js";
 import type { ObjectStore } from "../object-store/object-store.js";
 import { BACKUP_CONFIG_NAME, backupConfigText } from "./backup-config-file.js";
@@ -8,7 +8,7 @@ import type { BackupJob } from "./backup-job.js";
 import { backupFolder, MANIFEST_NAME, type BackupKind } from "./backup-layout.js";
 import { manifestChunks, objectsOfDump, MANIFEST_FORMAT } from "./backup-manifest.js";
 import { BackupRepository } from "./backup-repository.js";
-import { pruneBackups, type Retention } from "./backup-retention.js";
+import { pruneBackups, removeFailedBackupFolders, type Retention } from "./backup-retention.js";
 import { dumpCatalog } from "./catalog-dump.js";
 import { copyToPool } from "./object-pool.js";
 
@@ -46,6 +46,17 @@ export async function runBackup(lake: Lake, options: BackupOptions = {}): Promis
   await lake.abandonDeadRuns();
   await repo.sweepStale();
   await repo.assertNoneRunning();
+  if (destination.url === lake.store.url && (await lake.catalog.findDataset("backups", "archive"))) {
+    // A dataset made before the name was reserved shares archive/backups/ with the backups: retention
+    // would take its objects for unreferenced pool objects and delete them.
+    throw new ConflictError(
+      'the lake has a dataset "archive:backups", whose objects share the keys of the backups in its own store',
+      {
+        details: { dataset: "archive:backups", destination: destination.url },
+        hint: "Promote or copy that dataset under another name, or back up elsewhere with --to (or [backup] to)",
+      },
+    );
+  }
   const { result } = await lake.withRun(
     "backup",
     {
@@ -59,6 +70,8 @@ export async function runBackup(lake: Lake, options: BackupOptions = {}): Promis
       options.onStarted?.(job);
       const totals = { objects: 0, bytes: 0, bytesCopied: 0 };
       try {
+        const swept = await removeFailedBackupFolders(repo, destination);
+        if (swept > 0) run.log(`removed the unfinished folders of ${swept} failed backups`);
         const dump = await dumpCatalog(catalogClient(lake.catalog), destination, folder);
         run.log(`catalog: ${dump.tables.map((t) => `${t.table} ${t.rows}`).join(", ")}`);
         faultPoint("backup.catalog-dumped");
