@@ -134,5 +134,15 @@ describeOnLakeEngines("POST /v1/provenance, dataset versions, runs and tombstone
       .nodes;
     expect(nodes.find((n) => n.id === ds.result.id)).toMatchObject({ deleted: true });
     expect(nodes.find((n) => n.id === ds.result.id)?.deleted_at).toMatch(/^\d{4}-/);
+    // The tombstone's own links answer: its lineage, its descendants and its versions stay readable by id.
+    const own = await app.inject({ url: `/v1/provenance/${ds.result.id}/graph` });
+    expect(own.statusCode).toBe(200);
+    expect(own.json<{ nodes: { id: number }[] }>().nodes.map((n) => n.id)).toContain(curated.id);
+    expect((await app.inject({ url: `/v1/provenance/${ds.result.id}` })).statusCode).toBe(200);
+    const versions = await app.inject({ url: `/v1/catalog/${ds.result.id}/versions` });
+    expect(versions.statusCode).toBe(200);
+    expect(versions.json<{ data: unknown[] }>().data.length).toBeGreaterThan(0);
+    // By name, only a live dataset is meant; the deleted one's name is free.
+    expect((await app.inject({ url: `/v1/provenance/processed:${ds.result.name}` })).statusCode).toBe(404);
   });
 });

@@ -80,6 +80,8 @@ export interface Catalog {
    */
   createDataset(input: NewDataset, options?: { pending?: boolean }): Promise<Dataset>;
   getDataset(id: number): Promise<Dataset>;
+  /** `id` when it names a published dataset or a tombstone; else NotFoundError. */
+  requireLineageNode(id: number): Promise<number>;
   /** The dataset called `name` in `layer`, or, without a layer, in the lowest layer that has one. */
   findDataset(name: string, layer?: Layer): Promise<Dataset | undefined>;
   listDatasets(query?: DatasetQuery): Promise<Page<Dataset>>;

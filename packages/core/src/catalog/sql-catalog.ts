@@ -103,6 +103,10 @@ export class SqlCatalog implements Catalog {
     return this.#datasets.createDataset(input, options);
   }
 
+  requireLineageNode(id: number): Promise<number> {
+    return this.#datasets.requireLineageNode(id);
+  }
+
   getDataset(id: number): Promise<Dataset> {
     return this.#datasets.getDataset(id);
   }

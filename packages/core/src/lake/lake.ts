@@ -626,11 +626,22 @@ export class Lake {
   // ---- provenance, runs, schemas ------------------------------------------------------------
 
   async lineage(ref: DatasetRef): Promise<ProvenanceGraph> {
-    return this.catalog.lineage((await this.dataset(ref)).id);
+    return this.catalog.lineage(await this.#lineageNode(ref));
   }
 
   async provenanceGraph(ref: DatasetRef): Promise<ProvenanceGraph> {
-    return this.catalog.provenanceGraph((await this.dataset(ref)).id);
+    return this.catalog.provenanceGraph(await this.#lineageNode(ref));
+  }
+
+  /**
+   * The dataset whose lineage or versions are asked for. By id, a tombstone counts too: lineage links
+   * name deleted datasets by id, and a deleted dataset's path to raw and its versions stay readable.
+   * By name, the live dataset of that name is meant (a tombstone's name may have been reused).
+   */
+  async #lineageNode(ref: DatasetRef): Promise<number> {
+    if (typeof ref === "number" || (typeof ref === "string" && /^\d+$/.test(ref)))
+      return this.catalog.requireLineageNode(Number(ref));
+    return (await this.dataset(ref)).id;
   }
 
   /** The versions of a dataset, newest first (keyset pages). */
@@ -638,7 +649,7 @@ export class Lake {
     ref: DatasetRef,
     options: { limit?: number; cursor?: string } = {},
   ): Promise<Page<DatasetVersion>> {
-    return this.catalog.listDatasetVersions((await this.dataset(ref)).id, options);
+    return this.catalog.listDatasetVersions(await this.#lineageNode(ref), options);
   }
 
   /**

@@ -13,6 +13,14 @@ export async function requireDataset(db: SqlClient, id: number): Promise<void> {
   if (rows.length === 0) throw new NotFoundError("dataset", id);
 }
 
+/** A published dataset or a deleted one's tombstone: lineage and versions stay readable after a delete. */
+export async function requireLineageNode(db: SqlClient, id: number): Promise<void> {
+  const { rows } = await db.query("SELECT 1 FROM datasets WHERE id = $1 AND state IN ('ready', 'deleted')", [
+    id,
+  ]);
+  if (rows.length === 0) throw new NotFoundError("dataset", id);
+}
+
 export function page<T>(rows: T[], limit: number, cursorOf: (last: T) => string): Page<T> {
   if (rows.length <= limit) return { items: rows, nextCursor: null };
   const items = rows.slice(0, limit);

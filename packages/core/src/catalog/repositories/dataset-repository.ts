@@ -91,6 +91,16 @@ export class DatasetRepository {
     }
   }
 
+  /** The id of a published dataset or of a deleted one's tombstone (whose lineage and versions stay readable). */
+  async requireLineageNode(id: number): Promise<number> {
+    const { rows } = await this.db.query<{ id: number }>(
+      `SELECT id FROM datasets WHERE id = $1 AND state IN ('ready', 'deleted')`,
+      [requireId(id, "dataset id")],
+    );
+    if (!rows[0]) throw new NotFoundError("dataset", id);
+    return Number(rows[0].id);
+  }
+
   async getDataset(id: number): Promise<Dataset> {
     const { rows } = await this.db.query<DatasetRow>(
       `SELECT ${DATASET_COLUMNS} FROM datasets WHERE id = $1 AND state = 'ready'`,

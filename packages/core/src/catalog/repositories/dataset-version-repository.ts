@@ -3,7 +3,7 @@ import { currentRunId } from "../../steps/current-run.js";
 import type { DatasetChanges, DatasetVersion, Page } from "../catalog-types.js";
 import { isoDay } from "../dataset-metadata.js";
 import { decodeCursor, encodeCursor, resolveLimit } from "../page-cursor.js";
-import { page, requireDataset, requireId } from "./catalog-input.js";
+import { page, requireLineageNode, requireId } from "./catalog-input.js";
 
 /** One write's part of a version: what it added, replaced, removed, or which table's schema it changed. */
 export type DatasetChange =
@@ -97,7 +97,7 @@ export class DatasetVersionRepository {
     const limit = resolveLimit(options.limit);
     const before =
       options.cursor === undefined ? undefined : decodeCursor("versions", options.cursor, "number");
-    await requireDataset(this.db, datasetId);
+    await requireLineageNode(this.db, datasetId);
     const { rows } = await this.db.query<VersionRow>(
       `SELECT ${VERSION_COLUMNS} FROM dataset_versions WHERE dataset_id = $1 ${before === undefined ? "" : "AND version < $2"}
        ORDER BY version DESC LIMIT ${limit + 1}`,

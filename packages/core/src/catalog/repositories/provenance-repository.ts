@@ -10,7 +10,7 @@ import type {
   ProvenanceNode,
 } from "../catalog-types.js";
 import { FOREIGN_KEY_VIOLATION, sqlErrorInfo } from "../sql-error-info.js";
-import { requireDataset, requireId } from "./catalog-input.js";
+import { requireLineageNode, requireId } from "./catalog-input.js";
 
 const PROVENANCE_ACTIONS: readonly ProvenanceAction[] = [
   "collection",
@@ -82,7 +82,7 @@ export class ProvenanceRepository {
    */
   async #graph(datasetId: number, withDescendants: boolean): Promise<ProvenanceGraph> {
     requireId(datasetId, "dataset id");
-    await requireDataset(this.db, datasetId);
+    await requireLineageNode(this.db, datasetId);
     const ancestors = `ancestors(id) AS (
         SELECT $1::bigint
         UNION
