@@ -21,7 +21,24 @@ export const S3RVER_REGION = "us-east-1";
 // provider. Node can only enable that provider at start-up (a flag, not an API), so s3rver runs in a child
 // process started with the flag: the test command needs no NODE_OPTIONS, and the child's CPU and memory stay
 // out of the measurements of the process under test.
+//
+// s3rver removes a key's parent directories once they are empty after a delete; a put under the same prefix
+// that has just created that directory then opens its file in a directory that is gone, and the unhandled
+// ENOENT kills the server (the object store writes through a staging prefix, so concurrent writers meet this
+// race). An S3 bucket has no directories: the child deletes only the object's files and leaves the folders.
 const CHILD_SOURCE = `
+const { dirname, join } = require("node:path");
+const { unlink } = require("node:fs/promises");
+const FilesystemStore = require(join(dirname(process.env.S3RVER_MODULE), "stores", "filesystem.js"));
+FilesystemStore.prototype.deleteObject = async function deleteObject(bucket, key) {
+  await Promise.all(
+    ["object", "object.md5", "metadata.json"].map((type) =>
+      unlink(this.getResourcePath(bucket, key, type)).catch((error) => {
+        if (error.code !== "ENOENT") throw error;
+      }),
+    ),
+  );
+};
 const S3rver = require(process.env.S3RVER_MODULE);
 const server = new S3rver({
   address: "127.0.0.1",
