@@ -72,6 +72,15 @@ export { InvalidCursorError } from "./catalog/invalid-cursor-error.js";
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from "./catalog/page-cursor.js";
 export { diffSchemas, isEmptyDiff } from "./catalog/schema-diff.js";
 export { readLakeGauges, type LakeGauges } from "./catalog/lake-gauges.js";
+export {
+  API_KEY_SCOPES,
+  AUDIT_OUTCOMES,
+  RUN_STATUSES,
+  apiKeyRecord,
+  auditEntryRecord,
+  type ApiKeyRecord,
+  type AuditEntryRecord,
+} from "./catalog/wire-records.js";
 
 export {
   SOURCE_OPTION_SPECS,

@@ -1,4 +1,10 @@
-import { OmicslakeError, parseInstant, type AuditEntry, type AuditOutcome } from "@omicslake/core";
+import {
+  AUDIT_OUTCOMES,
+  OmicslakeError,
+  auditEntryRecord,
+  parseInstant,
+  type AuditOutcome,
+} from "@omicslake/core";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { withLake, type GlobalOptions } from "../context.js";
@@ -15,7 +21,7 @@ interface AuditOptions {
   until?: string;
 }
 
-const OUTCOMES: readonly AuditOutcome[] = ["succeeded", "failed", "cancelled"];
+const OUTCOMES: readonly AuditOutcome[] = AUDIT_OUTCOMES;
 
 /** A malformed or impossible --since/--until is a usage error (exit 2), read as the API reads it. */
 function instantOf(value: string | undefined, option: string): Date | undefined {
@@ -27,26 +33,6 @@ function instantOf(value: string | undefined, option: string): Date | undefined 
       throw new UsageError(error.reason, error.hint ? { hint: error.hint } : {});
     throw error;
   }
-}
-
-/** An entry as `--json` prints it: the same snake_case fields as `GET /v1/audit`. */
-function entryJson(e: AuditEntry): Record<string, unknown> {
-  return {
-    id: e.id,
-    at: e.at.toISOString(),
-    actor_kind: e.actorKind,
-    actor: e.actor,
-    key_id: e.keyId,
-    origin: e.origin,
-    action: e.action,
-    dataset: e.dataset,
-    objects: [...e.objects],
-    request_id: e.requestId,
-    outcome: e.outcome,
-    error_code: e.errorCode,
-    http_status: e.httpStatus,
-    details: e.details,
-  };
 }
 
 export function registerAudit(program: Command): void {
@@ -83,7 +69,7 @@ export function registerAudit(program: Command): void {
           ...(since !== undefined ? { since } : {}),
           ...(until !== undefined ? { until } : {}),
         });
-        out.data({ data: page.items.map(entryJson), next_cursor: page.nextCursor }, () =>
+        out.data({ data: page.items.map(auditEntryRecord), next_cursor: page.nextCursor }, () =>
           page.items.length === 0
             ? "no audit entries"
             : [

@@ -1,25 +1,11 @@
-import { OmicslakeError, parseKeyExpiry, type ApiKey } from "@omicslake/core";
+import { API_KEY_SCOPES, OmicslakeError, apiKeyRecord, parseKeyExpiry } from "@omicslake/core";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { noteAuditTarget } from "../command-audit.js";
 import { withLake, type GlobalOptions } from "../context.js";
 import { table } from "../output/output.js";
 
-const SCOPES = ["read", "write", "admin"];
-
-/** A key as `--json` prints it: the same snake_case fields as `GET /v1/keys`, never the secret. */
-function keyJson(k: ApiKey): Record<string, unknown> {
-  return {
-    id: k.id,
-    name: k.name,
-    prefix: k.prefix,
-    scopes: [...k.scopes],
-    created_at: k.createdAt.toISOString(),
-    expires_at: k.expiresAt?.toISOString() ?? null,
-    last_used_at: k.lastUsedAt?.toISOString() ?? null,
-    revoked_at: k.revokedAt?.toISOString() ?? null,
-  };
-}
+const SCOPES: readonly string[] = API_KEY_SCOPES;
 
 /** A past, present or malformed --expires is a usage error (exit 2), with the reason the parser gave. */
 function expiryOf(text: string | undefined): Date | null {
@@ -61,7 +47,7 @@ export function registerKeys(program: Command): void {
         const { key, secret } = await lake.catalog.createApiKey(name, scopes, { expiresAt });
         // The audit entry names the key, never its secret.
         noteAuditTarget({ details: { key_id: key.id, key_name: key.name, scopes: [...key.scopes] } });
-        out.data({ ...keyJson(key), secret }, () =>
+        out.data({ ...apiKeyRecord(key), secret }, () =>
           [
             `Created key ${key.id} "${key.name}" (${key.scopes.join(", ")}${key.expiresAt ? `, expires ${key.expiresAt.toISOString()}` : ""})`,
             secret,
@@ -77,7 +63,7 @@ export function registerKeys(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
         const list = await lake.catalog.listApiKeys();
-        out.data(list.map(keyJson), () =>
+        out.data(list.map(apiKeyRecord), () =>
           list.length === 0
             ? "no keys"
             : table(
@@ -106,7 +92,7 @@ export function registerKeys(program: Command): void {
       await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
         noteAuditTarget({ details: { key_id: Number(id) } });
         const key = await lake.catalog.revokeApiKey(Number(id));
-        out.data(keyJson(key), () => `Revoked key ${key.id} "${key.name}"`);
+        out.data(apiKeyRecord(key), () => `Revoked key ${key.id} "${key.name}"`);
       });
     });
 }

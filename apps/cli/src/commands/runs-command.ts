@@ -1,16 +1,8 @@
-import type { Run, RunStatus } from "@omicslake/core";
+import { RUN_STATUSES, type Run } from "@omicslake/core";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { withLake, type GlobalOptions } from "../context.js";
 import { humanBytes, table } from "../output/output.js";
-
-const RUN_STATUSES = [
-  "running",
-  "succeeded",
-  "failed",
-  "abandoned",
-  "cancelled",
-] as const satisfies readonly RunStatus[];
 
 interface LsOptions {
   status?: string;

@@ -1,13 +1,5 @@
-import { readLakeGauges, type Lake, type RunStatus } from "@omicslake/core";
+import { RUN_STATUSES, readLakeGauges, type Lake } from "@omicslake/core";
 import { Gauge, type Registry } from "prom-client";
-
-const RUN_STATUSES = [
-  "running",
-  "succeeded",
-  "failed",
-  "abandoned",
-  "cancelled",
-] as const satisfies readonly RunStatus[];
 
 /**
  * The lake's gauges on /metrics, computed at scrape time from the catalog (one query, two when the

@@ -1,9 +1,9 @@
-import type { ApiKey, AuditEntry } from "@omicslake/core";
+import { API_KEY_SCOPES, AUDIT_OUTCOMES, apiKeyRecord, auditEntryRecord } from "@omicslake/core";
 import { z } from "zod";
 import { linksSchema, pageMetaSchema } from "./common-schemas.js";
 
-export const KEY_SCOPES = ["read", "write", "admin"] as const;
-export const AUDIT_OUTCOMES = ["succeeded", "failed", "cancelled"] as const;
+export const KEY_SCOPES = API_KEY_SCOPES;
+export { AUDIT_OUTCOMES };
 
 export const apiKeySchema = z
   .object({
@@ -25,18 +25,8 @@ export const createdApiKeySchema = apiKeySchema
   .extend({ secret: z.string().describe("The key itself: shown this once, only its hash is stored") })
   .meta({ id: "CreatedApiKey" });
 
-export function apiKeyJson(k: ApiKey): z.infer<typeof apiKeySchema> {
-  return {
-    id: k.id,
-    name: k.name,
-    prefix: k.prefix,
-    scopes: [...k.scopes],
-    created_at: k.createdAt.toISOString(),
-    expires_at: k.expiresAt?.toISOString() ?? null,
-    last_used_at: k.lastUsedAt?.toISOString() ?? null,
-    revoked_at: k.revokedAt?.toISOString() ?? null,
-  };
-}
+export const apiKeyJson: (key: Parameters<typeof apiKeyRecord>[0]) => z.infer<typeof apiKeySchema> =
+  apiKeyRecord;
 
 export const auditEntrySchema = z
   .object({
@@ -63,21 +53,6 @@ export const auditPageSchema = z.object({
   links: linksSchema,
 });
 
-export function auditEntryJson(e: AuditEntry): z.infer<typeof auditEntrySchema> {
-  return {
-    id: e.id,
-    at: e.at.toISOString(),
-    actor_kind: e.actorKind,
-    actor: e.actor,
-    key_id: e.keyId,
-    origin: e.origin,
-    action: e.action,
-    dataset: e.dataset,
-    objects: [...e.objects],
-    request_id: e.requestId,
-    outcome: e.outcome,
-    error_code: e.errorCode,
-    http_status: e.httpStatus,
-    details: { ...e.details },
-  };
-}
+export const auditEntryJson: (
+  entry: Parameters<typeof auditEntryRecord>[0],
+) => z.infer<typeof auditEntrySchema> = auditEntryRecord;
