@@ -19,8 +19,7 @@ const [outcome] = await reprocessConfigured(
     // Nothing listens on port 9: reprocessing must not need the upstream.
     sources: { sra: { kind: "sra", url: "http://127.0.0.1:9/sra/reports/" } },
     datasets: { sra: { source: "sra", role: "metadata" } },
-    roles: {},
-    processing: {},
+    dataModel: {},
   },
   ["sra"],
   {

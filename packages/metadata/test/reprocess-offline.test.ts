@@ -136,7 +136,7 @@ for (const engine of lakeEngines()) {
     () => {
       let opened: OpenedLake;
       let fake: FakeUpstream;
-      let online: Pick<LakeConfig, "sources" | "datasets" | "roles" | "processing">;
+      let online: Pick<LakeConfig, "sources" | "datasets" | "dataModel">;
       let offline: typeof online;
       let processedAfterIngest: Record<string, string>;
       let manifestsAfterIngest: unknown[];
@@ -157,8 +157,7 @@ for (const engine of lakeEngines()) {
         online = {
           sources: { sra: { kind: "sra", url: fake.url("sra/reports/") } },
           datasets,
-          roles: {},
-          processing: {},
+          dataModel: {},
         };
         offline = {
           ...online,

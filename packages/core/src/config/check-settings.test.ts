@@ -21,20 +21,18 @@ const GEO = `[source.geo]\nkind = "geo"\n[role.metadata]\n`;
 const SRA = `[source.sra]\nkind = "sra"\n[role.metadata]\n`;
 
 describe("settings nothing honours are refused with file, line, key and why", () => {
-  it.each([["ncbi-genomes"], ["genbank"], ["sra-reads"], ["directory"], ["url"]])(
-    "refuses a %s source as not supported yet",
-    (kind) => {
-      const error = refusal(`[lake]\n\n[source.s]\nkind = "${kind}"\n`);
-      expect(error.message).toContain(FILE);
-      expect(error.message).toContain("not supported yet");
-      expect(error.details).toMatchObject({ section: "source.s", key: "kind", line: 4 });
-    },
-  );
+  it("refuses a kind nobody registered, naming the kinds there are", () => {
+    const error = refusal(`[lake]\n\n[source.s]\nkind = "ftp-mirror"\n`);
+    expect(error.message).toContain(FILE);
+    expect(error.message).toContain('unknown source kind "ftp-mirror"');
+    expect(error.message).toContain("geo");
+    expect(error.details).toMatchObject({ section: "source.s", key: "kind", line: 4 });
+  });
 
   it("refuses a step named bogus-step, naming the steps there are", () => {
     const error = refusal(`[processing.p]\nsteps = ["parse", "bogus-step"]\n`);
-    expect(error.message).toContain('step "bogus-step" is not supported');
-    expect(error.message).toContain("parse, consolidate");
+    expect(error.message).toContain('unknown step "bogus-step"');
+    expect(error.message).toContain("ingest, parse, convert, consolidate");
     expect(error.details).toMatchObject({ section: "processing.p", key: "steps", line: 2 });
   });
 
@@ -74,7 +72,7 @@ describe("settings nothing honours are refused with file, line, key and why", ()
 
   it("refuses an api_key or email on sources that never send them", () => {
     const error = refusal(`[source.s]\nkind = "pubmed"\napi_key = "abc"\n`);
-    expect(error.message).toContain("only geo sources send api_key");
+    expect(error.message).toContain('a pubmed source has no key "api_key"');
     expect(error.details).toMatchObject({ key: "api_key", line: 3 });
     expect(
       parse(`[source.g]\nkind = "geo"\napi_key = "abc"\nemail = "a@b.org"\n`).sources["g"]?.api_key,
@@ -91,7 +89,9 @@ describe("settings nothing honours are refused with file, line, key and why", ()
     expect(run.message).toContain("SRA study accessions");
     expect(run.details).toMatchObject({ section: "data.d", key: "accessions", line: 7 });
     expect(refusal(data("geo", `["SRP1"]`)).message).toContain("GEO accessions");
-    expect(refusal(data("pubmed", `["PMID1"]`)).message).toContain("has no accessions to choose");
+    expect(refusal(data("pubmed", `["PMID1"]`)).message).toContain(
+      'a pubmed dataset has no key "accessions"',
+    );
   });
 
   it("refuses unknown option keys and wrong values, per source kind, with a suggestion", () => {

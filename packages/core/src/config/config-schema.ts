@@ -101,28 +101,31 @@ export const serverSectionSchema = z
   })
   .describe("The REST API and dashboard server");
 
-export const SOURCE_KINDS = [
-  "sra",
-  "geo",
-  "biosample",
-  "bioproject",
-  "pubmed",
-  "ncbi-genomes",
-  "genbank",
-  "sra-reads",
-  "directory",
-  "url",
-] as const;
+/** A list of names, written as one string or an array. */
+const nameList = z
+  .union([z.string().regex(nameRegex), z.array(z.string().regex(nameRegex))])
+  .transform((value) => (typeof value === "string" ? [value] : value));
 
+/**
+ * A source is loose: besides the keys every kind shares, each kind reads its own keys (`api_key` for geo,
+ * `download_command` for sra-reads, …). Which extra keys a kind takes is its registered spec's business
+ * (`source-kind-spec.ts`); the checker refuses the others with the kind's list.
+ */
 export const sourceSchema = z
-  .strictObject({
-    kind: z.enum(SOURCE_KINDS).describe("What kind of upstream this is"),
+  .looseObject({
+    kind: z.string().min(1).describe("What kind of upstream this is (see `omicslake config kinds`)"),
     description: z.string().optional(),
     url: z.string().optional().describe("Base URL of the upstream (NCBI FTP/HTTPS mirror, a file URL)"),
     path: z
       .string()
       .optional()
-      .describe("Local directory for directory-backed sources (internal sequencing trees)"),
+      .describe("Local root of the source's tree (lab trees, read mirrors, downloaded genomes)"),
+    layout: z
+      .union([z.number().int(), z.string()])
+      .optional()
+      .describe(
+        'Tree layout: 0 "{Species}--{accession}.ext", 1 "{Species}/{accession}.ext", 2 "{Species}/{accession}/*", "lab" "{Species}/{individual}/*", "files"',
+      ),
     api_key: z
       .string()
       .optional()
@@ -133,31 +136,27 @@ export const sourceSchema = z
       .positive()
       .optional()
       .describe("Client-side rate limit for this upstream"),
-    layout: z
-      .string()
-      .optional()
-      .describe(
-        'Directory layout of data items, e.g. "{Species}--{accession}.ext" or "{Species}/{accession}/*"',
-      ),
     options: z.record(z.string(), z.unknown()).optional().describe("Source-specific options"),
   })
   .describe("An upstream that data comes from");
 
 export const dataSchema = z
-  .strictObject({
+  .looseObject({
     source: z.string().describe("Name of a [source.X] section"),
     role: z.string().describe("Name of a [role.Z] section"),
     description: z.string().optional(),
-    subdir: z.string().optional().describe("Where this dataset's outputs go, relative to its layer"),
-    accessions: z.array(z.string()).optional().describe("Upstream accessions to fetch (GSE…, PRJNA…, SRP…)"),
+    directory: z
+      .string()
+      .regex(nameRegex, "must be one directory name (letters, digits, _ . -)")
+      .optional()
+      .describe("The dataset's directory in its source's tree and in output paths (default: its name)"),
+    accessions: z.array(z.string()).optional().describe("Upstream accessions to fetch (GSE…, SRP…, GCF_…)"),
     include: z.array(z.string()).optional().describe("Glob patterns of items to include"),
     exclude: z.array(z.string()).optional().describe("Glob patterns of items to exclude"),
     tags: z.array(z.string()).optional(),
     schedule: z.string().optional().describe('Automation: "eager", "manual" or "cron: <expr>"'),
-    processing: z
-      .array(z.string())
-      .optional()
-      .describe("Processing sections to apply instead of the role's default"),
+    run: nameList.optional().describe("Processing sections to run instead of the role's (alias: processing)"),
+    processing: nameList.optional().describe("Processing sections to run instead of the role's"),
     options: z.record(z.string(), z.unknown()).optional(),
   })
   .describe("A named dataset binding one source and one role");
@@ -165,17 +164,46 @@ export const dataSchema = z
 export const roleSchema = z
   .strictObject({
     description: z.string().optional(),
-    processing: z
-      .array(z.string())
-      .default([])
-      .describe("Names of [processing.W] sections applied by default"),
+    run: nameList.optional().describe("Processing sections its datasets run by default (alias: processing)"),
+    processing: nameList.optional().describe("Processing sections its datasets run by default"),
   })
   .describe("A purpose that groups datasets and names their default processing");
+
+/** One step of a processing section, written as a table: a built-in step with a name, or a command. */
+export const stepTableSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(nameRegex)
+      .optional()
+      .describe("How references name this step's output: NAME@SECTION"),
+    step: z.string().optional().describe("A built-in step (ingest, parse, convert, …)"),
+    command: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("A program run on each item: {input}, {output}, {threads}, {species}, {accession}, …"),
+    input: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe('What the command reads: "item" (default), or NAME@SECTION / NAME (another step\'s output)'),
+    output: z
+      .string()
+      .optional()
+      .describe("The file the command writes ({output} is its path); default: a directory it fills"),
+    threads: z.number().int().min(1).max(1024).optional().describe("Threads given as {threads} (default 1)"),
+    description: z.string().optional(),
+  })
+  .describe("A processing step");
 
 export const processingSchema = z
   .strictObject({
     description: z.string().optional(),
-    steps: z.array(z.string()).min(1).describe('Ordered steps, e.g. ["parse", "consolidate"]'),
+    role: z.string().optional().describe("The role whose datasets run this section by default"),
+    steps: z
+      .array(z.union([z.string(), stepTableSchema]))
+      .min(1)
+      .describe('Ordered steps: built-in names ("ingest", "convert") or tables ({ name, command, … })'),
     options: z.record(z.string(), z.unknown()).optional(),
   })
   .describe("A processing recipe");
@@ -240,6 +268,7 @@ export type SourceConfig = z.output<typeof sourceSchema>;
 export type DataConfig = z.output<typeof dataSchema>;
 export type RoleConfig = z.output<typeof roleSchema>;
 export type ProcessingConfig = z.output<typeof processingSchema>;
+export type StepTableConfig = z.output<typeof stepTableSchema>;
 
 /** The JSON Schema of omicslake.toml, for editors (Taplo, Even Better TOML) and docs. */
 export function configJsonSchema(): Record<string, unknown> {

@@ -1,6 +1,34 @@
 export { ConfigError } from "./config-error.js";
-export { configJsonSchema, configSchema, SOURCE_KINDS } from "./config-schema.js";
-export type { DataConfig, ProcessingConfig, RawConfig, RoleConfig, SourceConfig } from "./config-schema.js";
+export { configJsonSchema, configSchema } from "./config-schema.js";
+export type {
+  DataConfig,
+  ProcessingConfig,
+  RawConfig,
+  RoleConfig,
+  SourceConfig,
+  StepTableConfig,
+} from "./config-schema.js";
+export {
+  BUILTIN_STEPS,
+  LAYOUT_NAMES,
+  registerSourceKind,
+  registeredSourceKinds,
+  sourceKindNames,
+  sourceKindSpec,
+  type BuiltinStep,
+  type LayoutName,
+  type SourceKindProblem,
+  type SourceKindSpec,
+} from "./source-kind-spec.js";
+export {
+  COMMAND_PLACEHOLDERS,
+  parseLayout,
+  type ResolvedDataset,
+  type ResolvedStep,
+  type SettingFailure,
+  type StepInput,
+} from "./data-model.js";
+export { PUBLIC_METADATA_KINDS } from "./public-metadata-kinds.js";
 export {
   CONFIG_FILE_NAME,
   findConfigFile,
@@ -13,9 +41,4 @@ export {
   type StorageConfig,
 } from "./load-config.js";
 export { STARTER_CONFIG } from "./starter-config.js";
-export {
-  datasetSteps,
-  IMPLEMENTED_SOURCE_KINDS,
-  PROCESSING_STEPS,
-  type ProcessingStep,
-} from "./check-settings.js";
+export { datasetSteps, PROCESSING_STEPS, type ProcessingStep } from "./check-settings.js";

@@ -98,9 +98,11 @@ object_lock_days = 30
     expect(error.message).toContain('processing "nope" does not exist');
   });
 
-  it("lists allowed values for an enum", () => {
+  it("lists the registered kinds for an unknown one", () => {
     const error = configError(() => parse(`[source.x]\nkind = "ftp"\n`));
-    expect(error.message).toMatch(/must be one of "sra", "geo"/);
+    expect(error.message).toMatch(
+      /unknown source kind "ftp".*Source kinds: bioproject, biosample, geo, pubmed, sra/s,
+    );
     expect(error.details).toMatchObject({ section: "source.x", key: "kind", line: 2 });
   });
 

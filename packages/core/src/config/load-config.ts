@@ -24,6 +24,8 @@ import {
   type SourceConfig,
 } from "./config-schema.js";
 import { closestMatch } from "./edit-distance.js";
+import { resolveDataModel, type ResolvedDataset } from "./data-model.js";
+import "./public-metadata-kinds.js";
 import type { StoreConfig } from "../object-store/open-object-store.js";
 
 export const CONFIG_FILE_NAME = "omicslake.toml";
@@ -66,6 +68,8 @@ export interface LakeConfig {
   readonly datasets: Readonly<Record<string, DataConfig>>;
   readonly roles: Readonly<Record<string, RoleConfig>>;
   readonly processing: Readonly<Record<string, ProcessingConfig>>;
+  /** Every `[data.X]` resolved: kind, layout, directory, the processing it runs and its steps. */
+  readonly dataModel: Readonly<Record<string, ResolvedDataset>>;
 }
 
 /** Looks for omicslake.toml in `startDir` and its parents. */
@@ -156,15 +160,17 @@ function validateConfig(
   if (!parsed.success) throw toConfigError(parsed.error.issues, text, file);
   const config = parsed.data;
   checkReferences(config, text, file);
-  checkSettings(config, (section, key, message, hint) => {
+  const fail = (section: string, key: string, message: string, hint: string): never => {
     const where = key === "" ? { file, section } : { file, section, key };
     throw new ConfigError(
       message,
       { ...where, line: locate(text, section.split("."), key === "" ? undefined : key.split(".")[0]) },
       { hint },
     );
-  });
-  const resolved = resolveConfig(config, file, baseDir, env);
+  };
+  checkSettings(config, fail);
+  const dataModel = resolveDataModel(config, fail);
+  const resolved = { ...resolveConfig(config, file, baseDir, env), dataModel };
   if (resolved.database.pgliteDir !== undefined && config.lake.database_schema !== undefined) {
     // Checked after DATABASE_URL is applied: the same file may name a schema for a PostgreSQL catalog in production.
     throw new ConfigError(
@@ -364,7 +370,6 @@ function checkReferences(config: RawConfig, text: string, file: string | undefin
   };
   const sources = Object.keys(config.source);
   const roles = Object.keys(config.role);
-  const processing = Object.keys(config.processing);
   for (const [name, data] of Object.entries(config.data)) {
     if (!(data.source in config.source)) {
       const guess = closestMatch(data.source, sources);
@@ -386,16 +391,6 @@ function checkReferences(config: RawConfig, text: string, file: string | undefin
         "role",
       );
     }
-    for (const step of data.processing ?? []) {
-      if (!(step in config.processing))
-        fail(`data.${name}`, "processing", `processing "${step}" does not exist`, processing, "processing");
-    }
-  }
-  for (const [name, role] of Object.entries(config.role)) {
-    for (const step of role.processing) {
-      if (!(step in config.processing))
-        fail(`role.${name}`, "processing", `processing "${step}" does not exist`, processing, "processing");
-    }
   }
 }
 
@@ -404,7 +399,7 @@ function resolveConfig(
   file: string | undefined,
   baseDir: string,
   env: Readonly<Record<string, string | undefined>>,
-): LakeConfig {
+): Omit<LakeConfig, "dataModel"> {
   const root = resolve(baseDir, config.lake.root);
   const storageUrl = config.lake.storage ?? `file://${join(root, "objects")}`;
   const s3 = config.lake.s3;

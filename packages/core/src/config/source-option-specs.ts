@@ -8,6 +8,8 @@ export type OptionValueSpec =
   | { readonly type: "boolean" }
   | { readonly type: "positive-integer" }
   | { readonly type: "positive-number" }
+  /** A name or a numeric id (a taxon: "Poaceae" or 4479). */
+  | { readonly type: "string-or-integer" }
   | {
       readonly type: "strings";
       readonly oneOf?: readonly string[];
@@ -115,6 +117,11 @@ export function optionValueProblem(spec: OptionValueSpec, value: unknown): strin
       return typeof value === "number" && Number.isFinite(value) && value > 0
         ? undefined
         : "must be a positive number";
+    case "string-or-integer":
+      return (typeof value === "string" && value.trim() !== "") ||
+        (typeof value === "number" && Number.isInteger(value) && value > 0)
+        ? undefined
+        : "must be a name or a positive integer id";
     case "string":
       if (typeof value !== "string") return "must be a string";
       return spec.pattern && !spec.pattern.test(value)

@@ -107,16 +107,11 @@ export async function ingestAndProcess(
  */
 export function consolidate(
   lake: Lake,
-  config: Pick<LakeConfig, "root"> &
-    Partial<Pick<LakeConfig, "metadata" | "datasets" | "roles" | "processing">>,
+  config: Pick<LakeConfig, "root"> & Partial<Pick<LakeConfig, "metadata" | "dataModel">>,
   options: { readonly allowShrink?: boolean } & StepOptions = {},
 ): Promise<ConsolidateResult> {
-  const steps = {
-    datasets: config.datasets ?? {},
-    roles: config.roles ?? {},
-    processing: config.processing ?? {},
-  };
-  const exclude = Object.keys(steps.datasets).filter(
+  const steps = { dataModel: config.dataModel ?? {} };
+  const exclude = Object.keys(steps.dataModel).filter(
     (name) => !datasetSteps(steps, name).includes("consolidate"),
   );
   return consolidateMetadata(lake, {

@@ -10,7 +10,7 @@ export type ConfiguredReprocess =
   | { readonly name: string; readonly result: ProcessResult; readonly error?: undefined }
   | { readonly name: string; readonly result?: undefined; readonly error: unknown };
 
-type ReprocessConfig = Pick<LakeConfig, "sources" | "datasets" | "roles" | "processing">;
+type ReprocessConfig = Pick<LakeConfig, "sources" | "datasets" | "dataModel">;
 
 /**
  * `omicslake reprocess [dataset…]`: rebuilds processed Parquet from what raw already holds, with no

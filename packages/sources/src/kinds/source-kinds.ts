@@ -1,0 +1,21 @@
+import { registerSourceKind, sourceKindSpec } from "@omicslake/core";
+import { SourceConfigError } from "../upstream-error.js";
+import type { SourceKind } from "./source-kind.js";
+
+/** Every source kind, one folder each. Adding a kind means adding its `SourceKind` here. */
+export const SOURCE_KINDS: readonly SourceKind[] = [];
+
+for (const kind of SOURCE_KINDS) registerSourceKind(kind.spec);
+
+/** The kind a config names (aliases resolved). */
+export function sourceKind(name: string): SourceKind {
+  const spec = sourceKindSpec(name);
+  const kind = SOURCE_KINDS.find((k) => k.spec === spec);
+  if (!kind) {
+    throw new SourceConfigError(`no source kind "${name}"`, {
+      details: { kind: name },
+      hint: `Source kinds: ${SOURCE_KINDS.map((k) => k.spec.kind).join(", ")}`,
+    });
+  }
+  return kind;
+}
