@@ -1,4 +1,5 @@
-import { loadConfig, type LakeConfig, type Lake } from "@omicslake/core";
+import type { LakeConfig, Lake } from "@omicslake/core";
+import { loadLakeConfig } from "./load-lake-config.js";
 import { openLake } from "@omicslake/core";
 import { cliIo } from "./cli-io.js";
 import { recordCommandAudit } from "./command-audit.js";
@@ -15,7 +16,7 @@ export interface GlobalOptions {
 /** Loads the config a command runs against (the --config file or omicslake.toml found upwards). */
 export function commandConfig(options: GlobalOptions): Promise<LakeConfig> {
   const { cwd, env } = cliIo();
-  return loadConfig({ cwd, env, ...(options.config !== undefined ? { file: options.config } : {}) });
+  return loadLakeConfig({ cwd, env, ...(options.config !== undefined ? { file: options.config } : {}) });
 }
 
 /**

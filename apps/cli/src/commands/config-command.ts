@@ -1,4 +1,4 @@
-import { configJsonSchema } from "@omicslake/core";
+import { configJsonSchema, registeredSourceKinds, sourceKindSpec } from "@omicslake/core";
 import type { Command } from "commander";
 import { cliIo } from "../cli-io.js";
 import { commandConfig, type GlobalOptions } from "../context.js";
@@ -13,10 +13,15 @@ export function registerConfig(program: Command): void {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const out = new Output(globals.json === true);
       const resolved = await commandConfig(globals);
-      const datasets = Object.entries(resolved.datasets).map(([name, d]) => ({
-        name,
+      const datasets = Object.values(resolved.dataModel).map((d) => ({
+        name: d.name,
         source: d.source,
+        kind: d.kind,
         role: d.role,
+        directory: d.directory,
+        layout: d.layout,
+        processing: d.processing,
+        steps: d.steps.map((step) => `${step.section}.${step.name}`),
       }));
       out.data(
         {
@@ -39,11 +44,54 @@ export function registerConfig(program: Command): void {
             `roles:    ${Object.keys(resolved.roles).join(", ") || "-"}`,
             datasets.length
               ? table(
-                  ["DATASET", "SOURCE", "ROLE"],
-                  datasets.map((d) => [d.name, d.source, d.role]),
+                  ["DATASET", "SOURCE", "KIND", "ROLE", "LAYOUT", "PROCESSING"],
+                  datasets.map((d) => [
+                    d.name,
+                    d.source,
+                    d.kind,
+                    d.role,
+                    d.layout,
+                    d.processing.join(", ") || "-",
+                  ]),
                 )
               : "no datasets",
           ].join("\n"),
+      );
+    });
+  config
+    .command("kinds")
+    .description("list the source kinds, with the keys, layouts and steps each one takes")
+    .action(async (_options: unknown, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const out = new Output(globals.json === true);
+      await import("@omicslake/sources"); // registers the kinds beyond the public-metadata feeds
+      const kinds = registeredSourceKinds().map((name) => {
+        const spec = sourceKindSpec(name)!;
+        return {
+          kind: spec.kind,
+          aliases: spec.aliases ?? [],
+          description: spec.description,
+          path: spec.path,
+          url: spec.url,
+          layouts: spec.layouts,
+          steps: spec.steps,
+          source_keys: Object.fromEntries(Object.entries(spec.sourceKeys).map(([k, v]) => [k, v.meaning])),
+          data_keys: Object.fromEntries(Object.entries(spec.dataKeys).map(([k, v]) => [k, v.meaning])),
+          options: Object.fromEntries(Object.entries(spec.options ?? {}).map(([k, v]) => [k, v.meaning])),
+        };
+      });
+      out.data(kinds, () =>
+        kinds
+          .map((k) =>
+            [
+              `${k.kind}${k.aliases.length ? ` (also ${k.aliases.join(", ")})` : ""}: ${k.description}`,
+              `  path ${k.path}, url ${k.url}; layouts ${k.layouts.join(", ")}; steps ${k.steps.join(", ")}`,
+              ...Object.entries(k.source_keys).map(([key, meaning]) => `  [source] ${key}: ${meaning}`),
+              ...Object.entries(k.data_keys).map(([key, meaning]) => `  [data] ${key}: ${meaning}`),
+              ...Object.entries(k.options).map(([key, meaning]) => `  options.${key}: ${meaning}`),
+            ].join("\n"),
+          )
+          .join("\n\n"),
       );
     });
   config

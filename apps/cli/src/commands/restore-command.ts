@@ -2,7 +2,6 @@ import { resolve } from "node:path";
 import {
   FsObjectStore,
   backupRepository,
-  loadConfig,
   openBackupStore,
   openLake,
   restoreBackup,
@@ -16,6 +15,7 @@ import { UsageError } from "../cli-error.js";
 import type { GlobalOptions } from "../context.js";
 import { Output } from "../output/output.js";
 import { writeStderrLine } from "../output/terminal-text.js";
+import { loadLakeConfig } from "../load-lake-config.js";
 
 interface Source {
   readonly store: ObjectStore;
@@ -31,7 +31,7 @@ interface Source {
  */
 async function openSource(what: string, options: GlobalOptions): Promise<Source> {
   const { cwd, env } = cliIo();
-  const config = await loadConfig({
+  const config = await loadLakeConfig({
     cwd,
     env,
     allowMissing: !/^\d+$/.test(what),

@@ -13,7 +13,8 @@ import {
   snapshot,
   type ServingEntityName,
 } from "@omicslake/metadata";
-import { loadConfig, openLake, type Lake, type LakeConfig, type Run } from "@omicslake/core";
+import { openLake, type Lake, type LakeConfig, type Run } from "@omicslake/core";
+import { loadLakeConfig } from "../load-lake-config.js";
 import { cliIo } from "../cli-io.js";
 import { writeDemoFiles } from "./demo-data.js";
 import { startDemoUpstream } from "./demo-upstream.js";
@@ -92,7 +93,7 @@ export async function buildDemoLake(
   const file = join(root, "omicslake.toml");
   if (!existsSync(file)) await writeFile(file, DEMO_CONFIG);
   // The run's environment, as every command reads its configuration (DATABASE_URL picks the catalog).
-  const config = await loadConfig({ file, env: cliIo().env });
+  const config = await loadLakeConfig({ file, env: cliIo().env });
   const lake = await openLake(config);
   try {
     const files = await writeDemoFiles(join(root, "upstream"));

@@ -39,8 +39,12 @@ describe("parseConfig", () => {
       role: "metadata",
       accessions: ["GSE2034"],
     });
-    expect(config.roles["metadata"]?.processing).toEqual(["metadata"]);
-    expect(config.processing["metadata"]?.steps).toEqual(["parse", "consolidate"]);
+    expect(config.roles["metadata"]?.run).toEqual(["metadata"]);
+    expect(config.dataModel["geo-series"]?.steps.map((s) => s.name)).toEqual([
+      "ingest",
+      "parse",
+      "consolidate",
+    ]);
   });
 
   it("reads S3 storage and PostgreSQL settings", () => {

@@ -442,7 +442,13 @@ function resolveConfig(
           }
         : {}),
     },
-    sources: config.source,
+    // A source's local root is relative to the config file, like every other path in it.
+    sources: Object.fromEntries(
+      Object.entries(config.source).map(([name, source]) => [
+        name,
+        source.path === undefined ? source : { ...source, path: resolve(baseDir, source.path) },
+      ]),
+    ),
     datasets: config.data,
     roles: config.role,
     processing: config.processing,

@@ -40,20 +40,24 @@ max_shrink = 0.5
 # keep_weekly = 4
 # to = "file:///srv/omicslake-backups"   # default: archive/backups/ in the lake's own store
 
-# Sources: where raw data comes from. Implemented kinds: sra, geo, biosample, bioproject, pubmed.
+# Sources: where raw data comes from. Kinds: the public-metadata feeds (sra, geo, biosample, bioproject,
+# pubmed), ncbi-genomes, genbank, sra-reads, internal (alias directory: a tree your lab fills), url, s3.
+# "omicslake config kinds" lists each kind's keys, layouts and steps.
 [source.geo]
 kind = "geo"
 # api_key = "…"   # an NCBI API key raises the E-utilities limit from 3 to 10 requests/s
 # email = "you@example.org"
 
-# Roles: a purpose that groups datasets and names their default processing.
+# Roles: a purpose that groups datasets and names the processing they run by default.
 [role.metadata]
 description = "Public metadata, parsed and consolidated per entity"
-processing = ["metadata"]
+run = ["metadata"]
 
-# Processing: ordered steps. Available now: "parse" (ingest and reprocess) and "consolidate".
+# Processing: ordered steps, built-in (ingest, parse, convert, consolidate, snapshot, load, checksum) or a
+# program of yours run on each item: { name = "trimmed", command = "fastp -i {input1} -I {input2} -o {output}" }.
+# "omicslake process" runs what is configured.
 [processing.metadata]
-steps = ["parse", "consolidate"]
+steps = ["ingest", "parse", "consolidate"]
 
 # Datasets: one source bound to one role. This one is a single GEO series (a few hundred KB, no API key
 # needed): "omicslake ingest && omicslake consolidate" works as written.
@@ -82,4 +86,19 @@ accessions = ["GSE2034"]
 # role = "metadata"
 # options = { sets = ["updatefiles"] }
 # include = ["updatefiles/pubmed25n150*.xml.gz"]   # a few daily update files; drop it for all of them
+
+# A lab's own sequencing tree, {Species}/{individual}/{files}, with a program run on every individual:
+# [source.lab]
+# kind = "internal"
+# path = "/data/sequencing"
+#
+# [role.skims]
+# run = ["qc"]
+#
+# [processing.qc]
+# steps = ["ingest", { name = "stats", command = "seqkit stats -T {input} > {output}", output = "stats.tsv" }]
+#
+# [data.oaks]
+# source = "lab"
+# role = "skims"
 `;
