@@ -63,6 +63,10 @@ const restore = async (): Promise<RegisterCommands> =>
 const runs = async (): Promise<RegisterCommands> => (await import("./commands/runs-command.js")).registerRuns;
 const provenance = async (): Promise<RegisterCommands> =>
   (await import("./commands/provenance-command.js")).registerProvenance;
+const datasets = async (): Promise<RegisterCommands> =>
+  (await import("./commands/datasets-command.js")).registerDatasets;
+const roles = async (): Promise<RegisterCommands> =>
+  (await import("./commands/datasets-command.js")).registerRoles;
 const demo = async (): Promise<RegisterCommands> => (await import("./commands/demo-command.js")).registerDemo;
 
 /** Every top-level command, in the order the program's help lists them. */
@@ -74,6 +78,18 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: init,
   },
   { name: "config", usage: "", description: "check and describe the configuration", load: config },
+  {
+    name: "datasets",
+    usage: "",
+    description: "the datasets omicslake.toml declares ([data.NAME]), with their items",
+    load: datasets,
+  },
+  {
+    name: "roles",
+    usage: "",
+    description: "the roles omicslake.toml declares, with their processing and datasets",
+    load: roles,
+  },
   {
     name: "add",
     usage: "[options] <file...>",

@@ -29,3 +29,4 @@ export type { UpstreamFileRecord } from "@omicslake/core";
 export type { DataItem, ItemFile, ItemProblem } from "./items/data-item.js";
 export type { ItemListing, SourceKind, SourceKindContext, SyncResult } from "./kinds/source-kind.js";
 export { SOURCE_KINDS, sourceKind } from "./kinds/source-kinds.js";
+export { kindContext, type KindContextConfig } from "./kinds/kind-context.js";
