@@ -160,6 +160,23 @@ describe("parseGenbank", () => {
     );
   });
 
+  it("reads an organism name that wraps onto a second line apart from the lineage", async () => {
+    const wrapped = SS_RNA.replace(
+      "  ORGANISM  Test virus\n",
+      "  ORGANISM  Test virus with a very long strain designation that does not fit\n            on one line\n",
+    );
+    const [record] = await collect(text(wrapped));
+    expect(record!.organism).toBe(
+      "Test virus with a very long strain designation that does not fit on one line",
+    );
+    expect(record!.taxonomy).toEqual(["Viruses", "Riboviria"]);
+    const unclassified = SS_RNA.replace("            Viruses; Riboviria.\n", "            Unclassified.\n");
+    expect((await collect(text(unclassified)))[0]).toMatchObject({
+      organism: "Test virus",
+      taxonomy: ["Unclassified"],
+    });
+  });
+
   it("gives the same records whatever the chunk boundaries, also through a reused read buffer", async () => {
     const bytes = Buffer.from(ALL);
     const whole = await collect(text(ALL), { withSequence: true });

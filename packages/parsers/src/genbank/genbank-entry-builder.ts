@@ -367,9 +367,13 @@ export class GenbankEntryBuilder {
         draft.source = joined;
         break;
       case "ORGANISM": {
-        const [name, ...lineage] = lines;
-        if (name !== undefined && name !== "") draft.organism = name;
-        draft.taxonomy.push(...splitList(lineage.join(" ")));
+        // A long name wraps onto the next lines; lineage lines are "a; b;" and the last one ends the block,
+        // so leading lines without ";" before the last belong to the name.
+        let n = 1;
+        while (n < lines.length - 1 && !lines[n]!.includes(";")) n++;
+        const name = lines.slice(0, n).join(" ").trim();
+        if (name !== "") draft.organism = name;
+        draft.taxonomy.push(...splitList(lines.slice(n).join(" ")));
         break;
       }
       case "REFERENCE": {

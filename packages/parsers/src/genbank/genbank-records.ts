@@ -73,7 +73,10 @@ export const genbankRecordSchema = z.object({
   bioprojects: z.array(z.string()).describe("BioProject accessions from `DBLINK`"),
   biosamples: z.array(z.string()).describe("BioSample accessions from `DBLINK`"),
   source: z.string().optional().describe("`SOURCE` (common name)"),
-  organism: z.string().optional().describe("Scientific name: the first line of `ORGANISM`"),
+  organism: z
+    .string()
+    .optional()
+    .describe("Scientific name: the `ORGANISM` line, with its continuation when the name wraps"),
   taxonomy: z
     .array(z.string())
     .describe('Lineage from the `ORGANISM` continuation lines, split on ";", the final "." removed'),
