@@ -119,6 +119,14 @@ export class GenbankEntryBuilder {
       this.originLine(buf, start, e);
       return;
     }
+    // The body of a long quoted qualifier nobody keeps (a /translation): only its quotes matter, and it is most
+    // of a feature table's bytes, so it is not decoded.
+    if (this.section === "features" && this.quoteOpen && this.qualifierParts === undefined) {
+      if (buf[start] === SPACE) {
+        if (countQuoteBytes(buf, start, e) % 2 === 1) this.quoteOpen = false;
+        return;
+      }
+    }
     const text = buf.toString("utf8", start, e);
     if (this.section === "features") this.featureLine(text);
     else if (this.section === "header") this.headerLine(text);
@@ -517,6 +525,13 @@ function unquote(value: string): string {
   if (v.charCodeAt(0) !== QUOTE) return v;
   const inner = v.length > 1 && v.endsWith('"') ? v.slice(1, -1) : v.slice(1);
   return inner.replaceAll('""', '"');
+}
+
+function countQuoteBytes(buf: Buffer, start: number, end: number): number {
+  let n = 0;
+  // A plain loop: indexOf would search past `end` into the rest of the chunk.
+  for (let i = start; i < end; i++) if (buf[i] === QUOTE) n++;
+  return n;
 }
 
 function countQuotes(text: string): number {
