@@ -53,7 +53,7 @@ interface Line {
   features: { counts: Record<string, number>; cdsProducts: string[]; locusTags: string[] };
 }
 
-describe("omicslake parse genbank", () => {
+describe("omicslake parse / convert / ingest of GenBank files", () => {
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "omicslake-parse-genbank-"));
@@ -89,6 +89,30 @@ describe("omicslake parse genbank", () => {
     const record = JSON.parse(only!) as Line;
     expect(record.sequence).toHaveLength(120);
     expect(record.sequence).toMatch(/^ttaccaatgc[acgt]+catctggccc$/);
+  });
+
+  it("converts a .gbff to genbank_records.parquet and ingests a .gb.gz into a dataset", async () => {
+    await writeFile(join(dir, "x.gbff"), ENTRY_A + ENTRY_B);
+    await writeFile(join(dir, "y.gb.gz"), gzipSync(ENTRY_B));
+    const converted = await runInProcess(dir, ["convert", "x.gbff", "-o", "out", "--json"]);
+    expect(converted.code, converted.stderr).toBe(0);
+    const result = JSON.parse(converted.stdout) as {
+      format: string;
+      outputs: { name: string; rows: number }[];
+    };
+    expect(result.format).toBe("genbank");
+    expect(result.outputs.map((o) => [o.name, o.rows])).toEqual([
+      ["genbank_records.parquet", 2],
+      ["manifest.json", 1],
+    ]);
+
+    expect((await runInProcess(dir, ["init"])).code).toBe(0);
+    const ingested = await runInProcess(dir, ["ingest", "--dataset", "seqs", "y.gb.gz"]);
+    expect(ingested.code, ingested.stderr).toBe(0);
+    expect(ingested.stdout + ingested.stderr).toContain("genbank_records.parquet");
+    const ls = await runInProcess(dir, ["catalog", "ls", "--json"]);
+    const datasets = (JSON.parse(ls.stdout) as { data: { name: string; layer: string }[] }).data;
+    expect(datasets.map((d) => `${d.layer}:${d.name}`).sort()).toEqual(["processed:seqs", "raw:seqs"]);
   });
 
   it("refuses --with-sequence for formats without sequences (exit 2)", async () => {
