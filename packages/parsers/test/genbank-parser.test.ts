@@ -9,6 +9,7 @@ import { openInput } from "../src/io/open-input.js";
 import { recordParser } from "../src/parse/record-parsers.js";
 import { chunksOf, reusedBufferChunks, text } from "./helpers/byte-streams.js";
 import { parseError } from "./helpers/expect-parse-error.js";
+import { checkMutatedInputs } from "./helpers/mutated-input-property.js";
 import { BARE_MRNA, PLASMID, RELEASE_HEADER, SS_RNA } from "./helpers/genbank-samples.js";
 
 async function collect(
@@ -310,5 +311,24 @@ describe("parseGenbank", () => {
       expect(long.code).toBe("record_too_large");
       expect(long.location.line).toBe(1);
     });
+  });
+
+  it("either yields schema-valid records or stops with a ParseError, for any byte edits and chunking (property)", async () => {
+    await checkMutatedInputs({
+      sources: [Buffer.from(ALL), Buffer.from(PLASMID)],
+      // The format's delimiters, a letter, a digit and a byte never valid in UTF-8.
+      values: [...'"/= \n\t();.L'].map((c) => c.charCodeAt(0)).concat([0x30, 0xff]),
+      numRuns: 300,
+      consume: async (input) => {
+        for await (const r of parseGenbank(input, { withSequence: true })) genbankRecordSchema.parse(r);
+      },
+    });
+  });
+
+  it("does not let an unbalanced quote swallow the features after it", async () => {
+    const unbalanced = PLASMID.replace('/product="hypothetical protein"', '/product="hypothetical protein');
+    const [record] = await collect(text(unbalanced));
+    expect(record!.features.counts).toEqual({ source: 1, gene: 2, CDS: 2, misc_feature: 1 });
+    expect(record!.features.cdsProducts[1]).toBe("hypothetical protein");
   });
 });

@@ -121,11 +121,14 @@ export class GenbankEntryBuilder {
     }
     // The body of a long quoted qualifier nobody keeps (a /translation): only its quotes matter, and it is most
     // of a feature table's bytes, so it is not decoded.
-    if (this.section === "features" && this.quoteOpen && this.qualifierParts === undefined) {
-      if (buf[start] === SPACE) {
-        if (countQuoteBytes(buf, start, e) % 2 === 1) this.quoteOpen = false;
-        return;
-      }
+    if (
+      this.section === "features" &&
+      this.quoteOpen &&
+      this.qualifierParts === undefined &&
+      indentedAtLeast(buf, start, e, QUALIFIER_INDENT)
+    ) {
+      if (countQuoteBytes(buf, start, e) % 2 === 1) this.quoteOpen = false;
+      return;
     }
     const text = buf.toString("utf8", start, e);
     if (this.section === "features") this.featureLine(text);
@@ -245,7 +248,9 @@ export class GenbankEntryBuilder {
       return;
     }
     const indent = leadingSpaces(text);
-    if (indent < QUALIFIER_INDENT && !this.quoteOpen) {
+    // Continuation lines of a quoted value are indented like qualifiers too: a line indented less is the next
+    // feature even when a quote was left open, so one unbalanced quote cannot swallow the rest of the table.
+    if (indent < QUALIFIER_INDENT) {
       this.closeQualifier();
       const key = /^\S+/.exec(text.slice(indent))![0];
       const draft = this.draft!;
@@ -540,10 +545,16 @@ function countQuotes(text: string): number {
   return n;
 }
 
+/** Leading whitespace (spaces, and tabs some writers use); `text` is not blank. */
 function leadingSpaces(text: string): number {
-  let i = 0;
-  while (text.charCodeAt(i) === SPACE) i++;
-  return i;
+  return text.length - text.trimStart().length;
+}
+
+/** The line `buf[start, end)` starts with at least `n` spaces and has text after them. */
+function indentedAtLeast(buf: Buffer, start: number, end: number, n: number): boolean {
+  if (end - start <= n) return false;
+  for (let i = start; i < start + n; i++) if (buf[i] !== SPACE) return false;
+  return true;
 }
 
 /** `text` starts with `word` followed by a space or nothing. */
