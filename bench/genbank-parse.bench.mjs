@@ -72,7 +72,8 @@ function entry(n, random) {
   const length = genes * 1000 + Math.floor(random() * 1000);
   const out = [];
   out.push(
-    `LOCUS       ${acc}${String(length).padStart(17)} bp    DNA     linear   BCT 26-JUL-2016`,
+    // NCBI's columns: name in 13–28, length right-aligned to 40, " bp " at 41–44.
+    `LOCUS       ${acc.padEnd(16)} ${String(length).padStart(11)} bp    DNA     linear   BCT 26-JUL-2016`,
     "DEFINITION  Testella coli strain T" + n + " contig_" + n + ", whole genome shotgun",
     "            sequence.",
     `ACCESSION   ${acc}`,

@@ -32,7 +32,7 @@ interface Draft {
   counts: Map<string, number>;
   cdsProducts: string[];
   locusTags: Set<string>;
-  sequence?: string[];
+  sequence?: SequenceBuffer;
 }
 
 const CR = 0x0d;
@@ -220,7 +220,7 @@ export class GenbankEntryBuilder {
       if (isKeyword(text, "ORIGIN")) {
         this.closeKey();
         this.section = "origin";
-        if (this.options.withSequence) this.draft!.sequence = [];
+        if (this.options.withSequence) this.draft!.sequence = new SequenceBuffer(this.draft!.locus.length);
         return;
       }
     }
@@ -293,8 +293,7 @@ export class GenbankEntryBuilder {
     }
     // Sequence lines start with the position, right-aligned in 9 columns (so in column 1 past 999,999,999).
     if (c === SPACE || (c >= 0x30 && c <= 0x39)) {
-      const sequence = this.draft!.sequence;
-      if (sequence !== undefined) sequence.push(buf.toString("latin1", start, end).replace(/[\s\d]+/g, ""));
+      this.draft!.sequence?.append(buf, start, end);
       return;
     }
     const text = buf.toString("utf8", start, end);
@@ -456,7 +455,7 @@ export class GenbankEntryBuilder {
         cdsProducts: d.cdsProducts,
         locusTags: [...d.locusTags],
       },
-      ...(d.sequence === undefined ? {} : { sequence: d.sequence.join("") }),
+      ...(d.sequence === undefined ? {} : { sequence: d.sequence.toString() }),
     };
     this.out.push(record);
     this.records++;
@@ -492,6 +491,43 @@ export class GenbankEntryBuilder {
       { file: this.options.file, line: this.line, byteOffset: this.byteOffset, record: this.currentRecord },
       { hint },
     );
+  }
+}
+
+/** Most bytes reserved up front from the LOCUS length: a wrong length must not reserve gigabytes. */
+const MAX_INITIAL_SEQUENCE = 64 * 1024 * 1024;
+
+/**
+ * The letters of an ORIGIN block gathered as bytes: one copy per line and a single string at the end, instead
+ * of a string and a regular expression per line.
+ */
+class SequenceBuffer {
+  private bytes: Buffer;
+  private length = 0;
+
+  constructor(expected: number) {
+    this.bytes = Buffer.allocUnsafe(Math.max(64, Math.min(expected, MAX_INITIAL_SEQUENCE)));
+  }
+
+  /** Adds the residues of a sequence line: everything but the position digits and whitespace. */
+  append(buf: Buffer, start: number, end: number): void {
+    if (this.length + (end - start) > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.length + (end - start)));
+      this.bytes.copy(grown, 0, 0, this.length);
+      this.bytes = grown;
+    }
+    const out = this.bytes;
+    let n = this.length;
+    for (let i = start; i < end; i++) {
+      const c = buf[i]!;
+      // Space, tab, CR and digits are layout; every other byte is a residue (letters, `*`, `-`).
+      if (c > 0x39 || (c > 0x20 && c < 0x30)) out[n++] = c;
+    }
+    this.length = n;
+  }
+
+  toString(): string {
+    return this.bytes.toString("latin1", 0, this.length);
   }
 }
 
