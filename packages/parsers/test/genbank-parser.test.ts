@@ -29,7 +29,7 @@ const PLASMID_RECORD: GenbankRecord = {
   secondaryAccessions: ["NZ_CP990002"],
   version: "NZ_CP990001.2",
   locus: "NZ_CP990001",
-  length: 1080,
+  length: 120,
   lengthUnit: "bp",
   molecule: "DNA",
   topology: "circular",
@@ -60,7 +60,7 @@ const PLASMID_RECORD: GenbankRecord = {
   references: [
     {
       number: 1,
-      bases: "bases 1 to 1080",
+      bases: "bases 1 to 120",
       authors: "Doe,J., Roe,R. and Poe,P.",
       title: "A made-up plasmid for testing a GenBank reader, with a title that continues on a second line",
       journal: "J. Test. Seq. 12 (3), 45-67 (2016)",
@@ -68,7 +68,7 @@ const PLASMID_RECORD: GenbankRecord = {
     },
     {
       number: 2,
-      bases: "bases 1 to 1080",
+      bases: "bases 1 to 120",
       consortium: "Test Sequencing Consortium",
       title: "Direct Submission",
       journal: "Submitted (01-JUN-2016) Test Institute, 1 Example Road, Testville 00000, Nowhere",

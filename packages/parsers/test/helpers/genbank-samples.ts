@@ -4,7 +4,7 @@
  */
 
 /** A small circular plasmid: two references, DBLINK, a CDS whose product spans lines, join/complement locations. */
-export const PLASMID = `LOCUS       NZ_CP990001             1080 bp    DNA     circular BCT 26-JUL-2016
+export const PLASMID = `LOCUS       NZ_CP990001              120 bp    DNA     circular BCT 26-JUL-2016
 DEFINITION  Escherichia coli strain OML-7 plasmid pOML1, complete sequence,
             with a second definition line.
 ACCESSION   NZ_CP990001 NZ_CP990002
@@ -17,13 +17,13 @@ SOURCE      Escherichia coli
   ORGANISM  Escherichia coli
             Bacteria; Pseudomonadota; Gammaproteobacteria; Enterobacterales;
             Enterobacteriaceae; Escherichia.
-REFERENCE   1  (bases 1 to 1080)
+REFERENCE   1  (bases 1 to 120)
   AUTHORS   Doe,J., Roe,R. and Poe,P.
   TITLE     A made-up plasmid for testing a GenBank reader, with a title that
             continues on a second line
   JOURNAL   J. Test. Seq. 12 (3), 45-67 (2016)
    PUBMED   99000001
-REFERENCE   2  (bases 1 to 1080)
+REFERENCE   2  (bases 1 to 120)
   CONSRTM   Test Sequencing Consortium
   TITLE     Direct Submission
   JOURNAL   Submitted (01-JUN-2016) Test Institute, 1 Example Road, Testville
@@ -32,16 +32,16 @@ COMMENT     REFSEQ INFORMATION: The reference sequence is identical to
             CP990001.
             Annotation Pipeline :: Made-up.
 FEATURES             Location/Qualifiers
-     source          1..1080
+     source          1..120
                      /organism="Escherichia coli"
                      /mol_type="genomic DNA"
                      /strain="OML-7"
                      /db_xref="taxon:562"
                      /plasmid="pOML1"
-     gene            12..371
+     gene            12..71
                      /gene="omlA"
                      /locus_tag="OML_RS00005"
-     CDS             12..371
+     CDS             12..71
                      /gene="omlA"
                      /locus_tag="OML_RS00005"
                      /codon_start=1
@@ -49,18 +49,18 @@ FEATURES             Location/Qualifiers
                      /product="plasmid replication protein with a name long
                      enough to wrap"
                      /note="a note with / and = inside quotes: a/b=c, and
-                     /product="not a product" on a continuation line, and ""doubled""
+                     /product=""not a product"" on a continuation line, and ""doubled""
                      quotes"
                      /protein_id="WP_990000001.1"
                      /translation="MSTNPKPQRKTKRNTNRRPQDVKFPGGGQIVGGVYLLPRRGPRLGVRA
                      TRKTSERSQPRGRRQPIPKARRPEGRTWAQPGYPWPLYGNEGCGWAGWLLSPRGSRPS"
-     gene            complement(400..700)
+     gene            complement(75..110)
                      /locus_tag="OML_RS00010"
-     CDS             complement(join(400..500,
-                     520..700))
+     CDS             complement(join(75..90,
+                     96..110))
                      /locus_tag="OML_RS00010"
                      /product="hypothetical protein"
-     misc_feature    800..900
+     misc_feature    111..120
                      /note="unquoted continuation follows"
 ORIGIN      
         1 gatcctccat atacaacggt atctccacct caggtttaga tctcaacaac ggaaccattg
