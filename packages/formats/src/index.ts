@@ -42,6 +42,9 @@ export { convertPickle } from "./pickle/pickle-converter.js";
 export { readPickleBytes, readPickleFile, type PickleContent } from "./pickle/pickle-reader.js";
 export { convertCsv } from "./csv/csv-path-converter.js";
 export { csvToParquet, type CsvToParquetResult } from "./csv/csv-converter.js";
+
+// Sequence records
+export { convertGenbank, GENBANK_RECORDS_TABLE, genbankConverter } from "./genbank/genbank-converter.js";
 export {
   DEFAULT_ARCHIVE_LIMITS,
   extractArchive,

@@ -20,6 +20,7 @@ export { parseBioSample, type ParseBioSampleOptions } from "./biosample/biosampl
 export { parseBioProject } from "./bioproject/bioproject-parser.js";
 export { parseGeoSoft } from "./geo/geo-soft-parser.js";
 export { parsePubmed, type PubmedParseOptions } from "./pubmed/pubmed-parser.js";
+export { parseGenbank, type GenbankParseOptions } from "./genbank/genbank-parser.js";
 
 // Record schemas and types
 export * from "./sra/sra-records.js";
@@ -27,15 +28,18 @@ export * from "./biosample/biosample-records.js";
 export * from "./bioproject/bioproject-records.js";
 export * from "./geo/geo-records.js";
 export * from "./pubmed/pubmed-records.js";
+export * from "./genbank/genbank-records.js";
 export { RECORD_KINDS, RECORD_SCHEMAS, recordJsonSchemas, type RecordKind } from "./parse/record-schemas.js";
 
 // The format registry behind `omicslake parse`
 export type { ParsedRecord } from "./parse/parsed-record.js";
 export {
   RECORD_FORMATS,
+  SEQUENCE_FORMATS,
   isRecordFormat,
   recordParser,
   type RecordFormat,
   type RecordParser,
+  type RecordParserOptions,
 } from "./parse/record-parsers.js";
 export { writeNdjson, type NdjsonOptions } from "./parse/write-ndjson.js";

@@ -1,5 +1,12 @@
 import { basename } from "node:path";
-import { RECORD_FORMATS, isRecordFormat, openInput, recordParser, writeNdjson } from "@omicslake/parsers";
+import {
+  RECORD_FORMATS,
+  SEQUENCE_FORMATS,
+  isRecordFormat,
+  openInput,
+  recordParser,
+  writeNdjson,
+} from "@omicslake/parsers";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { cliIo } from "../cli-io.js";
@@ -8,6 +15,7 @@ import { Output } from "../output/output.js";
 interface ParseOptions {
   kind?: string[];
   limit?: string;
+  withSequence?: boolean;
 }
 
 export function registerParse(program: Command): void {
@@ -22,9 +30,18 @@ export function registerParse(program: Command): void {
       (v: string, prev: string[] = []) => [...prev, ...v.split(",")],
     )
     .option("-n, --limit <n>", "stop after N records")
+    .option(
+      "--with-sequence",
+      `include each record's sequence (${SEQUENCE_FORMATS.join(", ")} only; one record's sequence is held in memory)`,
+    )
     .action(async (format: string, files: string[], options: ParseOptions) => {
       if (!isRecordFormat(format))
         throw new UsageError(`unknown format "${format}"; use one of ${RECORD_FORMATS.join(", ")}`);
+      const withSequence = options.withSequence === true;
+      if (withSequence && !SEQUENCE_FORMATS.includes(format))
+        throw new UsageError(
+          `--with-sequence applies to ${SEQUENCE_FORMATS.join(", ")} records only; ${format} records have no sequence`,
+        );
       let limit: number | undefined;
       if (options.limit !== undefined) {
         limit = Number(options.limit);
@@ -48,7 +65,10 @@ export function registerParse(program: Command): void {
         });
         try {
           const { written } = await writeNdjson(
-            parse(input, { file: file === "-" ? "<stdin>" : file }),
+            parse(input, {
+              file: file === "-" ? "<stdin>" : file,
+              ...(withSequence ? { withSequence } : {}),
+            }),
             cliIo().stdout,
             {
               ...(kinds ? { kinds } : {}),

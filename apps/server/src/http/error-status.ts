@@ -78,6 +78,8 @@ const STATUS = {
   malformed_soft_line: 422,
   soft_line_too_long: 422,
   truncated_soft_table: 422,
+  malformed_genbank: 422,
+  truncated_genbank: 422,
   // Format converters
   unsupported_format: 422,
   output_exists: 422,

@@ -75,6 +75,8 @@ export const ERROR_CODES = [
   "malformed_soft_line",
   "soft_line_too_long",
   "truncated_soft_table",
+  "malformed_genbank",
+  "truncated_genbank",
   // Format converters
   "unsupported_format",
   "output_exists",

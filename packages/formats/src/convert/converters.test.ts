@@ -18,6 +18,7 @@ const ALL_FORMATS = {
   zip: true,
   gzip: true,
   parquet: true,
+  genbank: true,
   unknown: true,
 } as const satisfies Record<SniffedFormat, true>;
 

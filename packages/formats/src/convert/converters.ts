@@ -1,4 +1,5 @@
 import { delimitedTextConverter } from "../csv/csv-path-converter.js";
+import { genbankConverter } from "../genbank/genbank-converter.js";
 import { h5adConverter } from "../h5ad/h5ad-converter.js";
 import { mtxConverter } from "../mtx/mtx-converter.js";
 import { pickleConverter } from "../pickle/pickle-converter.js";
@@ -17,6 +18,7 @@ export const CONVERTERS: readonly Converter[] = [
   pickleConverter,
   delimitedTextConverter,
   parquetConverter,
+  genbankConverter,
 ];
 
 /**

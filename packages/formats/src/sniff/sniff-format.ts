@@ -19,6 +19,7 @@ export type SniffedFormat =
   | "zip"
   | "gzip"
   | "parquet"
+  | "genbank"
   | "unknown";
 
 export interface SniffResult {
@@ -109,6 +110,8 @@ export async function sniffContent(head: Uint8Array, path: string, isFile: boole
     const firstLine = ascii(head, 0, Math.min(head.length, 200)).split("\n")[0] ?? "";
     return { format: "mtx", details: { header: firstLine.trim() } };
   }
+  const genbank = sniffGenbank(head);
+  if (genbank !== undefined) return genbank;
   const text = sniffDelimited(head);
   if (text !== undefined) return text;
   return { format: "unknown", details: {} };
@@ -177,6 +180,30 @@ export function sniffDelimited(head: Uint8Array): SniffResult | undefined {
   if (sample.every((l) => /^[\x21-\x7e]+$/.test(l)))
     return { format: "tsv", details: { delimiter: "\t", columns: 1, sampledLines: sample.length } };
   return undefined;
+}
+
+/** First line of a GenBank release division file (`gbbct1.seq`), before its header block. */
+const GENBANK_RELEASE_HEADER = /^GB[A-Z]{3}\d*\.SEQ\b|Genetic Sequence Data Bank/;
+
+/**
+ * GenBank flat file: the first non-blank line is a `LOCUS` line, or the file opens with a release header block
+ * and a `LOCUS` line follows it within the head.
+ */
+function sniffGenbank(head: Uint8Array): SniffResult | undefined {
+  const text = Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString("latin1");
+  const lines = text.replace(/^\xef\xbb\xbf/, "").split(/\r?\n/, 200);
+  const first = lines.findIndex((l) => l.trim() !== "");
+  if (first < 0) return undefined;
+  const isLocus = (l: string): boolean => /^LOCUS\s+\S+\s+\d+\s+(bp|aa|rc)\b/i.test(l);
+  const locus = (l: string): string => l.split(/\s+/)[1] ?? "";
+  if (isLocus(lines[first]!)) return { format: "genbank", details: { locus: locus(lines[first]!) } };
+  if (!GENBANK_RELEASE_HEADER.test(lines[first]!)) return undefined;
+  const entry = lines.slice(first + 1).find(isLocus);
+  if (entry === undefined) return undefined;
+  return {
+    format: "genbank",
+    details: { locus: locus(entry), releaseHeader: lines[first]!.trim().split(/\s+/)[0] },
+  };
 }
 
 function countOutsideQuotes(line: string, d: string): number {

@@ -52,6 +52,7 @@ export function partitionOfRawObject(format: RecordFormat, objectName: string): 
     }
     case "biosample":
     case "bioproject":
+    case "genbank":
       return { path: `version=${versioned ? version : "initial"}`, order: `${version}|${name}` };
   }
 }

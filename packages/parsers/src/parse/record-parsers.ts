@@ -1,27 +1,57 @@
 import { parseBioProject } from "../bioproject/bioproject-parser.js";
 import { parseBioSample } from "../biosample/biosample-parser.js";
+import { ParseError } from "../errors/parse-error.js";
+import { parseGenbank } from "../genbank/genbank-parser.js";
 import { parseGeoSoft } from "../geo/geo-soft-parser.js";
 import { parsePubmed } from "../pubmed/pubmed-parser.js";
 import { parseSra } from "../sra/sra-parser.js";
 
 /** The upstream formats `omicslake parse` understands. */
-export const RECORD_FORMATS = ["sra", "geo", "biosample", "bioproject", "pubmed"] as const;
+export const RECORD_FORMATS = ["sra", "geo", "biosample", "bioproject", "pubmed", "genbank"] as const;
 export type RecordFormat = (typeof RECORD_FORMATS)[number];
 
 import type { ParsedRecord } from "./parsed-record.js";
 
+/** What every parser of the registry takes; `withSequence` only formats that carry sequences (genbank). */
+export interface RecordParserOptions {
+  readonly file?: string;
+  readonly withSequence?: boolean;
+}
+
 export type RecordParser = (
   input: AsyncIterable<Uint8Array>,
-  options: { file?: string },
+  options: RecordParserOptions,
 ) => AsyncGenerator<ParsedRecord>;
 
+/** The formats whose records can carry a sequence (`withSequence`). */
+export const SEQUENCE_FORMATS: readonly RecordFormat[] = ["genbank"];
+
 const PARSERS: Readonly<Record<RecordFormat, RecordParser>> = {
-  sra: parseSra,
-  geo: parseGeoSoft,
-  biosample: parseBioSample,
-  bioproject: parseBioProject,
-  pubmed: parsePubmed,
+  sra: withoutSequence("sra", parseSra),
+  geo: withoutSequence("geo", parseGeoSoft),
+  biosample: withoutSequence("biosample", parseBioSample),
+  bioproject: withoutSequence("bioproject", parseBioProject),
+  pubmed: withoutSequence("pubmed", parsePubmed),
+  genbank: parseGenbank,
 };
+
+/** A metadata-only parser that refuses `withSequence` rather than ignore it. */
+function withoutSequence(
+  format: RecordFormat,
+  parse: (input: AsyncIterable<Uint8Array>, options: { file?: string }) => AsyncGenerator<ParsedRecord>,
+): RecordParser {
+  return (input, options) => {
+    if (options.withSequence === true) {
+      throw new ParseError(
+        "usage",
+        `the ${format} format has no sequences to keep; withSequence applies to ${SEQUENCE_FORMATS.join(", ")} only`,
+        { ...(options.file === undefined ? {} : { file: options.file }) },
+        { hint: "Leave out --with-sequence for this format" },
+      );
+    }
+    return parse(input, options.file === undefined ? {} : { file: options.file });
+  };
+}
 
 export function isRecordFormat(value: string): value is RecordFormat {
   return (RECORD_FORMATS as readonly string[]).includes(value);

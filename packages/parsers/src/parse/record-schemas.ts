@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { bioprojectRecordSchemas } from "../bioproject/bioproject-records.js";
 import { biosampleRecordSchemas } from "../biosample/biosample-records.js";
+import { genbankRecordSchemas } from "../genbank/genbank-records.js";
 import { geoRecordSchemas } from "../geo/geo-records.js";
 import { pubmedRecordSchemas } from "../pubmed/pubmed-records.js";
 import { sraRecordSchemas } from "../sra/sra-records.js";
@@ -12,6 +13,7 @@ export const RECORD_SCHEMAS = {
   ...biosampleRecordSchemas,
   ...bioprojectRecordSchemas,
   ...pubmedRecordSchemas,
+  ...genbankRecordSchemas,
 } as const;
 
 export type RecordKind = keyof typeof RECORD_SCHEMAS;

@@ -1,0 +1,72 @@
+import { gzipDamageBehind } from "../io/open-input.js";
+import { GenbankEntryBuilder } from "./genbank-entry-builder.js";
+import { LineSplitter } from "./genbank-line-splitter.js";
+import type { GenbankRecord } from "./genbank-records.js";
+
+export interface GenbankParseOptions {
+  /** Name used in error messages. */
+  readonly file?: string;
+  /** Keep each record's ORIGIN sequence in `sequence` (one record's sequence is then held in memory). */
+  readonly withSequence?: boolean;
+  /** Longest line accepted. Default 64 MiB. */
+  readonly maxLineBytes?: number;
+  /** Most header and feature-summary text one record may hold (the sequence is not counted). Default 256 MiB. */
+  readonly maxRecordBytes?: number;
+}
+
+/**
+ * Streams a GenBank flat file (`.gb`, `.gbff`, a release `.seq` file with its header block) into one typed record
+ * per entry. Memory holds one record's metadata (and, with `withSequence`, its sequence), whatever the file size.
+ * Errors are `ParseError`s naming file, line and record; records yielded before an error stay valid.
+ *
+ * @example
+ * for await (const r of parseGenbank(openInput("gbbct1.seq.gz"), { file: "gbbct1.seq.gz" }))
+ *   console.log(r.accession, r.taxid, r.features.counts["CDS"]);
+ */
+export async function* parseGenbank(
+  input: AsyncIterable<Uint8Array>,
+  options: GenbankParseOptions = {},
+): AsyncGenerator<GenbankRecord> {
+  const builder = new GenbankEntryBuilder({
+    ...(options.file === undefined ? {} : { file: options.file }),
+    withSequence: options.withSequence === true,
+    maxRecordBytes: options.maxRecordBytes ?? 256 * 1024 * 1024,
+  });
+  const splitter = new LineSplitter(builder.onLine, {
+    ...(options.file === undefined ? {} : { file: options.file }),
+    maxLineBytes: options.maxLineBytes ?? 64 * 1024 * 1024,
+    record: () => builder.currentRecord,
+  });
+  const iterator = input[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
+      let failure: Error | undefined;
+      try {
+        splitter.push(next.value);
+      } catch (error) {
+        failure = asError(error);
+      }
+      // Records completed before a failure in the same chunk are still handed out.
+      if (builder.out.length > 0) yield* builder.out.splice(0);
+      if (failure !== undefined) throw (await gzipDamageBehind(input, iterator)) ?? failure;
+    }
+    done = true;
+  } finally {
+    // Stopped early (an error, or the consumer left the loop): release the input (closes a file stream).
+    if (!done) await iterator.return?.();
+  }
+  let failure: Error | undefined;
+  try {
+    splitter.end();
+    builder.end(splitter.lineCount, splitter.byteCount);
+  } catch (error) {
+    failure = asError(error);
+  }
+  yield* builder.out.splice(0);
+  if (failure !== undefined) throw failure;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
