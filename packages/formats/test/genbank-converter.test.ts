@@ -108,6 +108,23 @@ describe("GenBank sniffing", () => {
 });
 
 describe("GenBank to Parquet", () => {
+  it("keeps only the records of a taxon subtree when given one, counting what it dropped", async () => {
+    const input = join(dir, "gbtst1.seq");
+    await writeFile(input, RELEASE_HEADER + PLASMID + MRNA);
+    const out = join(dir, "subtree");
+    // The plasmid's source feature names taxon 990201; the mRNA has no taxid and is dropped too.
+    const result = await convertPath(input, out, { genbankTaxids: new Set([990201, 2]) });
+    expect(result.outputs.find((o) => o.table === "genbank_records")?.rows).toBe(1);
+    expect(result.manifest).toMatchObject({
+      genbank: { records: 1, taxonFilter: { taxids: 2, dropped: 1 } },
+    });
+    expect(await query(`SELECT accession FROM '${join(out, "genbank_records.parquet")}'`)).toEqual([
+      { accession: "XP990201" },
+    ]);
+    const none = await convertPath(input, join(dir, "none"), { genbankTaxids: new Set([7]) });
+    expect(none.outputs.find((o) => o.table === "genbank_records")?.rows).toBe(0);
+  });
+
   it("writes genbank_records.parquet, one row per entry, that DuckDB reads with lists, structs and a map", async () => {
     const input = join(dir, "gbtst1.seq.gz");
     await writeFile(input, gzipSync(RELEASE_HEADER + PLASMID + MRNA));

@@ -7,4 +7,9 @@ export interface ConvertPathOptions extends ConvertOptions {
   readonly cellMetadata?: string;
   /** Overrides of the archive safety limits (size, member count, compression ratio). */
   readonly archiveLimits?: Partial<ArchiveLimits>;
+  /**
+   * GenBank only: keep the records whose source taxid is in this set (a taxon's subtree); records without a
+   * taxid are dropped too, and the counts of kept and dropped records are in the manifest.
+   */
+  readonly genbankTaxids?: ReadonlySet<number>;
 }

@@ -20,6 +20,8 @@ export interface ConvertDatasetOptions extends StepOptions {
   readonly cellMetadata?: string;
   /** Where inputs are materialised and outputs staged; defaults to the system temp directory. */
   readonly workDir?: string;
+  /** GenBank only: keep the records of these taxids (a taxon's subtree). */
+  readonly genbankTaxids?: ReadonlySet<number>;
 }
 
 export interface ConvertDatasetResult {
@@ -99,6 +101,7 @@ export async function convertDataset(
       const input = single ? join(inputDir, objects.find((o) => o.name !== metadataName)!.name) : inputDir;
       const conversion = await convertPath(input, join(work, "output"), {
         ...(metadataName !== undefined ? { cellMetadata: join(inputDir, metadataName) } : {}),
+        ...(options.genbankTaxids !== undefined ? { genbankTaxids: options.genbankTaxids } : {}),
         onProgress: (done, total) => convert.report(done, total),
       });
       // Converters run to the end once started; this is the last point before anything is published.

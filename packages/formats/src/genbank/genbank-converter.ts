@@ -72,10 +72,11 @@ function toRow(record: GenbankRecord): Record<string, unknown> {
 export async function convertGenbank(
   path: string,
   outDir: string,
-  options: ConvertOptions & { readonly label?: string } = {},
+  options: ConvertOptions & { readonly label?: string; readonly taxids?: ReadonlySet<number> } = {},
 ): Promise<ConversionResult> {
   const label = options.label ?? path;
   let records = 0;
+  let dropped = 0;
   const divisions = new Map<string, number>();
   const { result, outputs } = await withStagedOutputDir(outDir, async (stage) => {
     const scratch = stage.path(".genbank-records.ndjson");
@@ -88,6 +89,13 @@ export async function convertGenbank(
       });
       for await (const record of parseGenbank(input, { file: label })) {
         options.signal?.throwIfAborted();
+        if (
+          options.taxids !== undefined &&
+          (record.taxid === undefined || !options.taxids.has(record.taxid))
+        ) {
+          dropped++;
+          continue;
+        }
         buffer += `${JSON.stringify(toRow(record))}\n`;
         records++;
         if (record.division !== undefined)
@@ -134,7 +142,12 @@ export async function convertGenbank(
     input: path,
     outputs,
     manifest: {
-      genbank: { records, divisions: Object.fromEntries(divisions), sequences: false },
+      genbank: {
+        records,
+        divisions: Object.fromEntries(divisions),
+        sequences: false,
+        ...(options.taxids !== undefined ? { taxonFilter: { taxids: options.taxids.size, dropped } } : {}),
+      },
       schema: result.fields,
     },
     warnings: [],
@@ -159,6 +172,10 @@ export const genbankConverter: Converter = {
         "Recompress it with gzip (NCBI distributes GenBank as .gz), or decompress it.",
       );
     }
-    return convertGenbank(path, outDir, { ...commonOptions(options), label });
+    return convertGenbank(path, outDir, {
+      ...commonOptions(options),
+      label,
+      ...(options.genbankTaxids !== undefined ? { taxids: options.genbankTaxids } : {}),
+    });
   },
 };
