@@ -18,6 +18,8 @@ const ALL_FORMATS = {
   zip: true,
   gzip: true,
   parquet: true,
+  fastq: true,
+  fasta: true,
   unknown: true,
 } as const satisfies Record<SniffedFormat, true>;
 

@@ -2,6 +2,7 @@ import { delimitedTextConverter } from "../csv/csv-path-converter.js";
 import { h5adConverter } from "../h5ad/h5ad-converter.js";
 import { mtxConverter } from "../mtx/mtx-converter.js";
 import { pickleConverter } from "../pickle/pickle-converter.js";
+import { readsConverter } from "../reads/reads-converter.js";
 import { rdsConverter } from "../rds/rds-converter.js";
 import type { SniffedFormat } from "../sniff/sniff-format.js";
 import { tenxConverter } from "../tenx/tenx-converter.js";
@@ -17,6 +18,7 @@ export const CONVERTERS: readonly Converter[] = [
   pickleConverter,
   delimitedTextConverter,
   parquetConverter,
+  readsConverter,
 ];
 
 /**
