@@ -42,6 +42,12 @@ export { convertPickle } from "./pickle/pickle-converter.js";
 export { readPickleBytes, readPickleFile, type PickleContent } from "./pickle/pickle-reader.js";
 export { convertCsv } from "./csv/csv-path-converter.js";
 export { csvToParquet, type CsvToParquetResult } from "./csv/csv-converter.js";
+
+// Sequencing reads: FASTQ and FASTA statistics
+export { convertReads, type ReadsConvertOptions } from "./reads/reads-converter.js";
+export { readStats, type ReadStatsOptions } from "./reads/read-stats.js";
+export type { QualityStats, ReadStats } from "./reads/read-tally.js";
+
 export {
   DEFAULT_ARCHIVE_LIMITS,
   extractArchive,
