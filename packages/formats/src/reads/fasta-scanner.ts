@@ -61,10 +61,10 @@ export class FastaScanner extends LineScanner {
           break;
         }
         case State.Header: {
-          const span = this.lineSpan(chunk, i);
-          this.captureId(chunk, i, span.contentEnd);
-          i = span.end;
-          if (span.complete) {
+          const complete = this.lineSpan(chunk, i);
+          this.captureId(chunk, i, this.contentEnd);
+          i = this.lineEnd;
+          if (complete) {
             this.lines++;
             i++;
             this.state = State.LineStart;
@@ -72,12 +72,12 @@ export class FastaScanner extends LineScanner {
           break;
         }
         case State.Sequence: {
-          const span = this.lineSpan(chunk, i);
-          const bad = this.tally.addBases(chunk, i, span.contentEnd);
+          const complete = this.lineSpan(chunk, i);
+          const bad = this.tally.addBases(chunk, i, this.contentEnd);
           if (bad !== -1) throw this.error(`a sequence line holds ${showByte(chunk[bad]!)}`, HINT, bad);
-          this.sequenceLength += span.contentEnd - i;
-          i = span.end;
-          if (span.complete) {
+          this.sequenceLength += this.contentEnd - i;
+          i = this.lineEnd;
+          if (complete) {
             this.lines++;
             i++;
             this.state = State.LineStart;

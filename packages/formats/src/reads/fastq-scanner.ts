@@ -68,10 +68,10 @@ export class FastqScanner extends LineScanner {
         }
         case State.Header:
         case State.Plus: {
-          const span = this.lineSpan(chunk, i);
-          if (this.state === State.Header) this.captureId(chunk, i, span.contentEnd);
-          i = span.end;
-          if (span.complete) {
+          const complete = this.lineSpan(chunk, i);
+          if (this.state === State.Header) this.captureId(chunk, i, this.contentEnd);
+          i = this.lineEnd;
+          if (complete) {
             this.lines++;
             i++;
             if (this.state === State.Header) {
@@ -86,12 +86,12 @@ export class FastqScanner extends LineScanner {
           break;
         }
         case State.Sequence: {
-          const span = this.lineSpan(chunk, i);
-          const bad = this.tally.addBases(chunk, i, span.contentEnd);
+          const complete = this.lineSpan(chunk, i);
+          const bad = this.tally.addBases(chunk, i, this.contentEnd);
           if (bad !== -1) throw this.error(`a sequence holds ${showByte(chunk[bad]!)}`, HINT, bad);
-          this.sequenceLength += span.contentEnd - i;
-          i = span.end;
-          if (span.complete) {
+          this.sequenceLength += this.contentEnd - i;
+          i = this.lineEnd;
+          if (complete) {
             this.lines++;
             i++;
             this.state = State.PlusStart;
@@ -111,8 +111,8 @@ export class FastqScanner extends LineScanner {
           break;
         }
         case State.Quality: {
-          const span = this.lineSpan(chunk, i);
-          const to = span.contentEnd;
+          const complete = this.lineSpan(chunk, i);
+          const to = this.contentEnd;
           // Never past the sequence's length: the per-position sums are sized to it.
           const stop = Math.min(to, i + (this.sequenceLength - this.qualityLength));
           const counts = this.tally.qualityBytes;
@@ -132,8 +132,8 @@ export class FastqScanner extends LineScanner {
               HINT,
               stop,
             );
-          i = span.end;
-          if (span.complete) {
+          i = this.lineEnd;
+          if (complete) {
             if (this.qualityLength !== this.sequenceLength)
               throw this.error(
                 `the quality line has ${this.qualityLength} characters but the sequence ${this.sequenceLength}`,

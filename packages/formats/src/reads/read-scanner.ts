@@ -44,15 +44,16 @@ export abstract class LineScanner implements ReadScanner {
   abstract push(chunk: Uint8Array): void;
   abstract end(): ReadStats;
 
+  /** Set by `lineSpan`: the index of the line's `\n`, or the chunk's length when the line goes on. */
+  protected lineEnd = 0;
+  /** Set by `lineSpan`: `lineEnd` less a `\r` before it. */
+  protected contentEnd = 0;
+
   /**
-   * Where the content of the line starting at `from` ends in `chunk`: `end` is the index of its `\n` (or the
-   * chunk's length when the line goes on), `contentEnd` leaves out a `\r` before the `\n`. A `\r` ending the
-   * chunk is withheld (`pendingCr`).
+   * Finds where the line starting at `from` ends in `chunk` (fields, not a returned object: this runs for every
+   * line) and whether its `\n` is in this chunk. A `\r` ending the chunk is withheld (`pendingCr`).
    */
-  protected lineSpan(
-    chunk: Uint8Array,
-    from: number,
-  ): { end: number; contentEnd: number; complete: boolean } {
+  protected lineSpan(chunk: Uint8Array, from: number): boolean {
     const nl = chunk.indexOf(0x0a, from);
     const complete = nl !== -1;
     const end = complete ? nl : chunk.length;
@@ -61,7 +62,9 @@ export abstract class LineScanner implements ReadScanner {
       contentEnd--;
       if (!complete) this.pendingCr = true;
     }
-    return { end, contentEnd, complete };
+    this.lineEnd = end;
+    this.contentEnd = contentEnd;
+    return complete;
   }
 
   /** Starts keeping the name of a new record (the header line after its `@` or `>`). */
