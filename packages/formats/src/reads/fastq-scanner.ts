@@ -115,17 +115,9 @@ export class FastqScanner extends LineScanner {
           const to = this.contentEnd;
           // Never past the sequence's length: the per-position sums are sized to it.
           const stop = Math.min(to, i + (this.sequenceLength - this.qualityLength));
-          const counts = this.tally.qualityBytes;
-          const sums = this.tally.positionSums;
-          let p = this.qualityLength;
-          for (let k = i; k < stop; k++) {
-            const q = chunk[k]!;
-            if (q < 0x21 || q > 0x7e) throw this.error(`a quality line holds ${showByte(q)}`, HINT, k);
-            counts[q] = counts[q]! + 1;
-            sums[p] = sums[p]! + q;
-            p++;
-          }
-          this.qualityLength = p;
+          const bad = this.tally.addQualities(chunk, i, stop, this.qualityLength);
+          if (bad !== -1) throw this.error(`a quality line holds ${showByte(chunk[bad]!)}`, HINT, bad);
+          this.qualityLength += stop - i;
           if (stop < to)
             throw this.error(
               `the quality line is longer than the sequence (${this.sequenceLength} bases)`,

@@ -39,6 +39,9 @@ export interface QualityStats {
 const NOT_SEQUENCE = new Uint8Array(256).fill(1);
 for (let b = 0x21; b <= 0x7e; b++) NOT_SEQUENCE[b] = 0;
 
+/** Bytes a quality line may not hold: anything outside `!` (Q0 in Phred+33) to `~`. */
+const NOT_QUALITY = NOT_SEQUENCE;
+
 /** The lowest quality character Phred+64 data holds (Solexa scores go down to -5, `;`). */
 const PHRED64_MIN = 59;
 /** The highest quality character Illumina 1.8+ Phred+33 writes (`J`, Q41); above it only Phred+64 or long reads. */
@@ -77,6 +80,26 @@ export class ReadTally {
     if (bad === 0) return -1;
     let i = from;
     while (NOT_SEQUENCE[bytes[i]!] === 0) i++;
+    return i;
+  }
+
+  /**
+   * Counts the quality characters `bytes[from, to)`, the first at 0-based read position `position` (the sums
+   * must have room: `ensurePositions`); returns the index of the first byte that is no quality character, or -1.
+   */
+  addQualities(bytes: Uint8Array, from: number, to: number, position: number): number {
+    const counts = this.qualityBytes;
+    const sums = this.positionSums;
+    let bad = 0;
+    for (let i = from, p = position; i < to; i++, p++) {
+      const q = bytes[i]!;
+      counts[q] = counts[q]! + 1;
+      sums[p] = sums[p]! + q;
+      bad |= NOT_QUALITY[q]!;
+    }
+    if (bad === 0) return -1;
+    let i = from;
+    while (NOT_QUALITY[bytes[i]!] === 0) i++;
     return i;
   }
 
