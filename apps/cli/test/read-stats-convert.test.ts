@@ -78,6 +78,20 @@ describe("omicslake convert on FASTQ", () => {
     ]);
   });
 
+  it("ingests a FASTQ pair into a dataset whose processed objects are the statistics tables", async () => {
+    expect((await runInProcess(dir, ["init"])).code).toBe(0);
+    await writeFile(join(dir, "x_1.fastq.gz"), gzipSync(fastq(5, "x")));
+    await writeFile(join(dir, "x_2.fastq.gz"), gzipSync(fastq(3, "x")));
+    const ingest = await runInProcess(dir, ["ingest", "x_1.fastq.gz", "x_2.fastq.gz", "--dataset", "reads"]);
+    expect(ingest.code, ingest.stderr).toBe(0);
+    const files = await runInProcess(dir, ["catalog", "files", "processed:reads"]);
+    expect(files.code, files.stderr).toBe(0);
+    for (const member of ["x_1.fastq.gz", "x_2.fastq.gz"])
+      for (const table of ["read_stats", "read_length_histogram", "read_quality_by_position"])
+        expect(files.stdout).toContain(`${member}/${table}.parquet`);
+    expect(files.stdout).not.toContain("table.parquet");
+  });
+
   it("exits 1 on a FASTQ whose record lacks its + line, naming the file and line, and writes nothing", async () => {
     const input = join(dir, "reads.fq");
     await writeFile(input, `${fastq(2, "r")}@r.3\nGTG\n555\n`);
