@@ -92,12 +92,11 @@ export abstract class LineScanner implements ReadScanner {
 
   /** A malformed-input error at byte `index` of the chunk being read, naming the record, line and byte. */
   protected error(problem: string, hint: string, chunkOffset: number, line = this.lines + 1): FormatError {
+    // The location (file, line, byte, record name) is added to the message by the error itself.
     const name = this.record > 0 ? this.recordName() : "";
-    const where =
-      this.record > 0 ? `record ${this.record}${name === "" ? "" : ` (${JSON.stringify(name)})`}` : "";
     return new FormatError(
       "reads_malformed",
-      `${this.format.toUpperCase()} line ${line}${where === "" ? "" : `, ${where}`}: ${problem}`,
+      `${this.format.toUpperCase()}${this.record > 0 ? ` record #${this.record}` : ""}: ${problem}`,
       {
         file: this.label,
         line,

@@ -265,7 +265,8 @@ describe("readStats on malformed input", () => {
       const error = await failure(readStats(path, "fastq", { chunkSize }));
       expect(error.code).toBe("reads_malformed");
       expect(error.message).toContain("line 7");
-      expect(error.message).toContain('record 2 ("r2")');
+      expect(error.message).toContain("FASTQ record #2:");
+      expect(error.location?.record).toBe("r2");
       expect(error.message).toContain('expected the "+" line');
       expect(error.message).toContain(path);
       expect(error.location?.line).toBe(7);
@@ -295,26 +296,26 @@ describe("readStats on malformed input", () => {
     const noPlus = await file("cut2.fastq", `${good}@r2\nACGT\n`);
     const e2 = await failure(readStats(noPlus, "fastq", { chunkSize }));
     expect(e2.message).toContain("line 7");
-    expect(e2.message).toContain('record 2 ("r2")');
+    expect(e2.message).toContain("record r2: FASTQ record #2: the file ends inside the record's + line");
   });
 
   it.each(CHUNKS)("reports a FASTA sequence line before any header (chunk size %i)", async (chunkSize) => {
     const path = await file("bad.fa", "\n\nACGT\n>r1\nACGT\n");
     const error = await failure(readStats(path, "fasta", { chunkSize }));
     expect(error.code).toBe("reads_malformed");
-    expect(error.message).toContain("FASTA line 3");
+    expect(error.message).toMatch(/line 3, .*: FASTA/);
     expect(error.message).toContain('before the first ">" header starts with "A"');
   });
 
   it.each(CHUNKS)("reports a carriage return inside a sequence line (chunk size %i)", async (chunkSize) => {
     const fa = await file("cr.fa", ">r1\nAC\rGT\n");
     const e1 = await failure(readStats(fa, "fasta", { chunkSize }));
-    expect(e1.message).toContain("FASTA line 2");
+    expect(e1.message).toMatch(/line 2, .*: FASTA record #1: /);
     expect(e1.message).toContain("byte 0x0d");
     expect(e1.location?.byteOffset).toBe(6);
     const fq = await file("cr.fastq", "@r1\nACGT\n+\nII\rII\n");
     const e2 = await failure(readStats(fq, "fastq", { chunkSize }));
-    expect(e2.message).toContain("FASTQ line 4");
+    expect(e2.message).toMatch(/line 4, .*: FASTQ record #1: /);
     expect(e2.message).toContain("byte 0x0d");
     expect(e2.location?.byteOffset).toBe(13);
   });
@@ -322,7 +323,7 @@ describe("readStats on malformed input", () => {
   it("reports a stray byte in a sequence with its line", async () => {
     const path = await file("space.fa", ">r1\nACGT\nAC GT\n");
     const error = await failure(readStats(path, "fasta", { chunkSize: 1 }));
-    expect(error.message).toContain("FASTA line 3");
+    expect(error.message).toMatch(/line 3, .*: FASTA/);
     expect(error.message).toContain("byte 0x20");
   });
 });
