@@ -129,15 +129,21 @@ for (const [input, compressed] of [
   console.log(`omicslake ${label} peak RSS: ${rss.toFixed(0)} MB`);
 
   const peer = [];
+  const peerCpu = [];
   let peerLabel;
   let peerOutput = "";
   for (let i = 0; i < peerRuns; i++) {
     const t0 = performance.now();
-    const p = hasSeqkit
-      ? spawnSync("seqkit", ["stats", "-a", "-T", "-j", "1", input], { encoding: "utf8" })
+    // Through bash so that its `times` reports the peer's CPU time (user + system of its children): on a shared
+    // machine CPU time says more than wall time.
+    const command = hasSeqkit
+      ? `seqkit stats -a -T -j 1 '${input}'`
       : compressed === "gzip"
-        ? spawnSync("sh", ["-c", `gzip -dc '${input}' | wc -l`], { encoding: "utf8" })
-        : spawnSync("wc", ["-l", input], { encoding: "utf8" });
+        ? `gzip -dc '${input}' | wc -l`
+        : `wc -l '${input}'`;
+    const p = spawnSync("bash", ["-c", `${command}; status=$?; times >&2; exit $status`], {
+      encoding: "utf8",
+    });
     const t = (performance.now() - t0) / 1000;
     if (p.status !== 0) {
       console.log(`peer: unavailable (${lastError(p)})`);
@@ -146,6 +152,7 @@ for (const [input, compressed] of [
     peerLabel = hasSeqkit ? "seqkit stats -a -j 1" : compressed === "gzip" ? "gzip -dc | wc -l" : "wc -l";
     peerOutput = p.stdout;
     peer.push(t);
+    peerCpu.push(childCpuSeconds(p.stderr));
   }
   if (peer.length === 0) continue;
   const ps = median(peer);
@@ -153,7 +160,17 @@ for (const [input, compressed] of [
     `${peerLabel} (${label}): ${(plainMB / ps).toFixed(1)} MB/s (median of ${peer.length}: ${ps.toFixed(2)} s)`,
   );
   console.log(`ratio omicslake / ${peerLabel}: ${(ps / s).toFixed(2)}x (above 1: omicslake faster)`);
+  const pc = median(peerCpu);
+  console.log(
+    `CPU time: omicslake ${median(cpuSeconds).toFixed(2)} s, ${peerLabel} ${pc.toFixed(2)} s; ratio ${(pc / median(cpuSeconds)).toFixed(2)}x`,
+  );
   if (hasSeqkit) compareWithSeqkit(peerOutput, input, compressed);
+}
+
+/** The children's user + system seconds from the second line of bash's `times` ("0m0.423s 0m0.068s"). */
+function childCpuSeconds(stderr) {
+  const line = stderr.trim().split("\n").slice(-1)[0] ?? "";
+  return [...line.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
 }
 
 /** Prints whether seqkit and omicslake agree on the numbers both report. */
