@@ -111,6 +111,20 @@ export class FastqScanner extends LineScanner {
           break;
         }
         case State.Quality: {
+          // Fast path: the quality line is as long as the sequence, so its end is known; look there for the
+          // newline instead of searching. Anything unusual (a bad byte, a shorter line) takes the path below,
+          // which reports it (counts made here are then moot: that path always throws).
+          const expectedEnd = i + (this.sequenceLength - this.qualityLength);
+          const after = expectedEnd < n ? chunk[expectedEnd] : -1;
+          if (after === 0x0a || (after === 0x0d && expectedEnd + 1 < n && chunk[expectedEnd + 1] === 0x0a)) {
+            if (this.tally.addQualities(chunk, i, expectedEnd, this.qualityLength) === -1) {
+              this.lines++;
+              i = after === 0x0a ? expectedEnd + 1 : expectedEnd + 2;
+              this.tally.addRead(this.sequenceLength);
+              this.state = State.RecordStart;
+              break;
+            }
+          }
           const complete = this.lineSpan(chunk, i);
           const to = this.contentEnd;
           // Never past the sequence's length: the per-position sums are sized to it.
