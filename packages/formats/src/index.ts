@@ -45,6 +45,11 @@ export { csvToParquet, type CsvToParquetResult } from "./csv/csv-converter.js";
 
 // Sequence records
 export { convertGenbank, GENBANK_RECORDS_TABLE, genbankConverter } from "./genbank/genbank-converter.js";
+// Sequencing reads: FASTQ and FASTA statistics
+export { convertReads, type ReadsConvertOptions } from "./reads/reads-converter.js";
+export { readStats, type ReadStatsOptions } from "./reads/read-stats.js";
+export type { QualityStats, ReadStats } from "./reads/read-tally.js";
+
 export {
   DEFAULT_ARCHIVE_LIMITS,
   extractArchive,

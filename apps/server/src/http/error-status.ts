@@ -105,6 +105,7 @@ const STATUS = {
   mtx_truncated: 422,
   mtx_unsupported: 422,
   tenx_incomplete: 422,
+  reads_malformed: 422,
 } as const satisfies Record<ErrorCode, number>;
 
 /** The HTTP status an error with this code is answered with. */

@@ -102,6 +102,7 @@ export const ERROR_CODES = [
   "mtx_truncated",
   "mtx_unsupported",
   "tenx_incomplete",
+  "reads_malformed",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

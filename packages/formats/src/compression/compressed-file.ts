@@ -23,11 +23,17 @@ class EndOfInput extends Error {}
 /**
  * Decodes a bzip2 file (every stream of it: parallel compressors write several) from the file read in chunks.
  * The decoder checks each block's CRC and the stream CRC; a read past the end is a truncation. With `discard`
- * the output is dropped (and an empty buffer returned): the file is only checked.
+ * the output is dropped (and an empty buffer returned): the file is only checked. With `onOutput` the output is
+ * handed over in pieces of up to `chunkSize` bytes as it is decoded (an empty buffer is returned); a piece is
+ * reused for the next one, and an error thrown by `onOutput` stops decoding and is rethrown as is.
  */
 export function bunzipFile(
   path: string,
-  options: { readonly chunkSize?: number; readonly discard?: boolean } = {},
+  options: {
+    readonly chunkSize?: number;
+    readonly discard?: boolean;
+    readonly onOutput?: (piece: Uint8Array) => void;
+  } = {},
 ): Buffer {
   const chunkSize = Math.max(1, options.chunkSize ?? 1 << 20);
   const fd = openSync(path, "r");
@@ -58,11 +64,36 @@ export function bunzipFile(
         length = 0;
       },
     };
+    let outputFailure: { error: unknown } | undefined;
     try {
+      if (options.onOutput !== undefined) {
+        const onOutput = options.onOutput;
+        const piece = Buffer.allocUnsafe(chunkSize);
+        let filled = 0;
+        const hand = (): void => {
+          try {
+            onOutput(piece.subarray(0, filled));
+          } catch (error) {
+            outputFailure = { error };
+            throw error;
+          }
+          filled = 0;
+        };
+        const sink = {
+          writeByte(b: number): void {
+            piece[filled++] = b;
+            if (filled === chunkSize) hand();
+          },
+        };
+        Bunzip.decode(input, sink, true);
+        if (filled > 0) hand();
+        return Buffer.alloc(0);
+      }
       // Verifying only: a sink that keeps nothing (the decoder still checks every CRC).
       const sink = options.discard === true ? { writeByte: (): void => undefined } : undefined;
       return Bunzip.decode(input, sink, true) ?? Buffer.alloc(0);
     } catch (cause) {
+      if (outputFailure !== undefined) throw outputFailure.error;
       const truncated = cause instanceof EndOfInput;
       throw compressedInputError({
         compression: "bzip2",

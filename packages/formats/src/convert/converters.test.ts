@@ -19,6 +19,8 @@ const ALL_FORMATS = {
   gzip: true,
   parquet: true,
   genbank: true,
+  fastq: true,
+  fasta: true,
   unknown: true,
 } as const satisfies Record<SniffedFormat, true>;
 

@@ -3,6 +3,7 @@ import { genbankConverter } from "../genbank/genbank-converter.js";
 import { h5adConverter } from "../h5ad/h5ad-converter.js";
 import { mtxConverter } from "../mtx/mtx-converter.js";
 import { pickleConverter } from "../pickle/pickle-converter.js";
+import { readsConverter } from "../reads/reads-converter.js";
 import { rdsConverter } from "../rds/rds-converter.js";
 import type { SniffedFormat } from "../sniff/sniff-format.js";
 import { tenxConverter } from "../tenx/tenx-converter.js";
@@ -19,6 +20,7 @@ export const CONVERTERS: readonly Converter[] = [
   delimitedTextConverter,
   parquetConverter,
   genbankConverter,
+  readsConverter,
 ];
 
 /**

@@ -28,6 +28,7 @@ export type FormatErrorCode = Extract<
   | "mtx_truncated"
   | "mtx_unsupported"
   | "tenx_incomplete"
+  | "reads_malformed"
 >;
 
 /** Where in the input a conversion failed, and what to do; `file` is always known. */

@@ -20,6 +20,8 @@ export type SniffedFormat =
   | "gzip"
   | "parquet"
   | "genbank"
+  | "fastq"
+  | "fasta"
   | "unknown";
 
 export interface SniffResult {
@@ -112,9 +114,35 @@ export async function sniffContent(head: Uint8Array, path: string, isFile: boole
   }
   const genbank = sniffGenbank(head);
   if (genbank !== undefined) return genbank;
+  const reads = sniffReads(head);
+  if (reads !== undefined) return reads;
   const text = sniffDelimited(head);
   if (text !== undefined) return text;
   return { format: "unknown", details: {} };
+}
+
+/** IUPAC letters, gaps and stops: what a sequence line holds. */
+const SEQUENCE_LINE = /^[A-Za-z*.-]+$/;
+
+/**
+ * FASTQ (`@name` line, then a sequence line) or FASTA (`>name` line, then a sequence line). Only the first record's
+ * start is checked: a malformed record further on must reach the reader to be reported with its line, not turn
+ * the file into one-column TSV. A sequence cut by the end of the head (a long read) still counts.
+ */
+function sniffReads(head: Uint8Array): SniffResult | undefined {
+  const first = head[0];
+  if (first !== 0x40 && first !== 0x3e) return undefined;
+  const firstEnd = head.indexOf(0x0a);
+  const secondEnd = firstEnd === -1 ? -1 : head.indexOf(0x0a, firstEnd + 1);
+  const end = secondEnd === -1 ? Math.min(head.length, HEAD_BYTES) : secondEnd;
+  const lines = Buffer.from(head.buffer, head.byteOffset, end)
+    .toString("latin1")
+    .split("\n", 2)
+    .map((l) => l.replace(/\r$/, ""));
+  const sequence = lines[1];
+  if (sequence === undefined || !SEQUENCE_LINE.test(sequence)) return undefined;
+  if (first === 0x40) return { format: "fastq", details: { firstRecord: lines[0]?.slice(0, 100) } };
+  return { format: "fasta", details: { firstRecord: lines[0]?.slice(0, 100) } };
 }
 
 function sniffRds(head: Uint8Array): SniffResult | undefined {
