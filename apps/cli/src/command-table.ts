@@ -211,7 +211,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "convert",
     usage: "[options] <input>",
     description:
-      "convert a scientific file, folder or archive to Parquet (h5ad, 10x, mtx, RDS, pickle, CSV/TSV, tar/zip), detected by content",
+      "convert a scientific file, folder or archive to Parquet (h5ad, 10x, mtx, RDS, pickle, CSV/TSV, GenBank, FASTQ/FASTA, tar/zip), detected by content",
     load: convert,
   },
   {

@@ -15,7 +15,7 @@ export function registerConvert(program: Command): void {
   program
     .command("convert")
     .description(
-      "convert a scientific file, folder or archive to Parquet (h5ad, 10x, mtx, RDS, pickle, CSV/TSV, tar/zip), detected by content",
+      "convert a scientific file, folder or archive to Parquet (h5ad, 10x, mtx, RDS, pickle, CSV/TSV, GenBank, FASTQ/FASTA, tar/zip), detected by content",
     )
     .argument("<input>", "file or directory")
     .option("-o, --output <dir>", "output directory (must be new or empty; default <input>.parquet/)")

@@ -40,7 +40,7 @@ export async function convertSingle(
       throw unsupported(
         label,
         "gzip-compressed content of an unknown format",
-        "Check what the file holds (zcat | head); supported: RDS, pickle, CSV/TSV, Matrix Market, tar.",
+        "Check what the file holds (zcat | head); supported: RDS, pickle, CSV/TSV, Matrix Market, GenBank, FASTQ/FASTA, tar.",
       );
     default:
       if (sniff.compressed !== undefined) await verifyCompressedFile(input, sniff.compressed);
