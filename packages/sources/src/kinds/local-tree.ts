@@ -1,5 +1,6 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
+import { nameFilter } from "../name-filter.js";
 import { SourceConfigError } from "../upstream-error.js";
 import type { SourceKindContext } from "./source-kind.js";
 
@@ -28,4 +29,25 @@ export async function pathExists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * A dataset's `include` / `exclude` globs applied to an item: it is kept when some include matches its key
+ * or one of its file names (or there are no includes), and no exclude matches any of them.
+ */
+export function itemFilter(
+  include: readonly string[] = [],
+  exclude: readonly string[] = [],
+): (key: string, fileNames: readonly string[]) => boolean {
+  const included = nameFilter(include);
+  const excluded = nameFilter(exclude);
+  return (key, fileNames) => {
+    const names = [key, ...fileNames];
+    return (include.length === 0 || names.some(included)) && !(exclude.length > 0 && names.some(excluded));
+  };
+}
+
+/** Code-point order: the same on every machine, whatever its locale. */
+export function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -4,10 +4,9 @@ import { redactUrl, type SourceKindProblem, type SourceKindSpec } from "@omicsla
 import { downloadToFile } from "../../fetch/download-to-file.js";
 import { parseDirectoryListing } from "../../html-directory-listing.js";
 import type { DataItem, ItemFile, ItemProblem } from "../../items/data-item.js";
-import { nameFilter } from "../../name-filter.js";
 import { baseUrlOf } from "../../source-adapter.js";
 import { SourceConfigError, UpstreamListingError } from "../../upstream-error.js";
-import { datasetDirectory, isIgnoredName, pathExists as exists } from "../local-tree.js";
+import { datasetDirectory, isIgnoredName, itemFilter, pathExists as exists } from "../local-tree.js";
 import type { ItemListing, SourceKind, SourceKindContext, SyncResult } from "../source-kind.js";
 import { taxonSubtreeFromTaxdump, writeTaxidsFile } from "./taxon-subtree.js";
 
@@ -259,7 +258,7 @@ async function genbankItems(context: SourceKindContext): Promise<ItemListing> {
     taxonFilter = { taxid: settings.taxid, file };
   }
   const wanted = new Set(settings.divisions);
-  const keep = nameFilter(context.data.include, context.data.exclude);
+  const keep = itemFilter(context.data.include, context.data.exclude);
   const items: DataItem[] = [];
   const found: { file: string; division: string; number: number }[] = [];
   for (const file of await names(join(root, releaseDir))) {
@@ -277,7 +276,7 @@ async function genbankItems(context: SourceKindContext): Promise<ItemListing> {
   found.sort((a, b) => a.division.localeCompare(b.division) || a.number - b.number);
   for (const { file } of found) {
     const name = `${releaseDir}/${file}`;
-    if (!keep(name) && !keep(file)) continue;
+    if (!keep(name, [file])) continue;
     const path = join(root, name);
     items.push({
       dataset: context.dataset.name,

@@ -1,3 +1,4 @@
+import { byCodePoint } from "../local-tree.js";
 import type { AssemblyReport } from "./assembly-report.js";
 import { speciesOfOrganism } from "./species-directory-name.js";
 
@@ -25,9 +26,9 @@ export function compareAssemblies(a: AssemblyReport, b: AssemblyReport): number 
     rank(CATEGORY_RANK, a.refseqCategory?.toLowerCase()) -
       rank(CATEGORY_RANK, b.refseqCategory?.toLowerCase()) ||
     rank(LEVEL_RANK, a.assemblyLevel) - rank(LEVEL_RANK, b.assemblyLevel) ||
-    (b.releaseDate ?? "").localeCompare(a.releaseDate ?? "") ||
+    byCodePoint(b.releaseDate ?? "", a.releaseDate ?? "") ||
     (b.accession.startsWith("GCF_") ? 1 : 0) - (a.accession.startsWith("GCF_") ? 1 : 0) ||
-    a.accession.localeCompare(b.accession)
+    byCodePoint(a.accession, b.accession)
   );
 }
 
@@ -39,5 +40,5 @@ export function bestAssemblyPerSpecies(reports: readonly AssemblyReport[]): Asse
     const current = best.get(species);
     if (current === undefined || compareAssemblies(report, current) < 0) best.set(species, report);
   }
-  return [...best.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, report]) => report);
+  return [...best.entries()].sort(([a], [b]) => byCodePoint(a, b)).map(([, report]) => report);
 }

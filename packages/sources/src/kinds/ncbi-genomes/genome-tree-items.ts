@@ -3,8 +3,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { LayoutName } from "@omicslake/core";
 import type { DataItem, ItemFile, ItemProblem } from "../../items/data-item.js";
-import { nameFilter } from "../../name-filter.js";
-import { isIgnoredName } from "../local-tree.js";
+import { byCodePoint, isIgnoredName, itemFilter } from "../local-tree.js";
 import type { ItemListing } from "../source-kind.js";
 
 export interface GenomeTreeOptions {
@@ -82,14 +81,19 @@ export async function listGenomeTreeItems(dir: string, options: GenomeTreeOption
     }
   }
 
-  const keep = nameFilter(options.include, options.exclude);
+  const keep = itemFilter(options.include, options.exclude);
   const items: DataItem[] = [...groups.entries()]
-    .filter(([key, group]) => keep(key) || group.files.some((file) => keep(file.name)))
-    .sort(([a], [b]) => a.localeCompare(b))
+    .filter(([key, group]) =>
+      keep(
+        key,
+        group.files.map((file) => file.name),
+      ),
+    )
+    .sort(([a], [b]) => byCodePoint(a, b))
     .map(([key, group]) => ({
       dataset: options.dataset,
       key,
-      files: group.files.sort((a, b) => a.name.localeCompare(b.name)),
+      files: group.files.sort((a, b) => byCodePoint(a.name, b.name)),
       paired: false,
       species: group.species,
       accession: group.accession,
@@ -101,7 +105,7 @@ export async function listGenomeTreeItems(dir: string, options: GenomeTreeOption
 async function entries(dir: string): Promise<Dirent[]> {
   try {
     const all = await readdir(dir, { withFileTypes: true });
-    return all.filter((entry) => !isIgnoredName(entry.name)).sort((a, b) => a.name.localeCompare(b.name));
+    return all.filter((entry) => !isIgnoredName(entry.name)).sort((a, b) => byCodePoint(a.name, b.name));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw error;

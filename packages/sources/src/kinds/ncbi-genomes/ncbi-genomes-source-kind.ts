@@ -3,7 +3,7 @@ import { redactUrl, type SourceKindProblem, type SourceKindSpec } from "@omicsla
 import { downloadToFile } from "../../fetch/download-to-file.js";
 import { baseUrlOf } from "../../source-adapter.js";
 import { UpstreamError } from "../../upstream-error.js";
-import { datasetDirectory, pathExists as exists } from "../local-tree.js";
+import { byCodePoint, datasetDirectory, pathExists as exists } from "../local-tree.js";
 import type { SourceKind, SourceKindContext, SyncResult } from "../source-kind.js";
 import { assemblyParentUrl, findAssemblyDirectory } from "./assembly-ftp.js";
 import {
@@ -149,7 +149,7 @@ async function chosenAssemblies(
     );
     for (const report of kept) if (!chosen.has(report.accession)) chosen.set(report.accession, report);
   }
-  return [...chosen.values()].sort((a, b) => a.accession.localeCompare(b.accession));
+  return [...chosen.values()].sort((a, b) => byCodePoint(a.accession, b.accession));
 }
 
 /**
