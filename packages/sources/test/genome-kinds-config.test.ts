@@ -31,11 +31,7 @@ describe("ncbi-genomes and genbank configuration", () => {
 
   it("refuses ncbi-genomes mistakes with section, key and line", () => {
     const cases: [string, Record<string, unknown>, string][] = [
-      [
-        genomes(`one_per_species = true`),
-        { section: "data.g", key: "taxon" },
-        "needs taxon or accessions",
-      ],
+      [genomes(`one_per_species = true`), { section: "data.g", key: "taxon" }, "needs taxon or accessions"],
       [
         genomes(`accessions = ["GCF_1405.40"]`),
         { section: "data.g", key: "accessions", line: 8 },

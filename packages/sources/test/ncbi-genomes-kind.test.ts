@@ -3,9 +3,11 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { CancelledError } from "@omicslake/core";
 import { FakeUpstream } from "@omicslake/core/testing";
 import { HttpClient } from "../src/fetch/http-client.js";
 import { ncbiGenomesSourceKind } from "../src/kinds/ncbi-genomes/ncbi-genomes-source-kind.js";
+import { speciesDirectoryName, speciesOfOrganism } from "../src/kinds/ncbi-genomes/species-directory-name.js";
 import { UpstreamChecksumError, UpstreamError } from "../src/upstream-error.js";
 import { FakeDatasetsApi, type FakeAssembly } from "./helpers/fake-ncbi-datasets.js";
 import { FAST_RETRY, kindContext } from "./helpers/kind-context.js";
@@ -374,6 +376,30 @@ describe("ncbi-genomes source kind", () => {
     ]);
     expect(logs).toContain(
       "GCA_000000091.1 publishes no gff3 file (GCA_000000091.1_ASM091v1_genomic.gff.gz); skipped",
+    );
+  });
+
+  it("stops at the next assembly once cancelled", async () => {
+    publish({ accession: "GCF_000000111.1", organism: "Avena sativa", taxa: [4498] });
+    const controller = new AbortController();
+    controller.abort();
+    const ctx = { ...context(config(`taxon = 4498`)), step: { signal: controller.signal } };
+    await expect(ncbiGenomesSourceKind.sync!(ctx)).rejects.toBeInstanceOf(CancelledError);
+    expect(ftp.requests).toEqual([]);
+  });
+
+  it("names species directories safely", () => {
+    const cases: [string, string][] = [
+      ["Homo sapiens", "Homo_sapiens"],
+      ["Escherichia coli str. K-12 substr. MG1655", "Escherichia_coli"],
+      ["Candidatus Pelagibacter ubique HTCC1062", "Candidatus_Pelagibacter_ubique"],
+      ["Bacillus sp. FJAT--14266", "Bacillus_sp._FJAT-14266"],
+      ["[Clostridium] innocuum", "Clostridium_innocuum"],
+      ["Saccharomyces cerevisiae/paradoxus", "Saccharomyces_cerevisiae_paradoxus"],
+      [".hidden", "hidden"],
+    ];
+    expect(cases.map(([name]) => speciesDirectoryName(speciesOfOrganism(name)))).toEqual(
+      cases.map(([, dir]) => dir),
     );
   });
 

@@ -1,6 +1,6 @@
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { redactUrl, type SourceKindProblem, type SourceKindSpec } from "@omicslake/core";
+import { redactUrl, throwIfAborted, type SourceKindProblem, type SourceKindSpec } from "@omicslake/core";
 import { downloadToFile } from "../../fetch/download-to-file.js";
 import { parseDirectoryListing } from "../../html-directory-listing.js";
 import type { DataItem, ItemFile, ItemProblem } from "../../items/data-item.js";
@@ -181,6 +181,7 @@ async function syncGenbank(context: SourceKindContext): Promise<SyncResult> {
   const fetched: string[] = [];
   const unchanged: string[] = [];
   for (const { entry } of files) {
+    throwIfAborted(context.step.signal, `sync ${context.dataset.name}`);
     const name = `release-${release}/${entry.href}`;
     const target = join(dir, entry.href);
     if (await exists(target)) {

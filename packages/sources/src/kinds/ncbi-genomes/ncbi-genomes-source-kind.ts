@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { redactUrl, type SourceKindProblem, type SourceKindSpec } from "@omicslake/core";
+import { redactUrl, throwIfAborted, type SourceKindProblem, type SourceKindSpec } from "@omicslake/core";
 import { downloadToFile } from "../../fetch/download-to-file.js";
 import { baseUrlOf } from "../../source-adapter.js";
 import { UpstreamError } from "../../upstream-error.js";
@@ -173,6 +173,8 @@ async function syncGenomes(context: SourceKindContext): Promise<SyncResult> {
   const fetched: string[] = [];
   const unchanged: string[] = [];
   for (const report of assemblies) {
+    // A cancel stops between assemblies; one in flight is cut by the HTTP client and resumes next time.
+    throwIfAborted(context.step.signal, `sync ${context.dataset.name}`);
     const species = speciesDirectoryName(speciesOfOrganism(report.organismName));
     const wanted = settings.files.map((kind) => ({
       kind,
