@@ -32,6 +32,11 @@ describe("taxonSubtree", () => {
     }
     expect([...(await taxonSubtree(chunked(NODES_DMP, 5), 3702))]).toEqual([3702]);
     expect((await taxonSubtree(chunked(NODES_DMP, 64), 1)).length).toBe(14);
+    // Windows line ends, and a last line without one.
+    const crlf = NODES_DMP.replaceAll("\n", "\r\n").replace(/\r\n$/, "");
+    for (const size of [1, 4, 1000]) {
+      expect([...(await taxonSubtree(chunked(crlf, size), 4479))]).toEqual(POACEAE);
+    }
   });
 
   it("refuses a taxid the dump does not have, a damaged line and a cycle", async () => {
@@ -41,6 +46,14 @@ describe("taxonSubtree", () => {
     );
     expect(damaged).toBeInstanceOf(UpstreamListingError);
     expect((damaged as Error).message).toContain("line 15");
+    expect((damaged as UpstreamListingError).details).toMatchObject({
+      line: 15,
+      byteOffset: Buffer.byteLength(NODES_DMP),
+    });
+    const noParent = await taxonSubtree(chunked(`${NODES_DMP}12\t|\t\t|\tspecies\t|\n`, 3), 4479).catch(
+      (e: unknown) => e,
+    );
+    expect((noParent as UpstreamListingError).details).toMatchObject({ line: 15 });
     const cycle = await taxonSubtree(chunked(`${NODES_DMP}70\t|\t71\t|\n71\t|\t70\t|\n`, 8), 4479).catch(
       (e: unknown) => e,
     );

@@ -8,7 +8,7 @@ import { SourceConfigError, UpstreamListingError } from "../../upstream-error.js
 
 /**
  * The taxids of a taxon's subtree (the taxon itself included), ascending, read from `nodes.dmp` lines
- * (`taxid\t|\tparent taxid\t|\trank\t|…`) as a stream. Memory stays small for the full dump (~2.7 M nodes):
+ * (`taxid\t|\tparent taxid\t|\trank\t|…`) as a stream of bytes. Memory stays small for the full dump (~2.7 M nodes):
  * one parent per taxid in a typed array indexed by taxid, and one state byte per taxid while each node's
  * ancestry is resolved once (a walk up stops at the first node already known to be in or out).
  *
@@ -21,44 +21,69 @@ export async function taxonSubtree(
 ): Promise<Uint32Array> {
   let parent = new Uint32Array(1 << 16);
   let maxId = 0;
-  let lineNo = 0;
-  const decoder = new TextDecoder("utf-8");
-  let carry = "";
-  const line = (text: string): void => {
+  // The lines are read straight from the bytes, two numbers per line, by a small state machine: no string
+  // per line, so the dump's 2.7 M lines leave no garbage and chunks may end anywhere.
+  let lineNo = 1;
+  let offset = 0;
+  let lineStart = 0;
+  let field = 0;
+  let id = 0;
+  let up = 0;
+  let digits = 0;
+  let bad = false;
+  const endLine = (): void => {
+    const empty = field === 0 && digits === 0 && !bad;
+    if (!empty) {
+      if (bad || field < 2 || id === 0 || up === 0 || id > 0xfffffffe || up > 0xfffffffe) {
+        throw new UpstreamListingError(
+          `${file} line ${lineNo} (byte ${lineStart}): expected "taxid\t|\tparent taxid\t|…"`,
+          {
+            details: { file, line: lineNo, byteOffset: lineStart },
+            hint: "The taxonomy dump is damaged or is not NCBI's nodes.dmp; check the dataset's taxonomy_url",
+          },
+        );
+      }
+      if (id >= parent.length) {
+        const grown = new Uint32Array(Math.max(id + 1, parent.length * 2));
+        grown.set(parent);
+        parent = grown;
+      }
+      parent[id] = up;
+      if (id > maxId) maxId = id;
+    }
     lineNo++;
-    if (text === "") return;
-    const first = text.indexOf("\t|\t");
-    const second = first === -1 ? -1 : text.indexOf("\t|", first + 3);
-    const id = first === -1 ? NaN : Number(text.slice(0, first));
-    const up = second === -1 ? NaN : Number(text.slice(first + 3, second));
-    if (!Number.isInteger(id) || id <= 0 || !Number.isInteger(up) || up <= 0 || id > 0xfffffffe) {
-      throw new UpstreamListingError(
-        `${file} line ${lineNo}: expected "taxid\\t|\\tparent taxid\\t|…", got ${JSON.stringify(text.slice(0, 80))}`,
-        {
-          details: { file, line: lineNo },
-          hint: "The taxonomy dump is damaged or is not NCBI's taxdump; check the dataset's taxonomy_url",
-        },
-      );
-    }
-    if (id >= parent.length) {
-      const grown = new Uint32Array(Math.max(id + 1, parent.length * 2));
-      grown.set(parent);
-      parent = grown;
-    }
-    parent[id] = up;
-    if (id > maxId) maxId = id;
+    field = 0;
+    id = 0;
+    up = 0;
+    digits = 0;
+    bad = false;
   };
   for await (const chunk of nodesDmp) {
-    carry += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
-    let start = 0;
-    for (let end = carry.indexOf("\n"); end !== -1; end = carry.indexOf("\n", start)) {
-      line(carry.slice(start, end).replace(/\r$/, ""));
-      start = end + 1;
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    for (let i = 0; i < bytes.length; i++) {
+      const byte = bytes[i]!;
+      if (byte === 0x0a) {
+        endLine();
+        lineStart = offset + i + 1;
+      } else if (field >= 2 || bad || byte === 0x09 || byte === 0x0d) {
+        // The rest of the line (rank, names…) is not needed; tabs and CR only separate.
+      } else if (byte === 0x7c) {
+        // "|" ends a field; a field with no digits is refused at the line's end.
+        if (digits === 0) bad = true;
+        field++;
+        digits = 0;
+      } else if (byte >= 0x30 && byte <= 0x39) {
+        if (field === 0) id = id * 10 + byte - 0x30;
+        else up = up * 10 + byte - 0x30;
+        digits++;
+        if (digits > 10) bad = true;
+      } else {
+        bad = true;
+      }
     }
-    carry = carry.slice(start);
+    offset += bytes.length;
   }
-  carry += decoder.decode();
-  if (carry !== "") line(carry.replace(/\r$/, ""));
+  if (field > 0 || digits > 0 || bad) endLine();
   if (taxid > maxId || parent[taxid] === 0)
     throw new SourceConfigError(`taxid ${taxid} is not in the NCBI taxonomy (${file})`, {
       details: { taxid, file },
