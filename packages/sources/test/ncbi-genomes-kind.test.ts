@@ -140,6 +140,19 @@ describe("ncbi-genomes source kind", () => {
     expect(await tree()).toEqual(result.fetched);
   });
 
+  it("keeps only RefSeq or GenBank assemblies when assembly_source says so", async () => {
+    publish({ accession: "GCF_000000121.1", organism: "Triticum aestivum", taxa: [4565] });
+    publish({ accession: "GCA_000000122.1", organism: "Triticum aestivum", taxa: [4565] });
+    const refseq = await ncbiGenomesSourceKind.sync!(
+      context(config(`taxon = 4565\nassembly_source = "refseq"`)),
+    );
+    expect(refseq.fetched).toEqual(["Triticum_aestivum--GCF_000000121.1.fna.gz"]);
+    expect(api.requests.at(-1)!.query.get("filters.assembly_source")).toBe("refseq");
+    const all = await ncbiGenomesSourceKind.sync!(context(config(`taxon = 4565`)));
+    expect(all.fetched).toEqual(["Triticum_aestivum--GCA_000000122.1.fna.gz"]);
+    expect(api.requests.at(-1)!.query.has("filters.assembly_source")).toBe(false);
+  });
+
   it("keeps one assembly per species: reference, then representative, then level, then newest", async () => {
     const assemblies: FakeAssembly[] = [
       {
