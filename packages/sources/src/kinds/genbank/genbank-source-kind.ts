@@ -1,11 +1,12 @@
-import { readdir, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { redactUrl, throwIfAborted, type SourceKindProblem, type SourceKindSpec } from "@omicslake/core";
 import { downloadToFile } from "../../fetch/download-to-file.js";
 import { parseDirectoryListing } from "../../html-directory-listing.js";
 import type { DataItem, ItemFile, ItemProblem } from "../../items/data-item.js";
 import { baseUrlOf } from "../../source-adapter.js";
-import { SourceConfigError, UpstreamListingError } from "../../upstream-error.js";
+import { parseMd5File } from "../../pubmed/pubmed-source-adapter.js";
+import { SourceConfigError, UpstreamError, UpstreamListingError } from "../../upstream-error.js";
 import { datasetDirectory, isIgnoredName, itemFilter, pathExists as exists } from "../local-tree.js";
 import type { ItemListing, SourceKind, SourceKindContext, SyncResult } from "../source-kind.js";
 import { taxonSubtreeFromTaxdump, writeTaxidsFile } from "./taxon-subtree.js";
@@ -192,6 +193,7 @@ async function syncGenbank(context: SourceKindContext): Promise<SyncResult> {
     context.log(`fetched ${name}`);
     fetched.push(name);
   }
+  await markSynced(dir, settings.divisions);
   if (settings.taxid !== undefined) {
     const name = `release-${release}/${taxidsFileName(settings.taxid)}`;
     const target = join(dir, taxidsFileName(settings.taxid));
@@ -214,36 +216,100 @@ async function saveSubtree(
   // Hidden, so it is never an item; kept until the subtree is saved so a failure after the download does
   // not fetch the dump again.
   const archive = join(dir, ".taxdump.tar.gz");
-  if (!(await exists(archive))) await downloadToFile(context.http, taxonomyUrl, archive);
+  if (!(await exists(archive))) {
+    const md5 = await publishedMd5(context, `${taxonomyUrl}.md5`);
+    await downloadToFile(context.http, taxonomyUrl, archive, {
+      ...(md5 !== undefined ? { md5 } : {}),
+      shownAs: new URL(taxonomyUrl).pathname.split("/").pop() ?? taxonomyUrl,
+    });
+  }
   const ids = await taxonSubtreeFromTaxdump(archive, taxid);
   await writeTaxidsFile(target, ids);
   context.log(`taxid ${taxid}: ${ids.length} taxids in its subtree, saved to ${taxidsFileName(taxid)}`);
   await rm(archive, { force: true });
 }
 
-/** The release a dataset's items come from: the pinned one, else the newest downloaded. */
-async function itemRelease(dir: string, pinned: number | undefined): Promise<number | undefined> {
-  if (pinned !== undefined) return pinned;
-  let newest: number | undefined;
-  for (const name of await names(dir)) {
-    const match = RELEASE_DIR.exec(name);
-    if (match && (newest === undefined || Number(match[1]) > newest)) newest = Number(match[1]);
+/** The MD5 NCBI publishes beside a file (`taxdump.tar.gz.md5`), or undefined when there is none. */
+async function publishedMd5(context: SourceKindContext, url: string): Promise<string | undefined> {
+  try {
+    return parseMd5File(await context.http.getText(url, 4096), redactUrl(url));
+  } catch (error) {
+    if (error instanceof UpstreamError && error.details["status"] === 404) return undefined;
+    throw error;
   }
-  return newest;
 }
 
 /**
- * One item per division file of the dataset's release (`release-263/gbpln1.seq.gz`), layout `files`. With
+ * A hidden file in a release directory naming the divisions whose every file a sync brought in (one code
+ * per line). Division files appear one by one as a sync runs: until the marker covers a dataset's
+ * divisions, the release is incomplete for it.
+ */
+const SYNCED_MARKER = ".synced-divisions";
+
+async function syncedDivisions(releaseDir: string): Promise<Set<string>> {
+  try {
+    const text = await readFile(join(releaseDir, SYNCED_MARKER), "utf8");
+    return new Set(text.split("\n").filter((line) => line !== ""));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return new Set();
+    throw error;
+  }
+}
+
+async function markSynced(releaseDir: string, divisions: readonly string[]): Promise<void> {
+  const all = [...new Set([...(await syncedDivisions(releaseDir)), ...divisions])].sort();
+  await mkdir(releaseDir, { recursive: true });
+  const temp = join(releaseDir, `${SYNCED_MARKER}.partial`);
+  await writeFile(temp, `${all.join("\n")}\n`);
+  await rename(temp, join(releaseDir, SYNCED_MARKER));
+}
+
+/**
+ * The release a dataset's items come from: the pinned one, else the newest whose sync covered the
+ * dataset's divisions. A newer release still being synced is reported, so the switch is visible.
+ */
+async function itemRelease(
+  root: string,
+  settings: GenbankSettings,
+  problems: ItemProblem[],
+): Promise<number | undefined> {
+  const complete = async (release: number): Promise<boolean> => {
+    const synced = await syncedDivisions(join(root, `release-${release}`));
+    return settings.divisions.every((division) => synced.has(division));
+  };
+  const incomplete = (release: number): ItemProblem => ({
+    name: `release-${release}`,
+    message: `release ${release} has not been synced completely for divisions ${settings.divisions.join(", ")}: sync the dataset`,
+  });
+  if (settings.release !== undefined) {
+    if (!(await complete(settings.release))) problems.push(incomplete(settings.release));
+    return settings.release;
+  }
+  const releases = (await names(root))
+    .map((name) => RELEASE_DIR.exec(name))
+    .filter((match) => match !== null)
+    .map((match) => Number(match[1]))
+    .sort((a, b) => b - a);
+  for (const release of releases) {
+    if (await complete(release)) return release;
+    problems.push(incomplete(release));
+  }
+  return undefined;
+}
+
+/**
+ * One item per division file of the dataset's release (`release-263/gbpln1.seq.gz`, the release from
+ * `itemRelease`), layout `files`. With
  * `taxid`, each item carries the saved subtree as `taxonFilter`; while that file is missing the dataset has
  * no items (parsing unfiltered would keep every record of the division), and a problem says to sync.
  */
 async function genbankItems(context: SourceKindContext): Promise<ItemListing> {
   const settings = settingsOf(context);
   const root = datasetDirectory(context);
-  const release = await itemRelease(root, settings.release);
-  if (release === undefined) return { items: [], problems: [] };
-  const releaseDir = `release-${release}`;
   const problems: ItemProblem[] = [];
+  const release = await itemRelease(root, settings, problems);
+  if (release === undefined) return { items: [], problems };
+  const releaseDir = `release-${release}`;
   let taxonFilter: DataItem["taxonFilter"];
   if (settings.taxid !== undefined) {
     const name = `${releaseDir}/${taxidsFileName(settings.taxid)}`;
