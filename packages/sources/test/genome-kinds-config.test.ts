@@ -57,6 +57,16 @@ describe("ncbi-genomes and genbank configuration", () => {
         { section: "data.g", key: "one_per_species", line: 9 },
         "true or false",
       ],
+      [
+        genomes(`accessions = ["GCF_000001405.40"]\none_per_species = true`),
+        { section: "data.g", key: "one_per_species", line: 9 },
+        "would be ignored",
+      ],
+      [
+        genomes(`accessions = ["GCF_000001405.40"]\nassembly_level = ["chromosome"]`),
+        { section: "data.g", key: "assembly_level", line: 9 },
+        "has no taxon",
+      ],
       [genomes(`taxonn = 4479`), { section: "data.g", key: "taxonn", line: 8 }, 'no key "taxonn"'],
       [
         genomes(`taxon = 1`, `[source.ncbi]\nkind = "ncbi-genomes"\n[role.genomes]\n`),

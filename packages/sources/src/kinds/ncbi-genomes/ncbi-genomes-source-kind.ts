@@ -78,15 +78,27 @@ const spec: SourceKindSpec = {
   url: "optional",
   steps: ["ingest", "checksum"],
   check(_source, data): readonly SourceKindProblem[] {
-    if (data === undefined || data["taxon"] !== undefined || data["accessions"] !== undefined) return [];
-    return [
-      {
-        section: "data",
-        key: "taxon",
-        message: "an ncbi-genomes dataset needs taxon or accessions: it would download nothing",
-        hint: 'Add taxon = "Arabidopsis" (or a taxid), or accessions = ["GCF_000001735.4"]',
-      },
-    ];
+    if (data === undefined) return [];
+    if (data["taxon"] === undefined && data["accessions"] === undefined) {
+      return [
+        {
+          section: "data",
+          key: "taxon",
+          message: "an ncbi-genomes dataset needs taxon or accessions: it would download nothing",
+          hint: 'Add taxon = "Arabidopsis" (or a taxid), or accessions = ["GCF_000001735.4"]',
+        },
+      ];
+    }
+    if (data["taxon"] !== undefined) return [];
+    // Explicit accessions are taken as listed: these keys choose among a taxon's assemblies only.
+    return ["assembly_level", "assembly_source", "one_per_species"]
+      .filter((key) => data[key] !== undefined)
+      .map((key) => ({
+        section: "data" as const,
+        key,
+        message: `${key} chooses among a taxon's assemblies, and this dataset has no taxon: it would be ignored`,
+        hint: `Add taxon = …, or remove ${key} (accessions are downloaded as listed)`,
+      }));
   },
 };
 
