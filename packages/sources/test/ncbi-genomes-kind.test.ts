@@ -8,7 +8,9 @@ import { FakeUpstream } from "@omicslake/core/testing";
 import { HttpClient } from "../src/fetch/http-client.js";
 import { ncbiGenomesSourceKind } from "../src/kinds/ncbi-genomes/ncbi-genomes-source-kind.js";
 import { speciesDirectoryName, speciesOfOrganism } from "../src/kinds/ncbi-genomes/species-directory-name.js";
-import { UpstreamChecksumError, UpstreamError } from "../src/upstream-error.js";
+import { parseMd5Checksums } from "../src/kinds/ncbi-genomes/assembly-ftp.js";
+import { parseReportPage } from "../src/kinds/ncbi-genomes/assembly-report.js";
+import { UpstreamChecksumError, UpstreamError, UpstreamListingError } from "../src/upstream-error.js";
 import { FakeDatasetsApi, type FakeAssembly } from "./helpers/fake-ncbi-datasets.js";
 import { FAST_RETRY, kindContext } from "./helpers/kind-context.js";
 import { pseudoRandomBytes } from "./helpers/test-bytes.js";
@@ -436,5 +438,65 @@ describe("ncbi-genomes source kind", () => {
     expect(listing.problems.map((p) => p.name)).toEqual(["notes.txt", "stray-dir"]);
     const all = await ncbiGenomesSourceKind.items(context(config(`taxon = 4530`)));
     expect(all.items.map((item) => item.species)).toEqual(["Oryza sativa", "Oryza--weird"]);
+  });
+});
+
+describe("NCBI answers the genome kind reads", () => {
+  it("parses md5checksums.txt lines and refuses a damaged one with its line", () => {
+    const text = `${"a".repeat(32)}  ./GCF_1_genomic.fna.gz\n${"B".repeat(32)} *GCF_1_protein.faa.gz\n\n`;
+    expect([...parseMd5Checksums(text, "https://x/md5checksums.txt")]).toEqual([
+      ["GCF_1_genomic.fna.gz", "a".repeat(32)],
+      ["GCF_1_protein.faa.gz", "b".repeat(32)],
+    ]);
+    const error = (() => {
+      try {
+        return parseMd5Checksums(`${text}not a checksum line\n`, "https://x/md5checksums.txt");
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(UpstreamListingError);
+    expect((error as Error).message).toContain("line 4");
+  });
+
+  it("reads a dataset_report page and refuses one without accessions or organism names", () => {
+    const page = parseReportPage(
+      {
+        reports: [
+          {
+            accession: "GCF_000001405.40",
+            organism: { organism_name: "Homo sapiens" },
+            assembly_info: {
+              assembly_level: "Chromosome",
+              refseq_category: "reference genome",
+              release_date: "2022-02-03",
+            },
+          },
+        ],
+        next_page_token: "abc",
+        total_count: 2,
+      },
+      "https://api/x",
+    );
+    expect(page).toEqual({
+      reports: [
+        {
+          accession: "GCF_000001405.40",
+          organismName: "Homo sapiens",
+          assemblyLevel: "Chromosome",
+          refseqCategory: "reference genome",
+          releaseDate: "2022-02-03",
+        },
+      ],
+      nextPageToken: "abc",
+    });
+    expect(parseReportPage({ total_count: 0 }, "https://api/x")).toEqual({ reports: [] });
+    expect(() => parseReportPage({ reports: [{ accession: "GCF_1" }] }, "https://api/x?api_key=k")).toThrow(
+      /report 1 has accession "GCF_1"/,
+    );
+    expect(() => parseReportPage({ reports: [{ accession: "GCA_000000001.1" }] }, "https://api/x")).toThrow(
+      /no organism.organism_name/,
+    );
+    expect(() => parseReportPage([], "https://api/x")).toThrow(UpstreamListingError);
   });
 });
