@@ -30,3 +30,27 @@ export type { DataItem, ItemFile, ItemProblem } from "./items/data-item.js";
 export type { ItemListing, SourceKind, SourceKindContext, SyncResult } from "./kinds/source-kind.js";
 export { SOURCE_KINDS, sourceKind } from "./kinds/source-kinds.js";
 export { kindContext, type KindContextConfig } from "./kinds/kind-context.js";
+export { downloadToFile, partialPathOf, type DownloadToFileOptions } from "./fetch/download-to-file.js";
+export {
+  ncbiGenomesSourceKind,
+  NCBI_DATASETS_URL,
+  NCBI_GENOMES_FTP_URL,
+} from "./kinds/ncbi-genomes/ncbi-genomes-source-kind.js";
+export { GENOME_FILE_KINDS, genomeFileName, type GenomeFileKind } from "./kinds/ncbi-genomes/genome-files.js";
+export { speciesDirectoryName, speciesOfOrganism } from "./kinds/ncbi-genomes/species-directory-name.js";
+export { bestAssemblyPerSpecies, compareAssemblies } from "./kinds/ncbi-genomes/best-assembly.js";
+export type { AssemblyReport } from "./kinds/ncbi-genomes/assembly-report.js";
+export {
+  genbankSourceKind,
+  GENBANK_DIVISIONS,
+  GENBANK_URL,
+  NCBI_TAXDUMP_URL,
+  taxidsFileName,
+} from "./kinds/genbank/genbank-source-kind.js";
+export {
+  readTaxidsFile,
+  taxonSubtree,
+  taxonSubtreeFromTaxdump,
+  writeTaxidsFile,
+  type TaxidSet,
+} from "./kinds/genbank/taxon-subtree.js";

@@ -30,6 +30,12 @@ export interface DataItem {
   readonly individual?: string;
   /** Where the item's outputs go: `{role}/{directory}/{species}/{accession or individual}` (or `/{key}`). */
   readonly subdir: string;
+  /**
+   * Records of the item outside this taxon's subtree are to be left out (GenBank divisions with a `taxid`):
+   * `file` lists the subtree's taxids, one per line (read it with `readTaxidsFile`). It is not an input to
+   * parse, so it is kept apart from `files`.
+   */
+  readonly taxonFilter?: { readonly taxid: number; readonly file: ItemFile };
 }
 
 /** A name in a tree that the layout or the pairing rule could not place, reported instead of guessed. */

@@ -38,7 +38,9 @@ export function kindContext(
     http:
       options.http ??
       new HttpClient({
-        ...(source.requests_per_second !== undefined ? { requestsPerSecond: source.requests_per_second } : {}),
+        ...(source.requests_per_second !== undefined
+          ? { requestsPerSecond: source.requests_per_second }
+          : {}),
         ...(step.signal !== undefined ? { signal: step.signal } : {}),
       }),
     step,

@@ -1,9 +1,11 @@
 import { registerSourceKind, sourceKindSpec } from "@omicslake/core";
 import { SourceConfigError } from "../upstream-error.js";
+import { genbankSourceKind } from "./genbank/genbank-source-kind.js";
+import { ncbiGenomesSourceKind } from "./ncbi-genomes/ncbi-genomes-source-kind.js";
 import type { SourceKind } from "./source-kind.js";
 
 /** Every source kind, one folder each. Adding a kind means adding its `SourceKind` here. */
-export const SOURCE_KINDS: readonly SourceKind[] = [];
+export const SOURCE_KINDS: readonly SourceKind[] = [ncbiGenomesSourceKind, genbankSourceKind];
 
 for (const kind of SOURCE_KINDS) registerSourceKind(kind.spec);
 
