@@ -127,7 +127,8 @@ run = "p"
       2,
       'unknown source kind "genomes-of-mars"',
     ],
-    [`[source.s]\nkind = "test-tree"\n`, "source.s", "path", undefined, "needs path"],
+    // A missing key is located at its section's header.
+    [`[lake]\n[source.s]\nkind = "test-tree"\n`, "source.s", "path", 2, "needs path"],
     [
       `[source.s]\nkind = "test-tree"\npath = "x"\nurl = "http://x"\n`,
       "source.s",

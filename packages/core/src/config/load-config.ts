@@ -164,7 +164,13 @@ function validateConfig(
     const where = key === "" ? { file, section } : { file, section, key };
     throw new ConfigError(
       message,
-      { ...where, line: locate(text, section.split("."), key === "" ? undefined : key.split(".")[0]) },
+      {
+        ...where,
+        // A key that is missing has no line of its own: its section's header is where it belongs.
+        line:
+          locate(text, section.split("."), key === "" ? undefined : key.split(".")[0]) ??
+          locate(text, section.split(".")),
+      },
       { hint },
     );
   };
