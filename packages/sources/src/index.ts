@@ -26,6 +26,9 @@ export { HttpClient, type HttpClientOptions, type RetryEvent } from "./fetch/htt
 export type { RetryPolicy } from "./fetch/retry-policy.js";
 // Upstream file versions are a catalog repository (`catalog.upstreamFiles`); the record type stays importable here.
 export type { UpstreamFileRecord } from "@omicslake/core";
-export type { DataItem, ItemFile, ItemProblem } from "./items/data-item.js";
-export type { ItemListing, SourceKind, SourceKindContext, SyncResult } from "./kinds/source-kind.js";
+export type { DataItem, ItemFile, ItemListing, ItemProblem } from "./items/data-item.js";
+export { pairReadFiles, type PairingResult, type ReadPair } from "./items/read-pairing.js";
+export { isIgnoredName, layoutItems, stripExtensions, type LayoutOptions } from "./items/layout-items.js";
+export { listTreeItems } from "./items/tree-items.js";
+export type { SourceKind, SourceKindContext, SyncResult } from "./kinds/source-kind.js";
 export { SOURCE_KINDS, sourceKind } from "./kinds/source-kinds.js";

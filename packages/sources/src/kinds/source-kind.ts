@@ -7,8 +7,10 @@ import type {
   StepOptions,
 } from "@omicslake/core";
 import type { HttpClient } from "../fetch/http-client.js";
-import type { DataItem, ItemProblem } from "../items/data-item.js";
+import type { ItemListing } from "../items/data-item.js";
 import type { SourceAdapter } from "../source-adapter.js";
+
+export type { ItemListing };
 
 /** What a kind is given to sync a dataset or list its items. */
 export interface SourceKindContext {
@@ -35,12 +37,6 @@ export interface SyncResult {
   readonly fetched: readonly string[];
   /** Names that were already there and current. */
   readonly unchanged: readonly string[];
-}
-
-/** The items of a dataset, and the names that could not be placed. */
-export interface ItemListing {
-  readonly items: readonly DataItem[];
-  readonly problems: readonly ItemProblem[];
 }
 
 /**
