@@ -32,3 +32,9 @@ export { isIgnoredName, layoutItems, stripExtensions, type LayoutOptions } from 
 export { listTreeItems } from "./items/tree-items.js";
 export type { SourceKind, SourceKindContext, SyncResult } from "./kinds/source-kind.js";
 export { SOURCE_KINDS, sourceKind } from "./kinds/source-kinds.js";
+export { internalSourceKind } from "./kinds/internal/internal-source-kind.js";
+export { sraReadsSourceKind } from "./kinds/sra-reads/sra-reads-source-kind.js";
+export { splitCommandLine } from "./kinds/sra-reads/command-line.js";
+export { urlSourceKind, urlSourceAdapter } from "./kinds/url/url-source-kind.js";
+export { s3SourceKind } from "./kinds/s3/s3-source-kind.js";
+export { datasetTreeDir } from "./kinds/dataset-tree.js";

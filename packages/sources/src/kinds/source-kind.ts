@@ -7,7 +7,8 @@ import type {
   StepOptions,
 } from "@omicslake/core";
 import type { HttpClient } from "../fetch/http-client.js";
-import type { ItemListing } from "../items/data-item.js";
+import type { Readable } from "node:stream";
+import type { ItemFile, ItemListing } from "../items/data-item.js";
 import type { SourceAdapter } from "../source-adapter.js";
 
 export type { ItemListing };
@@ -53,4 +54,9 @@ export interface SourceKind {
   sync?(context: SourceKindContext): Promise<SyncResult>;
   /** The dataset's items as they are now (its local tree, its file list). */
   items(context: SourceKindContext): Promise<ItemListing>;
+  /**
+   * A stream of one item file that is neither on disk nor at an http(s) URL (an object in a bucket), for
+   * ingest to copy into raw. Kinds whose files have a `path` or an http(s) `url` leave it out.
+   */
+  open?(context: SourceKindContext, file: ItemFile): Promise<Readable>;
 }
