@@ -3,6 +3,7 @@ import type { ItemFile } from "../../items/data-item.js";
 import { layoutItems } from "../../items/layout-items.js";
 import type { SourceAdapter, UpstreamFile } from "../../source-adapter.js";
 import { SourceConfigError } from "../../upstream-error.js";
+import { datasetLayout } from "../dataset-tree.js";
 import type { SourceKind } from "../source-kind.js";
 
 const spec: SourceKindSpec = {
@@ -144,21 +145,12 @@ export const urlSourceAdapter: SourceAdapter = {
 export const urlSourceKind: SourceKind = {
   spec,
   adapter: urlSourceAdapter,
-  items(context) {
+  // Async so that a bad list rejects like every other kind's listing instead of throwing on the call.
+  async items(context) {
     const files: ItemFile[] = urlFiles(
       context.source,
       (context.data["files"] as readonly string[] | undefined) ?? [],
     );
-    const { dataset, data } = context;
-    return Promise.resolve(
-      layoutItems(files, {
-        layout: "files",
-        dataset: dataset.name,
-        role: dataset.role,
-        directory: dataset.directory,
-        ...(data.include !== undefined ? { include: data.include } : {}),
-        ...(data.exclude !== undefined ? { exclude: data.exclude } : {}),
-      }),
-    );
+    return layoutItems(files, datasetLayout(context));
   },
 };
