@@ -1,4 +1,4 @@
-import type { LayoutName } from "@omicslake/core";
+import { compareKeys, type LayoutName } from "@omicslake/core";
 import { nameFilter } from "../name-filter.js";
 import type { DataItem, ItemFile, ItemListing, ItemProblem } from "./data-item.js";
 import { pairReadFiles } from "./read-pairing.js";
@@ -58,7 +58,8 @@ interface Placed {
   blocked: boolean;
 }
 
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+// Code point order, as S3 lists keys: the same tree lists in the same order from disk and from a bucket.
+const compare = compareKeys;
 
 /**
  * Applies a layout to the files of a dataset's tree (or to an object listing's keys): groups them into
@@ -89,7 +90,9 @@ export function layoutItems(files: readonly ItemFile[], options: LayoutOptions):
       continue;
     }
     const dir = parts.slice(0, -1).join("/");
-    byDir.set(dir, [...(byDir.get(dir) ?? []), file]);
+    const list = byDir.get(dir);
+    if (list === undefined) byDir.set(dir, [file]);
+    else list.push(file);
   }
 
   for (const [dir, dirFiles] of byDir) {

@@ -101,7 +101,11 @@ export function pairReadFiles(names: readonly string[]): PairingResult {
     const open = edges.filter((e) => e.rank === rank && !settled.has(e.mate1) && !settled.has(e.mate2));
     const byName = new Map<string, Edge[]>();
     for (const edge of open) {
-      for (const name of [edge.mate1, edge.mate2]) byName.set(name, [...(byName.get(name) ?? []), edge]);
+      for (const name of [edge.mate1, edge.mate2]) {
+        const list = byName.get(name);
+        if (list === undefined) byName.set(name, [edge]);
+        else list.push(edge);
+      }
     }
     for (const edge of open) {
       if (settled.has(edge.mate1) || settled.has(edge.mate2)) continue;

@@ -1,7 +1,7 @@
 import type { Dirent, Stats } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { NotFoundError, ValidationError } from "@omicslake/core";
+import { compareKeys, NotFoundError, ValidationError } from "@omicslake/core";
 import type { ItemFile, ItemListing, ItemProblem } from "./data-item.js";
 import { isIgnoredName, layoutItems, type LayoutOptions } from "./layout-items.js";
 
@@ -38,9 +38,7 @@ export async function listTreeItems(dir: string, options: LayoutOptions): Promis
   const listing = layoutItems(files, options);
   return {
     items: listing.items,
-    problems: [...problems, ...listing.problems].sort((a, b) =>
-      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-    ),
+    problems: [...problems, ...listing.problems].sort((a, b) => compareKeys(a.name, b.name)),
   };
 }
 
