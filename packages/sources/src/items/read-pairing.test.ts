@@ -90,12 +90,15 @@ describe("pairReadFiles", () => {
     ]);
   });
 
-  it("does not take digits inside a number as mates (_10 / _20, _11 / _12)", () => {
-    // Alone they still pair at the weakest rank: the rule says one differing 1/2 makes a pair.
-    expect(pairReadFiles(["s_10.fq", "s_20.fq", "s_1.fq", "s_2.fq"]).pairs.map((p) => p.mate1)).toEqual([
-      "s_1.fq",
-      "s_10.fq",
-    ]);
+  it("never takes a digit of a longer number as a mate (_10 / _20, _11 / _12, consecutive runs)", () => {
+    const result = pairReadFiles(["s_10.fq", "s_20.fq", "s_11.fq", "s_12.fq", "s_1.fq", "s_2.fq"]);
+    expect(result.pairs.map((p) => [p.mate1, p.mate2])).toEqual([["s_1.fq", "s_2.fq"]]);
+    expect(result.singles).toEqual(["s_10.fq", "s_11.fq", "s_12.fq", "s_20.fq"]);
+    // Single-end runs with neighbouring accessions are two runs, not a pair, and nothing is ambiguous.
+    const runs = pairReadFiles(["SRR100001.fastq.gz", "SRR100002.fastq.gz", "SRR100012.fastq.gz"]);
+    expect(runs.pairs).toEqual([]);
+    expect(runs.ambiguous).toEqual([]);
+    expect(runs.singles).toHaveLength(3);
   });
 
   it("is deterministic whatever the input order", () => {

@@ -14,15 +14,16 @@ export interface PairingResult {
   readonly ambiguous: readonly { readonly name: string; readonly message: string }[];
 }
 
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= "0" && c <= "9";
+
 /**
- * How strongly a differing `1`/`2` at position `i` looks like a mate number: 3 after an `R` that starts a
- * token (`_R1`, `.R2`, `R1` at the start), 2 after `_` or `.` (`_1`, `.2`), 1 anywhere else (`reads1`,
- * `sample2`, `_001`/`_002`). A digit followed by another digit (`_10`/`_20`) is part of a number, and a
- * digit after a digit (`_11`/`_12`) too: both only reach 1.
+ * How strongly a `1`/`2` at position `i` looks like a mate number: 3 after an `R` that starts a token
+ * (`_R1`, `.R2`, `R1` at the start), 2 after `_` or `.` (`_1`, `.2`), 1 after anything else (`reads1`,
+ * `sample2`); 0 — never a mate — when it is part of a longer number (`SRR100001`/`SRR100002`, `_001`/`_002`,
+ * `_10`/`_20`): run accessions and lane numbers differ by one digit all the time.
  */
-function mateRank(name: string, i: number): 1 | 2 | 3 {
-  const next = name[i + 1];
-  if (next !== undefined && next >= "0" && next <= "9") return 1;
+function mateRank(name: string, i: number): 0 | 1 | 2 | 3 {
+  if (isDigit(name[i + 1]) || isDigit(name[i - 1])) return 0;
   const before = name[i - 1];
   if (before === "R" || before === "r") {
     const start = name[i - 2];
@@ -62,8 +63,9 @@ interface Edge {
 
 /**
  * Pairs the read files of one directory (names only, nothing is read). Two names form a candidate pair when
- * they have the same length and differ in exactly one character, a `1` in one and a `2` in the other; so
- * `.fastq.gz` never pairs with `.fq.gz`, nor `R1` with `r2`. Candidates are ranked by how much the
+ * they have the same length and differ in exactly one character, a `1` in one and a `2` in the other, that
+ * is not part of a longer number; so `.fastq.gz` never pairs with `.fq.gz`, nor `R1` with `r2`, nor the
+ * single-end runs `SRR100001.fq` with `SRR100002.fq`. Candidates are ranked by how much the
  * differing digit looks like a mate number (see `mateRank`): `R` before it beats `_` or `.`, which beat
  * anything else. From the strongest rank down, a file with exactly one candidate left at that rank is paired
  * with it; a file with two or more at the same rank is ambiguous, and it and everything it could pair with
@@ -80,15 +82,17 @@ export function pairReadFiles(names: readonly string[]): PairingResult {
   const edges: Edge[] = [];
   for (const name of unique) {
     for (let i = 0; i < name.length; i++) {
-      if (name[i] === "1") ones.set(`${i}:${name.slice(0, i)}\0${name.slice(i + 1)}`, name);
+      if (name[i] === "1" && mateRank(name, i) > 0)
+        ones.set(`${name.slice(0, i)}\0${name.slice(i + 1)}`, name);
     }
   }
   for (const name of unique) {
     for (let i = 0; i < name.length; i++) {
       if (name[i] !== "2") continue;
-      const mate1 = ones.get(`${i}:${name.slice(0, i)}\0${name.slice(i + 1)}`);
-      if (mate1 === undefined) continue;
       const rank = mateRank(name, i);
+      if (rank === 0) continue;
+      const mate1 = ones.get(`${name.slice(0, i)}\0${name.slice(i + 1)}`);
+      if (mate1 === undefined) continue;
       if (rank === 1 && markerPositions(name).some((p) => p !== i)) continue;
       edges.push({ mate1, mate2: name, at: i, rank });
     }
