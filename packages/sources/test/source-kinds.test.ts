@@ -8,6 +8,7 @@ import {
   HttpClient,
   ingestConfigured,
   sourceKind,
+  sourceRootOf,
   UpstreamError,
   type SourceKindContext,
 } from "../src/index.js";
@@ -33,7 +34,7 @@ function contextOf(config: LakeConfig, dataset: string, log: string[] = []): Sou
     source,
     data: config.datasets[dataset]!,
     dataset: resolved,
-    ...(source.path !== undefined ? { root: join(config.baseDir, source.path) } : {}),
+    ...(source.path !== undefined ? { root: sourceRootOf(config, source)! } : {}),
     lakeRoot: config.root,
     http: new HttpClient(),
     step: {},
