@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseConfig, type LakeConfig } from "@omicslake/core";
+import { CancelledError, parseConfig, type LakeConfig } from "@omicslake/core";
 import { FakeUpstream, lakeEngines } from "@omicslake/core/testing";
 import {
   HttpClient,
@@ -66,6 +66,7 @@ const [output, accession, mode] = process.argv.slice(2);
 const fs = require("node:fs");
 if (mode === "fail") { process.stderr.write("fatal: " + accession + " is not public"); process.exit(3); }
 if (mode === "nothing") process.exit(0);
+if (mode === "hang") { fs.writeFileSync(output + "/" + accession + "_1.fastq", "partial"); setInterval(() => {}, 1000); }
 if (mode === "renamed") { fs.writeFileSync(output + "/reads.fastq", "@r"); process.exit(0); }
 fs.writeFileSync(output + "/" + accession + "_1.fastq", "@r1 " + accession);
 fs.writeFileSync(output + "/" + accession + "_2.fastq", "@r2 " + accession);
@@ -177,6 +178,22 @@ describe("sra-reads source kind", () => {
     expect((error as UpstreamError).details["failures"]).toEqual([
       expect.objectContaining({ accession: "SRR7", exitCode: 3 }),
     ]);
+    expect(await readdir(join(tree.dir, "mirror/rnaseq"))).toEqual([]);
+  });
+
+  it("cancels a running download: the command is stopped and nothing it wrote reaches the mirror", async () => {
+    const controller = new AbortController();
+    const base = contextOf(config(await fake("hang"), ["SRR8"]), "rnaseq");
+    const context: SourceKindContext = {
+      ...base,
+      step: { signal: controller.signal },
+      // Abort once the run has started: the work directory exists and the command is about to run.
+      log: (line) => {
+        if (line.includes("fetching SRR8")) setTimeout(() => controller.abort(), 200);
+      },
+    };
+    const error = await rejection(sourceKind("sra-reads").sync!(context));
+    expect(error).toBeInstanceOf(CancelledError);
     expect(await readdir(join(tree.dir, "mirror/rnaseq"))).toEqual([]);
   });
 

@@ -263,6 +263,15 @@ describe("listTreeItems, links and odd entries", () => {
     if (fifo) expect(byName["Sp/E.fq"]).toContain("neither a file nor a directory");
   });
 
+  it("leaves out a level2 accession with a broken link inside, naming it", async () => {
+    await tree.write({ "Sp/A/a.fq": "", "Sp/B/b.fq": "" });
+    await symlink(join(tree.dir, "gone.fq"), join(tree.dir, "Sp/A/link.fq"));
+    const { items, problems } = await listTreeItems(tree.dir, options("level2"));
+    expect(items.map((i) => i.key)).toEqual(["Sp/B"]);
+    expect(problems.map((p) => p.name)).toEqual(["Sp/A", "Sp/A/link.fq"]);
+    expect(problems[0]!.message).toContain("left out");
+  });
+
   it("refuses a missing dataset directory with a hint", async () => {
     await expect(listTreeItems(join(tree.dir, "nope"), options("level1"))).rejects.toBeInstanceOf(
       NotFoundError,

@@ -36,9 +36,23 @@ export async function listTreeItems(dir: string, options: LayoutOptions): Promis
   const problems: ItemProblem[] = [];
   await walk(dir, "", [identity(top)], files, problems);
   const listing = layoutItems(files, options);
+  let items = listing.items;
+  const extra: ItemProblem[] = [];
+  if (options.layout === "level2" || options.layout === "lab") {
+    // An item is its whole directory: with an entry of it unreadable it would be listed incomplete.
+    const broken = new Set(problems.map((p) => p.name.split("/").slice(0, 2).join("/")));
+    items = items.filter((item) => {
+      if (!broken.has(item.key)) return true;
+      extra.push({
+        name: item.key,
+        message: `left out: some of its files could not be placed (see the problems under ${item.key}/)`,
+      });
+      return false;
+    });
+  }
   return {
-    items: listing.items,
-    problems: [...problems, ...listing.problems].sort((a, b) => compareKeys(a.name, b.name)),
+    items,
+    problems: [...problems, ...extra, ...listing.problems].sort((a, b) => compareKeys(a.name, b.name)),
   };
 }
 
