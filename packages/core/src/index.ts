@@ -41,7 +41,13 @@ export { mediaTypeOf } from "./lake/media-type.js";
 export { openLake, type OpenLakeOptions } from "./lake/open-lake.js";
 export { publicPath, publicRunRecord } from "./catalog/public-run-record.js";
 export { parseInstant, parseKeyExpiry } from "./catalog/api-key-expiry.js";
-export { openObjectStore, type StoreConfig, type StoreTuning } from "./object-store/open-object-store.js";
+export {
+  openBucketReader,
+  openObjectStore,
+  type StoreConfig,
+  type StoreTuning,
+} from "./object-store/open-object-store.js";
+export type { BucketObject, BucketReader } from "./object-store/s3/s3-bucket-reader.js";
 export { FsObjectStore } from "./object-store/fs/fs-object-store.js";
 // Types only: openObjectStore imports the S3 store, and the AWS SDK with it, for an s3:// URL alone.
 export type {

@@ -26,8 +26,11 @@ export { HttpClient, type HttpClientOptions, type RetryEvent } from "./fetch/htt
 export type { RetryPolicy } from "./fetch/retry-policy.js";
 // Upstream file versions are a catalog repository (`catalog.upstreamFiles`); the record type stays importable here.
 export type { UpstreamFileRecord } from "@omicslake/core";
-export type { DataItem, ItemFile, ItemProblem } from "./items/data-item.js";
-export type { ItemListing, SourceKind, SourceKindContext, SyncResult } from "./kinds/source-kind.js";
+export type { DataItem, ItemFile, ItemListing, ItemProblem } from "./items/data-item.js";
+export { pairReadFiles, type PairingResult, type ReadPair } from "./items/read-pairing.js";
+export { isIgnoredName, layoutItems, stripExtensions, type LayoutOptions } from "./items/layout-items.js";
+export { listTreeItems } from "./items/tree-items.js";
+export type { SourceKind, SourceKindContext, SyncResult } from "./kinds/source-kind.js";
 export { SOURCE_KINDS, sourceKind } from "./kinds/source-kinds.js";
 export { kindContext, type KindContextConfig } from "./kinds/kind-context.js";
 export { downloadToFile, partialPathOf, type DownloadToFileOptions } from "./fetch/download-to-file.js";
@@ -54,3 +57,9 @@ export {
   writeTaxidsFile,
   type TaxidSet,
 } from "./kinds/genbank/taxon-subtree.js";
+export { internalSourceKind } from "./kinds/internal/internal-source-kind.js";
+export { sraReadsSourceKind } from "./kinds/sra-reads/sra-reads-source-kind.js";
+export { splitCommandLine } from "./kinds/sra-reads/command-line.js";
+export { urlSourceKind, urlSourceAdapter } from "./kinds/url/url-source-kind.js";
+export { s3SourceKind } from "./kinds/s3/s3-source-kind.js";
+export { datasetTreeDir, sourceRootOf } from "./kinds/dataset-tree.js";

@@ -5,14 +5,16 @@ import { pubmedSourceAdapter } from "./pubmed/pubmed-source-adapter.js";
 import type { SourceAdapter } from "./source-adapter.js";
 import { sraSourceAdapter } from "./sra/sra-source-adapter.js";
 import { SourceConfigError } from "./upstream-error.js";
+import { urlSourceAdapter } from "./kinds/url/url-source-kind.js";
 
-/** The adapters of the public-metadata sources, by source kind. */
+/** The adapters of the sources ingest fetches into raw directly (public metadata, URL lists), by source kind. */
 export const SOURCE_ADAPTERS: Readonly<Record<string, SourceAdapter>> = {
   sra: sraSourceAdapter,
   geo: geoSourceAdapter,
   biosample: biosampleSourceAdapter,
   bioproject: bioprojectSourceAdapter,
   pubmed: pubmedSourceAdapter,
+  url: urlSourceAdapter,
 };
 
 /** The adapter for a source kind; other kinds (directories, genome trees) are not fetched by ingest. */

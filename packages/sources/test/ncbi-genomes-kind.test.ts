@@ -421,6 +421,7 @@ describe("ncbi-genomes source kind", () => {
   it("reports names a level 0 tree cannot place, and applies include/exclude to items", async () => {
     const dir = join(root, "plants");
     await mkdir(join(dir, "stray-dir"), { recursive: true });
+    await writeFile(join(dir, "stray-dir", "GCF_000000103.1.fna.gz"), "x");
     for (const name of [
       "Oryza sativa--GCF_000000101.1.fna.gz",
       "Oryza--weird--GCF_000000102.1.fna.gz",

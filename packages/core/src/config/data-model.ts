@@ -119,7 +119,12 @@ export function parseLayout(value: number | string): LayoutName | undefined {
 export function resolveDataModel(config: RawConfig, fail: SettingFailure): Record<string, ResolvedDataset> {
   const specs = new Map<string, SourceKindSpec>();
   for (const [name, source] of Object.entries(config.source)) {
-    specs.set(name, checkSource(`source.${name}`, source, fail));
+    const spec = checkSource(`source.${name}`, source, fail);
+    // A source's own rules hold even when no dataset uses it yet.
+    for (const problem of spec.check?.(source, undefined) ?? []) {
+      fail(`source.${name}`, problem.key, problem.message, problem.hint);
+    }
+    specs.set(name, spec);
   }
   const sectionSteps = new Map<string, readonly ResolvedStep[]>();
   for (const [name, processing] of Object.entries(config.processing)) {

@@ -3,6 +3,8 @@ import { fileURLToPath } from "node:url";
 import { ValidationError } from "../errors/omicslake-error.js";
 import { FsObjectStore } from "./fs/fs-object-store.js";
 import type { ObjectStore } from "./object-store.js";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { BucketReader } from "./s3/s3-bucket-reader.js";
 import type { ObjectLockPolicy, S3ObjectStore } from "./s3/s3-object-store.js";
 
 /** Where a lake's objects live: the `[lake]` storage settings of `omicslake.toml`. */
@@ -55,12 +57,49 @@ export async function openObjectStore(config: StoreConfig, tuning: StoreTuning =
 }
 
 async function openS3(config: StoreConfig, tuning: StoreTuning): Promise<S3ObjectStore> {
+  const { bucket, prefix } = parseS3Url(config);
+  const [client, { S3ObjectStore }] = await Promise.all([
+    s3Client(config),
+    import("./s3/s3-object-store.js"),
+  ]);
+  return new S3ObjectStore({
+    client,
+    ownsClient: true,
+    bucket,
+    prefix,
+    objectLock: config.objectLock,
+    partSizeBytes: tuning.partSizeBytes,
+    partConcurrency: tuning.partConcurrency,
+  });
+}
+
+/**
+ * Opens an `s3://bucket/prefix` read-only, with none of a lake store's key rules: for upstream data that
+ * lives in a bucket (an `s3` source), whatever its keys look like. The settings are a store's.
+ *
+ * @example for await (const object of (await openBucketReader({ url: "s3://runs/2024/" })).listAll()) …
+ */
+export async function openBucketReader(config: Omit<StoreConfig, "objectLock">): Promise<BucketReader> {
+  const { bucket, prefix } = parseS3Url(config);
+  const [client, { S3BucketReader }] = await Promise.all([
+    s3Client(config),
+    import("./s3/s3-bucket-reader.js"),
+  ]);
+  return new S3BucketReader({ client, bucket, prefix });
+}
+
+function parseS3Url(config: Pick<StoreConfig, "url" | "accessKeyId" | "secretAccessKey">): {
+  bucket: string;
+  prefix: string;
+} {
   let url: URL;
   try {
     url = new URL(config.url);
   } catch (error) {
     throw badUrl(config.url, "is not a valid URL", error);
   }
+  if (url.protocol !== "s3:")
+    throw badUrl(config.url, `uses the scheme "${url.protocol}" where s3: is needed`);
   const bucket = url.hostname;
   if (bucket === "") throw badUrl(config.url, "names no bucket (write s3://bucket/prefix)");
   if (url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
@@ -75,11 +114,12 @@ async function openS3(config: StoreConfig, tuning: StoreTuning): Promise<S3Objec
       hint: "Set both, or neither to use the AWS SDK's credential chain (environment, profile, instance role)",
     });
   }
-  const [{ S3Client }, { S3ObjectStore }] = await Promise.all([
-    import("@aws-sdk/client-s3"),
-    import("./s3/s3-object-store.js"),
-  ]);
-  const client = new S3Client({
+  return { bucket, prefix: decodeURIComponent(url.pathname) };
+}
+
+async function s3Client(config: Omit<StoreConfig, "url" | "objectLock">): Promise<S3Client> {
+  const { S3Client } = await import("@aws-sdk/client-s3");
+  return new S3Client({
     endpoint: config.endpoint,
     region: config.region ?? process.env.AWS_REGION ?? "us-east-1",
     forcePathStyle: config.forcePathStyle,
@@ -87,15 +127,6 @@ async function openS3(config: StoreConfig, tuning: StoreTuning): Promise<S3Objec
       config.accessKeyId !== undefined && config.secretAccessKey !== undefined
         ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }
         : undefined,
-  });
-  return new S3ObjectStore({
-    client,
-    ownsClient: true,
-    bucket,
-    prefix: decodeURIComponent(url.pathname),
-    objectLock: config.objectLock,
-    partSizeBytes: tuning.partSizeBytes,
-    partConcurrency: tuning.partConcurrency,
   });
 }
 

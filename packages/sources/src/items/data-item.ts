@@ -44,3 +44,9 @@ export interface ItemProblem {
   readonly name: string;
   readonly message: string;
 }
+
+/** The items of a dataset, and the names that could not be placed. */
+export interface ItemListing {
+  readonly items: readonly DataItem[];
+  readonly problems: readonly ItemProblem[];
+}

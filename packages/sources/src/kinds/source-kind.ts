@@ -7,8 +7,11 @@ import type {
   StepOptions,
 } from "@omicslake/core";
 import type { HttpClient } from "../fetch/http-client.js";
-import type { DataItem, ItemProblem } from "../items/data-item.js";
+import type { Readable } from "node:stream";
+import type { ItemFile, ItemListing } from "../items/data-item.js";
 import type { SourceAdapter } from "../source-adapter.js";
+
+export type { ItemListing };
 
 /** What a kind is given to sync a dataset or list its items. */
 export interface SourceKindContext {
@@ -37,12 +40,6 @@ export interface SyncResult {
   readonly unchanged: readonly string[];
 }
 
-/** The items of a dataset, and the names that could not be placed. */
-export interface ItemListing {
-  readonly items: readonly DataItem[];
-  readonly problems: readonly ItemProblem[];
-}
-
 /**
  * The extension point of flow 4: one source kind. Its `spec` tells the configuration which keys, layouts
  * and steps it has; `items` says what its datasets hold; `sync` (kinds with an upstream) brings upstream data
@@ -57,4 +54,9 @@ export interface SourceKind {
   sync?(context: SourceKindContext): Promise<SyncResult>;
   /** The dataset's items as they are now (its local tree, its file list). */
   items(context: SourceKindContext): Promise<ItemListing>;
+  /**
+   * A stream of one item file that is neither on disk nor at an http(s) URL (an object in a bucket), for
+   * ingest to copy into raw. Kinds whose files have a `path` or an http(s) `url` leave it out.
+   */
+  open?(context: SourceKindContext, file: ItemFile): Promise<Readable>;
 }

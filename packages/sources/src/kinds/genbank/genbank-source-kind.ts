@@ -7,7 +7,10 @@ import type { DataItem, ItemFile, ItemProblem } from "../../items/data-item.js";
 import { baseUrlOf } from "../../source-adapter.js";
 import { parseMd5File } from "../../pubmed/pubmed-source-adapter.js";
 import { SourceConfigError, UpstreamError, UpstreamListingError } from "../../upstream-error.js";
-import { datasetDirectory, isIgnoredName, itemFilter, pathExists as exists } from "../local-tree.js";
+import { itemFilter } from "../../items/item-filter.js";
+import { isIgnoredName } from "../../items/layout-items.js";
+import { datasetTreeDir } from "../dataset-tree.js";
+import { pathExists as exists } from "../local-tree.js";
 import type { ItemListing, SourceKind, SourceKindContext, SyncResult } from "../source-kind.js";
 import { taxonSubtreeFromTaxdump, writeTaxidsFile } from "./taxon-subtree.js";
 
@@ -167,7 +170,7 @@ async function syncGenbank(context: SourceKindContext): Promise<SyncResult> {
       },
     );
   }
-  const dir = join(datasetDirectory(context), `release-${release}`);
+  const dir = join(datasetTreeDir(context), `release-${release}`);
   const entries = parseDirectoryListing(await context.http.getText(base), base);
   const wanted = new Set(settings.divisions);
   const files = entries
@@ -305,7 +308,7 @@ async function itemRelease(
  */
 async function genbankItems(context: SourceKindContext): Promise<ItemListing> {
   const settings = settingsOf(context);
-  const root = datasetDirectory(context);
+  const root = datasetTreeDir(context);
   const problems: ItemProblem[] = [];
   const release = await itemRelease(root, settings, problems);
   if (release === undefined) return { items: [], problems };

@@ -3,7 +3,9 @@ import { redactUrl, throwIfAborted, type SourceKindProblem, type SourceKindSpec 
 import { downloadToFile } from "../../fetch/download-to-file.js";
 import { baseUrlOf } from "../../source-adapter.js";
 import { UpstreamError } from "../../upstream-error.js";
-import { byCodePoint, datasetDirectory, pathExists as exists } from "../local-tree.js";
+import { listTreeItems } from "../../items/tree-items.js";
+import { datasetLayout, datasetTreeDir } from "../dataset-tree.js";
+import { byCodePoint, pathExists } from "../local-tree.js";
 import type { SourceKind, SourceKindContext, SyncResult } from "../source-kind.js";
 import { assemblyParentUrl, findAssemblyDirectory } from "./assembly-ftp.js";
 import {
@@ -20,7 +22,6 @@ import {
   genomeFileName,
   type GenomeFileKind,
 } from "./genome-files.js";
-import { listGenomeTreeItems } from "./genome-tree-items.js";
 import { speciesDirectoryName, speciesOfOrganism } from "./species-directory-name.js";
 
 export const NCBI_DATASETS_URL = "https://api.ncbi.nlm.nih.gov/datasets/v2/";
@@ -172,16 +173,14 @@ async function chosenAssemblies(
  */
 async function syncGenomes(context: SourceKindContext): Promise<SyncResult> {
   const settings = settingsOf(context);
-  const dir = datasetDirectory(context);
+  const dir = datasetTreeDir(context);
   const layout = context.dataset.layout;
   const ftpBase = ensureSlash((context.source["ftp_url"] as string | undefined) ?? NCBI_GENOMES_FTP_URL);
   const assemblies = await chosenAssemblies(context, settings);
-  const present = await listGenomeTreeItems(dir, {
-    layout,
-    dataset: context.dataset.name,
-    role: context.dataset.role,
-    directory: context.dataset.directory,
-  });
+  // Before the first sync the directory does not exist yet: nothing is present.
+  const present = (await pathExists(dir))
+    ? await listTreeItems(dir, { ...datasetLayout(context, false), include: [], exclude: [] })
+    : { items: [], problems: [] };
   const fetched: string[] = [];
   const unchanged: string[] = [];
   for (const report of assemblies) {
@@ -194,7 +193,7 @@ async function syncGenomes(context: SourceKindContext): Promise<SyncResult> {
     }));
     const missing: typeof wanted = [];
     for (const file of wanted) {
-      if (await exists(join(dir, file.name))) unchanged.push(file.name);
+      if (await pathExists(join(dir, file.name))) unchanged.push(file.name);
       else missing.push(file);
     }
     if (missing.length === 0) continue;
@@ -254,15 +253,6 @@ function ensureSlash(url: string): string {
 export const ncbiGenomesSourceKind: SourceKind = {
   spec,
   sync: syncGenomes,
-  async items(context) {
-    const data = context.data;
-    return listGenomeTreeItems(datasetDirectory(context), {
-      layout: context.dataset.layout,
-      dataset: context.dataset.name,
-      role: context.dataset.role,
-      directory: context.dataset.directory,
-      ...(data.include !== undefined ? { include: data.include } : {}),
-      ...(data.exclude !== undefined ? { exclude: data.exclude } : {}),
-    });
-  },
+  // Versions `.1` and `.2` of an assembly are not read mates: no pairing in genome trees.
+  items: (context) => listTreeItems(datasetTreeDir(context), datasetLayout(context, false)),
 };
