@@ -147,7 +147,7 @@ export const dataSchema = z
     description: z.string().optional(),
     directory: z
       .string()
-      .regex(nameRegex, "must be one directory name (letters, digits, _ . -)")
+      .regex(/^(?!\.{1,2}$)[^/\\\0]+$/, 'must be one directory name (no "/", "\\", "." or "..")')
       .optional()
       .describe("The dataset's directory in its source's tree and in output paths (default: its name)"),
     accessions: z.array(z.string()).optional().describe("Upstream accessions to fetch (GSE…, SRP…, GCF_…)"),
