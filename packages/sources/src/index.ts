@@ -28,4 +28,16 @@ export type { RetryPolicy } from "./fetch/retry-policy.js";
 export type { UpstreamFileRecord } from "@omicslake/core";
 export type { DataItem, ItemFile, ItemProblem } from "./items/data-item.js";
 export type { ItemListing, SourceKind, SourceKindContext, SyncResult } from "./kinds/source-kind.js";
-export { SOURCE_KINDS, sourceKind } from "./kinds/source-kinds.js";
+export { SOURCE_KINDS, addSourceKind, sourceKind } from "./kinds/source-kinds.js";
+export {
+  processDatasets,
+  type ProcessHandlers,
+  type ProcessOptions,
+  type ProcessSummary,
+  type StepOutcome,
+} from "./processing/process-datasets.js";
+export { ingestItems, ensureRawDataset, type ItemIngestResult } from "./processing/ingest-items.js";
+export { checksumDataset, type ChecksumResult } from "./processing/checksum-dataset.js";
+export { stepDatasetName } from "./processing/command-step.js";
+export { ProcessingError, ItemsFailedError, type ItemFailure } from "./processing/processing-error.js";
+export { shellQuote } from "./processing/shell-command.js";
