@@ -126,7 +126,7 @@ describeOnLakeEngines("processDatasets", (opened) => {
     if (!found) throw new Error(`no ${name} in ${dataset}`);
     return (await bytesOf(await lake().readObject(found))).toString("utf8");
   };
-  const runsOf = async (stepName: string): Promise<Run[]> =>
+  const runsOf = async (stepName: string): Promise<readonly Run[]> =>
     (await lake().catalog.listRuns({ step: stepName, limit: 100 })).items;
 
   beforeAll(async () => {

@@ -1,0 +1,150 @@
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { addSourceKind, type DataItem, type SourceKind } from "@omicslake/sources";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runInProcess } from "./support/run-in-process.js";
+
+// A kind of this test's own, registered as a plugin would be: every file of the dataset's directory is an item.
+const FLAT_KIND: SourceKind = {
+  spec: {
+    kind: "flat-test",
+    description: "a flat test directory",
+    sourceKeys: {},
+    dataKeys: {},
+    layouts: ["files"],
+    path: "required",
+    url: "refused",
+    steps: ["ingest", "checksum"],
+  },
+  async items(context) {
+    const dir = join(context.root!, context.dataset.directory);
+    const items: DataItem[] = (await readdir(dir)).sort().map((name) => ({
+      dataset: context.dataset.name,
+      key: name,
+      files: [{ name, path: join(dir, name) }],
+      paired: false,
+      subdir: `${context.dataset.role}/${context.dataset.directory}/${name}`,
+    }));
+    return { items, problems: [] };
+  },
+};
+addSourceKind(FLAT_KIND);
+
+interface Wire {
+  steps: {
+    dataset?: string;
+    step: string;
+    ran: number;
+    skipped: number;
+    failed: number;
+    failures: { code?: string }[];
+  }[];
+  failed: boolean;
+}
+
+describe("omicslake process", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "omicslake-process-cli-"));
+    await mkdir(join(dir, "tree", "notes"), { recursive: true });
+    await mkdir(join(dir, "tree", "broken"), { recursive: true });
+    await writeFile(join(dir, "tree", "notes", "a.txt"), "alpha\n");
+    await writeFile(join(dir, "tree", "notes", "b.txt"), "beta!\n");
+    await writeFile(join(dir, "tree", "broken", "c.txt"), "gamma\n");
+    await writeFile(
+      join(dir, "omicslake.toml"),
+      `[lake]
+root = ".omicslake"
+
+[source.lab]
+kind = "flat-test"
+path = "tree"
+
+[processing.count]
+steps = ["ingest", "checksum", { name = "bytes", command = "wc -c < {input} | tr -d ' ' > {output}", output = "bytes.txt" }]
+
+[processing.fail]
+steps = ["ingest", { name = "exit", command = "echo no good >&2; exit 3" }]
+
+[role.notes]
+run = ["count"]
+[role.bad]
+run = ["fail"]
+
+[data.notes]
+source = "lab"
+role = "notes"
+
+[data.broken]
+source = "lab"
+role = "bad"
+`,
+    );
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("runs a role's steps, then skips what is unchanged", async () => {
+    const first = await runInProcess(dir, ["process", "--role", "notes", "--json"]);
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    const wire = JSON.parse(first.stdout) as Wire;
+    expect(wire.failed).toBe(false);
+    expect(wire.steps.map((s) => [s.step, s.ran, s.skipped, s.failed])).toEqual([
+      ["ingest", 2, 0, 0],
+      ["checksum", 2, 0, 0],
+      ["count.bytes", 2, 0, 0],
+    ]);
+    const ls = await runInProcess(dir, ["catalog", "ls", "--json"]);
+    expect(ls.stdout).toContain('"count.bytes"');
+
+    const again = await runInProcess(dir, ["process", "notes"]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/notes\s+count\.bytes\s+0\s+2\s+0\s+ok/);
+    const forced = JSON.parse(
+      (await runInProcess(dir, ["process", "notes", "--force", "--json"])).stdout,
+    ) as Wire;
+    expect(forced.steps.at(-1)).toMatchObject({ step: "count.bytes", ran: 2, skipped: 0 });
+  });
+
+  it("exits 1 naming each failed item, and the other datasets still run", async () => {
+    const result = await runInProcess(dir, ["process", "--jobs", "1"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/broken\s+fail\.exit\s+0\s+0\s+1\s+failed/);
+    expect(result.stdout).toContain("failed: broken fail.exit c.txt:");
+    expect(result.stdout).toContain("exited with 3: no good");
+    expect(result.stdout).toMatch(/notes\s+count\.bytes\s+0\s+2\s+0\s+ok/);
+    const json = JSON.parse((await runInProcess(dir, ["process", "broken", "--json"])).stdout) as Wire;
+    expect(json.steps.at(-1)?.failures[0]?.code).toBe("command_failed");
+  });
+
+  it("refuses a bad --jobs and an unknown dataset", async () => {
+    expect((await runInProcess(dir, ["process", "--jobs", "0"])).code).toBe(2);
+    const unknown = await runInProcess(dir, ["process", "nope"]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('no dataset "nope"');
+  });
+
+  it("ingests a dataset of a kind without an adapter", async () => {
+    await writeFile(join(dir, "tree", "notes", "c.txt"), "gamma\n");
+    const result = await runInProcess(dir, ["ingest", "notes", "--json"]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([
+      expect.objectContaining({ dataset: "notes", fetched: 1, unchanged: 2 }),
+    ]);
+  });
+
+  it("says there is nothing to process without datasets", async () => {
+    const empty = await mkdtemp(join(tmpdir(), "omicslake-process-empty-"));
+    try {
+      await writeFile(join(empty, "omicslake.toml"), '[lake]\nroot = ".omicslake"\n');
+      const result = await runInProcess(empty, ["process"]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain("nothing to process");
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});
