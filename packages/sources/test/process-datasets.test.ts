@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -285,6 +285,21 @@ describeOnLakeEngines("processDatasets", (opened) => {
     const checksum = await runsOf("checksum:feed");
     expect(checksum[0]).toMatchObject({ status: "succeeded" });
     expect(checksum[0]!.inputs).toEqual([expect.objectContaining({ key: "raw/feed/f1.txt" })]);
+  });
+
+  it("fails the checksum step naming a raw object whose bytes changed in the store", async (context) => {
+    const storage = opened().storage;
+    // The bytes are damaged in place, which only a filesystem store allows.
+    if (!storage.url.startsWith("file://")) context.skip();
+    const path = join(storage.url.slice("file://".length), "raw", "feed", "f1.txt");
+    await chmod(path, 0o600);
+    await writeFile(path, "feed ONE\n");
+    const summary = await process(["feed"]);
+    const checksum = step(summary.steps, "feed", "checksum");
+    expect(checksum.failed).toBe(1);
+    expect(checksum.failures[0]).toMatchObject({ error: { code: "integrity_error" } });
+    expect(checksum.failures[0]!.message).toContain("raw/feed/f1.txt");
+    expect((await runsOf("checksum:feed"))[0]).toMatchObject({ status: "failed" });
   });
 
   it("cancels a running command: its run is cancelled, nothing it wrote is visible, its work dir is gone", async () => {
