@@ -10,9 +10,10 @@ import {
   type CatalogObject,
   type Lake,
   type LakeConfig,
+  type ProgressEvent,
   type Run,
 } from "@omicslake/core";
-import { describeOnLakeEngines } from "@omicslake/core/testing";
+import { describeOnLakeEngines, expectMonotonicProgress } from "@omicslake/core/testing";
 import { addSourceKind } from "../src/kinds/source-kinds.js";
 import {
   processDatasets,
@@ -153,7 +154,21 @@ describeOnLakeEngines("processDatasets", (opened) => {
   });
 
   it("ingests items into raw with their role and source, runs chained commands and a reference across sections", async () => {
-    const summary = await process(["reads"]);
+    const events: ProgressEvent[] = [];
+    const summary = await processDatasets(lake(), config, {
+      names: ["reads"],
+      handlers,
+      jobs: 2,
+      onProgress: (event) => events.push(event),
+    });
+    expectMonotonicProgress(events);
+    expect(events.filter((e) => e.step === "command:qc.counts").at(-1)).toMatchObject({
+      stage: "reads",
+      unit: "items",
+      done: 3,
+      total: 3,
+    });
+    expect(events.some((e) => e.step === "ingest:reads" && e.stage === "items" && e.done === 3)).toBe(true);
     expect(summary.failed).toBe(false);
     expect(summary.steps.map((s) => `${s.dataset}:${s.step}`)).toEqual([
       "reads:ingest",

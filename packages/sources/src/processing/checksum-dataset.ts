@@ -23,7 +23,11 @@ export async function checksumDataset(
   let checked = 0;
   const { run } = await lake.withRun(
     `checksum:${name}`,
-    { parameters: { dataset: name }, ...(options.signal ? { signal: options.signal } : {}) },
+    {
+      parameters: { dataset: name },
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    },
     async (ctx, step) => {
       const progress = step.stage("objects", "objects");
       const bad: { key: string; problem: string }[] = [];

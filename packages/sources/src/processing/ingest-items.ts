@@ -107,6 +107,7 @@ export async function ingestItems(
       {
         parameters: { dataset: name, source: dataset.source, kind: dataset.kind, items: items.length },
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       },
       async (ctx, step) => {
         runId = ctx.id;
