@@ -47,6 +47,8 @@ run = ["fragile"]
 run = ["slow"]
 [role.meta]
 run = ["publish"]
+[role.shrink]
+run = ["split"]
 
 [processing.qc]
 steps = [
@@ -72,6 +74,9 @@ steps = [
 [processing.slow]
 steps = ["ingest", { name = "wait", command = "touch ${dir}/started-{item}; sleep 60; cat {input} > {output}", output = "out.txt" }]
 
+[processing.split]
+steps = ["ingest", { name = "parts", command = "echo a > {output}/a.txt; if [ ! -e ${dir}/one-part ]; then echo b > {output}/b.txt; fi" }]
+
 [processing.publish]
 steps = ["ingest", "checksum", "consolidate", "snapshot", "load"]
 
@@ -94,6 +99,10 @@ role = "slow"
 [data.feed]
 source = "tree"
 role = "meta"
+
+[data.shrinking]
+source = "tree"
+role = "shrink"
 `;
 }
 
@@ -145,6 +154,8 @@ describeOnLakeEngines("processDatasets", (opened) => {
     for (const name of ["E", "F", "G"]) await writeFile(tree("flaky", name), `${name}`.repeat(5));
     await mkdir(tree("sleepy"), { recursive: true });
     await writeFile(tree("sleepy", "S"), "slow\n");
+    await mkdir(tree("shrinking"), { recursive: true });
+    await writeFile(tree("shrinking", "H"), "h\n");
     await mkdir(tree("feed"), { recursive: true });
     await writeFile(tree("feed", "f1.txt"), "feed one\n");
     config = { ...parseConfig(configText(dir), { baseDir: dir, env: {} }), root: opened().root };
@@ -250,6 +261,19 @@ describeOnLakeEngines("processDatasets", (opened) => {
     expect(summary.failed).toBe(false);
     expect(await text("mates.mates", "paired/pairs/P/first.txt")).toBe("mate one\n");
     expect(await text("mates.mates", "paired/pairs/P/second.txt")).toBe("mate two\n");
+  });
+
+  it("removes an item's outputs that its new run did not produce", async () => {
+    await process(["shrinking"]);
+    expect(await text("split.parts", "shrink/shrinking/H/b.txt")).toBe("b\n");
+    await writeFile(join(dir, "one-part"), "");
+    const summary = await process(["shrinking"], { force: true });
+    expect(step(summary.steps, "shrinking", "split.parts").ran).toBe(1);
+    expect(await text("split.parts", "shrink/shrinking/H/a.txt")).toBe("a\n");
+    expect(await object("split.parts", "shrink/shrinking/H/b.txt")).toBeUndefined();
+    const parts = await lake().dataset("processed:split.parts");
+    expect(parts.objectCount).toBe(1);
+    expect(await lake().store.head("processed/split.parts/shrink/shrinking/H/b.txt")).toBeUndefined();
   });
 
   it("keeps a failed item's previous outputs, records the exit code and stderr, and runs the other items", async () => {

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fillCommand, OUTPUT_TAIL_BYTES, runShell, shellQuote } from "./shell-command.js";
+import { fillCommand, OUTPUT_TAIL_BYTES, runShell, shellQuote, TailBuffer } from "./shell-command.js";
 
 describe("shell commands", () => {
   let dir: string;
@@ -62,5 +62,18 @@ describe("shell commands", () => {
     const result = await pending;
     expect(result.signal).toBe("SIGKILL");
     expect(result.stdoutTail).toBe("");
+  });
+
+  it("keeps the right tail whatever the chunk sizes, from a reused buffer", () => {
+    const text = "0123456789abcdefghij";
+    for (const size of [1, 2, 3, 7, 20]) {
+      const tail = new TailBuffer(8);
+      const reused = Buffer.alloc(size);
+      for (let at = 0; at < text.length; at += size) {
+        const n = reused.write(text.slice(at, at + size));
+        tail.push(reused.subarray(0, n));
+      }
+      expect(tail.text(), `chunks of ${size}`).toBe("…cdefghij");
+    }
   });
 });

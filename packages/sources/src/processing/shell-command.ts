@@ -76,7 +76,7 @@ export function runShell(
 }
 
 /** The last `limit` bytes written to it; memory stays bounded whatever a command prints. */
-class TailBuffer {
+export class TailBuffer {
   private chunks: Buffer[] = [];
   private size = 0;
   private dropped = false;
