@@ -49,6 +49,8 @@ run = ["slow"]
 run = ["publish"]
 [role.shrink]
 run = ["split"]
+[role.records]
+run = ["lines"]
 
 [processing.qc]
 steps = [
@@ -76,6 +78,16 @@ steps = ["ingest", { name = "wait", command = "touch ${dir}/started-{item}; slee
 
 [processing.split]
 steps = ["ingest", { name = "parts", command = "echo a > {output}/a.txt; if [ ! -e ${dir}/one-part ]; then echo b > {output}/b.txt; fi" }]
+
+[processing.lines]
+steps = ["parse", { name = "count", command = "wc -l < {input} | tr -d ' ' > {output}", output = "lines.txt" }]
+
+[source.geo]
+kind = "geo"
+
+[data.geo-records]
+source = "geo"
+role = "records"
 
 [processing.publish]
 steps = ["ingest", "checksum", "consolidate", "snapshot", "load"]
@@ -274,6 +286,17 @@ describeOnLakeEngines("processDatasets", (opened) => {
     const parts = await lake().dataset("processed:split.parts");
     expect(parts.objectCount).toBe(1);
     expect(await lake().store.head("processed/split.parts/shrink/shrinking/H/b.txt")).toBeUndefined();
+  });
+
+  it("runs commands on a public-metadata dataset's raw objects, one item per object", async () => {
+    const raw = await lake().ensureDataset({ name: "geo-records", layer: "raw", source: "geo" });
+    await lake().addObject(raw, { name: "soft/GSE1.soft", body: Buffer.from("^SERIES = GSE1\n!a\n!b\n") });
+    calls.length = 0;
+    const summary = await process(["geo-records"]);
+    expect(summary.failed).toBe(false);
+    expect(calls).toEqual(["parse geo-records"]);
+    expect(step(summary.steps, "geo-records", "lines.count")).toMatchObject({ ran: 1, skipped: 0 });
+    expect(await text("lines.count", "records/geo-records/soft/GSE1.soft/lines.txt")).toBe("3\n");
   });
 
   it("keeps a failed item's previous outputs, records the exit code and stderr, and runs the other items", async () => {
