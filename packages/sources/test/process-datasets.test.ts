@@ -51,6 +51,8 @@ run = ["publish"]
 run = ["split"]
 [role.records]
 run = ["lines"]
+[role.bare]
+run = ["bare"]
 
 [processing.qc]
 steps = [
@@ -88,6 +90,13 @@ kind = "geo"
 [data.geo-records]
 source = "geo"
 role = "records"
+
+[processing.bare]
+steps = [{ name = "copy", command = "cat {input} > {output}", output = "copy.txt" }]
+
+[data.uningested]
+source = "tree"
+role = "bare"
 
 [processing.publish]
 steps = ["ingest", "checksum", "consolidate", "snapshot", "load"]
@@ -168,6 +177,8 @@ describeOnLakeEngines("processDatasets", (opened) => {
     await writeFile(tree("sleepy", "S"), "slow\n");
     await mkdir(tree("shrinking"), { recursive: true });
     await writeFile(tree("shrinking", "H"), "h\n");
+    await mkdir(tree("uningested"), { recursive: true });
+    await writeFile(tree("uningested", "U"), "u\n");
     await mkdir(tree("feed"), { recursive: true });
     await writeFile(tree("feed", "f1.txt"), "feed one\n");
     config = { ...parseConfig(configText(dir), { baseDir: dir, env: {} }), root: opened().root };
@@ -297,6 +308,15 @@ describeOnLakeEngines("processDatasets", (opened) => {
     expect(calls).toEqual(["parse geo-records"]);
     expect(step(summary.steps, "geo-records", "lines.count")).toMatchObject({ ran: 1, skipped: 0 });
     expect(await text("lines.count", "records/geo-records/soft/GSE1.soft/lines.txt")).toBe("3\n");
+  });
+
+  it("fails an item whose files are not in raw, saying to ingest them", async () => {
+    const summary = await process(["uningested"]);
+    const copy = step(summary.steps, "uningested", "bare.copy");
+    expect(copy.failures).toHaveLength(1);
+    expect(copy.failures[0]).toMatchObject({ item: "U", error: { code: "item_input_missing" } });
+    expect((copy.failures[0]!.error as Error).message).toContain('"ingest"');
+    expect(await lake().catalog.findDataset("uningested", "raw")).toBeUndefined();
   });
 
   it("keeps a failed item's previous outputs, records the exit code and stderr, and runs the other items", async () => {

@@ -16,7 +16,6 @@ import {
   type StepOptions,
 } from "@omicslake/core";
 import type { DataItem } from "../items/data-item.js";
-import { ensureRawDataset } from "./ingest-items.js";
 import type { ProcessConfig } from "./dataset-items.js";
 import { errorMessage, ProcessingError, type ItemFailure } from "./processing-error.js";
 import { fillCommand, runShell, shellQuote } from "./shell-command.js";
@@ -66,7 +65,9 @@ export async function runCommandStep(
   items: readonly DataItem[],
   options: CommandStepOptions,
 ): Promise<CommandStepResult> {
-  const raw = await ensureRawDataset(lake, config, dataset);
+  // Nothing is created for a dataset that has no items yet (a feed before its first ingest).
+  if (items.length === 0) return { ran: 0, skipped: 0, failures: [] };
+  const raw = await lake.catalog.findDataset(dataset.name, "raw");
   const target = await lake.ensureDataset({
     name: stepDatasetName(step),
     layer: "processed",
@@ -132,7 +133,7 @@ interface ItemJob {
   readonly dataset: ResolvedDataset;
   readonly step: CommandStep;
   readonly item: DataItem;
-  readonly raw: Dataset;
+  readonly raw: Dataset | undefined;
   readonly target: Dataset;
   readonly inputs: readonly StepInputFile[];
   readonly fingerprint: string;
@@ -306,7 +307,7 @@ async function runOnItem(
 /** The item's input objects: its raw files (`item`), or what a named step wrote for it (`NAME@SECTION`). */
 async function resolveInputs(
   lake: Lake,
-  raw: Dataset,
+  raw: Dataset | undefined,
   dataset: ResolvedDataset,
   step: CommandStep,
   item: DataItem,
@@ -316,11 +317,11 @@ async function resolveInputs(
   for (const input of step.inputs) {
     if (input.kind === "item") {
       for (const file of item.files) {
-        const object = await lake.catalog.findObjectByKey(lake.objectKey(raw, file.name));
+        const object = raw && (await lake.catalog.findObjectByKey(lake.objectKey(raw, file.name)));
         if (object === undefined) {
           throw new ProcessingError(
             "item_input_missing",
-            `item ${item.key}: ${file.name} is not in raw/${raw.name}`,
+            `item ${item.key}: ${file.name} is not in raw/${dataset.name}`,
             {
               details: { dataset: dataset.name, item: item.key, name: file.name },
               hint: `Ingest it first: put "ingest" before ${step.section}'s steps, or run "omicslake ingest ${dataset.name}"`,
