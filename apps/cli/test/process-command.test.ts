@@ -1,6 +1,9 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { addSourceKind, type DataItem, type SourceKind } from "@omicslake/sources";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runInProcess } from "./support/run-in-process.js";
@@ -146,5 +149,90 @@ role = "bad"
     } finally {
       await rm(empty, { recursive: true, force: true });
     }
+  });
+});
+
+const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+
+/** Runs the built CLI in a child process on the embedded catalog, to its end or its death. */
+function cli(
+  cwd: string,
+  args: readonly string[],
+): Promise<{ code: number | null; signal: string | null; stdout: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env["DATABASE_URL"];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.once("error", reject);
+    child.once("close", (code, signal) => resolve({ code, signal, stdout }));
+  });
+}
+
+// The built CLI, SIGKILLed by its own command mid-item (as an OOM kill would), then run again: the rerun
+// must finish every item, with nothing of the killed run visible and its work directory gone.
+describe.skipIf(!existsSync(MAIN))("omicslake process killed mid-command", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "omicslake-process-kill-cli-"));
+    await writeFile(join(dir, "GSE1.soft"), "^SERIES = GSE1\n");
+    await writeFile(join(dir, "GSE2.soft"), "^SERIES = GSE2\n");
+    await writeFile(
+      join(dir, "omicslake.toml"),
+      `[lake]
+root = ".omicslake"
+
+[source.geo]
+kind = "geo"
+
+[processing.copy]
+steps = [{ name = "copy", output = "copy.soft", command = 'cat {input} > {output}; if [ ! -e ${dir}/killed ]; then touch ${dir}/killed; kill -9 $PPID; sleep 5; fi' }]
+
+[role.metadata]
+run = ["copy"]
+
+[data.series]
+source = "geo"
+role = "metadata"
+`,
+    );
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("finishes on the rerun with nothing half-visible", async () => {
+    expect((await cli(dir, ["add", "GSE1.soft", "GSE2.soft", "--dataset", "series"])).code).toBe(0);
+    const killed = await cli(dir, ["process", "series", "--jobs", "1"]);
+    expect(killed.signal).toBe("SIGKILL");
+    expect(await readdir(join(dir, ".omicslake", "work"))).toHaveLength(1);
+
+    const rerun = await cli(dir, ["process", "series", "--json"]);
+    expect(rerun.code).toBe(0);
+    expect((JSON.parse(rerun.stdout) as Wire).steps).toEqual([
+      expect.objectContaining({ dataset: "series", step: "copy.copy", ran: 2, skipped: 0, failed: 0 }),
+    ]);
+    expect(await readdir(join(dir, ".omicslake", "work"))).toEqual([]);
+    const runs = JSON.parse((await cli(dir, ["runs", "ls", "--json"])).stdout) as {
+      data: { step: string; status: string }[];
+    };
+    expect(
+      runs.data
+        .filter((r) => r.step === "command:copy.copy")
+        .map((r) => r.status)
+        .sort(),
+    ).toEqual(["abandoned", "succeeded", "succeeded"]);
+    const fsck = await cli(dir, ["fsck", "--json"]);
+    expect(fsck.code).toBe(0);
+    const files = JSON.parse(
+      (await cli(dir, ["catalog", "files", "processed:copy.copy", "--json"])).stdout,
+    ) as {
+      data: { name: string; size: number }[];
+    };
+    expect(files.data.map((o) => [o.name, o.size])).toEqual([
+      ["metadata/series/GSE1.soft/copy.soft", 15],
+      ["metadata/series/GSE2.soft/copy.soft", 15],
+    ]);
   });
 });
