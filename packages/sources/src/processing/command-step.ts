@@ -113,7 +113,7 @@ export async function runCommandStep(
         skipped++;
         return;
       }
-      await runOnItem(lake, config, { dataset, step, item, raw, target, inputs, fingerprint, last }, options);
+      await runOnItem(lake, config, { dataset, step, item, target, inputs, fingerprint, last }, options);
       ran++;
     } catch (error) {
       if (error instanceof CancelledError || options.signal?.aborted) throw error;
@@ -133,7 +133,6 @@ interface ItemJob {
   readonly dataset: ResolvedDataset;
   readonly step: CommandStep;
   readonly item: DataItem;
-  readonly raw: Dataset | undefined;
   readonly target: Dataset;
   readonly inputs: readonly StepInputFile[];
   readonly fingerprint: string;
