@@ -258,9 +258,29 @@ async function runOnItem(
         }
         // The last point before anything is published: a cancel after it lets the item finish.
         stepContext.throwIfAborted();
+        const named = files.map((file) => ({
+          file,
+          name: `${item.subdir}/${relative(outDir, file).split("\\").join("/")}`,
+        }));
+        // Recorded before the first output is published: a kill between two outputs leaves a record that
+        // matches no fingerprint and names every key this run may have written, so the next run redoes the
+        // item and removes what it does not produce again, instead of skipping it with a stray output.
+        await lake.catalog.itemRuns.record({
+          dataset: dataset.name,
+          section: step.section,
+          step: step.name,
+          item: item.key,
+          runId: ctx.id,
+          fingerprint: createHash("sha256").update(`publishing:${job.fingerprint}`).digest("hex"),
+          outputs: [
+            ...new Set([
+              ...(job.last?.outputs ?? []).map((o) => o.key),
+              ...named.map(({ name }) => lake.objectKey(target, name)),
+            ]),
+          ].map((key) => ({ key, sha256: "", size: 0 })),
+        });
         const outputs: ItemRunOutput[] = [];
-        for (const file of files) {
-          const name = `${item.subdir}/${relative(outDir, file).split("\\").join("/")}`;
+        for (const { file, name } of named) {
           const object = await lake.putObject(target, { file, name });
           outputs.push({ key: object.key, sha256: object.sha256, size: object.size });
           ctx.output({
