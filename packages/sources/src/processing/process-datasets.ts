@@ -12,6 +12,7 @@ import {
   type StepOptions,
 } from "@omicslake/core";
 import type { ItemProblem } from "../items/data-item.js";
+import type { ItemListing } from "../kinds/source-kind.js";
 import { SourceConfigError } from "../upstream-error.js";
 import { checksumDataset } from "./checksum-dataset.js";
 import { runCommandStep, stepDatasetName, type CommandStep } from "./command-step.js";
@@ -152,6 +153,7 @@ async function processDataset(
   outcomes: StepOutcome[],
 ): Promise<void> {
   const seen = new Set<string>();
+  const state: DatasetState = { problemsReported: false };
   for (const resolved of dataset.steps) {
     if (resolved.kind === "builtin") {
       // A built-in step named by two sections runs once; the lake-wide ones run after every dataset.
@@ -160,12 +162,19 @@ async function processDataset(
     }
     options.log?.(`${dataset.name}: ${stepLabel(resolved)}`);
     const outcome = await guarded(dataset.name, stepLabel(resolved), () =>
-      runDatasetStep(lake, config, dataset, resolved, options, step),
+      runDatasetStep(lake, config, dataset, resolved, options, step, state),
     );
     outcomes.push(outcome);
     // Item failures leave the other items to the next steps; a step that failed as a whole stops the dataset.
     if (outcome.failures.some((f) => f.item === undefined)) return;
   }
+}
+
+/** What the steps of one dataset share within one call: its items, listed once after its ingest. */
+interface DatasetState {
+  listing?: Promise<ItemListing>;
+  /** Names the layout could not place are reported by the first step that lists them, not by every step. */
+  problemsReported: boolean;
 }
 
 interface StepCounts {
@@ -182,8 +191,9 @@ async function runDatasetStep(
   resolved: ResolvedStep,
   options: ProcessOptions,
   step: StepOptions,
+  state: DatasetState,
 ): Promise<StepCounts> {
-  if (resolved.kind === "command") return commandStep(lake, config, dataset, resolved, options, step);
+  if (resolved.kind === "command") return commandStep(lake, config, dataset, resolved, options, step, state);
   switch (resolved.step) {
     case "ingest": {
       const result = await ingestItems(lake, config, dataset.name, {
@@ -191,6 +201,9 @@ async function runDatasetStep(
         ...(options.force ? { force: true } : {}),
         ...(options.log ? { log: options.log } : {}),
       });
+      // The ingest may have synced the tree: steps after it list it again.
+      delete state.listing;
+      state.problemsReported = true;
       return {
         ran: result.ingested,
         skipped: result.unchanged,
@@ -223,12 +236,14 @@ async function commandStep(
   resolved: CommandStep,
   options: ProcessOptions,
   step: StepOptions,
+  state: DatasetState,
 ): Promise<StepCounts> {
-  const binding = bindKind(lake, config, dataset.name, {
-    ...step,
-    ...(options.log ? { log: options.log } : {}),
-  });
-  const { items, problems } = await datasetItems(binding);
+  state.listing ??= datasetItems(
+    bindKind(lake, config, dataset.name, { ...step, ...(options.log ? { log: options.log } : {}) }),
+  );
+  const { items, problems: listed } = await state.listing;
+  const problems = state.problemsReported ? [] : listed;
+  state.problemsReported = true;
   const jobs = options.jobs ?? Math.max(1, Math.floor(availableParallelism() / resolved.threads));
   const result = await runCommandStep(lake, config, dataset, resolved, items, {
     ...step,
