@@ -48,6 +48,8 @@ const ingest = async (): Promise<RegisterCommands> =>
   (await import("./commands/ingest-command.js")).registerIngest;
 const reprocess = async (): Promise<RegisterCommands> =>
   (await import("./commands/reprocess-command.js")).registerReprocess;
+const processCommand = async (): Promise<RegisterCommands> =>
+  (await import("./commands/process-command.js")).registerProcess;
 const metadata = async (): Promise<RegisterCommands> =>
   (await import("./commands/metadata-commands.js")).registerMetadataCommands;
 const convert = async (): Promise<RegisterCommands> =>
@@ -167,6 +169,14 @@ export const COMMANDS: readonly CommandEntry[] = [
     description:
       "rebuild processed Parquet from what raw already holds, without the network (when the upstream is down or processed was lost)",
     load: reprocess,
+    writes: always,
+  },
+  {
+    name: "process",
+    usage: "[options] [datasets...]",
+    description:
+      "run the configured processing of datasets (their role's or their own steps, commands included), skipping items whose inputs are unchanged",
+    load: processCommand,
     writes: always,
   },
   {

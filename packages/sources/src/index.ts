@@ -31,7 +31,7 @@ export { pairReadFiles, type PairingResult, type ReadPair } from "./items/read-p
 export { isIgnoredName, layoutItems, stripExtensions, type LayoutOptions } from "./items/layout-items.js";
 export { listTreeItems } from "./items/tree-items.js";
 export type { SourceKind, SourceKindContext, SyncResult } from "./kinds/source-kind.js";
-export { SOURCE_KINDS, sourceKind } from "./kinds/source-kinds.js";
+export { SOURCE_KINDS, addSourceKind, sourceKind } from "./kinds/source-kinds.js";
 export { kindContext, type KindContextConfig } from "./kinds/kind-context.js";
 export { downloadToFile, partialPathOf, type DownloadToFileOptions } from "./fetch/download-to-file.js";
 export {
@@ -63,3 +63,15 @@ export { splitCommandLine } from "./kinds/sra-reads/command-line.js";
 export { urlSourceKind, urlSourceAdapter } from "./kinds/url/url-source-kind.js";
 export { s3SourceKind } from "./kinds/s3/s3-source-kind.js";
 export { datasetTreeDir, sourceRootOf } from "./kinds/dataset-tree.js";
+export {
+  processDatasets,
+  type ProcessHandlers,
+  type ProcessOptions,
+  type ProcessSummary,
+  type StepOutcome,
+} from "./processing/process-datasets.js";
+export { ingestItems, ensureRawDataset, type ItemIngestResult } from "./processing/ingest-items.js";
+export { checksumDataset, type ChecksumResult } from "./processing/checksum-dataset.js";
+export { stepDatasetName } from "./processing/command-step.js";
+export { ProcessingError, ItemsFailedError, type ItemFailure } from "./processing/processing-error.js";
+export { shellQuote } from "./processing/shell-command.js";

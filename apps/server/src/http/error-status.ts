@@ -42,6 +42,11 @@ const STATUS = {
   download_in_progress: 409,
   // A step stops early only when its process is shutting down; the client may retry.
   cancelled: 503,
+  // A processing step failed on items: the input is the problem (a command that exits, raw missing an item).
+  command_failed: 422,
+  item_input_missing: 409,
+  items_failed: 422,
+  no_handler: 501,
   // A provenance record naming datasets that do not exist, or ending before it started.
   missing_datasets: 422,
   invalid_time_range: 422,

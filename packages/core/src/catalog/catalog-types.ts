@@ -385,3 +385,28 @@ export interface ExternalRunResult {
   /** True when the record had been made before (same key, same content) and nothing new was written. */
   readonly replayed: boolean;
 }
+
+/** One object a step wrote for an item, as `item_runs` remembers it. */
+export interface ItemRunOutput {
+  readonly key: string;
+  readonly sha256: string;
+  readonly size: number;
+}
+
+/**
+ * The last successful run of one processing step on one item of a configured dataset: what it read (as a
+ * fingerprint) and what it wrote. `section` is "" for steps outside a processing section (ingest).
+ */
+export interface ItemRunRecord {
+  readonly dataset: string;
+  readonly section: string;
+  readonly step: string;
+  readonly item: string;
+  readonly runId: number | null;
+  /** sha256 over the step's settings and its inputs' sha256s: equal means the step would read the same. */
+  readonly fingerprint: string;
+  readonly outputs: readonly ItemRunOutput[];
+  readonly recordedAt: Date;
+}
+
+export type NewItemRunRecord = Omit<ItemRunRecord, "recordedAt">;

@@ -18,6 +18,8 @@ import type {
   NewProvenanceEdge,
   NewRun,
   NewUpstreamFileRecord,
+  ItemRunRecord,
+  NewItemRunRecord,
   ObjectWrite,
   Page,
   ProvenanceEdge,
@@ -47,6 +49,18 @@ export interface UpstreamFiles {
 }
 
 /**
+ * The last successful run of each processing step on each item of a configured dataset (`omicslake
+ * process`): what it read, as a fingerprint, and what it wrote.
+ * @example const done = await lake.catalog.itemRuns.forStep("reads", "qc", "counts");
+ */
+export interface ItemRuns {
+  /** Every item's record of one step of one dataset, by item key. */
+  forStep(dataset: string, section: string, step: string): Promise<Map<string, ItemRunRecord>>;
+  /** Replaces the item's record with this successful run's. */
+  record(record: NewItemRunRecord): Promise<ItemRunRecord>;
+}
+
+/**
  * The audit log: every write from the CLI or the API, whatever its outcome. Entries are only ever added.
  * @example await lake.catalog.auditLog.list({ dataset: "raw:gse1", outcome: "failed" })
  */
@@ -67,6 +81,7 @@ export interface Catalog {
   readonly engine: "pglite" | "postgres";
   readonly upstreamFiles: UpstreamFiles;
   readonly auditLog: AuditLog;
+  readonly itemRuns: ItemRuns;
 
   /** Resolves when the catalog's database answers a query; rejects with the engine's error when not. */
   ping(): Promise<void>;

@@ -39,6 +39,7 @@ import { ProvenanceRepository } from "./repositories/provenance-repository.js";
 import { RunRepository } from "./repositories/run-repository.js";
 import { SchemaVersionRepository } from "./repositories/schema-version-repository.js";
 import { UpstreamFileRepository } from "./repositories/upstream-file-repository.js";
+import { ItemRunRepository } from "./repositories/item-run-repository.js";
 
 export interface SqlCatalogOptions {
   /** The clock for metadata's default `date`; tests pin it. */
@@ -60,6 +61,7 @@ export class SqlCatalog implements Catalog {
   readonly engine: "pglite" | "postgres";
   readonly upstreamFiles: UpstreamFileRepository;
   readonly auditLog: AuditLogRepository;
+  readonly itemRuns: ItemRunRepository;
   readonly #db: SqlClient;
   readonly #datasets: DatasetRepository;
   readonly #objects: ObjectRepository;
@@ -84,6 +86,7 @@ export class SqlCatalog implements Catalog {
     this.#apiKeys = new ApiKeyRepository(db);
     this.upstreamFiles = new UpstreamFileRepository(db);
     this.auditLog = new AuditLogRepository(db);
+    this.itemRuns = new ItemRunRepository(db);
     registerCatalogClient(this, db);
   }
 

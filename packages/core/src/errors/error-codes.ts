@@ -39,6 +39,11 @@ export const ERROR_CODES = [
   "restore_incomplete",
   // Steps
   "cancelled",
+  // Processing (omicslake process)
+  "command_failed",
+  "item_input_missing",
+  "items_failed",
+  "no_handler",
   // Provenance recorded from outside tools
   "missing_datasets",
   "invalid_time_range",

@@ -248,6 +248,21 @@ export class Lake {
   }
 
   /**
+   * Removes one object of a non-raw dataset: its row first, then its bytes under the key's lock, so a
+   * writer that recorded the same key meanwhile keeps its bytes. Undefined when there is no such object.
+   * Refused in raw (by the catalog), like every other removal.
+   */
+  async removeObject(ref: DatasetRef, name: string): Promise<CatalogObject | undefined> {
+    const dataset = await this.dataset(ref);
+    const removed = await this.catalog.removeObject(dataset.id, name);
+    if (removed === undefined) return undefined;
+    await this.catalog.releaseKeys([removed.key], async (unreferenced) => {
+      for (const key of unreferenced) await this.store.delete(key);
+    });
+    return removed;
+  }
+
+  /**
    * The second half of every object write: under the catalog's locks, `check` sees the key's row (and
    * throws to refuse), then the staged bytes are published and the row written. Staged bytes that were
    * not published are removed whatever happened.

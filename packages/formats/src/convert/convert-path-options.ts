@@ -11,5 +11,5 @@ export interface ConvertPathOptions extends ConvertOptions {
    * GenBank only: keep the records whose source taxid is in this set (a taxon's subtree); records without a
    * taxid are dropped too, and the counts of kept and dropped records are in the manifest.
    */
-  readonly genbankTaxids?: ReadonlySet<number>;
+  readonly genbankTaxids?: { has(taxid: number): boolean; readonly size: number };
 }

@@ -21,7 +21,7 @@ export interface ConvertDatasetOptions extends StepOptions {
   /** Where inputs are materialised and outputs staged; defaults to the system temp directory. */
   readonly workDir?: string;
   /** GenBank only: keep the records of these taxids (a taxon's subtree). */
-  readonly genbankTaxids?: ReadonlySet<number>;
+  readonly genbankTaxids?: { has(taxid: number): boolean; readonly size: number };
 }
 
 export interface ConvertDatasetResult {

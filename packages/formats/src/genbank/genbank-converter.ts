@@ -72,7 +72,10 @@ function toRow(record: GenbankRecord): Record<string, unknown> {
 export async function convertGenbank(
   path: string,
   outDir: string,
-  options: ConvertOptions & { readonly label?: string; readonly taxids?: ReadonlySet<number> } = {},
+  options: ConvertOptions & {
+    readonly label?: string;
+    readonly taxids?: { has(taxid: number): boolean; readonly size: number };
+  } = {},
 ): Promise<ConversionResult> {
   const label = options.label ?? path;
   let records = 0;

@@ -57,6 +57,18 @@ export async function ingestAndProcess(
   const summaries: IngestSummary[] = [];
   for (const outcome of outcomes) {
     const { result } = outcome;
+    if (outcome.items !== undefined) {
+      // Trees, genomes, reads: their processing is configured per role and run by "omicslake process".
+      const { items } = outcome;
+      log(`  ${outcome.name}: ${items.ingested} item(s) ingested, ${items.unchanged} unchanged`);
+      summaries.push({
+        name: outcome.name,
+        fetched: items.ingested,
+        skipped: items.unchanged,
+        ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+      });
+      continue;
+    }
     if (result === undefined) {
       summaries.push({ name: outcome.name, fetched: 0, skipped: 0, error: outcome.error });
       continue;

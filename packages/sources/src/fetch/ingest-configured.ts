@@ -1,19 +1,46 @@
 import type { LakeConfig } from "@omicslake/core";
 import { CancelledError, throwIfAborted, type Lake } from "@omicslake/core";
+import { sourceKind } from "../kinds/source-kinds.js";
+import { ingestItems, type ItemIngestResult } from "../processing/ingest-items.js";
+import { ItemsFailedError } from "../processing/processing-error.js";
 import { SOURCE_ADAPTERS } from "../source-adapters.js";
 import { SourceConfigError } from "../upstream-error.js";
 import { ingestDataset, type IngestOptions, type IngestResult } from "./ingest-dataset.js";
 
-/** The outcome of one dataset of `ingestConfigured`: its result, or the error that failed its run. */
+/**
+ * The outcome of one dataset of `ingestConfigured`: the downloader's result (public-metadata feeds), the
+ * item ingest's (every other kind: trees, genomes, reads, file lists), or the error that failed its run.
+ */
 export type ConfiguredIngest =
-  | { readonly name: string; readonly result: IngestResult; readonly error?: undefined }
-  | { readonly name: string; readonly result?: undefined; readonly error: unknown };
+  | {
+      readonly name: string;
+      readonly result: IngestResult;
+      readonly items?: undefined;
+      readonly error?: undefined;
+    }
+  | {
+      readonly name: string;
+      readonly items: ItemIngestResult;
+      readonly result?: undefined;
+      /** Set when some items failed (an ItemsFailedError naming them); the others are in raw. */
+      readonly error?: unknown;
+    }
+  | {
+      readonly name: string;
+      readonly result?: undefined;
+      readonly items?: undefined;
+      readonly error: unknown;
+    };
+
+type IngestConfig = Pick<LakeConfig, "root" | "sources" | "datasets"> &
+  Partial<Pick<LakeConfig, "baseDir" | "dataModel">>;
 
 /**
  * `omicslake ingest [dataset…]`: ingests the named `[data.X]` datasets, or, without names, every
  * dataset whose source kind has an adapter (sra, geo, biosample, bioproject, pubmed), one after the
- * other. A failing dataset does not stop the others; its error is returned in its place (its run is
- * already recorded as failed). Names that do not exist or whose source cannot be fetched are refused
+ * other. A named dataset of another kind runs its kind's ingest step (sync, then its items into raw; see
+ * `ingestItems`). A failing dataset does not stop the others; its error is returned in its place (its run
+ * is already recorded as failed). Names that do not exist or whose source kind is unknown are refused
  * before anything starts. A cancel (`options.signal`) is not a failure: it stops the whole call with
  * a CancelledError, the interrupted dataset's run marked cancelled and later datasets not started.
  *
@@ -22,7 +49,7 @@ export type ConfiguredIngest =
  */
 export async function ingestConfigured(
   lake: Lake,
-  config: Pick<LakeConfig, "root" | "sources" | "datasets">,
+  config: IngestConfig,
   names: readonly string[] = [],
   options: IngestOptions = {},
 ): Promise<ConfiguredIngest[]> {
@@ -47,13 +74,14 @@ export async function ingestConfigured(
       );
     }
     if (!SOURCE_ADAPTERS[source.kind]) {
-      throw new SourceConfigError(
-        `dataset "${name}" comes from a "${source.kind}" source, which ingest does not fetch`,
-        {
+      // Throws naming the kinds there are when this one is unknown.
+      sourceKind(source.kind);
+      if (config.dataModel?.[name] === undefined || config.baseDir === undefined) {
+        throw new SourceConfigError(`dataset "${name}" is not resolved in this configuration`, {
           details: { dataset: name, kind: source.kind },
-          hint: `Ingest fetches ${Object.keys(SOURCE_ADAPTERS).join(", ")} sources; add other files with "omicslake add"`,
-        },
-      );
+          hint: "Load the configuration with loadConfig: its data model says where the dataset's items are",
+        });
+      }
     }
   }
   const outcomes: ConfiguredIngest[] = [];
@@ -62,10 +90,26 @@ export async function ingestConfigured(
     const source = config.sources[data.source]!;
     throwIfAborted(options.signal, "ingest");
     try {
-      outcomes.push({
-        name,
-        result: await ingestDataset(lake, { name, data, source, root: config.root }, options),
-      });
+      if (SOURCE_ADAPTERS[source.kind]) {
+        outcomes.push({
+          name,
+          result: await ingestDataset(lake, { name, data, source, root: config.root }, options),
+        });
+      } else {
+        const items = await ingestItems(
+          lake,
+          { ...config, baseDir: config.baseDir!, dataModel: config.dataModel! },
+          name,
+          options,
+        );
+        outcomes.push({
+          name,
+          items,
+          ...(items.failures.length > 0
+            ? { error: new ItemsFailedError(`ingest:${name}`, items.failures) }
+            : {}),
+        });
+      }
     } catch (error) {
       if (error instanceof CancelledError) throw error;
       outcomes.push({ name, error });

@@ -7,6 +7,7 @@ import { migration0006 } from "./0006-run-cancel-progress.js";
 import { migration0007 } from "./0007-key-expiry-audit-log.js";
 import { migration0008 } from "./0008-lineage-versions.js";
 import { migration0009 } from "./0009-backups.js";
+import { migration0010 } from "./0010-item-runs.js";
 import type { Migration } from "./migration.js";
 
 /** Every catalog migration in the order it is applied. Append new ones; never edit or reorder shipped ones. */
@@ -20,4 +21,5 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
   migration0007,
   migration0008,
   migration0009,
+  migration0010,
 ];
