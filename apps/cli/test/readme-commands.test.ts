@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
+import { parseConfig } from "@omicslake/core";
 import { COMMANDS } from "../src/command-table.js";
 
 // Every `omicslake …` line the README shows must be a command line the CLI accepts: an existing command
@@ -102,5 +103,20 @@ describe("the README's command lines", () => {
     expect(problemOf(program, "omicslake catalog")).toMatch(/is a group/);
     expect(problemOf(program, "omicslake promote gse2034 --to")).toMatch(/--to needs a value/);
     expect(problemOf(program, "omicslake promote gse2034 --to processed")).toBeUndefined();
+  });
+});
+
+describe("the README's example configurations", () => {
+  it("every toml block is a configuration the checker accepts, declaring datasets of several kinds", async () => {
+    await import("@omicslake/sources"); // the kinds beyond the metadata feeds register when it loads
+    const text = await readFile(README, "utf8");
+    const blocks = [...text.matchAll(/```toml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThan(0);
+    const kinds = new Set<string>();
+    for (const block of blocks) {
+      const config = parseConfig(block, { file: "README.md", baseDir: "/srv/lab", env: {} });
+      for (const dataset of Object.values(config.dataModel)) kinds.add(dataset.kind);
+    }
+    expect([...kinds].sort()).toEqual(["genbank", "internal", "ncbi-genomes", "sra-reads"]);
   });
 });
