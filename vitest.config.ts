@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
@@ -34,5 +35,9 @@ export default defineConfig({
     hookTimeout: 600_000,
     allowOnly: false,
     pool: "forks",
+    // Vitest's default is one worker fewer than the cores: one worker on a two-core machine. Most test files
+    // wait on child processes, PostgreSQL and sockets rather than compute, so two files at a time finish the
+    // suite much sooner there; every test file uses its own directories, schemas and ports.
+    maxWorkers: Math.max(2, availableParallelism()),
   },
 });
