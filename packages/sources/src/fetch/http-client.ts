@@ -186,10 +186,18 @@ export class HttpClient {
     }
   }
 
-  /** A small text resource (a directory listing, a search answer, an MD5 file), retried as a whole. */
-  async getText(url: string, maxBytes = 64 * 1024 * 1024): Promise<string> {
+  /**
+   * A small text resource (a directory listing, a search answer, an MD5 file, a JSON page), retried as a
+   * whole. `headers` carry what must not be in the URL (an API key); `tooLargeHint` says what to do when the
+   * answer exceeds `maxBytes`.
+   */
+  async getText(
+    url: string,
+    maxBytes = 64 * 1024 * 1024,
+    options: { readonly headers?: Record<string, string>; readonly tooLargeHint?: string } = {},
+  ): Promise<string> {
     return this.retrying(url, async () => {
-      const { response, body, close } = await this.open(url);
+      const { response, body, close } = await this.open(url, options.headers);
       if (!response.ok) {
         await close();
         throw statusFailure(url, response);
@@ -201,7 +209,9 @@ export class HttpClient {
         if (size > maxBytes) {
           throw new UpstreamError(`GET ${redactUrl(url)}: answer is larger than ${maxBytes} bytes`, {
             details: { url: redactUrl(url), maxBytes },
-            hint: "This URL should serve a listing or a search answer; check the source's url",
+            hint:
+              options.tooLargeHint ??
+              "This URL should serve a listing or a search answer; check the source's url",
           });
         }
         chunks.push(chunk);

@@ -1,5 +1,5 @@
 import { redactUrl } from "@omicslake/core";
-import { contentLength, RetryableFailure, statusFailure, type HttpClient } from "../../fetch/http-client.js";
+import type { HttpClient } from "../../fetch/http-client.js";
 import { UpstreamError, UpstreamListingError } from "../../upstream-error.js";
 import { VERSIONED_ACCESSION } from "./genome-files.js";
 
@@ -152,32 +152,9 @@ export function parseReportPage(
 async function getJson(http: HttpClient, url: string, apiKey: string | undefined): Promise<unknown> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (apiKey !== undefined) headers["api-key"] = apiKey;
-  const text = await http.retrying(url, async () => {
-    const { response, body, close } = await http.open(url, headers);
-    if (!response.ok) {
-      await close();
-      throw statusFailure(url, response);
-    }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of body) {
-      size += chunk.length;
-      if (size > MAX_REPORT_PAGE_BYTES) {
-        throw new UpstreamError(
-          `GET ${redactUrl(url)}: answer is larger than ${MAX_REPORT_PAGE_BYTES} bytes`,
-          {
-            details: { url: redactUrl(url) },
-            hint: "Lower options.page_size",
-          },
-        );
-      }
-      chunks.push(chunk);
-    }
-    const expected = contentLength(response);
-    if (expected !== undefined && size !== expected) {
-      throw new RetryableFailure(`GET ${redactUrl(url)}: body ended after ${size} of ${expected} bytes`);
-    }
-    return Buffer.concat(chunks).toString("utf8");
+  const text = await http.getText(url, MAX_REPORT_PAGE_BYTES, {
+    headers,
+    tooLargeHint: "Lower options.page_size",
   });
   try {
     return JSON.parse(text) as unknown;
