@@ -102,7 +102,10 @@ export function layoutItems(files: readonly ItemFile[], options: LayoutOptions):
     if (options.pairing === false) {
       for (const [name, file] of byName) units.push({ dir, stem: name, files: [file], paired: false });
     } else {
-      const pairing = pairReadFiles([...byName.keys()]);
+      const pairing = pairReadFiles(
+        [...byName.keys()],
+        options.layout === "level0" ? { mateFrom: (name) => name.lastIndexOf("--") + 2 } : {},
+      );
       ambiguous = pairing.ambiguous;
       for (const pair of pairing.pairs) {
         units.push({
@@ -150,6 +153,21 @@ export function layoutItems(files: readonly ItemFile[], options: LayoutOptions):
   const keep = itemFilter(options.include, options.exclude);
   const items: DataItem[] = [];
   for (const item of placed.values()) {
+    // An item of one accession (or one file) holds at most one pair: `x_R1`/`x_R2` next to `x_1`/`x_2` both
+    // strip to `x`, and which pair is the run cannot be told from the names. Directory items (level2, lab)
+    // hold several pairs by design (lanes).
+    const pairs = item.units.filter((u) => u.paired);
+    if (pairs.length > 1 && options.layout !== "level2" && options.layout !== "lab") {
+      const mates = pairs.flatMap((u) => u.files.map((f) => f.name));
+      for (const name of mates) {
+        problem(
+          name,
+          `one of more than one pair named "${item.key}" (${mates.filter((m) => m !== name).join(", ")}): ` +
+            "rename the files so each pair has its own name",
+        );
+      }
+      continue;
+    }
     if (item.blocked) {
       problem(
         item.key,
