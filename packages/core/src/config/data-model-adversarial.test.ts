@@ -86,3 +86,15 @@ describe("environment overrides of named sections", () => {
     expect(error.message).toContain("could mean data.RNAseq or data.rnaseq");
   });
 });
+
+describe("locations of schema problems", () => {
+  it("names the line of the section header for a dataset without source or role", () => {
+    for (const missing of ["source", "role"]) {
+      const body = missing === "source" ? 'role = "samples"' : 'source = "lab"';
+      const error = failure(`${BASE}\n[data.x]\n${body}\n`);
+      expect(error.details["key"], missing).toBe(missing);
+      expect(error.message).toContain("is required");
+      expect(error.location?.line, missing).toBe(BASE.split("\n").length + 1);
+    }
+  });
+});

@@ -375,7 +375,10 @@ function describeIssue(issue: z.core.$ZodIssue, text: string, file: string | und
     message = issue.message.replace(/^Invalid input: /, "");
     if (/received undefined/.test(issue.message)) message = "is required";
   }
-  return new ConfigError(message, { file, section, key, line: locate(text, tablePath, key?.split(".")[0]) });
+  // A missing key has no line of its own: point at its section's header instead.
+  const line =
+    locate(text, tablePath, key?.split(".")[0]) ?? (key !== undefined ? locate(text, tablePath) : undefined);
+  return new ConfigError(message, { file, section, key, line });
 }
 
 function checkReferences(config: RawConfig, text: string, file: string | undefined): void {
