@@ -74,6 +74,12 @@ describe("items from adversarial names", () => {
     }
   });
 
+  it("reports object keys with an empty segment instead of naming two files the same", () => {
+    const { items, problems } = layoutItems(names(["a/b.fq", "a//b.fq", "/b.fq", "c.fq"]), options("files"));
+    expect(items.map((i) => i.key)).toEqual(["a/b.fq", "c.fq"]);
+    expect(problems.map((p) => p.name)).toEqual(["/b.fq", "a//b.fq"]);
+  });
+
   it("lists the same items in the same order whatever order the names come in", () => {
     const all = [
       "Sp/é_1.fq",

@@ -84,6 +84,11 @@ export function layoutItems(files: readonly ItemFile[], options: LayoutOptions):
   for (const file of files) {
     const parts = file.name.split("/");
     if (parts.some(isIgnoredName)) continue;
+    // An object key may hold "//" or start with "/": as a path it would name the same file as "a/b".
+    if (parts.includes("")) {
+      problem(file.name, "an empty path segment (a leading / or //): not a name a tree can hold");
+      continue;
+    }
     const misfit = layoutMisfit(options.layout, parts);
     if (misfit !== undefined) {
       problem(misfit.name, misfit.message);
