@@ -80,6 +80,22 @@ describe("items from adversarial names", () => {
     expect(problems.map((p) => p.name)).toEqual(["/b.fq", "a//b.fq"]);
   });
 
+  it("keeps index files (.fai, .gzi, .bai) in the item of the file they index", () => {
+    const files = [
+      "Sp/GCF_1.40.fna.gz",
+      "Sp/GCF_1.40.fna.gz.fai",
+      "Sp/GCF_1.40.fna.gz.gzi",
+      "Sp/SRR1.bam",
+      "Sp/SRR1.bam.bai",
+    ];
+    const { items, problems } = layoutItems(names(files), options("level1"));
+    expect(problems).toEqual([]);
+    expect(items.map((i) => [i.key, i.files.length])).toEqual([
+      ["Sp/GCF_1.40", 3],
+      ["Sp/SRR1", 2],
+    ]);
+  });
+
   it("lists the same items in the same order whatever order the names come in", () => {
     const all = [
       "Sp/é_1.fq",

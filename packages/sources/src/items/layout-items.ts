@@ -33,9 +33,16 @@ export function isIgnoredName(segment: string): boolean {
   return segment.startsWith(".") || CHECKSUM_SIDECAR.test(segment) || PARTIAL_DOWNLOAD.test(segment);
 }
 
-/** The name without compression suffixes and one file extension: `GCF_1.40.fna.gz` → `GCF_1.40`. */
+/** Index files written beside the file they index (`x.fna.gz.fai`, `x.bam.bai`): part of that file's item. */
+const INDEX = /\.(fai|gzi|bai|csi|tbi|crai)$/i;
+
+/**
+ * The name without index suffixes, compression suffixes and one file extension: `GCF_1.40.fna.gz` and
+ * `GCF_1.40.fna.gz.fai` → `GCF_1.40`.
+ */
 export function stripExtensions(name: string): string {
   let stem = name;
+  while (INDEX.test(stem)) stem = stem.replace(INDEX, "");
   while (COMPRESSION.test(stem)) stem = stem.replace(COMPRESSION, "");
   return stem.replace(EXTENSION, "");
 }
