@@ -27,7 +27,12 @@ export type { RetryPolicy } from "./fetch/retry-policy.js";
 // Upstream file versions are a catalog repository (`catalog.upstreamFiles`); the record type stays importable here.
 export type { UpstreamFileRecord } from "@omicslake/core";
 export type { DataItem, ItemFile, ItemListing, ItemProblem } from "./items/data-item.js";
-export { pairReadFiles, type PairingResult, type ReadPair } from "./items/read-pairing.js";
+export {
+  pairReadFiles,
+  type PairingOptions,
+  type PairingResult,
+  type ReadPair,
+} from "./items/read-pairing.js";
 export { isIgnoredName, layoutItems, stripExtensions, type LayoutOptions } from "./items/layout-items.js";
 export { listTreeItems } from "./items/tree-items.js";
 export type { SourceKind, SourceKindContext, SyncResult } from "./kinds/source-kind.js";

@@ -146,7 +146,10 @@ export function resolveDataModel(config: RawConfig, fail: SettingFailure): Recor
     }
     const directory = data.directory ?? name;
     const place = `${data.role}/${directory}`;
-    const other = places.get(place);
+    // Case-insensitive and Unicode-normalizing filesystems (macOS, Windows, some S3 gateways) would make
+    // "Reads" and "reads" one directory: the datasets would mix their outputs there.
+    const placeKey = place.normalize("NFC").toLowerCase();
+    const other = places.get(placeKey);
     if (other !== undefined) {
       fail(
         section,
@@ -155,7 +158,7 @@ export function resolveDataModel(config: RawConfig, fail: SettingFailure): Recor
         `Outputs go to {role}/{directory}/…: give one of them another directory = "…" or another role`,
       );
     }
-    places.set(place, name);
+    places.set(placeKey, name);
     const chosen = datasetSections(name, data, config, fail);
     const ordered = withDependencies(chosen, dependencies);
     for (const extra of ordered.filter((s) => !chosen.includes(s))) {

@@ -244,7 +244,9 @@ function applyEnvOverrides(
       );
     }
     let target = raw;
-    for (const part of path.slice(0, -1)) {
+    for (const [depth, lower] of path.slice(0, -1).entries()) {
+      const part = existingKey(target, lower, name, path.slice(0, depth));
+      path[depth] = part;
       const next = target[part];
       if (next === undefined) target[part] = {};
       else if (typeof next !== "object" || next === null || Array.isArray(next)) {
@@ -254,10 +256,31 @@ function applyEnvOverrides(
       }
       target = target[part] as Record<string, unknown>;
     }
-    target[path[path.length - 1]!] = coerceEnvValue(value);
-    overrides.set(path.join("."), name);
+    const key = existingKey(target, path[path.length - 1]!, name, path.slice(0, -1));
+    path[path.length - 1] = key;
+    target[key] = coerceEnvValue(value);
+    overrides.set(path.join(".").toLowerCase(), name);
   }
   return overrides;
+}
+
+/**
+ * The key of `table` an environment variable means by `lower`: variable names are case-insensitive, section
+ * names are not (`[data.RNAseq]`), so `OMICSLAKE__DATA__RNASEQ__RUN` must reach the section as written
+ * rather than create a new `rnaseq` one. Two keys equal but for case cannot be told apart: refused.
+ */
+function existingKey(table: Record<string, unknown>, lower: string, variable: string, at: string[]): string {
+  const matches = Object.keys(table).filter((k) => k.toLowerCase() === lower);
+  if (matches.length > 1) {
+    throw new ConfigError(
+      `environment variable ${variable} could mean ${matches.map((m) => [...at, m].join(".")).join(" or ")}`,
+      { key: variable },
+      {
+        hint: "Rename one of the sections: names that differ only by case cannot be set from the environment",
+      },
+    );
+  }
+  return matches[0] ?? lower;
 }
 
 function coerceEnvValue(value: string): unknown {
@@ -352,7 +375,10 @@ function describeIssue(issue: z.core.$ZodIssue, text: string, file: string | und
     message = issue.message.replace(/^Invalid input: /, "");
     if (/received undefined/.test(issue.message)) message = "is required";
   }
-  return new ConfigError(message, { file, section, key, line: locate(text, tablePath, key?.split(".")[0]) });
+  // A missing key has no line of its own: point at its section's header instead.
+  const line =
+    locate(text, tablePath, key?.split(".")[0]) ?? (key !== undefined ? locate(text, tablePath) : undefined);
+  return new ConfigError(message, { file, section, key, line });
 }
 
 function checkReferences(config: RawConfig, text: string, file: string | undefined): void {

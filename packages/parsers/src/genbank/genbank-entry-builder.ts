@@ -100,6 +100,11 @@ export class GenbankEntryBuilder {
     return this.draft?.accession ?? this.draft?.locus.name;
   }
 
+  /** The next line matters only by its first bytes: a sequence line whose letters are not kept. */
+  get readsLineStartOnly(): boolean {
+    return this.section === "origin" && !this.options.withSequence;
+  }
+
   /** One line of input (see `LineHandler`). */
   readonly onLine = (buf: Buffer, start: number, end: number, line: number, byteOffset: number): void => {
     let e = end;

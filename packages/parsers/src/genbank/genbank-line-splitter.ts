@@ -12,7 +12,16 @@ export interface LineSplitterOptions {
   readonly maxLineBytes: number;
   /** The record being read, for the error when a line is too long. */
   readonly record: () => string | undefined;
+  /**
+   * Asked when a line starts to span chunks: true when the consumer reads only the start of the line being
+   * read (a sequence line whose letters are not kept). Such a line is cut to its first `CUT_LINE_BYTES` bytes
+   * instead of being held whole, so a sequence written on one 100 MB line costs no more memory than a short one.
+   */
+  readonly cutsLongLine?: () => boolean;
 }
+
+/** What is kept of a line the consumer reads only the start of: enough for its first words and a preview. */
+export const CUT_LINE_BYTES = 1024;
 
 const NL = 0x0a;
 
@@ -29,6 +38,8 @@ export class LineSplitter {
   private carry: Buffer[] = [];
   private carryBytes = 0;
   private carryOffset = 0;
+  /** The line being carried is cut to its start (see `cutsLongLine`). */
+  private cutting = false;
 
   constructor(onLine: LineHandler, options: LineSplitterOptions) {
     this.onLine = onLine;
@@ -85,6 +96,14 @@ export class LineSplitter {
   }
 
   private extendCarry(buf: Buffer, start: number, end: number): void {
+    if (this.carryBytes === 0) this.cutting = this.options.cutsLongLine?.() === true;
+    if (this.cutting) {
+      const keep = Math.min(end - start, CUT_LINE_BYTES - this.carryBytes);
+      if (keep <= 0) return;
+      this.carryBytes += keep;
+      this.carry.push(Buffer.from(buf.subarray(start, start + keep)));
+      return;
+    }
     this.carryBytes += end - start;
     if (this.carryBytes > this.options.maxLineBytes) {
       throw new ParseError(

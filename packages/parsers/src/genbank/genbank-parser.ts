@@ -36,6 +36,7 @@ export async function* parseGenbank(
     ...(options.file === undefined ? {} : { file: options.file }),
     maxLineBytes: options.maxLineBytes ?? 64 * 1024 * 1024,
     record: () => builder.currentRecord,
+    cutsLongLine: () => builder.readsLineStartOnly,
   });
   const iterator = input[Symbol.asyncIterator]();
   let done = false;

@@ -33,9 +33,16 @@ export function isIgnoredName(segment: string): boolean {
   return segment.startsWith(".") || CHECKSUM_SIDECAR.test(segment) || PARTIAL_DOWNLOAD.test(segment);
 }
 
-/** The name without compression suffixes and one file extension: `GCF_1.40.fna.gz` → `GCF_1.40`. */
+/** Index files written beside the file they index (`x.fna.gz.fai`, `x.bam.bai`): part of that file's item. */
+const INDEX = /\.(fai|gzi|bai|csi|tbi|crai)$/i;
+
+/**
+ * The name without index suffixes, compression suffixes and one file extension: `GCF_1.40.fna.gz` and
+ * `GCF_1.40.fna.gz.fai` → `GCF_1.40`.
+ */
 export function stripExtensions(name: string): string {
   let stem = name;
+  while (INDEX.test(stem)) stem = stem.replace(INDEX, "");
   while (COMPRESSION.test(stem)) stem = stem.replace(COMPRESSION, "");
   return stem.replace(EXTENSION, "");
 }
@@ -84,6 +91,11 @@ export function layoutItems(files: readonly ItemFile[], options: LayoutOptions):
   for (const file of files) {
     const parts = file.name.split("/");
     if (parts.some(isIgnoredName)) continue;
+    // An object key may hold "//" or start with "/": as a path it would name the same file as "a/b".
+    if (parts.includes("")) {
+      problem(file.name, "an empty path segment (a leading / or //): not a name a tree can hold");
+      continue;
+    }
     const misfit = layoutMisfit(options.layout, parts);
     if (misfit !== undefined) {
       problem(misfit.name, misfit.message);
@@ -102,7 +114,10 @@ export function layoutItems(files: readonly ItemFile[], options: LayoutOptions):
     if (options.pairing === false) {
       for (const [name, file] of byName) units.push({ dir, stem: name, files: [file], paired: false });
     } else {
-      const pairing = pairReadFiles([...byName.keys()]);
+      const pairing = pairReadFiles(
+        [...byName.keys()],
+        options.layout === "level0" ? { mateFrom: (name) => name.lastIndexOf("--") + 2 } : {},
+      );
       ambiguous = pairing.ambiguous;
       for (const pair of pairing.pairs) {
         units.push({
@@ -150,6 +165,21 @@ export function layoutItems(files: readonly ItemFile[], options: LayoutOptions):
   const keep = itemFilter(options.include, options.exclude);
   const items: DataItem[] = [];
   for (const item of placed.values()) {
+    // An item of one accession (or one file) holds at most one pair: `x_R1`/`x_R2` next to `x_1`/`x_2` both
+    // strip to `x`, and which pair is the run cannot be told from the names. Directory items (level2, lab)
+    // hold several pairs by design (lanes).
+    const pairs = item.units.filter((u) => u.paired);
+    if (pairs.length > 1 && options.layout !== "level2" && options.layout !== "lab") {
+      const mates = pairs.flatMap((u) => u.files.map((f) => f.name));
+      for (const name of mates) {
+        problem(
+          name,
+          `one of more than one pair named "${item.key}" (${mates.filter((m) => m !== name).join(", ")}): ` +
+            "rename the files so each pair has its own name",
+        );
+      }
+      continue;
+    }
     if (item.blocked) {
       problem(
         item.key,

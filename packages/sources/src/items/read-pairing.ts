@@ -35,9 +35,9 @@ function mateRank(name: string, i: number): 0 | 1 | 2 | 3 {
 }
 
 /** Positions of the name's own mate markers (rank 2 or 3), where a `1` or `2` says which mate a file is. */
-function markerPositions(name: string): number[] {
+function markerPositions(name: string, from: number): number[] {
   const positions: number[] = [];
-  for (let i = 0; i < name.length; i++) {
+  for (let i = from; i < name.length; i++) {
     if ((name[i] === "1" || name[i] === "2") && mateRank(name, i) >= 2) positions.push(i);
   }
   return positions;
@@ -52,6 +52,14 @@ export function stripMateToken(name: string, i: number): string {
   const stem = name.slice(0, start) + name.slice(i + 1);
   // A name that is nothing but the token ("R1.fq", "1.fq") keeps it: ".fq" would read as a hidden file.
   return stem === "" || stem.startsWith(".") || stem.startsWith("_") ? name : stem;
+}
+
+export interface PairingOptions {
+  /**
+   * Where in a name a mate number may be (default 0): level0 names carry the species before `--`, and a
+   * `1`/`2` there (`Strain 1--SRR9.fq`, `Strain 2--SRR9.fq`) names two species, never two mates.
+   */
+  readonly mateFrom?: (name: string) => number;
 }
 
 interface Edge {
@@ -75,25 +83,27 @@ interface Edge {
  *
  * @example pairReadFiles(["a_R1_001.fq", "a_R1_002.fq", "a_R2_001.fq", "a_R2_002.fq"]).pairs.length // 2
  */
-export function pairReadFiles(names: readonly string[]): PairingResult {
+export function pairReadFiles(names: readonly string[], options: PairingOptions = {}): PairingResult {
+  const mateFrom = options.mateFrom ?? (() => 0);
   const unique = [...new Set(names)];
   // Each name with one `1` or `2` blanked: two names sharing a blanked form differ only there.
   const ones = new Map<string, string>();
   const edges: Edge[] = [];
   for (const name of unique) {
-    for (let i = 0; i < name.length; i++) {
+    for (let i = mateFrom(name); i < name.length; i++) {
       if (name[i] === "1" && mateRank(name, i) > 0)
         ones.set(`${name.slice(0, i)}\0${name.slice(i + 1)}`, name);
     }
   }
   for (const name of unique) {
-    for (let i = 0; i < name.length; i++) {
+    const from = mateFrom(name);
+    for (let i = from; i < name.length; i++) {
       if (name[i] !== "2") continue;
       const rank = mateRank(name, i);
       if (rank === 0) continue;
       const mate1 = ones.get(`${name.slice(0, i)}\0${name.slice(i + 1)}`);
       if (mate1 === undefined) continue;
-      if (rank === 1 && markerPositions(name).some((p) => p !== i)) continue;
+      if (rank === 1 && markerPositions(name, from).some((p) => p !== i)) continue;
       edges.push({ mate1, mate2: name, at: i, rank });
     }
   }

@@ -74,7 +74,14 @@ async function walk(
   files: ItemFile[],
   problems: ItemProblem[],
 ): Promise<void> {
-  const entries: Dirent[] = await readdir(dir, { withFileTypes: true });
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    // Removed (or replaced by a file) since its parent was listed: a tree being written to, not an error.
+    if (relative !== "" && isCode(error, "ENOENT", "ENOTDIR")) return;
+    throw error;
+  }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     if (isIgnoredName(entry.name)) continue;
@@ -95,7 +102,13 @@ async function walk(
         continue;
       }
     } else if (entry.isFile() || entry.isDirectory()) {
-      stats = await stat(path);
+      try {
+        stats = await stat(path);
+      } catch (error) {
+        // Removed since the directory was listed: it is no longer part of the tree.
+        if (isCode(error, "ENOENT")) continue;
+        throw error;
+      }
     } else {
       problems.push({ name, message: "neither a file nor a directory (a socket, FIFO or device)" });
       continue;

@@ -57,6 +57,14 @@ export async function downloadRun(request: RunDownload): Promise<RunDownloadOutc
       };
     }
     const written = await filesUnder(work, "");
+    if (!Array.isArray(written)) {
+      // A link would put whatever it points at (another run, /etc/passwd) into the mirror under a run's name,
+      // and skipping it would leave the run half there: the run fails instead.
+      return {
+        ok: false,
+        message: `"${written.odd}" is a symbolic link or special file that the download command wrote, not a regular file: nothing of ${request.accession} was moved into the mirror`,
+      };
+    }
     if (written.length === 0) {
       return { ok: false, message: "the download command exited with code 0 but wrote no files" };
     }
@@ -109,13 +117,18 @@ function targetName(request: RunDownload, name: string, base: string): string {
   }
 }
 
-async function filesUnder(dir: string, relative: string): Promise<string[]> {
+/** The regular files the command wrote, or the first entry that is not one (a link, a FIFO). */
+async function filesUnder(dir: string, relative: string): Promise<string[] | { readonly odd: string }> {
   const names: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (isIgnoredName(entry.name)) continue;
     const name = relative === "" ? entry.name : `${relative}/${entry.name}`;
-    if (entry.isDirectory()) names.push(...(await filesUnder(join(dir, entry.name), name)));
-    else if (entry.isFile()) names.push(name);
+    if (entry.isDirectory()) {
+      const under = await filesUnder(join(dir, entry.name), name);
+      if (!Array.isArray(under)) return under;
+      names.push(...under);
+    } else if (entry.isFile()) names.push(name);
+    else return { odd: name };
   }
   return names;
 }
@@ -127,7 +140,15 @@ interface CommandExit {
   readonly error?: Error;
 }
 
-/** Runs a program, keeping only the last bytes of its stderr (a chatty tool must not fill memory). */
+/** How long a cancelled command gets to stop after SIGTERM before its processes are killed. */
+const STOP_GRACE_MS = 5000;
+
+/**
+ * Runs a program, keeping only the last bytes of its stderr (a chatty tool must not fill memory). The program
+ * leads a process group of its own, so a cancel stops everything it started (`sh -c` leaves its children
+ * running when only the shell is signalled): SIGTERM to the group, then SIGKILL when it has not ended within
+ * `STOP_GRACE_MS`.
+ */
 function runCommand(
   program: string,
   args: readonly string[],
@@ -136,11 +157,25 @@ function runCommand(
 ): Promise<CommandExit> {
   return new Promise((resolve) => {
     let tail = Buffer.alloc(0);
-    const child = spawn(program, args, {
-      cwd,
-      stdio: ["ignore", "ignore", "pipe"],
-      ...(signal ? { signal } : {}),
-    });
+    const child = spawn(program, args, { cwd, stdio: ["ignore", "ignore", "pipe"], detached: true });
+    let killTimer: NodeJS.Timeout | undefined;
+    const killGroup = (how: NodeJS.Signals): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, how);
+      } catch {
+        // The group is gone already.
+      }
+    };
+    const stop = (): void => {
+      killGroup("SIGTERM");
+      killTimer = setTimeout(() => {
+        killGroup("SIGKILL");
+        // A process that left the group may hold stderr open: stop waiting for it.
+        child.stderr.destroy();
+      }, STOP_GRACE_MS);
+    };
+    if (signal?.aborted) stop();
+    else signal?.addEventListener("abort", stop, { once: true });
     child.stderr.on("data", (chunk: Buffer) => {
       tail = Buffer.concat([tail, chunk]);
       if (tail.length > STDERR_TAIL_BYTES) tail = tail.subarray(tail.length - STDERR_TAIL_BYTES);
@@ -149,9 +184,18 @@ function runCommand(
     child.once("error", (error) => {
       failure = error;
       // A program that never started (not on PATH) has no close to wait for.
-      if (child.pid === undefined) resolve({ code: null, signal: null, stderr: "", error });
+      if (child.pid === undefined) {
+        signal?.removeEventListener("abort", stop);
+        resolve({ code: null, signal: null, stderr: "", error });
+      }
+    });
+    child.once("exit", () => {
+      // The leader is gone; whatever it left in its group goes too once cancelled.
+      if (signal?.aborted === true) killGroup("SIGKILL");
     });
     child.once("close", (code, exitSignal) => {
+      clearTimeout(killTimer);
+      signal?.removeEventListener("abort", stop);
       resolve({
         code,
         signal: exitSignal,

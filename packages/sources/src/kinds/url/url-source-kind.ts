@@ -73,9 +73,16 @@ function checkUrlKind(
 
 function fileProblem(file: string, base: string | undefined): { message: string; hint: string } | undefined {
   if (/^[a-z][a-z0-9+.-]*:/i.test(file)) {
-    return HTTP.test(file) && URL.canParse(file)
-      ? undefined
-      : { message: "is not an http(s) URL", hint: "Write https://host/path/file" };
+    if (!HTTP.test(file) || !URL.canParse(file))
+      return { message: "is not an http(s) URL", hint: "Write https://host/path/file" };
+    const name = urlFileName(file);
+    if (name === undefined || !isPlainName(name)) {
+      return {
+        message: `would be named ${JSON.stringify(name ?? "")}, which is not a plain visible file name (its last path segment is empty, hidden, or decodes to a path)`,
+        hint: "Give the source a url and list the file by a plain path relative to it",
+      };
+    }
+    return undefined;
   }
   if (base === undefined) {
     return {
@@ -83,17 +90,32 @@ function fileProblem(file: string, base: string | undefined): { message: string;
       hint: 'Write the full URL, or set url = "https://host/path/" in the source',
     };
   }
-  if (
-    file === "" ||
-    file.startsWith("/") ||
-    file.split("/").some((s) => s === "" || s === "." || s === "..")
-  ) {
+  if (file === "" || file.startsWith("/") || file.split("/").some((s) => !isPlainName(s))) {
     return {
-      message: "must be a plain relative path (no leading /, no . or .. segments)",
+      message:
+        "must be a plain relative path (no leading /, no . or .. segments, no hidden names: they are never items)",
       hint: 'Write e.g. "runs/a_1.fq.gz"',
     };
   }
   return undefined;
+}
+
+/** A full URL's last path segment, decoded; undefined when its escapes do not decode. */
+function urlFileName(file: string): string | undefined {
+  const path = new URL(file).pathname;
+  try {
+    return decodeURIComponent(path.slice(path.lastIndexOf("/") + 1));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A name that is one visible file or directory name: `%2F` decoded from a URL (`..%2F..%2Fx`) must not turn
+ * a file's name into a path out of the dataset, and a hidden name would never be an item.
+ */
+function isPlainName(name: string): boolean {
+  return name !== "" && !name.startsWith(".") && !/[/\\\0]/.test(name);
 }
 
 /**
@@ -108,13 +130,13 @@ export function urlFiles(source: SourceConfig, files: readonly string[]): { url:
   for (const file of files) {
     const absolute = /^[a-z][a-z0-9+.-]*:/i.test(file);
     const url = absolute ? new URL(file).href : new URL(file, base).href;
-    const path = new URL(url).pathname;
-    const name = absolute ? decodeURIComponent(path.slice(path.lastIndexOf("/") + 1)) : file;
+    const name = absolute ? (urlFileName(file) ?? "") : file;
+    const plain = absolute ? isPlainName(name) : name.split("/").every(isPlainName);
     const other = byName.get(name);
-    if (name === "" || other !== undefined) {
+    if (!plain || other !== undefined) {
       throw new SourceConfigError(
-        name === ""
-          ? `files entry ${JSON.stringify(file)} names no file (its path ends with /)`
+        !plain
+          ? `files entry ${JSON.stringify(file)} names no plain file (it would be named ${JSON.stringify(name)})`
           : `files entries ${JSON.stringify(other)} and ${JSON.stringify(file)} would both be named "${name}"`,
         {
           details: { file, ...(other !== undefined ? { other } : {}) },
