@@ -67,7 +67,7 @@ export { sraReadsSourceKind } from "./kinds/sra-reads/sra-reads-source-kind.js";
 export { splitCommandLine } from "./kinds/sra-reads/command-line.js";
 export { urlSourceKind, urlSourceAdapter } from "./kinds/url/url-source-kind.js";
 export { s3SourceKind } from "./kinds/s3/s3-source-kind.js";
-export { datasetTreeDir, sourceRootOf } from "./kinds/dataset-tree.js";
+export { datasetTreeDir } from "./kinds/dataset-tree.js";
 export {
   processDatasets,
   type ProcessHandlers,

@@ -8,7 +8,7 @@ import {
   HttpClient,
   ingestConfigured,
   sourceKind,
-  sourceRootOf,
+  kindContext,
   UpstreamError,
   type SourceKindContext,
 } from "../src/index.js";
@@ -25,21 +25,9 @@ afterEach(async () => {
 const parse = (text: string): LakeConfig =>
   parseConfig(text, { file: join(tree.dir, "omicslake.toml"), baseDir: tree.dir });
 
-/** What a kind is given for one dataset of a parsed config (the source's path resolved against the config). */
+/** What a kind is given for one dataset of a parsed config, as commands and the runner build it. */
 function contextOf(config: LakeConfig, dataset: string, log: string[] = []): SourceKindContext {
-  const resolved = config.dataModel[dataset]!;
-  const source = config.sources[resolved.source]!;
-  return {
-    sourceName: resolved.source,
-    source,
-    data: config.datasets[dataset]!,
-    dataset: resolved,
-    ...(source.path !== undefined ? { root: sourceRootOf(config, source)! } : {}),
-    lakeRoot: config.root,
-    http: new HttpClient(),
-    step: {},
-    log: (line) => log.push(line),
-  };
+  return kindContext(config, dataset, { http: new HttpClient(), log: (line) => log.push(line) });
 }
 
 describe("internal source kind", () => {

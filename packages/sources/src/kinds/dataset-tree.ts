@@ -1,13 +1,7 @@
-import { join, resolve } from "node:path";
-import type { LakeConfig, SourceConfig } from "@omicslake/core";
+import { join } from "node:path";
 import type { LayoutOptions } from "../items/layout-items.js";
 import { SourceConfigError } from "../upstream-error.js";
 import type { SourceKindContext } from "./source-kind.js";
-
-/** A source's local root: its `path`, resolved against the config file's directory (undefined without one). */
-export function sourceRootOf(config: Pick<LakeConfig, "baseDir">, source: SourceConfig): string | undefined {
-  return source.path === undefined ? undefined : resolve(config.baseDir, source.path);
-}
 
 /** `{source path}/{directory}`: where a dataset's files are in its source's local tree. */
 export function datasetTreeDir(context: SourceKindContext): string {
