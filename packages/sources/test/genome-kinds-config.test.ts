@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "@omicslake/core";
-import "../src/kinds/source-kinds.js";
+import { kindContext } from "../src/index.js";
 
 const GENOMES = `[source.ncbi]\nkind = "ncbi-genomes"\npath = "/data/genomes"\n[role.genomes]\n`;
 const GENBANK = `[source.gb]\nkind = "genbank"\npath = "/data/genbank"\n[role.seq]\n`;
@@ -136,5 +136,18 @@ describe("ncbi-genomes and genbank configuration", () => {
       expect(error.details, text).toMatchObject({ file: "omicslake.toml", ...details });
       expect(error.message, text).toContain(message);
     }
+  });
+});
+
+describe("NCBI's request limits", () => {
+  it("gives ncbi-genomes datasets NCBI Datasets' 5 requests/s, 10 with an API key, unless the source sets its own", () => {
+    const rate = (source: string) =>
+      kindContext(parseConfig(genomes(`taxon = 4479`, source), { baseDir: "/tmp" }), "g").http
+        .requestsPerSecond;
+    expect(rate(GENOMES)).toBe(5);
+    expect(rate(GENOMES.replace('path = "/data/genomes"', 'path = "/data/genomes"\napi_key = "k"'))).toBe(10);
+    expect(
+      rate(GENOMES.replace('path = "/data/genomes"', 'path = "/data/genomes"\nrequests_per_second = 2')),
+    ).toBe(2);
   });
 });

@@ -64,6 +64,8 @@ export interface OpenResponse {
  */
 export class HttpClient {
   readonly timeoutMs: number;
+  /** The client-side limit on request starts; undefined: unlimited. */
+  readonly requestsPerSecond: number | undefined;
   readonly policy: RetryPolicy;
   readonly #fetch: typeof fetch;
   readonly #limiter: RateLimiter;
@@ -77,6 +79,7 @@ export class HttpClient {
     this.#fetch = options.fetch ?? fetch;
     this.#sleep = options.sleep ?? delay;
     this.#limiter = new RateLimiter(options.requestsPerSecond, this.#sleep);
+    this.requestsPerSecond = options.requestsPerSecond;
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#userAgent = options.userAgent ?? `omicslake/${LAKE_VERSION}`;

@@ -2,6 +2,7 @@ import type { Lake, LakeConfig, StepOptions } from "@omicslake/core";
 import { HttpClient } from "../fetch/http-client.js";
 import { SourceConfigError } from "../upstream-error.js";
 import type { SourceKindContext } from "./source-kind.js";
+import { sourceKind } from "./source-kinds.js";
 
 /** The parts of the configuration a kind context is built from. */
 export type KindContextConfig = Pick<LakeConfig, "root" | "sources" | "datasets" | "dataModel">;
@@ -27,6 +28,8 @@ export function kindContext(
   }
   const source = config.sources[data.source]!;
   const step = options.step ?? {};
+  const requestsPerSecond =
+    source.requests_per_second ?? sourceKind(dataset.kind).defaultRequestsPerSecond?.(source);
   return {
     sourceName: data.source,
     source,
@@ -38,9 +41,7 @@ export function kindContext(
     http:
       options.http ??
       new HttpClient({
-        ...(source.requests_per_second !== undefined
-          ? { requestsPerSecond: source.requests_per_second }
-          : {}),
+        ...(requestsPerSecond !== undefined ? { requestsPerSecond } : {}),
         ...(step.signal !== undefined ? { signal: step.signal } : {}),
       }),
     step,

@@ -52,6 +52,8 @@ export interface SourceKind {
   readonly adapter?: SourceAdapter;
   /** Brings the dataset's upstream data into its local tree (genomes, GenBank divisions, reads by command). */
   sync?(context: SourceKindContext): Promise<SyncResult>;
+  /** Requests per second to an upstream when the source sets no `requests_per_second` (NCBI's published limits). */
+  defaultRequestsPerSecond?(source: SourceConfig): number | undefined;
   /** The dataset's items as they are now (its local tree, its file list). */
   items(context: SourceKindContext): Promise<ItemListing>;
   /**

@@ -252,6 +252,8 @@ function ensureSlash(url: string): string {
 /** NCBI genome assemblies: listed by the Datasets API, files from the FTP site, kept in a level 0/1/2 tree. */
 export const ncbiGenomesSourceKind: SourceKind = {
   spec,
+  // NCBI Datasets allows 5 requests/s per client, 10 with an API key.
+  defaultRequestsPerSecond: (source) => (source["api_key"] !== undefined ? 10 : 5),
   sync: syncGenomes,
   // Versions `.1` and `.2` of an assembly are not read mates: no pairing in genome trees.
   items: (context) => listTreeItems(datasetTreeDir(context), datasetLayout(context, false)),
