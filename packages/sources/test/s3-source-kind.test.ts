@@ -1,8 +1,14 @@
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NotFoundError, parseConfig, type LakeConfig } from "@omicslake/core";
-import { S3RVER_CREDENTIALS, S3RVER_REGION, startS3rver, type S3rverHandle } from "@omicslake/core/testing";
-import { HttpClient, sourceKind, type SourceKindContext } from "../src/index.js";
+import {
+  lakeEngines,
+  S3RVER_CREDENTIALS,
+  S3RVER_REGION,
+  startS3rver,
+  type S3rverHandle,
+} from "@omicslake/core/testing";
+import { HttpClient, ingestItems, sourceKind, type SourceKindContext } from "../src/index.js";
 import { bytesOf } from "./helpers/test-bytes.js";
 
 function contextOf(config: LakeConfig, dataset: string): SourceKindContext {
@@ -54,6 +60,30 @@ describe("s3 source kind (s3rver)", () => {
 
   afterAll(async () => {
     await s3?.close();
+  });
+
+  it("ingests a bucket's items into raw through the kind's own reader, and skips them the second time", async () => {
+    const engine = lakeEngines()[0]!;
+    const opened = await engine.open();
+    try {
+      const lakeConfig = { ...config("level1"), root: opened.root };
+      const first = await ingestItems(opened.lake, lakeConfig, "runs");
+      expect(first.failures).toEqual([]);
+      expect(first.ingested).toBe(2);
+      const raw = await opened.lake.dataset("raw:runs");
+      const objects = (await opened.lake.listObjects(raw)).items;
+      expect(objects.map((o) => o.name).sort()).toEqual([
+        "Homo sapiens/SRR1_1.fq.gz",
+        "Homo sapiens/SRR1_2.fq.gz",
+        "Homo sapiens/SRR2.fq.gz",
+      ]);
+      const mate = objects.find((o) => o.name === "Homo sapiens/SRR1_2.fq.gz")!;
+      expect((await bytesOf(await opened.lake.readObject(mate))).toString()).toBe("mate two");
+      const again = await ingestItems(opened.lake, lakeConfig, "runs");
+      expect([again.ingested, again.unchanged]).toEqual([0, 2]);
+    } finally {
+      await opened.dispose();
+    }
   });
 
   it("lists the objects under {url}/{directory}/ as items of the layout, problems included", async () => {

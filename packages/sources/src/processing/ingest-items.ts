@@ -13,7 +13,7 @@ import {
 } from "@omicslake/core";
 import { ingestDataset } from "../fetch/ingest-dataset.js";
 import type { DataItem, ItemFile, ItemProblem } from "../items/data-item.js";
-import { bindKind, datasetItems, type ProcessConfig } from "./dataset-items.js";
+import { bindKind, datasetItems, type KindBinding, type ProcessConfig } from "./dataset-items.js";
 import { errorMessage, ItemsFailedError, type ItemFailure } from "./processing-error.js";
 
 /** What the ingest step of one dataset did. */
@@ -124,7 +124,7 @@ export async function ingestItems(
             } else {
               const objects: CatalogObject[] = [];
               for (const file of item.files) {
-                const { object, isNew } = await addItemFile(lake, raw, item, file, step.signal);
+                const { object, isNew } = await addItemFile(lake, raw, binding, item, file, step.signal);
                 objects.push(object);
                 if (isNew) added++;
                 ctx.input({ name: file.name, sha256: object.sha256, size: object.size });
@@ -197,14 +197,22 @@ async function fileFingerprint(item: DataItem): Promise<string> {
 async function addItemFile(
   lake: Lake,
   raw: Dataset,
+  binding: KindBinding,
   item: DataItem,
   file: ItemFile,
   signal: AbortSignal,
 ): Promise<{ object: CatalogObject; isNew: boolean }> {
   const existing = await lake.catalog.findObjectByKey(lake.objectKey(raw, file.name));
   if (existing === undefined) {
+    // A file in a bucket is streamed by its kind (`open`); an http(s) URL is fetched; a local file read.
     const source =
-      file.path !== undefined ? { file: file.path } : file.url !== undefined ? { url: file.url } : undefined;
+      file.path !== undefined
+        ? { file: file.path }
+        : binding.kind.open !== undefined
+          ? { body: await binding.kind.open(binding.context, file) }
+          : file.url !== undefined
+            ? { url: file.url }
+            : undefined;
     if (source === undefined) throw new Error(`item file ${file.name} has neither a path nor a URL`);
     return { object: await lake.addObject(raw, { ...source, name: file.name }, { signal }), isNew: true };
   }
