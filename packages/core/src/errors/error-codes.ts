@@ -43,6 +43,7 @@ export const ERROR_CODES = [
   "command_failed",
   "item_input_missing",
   "items_failed",
+  "item_busy",
   "no_handler",
   // Provenance recorded from outside tools
   "missing_datasets",

@@ -149,10 +149,17 @@ export class Lake {
   /** The existing dataset with this name in this layer, or a new one. */
   async ensureDataset(input: NewDataset): Promise<Dataset> {
     assertDatasetName(input.name, input.layer);
-    return (
-      (await this.catalog.findDataset(input.name, input.layer)) ??
-      this.catalog.createDataset(withCreatingRun(input))
-    );
+    const found = await this.catalog.findDataset(input.name, input.layer);
+    if (found) return found;
+    try {
+      return await this.catalog.createDataset(withCreatingRun(input));
+    } catch (error) {
+      // Another writer created it between the lookup and the insert (two `process` runs at once): use theirs.
+      if (!(error instanceof ConflictError)) throw error;
+      const created = await this.catalog.findDataset(input.name, input.layer);
+      if (!created) throw error;
+      return created;
+    }
   }
 
   async dataset(ref: DatasetRef): Promise<Dataset> {
