@@ -107,7 +107,7 @@ export async function runCommandStep(
   const runItem = async (item: DataItem): Promise<void> => {
     try {
       const inputs = await resolveInputs(lake, raw, dataset, step, item, references);
-      const fingerprint = fingerprintOf(step, inputs);
+      const fingerprint = fingerprintOf(step, dataset, item, inputs);
       const last = records.get(item.key);
       if (!options.force && last?.fingerprint === fingerprint && (await outputsPresent(lake, last))) {
         skipped++;
@@ -432,14 +432,25 @@ async function resolveInputs(
   return inputs;
 }
 
-/** What decides whether a step must run again: its command as configured, threads, output name and inputs. */
-function fingerprintOf(step: CommandStep, inputs: readonly StepInputFile[]): string {
+/**
+ * What decides whether a step must run again: its command as configured, threads, output name, the values
+ * of the item's placeholders (a renamed role or directory moves its outputs and may change the command
+ * line) and its inputs.
+ */
+function fingerprintOf(
+  step: CommandStep,
+  dataset: ResolvedDataset,
+  item: DataItem,
+  inputs: readonly StepInputFile[],
+): string {
   return createHash("sha256")
     .update(
       JSON.stringify({
         command: step.command,
         threads: step.threads,
         output: step.output ?? null,
+        item: [item.key, item.subdir, item.species, item.accession, item.individual],
+        dataset: [dataset.name, dataset.role],
         inputs: inputs.map((input) => [input.name, input.mate ?? null, input.object.sha256]),
       }),
     )

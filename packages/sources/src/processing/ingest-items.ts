@@ -62,8 +62,8 @@ export async function ensureRawDataset(
  * The ingest step of a configured dataset: a kind with an upstream is synced into its local tree first;
  * a feed (an adapter) is fetched straight into raw by the resumable downloader; otherwise every item file
  * not yet in raw is added to raw `<name>` under its name, with its sha256, in one `ingest:<name>` run that
- * records each item's inputs and outputs. An item whose files have the size and mtime the last ingest
- * recorded is skipped without reading them. A file that changed under a name raw already holds fails its
+ * records each item's inputs and outputs. An item whose files have the size, mtime, ctime and inode the
+ * last ingest recorded is skipped without reading them. A file that changed under a name raw already holds fails its
  * item with raw_conflict (raw is immutable); the other items go on, and the run ends failed naming it.
  */
 export async function ingestItems(
@@ -177,15 +177,17 @@ export async function ingestItems(
 }
 
 /**
- * What the item's files look like without reading them: names, sizes and mtimes (local files) or URLs.
- * Equal to the last ingest's means unchanged; anything else makes the files be hashed and compared.
+ * What the item's files look like without reading them: names, sizes, mtimes, ctimes and inodes (local
+ * files) or URLs. Equal to the last ingest's means unchanged; anything else makes the files be hashed and
+ * compared. The ctime and inode catch a file rewritten with its size kept and its mtime put back (touch -d,
+ * rsync -t, a restore), which no one can set back.
  */
 async function fileFingerprint(item: DataItem): Promise<string> {
   const parts: unknown[] = [];
   for (const file of item.files) {
     if (file.path !== undefined) {
       const info = await stat(file.path);
-      parts.push([file.name, info.size, info.mtimeMs]);
+      parts.push([file.name, info.size, info.mtimeMs, info.ctimeMs, info.ino]);
     } else {
       parts.push([file.name, file.url ?? null, file.size ?? null]);
     }
