@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
 import { pipeline } from "node:stream/promises";
 import {
@@ -288,7 +288,19 @@ async function runOnItem(
         },
       );
     }
-    const files = await filesUnder(outDir);
+    const { files, others } = await filesUnder(outDir);
+    if (others.length > 0) {
+      // A link is not an output: following it would publish whatever it points at, outside the work dir.
+      const names = others.map((file) => relative(outDir, file));
+      throw new ProcessingError(
+        "command_failed",
+        `${stepDatasetName(step)} on ${item.key}: the command left a symbolic link or other non-file in {output}: ${names.join(", ")}`,
+        {
+          details: { dataset: dataset.name, item: item.key, names },
+          hint: "Make the command write (or copy) regular files into {output}; its previous outputs are kept",
+        },
+      );
+    }
     if (step.output !== undefined && !files.includes(output)) {
       throw new ProcessingError(
         "command_failed",
@@ -466,20 +478,22 @@ async function outputsPresent(lake: Lake, record: ItemRunRecord): Promise<boolea
   return true;
 }
 
-/** Every regular file under `dir`, in name order. */
-async function filesUnder(dir: string): Promise<string[]> {
+/** Every regular file under `dir`, in name order, and every entry that is neither a file nor a directory. */
+async function filesUnder(dir: string): Promise<{ files: string[]; others: string[] }> {
   const files: string[] = [];
+  const others: string[] = [];
   const walk = async (current: string): Promise<void> => {
     const entries = await readdir(current, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const path = join(current, entry.name);
       if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile() || (await stat(path)).isFile()) files.push(path);
+      else if (entry.isFile()) files.push(path);
+      else others.push(path);
     }
   };
   await walk(dir);
-  return files;
+  return { files, others };
 }
 
 function lastLines(text: string): string {
