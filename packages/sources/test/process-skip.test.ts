@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -70,6 +70,38 @@ describeOnLakeEngines("processDatasets skips only what is unchanged", (opened) =
     expect(ingest.failures[0]).toMatchObject({ item: "A", error: { code: "raw_conflict" } });
     await writeFile(path, "AAAA\n");
     await utimes(path, then, then);
+  });
+
+  it("fails, and keeps out of raw, a file that grew while it was being ingested; the next run takes it whole", async () => {
+    const config = configOf("seq");
+    const path = join(dir, "tree", "reads", "G");
+    await writeFile(path, "GG\n");
+    // A writer still appending: more bytes land after the file was listed, before the lake reads it.
+    const real = lake();
+    const appending = new Proxy(real, {
+      get(target, property) {
+        if (property === "addObject") {
+          return async (...args: Parameters<Lake["addObject"]>) => {
+            if (JSON.stringify(args[1]).includes(path)) await appendFile(path, "more\n");
+            return target.addObject(...args);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const summary = await processDatasets(appending, config, { names: ["reads"], handlers });
+    const ingest = outcome(summary.steps, "ingest");
+    expect(ingest.failures).toHaveLength(1);
+    expect(ingest.failures[0]!.item).toBe("G");
+    expect(ingest.failures[0]!.message).toContain("changed while it was being ingested");
+    const raw = await real.dataset("raw:reads");
+    expect(await real.catalog.findObjectByKey(real.objectKey(raw, "G"))).toBeUndefined();
+    const again = await processDatasets(real, config, { names: ["reads"], handlers });
+    expect(outcome(again.steps, "ingest")).toMatchObject({ ran: 1, failed: 0 });
+    const object = await real.catalog.findObjectByKey(real.objectKey(raw, "G"));
+    expect(object?.size).toBe("GG\nmore\n".length);
+    await rm(path);
   });
 
   it("reruns an item whose placeholders changed though its command and inputs did not", async () => {

@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   "item_input_missing",
   "items_failed",
   "item_busy",
+  "input_changing",
   "no_handler",
   // Provenance recorded from outside tools
   "missing_datasets",

@@ -61,6 +61,8 @@ export interface ObjectSource {
   readonly url?: string;
   readonly mediaType?: string;
   readonly expectedSha256?: string;
+  /** The byte count the source must have: a file that grows or shrinks while it is read is refused. */
+  readonly expectedSize?: number;
 }
 
 export interface AddFilesOptions {
@@ -226,6 +228,7 @@ export class Lake {
     const staged = await this.store.stage(key, await this.openSource(source), {
       mediaType,
       ...(source.expectedSha256 !== undefined ? { expectedSha256: source.expectedSha256 } : {}),
+      ...(source.expectedSize !== undefined ? { expectedSize: source.expectedSize } : {}),
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
     });
     return this.recordStaged(dataset, name, staged, mediaType, (current) => {

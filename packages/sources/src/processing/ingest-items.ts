@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import {
   CancelledError,
+  IntegrityError,
   PolicyError,
   type CatalogObject,
   type Dataset,
@@ -14,7 +15,7 @@ import {
 import { ingestDataset } from "../fetch/ingest-dataset.js";
 import type { DataItem, ItemFile, ItemProblem } from "../items/data-item.js";
 import { bindKind, datasetItems, type ProcessConfig } from "./dataset-items.js";
-import { errorMessage, ItemsFailedError, type ItemFailure } from "./processing-error.js";
+import { errorMessage, ItemsFailedError, ProcessingError, type ItemFailure } from "./processing-error.js";
 
 /** What the ingest step of one dataset did. */
 export interface ItemIngestResult {
@@ -117,14 +118,21 @@ export async function ingestItems(
         for (const item of items) {
           step.throwIfAborted();
           try {
-            const fingerprint = await fileFingerprint(item);
+            const { fingerprint, sizes } = await fileFingerprint(item);
             const last = previous.get(item.key);
             if (!options.force && last !== undefined && last.fingerprint === fingerprint) {
               unchanged++;
             } else {
               const objects: CatalogObject[] = [];
               for (const file of item.files) {
-                const { object, isNew } = await addItemFile(lake, raw, item, file, step.signal);
+                const { object, isNew } = await addItemFile(
+                  lake,
+                  raw,
+                  item,
+                  file,
+                  sizes.get(file.name),
+                  step.signal,
+                );
                 objects.push(object);
                 if (isNew) added++;
                 ctx.input({ name: file.name, sha256: object.sha256, size: object.size });
@@ -182,17 +190,19 @@ export async function ingestItems(
  * compared. The ctime and inode catch a file rewritten with its size kept and its mtime put back (touch -d,
  * rsync -t, a restore), which no one can set back.
  */
-async function fileFingerprint(item: DataItem): Promise<string> {
+async function fileFingerprint(item: DataItem): Promise<{ fingerprint: string; sizes: Map<string, number> }> {
   const parts: unknown[] = [];
+  const sizes = new Map<string, number>();
   for (const file of item.files) {
     if (file.path !== undefined) {
       const info = await stat(file.path);
       parts.push([file.name, info.size, info.mtimeMs, info.ctimeMs, info.ino]);
+      sizes.set(file.name, info.size);
     } else {
       parts.push([file.name, file.url ?? null, file.size ?? null]);
     }
   }
-  return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
+  return { fingerprint: createHash("sha256").update(JSON.stringify(parts)).digest("hex"), sizes };
 }
 
 /** Adds one file to raw, or finds it there: the same bytes under its name are that file, other bytes a conflict. */
@@ -201,6 +211,7 @@ async function addItemFile(
   raw: Dataset,
   item: DataItem,
   file: ItemFile,
+  size: number | undefined,
   signal: AbortSignal,
 ): Promise<{ object: CatalogObject; isNew: boolean }> {
   const existing = await lake.catalog.findObjectByKey(lake.objectKey(raw, file.name));
@@ -208,7 +219,25 @@ async function addItemFile(
     const source =
       file.path !== undefined ? { file: file.path } : file.url !== undefined ? { url: file.url } : undefined;
     if (source === undefined) throw new Error(`item file ${file.name} has neither a path nor a URL`);
-    return { object: await lake.addObject(raw, { ...source, name: file.name }, { signal }), isNew: true };
+    try {
+      // The size its fingerprint saw: a file still being written is refused before anything is published
+      // (raw is immutable), instead of a torn copy that every later run reports as a raw_conflict.
+      const sized = size !== undefined ? { expectedSize: size } : {};
+      const object = await lake.addObject(raw, { ...source, ...sized, name: file.name }, { signal });
+      return { object, isNew: true };
+    } catch (error) {
+      if (!(error instanceof IntegrityError) || file.path === undefined) throw error;
+      const now = await stat(file.path).catch(() => undefined);
+      throw new ProcessingError(
+        "input_changing",
+        `item ${item.key}: ${file.path} changed while it was being ingested (${size} bytes when listed, ${now?.size ?? "gone"} now; still being written?)`,
+        {
+          details: { item: item.key, name: file.name, path: file.path, listedSize: size, size: now?.size },
+          hint: "Let whatever writes it finish, then run again; nothing of it was kept",
+          cause: error,
+        },
+      );
+    }
   }
   // A URL-only file already in raw was fetched before; fetching it again to compare would cost a download.
   if (file.path === undefined) return { object: existing, isNew: false };
