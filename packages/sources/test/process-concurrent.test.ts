@@ -53,6 +53,8 @@ role = "seq"
     ]);
     const ran = (await readFile(join(dir, "ran.log"), "utf8")).trim().split("\n").sort();
     expect(ran).toEqual(["A", "B", "C"]);
+    // Both ingests find the files in raw or add them; neither trips over the other's adds.
+    for (const summary of both) expect(summary.steps.find((s) => s.step === "ingest")!.failures).toEqual([]);
     const outcomes = both.map((summary) => summary.steps.find((s) => s.step === "qc.copy")!);
     expect(outcomes.reduce((n, o) => n + o.ran, 0)).toBe(3);
     // The other call either found the item done or was told who is running it.

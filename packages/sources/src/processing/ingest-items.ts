@@ -214,7 +214,8 @@ async function addItemFile(
   size: number | undefined,
   signal: AbortSignal,
 ): Promise<{ object: CatalogObject; isNew: boolean }> {
-  const existing = await lake.catalog.findObjectByKey(lake.objectKey(raw, file.name));
+  const key = lake.objectKey(raw, file.name);
+  let existing = await lake.catalog.findObjectByKey(key);
   if (existing === undefined) {
     const source =
       file.path !== undefined ? { file: file.path } : file.url !== undefined ? { url: file.url } : undefined;
@@ -226,6 +227,12 @@ async function addItemFile(
       const object = await lake.addObject(raw, { ...source, ...sized, name: file.name }, { signal });
       return { object, isNew: true };
     } catch (error) {
+      // Another ingest of the dataset (a second `process`) added it first: compare with theirs below.
+      if (error instanceof PolicyError && error.code === "raw_immutable") {
+        existing = await lake.catalog.findObjectByKey(key);
+        if (existing === undefined) throw error;
+        return compareWithRaw(raw, item, file, existing);
+      }
       if (!(error instanceof IntegrityError) || file.path === undefined) throw error;
       const now = await stat(file.path).catch(() => undefined);
       throw new ProcessingError(
@@ -239,6 +246,16 @@ async function addItemFile(
       );
     }
   }
+  return compareWithRaw(raw, item, file, existing);
+}
+
+/** The raw object that holds the file's name, if the file has its bytes; raw_conflict if not. */
+async function compareWithRaw(
+  raw: Dataset,
+  item: DataItem,
+  file: ItemFile,
+  existing: CatalogObject,
+): Promise<{ object: CatalogObject; isNew: boolean }> {
   // A URL-only file already in raw was fetched before; fetching it again to compare would cost a download.
   if (file.path === undefined) return { object: existing, isNew: false };
   const sha256 = await sha256Of(file.path);
