@@ -104,6 +104,31 @@ describeOnLakeEngines("processDatasets skips only what is unchanged", (opened) =
     await rm(path);
   });
 
+  it("names a file that disappeared between the listing and the ingest, and ingests the others", async () => {
+    const config = configOf("seq");
+    const path = join(dir, "tree", "reads", "V");
+    await writeFile(path, "vanishing\n");
+    const real = lake();
+    // The ingest run starts after the tree was listed: the file goes just then.
+    const vanishing = new Proxy(real, {
+      get(target, property) {
+        if (property === "withRun") {
+          return async (...args: Parameters<Lake["withRun"]>) => {
+            if (String(args[0]).startsWith("ingest:")) await rm(path, { force: true });
+            return target.withRun(...args);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const summary = await processDatasets(vanishing, config, { names: ["reads"], handlers });
+    const ingest = outcome(summary.steps, "ingest");
+    expect(ingest.failures).toHaveLength(1);
+    expect(ingest.failures[0]).toMatchObject({ item: "V", error: { code: "item_input_missing" } });
+    expect(ingest.failures[0]!.message).toContain(`${path} disappeared after the tree was listed`);
+  });
+
   it("reruns an item whose placeholders changed though its command and inputs did not", async () => {
     const moved = configOf("moved");
     const summary = await processDatasets(lake(), moved, { names: ["reads"], handlers });

@@ -195,7 +195,18 @@ async function fileFingerprint(item: DataItem): Promise<{ fingerprint: string; s
   const sizes = new Map<string, number>();
   for (const file of item.files) {
     if (file.path !== undefined) {
-      const info = await stat(file.path);
+      const info = await stat(file.path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOENT") throw error;
+        throw new ProcessingError(
+          "item_input_missing",
+          `item ${item.key}: ${file.path} disappeared after the tree was listed`,
+          {
+            details: { item: item.key, name: file.name, path: file.path },
+            hint: "Something moved or deleted it while omicslake ran; run again to list the tree as it is now",
+            cause: error,
+          },
+        );
+      });
       parts.push([file.name, info.size, info.mtimeMs, info.ctimeMs, info.ino]);
       sizes.set(file.name, info.size);
     } else {
