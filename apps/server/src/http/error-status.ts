@@ -46,6 +46,8 @@ const STATUS = {
   command_failed: 422,
   item_input_missing: 409,
   items_failed: 422,
+  item_busy: 409,
+  input_changing: 409,
   no_handler: 501,
   // A provenance record naming datasets that do not exist, or ending before it started.
   missing_datasets: 422,

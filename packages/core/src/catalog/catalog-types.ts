@@ -410,3 +410,6 @@ export interface ItemRunRecord {
 }
 
 export type NewItemRunRecord = Omit<ItemRunRecord, "recordedAt">;
+
+/** Which step of which item of a configured dataset: what an item claim holds. */
+export type ItemRunKey = Pick<ItemRunRecord, "dataset" | "section" | "step" | "item">;

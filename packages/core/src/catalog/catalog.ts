@@ -18,6 +18,7 @@ import type {
   NewProvenanceEdge,
   NewRun,
   NewUpstreamFileRecord,
+  ItemRunKey,
   ItemRunRecord,
   NewItemRunRecord,
   ObjectWrite,
@@ -56,8 +57,17 @@ export interface UpstreamFiles {
 export interface ItemRuns {
   /** Every item's record of one step of one dataset, by item key. */
   forStep(dataset: string, section: string, step: string): Promise<Map<string, ItemRunRecord>>;
+  /** One item's record of one step, if it has one. */
+  forItem(item: ItemRunKey): Promise<ItemRunRecord | undefined>;
   /** Replaces the item's record with this successful run's. */
   record(record: NewItemRunRecord): Promise<ItemRunRecord>;
+  /**
+   * Makes `runId` the one run processing the step on the item. Returns undefined when it now holds the
+   * item, or the id of the running run that holds it (a claim of a run no longer running is taken over).
+   */
+  claim(item: ItemRunKey, runId: number): Promise<number | undefined>;
+  /** Frees the item if `runId` holds it. */
+  release(item: ItemRunKey, runId: number): Promise<void>;
 }
 
 /**

@@ -199,6 +199,9 @@ steps = [{ name = "y", command = "y {input} > {output}", input = "x@a" }]
     [`steps = ["parse", "bogus"]`, 'unknown step "bogus"'],
     [`steps = ["expression"]`, "not available in this release"],
     [`steps = [{ command = "x {inptu} > {output}" }]`, "unknown placeholder {inptu} in command"],
+    [`steps = [{ command = "x \\"{item}\\" > {output}" }]`, "placeholder {item} is inside quotes"],
+    [`steps = [{ command = "x '{species}.txt' > {output}" }]`, "placeholder {species} is inside quotes"],
+    [`steps = [{ command = "x \\"a'b\\" '{{x}}' > '{output}'" }]`, "placeholder {output} is inside quotes"],
     [`steps = [{ name = "x", command = "x", input = "nope@missing" }]`, '"missing" does not exist'],
     [`steps = [{ name = "x", command = "x", input = "nope@p" }]`, '[processing.p] has no step "nope"'],
     [
@@ -217,7 +220,7 @@ steps = [{ name = "y", command = "y {input} > {output}", input = "x@a" }]
 
   it("accepts literal braces in a command", () => {
     const config = parse(
-      `${TREE}[processing.p]\nsteps = [{ command = "awk '{{print $1}}' {input} > {output}" }]\n[data.d]\nsource = "lab"\nrole = "skims"\nrun = "p"\n`,
+      `${TREE}[processing.p]\nsteps = [{ command = "awk '{{print $1}}' {input} > {output} && echo \\"it's\\" {item}" }]\n[data.d]\nsource = "lab"\nrole = "skims"\nrun = "p"\n`,
     );
     expect(config.dataModel["d"]?.steps[0]).toMatchObject({ kind: "command" });
   });

@@ -486,6 +486,15 @@ function parseInput(
 }
 
 function checkPlaceholders(where: string, command: string, fail: SettingFailure): void {
+  const quoted = quotedPlaceholder(command);
+  if (quoted !== undefined) {
+    fail(
+      where,
+      "steps",
+      `placeholder {${quoted}} is inside quotes in command ${JSON.stringify(command)}: its value would be quoted twice, and a name holding $(…) or a quote would run as shell code`,
+      `Write {${quoted}} bare: omicslake quotes every value as one shell word itself`,
+    );
+  }
   for (const match of command
     .replaceAll("{{", "")
     .replaceAll("}}", "")
@@ -501,6 +510,36 @@ function checkPlaceholders(where: string, command: string, fail: SettingFailure)
       );
     }
   }
+}
+
+/**
+ * The first placeholder written inside '…' or "…" in a command, if any. Values are filled in already
+ * single-quoted, so a placeholder inside single quotes ends them and one inside double quotes leaves
+ * `$(…)` and backquotes of the value live.
+ */
+function quotedPlaceholder(command: string): string | undefined {
+  let quote: "'" | '"' | undefined;
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i]!;
+    if (c === "\\" && quote !== "'") {
+      i++;
+      continue;
+    }
+    if ((c === "{" && command[i + 1] === "{") || (c === "}" && command[i + 1] === "}")) {
+      i++;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      if (quote === undefined) quote = c;
+      else if (quote === c) quote = undefined;
+      continue;
+    }
+    if (c === "{" && quote !== undefined) {
+      const name = /^\{([A-Za-z0-9_]+)\}/.exec(command.slice(i))?.[1];
+      if (name !== undefined) return name;
+    }
+  }
+  return undefined;
 }
 
 /** Section → the sections its steps read from; a cycle is refused naming it. */

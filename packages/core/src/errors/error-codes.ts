@@ -43,6 +43,8 @@ export const ERROR_CODES = [
   "command_failed",
   "item_input_missing",
   "items_failed",
+  "item_busy",
+  "input_changing",
   "no_handler",
   // Provenance recorded from outside tools
   "missing_datasets",

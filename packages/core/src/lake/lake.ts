@@ -61,6 +61,8 @@ export interface ObjectSource {
   readonly url?: string;
   readonly mediaType?: string;
   readonly expectedSha256?: string;
+  /** The byte count the source must have: a file that grows or shrinks while it is read is refused. */
+  readonly expectedSize?: number;
 }
 
 export interface AddFilesOptions {
@@ -149,10 +151,17 @@ export class Lake {
   /** The existing dataset with this name in this layer, or a new one. */
   async ensureDataset(input: NewDataset): Promise<Dataset> {
     assertDatasetName(input.name, input.layer);
-    return (
-      (await this.catalog.findDataset(input.name, input.layer)) ??
-      this.catalog.createDataset(withCreatingRun(input))
-    );
+    const found = await this.catalog.findDataset(input.name, input.layer);
+    if (found) return found;
+    try {
+      return await this.catalog.createDataset(withCreatingRun(input));
+    } catch (error) {
+      // Another writer created it between the lookup and the insert (two `process` runs at once): use theirs.
+      if (!(error instanceof ConflictError)) throw error;
+      const created = await this.catalog.findDataset(input.name, input.layer);
+      if (!created) throw error;
+      return created;
+    }
   }
 
   async dataset(ref: DatasetRef): Promise<Dataset> {
@@ -219,6 +228,7 @@ export class Lake {
     const staged = await this.store.stage(key, await this.openSource(source), {
       mediaType,
       ...(source.expectedSha256 !== undefined ? { expectedSha256: source.expectedSha256 } : {}),
+      ...(source.expectedSize !== undefined ? { expectedSize: source.expectedSize } : {}),
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
     });
     return this.recordStaged(dataset, name, staged, mediaType, (current) => {

@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import {
   CancelledError,
+  IntegrityError,
   PolicyError,
   type CatalogObject,
   type Dataset,
@@ -14,7 +15,7 @@ import {
 import { ingestDataset } from "../fetch/ingest-dataset.js";
 import type { DataItem, ItemFile, ItemProblem } from "../items/data-item.js";
 import { bindKind, datasetItems, type KindBinding, type ProcessConfig } from "./dataset-items.js";
-import { errorMessage, ItemsFailedError, type ItemFailure } from "./processing-error.js";
+import { errorMessage, ItemsFailedError, ProcessingError, type ItemFailure } from "./processing-error.js";
 
 /** What the ingest step of one dataset did. */
 export interface ItemIngestResult {
@@ -62,8 +63,8 @@ export async function ensureRawDataset(
  * The ingest step of a configured dataset: a kind with an upstream is synced into its local tree first;
  * a feed (an adapter) is fetched straight into raw by the resumable downloader; otherwise every item file
  * not yet in raw is added to raw `<name>` under its name, with its sha256, in one `ingest:<name>` run that
- * records each item's inputs and outputs. An item whose files have the size and mtime the last ingest
- * recorded is skipped without reading them. A file that changed under a name raw already holds fails its
+ * records each item's inputs and outputs. An item whose files have the size, mtime, ctime and inode the
+ * last ingest recorded is skipped without reading them. A file that changed under a name raw already holds fails its
  * item with raw_conflict (raw is immutable); the other items go on, and the run ends failed naming it.
  */
 export async function ingestItems(
@@ -117,14 +118,22 @@ export async function ingestItems(
         for (const item of items) {
           step.throwIfAborted();
           try {
-            const fingerprint = await fileFingerprint(item);
+            const { fingerprint, sizes } = await fileFingerprint(item);
             const last = previous.get(item.key);
             if (!options.force && last !== undefined && last.fingerprint === fingerprint) {
               unchanged++;
             } else {
               const objects: CatalogObject[] = [];
               for (const file of item.files) {
-                const { object, isNew } = await addItemFile(lake, raw, binding, item, file, step.signal);
+                const { object, isNew } = await addItemFile(
+                  lake,
+                  raw,
+                  binding,
+                  item,
+                  file,
+                  sizes.get(file.name),
+                  step.signal,
+                );
                 objects.push(object);
                 if (isNew) added++;
                 ctx.input({ name: file.name, sha256: object.sha256, size: object.size });
@@ -177,20 +186,35 @@ export async function ingestItems(
 }
 
 /**
- * What the item's files look like without reading them: names, sizes and mtimes (local files) or URLs.
- * Equal to the last ingest's means unchanged; anything else makes the files be hashed and compared.
+ * What the item's files look like without reading them: names, sizes, mtimes, ctimes and inodes (local
+ * files) or URLs. Equal to the last ingest's means unchanged; anything else makes the files be hashed and
+ * compared. The ctime and inode catch a file rewritten with its size kept and its mtime put back (touch -d,
+ * rsync -t, a restore), which no one can set back.
  */
-async function fileFingerprint(item: DataItem): Promise<string> {
+async function fileFingerprint(item: DataItem): Promise<{ fingerprint: string; sizes: Map<string, number> }> {
   const parts: unknown[] = [];
+  const sizes = new Map<string, number>();
   for (const file of item.files) {
     if (file.path !== undefined) {
-      const info = await stat(file.path);
-      parts.push([file.name, info.size, info.mtimeMs]);
+      const info = await stat(file.path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOENT") throw error;
+        throw new ProcessingError(
+          "item_input_missing",
+          `item ${item.key}: ${file.path} disappeared after the tree was listed`,
+          {
+            details: { item: item.key, name: file.name, path: file.path },
+            hint: "Something moved or deleted it while omicslake ran; run again to list the tree as it is now",
+            cause: error,
+          },
+        );
+      });
+      parts.push([file.name, info.size, info.mtimeMs, info.ctimeMs, info.ino]);
+      sizes.set(file.name, info.size);
     } else {
       parts.push([file.name, file.url ?? null, file.size ?? null]);
     }
   }
-  return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
+  return { fingerprint: createHash("sha256").update(JSON.stringify(parts)).digest("hex"), sizes };
 }
 
 /** Adds one file to raw, or finds it there: the same bytes under its name are that file, other bytes a conflict. */
@@ -200,9 +224,11 @@ async function addItemFile(
   binding: KindBinding,
   item: DataItem,
   file: ItemFile,
+  size: number | undefined,
   signal: AbortSignal,
 ): Promise<{ object: CatalogObject; isNew: boolean }> {
-  const existing = await lake.catalog.findObjectByKey(lake.objectKey(raw, file.name));
+  const key = lake.objectKey(raw, file.name);
+  let existing = await lake.catalog.findObjectByKey(key);
   if (existing === undefined) {
     // A file in a bucket is streamed by its kind (`open`); an http(s) URL is fetched; a local file read.
     const source =
@@ -214,8 +240,42 @@ async function addItemFile(
             ? { url: file.url }
             : undefined;
     if (source === undefined) throw new Error(`item file ${file.name} has neither a path nor a URL`);
-    return { object: await lake.addObject(raw, { ...source, name: file.name }, { signal }), isNew: true };
+    try {
+      // The size its fingerprint saw: a file still being written is refused before anything is published
+      // (raw is immutable), instead of a torn copy that every later run reports as a raw_conflict.
+      const sized = size !== undefined ? { expectedSize: size } : {};
+      const object = await lake.addObject(raw, { ...source, ...sized, name: file.name }, { signal });
+      return { object, isNew: true };
+    } catch (error) {
+      // Another ingest of the dataset (a second `process`) added it first: compare with theirs below.
+      if (error instanceof PolicyError && error.code === "raw_immutable") {
+        existing = await lake.catalog.findObjectByKey(key);
+        if (existing === undefined) throw error;
+        return compareWithRaw(raw, item, file, existing);
+      }
+      if (!(error instanceof IntegrityError) || file.path === undefined) throw error;
+      const now = await stat(file.path).catch(() => undefined);
+      throw new ProcessingError(
+        "input_changing",
+        `item ${item.key}: ${file.path} changed while it was being ingested (${size} bytes when listed, ${now?.size ?? "gone"} now; still being written?)`,
+        {
+          details: { item: item.key, name: file.name, path: file.path, listedSize: size, size: now?.size },
+          hint: "Let whatever writes it finish, then run again; nothing of it was kept",
+          cause: error,
+        },
+      );
+    }
   }
+  return compareWithRaw(raw, item, file, existing);
+}
+
+/** The raw object that holds the file's name, if the file has its bytes; raw_conflict if not. */
+async function compareWithRaw(
+  raw: Dataset,
+  item: DataItem,
+  file: ItemFile,
+  existing: CatalogObject,
+): Promise<{ object: CatalogObject; isNew: boolean }> {
   // A URL-only file already in raw was fetched before; fetching it again to compare would cost a download.
   if (file.path === undefined) return { object: existing, isNew: false };
   const sha256 = await sha256Of(file.path);

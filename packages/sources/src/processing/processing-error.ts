@@ -1,6 +1,7 @@
 import { OmicslakeError } from "@omicslake/core";
 
-type ProcessingCode = "command_failed" | "item_input_missing" | "items_failed" | "no_handler";
+type ProcessingCode =
+  "command_failed" | "input_changing" | "item_busy" | "item_input_missing" | "items_failed" | "no_handler";
 
 /** A processing step could not run on an item or a dataset: a command that failed, an input not in the lake. */
 export class ProcessingError extends OmicslakeError {

@@ -29,6 +29,22 @@ describe("shell commands", () => {
     expect(result).toMatchObject({ code: 0, signal: null, stdoutTail: "content\nCanis lupus--familiaris|" });
   });
 
+  it("never runs what a value holds: $(…), backquotes, quotes, newlines and a leading dash stay one word", async () => {
+    const hostile = [
+      `$(touch ${join(dir, "pwned1")})`,
+      `\`touch ${join(dir, "pwned2")}\``,
+      `it's'; touch ${join(dir, "pwned3")}; '`,
+      `two\nlines; touch ${join(dir, "pwned4")}`,
+      "-n",
+    ];
+    for (const value of hostile) {
+      const command = fillCommand("printf '%s|' {item}", { item: shellQuote(value) }, () => new Error("x"));
+      const result = await runShell(command, { cwd: dir });
+      expect(result).toMatchObject({ code: 0, stdoutTail: `${value}|` });
+    }
+    for (const n of [1, 2, 3, 4]) expect(existsSync(join(dir, `pwned${n}`))).toBe(false);
+  });
+
   it("keeps {{ and }} as braces and names a placeholder without a value", () => {
     expect(fillCommand("awk '{{print $1}}' {input}", { input: "'a'" }, () => new Error("x"))).toBe(
       "awk '{print $1}' 'a'",

@@ -8,6 +8,7 @@ import { migration0007 } from "./0007-key-expiry-audit-log.js";
 import { migration0008 } from "./0008-lineage-versions.js";
 import { migration0009 } from "./0009-backups.js";
 import { migration0010 } from "./0010-item-runs.js";
+import { migration0011 } from "./0011-item-claims.js";
 import type { Migration } from "./migration.js";
 
 /** Every catalog migration in the order it is applied. Append new ones; never edit or reorder shipped ones. */
@@ -22,4 +23,5 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
   migration0008,
   migration0009,
   migration0010,
+  migration0011,
 ];
