@@ -137,8 +137,7 @@ export async function convertDataset(
       }
       for (const old of previous) {
         if (fresh.has(old.name)) continue;
-        await lake.catalog.removeObject(target.id, old.name);
-        await lake.store.delete(old.key);
+        await lake.removeObject(target, old.name);
       }
       const schemaVersions: SchemaVersion[] = [];
       for (const output of conversion.outputs) {

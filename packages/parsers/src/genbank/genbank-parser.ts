@@ -1,4 +1,4 @@
-import { gzipDamageBehind } from "../io/open-input.js";
+import { driveChunks } from "../io/drive-chunks.js";
 import { GenbankEntryBuilder } from "./genbank-entry-builder.js";
 import { LineSplitter } from "./genbank-line-splitter.js";
 import type { GenbankRecord } from "./genbank-records.js";
@@ -38,36 +38,12 @@ export async function* parseGenbank(
     record: () => builder.currentRecord,
     cutsLongLine: () => builder.readsLineStartOnly,
   });
-  const iterator = input[Symbol.asyncIterator]();
-  let done = false;
-  try {
-    for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
-      let failure: Error | undefined;
-      try {
-        splitter.push(next.value);
-      } catch (error) {
-        failure = asError(error);
-      }
-      // Records completed before a failure in the same chunk are still handed out.
-      if (builder.out.length > 0) yield* builder.out.splice(0);
-      if (failure !== undefined) throw (await gzipDamageBehind(input, iterator)) ?? failure;
-    }
-    done = true;
-  } finally {
-    // Stopped early (an error, or the consumer left the loop): release the input (closes a file stream).
-    if (!done) await iterator.return?.();
-  }
-  let failure: Error | undefined;
-  try {
-    splitter.end();
-    builder.end(splitter.lineCount, splitter.byteCount);
-  } catch (error) {
-    failure = asError(error);
-  }
-  yield* builder.out.splice(0);
-  if (failure !== undefined) throw failure;
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
+  yield* driveChunks(input, {
+    push: (chunk) => splitter.push(chunk),
+    end: () => {
+      splitter.end();
+      builder.end(splitter.lineCount, splitter.byteCount);
+    },
+    out: builder.out,
+  });
 }

@@ -1,5 +1,5 @@
 import { ParseError } from "../errors/parse-error.js";
-import { gzipDamageBehind } from "../io/open-input.js";
+import { driveChunks } from "../io/drive-chunks.js";
 import {
   buildGeoDataset,
   buildGeoPlatform,
@@ -141,38 +141,12 @@ export async function* parseGeoSoft(
 ): AsyncGenerator<GeoRecord> {
   const collector = new GeoEntityCollector(options.file, options.maxRecordBytes ?? 256 * 1024 * 1024);
   const scanner = new GeoSoftScanner(collector, { file: options.file, maxLineBytes: options.maxLineBytes });
-  const iterator = input[Symbol.asyncIterator]();
-  let done = false;
-  try {
-    for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
-      let failure: Error | undefined;
-      try {
-        scanner.push(next.value);
-      } catch (error) {
-        failure = asError(error);
-      }
-      // Records completed before a failure in the same chunk are still handed out.
-      if (collector.out.length > 0) yield* collector.out.splice(0);
-      if (failure !== undefined) {
-        throw (await gzipDamageBehind(input, iterator)) ?? failure;
-      }
-    }
-    done = true;
-  } finally {
-    // Stopped early (an error, or the consumer left the loop): release the input (closes a file stream).
-    if (!done) await iterator.return?.();
-  }
-  let failure: Error | undefined;
-  try {
-    scanner.end();
-  } catch (error) {
-    failure = asError(error);
-  }
-  if (failure === undefined) collector.finish();
-  yield* collector.out.splice(0);
-  if (failure !== undefined) throw failure;
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
+  yield* driveChunks(input, {
+    push: (chunk) => scanner.push(chunk),
+    end: () => {
+      scanner.end();
+      collector.finish();
+    },
+    out: collector.out,
+  });
 }
