@@ -17,6 +17,7 @@ export default defineConfig({
       "@omicslake/ducklake": src("./packages/ducklake/src/index.ts"),
       "@omicslake/sources": src("./packages/sources/src/index.ts"),
       "@omicslake/metadata": src("./packages/metadata/src/index.ts"),
+      "@omicslake/expression": src("./packages/expression/src/index.ts"),
       "@omicslake/server": src("./apps/server/src/index.ts"),
     },
   },

@@ -113,6 +113,16 @@ const STATUS = {
   mtx_unsupported: 422,
   tenx_incomplete: 422,
   reads_malformed: 422,
+  // Expression analytics
+  expression_not_built: 404,
+  // A store whose first build is still running: ask again when it finishes.
+  expression_building: 409,
+  unknown_gene: 404,
+  unknown_group: 404,
+  unknown_column: 400,
+  result_too_large: 400,
+  engine_unavailable: 503,
+  not_a_matrix: 422,
 } as const satisfies Record<ErrorCode, number>;
 
 /** The HTTP status an error with this code is answered with. */

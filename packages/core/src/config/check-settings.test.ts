@@ -21,6 +21,25 @@ const GEO = `[source.geo]\nkind = "geo"\n[role.metadata]\n`;
 const SRA = `[source.sra]\nkind = "sra"\n[role.metadata]\n`;
 
 describe("settings nothing honours are refused with file, line, key and why", () => {
+  it("refuses [expression] settings the engine would not read", () => {
+    const noUrl = refusal(`[expression]\nengine = "clickhouse"\n`);
+    expect(noUrl.message).toContain('engine = "clickhouse" needs the server\'s url');
+    expect(noUrl.details).toMatchObject({ section: "expression", key: "url", line: 1 });
+    const stray = refusal(`[expression]\nurl = "http://127.0.0.1:8123"\n`);
+    expect(stray.message).toContain('only read when engine = "clickhouse"');
+    expect(stray.details).toMatchObject({ section: "expression", key: "url", line: 2 });
+    expect(refusal(`[expression]\nmemory_limit = "lots"\n`).message).toContain("must be a size");
+    const ok = parse(
+      `[expression]\nengine = "clickhouse"\nurl = "http://127.0.0.1:8123"\nmax_result_values = 5\n`,
+    );
+    expect(ok.expression).toMatchObject({
+      engine: "clickhouse",
+      database: "omicslake",
+      max_result_values: 5,
+    });
+    expect(parse("").expression).toMatchObject({ engine: "duckdb", max_result_values: 20_000_000 });
+  });
+
   it("refuses a kind nobody registered, naming the kinds there are", () => {
     const error = refusal(`[lake]\n\n[source.s]\nkind = "ftp-mirror"\n`);
     expect(error.message).toContain(FILE);

@@ -20,6 +20,27 @@ export function checkSettings(config: RawConfig, fail: SettingFailure): void {
       'Set storage = "s3://bucket/prefix", or remove [lake.s3]',
     );
   }
+  const expression = config.expression;
+  if (expression.engine === "clickhouse" && expression.url === undefined) {
+    fail(
+      "expression",
+      "url",
+      'engine = "clickhouse" needs the server\'s url',
+      'Set url = "http://127.0.0.1:8123" (ClickHouse\'s HTTP port), or engine = "duckdb"',
+    );
+  }
+  if (expression.engine === "duckdb") {
+    for (const key of ["url"] as const) {
+      if (expression[key] !== undefined) {
+        fail(
+          "expression",
+          key,
+          `[expression] ${key} is only read when engine = "clickhouse"`,
+          'Set engine = "clickhouse", or remove the key',
+        );
+      }
+    }
+  }
   for (const [name, data] of Object.entries(config.data)) {
     const section = `data.${name}`;
     if (data.schedule !== undefined && data.schedule !== "manual") {

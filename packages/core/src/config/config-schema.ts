@@ -250,12 +250,55 @@ export const backupSectionSchema = z
   })
   .describe("Backups: the schedule `serve` runs, retention and destination");
 
+export const expressionSectionSchema = z
+  .strictObject({
+    engine: z
+      .enum(["duckdb", "clickhouse"])
+      .default("duckdb")
+      .describe(
+        'Where expression queries run: "duckdb" (embedded, over the lake\'s Parquet) or "clickhouse" (a server at url)',
+      ),
+    url: z
+      .string()
+      .regex(/^https?:\/\/[^/]+/, 'must be an http:// or https:// URL, e.g. "http://127.0.0.1:8123"')
+      .optional()
+      .describe(
+        'The ClickHouse HTTP endpoint (engine = "clickhouse"); a user and password may be given in the URL or as OMICSLAKE__EXPRESSION__URL',
+      ),
+    database: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be a plain identifier (letters, digits, '_')")
+      .default("omicslake")
+      .describe('The ClickHouse database the expression tables live in (engine = "clickhouse")'),
+    memory_limit: z
+      .string()
+      .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size, e.g. "2GB"')
+      .optional()
+      .describe(
+        'Most memory DuckDB may use for a build or a query, e.g. "4GB" (DuckDB\'s default when unset)',
+      ),
+    threads: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("DuckDB worker threads for builds and queries (every core when unset)"),
+    max_result_values: z
+      .number()
+      .int()
+      .min(1)
+      .default(20_000_000)
+      .describe("Largest subset a query may return (genes x cells for wide output, nonzeros for long)"),
+  })
+  .describe("Expression analytics: the engine and its limits");
+
 export const configSchema = z
   .strictObject({
     lake: lakeSectionSchema.prefault({}),
     server: serverSectionSchema.prefault({}),
     metadata: metadataSectionSchema.prefault({}),
     backup: backupSectionSchema.prefault({}),
+    expression: expressionSectionSchema.prefault({}),
     source: z.record(z.string().regex(nameRegex), sourceSchema).default({}),
     data: z.record(z.string().regex(nameRegex), dataSchema).default({}),
     role: z.record(z.string().regex(nameRegex), roleSchema).default({}),

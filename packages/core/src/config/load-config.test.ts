@@ -146,6 +146,7 @@ object_lock_days = 30
     expect(Object.keys(schema.properties).sort()).toEqual([
       "backup",
       "data",
+      "expression",
       "lake",
       "metadata",
       "processing",

@@ -12,6 +12,7 @@ import {
   lakeSectionSchema,
   metadataSectionSchema,
   backupSectionSchema,
+  expressionSectionSchema,
   processingSchema,
   roleSchema,
   s3SectionSchema,
@@ -64,6 +65,8 @@ export interface LakeConfig {
   readonly metadata: RawConfig["metadata"];
   /** The backup schedule `serve` runs, retention, and where backups go. */
   readonly backup: BackupConfig;
+  /** The expression engine (DuckDB or ClickHouse) and the limits of expression queries. */
+  readonly expression: RawConfig["expression"];
   readonly sources: Readonly<Record<string, SourceConfig>>;
   readonly datasets: Readonly<Record<string, DataConfig>>;
   readonly roles: Readonly<Record<string, RoleConfig>>;
@@ -303,6 +306,7 @@ const SECTION_SCHEMAS: Record<string, z.ZodObject> = {
   server: serverSectionSchema,
   metadata: metadataSectionSchema,
   backup: backupSectionSchema,
+  expression: expressionSectionSchema,
   source: sourceSchema,
   data: dataSchema,
   role: roleSchema,
@@ -461,6 +465,7 @@ function resolveConfig(
     database,
     server: config.server,
     metadata: config.metadata,
+    expression: config.expression,
     backup: {
       ...(config.backup.daily !== undefined ? { daily: config.backup.daily } : {}),
       ...(config.backup.weekly !== undefined ? { weekly: config.backup.weekly } : {}),

@@ -110,6 +110,15 @@ export const ERROR_CODES = [
   "mtx_unsupported",
   "tenx_incomplete",
   "reads_malformed",
+  // Expression analytics
+  "expression_not_built",
+  "expression_building",
+  "unknown_gene",
+  "unknown_group",
+  "unknown_column",
+  "result_too_large",
+  "engine_unavailable",
+  "not_a_matrix",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
