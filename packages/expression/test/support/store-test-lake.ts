@@ -59,3 +59,33 @@ export async function parquetRows(
 export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
+
+/**
+ * A processed dataset written directly, as a conversion would leave it: each table from a DuckDB query, plus
+ * manifest.json when given. For layouts no fixture has (AnnData .raw, repeated symbols, explicit zeros).
+ */
+export async function putProcessedDataset(
+  lake: Lake,
+  root: string,
+  name: string,
+  tables: Record<string, string>,
+  manifest?: Record<string, unknown>,
+): Promise<void> {
+  const dir = await mkdtemp(join(root, `processed-${name}-`));
+  const db = await DuckDBInstance.create(":memory:");
+  const connection = await db.connect();
+  try {
+    for (const [file, query] of Object.entries(tables)) {
+      await connection.run(`COPY (${query}) TO '${join(dir, file)}' (FORMAT parquet)`);
+    }
+  } finally {
+    connection.closeSync();
+    db.closeSync();
+  }
+  const dataset = await lake.ensureDataset({ name, layer: "processed" });
+  for (const file of Object.keys(tables))
+    await lake.putObject(dataset, { file: join(dir, file), name: file });
+  if (manifest !== undefined) {
+    await lake.putObject(dataset, { name: "manifest.json", body: Buffer.from(JSON.stringify(manifest)) });
+  }
+}
