@@ -62,6 +62,7 @@ export async function* streamSubset(
         value[filled] = values.getItem(i) as number;
         if (++filled === batchRows) {
           yield { cell, gene, value, length: filled };
+          signal?.throwIfAborted();
           cell = new Int32Array(batchRows);
           gene = new Int32Array(batchRows);
           value = new Float64Array(batchRows);
