@@ -141,9 +141,7 @@ class DuckDbEngine implements ExpressionEngine {
   }
 
   countCells(build: StoreBuild, filter: CellFilter, by: string | null): Promise<GroupCount[]> {
-    return this.query(build, async (ctx) =>
-      countCells(ctx, by === null ? await this.select(ctx, filter) : { kind: "all", n: 0 }, filter, by),
-    );
+    return this.query(build, (ctx) => countCells(ctx, filter, by, () => this.select(ctx, filter)));
   }
 
   distinctValues(build: StoreBuild, column: string, limit: number): Promise<(string | null)[]> {
