@@ -558,6 +558,28 @@ export function describeEngineConformance(
       });
     });
 
+    describe("a store without a group column", () => {
+      it("has no group_stats, and answers every statistic from the values", async () => {
+        const base = mixedTestMatrix();
+        const store = await write({ ...base, dataset: "ungrouped", groupBy: null, valueType: "FLOAT" });
+        expect(store.manifest.groupBy).toBeNull();
+        expect(store.files.groupStats).toBeUndefined();
+        const grouped = await write({ ...base, dataset: "grouped" });
+        const cells: CellFilter = { cell_type: { in: ["T cell"] } };
+        // Stored as FLOAT, gene 7's fractions differ from the DOUBLE store: compare what does not depend on them.
+        const counts = await engine.countCells(store, cells, null);
+        expect(counts).toEqual(await engine.countCells(grouped, cells, null));
+        const a = await engine.variability(store, { cells, min_mean: 0, limit: 3 });
+        const b = await engine.variability(grouped, { cells, min_mean: 0, limit: 3 });
+        expect(a.n).toBe(b.n);
+        expect(a.total).toBe(b.total);
+        const pairA = await engine.correlation(store, { a: 0, b: 8, method: "pearson", cells });
+        expect(pairA.r).toBeCloseTo(1, 12);
+        const agg = await engine.aggregates(store, { genes: [3], by: "cell_type", cells: {} });
+        expect(agg.find((r) => r.group === "T cell")).toMatchObject({ n_cells: 6, mean: 5, sum: 30 });
+      });
+    });
+
     describe("odd names and values in filters", () => {
       const odd = `we"ird'; DROP TABLE x; --`;
       const wide = "ünïcødé 名前 col";
