@@ -72,6 +72,16 @@ describe("duckdb engine specifics", () => {
     expect(a).toEqual(b);
   });
 
+  it("answers queries that race a retire of their build", async () => {
+    const running = Promise.all(
+      Array.from({ length: 8 }, () => engine.variability(store, { cells: {}, min_mean: 0, limit: 2 })),
+    );
+    await engine.retire(store.manifest.dataset, []);
+    const results = await running;
+    expect(new Set(results.map((r) => JSON.stringify(r))).size).toBe(1);
+    expect((await engine.genes(store, { limit: 1 }))[0]?.gene).toBe("G0");
+  });
+
   it("refuses queries once closed, with engine_unavailable", async () => {
     const other = await createDuckDbEngine({ threads: 1 });
     await other.prepare(store);
