@@ -59,13 +59,18 @@ export class ClickHouseSession {
   }
 
   async command(sql: string, signal?: AbortSignal): Promise<void> {
-    await this.#guard(() => this.#client.command({ query: sql, ...abortOf(signal) }));
+    await this.#guard(() => this.#client.command({ query: sql, ...sizeOf(sql), ...abortOf(signal) }));
   }
 
   /** Rows of a small result as plain objects (64-bit integers arrive as text: the caller converts them). */
   async rows(sql: string, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
     return this.#guard(async () => {
-      const result = await this.#client.query({ query: sql, format: "JSONEachRow", ...abortOf(signal) });
+      const result = await this.#client.query({
+        query: sql,
+        format: "JSONEachRow",
+        ...sizeOf(sql),
+        ...abortOf(signal),
+      });
       return result.json<Record<string, unknown>>();
     });
   }
@@ -73,7 +78,7 @@ export class ClickHouseSession {
   /** The lines of a TabSeparated result, a block at a time, without holding the result in memory. */
   async *tsvLines(sql: string, signal?: AbortSignal): AsyncGenerator<string[]> {
     const result = await this.#guard(() =>
-      this.#client.query({ query: sql, format: "TabSeparated", ...abortOf(signal) }),
+      this.#client.query({ query: sql, format: "TabSeparated", ...sizeOf(sql), ...abortOf(signal) }),
     );
     const stream = result.stream();
     try {
@@ -135,6 +140,16 @@ export class ClickHouseSession {
     }
     return new Error(`ClickHouse at ${this.#shownUrl}: ${message}`, { cause: new Error(message) });
   }
+}
+
+/** ClickHouse parses at most max_query_size bytes (256 KiB) of a query; long id lists raise it for that query. */
+const DEFAULT_MAX_QUERY_SIZE = 262_144;
+
+function sizeOf(sql: string): { clickhouse_settings?: { max_query_size: string } } {
+  const bytes = Buffer.byteLength(sql, "utf8");
+  return bytes < DEFAULT_MAX_QUERY_SIZE - 1024
+    ? {}
+    : { clickhouse_settings: { max_query_size: String(bytes + 1024) } };
 }
 
 function abortOf(signal: AbortSignal | undefined): { abort_signal?: AbortSignal } {
