@@ -242,7 +242,9 @@ describe.skipIf(missing !== undefined)("ClickHouse loads", () => {
       (e: unknown) => e,
     );
     await engine.close();
-    expect(error).toBeInstanceOf(Error);
+    expect(error).toBeInstanceOf(OmicslakeError);
+    expect((error as OmicslakeError).code).toBe("engine_unavailable");
+    expect((error as OmicslakeError).message).toMatch(/refused the login/);
     expect(describeError(error)).not.toContain(secret);
   });
 });

@@ -24,6 +24,9 @@ const UNREACHABLE = new Set([
   "ETIMEDOUT",
 ]);
 
+/** Server error codes of a refused login: unknown user, wrong password, IP not allowed, authentication failed. */
+const AUTHENTICATION = new Set(["192", "193", "195", "516"]);
+
 /**
  * The engine's one connection to ClickHouse: queries in, rows out, every failure translated. A server that
  * cannot be reached is `engine_unavailable` naming the URL without credentials; a query the server refuses is
@@ -124,7 +127,7 @@ export class ClickHouseSession {
     const code = (error as { code?: unknown } | null)?.code;
     if (error instanceof Error && error.name === "AbortError") return error;
     if (
-      !(error instanceof ClickHouseError) &&
+      serverCode(error, message) === undefined &&
       ((typeof code === "string" && UNREACHABLE.has(code)) || /timeout|socket hang up/i.test(message))
     ) {
       return new OmicslakeError(
@@ -134,6 +137,17 @@ export class ClickHouseSession {
           details: { engine: "clickhouse", url: this.#shownUrl },
           hint: "Start the ClickHouse server or correct [expression] url in the configuration",
           // The driver's error is replaced by one carrying only the scrubbed text, so no credential travels on.
+          cause: new Error(message),
+        },
+      );
+    }
+    if (AUTHENTICATION.has(serverCode(error, message) ?? "")) {
+      return new OmicslakeError(
+        "engine_unavailable",
+        `ClickHouse at ${this.#shownUrl} refused the login: ${message}`,
+        {
+          details: { engine: "clickhouse", url: this.#shownUrl },
+          hint: "Correct the user and password given in [expression] url (or OMICSLAKE__EXPRESSION__URL)",
           cause: new Error(message),
         },
       );
@@ -150,6 +164,15 @@ function sizeOf(sql: string): { clickhouse_settings?: { max_query_size: string }
   return bytes < DEFAULT_MAX_QUERY_SIZE - 1024
     ? {}
     : { clickhouse_settings: { max_query_size: String(bytes + 1024) } };
+}
+
+/**
+ * The server's error code. The driver parses it from newer servers' messages only; 18.16 writes
+ * `Code: 193, e.displayText() = …`, read here.
+ */
+function serverCode(error: unknown, message: string): string | undefined {
+  if (error instanceof ClickHouseError && /^\d+$/.test(error.code)) return error.code;
+  return /^Code: (\d+)[,.]/.exec(message)?.[1];
 }
 
 function abortOf(signal: AbortSignal | undefined): { abort_signal?: AbortSignal } {
