@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OmicslakeError, sqlString, withDuckDb } from "@omicslake/core";
-import type { ExpressionEngine } from "@omicslake/expression";
-import { createClickHouseEngine } from "../src/engine/clickhouse/index.js";
+import { createClickHouseEngine, type ExpressionEngine } from "@omicslake/expression";
+
 import { chIdentifier, chString } from "../src/engine/clickhouse/clickhouse-quote.js";
 import { ClickHouseSession } from "../src/engine/clickhouse/clickhouse-session.js";
 import { buildTableName } from "../src/engine/clickhouse/clickhouse-tables.js";
