@@ -121,6 +121,18 @@ describe.skipIf(missing !== undefined)("ClickHouse loads", () => {
     expect(await count(`SELECT count() AS n FROM ${table("valuesByGene")}`)).toBe(nonzeros + 1);
   });
 
+  it("names and orders groups as DuckDB casts them: text order, null last, booleans as true/false", async () => {
+    const engine = engineOn();
+    const byType = await engine.countCells(store, {}, "cell_type");
+    expect(byType.map((g) => g.value)).toEqual(["B cell", "T cell", "solo", null]);
+    const byFlag = await engine.countCells(store, {}, "flag");
+    expect(byFlag.map((g) => g.value)).toEqual(["false", "true", null]);
+    const counts = await engine.countCells(store, {}, "n_count");
+    expect(counts.map((g) => g.value)).toEqual(counts.map((g) => g.value).sort());
+    expect(await engine.distinctValues(store, "cell_type", 2)).toEqual(["B cell", "T cell"]);
+    await engine.close();
+  });
+
   it("redoes a load that was killed: partial tables without the marker are dropped and loaded again", async () => {
     await session.command(`DROP TABLE ${table("loaded")}`);
     await session.command(`DROP TABLE ${table("valuesByCell")}`);

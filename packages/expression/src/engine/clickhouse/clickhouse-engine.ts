@@ -184,7 +184,9 @@ class ClickHouseEngine implements ExpressionEngine {
       `SELECT ${col} AS value, count() AS n FROM ${t.ref("cells")}` +
         `${whereClause(condition === null ? [] : [condition])} GROUP BY ${col} ORDER BY ${col}`,
     );
-    return rows.map((row) => ({ value: groupValue(row.value, kind), cells: Number(row.n) }));
+    return rows
+      .map((row) => ({ value: groupValue(row.value, kind), cells: Number(row.n) }))
+      .sort((a, b) => compareGroups(a.value, b.value));
   }
 
   distinctValues(build: StoreBuild, column: string, limit: number): Promise<(string | null)[]> {
@@ -197,7 +199,8 @@ class ClickHouseEngine implements ExpressionEngine {
     const kind = this.#kindOf(kinds, column);
     const col = chIdentifier(column);
     const rows = await this.#session.rows(
-      `SELECT DISTINCT ${col} AS value FROM ${t.ref("cells")} ORDER BY ${col} LIMIT ${chInteger(limit)}`,
+      `SELECT DISTINCT ${col} AS value FROM ${t.ref("cells")} ` +
+        `ORDER BY isNull(${col}), toString(${col}) LIMIT ${chInteger(limit)}`,
     );
     return rows.map((row) => groupValue(row.value, kind));
   }
@@ -365,9 +368,10 @@ class ClickHouseEngine implements ExpressionEngine {
       sums.map((row) => [`${groupValue(row.grp, kind)}\u0000${Number(row.gene_idx)}`, row]),
     );
     const out: AggregateRow[] = [];
-    for (const group of groups) {
-      const value = groupValue(group.grp, kind);
-      const cells = Number(group.n);
+    const sizes = groups
+      .map((group) => ({ value: groupValue(group.grp, kind), cells: Number(group.n) }))
+      .sort((a, b) => compareGroups(a.value, b.value));
+    for (const { value, cells } of sizes) {
       for (const gene of request.genes) {
         const row = found.get(`${value}\u0000${gene}`);
         const k = Number(row?.k ?? 0);
@@ -539,11 +543,24 @@ function kindOfClickHouseType(type: string): ColumnKind {
   return "text";
 }
 
-/** A group's value as text, the way DuckDB casts it (booleans `true`/`false`). */
+/**
+ * A group's value as text, the way DuckDB casts it to VARCHAR, so both engines name groups alike: booleans
+ * `true`/`false`, a whole DOUBLE with `.0`.
+ */
 function groupValue(value: unknown, kind: ColumnKind): string | null {
   const v = fromClickHouse(value, kind);
   if (v === null) return null;
-  return typeof v === "string" ? v : JSON.stringify(v);
+  if (typeof v === "string") return v;
+  if (kind === "float" && typeof v === "number" && Number.isInteger(v) && Math.abs(v) < 1e15) return `${v}.0`;
+  return JSON.stringify(v);
+}
+
+/** Group values in one order on every engine: UTF-16 code-unit order, null last. */
+function compareGroups(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a < b ? -1 : 1;
 }
 
 function whereClause(conditions: readonly string[]): string {
