@@ -178,6 +178,21 @@ describe.skipIf(missing !== undefined)("ClickHouse loads", () => {
     await engine.close();
   });
 
+  it("loads a build again when another process retired it under a running engine", async () => {
+    const reader = engineOn();
+    const before = await reader.genes(store, { limit: 3 });
+    const other = engineOn();
+    await other.retire(store.manifest.dataset, []);
+    await other.close();
+    expect(
+      await count(
+        `SELECT count() AS n FROM system.tables WHERE name = ${chString(buildTableName(store.manifest.dataset, store.manifest.build, "genes"))} AND database = ${chString(database)}`,
+      ),
+    ).toBe(0);
+    expect(await reader.genes(store, { limit: 3 })).toEqual(before);
+    await reader.close();
+  });
+
   it("keeps every bit of float values and metadata (18.16 reads decimal text up to one ulp off)", async () => {
     let seed = 7;
     const next = (): number => {

@@ -108,7 +108,7 @@ class ClickHouseEngine implements ExpressionEngine {
   }
 
   genes(build: StoreBuild, query: GeneListQuery): Promise<GeneRow[]> {
-    return this.#track(this.#genes(build, query));
+    return this.#track(this.#retried(build, () => this.#genes(build, query)));
   }
 
   async #genes(build: StoreBuild, query: GeneListQuery): Promise<GeneRow[]> {
@@ -143,7 +143,7 @@ class ClickHouseEngine implements ExpressionEngine {
   }
 
   cells(build: StoreBuild, query: CellListQuery): Promise<CellRow[]> {
-    return this.#track(this.#cells(build, query));
+    return this.#track(this.#retried(build, () => this.#cells(build, query)));
   }
 
   async #cells(build: StoreBuild, query: CellListQuery): Promise<CellRow[]> {
@@ -165,7 +165,7 @@ class ClickHouseEngine implements ExpressionEngine {
   }
 
   countCells(build: StoreBuild, filter: CellFilter, by: string | null): Promise<GroupCount[]> {
-    return this.#track(this.#countCells(build, filter, by));
+    return this.#track(this.#retried(build, () => this.#countCells(build, filter, by)));
   }
 
   async #countCells(build: StoreBuild, filter: CellFilter, by: string | null): Promise<GroupCount[]> {
@@ -190,7 +190,7 @@ class ClickHouseEngine implements ExpressionEngine {
   }
 
   distinctValues(build: StoreBuild, column: string, limit: number): Promise<(string | null)[]> {
-    return this.#track(this.#distinctValues(build, column, limit));
+    return this.#track(this.#retried(build, () => this.#distinctValues(build, column, limit)));
   }
 
   async #distinctValues(build: StoreBuild, column: string, limit: number): Promise<(string | null)[]> {
@@ -206,7 +206,7 @@ class ClickHouseEngine implements ExpressionEngine {
   }
 
   correlation(build: StoreBuild, request: PairCorrelationRequest): Promise<PairCorrelation> {
-    return this.#track(this.#correlation(build, request));
+    return this.#track(this.#retried(build, () => this.#correlation(build, request)));
   }
 
   async #correlation(build: StoreBuild, request: PairCorrelationRequest): Promise<PairCorrelation> {
@@ -258,7 +258,7 @@ class ClickHouseEngine implements ExpressionEngine {
   }
 
   topCorrelated(build: StoreBuild, request: TopCorrelationRequest): Promise<TopCorrelation> {
-    return this.#track(this.#topCorrelated(build, request));
+    return this.#track(this.#retried(build, () => this.#topCorrelated(build, request)));
   }
 
   async #topCorrelated(build: StoreBuild, request: TopCorrelationRequest): Promise<TopCorrelation> {
@@ -310,7 +310,7 @@ class ClickHouseEngine implements ExpressionEngine {
   }
 
   variability(build: StoreBuild, request: VariabilityRequest): Promise<Variability> {
-    return this.#track(this.#variability(build, request));
+    return this.#track(this.#retried(build, () => this.#variability(build, request)));
   }
 
   async #variability(build: StoreBuild, request: VariabilityRequest): Promise<Variability> {
@@ -344,7 +344,7 @@ class ClickHouseEngine implements ExpressionEngine {
   }
 
   aggregates(build: StoreBuild, request: AggregateRequest): Promise<AggregateRow[]> {
-    return this.#track(this.#aggregates(build, request));
+    return this.#track(this.#retried(build, () => this.#aggregates(build, request)));
   }
 
   async #aggregates(build: StoreBuild, request: AggregateRequest): Promise<AggregateRow[]> {
@@ -451,6 +451,20 @@ class ClickHouseEngine implements ExpressionEngine {
   async close(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
     await this.#session.close();
+  }
+
+  /**
+   * Runs a query; when its build's tables are gone (another process retired the build after this one saw it
+   * loaded), loads the build again and reruns the query once.
+   */
+  async #retried<T>(build: StoreBuild, query: () => Promise<T>): Promise<T> {
+    try {
+      return await query();
+    } catch (error) {
+      if (!(error instanceof Error) || !/\bCode: 60[,.]/.test(error.message)) throw error;
+      this.#loader.forget(build.manifest.dataset, build.manifest.build);
+      return query();
+    }
   }
 
   #track<T>(work: Promise<T>): Promise<T> {
