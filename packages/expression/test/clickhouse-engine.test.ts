@@ -303,6 +303,20 @@ describe("an unreachable server", () => {
   });
 });
 
+describe("an invalid URL", () => {
+  it("is refused without echoing the URL, which may hold a password", () => {
+    const url = "http://user:pa ss word@[bad";
+    let error: unknown;
+    try {
+      createClickHouseEngine({ url, database: "x" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(OmicslakeError);
+    expect(describeError(error)).not.toContain("pa ss word");
+  });
+});
+
 /** Everything an error carries that could be logged: message, details, stack and causes. */
 function describeError(error: unknown): string {
   const parts: string[] = [];

@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { ClickHouseError, ClickHouseLogLevel, createClient } from "@clickhouse/client";
 import type { ClickHouseClient } from "@clickhouse/client";
-import { OmicslakeError } from "@omicslake/core";
+import { OmicslakeError, ValidationError } from "@omicslake/core";
 import { redactUrl, scrubSecrets } from "./clickhouse-url.js";
 
 /** How to reach the server. The URL may carry `user:password@`; it is never written anywhere with them. */
@@ -40,7 +40,16 @@ export class ClickHouseSession {
   constructor(options: ClickHouseSessionOptions) {
     this.#url = options.url;
     this.#shownUrl = redactUrl(options.url);
-    const parsed = new URL(options.url);
+    let parsed: URL;
+    try {
+      parsed = new URL(options.url);
+    } catch {
+      // Node's error would carry the text, password included: name the problem, never the value.
+      throw new ValidationError("the ClickHouse url is not a valid URL", {
+        details: { engine: "clickhouse" },
+        hint: 'Write [expression] url as http://host:8123 (user and password as "http://user:password@host:8123", percent-encoded)',
+      });
+    }
     const username = decodeURIComponent(parsed.username);
     const password = decodeURIComponent(parsed.password);
     parsed.username = "";
