@@ -1,0 +1,1 @@
+export { createClickHouseEngine, type ClickHouseEngineOptions } from "./clickhouse-engine.js";
