@@ -84,7 +84,7 @@ describe("building stores from each kind of converted matrix", () => {
       expect(store.manifest.build).toBe(2);
       await expect(build("ad", { matrix: "spliced" })).rejects.toMatchObject({
         code: "invalid_input",
-        message: expect.stringContaining("X, counts"),
+        message: expect.stringContaining("X, counts") as unknown,
       });
     });
 
@@ -244,7 +244,7 @@ describe("building stores from each kind of converted matrix", () => {
       });
       await expect(build("samples")).rejects.toMatchObject({
         code: "not_a_matrix",
-        message: expect.stringContaining('"samples"'),
+        message: expect.stringContaining('"samples"') as unknown,
         details: { dataset: "samples", objects: ["table.parquet"] },
       });
     });
