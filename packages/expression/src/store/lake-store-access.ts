@@ -14,7 +14,7 @@ import {
   type StoreFileRole,
   type StoreManifest,
 } from "./store-layout.js";
-import { parseStoreManifest, readStorePointer } from "./store-manifest-reader.js";
+import { parseStoreManifest, readStorePointer, type StorePointer } from "./store-manifest-reader.js";
 
 /** The run step whose running run means "the first build is under way" (see buildExpressionStore). */
 const BUILD_STEP = "expr-build";
@@ -25,6 +25,11 @@ export interface LakeStoreAccessOptions {
    * server pass `<lake root>/.cache/expression`.
    */
   readonly cacheDir: string;
+}
+
+/** The cache folder the CLI and server use: `<lake root>/.cache/expression`. */
+export function defaultExpressionCacheDir(lakeRoot: string): string {
+  return join(lakeRoot, ".cache", "expression");
 }
 
 /** A cached file that was hashed in this process, and the size and mtime it had then. */
@@ -48,6 +53,8 @@ export class LakeStoreAccess implements StoreAccess {
   readonly #cacheDir: string;
   /** Copies in flight or done, by local path: concurrent callers wait on one fetch. */
   readonly #fetching = new Map<string, Promise<string>>();
+  /** The last pointer read per dataset, by its sha256: an unchanged store.json is not read again. */
+  readonly #pointers = new Map<string, { sha256: string; pointer: StorePointer }>();
   /** Files hashed in this process; a later call only checks that size and mtime did not change. */
   readonly #verified = new Map<string, VerifiedFile>();
 
