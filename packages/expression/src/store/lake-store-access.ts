@@ -135,9 +135,14 @@ export class LakeStoreAccess implements StoreAccess {
   /** The store dataset and its published manifest, or the error that says why there is none. */
   async #published(dataset: string): Promise<{ store: Dataset; manifest: StoreManifest }> {
     const store = await this.#lake.catalog.findDataset(storeDatasetName(dataset), "curated");
-    const pointer = store === undefined ? undefined : await readStorePointer(this.#lake, store);
-    if (store !== undefined && pointer !== undefined)
+    const pointer =
+      store === undefined
+        ? undefined
+        : await readStorePointer(this.#lake, store, this.#pointers.get(dataset));
+    if (store !== undefined && pointer !== undefined) {
+      this.#pointers.set(dataset, { sha256: pointer.sha256, pointer });
       return { store, manifest: parseStoreManifest(pointer, dataset) };
+    }
     const building = await this.#runningBuild(dataset);
     if (building !== undefined) {
       throw new OmicslakeError(
