@@ -1,4 +1,4 @@
-import { copyFile } from "node:fs/promises";
+import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convertDataset } from "@omicslake/formats";
@@ -84,7 +84,7 @@ describe("building stores from each kind of converted matrix", () => {
       expect(store.manifest.build).toBe(2);
       await expect(build("ad", { matrix: "spliced" })).rejects.toMatchObject({
         code: "invalid_input",
-        message: expect.stringContaining("X, counts"),
+        message: expect.stringContaining("X, counts") as unknown,
       });
     });
 
@@ -125,6 +125,37 @@ describe("building stores from each kind of converted matrix", () => {
         "SELECT gene, n_expressing FROM t WHERE gene_idx = 3",
       );
       expect(gene).toEqual({ gene: "cell4", n_expressing: 1 });
+    });
+  });
+
+  describe("a plain Matrix Market file", () => {
+    beforeAll(async () => {
+      const file = join(opened.root, "counts.mtx");
+      // 3 rows x 4 columns with one stored zero.
+      await writeFile(
+        file,
+        "%%MatrixMarket matrix coordinate real general\n3 4 4\n1 1 1.5\n2 3 2\n3 4 0\n3 1 4\n",
+      );
+      await opened.lake.addFiles([file], { dataset: "mtx" });
+      await convertDataset(opened.lake, "raw:mtx");
+    });
+
+    it("takes genes from the rows, or from the columns when told", async () => {
+      const rows = await build("mtx");
+      expect(rows.manifest.source.format).toBe("mtx");
+      expect(rows.manifest.counts).toEqual({ genes: 3, cells: 4, nonzeros: 3 });
+      const columns = await build("mtx", { genesOn: "columns" });
+      expect(columns.manifest.counts).toEqual({ genes: 4, cells: 3, nonzeros: 3 });
+      const genes = await parquetRows(
+        columns.files.genes!,
+        "SELECT gene_idx, n_expressing, sum FROM t ORDER BY gene_idx",
+      );
+      expect(genes).toEqual([
+        { gene_idx: 0, n_expressing: 2, sum: 5.5 },
+        { gene_idx: 1, n_expressing: 0, sum: 0 },
+        { gene_idx: 2, n_expressing: 1, sum: 2 },
+        { gene_idx: 3, n_expressing: 0, sum: 0 },
+      ]);
     });
   });
 
@@ -178,7 +209,7 @@ describe("building stores from each kind of converted matrix", () => {
         "features.parquet": `SELECT * FROM (VALUES (0, 'ENSG1', 'LYZ'), (1, 'ENSG2', 'CD3E'), (2, 'ENSG3', 'LYZ'),
                                                     (3, 'ENSG4', 'LYZ.1'), (4, 'ENSG5', NULL), (5, 'ENSG6', 'LYZ'))
                                v(gene_idx, gene_id, gene_name)`,
-        "cells.parquet": `SELECT * FROM (VALUES (0, 'AAA', 'T', 3.5), (1, 'CCC', 'B', 1.0), (2, 'GGG', NULL, 2.0),
+        "cells.parquet": `SELECT *, 'x' AS cell FROM (VALUES (0, 'AAA', 'T', 3.5), (1, 'CCC', 'B', 1.0), (2, 'GGG', NULL, 2.0),
                                                  (3, 'TTT', 'T', 0.5), (4, 'AAA', 'NK', 9.0))
                             v(cell_idx, barcode, cell_type, score)`,
         // Gene 1 is 2.5 in every cell (constant); gene 4 only stored zeros; cell 4 is the only NK cell.
@@ -193,6 +224,15 @@ describe("building stores from each kind of converted matrix", () => {
       expect(store.manifest.source.format).toBe("parquet");
       expect(store.manifest.counts).toEqual({ genes: 6, cells: 5, nonzeros: 9 });
       expect(store.manifest.duplicateSymbols).toEqual({ LYZ: ["LYZ", "LYZ.2", "LYZ.3"] });
+      // A metadata column named like a store column is kept under a prefix.
+      expect(store.manifest.cellColumns.map((c) => c.name)).toEqual([
+        "cell_idx",
+        "cell",
+        "source_cell_idx",
+        "cell_type",
+        "score",
+        "obs_cell",
+      ]);
       const genes = await parquetRows(
         store.files.genes!,
         "SELECT gene, gene_id, symbol, n_expressing, m2, min_value, max_value FROM t ORDER BY gene_idx",
@@ -244,7 +284,7 @@ describe("building stores from each kind of converted matrix", () => {
       });
       await expect(build("samples")).rejects.toMatchObject({
         code: "not_a_matrix",
-        message: expect.stringContaining('"samples"'),
+        message: expect.stringContaining('"samples"') as unknown,
         details: { dataset: "samples", objects: ["table.parquet"] },
       });
     });

@@ -98,7 +98,7 @@ export async function resolveProcessedSource(
       format,
       matrix: wanted,
       values: { object: valuesObject, geneColumn: "cell_idx", cellColumn: "gene_idx" },
-      ...(cellsObject ? { genes: { ...(await geneTable(cellsObject, columnsOf, "cell_idx")) } } : {}),
+      ...(cellsObject ? { genes: await cellTable(cellsObject, columnsOf, "cell_idx") } : {}),
       ...(geneTableObject ? { cells: await cellTable(geneTableObject, columnsOf, "gene_idx") } : {}),
       ...(shape
         ? {
@@ -189,8 +189,11 @@ async function cellTable(
   indexColumn = "cell_idx",
 ): Promise<AxisTable> {
   const columns = await columnsOf(object);
+  // The last ones name the entries of a gene table read as cells (a Matrix Market file with genes on columns).
   const nameColumn =
-    ["_index", "barcode", "cell", "cell_id", "gene_id"].find((c) => columns.includes(c)) ?? null;
+    ["_index", "barcode", "cell", "cell_id", "name", "gene_name", "gene_id"].find((c) =>
+      columns.includes(c),
+    ) ?? null;
   return { object, indexColumn: pick(columns, indexColumn, object), nameColumn };
 }
 

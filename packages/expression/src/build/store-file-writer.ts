@@ -115,12 +115,8 @@ export async function writeStoreFiles(
   ).map((g) => ({ value: g.grp, cells: g.cells, firstCell: g.first_cell, lastCell: g.last_cell }));
   for (const g of groups) {
     if (g.lastCell - g.firstCell + 1 !== g.cells) {
-      // Two values that print alike (1 and 1.0) would interleave; the store promises one range per group.
-      throw new OmicslakeError(
-        "unknown_column",
-        `group column "${groupBy}" has values that are not contiguous as text ("${g.value}")`,
-        { details: { column: groupBy }, hint: "Group by a text or integer column" },
-      );
+      // Values of one type print distinctly, so this is a bug, not bad input: the store promises one range per group.
+      throw new Error(`writeStoreFiles: group "${g.value}" of "${groupBy}" is not one contiguous cell range`);
     }
   }
   const cellsWithoutGroup =

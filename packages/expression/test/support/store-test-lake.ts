@@ -89,3 +89,22 @@ export async function putProcessedDataset(
     await lake.putObject(dataset, { name: "manifest.json", body: Buffer.from(JSON.stringify(manifest)) });
   }
 }
+
+/**
+ * A small matrix as a converted dataset: `genes` genes, `cells` cells in three cell types, about a fifth of
+ * the entries nonzero (integers from a hash, so every build of it is the same).
+ */
+export async function putSmallMatrix(
+  lake: Lake,
+  root: string,
+  name: string,
+  genes = 40,
+  cells = 120,
+): Promise<void> {
+  await putProcessedDataset(lake, root, name, {
+    "features.parquet": `SELECT i::INTEGER AS gene_idx, 'ENSG' || i AS gene_id, 'G' || i AS gene_name FROM range(${genes}) r(i)`,
+    "cells.parquet": `SELECT i::INTEGER AS cell_idx, 'BC' || i AS barcode, ['T', 'B', 'NK'][1 + i % 3] AS cell_type FROM range(${cells}) r(i)`,
+    "matrix.X.parquet": `SELECT c::INTEGER AS cell_idx, g::INTEGER AS gene_idx, (1 + hash(g * 7919 + c) % 9)::INTEGER AS value
+                         FROM range(${cells}) a(c), range(${genes}) b(g) WHERE hash(c * 31 + g) % 5 = 0`,
+  });
+}
