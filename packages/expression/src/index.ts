@@ -2,3 +2,31 @@ export * from "./model/expression-types.js";
 export * from "./store/store-layout.js";
 export type { EngineKind, ExpressionEngine, StoreBuild } from "./engine/expression-engine.js";
 export * from "./statistics/implicit-zeros.js";
+export type { StoreAccess } from "./store/store-access.js";
+export * from "./service/expression-service.js";
+export { GeneIndex, type IndexedGene } from "./service/gene-index.js";
+export {
+  WHERE_PREFIX,
+  checkFilter,
+  filterFromArgs,
+  filterFromJson,
+  filterFromQuery,
+  type RawCondition,
+  type RawFilter,
+} from "./service/cell-filter-parser.js";
+export type { CellSelection } from "./service/cell-selection.js";
+export { writeSubset, checkSubsetLayout } from "./output/subset-writer.js";
+export {
+  SUBSET_MEDIA_TYPES,
+  type SelectedCell,
+  type SelectedGene,
+  type SubsetFormat,
+  type SubsetLayout,
+  type SubsetShape,
+  type SubsetSource,
+} from "./output/subset-source.js";
+export {
+  lazyExpressionService,
+  unavailableExpressionService,
+  type ExpressionProvider,
+} from "./service/expression-provider.js";
