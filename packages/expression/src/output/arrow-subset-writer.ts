@@ -61,12 +61,13 @@ export async function* longArrow(source: SubsetSource, zeros: boolean): AsyncGen
       }
     }
     if (values.length === 0) continue;
-    writer.write(batchTable(genes, cells, Float64Array.from(values)));
+    // Batch by batch: writing a whole Table would end the stream after it.
+    for (const batch of batchTable(genes, cells, Float64Array.from(values)).batches) writer.write(batch);
     wrote = true;
     yield* queue.drain();
   }
   // A stream with no rows still carries its schema, so readers see the columns.
-  if (!wrote) writer.write(batchTable([], [], new Float64Array(0)));
+  if (!wrote) for (const batch of batchTable([], [], new Float64Array(0)).batches) writer.write(batch);
   writer.finish();
   yield* queue.drain();
 }
