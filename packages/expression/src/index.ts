@@ -41,3 +41,4 @@ export {
   unavailableExpressionService,
   type ExpressionProvider,
 } from "./service/expression-provider.js";
+export { createDuckDbEngine, type DuckDbEngineOptions } from "./engine/duckdb/duckdb-engine.js";

@@ -45,6 +45,15 @@ function source(genes: readonly number[], cells: readonly number[] = [0, 1, 2, 3
   };
 }
 
+interface LongDoc {
+  data: { gene: string; cell: string; value: number }[];
+  meta: Record<string, unknown>;
+}
+
+function json(textValue: string): LongDoc {
+  return JSON.parse(textValue) as LongDoc;
+}
+
 async function text(src: SubsetSource, layout: SubsetLayout): Promise<string> {
   let out = "";
   for await (const chunk of writeSubset(src, layout)) out += typeof chunk === "string" ? chunk : "";
@@ -60,12 +69,14 @@ async function bytes(src: SubsetSource, layout: SubsetLayout): Promise<Uint8Arra
 
 describe("subset output", () => {
   it("writes wide JSON gene-major with every zero, genes in the requested order", async () => {
-    const doc = JSON.parse(await text(source([2, 0]), { format: "json", shape: "wide", zeros: false }));
+    const doc: unknown = JSON.parse(
+      await text(source([2, 0]), { format: "json", shape: "wide", zeros: false }),
+    );
     expect(doc).toEqual({ genes: ['C"x', "A"], cells: CELLS, values: [DENSE[2], DENSE[0]] });
   });
 
   it("writes long JSON with only nonzeros, or every gene × cell when zeros are asked for", async () => {
-    const sparse = JSON.parse(await text(source([0, 1]), { format: "json", shape: "long", zeros: false }));
+    const sparse = json(await text(source([0, 1]), { format: "json", shape: "long", zeros: false }));
     expect(sparse.data).toEqual([
       { gene: "A", cell: "c0", value: 1 },
       { gene: "A", cell: "c2", value: 2.5 },
@@ -73,9 +84,7 @@ describe("subset output", () => {
       { gene: "B", cell: "c,3", value: 7 },
     ]);
     expect(sparse.meta).toMatchObject({ rows: 4, cells: 5, genes: 2 });
-    const dense = JSON.parse(
-      await text(source([1, 0], [3, 4]), { format: "json", shape: "long", zeros: true }),
-    );
+    const dense = json(await text(source([1, 0], [3, 4]), { format: "json", shape: "long", zeros: true }));
     expect(dense.data).toEqual([
       { gene: "A", cell: "c,3", value: 0 },
       { gene: "B", cell: "c,3", value: 7 },
@@ -107,7 +116,11 @@ describe("subset output", () => {
       ["cell", "Utf8"],
       ["value", "Float64"],
     ]);
-    const rows = table.toArray().map((r) => [r.gene, r.cell, r.value]);
+    const rows = (table.toArray() as { gene: string; cell: string; value: number }[]).map((r) => [
+      r.gene,
+      r.cell,
+      r.value,
+    ]);
     expect(rows).toEqual([
       ["A", "c0", 1],
       ['C"x', "c0", 4],
