@@ -42,3 +42,8 @@ export {
   type ExpressionProvider,
 } from "./service/expression-provider.js";
 export { createDuckDbEngine, type DuckDbEngineOptions } from "./engine/duckdb/duckdb-engine.js";
+export {
+  expressionCacheDir,
+  expressionEngineOf,
+  openExpressionService,
+} from "./service/open-expression-service.js";

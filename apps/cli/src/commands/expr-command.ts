@@ -147,7 +147,7 @@ export function registerExpr(program: Command): void {
       await withLongCommand(command, async (lake, out, config, step) => {
         const result = await buildExpressionStore(lake, name, {
           ...(options.matrix !== undefined ? { matrix: options.matrix } : {}),
-          ...(options.by !== undefined ? { groupBy: options.by } : {}),
+          ...(options.by !== undefined ? { by: options.by } : {}),
           ...(options.genesOn !== undefined ? { genesOn: options.genesOn as "rows" | "columns" } : {}),
           ...(config.expression.memory_limit !== undefined
             ? { memoryLimit: config.expression.memory_limit }
