@@ -3,7 +3,7 @@ import fastifySwagger from "@fastify/swagger";
 import fastifyRateLimit from "@fastify/rate-limit";
 import scalarApiReference from "@scalar/fastify-api-reference";
 import { LAKE_VERSION, type Lake } from "@omicslake/core";
-import { unavailableExpressionService, type ExpressionProvider } from "@omicslake/expression";
+import type { ExpressionProvider } from "@omicslake/expression";
 import Fastify, { type FastifyInstance } from "fastify";
 import {
   jsonSchemaTransform,
@@ -57,7 +57,7 @@ export interface ServerOptions {
   readonly publicReads?: boolean;
   /**
    * The expression engine and stores behind /v1/expression (opened on first use, closed with the server);
-   * left out, those routes answer 503 engine_unavailable.
+   * left out, the server has no expression routes.
    */
   readonly expression?: ExpressionProvider;
 }
@@ -218,6 +218,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await app.register(publishedRoutes(options.publishedDir, downloader));
   await app.register(backupRoutes(options.lake, options.backup));
   await app.register(accessRoutes(options.lake, auth));
-  await app.register(expressionRoutes(options.expression ?? unavailableExpressionService()));
+  if (options.expression !== undefined) await app.register(expressionRoutes(options.expression));
   return app;
 }

@@ -3,7 +3,12 @@ import { tableFromIPC } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OmicslakeError } from "@omicslake/core";
 import { lakeEngines, type OpenedLake } from "@omicslake/core/testing";
-import { ExpressionService, lazyExpressionService, type StoreAccess } from "@omicslake/expression";
+import {
+  ExpressionService,
+  createClickHouseEngine,
+  lazyExpressionService,
+  type StoreAccess,
+} from "@omicslake/expression";
 import { buildServer } from "../src/app.js";
 // The stores these tests query are written by the expression package's own test fixtures (known numbers),
 // which are test code and so not part of the package's entry point.
@@ -187,43 +192,63 @@ describe.skipIf(fsEngine === undefined)("/v1/expression over HTTP", () => {
   });
 });
 
-describe("/v1/expression while a store is building or without an engine", () => {
+describe("/v1/expression while a store is building, or when the engine is down", () => {
   const fs = lakeEngines().find((e) => e.skip === undefined && e.name.startsWith("fs"));
-  it.skipIf(fs === undefined)("answers 409 while the first build runs, and 503 with no engine", async () => {
-    const opened = await fs!.open();
-    // Failure injection: an access that reports the first build as running.
-    const building: StoreAccess = {
-      current: (dataset) =>
-        Promise.reject(
-          new OmicslakeError("expression_building", `"${dataset}" is being built`, { details: { dataset } }),
-        ),
-      list: async () => [],
-      prune: async () => {},
-    };
-    const test = await openTestService([]);
-    const service = new ExpressionService({
-      access: building,
-      engine: test.service.engine,
-      limits: { maxResultValues: 10 },
-    });
-    const app = await buildServer({
-      lake: opened.lake,
-      rateLimit: 0,
-      expression: lazyExpressionService(async () => service),
-    });
-    const bare = await buildServer({ lake: opened.lake, rateLimit: 0 });
-    try {
-      const res = await app.inject({ method: "GET", url: "/v1/expression/pbmc/variability?cell_type=B" });
-      expect(res.statusCode).toBe(409);
-      expect(res.json<ErrorBody>().error.code).toBe("expression_building");
-      const none = await bare.inject({ method: "GET", url: "/v1/expression" });
-      expect(none.statusCode).toBe(503);
-      expect(none.json<ErrorBody>().error.code).toBe("engine_unavailable");
-    } finally {
-      await app.close();
-      await bare.close();
-      await test.close().catch(() => undefined);
-      await opened.dispose();
-    }
-  });
+  it.skipIf(fs === undefined)(
+    "answers 409 while the first build runs, and 503 when ClickHouse is unreachable",
+    async () => {
+      const opened = await fs!.open();
+      const test = await openTestService([mixedTestMatrix()]);
+      // Failure injection: an access that reports the first build as running.
+      const building: StoreAccess = {
+        current: (dataset) =>
+          Promise.reject(
+            new OmicslakeError("expression_building", `"${dataset}" is being built`, {
+              details: { dataset },
+            }),
+          ),
+        list: async () => [],
+        prune: async () => {},
+      };
+      const whileBuilding = new ExpressionService({
+        access: building,
+        engine: test.service.engine,
+        limits: { maxResultValues: 10 },
+      });
+      // A real ClickHouse engine pointed at a port nothing listens on.
+      const down = new ExpressionService({
+        access: test.access,
+        engine: createClickHouseEngine({ url: "http://127.0.0.1:9", database: "omicslake" }),
+        limits: { maxResultValues: 10 },
+      });
+      const app = await buildServer({
+        lake: opened.lake,
+        rateLimit: 0,
+        expression: lazyExpressionService(async () => whileBuilding),
+      });
+      const unreachable = await buildServer({
+        lake: opened.lake,
+        rateLimit: 0,
+        expression: lazyExpressionService(async () => down),
+      });
+      const bare = await buildServer({ lake: opened.lake, rateLimit: 0 });
+      try {
+        const res = await app.inject({ method: "GET", url: "/v1/expression/pbmc/variability?cell_type=B" });
+        expect(res.statusCode).toBe(409);
+        expect(res.json<ErrorBody>().error.code).toBe("expression_building");
+        const gone = await unreachable.inject({ method: "GET", url: "/v1/expression/mixed/genes" });
+        expect(gone.statusCode).toBe(503);
+        expect(gone.json<ErrorBody>().error.code).toBe("engine_unavailable");
+        // A server started without expression settings has no such routes.
+        expect((await bare.inject({ method: "GET", url: "/v1/expression" })).statusCode).toBe(404);
+      } finally {
+        await app.close();
+        await unreachable.close();
+        await bare.close();
+        await test.close().catch(() => undefined);
+        await opened.dispose();
+      }
+    },
+    60_000,
+  );
 });

@@ -1,4 +1,3 @@
-import { OmicslakeError } from "@omicslake/core";
 import type { ExpressionService } from "./expression-service.js";
 
 /**
@@ -35,18 +34,5 @@ export function lazyExpressionService(open: () => Promise<ExpressionService>): E
       const service = await current.catch(() => undefined);
       await service?.close();
     },
-  };
-}
-
-/** The provider of a server started without expression settings: every request says how to enable them. */
-export function unavailableExpressionService(): ExpressionProvider {
-  return {
-    service: () =>
-      Promise.reject(
-        new OmicslakeError("engine_unavailable", "this server was started without an expression engine", {
-          hint: "Start it with omicslake serve, which opens the engine named in [expression] engine",
-        }),
-      ),
-    close: async () => {},
   };
 }
