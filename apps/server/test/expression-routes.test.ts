@@ -46,6 +46,16 @@ describe.skipIf(fsEngine === undefined)("/v1/expression over HTTP", () => {
     app.inject({ method: "GET", url, headers });
   const post = (url: string, payload: object) => app.inject({ method: "POST", url, payload });
 
+  it("documents every expression route in the OpenAPI document", async () => {
+    const spec = await get("/openapi.json");
+    expect(spec.statusCode).toBe(200);
+    const paths = spec.json<{ paths: Record<string, Record<string, unknown>> }>().paths;
+    for (const path of ["correlation", "variability"])
+      expect(Object.keys(paths[`/v1/expression/{dataset}/${path}`] ?? {}).sort()).toEqual(["get", "post"]);
+    for (const path of ["genes", "genes/{gene}", "cells", "matrix", "aggregates"])
+      expect(paths[`/v1/expression/{dataset}/${path}`], path).toHaveProperty("get");
+  });
+
   it("lists datasets and shows one with its groups, columns and repeated symbols", async () => {
     const list = await get("/v1/expression");
     expect(list.statusCode).toBe(200);
