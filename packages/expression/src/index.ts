@@ -43,9 +43,5 @@ export {
 } from "./output/subset-source.js";
 export { lazyExpressionService, type ExpressionProvider } from "./service/expression-provider.js";
 export { createDuckDbEngine, type DuckDbEngineOptions } from "./engine/duckdb/duckdb-engine.js";
-export {
-  expressionCacheDir,
-  expressionEngineOf,
-  openExpressionService,
-} from "./service/open-expression-service.js";
+export { expressionEngineOf, openExpressionService } from "./service/open-expression-service.js";
 export { createClickHouseEngine, type ClickHouseEngineOptions } from "./engine/clickhouse/index.js";

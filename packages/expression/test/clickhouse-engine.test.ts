@@ -4,9 +4,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OmicslakeError } from "@omicslake/core";
-import type { ExpressionEngine } from "@omicslake/expression";
-import { createClickHouseEngine } from "../src/engine/clickhouse/index.js";
+import { OmicslakeError, sqlString, withDuckDb } from "@omicslake/core";
+import { createClickHouseEngine, type ExpressionEngine } from "@omicslake/expression";
+
 import { chIdentifier, chString } from "../src/engine/clickhouse/clickhouse-quote.js";
 import { ClickHouseSession } from "../src/engine/clickhouse/clickhouse-session.js";
 import { buildTableName } from "../src/engine/clickhouse/clickhouse-tables.js";
@@ -166,6 +166,73 @@ describe.skipIf(missing !== undefined)("ClickHouse loads", () => {
     await engine.close();
   });
 
+  it("keeps every bit of float values and metadata (18.16 reads decimal text up to one ulp off)", async () => {
+    let seed = 7;
+    const next = (): number => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const values = Array.from({ length: 400 }, (_, i) => (next() - 0.3) * 10 ** ((i % 24) - 12));
+    const cells = Array.from({ length: 200 }, (_, i) => ({
+      cell: `c${i}`,
+      meta: { score: values[i] as number },
+    }));
+    const exact = await writeTestStore(join(tmp, "exact"), {
+      dataset: "exact",
+      genes: [{ symbol: "A" }, { symbol: "B" }],
+      cells,
+      entries: values.map((v, i): [number, number, number] => [i % 2, Math.floor(i / 2), v]),
+    });
+    const engine = engineOn();
+    await engine.prepare(exact);
+    const got: number[] = [];
+    for await (const batch of engine.subset(exact, { genes: [0, 1], cells: { where: {} }, batchRows: 64 })) {
+      for (let i = 0; i < batch.length; i++)
+        got[2 * (batch.cell[i] as number) + (batch.gene[i] as number)] = batch.value[i] as number;
+    }
+    expect(got).toEqual(values);
+    // The metadata as DuckDB reads it from the Parquet file (the test writer goes through SQL literals).
+    const stored = await withDuckDb({}, (duck) =>
+      duck.rows(
+        `SELECT score FROM read_parquet(${sqlString(exact.files.cells as string)}) ORDER BY cell_idx`,
+      ),
+    );
+    const rows = await engine.cells(exact, { limit: 500 });
+    expect(rows.map((row) => row.score)).toEqual(stored.map((row) => row.score));
+    await engine.close();
+  });
+
+  it("answers a subset whose id list is longer than ClickHouse's default query size", async () => {
+    const engine = engineOn();
+    const ids = Array.from({ length: 60_000 }, (_, i) => i);
+    let rows = 0;
+    for await (const batch of engine.subset(store, { genes: [0, 1], cells: { ids }, batchRows: 1000 })) {
+      rows += batch.length;
+    }
+    const expected =
+      store.manifest.counts.nonzeros === 0 ? 0 : mixedTestMatrix().entries.filter(([g]) => g < 2).length;
+    expect(rows).toBe(expected);
+    await engine.close();
+  });
+
+  it("takes over the lock of a load that stopped beating", async () => {
+    const stale = await writeTestStore(join(tmp, "stale"), { ...mixedTestMatrix(), dataset: "stale" });
+    const lock = `${chIdentifier(database)}.${chIdentifier(buildTableName("stale", 1, "genes").replace(/genes$/, "lock"))}`;
+    await session.command(`CREATE DATABASE IF NOT EXISTS ${chIdentifier(database)}`);
+    await session.command(`CREATE TABLE ${lock} (beat DateTime) ENGINE = Log`);
+    await session.command(`INSERT INTO ${lock} VALUES (now() - 3600)`);
+    const engine = engineOn();
+    await engine.prepare(stale);
+    expect((await engine.genes(stale, { limit: 100 })).length).toBe(stale.manifest.counts.genes);
+    const locks = await count(
+      `SELECT count() AS n FROM system.tables WHERE database = ${chString(database)} AND name = ${chString(
+        buildTableName("stale", 1, "genes").replace(/genes$/, "lock"),
+      )}`,
+    );
+    expect(locks).toBe(0);
+    await engine.close();
+  });
+
   it("a wrong password is refused without the password in the error", async () => {
     const secret = "Wr0ng-Secret-Value";
     const url = serverUrl().replace("http://", `http://secret_user:${secret}@`);
@@ -175,7 +242,9 @@ describe.skipIf(missing !== undefined)("ClickHouse loads", () => {
       (e: unknown) => e,
     );
     await engine.close();
-    expect(error).toBeInstanceOf(Error);
+    expect(error).toBeInstanceOf(OmicslakeError);
+    expect((error as OmicslakeError).code).toBe("engine_unavailable");
+    expect((error as OmicslakeError).message).toMatch(/refused the login/);
     expect(describeError(error)).not.toContain(secret);
   });
 });

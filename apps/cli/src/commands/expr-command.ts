@@ -3,6 +3,7 @@ import { once } from "node:events";
 import type { Lake, LakeConfig } from "@omicslake/core";
 import {
   buildExpressionStore,
+  buildSettingsOf,
   filterFromArgs,
   openExpressionService,
   type CellSelection,
@@ -149,10 +150,7 @@ export function registerExpr(program: Command): void {
           ...(options.matrix !== undefined ? { matrix: options.matrix } : {}),
           ...(options.by !== undefined ? { by: options.by } : {}),
           ...(options.genesOn !== undefined ? { genesOn: options.genesOn as "rows" | "columns" } : {}),
-          ...(config.expression.memory_limit !== undefined
-            ? { memoryLimit: config.expression.memory_limit }
-            : {}),
-          ...(config.expression.threads !== undefined ? { threads: config.expression.threads } : {}),
+          ...buildSettingsOf(config),
           ...step,
         });
         // ClickHouse answers from its own tables: load the new build now, not on the first query.

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { EXPRESSION_BUILD_STEP, buildExpressionStore } from "@omicslake/expression";
+import { EXPRESSION_BUILD_STEP, buildExpressionStore, buildSettingsOf } from "@omicslake/expression";
 import { convertDataset } from "@omicslake/formats";
 import {
   consolidate,
@@ -143,12 +143,7 @@ export async function buildDemoLake(
     if (
       !runs.some((r) => r.step === EXPRESSION_BUILD_STEP && r.parameters["dataset"] === "demo-pbmc-counts")
     ) {
-      const built = await buildExpressionStore(lake, "demo-pbmc-counts", {
-        ...(config.expression.memory_limit !== undefined
-          ? { memoryLimit: config.expression.memory_limit }
-          : {}),
-        ...(config.expression.threads !== undefined ? { threads: config.expression.threads } : {}),
-      });
+      const built = await buildExpressionStore(lake, "demo-pbmc-counts", buildSettingsOf(config));
       const { counts } = built.manifest;
       log(
         `  curated/demo-pbmc-counts.expression: ${counts.genes} genes x ${counts.cells} cells, ${counts.nonzeros} nonzeros`,

@@ -1,15 +1,9 @@
-import { join } from "node:path";
 import type { Lake, LakeConfig } from "@omicslake/core";
 import { createClickHouseEngine } from "../engine/clickhouse/index.js";
 import { createDuckDbEngine } from "../engine/duckdb/duckdb-engine.js";
 import type { ExpressionEngine } from "../engine/expression-engine.js";
-import { LakeStoreAccess } from "../store/lake-store-access.js";
+import { LakeStoreAccess, defaultExpressionCacheDir } from "../store/lake-store-access.js";
 import { ExpressionService } from "./expression-service.js";
-
-/** Where verified local copies of store files are kept for a lake. */
-export function expressionCacheDir(config: LakeConfig): string {
-  return join(config.root, ".cache", "expression");
-}
 
 /** The engine `[expression] engine` names, with the settings of that section. */
 export async function expressionEngineOf(config: LakeConfig): Promise<ExpressionEngine> {
@@ -35,7 +29,7 @@ export async function expressionEngineOf(config: LakeConfig): Promise<Expression
  * verified local cache, the configured engine, and `[expression] max_result_values`. Close it when done.
  */
 export async function openExpressionService(lake: Lake, config: LakeConfig): Promise<ExpressionService> {
-  const access = new LakeStoreAccess(lake, { cacheDir: expressionCacheDir(config) });
+  const access = new LakeStoreAccess(lake, { cacheDir: defaultExpressionCacheDir(config.root) });
   return new ExpressionService({
     access,
     engine: await expressionEngineOf(config),
