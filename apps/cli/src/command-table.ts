@@ -69,6 +69,7 @@ const datasets = async (): Promise<RegisterCommands> =>
   (await import("./commands/datasets-command.js")).registerDatasets;
 const roles = async (): Promise<RegisterCommands> =>
   (await import("./commands/datasets-command.js")).registerRoles;
+const expr = async (): Promise<RegisterCommands> => (await import("./commands/expr-command.js")).registerExpr;
 const demo = async (): Promise<RegisterCommands> => (await import("./commands/demo-command.js")).registerDemo;
 
 /** Every top-level command, in the order the program's help lists them. */
@@ -249,6 +250,14 @@ export const COMMANDS: readonly CommandEntry[] = [
     usage: "[options] <backup>",
     description: "build a new lake in an empty directory from a backup, verifying every object",
     load: restore,
+  },
+  {
+    name: "expr",
+    usage: "",
+    description:
+      "expression analytics on converted matrices: build a store, then genes, correlation, variability, subsets",
+    load: expr,
+    writes: subcommands("build"),
   },
   {
     name: "demo",

@@ -109,7 +109,11 @@ describe("the demo", () => {
         const catalog = (await (await fetch(`${address}/v1/catalog?layer=curated`)).json()) as {
           data: { name: string }[];
         };
-        expect(catalog.data.map((d) => d.name).sort()).toEqual(["demo-samples", "metadata"]);
+        expect(catalog.data.map((d) => d.name).sort()).toEqual([
+          "demo-pbmc-counts.expression",
+          "demo-samples",
+          "metadata",
+        ]);
       } finally {
         server.kill("SIGTERM");
         await new Promise((resolve) => server.once("exit", resolve));

@@ -3,6 +3,7 @@ import fastifySwagger from "@fastify/swagger";
 import fastifyRateLimit from "@fastify/rate-limit";
 import scalarApiReference from "@scalar/fastify-api-reference";
 import { LAKE_VERSION, type Lake } from "@omicslake/core";
+import type { ExpressionProvider } from "@omicslake/expression";
 import Fastify, { type FastifyInstance } from "fastify";
 import {
   jsonSchemaTransform,
@@ -25,6 +26,7 @@ import { accessRoutes } from "./routes/access-routes.js";
 import { catalogWriteRoutes } from "./routes/catalog-write-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
 import { entityRoutes } from "./routes/entities/entity-routes.js";
+import { expressionRoutes } from "./routes/expression-routes.js";
 import { lineageRoutes } from "./routes/lineage-routes.js";
 import { provenanceRoutes } from "./routes/provenance-routes.js";
 import { publishedRoutes } from "./routes/published-routes.js";
@@ -53,6 +55,11 @@ export interface ServerOptions {
   readonly backup?: BackupRouteOptions;
   /** When false, every read route needs an API key too (`[server] public_reads`; default true). */
   readonly publicReads?: boolean;
+  /**
+   * The expression engine and stores behind /v1/expression (opened on first use, closed with the server);
+   * left out, the server has no expression routes.
+   */
+  readonly expression?: ExpressionProvider;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -156,6 +163,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         { name: "system", description: "Health and metrics" },
         { name: "published", description: "The lake's published tree (omicslake publish), with Range" },
         { name: "access", description: "API keys and the audit log (admin keys only)" },
+        {
+          name: "expression",
+          description:
+            "Expression analytics: genes, cells, subsets, correlation, variability, aggregates (zeros included)",
+        },
       ],
     },
     transform: documentScopes(jsonSchemaTransform, publicReads),
@@ -206,5 +218,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await app.register(publishedRoutes(options.publishedDir, downloader));
   await app.register(backupRoutes(options.lake, options.backup));
   await app.register(accessRoutes(options.lake, auth));
+  if (options.expression !== undefined) await app.register(expressionRoutes(options.expression));
   return app;
 }

@@ -77,7 +77,7 @@ export { CATALOG_MIGRATIONS } from "./catalog-db/migrations/catalog-migrations.j
 export type { Migration } from "./catalog-db/migrations/migration.js";
 export { SqlCatalog, openCatalog, type SqlCatalogOptions } from "./catalog/sql-catalog.js";
 export { InvalidCursorError } from "./catalog/invalid-cursor-error.js";
-export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from "./catalog/page-cursor.js";
+export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, decodeCursor, encodeCursor } from "./catalog/page-cursor.js";
 export { diffSchemas, isEmptyDiff } from "./catalog/schema-diff.js";
 export { readLakeGauges, type LakeGauges } from "./catalog/lake-gauges.js";
 export {
@@ -103,3 +103,4 @@ export { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenTree } from "./lake/private
 export { openDuckDb, withDuckDb, type DuckDbOptions, type DuckDbSession } from "./duckdb/duckdb-session.js";
 export { sqlIdentifier, sqlList, sqlString } from "./duckdb/sql-quote.js";
 export * from "./backup/index.js";
+export { closestMatch, editDistance } from "./config/edit-distance.js";

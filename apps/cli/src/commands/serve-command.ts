@@ -7,6 +7,7 @@ import {
   type Lake,
   type LakeConfig,
 } from "@omicslake/core";
+import { lazyExpressionService, openExpressionService } from "@omicslake/expression";
 import { buildServer } from "@omicslake/server";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
@@ -77,6 +78,8 @@ export async function serveLake(
     maxObjectBytes: config.server.max_object_bytes,
     jsonBodyLimit: config.server.json_body_limit,
     publicReads: config.server.public_reads,
+    // The engine starts on the first expression request and stops with the server.
+    expression: lazyExpressionService(() => openExpressionService(lake, config)),
     ...serverLogOptions(process.env),
     ...(config.server.public_url !== undefined ? { publicUrl: config.server.public_url } : {}),
   });

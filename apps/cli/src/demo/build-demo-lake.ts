@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { EXPRESSION_BUILD_STEP, buildExpressionStore, buildSettingsOf } from "@omicslake/expression";
 import { convertDataset } from "@omicslake/formats";
 import {
   consolidate,
@@ -136,6 +137,17 @@ export async function buildDemoLake(
     if (!runs.some((r) => r.step === "convert" && r.parameters["dataset"] === "demo-pbmc-counts")) {
       await convertDataset(lake, "raw:demo-pbmc-counts", { cellMetadata: "cells.tsv" });
       log("  processed/demo-pbmc-counts: converted to Parquet");
+    }
+    // The expression store of the counts: genes, cells with their cell type and donor, nonzeros laid out for
+    // one-gene and one-cell-type scans (omicslake expr corr/cv/subset demo-pbmc-counts …).
+    if (
+      !runs.some((r) => r.step === EXPRESSION_BUILD_STEP && r.parameters["dataset"] === "demo-pbmc-counts")
+    ) {
+      const built = await buildExpressionStore(lake, "demo-pbmc-counts", buildSettingsOf(config));
+      const { counts } = built.manifest;
+      log(
+        `  curated/demo-pbmc-counts.expression: ${counts.genes} genes x ${counts.cells} cells, ${counts.nonzeros} nonzeros`,
+      );
     }
     if (
       !runs.some(
