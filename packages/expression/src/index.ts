@@ -44,4 +44,5 @@ export {
 export { lazyExpressionService, type ExpressionProvider } from "./service/expression-provider.js";
 export { createDuckDbEngine, type DuckDbEngineOptions } from "./engine/duckdb/duckdb-engine.js";
 export { expressionEngineOf, openExpressionService } from "./service/open-expression-service.js";
+export { buildConfiguredExpressionStore } from "./service/build-configured.js";
 export { createClickHouseEngine, type ClickHouseEngineOptions } from "./engine/clickhouse/index.js";

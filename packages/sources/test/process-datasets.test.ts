@@ -134,6 +134,7 @@ describeOnLakeEngines("processDatasets", (opened) => {
   const handlers: ProcessHandlers = {
     parseMetadata: async (_lake, _config, dataset) => void calls.push(`parse ${dataset.name}`),
     convert: async (_lake, dataset) => void calls.push(`convert ${dataset.name}`),
+    expression: async (_lake, _config, dataset) => void calls.push(`expression ${dataset.name}`),
     consolidate: async () => void calls.push("consolidate"),
     snapshot: async () => void calls.push("snapshot"),
     load: async () => void calls.push("load"),

@@ -17,6 +17,7 @@ const unused = (): Promise<void> => Promise.reject(new Error("no built-in step i
 const handlers: ProcessHandlers = {
   parseMetadata: unused,
   convert: unused,
+  expression: unused,
   consolidate: unused,
   snapshot: unused,
   load: unused,

@@ -13,6 +13,7 @@ addSourceKind(TEST_TREE_KIND);
 const handlers: ProcessHandlers = {
   parseMetadata: async () => undefined,
   convert: async () => undefined,
+  expression: async () => undefined,
   consolidate: async () => undefined,
   snapshot: async () => undefined,
   load: async () => undefined,

@@ -2,8 +2,7 @@ import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import type { Lake, LakeConfig } from "@omicslake/core";
 import {
-  buildExpressionStore,
-  buildSettingsOf,
+  buildConfiguredExpressionStore,
   filterFromArgs,
   openExpressionService,
   type CellSelection,
@@ -139,29 +138,25 @@ export function registerExpr(program: Command): void {
       "build (or rebuild, as a new version) the expression store of a processed matrix dataset: genes, cells with every metadata column, nonzeros laid out for one-gene and one-cell-type scans",
     )
     .argument("<name>", "the processed dataset holding the converted matrix")
-    .option("--matrix <matrix>", "which matrix: X (default), a layer name, or raw.X")
-    .option("--by <column>", "the cell type column queries group by (default cell_type)")
+    .option(
+      "--matrix <matrix>",
+      "which matrix: X, a layer name, or raw.X (default: the previous build's, else X)",
+    )
+    .option(
+      "--by <column>",
+      "the cell type column queries group by (default: the previous build's, else cell_type)",
+    )
     .option("--genes-on <axis>", "for a matrix without gene/cell tables: genes on rows or columns")
     .action(async (name: string, options: BuildOptions, command: Command) => {
       if (options.genesOn !== undefined && options.genesOn !== "rows" && options.genesOn !== "columns")
         throw new UsageError(`--genes-on must be rows or columns, got "${options.genesOn}"`);
       await withLongCommand(command, async (lake, out, config, step) => {
-        const result = await buildExpressionStore(lake, name, {
+        const result = await buildConfiguredExpressionStore(lake, config, name, {
           ...(options.matrix !== undefined ? { matrix: options.matrix } : {}),
           ...(options.by !== undefined ? { by: options.by } : {}),
           ...(options.genesOn !== undefined ? { genesOn: options.genesOn as "rows" | "columns" } : {}),
-          ...buildSettingsOf(config),
           ...step,
         });
-        // ClickHouse answers from its own tables: load the new build now, not on the first query.
-        if (config.expression.engine === "clickhouse") {
-          const service = await openExpressionService(lake, config);
-          try {
-            await service.manifest(name, step.signal);
-          } finally {
-            await service.close();
-          }
-        }
         const m = result.manifest;
         out.data(result, () =>
           [

@@ -1,3 +1,4 @@
+import { buildConfiguredExpressionStore } from "@omicslake/expression";
 import { convertDataset } from "@omicslake/formats";
 import {
   consolidate,
@@ -28,6 +29,12 @@ export const PROCESS_HANDLERS: ProcessHandlers = {
   async convert(lake, dataset, options) {
     await convertDataset(lake, `raw:${dataset.name}`, {
       ...(options.taxids !== undefined ? { genbankTaxids: options.taxids } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  },
+  async expression(lake, config, dataset, options) {
+    await buildConfiguredExpressionStore(lake, config, dataset.name, {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });

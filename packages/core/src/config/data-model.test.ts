@@ -197,7 +197,7 @@ steps = [{ name = "y", command = "y {input} > {output}", input = "x@a" }]
 
   it.each([
     [`steps = ["parse", "bogus"]`, 'unknown step "bogus"'],
-    [`steps = ["expression"]`, "not available in this release"],
+    [`steps = ["expression", "convert"]`, '"expression" builds from what "convert" writes'],
     [`steps = [{ command = "x {inptu} > {output}" }]`, "unknown placeholder {inptu} in command"],
     [`steps = [{ command = "x \\"{item}\\" > {output}" }]`, "placeholder {item} is inside quotes"],
     [`steps = [{ command = "x '{species}.txt' > {output}" }]`, "placeholder {species} is inside quotes"],

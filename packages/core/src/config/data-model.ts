@@ -426,6 +426,18 @@ function resolveSteps(
       'Write steps = ["parse", "consolidate"]',
     );
   }
+  if (
+    order.includes("expression") &&
+    order.includes("convert") &&
+    order.indexOf("convert") > order.indexOf("expression")
+  ) {
+    fail(
+      where,
+      "steps",
+      `"expression" builds from what "convert" writes, so it cannot come first`,
+      'Write steps = ["convert", "expression"]',
+    );
+  }
   return steps;
 }
 
@@ -437,14 +449,6 @@ function checkBuiltin(where: string, step: string, fail: SettingFailure): Builti
       "steps",
       `unknown step ${JSON.stringify(step)}${guess ? ` (did you mean "${guess}"?)` : ""}`,
       `Built-in steps: ${BUILTIN_STEPS.join(", ")}; run a program of your own with { name = "…", command = "…" }`,
-    );
-  }
-  if (step === "expression") {
-    fail(
-      where,
-      "steps",
-      'step "expression" is not available in this release: no expression store exists to build',
-      'Remove it; "convert" turns matrices into Parquet',
     );
   }
   return step as BuiltinStep;

@@ -22,7 +22,7 @@ import {
   type StoreFileRole,
   type StoreManifest,
 } from "../store/store-layout.js";
-import { readStorePointer } from "../store/store-manifest-reader.js";
+import { parseStoreManifest, readStorePointer } from "../store/store-manifest-reader.js";
 import { resolveProcessedSource, type ProcessedSource } from "./processed-source.js";
 import { writeStoreFiles } from "./store-file-writer.js";
 
@@ -68,6 +68,32 @@ export function buildSettingsOf(
   };
 }
 
+/**
+ * What the published build chose for what this build leaves out: a rebuild (new data, `omicslake process`) keeps
+ * the matrix and the group column someone picked with `expr build --matrix/--by`, instead of falling back to
+ * X and cell_type. A pointer this version cannot read gives no defaults; the build replaces it.
+ */
+async function previousChoices(
+  lake: Lake,
+  name: string,
+  given: BuildExpressionStoreOptions,
+): Promise<Pick<BuildExpressionStoreOptions, "matrix" | "by">> {
+  if (given.matrix !== undefined && given.by !== undefined) return {};
+  const store = await lake.catalog.findDataset(storeDatasetName(name), "curated");
+  const pointer = store === undefined ? undefined : await readStorePointer(lake, store);
+  if (pointer === undefined) return {};
+  let manifest: StoreManifest;
+  try {
+    manifest = parseStoreManifest(pointer, name);
+  } catch {
+    return {};
+  }
+  return {
+    matrix: manifest.source.matrix,
+    ...(manifest.groupBy !== null ? { by: manifest.groupBy } : {}),
+  };
+}
+
 export interface BuildExpressionStoreResult {
   readonly manifest: StoreManifest;
   /** The curated dataset holding the store. */
@@ -89,9 +115,10 @@ export interface BuildExpressionStoreResult {
 export async function buildExpressionStore(
   lake: Lake,
   name: string,
-  options: BuildExpressionStoreOptions = {},
+  given: BuildExpressionStoreOptions = {},
 ): Promise<BuildExpressionStoreResult> {
   const processed = await processedDataset(lake, name);
+  const options = { ...(await previousChoices(lake, name, given)), ...given };
   const work = await mkdtemp(join(options.workDir ?? tmpdir(), "omicslake-expr-build-"));
   try {
     const parameters = {

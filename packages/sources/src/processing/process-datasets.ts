@@ -37,6 +37,8 @@ export interface ProcessHandlers {
     dataset: ResolvedDataset,
     options: StepOptions & { readonly taxids?: TaxidSet },
   ): Promise<void>;
+  /** `expression`: the dataset's converted matrix (processed) → its expression store (curated). */
+  expression(lake: Lake, config: LakeConfig, dataset: ResolvedDataset, options: StepOptions): Promise<void>;
   consolidate(lake: Lake, config: LakeConfig, options: StepOptions): Promise<void>;
   snapshot(lake: Lake, config: LakeConfig, options: StepOptions): Promise<void>;
   load(lake: Lake, config: LakeConfig, options: StepOptions): Promise<void>;
@@ -218,6 +220,9 @@ async function runDatasetStep(
       return { ran: 1, skipped: 0, failures: [] };
     case "convert":
       return convertStep(lake, config, dataset, options, step, state);
+    case "expression":
+      await options.handlers.expression(lake, config, dataset, step);
+      return { ran: 1, skipped: 0, failures: [] };
     default:
       throw new ProcessingError("no_handler", `step "${resolved.step}" cannot run on a dataset`, {
         details: { dataset: dataset.name, step: resolved.step },

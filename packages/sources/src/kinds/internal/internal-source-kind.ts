@@ -12,7 +12,7 @@ const spec = {
   layouts: ["lab", "level0", "level1", "level2", "files"],
   path: "required",
   url: "refused",
-  steps: ["ingest", "convert", "checksum"],
+  steps: ["ingest", "convert", "expression", "checksum"],
 } satisfies SourceKindSpec;
 
 /**

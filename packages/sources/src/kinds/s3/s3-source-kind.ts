@@ -34,7 +34,7 @@ const spec: SourceKindSpec = {
   layouts: ["files", "level0", "level1", "level2"],
   path: "refused",
   url: "required",
-  steps: ["ingest", "convert", "checksum"],
+  steps: ["ingest", "convert", "expression", "checksum"],
   check: checkS3Kind,
 };
 

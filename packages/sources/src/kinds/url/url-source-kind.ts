@@ -26,7 +26,7 @@ const spec: SourceKindSpec = {
   layouts: ["files"],
   path: "refused",
   url: "optional",
-  steps: ["ingest", "convert", "checksum"],
+  steps: ["ingest", "convert", "expression", "checksum"],
   check: checkUrlKind,
 };
 

@@ -1,0 +1,33 @@
+import type { Lake, LakeConfig, StepOptions } from "@omicslake/core";
+import {
+  buildExpressionStore,
+  buildSettingsOf,
+  type BuildExpressionStoreOptions,
+  type BuildExpressionStoreResult,
+} from "../build/build-expression-store.js";
+import { openExpressionService } from "./open-expression-service.js";
+
+/**
+ * Builds a store with the lake's `[expression]` settings and makes the new build ready on the configured
+ * engine: ClickHouse answers from its own tables, so the build is loaded there now rather than by the first
+ * query after it. `expr build` and the `expression` processing step both come through here.
+ *
+ * @example await buildConfiguredExpressionStore(lake, config, "pbmc", { by: "Cluster" })
+ */
+export async function buildConfiguredExpressionStore(
+  lake: Lake,
+  config: LakeConfig,
+  name: string,
+  options: Pick<BuildExpressionStoreOptions, "matrix" | "by" | "genesOn"> & StepOptions = {},
+): Promise<BuildExpressionStoreResult> {
+  const result = await buildExpressionStore(lake, name, { ...buildSettingsOf(config), ...options });
+  if (config.expression.engine === "clickhouse") {
+    const service = await openExpressionService(lake, config);
+    try {
+      await service.manifest(name, options.signal);
+    } finally {
+      await service.close();
+    }
+  }
+  return result;
+}
