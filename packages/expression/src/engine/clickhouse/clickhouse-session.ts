@@ -1,0 +1,139 @@
+import { Readable } from "node:stream";
+import { ClickHouseError, ClickHouseLogLevel, createClient } from "@clickhouse/client";
+import type { ClickHouseClient } from "@clickhouse/client";
+import { OmicslakeError } from "@omicslake/core";
+import { redactUrl, scrubSecrets } from "./clickhouse-url.js";
+
+/** How to reach the server. The URL may carry `user:password@`; it is never written anywhere with them. */
+export interface ClickHouseSessionOptions {
+  readonly url: string;
+  /** How long one request may take before it is given up (ms). */
+  readonly requestTimeoutMs?: number;
+  /** Server settings sent with every query (`max_memory_usage`, `max_threads`). */
+  readonly settings?: Readonly<Record<string, string | number>>;
+}
+
+/** Network failures that mean "the server is not there", as opposed to a query the server refused. */
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "ETIMEDOUT",
+]);
+
+/**
+ * The engine's one connection to ClickHouse: queries in, rows out, every failure translated. A server that
+ * cannot be reached is `engine_unavailable` naming the URL without credentials; a query the server refuses is
+ * a plain Error (a bug in the SQL we wrote), its text scrubbed of the password.
+ */
+export class ClickHouseSession {
+  readonly #client: ClickHouseClient;
+  readonly #url: string;
+  readonly #shownUrl: string;
+
+  constructor(options: ClickHouseSessionOptions) {
+    this.#url = options.url;
+    this.#shownUrl = redactUrl(options.url);
+    const parsed = new URL(options.url);
+    const username = decodeURIComponent(parsed.username);
+    const password = decodeURIComponent(parsed.password);
+    parsed.username = "";
+    parsed.password = "";
+    this.#client = createClient({
+      url: parsed.toString(),
+      ...(username !== "" ? { username } : {}),
+      ...(password !== "" ? { password } : {}),
+      request_timeout: options.requestTimeoutMs ?? 300_000,
+      // The driver's own logger prints failed requests to the console; errors are reported through ours.
+      log: { level: ClickHouseLogLevel.OFF },
+      ...(options.settings !== undefined ? { clickhouse_settings: { ...options.settings } } : {}),
+    });
+  }
+
+  /** The URL as messages show it. */
+  get url(): string {
+    return this.#shownUrl;
+  }
+
+  async command(sql: string, signal?: AbortSignal): Promise<void> {
+    await this.#guard(() => this.#client.command({ query: sql, ...abortOf(signal) }));
+  }
+
+  /** Rows of a small result as plain objects (64-bit integers arrive as text: the caller converts them). */
+  async rows(sql: string, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
+    return this.#guard(async () => {
+      const result = await this.#client.query({ query: sql, format: "JSONEachRow", ...abortOf(signal) });
+      return result.json<Record<string, unknown>>();
+    });
+  }
+
+  /** The lines of a TabSeparated result, a block at a time, without holding the result in memory. */
+  async *tsvLines(sql: string, signal?: AbortSignal): AsyncGenerator<string[]> {
+    const result = await this.#guard(() =>
+      this.#client.query({ query: sql, format: "TabSeparated", ...abortOf(signal) }),
+    );
+    const stream = result.stream();
+    try {
+      for await (const rows of stream as AsyncIterable<{ text: string }[]>) {
+        yield rows.map((row) => row.text);
+      }
+    } catch (error) {
+      throw this.#translate(error);
+    } finally {
+      stream.destroy();
+    }
+  }
+
+  /** Inserts TabSeparated text produced by `chunks` (each a run of whole lines), streamed to the server. */
+  async insertTsv(table: string, chunks: AsyncIterable<string>, signal?: AbortSignal): Promise<void> {
+    await this.#guard(() =>
+      this.#client.insert({
+        table,
+        values: Readable.from(chunks, { objectMode: false }),
+        format: "TabSeparated",
+        ...abortOf(signal),
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close();
+  }
+
+  async #guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw this.#translate(error);
+    }
+  }
+
+  #translate(error: unknown): Error {
+    if (error instanceof OmicslakeError) return error;
+    const message = scrubSecrets(error instanceof Error ? error.message : String(error), this.#url);
+    const code = (error as { code?: unknown } | null)?.code;
+    if (error instanceof Error && error.name === "AbortError") return error;
+    if (
+      !(error instanceof ClickHouseError) &&
+      ((typeof code === "string" && UNREACHABLE.has(code)) || /timeout|socket hang up/i.test(message))
+    ) {
+      return new OmicslakeError(
+        "engine_unavailable",
+        `ClickHouse at ${this.#shownUrl} cannot be reached: ${message}`,
+        {
+          details: { engine: "clickhouse", url: this.#shownUrl },
+          hint: "Start the ClickHouse server or correct [expression] url in the configuration",
+          // The driver's error is replaced by one carrying only the scrubbed text, so no credential travels on.
+          cause: new Error(message),
+        },
+      );
+    }
+    return new Error(`ClickHouse at ${this.#shownUrl}: ${message}`, { cause: new Error(message) });
+  }
+}
+
+function abortOf(signal: AbortSignal | undefined): { abort_signal?: AbortSignal } {
+  return signal === undefined ? {} : { abort_signal: signal };
+}
