@@ -206,20 +206,24 @@ try {
     valueType: build.manifest.valueType,
   };
 
-  const expression = await import("@omicslake/expression");
-  if (typeof expression.createDuckDbEngine !== "function")
-    throw new Error("@omicslake/expression does not export createDuckDbEngine; build the package first");
-  const duck = expression.createDuckDbEngine({});
-  try {
-    report.duckdb = await runEngine("duckdb", duck, build);
-  } finally {
-    await duck.close();
+  const { engineFactory } = await import("./engine-factory.mjs");
+  const duckdb = await engineFactory("duckdb");
+  if (duckdb.create === undefined) {
+    report.duckdb = { skipped: duckdb.missing };
+  } else {
+    const duck = duckdb.create({});
+    try {
+      report.duckdb = { from: duckdb.from, ...(await runEngine("duckdb", duck, build)) };
+    } finally {
+      await duck.close();
+    }
   }
 
+  const clickhouseFactory = await engineFactory("clickhouse");
   if (skip.has("clickhouse")) {
     report.clickhouse = { skipped: "BENCH_EXPR_SKIP has clickhouse" };
-  } else if (typeof expression.createClickHouseEngine !== "function") {
-    report.clickhouse = { skipped: "@omicslake/expression does not export createClickHouseEngine" };
+  } else if (clickhouseFactory.create === undefined) {
+    report.clickhouse = { skipped: clickhouseFactory.missing };
   } else {
     let url = process.env.BENCH_EXPR_CLICKHOUSE_URL;
     const { clickHouseMissing, startClickHouse } = await import("./clickhouse-server.mjs");
@@ -232,11 +236,10 @@ try {
         url = clickhouse.url;
         report.clickhouseVersion = clickhouse.version;
       }
-      const ch = expression.createClickHouseEngine({ url, database: "omicslake_bench" });
+      const ch = clickhouseFactory.create({ url, database: "omicslake_bench" });
       try {
-        report.clickhouse = await runEngine("clickhouse", ch, build);
+        report.clickhouse = { from: clickhouseFactory.from, ...(await runEngine("clickhouse", ch, build)) };
       } finally {
-        await ch.retire(build.manifest.dataset, []).catch(() => {});
         await ch.close();
       }
     }
@@ -315,7 +318,7 @@ async function compareAll(r) {
 
 function printTable(r) {
   const f = (x, d = 1) => (x === undefined || x === null ? "-" : x.toFixed(d));
-  const line = (cells) => log(cells.map((c, i) => String(c).padEnd(i === 0 ? 30 : 14)).join(""));
+  const line = (cells) => log(cells.map((c, i) => String(c).padEnd(i === 0 ? 30 : 16)).join(""));
   log("");
   const b = r.build;
   log(
@@ -329,14 +332,18 @@ function printTable(r) {
       `build at 1/${smallFactor} (${r.buildSmall.nnz} nonzeros): ${f(r.buildSmall.seconds)} s, ` +
         `${f(r.buildSmall.nnz / r.buildSmall.seconds / 1e6, 2)} M nonzeros/s, peak RSS ${f(r.buildSmall.peakRssMB, 0)} MB`,
     );
-  const d = r.duckdb;
+  const d = r.duckdb?.pair ? r.duckdb : undefined;
   const c = r.clickhouse?.pair ? r.clickhouse : undefined;
   const n = r.numpy?.pair ? r.numpy : undefined;
   log(
-    `DuckDB prepare: ${f(d.prepareSeconds, 2)} s` +
-      (c
-        ? `; ClickHouse ${r.clickhouseVersion ?? ""} load: ${f(c.prepareSeconds, 1)} s`
-        : `; ClickHouse: ${r.clickhouse?.skipped}`),
+    d
+      ? `DuckDB prepare: ${f(d.prepareSeconds, 2)} s (engine from ${d.from})`
+      : `DuckDB: ${r.duckdb?.skipped}`,
+  );
+  log(
+    c
+      ? `ClickHouse ${r.clickhouseVersion ?? ""} load (prepare): ${f(c.prepareSeconds, 1)} s (engine from ${c.from})`
+      : `ClickHouse: ${r.clickhouse?.skipped}`,
   );
   if (n)
     log(
@@ -362,13 +369,13 @@ function printTable(r) {
     line([
       titles[q],
       `<= ${targets[q]}`,
-      f(d[q].medianMs),
-      f(d[q].p95Ms),
-      c ? f(c[q].medianMs) : "-",
-      c ? f(c[q].p95Ms) : "-",
-      c ? f(c[q].medianMs / d[q].medianMs, 2) : "-",
+      f(d?.[q].medianMs),
+      f(d?.[q].p95Ms),
+      f(c?.[q].medianMs),
+      f(c?.[q].p95Ms),
+      c && d ? f(c[q].medianMs / d[q].medianMs, 2) : "-",
       f(npMs),
-      f(d[q].coldMs),
+      f(d?.[q].coldMs),
     ]);
   }
   log("");
@@ -376,9 +383,9 @@ function printTable(r) {
     for (const [ref, cmp] of Object.entries(against)) {
       const e = (x) => (x === Infinity ? "MISMATCH" : x.toExponential(1));
       log(
-        `${kind} vs ${ref}: pair r ${e(cmp.pair.r)}; top ${K} r ${e(cmp.top.r)} (${cmp.top.missing} missing, ${cmp.top.moved} moved); ` +
+        `${kind} vs ${ref}: pair r ${e(cmp.pair.r)}; top ${K} r ${e(cmp.top.r)} (${cmp.top.missing} missing, ${cmp.top.misordered} misordered); ` +
           `CV ${e(cmp.cv.cv)}, mean ${e(cmp.cv.mean)}, variance ${e(cmp.cv.variance)}, fraction ${e(cmp.cv.fraction)} ` +
-          `over ${cmp.cv.rows} genes (${cmp.cv.missing} missing, ${cmp.cv.moved} moved)`,
+          `over ${cmp.cv.rows} genes (${cmp.cv.missing} missing, ${cmp.cv.misordered} misordered)`,
       );
     }
   }
