@@ -14,3 +14,4 @@ export type { StoreAccess } from "./store/store-access.js";
 export { LakeStoreAccess, type LakeStoreAccessOptions } from "./store/lake-store-access.js";
 export { parseStoreManifest, readStorePointer, type StorePointer } from "./store/store-manifest-reader.js";
 export { makeUnique, renameRepeats, type NameOccurrence } from "./names/make-unique.js";
+export { createDuckDbEngine, type DuckDbEngineOptions } from "./engine/duckdb/duckdb-engine.js";

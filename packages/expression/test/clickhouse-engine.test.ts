@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OmicslakeError } from "@omicslake/core";
+import { OmicslakeError, sqlString, withDuckDb } from "@omicslake/core";
 import type { ExpressionEngine } from "@omicslake/expression";
 import { createClickHouseEngine } from "../src/engine/clickhouse/index.js";
 import { chIdentifier, chString } from "../src/engine/clickhouse/clickhouse-quote.js";
@@ -163,6 +163,60 @@ describe.skipIf(missing !== undefined)("ClickHouse loads", () => {
     ).toBe(false);
     // Retired builds load again on demand.
     expect((await engine.genes(store, { limit: 1 })).length).toBe(1);
+    await engine.close();
+  });
+
+  it("keeps every bit of float values and metadata (18.16 reads decimal text up to one ulp off)", async () => {
+    let seed = 7;
+    const next = (): number => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const values = Array.from({ length: 400 }, (_, i) => (next() - 0.3) * 10 ** ((i % 24) - 12));
+    const cells = Array.from({ length: 200 }, (_, i) => ({
+      cell: `c${i}`,
+      meta: { score: values[i] as number },
+    }));
+    const exact = await writeTestStore(join(tmp, "exact"), {
+      dataset: "exact",
+      genes: [{ symbol: "A" }, { symbol: "B" }],
+      cells,
+      entries: values.map((v, i): [number, number, number] => [i % 2, Math.floor(i / 2), v]),
+    });
+    const engine = engineOn();
+    await engine.prepare(exact);
+    const got: number[] = [];
+    for await (const batch of engine.subset(exact, { genes: [0, 1], cells: { where: {} }, batchRows: 64 })) {
+      for (let i = 0; i < batch.length; i++)
+        got[2 * (batch.cell[i] as number) + (batch.gene[i] as number)] = batch.value[i] as number;
+    }
+    expect(got).toEqual(values);
+    // The metadata as DuckDB reads it from the Parquet file (the test writer goes through SQL literals).
+    const stored = await withDuckDb({}, (duck) =>
+      duck.rows(
+        `SELECT score FROM read_parquet(${sqlString(exact.files.cells as string)}) ORDER BY cell_idx`,
+      ),
+    );
+    const rows = await engine.cells(exact, { limit: 500 });
+    expect(rows.map((row) => row.score)).toEqual(stored.map((row) => row.score));
+    await engine.close();
+  });
+
+  it("takes over the lock of a load that stopped beating", async () => {
+    const stale = await writeTestStore(join(tmp, "stale"), { ...mixedTestMatrix(), dataset: "stale" });
+    const lock = `${chIdentifier(database)}.${chIdentifier(buildTableName("stale", 1, "genes").replace(/genes$/, "lock"))}`;
+    await session.command(`CREATE DATABASE IF NOT EXISTS ${chIdentifier(database)}`);
+    await session.command(`CREATE TABLE ${lock} (beat DateTime) ENGINE = Log`);
+    await session.command(`INSERT INTO ${lock} VALUES (now() - 3600)`);
+    const engine = engineOn();
+    await engine.prepare(stale);
+    expect((await engine.genes(stale, { limit: 100 })).length).toBe(stale.manifest.counts.genes);
+    const locks = await count(
+      `SELECT count() AS n FROM system.tables WHERE database = ${chString(database)} AND name = ${chString(
+        buildTableName("stale", 1, "genes").replace(/genes$/, "lock"),
+      )}`,
+    );
+    expect(locks).toBe(0);
     await engine.close();
   });
 

@@ -23,6 +23,11 @@ export interface DuckDbSession {
   run(sql: string): Promise<void>;
   /** Rows of a small result as plain objects, bigints turned into numbers when they fit exactly. */
   rows(sql: string): Promise<Record<string, unknown>[]>;
+  /**
+   * Another connection to the same database, for a query that runs beside others (a connection runs one
+   * statement at a time). The caller closes it, before `close`.
+   */
+  connect(): Promise<DuckDBConnection>;
   close(): void;
 }
 
@@ -107,6 +112,9 @@ function sessionOf(instance: DuckDBInstance, connection: DuckDBConnection): Duck
             ]),
           ),
         );
+    },
+    connect() {
+      return instance.connect();
     },
     close() {
       connection.closeSync();

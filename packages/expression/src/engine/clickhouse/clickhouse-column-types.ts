@@ -1,18 +1,20 @@
 import { sqlIdentifier } from "@omicslake/core";
+import type { BinaryType } from "./clickhouse-row-binary.js";
 
 /**
- * How a column of the store's Parquet files is held in ClickHouse and sent there. Each column is turned into
- * one TabSeparated field by DuckDB (escaped, `\N` for null), so Node only joins lines. Integers become Int64,
- * decimals Float64, booleans UInt8 (ClickHouse 18.16 has no Bool); dates and everything else become text,
- * which compares in ISO order, so a `min`/`max` date filter works the same as on DuckDB.
+ * How a column of the store's Parquet files is held in ClickHouse: integers as Int64 (the indexes as Int32,
+ * as the layout types them), decimals as Float64, booleans as UInt8 (18.16 has no Bool), and dates and every
+ * other type as text, which compares in ISO order, so a `min`/`max` date filter works as it does on DuckDB.
+ * DuckDB casts each column to the matching type (`select`) and the rows travel as RowBinary.
  */
 export interface LoadedColumn {
   readonly name: string;
-  /** DuckDB's type name, as DESCRIBE gives it. */
-  readonly duckType: string;
+  readonly type: BinaryType;
+  readonly nullable: boolean;
+  /** The ClickHouse column type. */
   readonly chType: string;
-  /** The DuckDB expression producing the escaped TSV field. */
-  readonly field: string;
+  /** The DuckDB expression reading the column as `type`. */
+  readonly select: string;
 }
 
 const INTEGER_TYPES = new Set([
@@ -24,45 +26,40 @@ const INTEGER_TYPES = new Set([
   "USMALLINT",
   "UINTEGER",
 ]);
-const FLOAT_TYPES = new Set(["FLOAT", "DOUBLE", "REAL"]);
+const FLOAT_TYPES = new Set(["FLOAT", "DOUBLE", "REAL", "DECIMAL"]);
+const INDEX_COLUMNS = new Set(["gene_idx", "cell_idx", "source_cell_idx"]);
 
 export type ColumnKind = "integer" | "float" | "boolean" | "text";
 
 export function columnKind(duckType: string): ColumnKind {
   const base = duckType.toUpperCase().replace(/\(.*$/, "");
   if (INTEGER_TYPES.has(base)) return "integer";
-  if (FLOAT_TYPES.has(base) || base === "DECIMAL") return "float";
+  if (FLOAT_TYPES.has(base)) return "float";
   if (base === "BOOLEAN") return "boolean";
   return "text";
 }
 
-/** The ClickHouse column type and the DuckDB TSV field of a column; `keyColumns` are never null. */
+const BY_KIND: Readonly<Record<ColumnKind, { type: BinaryType; duck: string }>> = {
+  integer: { type: "Int64", duck: "BIGINT" },
+  float: { type: "Float64", duck: "DOUBLE" },
+  boolean: { type: "UInt8", duck: "BOOLEAN" },
+  text: { type: "String", duck: "VARCHAR" },
+};
+
+/** How a column is loaded; `notNull` columns (keys, nonzeros) are not Nullable, so ClickHouse can sort by them. */
 export function loadedColumn(name: string, duckType: string, notNull: boolean): LoadedColumn {
   const kind = columnKind(duckType);
-  const col = sqlIdentifier(name);
-  const inner = { integer: "Int64", float: "Float64", boolean: "UInt8", text: "String" }[kind];
-  let text: string;
-  if (kind === "integer") text = `CAST(${col} AS VARCHAR)`;
-  // DuckDB writes a DOUBLE as its shortest round-trip text, so ClickHouse reads back the same number.
-  else if (kind === "float") text = `CAST(CAST(${col} AS DOUBLE) AS VARCHAR)`;
-  else if (kind === "boolean") text = `CASE WHEN ${col} THEN '1' ELSE '0' END`;
-  else text = tsvEscaped(`CAST(${col} AS VARCHAR)`);
-  const field = notNull ? text : `CASE WHEN ${col} IS NULL THEN '\\N' ELSE ${text} END`;
-  return { name, duckType, chType: notNull ? inner : `Nullable(${inner})`, field };
-}
-
-/** TabSeparated escaping in DuckDB SQL: backslash first, then the characters that would split a field. */
-function tsvEscaped(expr: string): string {
-  let out = `replace(${expr}, '\\', '\\\\')`;
-  for (const [code, escape] of [
-    [9, "\\t"],
-    [10, "\\n"],
-    [13, "\\r"],
-    [0, "\\0"],
-  ] as const) {
-    out = `replace(${out}, chr(${code}), '${escape}')`;
-  }
-  return out;
+  const { type, duck } =
+    kind === "integer" && INDEX_COLUMNS.has(name)
+      ? { type: "Int32" as const, duck: "INTEGER" }
+      : BY_KIND[kind];
+  return {
+    name,
+    type,
+    nullable: !notNull,
+    chType: notNull ? type : `Nullable(${type})`,
+    select: `CAST(${sqlIdentifier(name)} AS ${duck})`,
+  };
 }
 
 /** A value ClickHouse returned (JSONEachRow), as the column's type reads in JSON. */

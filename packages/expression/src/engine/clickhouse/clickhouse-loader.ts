@@ -8,6 +8,7 @@ import type { ClickHouseSession } from "./clickhouse-session.js";
 import { BuildTables, datasetTablePrefix } from "./clickhouse-tables.js";
 import { loadedColumn } from "./clickhouse-column-types.js";
 import type { LoadedColumn } from "./clickhouse-column-types.js";
+import { RowBinaryWriter } from "./clickhouse-row-binary.js";
 
 /** Columns that are never null, so ClickHouse can sort by them (the primary keys and the nonzeros). */
 const KEY_COLUMNS: Readonly<Record<StoreFileRole, readonly string[]>> = {
@@ -26,8 +27,8 @@ const ORDER_BY: Readonly<Record<StoreFileRole, string>> = {
   groupStats: "(group_value, gene_idx)",
 };
 
-/** Lines sent per insert chunk: large enough that HTTP framing is noise, small enough to bound memory. */
-const LINES_PER_CHUNK = 65_536;
+/** Bytes sent per insert chunk: large enough that HTTP framing is noise, small enough to bound memory. */
+const CHUNK_BYTES = 1 << 20;
 /** A load refreshes its lock this often; a lock not refreshed for LOCK_STALE_S belongs to a killed load. */
 const HEARTBEAT_MS = 5_000;
 const LOCK_STALE_S = 60;
@@ -160,7 +161,11 @@ export class ClickHouseLoader {
             .map((c) => `${chIdentifier(c.name)} ${c.chType}`)
             .join(", ")}) ENGINE = MergeTree ORDER BY ${ORDER_BY[role]}`,
         );
-        await this.#options.session.insertTsv(tables.ref(role), tsvChunks(duck, path, columns), signal);
+        await this.#options.session.insertRowBinary(
+          tables.ref(role),
+          rowBinaryChunks(duck, path, columns),
+          signal,
+        );
       }
     } finally {
       duck.close();
@@ -188,25 +193,28 @@ async function describe(duck: DuckDbSession, path: string, role: StoreFileRole):
   });
 }
 
-/** The file's rows as TabSeparated text, a chunk of lines at a time, read by DuckDB as a stream. */
-async function* tsvChunks(
+/** The file's rows as RowBinary, a buffer of whole rows at a time, read by DuckDB as a stream. */
+async function* rowBinaryChunks(
   duck: DuckDbSession,
   path: string,
   columns: readonly LoadedColumn[],
-): AsyncGenerator<string> {
-  const line = columns.map((c) => c.field).join(" || chr(9) || ");
-  const result = await duck.connection.stream(`SELECT ${line} AS line FROM read_parquet(${sqlString(path)})`);
-  let lines: string[] = [];
+): AsyncGenerator<Buffer> {
+  const result = await duck.connection.stream(
+    `SELECT ${columns.map((c) => c.select).join(", ")} FROM read_parquet(${sqlString(path)})`,
+  );
+  const writer = new RowBinaryWriter();
+  const row = new Array<unknown>(columns.length);
   for (;;) {
     const chunk = await result.fetchChunk();
     if (chunk === null || chunk.rowCount === 0) break;
-    for (const value of chunk.getColumns()[0] ?? []) lines.push(String(value));
-    if (lines.length >= LINES_PER_CHUNK) {
-      yield `${lines.join("\n")}\n`;
-      lines = [];
+    const data = chunk.getColumns();
+    for (let r = 0; r < chunk.rowCount; r++) {
+      for (let c = 0; c < columns.length; c++) row[c] = data[c]?.[r] ?? null;
+      writer.row(columns, row);
     }
+    if (writer.length >= CHUNK_BYTES) yield writer.take();
   }
-  if (lines.length > 0) yield `${lines.join("\n")}\n`;
+  if (writer.length > 0) yield writer.take();
 }
 
 function delay(ms: number): Promise<void> {

@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { finished } from "node:stream/promises";
 import { ClickHouseError, ClickHouseLogLevel, createClient } from "@clickhouse/client";
 import type { ClickHouseClient } from "@clickhouse/client";
 import { OmicslakeError } from "@omicslake/core";
@@ -86,16 +87,18 @@ export class ClickHouseSession {
     }
   }
 
-  /** Inserts TabSeparated text produced by `chunks` (each a run of whole lines), streamed to the server. */
-  async insertTsv(table: string, chunks: AsyncIterable<string>, signal?: AbortSignal): Promise<void> {
-    await this.#guard(() =>
-      this.#client.insert({
-        table,
+  /** Inserts RowBinary rows produced by `chunks` (each a run of whole rows), streamed to the server. */
+  async insertRowBinary(table: string, chunks: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<void> {
+    await this.#guard(async () => {
+      // insert() knows only text formats; exec sends the statement in the URL and the stream as the body.
+      const result = await this.#client.exec({
+        query: `INSERT INTO ${table} FORMAT RowBinary`,
         values: Readable.from(chunks, { objectMode: false }),
-        format: "TabSeparated",
         ...abortOf(signal),
-      }),
-    );
+      });
+      result.stream.resume();
+      await finished(result.stream);
+    });
   }
 
   async close(): Promise<void> {
