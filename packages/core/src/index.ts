@@ -19,6 +19,7 @@ export {
   LAKE_VERSION,
   type AbandonedRun,
   type AddFilesOptions,
+  type LocalFile,
   type DatasetRef,
   type LakeOptions,
   type ObjectSource,
@@ -35,6 +36,7 @@ export { DEFAULT_DEBRIS_AGE_MS, type FsckOptions } from "./lake/lake-fsck.js";
 export { DEFAULT_RUN_LEASE_MS } from "./lake/run-lease.js";
 export { faultPoint } from "./testing-hooks/fault-point.js";
 export { RunContext } from "./lake/run-context.js";
+export { directoryFiles } from "./lake/directory-files.js";
 export * from "./steps/index.js";
 export type { FsckProblem, FsckReport } from "./lake/fsck-report.js";
 export { mediaTypeOf } from "./lake/media-type.js";

@@ -1,5 +1,7 @@
+import { stat } from "node:fs/promises";
 import { convertDataset } from "@omicslake/formats";
-import type { Lake, LakeConfig, StepOptions } from "@omicslake/core";
+import type { Lake, LakeConfig, LocalFile, StepOptions } from "@omicslake/core";
+import { directoryFiles } from "@omicslake/core";
 import { ingestAndProcess } from "@omicslake/metadata";
 import type { Command } from "commander";
 import { withLongCommand } from "../long-command.js";
@@ -24,8 +26,9 @@ async function ingestFiles(
   step: StepOptions,
 ): Promise<void> {
   if (files.length > 0) {
+    const entries = await localEntries(files);
     let bar: ReturnType<Output["progress"]> | undefined;
-    const { objects } = await lake.addFiles(files, {
+    const { objects } = await lake.addFiles(entries, {
       dataset: options.dataset,
       ...(options.source !== undefined ? { source: options.source } : {}),
       ...(options.externalId !== undefined ? { externalId: options.externalId } : {}),
@@ -78,6 +81,23 @@ async function ingestFiles(
   );
 }
 
+/**
+ * The files to add: a file as itself, a folder (a 10x matrix folder) as every file in it under its path inside
+ * the folder, so the conversion later sees the folder as `convert DIR` would.
+ */
+async function localEntries(paths: readonly string[]): Promise<(string | LocalFile)[]> {
+  const entries: (string | LocalFile)[] = [];
+  for (const path of paths) {
+    const isDirectory = await stat(path).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (isDirectory) entries.push(...(await directoryFiles(path)));
+    else entries.push(path);
+  }
+  return entries;
+}
+
 export function registerIngest(program: Command): void {
   program
     .command("ingest")
@@ -86,7 +106,7 @@ export function registerIngest(program: Command): void {
     )
     .argument(
       "[names...]",
-      "configured datasets to ingest (default: all fetchable ones), or with --dataset the files to add",
+      "configured datasets to ingest (default: all fetchable ones), or with --dataset the files or folders to add",
     )
     .option("-d, --dataset <name>", "raw dataset to ingest into and convert")
     .option("-s, --source <source>", "where the data came from")

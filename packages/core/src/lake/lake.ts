@@ -65,6 +65,12 @@ export interface ObjectSource {
   readonly expectedSize?: number;
 }
 
+/** A local file and the object name it gets (a path inside the folder it was listed from). */
+export interface LocalFile {
+  readonly file: string;
+  readonly name: string;
+}
+
 export interface AddFilesOptions {
   readonly dataset: string;
   readonly source?: string;
@@ -361,13 +367,22 @@ export class Lake {
 
   /**
    * Adds local files to a raw dataset (created if needed) as one collection run, with a provenance
-   * edge from the outside world. This is `omicslake add`.
+   * edge from the outside world. This is `omicslake add`. A path is stored under its base name; a
+   * LocalFile under its own name (a folder's files keep their path inside it, see directoryFiles).
    */
   async addFiles(
-    files: readonly string[],
+    entries: readonly (string | LocalFile)[],
     options: AddFilesOptions,
   ): Promise<{ dataset: Dataset; objects: CatalogObject[]; run: Run }> {
-    if (files.length === 0) throw new ValidationError("no files to add", { hint: "Name at least one file" });
+    if (entries.length === 0)
+      throw new ValidationError("no files to add", { hint: "Name at least one file" });
+    // A bare path is stored under its base name; a folder's files come with their path inside it.
+    const named = entries.map((entry) =>
+      typeof entry === "string" ? { file: entry, name: basename(entry) } : entry,
+    );
+    const files = named.map((entry) => entry.file);
+    const nameOf = new Map(named.map((entry) => [entry.file, entry.name]));
+    const objectName = (file: string): string => nameOf.get(file) ?? basename(file);
     const sizes = await Promise.all(
       files.map(async (file) => {
         try {
@@ -387,8 +402,7 @@ export class Lake {
     // fails on its third file would leave the first two (or an empty dataset) in raw for good, and a
     // rerun would meet them as conflicts.
     const names = new Map<string, string>();
-    for (const file of files) {
-      const name = basename(file);
+    for (const { file, name } of named) {
       validateObjectKey(this.objectKey({ layer: "raw", name: options.dataset }, name));
       const other = names.get(name);
       if (other !== undefined && other !== file) {
@@ -403,7 +417,7 @@ export class Lake {
     const { result: dataset, run } = await this.withRun(
       "add",
       {
-        parameters: { dataset: options.dataset, files: files.map((f) => basename(f)) },
+        parameters: { dataset: options.dataset, files: files.map(objectName) },
         ...(options.signal !== undefined ? { signal: options.signal } : {}),
       },
       async (ctx, step) => {
@@ -423,14 +437,14 @@ export class Lake {
           step.throwIfAborted();
           // Rerunning an add that was killed part-way finds the files it already recorded: the same
           // bytes under the same name are that file, done; different bytes still meet raw_immutable.
-          const recorded = await this.catalog.findObjectByKey(this.objectKey(dataset, basename(file)));
+          const recorded = await this.catalog.findObjectByKey(this.objectKey(dataset, objectName(file)));
           const object =
             recorded !== undefined && recorded.sha256 === (await sha256File(file))
               ? recorded
-              : await this.addObject(dataset, { file }, { signal: step.signal });
+              : await this.addObject(dataset, { file, name: objectName(file) }, { signal: step.signal });
           objects.push(object);
           // Where the file sat on the operator's machine is not the lake's to publish: its name is.
-          ctx.input({ name: basename(file), sha256: object.sha256, size: object.size });
+          ctx.input({ name: objectName(file), sha256: object.sha256, size: object.size });
           ctx.output({ key: object.key, datasetId: dataset.id, sha256: object.sha256, size: object.size });
           done += object.size;
           options.onProgress?.({ file, bytes: done, totalBytes });
@@ -440,7 +454,7 @@ export class Lake {
           inputDatasetId: null,
           action: "collection",
           runId: ctx.id,
-          parameters: { files: files.map((f) => basename(f)) },
+          parameters: { files: files.map(objectName) },
         });
         return dataset;
       },
