@@ -211,7 +211,7 @@ try {
   if (duckdb.create === undefined) {
     report.duckdb = { skipped: duckdb.missing };
   } else {
-    const duck = duckdb.create({});
+    const duck = await duckdb.create({});
     try {
       report.duckdb = { from: duckdb.from, ...(await runEngine("duckdb", duck, build)) };
     } finally {
@@ -236,7 +236,7 @@ try {
         url = clickhouse.url;
         report.clickhouseVersion = clickhouse.version;
       }
-      const ch = clickhouseFactory.create({ url, database: "omicslake_bench" });
+      const ch = await clickhouseFactory.create({ url, database: "omicslake_bench" });
       try {
         report.clickhouse = { from: clickhouseFactory.from, ...(await runEngine("clickhouse", ch, build)) };
       } finally {
