@@ -191,10 +191,12 @@ try {
     };
     const smallDir = await dataset(small);
     const root = join(lakeRoot, "small");
+    log(`building the store of ${small.nonzeros} nonzeros (peak-RSS comparison) ...`);
     report.buildSmall = { size: small, ...addAndBuild(root, name, smallDir) };
     await rm(root, { recursive: true, force: true });
   }
   const root = join(lakeRoot, "full");
+  log(`building the store of ${size.nonzeros} nonzeros ...`);
   report.build = { size, ...addAndBuild(root, name, bigDir) };
   const build = await withLake(root, async (lake) => {
     const { loadStoreBuild } = await import("./store-build-loader.mjs");
@@ -213,6 +215,7 @@ try {
   } else {
     const duck = await duckdb.create({});
     try {
+      log(`DuckDB: ${runs} warm runs per query ...`);
       report.duckdb = { from: duckdb.from, ...(await runEngine("duckdb", duck, build)) };
     } finally {
       await duck.close();
@@ -238,6 +241,7 @@ try {
       }
       const ch = await clickhouseFactory.create({ url, database: "omicslake_bench" });
       try {
+        log(`ClickHouse: loading the build, then ${runs} warm runs per query ...`);
         report.clickhouse = { from: clickhouseFactory.from, ...(await runEngine("clickhouse", ch, build)) };
       } finally {
         await ch.close();
@@ -256,6 +260,7 @@ try {
     } else {
       const { exportTriplets } = await import("./export-triplets.mjs");
       const t0 = performance.now();
+      log("numpy/scipy: the same statistics on the same nonzeros ...");
       const arrays = await exportTriplets(bigDir, `${bigDir}-numpy`);
       const exportSeconds = (performance.now() - t0) / 1000;
       const request = join(lakeRoot, "numpy-request.json");
