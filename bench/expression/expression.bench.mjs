@@ -198,9 +198,10 @@ try {
   const root = join(lakeRoot, "full");
   log(`building the store of ${size.nonzeros} nonzeros ...`);
   report.build = { size, ...addAndBuild(root, name, bigDir) };
+  // The build as queries reach it: store.json, then its files copied to a local cache and verified.
   const build = await withLake(root, async (lake) => {
-    const { loadStoreBuild } = await import("./store-build-loader.mjs");
-    return loadStoreBuild(lake, name, join(lakeRoot, "store-files"));
+    const { LakeStoreAccess } = await import("@omicslake/expression");
+    return new LakeStoreAccess(lake, { cacheDir: join(lakeRoot, "store-cache") }).current(name);
   });
   report.store = {
     counts: build.manifest.counts,
