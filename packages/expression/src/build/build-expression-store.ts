@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import type { CatalogObject, Dataset, Lake, Run, StepOptions } from "@omicslake/core";
+import type { CatalogObject, Dataset, Lake, LakeConfig, Run, StepOptions } from "@omicslake/core";
 import {
   faultPoint,
   NotFoundError,
@@ -26,6 +26,9 @@ import { readStorePointer } from "../store/store-manifest-reader.js";
 import { resolveProcessedSource, type ProcessedSource } from "./processed-source.js";
 import { writeStoreFiles } from "./store-file-writer.js";
 
+/** Phases writeStoreFiles reports through its checkpoint: scan, cells, values by cell and by gene, genes, groups. */
+const BUILD_PHASES = 6;
+
 /** The run step of a build; queries look for a running one to answer "still building". */
 export const EXPRESSION_BUILD_STEP = "expr-build";
 
@@ -47,6 +50,22 @@ export interface BuildExpressionStoreOptions extends StepOptions {
   readonly threads?: number;
   /** Where inputs are fetched, files written and sorts spill; the system temp directory by default. */
   readonly workDir?: string;
+}
+
+/**
+ * The build settings `[expression]` gives (memory_limit, threads), for callers that pass a config's values on:
+ * an unset memory_limit stays unset here, so the build's bounded default applies.
+ *
+ * @example await buildExpressionStore(lake, "pbmc", { ...buildSettingsOf(config), by: "cell_type" })
+ */
+export function buildSettingsOf(
+  config: Pick<LakeConfig, "expression">,
+): Pick<BuildExpressionStoreOptions, "memoryLimit" | "threads"> {
+  const { memory_limit: memoryLimit, threads } = config.expression;
+  return {
+    ...(memoryLimit !== undefined ? { memoryLimit } : {}),
+    ...(threads !== undefined ? { threads } : {}),
+  };
 }
 
 export interface BuildExpressionStoreResult {
@@ -177,7 +196,7 @@ export async function buildExpressionStore(
               ...(options.by !== undefined ? { by: options.by } : {}),
               checkpoint: (name) => {
                 step.throwIfAborted();
-                phases.report(++phase, 7, name);
+                phases.report(++phase, BUILD_PHASES, name);
                 faultPoint(`expr-build.${name.replaceAll(" ", "-")}`);
               },
             });

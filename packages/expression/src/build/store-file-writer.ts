@@ -115,12 +115,8 @@ export async function writeStoreFiles(
   ).map((g) => ({ value: g.grp, cells: g.cells, firstCell: g.first_cell, lastCell: g.last_cell }));
   for (const g of groups) {
     if (g.lastCell - g.firstCell + 1 !== g.cells) {
-      // Two values that print alike (1 and 1.0) would interleave; the store promises one range per group.
-      throw new OmicslakeError(
-        "unknown_column",
-        `group column "${groupBy}" has values that are not contiguous as text ("${g.value}")`,
-        { details: { column: groupBy }, hint: "Group by a text or integer column" },
-      );
+      // Values of one type print distinctly, so this is a bug, not bad input: the store promises one range per group.
+      throw new Error(`writeStoreFiles: group "${g.value}" of "${groupBy}" is not one contiguous cell range`);
     }
   }
   const cellsWithoutGroup =
@@ -262,8 +258,8 @@ async function createSourceGenes(
     const columns = (await duck.rows(`DESCRIBE SELECT * FROM read_parquet(${file})`)).map(
       (r) => (r as { column_name: string }).column_name,
     );
-    let idExpr = "NULL";
-    let symbolExpr = "NULL";
+    let idExpr = "NULL::VARCHAR";
+    let symbolExpr = "NULL::VARCHAR";
     const used = new Set([table.indexColumn]);
     const col = (c: string): string => `CAST(${id(c)} AS VARCHAR)`;
     if (table.symbolColumn) {
@@ -378,8 +374,8 @@ async function labelTable(
   extent: number | undefined,
 ): Promise<void> {
   const categories = (await duck.rows(
-    `SELECT CAST(value AS VARCHAR) AS v FROM parquet_kv_metadata(${valuesFile})
-     WHERE CAST(key AS VARCHAR) = 'omicslake.categories'`,
+    `SELECT decode(value) AS v FROM parquet_kv_metadata(${valuesFile})
+     WHERE decode(key) = 'omicslake.categories'`,
   )) as { v: string }[];
   const parsed = categories[0]
     ? (JSON.parse(categories[0].v) as Record<string, { categories?: unknown }>)
@@ -390,7 +386,7 @@ async function labelTable(
     await duck.run(
       `CREATE TEMP TABLE ${id(target)} AS
        SELECT CAST(i - 1 AS INTEGER) AS idx, CAST(j ->> (i - 1) AS VARCHAR) AS label
-       FROM label_json, range(1, json_array_length(j) + 1) t(i)`,
+       FROM label_json, range(1, CAST(json_array_length(j) AS BIGINT) + 1) t(i)`,
     );
     await duck.run(`DROP TABLE label_json`);
     return;

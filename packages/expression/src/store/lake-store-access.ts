@@ -14,7 +14,7 @@ import {
   type StoreFileRole,
   type StoreManifest,
 } from "./store-layout.js";
-import { parseStoreManifest, readStorePointer } from "./store-manifest-reader.js";
+import { parseStoreManifest, readStorePointer, type StorePointer } from "./store-manifest-reader.js";
 
 /** The run step whose running run means "the first build is under way" (see buildExpressionStore). */
 const BUILD_STEP = "expr-build";
@@ -25,6 +25,11 @@ export interface LakeStoreAccessOptions {
    * server pass `<lake root>/.cache/expression`.
    */
   readonly cacheDir: string;
+}
+
+/** The cache folder the CLI and server use: `<lake root>/.cache/expression`. */
+export function defaultExpressionCacheDir(lakeRoot: string): string {
+  return join(lakeRoot, ".cache", "expression");
 }
 
 /** A cached file that was hashed in this process, and the size and mtime it had then. */
@@ -48,6 +53,8 @@ export class LakeStoreAccess implements StoreAccess {
   readonly #cacheDir: string;
   /** Copies in flight or done, by local path: concurrent callers wait on one fetch. */
   readonly #fetching = new Map<string, Promise<string>>();
+  /** The last pointer read per dataset, by its sha256: an unchanged store.json is not read again. */
+  readonly #pointers = new Map<string, { sha256: string; pointer: StorePointer }>();
   /** Files hashed in this process; a later call only checks that size and mtime did not change. */
   readonly #verified = new Map<string, VerifiedFile>();
 
@@ -128,9 +135,14 @@ export class LakeStoreAccess implements StoreAccess {
   /** The store dataset and its published manifest, or the error that says why there is none. */
   async #published(dataset: string): Promise<{ store: Dataset; manifest: StoreManifest }> {
     const store = await this.#lake.catalog.findDataset(storeDatasetName(dataset), "curated");
-    const pointer = store === undefined ? undefined : await readStorePointer(this.#lake, store);
-    if (store !== undefined && pointer !== undefined)
+    const pointer =
+      store === undefined
+        ? undefined
+        : await readStorePointer(this.#lake, store, this.#pointers.get(dataset));
+    if (store !== undefined && pointer !== undefined) {
+      this.#pointers.set(dataset, { sha256: pointer.sha256, pointer });
       return { store, manifest: parseStoreManifest(pointer, dataset) };
+    }
     const building = await this.#runningBuild(dataset);
     if (building !== undefined) {
       throw new OmicslakeError(

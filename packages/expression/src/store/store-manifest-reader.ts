@@ -9,13 +9,21 @@ export interface StorePointer {
 }
 
 /**
- * Reads the store dataset's `store.json` through the lake's verifying reader; undefined when there is none
+ * Reads the store dataset's `store.json` through the lake's verifying reader (unless `known` is the pointer
+ * with the sha256 the catalog records now); undefined when there is none
  * (nothing published yet). A pointer that is not JSON is an integrity error: the lake verified its bytes, so it
  * was written that way.
  */
-export async function readStorePointer(lake: Lake, dataset: Dataset): Promise<StorePointer | undefined> {
+export async function readStorePointer(
+  lake: Lake,
+  dataset: Dataset,
+  known?: { readonly sha256: string; readonly pointer: StorePointer },
+): Promise<(StorePointer & { readonly sha256: string }) | undefined> {
   const object = await lake.catalog.findObjectByKey(lake.objectKey(dataset, STORE_POINTER));
   if (object === undefined) return undefined;
+  // Queries ask for the current build each time: an unchanged pointer is not read again.
+  if (known !== undefined && known.sha256 === object.sha256)
+    return { ...known.pointer, sha256: object.sha256 };
   const chunks: Buffer[] = [];
   for await (const chunk of await lake.readObject(object)) chunks.push(chunk as Buffer);
   let json: unknown;
@@ -37,6 +45,7 @@ export async function readStorePointer(lake: Lake, dataset: Dataset): Promise<St
   return {
     build: typeof build === "number" && Number.isInteger(build) ? build : 0,
     json: json as Record<string, unknown>,
+    sha256: object.sha256,
   };
 }
 

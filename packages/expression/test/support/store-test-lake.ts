@@ -59,3 +59,52 @@ export async function parquetRows(
 export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
+
+/**
+ * A processed dataset written directly, as a conversion would leave it: each table from a DuckDB query, plus
+ * manifest.json when given. For layouts no fixture has (AnnData .raw, repeated symbols, explicit zeros).
+ */
+export async function putProcessedDataset(
+  lake: Lake,
+  root: string,
+  name: string,
+  tables: Record<string, string>,
+  manifest?: Record<string, unknown>,
+): Promise<void> {
+  const dir = await mkdtemp(join(root, `processed-${name}-`));
+  const db = await DuckDBInstance.create(":memory:");
+  const connection = await db.connect();
+  try {
+    for (const [file, query] of Object.entries(tables)) {
+      await connection.run(`COPY (${query}) TO '${join(dir, file)}' (FORMAT parquet)`);
+    }
+  } finally {
+    connection.closeSync();
+    db.closeSync();
+  }
+  const dataset = await lake.ensureDataset({ name, layer: "processed" });
+  for (const file of Object.keys(tables))
+    await lake.putObject(dataset, { file: join(dir, file), name: file });
+  if (manifest !== undefined) {
+    await lake.putObject(dataset, { name: "manifest.json", body: Buffer.from(JSON.stringify(manifest)) });
+  }
+}
+
+/**
+ * A small matrix as a converted dataset: `genes` genes, `cells` cells in three cell types, about a fifth of
+ * the entries nonzero (integers from a hash, so every build of it is the same).
+ */
+export async function putSmallMatrix(
+  lake: Lake,
+  root: string,
+  name: string,
+  genes = 40,
+  cells = 120,
+): Promise<void> {
+  await putProcessedDataset(lake, root, name, {
+    "features.parquet": `SELECT i::INTEGER AS gene_idx, 'ENSG' || i AS gene_id, 'G' || i AS gene_name FROM range(${genes}) r(i)`,
+    "cells.parquet": `SELECT i::INTEGER AS cell_idx, 'BC' || i AS barcode, ['T', 'B', 'NK'][1 + i % 3] AS cell_type FROM range(${cells}) r(i)`,
+    "matrix.X.parquet": `SELECT c::INTEGER AS cell_idx, g::INTEGER AS gene_idx, (1 + hash(g * 7919 + c) % 9)::INTEGER AS value
+                         FROM range(${cells}) a(c), range(${genes}) b(g) WHERE hash(c * 31 + g) % 5 = 0`,
+  });
+}
