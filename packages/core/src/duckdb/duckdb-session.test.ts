@@ -32,6 +32,26 @@ describe("openDuckDb", () => {
     }
   });
 
+  it("connect gives another connection to the same database, which runs beside the first", async () => {
+    const duck = await openDuckDb({ threads: 1 });
+    try {
+      await duck.run("CREATE TABLE shared_table AS SELECT 7 AS n");
+      const other = await duck.connect();
+      try {
+        const [a, b] = await Promise.all([
+          other.runAndReadAll("SELECT n FROM shared_table"),
+          duck.rows("SELECT n + 1 AS n FROM shared_table"),
+        ]);
+        expect(a.getRowObjectsJS()).toEqual([{ n: 7 }]);
+        expect(b).toEqual([{ n: 8 }]);
+      } finally {
+        other.closeSync();
+      }
+    } finally {
+      duck.close();
+    }
+  });
+
   it("fails on a value DuckDB rejects and names it", async () => {
     await expect(openDuckDb({ memoryLimit: "lots" })).rejects.toThrow(ValidationError);
     await expect(openDuckDb({ memoryLimit: "lots" })).rejects.toThrow(/memory_limit = "lots"/);

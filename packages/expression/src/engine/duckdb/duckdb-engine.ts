@@ -1,3 +1,4 @@
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { openDuckDb, sqlIdentifier, sqlString, ValidationError } from "@omicslake/core";
 import type {
   AggregateRequest,
@@ -71,6 +72,7 @@ class DuckDbEngine implements ExpressionEngine {
   readonly kind = "duckdb" as const;
   /** View prefix → the views' creation; shared by concurrent prepare calls of one build. */
   private readonly prepared = new Map<string, { dataset: string; build: number; ready: Promise<void> }>();
+  private ddlChain: Promise<void> = Promise.resolve();
 
   constructor(private readonly pool: ConnectionPool) {}
 
@@ -99,7 +101,7 @@ class DuckDbEngine implements ExpressionEngine {
     const known = this.prepared.get(prefix);
     if (known) return known.ready;
     const views = buildViews(build);
-    const ready = this.pool.use(async (connection) => {
+    const ready = this.ddl(async (connection) => {
       for (const role of VIEW_ROLES) {
         const path = build.files[role];
         if (path === undefined) continue;
@@ -123,13 +125,24 @@ class DuckDbEngine implements ExpressionEngine {
     );
     for (const [prefix] of retired) this.prepared.delete(prefix);
     if (retired.length === 0) return;
-    await this.pool.use(async (connection) => {
-      for (const [prefix, entry] of retired) {
-        await entry.ready.catch(() => undefined);
+    await this.ddl(async (connection) => {
+      for (const [prefix] of retired) {
+        // Prepared again since (a query of that build came in): its views stay.
+        if (this.prepared.has(prefix)) continue;
         for (const role of VIEW_ROLES)
           await connection.run(`DROP VIEW IF EXISTS ${sqlIdentifier(`${prefix}/${role}`)}`);
       }
     });
+  }
+
+  /**
+   * Runs view creation and removal one at a time, in call order: a removal queued after a creation sees its
+   * entry and keeps the views, and a creation queued after a removal makes them again.
+   */
+  private ddl(fn: (connection: DuckDBConnection) => Promise<void>): Promise<void> {
+    const run = this.ddlChain.then(() => this.pool.use(fn));
+    this.ddlChain = run.catch(() => undefined);
+    return run;
   }
 
   genes(build: StoreBuild, query: GeneListQuery): Promise<GeneRow[]> {
@@ -141,9 +154,7 @@ class DuckDbEngine implements ExpressionEngine {
   }
 
   countCells(build: StoreBuild, filter: CellFilter, by: string | null): Promise<GroupCount[]> {
-    return this.query(build, async (ctx) =>
-      countCells(ctx, by === null ? await this.select(ctx, filter) : { kind: "all", n: 0 }, filter, by),
-    );
+    return this.query(build, (ctx) => countCells(ctx, filter, by, () => this.select(ctx, filter)));
   }
 
   distinctValues(build: StoreBuild, column: string, limit: number): Promise<(string | null)[]> {
@@ -201,8 +212,17 @@ class DuckDbEngine implements ExpressionEngine {
   private async query<T>(build: StoreBuild, fn: (ctx: QueryContext) => Promise<T>): Promise<T> {
     const end = this.pool.begin();
     try {
-      await this.ensureViews(build);
-      return await this.pool.use((connection) => fn({ build, views: buildViews(build), connection }));
+      const run = async (): Promise<T> => {
+        await this.ensureViews(build);
+        return this.pool.use((connection) => fn({ build, views: buildViews(build), connection }));
+      };
+      try {
+        return await run();
+      } catch (error) {
+        // A retire between making the views and running the query drops them under it: make them again, once.
+        if (this.prepared.has(viewPrefix(build))) throw error;
+        return await run();
+      }
     } finally {
       end();
     }

@@ -79,13 +79,14 @@ export async function listCells(ctx: QueryContext, query: CellListQuery): Promis
   return rows.map((row) => ({ ...row, cell_idx: num(row.cell_idx), cell: textOrNull(row.cell) ?? "" }));
 }
 
+/** Cells per value of `by`; with `by` null, the size of the selection alone (from the manifest when it can). */
 export async function countCells(
   ctx: QueryContext,
-  selection: CellSelection,
   filter: CellFilter,
   by: string | null,
+  selection: () => Promise<CellSelection>,
 ): Promise<GroupCount[]> {
-  if (by === null) return [{ value: null, cells: selection.n }];
+  if (by === null) return [{ value: null, cells: (await selection()).n }];
   const rows = await queryRows(
     ctx,
     `SELECT CAST(${sqlIdentifier(by)} AS VARCHAR) AS value, count(*) AS cells

@@ -5,9 +5,10 @@ import type { ConnectionLease } from "./connection-pool.js";
 import type { BuildViews } from "./build-views.js";
 
 /**
- * The subset's SQL. No ORDER BY: values_by_cell is stored sorted by (cell_idx, gene_idx), and DuckDB keeps a
- * scan's order (preserve_insertion_order, on by default and never turned off by this engine), so rows stream
- * in that order without a sort that would have to see every row before the first one.
+ * The subset's SQL. values_by_cell is stored sorted by (cell_idx, gene_idx), but the ORDER BY stays: a scan
+ * keeps that order, yet a filter that becomes a join (a long IN list, a semi-join on the cells table) hands
+ * rows on in whatever order its threads finish. DuckDB sorts within its memory_limit and spills past it, so
+ * the rows still reach Node one chunk at a time.
  */
 export function subsetSql(
   views: BuildViews,
@@ -24,7 +25,8 @@ export function subsetSql(
     if (selection === undefined) throw new Error("subsetSql: a filter subset needs its cell selection");
     cells = cellCondition(selection, views, "cell_idx");
   }
-  return `SELECT cell_idx, gene_idx, value::DOUBLE AS value FROM ${views.valuesByCell} WHERE ${genes} AND ${cells}`;
+  return `SELECT cell_idx, gene_idx, value::DOUBLE AS value FROM ${views.valuesByCell} WHERE ${genes} AND ${cells}
+    ORDER BY cell_idx, gene_idx`;
 }
 
 /**
@@ -60,6 +62,7 @@ export async function* streamSubset(
         value[filled] = values.getItem(i) as number;
         if (++filled === batchRows) {
           yield { cell, gene, value, length: filled };
+          signal?.throwIfAborted();
           cell = new Int32Array(batchRows);
           gene = new Int32Array(batchRows);
           value = new Float64Array(batchRows);

@@ -35,13 +35,21 @@ export async function topCorrelated(
       dots AS (SELECT r.gene_idx, sum(r.v * q.v) AS dot, count(*) AS both_expressing
                FROM ranked r JOIN q ON r.cell_idx = q.cell_idx GROUP BY r.gene_idx)
       SELECT stats.*, dots.dot, dots.both_expressing FROM stats LEFT JOIN dots USING (gene_idx)`;
-  } else {
+  } else if (selection.kind === "all" || (selection.kind === "ranges" && selection.group !== undefined)) {
+    // Statistics precomputed (genes, group_stats); only the dot products scan values.
     sql = `WITH q AS (SELECT cell_idx, value::DOUBLE AS v FROM ${views.valuesByGene}
                       WHERE gene_idx = ${request.gene} AND ${cells}),
       stats AS (${geneStatsSql(ctx, selection)}),
       dots AS (SELECT x.gene_idx, sum(x.value::DOUBLE * q.v) AS dot, count(*) AS both_expressing
                FROM ${views.valuesByCell} x JOIN q ON x.cell_idx = q.cell_idx GROUP BY x.gene_idx)
       SELECT stats.*, dots.dot, dots.both_expressing FROM stats LEFT JOIN dots USING (gene_idx)`;
+  } else {
+    // Statistics and dot products from one scan of the selected cells' nonzeros.
+    sql = `WITH q AS (SELECT cell_idx, value::DOUBLE AS v FROM ${views.valuesByGene}
+                      WHERE gene_idx = ${request.gene} AND ${cells}),
+      x AS (SELECT gene_idx, cell_idx, value::DOUBLE AS v FROM ${views.valuesByCell} WHERE ${cells})
+      SELECT x.gene_idx, ${nonzeroAggregates("x.v")}, sum(x.v * q.v) AS dot, count(q.v) AS both_expressing
+      FROM x LEFT JOIN q ON x.cell_idx = q.cell_idx GROUP BY x.gene_idx`;
   }
   const rows = await queryRows(ctx, sql);
   const genes = ctx.build.manifest.counts.genes;
