@@ -20,3 +20,4 @@ export {
 export { parseStoreManifest, readStorePointer, type StorePointer } from "./store/store-manifest-reader.js";
 export { makeUnique, renameRepeats, type NameOccurrence } from "./names/make-unique.js";
 export { createDuckDbEngine, type DuckDbEngineOptions } from "./engine/duckdb/duckdb-engine.js";
+export { createClickHouseEngine, type ClickHouseEngineOptions } from "./engine/clickhouse/index.js";

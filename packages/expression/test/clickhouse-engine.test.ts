@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OmicslakeError, sqlString, withDuckDb } from "@omicslake/core";
-import type { ExpressionEngine } from "@omicslake/expression";
-import { createClickHouseEngine } from "../src/engine/clickhouse/index.js";
+import { createClickHouseEngine, type ExpressionEngine } from "@omicslake/expression";
+
 import { chIdentifier, chString } from "../src/engine/clickhouse/clickhouse-quote.js";
 import { ClickHouseSession } from "../src/engine/clickhouse/clickhouse-session.js";
 import { buildTableName } from "../src/engine/clickhouse/clickhouse-tables.js";
@@ -202,6 +202,19 @@ describe.skipIf(missing !== undefined)("ClickHouse loads", () => {
     await engine.close();
   });
 
+  it("answers a subset whose id list is longer than ClickHouse's default query size", async () => {
+    const engine = engineOn();
+    const ids = Array.from({ length: 60_000 }, (_, i) => i);
+    let rows = 0;
+    for await (const batch of engine.subset(store, { genes: [0, 1], cells: { ids }, batchRows: 1000 })) {
+      rows += batch.length;
+    }
+    const expected =
+      store.manifest.counts.nonzeros === 0 ? 0 : mixedTestMatrix().entries.filter(([g]) => g < 2).length;
+    expect(rows).toBe(expected);
+    await engine.close();
+  });
+
   it("takes over the lock of a load that stopped beating", async () => {
     const stale = await writeTestStore(join(tmp, "stale"), { ...mixedTestMatrix(), dataset: "stale" });
     const lock = `${chIdentifier(database)}.${chIdentifier(buildTableName("stale", 1, "genes").replace(/genes$/, "lock"))}`;
@@ -229,7 +242,9 @@ describe.skipIf(missing !== undefined)("ClickHouse loads", () => {
       (e: unknown) => e,
     );
     await engine.close();
-    expect(error).toBeInstanceOf(Error);
+    expect(error).toBeInstanceOf(OmicslakeError);
+    expect((error as OmicslakeError).code).toBe("engine_unavailable");
+    expect((error as OmicslakeError).message).toMatch(/refused the login/);
     expect(describeError(error)).not.toContain(secret);
   });
 });

@@ -102,8 +102,12 @@ export async function startClickHouseServer(): Promise<TestClickHouseServer> {
     stderr = (stderr + chunk.toString("utf8")).slice(-4000);
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // A test run that ends without reaching stop (a crash, a timeout) must not leave the server behind.
+  const onExit = (): void => void child.kill("SIGKILL");
+  process.once("exit", onExit);
   const url = `http://127.0.0.1:${httpPort}`;
   const stop = async (): Promise<void> => {
+    process.removeListener("exit", onExit);
     await kill(child, exited);
     await rm(dir, { recursive: true, force: true });
   };

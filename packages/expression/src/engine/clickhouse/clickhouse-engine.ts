@@ -24,7 +24,7 @@ import { coefficientOfVariation, fullStats, pairComoment, pearson } from "../../
 import type { ExpressionEngine, StoreBuild } from "../expression-engine.js";
 import { fromClickHouse } from "./clickhouse-column-types.js";
 import type { ColumnKind } from "./clickhouse-column-types.js";
-import { cellIndexSql, conditionSql } from "./clickhouse-filter.js";
+import { cellIndexSql, conditionSql, indexInSql } from "./clickhouse-filter.js";
 import type { ColumnKinds } from "./clickhouse-filter.js";
 import { ClickHouseLoader, tablesOf } from "./clickhouse-loader.js";
 import { chIdentifier, chInteger, chString } from "./clickhouse-quote.js";
@@ -210,28 +210,46 @@ class ClickHouseEngine implements ExpressionEngine {
     const t = await this.#tables(build);
     const { cellWhere, n } = await this.#cellSelection(build, t, request.cells);
     const genes = `gene_idx IN (${chInteger(request.a)}, ${chInteger(request.b)})`;
-    const raw = await this.#statsByGene(sourceSql("pearson", t.ref("valuesByGene"), [genes, cellWhere], n));
     const source = sourceSql(request.method, t.ref("valuesByGene"), [genes, cellWhere], n);
-    const ranked = request.method === "pearson" ? raw : await this.#statsByGene(source);
-    const pair = await this.#session.rows(
-      `SELECT count() AS u, covarPopStable(a, b) * count() AS cu, sum(a) AS sa, sum(b) AS sb, ` +
-        `countIf(a != 0 AND b != 0) AS both FROM ` +
-        `(SELECT cell_idx, value AS a FROM (${source}) WHERE gene_idx = ${chInteger(request.a)}) ` +
+    // One pass over the union of the two genes' nonzeros (a missing side joins as 0, ClickHouse's default):
+    // each gene's own statistics over its nonzeros, and the co-moment over the union.
+    const side = (name: "a" | "b"): string =>
+      `countIf(${name} != 0) AS k_${name}, sum(${name}) AS s_${name}, ` +
+      `varPopStableIf(${name}, ${name} != 0) * countIf(${name} != 0) AS m2_${name}, ` +
+      `minIf(${name}, ${name} != 0) AS lo_${name}, maxIf(${name}, ${name} != 0) AS hi_${name}, sum(raw_${name}) AS raw_${name}`;
+    const rows = await this.#session.rows(
+      `SELECT count() AS u, covarPopStable(a, b) * count() AS cu, countIf(a != 0 AND b != 0) AS both, ` +
+        `${side("a")}, ${side("b")} FROM ` +
+        `(SELECT cell_idx, value AS a, raw AS raw_a FROM (${source}) WHERE gene_idx = ${chInteger(request.a)}) ` +
         `ALL FULL OUTER JOIN ` +
-        `(SELECT cell_idx, value AS b FROM (${source}) WHERE gene_idx = ${chInteger(request.b)}) USING cell_idx`,
+        `(SELECT cell_idx, value AS b, raw AS raw_b FROM (${source}) WHERE gene_idx = ${chInteger(request.b)}) ` +
+        `USING cell_idx`,
     );
-    const p = pair[0] ?? {};
+    const p = rows[0] ?? {};
     const u = Number(p.u ?? 0);
-    const sa = fullStats(nonzeroStats(ranked.get(request.a), n));
-    const sb = fullStats(nonzeroStats(ranked.get(request.b), n));
-    const comoment = pairComoment(u === 0 ? 0 : Number(p.cu), u, Number(p.sa ?? 0), Number(p.sb ?? 0), n);
-    const { r, reason } = pearson(sa, sb, comoment, n);
+    const stats = (name: "a" | "b"): ReturnType<typeof nonzeroStats> =>
+      nonzeroStats(
+        u === 0
+          ? undefined
+          : {
+              k: p[`k_${name}`],
+              s: p[`s_${name}`],
+              m2: p[`m2_${name}`],
+              lo: p[`lo_${name}`],
+              hi: p[`hi_${name}`],
+            },
+        n,
+      );
+    const sa = stats("a");
+    const sb = stats("b");
+    const comoment = pairComoment(u === 0 ? 0 : Number(p.cu), u, sa.sum, sb.sum, n);
+    const { r, reason } = pearson(fullStats(sa), fullStats(sb), comoment, n);
     return {
       r,
       n,
       n_both_expressing: Number(p.both ?? 0),
-      mean_a: n === 0 ? 0 : nonzeroStats(raw.get(request.a), n).sum / n,
-      mean_b: n === 0 ? 0 : nonzeroStats(raw.get(request.b), n).sum / n,
+      mean_a: n === 0 || u === 0 ? 0 : Number(p.raw_a) / n,
+      mean_b: n === 0 || u === 0 ? 0 : Number(p.raw_b) / n,
       ...(reason !== undefined ? { undefined_reason: reason } : {}),
     };
   }
@@ -246,41 +264,46 @@ class ClickHouseEngine implements ExpressionEngine {
     const others = build.manifest.counts.genes - 1;
     const g = chInteger(request.gene);
     const all = sourceSql(request.method, t.ref("valuesByGene"), [cellWhere], n);
-    const stats = await this.#statsByGene(all);
-    const query = fullStats(nonzeroStats(stats.get(request.gene), n));
-    if (query.constant || n < 2) return { n, rows: [], undefined_genes: Math.max(0, others) };
-    // Σ a·b over the cells where both are nonzero: only the query gene's cells are read from the by-cell table.
     const querySource = sourceSql(request.method, t.ref("valuesByGene"), [`gene_idx = ${g}`, cellWhere], n);
+    // Σ x·q over the cells where both are nonzero; for Pearson only the query gene's cells are read from the
+    // by-cell table (its primary key), for Spearman every gene's ranks over the cells are needed anyway.
     const otherSource =
       request.method === "pearson"
         ? sourceSql(
             "pearson",
             t.ref("valuesByCell"),
-            [`cell_idx IN (SELECT cell_idx FROM (${querySource}))`, `gene_idx != ${g}`],
+            [`cell_idx IN (SELECT cell_idx FROM (${querySource}))`],
             n,
           )
-        : `SELECT * FROM (${all}) WHERE gene_idx != ${g}`;
-    const products = await this.#session.rows(
-      `SELECT gene_idx, sum(value * q) AS sab, count() AS both FROM (${otherSource}) ` +
-        `ALL INNER JOIN (SELECT cell_idx, value AS q FROM (${querySource})) USING cell_idx GROUP BY gene_idx`,
+        : all;
+    const rows = await this.#session.rows(
+      `SELECT gene_idx, k, s, m2, lo, hi, dot, both FROM ` +
+        `(SELECT gene_idx, ${NONZERO_STATS_SQL} FROM (${all}) GROUP BY gene_idx) ALL LEFT JOIN ` +
+        `(SELECT gene_idx, sum(value * q) AS dot, count() AS both FROM (${otherSource}) ` +
+        `ALL INNER JOIN (SELECT cell_idx, value AS q FROM (${querySource})) USING cell_idx GROUP BY gene_idx) ` +
+        `USING gene_idx`,
     );
-    const byGene = new Map(products.map((row) => [Number(row.gene_idx), row]));
-    const rows: TopCorrelationRow[] = [];
-    const querySum = nonzeroStats(stats.get(request.gene), n).sum;
-    for (const [gene, row] of stats) {
-      if (gene === request.gene) continue;
-      const other = nonzeroStats(row, n);
-      const product = byGene.get(gene);
-      const comoment = Number(product?.sab ?? 0) - (querySum * other.sum) / n;
-      const { r } = pearson(query, fullStats(other), comoment, n);
-      if (r !== null) rows.push({ gene_idx: gene, r, n_both_expressing: Number(product?.both ?? 0) });
+    const queryRow = rows.find((row) => Number(row.gene_idx) === request.gene);
+    const queryStats = nonzeroStats(queryRow, n);
+    const query = fullStats(queryStats);
+    const defined: TopCorrelationRow[] = [];
+    if (!query.constant && n >= 2) {
+      for (const row of rows) {
+        const gene = Number(row.gene_idx);
+        if (gene === request.gene) continue;
+        const other = nonzeroStats(row, n);
+        // Genes with no nonzero in the cells have no row: they are constant there, so undefined.
+        const comoment = Number(row.dot) - (queryStats.sum * other.sum) / n;
+        const { r } = pearson(query, fullStats(other), comoment, n);
+        if (r !== null) defined.push({ gene_idx: gene, r, n_both_expressing: Number(row.both) });
+      }
     }
     const key =
       request.order === "abs"
         ? (row: TopCorrelationRow) => Math.abs(row.r)
         : (row: TopCorrelationRow) => row.r;
-    rows.sort((x, y) => key(y) - key(x) || x.gene_idx - y.gene_idx);
-    return { n, rows: rows.slice(0, request.k), undefined_genes: others - rows.length };
+    defined.sort((x, y) => key(y) - key(x) || x.gene_idx - y.gene_idx);
+    return { n, rows: defined.slice(0, request.k), undefined_genes: others - defined.length };
   }
 
   variability(build: StoreBuild, request: VariabilityRequest): Promise<Variability> {
@@ -335,7 +358,7 @@ class ClickHouseEngine implements ExpressionEngine {
     const sums = await this.#session.rows(
       `SELECT grp, gene_idx, count() AS k, sum(value) AS s FROM ` +
         `(SELECT gene_idx, cell_idx, value FROM ${t.ref("valuesByGene")} ` +
-        `WHERE gene_idx IN (${request.genes.map(chInteger).join(", ")})) ` +
+        `WHERE ${indexInSql("gene_idx", request.genes)}) ` +
         `ALL INNER JOIN (${cellsSql}) USING cell_idx GROUP BY grp, gene_idx`,
     );
     const found = new Map(
@@ -384,13 +407,13 @@ class ClickHouseEngine implements ExpressionEngine {
     let cellWhere: string | null;
     if ("ids" in request.cells) {
       if (request.cells.ids.length === 0) return;
-      cellWhere = `cell_idx IN (${request.cells.ids.map(chInteger).join(", ")})`;
+      cellWhere = indexInSql("cell_idx", request.cells.ids);
     } else {
       cellWhere = (await this.#cellSelection(build, t, request.cells.where)).cellWhere;
     }
     const sql =
       `SELECT cell_idx, gene_idx, value FROM ${t.ref("valuesByCell")}` +
-      `${whereClause([`gene_idx IN (${request.genes.map(chInteger).join(", ")})`, ...(cellWhere === null ? [] : [cellWhere])])}` +
+      `${whereClause([indexInSql("gene_idx", request.genes), ...(cellWhere === null ? [] : [cellWhere])])}` +
       ` ORDER BY cell_idx, gene_idx`;
     const size = Math.max(1, request.batchRows);
     let batch = newBatch(size);
@@ -474,8 +497,8 @@ class ClickHouseEngine implements ExpressionEngine {
     filter: CellFilter,
   ): Promise<{ cellWhere: string | null; n: number }> {
     const kinds = await this.#columnKinds(t.ref("cells"));
-    const cellWhere = cellIndexSql(filter, kinds, build.manifest, t.ref("cells"));
-    if (cellWhere === null) return { cellWhere, n: build.manifest.counts.cells };
+    const { sql: cellWhere, count } = cellIndexSql(filter, kinds, build.manifest, t.ref("cells"));
+    if (count !== undefined) return { cellWhere, n: count };
     const rows = await this.#session.rows(`SELECT count() AS n FROM ${t.ref("cells")} WHERE ${cellWhere}`);
     return { cellWhere, n: Number(rows[0]?.n ?? 0) };
   }

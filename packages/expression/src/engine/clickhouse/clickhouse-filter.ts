@@ -79,33 +79,43 @@ function mismatch(column: string, expected: string, value: unknown): ValidationE
   );
 }
 
+/** The cells a filter selects: a condition on `cell_idx` (null: every cell) and, when known, how many. */
+export interface CellIndexSelection {
+  readonly sql: string | null;
+  readonly count?: number;
+}
+
 /**
  * Which cells a filter selects, as a condition on `cell_idx` for the nonzero tables. A filter on the store's
- * group column alone becomes cell ranges (the cells of a group are contiguous), which ClickHouse answers from
- * the primary key of either nonzero table; any other filter selects through the cells table.
+ * group column alone becomes cell ranges (the cells of a group are contiguous) whose sizes the manifest gives,
+ * and which ClickHouse answers from the primary key of either nonzero table; any other filter selects
+ * through the cells table.
  */
 export function cellIndexSql(
   filter: CellFilter,
   kinds: ColumnKinds,
   manifest: StoreManifest,
   cellsTable: string,
-): string | null {
-  const ranges = groupRanges(filter, kinds, manifest);
-  if (ranges !== null) {
-    if (ranges.length === 0) return "0";
-    return ranges
-      .map(([first, last]) => `(cell_idx >= ${chInteger(first)} AND cell_idx <= ${chInteger(last)})`)
+): CellIndexSelection {
+  const groups = groupRanges(filter, kinds, manifest);
+  if (groups !== null) {
+    const count = groups.reduce((total, g) => total + g.cells, 0);
+    if (groups.length === 0) return { sql: "0", count };
+    const sql = groups
+      .map((g) => `(cell_idx >= ${chInteger(g.firstCell)} AND cell_idx <= ${chInteger(g.lastCell)})`)
       .join(" OR ");
+    return { sql, count };
   }
   const where = conditionSql(filter, kinds, "cells");
-  return where === null ? null : `cell_idx IN (SELECT cell_idx FROM ${cellsTable} WHERE ${where})`;
+  if (where === null) return { sql: null, count: manifest.counts.cells };
+  return { sql: `cell_idx IN (SELECT cell_idx FROM ${cellsTable} WHERE ${where})` };
 }
 
 function groupRanges(
   filter: CellFilter,
   kinds: ColumnKinds,
   manifest: StoreManifest,
-): [number, number][] | null {
+): StoreManifest["groups"] | null {
   const keys = Object.keys(filter);
   const by = manifest.groupBy;
   if (keys.length !== 1 || by === null || keys[0] !== by || kinds.get(by) !== "text") return null;
@@ -113,7 +123,18 @@ function groupRanges(
   if (condition === undefined || !("in" in condition)) return null;
   if (condition.in.some((v) => typeof v !== "string")) return null;
   const wanted = new Set(condition.in as string[]);
-  return manifest.groups
-    .filter((g) => wanted.has(g.value) && g.cells > 0)
-    .map((g): [number, number] => [g.firstCell, g.lastCell]);
+  return manifest.groups.filter((g) => wanted.has(g.value) && g.cells > 0);
+}
+
+/** Above this many indexes a list is written as one array literal: 18.16 refuses queries of over 50 000 AST nodes. */
+const INLINE_INDEXES = 1000;
+
+/**
+ * `column IN (…)` for a list of indexes. A long list becomes `IN (SELECT arrayJoin([…]))`, whose array is one
+ * literal to the parser however long it is, while the IN still uses the table's primary key.
+ */
+export function indexInSql(column: "gene_idx" | "cell_idx", indexes: readonly number[]): string {
+  const list = indexes.map(chInteger).join(", ");
+  if (indexes.length <= INLINE_INDEXES) return `${column} IN (${list})`;
+  return `${column} IN (SELECT toInt32(arrayJoin([${list}])))`;
 }

@@ -64,11 +64,14 @@ export class ClickHouseLoader {
     if (this.#loaded.has(key)) return;
     let pending = this.#inFlight.get(key);
     if (pending === undefined) {
-      pending = this.#prepareOnce(build, tables, signal).finally(() => this.#inFlight.delete(key));
+      // Not tied to this caller's signal: other callers wait for the same load, and one giving up must not
+      // cancel it for them.
+      pending = this.#prepareOnce(build, tables)
+        .then(() => void this.#loaded.add(key))
+        .finally(() => this.#inFlight.delete(key));
       this.#inFlight.set(key, pending);
     }
-    await pending;
-    this.#loaded.add(key);
+    await untilAborted(pending, signal);
   }
 
   /** Forgets what this process knows is loaded (after retire dropped tables). */
@@ -86,10 +89,9 @@ export class ClickHouseLoader {
     await this.#databaseReady;
   }
 
-  async #prepareOnce(build: StoreBuild, tables: BuildTables, signal?: AbortSignal): Promise<void> {
+  async #prepareOnce(build: StoreBuild, tables: BuildTables): Promise<void> {
     await this.ensureDatabase();
     for (;;) {
-      signal?.throwIfAborted();
       if (await this.#exists(tables.name("loaded"))) return;
       if (await this.#takeLock(tables)) break;
       await delay(POLL_MS);
@@ -103,7 +105,7 @@ export class ClickHouseLoader {
       // A second look under the lock: another process may have finished between our check and our lock.
       if (await this.#exists(tables.name("loaded"))) return;
       await this.#dropBuildTables(tables);
-      await this.#load(build, tables, signal);
+      await this.#load(build, tables);
       await this.#options.session.command(
         `CREATE TABLE ${tables.ref("loaded")} ENGINE = Log AS SELECT now() AS loaded_at, ` +
           `${chString(build.manifest.builtAt)} AS built_at`,
@@ -148,24 +150,28 @@ export class ClickHouseLoader {
     }
   }
 
-  async #load(build: StoreBuild, tables: BuildTables, signal?: AbortSignal): Promise<void> {
+  async #load(build: StoreBuild, tables: BuildTables): Promise<void> {
     const duck = await openDuckDb(this.#options.duckdb);
     try {
       for (const role of Object.keys(STORE_FILES) as StoreFileRole[]) {
         const path = build.files[role];
         if (path === undefined) continue;
-        signal?.throwIfAborted();
         const columns = await describe(duck, path, role);
         await this.#options.session.command(
           `CREATE TABLE ${tables.ref(role)} (${columns
             .map((c) => `${chIdentifier(c.name)} ${c.chType}`)
             .join(", ")}) ENGINE = MergeTree ORDER BY ${ORDER_BY[role]}`,
         );
-        await this.#options.session.insertRowBinary(
-          tables.ref(role),
-          rowBinaryChunks(duck, path, columns),
-          signal,
-        );
+        if (role === "valuesByCell" && build.files.valuesByGene !== undefined) {
+          // The same nonzeros as values_by_gene, already on the server: copying them there in the other order
+          // costs ClickHouse a sort per block instead of a second pass of every row through Node.
+          const names = columns.map((c) => chIdentifier(c.name)).join(", ");
+          await this.#options.session.command(
+            `INSERT INTO ${tables.ref(role)} (${names}) SELECT ${names} FROM ${tables.ref("valuesByGene")}`,
+          );
+          continue;
+        }
+        await this.#options.session.insertRowBinary(tables.ref(role), rowBinaryChunks(duck, path, columns));
       }
     } finally {
       duck.close();
@@ -215,6 +221,22 @@ async function* rowBinaryChunks(
     if (writer.length >= CHUNK_BYTES) yield writer.take();
   }
   if (writer.length > 0) yield writer.take();
+}
+
+/** Waits for `work`, or rejects when `signal` aborts first (the work itself goes on). */
+async function untilAborted(work: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return work;
+  signal.throwIfAborted();
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    await Promise.race([work, aborted]);
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
+  }
 }
 
 function delay(ms: number): Promise<void> {

@@ -24,6 +24,9 @@ const UNREACHABLE = new Set([
   "ETIMEDOUT",
 ]);
 
+/** Server error codes of a refused login: unknown user, wrong password, IP not allowed, authentication failed. */
+const AUTHENTICATION = new Set(["192", "193", "195", "516"]);
+
 /**
  * The engine's one connection to ClickHouse: queries in, rows out, every failure translated. A server that
  * cannot be reached is `engine_unavailable` naming the URL without credentials; a query the server refuses is
@@ -59,13 +62,18 @@ export class ClickHouseSession {
   }
 
   async command(sql: string, signal?: AbortSignal): Promise<void> {
-    await this.#guard(() => this.#client.command({ query: sql, ...abortOf(signal) }));
+    await this.#guard(() => this.#client.command({ query: sql, ...sizeOf(sql), ...abortOf(signal) }));
   }
 
   /** Rows of a small result as plain objects (64-bit integers arrive as text: the caller converts them). */
   async rows(sql: string, signal?: AbortSignal): Promise<Record<string, unknown>[]> {
     return this.#guard(async () => {
-      const result = await this.#client.query({ query: sql, format: "JSONEachRow", ...abortOf(signal) });
+      const result = await this.#client.query({
+        query: sql,
+        format: "JSONEachRow",
+        ...sizeOf(sql),
+        ...abortOf(signal),
+      });
       return result.json<Record<string, unknown>>();
     });
   }
@@ -73,7 +81,7 @@ export class ClickHouseSession {
   /** The lines of a TabSeparated result, a block at a time, without holding the result in memory. */
   async *tsvLines(sql: string, signal?: AbortSignal): AsyncGenerator<string[]> {
     const result = await this.#guard(() =>
-      this.#client.query({ query: sql, format: "TabSeparated", ...abortOf(signal) }),
+      this.#client.query({ query: sql, format: "TabSeparated", ...sizeOf(sql), ...abortOf(signal) }),
     );
     const stream = result.stream();
     try {
@@ -119,7 +127,7 @@ export class ClickHouseSession {
     const code = (error as { code?: unknown } | null)?.code;
     if (error instanceof Error && error.name === "AbortError") return error;
     if (
-      !(error instanceof ClickHouseError) &&
+      serverCode(error, message) === undefined &&
       ((typeof code === "string" && UNREACHABLE.has(code)) || /timeout|socket hang up/i.test(message))
     ) {
       return new OmicslakeError(
@@ -133,8 +141,38 @@ export class ClickHouseSession {
         },
       );
     }
+    if (AUTHENTICATION.has(serverCode(error, message) ?? "")) {
+      return new OmicslakeError(
+        "engine_unavailable",
+        `ClickHouse at ${this.#shownUrl} refused the login: ${message}`,
+        {
+          details: { engine: "clickhouse", url: this.#shownUrl },
+          hint: "Correct the user and password given in [expression] url (or OMICSLAKE__EXPRESSION__URL)",
+          cause: new Error(message),
+        },
+      );
+    }
     return new Error(`ClickHouse at ${this.#shownUrl}: ${message}`, { cause: new Error(message) });
   }
+}
+
+/** ClickHouse parses at most max_query_size bytes (256 KiB) of a query; long id lists raise it for that query. */
+const DEFAULT_MAX_QUERY_SIZE = 262_144;
+
+function sizeOf(sql: string): { clickhouse_settings?: { max_query_size: string } } {
+  const bytes = Buffer.byteLength(sql, "utf8");
+  return bytes < DEFAULT_MAX_QUERY_SIZE - 1024
+    ? {}
+    : { clickhouse_settings: { max_query_size: String(bytes + 1024) } };
+}
+
+/**
+ * The server's error code. The driver parses it from newer servers' messages only; 18.16 writes
+ * `Code: 193, e.displayText() = …`, read here.
+ */
+function serverCode(error: unknown, message: string): string | undefined {
+  if (error instanceof ClickHouseError && /^\d+$/.test(error.code)) return error.code;
+  return /^Code: (\d+)[,.]/.exec(message)?.[1];
 }
 
 function abortOf(signal: AbortSignal | undefined): { abort_signal?: AbortSignal } {
