@@ -3,14 +3,16 @@
 //   npm run bench                    # all
 //   npm run bench -- xml-parsers mtx # a selection
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
-const scripts = readdirSync(here)
-  .filter((f) => f.endsWith(".bench.mjs"))
+// A benchmark with helper modules of its own lives in a folder of that name: <name>/<name>.bench.mjs.
+const scripts = readdirSync(here, { withFileTypes: true })
+  .map((e) => (e.isDirectory() ? join(e.name, `${e.name}.bench.mjs`) : e.name))
+  .filter((f) => f.endsWith(".bench.mjs") && existsSync(join(here, f)))
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)))
   .sort();
 
