@@ -197,7 +197,11 @@ describe("building stores from each kind of converted matrix", () => {
         { gene: "G1", symbol: "G1", sum: 0 },
         { gene: "G2", symbol: "G2", sum: 8 },
       ]);
-      const x = await build("withraw");
+      // A rebuild that names no matrix keeps the one the published build chose.
+      const again = await build("withraw");
+      expect(again.manifest.source.matrix).toBe("raw.X");
+      expect(again.manifest.counts).toEqual({ genes: 3, cells: 4, nonzeros: 3 });
+      const x = await build("withraw", { matrix: "X" });
       expect(x.manifest.counts).toEqual({ genes: 2, cells: 4, nonzeros: 1 });
       expect(x.manifest.valueType).toBe("FLOAT");
     });
