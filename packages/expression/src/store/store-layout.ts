@@ -39,9 +39,12 @@ export const STORE_FILES = {
    * (a name that collides is prefixed `obs_`). Sorted by `cell_idx`.
    */
   cells: "cells.parquet",
-  /** Nonzeros `gene_idx INTEGER, cell_idx INTEGER, value <type>` sorted by (gene_idx, cell_idx). */
+  /**
+   * Nonzeros `gene_idx INTEGER, cell_idx INTEGER, value <type>` sorted by gene_idx (a gene's nonzeros are together;
+   * their cells are in no particular order).
+   */
   valuesByGene: "values_by_gene.parquet",
-  /** The same nonzeros sorted by (cell_idx, gene_idx). */
+  /** The same nonzeros sorted by cell_idx (a cell's nonzeros together, genes in no particular order). */
   valuesByCell: "values_by_cell.parquet",
   /**
    * Per group of the store's group column and gene (genes with no nonzero in a group have no row):

@@ -5,9 +5,9 @@ import type { ConnectionLease } from "./connection-pool.js";
 import type { BuildViews } from "./build-views.js";
 
 /**
- * The subset's SQL. values_by_cell is stored sorted by (cell_idx, gene_idx), but the ORDER BY stays: a scan
- * keeps that order, yet a filter that becomes a join (a long IN list, a semi-join on the cells table) hands
- * rows on in whatever order its threads finish. DuckDB sorts within its memory_limit and spills past it, so
+ * The subset's SQL. values_by_cell is stored clustered by cell_idx (genes in no order within a cell), and a
+ * filter that becomes a join (a long IN list, a semi-join on the cells table) hands rows on in whatever order
+ * its threads finish, so the ORDER BY is what makes the (cell, gene) order. DuckDB sorts within its memory_limit and spills past it, so
  * the rows still reach Node one chunk at a time.
  */
 export function subsetSql(
