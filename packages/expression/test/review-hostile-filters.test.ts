@@ -68,6 +68,33 @@ describe("hostile cell filter values", () => {
     expect(rows).toEqual([]);
   });
 
+  const empty: Record<string, CellFilter> = {
+    "a group that does not exist": { cell_type: { in: ["nope"] } },
+    "a range no cell is in": { n_count: { min: 1000 } },
+    "an empty value list": { cell_type: { in: [] } },
+  };
+  for (const [what, filter] of Object.entries(empty)) {
+    it(`answers statistics over ${what} with n 0 and nothing NaN`, async () => {
+      const v = await engine.variability(build, { cells: filter, min_mean: 0, limit: 10 });
+      expect(v.n).toBe(0);
+      for (const row of v.rows) {
+        expect(row.cv).toBeNull();
+        expect(Number.isNaN(row.mean) || Number.isNaN(row.variance) || Number.isNaN(row.fraction)).toBe(
+          false,
+        );
+      }
+      for (const method of ["pearson", "spearman"] as const) {
+        const pair = await engine.correlation(build, { a: 0, b: 1, method, cells: filter });
+        expect(pair).toMatchObject({ r: null, n: 0, undefined_reason: "too_few_cells" });
+        expect(Number.isNaN(pair.mean_a)).toBe(false);
+        const top = await engine.topCorrelated(build, { gene: 0, method, cells: filter, k: 5, order: "r" });
+        expect(top).toMatchObject({ n: 0, rows: [] });
+      }
+      const agg = await engine.aggregates(build, { genes: [0], by: "cell_type", cells: filter });
+      expect(agg).toEqual([]);
+    });
+  }
+
   const wrong: Record<string, CellFilter> = {
     "text against a number column": { n_count: { in: ["ten"] } },
     "a text bound on a number column": { n_count: { min: "lots" } },

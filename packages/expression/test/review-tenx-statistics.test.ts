@@ -218,3 +218,28 @@ describe.skipIf(missing !== undefined)("two correlated genes near 1e5 with a spr
     expect(cluster.rows.length).toBeGreaterThan(0);
   });
 });
+
+describe.skipIf(missing !== undefined)("the same matrix as a 10x v2 folder (genes.tsv, uncompressed)", () => {
+  let opened: OpenedLake;
+  let engine: ExpressionEngine;
+
+  beforeAll(async () => {
+    opened = await openFsLake();
+    engine = await createDuckDbEngine({ threads: 1 });
+  });
+  afterAll(async () => {
+    await engine?.close();
+    await opened?.dispose();
+  });
+
+  it("builds with the genes' symbols and the same statistics", async () => {
+    const { build, reference } = await convertAndBuild(opened, "v2", "v2");
+    expect(build.manifest.counts.cells).toBe(40);
+    const genes = await engine.genes(build, { limit: 100 });
+    expect(genes.map((g) => g.gene)).toEqual(reference.symbols.map((s, i) => (i === 7 ? "LYZ.1" : s)));
+    expect(genes[0]?.gene_id).toBe("ENSG00000000000");
+    const want = reference.sets["T"]!;
+    const got = await engine.variability(build, { cells: FILTERS["T"]!, min_mean: 0, limit: 100 });
+    for (const row of got.rows) close(row.cv, want.cv[row.gene_idx]!, `cv of gene ${row.gene_idx}`);
+  });
+});

@@ -3,6 +3,7 @@
 Usage: review_tenx.py OUT_DIR CASE. Cases:
   mixed  - counts with explicit stored zeros, unsorted entries, an empty cell and gene, a gene equal in every
            cell, ties, repeated symbols, a one-cell group and a barcode without a metadata row;
+  v2     - the mixed matrix as a 10x v2 folder: matrix.mtx, genes.tsv (id, symbol), barcodes.tsv, uncompressed;
   offset - two correlated genes near 1e5 with a spread of 1, where a co-moment taken as
            dot - sum*sum/n cancels.
 """
@@ -54,13 +55,16 @@ vals = np.concatenate([vals, [0] * len(zero_at)])
 order = rng.permutation(len(vals))
 coo = scipy.sparse.coo_matrix((vals[order], (rows[order], cols[order])), shape=dense.shape)
 os.makedirs(out, exist_ok=True)
-with gzip.open(os.path.join(out, "matrix.mtx.gz"), "wb") as f:
+v2 = case == "v2"
+opener = open if v2 else gzip.open
+suffix = "" if v2 else ".gz"
+with opener(os.path.join(out, "matrix.mtx" + suffix), "wb") as f:
     # The MatrixMarket integer field has no width, but the converter takes only 32-bit integers there.
     scipy.io.mmwrite(f, coo, field="real" if case == "offset" else "integer", precision=16)
-with gzip.open(os.path.join(out, "features.tsv.gz"), "wt") as f:
+with opener(os.path.join(out, "genes.tsv" if v2 else "features.tsv.gz"), "wt") as f:
     for i, s in zip(ids, symbols):
-        f.write(f"{i}\t{s}\tGene Expression\n")
-with gzip.open(os.path.join(out, "barcodes.tsv.gz"), "wt") as f:
+        f.write(f"{i}\t{s}\n" if v2 else f"{i}\t{s}\tGene Expression\n")
+with opener(os.path.join(out, "barcodes.tsv" + suffix), "wt") as f:
     f.write("\n".join(barcodes) + "\n")
 
 clusters = ["B" if i % 3 == 0 else "T" for i in range(n_cells)]
