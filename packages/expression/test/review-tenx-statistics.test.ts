@@ -151,6 +151,19 @@ describe.skipIf(missing !== undefined)("statistics on a 10x folder written by sc
           expect(top.rows.map((r) => r.gene_idx).sort()).toEqual(expected.map((x) => x.g).sort());
           for (const row of top.rows)
             close(row.r, table[row.gene_idx]!, `top ${method} r(${a}, ${row.gene_idx}) over ${set}`);
+          // The k best by |r|, in numpy's order.
+          const best = await engine.topCorrelated(build, {
+            gene: a,
+            method,
+            cells: FILTERS[set]!,
+            k: 3,
+            order: "abs",
+          });
+          const byAbs = [...expected].sort((x, y) => Math.abs(y.r) - Math.abs(x.r) || x.g - y.g).slice(0, 3);
+          expect(
+            best.rows.map((r) => r.gene_idx),
+            `${method} top 3 of ${a} over ${set}`,
+          ).toEqual(byAbs.map((x) => x.g));
         }
       });
     }
