@@ -16,7 +16,7 @@ export async function aggregates(ctx: QueryContext, request: AggregateRequest): 
   const rows = await queryRows(
     ctx,
     `WITH fc AS (SELECT cell_idx, CAST(${sqlIdentifier(request.by)} AS VARCHAR) AS grp
-                 FROM ${views.cells} WHERE ${cellFilterSql(request.cells)}),
+                 FROM ${views.cells} WHERE ${cellFilterSql(request.cells, ctx.build.manifest.cellColumns)}),
      sizes AS (SELECT grp, count(*) AS n FROM fc GROUP BY grp),
      nz AS (SELECT fc.grp, v.gene_idx, count(*) AS k, sum(v.value::DOUBLE) AS s
             FROM ${views.valuesByGene} v JOIN fc ON v.cell_idx = fc.cell_idx

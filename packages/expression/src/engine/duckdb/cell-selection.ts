@@ -49,7 +49,7 @@ export async function selectCells(
       group: groups.length === 1 && wanted.size === 1 ? groups[0]?.value : undefined,
     };
   }
-  const where = cellFilterSql(filter);
+  const where = cellFilterSql(filter, manifest.cellColumns);
   return { kind: "where", n: await count(`SELECT count(*) AS n FROM ${views.cells} WHERE ${where}`), where };
 }
 

@@ -33,7 +33,10 @@ function afterCondition(column: string, after: number | undefined): string {
 /** Genes after `after` by gene_idx with their all-cells mean; the store's m2/min/max stay internal. */
 export async function listGenes(ctx: QueryContext, query: GeneListQuery): Promise<GeneRow[]> {
   const cells = ctx.build.manifest.counts.cells;
-  const conditions = [afterCondition("gene_idx", query.after), cellFilterSql(query.where ?? {})];
+  const conditions = [
+    afterCondition("gene_idx", query.after),
+    cellFilterSql(query.where ?? {}, ctx.build.manifest.geneColumns),
+  ];
   if (query.q !== undefined && query.q !== "") {
     const q = `lower(${sqlString(query.q)})`;
     conditions.push(
@@ -73,7 +76,7 @@ export async function listCells(ctx: QueryContext, query: CellListQuery): Promis
   const rows = await queryRows(
     ctx,
     `SELECT * FROM ${ctx.views.cells}
-     WHERE ${afterCondition("cell_idx", query.after)} AND ${cellFilterSql(query.where ?? {})}
+     WHERE ${afterCondition("cell_idx", query.after)} AND ${cellFilterSql(query.where ?? {}, ctx.build.manifest.cellColumns)}
      ORDER BY cell_idx LIMIT ${pageLimit(query.limit)}`,
   );
   return rows.map((row) => ({ ...row, cell_idx: num(row.cell_idx), cell: textOrNull(row.cell) ?? "" }));
@@ -90,7 +93,7 @@ export async function countCells(
   const rows = await queryRows(
     ctx,
     `SELECT CAST(${sqlIdentifier(by)} AS VARCHAR) AS value, count(*) AS cells
-     FROM ${ctx.views.cells} WHERE ${cellFilterSql(filter)} GROUP BY 1`,
+     FROM ${ctx.views.cells} WHERE ${cellFilterSql(filter, ctx.build.manifest.cellColumns)} GROUP BY 1`,
   );
   return rows
     .map((r) => ({ value: textOrNull(r.value), cells: num(r.cells) }))

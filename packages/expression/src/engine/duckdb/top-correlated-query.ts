@@ -3,7 +3,7 @@ import type {
   TopCorrelationRequest,
   TopCorrelationRow,
 } from "../../model/expression-types.js";
-import { fullStats, pearson } from "../../statistics/implicit-zeros.js";
+import { fullStats, pairComoment, pearson, type FullStats } from "../../statistics/implicit-zeros.js";
 import { indexList } from "./cell-filter-sql.js";
 import { cellCondition, type CellSelection } from "./cell-selection.js";
 import { geneStatsSql, nonzeroAggregates, sparseRankSql, statsOf } from "./gene-stats-sql.js";
@@ -15,6 +15,11 @@ import { num, queryRows, type QueryContext } from "./query-context.js";
  * cells (DuckDB pushes the join's cell range into the scan), the per-gene statistics from geneStatsSql; Node
  * combines them with pearson(). Genes with no nonzero in the cells are constant there, so undefined.
  * Spearman ranks every gene's nonzeros in the cells first (a window per gene): correct, and slower.
+ *
+ * That co-moment cancels when both genes sit far from 0 relative to their spread (two genes near 1e5 that vary
+ * by 1 lose seven digits of r). Each query also sums |q·x|, which bounds the rounding; genes whose r may be off
+ * by more than REFINE_ABOVE and that could be among the k best get their co-moment again from the union of the
+ * two genes' nonzeros (refineComoments), as a pair query computes it.
  */
 export async function topCorrelated(
   ctx: QueryContext,
@@ -32,7 +37,7 @@ export async function topCorrelated(
         FROM (SELECT gene_idx, cell_idx, value::DOUBLE AS raw FROM ${views.valuesByCell} WHERE ${cells})),
       q AS (SELECT cell_idx, v FROM ranked WHERE gene_idx = ${request.gene}),
       stats AS (SELECT gene_idx, ${nonzeroAggregates("v")} FROM ranked GROUP BY gene_idx),
-      dots AS (SELECT r.gene_idx, sum(r.v * q.v) AS dot, count(*) AS both_expressing
+      dots AS (SELECT r.gene_idx, sum(r.v * q.v) AS dot, sum(abs(r.v * q.v)) AS absdot, count(*) AS both_expressing
                FROM ranked r JOIN q ON r.cell_idx = q.cell_idx GROUP BY r.gene_idx)
       SELECT stats.*, dots.dot, dots.both_expressing FROM stats LEFT JOIN dots USING (gene_idx)`;
   } else if (selection.kind === "all" || (selection.kind === "ranges" && selection.group !== undefined)) {
@@ -40,7 +45,8 @@ export async function topCorrelated(
     sql = `WITH q AS (SELECT cell_idx, value::DOUBLE AS v FROM ${views.valuesByGene}
                       WHERE gene_idx = ${request.gene} AND ${cells}),
       stats AS (${geneStatsSql(ctx, selection)}),
-      dots AS (SELECT x.gene_idx, sum(x.value::DOUBLE * q.v) AS dot, count(*) AS both_expressing
+      dots AS (SELECT x.gene_idx, sum(x.value::DOUBLE * q.v) AS dot, sum(abs(x.value::DOUBLE * q.v)) AS absdot,
+                      count(*) AS both_expressing
                FROM ${views.valuesByCell} x JOIN q ON x.cell_idx = q.cell_idx GROUP BY x.gene_idx)
       SELECT stats.*, dots.dot, dots.both_expressing FROM stats LEFT JOIN dots USING (gene_idx)`;
   } else {
@@ -48,7 +54,8 @@ export async function topCorrelated(
     sql = `WITH q AS (SELECT cell_idx, value::DOUBLE AS v FROM ${views.valuesByGene}
                       WHERE gene_idx = ${request.gene} AND ${cells}),
       x AS (SELECT gene_idx, cell_idx, value::DOUBLE AS v FROM ${views.valuesByCell} WHERE ${cells})
-      SELECT x.gene_idx, ${nonzeroAggregates("x.v")}, sum(x.v * q.v) AS dot, count(q.v) AS both_expressing
+      SELECT x.gene_idx, ${nonzeroAggregates("x.v")}, sum(x.v * q.v) AS dot, sum(abs(x.v * q.v)) AS absdot,
+        count(q.v) AS both_expressing
       FROM x LEFT JOIN q ON x.cell_idx = q.cell_idx GROUP BY x.gene_idx`;
   }
   const rows = await queryRows(ctx, sql);
@@ -56,22 +63,97 @@ export async function topCorrelated(
   const query = rows.find((r) => num(r.gene_idx) === request.gene);
   const q = fullStats(statsOf(query ?? {}, n));
   const qSum = num(query?.s);
-  const defined: TopCorrelationRow[] = [];
+  const defined: Candidate[] = [];
   if (query !== undefined && !q.constant && n >= 2) {
     for (const row of rows) {
       const gene = num(row.gene_idx);
       if (gene === request.gene) continue;
       const x = fullStats(statsOf(row, n));
-      const comoment = num(row.dot) - (qSum * num(row.s)) / n;
+      const offset = (qSum * num(row.s)) / n;
+      const comoment = num(row.dot) - offset;
       const { r } = pearson(q, x, comoment, n);
-      if (r !== null) defined.push({ gene_idx: gene, r, n_both_expressing: num(row.both_expressing) });
+      if (r === null) continue;
+      // Rounding of the two sums, which grows like the square root of the terms summed.
+      const terms = Math.sqrt(num(row.both_expressing) + num(row.k) + num(query.k)) + 2;
+      const error =
+        (4 * Number.EPSILON * terms * (num(row.absdot) + Math.abs(offset))) / Math.sqrt(q.m2 * x.m2);
+      defined.push({ gene_idx: gene, r, n_both_expressing: num(row.both_expressing), error, stats: x });
     }
   }
   const key = request.order === "abs" ? (r: number): number => Math.abs(r) : (r: number): number => r;
-  defined.sort((x, y) => key(y.r) - key(x.r) || x.gene_idx - y.gene_idx);
+  const sort = (): void => void defined.sort((x, y) => key(y.r) - key(x.r) || x.gene_idx - y.gene_idx);
+  sort();
+  if (request.method === "pearson" && request.k > 0 && defined.length > 0) {
+    const kth = defined[Math.min(request.k, defined.length) - 1]!;
+    const floor = key(kth.r) - kth.error;
+    const imprecise = defined.filter((c) => c.error > REFINE_ABOVE && key(c.r) + c.error >= floor);
+    if (imprecise.length > 0) {
+      const refined = await refineComoments(
+        ctx,
+        selection,
+        request.gene,
+        imprecise.map((c) => c.gene_idx),
+      );
+      for (const c of imprecise) {
+        const u = refined.get(c.gene_idx);
+        if (u === undefined) continue;
+        c.r = pearson(q, c.stats, pairComoment(u.cu, u.u, u.sq, u.sx, n), n).r ?? c.r;
+      }
+      sort();
+    }
+  }
   return {
     n,
-    rows: defined.slice(0, Math.max(0, request.k)),
+    rows: defined
+      .slice(0, Math.max(0, request.k))
+      .map(({ gene_idx, r, n_both_expressing }) => ({ gene_idx, r, n_both_expressing })),
     undefined_genes: Math.max(0, genes - 1 - defined.length),
   };
+}
+
+/**
+ * An r whose estimated rounding error is above this is computed again from the union of nonzeros: a tenth of
+ * the 1e-9 the results promise, and far above what ordinary data reaches, so the k best of a million cells are
+ * not recomputed when the fast sums are exact enough.
+ */
+const REFINE_ABOVE = 1e-10;
+
+interface Candidate extends TopCorrelationRow {
+  r: number;
+  /** Estimated bound on the rounding error of r. */
+  readonly error: number;
+  readonly stats: FullStats;
+}
+
+/**
+ * For each gene x of `genes`, the co-moment with the query gene over the union U of their nonzeros in the
+ * cells: the query gene's nonzeros with x's value there (0 when absent), plus x's nonzeros where the query gene
+ * is 0. DuckDB's covar_pop centres as it goes, so nothing cancels; pairComoment adds the cells of neither.
+ */
+async function refineComoments(
+  ctx: QueryContext,
+  selection: CellSelection,
+  gene: number,
+  genes: readonly number[],
+): Promise<Map<number, { u: number; cu: number; sq: number; sx: number }>> {
+  const { views } = ctx;
+  const cells = cellCondition(selection, views, "cell_idx");
+  const list = indexList(genes, "gene index");
+  const rows = await queryRows(
+    ctx,
+    `WITH q AS (SELECT cell_idx, value::DOUBLE AS v FROM ${views.valuesByGene} WHERE gene_idx = ${gene} AND ${cells}),
+     x AS (SELECT gene_idx, cell_idx, value::DOUBLE AS v FROM ${views.valuesByGene}
+           WHERE gene_idx IN (${list}) AND ${cells}),
+     g AS (SELECT unnest([${list}]) AS gene_idx),
+     u AS (SELECT g.gene_idx, q.v AS qv, coalesce(x.v, 0) AS xv
+           FROM g CROSS JOIN q LEFT JOIN x ON x.gene_idx = g.gene_idx AND x.cell_idx = q.cell_idx
+           UNION ALL
+           SELECT x.gene_idx, 0 AS qv, x.v AS xv FROM x
+           WHERE NOT EXISTS (SELECT 1 FROM q WHERE q.cell_idx = x.cell_idx))
+     SELECT gene_idx, count(*) AS u, coalesce(covar_pop(qv, xv), 0) * count(*) AS cu, sum(qv) AS sq, sum(xv) AS sx
+     FROM u GROUP BY gene_idx`,
+  );
+  return new Map(
+    rows.map((r) => [num(r.gene_idx), { u: num(r.u), cu: num(r.cu), sq: num(r.sq), sx: num(r.sx) }]),
+  );
 }
