@@ -159,8 +159,13 @@ describe("reaching a store's current build through the lake", () => {
     const second = await access.current("small");
     expect(second.manifest.build).toBe(2);
     expect(await readdir(join(cache("prune"), "small"))).toEqual(["b1", "b2"]);
+    // The build before the current one stays: queries that started on it may still read its files.
     await access.prune();
-    expect(await readdir(join(cache("prune"), "small"))).toEqual(["b2"]);
-    expect((await access.list()).find((m) => m.dataset === "small")?.build).toBe(2);
+    expect(await readdir(join(cache("prune"), "small"))).toEqual(["b1", "b2"]);
+    await build("small");
+    expect((await access.current("small")).manifest.build).toBe(3);
+    await access.prune();
+    expect(await readdir(join(cache("prune"), "small"))).toEqual(["b2", "b3"]);
+    expect((await access.list()).find((m) => m.dataset === "small")?.build).toBe(3);
   });
 });

@@ -119,7 +119,10 @@ export interface TopCorrelation {
 
 export interface VariabilityRequest {
   readonly cells: CellFilter;
-  /** Genes with a mean below this are left out (default 0: every gene). */
+  /**
+   * Genes with a mean below this are left out. The default, 0, keeps every gene of counts or normalised data
+   * and leaves out genes with a negative mean (scaled data), for which a CV means nothing.
+   */
   readonly min_mean: number;
   readonly limit: number;
   /** Keyset continuation: the position after which the next page starts (opaque to clients; see the service). */

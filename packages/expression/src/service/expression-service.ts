@@ -560,6 +560,8 @@ export class ExpressionService {
       prepared = this.#engine.prepare(build, signal).then(async () => {
         // Keep the build before this one: queries that started on it may still be running.
         await this.#engine.retire(dataset, [build.manifest.build, build.manifest.build - 1]);
+        // And their local copies, so a store rebuilt every day does not fill the disk with old builds.
+        await this.#access.prune();
       });
       this.#prepared.set(key, prepared);
       prepared.catch(() => this.#prepared.delete(key));

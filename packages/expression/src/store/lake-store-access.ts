@@ -113,10 +113,12 @@ export class LakeStoreAccess implements StoreAccess {
     for (const dataset of datasets) {
       const store = await this.#lake.catalog.findDataset(storeDatasetName(dataset), "curated");
       const pointer = store ? await readStorePointer(this.#lake, store).catch(() => undefined) : undefined;
-      const keep = pointer === undefined ? undefined : `b${pointer.build}`;
+      // The build before the current one stays, as its objects stay in the lake: queries that started on it
+      // may still be reading these files.
+      const keep = pointer === undefined ? [] : [`b${pointer.build}`, `b${pointer.build - 1}`];
       const dir = join(this.#cacheDir, dataset);
       for (const entry of await readdir(dir).catch(() => [] as string[])) {
-        if (entry === keep) continue;
+        if (keep.includes(entry)) continue;
         const path = join(dir, entry);
         if (this.#inFlight(path)) continue;
         await rm(path, { recursive: true, force: true });

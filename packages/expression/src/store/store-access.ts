@@ -15,6 +15,9 @@ export interface StoreAccess {
   current(dataset: string, signal?: AbortSignal): Promise<StoreBuild>;
   /** Manifests of every published store (for listings), newest build of each. */
   list(): Promise<StoreManifest[]>;
-  /** Forgets cached builds other than the current ones (local files of superseded builds). */
+  /**
+   * Removes the local copies of builds older than each store's current one and the one before it (which queries
+   * that started before the switch may still read).
+   */
   prune(): Promise<void>;
 }
