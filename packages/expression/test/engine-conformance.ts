@@ -635,6 +635,46 @@ export function describeEngineConformance(
       });
     });
 
+    describe("genes far from zero relative to their spread", () => {
+      // Values near 1e5 that vary by about 1: the fast top-k sums (Σ q·x − Σq·Σx / n) cancel there, so the
+      // engine must notice and compute those r as exactly as its pair query does.
+      it("ranks top-k with the precision of the pair query", async () => {
+        const cells = Array.from({ length: 40 }, (_, i) => ({ cell: `c${i}`, meta: { cell_type: "T" } }));
+        const wave = (i: number, phase: number): number => Math.sin(i * 0.7 + phase) * 0.9 + (i % 3) * 0.05;
+        const entries: [number, number, number][] = [];
+        for (let c = 0; c < cells.length; c++) {
+          entries.push([0, c, 100_000 + wave(c, 0)]);
+          entries.push([1, c, 100_003.25 + wave(c, 0.3) * 1.1]);
+          entries.push([2, c, 99_998.5 + wave(c, 2.1)]);
+          if (c % 4 === 0) entries.push([3, c, 2 + c / 10]);
+        }
+        const store = await write({
+          dataset: "offset",
+          genes: [{ symbol: "A" }, { symbol: "B" }, { symbol: "C" }, { symbol: "D" }],
+          cells,
+          entries,
+          valueType: "DOUBLE",
+        });
+        const top = await engine.topCorrelated(store, {
+          gene: 0,
+          method: "pearson",
+          cells: {},
+          k: 3,
+          order: "r",
+        });
+        expect(top.rows).toHaveLength(3);
+        for (const row of top.rows) {
+          const pair = await engine.correlation(store, {
+            a: 0,
+            b: row.gene_idx,
+            method: "pearson",
+            cells: {},
+          });
+          expectClose(row.r, pair.r, `top r(0, ${row.gene_idx}) against the pair query`);
+        }
+      });
+    });
+
     describe("several builds side by side", () => {
       it("prepares concurrently, answers each build from its own files, and retires old ones", async () => {
         const base = mixedTestMatrix();

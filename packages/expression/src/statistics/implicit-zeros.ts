@@ -92,3 +92,23 @@ export function pairComoment(cU: number, u: number, sumA: number, sumB: number, 
 export function zeroRank(n: number, k: number, negatives: number): number {
   return negatives + (n - k + 1) / 2;
 }
+
+/**
+ * A bound on the rounding error of an r computed from the fast co-moment `Σ_{both} q·x − sum_q·sum_x / n`
+ * (top-k lists): `absDot` is Σ |q·x| over the cells where both are nonzero, `terms` the nonzeros summed. When
+ * genes sit far from 0 relative to their spread the two sums cancel, and this bound says so; such an r is then
+ * computed again from the union of nonzeros (pairComoment), as a pair query does.
+ */
+export function fastComomentError(
+  absDot: number,
+  offset: number,
+  terms: number,
+  m2a: number,
+  m2b: number,
+): number {
+  // Rounding of the two sums grows like the square root of the terms summed.
+  return (4 * Number.EPSILON * (Math.sqrt(terms) + 2) * (absDot + Math.abs(offset))) / Math.sqrt(m2a * m2b);
+}
+
+/** An r whose error bound is above this is recomputed: a tenth of the 1e-9 the results promise. */
+export const REFINE_R_ABOVE = 1e-10;

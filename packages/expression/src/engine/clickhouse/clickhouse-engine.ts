@@ -20,7 +20,14 @@ import type {
   VariabilityRequest,
   VariabilityRow,
 } from "../../model/expression-types.js";
-import { coefficientOfVariation, fullStats, pairComoment, pearson } from "../../statistics/implicit-zeros.js";
+import {
+  REFINE_R_ABOVE,
+  coefficientOfVariation,
+  fastComomentError,
+  fullStats,
+  pairComoment,
+  pearson,
+} from "../../statistics/implicit-zeros.js";
 import type { ExpressionEngine, StoreBuild } from "../expression-engine.js";
 import { fromClickHouse } from "./clickhouse-column-types.js";
 import type { ColumnKind } from "./clickhouse-column-types.js";
@@ -280,33 +287,61 @@ class ClickHouseEngine implements ExpressionEngine {
           )
         : all;
     const rows = await this.#session.rows(
-      `SELECT gene_idx, k, s, m2, lo, hi, dot, both FROM ` +
+      `SELECT gene_idx, k, s, m2, lo, hi, dot, absdot, both FROM ` +
         `(SELECT gene_idx, ${NONZERO_STATS_SQL} FROM (${all}) GROUP BY gene_idx) ALL LEFT JOIN ` +
-        `(SELECT gene_idx, sum(value * q) AS dot, count() AS both FROM (${otherSource}) ` +
+        `(SELECT gene_idx, sum(value * q) AS dot, sum(abs(value * q)) AS absdot, count() AS both FROM (${otherSource}) ` +
         `ALL INNER JOIN (SELECT cell_idx, value AS q FROM (${querySource})) USING cell_idx GROUP BY gene_idx) ` +
         `USING gene_idx`,
     );
     const queryRow = rows.find((row) => Number(row.gene_idx) === request.gene);
     const queryStats = nonzeroStats(queryRow, n);
     const query = fullStats(queryStats);
-    const defined: TopCorrelationRow[] = [];
+    const defined: (TopCorrelationRow & { r: number; error: number })[] = [];
     if (!query.constant && n >= 2) {
       for (const row of rows) {
         const gene = Number(row.gene_idx);
         if (gene === request.gene) continue;
         const other = nonzeroStats(row, n);
+        const x = fullStats(other);
         // Genes with no nonzero in the cells have no row: they are constant there, so undefined.
-        const comoment = Number(row.dot) - (queryStats.sum * other.sum) / n;
-        const { r } = pearson(query, fullStats(other), comoment, n);
-        if (r !== null) defined.push({ gene_idx: gene, r, n_both_expressing: Number(row.both) });
+        const offset = (queryStats.sum * other.sum) / n;
+        const { r } = pearson(query, x, Number(row.dot) - offset, n);
+        if (r === null) continue;
+        const terms = Number(row.both ?? 0) + other.k + queryStats.k;
+        const error = fastComomentError(Number(row.absdot ?? 0), offset, terms, query.m2, x.m2);
+        defined.push({ gene_idx: gene, r, n_both_expressing: Number(row.both), error });
       }
     }
     const key =
       request.order === "abs"
         ? (row: TopCorrelationRow) => Math.abs(row.r)
         : (row: TopCorrelationRow) => row.r;
-    defined.sort((x, y) => key(y) - key(x) || x.gene_idx - y.gene_idx);
-    return { n, rows: defined.slice(0, request.k), undefined_genes: others - defined.length };
+    const sort = (): void => void defined.sort((x, y) => key(y) - key(x) || x.gene_idx - y.gene_idx);
+    sort();
+    if (request.method === "pearson" && request.k > 0 && defined.length > 0) {
+      // The fast sums cancel for genes far from 0 relative to their spread: the candidates whose r could be that
+      // wrong and could still make the list are computed again as pairs, from the union of their nonzeros.
+      const kth = defined[Math.min(request.k, defined.length) - 1]!;
+      const floor = key(kth) - kth.error;
+      const imprecise = defined.filter((c) => c.error > REFINE_R_ABOVE && key(c) + c.error >= floor);
+      for (const c of imprecise) {
+        const pair = await this.#correlation(build, {
+          a: request.gene,
+          b: c.gene_idx,
+          method: "pearson",
+          cells: request.cells,
+        });
+        if (pair.r !== null) c.r = pair.r;
+      }
+      if (imprecise.length > 0) sort();
+    }
+    return {
+      n,
+      rows: defined
+        .slice(0, request.k)
+        .map(({ gene_idx, r, n_both_expressing }) => ({ gene_idx, r, n_both_expressing })),
+      undefined_genes: others - defined.length,
+    };
   }
 
   variability(build: StoreBuild, request: VariabilityRequest): Promise<Variability> {

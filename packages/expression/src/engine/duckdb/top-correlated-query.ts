@@ -3,7 +3,14 @@ import type {
   TopCorrelationRequest,
   TopCorrelationRow,
 } from "../../model/expression-types.js";
-import { fullStats, pairComoment, pearson, type FullStats } from "../../statistics/implicit-zeros.js";
+import {
+  REFINE_R_ABOVE,
+  fastComomentError,
+  fullStats,
+  pairComoment,
+  pearson,
+  type FullStats,
+} from "../../statistics/implicit-zeros.js";
 import { indexList } from "./cell-filter-sql.js";
 import { cellCondition, type CellSelection } from "./cell-selection.js";
 import { geneStatsSql, nonzeroAggregates, sparseRankSql, statsOf } from "./gene-stats-sql.js";
@@ -73,10 +80,8 @@ export async function topCorrelated(
       const comoment = num(row.dot) - offset;
       const { r } = pearson(q, x, comoment, n);
       if (r === null) continue;
-      // Rounding of the two sums, which grows like the square root of the terms summed.
-      const terms = Math.sqrt(num(row.both_expressing) + num(row.k) + num(query.k)) + 2;
-      const error =
-        (4 * Number.EPSILON * terms * (num(row.absdot) + Math.abs(offset))) / Math.sqrt(q.m2 * x.m2);
+      const terms = num(row.both_expressing) + num(row.k) + num(query.k);
+      const error = fastComomentError(num(row.absdot), offset, terms, q.m2, x.m2);
       defined.push({ gene_idx: gene, r, n_both_expressing: num(row.both_expressing), error, stats: x });
     }
   }
@@ -86,7 +91,7 @@ export async function topCorrelated(
   if (request.method === "pearson" && request.k > 0 && defined.length > 0) {
     const kth = defined[Math.min(request.k, defined.length) - 1]!;
     const floor = key(kth.r) - kth.error;
-    const imprecise = defined.filter((c) => c.error > REFINE_ABOVE && key(c.r) + c.error >= floor);
+    const imprecise = defined.filter((c) => c.error > REFINE_R_ABOVE && key(c.r) + c.error >= floor);
     if (imprecise.length > 0) {
       const refined = await refineComoments(
         ctx,
@@ -110,13 +115,6 @@ export async function topCorrelated(
     undefined_genes: Math.max(0, genes - 1 - defined.length),
   };
 }
-
-/**
- * An r whose estimated rounding error is above this is computed again from the union of nonzeros: a tenth of
- * the 1e-9 the results promise, and far above what ordinary data reaches, so the k best of a million cells are
- * not recomputed when the fast sums are exact enough.
- */
-const REFINE_ABOVE = 1e-10;
 
 interface Candidate extends TopCorrelationRow {
   r: number;
