@@ -207,7 +207,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "query",
     usage: "[options] <sql>",
     description:
-      "run SQL with DuckDB over the curated entity tables (sra_run, geo_series, pubmed_article, …)",
+      "run SQL with DuckDB over the curated entity tables (sra_run, geo_series, pubmed_article, …) and the expression stores' tables (<dataset>_genes, _cells, _values, _group_stats)",
     load: metadata,
   },
   {

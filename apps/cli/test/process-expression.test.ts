@@ -76,4 +76,26 @@ role = "expression"
     const listed = JSON.parse(shown.stdout) as { data: { dataset: string; build: number }[] };
     expect(listed.data).toEqual([expect.objectContaining({ dataset: "pbmc", build: 3 })]);
   });
+
+  it("lets omicslake query read the store's tables, and nothing else on the disk", async () => {
+    const sums = await runInProcess(dir, [
+      "query",
+      "SELECT count(*) AS genes, sum(n_expressing) AS nonzeros, sum(sum) AS total FROM pbmc_genes",
+      "--json",
+    ]);
+    expect(sums.stderr).toBe("");
+    const expected = JSON.parse(await readFile(join(TENX, "expected.json"), "utf8")) as {
+      nnz: number;
+      sum: number;
+    };
+    const wire = JSON.parse(sums.stdout) as { columns: string[]; rows: unknown[][] };
+    expect(wire.rows[0]!.map(Number)).toEqual([2000, expected.nnz, expected.sum]);
+    const values = await runInProcess(dir, ["query", "SELECT count(*) FROM pbmc_values", "--json"]);
+    expect(Number((JSON.parse(values.stdout) as { rows: unknown[][] }).rows[0]![0])).toBe(expected.nnz);
+    const escape = await runInProcess(dir, [
+      "query",
+      `SELECT * FROM read_csv('${join(dir, "omicslake.toml")}')`,
+    ]);
+    expect(escape.code).not.toBe(0);
+  });
 });

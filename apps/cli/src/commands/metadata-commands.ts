@@ -8,6 +8,8 @@ import {
   snapshot,
   type ServingEntityName,
 } from "@omicslake/metadata";
+import type { Lake, LakeConfig } from "@omicslake/core";
+import { defaultExpressionCacheDir, LakeStoreAccess } from "@omicslake/expression";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { withLake, type GlobalOptions } from "../context.js";
@@ -87,7 +89,7 @@ export function registerMetadataCommands(program: Command): void {
   program
     .command("query")
     .description(
-      "run SQL with DuckDB over the curated entity tables (sra_run, geo_series, pubmed_article, …)",
+      "run SQL with DuckDB over the curated entity tables (sra_run, geo_series, pubmed_article, …) and the expression stores' tables (<dataset>_genes, _cells, _values, _group_stats)",
     )
     .argument("<sql>", "one SQL statement")
     .option("--limit <n>", "at most this many rows", "1000")
@@ -95,8 +97,11 @@ export function registerMetadataCommands(program: Command): void {
       const limit = Number(options.limit);
       if (!Number.isSafeInteger(limit) || limit < 1)
         throw new UsageError(`--limit must be a positive integer, got "${options.limit}"`);
-      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
-        const result = await queryCurated(lake, sql, { limit });
+      await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out, config) => {
+        const result = await queryCurated(lake, sql, {
+          limit,
+          views: await expressionViews(lake, config),
+        });
         out.data({ columns: result.columns, rows: result.rows, truncated: result.truncated }, () =>
           [
             table(
@@ -116,4 +121,29 @@ export function registerMetadataCommands(program: Command): void {
         );
       });
     });
+}
+
+/**
+ * The tables of every published expression store, as `query` views named `<dataset>_<table>` (the dataset's
+ * name with anything but letters and digits turned into `_`): the current build's files, copied and verified
+ * through the lake like every expression query's. A name two stores would share is left to the first.
+ */
+async function expressionViews(lake: Lake, config: LakeConfig): Promise<Record<string, string>> {
+  const access = new LakeStoreAccess(lake, { cacheDir: defaultExpressionCacheDir(config.root) });
+  const views: Record<string, string> = {};
+  const tables = {
+    genes: "genes",
+    cells: "cells",
+    values: "valuesByGene",
+    group_stats: "groupStats",
+  } as const;
+  for (const manifest of await access.list()) {
+    const build = await access.current(manifest.dataset);
+    const prefix = manifest.dataset.replace(/[^A-Za-z0-9]+/g, "_");
+    for (const [table, role] of Object.entries(tables)) {
+      const file = build.files[role];
+      if (file !== undefined) views[`${prefix}_${table}`] ??= file;
+    }
+  }
+  return views;
 }

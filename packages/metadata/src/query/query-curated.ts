@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Lake } from "@omicslake/core";
+import { dirname, join } from "node:path";
+import { sqlIdentifier, type Lake } from "@omicslake/core";
 import { downloadObject } from "../curated-objects.js";
 import { openDuckDb, sqlString } from "../duckdb-session.js";
 import { CURATED_ENTITIES, DEFAULT_CURATED_DATASET, curatedObjectName } from "../entities/index.js";
@@ -12,6 +12,11 @@ export interface QueryCuratedOptions {
   readonly limit?: number;
   readonly curatedName?: string;
   readonly workDir?: string;
+  /**
+   * More tables the query may read: view name → a local, already verified Parquet file (the CLI adds the
+   * expression stores' tables this way). Their directories become readable to the query, and nothing else does.
+   */
+  readonly views?: Readonly<Record<string, string>>;
 }
 
 export interface QueryCuratedResult {
@@ -49,7 +54,8 @@ export async function queryCurated(
   }
   const curatedName = options.curatedName ?? DEFAULT_CURATED_DATASET;
   const curated = await lake.catalog.findDataset(curatedName, "curated");
-  if (!curated) {
+  const views = Object.entries(options.views ?? {});
+  if (!curated && views.length === 0) {
     throw new MetadataFlowError("not_consolidated", `there is no curated dataset "${curatedName}" to query`, {
       details: { dataset: curatedName },
       hint: 'Run "omicslake consolidate" first',
@@ -62,9 +68,9 @@ export async function queryCurated(
     const duck = await openDuckDb(work);
     try {
       const tables: string[] = [];
-      for (const entity of CURATED_ENTITIES) {
+      for (const entity of curated ? CURATED_ENTITIES : []) {
         const object = await lake.catalog.findObjectByKey(
-          lake.objectKey(curated, curatedObjectName(entity.name)),
+          lake.objectKey(curated!, curatedObjectName(entity.name)),
         );
         if (!object) continue;
         const local = join(dataDir, curatedObjectName(entity.name));
@@ -72,8 +78,18 @@ export async function queryCurated(
         await duck.run(`CREATE VIEW ${entity.name} AS SELECT * FROM read_parquet(${sqlString(local)})`);
         tables.push(entity.name);
       }
-      // From here on the user's SQL runs: only the scratch directory is reachable, and that cannot be undone.
-      await duck.run(`SET allowed_directories = [${sqlString(`${work}/`)}]`);
+      const readable = new Set([`${work}/`]);
+      for (const [name, file] of views) {
+        if (tables.includes(name)) continue;
+        await duck.run(
+          `CREATE VIEW ${sqlIdentifier(name)} AS SELECT * FROM read_parquet(${sqlString(file)})`,
+        );
+        readable.add(`${dirname(file)}/`);
+        tables.push(name);
+      }
+      // From here on the user's SQL runs: only the scratch directory (and the given views' folders) are
+      // reachable, and that cannot be undone.
+      await duck.run(`SET allowed_directories = [${[...readable].map(sqlString).join(", ")}]`);
       await duck.run("SET enable_external_access = false");
       await duck.run("SET lock_configuration = true");
       let reader;
