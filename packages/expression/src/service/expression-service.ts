@@ -434,6 +434,11 @@ export class ExpressionService {
         throw new ValidationError("give cells by name or by filter, not both", {
           hint: "Leave out cells, or leave out where and cell_type",
         });
+      // An empty list is a client that built its list wrong, not a request for no cells.
+      if (query.cells.length === 0)
+        throw new ValidationError("name at least one cell, or leave cells out for every cell", {
+          hint: "Give cells=C1,C2 (--cells C1,C2), or select cells with a cell type or filters",
+        });
       const picked = await this.#cellsByName(build, query.cells);
       cellsSelected = { ids: picked.map((c) => c.cell_idx) };
       cellCount = picked.length;
