@@ -60,7 +60,7 @@ function wholeNumber(flag: string, value: string | undefined): number | undefine
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
-    throw new UsageError(`${flag} must be a whole number, got "${value}"`);
+    throw new UsageError(`${flag} must be a whole number of 0 or more (0, 1, 2, …), got "${value}"`);
   return n;
 }
 

@@ -83,7 +83,7 @@ const MEDIA_FORMATS: readonly [string, SubsetFormat][] = [
   ["application/json", "json"],
 ];
 
-/** format= wins; else the first media type of Accept the route serves; else JSON. */
+/** format= wins; else the first media type of Accept the route serves; else JSON (never 406). */
 function subsetFormat(format: SubsetFormat | undefined, accept: string | undefined): SubsetFormat {
   if (format !== undefined) return format;
   for (const part of (accept ?? "").split(",")) {
@@ -278,7 +278,6 @@ export function expressionRoutes(provider: ExpressionProvider): FastifyPluginAsy
           response: {
             200: z.unknown().describe("The subset in the chosen format"),
             ...errors,
-            406: errorSchema,
           },
         },
       },

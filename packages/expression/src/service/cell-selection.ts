@@ -56,9 +56,10 @@ export async function resolveSelection(
         details: { dataset: manifest.dataset, columns: manifest.cellColumns.map((c) => c.name) },
         hint: "Name the column the cell types are values of with by (--by COLUMN)",
       });
-    const groups = await groupValues(engine, build, by);
+    const { values: groups, complete } = await groupValues(engine, build, by);
+    const known = new Set(groups);
     for (const cellType of cellTypes) {
-      if (!groups.includes(cellType)) {
+      if (!known.has(cellType) && (complete || !(await hasCells(engine, build, by, cellType)))) {
         throw new OmicslakeError(
           "unknown_group",
           `no cell type "${cellType}" in column "${by}" of expression dataset "${manifest.dataset}"`,
@@ -80,13 +81,34 @@ export async function resolveSelection(
   return { filter, by: cellTypes.length > 0 || selection.by !== undefined ? by : null, cellTypes };
 }
 
-/** The values of a group column: the manifest's for the store's group column, else distinct values. */
+/**
+ * The values of a group column: the manifest's for the store's group column, else its distinct values, at
+ * most DISTINCT_LIMIT of them (`complete` false when there may be more, as for a barcode column).
+ */
 export async function groupValues(
   engine: ExpressionEngine,
   build: StoreBuild,
   by: string,
-): Promise<string[]> {
-  if (by === build.manifest.groupBy) return build.manifest.groups.map((g) => g.value);
+): Promise<{ values: string[]; complete: boolean }> {
+  if (by === build.manifest.groupBy)
+    return { values: build.manifest.groups.map((g) => g.value), complete: true };
   const values = await engine.distinctValues(build, by, DISTINCT_LIMIT);
-  return values.filter((v): v is string => v !== null).map(String);
+  return {
+    values: values.filter((v): v is string => v !== null).map(String),
+    complete: values.length < DISTINCT_LIMIT,
+  };
+}
+
+/** Whether any cell has `value` in column `by`: a cell type past the listed distinct values is looked up. */
+async function hasCells(
+  engine: ExpressionEngine,
+  build: StoreBuild,
+  by: string,
+  value: string,
+): Promise<boolean> {
+  const raw: RawFilter = Object.create(null) as RawFilter;
+  raw[by] = { in: [value] };
+  const filter = checkFilter(raw, build.manifest.cellColumns);
+  const counts = await engine.countCells(build, filter, null);
+  return counts.some((c) => c.cells > 0);
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { OmicslakeError, ValidationError, decodeCursor, encodeCursor } from "@omicslake/core";
 import type { ExpressionEngine, StoreBuild } from "../engine/expression-engine.js";
 import type {
@@ -211,7 +212,9 @@ export class ExpressionService {
     const build = await this.#build(dataset);
     const limit = pageLimit(query.limit);
     const after =
-      query.cursor === undefined ? undefined : decodeCursor("expression-genes", query.cursor, "number");
+      query.cursor === undefined
+        ? undefined
+        : decodeCursor(cursorList("genes", build), query.cursor, "number");
     if (query.q !== undefined && query.q.length > 200)
       throw new ValidationError("q is longer than 200 characters", { details: { length: query.q.length } });
     const where =
@@ -222,7 +225,7 @@ export class ExpressionService {
       ...(query.q !== undefined && query.q !== "" ? { q: query.q } : {}),
       ...(where !== undefined && Object.keys(where).length > 0 ? { where } : {}),
     });
-    return keysetPage(rows, limit, (row) => encodeCursor("expression-genes", row.gene_idx));
+    return keysetPage(rows, limit, (row) => encodeCursor(cursorList("genes", build), row.gene_idx));
   }
 
   /** One gene by name, id or symbol, with its all-cells statistics. */
@@ -242,14 +245,16 @@ export class ExpressionService {
     const build = await this.#build(dataset);
     const limit = pageLimit(query.limit);
     const after =
-      query.cursor === undefined ? undefined : decodeCursor("expression-cells", query.cursor, "number");
+      query.cursor === undefined
+        ? undefined
+        : decodeCursor(cursorList("cells", build), query.cursor, "number");
     const { filter } = await resolveSelection(this.#engine, build, query);
     const rows = await this.#engine.cells(build, {
       limit: limit + 1,
       ...(after !== undefined ? { after } : {}),
       ...(Object.keys(filter).length > 0 ? { where: filter } : {}),
     });
-    return keysetPage(rows, limit, (row) => encodeCursor("expression-cells", row.cell_idx));
+    return keysetPage(rows, limit, (row) => encodeCursor(cursorList("cells", build), row.cell_idx));
   }
 
   async correlation(dataset: string, query: CorrelationQuery) {
@@ -326,11 +331,11 @@ export class ExpressionService {
       throw new ValidationError(`min_mean must be a number ≥ 0, got ${String(minMean)}`, {
         details: { min_mean: minMean },
       });
-    const offset =
-      query.cursor === undefined ? 0 : decodeCursor("expression-variability", query.cursor, "number");
     const build = await this.#build(dataset);
     const index = await this.#geneIndex(build);
     const selection = await resolveSelection(this.#engine, build, query);
+    const list = cursorList("variability", build, { cells: selection.filter, min_mean: minMean });
+    const offset = query.cursor === undefined ? 0 : decodeCursor(list, query.cursor, "number");
     const result = await this.#engine.variability(build, {
       cells: selection.filter,
       min_mean: minMean,
@@ -356,8 +361,7 @@ export class ExpressionService {
       }),
       meta: {
         count: result.rows.length,
-        next_cursor:
-          end < result.total && result.rows.length > 0 ? encodeCursor("expression-variability", end) : null,
+        next_cursor: end < result.total && result.rows.length > 0 ? encodeCursor(list, end) : null,
         total: result.total,
         n_cells: result.n,
         min_mean: minMean,
@@ -429,6 +433,11 @@ export class ExpressionService {
       if ((query.where !== undefined && Object.keys(query.where).length > 0) || query.cell_type !== undefined)
         throw new ValidationError("give cells by name or by filter, not both", {
           hint: "Leave out cells, or leave out where and cell_type",
+        });
+      // An empty list is a client that built its list wrong, not a request for no cells.
+      if (query.cells.length === 0)
+        throw new ValidationError("name at least one cell, or leave cells out for every cell", {
+          hint: "Give cells=C1,C2 (--cells C1,C2), or select cells with a cell type or filters",
         });
       const picked = await this.#cellsByName(build, query.cells);
       cellsSelected = { ids: picked.map((c) => c.cell_idx) };
@@ -595,6 +604,17 @@ export class ExpressionService {
     });
     return index;
   }
+}
+
+/**
+ * The list a page cursor belongs to: one dataset's build, and for an offset into a ranking, the query that
+ * ranked it. A cursor given to another dataset, after a rebuild or with other cells then fails to decode
+ * (invalid_cursor) instead of continuing a different list at a position that means something else there.
+ */
+function cursorList(kind: string, build: StoreBuild, query?: unknown): string {
+  const list = `expression-${kind}:${build.manifest.dataset}:${build.manifest.build}`;
+  if (query === undefined) return list;
+  return `${list}:${createHash("sha256").update(JSON.stringify(query)).digest("base64url").slice(0, 16)}`;
 }
 
 function keysetPage<T>(rows: T[], limit: number, cursorOf: (row: T) => string): Page<T> {
