@@ -1,4 +1,4 @@
-import type { Lake, LakeConfig, StepOptions } from "@omicslake/core";
+import { OmicslakeError, type Lake, type LakeConfig, type StepOptions } from "@omicslake/core";
 import {
   buildExpressionStore,
   buildSettingsOf,
@@ -25,6 +25,18 @@ export async function buildConfiguredExpressionStore(
     const service = await openExpressionService(lake, config);
     try {
       await service.manifest(name, options.signal);
+    } catch (cause) {
+      // The build is published whatever ClickHouse says: say so, or the user rebuilds for nothing.
+      const reason = cause instanceof OmicslakeError ? cause.reason : String(cause);
+      throw new OmicslakeError(
+        cause instanceof OmicslakeError ? cause.code : "engine_unavailable",
+        `build ${result.manifest.build} of "${name}" is published, and loading it into ClickHouse failed: ${reason}`,
+        {
+          details: { dataset: name, build: result.manifest.build },
+          hint: "No rebuild is needed: once the ClickHouse server answers, the first query loads this build",
+          cause,
+        },
+      );
     } finally {
       await service.close();
     }

@@ -574,6 +574,11 @@ export class ExpressionService {
       });
       this.#prepared.set(key, prepared);
       prepared.catch(() => this.#prepared.delete(key));
+      // Forget builds the engine no longer keeps, so a long-running server does not grow by one per rebuild.
+      for (const known of [...this.#prepared.keys()]) {
+        const [name, number] = known.split("\u0000");
+        if (name === dataset && Number(number) < build.manifest.build - 1) this.#prepared.delete(known);
+      }
     }
     await prepared;
     return build;
