@@ -34,9 +34,11 @@ export const EXPRESSION_BUILD_STEP = "expr-build";
 
 /**
  * DuckDB's memory for a build when neither the caller nor `[expression] memory_limit` sets one: sorts and
- * joins spill to the work directory beyond it, so a build's peak memory does not grow with the matrix.
+ * joins spill to the work directory beyond it, so a build's peak memory does not grow with the matrix. Measured
+ * on 1 M cells x 20 k genes: with 256MB the process peaks at ~0.8 GB for 10 M and for 100 M nonzeros, in the
+ * same time as with 1GB, which let it grow from 0.6 to 1.5 GB (DuckDB's writers hold memory outside the limit).
  */
-export const DEFAULT_BUILD_MEMORY_LIMIT = "1GB";
+export const DEFAULT_BUILD_MEMORY_LIMIT = "256MB";
 
 export interface BuildExpressionStoreOptions extends StepOptions {
   /** `X` (default), a layer name, or `raw.X` (AnnData's .raw). */
