@@ -183,13 +183,15 @@ async function lakeResult(dir: string): Promise<unknown> {
 /**
  * An object as it must match: by key, size and sha256, except the processing manifests, which record
  * the id of the run that wrote them (a rerun after a kill has a later id), conversion manifests, which
- * record the temporary folder the inputs were read from, and DuckDB snapshot files, which record when
- * they were built. Those match by key.
+ * record the temporary folder the inputs were read from, DuckDB snapshot files, which record when
+ * they were built, and expression store pointers, which record the checksums of the conversion manifest they
+ * were built from. Those match by key; the store's data files match by checksum.
  */
 function comparable(object: { key: string; sha256: string; size: number }): unknown {
   const varies =
     object.key.includes("/_manifests/") ||
     object.key.endsWith("/manifest.json") ||
+    (object.key.startsWith("curated/") && object.key.endsWith(".expression/store.json")) ||
     object.key.endsWith(".duckdb");
   return varies ? { key: object.key } : object;
 }

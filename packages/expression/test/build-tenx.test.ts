@@ -88,13 +88,13 @@ describe.skipIf(!haveFormatFixtures)("building a store from the 10x fixture with
   it("sorts the value files by gene and by cell", async () => {
     const [g] = await parquetRows(
       build.files.valuesByGene!,
-      `SELECT count(*) FILTER (WHERE pg IS NOT NULL AND gene_idx < pg) AS bad FROM
+      `SELECT count(*) FILTER (WHERE pg IS NOT NULL AND (gene_idx, cell_idx) < (pg, pc)) AS bad FROM
          (SELECT gene_idx, cell_idx, lag(gene_idx) OVER w AS pg, lag(cell_idx) OVER w AS pc FROM stored WINDOW w AS (ORDER BY file_row_number))`,
     );
     expect(g).toEqual({ bad: 0 });
     const [c] = await parquetRows(
       build.files.valuesByCell!,
-      `SELECT count(*) FILTER (WHERE pc IS NOT NULL AND cell_idx < pc) AS bad FROM
+      `SELECT count(*) FILTER (WHERE pc IS NOT NULL AND (cell_idx, gene_idx) < (pc, pg)) AS bad FROM
          (SELECT gene_idx, cell_idx, lag(gene_idx) OVER w AS pg, lag(cell_idx) OVER w AS pc FROM stored WINDOW w AS (ORDER BY file_row_number))`,
     );
     expect(c).toEqual({ bad: 0 });

@@ -257,10 +257,8 @@ export async function buildExpressionStore(
               dataset: name,
               build,
               builtAt: lake.clock().toISOString(),
-              runId: ctx.id,
               source: {
                 dataset: `processed:${name}`,
-                datasetId: processed.id,
                 matrix: source.matrix,
                 format: source.format,
                 objects: used.map((o) => ({ name: o.name, sha256: o.sha256 })),
@@ -280,7 +278,9 @@ export async function buildExpressionStore(
             // The one write that publishes the build: readers see the old build or this one, never a mix.
             const pointer = await lake.putObject(storeDataset, {
               name: STORE_POINTER,
-              body: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`),
+              // builtAt is the pointer object's own time (readers take it from the catalog): a build rerun after a
+              // crash then publishes the same bytes as one that never crashed.
+              body: Buffer.from(`${JSON.stringify({ ...manifest, builtAt: undefined }, null, 2)}\n`),
               mediaType: "application/json",
             });
             ctx.output({

@@ -146,14 +146,14 @@ export async function writeStoreFiles(
       ? `SELECT gene_idx, source_cell_idx AS cell_idx, value FROM src_values`
       : `SELECT v.gene_idx, m.cell_idx, v.value FROM src_values v JOIN cell_map m USING (source_cell_idx)`;
   await duck.run(
-    // One sort key, not two: queries need a cell's (or a gene's) nonzeros together for row-group pruning, never
-    // in order within it (a subset sorts what it reads), and one key halves the sort's time.
-    `COPY (${renumbered} ORDER BY cell_idx) TO ${str(out("valuesByCell"))} ${parquet}`,
+    // Both keys, though queries only need a cell's nonzeros together: with one key DuckDB's parallel sort leaves
+    // ties in any order, and a build rerun after a crash must write the same bytes.
+    `COPY (${renumbered} ORDER BY cell_idx, gene_idx) TO ${str(out("valuesByCell"))} ${parquet}`,
   );
   files["valuesByCell"] = { path: out("valuesByCell"), rows: extent.n };
   check("values by cell");
   await duck.run(
-    `COPY (SELECT gene_idx, cell_idx, value FROM read_parquet(${str(out("valuesByCell"))}) ORDER BY gene_idx)
+    `COPY (SELECT gene_idx, cell_idx, value FROM read_parquet(${str(out("valuesByCell"))}) ORDER BY gene_idx, cell_idx)
      TO ${str(out("valuesByGene"))} ${parquet}`,
   );
   files["valuesByGene"] = { path: out("valuesByGene"), rows: extent.n };

@@ -40,11 +40,10 @@ export const STORE_FILES = {
    */
   cells: "cells.parquet",
   /**
-   * Nonzeros `gene_idx INTEGER, cell_idx INTEGER, value <type>` sorted by gene_idx (a gene's nonzeros are together;
-   * their cells are in no particular order).
+   * Nonzeros `gene_idx INTEGER, cell_idx INTEGER, value <type>` sorted by (gene_idx, cell_idx).
    */
   valuesByGene: "values_by_gene.parquet",
-  /** The same nonzeros sorted by cell_idx (a cell's nonzeros together, genes in no particular order). */
+  /** The same nonzeros sorted by (cell_idx, gene_idx). */
   valuesByCell: "values_by_cell.parquet",
   /**
    * Per group of the store's group column and gene (genes with no nonzero in a group have no row):
@@ -96,13 +95,18 @@ export interface StoreManifest {
   readonly dataset: string;
   /** Increases by one per build; the files live under `b<build>/`. */
   readonly build: number;
+  /**
+   * When it was published: the catalog's time of `store.json`, filled in when it is read. Neither this nor the run
+   * that built it is written in its bytes: a build rerun after a crash must publish the same bytes as one that
+   * never crashed.
+   */
   readonly builtAt: string;
-  /** The run that built it. */
-  readonly runId: number;
   readonly source: {
-    /** `processed:<name>` and its id: the converted matrix this was built from. */
+    /**
+     * `processed:<name>`: the converted matrix this was built from. Its id is in the provenance edge, not here
+     * (ids depend on what else the lake went through; these bytes must not).
+     */
     readonly dataset: string;
-    readonly datasetId: number;
     /** Which matrix of the source: `X`, a layer name, or `raw.X`. */
     readonly matrix: string;
     /** The source's format (h5ad, 10x-mtx, 10x-h5, rds, mtx, parquet). */

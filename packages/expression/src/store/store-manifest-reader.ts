@@ -44,7 +44,8 @@ export async function readStorePointer(
   const build = (json as { build?: unknown }).build;
   return {
     build: typeof build === "number" && Number.isInteger(build) ? build : 0,
-    json: json as Record<string, unknown>,
+    // When the build was published: the pointer object's time in the catalog (not written in its bytes).
+    json: { builtAt: object.createdAt.toISOString(), ...(json as Record<string, unknown>) },
     sha256: object.sha256,
   };
 }

@@ -213,10 +213,8 @@ export async function writeTestStore(dir: string, matrix: TestMatrix): Promise<W
       dataset: matrix.dataset ?? "test",
       build,
       builtAt: new Date(0).toISOString(),
-      runId: 1,
       source: {
         dataset: `processed:${matrix.dataset ?? "test"}`,
-        datasetId: 1,
         matrix: "X",
         format: "mtx",
         objects: [],
