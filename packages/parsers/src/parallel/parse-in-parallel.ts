@@ -1,0 +1,236 @@
+import { availableParallelism } from "node:os";
+import { ParseError } from "../errors/parse-error.js";
+import { recordParser, type RecordFormat } from "../parse/record-parsers.js";
+import { SRA_RECORD_ELEMENTS } from "../sra/sra-parser.js";
+import { receiveParseError, type ParseTask, type TaskResult } from "./parse-task.js";
+import { ParseWorkerPool } from "./parse-worker-pool.js";
+import { closingTags } from "./xml-preamble.js";
+import { sliceXml, type XmlSlice } from "./xml-slicer.js";
+
+/** One input of {@link parseInParallel}: the name its errors carry and its (uncompressed) bytes. */
+export interface ParallelInput {
+  readonly file: string;
+  readonly input: AsyncIterable<Uint8Array>;
+}
+
+export interface ParallelParseOptions {
+  /** Worker threads that parse (at least 1). Default: the machine's cores. */
+  readonly threads?: number;
+  /** Size at which a file is cut into another slice, at the next record (default 4 MiB). */
+  readonly sliceBytes?: number;
+  /** Only records of these kinds (all when absent). */
+  readonly kinds?: ReadonlySet<string>;
+  /** Element names cut before (default: each file's first record name); see `SliceOptions.cutBefore`. */
+  readonly cutBefore?: readonly string[];
+  /** The worker module (default: this package's); tests give a failing one. Ignored with `pool`. */
+  readonly workerUrl?: URL;
+  /**
+   * Workers to use, kept open afterwards (starting threads costs tens of milliseconds each; a caller that
+   * parses many inputs in turn keeps one pool). Default: a pool of `threads` workers, closed at the end.
+   */
+  readonly pool?: ParseWorkerPool;
+}
+
+/** A run of NDJSON lines, in input order, and how many records (lines) it holds. */
+export interface NdjsonPiece {
+  readonly ndjson: Uint8Array;
+  readonly count: number;
+}
+
+/**
+ * The record elements a file of each XML format is cut before. GEO SOFT and GenBank are line formats whose
+ * errors carry line numbers, which a slice cannot know: those files are parsed whole, one at a time, on the
+ * calling thread.
+ */
+const SPLIT_RECORDS: Partial<Record<RecordFormat, readonly string[]>> = {
+  sra: SRA_RECORD_ELEMENTS,
+  biosample: ["BioSample"],
+  bioproject: ["Package", "DocumentSummary"],
+  pubmed: ["PubmedArticle", "PubmedBookArticle", "DeleteCitation"],
+};
+
+const DEFAULT_SLICE_BYTES = 4 << 20;
+/** NDJSON handed out at a time by the calling thread's own parses. */
+const FLUSH_BYTES = 1 << 20;
+const EMPTY = Buffer.alloc(0);
+
+type Job =
+  | {
+      readonly kind: "slice";
+      readonly index: number;
+      readonly file: string;
+      readonly slice: XmlSlice;
+      readonly task: ParseTask;
+      readonly result: Promise<TaskResult>;
+    }
+  | { readonly kind: "serial"; readonly index: number; readonly file: string; readonly input: AsyncIterable<Uint8Array> }
+  | { readonly kind: "failed"; readonly index: number; readonly file: string; readonly error: unknown };
+
+/**
+ * Parses files on several threads and yields their records as NDJSON, byte for byte and in the order that
+ * parsing them one after another on one thread writes (`writeNdjson`). XML files are cut into slices at record
+ * start tags and the slices parsed by a pool of workers, several files at once; a slice whose cut turns out
+ * not to lie between records (the tag stood in a comment or CDATA section) is parsed again joined to the next.
+ * gzip input is inflated as it is read here (openInput does that on its own thread) and handed out as
+ * uncompressed slices: a compressed stream cannot be entered in the middle. An error is the serial parser's:
+ * the same code and message at the same byte offset, after the records that precede it.
+ *
+ * @example
+ * for await (const { ndjson } of parseInParallel("sra", [{ file, input: openInput(file) }], { threads: 4 })) process.stdout.write(ndjson);
+ */
+export async function* parseInParallel(
+  format: RecordFormat,
+  inputs: readonly ParallelInput[],
+  options: ParallelParseOptions = {},
+): AsyncGenerator<NdjsonPiece> {
+  const threads = options.pool?.size ?? Math.max(1, Math.floor(options.threads ?? availableParallelism()));
+  const pool = options.pool ?? new ParseWorkerPool(threads, options.workerUrl);
+  const producer = jobs(format, inputs, pool, options);
+  // Slices dispatched ahead of the one being written: enough to keep every worker busy, and a bound on memory.
+  const maxAhead = threads * 2 + 1;
+  const ahead: Job[] = [];
+  let produced = false;
+  const pull = async (): Promise<Job | undefined> => {
+    if (produced) return undefined;
+    const next = await producer.next();
+    if (next.done === true) {
+      produced = true;
+      return undefined;
+    }
+    return next.value;
+  };
+  /** The next job, pulled from the producer when none is waiting. */
+  const shift = async (): Promise<Job | undefined> => ahead.shift() ?? (await pull());
+  try {
+    for (;;) {
+      // A serial job reads the producer's current input: nothing is pulled past it until it is done.
+      while (ahead.length < maxAhead && ahead.at(-1)?.kind !== "serial") {
+        const job = await pull();
+        if (job === undefined) break;
+        ahead.push(job);
+      }
+      let job = ahead.shift();
+      if (job === undefined) return;
+      if (job.kind === "failed") throw job.error;
+      if (job.kind === "serial") {
+        yield* parseHere(format, job.file, job.input, options.kinds);
+        continue;
+      }
+      let result = await job.result;
+      while (!result.ok && result.phase === "tail" && !job.slice.last) {
+        // The cut was not between records: parse this slice again together with the next one.
+        const next = await shift();
+        if (next?.kind !== "slice" || next.index !== job.index)
+          throw new Error(`slice of ${job.file} at byte ${job.slice.start} has no following slice to join`);
+        const slice: XmlSlice = {
+          start: job.slice.start,
+          bytes: Buffer.concat([job.slice.bytes, next.slice.bytes]),
+          last: next.slice.last,
+        };
+        const { suffix: _suffix, ...rest } = job.task;
+        const task: ParseTask = {
+          ...rest,
+          body: slice.bytes,
+          ...(next.task.suffix === undefined ? {} : { suffix: next.task.suffix }),
+        };
+        job = { ...job, slice, task, result: handled(pool.run(task)) };
+        result = await job.result;
+      }
+      if (result.count > 0) yield { ndjson: result.ndjson, count: result.count };
+      if (result.ok) continue;
+      if (result.bug !== undefined || result.parseError === undefined) {
+        throw new Error(
+          `parsing ${job.file} failed near byte ${job.slice.start}: ${result.bug?.message ?? "unknown error"}`,
+        );
+      }
+      const error = receiveParseError(result.parseError, job.slice.start - job.task.prefix.byteLength);
+      // As the serial reader does: damage later in a gzip stream is the error to report (it explains this one).
+      for (let later = await shift(); later !== undefined && later.index === job.index; later = await shift()) {
+        if (later.kind === "failed" && isGzipDamage(later.error)) throw later.error;
+      }
+      throw error;
+    }
+  } finally {
+    await producer.return(undefined);
+    if (options.pool === undefined) await pool.close();
+  }
+}
+
+/** The inputs as jobs, in order: each slice already dispatched to the pool. */
+async function* jobs(
+  format: RecordFormat,
+  inputs: readonly ParallelInput[],
+  pool: ParseWorkerPool,
+  options: ParallelParseOptions,
+): AsyncGenerator<Job> {
+  const records = SPLIT_RECORDS[format];
+  const kinds = options.kinds === undefined ? {} : { kinds: [...options.kinds] };
+  for (const [index, { file, input }] of inputs.entries()) {
+    if (records === undefined) {
+      yield { kind: "serial", index, file, input };
+      continue;
+    }
+    try {
+      const sliced = await sliceXml(input, records, {
+        sliceBytes: options.sliceBytes ?? DEFAULT_SLICE_BYTES,
+        ...(options.cutBefore === undefined ? {} : { cutBefore: options.cutBefore }),
+      });
+      if (sliced.kind === "whole") {
+        yield { kind: "serial", index, file, input: sliced.input };
+        continue;
+      }
+      const suffix = closingTags(sliced.preamble);
+      for await (const slice of sliced.slices) {
+        const task: ParseTask = {
+          format,
+          file,
+          prefix: slice.start === 0 ? EMPTY : sliced.prefix,
+          body: slice.bytes,
+          ...(slice.last ? {} : { suffix }),
+          ...kinds,
+        };
+        yield { kind: "slice", index, file, slice, task, result: handled(pool.run(task)) };
+      }
+    } catch (error) {
+      yield { kind: "failed", index, file, error };
+    }
+  }
+}
+
+/** A file parsed on this thread (a line format, or XML that could not be cut safely). */
+async function* parseHere(
+  format: RecordFormat,
+  file: string,
+  input: AsyncIterable<Uint8Array>,
+  kinds: ReadonlySet<string> | undefined,
+): AsyncGenerator<NdjsonPiece> {
+  let text = "";
+  let count = 0;
+  try {
+    for await (const record of recordParser(format)(input, { file })) {
+      if (kinds !== undefined && !kinds.has(record.kind)) continue;
+      text += `${JSON.stringify(record)}\n`;
+      count++;
+      if (text.length >= FLUSH_BYTES) {
+        yield { ndjson: Buffer.from(text), count };
+        text = "";
+        count = 0;
+      }
+    }
+  } catch (error) {
+    // Records parsed before the error are complete and valid: they are written, then the error.
+    if (count > 0) yield { ndjson: Buffer.from(text), count };
+    throw error;
+  }
+  if (count > 0) yield { ndjson: Buffer.from(text), count };
+}
+
+/** The promise, marked handled: jobs left unread when a parse stops early must not raise unhandled rejections. */
+function handled(result: Promise<TaskResult>): Promise<TaskResult> {
+  result.catch(() => undefined);
+  return result;
+}
+
+function isGzipDamage(error: unknown): boolean {
+  return error instanceof ParseError && (error.code === "corrupt_gzip" || error.code === "truncated_gzip");
+}

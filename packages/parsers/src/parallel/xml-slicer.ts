@@ -1,0 +1,158 @@
+import { NEED_MORE, UNSURE, scanPreamble, type XmlPreamble } from "./xml-preamble.js";
+
+/** A run of a file's bytes that starts at a record's `<` (or at the file's start) and ends before another. */
+export interface XmlSlice {
+  /** Byte offset of the slice's first byte in the (uncompressed) file. */
+  readonly start: number;
+  readonly bytes: Buffer;
+  /** The file's last slice: it holds the end of the document. */
+  readonly last: boolean;
+}
+
+export type SlicedXml =
+  | { readonly kind: "sliced"; readonly preamble: XmlPreamble; readonly prefix: Buffer; readonly slices: AsyncGenerator<XmlSlice> }
+  /** No safe way to cut this file was found: its bytes, replayed from the start, for one thread. */
+  | { readonly kind: "whole"; readonly input: AsyncIterable<Uint8Array> };
+
+export interface SliceOptions {
+  /** Bytes a slice reaches before it is cut at the next record start. */
+  readonly sliceBytes: number;
+  /**
+   * Element names cut before. Default: the first record's name only, which in NCBI files is the name of
+   * every top-level record. Tests name nested elements too, to prove that wrong cuts are caught and mended.
+   */
+  readonly cutBefore?: readonly string[];
+}
+
+/** The preamble is searched for in at most this many bytes; beyond that the file is parsed whole. */
+const MAX_PREAMBLE = 1 << 20;
+
+/**
+ * Cuts an XML byte stream into slices at record start tags, without parsing it. A cut is only a guess: `<NAME`
+ * can stand in a comment or CDATA section, so each slice is checked by the worker that parses it (see
+ * `ParseTask.suffix`). Bytes are copied as they arrive, so a source that reuses its buffer is safe, and
+ * memory holds only the slices in flight.
+ */
+export async function sliceXml(
+  input: AsyncIterable<Uint8Array>,
+  records: readonly string[],
+  options: SliceOptions,
+): Promise<SlicedXml> {
+  const iterator = input[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let scan: ReturnType<typeof scanPreamble> = NEED_MORE;
+  let ended = false;
+  try {
+    while (scan === NEED_MORE && headBytes <= MAX_PREAMBLE) {
+      const next = await iterator.next();
+      if (next.done === true) {
+        ended = true;
+        break;
+      }
+      head.push(Buffer.from(next.value));
+      headBytes += next.value.byteLength;
+      scan = scanPreamble(head.length === 1 ? head[0]! : Buffer.concat(head), records);
+    }
+  } catch (error) {
+    await iterator.return?.();
+    throw error;
+  }
+  if (ended || scan === NEED_MORE || scan === UNSURE) {
+    // One slice for the whole file: replay what was read, then the rest of the stream.
+    const rest: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return {
+      kind: "whole",
+      input: (async function* () {
+        yield* head;
+        if (!ended) yield* rest;
+      })(),
+    };
+  }
+  const preamble = scan;
+  const first = head.length === 1 ? head[0]! : Buffer.concat(head);
+  return {
+    kind: "sliced",
+    preamble,
+    prefix: Buffer.from(first.subarray(0, preamble.length)),
+    slices: cut(first, iterator, preamble, options),
+  };
+}
+
+async function* cut(
+  first: Buffer,
+  iterator: AsyncIterator<Uint8Array>,
+  preamble: XmlPreamble,
+  options: SliceOptions,
+): AsyncGenerator<XmlSlice> {
+  const markers = (options.cutBefore ?? [preamble.record]).map((name) => Buffer.from(`<${name}`, "latin1"));
+  const target = Math.max(1, options.sliceBytes);
+  let parts: Buffer[] = [];
+  let length = 0;
+  let start = 0;
+  const take = (): Buffer => {
+    const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
+    parts = [];
+    length = 0;
+    return bytes;
+  };
+  let finished = false;
+  try {
+    for (let piece: Buffer | undefined = first; piece !== undefined; ) {
+      let from = 0;
+      for (;;) {
+        // Cut at the first marker once the slice has its size; never before the first record.
+        const after = Math.max(from + Math.max(0, target - length), preamble.length + 1 - start - length + from);
+        const at = nextMarker(piece, markers, Math.max(from, after));
+        if (at === -1) break;
+        parts.push(piece.subarray(from, at));
+        length += at - from;
+        const bytes = take();
+        yield { start, bytes, last: false };
+        start += bytes.byteLength;
+        from = at;
+      }
+      if (from < piece.byteLength) {
+        parts.push(piece.subarray(from));
+        length += piece.byteLength - from;
+      }
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        // A damaged stream: what was read is parsed as the file's end, as the serial reader would, then the error.
+        finished = true;
+        yield { start, bytes: take(), last: true };
+        throw error;
+      }
+      // Own copies: the source may reuse its buffer for the next read.
+      piece = next.done === true ? undefined : Buffer.from(next.value);
+    }
+    finished = true;
+    yield { start, bytes: take(), last: true };
+  } finally {
+    if (!finished) await iterator.return?.();
+  }
+}
+
+/**
+ * The first position at or after `from` where one of the markers starts and is followed by a name delimiter
+ * (whitespace, `>` or `/`), or -1. A marker cut by the end of the piece is not seen: the cut comes later.
+ */
+function nextMarker(piece: Buffer, markers: readonly Buffer[], from: number): number {
+  let best = -1;
+  for (const marker of markers) {
+    let at = piece.indexOf(marker, from);
+    while (at !== -1 && (best === -1 || at < best)) {
+      const c = piece[at + marker.byteLength];
+      if (c === 32 || c === 9 || c === 10 || c === 13 || c === 62 || c === 47) {
+        best = at;
+        break;
+      }
+      at = piece.indexOf(marker, at + 1);
+    }
+  }
+  return best;
+}
