@@ -1,4 +1,4 @@
-import { OmicslakeError } from "@omicslake/core";
+import { OmicslakeError } from "@omicslake/core/errors";
 
 /** A mistake in how the command was called: exit code 2, like commander's own usage errors. */
 export class UsageError extends OmicslakeError {

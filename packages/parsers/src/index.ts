@@ -43,3 +43,11 @@ export {
   type RecordParserOptions,
 } from "./parse/record-parsers.js";
 export { writeNdjson, type NdjsonOptions } from "./parse/write-ndjson.js";
+export {
+  PARALLEL_FORMATS,
+  parseInParallel,
+  type NdjsonPiece,
+  type ParallelInput,
+  type ParallelParseOptions,
+} from "./parallel/parse-in-parallel.js";
+export { ParseWorkerPool } from "./parallel/parse-worker-pool.js";

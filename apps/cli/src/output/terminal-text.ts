@@ -1,4 +1,4 @@
-import { redactSecrets } from "@omicslake/core";
+import { redactSecrets } from "@omicslake/core/errors";
 import { cliIo } from "../cli-io.js";
 
 /**

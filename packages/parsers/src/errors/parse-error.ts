@@ -1,5 +1,6 @@
-import { OmicslakeError } from "@omicslake/core";
-import type { ErrorCode, ErrorLocation } from "@omicslake/core";
+// The errors entry only: the core's root would load the catalog, DuckDB and the AWS SDK into every parse.
+import { OmicslakeError } from "@omicslake/core/errors";
+import type { ErrorCode, ErrorLocation } from "@omicslake/core/errors";
 
 /**
  * Where a parse failed: the file, the byte offset of the uncompressed stream and, for line formats, the

@@ -49,6 +49,9 @@ const SPLIT_RECORDS: Partial<Record<RecordFormat, readonly string[]>> = {
   pubmed: ["PubmedArticle", "PubmedBookArticle", "DeleteCitation"],
 };
 
+/** The formats whose files are cut and parsed on several threads (others are parsed whole, on one thread). */
+export const PARALLEL_FORMATS: readonly RecordFormat[] = Object.keys(SPLIT_RECORDS) as RecordFormat[];
+
 const DEFAULT_SLICE_BYTES = 4 << 20;
 /** NDJSON handed out at a time by the calling thread's own parses. */
 const FLUSH_BYTES = 1 << 20;
