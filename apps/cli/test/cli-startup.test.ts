@@ -13,6 +13,7 @@ import { runInProcess } from "./support/run-in-process.js";
 // the help loses none of them, that the table says what the real definitions say, and that --help
 // really loads none of the heavy modules.
 const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+const NCBI = fileURLToPath(new URL("../../../../shared/fixtures/ncbi/", import.meta.url));
 
 /** Every top-level command as the command modules define it, registered on a scratch program. */
 async function registeredCommands(): Promise<Command[]> {
@@ -143,4 +144,23 @@ describe.skipIf(!existsSync(MAIN))("what --help loads (built CLI; run `npm run b
     ];
     expect(imports.filter((url) => unwanted.some((u) => u.test(url)))).toEqual([]);
   });
+
+  it.skipIf(!existsSync(NCBI))(
+    "loads the parsers for parse, but not the lake, the record schemas or zod",
+    async () => {
+      const imports = await importsOf("parse", "sra", join(NCBI, "sra_pkgset_87pkgs.xml"));
+      expect(imports.some((url) => url.endsWith("/sra/sra-parser.js"))).toBe(true);
+      const unwanted = [
+        /\/packages\/core\/dist\/index\.js$/,
+        /\/node_modules\/zod\//,
+        /-records\.js$/,
+        /\/node_modules\/@duckdb\//,
+        /\/node_modules\/@electric-sql\/pglite\//,
+        /\/node_modules\/pg\//,
+        /\/node_modules\/@aws-sdk\//,
+        /\/node_modules\/cli-progress\//,
+      ];
+      expect(imports.filter((url) => unwanted.some((u) => u.test(url)))).toEqual([]);
+    },
+  );
 });

@@ -179,6 +179,32 @@ describe.skipIf(!existsSync(NCBI))("omicslake parse (needs ../shared/fixtures)",
     expect(limited.stdout.trim().split("\n")).toHaveLength(5);
   });
 
+  it("--threads 2 writes what one thread writes, filtered and limited too", async () => {
+    const file = join(NCBI, "sra_pkgset_87pkgs.xml");
+    const kind = ["--kind", "sra_run,sra_sample"];
+    const one = await run(process.cwd(), "parse", "sra", file, "--threads", "1", ...kind);
+    expect(one.code).toBe(0);
+    const lines = one.stdout.split("\n").slice(0, -1);
+    // Two files, cut off three records into the second one.
+    const limit = String(lines.length + 3);
+    const two = await run(
+      process.cwd(),
+      "parse",
+      "sra",
+      file,
+      file,
+      "--threads",
+      "2",
+      ...kind,
+      "--limit",
+      limit,
+    );
+    expect(two.code, two.stderr).toBe(0);
+    expect(two.stdout).toBe(`${one.stdout}${lines.slice(0, 3).join("\n")}\n`);
+    expect((await run(process.cwd(), "parse", "sra", file, "--threads", "0")).code).toBe(2);
+    expect((await run(process.cwd(), "parse", "geo", file, "--threads", "2")).code).toBe(2);
+  });
+
   it("fails with exit 1 naming the file and byte offset on a truncated file, keeping the records before it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "omicslake-parse-"));
     try {

@@ -107,10 +107,15 @@ export function registerParse(program: Command): void {
 }
 
 /** How many threads parse: the option's, else the cores when the input is large and its format can be cut. */
-async function threadCount(format: RecordFormat, files: readonly string[], option: string | undefined): Promise<number> {
+async function threadCount(
+  format: RecordFormat,
+  files: readonly string[],
+  option: string | undefined,
+): Promise<number> {
   if (option !== undefined) {
     const n = Number(option);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--threads must be a positive integer, got "${option}"`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`--threads must be a positive integer, got "${option}"`);
     if (n > 1 && !PARALLEL_FORMATS.includes(format))
       throw new UsageError(
         `--threads applies to ${PARALLEL_FORMATS.join(", ")} files; ${format} files are parsed on one thread`,
@@ -122,7 +127,11 @@ async function threadCount(format: RecordFormat, files: readonly string[], optio
   if (cores < 2 || !PARALLEL_FORMATS.includes(format) || files.includes("-")) return 1;
   const { stat } = await import("node:fs/promises");
   let bytes = 0;
-  for (const file of files) bytes += await stat(file).then((s) => s.size, () => 0);
+  for (const file of files)
+    bytes += await stat(file).then(
+      (s) => s.size,
+      () => 0,
+    );
   return bytes >= PARALLEL_FROM_BYTES ? cores : 1;
 }
 

@@ -66,7 +66,12 @@ type Job =
       readonly task: ParseTask;
       readonly result: Promise<TaskResult>;
     }
-  | { readonly kind: "serial"; readonly index: number; readonly file: string; readonly input: AsyncIterable<Uint8Array> }
+  | {
+      readonly kind: "serial";
+      readonly index: number;
+      readonly file: string;
+      readonly input: AsyncIterable<Uint8Array>;
+    }
   | { readonly kind: "failed"; readonly index: number; readonly file: string; readonly error: unknown };
 
 /**
@@ -148,7 +153,11 @@ export async function* parseInParallel(
       }
       const error = receiveParseError(result.parseError, job.slice.start - job.task.prefix.byteLength);
       // As the serial reader does: damage later in a gzip stream is the error to report (it explains this one).
-      for (let later = await shift(); later !== undefined && later.index === job.index; later = await shift()) {
+      for (
+        let later = await shift();
+        later !== undefined && later.index === job.index;
+        later = await shift()
+      ) {
         if (later.kind === "failed" && isGzipDamage(later.error)) throw later.error;
       }
       throw error;

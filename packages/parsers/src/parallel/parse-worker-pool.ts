@@ -56,7 +56,9 @@ export class ParseWorkerPool {
       done?.resolve(result);
       this.dispatch();
     });
-    worker.on("error", (error) => this.fail(new Error(`a parse worker thread failed: ${error.message}`, { cause: error })));
+    worker.on("error", (error) =>
+      this.fail(new Error(`a parse worker thread failed: ${error.message}`, { cause: error })),
+    );
     worker.on("exit", (code) => {
       if (!this.closing) this.fail(new Error(`a parse worker thread exited unexpectedly (code ${code})`));
     });

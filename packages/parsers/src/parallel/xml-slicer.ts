@@ -10,7 +10,12 @@ export interface XmlSlice {
 }
 
 export type SlicedXml =
-  | { readonly kind: "sliced"; readonly preamble: XmlPreamble; readonly prefix: Buffer; readonly slices: AsyncGenerator<XmlSlice> }
+  | {
+      readonly kind: "sliced";
+      readonly preamble: XmlPreamble;
+      readonly prefix: Buffer;
+      readonly slices: AsyncGenerator<XmlSlice>;
+    }
   /** No safe way to cut this file was found: its bytes, replayed from the start, for one thread. */
   | { readonly kind: "whole"; readonly input: AsyncIterable<Uint8Array> };
 
@@ -100,11 +105,14 @@ async function* cut(
   };
   let finished = false;
   try {
-    for (let piece: Buffer | undefined = first; piece !== undefined; ) {
+    for (let piece: Buffer | undefined = first; piece !== undefined;) {
       let from = 0;
       for (;;) {
         // Cut at the first marker once the slice has its size; never before the first record.
-        const after = Math.max(from + Math.max(0, target - length), preamble.length + 1 - start - length + from);
+        const after = Math.max(
+          from + Math.max(0, target - length),
+          preamble.length + 1 - start - length + from,
+        );
         const at = nextMarker(piece, markers, Math.max(from, after));
         if (at === -1) break;
         parts.push(piece.subarray(from, at));
