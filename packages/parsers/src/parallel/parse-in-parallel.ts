@@ -2,8 +2,9 @@ import { availableParallelism } from "node:os";
 import { ParseError } from "../errors/parse-error.js";
 import { recordParser, type RecordFormat } from "../parse/record-parsers.js";
 import { SRA_RECORD_ELEMENTS } from "../sra/sra-parser.js";
-import { receiveParseError, type ParseTask, type TaskResult } from "./parse-task.js";
+import { receiveParseError, type KindLines, type ParseTask, type TaskResult } from "./parse-task.js";
 import { ParseWorkerPool } from "./parse-worker-pool.js";
+import { RecordLines } from "./run-parse-task.js";
 import { closingTags } from "./xml-preamble.js";
 import { sliceXml, type XmlSlice } from "./xml-slicer.js";
 
@@ -29,12 +30,22 @@ export interface ParallelParseOptions {
    * parses many inputs in turn keeps one pool). Default: a pool of `threads` workers, closed at the end.
    */
   readonly pool?: ParseWorkerPool;
+  /**
+   * For processing: each piece is a segment whose lines are tagged `{"_i":segment,"_l":n,…}` (n counts the
+   * segment's records from 0) and grouped by kind in `byKind`; `kinds` does not apply.
+   */
+  readonly segments?: boolean;
 }
 
 /** A run of NDJSON lines, in input order, and how many records (lines) it holds. */
 export interface NdjsonPiece {
+  /** Which of the inputs the records come from. */
+  readonly input: number;
   readonly ndjson: Uint8Array;
   readonly count: number;
+  /** With `segments`: the segment's id (its lines' `_i`) and its lines by kind. */
+  readonly segment?: number;
+  readonly byKind?: readonly KindLines[];
 }
 
 /**
@@ -93,7 +104,9 @@ export async function* parseInParallel(
 ): AsyncGenerator<NdjsonPiece> {
   const threads = options.pool?.size ?? Math.max(1, Math.floor(options.threads ?? availableParallelism()));
   const pool = options.pool ?? new ParseWorkerPool(threads, options.workerUrl);
-  const producer = jobs(format, inputs, pool, options);
+  let segments = 0;
+  const nextSegment = options.segments === true ? (): number => segments++ : (): undefined => undefined;
+  const producer = jobs(format, inputs, pool, options, nextSegment);
   // Slices dispatched ahead of the one being written: enough to keep every worker busy, and a bound on memory.
   const maxAhead = threads * 2 + 1;
   const ahead: Job[] = [];
@@ -121,7 +134,7 @@ export async function* parseInParallel(
       if (job === undefined) return;
       if (job.kind === "failed") throw job.error;
       if (job.kind === "serial") {
-        yield* parseHere(format, job.file, job.input, options.kinds);
+        yield* parseHere(format, job, options.segments === true ? undefined : options.kinds, nextSegment);
         continue;
       }
       let result = await job.result;
@@ -130,21 +143,25 @@ export async function* parseInParallel(
         const next = await shift();
         if (next?.kind !== "slice" || next.index !== job.index)
           throw new Error(`slice of ${job.file} at byte ${job.slice.start} has no following slice to join`);
-        const slice: XmlSlice = {
-          start: job.slice.start,
-          bytes: Buffer.concat([job.slice.bytes, next.slice.bytes]),
-          last: next.slice.last,
-        };
-        const { suffix: _suffix, ...rest } = job.task;
+        // Both bodies were transferred to workers: their results hand them back.
+        const mine = result.body;
+        const theirs = (await next.result).body;
+        const bytes = Buffer.allocUnsafeSlow(mine.byteLength + theirs.byteLength);
+        bytes.set(mine);
+        bytes.set(theirs, mine.byteLength);
+        const slice: XmlSlice = { start: job.slice.start, bytes, last: next.slice.last };
+        const { suffix: _suffix, segment: _segment, ...rest } = job.task;
+        const segment = nextSegment();
         const task: ParseTask = {
           ...rest,
+          ...(segment === undefined ? {} : { segment }),
           body: slice.bytes,
           ...(next.task.suffix === undefined ? {} : { suffix: next.task.suffix }),
         };
-        job = { ...job, slice, task, result: handled(pool.run(task)) };
+        job = { ...job, slice, task, result: handled(pool.run(task, [bytes.buffer])) };
         result = await job.result;
       }
-      if (result.count > 0) yield { ndjson: result.ndjson, count: result.count };
+      if (result.count > 0) yield piece(job.index, job.task.segment, result);
       if (result.ok) continue;
       if (result.bug !== undefined || result.parseError === undefined) {
         throw new Error(
@@ -174,9 +191,10 @@ async function* jobs(
   inputs: readonly ParallelInput[],
   pool: ParseWorkerPool,
   options: ParallelParseOptions,
+  nextSegment: () => number | undefined,
 ): AsyncGenerator<Job> {
   const records = SPLIT_RECORDS[format];
-  const kinds = options.kinds === undefined ? {} : { kinds: [...options.kinds] };
+  const kinds = options.kinds === undefined || options.segments === true ? {} : { kinds: [...options.kinds] };
   for (const [index, { file, input }] of inputs.entries()) {
     if (records === undefined) {
       yield { kind: "serial", index, file, input };
@@ -193,7 +211,9 @@ async function* jobs(
       }
       const suffix = closingTags(sliced.preamble);
       for await (const slice of sliced.slices) {
+        const segment = nextSegment();
         const task: ParseTask = {
+          ...(segment === undefined ? {} : { segment }),
           format,
           file,
           prefix: slice.start === 0 ? EMPTY : sliced.prefix,
@@ -201,7 +221,9 @@ async function* jobs(
           ...(slice.last ? {} : { suffix }),
           ...kinds,
         };
-        yield { kind: "slice", index, file, slice, task, result: handled(pool.run(task)) };
+        // The slice owns its memory (see sliceXml): it moves to the worker instead of being copied.
+        const transfer = [slice.bytes.buffer as ArrayBuffer];
+        yield { kind: "slice", index, file, slice, task, result: handled(pool.run(task, transfer)) };
       }
     } catch (error) {
       yield { kind: "failed", index, file, error };
@@ -209,32 +231,46 @@ async function* jobs(
   }
 }
 
-/** A file parsed on this thread (a line format, or XML that could not be cut safely). */
+/** A file parsed on this thread (a line format, or XML that could not be cut safely), a batch at a time. */
 async function* parseHere(
   format: RecordFormat,
-  file: string,
-  input: AsyncIterable<Uint8Array>,
+  job: { readonly index: number; readonly file: string; readonly input: AsyncIterable<Uint8Array> },
   kinds: ReadonlySet<string> | undefined,
+  nextSegment: () => number | undefined,
 ): AsyncGenerator<NdjsonPiece> {
-  let text = "";
-  let count = 0;
+  let segment = nextSegment();
+  let lines = new RecordLines(kinds, segment);
+  const take = (): NdjsonPiece => {
+    const taken = piece(job.index, segment, lines.take());
+    segment = nextSegment();
+    lines = new RecordLines(kinds, segment);
+    return taken;
+  };
   try {
-    for await (const record of recordParser(format)(input, { file })) {
-      if (kinds !== undefined && !kinds.has(record.kind)) continue;
-      text += `${JSON.stringify(record)}\n`;
-      count++;
-      if (text.length >= FLUSH_BYTES) {
-        yield { ndjson: Buffer.from(text), count };
-        text = "";
-        count = 0;
-      }
+    for await (const record of recordParser(format)(job.input, { file: job.file })) {
+      lines.add(record);
+      if (lines.size >= FLUSH_BYTES) yield take();
     }
   } catch (error) {
     // Records parsed before the error are complete and valid: they are written, then the error.
-    if (count > 0) yield { ndjson: Buffer.from(text), count };
+    if (lines.records > 0) yield take();
     throw error;
   }
-  if (count > 0) yield { ndjson: Buffer.from(text), count };
+  if (lines.records > 0) yield take();
+}
+
+function piece(
+  input: number,
+  segment: number | undefined,
+  lines: { ndjson: Uint8Array; count: number; byKind?: readonly KindLines[] },
+): NdjsonPiece {
+  return {
+    input,
+    ndjson: lines.ndjson,
+    count: lines.count,
+    ...(segment === undefined ? {} : { segment }),
+    ...(lines.byKind === undefined ? {} : { byKind: lines.byKind }),
+  };
 }
 
 /** The promise, marked handled: jobs left unread when a parse stops early must not raise unhandled rejections. */

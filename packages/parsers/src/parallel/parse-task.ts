@@ -18,6 +18,18 @@ export interface ParseTask {
   readonly suffix?: string;
   /** Record kinds to keep (all when absent). */
   readonly kinds?: readonly string[];
+  /**
+   * Tag each line for processing: `{"_i":segment,"_l":n,` then the record's fields, `n` counting the slice's
+   * records from 0, and the lines grouped by kind (`KindLines`) instead of one NDJSON run.
+   */
+  readonly segment?: number;
+}
+
+/** The tagged lines of one record kind, in input order. */
+export interface KindLines {
+  readonly kind: string;
+  readonly ndjson: Uint8Array;
+  readonly count: number;
 }
 
 /** A ParseError taken apart to cross the thread boundary (errors lose their class in a structured clone). */
@@ -34,6 +46,10 @@ export type TaskResult =
       /** The slice's records as NDJSON, one line each, exactly as the serial writer makes them. */
       readonly ndjson: Uint8Array;
       readonly count: number;
+      /** With `segment`: the lines by kind (`ndjson` is then empty). */
+      readonly byKind?: readonly KindLines[];
+      /** The task's body, handed back (it was transferred to the worker): a slice joined to the next needs it. */
+      readonly body: Uint8Array;
     }
   | {
       readonly ok: false;
@@ -45,6 +61,8 @@ export type TaskResult =
       readonly phase: "body" | "tail";
       readonly ndjson: Uint8Array;
       readonly count: number;
+      readonly byKind?: readonly KindLines[];
+      readonly body: Uint8Array;
       readonly parseError?: SentParseError;
       /** A failure that is not a ParseError (a bug): its message and stack. */
       readonly bug?: { readonly message: string; readonly stack?: string };

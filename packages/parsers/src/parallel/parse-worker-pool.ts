@@ -3,6 +3,7 @@ import type { ParseTask, TaskResult } from "./parse-task.js";
 
 interface Pending {
   readonly task: ParseTask;
+  readonly transfer: readonly ArrayBuffer[];
   readonly resolve: (result: TaskResult) => void;
   readonly reject: (error: Error) => void;
 }
@@ -33,10 +34,14 @@ export class ParseWorkerPool {
     return this.slots.length;
   }
 
-  run(task: ParseTask): Promise<TaskResult> {
+  /**
+   * Parses a task on the next free worker. `transfer` moves memory to the worker instead of copying it (the
+   * task's body, when the caller owns its whole buffer): the result hands the body back.
+   */
+  run(task: ParseTask, transfer: readonly ArrayBuffer[] = []): Promise<TaskResult> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise<TaskResult>((resolve, reject) => {
-      this.queue.push({ task, resolve, reject });
+      this.queue.push({ task, transfer, resolve, reject });
       this.dispatch();
     });
   }
@@ -74,8 +79,7 @@ export class ParseWorkerPool {
       if (next === undefined) return;
       slot.busy = next;
       slot.worker.ref();
-      // The body is copied into the worker (not transferred): a slice joined to the next is still needed here.
-      slot.worker.postMessage(next.task);
+      slot.worker.postMessage(next.task, [...next.transfer]);
     }
     for (const slot of this.slots) if (slot.busy === undefined) slot.worker.unref();
   }

@@ -11,9 +11,12 @@ const port = parentPort;
 if (port === null) throw new Error("parse-worker.js runs only as a worker thread");
 port.on("message", (task: ParseTask) => {
   void runParseTask(task).then((result) => {
-    const buffer = result.ndjson.buffer as ArrayBuffer;
-    // Buffer.from of a short string may return a view of Node's shared pool: never transfer that.
-    const own = result.ndjson.byteOffset === 0 && result.ndjson.byteLength === buffer.byteLength;
-    port.postMessage(result, own ? [buffer] : []);
+    const transfer: ArrayBuffer[] = [];
+    for (const bytes of [result.ndjson, result.body, ...(result.byKind ?? []).map((group) => group.ndjson)]) {
+      const buffer = bytes.buffer as ArrayBuffer;
+      // Buffer.from of a short string may return a view of Node's shared pool: never transfer that.
+      if (bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) transfer.push(buffer);
+    }
+    port.postMessage(result, transfer);
   });
 });

@@ -94,54 +94,81 @@ async function* cut(
 ): AsyncGenerator<XmlSlice> {
   const markers = (options.cutBefore ?? [preamble.record]).map((name) => Buffer.from(`<${name}`, "latin1"));
   const target = Math.max(1, options.sliceBytes);
-  let parts: Buffer[] = [];
-  let length = 0;
+  // Bytes are copied once, as they arrive, into the slice's own memory: a source may reuse its buffer, and a
+  // slice of its own can be handed to a worker (transferred) without another copy.
+  const slice = new SliceBuffer(Math.min(target, 64 << 20) + (1 << 20));
   let start = 0;
-  const take = (): Buffer => {
-    const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
-    parts = [];
-    length = 0;
-    return bytes;
-  };
   let finished = false;
   try {
-    for (let piece: Buffer | undefined = first; piece !== undefined;) {
+    for (let piece: Uint8Array | undefined = first; piece !== undefined;) {
       let from = 0;
       for (;;) {
         // Cut at the first marker once the slice has its size; never before the first record.
+        const length = slice.length;
         const after = Math.max(
           from + Math.max(0, target - length),
           preamble.length + 1 - start - length + from,
         );
         const at = nextMarker(piece, markers, Math.max(from, after));
         if (at === -1) break;
-        parts.push(piece.subarray(from, at));
-        length += at - from;
-        const bytes = take();
-        yield { start, bytes, last: false };
+        slice.append(piece.subarray(from, at));
+        const bytes = slice.take();
+        const sliceStart = start;
+        // Counted before the yield: the consumer may transfer the bytes to a worker, detaching them here.
         start += bytes.byteLength;
+        yield { start: sliceStart, bytes, last: false };
         from = at;
       }
-      if (from < piece.byteLength) {
-        parts.push(piece.subarray(from));
-        length += piece.byteLength - from;
-      }
+      slice.append(piece.subarray(from));
       let next: IteratorResult<Uint8Array>;
       try {
         next = await iterator.next();
       } catch (error) {
         // A damaged stream: what was read is parsed as the file's end, as the serial reader would, then the error.
         finished = true;
-        yield { start, bytes: take(), last: true };
+        yield { start, bytes: slice.take(), last: true };
         throw error;
       }
-      // Own copies: the source may reuse its buffer for the next read.
-      piece = next.done === true ? undefined : Buffer.from(next.value);
+      piece = next.done === true ? undefined : next.value;
     }
     finished = true;
-    yield { start, bytes: take(), last: true };
+    yield { start, bytes: slice.take(), last: true };
   } finally {
     if (!finished) await iterator.return?.();
+  }
+}
+
+/** A growing byte buffer whose contents are handed out as a Buffer owning its whole ArrayBuffer (transferable). */
+class SliceBuffer {
+  private buffer: Buffer;
+  private used = 0;
+
+  constructor(private readonly capacity: number) {
+    this.buffer = Buffer.allocUnsafeSlow(capacity);
+  }
+
+  get length(): number {
+    return this.used;
+  }
+
+  append(bytes: Uint8Array): void {
+    if (this.used + bytes.byteLength > this.buffer.byteLength) {
+      const grown = Buffer.allocUnsafeSlow(
+        Math.max(this.buffer.byteLength * 2, this.used + bytes.byteLength),
+      );
+      this.buffer.copy(grown, 0, 0, this.used);
+      this.buffer = grown;
+    }
+    this.buffer.set(bytes, this.used);
+    this.used += bytes.byteLength;
+  }
+
+  /** The bytes so far, in a buffer of their own; the next slice starts empty. */
+  take(): Buffer {
+    const bytes = this.used === this.buffer.byteLength ? this.buffer : this.buffer.subarray(0, this.used);
+    this.buffer = Buffer.allocUnsafeSlow(this.capacity);
+    this.used = 0;
+    return bytes;
   }
 }
 
@@ -149,17 +176,20 @@ async function* cut(
  * The first position at or after `from` where one of the markers starts and is followed by a name delimiter
  * (whitespace, `>` or `/`), or -1. A marker cut by the end of the piece is not seen: the cut comes later.
  */
-function nextMarker(piece: Buffer, markers: readonly Buffer[], from: number): number {
+function nextMarker(piece: Uint8Array, markers: readonly Buffer[], from: number): number {
+  const bytes = Buffer.isBuffer(piece)
+    ? piece
+    : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
   let best = -1;
   for (const marker of markers) {
-    let at = piece.indexOf(marker, from);
+    let at = bytes.indexOf(marker, from);
     while (at !== -1 && (best === -1 || at < best)) {
-      const c = piece[at + marker.byteLength];
+      const c = bytes[at + marker.byteLength];
       if (c === 32 || c === 9 || c === 10 || c === 13 || c === 62 || c === 47) {
         best = at;
         break;
       }
-      at = piece.indexOf(marker, at + 1);
+      at = bytes.indexOf(marker, at + 1);
     }
   }
   return best;
