@@ -546,6 +546,29 @@ function crashOn(predicate: (name: string, call: number) => boolean): (name: str
 describe("metadata flow interrupted at any step (fs + pglite)", () => {
   const fresh = freshLakeEachTest(lakeEngines()[0]!);
 
+  it("writes the same Parquet bytes when workers parse slices of the raw objects", async () => {
+    const { lake } = fresh().opened;
+    await seedUpstreamHistory(lake);
+    const outputs = async (threads: number, processedName: string): Promise<string[]> => {
+      await processDataset(lake, "raw:sra", {
+        gunzipInWorker: false,
+        rowsPerFile: 2,
+        threads,
+        parseSliceBytes: 1,
+        processedName,
+      });
+      const { readManifests } = await import("../src/processing/processed-manifest.js");
+      const manifests = await readManifests(lake, await lake.dataset(`processed:${processedName}`));
+      return manifests
+        .flatMap((m) => m.outputs)
+        .map((o) => `${o.name} ${o.rows} ${o.sha256}`)
+        .sort();
+    };
+    const one = await outputs(1, "sra-one-thread");
+    expect(one.length).toBeGreaterThan(4);
+    expect(await outputs(2, "sra-two-threads")).toEqual(one);
+  });
+
   it("finishes processing after a crash mid-unit, with nothing partial read and no duplicate", async () => {
     const { lake, root } = fresh().opened;
     await seedUpstreamHistory(lake);

@@ -1,12 +1,16 @@
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, open, readdir, rm, stat, type FileHandle } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import {
+  PARALLEL_FORMATS,
   ParseError,
+  ParseWorkerPool,
   isRecordFormat,
   openInput,
+  parseInParallel,
   recordParser,
+  type NdjsonPiece,
   type RecordFormat,
   type RecordKind,
 } from "@omicslake/parsers";
@@ -51,6 +55,15 @@ export interface ProcessOptions extends StepOptions {
   readonly rowsPerFile?: number;
   /** Inflate gzip in a worker thread (default), overlapping inflation and parsing; `false` inflates inline. */
   readonly gunzipInWorker?: boolean;
+  /**
+   * Threads that parse XML raw objects (sra, biosample, bioproject, pubmed), slices of one object at once; the
+   * Parquet written is the same whatever the number. Default: the machine's cores when the pending raw objects
+   * hold 16 MB or more (below that, starting workers costs more than it saves); 1 parses on this thread. An SRA
+   * accession filter reads each record here, so a filtered dataset is parsed on this thread.
+   */
+  readonly threads?: number;
+  /** Bytes of XML a worker parses at a time (default 4 MiB); smaller slices spread a small object over threads. */
+  readonly parseSliceBytes?: number;
   /** Called before each object is published; tests throw here to simulate a crash mid-way. */
   readonly beforePublish?: (objectName: string) => void | Promise<void>;
   /**
@@ -87,6 +100,8 @@ const GEO_PARTITION_DATE: Partial<Record<string, string>> = {
 };
 
 const FLUSH_BYTES = 1 << 20;
+/** Pending raw bytes from which the default thread count parses on workers. */
+const PARALLEL_FROM_BYTES = 16 << 20;
 
 interface Unit {
   readonly id: string;
@@ -189,6 +204,8 @@ export async function processDataset(
       },
       async (ctx, step) => {
         const duck = await openDuckDb(workRoot);
+        const threads = parseThreads(format, pending, filter, options);
+        const pool = threads > 1 ? new ParseWorkerPool(threads) : undefined;
         const kindsSeen = new Set<RecordKind>();
         const units = step.stage("units", "units");
         const records = step.stage("records", "records");
@@ -217,6 +234,7 @@ export async function processDataset(
                 options,
                 filter,
                 onRecords,
+                pool,
               );
               const manifest: ProcessedManifest = {
                 version: 1,
@@ -261,6 +279,7 @@ export async function processDataset(
           if (pending.length > 0) units.report(pending.length, pending.length);
         } finally {
           duck.close();
+          await pool?.close();
         }
         for (const kind of kindsSeen) {
           await lake.recordSchema(
@@ -370,6 +389,13 @@ class NdjsonSink {
     return this.pending >= FLUSH_BYTES;
   }
 
+  /** Writes `count` whole lines already encoded (a worker's), after what is buffered. */
+  async addBytes(bytes: Uint8Array, count: number): Promise<void> {
+    await this.flush();
+    this.rows += count;
+    if (bytes.byteLength > 0) await this.handle.write(bytes);
+  }
+
   async flush(): Promise<void> {
     if (this.parts.length === 0) return;
     const text = this.parts.join("");
@@ -395,15 +421,31 @@ async function processUnit(
   filter: SraStudyFilter | undefined,
   /** Called with the records parsed so far before each raw file and every 50,000 records; throws to stop. */
   onRecords: (records: number) => void,
+  /** Workers that parse the unit's objects, slices at a time; absent: this thread parses. */
+  pool: ParseWorkerPool | undefined,
 ): Promise<ProcessedOutput[]> {
-  const parse = recordParser(format);
   const maxRows = rowsPerFile(options);
   const sinks = new Map<string, NdjsonSink>();
   const chunks = new Map<string, number>();
-  const sources = unit.objects
-    .map((o, i) => `(${i}, ${sqlString(o.key)}, ${sqlString(partitionOfRawObject(format, o.name).order)})`)
-    .join(", ");
+  // A line's `_i` names a segment: a run of one raw object's records whose `_l` count from `base`. On this
+  // thread a segment is a whole object; on workers, a slice of one. The Parquet rows are the same either way.
+  const segments: { segment: number; object: number; base: number }[] = [];
+  const sources = (): string =>
+    segments
+      .map(({ segment, object, base }) => {
+        const o = unit.objects[object]!;
+        return `(${segment}, ${sqlString(o.key)}, ${sqlString(partitionOfRawObject(format, o.name).order)}, ${base})`;
+      })
+      .join(", ");
   const outputs: ProcessedOutput[] = [];
+  const sinkOf = async (kind: string): Promise<NdjsonSink> => {
+    let sink = sinks.get(kind);
+    if (!sink) {
+      sink = await NdjsonSink.open(join(unitDir, `${kind}-${chunks.get(kind) ?? 0}.ndjson`));
+      sinks.set(kind, sink);
+    }
+    return sink;
+  };
   // A full NDJSON batch becomes Parquet at once, so scratch disk stays bounded however large the input.
   const convert = async (kind: string, sink: NdjsonSink): Promise<void> => {
     await sink.close();
@@ -421,7 +463,7 @@ async function processUnit(
           kind,
           sink.path,
           chunk,
-          sources,
+          sources(),
           options,
         )),
       );
@@ -429,51 +471,121 @@ async function processUnit(
     await rm(sink.path, { force: true });
   };
   let records = 0;
+  /** The raw object being read when a failure came, for its message. */
+  let current = 0;
   try {
-    for (const [index, object] of unit.objects.entries()) {
-      onRecords(records);
-      // `{"_i":3,"_l":17,` + the record's own JSON minus its `{`: provenance columns without copying the record.
-      const prefix = `{"_i":${index},"_l":`;
-      let line = 0;
-      const input = openInput("-", {
-        stdin: await lake.readObject(object),
-        worker: options.gunzipInWorker ?? true,
-      });
-      try {
+    if (pool !== undefined) {
+      const inputs = unit.objects.map((object, index) => ({
+        file: object.key,
+        input: (async function* () {
+          current = index;
+          onRecords(records);
+          yield* openInput("-", {
+            stdin: await lake.readObject(object),
+            worker: options.gunzipInWorker ?? true,
+          });
+        })(),
+      }));
+      const bases = new Map<number, number>();
+      const sliceBytes = options.parseSliceBytes === undefined ? {} : { sliceBytes: options.parseSliceBytes };
+      for await (const piece of parseInParallel(format, inputs, { pool, segments: true, ...sliceBytes })) {
+        const base = bases.get(piece.input) ?? 0;
+        bases.set(piece.input, base + piece.count);
+        segments.push({ segment: piece.segment!, object: piece.input, base });
+        await addPiece(piece, sinkOf, convert, maxRows);
+        const before = records;
+        records += piece.count;
+        if (Math.floor(records / 50_000) > Math.floor(before / 50_000)) onRecords(records);
+      }
+    } else {
+      const parse = recordParser(format);
+      for (const [index, object] of unit.objects.entries()) {
+        current = index;
+        onRecords(records);
+        segments.push({ segment: index, object: index, base: 0 });
+        // `{"_i":3,"_l":17,` + the record's own JSON minus its `{`: provenance columns without copying the record.
+        const prefix = `{"_i":${index},"_l":`;
+        let line = 0;
+        const input = openInput("-", {
+          stdin: await lake.readObject(object),
+          worker: options.gunzipInWorker ?? true,
+        });
         for await (const record of parse(input, { file: object.key })) {
           // `_line` stays the record's position in the file, filtered or not.
           const recordLine = line++;
           if (filter && !filter.keeps(record)) continue;
-          let sink = sinks.get(record.kind);
-          if (!sink) {
-            sink = await NdjsonSink.open(
-              join(unitDir, `${record.kind}-${chunks.get(record.kind) ?? 0}.ndjson`),
-            );
-            sinks.set(record.kind, sink);
-          }
+          const sink = await sinkOf(record.kind);
           if (sink.add(`${prefix}${recordLine},${JSON.stringify(record).slice(1)}\n`)) await sink.flush();
           if (sink.rows >= maxRows) await convert(record.kind, sink);
           if (++records % 50_000 === 0) onRecords(records);
         }
-      } catch (cause) {
-        if (cause instanceof MetadataFlowError || !isParseFailure(cause)) throw cause;
-        throw new MetadataFlowError(
-          "parse_failed",
-          `cannot parse raw object ${object.key} as ${format}: ${(cause as Error).message}`,
-          {
-            details: { key: object.key, format, ...((cause as { location?: object }).location ?? {}) },
-            hint: 'Check the object with "omicslake fsck"; if the upstream file is damaged, ingest it again',
-            cause,
-          },
-        );
       }
     }
     for (const [kind, sink] of [...sinks.entries()].sort(([a], [b]) => a.localeCompare(b)))
       await convert(kind, sink);
+  } catch (cause) {
+    if (cause instanceof MetadataFlowError || !isParseFailure(cause)) throw cause;
+    // Workers read ahead: the failing object is the one the error names, else the one being read.
+    const named = (cause as { location?: { file?: string } }).location?.file;
+    const object = unit.objects.find((o) => o.key === named) ?? unit.objects[current]!;
+    throw new MetadataFlowError(
+      "parse_failed",
+      `cannot parse raw object ${object.key} as ${format}: ${(cause as Error).message}`,
+      {
+        details: { key: object.key, format, ...((cause as { location?: object }).location ?? {}) },
+        hint: 'Check the object with "omicslake fsck"; if the upstream file is damaged, ingest it again',
+        cause,
+      },
+    );
   } finally {
     for (const sink of sinks.values()) await sink.close();
   }
   return outputs;
+}
+
+/**
+ * Appends a worker's lines to the sinks of their kinds, cut at `maxRows` exactly where the line-by-line path
+ * cuts: a kind's batch becomes Parquet as soon as it holds `maxRows` rows.
+ */
+async function addPiece(
+  piece: NdjsonPiece,
+  sinkOf: (kind: string) => Promise<NdjsonSink>,
+  convert: (kind: string, sink: NdjsonSink) => Promise<void>,
+  maxRows: number,
+): Promise<void> {
+  for (const group of piece.byKind ?? []) {
+    let bytes = group.ndjson;
+    let count = group.count;
+    while (count > 0) {
+      const sink = await sinkOf(group.kind);
+      const take = Math.min(count, maxRows - sink.rows);
+      const end = take === count ? bytes.byteLength : endOfLine(bytes, take);
+      await sink.addBytes(bytes.subarray(0, end), take);
+      bytes = bytes.subarray(end);
+      count -= take;
+      if (sink.rows >= maxRows) await convert(group.kind, sink);
+    }
+  }
+}
+
+/** The offset just after the `count`-th newline (NDJSON lines hold no raw newline). */
+function endOfLine(bytes: Uint8Array, count: number): number {
+  let at = 0;
+  for (let i = 0; i < count; i++) at = bytes.indexOf(10, at) + 1;
+  return at;
+}
+
+/** How many threads parse: the option's, else the cores for a large enough XML input; 1 with a record filter. */
+function parseThreads(
+  format: RecordFormat,
+  pending: readonly Unit[],
+  filter: SraStudyFilter | undefined,
+  options: ProcessOptions,
+): number {
+  if (filter !== undefined || !PARALLEL_FORMATS.includes(format) || pending.length === 0) return 1;
+  if (options.threads !== undefined) return Math.max(1, Math.floor(options.threads));
+  const bytes = pending.reduce((sum, unit) => sum + unit.objects.reduce((s, o) => s + o.size, 0), 0);
+  return bytes >= PARALLEL_FROM_BYTES ? availableParallelism() : 1;
 }
 
 /** Errors that come from reading or parsing the input, as opposed to our own publishing or a test's hook. */
@@ -496,9 +608,9 @@ async function convertBatch(
 ): Promise<ProcessedOutput[]> {
   const outDir = `${ndjsonPath}.out`;
   const columns = ndjsonColumnsArgument(kind).replace(/^\{/, `{"_i": 'INTEGER', "_l": 'BIGINT', `);
-  const select = `SELECT r.* EXCLUDE ("_i", "_l"), s._source, s._order, r._l AS _line
+  const select = `SELECT r.* EXCLUDE ("_i", "_l"), s._source, s._order, r._l + s._base AS _line
     FROM read_ndjson(${sqlString(ndjsonPath)}, columns = ${columns}, format = 'newline_delimited', maximum_object_size = 268435456) r
-    JOIN (VALUES ${sources}) s(_i, _source, _order) ON r._i = s._i`;
+    JOIN (VALUES ${sources}) s(_i, _source, _order, _base) ON r._i = s._i`;
   const dateColumn = format === "geo" ? GEO_PARTITION_DATE[kind] : undefined;
   if (dateColumn) {
     const date = quoteIdentifier(dateColumn);
