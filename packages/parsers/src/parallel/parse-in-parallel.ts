@@ -6,7 +6,7 @@ import { receiveParseError, type KindLines, type ParseTask, type TaskResult } fr
 import { ParseWorkerPool } from "./parse-worker-pool.js";
 import { RecordLines } from "./run-parse-task.js";
 import { closingTags } from "./xml-preamble.js";
-import { sliceXml, type XmlSlice } from "./xml-slicer.js";
+import { SliceMemory, sliceCapacity, sliceXml, type XmlSlice } from "./xml-slicer.js";
 
 /** One input of {@link parseInParallel}: the name its errors carry and its (uncompressed) bytes. */
 export interface ParallelInput {
@@ -104,11 +104,16 @@ export async function* parseInParallel(
 ): AsyncGenerator<NdjsonPiece> {
   const threads = options.pool?.size ?? Math.max(1, Math.floor(options.threads ?? availableParallelism()));
   const pool = options.pool ?? new ParseWorkerPool(threads, options.workerUrl);
-  let segments = 0;
-  const nextSegment = options.segments === true ? (): number => segments++ : (): undefined => undefined;
-  const producer = jobs(format, inputs, pool, options, nextSegment);
   // Slices dispatched ahead of the one being written: enough to keep every worker busy, and a bound on memory.
   const maxAhead = threads * 2 + 1;
+  // Slice memory comes back from the workers with their results and is reused for the next slices.
+  const recycled = new SliceMemory(
+    sliceCapacity(options.sliceBytes ?? DEFAULT_SLICE_BYTES),
+    maxAhead + threads,
+  );
+  let segments = 0;
+  const nextSegment = options.segments === true ? (): number => segments++ : (): undefined => undefined;
+  const producer = jobs(format, inputs, pool, { ...options, recycled }, nextSegment);
   const ahead: Job[] = [];
   let produced = false;
   const pull = async (): Promise<Job | undefined> => {
@@ -149,6 +154,8 @@ export async function* parseInParallel(
         const bytes = Buffer.allocUnsafeSlow(mine.byteLength + theirs.byteLength);
         bytes.set(mine);
         bytes.set(theirs, mine.byteLength);
+        recycled.give(mine);
+        recycled.give(theirs);
         const slice: XmlSlice = { start: job.slice.start, bytes, last: next.slice.last };
         const { suffix: _suffix, segment: _segment, ...rest } = job.task;
         const segment = nextSegment();
@@ -161,6 +168,8 @@ export async function* parseInParallel(
         job = { ...job, slice, task, result: handled(pool.run(task, [bytes.buffer])) };
         result = await job.result;
       }
+      // The body is no one's any more once its records are out: its memory serves a later slice.
+      recycled.give(result.body);
       if (result.count > 0) yield piece(job.index, job.task.segment, result);
       if (result.ok) continue;
       if (result.bug !== undefined || result.parseError === undefined) {
@@ -190,7 +199,7 @@ async function* jobs(
   format: RecordFormat,
   inputs: readonly ParallelInput[],
   pool: ParseWorkerPool,
-  options: ParallelParseOptions,
+  options: ParallelParseOptions & { readonly recycled: SliceMemory },
   nextSegment: () => number | undefined,
 ): AsyncGenerator<Job> {
   const records = SPLIT_RECORDS[format];
@@ -204,6 +213,7 @@ async function* jobs(
       const sliced = await sliceXml(input, records, {
         sliceBytes: options.sliceBytes ?? DEFAULT_SLICE_BYTES,
         ...(options.cutBefore === undefined ? {} : { cutBefore: options.cutBefore }),
+        recycled: options.recycled,
       });
       if (sliced.kind === "whole") {
         yield { kind: "serial", index, file, input: sliced.input };

@@ -27,6 +27,38 @@ export interface SliceOptions {
    * every top-level record. Tests name nested elements too, to prove that wrong cuts are caught and mended.
    */
   readonly cutBefore?: readonly string[];
+  /** Slice memory handed back by the workers, reused instead of fresh memory (whose first touch costs page faults). */
+  readonly recycled?: SliceMemory;
+}
+
+/**
+ * Buffers of one size for slices, handed out and taken back once a worker has returned them: the main
+ * thread's copy of the input then writes to memory already mapped.
+ */
+export class SliceMemory {
+  private readonly free: ArrayBuffer[] = [];
+
+  constructor(
+    readonly size: number,
+    private readonly keep: number,
+  ) {}
+
+  take(): Buffer {
+    const buffer = this.free.pop();
+    return buffer === undefined ? Buffer.allocUnsafeSlow(this.size) : Buffer.from(buffer);
+  }
+
+  /** Memory no one refers to any more (a slice's body once its records are out); other sizes are left to GC. */
+  give(bytes: Uint8Array): void {
+    const buffer = bytes.buffer as ArrayBuffer;
+    if (buffer.byteLength === this.size && this.free.length < this.keep && !this.free.includes(buffer))
+      this.free.push(buffer);
+  }
+}
+
+/** The capacity of slice buffers for slices of `sliceBytes`: the slice, and the record that ends it. */
+export function sliceCapacity(sliceBytes: number): number {
+  return Math.min(Math.max(1, sliceBytes), 64 << 20) + (1 << 20);
 }
 
 /** The preamble is searched for in at most this many bytes; beyond that the file is parsed whole. */
@@ -96,7 +128,8 @@ async function* cut(
   const target = Math.max(1, options.sliceBytes);
   // Bytes are copied once, as they arrive, into the slice's own memory: a source may reuse its buffer, and a
   // slice of its own can be handed to a worker (transferred) without another copy.
-  const slice = new SliceBuffer(Math.min(target, 64 << 20) + (1 << 20));
+  const memory = options.recycled ?? new SliceMemory(sliceCapacity(target), 0);
+  const slice = new SliceBuffer(memory);
   let start = 0;
   let finished = false;
   try {
@@ -143,8 +176,8 @@ class SliceBuffer {
   private buffer: Buffer;
   private used = 0;
 
-  constructor(private readonly capacity: number) {
-    this.buffer = Buffer.allocUnsafeSlow(capacity);
+  constructor(private readonly memory: SliceMemory) {
+    this.buffer = memory.take();
   }
 
   get length(): number {
@@ -157,6 +190,7 @@ class SliceBuffer {
         Math.max(this.buffer.byteLength * 2, this.used + bytes.byteLength),
       );
       this.buffer.copy(grown, 0, 0, this.used);
+      this.memory.give(this.buffer);
       this.buffer = grown;
     }
     this.buffer.set(bytes, this.used);
@@ -166,7 +200,7 @@ class SliceBuffer {
   /** The bytes so far, in a buffer of their own; the next slice starts empty. */
   take(): Buffer {
     const bytes = this.used === this.buffer.byteLength ? this.buffer : this.buffer.subarray(0, this.used);
-    this.buffer = Buffer.allocUnsafeSlow(this.capacity);
+    this.buffer = this.memory.take();
     this.used = 0;
     return bytes;
   }
