@@ -11,8 +11,9 @@ const port = parentPort;
 if (port === null) throw new Error("parse-worker.js runs only as a worker thread");
 port.on("message", (task: ParseTask) => {
   void runParseTask(task).then((result) => {
-    const transfer: ArrayBuffer[] = [];
-    for (const bytes of [result.ndjson, result.body, ...(result.byKind ?? []).map((group) => group.ndjson)]) {
+    // The body arrived with the task, so its memory is this thread's alone: it goes back whole, for reuse.
+    const transfer: ArrayBuffer[] = [result.body.buffer as ArrayBuffer];
+    for (const bytes of [result.ndjson, ...(result.byKind ?? []).map((group) => group.ndjson)]) {
       const buffer = bytes.buffer as ArrayBuffer;
       // Buffer.from of a short string may return a view of Node's shared pool: never transfer that.
       if (bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) transfer.push(buffer);
