@@ -102,6 +102,8 @@ const GEO_PARTITION_DATE: Partial<Record<string, string>> = {
 const FLUSH_BYTES = 1 << 20;
 /** Pending raw bytes from which the default thread count parses on workers. */
 const PARALLEL_FROM_BYTES = 16 << 20;
+/** A low estimate of how much gzip'd NCBI XML inflates (12x for replicated SRA packages, 16–37x for generated Mirroring sets). */
+const GZIP_XML_RATIO = 8;
 
 interface Unit {
   readonly id: string;
@@ -584,7 +586,12 @@ function parseThreads(
 ): number {
   if (filter !== undefined || !PARALLEL_FORMATS.includes(format) || pending.length === 0) return 1;
   if (options.threads !== undefined) return Math.max(1, Math.floor(options.threads));
-  const bytes = pending.reduce((sum, unit) => sum + unit.objects.reduce((s, o) => s + o.size, 0), 0);
+  // Stored sizes understate gzip'd XML: it is the inflated bytes that are parsed.
+  const bytes = pending.reduce(
+    (sum, unit) =>
+      sum + unit.objects.reduce((s, o) => s + o.size * (o.name.endsWith(".gz") ? GZIP_XML_RATIO : 1), 0),
+    0,
+  );
   return bytes >= PARALLEL_FROM_BYTES ? availableParallelism() : 1;
 }
 
