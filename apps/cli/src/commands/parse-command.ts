@@ -128,8 +128,9 @@ async function threadCount(
   const { stat } = await import("node:fs/promises");
   let bytes = 0;
   for (const file of files)
+    // gzip'd NCBI XML inflates more than eightfold, and it is the inflated bytes that are parsed.
     bytes += await stat(file).then(
-      (s) => s.size,
+      (s) => s.size * (file.endsWith(".gz") ? 8 : 1),
       () => 0,
     );
   return bytes >= PARALLEL_FROM_BYTES ? cores : 1;
