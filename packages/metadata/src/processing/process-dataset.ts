@@ -57,8 +57,8 @@ export interface ProcessOptions extends StepOptions {
   readonly gunzipInWorker?: boolean;
   /**
    * Threads that parse XML raw objects (sra, biosample, bioproject, pubmed), slices of one object at once; the
-   * Parquet written is the same whatever the number. Default: the machine's cores when the pending raw objects
-   * hold 16 MB or more (below that, starting workers costs more than it saves); 1 parses on this thread. An SRA
+   * Parquet written is the same whatever the number. Default: the machine's cores when it has 4 or more and the
+   * pending raw objects hold 16 MB or more (gzip counted inflated), else 1 (this thread). An SRA
    * accession filter reads each record here, so a filtered dataset is parsed on this thread.
    */
   readonly threads?: number;
@@ -102,6 +102,12 @@ const GEO_PARTITION_DATE: Partial<Record<string, string>> = {
 const FLUSH_BYTES = 1 << 20;
 /** Pending raw bytes from which the default thread count parses on workers. */
 const PARALLEL_FROM_BYTES = 16 << 20;
+/**
+ * Fewest cores on which workers parse by default. Measured on two shared cores: parsing on two workers cost
+ * about 1.5x the CPU of one thread (worker start-up, a second heap, the slices' copies) and, with gzip inflating
+ * on a third thread, took 1.7-2.4x the wall time; so two cores parse on one thread unless `threads` says more.
+ */
+const MIN_CORES_BY_DEFAULT = 4;
 /** A low estimate of how much gzip'd NCBI XML inflates (12x for replicated SRA packages, 16–37x for generated Mirroring sets). */
 const GZIP_XML_RATIO = 8;
 
@@ -592,7 +598,8 @@ function parseThreads(
       sum + unit.objects.reduce((s, o) => s + o.size * (o.name.endsWith(".gz") ? GZIP_XML_RATIO : 1), 0),
     0,
   );
-  return bytes >= PARALLEL_FROM_BYTES ? availableParallelism() : 1;
+  const cores = availableParallelism();
+  return bytes >= PARALLEL_FROM_BYTES && cores >= MIN_CORES_BY_DEFAULT ? cores : 1;
 }
 
 /** Errors that come from reading or parsing the input, as opposed to our own publishing or a test's hook. */
