@@ -437,3 +437,27 @@ describe("geoDateToIso", () => {
     expect(geoDateToIso("2020-13-01")).toBeUndefined();
   });
 });
+
+describe("GEO person names", () => {
+  it("split on the first two commas only, so an organisation keeps its commas", async () => {
+    const soft = [
+      "^PLATFORM = GPL1",
+      "!Platform_contact_name = ,,Affymetrix, Inc.",
+      "!Platform_contributor = John,Q,Smith, Jr.",
+      "!Platform_contributor = Jiachun,,Sun",
+      "!Platform_contributor = Ann,Lee",
+      "!Platform_contributor = GEO",
+      "!Platform_contributor = ,,",
+      "",
+    ].join("\n");
+    const [gpl] = (await collect(text(soft))) as [GeoPlatform];
+    expect(gpl.contact?.name).toEqual({ last: "Affymetrix, Inc." });
+    expect(gpl.contributors).toEqual([
+      { first: "John", middle: "Q", last: "Smith, Jr." },
+      { first: "Jiachun", last: "Sun" },
+      { first: "Ann", last: "Lee" },
+      { last: "GEO" },
+      {},
+    ]);
+  });
+});
