@@ -2,6 +2,7 @@ import { basename } from "node:path";
 import {
   RECORD_FORMATS,
   SEQUENCE_FORMATS,
+  formatParseWarning,
   isRecordFormat,
   openInput,
   recordParser,
@@ -68,6 +69,8 @@ export function registerParse(program: Command): void {
             parse(input, {
               file: file === "-" ? "<stdin>" : file,
               ...(withSequence ? { withSequence } : {}),
+              // Records go to stdout; what the parser had to interpret goes to stderr, as it happens.
+              onWarning: (warning) => cliIo().stderr.write(`${formatParseWarning(warning)}\n`),
             }),
             cliIo().stdout,
             {

@@ -86,6 +86,7 @@ export async function ingestAndProcess(
         ...options,
         ...(sraAccessions ? { accessions: sraAccessions } : {}),
       });
+      for (const warning of processed.warnings) log(`  ${outcome.name}: ${warning}`);
       log(
         `  ${outcome.name}: ${
           Object.entries(processed.rowCounts)

@@ -1,6 +1,7 @@
 import { parseBioProject } from "../bioproject/bioproject-parser.js";
 import { parseBioSample } from "../biosample/biosample-parser.js";
 import { ParseError } from "../errors/parse-error.js";
+import type { ParseWarningListener } from "../errors/parse-warning.js";
 import { parseGenbank } from "../genbank/genbank-parser.js";
 import { parseGeoSoft } from "../geo/geo-soft-parser.js";
 import { parsePubmed } from "../pubmed/pubmed-parser.js";
@@ -16,6 +17,8 @@ import type { ParsedRecord } from "./parsed-record.js";
 export interface RecordParserOptions {
   readonly file?: string;
   readonly withSequence?: boolean;
+  /** Told about input the parser had to interpret (today: GEO SOFT lines decoded as Latin-1). */
+  readonly onWarning?: ParseWarningListener;
 }
 
 export type RecordParser = (
@@ -38,7 +41,10 @@ const PARSERS: Readonly<Record<RecordFormat, RecordParser>> = {
 /** A metadata-only parser that refuses `withSequence` rather than ignore it. */
 function withoutSequence(
   format: RecordFormat,
-  parse: (input: AsyncIterable<Uint8Array>, options: { file?: string }) => AsyncGenerator<ParsedRecord>,
+  parse: (
+    input: AsyncIterable<Uint8Array>,
+    options: { file?: string; onWarning?: ParseWarningListener },
+  ) => AsyncGenerator<ParsedRecord>,
 ): RecordParser {
   return (input, options) => {
     if (options.withSequence === true) {
@@ -49,7 +55,10 @@ function withoutSequence(
         { hint: "Leave out --with-sequence for this format" },
       );
     }
-    return parse(input, options.file === undefined ? {} : { file: options.file });
+    return parse(input, {
+      ...(options.file === undefined ? {} : { file: options.file }),
+      ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+    });
   };
 }
 
