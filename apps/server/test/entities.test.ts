@@ -21,7 +21,12 @@ interface ErrorBody {
 
 const GENERATED = 12;
 // Generated accessions are the prefix, a 9 and six digits (PubMed: 9000xxxx); the rest come from the real fixtures.
-const GENERATED_SQL = `(accession ~ '^[A-Z]+9[0-9]{6}$' OR accession ~ '^9000[0-9]{4}$')`;
+const GENERATED_SQL = `(accession ~ '^[A-Z]+9[0-9]{6}(_[0-9]+)?$' OR accession ~ '^9000[0-9]{4}$')`;
+/**
+ * Entities no file of the shared NCBI fixtures holds (no GDS SOFT file is among them yet): only the
+ * generated rows can fill their filters. The parser and the flow read real-shaped GDS text in their own tests.
+ */
+const WITHOUT_SHARED_FIXTURE = new Set<string>(["geo_dataset", "geo_subset"]);
 
 /** A value of the filter's column in some loaded row, fixture rows first, as the query parameter would give it. */
 async function sampleValue(
@@ -105,7 +110,10 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
                 sample,
                 `${spec.entity}.${filter.column} (${filter.param}) is never filled`,
               ).not.toBeNull();
-              if (/^[A-Z]+9[0-9]{6}$|^9000[0-9]{4}$/.test(sample!.accession))
+              if (
+                /^[A-Z]+9[0-9]{6}(_[0-9]+)?$|^9000[0-9]{4}$/.test(sample!.accession) &&
+                !WITHOUT_SHARED_FIXTURE.has(spec.entity)
+              )
                 unfilledByFixtures.push(`${spec.path}?${filter.param}`);
               const params = new URLSearchParams({ [filter.param]: sample!.value, limit: "500" });
               const ids = await allPages(app, `${spec.path}?${params.toString()}`);
@@ -180,6 +188,8 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
             experiments: "SRX9000001",
             runs: "SRR9000001",
             platforms: "GPL9000001",
+            datasets: "GDS9000001",
+            subsets: "GDS9000001_1",
             biosamples: "SAMN9000001",
             "sra-studies": "SRP9000001",
           };
@@ -188,6 +198,9 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
             sra_experiment: "SRX9000001",
             sra_sample: "SRS9000001",
             geo_series: "GSE9000001",
+            geo_sample: "GSM9000001",
+            geo_platform: "GPL9000001",
+            geo_dataset: "GDS9000001",
             bioproject: "PRJNA9000001",
           };
           for (const route of ENTITY_CHILD_ROUTES) {

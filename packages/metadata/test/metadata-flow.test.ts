@@ -9,7 +9,7 @@ import type { Lake } from "@omicslake/core";
 import { DuckLakeCatalog } from "@omicslake/ducklake";
 import { consolidateMetadata } from "../src/consolidation/consolidate-metadata.js";
 import { SERVING_ENTITY_NAMES } from "../src/entities/index.js";
-import { processDataset } from "../src/processing/process-dataset.js";
+import { processDataset, type ProcessResult } from "../src/processing/process-dataset.js";
 import { queryCurated } from "../src/query/query-curated.js";
 import { buildSnapshot } from "../src/snapshot/build-snapshot.js";
 import {
@@ -33,7 +33,7 @@ async function addRaw(
   dataset: string,
   source: string,
   name: string,
-  text: string,
+  text: string | Buffer,
   gzip = false,
 ): Promise<void> {
   const ds = await lake.ensureDataset({ name: dataset, layer: "raw", source });
@@ -212,6 +212,52 @@ async function seedUpstreamHistory(lake: Lake): Promise<void> {
     }),
   );
 
+  // A GDS file: its subsets, then the dataset's table block; the description line is Latin-1 in a UTF-8 file.
+  const gds = (updateDate: string, title: string): Buffer =>
+    Buffer.concat([
+      Buffer.from(
+        [
+          "^DATABASE = Geo",
+          "^DATASET = GDS900001",
+          `!dataset_title = ${title}`,
+          "!dataset_type = Expression profiling by array",
+          "!dataset_platform = GPL900001",
+          "!dataset_sample_organism = Homo sapiens",
+          "!dataset_sample_count = 2",
+          "!dataset_reference_series = GSE900001",
+          `!dataset_update_date = ${updateDate}`,
+          "",
+        ].join("\n"),
+      ),
+      Buffer.from(
+        "!dataset_description = Kidney samples from the Universit\u00e9 de Montr\u00e9al\n",
+        "latin1",
+      ),
+      Buffer.from(
+        [
+          "^SUBSET = GDS900001_1",
+          "!subset_dataset_id = GDS900001",
+          "!subset_description = normal",
+          "!subset_sample_id = GSM900001",
+          "!subset_type = disease state",
+          "^SUBSET = GDS900001_2",
+          "!subset_dataset_id = GDS900001",
+          "!subset_description = tumour",
+          "!subset_sample_id = GSM900002",
+          "!subset_type = disease state",
+          "^DATASET = GDS900001",
+          "!dataset_table_begin",
+          "ID_REF\tIDENTIFIER\tGSM900001\tGSM900002",
+          "1\tA1BG\t1.5\t2.5",
+          "!dataset_table_end",
+          "",
+        ].join("\n"),
+      ),
+    ]);
+  await addRaw(lake, "geo", "geo", "2024/05/GDS900001.soft", gds("May 02 2024", "dataset one"));
+  // Fetched by accession later, yet updated earlier: the update date decides.
+  await addRaw(lake, "geo", "geo", "accessions/GDS900001.soft", gds("Jan 02 2024", "stale dataset"));
+
   const article = (pmid: number, title: string, dateRevised = "2020-01-01") => ({ pmid, title, dateRevised });
   await addRaw(
     lake,
@@ -288,9 +334,14 @@ async function seedUpstreamHistory(lake: Lake): Promise<void> {
 const SOURCES = ["sra", "geo", "pubmed", "biosample", "bioproject"] as const;
 
 // Worker threads cannot load vitest's preload, so tests inflate gzip on the main thread.
-async function processAll(lake: Lake, options: Parameters<typeof processDataset>[2] = {}): Promise<void> {
+async function processAll(
+  lake: Lake,
+  options: Parameters<typeof processDataset>[2] = {},
+): Promise<Record<(typeof SOURCES)[number], ProcessResult>> {
+  const results = {} as Record<(typeof SOURCES)[number], ProcessResult>;
   for (const source of SOURCES)
-    await processDataset(lake, `raw:${source}`, { gunzipInWorker: false, ...options });
+    results[source] = await processDataset(lake, `raw:${source}`, { gunzipInWorker: false, ...options });
+  return results;
 }
 
 async function rows(lake: Lake, sql: string): Promise<Record<string, unknown>[]> {
@@ -348,7 +399,17 @@ for (const engine of lakeEngines()) {
       it("processes, consolidates by each entity's rule, snapshots and registers in DuckLake", async () => {
         const { lake, root } = fresh().opened;
         await seedUpstreamHistory(lake);
-        await processAll(lake);
+        const processedResults = await processAll(lake);
+
+        // A SOFT line that is not UTF-8 is read as Latin-1, and the run says where, in its log and result.
+        const latin1 = (key: string) =>
+          `warning: GEO SOFT ${key} line 10 (GDS900001): not valid UTF-8; decoded as Latin-1 (Windows-1252)`;
+        const gdsKeys = ["2024/05/GDS900001.soft", "accessions/GDS900001.soft"].map((n) =>
+          lake.objectKey(processedResults.geo.raw, n),
+        );
+        expect([...processedResults.geo.warnings].sort()).toEqual(gdsKeys.map(latin1).sort());
+        for (const key of gdsKeys) expect(processedResults.geo.run.log).toContain(latin1(key));
+        expect(processedResults.sra.warnings).toEqual([]);
 
         // Processed: partitioned as upstream is, one schema version per table.
         const processedSra = await lake.dataset("processed:sra");
@@ -393,6 +454,43 @@ for (const engine of lakeEngines()) {
           { accession: "GSM900001", title: "sample one, updated", lastUpdateDate: "2024-06-10" },
           { accession: "GSM900002", title: "sample two", lastUpdateDate: "2024-05-03" },
         ]);
+        // GEO datasets: the latest update date wins; the Latin-1 description reads right; subsets kept.
+        expect(
+          await rows(
+            lake,
+            "SELECT accession, title, description, updateDate, platform, referenceSeries FROM geo_dataset",
+          ),
+        ).toEqual([
+          {
+            accession: "GDS900001",
+            title: "dataset one",
+            description: "Kidney samples from the Université de Montréal",
+            updateDate: "2024-05-02",
+            platform: "GPL900001",
+            referenceSeries: ["GSE900001"],
+          },
+        ]);
+        expect(
+          await rows(
+            lake,
+            "SELECT accession, datasetId, type, description, sampleIds FROM geo_subset ORDER BY 1",
+          ),
+        ).toEqual([
+          {
+            accession: "GDS900001_1",
+            datasetId: "GDS900001",
+            type: "disease state",
+            description: "normal",
+            sampleIds: ["GSM900001"],
+          },
+          {
+            accession: "GDS900001_2",
+            datasetId: "GDS900001",
+            type: "disease state",
+            description: "tumour",
+            sampleIds: ["GSM900002"],
+          },
+        ]);
         // PubMed: revision kept, deleted PMID gone, a PMID re-sent after its deletion back.
         expect(await rows(lake, "SELECT pmid, title FROM pubmed_article ORDER BY pmid")).toEqual([
           { pmid: "1001", title: "article 1001" },
@@ -436,7 +534,7 @@ for (const engine of lakeEngines()) {
         expect(lineage.edges.some((e) => e.action === "conversion")).toBe(true);
         expect(consolidated.run.rowCounts["sra_run"]).toBe(5);
 
-        // DuckLake: one snapshot registering the ten tables with their row counts; raw never registered.
+        // DuckLake: one snapshot registering every entity table with its row count; raw never registered.
         const ducklake = await DuckLakeCatalog.open({
           metadataPath: join(root, "ducklake", "metadata.duckdb"),
           dataPath: join(root, "ducklake", "data"),
@@ -446,9 +544,11 @@ for (const engine of lakeEngines()) {
           expect(tables.map((t) => t.name).sort()).toEqual([
             "bioproject",
             "biosample",
+            "geo_dataset",
             "geo_platform",
             "geo_sample",
             "geo_series",
+            "geo_subset",
             "pubmed_article",
             "sra_experiment",
             "sra_run",
@@ -485,6 +585,8 @@ for (const engine of lakeEngines()) {
           sra_run: 5,
           pubmed_article: 4,
           geo_sample: 2,
+          geo_dataset: 1,
+          geo_subset: 2,
           biosample: 3,
           bioproject: 2,
           sra: 5,
@@ -519,6 +621,25 @@ for (const engine of lakeEngines()) {
             "SELECT accession, entity_type, file_name FROM geo_supplementary_file ORDER BY accession",
           ),
         ).toEqual([{ accession: "GSE900001", entity_type: "series", file_name: "GSE900001_RAW.tar" }]);
+        expect(await snapshotRows(file, "SELECT * FROM gds_gse")).toEqual([
+          { gds: "GDS900001", gse: "GSE900001" },
+        ]);
+        expect(await snapshotRows(file, "SELECT * FROM gds_gsm ORDER BY gsm")).toEqual([
+          {
+            gds: "GDS900001",
+            gsm: "GSM900001",
+            subset: "GDS900001_1",
+            subset_type: "disease state",
+            subset_description: "normal",
+          },
+          {
+            gds: "GDS900001",
+            gsm: "GSM900002",
+            subset: "GDS900001_2",
+            subset_type: "disease state",
+            subset_description: "tumour",
+          },
+        ]);
         const [built] = await snapshotRows(file, "SELECT DISTINCT built_at::VARCHAR AS b FROM _metadata");
         expect(String(built!["b"])).toMatch(/^2025-03-01 12:00:00/);
 
@@ -527,7 +648,7 @@ for (const engine of lakeEngines()) {
         await consolidateMetadata(lake, { lakeRoot: root });
         const again = await buildSnapshot(lake);
         expect(again.archived?.sha256).toBe(snapshot.object.sha256);
-        expect((await lake.dataset("curated:metadata")).objectCount).toBe(11);
+        expect((await lake.dataset("curated:metadata")).objectCount).toBe(SERVING_ENTITY_NAMES.length + 1);
         expect((await lake.fsck()).problems).toEqual([]);
       }, 180_000);
     },
@@ -686,8 +807,8 @@ describe("metadata flow interrupted at any step (fs + pglite)", () => {
     ]);
     expect(await rows(lake, "SELECT count(*) AS n FROM pubmed_article")).toEqual([{ n: "4" }]);
     const curated = await lake.dataset("curated:metadata");
-    // Ten entity files and the snapshot: replacing never adds a second object.
-    expect(curated.objectCount).toBe(11);
+    // One file per entity and the snapshot: replacing never adds a second object.
+    expect(curated.objectCount).toBe(SERVING_ENTITY_NAMES.length + 1);
 
     // The snapshot dies after archiving the previous one: the old snapshot stays published; the rerun
     // archives it under the same key (no second copy) and publishes the new one.

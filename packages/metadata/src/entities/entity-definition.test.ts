@@ -142,6 +142,8 @@ describe("entity definitions", () => {
       "gse_gsm",
       "gse_gpl",
       "geo_supplementary_file",
+      "gds_gse",
+      "gds_gsm",
     ]);
     for (const view of SNAPSHOT_VIEWS) {
       for (const table of view.reads) expect(ENTITY_KEYS).toContain(table);

@@ -1,7 +1,7 @@
 import { BIOPROJECT } from "./bioproject-entity.js";
 import { BIOSAMPLE } from "./biosample-entity.js";
 import type { EntityDefinition, EntityKey } from "./entity-definition.js";
-import { GEO_PLATFORM, GEO_SAMPLE, GEO_SERIES } from "./geo-entities.js";
+import { GEO_DATASET, GEO_PLATFORM, GEO_SAMPLE, GEO_SERIES, GEO_SUBSET } from "./geo-entities.js";
 import { PUBMED_ARTICLE } from "./pubmed-article-entity.js";
 import type { ServingColumnsByEntity } from "./serving-columns-by-entity.js";
 import { SRA_EXPERIMENT, SRA_RUN, SRA_SAMPLE, SRA_STUDY } from "./sra-entities.js";
@@ -18,6 +18,8 @@ export const ENTITIES = {
   geo_series: GEO_SERIES,
   geo_sample: GEO_SAMPLE,
   geo_platform: GEO_PLATFORM,
+  geo_dataset: GEO_DATASET,
+  geo_subset: GEO_SUBSET,
   biosample: BIOSAMPLE,
   bioproject: BIOPROJECT,
   pubmed_article: PUBMED_ARTICLE,

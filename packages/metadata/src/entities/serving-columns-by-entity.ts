@@ -1,6 +1,12 @@
 import type { BIOPROJECT_COLUMNS } from "./bioproject-entity.js";
 import type { BIOSAMPLE_COLUMNS } from "./biosample-entity.js";
-import type { GEO_PLATFORM_COLUMNS, GEO_SAMPLE_COLUMNS, GEO_SERIES_COLUMNS } from "./geo-entities.js";
+import type {
+  GEO_DATASET_COLUMNS,
+  GEO_PLATFORM_COLUMNS,
+  GEO_SAMPLE_COLUMNS,
+  GEO_SERIES_COLUMNS,
+  GEO_SUBSET_COLUMNS,
+} from "./geo-entities.js";
 import type { PUBMED_ARTICLE_COLUMNS } from "./pubmed-article-entity.js";
 import type {
   SRA_EXPERIMENT_COLUMNS,
@@ -21,6 +27,8 @@ export interface ServingColumnsByEntity {
   readonly geo_series: typeof GEO_SERIES_COLUMNS;
   readonly geo_sample: typeof GEO_SAMPLE_COLUMNS;
   readonly geo_platform: typeof GEO_PLATFORM_COLUMNS;
+  readonly geo_dataset: typeof GEO_DATASET_COLUMNS;
+  readonly geo_subset: typeof GEO_SUBSET_COLUMNS;
   readonly biosample: typeof BIOSAMPLE_COLUMNS;
   readonly bioproject: typeof BIOPROJECT_COLUMNS;
   readonly pubmed_article: typeof PUBMED_ARTICLE_COLUMNS;

@@ -24,6 +24,10 @@ describe("serving queries", () => {
       // A series' platform list is an array column: its elements are the candidates.
       "geo_series/platforms":
         "accession IN (SELECT unnest(platform_ids) FROM geo_series WHERE accession = $1) OR series_ids @> ARRAY[$1]::text[]",
+      "geo_series/datasets": "series_ids @> ARRAY[$1]::text[]",
+      "geo_sample/subsets": "sample_ids @> ARRAY[$1]::text[]",
+      "geo_platform/datasets": "platform_id = $1",
+      "geo_dataset/subsets": "dataset_id = $1",
       "bioproject/sra-studies": "bioproject = $1",
       "bioproject/biosamples": "bioprojects @> ARRAY[$1]::text[]",
     });

@@ -59,7 +59,8 @@ const pad = (i: number): string => String(i).padStart(6, "0");
 
 /**
  * Generated records linked across entities: row `i` of every SRA entity belongs to study `i`, GEO
- * sample `i` to series `i`, biosample `i` to bioproject `i`. `variant` is written into every title so a
+ * sample `i` to series `i` and to the one subset of dataset `i` (of series `i`, on platform `i`),
+ * biosample `i` to bioproject `i`. `variant` is written into every title so a
  * test can tell which load a response came from.
  */
 export function generatedRecords(
@@ -239,6 +240,33 @@ export function generatedRecords(
       contributors: [],
       sampleIds: [`GSM9${n}`],
       seriesIds: [`GSE9${n}`],
+    });
+    push("geo_dataset", {
+      kind: "geo_dataset",
+      accession: `GDS9${n}`,
+      title: `Generated dataset ${i} ${variant}`,
+      description: `Liver expression of ${organism}`,
+      type: "Expression profiling by high throughput sequencing",
+      pubmedIds: [90000000 + i],
+      platform: `GPL9${n}`,
+      platformOrganisms: [organism],
+      platformTechnologyType: "high-throughput sequencing",
+      featureCount: 20000,
+      sampleOrganisms: [organism],
+      sampleType: "RNA",
+      channelCount: 1,
+      sampleCount: i,
+      valueType: "count",
+      referenceSeries: [`GSE9${n}`],
+      updateDate: day,
+    });
+    push("geo_subset", {
+      kind: "geo_subset",
+      accession: `GDS9${n}_1`,
+      datasetId: `GDS9${n}`,
+      description: i % 2 ? "control" : "treated",
+      type: "agent",
+      sampleIds: [`GSM9${n}`],
     });
     push("biosample", {
       kind: "biosample",
