@@ -12,6 +12,7 @@ import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { cliIo } from "../cli-io.js";
 import { Output } from "../output/output.js";
+import { writeStderrLine } from "../output/terminal-text.js";
 
 interface ParseOptions {
   kind?: string[];
@@ -70,7 +71,7 @@ export function registerParse(program: Command): void {
               file: file === "-" ? "<stdin>" : file,
               ...(withSequence ? { withSequence } : {}),
               // Records go to stdout; what the parser had to interpret goes to stderr, as it happens.
-              onWarning: (warning) => cliIo().stderr.write(`${formatParseWarning(warning)}\n`),
+              onWarning: (warning) => writeStderrLine(formatParseWarning(warning)),
             }),
             cliIo().stdout,
             {
