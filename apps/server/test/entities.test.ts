@@ -3,7 +3,12 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadServing } from "@omicslake/metadata";
-import { HAVE_NCBI_FIXTURES, NO_FIXTURES_REASON, writeServingParquet } from "@omicslake/metadata/testing";
+import {
+  ENTITIES_WITHOUT_SHARED_FIXTURE,
+  HAVE_NCBI_FIXTURES,
+  NO_FIXTURES_REASON,
+  writeServingParquet,
+} from "@omicslake/metadata/testing";
 import type { ServingFixtureFiles } from "@omicslake/metadata/testing";
 import { buildServer } from "../src/app.js";
 import type { EntityFilter } from "@omicslake/metadata";
@@ -22,11 +27,6 @@ interface ErrorBody {
 const GENERATED = 12;
 // Generated accessions are the prefix, a 9 and six digits (PubMed: 9000xxxx); the rest come from the real fixtures.
 const GENERATED_SQL = `(accession ~ '^[A-Z]+9[0-9]{6}(_[0-9]+)?$' OR accession ~ '^9000[0-9]{4}$')`;
-/**
- * Entities no file of the shared NCBI fixtures holds (no GDS SOFT file is among them yet): only the
- * generated rows can fill their filters. The parser and the flow read real-shaped GDS text in their own tests.
- */
-const WITHOUT_SHARED_FIXTURE = new Set<string>(["geo_dataset", "geo_subset"]);
 
 /** A value of the filter's column in some loaded row, fixture rows first, as the query parameter would give it. */
 async function sampleValue(
@@ -112,7 +112,8 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
               ).not.toBeNull();
               if (
                 /^[A-Z]+9[0-9]{6}(_[0-9]+)?$|^9000[0-9]{4}$/.test(sample!.accession) &&
-                !WITHOUT_SHARED_FIXTURE.has(spec.entity)
+                // No shared fixture holds a GDS file yet: only generated rows fill these entities' filters.
+                !ENTITIES_WITHOUT_SHARED_FIXTURE.has(spec.entity)
               )
                 unfilledByFixtures.push(`${spec.path}?${filter.param}`);
               const params = new URLSearchParams({ [filter.param]: sample!.value, limit: "500" });

@@ -6,6 +6,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { recordParser } from "@omicslake/parsers";
 import type { RecordFormat } from "@omicslake/parsers";
 import { SERVING_ENTITY_NAMES, type ServingEntityName } from "../entities/index.js";
+import { quoteIdentifier, recordColumns } from "../processing/duckdb-column-types.js";
 
 /** The shared NCBI fixtures, next to the repository; tests skip when they are absent. */
 export const NCBI_FIXTURES = resolve(
@@ -14,6 +15,15 @@ export const NCBI_FIXTURES = resolve(
 );
 export const HAVE_NCBI_FIXTURES = existsSync(NCBI_FIXTURES);
 export const NO_FIXTURES_REASON = `the NCBI fixtures folder ${NCBI_FIXTURES} is absent`;
+
+/**
+ * Served entities that no file of the shared NCBI fixtures holds (no GDS SOFT file is among them yet):
+ * with fixtures alone their tables are empty, and only generated rows fill their columns.
+ */
+export const ENTITIES_WITHOUT_SHARED_FIXTURE: ReadonlySet<ServingEntityName> = new Set([
+  "geo_dataset",
+  "geo_subset",
+]);
 
 const FORMAT_BY_PREFIX: readonly [string, RecordFormat][] = [
   ["sra_", "sra"],
@@ -382,9 +392,15 @@ export async function writeServingParquet(
       const ndjson = join(dir, `${entity}.ndjson`);
       await writeFile(ndjson, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
       const parquet = join(dir, `${entity}.parquet`);
-      await connection.run(
-        `COPY (SELECT * FROM read_json('${ndjson}', format = 'newline_delimited', sample_size = -1)) TO '${parquet}' (FORMAT parquet)`,
-      );
+      // No record to infer columns from (no shared fixture holds a GDS file): the empty table consolidation
+      // publishes, typed by the record schema.
+      const select =
+        records.length > 0
+          ? `SELECT * FROM read_json('${ndjson}', format = 'newline_delimited', sample_size = -1)`
+          : `SELECT ${recordColumns(entity)
+              .map((c) => `NULL::${c.type} AS ${quoteIdentifier(c.name)}`)
+              .join(", ")} WHERE false`;
+      await connection.run(`COPY (${select}) TO '${parquet}' (FORMAT parquet)`);
       files[entity] = parquet;
       counts[entity] = records.length;
     }
