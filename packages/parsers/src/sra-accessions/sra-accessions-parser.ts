@@ -141,7 +141,7 @@ class SraAccessionsReader implements ChunkSink<SraAccessionsRecord> {
     }
     if (fields.length !== this.fieldCount) {
       throw this.malformed(
-        `line ${this.line} has ${fields.length} tab-separated fields, the header has ${this.fieldCount}`,
+        `${fields.length} tab-separated fields, the header has ${this.fieldCount}`,
         text,
         at,
         start,
@@ -151,7 +151,7 @@ class SraAccessionsReader implements ChunkSink<SraAccessionsRecord> {
     const i = this.index;
     const accession = value(fields[i.Accession]);
     if (accession === undefined) {
-      throw this.malformed(`line ${this.line} has no Accession`, text, at, start, undefined);
+      throw this.malformed("no Accession", text, at, start, undefined);
     }
     this.out.push({
       kind: "sra_accessions",
@@ -191,7 +191,7 @@ class SraAccessionsReader implements ChunkSink<SraAccessionsRecord> {
       ].filter((p) => p !== "");
       throw new ParseError(
         "unexpected_tab_header",
-        `SRA_Accessions.tab line ${this.line}: the header is not the twenty columns of SRA_Accessions.tab (${problems.join("; ")})`,
+        `the header is not the twenty columns of SRA_Accessions.tab (${problems.join("; ")})`,
         { file: this.file, line: this.line, byteOffset },
         {
           hint: `Expected the tab-separated header ${SRA_ACCESSIONS_COLUMNS.join(" ")}; if NCBI changed the file's columns, the parser must learn them before the file can be read`,
@@ -218,7 +218,7 @@ class SraAccessionsReader implements ChunkSink<SraAccessionsRecord> {
     const n = WHOLE.test(v) ? Number(v) : NaN;
     if (!Number.isSafeInteger(n)) {
       throw this.malformed(
-        `line ${this.line}: ${column} is ${JSON.stringify(v)}, expected a whole number or "-"`,
+        `${column} is ${JSON.stringify(v)}, expected a whole number or "-"`,
         text,
         at,
         start,
@@ -237,7 +237,7 @@ class SraAccessionsReader implements ChunkSink<SraAccessionsRecord> {
   ): ParseError {
     return new ParseError(
       "malformed_tab_line",
-      `SRA_Accessions.tab ${problem}`,
+      `SRA_Accessions.tab: ${problem}`,
       {
         file: this.file,
         line: this.line,
@@ -253,7 +253,7 @@ class SraAccessionsReader implements ChunkSink<SraAccessionsRecord> {
     if (bytes <= this.maxLineBytes) return;
     throw new ParseError(
       "record_too_large",
-      `SRA_Accessions.tab line ${this.line + 1} is longer than ${this.maxLineBytes} bytes`,
+      `SRA_Accessions.tab: a line is longer than ${this.maxLineBytes} bytes`,
       { file: this.file, line: this.line + 1, byteOffset: this.offset },
       {
         hint: "The input is not SRA_Accessions.tab (its lines are a few hundred bytes), or raise maxLineBytes",
