@@ -1,3 +1,4 @@
+import { isAscii } from "node:buffer";
 import { ParseError } from "../errors/parse-error.js";
 import { driveChunks, type ChunkSink } from "../io/drive-chunks.js";
 import type { SraAccessionsRecord } from "./sra-accessions-records.js";
@@ -72,6 +73,8 @@ class SraAccessionsReader implements ChunkSink<SraAccessionsRecord> {
   /** For each known column, its field index in the file (the header may order them differently). */
   private index: Readonly<Record<Column, number>> | undefined;
   private fieldCount = 0;
+  /** The fields of the line being read (only its first `count` entries are this line's). */
+  private readonly fields: string[] = [];
 
   constructor(options: ParseSraAccessionsOptions) {
     this.file = options.file;
@@ -87,26 +90,37 @@ class SraAccessionsReader implements ChunkSink<SraAccessionsRecord> {
       this.checkLineLength(this.carry.length);
       return;
     }
-    const carried = this.carry;
-    const text =
-      carried === undefined
-        ? buf.toString("utf8", 0, last)
-        : Buffer.concat([carried, buf.subarray(0, last)]).toString("utf8");
-    const start = this.offset;
-    const spanBytes = (carried?.length ?? 0) + last + 1;
+    let from = 0;
+    if (this.carry !== undefined) {
+      // Only the carried line is joined up; the rest of the chunk is decoded where it lies.
+      const first = buf.indexOf(NL);
+      const line = Buffer.concat([this.carry, buf.subarray(0, first)]);
+      this.carry = undefined;
+      this.span(line, 0, line.length);
+      from = first + 1;
+    }
+    if (from < last) this.span(buf, from, last);
+    else if (from === last) this.span(buf, from, from);
     this.carry = last + 1 < buf.length ? Buffer.from(buf.subarray(last + 1)) : undefined;
-    this.offset = start + spanBytes;
-    this.lines(text, start);
     if (this.carry !== undefined) this.checkLineLength(this.carry.length);
+  }
+
+  /** Complete lines `buf[from, end)` (the newline at `end` excluded); `offset` is where they start. */
+  private span(buf: Buffer, from: number, end: number): void {
+    const start = this.offset;
+    this.offset += end - from + 1;
+    // ASCII (nearly every byte of the file) decodes to a one-byte string by a copy; only the rest needs UTF-8.
+    const text = isAscii(buf.subarray(from, end))
+      ? buf.toString("latin1", from, end)
+      : buf.toString("utf8", from, end);
+    this.lines(text, start);
   }
 
   end(): void {
     if (this.carry !== undefined) {
-      const text = this.carry.toString("utf8");
-      const start = this.offset;
-      this.offset += this.carry.length;
+      const line = this.carry;
       this.carry = undefined;
-      this.lines(text, start);
+      this.span(line, 0, line.length);
     }
     if (this.index === undefined) {
       throw new ParseError(
@@ -120,28 +134,40 @@ class SraAccessionsReader implements ChunkSink<SraAccessionsRecord> {
 
   /** The lines of `text` (complete lines, newlines removed), which starts at byte `start` of the input. */
   private lines(text: string, start: number): void {
+    const length = text.length;
     let from = 0;
     for (;;) {
-      const nl = text.indexOf("\n", from);
-      const end = nl < 0 ? text.length : nl;
+      let nl = text.indexOf("\n", from);
+      if (nl < 0) nl = length;
       // A CRLF file keeps its \r before the newline: it is not part of the last field.
-      const line = text.charCodeAt(end - 1) === 13 ? text.slice(from, end - 1) : text.slice(from, end);
+      const end = nl > from && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
       this.line++;
-      if (line.length > 0) this.row(line, text, from, start);
-      if (nl < 0) return;
+      if (end > from) this.row(text, from, end, start);
+      if (nl === length) return;
       from = nl + 1;
     }
   }
 
-  private row(line: string, text: string, at: number, start: number): void {
-    const fields = line.split("\t");
+  /** One line, `text[at, end)`: its fields are cut straight out of the span, into one reused array. */
+  private row(text: string, at: number, end: number, start: number): void {
+    const fields = this.fields;
+    let count = 0;
+    for (let p = at; ;) {
+      const tab = text.indexOf("\t", p);
+      if (tab < 0 || tab >= end) {
+        fields[count++] = text.slice(p, end);
+        break;
+      }
+      fields[count++] = text.slice(p, tab);
+      p = tab + 1;
+    }
     if (this.index === undefined) {
-      this.header(fields, start + Buffer.byteLength(text.slice(0, at)));
+      this.header(fields.slice(0, count), start + Buffer.byteLength(text.slice(0, at)));
       return;
     }
-    if (fields.length !== this.fieldCount) {
+    if (count !== this.fieldCount) {
       throw this.malformed(
-        `${fields.length} tab-separated fields, the header has ${this.fieldCount}`,
+        `${count} tab-separated fields, the header has ${this.fieldCount}`,
         text,
         at,
         start,
