@@ -148,6 +148,38 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
           expect(bad.json<ErrorBody>().error.code).toBe("validation_error");
         });
 
+        it("serves SRA_Accessions.tab rows and each SRA object's status, visibility and update, filterable", async () => {
+          const row = (await app.inject({ url: "/v1/sra/accessions/SRR5100239" })).json<
+            Record<string, unknown>
+          >();
+          expect(row).toMatchObject({
+            kind: "sra_accessions",
+            submission: "SRA502713",
+            type: "RUN",
+            status: "live",
+            visibility: "public",
+            experiment: "SRX2416970",
+            spots: 25818690,
+            bases: 2581869000,
+          });
+          const run = (await app.inject({ url: "/v1/sra/runs/SRR5100239" })).json<Record<string, unknown>>();
+          expect(run).toMatchObject({ status: "live", visibility: "public", updated: "2016-12-14 16:12:25" });
+          const suppressed = await allPages(app, "/v1/sra/runs?status=SUPPRESSED&limit=500");
+          expect(suppressed).toContain("SRR9000004");
+          expect(suppressed).not.toContain("SRR9000001");
+          expect(suppressed).not.toContain("SRR5100239");
+          const live = await allPages(app, "/v1/sra/studies?status=live&visibility=public&limit=500");
+          expect(live).toEqual(expect.arrayContaining(["SRP094985", "SRP9000001"]));
+          expect(live).not.toContain("SRP9000004");
+          const controlled = await allPages(app, "/v1/sra/accessions?type=run&visibility=controlled_access");
+          expect(controlled).toEqual(["SRR11217925"]);
+          const replaced = await allPages(app, "/v1/sra/accessions?replaced_by=SRR8426398");
+          expect(replaced).toEqual(["SRR8426357"]);
+          // A real submission lists its real run and study (the package names the one, the file the other).
+          expect(await allPages(app, "/v1/sra/submissions/SRA502713/runs")).toEqual(["SRR5100239"]);
+          expect(await allPages(app, "/v1/sra/submissions/SRA502713/studies")).toEqual(["SRP094985"]);
+        });
+
         it("pages in accession order with an opaque cursor, refusing a cursor it did not issue", async () => {
           const ids = await allPages(app, "/v1/sra/runs?limit=7");
           expect(ids.length).toBe(fixtures.counts.sra_run);
@@ -193,6 +225,7 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
             subsets: "GDS9000001_1",
             biosamples: "SAMN9000001",
             "sra-studies": "SRP9000001",
+            studies: "SRP9000001",
           };
           const parents: Record<string, string> = {
             sra_study: "SRP9000001",
@@ -203,13 +236,19 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
             geo_platform: "GPL9000001",
             geo_dataset: "GDS9000001",
             bioproject: "PRJNA9000001",
+            sra_submission: "SRA9000001",
           };
+          // SRA_Accessions.tab files every object of generated study 1 under submission SRA9000001.
+          const submitted = ["SRA9000001", "SRP9000001", "SRR9000001", "SRS9000001", "SRX9000001"];
           for (const route of ENTITY_CHILD_ROUTES) {
             const parent = parents[route.parent.entity]!;
-            const want = route.child.entity === "geo_sample" ? "GSM9000001" : expected[route.segment]!;
+            const want =
+              route.segment === "accessions"
+                ? submitted
+                : [route.child.entity === "geo_sample" ? "GSM9000001" : expected[route.segment]!];
             const url = `${route.parent.path}/${parent}/${route.segment}`;
             const ids = await allPages(app, url);
-            expect(ids, url).toEqual([want]);
+            expect(ids, url).toEqual(want);
             const res = await app.inject({ url: `${route.parent.path}/NOPE0000/${route.segment}` });
             expect(res.statusCode, url).toBe(404);
           }

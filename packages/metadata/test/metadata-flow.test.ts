@@ -18,9 +18,11 @@ import {
   geoSoft,
   pubmedXml,
   sraExperimentSetXml,
+  sraAccessionsTab,
   sraRunSetXml,
   sraSampleSetXml,
   sraStudySetXml,
+  sraSubmissionSetXml,
 } from "../src/synthetic/synthetic-ncbi-files.js";
 import { NCBI_FIXTURES, NCBI_FIXTURES_MISSING, readFixture } from "@omicslake/core/testing";
 import { lakeEngines, type LakeEngine, type OpenedLake } from "@omicslake/core/testing";
@@ -135,7 +137,59 @@ async function seedUpstreamHistory(lake: Lake): Promise<void> {
     sraRunSetXml([run(1, 1, 999)]),
     true,
   );
-  await addRaw(lake, "sra", "sra", "Metadata/SRA_Accessions.tab", "Accession\tStatus\nSRR900001\tlive\n");
+  await addRaw(
+    lake,
+    "sra",
+    "sra",
+    `${full("20250110")}/meta_submission_set.xml.gz`,
+    sraSubmissionSetXml([
+      { accession: "SRA900001", alias: "GEO: GSE900001", submissionDate: "2025-01-02T00:00:00Z" },
+    ]),
+    true,
+  );
+  // Two fetches of SRA_Accessions.tab: only the later one counts (SRR900005 is listed by the first only).
+  const accessionRow = (accession: string, type: "STUDY" | "RUN", status = "live") => ({
+    accession,
+    submission: "SRA900001",
+    type,
+    status,
+    updated: "2025-01-10T08:00:00Z",
+    received: "2025-01-02T10:00:00Z",
+  });
+  await addRaw(
+    lake,
+    "sra",
+    "sra",
+    "Metadata/SRA_Accessions.tab",
+    sraAccessionsTab([accessionRow("SRP900001", "STUDY", "suppressed"), accessionRow("SRR900005", "RUN")]),
+  );
+  await addRaw(
+    lake,
+    "sra",
+    "sra",
+    "versions/20250115T000000Z/Metadata/SRA_Accessions.tab",
+    sraAccessionsTab([
+      { ...accessionRow("SRA900001", "STUDY"), type: "SUBMISSION" },
+      {
+        ...accessionRow("SRP900001", "STUDY"),
+        updated: "2025-01-14T23:30:00Z",
+        published: "2025-01-12T00:00:00Z",
+      },
+      accessionRow("SRP900002", "STUDY", "suppressed"),
+      {
+        ...accessionRow("SRR900001", "RUN"),
+        study: "SRP900001",
+        experiment: "SRX900001",
+        spots: 999,
+        bases: 99_900,
+      },
+      {
+        ...accessionRow("SRR900002", "RUN", "withdrawn"),
+        visibility: "controlled_access",
+        replacedBy: "SRR900003",
+      },
+    ]),
+  );
 
   const supp = (acc: string) => [`ftp://ftp.ncbi.nlm.nih.gov/geo/x/${acc}/suppl/${acc}_RAW.tar`];
   await addRaw(
@@ -443,6 +497,103 @@ for (const engine of lakeEngines()) {
         expect(await rows(lake, "SELECT totalSpots FROM sra_run WHERE accession = 'SRR900001'")).toEqual([
           { totalSpots: 999 },
         ]);
+        // SRA_Accessions.tab: the latest fetch only, typed; every SRA object takes its state from it.
+        expect(
+          await rows(
+            lake,
+            "SELECT accession, type, status, visibility, updated::VARCHAR AS updated, typeof(updated) AS t, spots, typeof(spots) AS ts, replacedBy FROM sra_accessions ORDER BY accession",
+          ),
+        ).toEqual([
+          {
+            accession: "SRA900001",
+            type: "SUBMISSION",
+            status: "live",
+            visibility: "public",
+            updated: "2025-01-10 08:00:00",
+            t: "TIMESTAMP",
+            spots: null,
+            ts: "BIGINT",
+            replacedBy: null,
+          },
+          {
+            accession: "SRP900001",
+            type: "STUDY",
+            status: "live",
+            visibility: "public",
+            updated: "2025-01-14 23:30:00",
+            t: "TIMESTAMP",
+            spots: null,
+            ts: "BIGINT",
+            replacedBy: null,
+          },
+          {
+            accession: "SRP900002",
+            type: "STUDY",
+            status: "suppressed",
+            visibility: "public",
+            updated: "2025-01-10 08:00:00",
+            t: "TIMESTAMP",
+            spots: null,
+            ts: "BIGINT",
+            replacedBy: null,
+          },
+          {
+            accession: "SRR900001",
+            type: "RUN",
+            status: "live",
+            visibility: "public",
+            updated: "2025-01-10 08:00:00",
+            t: "TIMESTAMP",
+            spots: "999",
+            ts: "BIGINT",
+            replacedBy: null,
+          },
+          {
+            accession: "SRR900002",
+            type: "RUN",
+            status: "withdrawn",
+            visibility: "controlled_access",
+            updated: "2025-01-10 08:00:00",
+            t: "TIMESTAMP",
+            spots: null,
+            ts: "BIGINT",
+            replacedBy: "SRR900003",
+          },
+        ]);
+        expect(
+          await rows(
+            lake,
+            "SELECT accession, status, visibility, updated::VARCHAR AS updated FROM sra_study ORDER BY accession",
+          ),
+        ).toEqual([
+          { accession: "SRP900001", status: "live", visibility: "public", updated: "2025-01-14 23:30:00" },
+          {
+            accession: "SRP900002",
+            status: "suppressed",
+            visibility: "public",
+            updated: "2025-01-10 08:00:00",
+          },
+          { accession: "SRP900003", status: null, visibility: null, updated: null },
+        ]);
+        expect(
+          await rows(
+            lake,
+            "SELECT accession, status FROM sra_run WHERE accession IN ('SRR900002', 'SRR900005') ORDER BY 1",
+          ),
+        ).toEqual([
+          { accession: "SRR900002", status: "withdrawn" },
+          { accession: "SRR900005", status: null },
+        ]);
+        expect(
+          await rows(lake, "SELECT accession, alias, status, submissionDate FROM sra_submission"),
+        ).toEqual([
+          {
+            accession: "SRA900001",
+            alias: "GEO: GSE900001",
+            status: "live",
+            submissionDate: "2025-01-02T00:00:00Z",
+          },
+        ]);
         for (const table of SERVING_ENTITY_NAMES) {
           const [dup] = await rows(lake, `SELECT count(*) - count(DISTINCT accession) AS d FROM ${table}`);
           expect(Number(dup!["d"]), table).toBe(0);
@@ -550,10 +701,12 @@ for (const engine of lakeEngines()) {
             "geo_series",
             "geo_subset",
             "pubmed_article",
+            "sra_accessions",
             "sra_experiment",
             "sra_run",
             "sra_sample",
             "sra_study",
+            "sra_submission",
           ]);
           expect(tables.find((t) => t.name === "sra_run")?.recordCount).toBe(5);
           for (const entity of consolidated.entities) {
@@ -583,6 +736,8 @@ for (const engine of lakeEngines()) {
           sra_sample: 4,
           sra_experiment: 4,
           sra_run: 5,
+          sra_submission: 1,
+          sra_accessions: 5,
           pubmed_article: 4,
           geo_sample: 2,
           geo_dataset: 1,
@@ -705,7 +860,7 @@ describe("metadata flow interrupted at any step (fs + pglite)", () => {
       rowsPerFile: 2,
     });
     expect(rerun.skippedUnits).toBe(manifestsBefore.length);
-    expect(rerun.processedUnits + rerun.skippedUnits).toBe(7);
+    expect(rerun.processedUnits + rerun.skippedUnits).toBe(10);
     const again = await processDataset(lake, "raw:sra", {
       gunzipInWorker: false,
       unitObjects: 1,
@@ -713,7 +868,7 @@ describe("metadata flow interrupted at any step (fs + pglite)", () => {
     });
     expect(again.processedUnits).toBe(0);
     const manifests = await readManifests(lake, processed);
-    expect(manifests).toHaveLength(7);
+    expect(manifests).toHaveLength(10);
     const runRows = manifests
       .flatMap((m) => m.outputs)
       .filter((o) => o.kind === "sra_run")
@@ -988,6 +1143,7 @@ describe.skipIf(NCBI_FIXTURES_MISSING !== undefined)(
         "sra_sample",
         "sra_experiment",
         "sra_run",
+        "sra_submission",
         "geo_series",
         "geo_sample",
         "geo_platform",

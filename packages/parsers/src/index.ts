@@ -27,6 +27,11 @@ export { parseBioProject } from "./bioproject/bioproject-parser.js";
 export { parseGeoSoft, type GeoSoftParseOptions } from "./geo/geo-soft-parser.js";
 export { parsePubmed, type PubmedParseOptions } from "./pubmed/pubmed-parser.js";
 export { parseGenbank, type GenbankParseOptions } from "./genbank/genbank-parser.js";
+export {
+  parseSraAccessions,
+  SRA_ACCESSIONS_COLUMNS,
+  type ParseSraAccessionsOptions,
+} from "./sra-accessions/sra-accessions-parser.js";
 
 // Record schemas and types
 export * from "./sra/sra-records.js";
@@ -35,6 +40,7 @@ export * from "./bioproject/bioproject-records.js";
 export * from "./geo/geo-records.js";
 export * from "./pubmed/pubmed-records.js";
 export * from "./genbank/genbank-records.js";
+export * from "./sra-accessions/sra-accessions-records.js";
 export { RECORD_KINDS, RECORD_SCHEMAS, recordJsonSchemas, type RecordKind } from "./parse/record-schemas.js";
 
 // The format registry behind `omicslake parse`

@@ -160,6 +160,7 @@ export async function consolidateMetadata(
         const inDir = join(work, "in");
         await mkdir(inDir, { recursive: true });
         const neededKinds = new Set<string>(entities.map((e) => e.kind));
+        for (const e of entities) for (const key of e.reads) neededKinds.add(curatedEntity(key).kind);
         if (entities.some((e) => e.kind === "pubmed_article")) neededKinds.add("pubmed_deletion");
         let fileIndex = 0;
         for (const dataset of inputs) {
@@ -191,18 +192,38 @@ export async function consolidateMetadata(
         }[] = [];
         try {
           builtEntities.report(0, entities.length);
-          for (const entity of entities) {
-            step.throwIfAborted();
+          const builtFiles = new Map<string, string>();
+          /** The entity's SELECT, its inputs bound; an entity it reads is its file if built, else its own SELECT. */
+          const entitySql = async (entity: CuratedEntity): Promise<string> => {
             const input = await inputRelation(duck, entity.kind, filesByKind.get(entity.kind) ?? []);
             const deletions = await inputRelation(
               duck,
               "pubmed_deletion",
               filesByKind.get("pubmed_deletion") ?? [],
             );
-            const sql = entity.sql
+            let sql = entity.sql
               .replaceAll("{{columns}}", projection(entity))
               .replaceAll("{{input}}", input)
               .replaceAll("{{deletions}}", deletions);
+            for (const key of entity.reads) {
+              const file = builtFiles.get(key);
+              const read =
+                file === undefined
+                  ? `(${await entitySql(curatedEntity(key))})`
+                  : `read_parquet(${sqlString(file)})`;
+              sql = sql.replaceAll(`{{entity:${key}}}`, read);
+            }
+            return sql;
+          };
+          // Entities that read others come after them, so what they read is built once.
+          const ordered = [
+            ...entities.filter((e) => e.reads.length === 0),
+            ...entities.filter((e) => e.reads.length > 0),
+          ];
+          for (const entity of ordered) {
+            step.throwIfAborted();
+            const sql = await entitySql(entity);
+            const input = `input_${entity.kind}`;
             const file = join(outDir, curatedObjectName(entity.name));
             await duck.run(
               `COPY (${sql}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
@@ -221,6 +242,7 @@ export async function consolidateMetadata(
               }),
             );
             built.push({ entity, file, rows: Number(rows), inputRows: Number(n), fields });
+            builtFiles.set(entity.name, file);
             builtEntities.report(built.length, entities.length, entity.name);
           }
           // Checked before anything is published, so a refusal leaves curated and DuckLake as they were.
@@ -299,6 +321,12 @@ async function publishedRows(
   } finally {
     await rm(local, { force: true });
   }
+}
+
+function curatedEntity(key: string): CuratedEntity {
+  const entity = CURATED_ENTITIES.find((e) => e.name === key);
+  if (entity === undefined) throw new Error(`no curated entity ${key}`);
+  return entity;
 }
 
 /** Every processed dataset fed by a metadata source. */

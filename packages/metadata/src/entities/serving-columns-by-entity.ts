@@ -9,10 +9,12 @@ import type {
 } from "./geo-entities.js";
 import type { PUBMED_ARTICLE_COLUMNS } from "./pubmed-article-entity.js";
 import type {
+  SRA_ACCESSIONS_COLUMNS,
   SRA_EXPERIMENT_COLUMNS,
   SRA_RUN_COLUMNS,
   SRA_SAMPLE_COLUMNS,
   SRA_STUDY_COLUMNS,
+  SRA_SUBMISSION_COLUMNS,
 } from "./sra-entities.js";
 
 /**
@@ -24,6 +26,8 @@ export interface ServingColumnsByEntity {
   readonly sra_sample: typeof SRA_SAMPLE_COLUMNS;
   readonly sra_experiment: typeof SRA_EXPERIMENT_COLUMNS;
   readonly sra_run: typeof SRA_RUN_COLUMNS;
+  readonly sra_submission: typeof SRA_SUBMISSION_COLUMNS;
+  readonly sra_accessions: typeof SRA_ACCESSIONS_COLUMNS;
   readonly geo_series: typeof GEO_SERIES_COLUMNS;
   readonly geo_sample: typeof GEO_SAMPLE_COLUMNS;
   readonly geo_platform: typeof GEO_PLATFORM_COLUMNS;

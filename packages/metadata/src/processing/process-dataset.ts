@@ -416,7 +416,8 @@ async function processUnit(
   onRecords: (records: number) => void,
   onWarning: ParseWarningListener,
 ): Promise<ProcessedOutput[]> {
-  const parse = recordParser(format);
+  const parserFormat = unit.partition.parser ?? format;
+  const parse = recordParser(parserFormat);
   const maxRows = rowsPerFile(options);
   const sinks = new Map<string, NdjsonSink>();
   const chunks = new Map<string, number>();
@@ -479,9 +480,13 @@ async function processUnit(
         if (cause instanceof MetadataFlowError || !isParseFailure(cause)) throw cause;
         throw new MetadataFlowError(
           "parse_failed",
-          `cannot parse raw object ${object.key} as ${format}: ${(cause as Error).message}`,
+          `cannot parse raw object ${object.key} as ${parserFormat}: ${(cause as Error).message}`,
           {
-            details: { key: object.key, format, ...((cause as { location?: object }).location ?? {}) },
+            details: {
+              key: object.key,
+              format: parserFormat,
+              ...((cause as { location?: object }).location ?? {}),
+            },
             hint: 'Check the object with "omicslake fsck"; if the upstream file is damaged, ingest it again',
             cause,
           },

@@ -20,6 +20,14 @@ describe("serving queries", () => {
       "sra_experiment/runs": "experiment_accession = $1",
       "sra_sample/runs":
         "sample_accession = $1 OR experiment_accession IN (SELECT accession FROM sra_experiment WHERE sample_accession = $1)",
+      // A submission's objects: those SRA_Accessions.tab files under it, and those whose package names it.
+      "sra_submission/studies": "accession IN (SELECT accession FROM sra_accessions WHERE submission = $1)",
+      "sra_submission/samples": "accession IN (SELECT accession FROM sra_accessions WHERE submission = $1)",
+      "sra_submission/experiments":
+        "submission_accession = $1 OR accession IN (SELECT accession FROM sra_accessions WHERE submission = $1)",
+      "sra_submission/runs":
+        "submission_accession = $1 OR accession IN (SELECT accession FROM sra_accessions WHERE submission = $1)",
+      "sra_submission/accessions": "submission = $1",
       "geo_series/samples": "series_ids @> ARRAY[$1]::text[]",
       // A series' platform list is an array column: its elements are the candidates.
       "geo_series/platforms":

@@ -14,6 +14,22 @@ export const NCBI_FIXTURES = resolve(
   "../../../../../shared/fixtures/ncbi",
 );
 export const HAVE_NCBI_FIXTURES = existsSync(NCBI_FIXTURES);
+
+/**
+ * SRA_Accessions.tab rows over the accessions of the SRA fixtures (NCBI ships no small copy of the file): the
+ * parsers' test sample, in the repository.
+ */
+export const SRA_ACCESSIONS_SAMPLE = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  "../../../parsers/test/data/SRA_Accessions.sample.tab",
+);
+
+/** SRA record kinds that consolidation gives a status, visibility and update time from `sra_accessions`. */
+const SRA_STATE_KINDS = new Set(["sra_study", "sra_sample", "sra_experiment", "sra_run", "sra_submission"]);
+
+/** An SRA_Accessions.tab time as the curated TIMESTAMP column renders in JSON. */
+const curatedTimestamp = (iso: unknown): string | undefined =>
+  typeof iso === "string" ? iso.replace("T", " ").replace(/Z$/, "") : undefined;
 export const NO_FIXTURES_REASON = `the NCBI fixtures folder ${NCBI_FIXTURES} is absent`;
 
 /**
@@ -58,6 +74,33 @@ export function fixtureRecords(): Promise<Map<string, Record<string, unknown>[]>
         records.set(accession, record as unknown as Record<string, unknown>);
       }
     }
+    // The accession rows, typed as consolidation types them; then each SRA object takes its state from them.
+    const accessions = new Map<string, Record<string, unknown>>();
+    for await (const record of recordParser("sra-accessions")(createReadStream(SRA_ACCESSIONS_SAMPLE), {
+      file: SRA_ACCESSIONS_SAMPLE,
+    })) {
+      const row = record as unknown as Record<string, unknown>;
+      accessions.set(record.accession, {
+        ...row,
+        updated: curatedTimestamp(row["updated"]),
+        published: curatedTimestamp(row["published"]),
+        received: curatedTimestamp(row["received"]),
+      });
+    }
+    byKind.set("sra_accessions", accessions);
+    for (const [kind, records] of byKind) {
+      if (!SRA_STATE_KINDS.has(kind)) continue;
+      for (const [accession, record] of records) {
+        const state = accessions.get(accession);
+        if (state === undefined) continue;
+        records.set(accession, {
+          ...record,
+          status: state["status"],
+          visibility: state["visibility"],
+          updated: state["updated"],
+        });
+      }
+    }
     return new Map<string, Record<string, unknown>[]>(
       [...byKind].map(([kind, records]) => [kind, [...records.values()]]),
     );
@@ -84,7 +127,7 @@ export function generatedRecords(
     list.push(record);
   };
   const sraBase = {
-    identifiers: { secondary: [], external: [], submitter: [] },
+    identifiers: { secondary: [], external: [], submitter: [], uuid: [] },
     attributes: [],
     xrefLinks: [],
     urlLinks: [],
@@ -95,6 +138,50 @@ export function generatedRecords(
     const organism = mouse ? "Mus musculus" : "Homo sapiens";
     const taxid = mouse ? 10090 : 9606;
     const day = `2021-${String((i % 12) + 1).padStart(2, "0")}-${String((i % 28) + 1).padStart(2, "0")}`;
+    // The SRA_Accessions.tab state consolidation joins onto every SRA object of study i.
+    const state = {
+      status: i % 4 === 0 ? "suppressed" : "live",
+      visibility: "public",
+      updated: `${day} 12:00:00`,
+    };
+    for (const [type, accession, links] of [
+      ["SUBMISSION", `SRA9${n}`, {}],
+      ["STUDY", `SRP9${n}`, {}],
+      ["SAMPLE", `SRS9${n}`, { study: `SRP9${n}`, biosample: `SAMN9${n}` }],
+      ["EXPERIMENT", `SRX9${n}`, { study: `SRP9${n}`, sample: `SRS9${n}`, biosample: `SAMN9${n}` }],
+      [
+        "RUN",
+        `SRR9${n}`,
+        { study: `SRP9${n}`, sample: `SRS9${n}`, experiment: `SRX9${n}`, biosample: `SAMN9${n}` },
+      ],
+    ] as const) {
+      push("sra_accessions", {
+        kind: "sra_accessions",
+        accession,
+        submission: `SRA9${n}`,
+        ...state,
+        published: `${day} 00:00:00`,
+        received: `${day} 08:00:00`,
+        type,
+        center: "GENCENTER",
+        alias: `generated ${type.toLowerCase()} ${i}`,
+        bioproject: `PRJNA9${n}`,
+        ...links,
+        ...(type === "RUN" ? { loaded: 1, spots: 1000 * i, bases: 150_000 * i } : {}),
+      });
+    }
+    push("sra_submission", {
+      kind: "sra_submission",
+      accession: `SRA9${n}`,
+      ...sraBase,
+      alias: `GEN: study ${i}`,
+      title: `Generated submission ${i} ${variant}`,
+      centerName: "GENCENTER",
+      brokerName: "GENBROKER",
+      labName: "Generated Lab",
+      submissionDate: `${day}T08:00:00`,
+      ...state,
+    });
     push("sra_study", {
       kind: "sra_study",
       accession: `SRP9${n}`,
@@ -107,6 +194,7 @@ export function generatedRecords(
       geoAccession: `GSE9${n}`,
       pubmedIds: [90000000 + i],
       relatedStudies: [],
+      ...state,
     });
     push("sra_sample", {
       kind: "sra_sample",
@@ -120,6 +208,7 @@ export function generatedRecords(
       geoAccession: `GSM9${n}`,
       pubmedIds: [],
       centerName: "GENCENTER",
+      ...state,
     });
     push("sra_experiment", {
       kind: "sra_experiment",
@@ -144,6 +233,8 @@ export function generatedRecords(
       geoAccession: `GSM9${n}`,
       pubmedIds: [],
       centerName: "GENCENTER",
+      submissionAccession: `SRA9${n}`,
+      ...state,
     });
     push("sra_run", {
       kind: "sra_run",
@@ -170,6 +261,8 @@ export function generatedRecords(
       poolMembers: [],
       files: [],
       cloudFiles: [],
+      submissionAccession: `SRA9${n}`,
+      ...state,
     });
     push("geo_series", {
       kind: "geo_series",

@@ -6,9 +6,18 @@ import { parseGenbank } from "../genbank/genbank-parser.js";
 import { parseGeoSoft } from "../geo/geo-soft-parser.js";
 import { parsePubmed } from "../pubmed/pubmed-parser.js";
 import { parseSra } from "../sra/sra-parser.js";
+import { parseSraAccessions } from "../sra-accessions/sra-accessions-parser.js";
 
 /** The upstream formats `omicslake parse` understands. */
-export const RECORD_FORMATS = ["sra", "geo", "biosample", "bioproject", "pubmed", "genbank"] as const;
+export const RECORD_FORMATS = [
+  "sra",
+  "geo",
+  "biosample",
+  "bioproject",
+  "pubmed",
+  "genbank",
+  "sra-accessions",
+] as const;
 export type RecordFormat = (typeof RECORD_FORMATS)[number];
 
 import type { ParsedRecord } from "./parsed-record.js";
@@ -36,6 +45,7 @@ const PARSERS: Readonly<Record<RecordFormat, RecordParser>> = {
   bioproject: withoutSequence("bioproject", parseBioProject),
   pubmed: withoutSequence("pubmed", parsePubmed),
   genbank: parseGenbank,
+  "sra-accessions": withoutSequence("sra-accessions", parseSraAccessions),
 };
 
 /** A metadata-only parser that refuses `withSequence` rather than ignore it. */
