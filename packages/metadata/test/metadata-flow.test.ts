@@ -436,7 +436,7 @@ for (const engine of lakeEngines()) {
         expect(lineage.edges.some((e) => e.action === "conversion")).toBe(true);
         expect(consolidated.run.rowCounts["sra_run"]).toBe(5);
 
-        // DuckLake: one snapshot registering the ten tables with their row counts; raw never registered.
+        // DuckLake: one snapshot registering the ten tables and the links with their row counts; raw never registered.
         const ducklake = await DuckLakeCatalog.open({
           metadataPath: join(root, "ducklake", "metadata.duckdb"),
           dataPath: join(root, "ducklake", "data"),
@@ -444,6 +444,7 @@ for (const engine of lakeEngines()) {
         try {
           const tables = await ducklake.listTables();
           expect(tables.map((t) => t.name).sort()).toEqual([
+            "accession_links",
             "bioproject",
             "biosample",
             "geo_platform",
@@ -527,7 +528,7 @@ for (const engine of lakeEngines()) {
         await consolidateMetadata(lake, { lakeRoot: root });
         const again = await buildSnapshot(lake);
         expect(again.archived?.sha256).toBe(snapshot.object.sha256);
-        expect((await lake.dataset("curated:metadata")).objectCount).toBe(11);
+        expect((await lake.dataset("curated:metadata")).objectCount).toBe(12);
         expect((await lake.fsck()).problems).toEqual([]);
       }, 180_000);
     },
@@ -686,8 +687,8 @@ describe("metadata flow interrupted at any step (fs + pglite)", () => {
     ]);
     expect(await rows(lake, "SELECT count(*) AS n FROM pubmed_article")).toEqual([{ n: "4" }]);
     const curated = await lake.dataset("curated:metadata");
-    // Ten entity files and the snapshot: replacing never adds a second object.
-    expect(curated.objectCount).toBe(11);
+    // Ten entity files, the links and the snapshot: replacing never adds a second object.
+    expect(curated.objectCount).toBe(12);
 
     // The snapshot dies after archiving the previous one: the old snapshot stays published; the rerun
     // archives it under the same key (no second copy) and publishes the new one.
@@ -895,6 +896,10 @@ describe.skipIf(NCBI_FIXTURES_MISSING !== undefined)(
       expect(
         await snapshotRows(file, "SELECT count(*)::INTEGER AS n FROM gse_gsm WHERE gse = 'GSE146537'"),
       ).toEqual([{ n: 6 }]);
+      const { resolveCuratedLinks } = await import("../src/links/curated-links.js");
+      const r = await resolveCuratedLinks(lake, ["GSE146537", "SRR11217925", "SRP178136", "GSE105845", "GSE138657", "SAMN02261463", "PRJNA258012"], { depth: 3 });
+      console.log(JSON.stringify(r.found.map((f) => ({ a: f.accession, links: f.links.map((l) => `${l.depth} ${l.type} ${l.accession} ${l.relation} ${l.source} ${l.path.join(">")}`) })), null, 1), r.missing);
+      console.log(JSON.stringify(await snapshotRows(file, "SELECT relation, source, count(*)::INTEGER n FROM accession_links GROUP BY ALL ORDER BY ALL")));
     }, 240_000);
   },
 );

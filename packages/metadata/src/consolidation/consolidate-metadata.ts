@@ -21,6 +21,7 @@ import {
   type ShrinkPolicy,
   type ShrinkViolation,
 } from "../shrink-guard.js";
+import { ACCESSION_LINKS_TABLE, buildAccessionLinks } from "../links/build-accession-links.js";
 import { isRecordKind, quoteIdentifier, recordColumns } from "../processing/duckdb-column-types.js";
 import { objectsOf, readManifests } from "../processing/processed-manifest.js";
 
@@ -183,7 +184,7 @@ export async function consolidateMetadata(
         await mkdir(outDir, { recursive: true });
         const duck = await openDuckDb(work, options.memoryLimit ? { memoryLimit: options.memoryLimit } : {});
         const built: {
-          entity: CuratedEntity;
+          entity: { readonly name: string; readonly rule: string };
           file: string;
           rows: number;
           inputRows: number;
@@ -223,6 +224,8 @@ export async function consolidateMetadata(
             built.push({ entity, file, rows: Number(rows), inputRows: Number(n), fields });
             builtEntities.report(built.length, entities.length, entity.name);
           }
+          step.throwIfAborted();
+          built.push(await buildLinks(lake, duck, curated, built, outDir, work, (line) => ctx.log(line)));
           // Checked before anything is published, so a refusal leaves curated and DuckLake as they were.
           const violations: ShrinkViolation[] = [];
           for (const b of built) {
@@ -277,6 +280,58 @@ export async function consolidateMetadata(
     )
     .finally(() => rm(work, { recursive: true, force: true }));
   return { curated: await lake.dataset(curated.id), run, entities: results, ducklakeSnapshot };
+}
+
+/**
+ * Builds `accession_links` from every curated entity: the files built by this run, and for entities this
+ * run did not rebuild, the ones published now (so a partial consolidation keeps their links).
+ */
+async function buildLinks(
+  lake: Lake,
+  duck: DuckDbSession,
+  curated: Dataset,
+  built: readonly { entity: { readonly name: string }; file: string }[],
+  outDir: string,
+  work: string,
+  log: (line: string) => void,
+): Promise<{
+  entity: { readonly name: string; readonly rule: string };
+  file: string;
+  rows: number;
+  inputRows: number;
+  fields: SchemaField[];
+}> {
+  let inputRows = 0;
+  for (const entity of CURATED_ENTITIES) {
+    let file = built.find((b) => b.entity.name === entity.name)?.file;
+    if (file === undefined) {
+      const object = await lake.catalog.findObjectByKey(
+        lake.objectKey(curated, curatedObjectName(entity.name)),
+      );
+      if (!object) continue;
+      file = join(work, `published-${curatedObjectName(entity.name)}`);
+      await downloadObject(lake, object, file);
+    }
+    await duck.run(`CREATE OR REPLACE VIEW ${entity.name} AS SELECT * FROM read_parquet(${sqlString(file)})`);
+    const [{ n }] = (await duck.rows(`SELECT count(*)::BIGINT AS n FROM ${entity.name}`)) as [{ n: number }];
+    inputRows += Number(n);
+  }
+  const file = join(outDir, curatedObjectName(ACCESSION_LINKS_TABLE));
+  const result = await buildAccessionLinks(duck, file);
+  for (const { rule, reason } of result.skipped)
+    log(`${ACCESSION_LINKS_TABLE}: rule ${rule} skipped: ${reason}`);
+  const fields = (await duck.rows(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`)).map((c) => ({
+    name: String(c["column_name"]),
+    type: String(c["column_type"]),
+    nullable: c["null"] !== "NO",
+  }));
+  return {
+    entity: { name: ACCESSION_LINKS_TABLE, rule: `${result.applied.length} link rules` },
+    file,
+    rows: result.rows,
+    inputRows,
+    fields,
+  };
 }
 
 /** Rows of the curated entity published now (0 when there is none), counted from its Parquet footer. */
