@@ -25,6 +25,7 @@ export {
   DEFAULT_MAX_LINKED,
   MAX_LINK_BATCH,
   MAX_LINK_DEPTH,
+  MAX_LINKED_PER_CALL,
   resolveLinks,
   type AccessionLinks,
   type LinkedAccession,

@@ -15,7 +15,7 @@ export interface LinkEdge {
  */
 export interface LinkReader {
   /**
-   * The links leaving any of `accessions`, ordered by from, to and relation; at most `limit` of them
+   * The links leaving any of `accessions`, in any order (the caller sorts them); at most `limit` of them
    * (the caller asks for one more than it accepts, to know when there were too many).
    */
   edgesFrom(accessions: readonly string[], limit: number): Promise<LinkEdge[]>;

@@ -12,8 +12,10 @@ import type { LinkReader } from "./link-reader.js";
 export const DEFAULT_LINK_DEPTH = 3;
 /** The deepest walk allowed; beyond it nearly everything is related to everything through shared projects. */
 export const MAX_LINK_DEPTH = 6;
-/** Related accessions one call may return, over all its accessions. */
+/** Related accessions one accession may reach in a call. */
 export const DEFAULT_MAX_LINKED = 10_000;
+/** Related accessions a batch may reach in all, whatever its size: what bounds a call's memory. */
+export const MAX_LINKED_PER_CALL = 100_000;
 /** Accessions one batch call may resolve. */
 export const MAX_LINK_BATCH = 1000;
 
@@ -27,7 +29,10 @@ export interface ResolveLinksOptions {
    * depth where any appears, and the walk stops there. Excludes `types`.
    */
   readonly to?: string;
-  /** Refuse with `result_too_large` beyond this many related accessions in all (default 10,000). */
+  /**
+   * Refuse with `result_too_large` beyond this many related accessions in all (default 10,000 per
+   * accession asked, at most 100,000).
+   */
   readonly maxLinked?: number;
 }
 
@@ -86,8 +91,8 @@ export async function resolveLinks(
       hint: "Pass either `to` (the nearest accessions of one type) or `type` (every accession of those types)",
     });
   }
-  const maxLinked = options.maxLinked ?? DEFAULT_MAX_LINKED;
   const starts = checkAccessions(accessions);
+  const maxLinked = options.maxLinked ?? Math.min(DEFAULT_MAX_LINKED * starts.length, MAX_LINKED_PER_CALL);
 
   interface Walk {
     readonly asked: string;
@@ -110,7 +115,7 @@ export async function resolveLinks(
   let total = 0;
   // Rows one level may read: every reached accession links back to where it came from, so a frontier
   // reads several links per accession it can add.
-  const edgeLimit = maxLinked * 10;
+  const edgeLimit = Math.min(maxLinked * 10, 5 * MAX_LINKED_PER_CALL);
 
   for (let level = 1; level <= depth; level++) {
     const walking = walks.filter((w) => !w.done && w.frontier.length > 0);
@@ -121,6 +126,8 @@ export async function resolveLinks(
     if (expand.size === 0) break;
     const edges = await reader.edgesFrom([...expand].sort(), edgeLimit + 1);
     if (edges.length > edgeLimit) throw tooLarge(starts, level, maxLinked);
+    // Sorted here, not by the database: the order decides which of two equally short paths is kept.
+    edges.sort((a, b) => compare(a.from, b.from) || compare(a.to, b.to) || compare(a.relation, b.relation));
     const byFrom = new Map<string, typeof edges>();
     for (const edge of edges) {
       let list = byFrom.get(edge.from);

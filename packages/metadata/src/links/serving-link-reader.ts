@@ -20,9 +20,9 @@ export class ServingLinkReader implements LinkReader {
         relation: string;
         source: string;
       }>(
-        `SELECT from_accession, to_accession, to_type, relation, source FROM ${ACCESSION_LINKS_TABLE}
-          WHERE from_accession = ANY($1::text[])
-          ORDER BY from_accession, to_accession, relation
+        `SELECT l.from_accession, l.to_accession, l.to_type, l.relation, l.source
+           FROM unnest($1::text[]) AS f(accession)
+           JOIN ${ACCESSION_LINKS_TABLE} l ON l.from_accession = f.accession
           LIMIT $2`,
         [accessions, limit],
       );
