@@ -214,7 +214,11 @@ async function loadLinksObject(
       sha256: object.sha256,
       source: object.key,
       ...(shrink ? { shrink } : {}),
-      ...stepOptions(options),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (event) => {
+        if (event.stage === "rows") faultPoint("load.batch");
+        options.onProgress?.(event);
+      },
     });
   } finally {
     await rm(dir, { recursive: true, force: true });
