@@ -80,12 +80,13 @@ const batchResponse = z.object({
   }),
 });
 
+/** `type=srr,gsm` as a list; an empty `type=` filters nothing, as if it were left out. */
 function typesOf(param: string | undefined): string[] | undefined {
-  if (param === undefined) return undefined;
-  return param
+  const types = (param ?? "")
     .split(",")
     .map((t) => t.trim())
     .filter((t) => t !== "");
+  return types.length > 0 ? types : undefined;
 }
 
 /** `/v1/links`: every accession related to one or many accessions, from the served `accession_links`. */
