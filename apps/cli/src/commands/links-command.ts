@@ -1,6 +1,7 @@
 import {
   ACCESSION_TYPE_NAMES,
   AccessionLinksError,
+  checkLinkRequest,
   DEFAULT_LINK_DEPTH,
   MAX_LINK_DEPTH,
   resolveCuratedLinks,
@@ -41,12 +42,15 @@ export function registerLinks(program: Command): void {
         );
       if (options.to !== undefined && options.type !== undefined)
         throw new UsageError("--to and --type cannot be combined: --to gives the nearest of one type");
+      const request = {
+        depth: Number(options.depth),
+        ...(options.to !== undefined ? { to: options.to } : {}),
+        ...(options.type !== undefined ? { types: options.type.split(",").map((t) => t.trim()) } : {}),
+      };
+      // Refused before the lake is opened: a typo costs no start-up.
+      checkLinkRequest(accessions, request);
       await withLake(command.optsWithGlobals<GlobalOptions>(), async (lake, out) => {
-        const { found, missing } = await resolveCuratedLinks(lake, accessions, {
-          depth: Number(options.depth),
-          ...(options.to !== undefined ? { to: options.to } : {}),
-          ...(options.type !== undefined ? { types: options.type.split(",").map((t) => t.trim()) } : {}),
-        });
+        const { found, missing } = await resolveCuratedLinks(lake, accessions, request);
         if (found.length === 0) {
           throw new AccessionLinksError(
             "not_found",

@@ -8,7 +8,12 @@ import { DEFAULT_CURATED_DATASET, curatedObjectName } from "../entities/index.js
 import { MetadataFlowError } from "../metadata-flow-error.js";
 import { ACCESSION_LINKS_TABLE } from "./build-accession-links.js";
 import { ParquetLinkReader } from "./parquet-link-reader.js";
-import { resolveLinks, type ResolveLinksOptions, type ResolvedLinks } from "./resolve-links.js";
+import {
+  checkLinkRequest,
+  resolveLinks,
+  type ResolveLinksOptions,
+  type ResolvedLinks,
+} from "./resolve-links.js";
 
 export interface CuratedLinksOptions extends ResolveLinksOptions {
   readonly curatedName?: string;
@@ -25,6 +30,7 @@ export async function resolveCuratedLinks(
   accessions: readonly string[],
   options: CuratedLinksOptions = {},
 ): Promise<ResolvedLinks> {
+  checkLinkRequest(accessions, options);
   const curatedName = options.curatedName ?? DEFAULT_CURATED_DATASET;
   const curated = await lake.catalog.findDataset(curatedName, "curated");
   const object = curated

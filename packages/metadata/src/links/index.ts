@@ -26,6 +26,7 @@ export {
   MAX_LINK_BATCH,
   MAX_LINK_DEPTH,
   MAX_LINKED_PER_CALL,
+  checkLinkRequest,
   resolveLinks,
   type AccessionLinks,
   type LinkedAccession,

@@ -82,16 +82,7 @@ export async function resolveLinks(
   accessions: readonly string[],
   options: ResolveLinksOptions = {},
 ): Promise<ResolvedLinks> {
-  const depth = checkDepth(options.depth ?? DEFAULT_LINK_DEPTH);
-  const types = options.types === undefined ? undefined : new Set(options.types.map(checkType));
-  const to = options.to === undefined ? undefined : checkType(options.to);
-  if (to !== undefined && types !== undefined) {
-    throw new AccessionLinksError("invalid_input", "a conversion (to) and a type filter cannot be combined", {
-      details: { to, types: [...types] },
-      hint: "Pass either `to` (the nearest accessions of one type) or `type` (every accession of those types)",
-    });
-  }
-  const starts = checkAccessions(accessions);
+  const { depth, types, to, starts } = checkLinkRequest(accessions, options);
   const maxLinked = options.maxLinked ?? Math.min(DEFAULT_MAX_LINKED * starts.length, MAX_LINKED_PER_CALL);
 
   interface Walk {
@@ -180,6 +171,31 @@ export async function resolveLinks(
     if (node === walk.start) return true;
     return !NOT_WALKED_THROUGH.has(walk.reached.get(node)!.type);
   }
+}
+
+/**
+ * Checks a lookup before anything is read (the CLI calls it before opening the lake): the depth, the
+ * types, the accessions and their count. Throws `AccessionLinksError`; returns them normalized.
+ */
+export function checkLinkRequest(
+  accessions: readonly string[],
+  options: ResolveLinksOptions = {},
+): {
+  depth: number;
+  types: ReadonlySet<AccessionType> | undefined;
+  to: AccessionType | undefined;
+  starts: { asked: string; accession: string; type: AccessionType }[];
+} {
+  const depth = checkDepth(options.depth ?? DEFAULT_LINK_DEPTH);
+  const types = options.types === undefined ? undefined : new Set(options.types.map(checkType));
+  const to = options.to === undefined ? undefined : checkType(options.to);
+  if (to !== undefined && types !== undefined) {
+    throw new AccessionLinksError("invalid_input", "a conversion (to) and a type filter cannot be combined", {
+      details: { to, types: [...types] },
+      hint: "Pass either `to` (the nearest accessions of one type) or `type` (every accession of those types)",
+    });
+  }
+  return { depth, types, to, starts: checkAccessions(accessions) };
 }
 
 function compare(a: string, b: string): number {
