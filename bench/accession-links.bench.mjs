@@ -2,7 +2,7 @@
 // links of a run, and a batch of 1,000 runs → their GSM, from the serving table (PGlite, indexed) and from the
 // curated Parquet (DuckDB); the peer in the same run is the serving table without its index (a scan per level).
 // Build first: npx tsc -b packages/metadata
-// Env: BENCH_SERIES (default 20000; each with 6 samples, experiments and runs: about 1.1 M link rows), BENCH_RUNS (default 5).
+// Env: BENCH_SERIES (default 10000; each with 6 samples, experiments and runs: 100 link rows), BENCH_RUNS (default 5).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,7 @@ import {
 } from "@omicslake/metadata";
 import { median, peakRssMB } from "./lib/bench-kit.mjs";
 
-const series = Number(process.env.BENCH_SERIES ?? 20_000);
+const series = Number(process.env.BENCH_SERIES ?? 10_000);
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const work = mkdtempSync(join(tmpdir(), "omicslake-links-bench-"));
 

@@ -42,7 +42,10 @@ export interface ConsolidateOptions extends StepOptions {
   readonly datasets?: readonly DatasetRef[];
   /** Processed datasets left out of the default selection (configured datasets whose steps omit "consolidate"). */
   readonly exclude?: readonly string[];
-  /** Entities to build (default all ten). */
+  /**
+   * Entities to build (default all ten). The accession links are rebuilt every time, from these and the
+   * published files of the others.
+   */
   readonly entities?: readonly string[];
   /** The curated dataset (default `metadata`). */
   readonly curatedName?: string;
@@ -91,7 +94,8 @@ export function defaultDuckLakeTarget(lakeRoot: string): DuckLakeTarget {
 /**
  * Builds one curated Parquet per entity from the processed metadata datasets with DuckDB SQL (one
  * statement per entity, see `consolidation/sql/`): text trimmed, versions deduplicated by each entity's
- * rule, PubMed deletions applied. Publishes `curated/<dataset>/<entity>.parquet`, records each entity's
+ * rule, PubMed deletions applied; then `accession_links` from the entities (see `links/`). Publishes
+ * `curated/<dataset>/<entity>.parquet` and `accession_links.parquet`, records each entity's
  * schema and a `consolidation` edge from every processed input, then registers the files in the DuckLake
  * catalog as one snapshot. Consolidation recomputes everything, so a rerun after a crash simply redoes it.
  *
