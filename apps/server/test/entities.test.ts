@@ -1,12 +1,13 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadServing } from "@omicslake/metadata";
+import { loadAccessionLinks, loadServing } from "@omicslake/metadata";
 import {
   ENTITIES_WITHOUT_SHARED_FIXTURE,
   HAVE_NCBI_FIXTURES,
   NO_FIXTURES_REASON,
+  writeAccessionLinksParquet,
   writeServingParquet,
 } from "@omicslake/metadata/testing";
 import type { ServingFixtureFiles } from "@omicslake/metadata/testing";
@@ -73,11 +74,120 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
           await mkdir(dir);
           fixtures = await writeServingParquet(dir, { generated: GENERATED, variant: "v1" });
           await loadServing(test.lake, { curatedDir: dir });
+          await loadAccessionLinks(
+            test.lake.servingClient(),
+            await writeAccessionLinksParquet(dir, fixtures.files),
+          );
           app = await buildServer({ lake: test.lake, rateLimit: 0 });
         });
         afterAll(async () => {
           await app?.close();
           await test?.close();
+        });
+
+        it("resolves accession links one at a time and in batches, converting gse-to-srr", async () => {
+          interface Linked {
+            accession: string;
+            type: string;
+            depth: number;
+            relation: string;
+            source: string;
+            path: string[];
+          }
+          interface Links {
+            data: { accession: string; type: string; links: Linked[] };
+            meta: { count: number; depth: number };
+          }
+          const one = await app.inject({ url: "/v1/links/gse9000001?depth=3&type=srr,gsm" });
+          expect(one.statusCode, one.body).toBe(200);
+          const body = one.json<Links>();
+          expect(body.data).toMatchObject({ accession: "GSE9000001", type: "gse" });
+          expect(
+            body.data.links.map((l) => `${l.depth} ${l.type} ${l.accession} ${l.path.join(">")}`),
+          ).toEqual([
+            "1 gsm GSM9000001 GSE9000001>GSM9000001",
+            "2 srr SRR9000001 GSE9000001>SRP9000001>SRR9000001",
+          ]);
+          expect(body.meta).toEqual({ count: 2, depth: 3 });
+          // The real fixtures: the series' runs, as the served SRA tables list them through its study.
+          const { rows } = await test.lake.servingClient().query<{ accession: string }>(
+            `SELECT r.accession FROM sra_run r JOIN sra_study s ON s.accession = r.record->>'studyAccession'
+                WHERE s.record->>'geoAccession' = 'GSE146256' ORDER BY r.accession`,
+          );
+          expect(rows.length).toBeGreaterThan(5);
+          const batch = await app.inject({
+            method: "POST",
+            url: "/v1/links?to=srr",
+            payload: { accessions: ["GSE146256", "GSE9000002", "SRR404", "GSE9000002"] },
+          });
+          expect(batch.statusCode, batch.body).toBe(200);
+          const converted = batch.json<{
+            data: { accession: string; links: Linked[] }[];
+            meta: { count: number; missing: string[] };
+          }>();
+          expect(converted.data.map((d) => [d.accession, d.links.map((l) => l.accession)])).toEqual([
+            ["GSE146256", rows.map((r) => r.accession)],
+            ["GSE9000002", ["SRR9000002"]],
+          ]);
+          expect(converted.meta).toMatchObject({ count: 2, missing: ["SRR404"] });
+        });
+
+        it("answers hostile link requests with the error shape, never a 500", async () => {
+          const expectError = async (request: InjectOptions, status: number, code: string): Promise<void> => {
+            const res = await app.inject(request);
+            const label = JSON.stringify(request).slice(0, 200);
+            expect(res.statusCode, label).toBe(status);
+            expect(res.json<ErrorBody>().error.code, label).toBe(code);
+          };
+          await expectError({ url: "/v1/links/SRR404" }, 404, "not_found");
+          for (const accession of [
+            "' OR 1=1 --",
+            "GSE1;DROP TABLE accession_links",
+            "ＧＳＥ１",
+            "😀",
+            "%00GSE1",
+          ])
+            await expectError(
+              { url: `/v1/links/${encodeURIComponent(accession)}` },
+              400,
+              "invalid_accession",
+            );
+          for (const depth of ["0", "7", "1e9", "99999999999999999999", "-1", "two"])
+            await expectError({ url: `/v1/links/GSE9000001?depth=${depth}` }, 400, "validation_error");
+          await expectError({ url: "/v1/links/GSE9000001?type=srr,bogus" }, 400, "invalid_input");
+          await expectError({ url: "/v1/links/GSE9000001?to=srr&type=gsm" }, 400, "invalid_input");
+          await expectError(
+            { url: `/v1/links/GSE9000001?type=${"srr,".repeat(100)}` },
+            400,
+            "validation_error",
+          );
+          const many = Array.from({ length: 10_000 }, (_, i) => `SRR${i}`);
+          await expectError(
+            { method: "POST", url: "/v1/links", payload: { accessions: many } },
+            400,
+            "validation_error",
+          );
+          await expectError(
+            { method: "POST", url: "/v1/links", payload: { accessions: [] } },
+            400,
+            "validation_error",
+          );
+          await expectError(
+            { method: "POST", url: "/v1/links", payload: { accessions: ["GSE9000001", "x' OR '1'='1"] } },
+            400,
+            "invalid_accession",
+          );
+          // 1,000 accessions of known kinds, most unknown to the table: one answer, the absent ones listed.
+          const thousand = Array.from({ length: 999 }, (_, i) => `SRR${8_000_000 + i}`).concat("GSE9000003");
+          const res = await app.inject({
+            method: "POST",
+            url: "/v1/links?depth=6",
+            payload: { accessions: thousand },
+          });
+          expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
+          const body = res.json<{ data: { accession: string }[]; meta: { missing: string[] } }>();
+          expect(body.data.map((d) => d.accession)).toEqual(["GSE9000003"]);
+          expect(body.meta.missing).toHaveLength(999);
         });
 
         it("returns one record by accession, and a 404 in the error shape for an unknown one", async () => {

@@ -8,6 +8,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Lake } from "@omicslake/core";
 import { DuckLakeCatalog } from "@omicslake/ducklake";
 import { consolidateMetadata } from "../src/consolidation/consolidate-metadata.js";
+import { resolveCuratedLinks } from "../src/links/curated-links.js";
+import { resolveLinks } from "../src/links/resolve-links.js";
+import { ServingLinkReader } from "../src/links/serving-link-reader.js";
+import { loadCuratedIntoServing } from "../src/pipeline/metadata-pipeline.js";
 import { SERVING_ENTITY_NAMES } from "../src/entities/index.js";
 import { processDataset, type ProcessResult } from "../src/processing/process-dataset.js";
 import { queryCurated } from "../src/query/query-curated.js";
@@ -685,7 +689,7 @@ for (const engine of lakeEngines()) {
         expect(lineage.edges.some((e) => e.action === "conversion")).toBe(true);
         expect(consolidated.run.rowCounts["sra_run"]).toBe(5);
 
-        // DuckLake: one snapshot registering every entity table with its row count; raw never registered.
+        // DuckLake: one snapshot registering every entity table and the links with their row counts; raw never registered.
         const ducklake = await DuckLakeCatalog.open({
           metadataPath: join(root, "ducklake", "metadata.duckdb"),
           dataPath: join(root, "ducklake", "data"),
@@ -693,6 +697,7 @@ for (const engine of lakeEngines()) {
         try {
           const tables = await ducklake.listTables();
           expect(tables.map((t) => t.name).sort()).toEqual([
+            "accession_links",
             "bioproject",
             "biosample",
             "geo_dataset",
@@ -803,7 +808,7 @@ for (const engine of lakeEngines()) {
         await consolidateMetadata(lake, { lakeRoot: root });
         const again = await buildSnapshot(lake);
         expect(again.archived?.sha256).toBe(snapshot.object.sha256);
-        expect((await lake.dataset("curated:metadata")).objectCount).toBe(SERVING_ENTITY_NAMES.length + 1);
+        expect((await lake.dataset("curated:metadata")).objectCount).toBe(SERVING_ENTITY_NAMES.length + 2);
         expect((await lake.fsck()).problems).toEqual([]);
       }, 180_000);
     },
@@ -962,8 +967,8 @@ describe("metadata flow interrupted at any step (fs + pglite)", () => {
     ]);
     expect(await rows(lake, "SELECT count(*) AS n FROM pubmed_article")).toEqual([{ n: "4" }]);
     const curated = await lake.dataset("curated:metadata");
-    // One file per entity and the snapshot: replacing never adds a second object.
-    expect(curated.objectCount).toBe(SERVING_ENTITY_NAMES.length + 1);
+    // One file per entity, the links and the snapshot: replacing never adds a second object.
+    expect(curated.objectCount).toBe(SERVING_ENTITY_NAMES.length + 2);
 
     // The snapshot dies after archiving the previous one: the old snapshot stays published; the rerun
     // archives it under the same key (no second copy) and publishes the new one.
@@ -1172,6 +1177,90 @@ describe.skipIf(NCBI_FIXTURES_MISSING !== undefined)(
       expect(
         await snapshotRows(file, "SELECT count(*)::INTEGER AS n FROM gse_gsm WHERE gse = 'GSE146537'"),
       ).toEqual([{ n: 6 }]);
+      // Accession links, from the curated entities into the snapshot, DuckLake and serving.
+      expect(meta["accession_links"]).toBeGreaterThan(1000);
+      const pairs = await snapshotRows(
+        file,
+        `SELECT count(*)::INTEGER AS rows,
+           count(DISTINCT (from_accession, to_accession, relation))::INTEGER AS distinct_rows,
+           count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM accession_links b WHERE b.from_accession = a.to_accession
+             AND b.to_accession = a.from_accession AND b.relation = a.relation))::INTEGER AS one_way
+         FROM accession_links a`,
+      );
+      expect(pairs).toEqual([
+        { rows: meta["accession_links"], distinct_rows: meta["accession_links"], one_way: 0 },
+      ]);
+      // Written sorted, so a rebuild of the same curated input gives the same file.
+      const unsorted = await snapshotRows(
+        file,
+        `SELECT count(*)::INTEGER AS n FROM (SELECT from_accession, to_accession, relation,
+           lag((from_accession, to_accession, relation)) OVER () AS previous FROM accession_links)
+         WHERE previous >= (from_accession, to_accession, relation)`,
+      );
+      expect(unsorted).toEqual([{ n: 0 }]);
+      // Every link of the snapshot's GEO views is there, and the SRA hierarchy of every run.
+      expect(
+        await snapshotRows(
+          file,
+          `SELECT count(*)::INTEGER AS n FROM gse_gsm g WHERE NOT EXISTS (SELECT 1 FROM accession_links l
+             WHERE l.from_accession = g.gse AND l.to_accession = g.gsm AND l.relation = 'gse_gsm')`,
+        ),
+      ).toEqual([{ n: 0 }]);
+      expect(
+        await snapshotRows(
+          file,
+          `SELECT count(*)::INTEGER AS n FROM sra s WHERE experiment_accession IS NOT NULL AND NOT EXISTS (
+             SELECT 1 FROM accession_links l WHERE l.from_accession = s.run_accession
+               AND l.to_accession = s.experiment_accession AND l.to_type = 'srx')`,
+        ),
+      ).toEqual([{ n: 0 }]);
+      const ducklake = await DuckLakeCatalog.open({
+        metadataPath: join(root, "ducklake", "metadata.duckdb"),
+        dataPath: join(root, "ducklake", "data"),
+      });
+      try {
+        const links = (await ducklake.listTables()).find((t) => t.name === "accession_links");
+        expect(links?.recordCount).toBe(meta["accession_links"]);
+      } finally {
+        await ducklake.close();
+      }
+
+      // gse-to-srr: the runs of the series' study, computed here from the snapshot's own SRA view.
+      const runsOfSeries = (
+        await snapshotRows(
+          file,
+          "SELECT run_accession FROM sra WHERE study_accession IN (SELECT accession FROM sra_study WHERE geoAccession = 'GSE146256') ORDER BY 1",
+        )
+      ).map((r) => String(r["run_accession"]));
+      expect(runsOfSeries.length).toBeGreaterThan(5);
+      const asked = ["GSE146256", "srr11217925", "PRJNA258012", "SRR404", "GSE146537"];
+      const curatedLinks = await resolveCuratedLinks(lake, asked, { to: "srr" });
+      expect(curatedLinks.missing).toEqual(["SRR404"]);
+      const gse = curatedLinks.found.find((f) => f.accession === "GSE146256")!;
+      expect(gse.links.map((l) => l.accession)).toEqual(runsOfSeries);
+      expect(gse.links[0]).toMatchObject({ type: "srr", depth: 2, relation: "srp_srr" });
+      expect(gse.links[0]!.path).toEqual(["GSE146256", "SRP251352", runsOfSeries[0]]);
+      // GSE146537's samples have experiments, but the fixtures hold none of their runs.
+      expect(curatedLinks.found.find((f) => f.accession === "GSE146537")!.links).toEqual([]);
+      const toGsm = await resolveCuratedLinks(lake, ["SRR11217925"], { to: "gsm" });
+      expect(toGsm.found[0]!.links.map((l) => `${l.accession} ${l.path.join(">")}`)).toEqual([
+        "GSM4369051 SRR11217925>SRS6240844>GSM4369051",
+      ]);
+      const project = await resolveCuratedLinks(lake, ["PRJNA258012"], { depth: 1 });
+      expect(project.found[0]!.links.map((l) => `${l.type} ${l.accession} ${l.source}`)).toEqual([
+        "biosample SAMN02981965 biosample.bioprojects",
+        "pmid 26732976 bioproject.pubmedIds",
+        "srp SRP045429 sra_study.bioproject",
+      ]);
+
+      // Loaded into serving: the indexed table answers exactly as the curated Parquet does.
+      await loadCuratedIntoServing(lake);
+      const served = await resolveLinks(new ServingLinkReader(lake.servingClient()), asked, { to: "srr" });
+      expect(served).toEqual(curatedLinks);
+      const wide = ["GSE138657", "SRP178136", "SAMN02261463", "30814501"];
+      expect(await resolveLinks(new ServingLinkReader(lake.servingClient()), wide, { depth: 3 })).toEqual(
+        await resolveCuratedLinks(lake, wide, { depth: 3 }),
+      );
     }, 240_000);
   },
 );
