@@ -540,11 +540,12 @@ export class XmlRecordTokenizer {
     const capture = !fold && (inRecord || this.recordNames.has(name));
     let attrs = EMPTY_ATTRS as Record<string, string>;
     let selfClosing = false;
-    // Attributes.
+    // Attributes. No read goes past the end of the buffer (where a slice usually cuts a tag): charCodeAt out
+    // of bounds deoptimizes this function, the hottest of the reader, and it took megabytes to recover.
     for (;;) {
-      let c = buf.charCodeAt(i);
-      while (c <= 32) c = buf.charCodeAt(++i);
+      while (i < len && buf.charCodeAt(i) <= 32) i++;
       if (i >= len) return INCOMPLETE;
+      let c = buf.charCodeAt(i);
       if (c === 62 /* > */) {
         i++;
         break;
@@ -570,15 +571,17 @@ export class XmlRecordTokenizer {
         i = eq;
         c = 61;
       } else {
-        while (c > 32 && c !== 61 /* = */ && c !== 62 && c !== 47) c = buf.charCodeAt(++i);
+        while (c > 32 && c !== 61 /* = */ && c !== 62 && c !== 47 && ++i < len) c = buf.charCodeAt(i);
       }
       const nameEnd = i;
-      while (c <= 32) c = buf.charCodeAt(++i);
+      while (i < len && buf.charCodeAt(i) <= 32) i++;
       if (i >= len) return INCOMPLETE;
+      c = buf.charCodeAt(i);
       if (c !== 61 || nameEnd === nameStart) this.malformedTag(name, i);
-      c = buf.charCodeAt(++i);
-      while (c <= 32) c = buf.charCodeAt(++i);
+      i++;
+      while (i < len && buf.charCodeAt(i) <= 32) i++;
       if (i >= len) return INCOMPLETE;
+      c = buf.charCodeAt(i);
       if (c !== 34 && c !== 39) {
         throw this.error("malformed_xml", `attribute value in <${name}> is not quoted`, this.offsetOf(i), {
           hint: "Attribute values must be enclosed in double or single quotes",
