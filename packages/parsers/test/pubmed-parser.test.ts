@@ -183,6 +183,9 @@ describe.skipIf(!haveFixtures)(
         label: "CONCLUSIONS",
         text: "Prediagnostic leucocyte telomere length and genetic variants at the TERT gene region were associated with risk of pancreatic cancer.",
       });
+      expect(a.abstract?.sections.find((x) => x.label === "RESULTS")?.text).toContain(
+        "95% CI 1.07 to 2.78; ptrend=0.048). Results remained",
+      );
       expect(a.abstract?.copyright?.startsWith("Published by the BMJ Publishing Group Limited.")).toBe(true);
       expect(a.grants).toHaveLength(35);
       expect(a.grants[0]).toEqual({

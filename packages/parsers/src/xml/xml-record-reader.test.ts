@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { ParseError } from "../errors/parse-error.js";
 import { readXmlRecords, type XmlRecord, type XmlRecordReaderOptions } from "./xml-record-reader.js";
 import { textAt } from "./xml-node.js";
+import { reusedBufferChunks } from "../../test/helpers/byte-streams.js";
 
 async function* chunked(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
@@ -283,6 +284,16 @@ describe("readXmlRecords encodings named by the XML declaration", () => {
     const { error } = await failure(bom, opts);
     expect(error.code).toBe("malformed_xml");
     expect(error.message).toContain("byte order mark");
+  });
+
+  test("decoded strings are copies: chunks come through one reused buffer", async () => {
+    const doc = latin1Doc("Shift_JIS", [0x93, 0xfa, 0x96, 0x7b, 0x20, 0x41]);
+    for (const size of [1, 4, 64]) {
+      const records: XmlRecord[] = [];
+      for await (const r of readXmlRecords(reusedBufferChunks(doc, size), opts)) records.push(r);
+      expect(records[0]!.node.attrs.a).toBe("日本 A");
+      expect(records[0]!.node.children[0]!.text).toBe("日本 A");
+    }
   });
 
   test("a UTF-8 declaration, and an encoding-like text later in the document, change nothing", async () => {
