@@ -116,11 +116,12 @@ export async function* readXmlRecordBatches(
       // Large chunks are fed in slices and their records handed out after each slice: records then die
       // young (cheap for the garbage collector) instead of a whole megabyte of trees surviving together.
       const length = chunk === undefined ? 0 : chunk.byteLength;
-      for (let offset = 0; offset < length || (finished && offset === 0); offset += FEED_SLICE) {
+      for (let offset = 0, end = 0; offset < length || (finished && offset === 0); offset = end) {
+        end = chunk === undefined ? 0 : sliceEnd(chunk, offset);
         let failure: Error | undefined;
         try {
           if (chunk === undefined) reader.end(out);
-          else reader.write(length <= FEED_SLICE ? chunk : chunk.subarray(offset, offset + FEED_SLICE), out);
+          else reader.write(offset === 0 && end === length ? chunk : chunk.subarray(offset, end), out);
         } catch (error) {
           failure = error instanceof Error ? error : new Error(String(error));
         }
@@ -141,6 +142,18 @@ export async function* readXmlRecordBatches(
     // Stopped early (an error, or the consumer left the loop): release the input (closes a file stream).
     if (!finished) await iterator.return?.();
   }
+}
+
+/**
+ * Where the slice of `chunk` fed from `offset` ends: about FEED_SLICE bytes on, just after a `>` when there is
+ * one, so that the tokenizer consumes the whole slice. A slice cut inside a tag leaves its start to be copied
+ * in front of the next slice, and one cut inside text splits the text into two strings to join.
+ */
+function sliceEnd(chunk: Uint8Array, offset: number): number {
+  const end = offset + FEED_SLICE;
+  if (end >= chunk.byteLength) return chunk.byteLength;
+  const gt = chunk.lastIndexOf(62 /* > */, end - 1);
+  return gt >= offset + FEED_SLICE / 2 ? gt + 1 : end;
 }
 
 /**
