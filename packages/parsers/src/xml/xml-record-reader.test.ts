@@ -1,6 +1,11 @@
 import { describe, expect, test } from "vitest";
 import { ParseError } from "../errors/parse-error.js";
-import { readXmlRecords, type XmlRecord, type XmlRecordReaderOptions } from "./xml-record-reader.js";
+import {
+  readXmlRecords,
+  XmlRecordTokenizer,
+  type XmlRecord,
+  type XmlRecordReaderOptions,
+} from "./xml-record-reader.js";
 import { textAt } from "./xml-node.js";
 import { reusedBufferChunks } from "../../test/helpers/byte-streams.js";
 
@@ -300,5 +305,25 @@ describe("readXmlRecords encodings named by the XML declaration", () => {
     const xml = `<?xml version="1.0" encoding="utf-8"?><set><?xml encoding="ISO-8859-1"?><r>é</r></set>`;
     const [record] = await collect(xml, opts, 2);
     expect(record!.node.text).toBe("é");
+  });
+});
+
+describe("XmlRecordTokenizer encoding for a reader started inside a document", () => {
+  test("the encoding read from the declaration is reported, and can be given to a reader that starts later", () => {
+    const head = new XmlRecordTokenizer(opts);
+    head.write(Buffer.from(`<?xml version="1.0" encoding="ISO-8859-1"?><set>`), []);
+    expect(head.encoding).toBe("ISO-8859-1");
+    const later = new XmlRecordTokenizer({ ...opts, encoding: head.encoding });
+    const out: XmlRecord[] = [];
+    later.write(Buffer.from([...Buffer.from("<set><r>caf"), 0xe9, ...Buffer.from("</r></set>")]), out);
+    later.end(out);
+    expect(out[0]!.node.text).toBe("café");
+    expect(new XmlRecordTokenizer(opts).encoding).toBe("UTF-8");
+  });
+
+  test("an unknown encoding option is refused", () => {
+    expect(() => new XmlRecordTokenizer({ ...opts, encoding: "x-nothing" })).toThrow(
+      /the encoding option names encoding "x-nothing"/,
+    );
   });
 });

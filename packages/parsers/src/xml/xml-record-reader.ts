@@ -45,6 +45,12 @@ export interface XmlRecordReaderOptions {
    * checked for balance, so error offsets stay those of the bytes read.
    */
   readonly inline?: readonly string[];
+  /**
+   * The document's encoding when reading starts past its XML declaration (a worker given a byte range of a
+   * large file passes the {@link XmlRecordTokenizer.encoding} read at its start). Default UTF-8; a declaration
+   * in the bytes read takes precedence.
+   */
+  readonly encoding?: string;
 }
 
 /** What the caller of a parser built on this reader sets: the file name for errors and the limits. */
@@ -169,6 +175,7 @@ export class XmlRecordTokenizer {
   private readonly inline: ReadonlySet<string> | undefined;
   /** How kept strings are decoded: UTF-8 unless the XML declaration names another encoding. */
   private decoding: XmlTextDecoding = UTF8_DECODING;
+  private encodingLabel = "UTF-8";
   /** Byte offset at which an XML declaration may stand: 0, or 3 after a UTF-8 byte order mark. */
   private declarationByte = 0;
 
@@ -217,6 +224,12 @@ export class XmlRecordTokenizer {
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.inline =
       options.inline !== undefined && options.inline.length > 0 ? new Set(options.inline) : undefined;
+    if (options.encoding !== undefined) this.setEncoding(options.encoding, 0, "the encoding option");
+  }
+
+  /** The encoding text is decoded as: the one the XML declaration names (once read), else UTF-8 or the option. */
+  get encoding(): string {
+    return this.encodingLabel;
   }
 
   /** Bytes received so far (uncompressed). */
@@ -739,31 +752,30 @@ export class XmlRecordTokenizer {
   /** The XML declaration (`<?xml … encoding="ISO-8859-1"?>`, only at the very start): sets how text is decoded. */
   private declaration(lt: number, close: number): void {
     const label = declaredEncoding(this.buf.slice(lt, close));
-    if (label === undefined) return;
+    if (label !== undefined) this.setEncoding(label, this.offsetOf(lt), "the XML declaration");
+  }
+
+  private setEncoding(label: string, byteOffset: number, source: string): void {
     let decoding: XmlTextDecoding;
     try {
       decoding = xmlTextDecoding(label);
     } catch (error) {
       if (!(error instanceof UnsupportedXmlEncoding)) throw error;
-      throw this.error(
-        "unsupported_format",
-        `the XML declaration names encoding ${error.message}`,
-        this.offsetOf(lt),
-        {
-          hint: `Convert the file to UTF-8 (iconv -f ${label} -t UTF-8) and fix its declaration`,
-          cause: error,
-        },
-      );
+      throw this.error("unsupported_format", `${source} names encoding ${error.message}`, byteOffset, {
+        hint: `Convert the file to UTF-8 (iconv -f ${label} -t UTF-8) and fix its declaration`,
+        cause: error,
+      });
     }
     if (decoding.kind !== "utf8" && this.declarationByte === 3) {
       throw this.error(
         "malformed_xml",
         `the input starts with a UTF-8 byte order mark but its XML declaration names encoding "${label}"`,
-        this.offsetOf(lt),
+        byteOffset,
         { hint: "Remove the byte order mark or fix the encoding in the XML declaration" },
       );
     }
     this.decoding = decoding;
+    this.encodingLabel = label;
   }
 
   // ---- errors ------------------------------------------------------------------------------------
