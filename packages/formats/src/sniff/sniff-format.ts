@@ -203,6 +203,24 @@ export function sniffDelimited(head: Uint8Array): SniffResult | undefined {
         },
       };
     }
+    // R's write.table: the header has no field for the row names, so every row has one delimiter more.
+    const rows = counts.slice(1);
+    if (
+      rows.length > 0 &&
+      rows.every((c) => c === first + 1) &&
+      (first > 0 || (delimiter === "\t" && sample.length > 1))
+    ) {
+      return {
+        format,
+        details: {
+          delimiter,
+          columns: first + 2,
+          sampledLines: sample.length,
+          consistent: true,
+          rowNames: true,
+        },
+      };
+    }
   }
   // One column of text (e.g. barcodes.tsv): tab-separated by convention.
   if (sample.every((l) => /^[\x21-\x7e]+$/.test(l)))
