@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -143,6 +144,60 @@ describe.skipIf(!haveFixtures)("convertH5ad on the fixtures", () => {
     expect(JSON.parse(String(kv[0]?.["v"]))).toEqual({
       cell_type: { categories: ["B", "NK", "T"], ordered: false },
     });
+  });
+
+  it("writes a large matrix as files of whole rows, the same bytes at any concurrency, listed in the manifest", async () => {
+    const input = join(fixtures, "sparse.h5ad");
+    const whole = join(dir, "whole");
+    await convertH5ad(input, whole);
+    const expected = (await matrixEntries(whole, "X")).sort();
+    const hashes: string[] = [];
+    for (const [concurrency, chunkEntries] of [
+      [1, 64],
+      [3, 7],
+    ] as const) {
+      const out = join(dir, `parts-${concurrency}`);
+      const result = await convertH5ad(input, out, { partEntries: 120, concurrency, chunkEntries });
+      const x = (
+        result.manifest["matrices"] as Record<
+          string,
+          { files: string[]; parts: { cells: number[]; nnz: number }[]; nnz: number }
+        >
+      )["X"]!;
+      expect(x.files).toEqual([0, 1, 2, 3, 4].map((i) => `matrix.X.part-0000${i}.parquet`));
+      expect(x.nnz).toBe(500);
+      const got: string[] = [];
+      for (const [i, file] of x.files.entries()) {
+        const rows = await query(`SELECT cell_idx, gene_idx, value::DOUBLE AS v FROM '${join(out, file)}'`);
+        const [from, to] = x.parts[i]!.cells as [number, number];
+        expect(rows.length, file).toBe(x.parts[i]!.nnz);
+        // Whole rows: every cell of the part's range is in this file only.
+        expect(
+          rows.every((r) => Number(r["cell_idx"]) >= from && Number(r["cell_idx"]) < to),
+          file,
+        ).toBe(true);
+        got.push(...rows.map((r) => `${Number(r["cell_idx"])},${Number(r["gene_idx"])}=${Number(r["v"])}`));
+      }
+      expect(got.sort()).toEqual(expected);
+      expect(x.parts.map((p) => p.cells)).toEqual(
+        x.parts.map((_, i) => [i === 0 ? 0 : x.parts[i - 1]!.cells[1], x.parts[i]!.cells[1]]),
+      );
+      expect(x.parts.at(-1)!.cells[1]).toBe(100);
+      const files = (await readdir(out)).filter((f) => f.endsWith(".parquet")).sort();
+      hashes.push(
+        (
+          await Promise.all(
+            files.map(
+              async (f) =>
+                `${f}:${createHash("sha256")
+                  .update(await readFile(join(out, f)))
+                  .digest("hex")}`,
+            ),
+          )
+        ).join(" "),
+      );
+    }
+    expect(hashes[1]).toBe(hashes[0]);
   });
 
   it("reports a truncated file as invalid_hdf5 and leaves nothing behind", async () => {
