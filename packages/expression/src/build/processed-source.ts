@@ -146,7 +146,7 @@ function matricesOf(
         Array.isArray(entry.files) &&
         entry.files.length > 0 &&
         entry.files.every((f) => typeof f === "string")
-          ? (entry.files as string[])
+          ? entry.files
           : [typeof entry.file === "string" ? entry.file : `matrix.${name}.parquet`];
       const objects = files.map((f) => byName.get(f));
       if (!objects.every((o): o is CatalogObject => o !== undefined)) continue;
