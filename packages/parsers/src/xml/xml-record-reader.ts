@@ -364,10 +364,13 @@ export class XmlRecordTokenizer {
   private name(from: number, to: number): string {
     const cached = this.cachedName(from, to);
     if (cached !== undefined) return cached;
-    const name = this.keep(from, to, false);
+    let name = this.keep(from, to, false);
     // Only ASCII names can be compared with the latin1 buffer. Only names that would pass as attribute
     // names are cached, so a cache hit also proves an attribute name well-formed (see startTag).
-    if (name.length === to - from && cacheableName(name)) this.names[slotOf(this.buf, from, to)] = name;
+    if (name.length === to - from && cacheableName(name)) {
+      name = internalized(name);
+      this.names[slotOf(this.buf, from, to)] = name;
+    }
     return name;
   }
 
@@ -871,6 +874,19 @@ function utf8Boundary(bytes: Buffer, end: number): number {
     }
   }
   return end;
+}
+
+/**
+ * The engine's internalized copy of `s` (the one object every equal property key and string literal
+ * shares). Names are compared with literals on every lookup of the record builders (`child(node, "TITLE")`)
+ * and used as property keys: with the internalized copy a comparison is a pointer check and a property
+ * store needs no string-table lookup, where a string sliced from the input is compared character by character.
+ */
+function internalized(s: string): string {
+  const o: Record<string, number> = {};
+  o[s] = 0;
+  // "__proto__" sets no key: the string itself is kept.
+  return Object.keys(o)[0] ?? s;
 }
 
 /** The name cache slot of buf[from, to): direct-mapped, a colliding name simply replaces the previous one. */
