@@ -394,6 +394,8 @@ export const SRA_SUBMISSION = {
 } as const satisfies EntityDefinition<typeof SRA_SUBMISSION_COLUMNS>;
 
 export const SRA_ACCESSIONS_COLUMNS = {
+  // A row's only human-given name is the submitter's alias; it stands as the title every entity lists.
+  title: col("text", text("alias"), false),
   type: col("text", lower("type")),
   status: col("text", lower("status")),
   visibility: col("text", lower("visibility")),
