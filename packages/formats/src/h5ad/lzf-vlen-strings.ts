@@ -45,7 +45,7 @@ class VlenStringReader {
   private offsetSize = 8;
   private lengthSize = 8;
   private base = 0;
-  private readonly heaps = new Map<number, Map<number, Buffer>>();
+  private readonly heaps = new Map<number, HeapCollection>();
 
   constructor(
     private readonly file: string,
@@ -95,7 +95,7 @@ class VlenStringReader {
         if (length === 0) continue;
         const collection = this.uint(view, at + 4, this.offsetSize);
         const index = view.readUInt32LE(at + 4 + this.offsetSize);
-        out[chunk.start + i] = this.heapObject(collection, index, length).toString("utf8");
+        out[chunk.start + i] = this.heapString(collection, index, length);
       }
     }
     return out;
@@ -245,25 +245,30 @@ class VlenStringReader {
   }
 
   /** One object of a global heap collection, at most `length` bytes of it (a string's byte length). */
-  private heapObject(collection: number, index: number, length: number): Buffer {
-    let objects = this.heaps.get(collection);
-    if (objects === undefined) {
-      objects = this.readCollection(this.base + collection);
-      this.heaps.set(collection, objects);
+  private heapString(collection: number, index: number, length: number): string {
+    let heap = this.heaps.get(collection);
+    if (heap === undefined) {
+      heap = this.readCollection(this.base + collection);
+      this.heaps.set(collection, heap);
     }
-    const object = objects.get(index);
-    if (object === undefined || object.length < length)
+    const start = heap.starts[index] ?? -1;
+    if (start < 0 || heap.sizes[index]! < length)
       this.fail(`string ${index} of the global heap collection is missing or short`, this.base + collection);
-    return object.subarray(0, length);
+    return heap.data.toString("utf8", start, start + length);
   }
 
-  private readCollection(address: number): Map<number, Buffer> {
+  /**
+   * A global heap collection: its bytes and where each object starts, by object index (h5py numbers a
+   * collection's strings 1, 2, 3, …, so arrays beat a map of a million small views).
+   */
+  private readCollection(address: number): HeapCollection {
     const l = this.lengthSize;
     const head = this.bytes(address, 8 + l);
     if (head.toString("latin1", 0, 4) !== "GCOL") this.fail("not a global heap collection", address);
     const size = this.uint(head, 8, l);
     const data = this.bytes(address, size);
-    const objects = new Map<number, Buffer>();
+    const starts: number[] = [];
+    const sizes: number[] = [];
     let p = 8 + l;
     while (p + 8 + l <= size) {
       const index = data.readUInt16LE(p);
@@ -272,10 +277,11 @@ class VlenStringReader {
       const start = p + 8 + l;
       if (start + objectSize > size)
         this.fail(`global heap object ${index} runs past its collection`, address + p);
-      objects.set(index, data.subarray(start, start + objectSize));
+      starts[index] = start;
+      sizes[index] = objectSize;
       p = start + Math.ceil(objectSize / 8) * 8;
     }
-    return objects;
+    return { data, starts, sizes };
   }
 
   /** `length` bytes at `position`, in a buffer of their own (never one a later read reuses). */
@@ -335,6 +341,13 @@ interface Message {
   readonly data: Buffer;
   /** File offset of the message, for errors. */
   readonly at: number;
+}
+
+interface HeapCollection {
+  readonly data: Buffer;
+  /** Byte offset in `data` of each object, by object index (holes for indexes not present). */
+  readonly starts: readonly number[];
+  readonly sizes: readonly number[];
 }
 
 interface Chunk {
