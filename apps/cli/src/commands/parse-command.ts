@@ -5,6 +5,7 @@ import {
   PARALLEL_FORMATS,
   RECORD_FORMATS,
   SEQUENCE_FORMATS,
+  formatParseWarning,
   isRecordFormat,
   openInput,
   parseInParallel,
@@ -15,6 +16,7 @@ import {
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { cliIo } from "../cli-io.js";
+import { writeStderrLine } from "../output/terminal-text.js";
 
 interface ParseOptions {
   kind?: string[];
@@ -154,7 +156,12 @@ async function parseHere(
     const onProgress = bars.onProgress(file);
     const input = openInput(file, onProgress === undefined ? {} : { onProgress });
     const { written } = await writeNdjson(
-      parse(input, { file: file === "-" ? "<stdin>" : file, ...(withSequence ? { withSequence } : {}) }),
+      parse(input, {
+        file: file === "-" ? "<stdin>" : file,
+        ...(withSequence ? { withSequence } : {}),
+        // Records go to stdout; what the parser had to interpret goes to stderr, as it happens.
+        onWarning: (warning) => writeStderrLine(formatParseWarning(warning)),
+      }),
       cliIo().stdout,
       { ...(kinds ? { kinds } : {}), ...(remaining !== undefined ? { limit: remaining } : {}) },
     );

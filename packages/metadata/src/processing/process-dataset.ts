@@ -6,11 +6,14 @@ import {
   PARALLEL_FORMATS,
   ParseError,
   ParseWorkerPool,
+  formatParseWarning,
   isRecordFormat,
   openInput,
   parseInParallel,
   recordParser,
   type NdjsonPiece,
+  type ParseWarning,
+  type ParseWarningListener,
   type RecordFormat,
   type RecordKind,
 } from "@omicslake/parsers";
@@ -82,7 +85,15 @@ export interface ProcessResult {
   readonly skippedUnits: number;
   /** Rows written per record kind in this call. */
   readonly rowCounts: Readonly<Record<string, number>>;
+  /**
+   * What the parsers had to interpret in this call (a GEO SOFT line decoded as Latin-1, naming the raw
+   * object and line), as `warning: …` lines; also in the run's log. At most the first 100 are listed here.
+   */
+  readonly warnings: readonly string[];
 }
+
+/** Warnings a ProcessResult lists; the run's log has them all. */
+const LISTED_WARNINGS = 100;
 
 /** Extra columns every processed table carries so consolidation can rank versions and trace rows. */
 export const PROCESSED_EXTRA_FIELDS = [
@@ -194,6 +205,7 @@ export async function processDataset(
       : undefined;
 
   const rowCounts: Record<string, number> = {};
+  const warnings: string[] = [];
   const workRoot = await mkdtemp(join(options.workDir ?? tmpdir(), "omicslake-process-"));
   const { run } = await lake
     .withRun(
@@ -218,6 +230,11 @@ export async function processDataset(
         const units = step.stage("units", "units");
         const records = step.stage("records", "records");
         let recordsDone = 0;
+        const onWarning = (warning: ParseWarning): void => {
+          const line = formatParseWarning(warning);
+          ctx.log(line);
+          if (warnings.length < LISTED_WARNINGS) warnings.push(line);
+        };
         try {
           let index = 0;
           for (const unit of pending) {
@@ -243,6 +260,7 @@ export async function processDataset(
                 filter,
                 onRecords,
                 pool,
+                onWarning,
               );
               const manifest: ProcessedManifest = {
                 version: 1,
@@ -315,6 +333,7 @@ export async function processDataset(
     processedUnits: pending.length,
     skippedUnits: manifests.length,
     rowCounts,
+    warnings,
   };
 }
 
@@ -431,7 +450,11 @@ async function processUnit(
   onRecords: (records: number) => void,
   /** Workers that parse the unit's objects, slices at a time; absent: this thread parses. */
   pool: ParseWorkerPool | undefined,
+  onWarning: ParseWarningListener,
 ): Promise<ProcessedOutput[]> {
+  // A partition may name its own parser (SRA_Accessions.tab in the SRA dataset); only the dataset's own XML
+  // format is cut into slices for workers.
+  const parserFormat = unit.partition.parser ?? format;
   const maxRows = rowsPerFile(options);
   const sinks = new Map<string, NdjsonSink>();
   const chunks = new Map<string, number>();
@@ -482,7 +505,7 @@ async function processUnit(
   /** The raw object being read when a failure came, for its message. */
   let current = 0;
   try {
-    if (pool !== undefined) {
+    if (pool !== undefined && parserFormat === format) {
       const inputs = unit.objects.map((object, index) => ({
         file: object.key,
         input: (async function* () {
@@ -506,7 +529,7 @@ async function processUnit(
         if (Math.floor(records / 50_000) > Math.floor(before / 50_000)) onRecords(records);
       }
     } else {
-      const parse = recordParser(format);
+      const parse = recordParser(parserFormat);
       for (const [index, object] of unit.objects.entries()) {
         current = index;
         onRecords(records);
@@ -518,7 +541,7 @@ async function processUnit(
           stdin: await lake.readObject(object),
           worker: options.gunzipInWorker ?? true,
         });
-        for await (const record of parse(input, { file: object.key })) {
+        for await (const record of parse(input, { file: object.key, onWarning })) {
           // `_line` stays the record's position in the file, filtered or not.
           const recordLine = line++;
           if (filter && !filter.keeps(record)) continue;
@@ -538,9 +561,13 @@ async function processUnit(
     const object = unit.objects.find((o) => o.key === named) ?? unit.objects[current]!;
     throw new MetadataFlowError(
       "parse_failed",
-      `cannot parse raw object ${object.key} as ${format}: ${(cause as Error).message}`,
+      `cannot parse raw object ${object.key} as ${parserFormat}: ${(cause as Error).message}`,
       {
-        details: { key: object.key, format, ...((cause as { location?: object }).location ?? {}) },
+        details: {
+          key: object.key,
+          format: parserFormat,
+          ...((cause as { location?: object }).location ?? {}),
+        },
         hint: 'Check the object with "omicslake fsck"; if the upstream file is damaged, ingest it again',
         cause,
       },

@@ -4,6 +4,7 @@
  * The same modules as the package root's exports.
  */
 export { ParseError } from "../errors/parse-error.js";
+export { formatParseWarning, type ParseWarning, type ParseWarningListener } from "../errors/parse-warning.js";
 export { openInput, type OpenInputOptions } from "../io/open-input.js";
 export type { ParsedRecord } from "./parsed-record.js";
 export {
