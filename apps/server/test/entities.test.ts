@@ -31,7 +31,12 @@ async function sampleValue(
 ): Promise<{ accession: string; value: string } | null> {
   const array = filter.kind.endsWith("in_array");
   const present = array ? `cardinality(${filter.column}) > 0` : `${filter.column} IS NOT NULL`;
-  const valueSql = array ? `((${filter.column})[1])::text` : `${filter.column}::text`;
+  // A timestamp column is filtered by UTC day, so its parameter is the day.
+  const valueSql = array
+    ? `((${filter.column})[1])::text`
+    : filter.columnType === "timestamptz"
+      ? `to_char(${filter.column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
+      : `${filter.column}::text`;
   const { rows } = await lake
     .servingClient()
     .query<{ accession: string; value: string }>(
@@ -137,6 +142,46 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
           const bad = await app.inject({ url: "/v1/geo/series?submitted_from=yesterday" });
           expect(bad.statusCode).toBe(400);
           expect(bad.json<ErrorBody>().error.code).toBe("validation_error");
+        });
+
+        it("serves counts as whole numbers and dates as ISO 8601, and filters on them by value and day", async () => {
+          // SRR5026356: 16,750,052,600 bases and an 8.6 GB file, published 2017-11-15 00:01:15 (UTC).
+          const res = await app.inject({ url: "/v1/sra/runs/SRR5026356" });
+          expect(res.statusCode).toBe(200);
+          expect(res.body).toMatch(/"totalBases": ?16750052600[,}]/);
+          expect(res.body).toMatch(/"size": ?8622020036[,}]/);
+          expect(res.body).not.toMatch(/"(totalSpots|totalBases|size|nreads)": ?-?[0-9]+\.[0-9]/);
+          expect(res.json()).toMatchObject({
+            totalSpots: 335001052,
+            totalBases: 16750052600,
+            published: "2017-11-15T00:01:15Z",
+          });
+          const series = await app.inject({ url: "/v1/geo/series/GSE146537" });
+          expect(series.json()).toMatchObject({ lastUpdateDate: "2022-03-25" });
+          const sample = await app.inject({ url: "/v1/biosamples/SAMN02981965" });
+          expect(sample.json()).toMatchObject({ lastUpdate: "2015-12-22T01:19:06.303Z" });
+
+          const runs = (query: string): Promise<string[]> => allPages(app, `/v1/sra/runs?${query}&limit=500`);
+          // Bounds past 2^31 on a bigint column, inclusive on both sides.
+          expect(await runs("min_bases=16750052600")).toContain("SRR5026356");
+          expect(await runs("min_bases=16750052601")).not.toContain("SRR5026356");
+          expect(await runs("max_bases=16750052599")).not.toContain("SRR5026356");
+          const between = await runs("min_bases=10000000000&max_bases=16750052600");
+          expect(between).toContain("SRR5026356");
+          expect(between.every((a) => !a.startsWith("SRR9"))).toBe(true);
+          // A timestamp filtered by day: the day of `published_to` is included whole.
+          const day = await runs("published_from=2017-11-15&published_to=2017-11-15");
+          expect(day).toContain("SRR5026356");
+          for (const accession of day) {
+            const run = (await app.inject({ url: `/v1/sra/runs/${accession}` })).json<{
+              published: string;
+            }>();
+            expect(run.published, accession).toMatch(/^2017-11-15T/);
+          }
+          expect(await runs("published_to=2017-11-14")).not.toContain("SRR5026356");
+          expect(await runs("published_from=2017-11-16")).not.toContain("SRR5026356");
+          const tooBig = await app.inject({ url: "/v1/sra/runs?min_bases=9007199254740992" });
+          expect(tooBig.statusCode).toBe(400);
         });
 
         it("pages in accession order with an opaque cursor, refusing a cursor it did not issue", async () => {

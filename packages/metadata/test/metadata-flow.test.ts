@@ -6,7 +6,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { openInput, recordParser, type RecordFormat } from "@omicslake/parsers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Lake } from "@omicslake/core";
-import { DuckLakeCatalog } from "@omicslake/ducklake";
+import { DuckLakeCatalog, DuckLakeReader } from "@omicslake/ducklake";
 import { consolidateMetadata } from "../src/consolidation/consolidate-metadata.js";
 import { SERVING_ENTITY_NAMES } from "../src/entities/index.js";
 import { processDataset } from "../src/processing/process-dataset.js";
@@ -63,12 +63,18 @@ const experiment = (n: number, studyN: number) => ({
   layout: "PAIRED" as const,
   instrument: "Illumina NovaSeq 6000",
 });
-const run = (n: number, experimentN: number, spots: number) => ({
+const run = (
+  n: number,
+  experimentN: number,
+  spots: number,
+  published = "2025-01-09 10:00:00",
+  bases = spots * 100,
+) => ({
   accession: `SRR90000${n}`,
   experiment: `SRX90000${experimentN}`,
   totalSpots: spots,
-  totalBases: spots * 100,
-  published: "2025-01-09 10:00:00",
+  totalBases: bases,
+  published,
 });
 
 /**
@@ -116,7 +122,14 @@ async function seedUpstreamHistory(lake: Lake): Promise<void> {
     "sra",
     "sra",
     `${full("20250110")}/meta_run_set.xml.gz`,
-    sraRunSetXml([run(1, 1, 100), run(2, 1, 200), run(3, 2, 300), run(4, 3, 400), run(5, 4, 500)]),
+    // Dates as NCBI sometimes has them (no month, impossible, partial) and a count past 2^31.
+    sraRunSetXml([
+      run(1, 1, 100),
+      run(2, 1, 200, "0000-00-00 00:00:00"),
+      run(3, 2, 300, "2019-13-45"),
+      run(4, 3, 400, "2019-03"),
+      run(5, 4, 500, "2019-03-01 23:30:05", 3_803_482_950),
+    ]),
     true,
   );
   await addRaw(
@@ -367,7 +380,11 @@ for (const engine of lakeEngines()) {
         expect(pubmedNames.some((n) => n.startsWith("pubmed_deletion/file=pubmed25n0002/"))).toBe(true);
         const versions = await lake.catalog.listSchemaVersions(processedSra.id, "sra_run");
         expect(versions).toHaveLength(1);
-        expect(versions[0]!.fields.find((f) => f.name === "totalSpots")?.type).toBe("DOUBLE");
+        const fieldType = (name: string): string | undefined =>
+          versions[0]!.fields.find((f) => f.name === name)?.type;
+        expect(fieldType("totalSpots")).toBe("BIGINT");
+        expect(fieldType("published")).toBe("TIMESTAMP WITH TIME ZONE");
+        expect(fieldType("published_raw")).toBe("VARCHAR");
         expect(versions[0]!.fields.find((f) => f.name === "readSpecs")?.type).toMatch(/^STRUCT\(.*\)\[\]$/);
 
         const consolidated = await consolidateMetadata(lake, { lakeRoot: root });
@@ -382,6 +399,68 @@ for (const engine of lakeEngines()) {
         expect(await rows(lake, "SELECT totalSpots FROM sra_run WHERE accession = 'SRR900001'")).toEqual([
           { totalSpots: 999 },
         ]);
+        // Counts are BIGINT and dates typed; a date that does not parse is NULL with its text kept.
+        expect(
+          await rows(
+            lake,
+            "SELECT accession, typeof(totalBases) AS t, totalBases::VARCHAR AS bases, strftime(published, '%Y-%m-%dT%H:%M:%S') AS published, published_raw FROM sra_run ORDER BY accession",
+          ),
+        ).toEqual([
+          {
+            accession: "SRR900001",
+            t: "BIGINT",
+            bases: "99900",
+            published: "2025-01-09T10:00:00",
+            published_raw: null,
+          },
+          {
+            accession: "SRR900002",
+            t: "BIGINT",
+            bases: "20000",
+            published: null,
+            published_raw: "0000-00-00T00:00:00",
+          },
+          {
+            accession: "SRR900003",
+            t: "BIGINT",
+            bases: "30000",
+            published: null,
+            published_raw: "2019-13-45",
+          },
+          { accession: "SRR900004", t: "BIGINT", bases: "40000", published: null, published_raw: "2019-03" },
+          {
+            accession: "SRR900005",
+            t: "BIGINT",
+            bases: "3803482950",
+            published: "2019-03-01T23:30:05",
+            published_raw: null,
+          },
+        ]);
+        const curatedTypes = async (table: string): Promise<Record<string, string>> =>
+          Object.fromEntries(
+            (await rows(lake, `SELECT column_name, column_type FROM (DESCRIBE ${table})`)).map((r) => [
+              String(r["column_name"]),
+              String(r["column_type"]),
+            ]),
+          );
+        expect(await curatedTypes("sra_run")).toMatchObject({
+          totalSpots: "BIGINT",
+          size: "BIGINT",
+          published: "TIMESTAMP WITH TIME ZONE",
+        });
+        expect(await curatedTypes("geo_sample")).toMatchObject({
+          lastUpdateDate: "DATE",
+          submissionDate: "DATE",
+        });
+        expect(await curatedTypes("biosample")).toMatchObject({
+          lastUpdate: "TIMESTAMP WITH TIME ZONE",
+          taxonomyId: "BIGINT",
+        });
+        expect(await curatedTypes("bioproject")).toMatchObject({
+          lastUpdate: "DATE",
+          releaseDate: "TIMESTAMP WITH TIME ZONE",
+        });
+        expect(await curatedTypes("pubmed_article")).toMatchObject({ pmid: "BIGINT", dateRevised: "DATE" });
         for (const table of SERVING_ENTITY_NAMES) {
           const [dup] = await rows(lake, `SELECT count(*) - count(DISTINCT accession) AS d FROM ${table}`);
           expect(Number(dup!["d"]), table).toBe(0);
@@ -395,10 +474,10 @@ for (const engine of lakeEngines()) {
         ]);
         // PubMed: revision kept, deleted PMID gone, a PMID re-sent after its deletion back.
         expect(await rows(lake, "SELECT pmid, title FROM pubmed_article ORDER BY pmid")).toEqual([
-          { pmid: "1001", title: "article 1001" },
-          { pmid: "1002", title: "article 1002, revised" },
-          { pmid: "1004", title: "article 1004" },
-          { pmid: "1005", title: "article 1005, restored" },
+          { pmid: 1001, title: "article 1001" },
+          { pmid: 1002, title: "article 1002, revised" },
+          { pmid: 1004, title: "article 1004" },
+          { pmid: 1005, title: "article 1005, restored" },
         ]);
         expect(
           await rows(lake, "SELECT accession, title FROM biosample WHERE accession = 'SAMN900001'"),
@@ -456,6 +535,19 @@ for (const engine of lakeEngines()) {
             "sra_study",
           ]);
           expect(tables.find((t) => t.name === "sra_run")?.recordCount).toBe(5);
+          const reader = await DuckLakeReader.open(join(root, "ducklake", "metadata.duckdb"));
+          try {
+            const types = Object.fromEntries((await reader.columns("sra_run")).map((c) => [c.name, c.type]));
+            expect(types).toMatchObject({
+              totalBases: "int64",
+              published: "timestamptz",
+              published_raw: "varchar",
+            });
+            const geo = Object.fromEntries((await reader.columns("geo_series")).map((c) => [c.name, c.type]));
+            expect(geo).toMatchObject({ lastUpdateDate: "date" });
+          } finally {
+            await reader.close();
+          }
           for (const entity of consolidated.entities) {
             expect(tables.find((t) => t.name === entity.entity)?.recordCount, entity.entity).toBe(
               entity.rows,
@@ -503,9 +595,16 @@ for (const engine of lakeEngines()) {
             study_title: "incremental title",
             library_strategy: "ChIP-Seq",
             scientific_name: "Homo sapiens",
-            total_spots: 300,
+            // BIGINT: DuckDB's JSON rows carry 64-bit integers as text.
+            total_spots: "300",
           },
         ]);
+        expect(
+          await snapshotRows(
+            file,
+            "SELECT typeof(total_bases) AS bases, typeof(run_published) AS published, typeof(taxon_id) AS taxon FROM sra LIMIT 1",
+          ),
+        ).toEqual([{ bases: "BIGINT", published: "TIMESTAMP WITH TIME ZONE", taxon: "BIGINT" }]);
         expect(await snapshotRows(file, "SELECT gse, gsm FROM gse_gsm ORDER BY gsm")).toEqual([
           { gse: "GSE900001", gsm: "GSM900001" },
           { gse: "GSE900001", gsm: "GSM900002" },

@@ -2,7 +2,7 @@ import { SRA_ENTITY_SQL } from "../consolidation/sql/sra-entity.sql.js";
 import { SRA_VIEW_SQL } from "../snapshot/sql/snapshot-views.sql.js";
 import type { CuratedDefinition, EntityDefinition, SnapshotViewDefinition } from "./entity-definition.js";
 import { filter as f } from "./filter-definition.js";
-import { col, date, int, lower, text, tsv, arrayOf } from "./serving-column-sql.js";
+import { col, int, lower, text, timestamp, tsv, arrayOf } from "./serving-column-sql.js";
 
 /** SRA studies, samples, experiments and runs, from the SRA metadata XML batches. */
 
@@ -191,9 +191,9 @@ export const SRA_RUN_COLUMNS = {
   sample_accession: col("text", text("sampleAccession")),
   platform: col("text", lower("platform")),
   instrument_model: col("text", lower("instrumentModel")),
-  published: col("date", date("published")),
+  published: col("timestamptz", timestamp("published")),
   total_spots: col("bigint", int("totalSpots", "bigint"), false),
-  total_bases: col("bigint", int("totalBases", "bigint"), false),
+  total_bases: col("bigint", int("totalBases", "bigint")),
 };
 
 export const SRA_RUN = {
@@ -217,6 +217,8 @@ export const SRA_RUN = {
     ),
     f("published_from", "published", "date_from", "Published on or after (YYYY-MM-DD)", "2016-01-01"),
     f("published_to", "published", "date_to", "Published on or before (YYYY-MM-DD)", "2020-12-31"),
+    f("min_bases", "total_bases", "int_from", "At least this many bases", 1_000_000_000),
+    f("max_bases", "total_bases", "int_to", "At most this many bases", 10_000_000_000),
     bioprojectFilter,
     biosampleFilter,
     ...linkFilters,
@@ -231,7 +233,8 @@ export const SRA_RUN = {
       accession: "SRR8426358",
       experimentAccession: "SRX5262858",
       totalSpots: 24331164,
-      published: "2019-01-17 13:10:26",
+      totalBases: 3803482950,
+      published: "2019-01-17T13:10:26Z",
     },
   },
   // Mirroring run records often omit the study and sample; their experiment always names both.

@@ -6,6 +6,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { recordParser } from "@omicslake/parsers";
 import type { RecordFormat } from "@omicslake/parsers";
 import { SERVING_ENTITY_NAMES, type ServingEntityName } from "../entities/index.js";
+import { ndjsonColumnsArgument, typedSelectList } from "../processing/duckdb-column-types.js";
 
 /** The shared NCBI fixtures, next to the repository; tests skip when they are absent. */
 export const NCBI_FIXTURES = resolve(
@@ -346,6 +347,7 @@ export async function writeServingParquet(
   const generated = generatedRecords(options.generated, options.variant);
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
+  await connection.run("SET TimeZone = 'UTC'");
   const files = {} as Record<ServingEntityName, string>;
   const counts = {} as Record<ServingEntityName, number>;
   try {
@@ -354,8 +356,9 @@ export async function writeServingParquet(
       const ndjson = join(dir, `${entity}.ndjson`);
       await writeFile(ndjson, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
       const parquet = join(dir, `${entity}.parquet`);
+      // Typed as processing types them (BIGINT counts, DATE and UTC timestamps, `_raw` date text).
       await connection.run(
-        `COPY (SELECT * FROM read_json('${ndjson}', format = 'newline_delimited', sample_size = -1)) TO '${parquet}' (FORMAT parquet)`,
+        `COPY (SELECT ${typedSelectList(entity, "r")} FROM read_ndjson('${ndjson}', columns = ${ndjsonColumnsArgument(entity)}, format = 'newline_delimited') r) TO '${parquet}' (FORMAT parquet)`,
       );
       files[entity] = parquet;
       counts[entity] = records.length;
