@@ -117,7 +117,10 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
 
       it("types counts, dates and timestamps, and serves them as whole numbers and ISO 8601 text", async () => {
         const { db } = ctx();
-        await loadServing(db, { files: fixturesOnly.files });
+        await loadServing(db, {
+          files: fixturesOnly.files,
+          entities: ["sra_run", "geo_series", "biosample"],
+        });
         const { rows: types } = await db.query<{
           table_name: string;
           column_name: string;
@@ -157,6 +160,18 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
           `SELECT doc FROM geo_series WHERE accession = 'GSE146537'`,
         );
         expect(series[0]!.doc).toContain('"lastUpdateDate": "2022-03-25"');
+
+        // A release that served `published` as a date: the reload retypes the view rather than fail.
+        const active = (await servingStatus(db)).find((s) => s.entity === "sra_run")!.table!;
+        await db.exec(
+          `DROP VIEW sra_run; ALTER TABLE ${active} ALTER COLUMN published TYPE date USING published::date; CREATE VIEW sra_run AS SELECT * FROM ${active}`,
+        );
+        await loadEntity(db, "sra_run", fixturesOnly.files.sra_run);
+        const { rows: retyped } = await db.query<{ data_type: string }>(
+          `SELECT data_type FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = 'sra_run' AND column_name = 'published'`,
+        );
+        expect(retyped[0]?.data_type).toBe("timestamp with time zone");
       });
 
       it("serves a date that did not parse as null with its text, and refuses counts past 2^53", async () => {

@@ -393,16 +393,20 @@ function indexSql(spec: ServingEntity, table: string): string[] {
 
 async function swapView(tx: SqlClient, spec: ServingEntity, table: string): Promise<void> {
   const names = ["accession", ...spec.columns.map((c) => c.name), "record", "doc", "search"];
-  const { rows } = await tx.query<{ column_name: string }>(
-    `SELECT column_name FROM information_schema.columns
-      WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
-    [spec.name],
-  );
-  const current = rows.map((r) => r.column_name);
+  const columnsOf = async (relation: string): Promise<string> => {
+    const { rows } = await tx.query<{ column_name: string; data_type: string }>(
+      `SELECT column_name, data_type FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
+      [relation],
+    );
+    return rows.map((r) => `${r.column_name} ${r.data_type}`).join(",");
+  };
+  const current = await columnsOf(spec.name);
   const view = `CREATE OR REPLACE VIEW ${spec.name} AS SELECT ${names.join(", ")} FROM ${table}`;
-  // CREATE OR REPLACE keeps the view's identity (readers queued on it continue) but cannot drop or
-  // reorder columns; only a new release with other columns pays for a drop.
-  if (current.length > 0 && current.join(",") !== names.join(",")) await tx.exec(`DROP VIEW ${spec.name}`);
+  // CREATE OR REPLACE keeps the view's identity (readers queued on it continue) but cannot drop,
+  // reorder or retype columns; only a new release with other columns or types (a date that became a
+  // timestamptz) pays for a drop.
+  if (current !== "" && current !== (await columnsOf(table))) await tx.exec(`DROP VIEW ${spec.name}`);
   await tx.exec(view);
 }
 
