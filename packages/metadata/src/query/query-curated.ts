@@ -102,10 +102,7 @@ export async function queryCurated(
           cause,
         });
       }
-      const rows = wholeNumbersAsNumbers(
-        reader.getRowsJson(),
-        reader.columnTypes().map((t) => t.toString()),
-      );
+      const rows = reader.getRowsJson();
       return {
         columns: reader.columnNames(),
         rows: rows.slice(0, limit),
@@ -118,25 +115,4 @@ export async function queryCurated(
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-}
-
-const WIDE_INTEGER_TYPES = new Set(["BIGINT", "UBIGINT", "HUGEINT", "UHUGEINT"]);
-
-/**
- * DuckDB's JSON rows carry 64-bit integers as strings so none is rounded; counts are BIGINT, and the API
- * serves them as numbers, so the CLI does too while a number stays exact (up to 2^53 - 1); larger ones
- * stay strings. Only top-level columns: nested values keep DuckDB's rendering.
- */
-function wholeNumbersAsNumbers<T>(rows: T[][], types: readonly string[]): T[][] {
-  const wide = types.flatMap((type, i) => (WIDE_INTEGER_TYPES.has(type) ? [i] : []));
-  if (wide.length === 0) return rows;
-  for (const row of rows) {
-    for (const i of wide) {
-      const value = row[i];
-      if (typeof value !== "string") continue;
-      const n = Number(value);
-      if (Number.isSafeInteger(n)) row[i] = n as T;
-    }
-  }
-  return rows;
 }
