@@ -1,22 +1,65 @@
 // h5ad (CSR float32 X, anndata encoding) -> Parquet, end to end, with anndata.read_h5ad on the same file as a
 // reference. Build first: npx tsc -b packages/formats
 // Env: BENCH_H5AD_NNZ (default 50,000,000), BENCH_H5AD_COMPRESSION (none|gzip, default none, anndata's default),
-// BENCH_RUNS (default 3), BENCH_PEER_RUNS (default = BENCH_RUNS).
+// BENCH_RUNS (default 3), BENCH_PEER_RUNS (default = BENCH_RUNS), BENCH_H5AD_CONCURRENCY (matrix files encoded at
+// once; default the machine's cores). The same conversion with one file at a time runs too, as the one-core figure.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  PYTHON as python,
-  dataDir,
-  lastError,
-  measureConversions,
-  median,
-  runConversionChild,
-  runPythonPeer,
-} from "./lib/bench-kit.mjs";
+import { PYTHON as python, dataDir, lastError, lastLine, median, runPythonPeer } from "./lib/bench-kit.mjs";
 
-if (process.argv[2] === "--child") await runConversionChild("convertH5ad");
+// One conversion per process (so peak RSS is its own): `--child <input> <outDir> <concurrency|default>`.
+if (process.argv[2] === "--child") {
+  const { convertH5ad } = await import("@omicslake/formats");
+  const [, , , input, outDir, concurrency] = process.argv;
+  rmSync(outDir, { recursive: true, force: true });
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const result = await convertH5ad(
+    input,
+    outDir,
+    concurrency === "default" ? {} : { concurrency: Number(concurrency) },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const used = process.cpuUsage(cpu0);
+  const matrix = result.outputs.filter((o) => o.table === "matrix_X");
+  const nnz = matrix.reduce((sum, o) => sum + o.rows, 0);
+  process.stdout.write(
+    JSON.stringify({
+      seconds,
+      cpuSeconds: (used.user + used.system) / 1e6,
+      nnz,
+      files: matrix.length,
+      maxRssMB: process.resourceUsage().maxRSS / 1024,
+    }) + "\n",
+  );
+  rmSync(outDir, { recursive: true, force: true });
+  process.exit(0);
+}
+
+function measure(input, outDir, concurrency, n) {
+  const seconds = [];
+  const cpuSeconds = [];
+  let maxRssMB = 0;
+  let nnz = 0;
+  let files = 0;
+  for (let i = 0; i < n; i++) {
+    const child = spawnSync(
+      process.execPath,
+      [fileURLToPath(import.meta.url), "--child", input, outDir, concurrency],
+      { encoding: "utf8" },
+    );
+    if (child.status !== 0) throw new Error(`conversion failed: ${child.stderr}`);
+    const r = JSON.parse(lastLine(child.stdout));
+    seconds.push(r.seconds);
+    cpuSeconds.push(r.cpuSeconds);
+    maxRssMB = Math.max(maxRssMB, r.maxRssMB);
+    nnz = r.nnz;
+    files = r.files;
+  }
+  return { seconds, cpuSeconds, maxRssMB, nnz, files };
+}
 
 const targetNnz = Number(process.env.BENCH_H5AD_NNZ ?? 50_000_000);
 const compression = process.env.BENCH_H5AD_COMPRESSION ?? "none";
@@ -80,20 +123,35 @@ if (!existsSync(input)) {
 }
 console.log(`input: ${(statSync(input).size / 1e6).toFixed(1)} MB, compression ${compression}`);
 
-const {
-  seconds: ours,
-  cpuSeconds: oursCpu,
-  maxRssMB: rss,
-  nnz,
-} = measureConversions(fileURLToPath(import.meta.url), input, join(dataDir, "h5ad-out"), runs);
-const oursSeconds = median(ours);
+const concurrency = process.env.BENCH_H5AD_CONCURRENCY ?? "default";
+// Interleaved, so both see the same load on a shared machine.
+const all = { seconds: [], cpuSeconds: [], maxRssMB: 0, nnz: 0, files: 0 };
+const single = { seconds: [], cpuSeconds: [] };
+for (let i = 0; i < runs; i++) {
+  const r = measure(input, join(dataDir, "h5ad-out"), concurrency, 1);
+  all.seconds.push(...r.seconds);
+  all.cpuSeconds.push(...r.cpuSeconds);
+  all.maxRssMB = Math.max(all.maxRssMB, r.maxRssMB);
+  all.nnz = r.nnz;
+  all.files = r.files;
+  const one = measure(input, join(dataDir, "h5ad-out"), "1", 1);
+  single.seconds.push(...one.seconds);
+  single.cpuSeconds.push(...one.cpuSeconds);
+}
+const { nnz, maxRssMB: rss } = all;
+const oursSeconds = median(all.seconds);
+const oursCpu = all.cpuSeconds;
 console.log(
-  `omicslake h5ad -> parquet: ${(nnz / oursSeconds / 1e6).toFixed(2)} M nnz/s (median of ${runs}: ${oursSeconds.toFixed(2)} s, nnz ${nnz})`,
+  `omicslake h5ad -> parquet: ${(nnz / oursSeconds / 1e6).toFixed(2)} M nnz/s (median of ${runs}: ${oursSeconds.toFixed(2)} s, nnz ${nnz}, ${all.files} matrix files, concurrency ${concurrency})`,
 );
 console.log(
   `omicslake CPU time: ${median(oursCpu).toFixed(2)} s (all threads; ${(nnz / median(oursCpu) / 1e6).toFixed(2)} M nnz per CPU-second)`,
 );
 console.log(`omicslake peak RSS: ${rss.toFixed(0)} MB (input ${(statSync(input).size / 1e6).toFixed(0)} MB)`);
+const singleSeconds = median(single.seconds);
+console.log(
+  `omicslake one file at a time (concurrency 1): ${(nnz / singleSeconds / 1e6).toFixed(2)} M nnz/s (median of ${runs}: ${singleSeconds.toFixed(2)} s; CPU ${median(single.cpuSeconds).toFixed(2)} s); speed-up ${(singleSeconds / oursSeconds).toFixed(2)}x`,
+);
 
 const peer = runPythonPeer(
   "anndata.read_h5ad",

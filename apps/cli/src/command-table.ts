@@ -69,6 +69,8 @@ const datasets = async (): Promise<RegisterCommands> =>
   (await import("./commands/datasets-command.js")).registerDatasets;
 const roles = async (): Promise<RegisterCommands> =>
   (await import("./commands/datasets-command.js")).registerRoles;
+const links = async (): Promise<RegisterCommands> =>
+  (await import("./commands/links-command.js")).registerLinks;
 const expr = async (): Promise<RegisterCommands> => (await import("./commands/expr-command.js")).registerExpr;
 const demo = async (): Promise<RegisterCommands> => (await import("./commands/demo-command.js")).registerDemo;
 
@@ -209,6 +211,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     description:
       "run SQL with DuckDB over the curated entity tables (sra_run, geo_series, pubmed_article, …) and the expression stores' tables (<dataset>_genes, _cells, _values, _group_stats)",
     load: metadata,
+  },
+  {
+    name: "links",
+    usage: "[options] <accessions...>",
+    description:
+      "every accession related to GEO, SRA, BioSample, BioProject accessions or PMIDs (--to srr: the nearest of one type, as gse-to-srr)",
+    load: links,
   },
   {
     name: "publish",

@@ -41,6 +41,24 @@ describe("what the CLI writes to the terminal", () => {
     expect(result.stderr).toContain("\\x1b[31mred\\x1b]0;retitled\\x07\\x9b2J");
   });
 
+  it("prints a SOFT line read as Latin-1 as a warning on stderr, the records staying whole on stdout", async () => {
+    const name = `latin1${ESC}[2J.soft`;
+    await writeFile(
+      join(dir, name),
+      Buffer.concat([
+        Buffer.from("^SERIES = GSE1\n"),
+        Buffer.from("!Series_title = Universit\u00e9 de Montr\u00e9al\n", "latin1"),
+      ]),
+    );
+    const result = await run(dir, "parse", "geo", name);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ accession: "GSE1", title: "Université de Montréal" });
+    expect(result.stderr).toContain(
+      "warning: GEO SOFT latin1\\x1b[2J.soft line 2 (GSE1): not valid UTF-8; decoded as Latin-1 (Windows-1252)",
+    );
+    expect(result.stderr).not.toContain(ESC);
+  });
+
   it("escapes control characters in a missing file's name and in commander's own errors", async () => {
     const add = await run(dir, "add", `missing${ESC}[2J.csv`, "--dataset", "d");
     expect(add.code).toBe(1);

@@ -28,6 +28,7 @@ import { catalogRoutes } from "./routes/catalog-routes.js";
 import { entityRoutes } from "./routes/entities/entity-routes.js";
 import { expressionRoutes } from "./routes/expression-routes.js";
 import { lineageRoutes } from "./routes/lineage-routes.js";
+import { linksRoutes } from "./routes/links-routes.js";
 import { provenanceRoutes } from "./routes/provenance-routes.js";
 import { publishedRoutes } from "./routes/published-routes.js";
 import { systemRoutes } from "./routes/system-routes.js";
@@ -160,6 +161,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           description: "Datasets, objects and downloads; writes need an API key with the write scope",
         },
         { name: "provenance", description: "Lineage, provenance graphs and runs" },
+        {
+          name: "links",
+          description:
+            "Accession links: every GEO, SRA, BioSample, BioProject and PubMed accession related to one",
+        },
         { name: "system", description: "Health and metrics" },
         { name: "published", description: "The lake's published tree (omicslake publish), with Range" },
         { name: "access", description: "API keys and the audit log (admin keys only)" },
@@ -214,6 +220,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     catalogWriteRoutes(options.lake, { maxObjectBytes: options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES }),
   );
   await app.register(entityRoutes(options.lake));
+  await app.register(linksRoutes(options.lake));
   if (options.publishedDir !== undefined)
     await app.register(publishedRoutes(options.publishedDir, downloader));
   await app.register(backupRoutes(options.lake, options.backup));

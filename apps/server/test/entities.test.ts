@@ -1,9 +1,15 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, InjectOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadServing } from "@omicslake/metadata";
-import { HAVE_NCBI_FIXTURES, NO_FIXTURES_REASON, writeServingParquet } from "@omicslake/metadata/testing";
+import { loadAccessionLinks, loadServing } from "@omicslake/metadata";
+import {
+  ENTITIES_WITHOUT_SHARED_FIXTURE,
+  HAVE_NCBI_FIXTURES,
+  NO_FIXTURES_REASON,
+  writeAccessionLinksParquet,
+  writeServingParquet,
+} from "@omicslake/metadata/testing";
 import type { ServingFixtureFiles } from "@omicslake/metadata/testing";
 import { buildServer } from "../src/app.js";
 import type { EntityFilter } from "@omicslake/metadata";
@@ -21,7 +27,7 @@ interface ErrorBody {
 
 const GENERATED = 12;
 // Generated accessions are the prefix, a 9 and six digits (PubMed: 9000xxxx); the rest come from the real fixtures.
-const GENERATED_SQL = `(accession ~ '^[A-Z]+9[0-9]{6}$' OR accession ~ '^9000[0-9]{4}$')`;
+const GENERATED_SQL = `(accession ~ '^[A-Z]+9[0-9]{6}(_[0-9]+)?$' OR accession ~ '^9000[0-9]{4}$')`;
 
 /** A value of the filter's column in some loaded row, fixture rows first, as the query parameter would give it. */
 async function sampleValue(
@@ -73,11 +79,120 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
           await mkdir(dir);
           fixtures = await writeServingParquet(dir, { generated: GENERATED, variant: "v1" });
           await loadServing(test.lake, { curatedDir: dir });
+          await loadAccessionLinks(
+            test.lake.servingClient(),
+            await writeAccessionLinksParquet(dir, fixtures.files),
+          );
           app = await buildServer({ lake: test.lake, rateLimit: 0 });
         });
         afterAll(async () => {
           await app?.close();
           await test?.close();
+        });
+
+        it("resolves accession links one at a time and in batches, converting gse-to-srr", async () => {
+          interface Linked {
+            accession: string;
+            type: string;
+            depth: number;
+            relation: string;
+            source: string;
+            path: string[];
+          }
+          interface Links {
+            data: { accession: string; type: string; links: Linked[] };
+            meta: { count: number; depth: number };
+          }
+          const one = await app.inject({ url: "/v1/links/gse9000001?depth=3&type=srr,gsm" });
+          expect(one.statusCode, one.body).toBe(200);
+          const body = one.json<Links>();
+          expect(body.data).toMatchObject({ accession: "GSE9000001", type: "gse" });
+          expect(
+            body.data.links.map((l) => `${l.depth} ${l.type} ${l.accession} ${l.path.join(">")}`),
+          ).toEqual([
+            "1 gsm GSM9000001 GSE9000001>GSM9000001",
+            "2 srr SRR9000001 GSE9000001>SRP9000001>SRR9000001",
+          ]);
+          expect(body.meta).toEqual({ count: 2, depth: 3 });
+          // The real fixtures: the series' runs, as the served SRA tables list them through its study.
+          const { rows } = await test.lake.servingClient().query<{ accession: string }>(
+            `SELECT r.accession FROM sra_run r JOIN sra_study s ON s.accession = r.record->>'studyAccession'
+                WHERE s.record->>'geoAccession' = 'GSE146256' ORDER BY r.accession`,
+          );
+          expect(rows.length).toBeGreaterThan(5);
+          const batch = await app.inject({
+            method: "POST",
+            url: "/v1/links?to=srr",
+            payload: { accessions: ["GSE146256", "GSE9000002", "SRR404", "GSE9000002"] },
+          });
+          expect(batch.statusCode, batch.body).toBe(200);
+          const converted = batch.json<{
+            data: { accession: string; links: Linked[] }[];
+            meta: { count: number; missing: string[] };
+          }>();
+          expect(converted.data.map((d) => [d.accession, d.links.map((l) => l.accession)])).toEqual([
+            ["GSE146256", rows.map((r) => r.accession)],
+            ["GSE9000002", ["SRR9000002"]],
+          ]);
+          expect(converted.meta).toMatchObject({ count: 2, missing: ["SRR404"] });
+        });
+
+        it("answers hostile link requests with the error shape, never a 500", async () => {
+          const expectError = async (request: InjectOptions, status: number, code: string): Promise<void> => {
+            const res = await app.inject(request);
+            const label = JSON.stringify(request).slice(0, 200);
+            expect(res.statusCode, label).toBe(status);
+            expect(res.json<ErrorBody>().error.code, label).toBe(code);
+          };
+          await expectError({ url: "/v1/links/SRR404" }, 404, "not_found");
+          for (const accession of [
+            "' OR 1=1 --",
+            "GSE1;DROP TABLE accession_links",
+            "ＧＳＥ１",
+            "😀",
+            "%00GSE1",
+          ])
+            await expectError(
+              { url: `/v1/links/${encodeURIComponent(accession)}` },
+              400,
+              "invalid_accession",
+            );
+          for (const depth of ["0", "7", "1e9", "99999999999999999999", "-1", "two"])
+            await expectError({ url: `/v1/links/GSE9000001?depth=${depth}` }, 400, "validation_error");
+          await expectError({ url: "/v1/links/GSE9000001?type=srr,bogus" }, 400, "invalid_input");
+          await expectError({ url: "/v1/links/GSE9000001?to=srr&type=gsm" }, 400, "invalid_input");
+          await expectError(
+            { url: `/v1/links/GSE9000001?type=${"srr,".repeat(100)}` },
+            400,
+            "validation_error",
+          );
+          const many = Array.from({ length: 10_000 }, (_, i) => `SRR${i}`);
+          await expectError(
+            { method: "POST", url: "/v1/links", payload: { accessions: many } },
+            400,
+            "validation_error",
+          );
+          await expectError(
+            { method: "POST", url: "/v1/links", payload: { accessions: [] } },
+            400,
+            "validation_error",
+          );
+          await expectError(
+            { method: "POST", url: "/v1/links", payload: { accessions: ["GSE9000001", "x' OR '1'='1"] } },
+            400,
+            "invalid_accession",
+          );
+          // 1,000 accessions of known kinds, most unknown to the table: one answer, the absent ones listed.
+          const thousand = Array.from({ length: 999 }, (_, i) => `SRR${8_000_000 + i}`).concat("GSE9000003");
+          const res = await app.inject({
+            method: "POST",
+            url: "/v1/links?depth=6",
+            payload: { accessions: thousand },
+          });
+          expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
+          const body = res.json<{ data: { accession: string }[]; meta: { missing: string[] } }>();
+          expect(body.data.map((d) => d.accession)).toEqual(["GSE9000003"]);
+          expect(body.meta.missing).toHaveLength(999);
         });
 
         it("returns one record by accession, and a 404 in the error shape for an unknown one", async () => {
@@ -110,7 +225,11 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
                 sample,
                 `${spec.entity}.${filter.column} (${filter.param}) is never filled`,
               ).not.toBeNull();
-              if (/^[A-Z]+9[0-9]{6}$|^9000[0-9]{4}$/.test(sample!.accession))
+              if (
+                /^[A-Z]+9[0-9]{6}(_[0-9]+)?$|^9000[0-9]{4}$/.test(sample!.accession) &&
+                // No shared fixture holds a GDS file yet: only generated rows fill these entities' filters.
+                !ENTITIES_WITHOUT_SHARED_FIXTURE.has(spec.entity)
+              )
                 unfilledByFixtures.push(`${spec.path}?${filter.param}`);
               const params = new URLSearchParams({ [filter.param]: sample!.value, limit: "500" });
               const ids = await allPages(app, `${spec.path}?${params.toString()}`);
@@ -184,6 +303,50 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
           expect(tooBig.statusCode).toBe(400);
         });
 
+        it("serves SRA_Accessions.tab rows and each SRA object's status, visibility and update, filterable", async () => {
+          const row = (await app.inject({ url: "/v1/sra/accessions/SRR5100239" })).json<
+            Record<string, unknown>
+          >();
+          expect(row).toMatchObject({
+            kind: "sra_accessions",
+            submission: "SRA502713",
+            type: "RUN",
+            status: "live",
+            visibility: "public",
+            experiment: "SRX2416970",
+            spots: 25818690,
+            bases: 2581869000,
+          });
+          // Counts whole, times ISO 8601 in UTC, as every entity serves them.
+          const body = (await app.inject({ url: "/v1/sra/accessions/SRR5100239" })).body;
+          expect(body).toMatch(/"bases": ?2581869000[,}]/);
+          expect(body).toMatch(/"updated": ?"2016-12-14T16:12:25Z"/);
+          expect(body).not.toMatch(/"(spots|bases|loaded)": ?-?[0-9]+\.[0-9]/);
+          const run = (await app.inject({ url: "/v1/sra/runs/SRR5100239" })).json<Record<string, unknown>>();
+          expect(run).toMatchObject({ status: "live", visibility: "public", updated: "2016-12-14T16:12:25Z" });
+          // `updated` is a timestamp filtered by whole UTC days, on the rows and on every SRA object.
+          const updatedOn = (path: string, from: string, to: string): Promise<string[]> =>
+            allPages(app, `${path}?updated_from=${from}&updated_to=${to}&limit=500`);
+          expect(await updatedOn("/v1/sra/accessions", "2016-12-14", "2016-12-14")).toContain("SRR5100239");
+          expect(await updatedOn("/v1/sra/runs", "2016-12-14", "2016-12-14")).toContain("SRR5100239");
+          expect(await updatedOn("/v1/sra/runs", "2016-12-15", "2030-01-01")).not.toContain("SRR5100239");
+          expect(await updatedOn("/v1/sra/runs", "2000-01-01", "2016-12-13")).not.toContain("SRR5100239");
+          const suppressed = await allPages(app, "/v1/sra/runs?status=SUPPRESSED&limit=500");
+          expect(suppressed).toContain("SRR9000004");
+          expect(suppressed).not.toContain("SRR9000001");
+          expect(suppressed).not.toContain("SRR5100239");
+          const live = await allPages(app, "/v1/sra/studies?status=live&visibility=public&limit=500");
+          expect(live).toEqual(expect.arrayContaining(["SRP094985", "SRP9000001"]));
+          expect(live).not.toContain("SRP9000004");
+          const controlled = await allPages(app, "/v1/sra/accessions?type=run&visibility=controlled_access");
+          expect(controlled).toEqual(["SRR11217925"]);
+          const replaced = await allPages(app, "/v1/sra/accessions?replaced_by=SRR8426398");
+          expect(replaced).toEqual(["SRR8426357"]);
+          // A real submission lists its real run and study (the package names the one, the file the other).
+          expect(await allPages(app, "/v1/sra/submissions/SRA502713/runs")).toEqual(["SRR5100239"]);
+          expect(await allPages(app, "/v1/sra/submissions/SRA502713/studies")).toEqual(["SRP094985"]);
+        });
+
         it("pages in accession order with an opaque cursor, refusing a cursor it did not issue", async () => {
           const ids = await allPages(app, "/v1/sra/runs?limit=7");
           expect(ids.length).toBe(fixtures.counts.sra_run);
@@ -225,22 +388,34 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
             experiments: "SRX9000001",
             runs: "SRR9000001",
             platforms: "GPL9000001",
+            datasets: "GDS9000001",
+            subsets: "GDS9000001_1",
             biosamples: "SAMN9000001",
             "sra-studies": "SRP9000001",
+            studies: "SRP9000001",
           };
           const parents: Record<string, string> = {
             sra_study: "SRP9000001",
             sra_experiment: "SRX9000001",
             sra_sample: "SRS9000001",
             geo_series: "GSE9000001",
+            geo_sample: "GSM9000001",
+            geo_platform: "GPL9000001",
+            geo_dataset: "GDS9000001",
             bioproject: "PRJNA9000001",
+            sra_submission: "SRA9000001",
           };
+          // SRA_Accessions.tab files every object of generated study 1 under submission SRA9000001.
+          const submitted = ["SRA9000001", "SRP9000001", "SRR9000001", "SRS9000001", "SRX9000001"];
           for (const route of ENTITY_CHILD_ROUTES) {
             const parent = parents[route.parent.entity]!;
-            const want = route.child.entity === "geo_sample" ? "GSM9000001" : expected[route.segment]!;
+            const want =
+              route.segment === "accessions"
+                ? submitted
+                : [route.child.entity === "geo_sample" ? "GSM9000001" : expected[route.segment]!];
             const url = `${route.parent.path}/${parent}/${route.segment}`;
             const ids = await allPages(app, url);
-            expect(ids, url).toEqual([want]);
+            expect(ids, url).toEqual(want);
             const res = await app.inject({ url: `${route.parent.path}/NOPE0000/${route.segment}` });
             expect(res.statusCode, url).toBe(404);
           }

@@ -170,14 +170,19 @@ describe("building stores from each kind of converted matrix", () => {
           "var.parquet": `SELECT 'G' || i AS _index, i::INTEGER AS gene_idx FROM range(2) r(i)`,
           "raw_var.parquet": `SELECT 'G' || i AS _index, i::INTEGER AS gene_idx FROM range(3) r(i)`,
           "matrix.X.parquet": `SELECT 0::INTEGER AS cell_idx, 1::INTEGER AS gene_idx, 0.5::FLOAT AS value`,
-          "matrix.raw.parquet": `SELECT * FROM (VALUES (0, 2, 7), (3, 2, 1), (1, 0, 4)) v(cell_idx, gene_idx, value)`,
+          // Written in two parts of whole rows, as the converter writes a large matrix: both must be read.
+          "matrix.raw.part-00000.parquet": `SELECT * FROM (VALUES (0, 2, 7), (1, 0, 4)) v(cell_idx, gene_idx, value)`,
+          "matrix.raw.part-00001.parquet": `SELECT * FROM (VALUES (3, 2, 1)) v(cell_idx, gene_idx, value)`,
         },
         {
           format: "h5ad",
           shape: { n_obs: 4, n_vars: 2 },
           matrices: {
             X: { file: "matrix.X.parquet", var_table: "var" },
-            raw: { file: "matrix.raw.parquet", var_table: "raw_var" },
+            raw: {
+              files: ["matrix.raw.part-00000.parquet", "matrix.raw.part-00001.parquet"],
+              var_table: "raw_var",
+            },
           },
         },
       );

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,11 +10,20 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FormatError } from "../src/convert/format-error.js";
 import { csvToParquet } from "../src/csv/csv-converter.js";
 import { convertCsv } from "../src/csv/csv-path-converter.js";
+import { sniffFormat } from "../src/sniff/sniff-format.js";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const cellsTsv = resolve(repoRoot, "../shared/fixtures/formats/10x_v3/cells.tsv");
 const haveFixtures = existsSync(cellsTsv);
 if (!haveFixtures) console.warn(`csv tests: skipping the fixture test, ${cellsTsv} is absent`);
+
+const rscript = "Rscript";
+const haveR = spawnSync(rscript, ["-e", "0"]).status === 0;
+if (!haveR) console.warn("csv tests: skipping the tables written by R (Rscript is not installed)");
+const python = "/usr/bin/python3";
+const havePandas = spawnSync(python, ["-c", "import pandas"]).status === 0;
+if (!havePandas)
+  console.warn("csv tests: skipping the table written by pandas (/usr/bin/python3 with pandas)");
 
 let dir: string;
 beforeEach(async () => {
@@ -84,4 +94,95 @@ describe("CSV/TSV through DuckDB", () => {
     // header is line 1, body[i] is line i + 2
     expect(error).toMatchObject({ code: "csv_malformed", location: { line: 25002 } });
   });
+
+  it("reads an R-style table whose header is one field short (pbmc_raw.txt) with the row names as _index", async () => {
+    // The shape of Seurat's pbmc_raw.txt: cell names in the header, then a gene name and one count per cell.
+    const path = join(dir, "pbmc_raw.txt");
+    await writeFile(path, "ATGC-1\tCAGT-1\tGGCA-1\nMS4A1\t0\t3\t1\nCD79B\t1\t0\t0\nNA-gene\t2\tNA\t5\n");
+    expect((await sniffFormat(path)).details).toMatchObject({ delimiter: "\t", rowNames: true });
+    const r = await convertCsv(path, join(dir, "out"));
+    expect(r.format).toBe("tsv");
+    expect(r.manifest["csv"]).toMatchObject({ rowNames: true, header: true });
+    expect(r.outputs[0]!.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
+      "_index:VARCHAR",
+      "ATGC-1:BIGINT",
+      "CAGT-1:BIGINT",
+      "GGCA-1:BIGINT",
+    ]);
+    expect(await rows(join(dir, "out", "table.parquet"))).toEqual([
+      ["MS4A1", 0n, 3n, 1n],
+      ["CD79B", 1n, 0n, 0n],
+      ["NA-gene", 2n, null, 5n],
+    ]);
+  });
+
+  it('reads NA, NaN and empty fields as nulls, keeping numeric columns numeric and a quoted "NA" as text', async () => {
+    const path = join(dir, "na.csv");
+    await writeFile(path, 'id,score,label,count\n1,NaN,"NA",NA\n2,2.5,NA,3\n3,,"",4\n4,1e3,"x",\n');
+    const r = await convertCsv(path, join(dir, "out"));
+    expect(r.outputs[0]!.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
+      "id:BIGINT",
+      "score:DOUBLE",
+      "label:VARCHAR",
+      "count:BIGINT",
+    ]);
+    expect(await rows(join(dir, "out", "table.parquet"))).toEqual([
+      [1n, null, "NA", null],
+      [2n, 2.5, null, 3n],
+      [3n, null, "", 4n],
+      [4n, 1000, "x", null],
+    ]);
+  });
+
+  it.skipIf(!haveR)(
+    "converts what R's write.table and write.csv write, row names and NA included",
+    async () => {
+      const script = `
+df <- data.frame(count = c(1L, NA, 3L), score = c(0.5, NaN, NA), label = c("a", NA, "NA"), row.names = c("g1", "g2", "g3"))
+write.table(df, file.path(commandArgs(TRUE)[1], "table.tsv"), sep = "\\t", quote = FALSE)
+write.csv(df, file.path(commandArgs(TRUE)[1], "table.csv"))
+`;
+      const run = spawnSync(rscript, ["-e", script.trim(), dir], { encoding: "utf8" });
+      expect(run.status, run.stderr).toBe(0);
+      for (const [name, label3] of [
+        ["table.tsv", null], // quote = FALSE: the string "NA" cannot be told from a missing value
+        ["table.csv", "NA"], // write.csv quotes strings, so "NA" stays text
+      ] as const) {
+        const out = join(dir, `out-${name}`);
+        const r = await convertCsv(join(dir, name), out);
+        expect(
+          r.outputs[0]!.fields.map((f) => `${f.name}:${f.type}`),
+          name,
+        ).toEqual(["_index:VARCHAR", "count:BIGINT", "score:DOUBLE", "label:VARCHAR"]);
+        expect(await rows(join(out, "table.parquet")), name).toEqual([
+          ["g1", 1n, 0.5, "a"],
+          ["g2", null, null, null],
+          ["g3", 3n, null, label3],
+        ]);
+      }
+    },
+  );
+
+  it.skipIf(!havePandas)(
+    "converts pandas to_csv output: its unnamed index becomes _index, NaN a null",
+    async () => {
+      const script = `
+import sys, numpy as np, pandas as pd
+pd.DataFrame({"n": [1.5, np.nan], "s": ["x", None]}, index=["r1", "r2"]).to_csv(sys.argv[1])
+`;
+      const path = join(dir, "pandas.csv");
+      const run = spawnSync(python, ["-c", script, path], { encoding: "utf8" });
+      expect(run.status, run.stderr).toBe(0);
+      const r = await convertCsv(path, join(dir, "out"));
+      expect(r.outputs[0]!.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
+        "_index:VARCHAR",
+        "n:DOUBLE",
+        "s:VARCHAR",
+      ]);
+      expect(await rows(join(dir, "out", "table.parquet"))).toEqual([
+        ["r1", 1.5, "x"],
+        ["r2", null, null],
+      ]);
+    },
+  );
 });

@@ -1,13 +1,17 @@
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { convertH5ad } from "../src/h5ad/h5ad-converter.js";
 import { FormatError } from "../src/convert/format-error.js";
 import { query } from "./helpers/read-parquet.js";
+
+// Before h5wasm loads: it binds console.error once, and HDF5's diagnostics would arrive through it.
+const consoleError = vi.hoisted(() => vi.spyOn(console, "error"));
 
 const repoRoot = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 const fixtures = resolve(repoRoot, "../shared/fixtures/formats/h5ad");
@@ -140,6 +144,60 @@ describe.skipIf(!haveFixtures)("convertH5ad on the fixtures", () => {
     expect(JSON.parse(String(kv[0]?.["v"]))).toEqual({
       cell_type: { categories: ["B", "NK", "T"], ordered: false },
     });
+  });
+
+  it("writes a large matrix as files of whole rows, the same bytes at any concurrency, listed in the manifest", async () => {
+    const input = join(fixtures, "sparse.h5ad");
+    const whole = join(dir, "whole");
+    await convertH5ad(input, whole);
+    const expected = (await matrixEntries(whole, "X")).sort();
+    const hashes: string[] = [];
+    for (const [concurrency, chunkEntries] of [
+      [1, 64],
+      [3, 7],
+    ] as const) {
+      const out = join(dir, `parts-${concurrency}`);
+      const result = await convertH5ad(input, out, { partEntries: 120, concurrency, chunkEntries });
+      const x = (
+        result.manifest["matrices"] as Record<
+          string,
+          { files: string[]; parts: { cells: number[]; nnz: number }[]; nnz: number }
+        >
+      )["X"]!;
+      expect(x.files).toEqual([0, 1, 2, 3, 4].map((i) => `matrix.X.part-0000${i}.parquet`));
+      expect(x.nnz).toBe(500);
+      const got: string[] = [];
+      for (const [i, file] of x.files.entries()) {
+        const rows = await query(`SELECT cell_idx, gene_idx, value::DOUBLE AS v FROM '${join(out, file)}'`);
+        const [from, to] = x.parts[i]!.cells as [number, number];
+        expect(rows.length, file).toBe(x.parts[i]!.nnz);
+        // Whole rows: every cell of the part's range is in this file only.
+        expect(
+          rows.every((r) => Number(r["cell_idx"]) >= from && Number(r["cell_idx"]) < to),
+          file,
+        ).toBe(true);
+        got.push(...rows.map((r) => `${Number(r["cell_idx"])},${Number(r["gene_idx"])}=${Number(r["v"])}`));
+      }
+      expect(got.sort()).toEqual(expected);
+      expect(x.parts.map((p) => p.cells)).toEqual(
+        x.parts.map((_, i) => [i === 0 ? 0 : x.parts[i - 1]!.cells[1], x.parts[i]!.cells[1]]),
+      );
+      expect(x.parts.at(-1)!.cells[1]).toBe(100);
+      const files = (await readdir(out)).filter((f) => f.endsWith(".parquet")).sort();
+      hashes.push(
+        (
+          await Promise.all(
+            files.map(
+              async (f) =>
+                `${f}:${createHash("sha256")
+                  .update(await readFile(join(out, f)))
+                  .digest("hex")}`,
+            ),
+          )
+        ).join(" "),
+      );
+    }
+    expect(hashes[1]).toBe(hashes[0]);
   });
 
   it("reports a truncated file as invalid_hdf5 and leaves nothing behind", async () => {
@@ -321,3 +379,84 @@ with h5py.File(sys.argv[1], "r+") as f:
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe.skipIf(!havePython)(
+  "convertH5ad on LZF-compressed files (h5py's lzf filter, as scanpy writes it)",
+  () => {
+    /** anndata writes the fixture again with every dataset LZF-compressed; `stringsPlain` rewrites the strings without. */
+    function writeLzf(path: string, stringsPlain: boolean): void {
+      runPython(
+        `
+import anndata, h5py
+anndata.read_h5ad(sys.argv[1]).write_h5ad(sys.argv[2], compression="lzf")
+if sys.argv[3] == "1":
+    with h5py.File(sys.argv[2], "r+") as f:
+        names = []
+        f.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) and o.dtype.kind == "O" else None)
+        for n in names:
+            data, attrs = f[n][...], dict(f[n].attrs)
+            del f[n]
+            d = f.create_dataset(n, data=data, dtype=h5py.string_dtype())
+            for k, v in attrs.items(): d.attrs[k] = v
+with h5py.File(sys.argv[2], "r") as f:
+    assert f["X/data"].compression == "lzf" and f["X/indices"].compression == "lzf"
+`,
+        [join(fixtures, "sparse.h5ad"), path, stringsPlain ? "1" : "0"],
+      );
+    }
+
+    it.skipIf(!haveFixtures)(
+      "decodes LZF matrices and numeric columns value by value, at slices inside chunks",
+      async () => {
+        const path = join(dir, "lzf.h5ad");
+        writeLzf(path, true);
+        const out = join(dir, "out");
+        await convertH5ad(path, out, { chunkEntries: 37 });
+        await expectSameAsAnndata(out, anndataDump(path));
+      },
+    );
+
+    it.skipIf(!haveFixtures)(
+      "refuses LZF strings and unknown filters by file, dataset and filter, with no HDF5 diagnostics",
+      async () => {
+        const path = join(dir, "lzf-all.h5ad");
+        writeLzf(path, false);
+        consoleError.mockClear();
+        const strings = await convertH5ad(path, join(dir, "out")).catch((e: unknown) => e);
+        expect(strings).toBeInstanceOf(FormatError);
+        expect(strings).toMatchObject({ code: "h5ad_unsupported", file: path });
+        expect((strings as FormatError).location?.key).toMatch(/^\/(obs|var)\//);
+        expect((strings as Error).message).toContain('HDF5 filter "lzf"');
+
+        // The same file with LZF's id in every filter pipeline changed to one no plugin provides (32017).
+        const bytes = await readFile(path);
+        let patched = 0;
+        for (let i = 0; i + 12 < bytes.length; i++) {
+          if (
+            bytes[i] === 0x00 &&
+            bytes[i + 1] === 0x7d &&
+            bytes.toString("latin1", i + 8, i + 12) === "lzf\0"
+          ) {
+            bytes[i] = 0x11;
+            patched++;
+          }
+        }
+        expect(patched).toBeGreaterThan(3);
+        const unknown = join(dir, "unknown-filter.h5ad");
+        await writeFile(unknown, bytes);
+        const error = await convertH5ad(unknown, join(dir, "out")).catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: "h5ad_unsupported", file: unknown });
+        expect((error as Error).message).toMatch(
+          /dataset \/\S+ is compressed with the HDF5 filter "lzf" \(id 32017\)/,
+        );
+        expect((error as Error).message).not.toContain("HDF5-DIAG");
+        expect(consoleError.mock.calls.flat().join("\n")).not.toMatch(/HDF5-DIAG|Aborted/);
+        expect(existsSync(join(dir, "out"))).toBe(false);
+
+        // The process's HDF5 is still usable afterwards (no WebAssembly abort).
+        await convertH5ad(join(fixtures, "sparse.h5ad"), join(dir, "after"));
+        expect(existsSync(join(dir, "after", "matrix.X.parquet"))).toBe(true);
+      },
+    );
+  },
+);

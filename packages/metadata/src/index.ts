@@ -77,3 +77,4 @@ export {
 export type { S3Connection } from "./publish/publish-target.js";
 export { findPublishedFile, type LocalPublishedFile } from "./publish/published-tree.js";
 export { PUBLISHED_DUCKLAKE_CATALOG, PUBLISHED_DUCKLAKE_DATA_PATH } from "./publish/published-ducklake.js";
+export * from "./links/index.js";

@@ -8,8 +8,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Lake } from "@omicslake/core";
 import { DuckLakeCatalog, DuckLakeReader } from "@omicslake/ducklake";
 import { consolidateMetadata } from "../src/consolidation/consolidate-metadata.js";
+import { resolveCuratedLinks } from "../src/links/curated-links.js";
+import { resolveLinks } from "../src/links/resolve-links.js";
+import { ServingLinkReader } from "../src/links/serving-link-reader.js";
+import { loadCuratedIntoServing } from "../src/pipeline/metadata-pipeline.js";
 import { SERVING_ENTITY_NAMES } from "../src/entities/index.js";
-import { processDataset } from "../src/processing/process-dataset.js";
+import { processDataset, type ProcessResult } from "../src/processing/process-dataset.js";
 import { queryCurated } from "../src/query/query-curated.js";
 import { buildSnapshot } from "../src/snapshot/build-snapshot.js";
 import {
@@ -18,9 +22,11 @@ import {
   geoSoft,
   pubmedXml,
   sraExperimentSetXml,
+  sraAccessionsTab,
   sraRunSetXml,
   sraSampleSetXml,
   sraStudySetXml,
+  sraSubmissionSetXml,
 } from "../src/synthetic/synthetic-ncbi-files.js";
 import { NCBI_FIXTURES, NCBI_FIXTURES_MISSING, readFixture } from "@omicslake/core/testing";
 import { lakeEngines, type LakeEngine, type OpenedLake } from "@omicslake/core/testing";
@@ -33,7 +39,7 @@ async function addRaw(
   dataset: string,
   source: string,
   name: string,
-  text: string,
+  text: string | Buffer,
   gzip = false,
 ): Promise<void> {
   const ds = await lake.ensureDataset({ name: dataset, layer: "raw", source });
@@ -148,7 +154,59 @@ async function seedUpstreamHistory(lake: Lake): Promise<void> {
     sraRunSetXml([run(1, 1, 999)]),
     true,
   );
-  await addRaw(lake, "sra", "sra", "Metadata/SRA_Accessions.tab", "Accession\tStatus\nSRR900001\tlive\n");
+  await addRaw(
+    lake,
+    "sra",
+    "sra",
+    `${full("20250110")}/meta_submission_set.xml.gz`,
+    sraSubmissionSetXml([
+      { accession: "SRA900001", alias: "GEO: GSE900001", submissionDate: "2025-01-02T00:00:00Z" },
+    ]),
+    true,
+  );
+  // Two fetches of SRA_Accessions.tab: only the later one counts (SRR900005 is listed by the first only).
+  const accessionRow = (accession: string, type: "STUDY" | "RUN", status = "live") => ({
+    accession,
+    submission: "SRA900001",
+    type,
+    status,
+    updated: "2025-01-10T08:00:00Z",
+    received: "2025-01-02T10:00:00Z",
+  });
+  await addRaw(
+    lake,
+    "sra",
+    "sra",
+    "Metadata/SRA_Accessions.tab",
+    sraAccessionsTab([accessionRow("SRP900001", "STUDY", "suppressed"), accessionRow("SRR900005", "RUN")]),
+  );
+  await addRaw(
+    lake,
+    "sra",
+    "sra",
+    "versions/20250115T000000Z/Metadata/SRA_Accessions.tab",
+    sraAccessionsTab([
+      { ...accessionRow("SRA900001", "STUDY"), type: "SUBMISSION" },
+      {
+        ...accessionRow("SRP900001", "STUDY"),
+        updated: "2025-01-14T23:30:00Z",
+        published: "2025-01-12T00:00:00Z",
+      },
+      accessionRow("SRP900002", "STUDY", "suppressed"),
+      {
+        ...accessionRow("SRR900001", "RUN"),
+        study: "SRP900001",
+        experiment: "SRX900001",
+        spots: 999,
+        bases: 99_900,
+      },
+      {
+        ...accessionRow("SRR900002", "RUN", "withdrawn"),
+        visibility: "controlled_access",
+        replacedBy: "SRR900003",
+      },
+    ]),
+  );
 
   const supp = (acc: string) => [`ftp://ftp.ncbi.nlm.nih.gov/geo/x/${acc}/suppl/${acc}_RAW.tar`];
   await addRaw(
@@ -224,6 +282,52 @@ async function seedUpstreamHistory(lake: Lake): Promise<void> {
       ],
     }),
   );
+
+  // A GDS file: its subsets, then the dataset's table block; the description line is Latin-1 in a UTF-8 file.
+  const gds = (updateDate: string, title: string): Buffer =>
+    Buffer.concat([
+      Buffer.from(
+        [
+          "^DATABASE = Geo",
+          "^DATASET = GDS900001",
+          `!dataset_title = ${title}`,
+          "!dataset_type = Expression profiling by array",
+          "!dataset_platform = GPL900001",
+          "!dataset_sample_organism = Homo sapiens",
+          "!dataset_sample_count = 2",
+          "!dataset_reference_series = GSE900001",
+          `!dataset_update_date = ${updateDate}`,
+          "",
+        ].join("\n"),
+      ),
+      Buffer.from(
+        "!dataset_description = Kidney samples from the Universit\u00e9 de Montr\u00e9al\n",
+        "latin1",
+      ),
+      Buffer.from(
+        [
+          "^SUBSET = GDS900001_1",
+          "!subset_dataset_id = GDS900001",
+          "!subset_description = normal",
+          "!subset_sample_id = GSM900001",
+          "!subset_type = disease state",
+          "^SUBSET = GDS900001_2",
+          "!subset_dataset_id = GDS900001",
+          "!subset_description = tumour",
+          "!subset_sample_id = GSM900002",
+          "!subset_type = disease state",
+          "^DATASET = GDS900001",
+          "!dataset_table_begin",
+          "ID_REF\tIDENTIFIER\tGSM900001\tGSM900002",
+          "1\tA1BG\t1.5\t2.5",
+          "!dataset_table_end",
+          "",
+        ].join("\n"),
+      ),
+    ]);
+  await addRaw(lake, "geo", "geo", "2024/05/GDS900001.soft", gds("May 02 2024", "dataset one"));
+  // Fetched by accession later, yet updated earlier: the update date decides.
+  await addRaw(lake, "geo", "geo", "accessions/GDS900001.soft", gds("Jan 02 2024", "stale dataset"));
 
   const article = (pmid: number, title: string, dateRevised = "2020-01-01") => ({ pmid, title, dateRevised });
   await addRaw(
@@ -301,9 +405,14 @@ async function seedUpstreamHistory(lake: Lake): Promise<void> {
 const SOURCES = ["sra", "geo", "pubmed", "biosample", "bioproject"] as const;
 
 // Worker threads cannot load vitest's preload, so tests inflate gzip on the main thread.
-async function processAll(lake: Lake, options: Parameters<typeof processDataset>[2] = {}): Promise<void> {
+async function processAll(
+  lake: Lake,
+  options: Parameters<typeof processDataset>[2] = {},
+): Promise<Record<(typeof SOURCES)[number], ProcessResult>> {
+  const results = {} as Record<(typeof SOURCES)[number], ProcessResult>;
   for (const source of SOURCES)
-    await processDataset(lake, `raw:${source}`, { gunzipInWorker: false, ...options });
+    results[source] = await processDataset(lake, `raw:${source}`, { gunzipInWorker: false, ...options });
+  return results;
 }
 
 async function rows(lake: Lake, sql: string): Promise<Record<string, unknown>[]> {
@@ -361,7 +470,17 @@ for (const engine of lakeEngines()) {
       it("processes, consolidates by each entity's rule, snapshots and registers in DuckLake", async () => {
         const { lake, root } = fresh().opened;
         await seedUpstreamHistory(lake);
-        await processAll(lake);
+        const processedResults = await processAll(lake);
+
+        // A SOFT line that is not UTF-8 is read as Latin-1, and the run says where, in its log and result.
+        const latin1 = (key: string) =>
+          `warning: GEO SOFT ${key} line 10 (GDS900001): not valid UTF-8; decoded as Latin-1 (Windows-1252)`;
+        const gdsKeys = ["2024/05/GDS900001.soft", "accessions/GDS900001.soft"].map((n) =>
+          lake.objectKey(processedResults.geo.raw, n),
+        );
+        expect([...processedResults.geo.warnings].sort()).toEqual(gdsKeys.map(latin1).sort());
+        for (const key of gdsKeys) expect(processedResults.geo.run.log).toContain(latin1(key));
+        expect(processedResults.sra.warnings).toEqual([]);
 
         // Processed: partitioned as upstream is, one schema version per table.
         const processedSra = await lake.dataset("processed:sra");
@@ -462,6 +581,104 @@ for (const engine of lakeEngines()) {
           releaseDate: "TIMESTAMP WITH TIME ZONE",
         });
         expect(await curatedTypes("pubmed_article")).toMatchObject({ pmid: "BIGINT", dateRevised: "DATE" });
+        // SRA_Accessions.tab: the latest fetch only, typed; every SRA object takes its state from it.
+        expect(
+          await rows(
+            lake,
+            "SELECT accession, type, status, visibility, strftime(updated, '%Y-%m-%dT%H:%M:%S') AS updated, typeof(updated) AS t, spots, typeof(spots) AS ts, replacedBy FROM sra_accessions ORDER BY accession",
+          ),
+        ).toEqual([
+          {
+            accession: "SRA900001",
+            type: "SUBMISSION",
+            status: "live",
+            visibility: "public",
+            updated: "2025-01-10T08:00:00",
+            t: "TIMESTAMP WITH TIME ZONE",
+            spots: null,
+            ts: "BIGINT",
+            replacedBy: null,
+          },
+          {
+            accession: "SRP900001",
+            type: "STUDY",
+            status: "live",
+            visibility: "public",
+            updated: "2025-01-14T23:30:00",
+            t: "TIMESTAMP WITH TIME ZONE",
+            spots: null,
+            ts: "BIGINT",
+            replacedBy: null,
+          },
+          {
+            accession: "SRP900002",
+            type: "STUDY",
+            status: "suppressed",
+            visibility: "public",
+            updated: "2025-01-10T08:00:00",
+            t: "TIMESTAMP WITH TIME ZONE",
+            spots: null,
+            ts: "BIGINT",
+            replacedBy: null,
+          },
+          {
+            accession: "SRR900001",
+            type: "RUN",
+            status: "live",
+            visibility: "public",
+            updated: "2025-01-10T08:00:00",
+            t: "TIMESTAMP WITH TIME ZONE",
+            spots: "999",
+            ts: "BIGINT",
+            replacedBy: null,
+          },
+          {
+            accession: "SRR900002",
+            type: "RUN",
+            status: "withdrawn",
+            visibility: "controlled_access",
+            updated: "2025-01-10T08:00:00",
+            t: "TIMESTAMP WITH TIME ZONE",
+            spots: null,
+            ts: "BIGINT",
+            replacedBy: "SRR900003",
+          },
+        ]);
+        expect(
+          await rows(
+            lake,
+            "SELECT accession, status, visibility, strftime(updated, '%Y-%m-%dT%H:%M:%S') AS updated FROM sra_study ORDER BY accession",
+          ),
+        ).toEqual([
+          { accession: "SRP900001", status: "live", visibility: "public", updated: "2025-01-14T23:30:00" },
+          {
+            accession: "SRP900002",
+            status: "suppressed",
+            visibility: "public",
+            updated: "2025-01-10T08:00:00",
+          },
+          { accession: "SRP900003", status: null, visibility: null, updated: null },
+        ]);
+        expect(
+          await rows(
+            lake,
+            "SELECT accession, status FROM sra_run WHERE accession IN ('SRR900002', 'SRR900005') ORDER BY 1",
+          ),
+        ).toEqual([
+          { accession: "SRR900002", status: "withdrawn" },
+          { accession: "SRR900005", status: null },
+        ]);
+        expect(
+          await rows(lake, "SELECT accession, alias, status, strftime(submissionDate, '%Y-%m-%dT%H:%M:%S') AS submissionDate, typeof(submissionDate) AS t FROM sra_submission"),
+        ).toEqual([
+          {
+            accession: "SRA900001",
+            alias: "GEO: GSE900001",
+            status: "live",
+            submissionDate: "2025-01-02T00:00:00",
+            t: "TIMESTAMP WITH TIME ZONE",
+          },
+        ]);
         for (const table of SERVING_ENTITY_NAMES) {
           const [dup] = await rows(lake, `SELECT count(*) - count(DISTINCT accession) AS d FROM ${table}`);
           expect(Number(dup!["d"]), table).toBe(0);
@@ -472,6 +689,43 @@ for (const engine of lakeEngines()) {
         ).toEqual([
           { accession: "GSM900001", title: "sample one, updated", lastUpdateDate: "2024-06-10" },
           { accession: "GSM900002", title: "sample two", lastUpdateDate: "2024-05-03" },
+        ]);
+        // GEO datasets: the latest update date wins; the Latin-1 description reads right; subsets kept.
+        expect(
+          await rows(
+            lake,
+            "SELECT accession, title, description, updateDate, platform, referenceSeries FROM geo_dataset",
+          ),
+        ).toEqual([
+          {
+            accession: "GDS900001",
+            title: "dataset one",
+            description: "Kidney samples from the Université de Montréal",
+            updateDate: "2024-05-02",
+            platform: "GPL900001",
+            referenceSeries: ["GSE900001"],
+          },
+        ]);
+        expect(
+          await rows(
+            lake,
+            "SELECT accession, datasetId, type, description, sampleIds FROM geo_subset ORDER BY 1",
+          ),
+        ).toEqual([
+          {
+            accession: "GDS900001_1",
+            datasetId: "GDS900001",
+            type: "disease state",
+            description: "normal",
+            sampleIds: ["GSM900001"],
+          },
+          {
+            accession: "GDS900001_2",
+            datasetId: "GDS900001",
+            type: "disease state",
+            description: "tumour",
+            sampleIds: ["GSM900002"],
+          },
         ]);
         // PubMed: revision kept, deleted PMID gone, a PMID re-sent after its deletion back.
         expect(await rows(lake, "SELECT pmid, title FROM pubmed_article ORDER BY pmid")).toEqual([
@@ -516,7 +770,7 @@ for (const engine of lakeEngines()) {
         expect(lineage.edges.some((e) => e.action === "conversion")).toBe(true);
         expect(consolidated.run.rowCounts["sra_run"]).toBe(5);
 
-        // DuckLake: one snapshot registering the ten tables with their row counts; raw never registered.
+        // DuckLake: one snapshot registering every entity table and the links with their row counts; raw never registered.
         const ducklake = await DuckLakeCatalog.open({
           metadataPath: join(root, "ducklake", "metadata.duckdb"),
           dataPath: join(root, "ducklake", "data"),
@@ -524,16 +778,21 @@ for (const engine of lakeEngines()) {
         try {
           const tables = await ducklake.listTables();
           expect(tables.map((t) => t.name).sort()).toEqual([
+            "accession_links",
             "bioproject",
             "biosample",
+            "geo_dataset",
             "geo_platform",
             "geo_sample",
             "geo_series",
+            "geo_subset",
             "pubmed_article",
+            "sra_accessions",
             "sra_experiment",
             "sra_run",
             "sra_sample",
             "sra_study",
+            "sra_submission",
           ]);
           expect(tables.find((t) => t.name === "sra_run")?.recordCount).toBe(5);
           const reader = await DuckLakeReader.open(join(root, "ducklake", "metadata.duckdb"));
@@ -576,8 +835,12 @@ for (const engine of lakeEngines()) {
           sra_sample: 4,
           sra_experiment: 4,
           sra_run: 5,
+          sra_submission: 1,
+          sra_accessions: 5,
           pubmed_article: 4,
           geo_sample: 2,
+          geo_dataset: 1,
+          geo_subset: 2,
           biosample: 3,
           bioproject: 2,
           sra: 5,
@@ -619,6 +882,25 @@ for (const engine of lakeEngines()) {
             "SELECT accession, entity_type, file_name FROM geo_supplementary_file ORDER BY accession",
           ),
         ).toEqual([{ accession: "GSE900001", entity_type: "series", file_name: "GSE900001_RAW.tar" }]);
+        expect(await snapshotRows(file, "SELECT * FROM gds_gse")).toEqual([
+          { gds: "GDS900001", gse: "GSE900001" },
+        ]);
+        expect(await snapshotRows(file, "SELECT * FROM gds_gsm ORDER BY gsm")).toEqual([
+          {
+            gds: "GDS900001",
+            gsm: "GSM900001",
+            subset: "GDS900001_1",
+            subset_type: "disease state",
+            subset_description: "normal",
+          },
+          {
+            gds: "GDS900001",
+            gsm: "GSM900002",
+            subset: "GDS900001_2",
+            subset_type: "disease state",
+            subset_description: "tumour",
+          },
+        ]);
         const [built] = await snapshotRows(file, "SELECT DISTINCT built_at::VARCHAR AS b FROM _metadata");
         expect(String(built!["b"])).toMatch(/^2025-03-01 12:00:00/);
 
@@ -627,7 +909,7 @@ for (const engine of lakeEngines()) {
         await consolidateMetadata(lake, { lakeRoot: root });
         const again = await buildSnapshot(lake);
         expect(again.archived?.sha256).toBe(snapshot.object.sha256);
-        expect((await lake.dataset("curated:metadata")).objectCount).toBe(11);
+        expect((await lake.dataset("curated:metadata")).objectCount).toBe(SERVING_ENTITY_NAMES.length + 2);
         expect((await lake.fsck()).problems).toEqual([]);
       }, 180_000);
     },
@@ -684,7 +966,7 @@ describe("metadata flow interrupted at any step (fs + pglite)", () => {
       rowsPerFile: 2,
     });
     expect(rerun.skippedUnits).toBe(manifestsBefore.length);
-    expect(rerun.processedUnits + rerun.skippedUnits).toBe(7);
+    expect(rerun.processedUnits + rerun.skippedUnits).toBe(10);
     const again = await processDataset(lake, "raw:sra", {
       gunzipInWorker: false,
       unitObjects: 1,
@@ -692,7 +974,7 @@ describe("metadata flow interrupted at any step (fs + pglite)", () => {
     });
     expect(again.processedUnits).toBe(0);
     const manifests = await readManifests(lake, processed);
-    expect(manifests).toHaveLength(7);
+    expect(manifests).toHaveLength(10);
     const runRows = manifests
       .flatMap((m) => m.outputs)
       .filter((o) => o.kind === "sra_run")
@@ -756,7 +1038,7 @@ describe("metadata flow interrupted at any step (fs + pglite)", () => {
       "pubmed",
       "pubmed",
       "updatefiles/pubmed25n0005.xml.gz",
-      pubmedXml([{ pmid: "1001", title: "article 1001, revised", dateRevised: "2025-01-05" }]),
+      pubmedXml([{ pmid: 1001, title: "article 1001, revised", dateRevised: "2025-01-05" }]),
       true,
     );
     await processAll(lake);
@@ -786,8 +1068,8 @@ describe("metadata flow interrupted at any step (fs + pglite)", () => {
     ]);
     expect(await rows(lake, "SELECT count(*) AS n FROM pubmed_article")).toEqual([{ n: "4" }]);
     const curated = await lake.dataset("curated:metadata");
-    // Ten entity files and the snapshot: replacing never adds a second object.
-    expect(curated.objectCount).toBe(11);
+    // One file per entity, the links and the snapshot: replacing never adds a second object.
+    expect(curated.objectCount).toBe(SERVING_ENTITY_NAMES.length + 2);
 
     // The snapshot dies after archiving the previous one: the old snapshot stays published; the rerun
     // archives it under the same key (no second copy) and publishes the new one.
@@ -967,6 +1249,7 @@ describe.skipIf(NCBI_FIXTURES_MISSING !== undefined)(
         "sra_sample",
         "sra_experiment",
         "sra_run",
+        "sra_submission",
         "geo_series",
         "geo_sample",
         "geo_platform",
@@ -995,6 +1278,90 @@ describe.skipIf(NCBI_FIXTURES_MISSING !== undefined)(
       expect(
         await snapshotRows(file, "SELECT count(*)::INTEGER AS n FROM gse_gsm WHERE gse = 'GSE146537'"),
       ).toEqual([{ n: 6 }]);
+      // Accession links, from the curated entities into the snapshot, DuckLake and serving.
+      expect(meta["accession_links"]).toBeGreaterThan(1000);
+      const pairs = await snapshotRows(
+        file,
+        `SELECT count(*)::INTEGER AS rows,
+           count(DISTINCT (from_accession, to_accession, relation))::INTEGER AS distinct_rows,
+           count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM accession_links b WHERE b.from_accession = a.to_accession
+             AND b.to_accession = a.from_accession AND b.relation = a.relation))::INTEGER AS one_way
+         FROM accession_links a`,
+      );
+      expect(pairs).toEqual([
+        { rows: meta["accession_links"], distinct_rows: meta["accession_links"], one_way: 0 },
+      ]);
+      // Written sorted, so a rebuild of the same curated input gives the same file.
+      const unsorted = await snapshotRows(
+        file,
+        `SELECT count(*)::INTEGER AS n FROM (SELECT from_accession, to_accession, relation,
+           lag((from_accession, to_accession, relation)) OVER () AS previous FROM accession_links)
+         WHERE previous >= (from_accession, to_accession, relation)`,
+      );
+      expect(unsorted).toEqual([{ n: 0 }]);
+      // Every link of the snapshot's GEO views is there, and the SRA hierarchy of every run.
+      expect(
+        await snapshotRows(
+          file,
+          `SELECT count(*)::INTEGER AS n FROM gse_gsm g WHERE NOT EXISTS (SELECT 1 FROM accession_links l
+             WHERE l.from_accession = g.gse AND l.to_accession = g.gsm AND l.relation = 'gse_gsm')`,
+        ),
+      ).toEqual([{ n: 0 }]);
+      expect(
+        await snapshotRows(
+          file,
+          `SELECT count(*)::INTEGER AS n FROM sra s WHERE experiment_accession IS NOT NULL AND NOT EXISTS (
+             SELECT 1 FROM accession_links l WHERE l.from_accession = s.run_accession
+               AND l.to_accession = s.experiment_accession AND l.to_type = 'srx')`,
+        ),
+      ).toEqual([{ n: 0 }]);
+      const ducklake = await DuckLakeCatalog.open({
+        metadataPath: join(root, "ducklake", "metadata.duckdb"),
+        dataPath: join(root, "ducklake", "data"),
+      });
+      try {
+        const links = (await ducklake.listTables()).find((t) => t.name === "accession_links");
+        expect(links?.recordCount).toBe(meta["accession_links"]);
+      } finally {
+        await ducklake.close();
+      }
+
+      // gse-to-srr: the runs of the series' study, computed here from the snapshot's own SRA view.
+      const runsOfSeries = (
+        await snapshotRows(
+          file,
+          "SELECT run_accession FROM sra WHERE study_accession IN (SELECT accession FROM sra_study WHERE geoAccession = 'GSE146256') ORDER BY 1",
+        )
+      ).map((r) => String(r["run_accession"]));
+      expect(runsOfSeries.length).toBeGreaterThan(5);
+      const asked = ["GSE146256", "srr11217925", "PRJNA258012", "SRR404", "GSE146537"];
+      const curatedLinks = await resolveCuratedLinks(lake, asked, { to: "srr" });
+      expect(curatedLinks.missing).toEqual(["SRR404"]);
+      const gse = curatedLinks.found.find((f) => f.accession === "GSE146256")!;
+      expect(gse.links.map((l) => l.accession)).toEqual(runsOfSeries);
+      expect(gse.links[0]).toMatchObject({ type: "srr", depth: 2, relation: "srp_srr" });
+      expect(gse.links[0]!.path).toEqual(["GSE146256", "SRP251352", runsOfSeries[0]]);
+      // GSE146537's samples have experiments, but the fixtures hold none of their runs.
+      expect(curatedLinks.found.find((f) => f.accession === "GSE146537")!.links).toEqual([]);
+      const toGsm = await resolveCuratedLinks(lake, ["SRR11217925"], { to: "gsm" });
+      expect(toGsm.found[0]!.links.map((l) => `${l.accession} ${l.path.join(">")}`)).toEqual([
+        "GSM4369051 SRR11217925>SRS6240844>GSM4369051",
+      ]);
+      const project = await resolveCuratedLinks(lake, ["PRJNA258012"], { depth: 1 });
+      expect(project.found[0]!.links.map((l) => `${l.type} ${l.accession} ${l.source}`)).toEqual([
+        "biosample SAMN02981965 biosample.bioprojects",
+        "pmid 26732976 bioproject.pubmedIds",
+        "srp SRP045429 sra_study.bioproject",
+      ]);
+
+      // Loaded into serving: the indexed table answers exactly as the curated Parquet does.
+      await loadCuratedIntoServing(lake);
+      const served = await resolveLinks(new ServingLinkReader(lake.servingClient()), asked, { to: "srr" });
+      expect(served).toEqual(curatedLinks);
+      const wide = ["GSE138657", "SRP178136", "SAMN02261463", "30814501"];
+      expect(await resolveLinks(new ServingLinkReader(lake.servingClient()), wide, { depth: 3 })).toEqual(
+        await resolveCuratedLinks(lake, wide, { depth: 3 }),
+      );
     }, 240_000);
   },
 );

@@ -116,6 +116,20 @@ describe.skipIf(!haveFixtures)("parseBioSample over the real fixtures", () => {
     expect(s.title).toContain('dbGaP study "CCDG: Genetics of Orofacial Clefts and Related Phenotypes"');
   });
 
+  test("is_reference of the BioSample element is kept as given, absent when the element has none", async () => {
+    const name = "biosample_SAMN02981965.xml";
+    const [plain] = (await parseFile(name)) as [BiosampleRecord];
+    expect(plain.isReference).toBeUndefined();
+    // Reference samples (the ones RefSeq genomes point at) carry the attribute; the real record with it added.
+    const text = readFileSync(join(fixtures, name), "utf8").replace(
+      '<BioSample access="public"',
+      '<BioSample is_reference="yes" access="public"',
+    );
+    const [reference] = (await parse(Buffer.from(text), 5, name)) as [BiosampleRecord];
+    expect(reference).toMatchObject({ accession: "SAMN02981965", access: "public", isReference: "yes" });
+    expect(() => biosampleSchema.parse(reference)).not.toThrow();
+  });
+
   test("Id with a db_label and no db, numeric character references in the comment", async () => {
     const [s] = (await parseFile("biosample_SAMN02261463.xml")) as [BiosampleRecord];
     expect(s.ids).toContainEqual({ dbLabel: "Sample name", value: "LmiInbred" });

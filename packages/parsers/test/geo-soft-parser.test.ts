@@ -2,6 +2,7 @@ import { createReadStream, readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { geoDateToIso } from "../src/geo/geo-field-bag.js";
 import { parseGeoSoft } from "../src/geo/geo-soft-parser.js";
+import { decodeWindows1252 } from "../src/geo/windows-1252-text.js";
 import {
   geoRecordSchemas,
   type GeoPlatform,
@@ -9,14 +10,20 @@ import {
   type GeoSample,
   type GeoSeries,
 } from "../src/geo/geo-records.js";
-import { chunksOf, text } from "./helpers/byte-streams.js";
+import type { ParseWarning } from "../src/errors/parse-warning.js";
+import { chunksOf, reusedBufferChunks, text } from "./helpers/byte-streams.js";
 import { parseError } from "./helpers/expect-parse-error.js";
 import { describeMutatedFixtures } from "./helpers/mutated-input-property.js";
 import { fixture, fixtures, haveFixtures } from "./helpers/ncbi-fixtures.js";
 
-async function collect(input: AsyncIterable<Uint8Array>, file?: string): Promise<GeoRecord[]> {
+async function collect(
+  input: AsyncIterable<Uint8Array>,
+  file?: string,
+  warnings?: ParseWarning[],
+): Promise<GeoRecord[]> {
   const out: GeoRecord[] = [];
-  for await (const r of parseGeoSoft(input, { file })) out.push(r);
+  const onWarning = warnings === undefined ? undefined : (w: ParseWarning) => warnings.push(w);
+  for await (const r of parseGeoSoft(input, { file, onWarning })) out.push(r);
   return out;
 }
 
@@ -166,6 +173,54 @@ describe.skipIf(!haveFixtures)(
       expect(first.sraExperiments).toEqual(["SRX7866141"]);
       expect(records[5]!.sraExperiments).toEqual(["SRX7866146"]);
       expect(records[5]!.seriesIds).toEqual(["GSE146537", "GSE146583"]);
+    });
+
+    it("decodes a Latin-1 line as Latin-1 in a UTF-8 file, keeps the UTF-8 lines, and warns with file and line", async () => {
+      const name = "geo_GSE146537_samples_brief.soft";
+      const original = readFileSync(fixture(name));
+      const firstNl = original.indexOf(0x0a);
+      // Windows-1252 bytes: é (e9), en dash (96), right single quote (92), ü (fc).
+      const latin1 = Buffer.from([
+        ...Buffer.from("!Sample_description = Universit", "latin1"),
+        0xe9,
+        ...Buffer.from(" de Montr", "latin1"),
+        0xe9,
+        ...Buffer.from("al ", "latin1"),
+        0x96,
+        ...Buffer.from(" the lab", "latin1"),
+        0x92,
+        ...Buffer.from("s M", "latin1"),
+        0xfc,
+        ...Buffer.from("ller protocol\n", "latin1"),
+      ]);
+      const bytes = Buffer.concat([
+        original.subarray(0, firstNl + 1),
+        latin1,
+        original.subarray(firstNl + 1),
+      ]);
+      const clean = (await parseFile(name)) as GeoSample[];
+      for (const size of [1, 7, 4093, bytes.length]) {
+        const warnings: ParseWarning[] = [];
+        const records = (await collect(reusedBufferChunks(bytes, size), name, warnings)) as GeoSample[];
+        expect(records[0]!.description, `chunk ${size}`).toBe(
+          "Université de Montréal – the lab’s Müller protocol",
+        );
+        // Every UTF-8 line reads as before, the multiplication signs included.
+        expect(records[0]!.channels[0]!.growthProtocol[0]).toContain("1× L-glutamine");
+        expect(records.slice(1)).toEqual(clean.slice(1));
+        expect(JSON.stringify(records)).not.toContain("\uFFFD");
+        expect(warnings).toEqual([
+          {
+            code: "latin1_decoded",
+            message: `GEO SOFT ${name} line 2 (GSM4391896): not valid UTF-8; decoded as Latin-1 (Windows-1252)`,
+            location: { file: name, line: 2, byteOffset: firstNl + 1, record: "GSM4391896" },
+          },
+        ]);
+      }
+      // The same file without the inserted line: nothing to warn about.
+      const none: ParseWarning[] = [];
+      await collect(chunksOf(original, 4093), name, none);
+      expect(none).toEqual([]);
     });
 
     it("skips a platform data table but keeps its columns and counted rows (family file)", async () => {
@@ -435,5 +490,77 @@ describe("geoDateToIso", () => {
     expect(geoDateToIso("Apr 31 2020")).toBeUndefined();
     expect(geoDateToIso("Foo 01 2020")).toBeUndefined();
     expect(geoDateToIso("2020-13-01")).toBeUndefined();
+  });
+});
+
+describe("GEO person names", () => {
+  it("split on the first two commas only, so an organisation keeps its commas", async () => {
+    const soft = [
+      "^PLATFORM = GPL1",
+      "!Platform_contact_name = ,,Affymetrix, Inc.",
+      "!Platform_contributor = John,Q,Smith, Jr.",
+      "!Platform_contributor = Jiachun,,Sun",
+      "!Platform_contributor = Ann,Lee",
+      "!Platform_contributor = GEO",
+      "!Platform_contributor = ,,",
+      "",
+    ].join("\n");
+    const [gpl] = (await collect(text(soft))) as [GeoPlatform];
+    expect(gpl.contact?.name).toEqual({ last: "Affymetrix, Inc." });
+    expect(gpl.contributors).toEqual([
+      { first: "John", middle: "Q", last: "Smith, Jr." },
+      { first: "Jiachun", last: "Sun" },
+      { first: "Ann", last: "Lee" },
+      { last: "GEO" },
+      {},
+    ]);
+  });
+});
+
+describe("GEO SOFT text that is not UTF-8", () => {
+  it("warns about the first ten Latin-1 lines one by one, then counts the rest in one warning", async () => {
+    const lines = ["^SERIES = GSE1"];
+    for (let i = 0; i < 13; i++) lines.push(`!Series_summary = caf\u00e9 ${i}`);
+    lines.push("!Series_title = r\u00e9sum\u00e9 \ufffd kept", "");
+    // Latin-1 for every summary line; the title stays UTF-8 and holds a real U+FFFD, which is kept.
+    const bytes = Buffer.concat(
+      lines.map((l) => Buffer.from(`${l}\n`, l.startsWith("!Series_summary") ? "latin1" : "utf8")),
+    );
+    const warnings: ParseWarning[] = [];
+    const [series] = (await collect(chunksOf(bytes, 5), "gse1.soft", warnings)) as [GeoSeries];
+    expect(series.summary?.split("\n")).toEqual(Array.from({ length: 13 }, (_, i) => `café ${i}`));
+    expect(series.title).toBe("résumé \ufffd kept");
+    expect(warnings.map((w) => [w.code, w.location.line])).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => ["latin1_decoded", i + 2]),
+      ["latin1_decoded_more", 14],
+    ]);
+    expect(warnings[10]!.message).toBe(
+      "GEO SOFT gse1.soft: 3 more line(s) after the first 10 were not UTF-8 and were decoded as Latin-1 (Windows-1252), 13 in all, the last at line 14",
+    );
+  });
+
+  it("reads a Latin-1 table header without warning about the rows it skips", async () => {
+    const soft = Buffer.concat([
+      Buffer.from("^PLATFORM = GPL1\n!platform_table_begin\n"),
+      Buffer.from("ID\tG\u00e8ne\n1\t\u00e9\n2\t\u00e9\n", "latin1"),
+      Buffer.from("!platform_table_end\n"),
+    ]);
+    const warnings: ParseWarning[] = [];
+    const [gpl] = (await collect(chunksOf(soft, 3), "gpl1.soft", warnings)) as [GeoPlatform];
+    expect(gpl.table).toEqual({ columns: [{ name: "ID" }, { name: "Gène" }], rowCount: 2 });
+    expect(warnings.map((w) => w.location.line)).toEqual([3]);
+  });
+});
+
+describe("decodeWindows1252", () => {
+  it("maps every byte to a character: Latin-1 letters, 1252's quotes and dashes, unassigned bytes as C1 codes", () => {
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const text = decodeWindows1252(all);
+    expect(text).toHaveLength(256);
+    expect(text).not.toContain("\uFFFD");
+    expect(text.slice(0x80, 0x98)).toBe("€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—");
+    expect(text.slice(0x98, 0xa0)).toBe("˜™š›œ\u009džŸ");
+    expect(text.slice(0xa0)).toBe(all.subarray(0xa0).toString("latin1"));
+    expect(decodeWindows1252(Buffer.from("plain ascii"))).toBe("plain ascii");
   });
 });

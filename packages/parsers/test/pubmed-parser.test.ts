@@ -1,7 +1,7 @@
 import { createReadStream, readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../src/errors/parse-error.js";
-import { normaliseOrcid, parsePubmed } from "../src/pubmed/pubmed-parser.js";
+import { medlineDateStart, normaliseOrcid, parsePubmed } from "../src/pubmed/pubmed-parser.js";
 import { pubmedRecordSchemas, type PubmedArticle, type PubmedRecord } from "../src/pubmed/pubmed-records.js";
 import { chunksOf, text } from "./helpers/byte-streams.js";
 import { parseError } from "./helpers/expect-parse-error.js";
@@ -183,6 +183,9 @@ describe.skipIf(!haveFixtures)(
         label: "CONCLUSIONS",
         text: "Prediagnostic leucocyte telomere length and genetic variants at the TERT gene region were associated with risk of pancreatic cancer.",
       });
+      expect(a.abstract?.sections.find((x) => x.label === "RESULTS")?.text).toContain(
+        "95% CI 1.07 to 2.78; ptrend=0.048). Results remained",
+      );
       expect(a.abstract?.copyright?.startsWith("Published by the BMJ Publishing Group Limited.")).toBe(true);
       expect(a.grants).toHaveLength(35);
       expect(a.grants[0]).toEqual({
@@ -251,7 +254,12 @@ describe("parsePubmed on constructed input", () => {
     const a = article(records, 100);
     expect(a.version).toBe(2);
     expect(a.title).toBe("Sub2 and bold");
-    expect(a.journal?.pubDate).toEqual({ medlineDate: "1998 Dec-1999 Jan" });
+    expect(a.journal?.pubDate).toEqual({
+      year: 1998,
+      month: 12,
+      iso: "1998-12",
+      medlineDate: "1998 Dec-1999 Jan",
+    });
     expect(a.authors[0]).toMatchObject({
       lastName: "Doe",
       suffix: "Jr",
@@ -278,6 +286,41 @@ describe("parsePubmed on constructed input", () => {
     expect(book.publicationTypes).toEqual([{ name: "Review", ui: "D016454" }]);
     expect(book.abstract?.text).toBe("Book abstract.");
     expect(book.articleIds).toContainEqual({ type: "bookaccession", value: "NBK1" });
+  });
+
+  it("takes a MedlineDate's year, month, day or season from its start", () => {
+    expect(medlineDateStart("1998 Dec-1999 Jan")).toEqual({ year: 1998, month: 12 });
+    expect(medlineDateStart("2000 Spring")).toEqual({ year: 2000, season: "Spring" });
+    expect(medlineDateStart("1999-2000")).toEqual({ year: 1999 });
+    expect(medlineDateStart("2001 Jan-Feb")).toEqual({ year: 2001, month: 1 });
+    expect(medlineDateStart("2000 Dec 23-30")).toEqual({ year: 2000, month: 12, day: 23 });
+    expect(medlineDateStart("1977-1978 Winter")).toEqual({ year: 1977 });
+    expect(medlineDateStart("2002 September-October")).toEqual({ year: 2002, month: 9 });
+    expect(medlineDateStart("1989 Decade")).toEqual({ year: 1989 });
+    expect(medlineDateStart("Summer")).toBeUndefined();
+  });
+
+  it("fills the date fields of a MedlineDate-only PubDate, keeping its text", async () => {
+    const doc = (date: string): string =>
+      `<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>7</PMID><Article><Journal><JournalIssue>` +
+      `<PubDate><MedlineDate>${date}</MedlineDate></PubDate></JournalIssue></Journal></Article>` +
+      `</MedlineCitation></PubmedArticle></PubmedArticleSet>`;
+    const pubDate = async (date: string): Promise<unknown> =>
+      article(await collect(text(doc(date))), 7).journal?.pubDate;
+    expect(await pubDate("2000 Spring")).toEqual({
+      year: 2000,
+      season: "Spring",
+      iso: "2000",
+      medlineDate: "2000 Spring",
+    });
+    expect(await pubDate("1999-2000")).toEqual({ year: 1999, iso: "1999", medlineDate: "1999-2000" });
+    expect(await pubDate("2000 Dec 23-30")).toEqual({
+      year: 2000,
+      month: 12,
+      day: 23,
+      iso: "2000-12-23",
+      medlineDate: "2000 Dec 23-30",
+    });
   });
 
   it("normalises ORCID forms to the bare id", () => {
@@ -311,6 +354,39 @@ describe("parsePubmed on constructed input", () => {
       collect(text("<PubmedArticleSet><PubmedArticle><MedlineCitation/></PubmedArticle></PubmedArticleSet>")),
     );
     expect(error.code).toBe("missing_element");
+  });
+});
+
+describe("parsePubmed mixed content (inline markup and MathML in place)", () => {
+  const doc = `<?xml version="1.0"?>
+<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>6</PMID><Article>
+<ArticleTitle><i>In vivo</i> uptake of CO<sub>2</sub> and <mml:math xmlns:mml="http://www.w3.org/1998/Math/MathML"><mml:msup><mml:mi>e</mml:mi><mml:mn>x</mml:mn></mml:msup></mml:math></ArticleTitle>
+<Abstract>
+<AbstractText Label="RESULTS">maximal oxygen uptake (<mml:math xmlns:mml="http://www.w3.org/1998/Math/MathML" id="M1"><mml:mrow><mml:msub><mml:mover accent="true"><mml:mi>V</mml:mi><mml:mo>˙</mml:mo></mml:mover><mml:mrow><mml:msub><mml:mi>O</mml:mi><mml:mn>2</mml:mn></mml:msub><mml:mi>max</mml:mi></mml:mrow></mml:msub></mml:mrow></mml:math>) 67.6 ml/kg, p<sub>trend</sub> &lt; 0.05
+  and <b>bold <i>nested &amp; italic</i></b><sup>&#8224;</sup></AbstractText>
+<AbstractText Label="CDATA"><u><![CDATA[a < b]]></u> ends <i>here</i></AbstractText>
+</Abstract></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>`;
+
+  it("folds inline elements into their parent's text where they stand, at every chunk size", async () => {
+    for (const size of [1, 2, 7, 4096]) {
+      const a = article(await collect(chunksOf(Buffer.from(doc), size)), 6);
+      expect(a.title, `chunk ${size}`).toBe("In vivo uptake of CO2 and ex");
+      expect(a.abstract?.sections, `chunk ${size}`).toEqual([
+        {
+          label: "RESULTS",
+          text: "maximal oxygen uptake (V˙O2max) 67.6 ml/kg, ptrend < 0.05 and bold nested & italic†",
+        },
+        { label: "CDATA", text: "a < b ends here" },
+      ]);
+    }
+  });
+
+  it("reports a misnested inline tag at its byte offset", async () => {
+    const bad = doc.replace("</i></b>", "</b></i>");
+    const error = await parseError(() => collect(chunksOf(Buffer.from(bad), 3), "bad.xml"));
+    expect(error.code).toBe("malformed_xml");
+    expect(error.location.byteOffset).toBe(Buffer.from(bad).indexOf("</b></i>"));
+    expect(error.message).toContain("bad.xml");
   });
 });
 

@@ -138,6 +138,64 @@ describe.skipIf(!haveFixtures)("parseSra over the real fixtures", () => {
     expect(exp.attributes).toContainEqual({ tag: "ENA-BASE-COUNT", value: "69044996850" });
   });
 
+  test("EXPERIMENT_SET: every IDENTIFIERS child, PAIRED ORIENTATION, POOLING_STRATEGY, every PLATFORM child", async () => {
+    const name = "sra_experiment_set_SRX5692097.xml";
+    const [real] = only(await parseFile(name), "sra_experiment") as [SraExperiment];
+    expect(real.identifiers).toEqual({
+      primary: "SRX5692097",
+      secondary: [],
+      external: [],
+      submitter: [{ namespace: "GEO", value: "GSM3717978" }],
+      uuid: [],
+    });
+    expect(real.platformFields).toEqual([{ name: "INSTRUMENT_MODEL", value: "Illumina HiSeq 2500" }]);
+    expect(real.library).toMatchObject({
+      layout: "PAIRED",
+      orientation: undefined,
+      poolingStrategy: undefined,
+    });
+
+    // The same record as older and ENA submissions write it: the fields the real file leaves out.
+    const text = readFileSync(join(fixtures, name), "utf8")
+      .replace(
+        "<PRIMARY_ID>SRX5692097</PRIMARY_ID>",
+        '<PRIMARY_ID>SRX5692097</PRIMARY_ID><SECONDARY_ID>ERX000001</SECONDARY_ID><EXTERNAL_ID namespace="GEO" label="sample">GSM3717978</EXTERNAL_ID><UUID>1f0e8f7c-3b5a-4a8e-9a51-2c0d6f0b9e11</UUID>',
+      )
+      .replace('<SUBMITTER_ID namespace="GEO">', '<SUBMITTER_ID namespace="GEO" label="geo id">')
+      .replace("<PAIRED/>", "<PAIRED ORIENTATION=\"5'3'-3'5'\"/>")
+      .replace(
+        "<LIBRARY_CONSTRUCTION_PROTOCOL>",
+        "<POOLING_STRATEGY>multiplexed</POOLING_STRATEGY><LIBRARY_CONSTRUCTION_PROTOCOL>",
+      )
+      .replace(
+        "<ILLUMINA>\n<INSTRUMENT_MODEL>Illumina HiSeq 2500</INSTRUMENT_MODEL>\n</ILLUMINA>",
+        "<LS454><INSTRUMENT_MODEL>454 GS FLX</INSTRUMENT_MODEL><FLOW_SEQUENCE>TACG</FLOW_SEQUENCE><FLOW_COUNT>800</FLOW_COUNT><KEY_SEQUENCE>TCAG</KEY_SEQUENCE></LS454>",
+      );
+    const records: SraRecord[] = [];
+    for await (const r of parseSra(chunked(Buffer.from(text), 7), { file: name })) records.push(r);
+    const [exp] = only(records, "sra_experiment") as [SraExperiment];
+    expect(() => sraRecordSchema.parse(exp)).not.toThrow();
+    expect(exp.identifiers).toEqual({
+      primary: "SRX5692097",
+      secondary: ["ERX000001"],
+      external: [{ namespace: "GEO", label: "sample", value: "GSM3717978" }],
+      submitter: [{ namespace: "GEO", label: "geo id", value: "GSM3717978" }],
+      uuid: ["1f0e8f7c-3b5a-4a8e-9a51-2c0d6f0b9e11"],
+    });
+    expect(exp.library).toMatchObject({
+      layout: "PAIRED",
+      orientation: "5'3'-3'5'",
+      poolingStrategy: "multiplexed",
+    });
+    expect(exp).toMatchObject({ platform: "LS454", instrumentModel: "454 GS FLX" });
+    expect(exp.platformFields).toEqual([
+      { name: "INSTRUMENT_MODEL", value: "454 GS FLX" },
+      { name: "FLOW_SEQUENCE", value: "TACG" },
+      { name: "FLOW_COUNT", value: "800" },
+      { name: "KEY_SEQUENCE", value: "TCAG" },
+    ]);
+  });
+
   test("RUN_SET: experiment reference and read spec", async () => {
     const [run] = only(await parseFile("sra_run_set_SRR8426358.xml"), "sra_run") as [SraRun];
     expect(run).toMatchObject({
@@ -237,6 +295,8 @@ describe.skipIf(!haveFixtures)("parseSra over the real fixtures", () => {
       platform: "ILLUMINA",
       instrumentModel: "Illumina HiSeq 2500",
     });
+    // The run names no platform of its own: the package experiment's applies, every child of it.
+    expect(run.platformFields).toEqual([{ name: "INSTRUMENT_MODEL", value: "Illumina HiSeq 2500" }]);
     expect(run.reads).toEqual([
       { index: 0, count: 25818690, average: 50, stdev: 0 },
       { index: 1, count: 25818690, average: 50, stdev: 0 },

@@ -2,6 +2,7 @@ import { basename } from "node:path";
 import {
   RECORD_FORMATS,
   SEQUENCE_FORMATS,
+  formatParseWarning,
   isRecordFormat,
   openInput,
   recordParser,
@@ -11,6 +12,7 @@ import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { cliIo } from "../cli-io.js";
 import { Output } from "../output/output.js";
+import { writeStderrLine } from "../output/terminal-text.js";
 
 interface ParseOptions {
   kind?: string[];
@@ -68,6 +70,8 @@ export function registerParse(program: Command): void {
             parse(input, {
               file: file === "-" ? "<stdin>" : file,
               ...(withSequence ? { withSequence } : {}),
+              // Records go to stdout; what the parser had to interpret goes to stderr, as it happens.
+              onWarning: (warning) => writeStderrLine(formatParseWarning(warning)),
             }),
             cliIo().stdout,
             {

@@ -16,6 +16,8 @@ export function registerReprocess(program: Command): void {
     .action(async (names: string[], _options: unknown, command: Command) => {
       await withLongCommand(command, async (lake, out, config, step) => {
         const outcomes = await reprocessConfigured(lake, config, names, step);
+        for (const o of outcomes)
+          for (const warning of o.result?.warnings ?? []) out.info(`${o.name}: ${warning}`);
         out.data(
           outcomes.map((o) => ({
             dataset: o.name,
@@ -25,6 +27,7 @@ export function registerReprocess(program: Command): void {
                   processedUnits: o.result.processedUnits,
                   skippedUnits: o.result.skippedUnits,
                   rows: o.result.rowCounts,
+                  warnings: o.result.warnings,
                 }
               : { error: o.error instanceof Error ? o.error.message : String(o.error) }),
           })),

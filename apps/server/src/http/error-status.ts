@@ -87,6 +87,8 @@ const STATUS = {
   truncated_soft_table: 422,
   malformed_genbank: 422,
   truncated_genbank: 422,
+  malformed_tab_line: 422,
+  unexpected_tab_header: 422,
   // Format converters
   unsupported_format: 422,
   output_exists: 422,

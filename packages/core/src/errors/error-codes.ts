@@ -84,6 +84,8 @@ export const ERROR_CODES = [
   "truncated_soft_table",
   "malformed_genbank",
   "truncated_genbank",
+  "malformed_tab_line",
+  "unexpected_tab_header",
   // Format converters
   "unsupported_format",
   "output_exists",

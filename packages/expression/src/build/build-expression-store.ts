@@ -359,7 +359,7 @@ async function processedDataset(lake: Lake, name: string): Promise<Dataset> {
 }
 
 function usedObjects(source: ProcessedSource, manifest: CatalogObject | undefined): CatalogObject[] {
-  const used = [source.values.object, source.genes?.object, source.cells?.object, manifest];
+  const used = [...source.values.objects, source.genes?.object, source.cells?.object, manifest];
   const seen = new Set<string>();
   return used.filter((o): o is CatalogObject => {
     if (o === undefined || seen.has(o.name)) return false;

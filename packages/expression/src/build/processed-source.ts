@@ -22,7 +22,10 @@ export interface ProcessedSource {
 }
 
 export interface TripletFile {
+  /** The first (often the only) file of the matrix. */
   readonly object: CatalogObject;
+  /** Every file of the matrix, in row order: a large converted matrix is written as several (`files` in the manifest). */
+  readonly objects: readonly CatalogObject[];
   /** Columns of the file holding the gene's and the cell's 0-based index. */
   readonly geneColumn: string;
   readonly cellColumn: string;
@@ -45,7 +48,7 @@ export interface SourceChoice {
 }
 
 /** Matrices of a conversion manifest: name → the file and the gene table it indexes. */
-type ManifestMatrices = Record<string, { file?: unknown; var_table?: unknown }>;
+type ManifestMatrices = Record<string, { file?: unknown; files?: unknown; var_table?: unknown }>;
 
 /** Column names that name a gene's symbol or id in var tables (scanpy, Seurat and CellxGene conventions). */
 export const SYMBOL_COLUMNS = [
@@ -84,6 +87,7 @@ export async function resolveProcessedSource(
     throw unknownMatrix(dataset, wanted, [...matrices.keys()]);
   }
   const valuesObject = entry.object;
+  const valuesObjects = entry.objects;
   const geneTableName = entry.geneTable;
   const cellTableName = ["obs.parquet", "cells.parquet"].find((n) => byName.has(n));
   const geneTableObject = geneTableName === undefined ? undefined : byName.get(geneTableName);
@@ -97,7 +101,12 @@ export async function resolveProcessedSource(
     return {
       format,
       matrix: wanted,
-      values: { object: valuesObject, geneColumn: "cell_idx", cellColumn: "gene_idx" },
+      values: {
+        object: valuesObject,
+        objects: valuesObjects,
+        geneColumn: "cell_idx",
+        cellColumn: "gene_idx",
+      },
       ...(cellsObject ? { genes: await cellTable(cellsObject, columnsOf, "cell_idx") } : {}),
       ...(geneTableObject ? { cells: await cellTable(geneTableObject, columnsOf, "gene_idx") } : {}),
       ...(shape
@@ -113,7 +122,7 @@ export async function resolveProcessedSource(
   return {
     format,
     matrix: wanted,
-    values: { object: valuesObject, geneColumn: "gene_idx", cellColumn: "cell_idx" },
+    values: { object: valuesObject, objects: valuesObjects, geneColumn: "gene_idx", cellColumn: "cell_idx" },
     ...(genes ? { genes } : {}),
     ...(cells ? { cells } : {}),
     ...(shape ? { shape } : {}),
@@ -124,19 +133,29 @@ export async function resolveProcessedSource(
 function matricesOf(
   manifest: Record<string, unknown> | undefined,
   byName: ReadonlyMap<string, CatalogObject>,
-): Map<string, { object: CatalogObject; geneTable: string | undefined }> {
-  const found = new Map<string, { object: CatalogObject; geneTable: string | undefined }>();
+): Map<string, { object: CatalogObject; objects: CatalogObject[]; geneTable: string | undefined }> {
+  const found = new Map<
+    string,
+    { object: CatalogObject; objects: CatalogObject[]; geneTable: string | undefined }
+  >();
   const listed = manifest?.["matrices"];
   if (typeof listed === "object" && listed !== null) {
     for (const [name, entry] of Object.entries(listed as ManifestMatrices)) {
-      const file = typeof entry.file === "string" ? entry.file : `matrix.${name}.parquet`;
-      const object = byName.get(file);
-      if (object === undefined) continue;
+      // `files` (every part, in row order) when the conversion wrote it; `file` or the default name before.
+      const files =
+        Array.isArray(entry.files) &&
+        entry.files.length > 0 &&
+        entry.files.every((f) => typeof f === "string")
+          ? entry.files
+          : [typeof entry.file === "string" ? entry.file : `matrix.${name}.parquet`];
+      const objects = files.map((f) => byName.get(f));
+      if (!objects.every((o): o is CatalogObject => o !== undefined)) continue;
+      const object = objects[0]!;
       const varTable = typeof entry.var_table === "string" ? `${entry.var_table}.parquet` : undefined;
       const geneTable =
         varTable ?? ["var.parquet", "features.parquet"].find((candidate) => byName.has(candidate));
       // AnnData's .raw is a matrix of its own with its own var; the issue calls it raw.X.
-      found.set(name === "raw" ? "raw.X" : name, { object, geneTable });
+      found.set(name === "raw" ? "raw.X" : name, { object, objects, geneTable });
     }
   }
   return found;
@@ -238,7 +257,7 @@ async function rdsSource(
   return {
     format: "rds",
     matrix: sparse.length === 1 ? "X" : String(chosen.name),
-    values: { object, geneColumn: rows ? "row" : "col", cellColumn: rows ? "col" : "row" },
+    values: { object, objects: [object], geneColumn: rows ? "row" : "col", cellColumn: rows ? "col" : "row" },
     labels: {
       ...(columns.includes(rows ? "row_name" : "col_name") ? { gene: rows ? "row_name" : "col_name" } : {}),
       ...(columns.includes(rows ? "col_name" : "row_name") ? { cell: rows ? "col_name" : "row_name" } : {}),
@@ -282,7 +301,7 @@ async function tripletSource(
   return {
     format: typeof manifest?.["format"] === "string" ? manifest["format"] : "parquet",
     matrix: triplets.length === 1 ? "X" : named(chosen),
-    values: { object: chosen, geneColumn: "gene_idx", cellColumn: "cell_idx" },
+    values: { object: chosen, objects: [chosen], geneColumn: "gene_idx", cellColumn: "cell_idx" },
     ...(genesObject ? { genes: await geneTable(genesObject, columnsOf) } : {}),
     ...(cellsObject ? { cells: await cellTable(cellsObject, columnsOf) } : {}),
     ...(shape ? { shape } : {}),

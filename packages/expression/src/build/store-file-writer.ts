@@ -59,7 +59,8 @@ export async function writeStoreFiles(
     if (path === undefined) throw new Error(`writeStoreFiles: ${name} was not downloaded`);
     return path;
   };
-  const valuesFile = str(local(source.values.object.name));
+  // A DuckDB list of the matrix's files (several when the conversion wrote it in parts).
+  const valuesFile = `[${source.values.objects.map((o) => str(local(o.name))).join(", ")}]`;
   const valueType = await valueTypeOf(duck, valuesFile, source);
   await duck.run(
     `CREATE TEMP VIEW src_values AS

@@ -12,10 +12,32 @@ export interface CsvToParquetResult {
   readonly rows: number;
   readonly bytes: number;
   readonly fields: OutputField[];
-  /** What DuckDB's sniffer decided: delimiter, quote, header, column types. */
-  readonly dialect: { readonly delimiter: string; readonly quote: string; readonly header: boolean };
+  /** What DuckDB's sniffer decided (delimiter, quote, header), and how row names and missing values were read. */
+  readonly dialect: {
+    readonly delimiter: string;
+    readonly quote: string;
+    readonly header: boolean;
+    /** The header is one field short (R's row names): the first column became `ROW_NAME_COLUMN`. */
+    readonly rowNames: boolean;
+    /** Unquoted fields read as null in every column. */
+    readonly nullStrings: readonly string[];
+  };
   readonly duckdbVersion: string;
 }
+
+/**
+ * The column that holds R-style row names: a header one field shorter than the rows (`write.table`'s default,
+ * Seurat's `pbmc_raw.txt`) or whose first name is empty (`write.csv`'s `""`, pandas' unnamed index). `_index`, as
+ * AnnData, pickled pandas frames and RDS data frames name their row index in this project.
+ */
+export const ROW_NAME_COLUMN = "_index";
+
+/**
+ * Fields read as missing, as R (`NA`, `NaN`) and pandas (empty) write them: null in any column, so a numeric
+ * column stays numeric. Only unquoted: R quotes its strings and writes NA bare, so a quoted `"NA"` is the text
+ * NA (and makes a numeric column text); an empty quoted `""` is the empty string.
+ */
+export const NULL_STRINGS = ["NA", "NaN", ""] as const;
 
 /**
  * Converts a CSV/TSV file (optionally gzip-compressed) to Parquet entirely inside DuckDB: `read_csv` sniffs the
@@ -62,10 +84,22 @@ export async function csvToParquet(
       "auto_detect = true",
       `compression = '${gzip ? "gzip" : "none"}'`,
       "strict_mode = true",
+      `nullstr = [${NULL_STRINGS.map(sqlString).join(", ")}]`,
+      "allow_quoted_nulls = false",
     ];
     if (delimiter !== undefined) args.push(`delim = ${sqlString(delimiter)}`);
+    const names = delimiter === undefined ? undefined : await rowNameHeader(input, delimiter);
+    // The header is read here, so DuckDB reads the rest as data under these names.
+    if (names !== undefined)
+      args.push("header = false", "skip = 1", `names = [${names.map(sqlString).join(", ")}]`);
     const source = `read_csv(${args.join(", ")})`;
-    let dialect = { delimiter: delimiter ?? ",", quote: '"', header: true };
+    let dialect = {
+      delimiter: delimiter ?? ",",
+      quote: '"',
+      header: true,
+      rowNames: names !== undefined,
+      nullStrings: [...NULL_STRINGS],
+    };
     try {
       const sniffArgs = [
         sqlString(input),
@@ -78,9 +112,10 @@ export async function csvToParquet(
       const row = sniffed.getRowObjectsJS()[0];
       if (row !== undefined)
         dialect = {
+          ...dialect,
           delimiter: text(row["Delimiter"]),
           quote: text(row["Quote"]),
-          header: row["HasHeader"] === true,
+          header: names !== undefined || row["HasHeader"] === true,
         };
     } catch {
       // sniff_csv only informs the manifest; read_csv below reports real problems with their line.
@@ -140,6 +175,62 @@ function csvError(
     hint: "Fix the row (a quote left open or a different number of fields is the usual cause), or export the table again from its source.",
     cause,
   });
+}
+
+/**
+ * The column names of a table with R-style row names, or undefined for an ordinary header: the header is one
+ * field shorter than the first row (`write.table`), or has the same length with an empty first name
+ * (`write.csv`, pandas `to_csv`). Reads the first two records only; quoted names are unquoted.
+ */
+export async function rowNameHeader(
+  file: string,
+  delimiter: string,
+  options: DecompressedReadOptions = {},
+): Promise<string[] | undefined> {
+  const records: string[][] = [];
+  let pending = "";
+  for await (const { text: line } of readTextLines(file, options)) {
+    pending = pending === "" ? line : `${pending}\n${line}`;
+    // A quote left open continues the record on the next line (up to a bound: a stray quote is no header).
+    if ((pending.match(/"/g)?.length ?? 0) % 2 === 1) {
+      if (pending.length > MAX_HEADER_CHARS) return undefined;
+      continue;
+    }
+    if (pending.trim() !== "") records.push(splitRecord(pending, delimiter));
+    pending = "";
+    if (records.length === 2) break;
+  }
+  const [header, first] = records;
+  if (header === undefined || first === undefined) return undefined;
+  if (first.length === header.length + 1) return [ROW_NAME_COLUMN, ...header];
+  if (first.length === header.length && header.length > 1 && header[0] === "")
+    return [ROW_NAME_COLUMN, ...header.slice(1)];
+  return undefined;
+}
+
+const MAX_HEADER_CHARS = 1 << 24;
+
+/** Fields of one record, quotes removed (`""` inside quotes is a quote). */
+function splitRecord(record: string, delimiter: string): string[] {
+  const fields: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < record.length; i++) {
+    const ch = record[i]!;
+    if (quoted) {
+      if (ch === '"' && record[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === delimiter) {
+      fields.push(field);
+      field = "";
+    } else field += ch;
+  }
+  fields.push(field);
+  return fields;
 }
 
 /**

@@ -140,8 +140,11 @@ export async function convertDataset(
         await lake.removeObject(target, old.name);
       }
       const schemaVersions: SchemaVersion[] = [];
+      const recorded = new Set<string>();
       for (const output of conversion.outputs) {
-        if (output.fields.length === 0) continue;
+        // A matrix written in parts has one table (and schema) for all its files.
+        if (output.fields.length === 0 || recorded.has(output.table)) continue;
+        recorded.add(output.table);
         schemaVersions.push(await lake.catalog.recordSchema(target.id, output.table, output.fields, ctx.id));
       }
       await lake.catalog.addProvenance({

@@ -20,9 +20,26 @@ export interface MatrixSourceInfo {
   readonly order: "by cell" | "by gene";
 }
 
+/** A range of the stored major axis (cells for CSR and dense, genes for CSC) and its entries. */
+export interface MatrixPart {
+  /** First and one past the last major index (row of CSR/dense, column of CSC) of the range. */
+  readonly majorStart: number;
+  readonly majorEnd: number;
+  /** Stored entries in the range (sparse) or its cells (dense). */
+  readonly entries: number;
+  /** A fresh source of the range's nonzeros, in stored order. */
+  readonly open: () => TripletSource;
+}
+
 export interface MatrixSource {
   readonly info: MatrixSourceInfo;
+  /** The whole matrix in stored order (the same as `parts(Infinity)[0].open()`). */
   readonly source: TripletSource;
+  /**
+   * The matrix cut into ranges of whole major rows of about `maxEntries` entries each, decided by the matrix alone
+   * (so the same file gives the same parts whatever reads them, and in how many threads). Never empty.
+   */
+  readonly parts: (maxEntries: number) => MatrixPart[];
 }
 
 export interface MatrixSourceOptions {
@@ -136,33 +153,68 @@ export function compressedSparseSource(
   }
   const valueType = valueTypeFor(file, data);
   const chunk = options.chunkEntries ?? DEFAULT_CHUNK;
-  const majors = new Int32Array(Math.min(chunk, Math.max(1, nnz)));
-  let position = 0;
-  let major = 0;
-  const source: TripletSource = () => {
-    if (position >= nnz) return undefined;
-    options.signal?.throwIfAborted();
-    const end = Math.min(nnz, position + chunk);
-    const n = end - position;
-    const values = toValues(readSlice(file, data, position, end), valueType, n);
-    const minors = toIndexes(file, indices, readSlice(file, indices, position, end), nMinor, position);
-    if (values.length !== n || minors.length !== n) {
-      throw new FormatError("invalid_hdf5", `short read of [${position}, ${end})`, {
-        file,
-        key: data.path,
+  // Entries of [majorStart, majorEnd), read in slices of `chunk`; progress counts from the part's first entry.
+  const rangeSource = (majorStart: number, majorEnd: number): TripletSource => {
+    const end0 = indptr[majorEnd]!;
+    let position = indptr[majorStart]!;
+    let major = majorStart;
+    const majors = new Int32Array(Math.min(chunk, Math.max(1, end0 - position)));
+    const first = position;
+    return () => {
+      if (position >= end0) return undefined;
+      options.signal?.throwIfAborted();
+      const end = Math.min(end0, position + chunk);
+      const n = end - position;
+      const values = toValues(readSlice(file, data, position, end), valueType, n);
+      const minors = toIndexes(file, indices, readSlice(file, indices, position, end), nMinor, position);
+      if (values.length !== n || minors.length !== n) {
+        throw new FormatError("invalid_hdf5", `short read of [${position}, ${end})`, {
+          file,
+          key: data.path,
+        });
+      }
+      for (let k = 0; k < n; k++) {
+        const at = position + k;
+        while (indptr[major + 1]! <= at) major++;
+        majors[k] = major;
+      }
+      const batch: TripletBatch = args.majorIsCell
+        ? { cell: majors, gene: minors, value: values, length: n }
+        : { cell: minors, gene: majors, value: values, length: n };
+      options.onEntries?.(end - first);
+      position = end;
+      return batch;
+    };
+  };
+  const parts = (maxEntries: number): MatrixPart[] => {
+    const out: MatrixPart[] = [];
+    let start = 0;
+    while (start < nMajor || out.length === 0) {
+      // The first major whose range end passes the budget, so every part holds whole rows and at least one.
+      let end = start + 1;
+      if (nMajor === 0) end = 0;
+      else {
+        const limit = indptr[start]! + maxEntries;
+        let lo = start + 1;
+        let hi = nMajor;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (indptr[mid]! < limit) lo = mid + 1;
+          else hi = mid;
+        }
+        end = Math.max(start + 1, lo);
+      }
+      const [a, b] = [start, end];
+      out.push({
+        majorStart: a,
+        majorEnd: b,
+        entries: indptr[b]! - indptr[a]!,
+        open: () => rangeSource(a, b),
       });
+      start = end;
+      if (nMajor === 0) break;
     }
-    for (let k = 0; k < n; k++) {
-      const at = position + k;
-      while (indptr[major + 1]! <= at) major++;
-      majors[k] = major;
-    }
-    const batch: TripletBatch = args.majorIsCell
-      ? { cell: majors, gene: minors, value: values, length: n }
-      : { cell: minors, gene: majors, value: values, length: n };
-    position = end;
-    options.onEntries?.(position);
-    return batch;
+    return out;
   };
   return {
     info: {
@@ -173,7 +225,8 @@ export function compressedSparseSource(
       storedEntries: nnz,
       order: args.majorIsCell ? "by cell" : "by gene",
     },
-    source,
+    source: rangeSource(0, nMajor),
+    parts,
   };
 }
 
@@ -190,44 +243,61 @@ export function denseSource(file: string, ds: Dataset, options: MatrixSourceOpti
   const [nObs, nVar] = shape as [number, number];
   const valueType = valueTypeFor(file, ds);
   const rowsPerBlock = Math.max(1, Math.floor((options.chunkEntries ?? DEFAULT_CHUNK) / Math.max(1, nVar)));
-  let row = 0;
-  const source: TripletSource = () => {
-    for (;;) {
-      if (row >= nObs) return undefined;
-      options.signal?.throwIfAborted();
-      const end = Math.min(nObs, row + rowsPerBlock);
-      const raw = readSlice(file, ds, row, end, 2) as ArrayLike<number | bigint>;
-      const total = (end - row) * nVar;
-      if (raw.length !== total)
-        throw new FormatError("invalid_hdf5", `short read of rows [${row}, ${end})`, {
-          file,
-          key: ds.path,
-        });
-      let nz = 0;
-      for (let i = 0; i < total; i++) if (raw[i] !== 0 && raw[i] !== 0n) nz++;
-      const cell = new Int32Array(nz);
-      const gene = new Int32Array(nz);
-      const picked: (number | bigint)[] | TripletValues =
-        valueType === "int64"
-          ? new BigInt64Array(nz)
-          : valueType === "int32"
-            ? new Int32Array(nz)
-            : valueType === "float32"
-              ? new Float32Array(nz)
-              : new Float64Array(nz);
-      let k = 0;
-      for (let i = 0; i < total; i++) {
-        const v = raw[i]!;
-        if (v === 0 || v === 0n) continue;
-        cell[k] = row + Math.floor(i / nVar);
-        gene[k] = i % nVar;
-        (picked as unknown as (number | bigint)[])[k] = valueType === "int64" ? BigInt(v) : Number(v);
-        k++;
+  const rangeSource = (rowStart: number, rowEnd: number): TripletSource => {
+    let row = rowStart;
+    return () => {
+      for (;;) {
+        if (row >= rowEnd) return undefined;
+        options.signal?.throwIfAborted();
+        const end = Math.min(rowEnd, row + rowsPerBlock);
+        const raw = readSlice(file, ds, row, end, 2) as ArrayLike<number | bigint>;
+        const total = (end - row) * nVar;
+        if (raw.length !== total)
+          throw new FormatError("invalid_hdf5", `short read of rows [${row}, ${end})`, {
+            file,
+            key: ds.path,
+          });
+        let nz = 0;
+        for (let i = 0; i < total; i++) if (raw[i] !== 0 && raw[i] !== 0n) nz++;
+        const cell = new Int32Array(nz);
+        const gene = new Int32Array(nz);
+        const picked: (number | bigint)[] | TripletValues =
+          valueType === "int64"
+            ? new BigInt64Array(nz)
+            : valueType === "int32"
+              ? new Int32Array(nz)
+              : valueType === "float32"
+                ? new Float32Array(nz)
+                : new Float64Array(nz);
+        let k = 0;
+        for (let i = 0; i < total; i++) {
+          const v = raw[i]!;
+          if (v === 0 || v === 0n) continue;
+          cell[k] = row + Math.floor(i / nVar);
+          gene[k] = i % nVar;
+          (picked as unknown as (number | bigint)[])[k] = valueType === "int64" ? BigInt(v) : Number(v);
+          k++;
+        }
+        row = end;
+        options.onEntries?.((row - rowStart) * nVar);
+        if (nz > 0) return { cell, gene, value: picked, length: nz };
       }
-      row = end;
-      options.onEntries?.(row * nVar);
-      if (nz > 0) return { cell, gene, value: picked, length: nz };
+    };
+  };
+  const parts = (maxEntries: number): MatrixPart[] => {
+    const rowsPerPart = Math.max(1, Math.floor(maxEntries / Math.max(1, nVar)));
+    const out: MatrixPart[] = [];
+    for (let start = 0; start < nObs || out.length === 0; start += rowsPerPart) {
+      const end = Math.min(nObs, start + rowsPerPart);
+      out.push({
+        majorStart: start,
+        majorEnd: end,
+        entries: (end - start) * nVar,
+        open: () => rangeSource(start, end),
+      });
+      if (nObs === 0) break;
     }
+    return out;
   };
   return {
     info: {
@@ -238,6 +308,7 @@ export function denseSource(file: string, ds: Dataset, options: MatrixSourceOpti
       storedEntries: nObs * nVar,
       order: "by cell",
     },
-    source,
+    source: rangeSource(0, nObs),
+    parts,
   };
 }

@@ -5,6 +5,7 @@ import h5wasm from "h5wasm/node";
 import type { Dataset, File as H5File, Group } from "h5wasm";
 import { FormatError } from "../convert/format-error.js";
 import { checkHdf5File } from "./hdf5-file-check.js";
+import { LZF_FILTER, availableFilters, hdf5Reason, loadHdf5, lzfNeedsErrno } from "./hdf5-runtime.js";
 
 export type { Dataset, Group, H5File };
 
@@ -14,21 +15,17 @@ export const H5T = { INTEGER: 0, FLOAT: 1, STRING: 3, COMPOUND: 6, ENUM: 8 } as 
 /** Opens an HDF5 file read-only after checking it is complete; the caller closes it. */
 export async function openHdf5(path: string): Promise<H5File> {
   await checkHdf5File(path);
-  await h5wasm.ready;
+  const lib = await loadHdf5();
   try {
-    const file = new h5wasm.File(path, "r");
+    const file = new lib.File(path, "r");
     file.keys();
     return file;
   } catch (cause) {
-    throw new FormatError(
-      "invalid_hdf5",
-      `HDF5 could not open the file (${cause instanceof Error ? cause.message : String(cause)})`,
-      {
-        file: path,
-        hint: "The file may be corrupt or not HDF5",
-        cause,
-      },
-    );
+    throw new FormatError("invalid_hdf5", `HDF5 could not open the file (${hdf5Reason(cause)})`, {
+      file: path,
+      hint: "The file may be corrupt or not HDF5",
+      cause,
+    });
   }
 }
 
@@ -128,33 +125,67 @@ export function shapeOf(ds: Dataset): number[] {
   return Array.from(ds.shape ?? [], Number);
 }
 
+const checkedFilters = new WeakSet<Dataset>();
+
+/**
+ * Refuses a dataset compressed with a filter HDF5 cannot decode here, before reading it: the read would only
+ * fail deep inside HDF5 with "required filter is not registered". Names the dataset, the filter and its id.
+ */
+export function checkFilters(file: string, ds: Dataset): void {
+  if (checkedFilters.has(ds)) return;
+  const known = availableFilters();
+  for (const filter of ds.filters) {
+    const name = filter.name.trim() === "" ? "unnamed" : filter.name.split(";")[0]!.trim();
+    if (filter.id === LZF_FILTER && known.has(LZF_FILTER) && lzfNeedsErrno(filter.cd_values)) {
+      throw new FormatError(
+        "h5ad_unsupported",
+        `dataset ${ds.path} (${dtypeName(ds)}) is compressed with the HDF5 filter "lzf" without its chunk size, which omicslake's LZF decoder cannot read: it decodes LZF for numeric datasets only, not for variable-length strings`,
+        {
+          file,
+          key: ds.path,
+          hint: 'Write the file again with gzip, e.g. in Python adata.write_h5ad(path, compression="gzip"), or keep LZF for the matrices only',
+        },
+      );
+    }
+    if (known.has(filter.id)) continue;
+    throw new FormatError(
+      "h5ad_unsupported",
+      `dataset ${ds.path} is compressed with the HDF5 filter "${name}" (id ${filter.id}), which omicslake cannot decode (it decodes ${[...new Set(known.values())].join(", ")})`,
+      {
+        file,
+        key: ds.path,
+        hint: 'Write the file again with a filter listed, e.g. in Python adata.write_h5ad(path, compression="gzip")',
+      },
+    );
+  }
+  checkedFilters.add(ds);
+}
+
 /** Reads a whole dataset, wrapping library failures (corrupt chunks) in a typed error that names the object. */
 export function readValue(file: string, ds: Dataset): unknown {
+  checkFilters(file, ds);
   try {
     return ds.value;
   } catch (cause) {
-    throw new FormatError(
-      "invalid_hdf5",
-      `cannot read dataset (${cause instanceof Error ? cause.message : String(cause)})`,
-      { file, key: ds.path, cause },
-    );
+    throw new FormatError("invalid_hdf5", `cannot read dataset (${hdf5Reason(cause)})`, {
+      file,
+      key: ds.path,
+      cause,
+    });
   }
 }
 
 /** Reads `[start, end)` of a 1-D dataset (or rows of a 2-D one). */
 export function readSlice(file: string, ds: Dataset, start: number, end: number, rank = 1): unknown {
+  checkFilters(file, ds);
   try {
     return ds.slice(rank === 1 ? [[start, end]] : [[start, end], []]);
   } catch (cause) {
-    throw new FormatError(
-      "invalid_hdf5",
-      `cannot read [${start}, ${end}) (${cause instanceof Error ? cause.message : String(cause)})`,
-      {
-        file,
-        key: ds.path,
-        cause,
-      },
-    );
+    throw new FormatError("invalid_hdf5", `cannot read [${start}, ${end}) (${hdf5Reason(cause)})`, {
+      file,
+      key: ds.path,
+      cause,
+    });
   }
 }
 

@@ -3,7 +3,7 @@ import type { Column, DataFrame } from "../frame/data-frame.js";
 import { writeDataFrameParquet } from "../parquet/data-frame-parquet-writer.js";
 import { withStagedOutputDir } from "../parquet/staged-output-dir.js";
 import type { StagedOutputDir } from "../parquet/staged-output-dir.js";
-import { writeTripletsParquet } from "../parquet/triplet-parquet-writer.js";
+import { writeTripletPartsParquet } from "../parquet/triplet-parquet-writer.js";
 import { FormatError } from "../convert/format-error.js";
 import { convertHdf5File } from "./hdf5-conversion.js";
 import { readH5adFrame } from "./h5ad-frame-reader.js";
@@ -27,6 +27,25 @@ import { commonOptions, type Converter } from "../convert/converter.js";
 export interface H5adConvertOptions extends ConvertOptions {
   /** Stored matrix entries read per slice (default 1,048,576); memory is bounded by this, not by X. */
   readonly chunkEntries?: number;
+  /**
+   * Stored entries per matrix file (default 8,388,608): a larger matrix is written as several files of whole rows,
+   * encoded at once. The files depend on this and the input only.
+   */
+  readonly partEntries?: number;
+  /** Matrix files encoded at once (default: the machine's cores); the output does not depend on it. */
+  readonly concurrency?: number;
+}
+
+/** Default stored entries per matrix file: ~10 MB of Parquet, enough rows that a file's start-up cost is small. */
+export const DEFAULT_PART_ENTRIES = 1 << 23;
+
+/**
+ * The files of a matrix: `matrix.<name>.parquet` when it fits in one part, else `matrix.<name>.part-00000.parquet`,
+ * `…part-00001…`, in row order (readers take the list from the manifest's `files`).
+ */
+export function matrixFileNames(name: string, parts: number): string[] {
+  if (parts === 1) return [`matrix.${name}.parquet`];
+  return Array.from({ length: parts }, (_, i) => `matrix.${name}.part-${String(i).padStart(5, "0")}.parquet`);
 }
 
 /** Opens the matrix element at `obj` (dense dataset, or a CSR/CSC group in the current or the h5sparse encoding). */
@@ -271,34 +290,66 @@ export async function convertH5ad(
     let progressBase = 0;
 
     return await withStagedOutputDir(outDir, async (stage: StagedOutputDir) => {
-      const matrixInfo: Record<string, MatrixSourceInfo & { file: string; nnz: number; var_table: string }> =
-        {};
+      const matrixInfo: Record<
+        string,
+        MatrixSourceInfo & {
+          file?: string;
+          files: string[];
+          parts: { cells?: [number, number]; genes?: [number, number]; nnz: number }[];
+          nnz: number;
+          var_table: string;
+        }
+      > = {};
       for (const m of matrices) {
-        const file = `matrix.${safeName(m.name)}.parquet`;
+        const name = safeName(m.name);
         const base = progressBase;
-        const { info, source } = openH5adMatrix(path, m.element, {
+        const done: number[] = [];
+        const { info, parts } = openH5adMatrix(path, m.element, {
           chunkEntries: options.chunkEntries,
           signal: options.signal,
-          onEntries: (done) => options.onProgress?.(base + done, progressTotal),
         });
-        const written = await writeTripletsParquet(stage.path(file), source, {
-          valueType: info.valueType,
-          metadata: {
-            "omicslake.matrix": JSON.stringify({
-              source: "h5ad",
-              element: m.name,
-              encoding: info.encoding,
-              dtype: info.dtype,
-              order: info.order,
-            }),
+        const ranges = parts(Math.max(1, options.partEntries ?? DEFAULT_PART_ENTRIES));
+        const files = matrixFileNames(name, ranges.length);
+        const written = await writeTripletPartsParquet(
+          ranges.map((range, i) => ({
+            path: stage.path(files[i]!),
+            // Each part reports its own count; progress is their sum.
+            open: () => {
+              const source = range.open();
+              let before = 0;
+              return () => {
+                const batch = source();
+                const position = batch === undefined ? range.entries : before + batch.length;
+                done[i] = Math.min(range.entries, position);
+                before = position;
+                options.onProgress?.(base + done.reduce((a, b) => a + (b ?? 0), 0), progressTotal);
+                return batch;
+              };
+            },
+          })),
+          {
+            valueType: info.valueType,
+            ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+            metadata: {
+              "omicslake.matrix": JSON.stringify({
+                source: "h5ad",
+                element: m.name,
+                encoding: info.encoding,
+                dtype: info.dtype,
+                order: info.order,
+              }),
+            },
           },
-        });
-        stage.add(file, `matrix_${safeName(m.name)}`, written);
+        );
+        written.forEach((summary, i) => stage.add(files[i]!, `matrix_${name}`, summary));
+        const axis = info.order === "by cell" ? "cells" : "genes";
         // gene_idx of the raw matrix points into raw_var.parquet, every other one into var.parquet.
         matrixInfo[m.name] = {
           ...info,
-          file,
-          nnz: written.rows,
+          ...(files.length === 1 ? { file: files[0]! } : {}),
+          files,
+          parts: ranges.map((r, i) => ({ [axis]: [r.majorStart, r.majorEnd], nnz: written[i]!.rows })),
+          nnz: written.reduce((sum, w) => sum + w.rows, 0),
           var_table: m.name === "raw" && rawVar ? "raw_var" : "var",
         };
         progressBase += info.storedEntries;

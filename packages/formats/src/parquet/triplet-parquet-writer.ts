@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { BIGINT, DOUBLE, FLOAT, INTEGER } from "@duckdb/node-api";
 import type { DuckDBType } from "@duckdb/node-api";
 import { copyTypedToVector, writeParquetFromProducer } from "./parquet-sink.js";
@@ -88,4 +89,48 @@ export async function writeTripletsParquet(
     // Version 2 pages: measured on a 10 M-nonzero h5ad, 11 MB instead of 22 MB for the same CPU time.
     { metadata: options.metadata, rowGroupSize: options.rowGroupSize, parquetVersion: "v2" },
   );
+}
+
+/** One file of a matrix written in parts: where it goes and a fresh source of its nonzeros. */
+export interface TripletPart {
+  readonly path: string;
+  readonly open: () => TripletSource;
+}
+
+export interface TripletPartsOptions extends TripletParquetOptions {
+  /** Files written at once (default: the machine's cores); the bytes of each file do not depend on it. */
+  readonly concurrency?: number;
+}
+
+/**
+ * Writes a matrix as several Parquet files at once, one per part, each from its own source through its own
+ * DuckDB instance. DuckDB encodes the rows of one table-function source on one thread, so one file is bounded by
+ * a core; parts encode on as many cores as are given. Each file is written by one producer in stored order, so
+ * its bytes depend on the part alone, never on the concurrency or on which part finishes first. On a failure no
+ * new part starts, the running ones end, and the first error is thrown (the caller's staging removes the files).
+ *
+ * @example await writeTripletPartsParquet(parts.map((p, i) => ({ path: `m.${i}.parquet`, open: p.open })), { valueType: "float32" })
+ */
+export async function writeTripletPartsParquet(
+  parts: readonly TripletPart[],
+  options: TripletPartsOptions,
+): Promise<ParquetWriteSummary[]> {
+  const concurrency = Math.max(1, Math.min(parts.length, options.concurrency ?? availableParallelism()));
+  const results: ParquetWriteSummary[] = new Array<ParquetWriteSummary>(parts.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < parts.length) {
+      const i = next++;
+      const part = parts[i]!;
+      try {
+        results[i] = await writeTripletsParquet(part.path, part.open(), options);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  if (failure !== undefined) throw failure.error;
+  return results;
 }

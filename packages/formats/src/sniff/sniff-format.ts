@@ -203,6 +203,24 @@ export function sniffDelimited(head: Uint8Array): SniffResult | undefined {
         },
       };
     }
+    // R's write.table: the header has no field for the row names, so every row has one delimiter more.
+    const rows = counts.slice(1);
+    if (
+      rows.length > 0 &&
+      rows.every((c) => c === first + 1) &&
+      (first > 0 || (delimiter === "\t" && sample.length > 1))
+    ) {
+      return {
+        format,
+        details: {
+          delimiter,
+          columns: first + 2,
+          sampledLines: sample.length,
+          consistent: true,
+          rowNames: true,
+        },
+      };
+    }
   }
   // One column of text (e.g. barcodes.tsv): tab-separated by convention.
   if (sample.every((l) => /^[\x21-\x7e]+$/.test(l)))
@@ -263,8 +281,9 @@ function trimPartialUtf8(b: Uint8Array): Uint8Array {
 
 /** HDF5: AnnData has X/obs/var (or encoding-type "anndata"); 10x has a `matrix` group (v3) or genome groups (v2). */
 async function sniffHdf5(path: string): Promise<SniffResult> {
-  const h5wasm = (await import("h5wasm/node")).default;
-  await h5wasm.ready;
+  // Loaded on demand: the WebAssembly HDF5 library is only needed for HDF5 files.
+  const { loadHdf5, hdf5Reason } = await import("../h5ad/hdf5-runtime.js");
+  const h5wasm = await loadHdf5();
   let file: InstanceType<typeof h5wasm.File> | undefined;
   try {
     file = new h5wasm.File(path, "r");
@@ -286,7 +305,7 @@ async function sniffHdf5(path: string): Promise<SniffResult> {
   } catch (error) {
     return {
       format: "hdf5",
-      details: { reason: `HDF5 signature but the file cannot be opened: ${(error as Error).message}` },
+      details: { reason: `HDF5 signature but the file cannot be opened: ${hdf5Reason(error)}` },
     };
   } finally {
     file?.close();

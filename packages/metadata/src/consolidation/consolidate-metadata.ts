@@ -21,6 +21,7 @@ import {
   type ShrinkPolicy,
   type ShrinkViolation,
 } from "../shrink-guard.js";
+import { ACCESSION_LINKS_TABLE, buildAccessionLinks } from "../links/build-accession-links.js";
 import { quoteIdentifier, rawTextColumns, recordColumns } from "../processing/duckdb-column-types.js";
 import { processedInputRelation as inputRelation } from "./processed-input-relation.js";
 import { objectsOf, readManifests } from "../processing/processed-manifest.js";
@@ -42,7 +43,10 @@ export interface ConsolidateOptions extends StepOptions {
   readonly datasets?: readonly DatasetRef[];
   /** Processed datasets left out of the default selection (configured datasets whose steps omit "consolidate"). */
   readonly exclude?: readonly string[];
-  /** Entities to build (default all ten). */
+  /**
+   * Entities to build (default all ten). The accession links are rebuilt every time, from these and the
+   * published files of the others.
+   */
   readonly entities?: readonly string[];
   /** The curated dataset (default `metadata`). */
   readonly curatedName?: string;
@@ -91,7 +95,8 @@ export function defaultDuckLakeTarget(lakeRoot: string): DuckLakeTarget {
 /**
  * Builds one curated Parquet per entity from the processed metadata datasets with DuckDB SQL (one
  * statement per entity, see `consolidation/sql/`): text trimmed, versions deduplicated by each entity's
- * rule, PubMed deletions applied. Publishes `curated/<dataset>/<entity>.parquet`, records each entity's
+ * rule, PubMed deletions applied; then `accession_links` from the entities (see `links/`). Publishes
+ * `curated/<dataset>/<entity>.parquet` and `accession_links.parquet`, records each entity's
  * schema and a `consolidation` edge from every processed input, then registers the files in the DuckLake
  * catalog as one snapshot. Consolidation recomputes everything, so a rerun after a crash simply redoes it.
  *
@@ -161,6 +166,7 @@ export async function consolidateMetadata(
         const inDir = join(work, "in");
         await mkdir(inDir, { recursive: true });
         const neededKinds = new Set<string>(entities.map((e) => e.kind));
+        for (const e of entities) for (const key of e.reads) neededKinds.add(curatedEntity(key).kind);
         if (entities.some((e) => e.kind === "pubmed_article")) neededKinds.add("pubmed_deletion");
         let fileIndex = 0;
         for (const dataset of inputs) {
@@ -184,7 +190,7 @@ export async function consolidateMetadata(
         await mkdir(outDir, { recursive: true });
         const duck = await openDuckDb(work, options.memoryLimit ? { memoryLimit: options.memoryLimit } : {});
         const built: {
-          entity: CuratedEntity;
+          entity: { readonly name: string; readonly rule: string };
           file: string;
           rows: number;
           inputRows: number;
@@ -192,18 +198,38 @@ export async function consolidateMetadata(
         }[] = [];
         try {
           builtEntities.report(0, entities.length);
-          for (const entity of entities) {
-            step.throwIfAborted();
+          const builtFiles = new Map<string, string>();
+          /** The entity's SELECT, its inputs bound; an entity it reads is its file if built, else its own SELECT. */
+          const entitySql = async (entity: CuratedEntity): Promise<string> => {
             const input = await inputRelation(duck, entity.kind, filesByKind.get(entity.kind) ?? []);
             const deletions = await inputRelation(
               duck,
               "pubmed_deletion",
               filesByKind.get("pubmed_deletion") ?? [],
             );
-            const sql = entity.sql
+            let sql = entity.sql
               .replaceAll("{{columns}}", projection(entity))
               .replaceAll("{{input}}", input)
               .replaceAll("{{deletions}}", deletions);
+            for (const key of entity.reads) {
+              const file = builtFiles.get(key);
+              const read =
+                file === undefined
+                  ? `(${await entitySql(curatedEntity(key))})`
+                  : `read_parquet(${sqlString(file)})`;
+              sql = sql.replaceAll(`{{entity:${key}}}`, read);
+            }
+            return sql;
+          };
+          // Entities that read others come after them, so what they read is built once.
+          const ordered = [
+            ...entities.filter((e) => e.reads.length === 0),
+            ...entities.filter((e) => e.reads.length > 0),
+          ];
+          for (const entity of ordered) {
+            step.throwIfAborted();
+            const sql = await entitySql(entity);
+            const input = `input_${entity.kind}`;
             const file = join(outDir, curatedObjectName(entity.name));
             await duck.run(
               `COPY (${sql}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
@@ -222,8 +248,11 @@ export async function consolidateMetadata(
               }),
             );
             built.push({ entity, file, rows: Number(rows), inputRows: Number(n), fields });
+            builtFiles.set(entity.name, file);
             builtEntities.report(built.length, entities.length, entity.name);
           }
+          step.throwIfAborted();
+          built.push(await buildLinks(lake, duck, curated, built, outDir, work, (line) => ctx.log(line)));
           // Checked before anything is published, so a refusal leaves curated and DuckLake as they were.
           const violations: ShrinkViolation[] = [];
           for (const b of built) {
@@ -280,6 +309,58 @@ export async function consolidateMetadata(
   return { curated: await lake.dataset(curated.id), run, entities: results, ducklakeSnapshot };
 }
 
+/**
+ * Builds `accession_links` from every curated entity: the files built by this run, and for entities this
+ * run did not rebuild, the ones published now (so a partial consolidation keeps their links).
+ */
+async function buildLinks(
+  lake: Lake,
+  duck: DuckDbSession,
+  curated: Dataset,
+  built: readonly { entity: { readonly name: string }; file: string }[],
+  outDir: string,
+  work: string,
+  log: (line: string) => void,
+): Promise<{
+  entity: { readonly name: string; readonly rule: string };
+  file: string;
+  rows: number;
+  inputRows: number;
+  fields: SchemaField[];
+}> {
+  let inputRows = 0;
+  for (const entity of CURATED_ENTITIES) {
+    let file = built.find((b) => b.entity.name === entity.name)?.file;
+    if (file === undefined) {
+      const object = await lake.catalog.findObjectByKey(
+        lake.objectKey(curated, curatedObjectName(entity.name)),
+      );
+      if (!object) continue;
+      file = join(work, `published-${curatedObjectName(entity.name)}`);
+      await downloadObject(lake, object, file);
+    }
+    await duck.run(`CREATE OR REPLACE VIEW ${entity.name} AS SELECT * FROM read_parquet(${sqlString(file)})`);
+    const [{ n }] = (await duck.rows(`SELECT count(*)::BIGINT AS n FROM ${entity.name}`)) as [{ n: number }];
+    inputRows += Number(n);
+  }
+  const file = join(outDir, curatedObjectName(ACCESSION_LINKS_TABLE));
+  const result = await buildAccessionLinks(duck, file);
+  for (const { rule, reason } of result.skipped)
+    log(`${ACCESSION_LINKS_TABLE}: rule ${rule} skipped: ${reason}`);
+  const fields = (await duck.rows(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`)).map((c) => ({
+    name: String(c["column_name"]),
+    type: String(c["column_type"]),
+    nullable: c["null"] !== "NO",
+  }));
+  return {
+    entity: { name: ACCESSION_LINKS_TABLE, rule: `${result.applied.length} link rules` },
+    file,
+    rows: result.rows,
+    inputRows,
+    fields,
+  };
+}
+
 /** Rows of the curated entity published now (0 when there is none), counted from its Parquet footer. */
 async function publishedRows(
   lake: Lake,
@@ -300,6 +381,12 @@ async function publishedRows(
   } finally {
     await rm(local, { force: true });
   }
+}
+
+function curatedEntity(key: string): CuratedEntity {
+  const entity = CURATED_ENTITIES.find((e) => e.name === key);
+  if (entity === undefined) throw new Error(`no curated entity ${key}`);
+  return entity;
 }
 
 /** Every processed dataset fed by a metadata source. */

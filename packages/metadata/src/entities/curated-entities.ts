@@ -15,6 +15,8 @@ export interface CuratedEntity {
   readonly sql: string;
   /** The record date that decides which version wins, for documentation and progress output. */
   readonly rule: string;
+  /** Curated entities the SQL reads as `{{entity:<key>}}`. */
+  readonly reads: readonly EntityKey[];
 }
 
 export const CURATED_ENTITIES: readonly CuratedEntity[] = ENTITY_DEFINITIONS.map((entity) => ({
@@ -23,6 +25,7 @@ export const CURATED_ENTITIES: readonly CuratedEntity[] = ENTITY_DEFINITIONS.map
   format: entity.curated.format,
   sql: entity.curated.sql,
   rule: entity.curated.rule,
+  reads: entity.curated.reads ?? [],
 }));
 
 export type CuratedEntityName = EntityKey;

@@ -78,8 +78,8 @@ const throughUnknownColumn = {
 const unknownParent = {
   ...SRA_RUN,
   parents: [
-    // @ts-expect-error there is no sra_submission entity
-    { parent: "sra_submission", segment: "runs", anyOf: [{ kind: "equals", column: "study_accession" }] },
+    // @ts-expect-error there is no sra_analysis entity
+    { parent: "sra_analysis", segment: "runs", anyOf: [{ kind: "equals", column: "study_accession" }] },
   ],
 } as const satisfies EntityDefinition<typeof SRA_RUN_COLUMNS>;
 
@@ -96,7 +96,7 @@ describe("entity definitions", () => {
     expect(unknownLinkColumn.parents[0]?.anyOf[0]?.column).toBe("study");
     expect(containsOnText.parents[0]?.anyOf[0]?.kind).toBe("contains");
     expect(throughUnknownColumn.parents[0]?.anyOf[0]?.through.select).toBe("platforms");
-    expect(unknownParent.parents[0]?.parent).toBe("sra_submission");
+    expect(unknownParent.parents[0]?.parent).toBe("sra_analysis");
   });
 
   it("key every entity by its own key, in the order the API lists them", () => {
@@ -112,6 +112,9 @@ describe("entity definitions", () => {
       "geo_accession",
       "study_type",
       "pubmed_ids",
+      "status",
+      "visibility",
+      "updated",
     ]);
     expect(SERVING_ENTITIES.sra_run.columns.find((c) => c.name === "total_spots")).toMatchObject({
       type: "bigint",
@@ -134,6 +137,8 @@ describe("entity definitions", () => {
     expect(new Set(childPaths).size).toBe(childPaths.length);
     expect(childPaths).toContain("/v1/sra/studies/{accession}/runs");
     expect(childPaths).toContain("/v1/bioprojects/{accession}/sra-studies");
+    expect(childPaths).toContain("/v1/sra/submissions/{accession}/runs");
+    expect(childPaths).toContain("/v1/sra/submissions/{accession}/accessions");
   });
 
   it("derive snapshot views that read only entities the snapshot holds", () => {
@@ -142,6 +147,8 @@ describe("entity definitions", () => {
       "gse_gsm",
       "gse_gpl",
       "geo_supplementary_file",
+      "gds_gse",
+      "gds_gsm",
     ]);
     for (const view of SNAPSHOT_VIEWS) {
       for (const table of view.reads) expect(ENTITY_KEYS).toContain(table);

@@ -32,6 +32,11 @@ export interface CuratedDefinition {
   readonly sql: string;
   /** The record date that decides which version wins, for documentation and progress output. */
   readonly rule: string;
+  /**
+   * Curated entities the SQL reads as `{{entity:<key>}}` (SRA objects take their status from
+   * `sra_accessions`); they are built first, or computed from their inputs when not built in the same run.
+   */
+  readonly reads?: readonly EntityKey[];
 }
 
 /**

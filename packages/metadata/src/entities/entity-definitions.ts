@@ -1,10 +1,17 @@
 import { BIOPROJECT } from "./bioproject-entity.js";
 import { BIOSAMPLE } from "./biosample-entity.js";
 import type { EntityDefinition, EntityKey } from "./entity-definition.js";
-import { GEO_PLATFORM, GEO_SAMPLE, GEO_SERIES } from "./geo-entities.js";
+import { GEO_DATASET, GEO_PLATFORM, GEO_SAMPLE, GEO_SERIES, GEO_SUBSET } from "./geo-entities.js";
 import { PUBMED_ARTICLE } from "./pubmed-article-entity.js";
 import type { ServingColumnsByEntity } from "./serving-columns-by-entity.js";
-import { SRA_EXPERIMENT, SRA_RUN, SRA_SAMPLE, SRA_STUDY } from "./sra-entities.js";
+import {
+  SRA_ACCESSIONS,
+  SRA_EXPERIMENT,
+  SRA_RUN,
+  SRA_SAMPLE,
+  SRA_STUDY,
+  SRA_SUBMISSION,
+} from "./sra-entities.js";
 
 /**
  * Every entity by key, in the order the pipeline, the serving status and the API index list them.
@@ -15,9 +22,13 @@ export const ENTITIES = {
   sra_sample: SRA_SAMPLE,
   sra_experiment: SRA_EXPERIMENT,
   sra_run: SRA_RUN,
+  sra_submission: SRA_SUBMISSION,
+  sra_accessions: SRA_ACCESSIONS,
   geo_series: GEO_SERIES,
   geo_sample: GEO_SAMPLE,
   geo_platform: GEO_PLATFORM,
+  geo_dataset: GEO_DATASET,
+  geo_subset: GEO_SUBSET,
   biosample: BIOSAMPLE,
   bioproject: BIOPROJECT,
   pubmed_article: PUBMED_ARTICLE,

@@ -1,14 +1,16 @@
-import { GEO_ENTITY_SQL } from "../consolidation/sql/geo-entity.sql.js";
+import { GEO_DATASET_SQL, GEO_ENTITY_SQL, GEO_SUBSET_SQL } from "../consolidation/sql/geo-entity.sql.js";
 import {
+  GDS_GSE_VIEW_SQL,
+  GDS_GSM_VIEW_SQL,
   GEO_SUPPLEMENTARY_FILE_VIEW_SQL,
   GSE_GPL_VIEW_SQL,
   GSE_GSM_VIEW_SQL,
 } from "../snapshot/sql/snapshot-views.sql.js";
 import type { CuratedDefinition, EntityDefinition, SnapshotViewDefinition } from "./entity-definition.js";
 import { filter as f } from "./filter-definition.js";
-import { arrayOf, col, date, lower, nestedArray, text, tsv } from "./serving-column-sql.js";
+import { arrayOf, col, date, int, lower, nestedArray, text, tsv } from "./serving-column-sql.js";
 
-/** GEO series, samples and platforms, from the SOFT files. */
+/** GEO series, samples, platforms, datasets (GDS) and their subsets, from the SOFT files. */
 
 const curated: CuratedDefinition = { format: "geo", sql: GEO_ENTITY_SQL, rule: "latest lastUpdateDate" };
 
@@ -220,6 +222,121 @@ export const GEO_PLATFORM = {
   ],
 } as const satisfies EntityDefinition<typeof GEO_PLATFORM_COLUMNS>;
 
+export const GEO_DATASET_COLUMNS = {
+  title: col("text", text("title"), false),
+  dataset_type: col("text", lower("type")),
+  platform_id: col("text", text("platform")),
+  organisms: col(
+    "text[]",
+    `ARRAY(SELECT DISTINCT x FROM unnest(coalesce(${arrayOf("sampleOrganisms", "lower")}, '{}') || coalesce(${arrayOf("platformOrganisms", "lower")}, '{}')) x)`,
+  ),
+  series_ids: col("text[]", arrayOf("referenceSeries", "text")),
+  pubmed_ids: col("integer[]", arrayOf("pubmedIds", "integer")),
+  sample_type: col("text", lower("sampleType")),
+  value_type: col("text", lower("valueType")),
+  sample_count: col("integer", int("sampleCount")),
+  update_date: col("date", date("updateDate")),
+};
+
+export const GEO_DATASET = {
+  key: "geo_dataset",
+  curated: { format: "geo", sql: GEO_DATASET_SQL, rule: "latest updateDate" },
+  serving: {
+    columns: GEO_DATASET_COLUMNS,
+    search: tsv({ A: ["title"], B: ["description"], C: ["type"] }),
+  },
+  filters: [
+    f(
+      "dataset_type",
+      "dataset_type",
+      "lower",
+      "Dataset type (case-insensitive)",
+      "Expression profiling by array",
+    ),
+    f("platform", "platform_id", "exact", "Platform accession", "GPL97"),
+    f(
+      "organism",
+      "organisms",
+      "lower_in_array",
+      "Sample or platform organism (case-insensitive)",
+      "Homo sapiens",
+    ),
+    f("series", "series_ids", "in_array", "Reference series accession", "GSE781"),
+    f("pubmed_id", "pubmed_ids", "int_in_array", "Datasets citing this PubMed id", 14641932),
+    f("sample_type", "sample_type", "lower", "Sample type (RNA, genomic, …; case-insensitive)", "RNA"),
+    f("value_type", "value_type", "lower", "Value type (count, transformed count, …)", "count"),
+    f("samples_from", "sample_count", "int_from", "At least this many samples", 10),
+    f("samples_to", "sample_count", "int_to", "At most this many samples", 100),
+    f("updated_from", "update_date", "date_from", "Updated on or after (YYYY-MM-DD)", "2004-01-01"),
+    f("updated_to", "update_date", "date_to", "Updated on or before (YYYY-MM-DD)", "2010-12-31"),
+  ],
+  api: {
+    path: "/v1/geo/datasets",
+    tag: "geo",
+    noun: "GEO dataset",
+    plural: "GEO datasets",
+    exampleAccessions: ["GDS507"],
+    example: {
+      accession: "GDS507",
+      title: "Renal clear cell carcinoma (HG-U133B)",
+      type: "Expression profiling by array",
+      platform: "GPL97",
+      referenceSeries: ["GSE781"],
+    },
+  },
+  parents: [
+    // A GDS is curated from one or more series and is measured on one platform.
+    { parent: "geo_series", segment: "datasets", anyOf: [{ kind: "contains", column: "series_ids" }] },
+    { parent: "geo_platform", segment: "datasets", anyOf: [{ kind: "equals", column: "platform_id" }] },
+  ],
+} as const satisfies EntityDefinition<typeof GEO_DATASET_COLUMNS>;
+
+export const GEO_SUBSET_COLUMNS = {
+  dataset_id: col("text", text("datasetId")),
+  subset_type: col("text", lower("type")),
+  description: col("text", lower("description")),
+  sample_ids: col("text[]", arrayOf("sampleIds", "text")),
+};
+
+export const GEO_SUBSET = {
+  key: "geo_subset",
+  curated: { format: "geo", sql: GEO_SUBSET_SQL, rule: "latest fetched copy (subsets carry no date)" },
+  serving: {
+    columns: GEO_SUBSET_COLUMNS,
+    search: tsv({ A: ["description"], B: ["type"], C: [] }),
+  },
+  filters: [
+    f("dataset", "dataset_id", "exact", "GEO dataset accession", "GDS507"),
+    f(
+      "subset_type",
+      "subset_type",
+      "lower",
+      "What the subset groups samples by (case-insensitive)",
+      "disease state",
+    ),
+    f("description", "description", "lower", "The subset's value (case-insensitive)", "normal"),
+    f("sample", "sample_ids", "in_array", "Sample accession", "GSM11815"),
+  ],
+  api: {
+    path: "/v1/geo/subsets",
+    tag: "geo",
+    noun: "GEO dataset subset",
+    plural: "GEO dataset subsets",
+    exampleAccessions: ["GDS507_1"],
+    example: {
+      accession: "GDS507_1",
+      datasetId: "GDS507",
+      description: "normal",
+      type: "disease state",
+      sampleIds: ["GSM11815", "GSM11832"],
+    },
+  },
+  parents: [
+    { parent: "geo_dataset", segment: "subsets", anyOf: [{ kind: "equals", column: "dataset_id" }] },
+    { parent: "geo_sample", segment: "subsets", anyOf: [{ kind: "contains", column: "sample_ids" }] },
+  ],
+} as const satisfies EntityDefinition<typeof GEO_SUBSET_COLUMNS>;
+
 export const GEO_SNAPSHOT_VIEWS = [
   { name: "gse_gsm", reads: ["geo_series", "geo_sample"], sql: GSE_GSM_VIEW_SQL },
   { name: "gse_gpl", reads: ["geo_series", "geo_platform"], sql: GSE_GPL_VIEW_SQL },
@@ -228,4 +345,6 @@ export const GEO_SNAPSHOT_VIEWS = [
     reads: ["geo_series", "geo_sample", "geo_platform"],
     sql: GEO_SUPPLEMENTARY_FILE_VIEW_SQL,
   },
+  { name: "gds_gse", reads: ["geo_dataset"], sql: GDS_GSE_VIEW_SQL },
+  { name: "gds_gsm", reads: ["geo_subset"], sql: GDS_GSM_VIEW_SQL },
 ] as const satisfies readonly SnapshotViewDefinition[];

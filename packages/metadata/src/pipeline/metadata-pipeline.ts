@@ -7,7 +7,13 @@ import {
   type LakeConfig,
   type StepOptions,
 } from "@omicslake/core";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ingestConfigured } from "@omicslake/sources";
+import { downloadObject } from "../curated-objects.js";
+import { ACCESSION_LINKS_TABLE } from "../links/build-accession-links.js";
+import { loadAccessionLinks } from "../links/load-accession-links.js";
 import {
   consolidateMetadata,
   defaultDuckLakeTarget,
@@ -86,6 +92,7 @@ export async function ingestAndProcess(
         ...options,
         ...(sraAccessions ? { accessions: sraAccessions } : {}),
       });
+      for (const warning of processed.warnings) log(`  ${outcome.name}: ${warning}`);
       log(
         `  ${outcome.name}: ${
           Object.entries(processed.rowCounts)
@@ -159,7 +166,7 @@ export function snapshot(lake: Lake, options: StepOptions = {}): Promise<Snapsho
   return buildSnapshot(lake, stepOptions(options));
 }
 
-/** Loads every curated entity into the serving tables with an A/B swap each. */
+/** Loads every curated entity into the serving tables with an A/B swap each, then (on a full load) the accession links. */
 export async function loadCuratedIntoServing(
   lake: Lake,
   entities?: readonly ServingEntityName[],
@@ -173,7 +180,7 @@ export async function loadCuratedIntoServing(
     if (object) objects[entity] = object;
   }
   // Each batch inserted is a point where a kill leaves a half-filled idle table behind.
-  return loadServing(lake, {
+  const results = await loadServing(lake, {
     objects,
     ...(entities ? { entities } : {}),
     ...(shrink ? { shrink } : {}),
@@ -183,4 +190,38 @@ export async function loadCuratedIntoServing(
       options.onProgress?.(event);
     },
   });
+  // The links are derived from every entity, so they are reloaded with a full load only.
+  if (entities === undefined) {
+    const links = await lake.catalog
+      .getObject(curated.id, curatedObjectName(ACCESSION_LINKS_TABLE))
+      .catch(() => undefined);
+    if (links) await loadLinksObject(lake, links, shrink, options);
+  }
+  return results;
+}
+
+/** Copies the curated links object (checksum verified) to a scratch file and loads it into serving. */
+async function loadLinksObject(
+  lake: Lake,
+  object: CatalogObject,
+  shrink: ShrinkPolicy | undefined,
+  options: StepOptions,
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "omicslake-links-"));
+  try {
+    const local = join(dir, curatedObjectName(ACCESSION_LINKS_TABLE));
+    await downloadObject(lake, object, local);
+    await loadAccessionLinks(lake.servingClient(), local, {
+      sha256: object.sha256,
+      source: object.key,
+      ...(shrink ? { shrink } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (event) => {
+        if (event.stage === "rows") faultPoint("load.batch");
+        options.onProgress?.(event);
+      },
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

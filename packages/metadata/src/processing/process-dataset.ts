@@ -4,9 +4,12 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import {
   ParseError,
+  formatParseWarning,
   isRecordFormat,
   openInput,
   recordParser,
+  type ParseWarning,
+  type ParseWarningListener,
   type RecordFormat,
   type RecordKind,
 } from "@omicslake/parsers";
@@ -70,7 +73,15 @@ export interface ProcessResult {
   readonly skippedUnits: number;
   /** Rows written per record kind in this call. */
   readonly rowCounts: Readonly<Record<string, number>>;
+  /**
+   * What the parsers had to interpret in this call (a GEO SOFT line decoded as Latin-1, naming the raw
+   * object and line), as `warning: …` lines; also in the run's log. At most the first 100 are listed here.
+   */
+  readonly warnings: readonly string[];
 }
+
+/** Warnings a ProcessResult lists; the run's log has them all. */
+const LISTED_WARNINGS = 100;
 
 /** Extra columns every processed table carries so consolidation can rank versions and trace rows. */
 export const PROCESSED_EXTRA_FIELDS = [
@@ -172,6 +183,7 @@ export async function processDataset(
       : undefined;
 
   const rowCounts: Record<string, number> = {};
+  const warnings: string[] = [];
   const workRoot = await mkdtemp(join(options.workDir ?? tmpdir(), "omicslake-process-"));
   const { run } = await lake
     .withRun(
@@ -194,6 +206,11 @@ export async function processDataset(
         const units = step.stage("units", "units");
         const records = step.stage("records", "records");
         let recordsDone = 0;
+        const onWarning = (warning: ParseWarning): void => {
+          const line = formatParseWarning(warning);
+          ctx.log(line);
+          if (warnings.length < LISTED_WARNINGS) warnings.push(line);
+        };
         try {
           let index = 0;
           for (const unit of pending) {
@@ -218,6 +235,7 @@ export async function processDataset(
                 options,
                 filter,
                 onRecords,
+                onWarning,
               );
               const manifest: ProcessedManifest = {
                 version: 1,
@@ -289,6 +307,7 @@ export async function processDataset(
     processedUnits: pending.length,
     skippedUnits: manifests.length,
     rowCounts,
+    warnings,
   };
 }
 
@@ -396,8 +415,10 @@ async function processUnit(
   filter: SraStudyFilter | undefined,
   /** Called with the records parsed so far before each raw file and every 50,000 records; throws to stop. */
   onRecords: (records: number) => void,
+  onWarning: ParseWarningListener,
 ): Promise<ProcessedOutput[]> {
-  const parse = recordParser(format);
+  const parserFormat = unit.partition.parser ?? format;
+  const parse = recordParser(parserFormat);
   const maxRows = rowsPerFile(options);
   const sinks = new Map<string, NdjsonSink>();
   const chunks = new Map<string, number>();
@@ -441,7 +462,7 @@ async function processUnit(
         worker: options.gunzipInWorker ?? true,
       });
       try {
-        for await (const record of parse(input, { file: object.key })) {
+        for await (const record of parse(input, { file: object.key, onWarning })) {
           // `_line` stays the record's position in the file, filtered or not.
           const recordLine = line++;
           if (filter && !filter.keeps(record)) continue;
@@ -460,9 +481,13 @@ async function processUnit(
         if (cause instanceof MetadataFlowError || !isParseFailure(cause)) throw cause;
         throw new MetadataFlowError(
           "parse_failed",
-          `cannot parse raw object ${object.key} as ${format}: ${(cause as Error).message}`,
+          `cannot parse raw object ${object.key} as ${parserFormat}: ${(cause as Error).message}`,
           {
-            details: { key: object.key, format, ...((cause as { location?: object }).location ?? {}) },
+            details: {
+              key: object.key,
+              format: parserFormat,
+              ...((cause as { location?: object }).location ?? {}),
+            },
             hint: 'Check the object with "omicslake fsck"; if the upstream file is damaged, ingest it again',
             cause,
           },

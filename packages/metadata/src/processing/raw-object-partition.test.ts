@@ -12,7 +12,17 @@ describe("partitionOfRawObject", () => {
     expect(full.path).toBe("batch=2025-01-10/stage=Full");
     expect(sameDay.path).toBe("batch=2025-01-10/stage=Incremental");
     expect([later.order, full.order, sameDay.order].sort()).toEqual([full.order, sameDay.order, later.order]);
-    expect(partitionOfRawObject("sra", "Metadata/SRA_Accessions.tab").skip).toBe(true);
+    expect(partitionOfRawObject("sra", "Metadata/other_report.tab").skip).toBe(true);
+  });
+
+  it("reads SRA_Accessions.tab with its own parser, each fetch a version ranked after the one before", () => {
+    const first = partitionOfRawObject("sra", "Metadata/SRA_Accessions.tab");
+    const refetch = partitionOfRawObject("sra", "versions/20250116T093000Z/Metadata/SRA_Accessions.tab");
+    expect(first).toMatchObject({ path: "accessions=initial", parser: "sra-accessions" });
+    expect(first.skip).toBeUndefined();
+    expect(refetch).toMatchObject({ path: "accessions=20250116T093000Z", parser: "sra-accessions" });
+    expect(first.order < refetch.order).toBe(true);
+    expect(partitionOfRawObject("sra-accessions", "SRA_Accessions.tab.gz").parser).toBe("sra-accessions");
   });
 
   it("files PubMed per file, update files ranking after the baseline and by number", () => {

@@ -13,14 +13,20 @@ export interface RawObjectPartition {
    * greatest order (SRA: batch date, then Incremental after Full; PubMed: baseline, then update files by number).
    */
   readonly order: string;
-  /** Raw objects that hold no records for processing (`SRA_Accessions.tab`). */
+  /** Raw objects that hold no records for processing (other SRA reports). */
   readonly skip?: boolean;
+  /**
+   * The parser of objects that are not in their dataset's format: `SRA_Accessions.tab`, fetched with the SRA
+   * Mirroring files into the SRA dataset, is read by the `sra-accessions` parser.
+   */
+  readonly parser?: RecordFormat;
 }
 
 const VERSION_PREFIX = /^versions\/(\d{8}T\d{6,9}Z)\/(.+)$/;
 const SRA_BATCH = /NCBI_SRA_Mirroring_(\d{4})(\d{2})(\d{2})(_Full)?(?:\/|$)/;
 const PUBMED_FILE = /(?:^|\/)(?:(baseline|updatefiles)\/)?(pubmed\d+n\d+)\.xml(?:\.gz)?$/;
 const GEO_MONTH = /^(\d{4})\/(\d{2})\//;
+const SRA_ACCESSIONS_FILE = /(?:^|\/)SRA_Accessions\.tab(?:\.gz)?$/i;
 
 /** The partition of a raw object, or the override a caller passes for files added by hand. */
 export function partitionOfRawObject(format: RecordFormat, objectName: string): RawObjectPartition {
@@ -29,6 +35,7 @@ export function partitionOfRawObject(format: RecordFormat, objectName: string): 
   const name = versioned?.[2] ?? objectName;
   switch (format) {
     case "sra": {
+      if (SRA_ACCESSIONS_FILE.test(name)) return sraAccessionsPartition(versioned !== null, version, name);
       if (/\.tab$|\.tsv$|\.csv$/i.test(name)) return { path: "", order: "", skip: true };
       const batch = SRA_BATCH.exec(name);
       if (!batch) return { path: "batch=undated/stage=Full", order: `0000-00-00|0|${version}|${name}` };
@@ -50,11 +57,25 @@ export function partitionOfRawObject(format: RecordFormat, objectName: string): 
       const month = GEO_MONTH.exec(name);
       return { path: "", order: `${month ? `${month[1]}-${month[2]}` : "0000-00"}|${version}|${name}` };
     }
+    case "sra-accessions":
+      return sraAccessionsPartition(versioned !== null, version, name);
     case "biosample":
     case "bioproject":
     case "genbank":
       return { path: `version=${versioned ? version : "initial"}`, order: `${version}|${name}` };
   }
+}
+
+/**
+ * `SRA_Accessions.tab` is a whole-archive dump: each fetch is a version of its own, and the latest fetch (the
+ * greatest order) is the one consolidation keeps.
+ */
+function sraAccessionsPartition(versioned: boolean, version: string, name: string): RawObjectPartition {
+  return {
+    path: `accessions=${versioned ? version : "initial"}`,
+    order: `${version}|${name}`,
+    parser: "sra-accessions",
+  };
 }
 
 /** A name usable as one path segment: letters, digits, `._-`; anything else becomes `_`. */

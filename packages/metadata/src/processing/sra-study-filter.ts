@@ -79,6 +79,18 @@ export class SraStudyFilter {
         );
       case "sra_submission":
         return this.submissions.has(text("accession") ?? "");
+      case "sra_accessions": {
+        // A row of SRA_Accessions.tab: a kept object itself, or a run of a kept experiment or study.
+        const accession = text("accession") ?? "";
+        return (
+          this.studies.has(accession) ||
+          this.experiments.has(accession) ||
+          this.samples.has(accession) ||
+          this.submissions.has(accession) ||
+          this.studies.has(text("study") ?? "") ||
+          this.experiments.has(text("experiment") ?? "")
+        );
+      }
       default:
         return true;
     }

@@ -5,6 +5,7 @@ import { sqlIdentifier, type Lake } from "@omicslake/core";
 import { downloadObject } from "../curated-objects.js";
 import { openDuckDb, sqlString } from "../duckdb-session.js";
 import { CURATED_ENTITIES, DEFAULT_CURATED_DATASET, curatedObjectName } from "../entities/index.js";
+import { ACCESSION_LINKS_TABLE } from "../links/build-accession-links.js";
 import { MetadataFlowError } from "../metadata-flow-error.js";
 
 export interface QueryCuratedOptions {
@@ -29,7 +30,7 @@ export interface QueryCuratedResult {
 }
 
 /**
- * Runs one SQL statement with DuckDB over the curated entity tables (`sra_run`, `geo_series`, …, each a
+ * Runs one SQL statement with DuckDB over the curated tables (`sra_run`, `geo_series`, …, `accession_links`, each a
  * view of its Parquet file). The engine streams: it stops after `limit` rows, so a huge result never
  * fills memory. The session cannot read or write files outside its own scratch directory.
  *
@@ -68,15 +69,14 @@ export async function queryCurated(
     const duck = await openDuckDb(work);
     try {
       const tables: string[] = [];
-      for (const entity of curated ? CURATED_ENTITIES : []) {
-        const object = await lake.catalog.findObjectByKey(
-          lake.objectKey(curated!, curatedObjectName(entity.name)),
-        );
+      const curatedTables = [...CURATED_ENTITIES.map((e) => e.name), ACCESSION_LINKS_TABLE];
+      for (const name of curated ? curatedTables : []) {
+        const object = await lake.catalog.findObjectByKey(lake.objectKey(curated!, curatedObjectName(name)));
         if (!object) continue;
-        const local = join(dataDir, curatedObjectName(entity.name));
+        const local = join(dataDir, curatedObjectName(name));
         await downloadObject(lake, object, local);
-        await duck.run(`CREATE VIEW ${entity.name} AS SELECT * FROM read_parquet(${sqlString(local)})`);
-        tables.push(entity.name);
+        await duck.run(`CREATE VIEW ${name} AS SELECT * FROM read_parquet(${sqlString(local)})`);
+        tables.push(name);
       }
       const readable = new Set([`${work}/`]);
       for (const [name, file] of views) {

@@ -20,10 +20,22 @@ describe("serving queries", () => {
       "sra_experiment/runs": "experiment_accession = $1",
       "sra_sample/runs":
         "sample_accession = $1 OR experiment_accession IN (SELECT accession FROM sra_experiment WHERE sample_accession = $1)",
+      // A submission's objects: those SRA_Accessions.tab files under it, and those whose package names it.
+      "sra_submission/studies": "accession IN (SELECT accession FROM sra_accessions WHERE submission = $1)",
+      "sra_submission/samples": "accession IN (SELECT accession FROM sra_accessions WHERE submission = $1)",
+      "sra_submission/experiments":
+        "submission_accession = $1 OR accession IN (SELECT accession FROM sra_accessions WHERE submission = $1)",
+      "sra_submission/runs":
+        "submission_accession = $1 OR accession IN (SELECT accession FROM sra_accessions WHERE submission = $1)",
+      "sra_submission/accessions": "submission = $1",
       "geo_series/samples": "series_ids @> ARRAY[$1]::text[]",
       // A series' platform list is an array column: its elements are the candidates.
       "geo_series/platforms":
         "accession IN (SELECT unnest(platform_ids) FROM geo_series WHERE accession = $1) OR series_ids @> ARRAY[$1]::text[]",
+      "geo_series/datasets": "series_ids @> ARRAY[$1]::text[]",
+      "geo_sample/subsets": "sample_ids @> ARRAY[$1]::text[]",
+      "geo_platform/datasets": "platform_id = $1",
+      "geo_dataset/subsets": "dataset_id = $1",
       "bioproject/sra-studies": "bioproject = $1",
       "bioproject/biosamples": "bioprojects @> ARRAY[$1]::text[]",
     });

@@ -13,6 +13,7 @@ import {
   SNAPSHOT_VIEWS,
   curatedObjectName,
 } from "../entities/index.js";
+import { ACCESSION_LINKS_TABLE } from "../links/build-accession-links.js";
 import { MetadataFlowError } from "../metadata-flow-error.js";
 
 /**
@@ -39,7 +40,8 @@ export interface SnapshotResult {
 }
 
 /**
- * Builds `omicslake.duckdb` from the curated entity Parquet files: one table per entity, the SRAdb- and
+ * Builds `omicslake.duckdb` from the curated entity Parquet files: one table per entity and
+ * `accession_links`, the SRAdb- and
  * GEOmetadb-style views (`sra`, `gse_gsm`, `gse_gpl`, `geo_supplementary_file`) and `_metadata` (row counts,
  * build time, version). The file is built aside, then the previous snapshot is copied into
  * `archive/<dataset>/snapshots/<date>/…`, then the new one replaces it in one atomic put.
@@ -61,21 +63,20 @@ export async function buildSnapshot(lake: Lake, options: SnapshotOptions = {}): 
     );
   });
   const entityObjects: { table: string; object: CatalogObject }[] = [];
-  for (const entity of CURATED_ENTITIES) {
-    const object = await lake.catalog.findObjectByKey(
-      lake.objectKey(curated, curatedObjectName(entity.name)),
-    );
+  // The entities, then the tables consolidation derives from them (the accession links).
+  for (const name of [...CURATED_ENTITIES.map((e) => e.name), ACCESSION_LINKS_TABLE]) {
+    const object = await lake.catalog.findObjectByKey(lake.objectKey(curated, curatedObjectName(name)));
     if (!object) {
       throw new MetadataFlowError(
         "entity_missing",
-        `curated dataset "${curatedName}" has no ${curatedObjectName(entity.name)}`,
+        `curated dataset "${curatedName}" has no ${curatedObjectName(name)}`,
         {
-          details: { dataset: curatedName, entity: entity.name },
+          details: { dataset: curatedName, entity: name },
           hint: 'Run "omicslake consolidate" for every entity before "omicslake snapshot"',
         },
       );
     }
-    entityObjects.push({ table: entity.name, object });
+    entityObjects.push({ table: name, object });
   }
   const now = options.now ?? new Date();
   const work = await mkdtemp(join(options.workDir ?? tmpdir(), "omicslake-snapshot-"));

@@ -75,6 +75,81 @@ export function sraRunSetXml(runs: Iterable<SyntheticSraRun>): string {
   return join(XML_HEAD, "<RUN_SET>\n", runs, runXml, "</RUN_SET>\n");
 }
 
+export interface SyntheticSraSubmission {
+  readonly accession: string;
+  readonly alias: string;
+  readonly submissionDate?: string;
+}
+
+/** `meta_submission_set.xml` as the Mirroring batches hold it. */
+export function sraSubmissionSetXml(submissions: Iterable<SyntheticSraSubmission>): string {
+  return join(
+    XML_HEAD,
+    "<SUBMISSION_SET>\n",
+    submissions,
+    (s) =>
+      `<SUBMISSION accession="${s.accession}" alias="${esc(s.alias)}" center_name="GEO" broker_name="GEO"${s.submissionDate ? ` submission_date="${s.submissionDate}"` : ""}><IDENTIFIERS><PRIMARY_ID>${s.accession}</PRIMARY_ID></IDENTIFIERS></SUBMISSION>\n`,
+    "</SUBMISSION_SET>\n",
+  );
+}
+
+/** One row of SRA_Accessions.tab; fields left out are written as `-`. */
+export interface SyntheticSraAccession {
+  readonly accession: string;
+  readonly submission: string;
+  readonly type: "SUBMISSION" | "STUDY" | "SAMPLE" | "EXPERIMENT" | "RUN";
+  readonly status?: string;
+  readonly visibility?: string;
+  /** ISO 8601 UTC (`2025-01-10T08:00:00Z`). */
+  readonly updated?: string;
+  readonly published?: string;
+  readonly received?: string;
+  readonly study?: string;
+  readonly sample?: string;
+  readonly experiment?: string;
+  readonly spots?: number;
+  readonly bases?: number;
+  readonly replacedBy?: string;
+}
+
+const SRA_ACCESSIONS_HEADER =
+  "Accession\tSubmission\tStatus\tUpdated\tPublished\tReceived\tType\tCenter\tVisibility\tAlias\tExperiment\tSample\tStudy\tLoaded\tSpots\tBases\tMd5sum\tBioSample\tBioProject\tReplacedBy\n";
+
+/** `SRA_Accessions.tab` (sra/reports/Metadata) with its real header. */
+export function sraAccessionsTab(rows: Iterable<SyntheticSraAccession>): string {
+  return join(
+    "",
+    SRA_ACCESSIONS_HEADER,
+    rows,
+    (r) =>
+      `${[
+        r.accession,
+        r.submission,
+        r.status ?? "live",
+        r.updated,
+        r.published,
+        r.received,
+        r.type,
+        "GEO",
+        r.visibility ?? "public",
+        r.accession.toLowerCase(),
+        r.experiment,
+        r.sample,
+        r.study,
+        r.type === "RUN" ? "1" : undefined,
+        r.spots,
+        r.bases,
+        undefined,
+        undefined,
+        undefined,
+        r.replacedBy,
+      ]
+        .map((v) => (v === undefined ? "-" : String(v)))
+        .join("\t")}\n`,
+    "",
+  );
+}
+
 function join<T>(
   head: string,
   open: string,

@@ -6,7 +6,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { recordParser } from "@omicslake/parsers";
 import type { RecordFormat } from "@omicslake/parsers";
 import { SERVING_ENTITY_NAMES, type ServingEntityName } from "../entities/index.js";
-import { ndjsonColumnsArgument, typedSelectList } from "../processing/duckdb-column-types.js";
+import { TIMESTAMP_TYPE, ndjsonColumnsArgument, typedSelectList } from "../processing/duckdb-column-types.js";
 
 /** The shared NCBI fixtures, next to the repository; tests skip when they are absent. */
 export const NCBI_FIXTURES = resolve(
@@ -14,7 +14,29 @@ export const NCBI_FIXTURES = resolve(
   "../../../../../shared/fixtures/ncbi",
 );
 export const HAVE_NCBI_FIXTURES = existsSync(NCBI_FIXTURES);
+
+/**
+ * SRA_Accessions.tab rows over the accessions of the SRA fixtures (NCBI ships no small copy of the file): the
+ * parsers' test sample, in the repository.
+ */
+export const SRA_ACCESSIONS_SAMPLE = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  "../../../parsers/test/data/SRA_Accessions.sample.tab",
+);
+
+/** SRA record kinds that consolidation gives a status, visibility and update time from `sra_accessions`. */
+const SRA_STATE_KINDS = new Set(["sra_study", "sra_sample", "sra_experiment", "sra_run", "sra_submission"]);
+
 export const NO_FIXTURES_REASON = `the NCBI fixtures folder ${NCBI_FIXTURES} is absent`;
+
+/**
+ * Served entities that no file of the shared NCBI fixtures holds (no GDS SOFT file is among them yet):
+ * with fixtures alone their tables are empty, and only generated rows fill their columns.
+ */
+export const ENTITIES_WITHOUT_SHARED_FIXTURE: ReadonlySet<ServingEntityName> = new Set([
+  "geo_dataset",
+  "geo_subset",
+]);
 
 const FORMAT_BY_PREFIX: readonly [string, RecordFormat][] = [
   ["sra_", "sra"],
@@ -49,6 +71,28 @@ export function fixtureRecords(): Promise<Map<string, Record<string, unknown>[]>
         records.set(accession, record as unknown as Record<string, unknown>);
       }
     }
+    // The accession rows (typed when written, as processing types them); then each SRA object takes its
+    // state from them.
+    const accessions = new Map<string, Record<string, unknown>>();
+    for await (const record of recordParser("sra-accessions")(createReadStream(SRA_ACCESSIONS_SAMPLE), {
+      file: SRA_ACCESSIONS_SAMPLE,
+    })) {
+      accessions.set(record.accession, record as unknown as Record<string, unknown>);
+    }
+    byKind.set("sra_accessions", accessions);
+    for (const [kind, records] of byKind) {
+      if (!SRA_STATE_KINDS.has(kind)) continue;
+      for (const [accession, record] of records) {
+        const state = accessions.get(accession);
+        if (state === undefined) continue;
+        records.set(accession, {
+          ...record,
+          status: state["status"],
+          visibility: state["visibility"],
+          updated: state["updated"],
+        });
+      }
+    }
     return new Map<string, Record<string, unknown>[]>(
       [...byKind].map(([kind, records]) => [kind, [...records.values()]]),
     );
@@ -60,7 +104,8 @@ const pad = (i: number): string => String(i).padStart(6, "0");
 
 /**
  * Generated records linked across entities: row `i` of every SRA entity belongs to study `i`, GEO
- * sample `i` to series `i`, biosample `i` to bioproject `i`. `variant` is written into every title so a
+ * sample `i` to series `i` and to the one subset of dataset `i` (of series `i`, on platform `i`),
+ * biosample `i` to bioproject `i`. `variant` is written into every title so a
  * test can tell which load a response came from.
  */
 export function generatedRecords(
@@ -74,7 +119,7 @@ export function generatedRecords(
     list.push(record);
   };
   const sraBase = {
-    identifiers: { secondary: [], external: [], submitter: [] },
+    identifiers: { secondary: [], external: [], submitter: [], uuid: [] },
     attributes: [],
     xrefLinks: [],
     urlLinks: [],
@@ -85,6 +130,50 @@ export function generatedRecords(
     const organism = mouse ? "Mus musculus" : "Homo sapiens";
     const taxid = mouse ? 10090 : 9606;
     const day = `2021-${String((i % 12) + 1).padStart(2, "0")}-${String((i % 28) + 1).padStart(2, "0")}`;
+    // The SRA_Accessions.tab state consolidation joins onto every SRA object of study i.
+    const state = {
+      status: i % 4 === 0 ? "suppressed" : "live",
+      visibility: "public",
+      updated: `${day} 12:00:00`,
+    };
+    for (const [type, accession, links] of [
+      ["SUBMISSION", `SRA9${n}`, {}],
+      ["STUDY", `SRP9${n}`, {}],
+      ["SAMPLE", `SRS9${n}`, { study: `SRP9${n}`, biosample: `SAMN9${n}` }],
+      ["EXPERIMENT", `SRX9${n}`, { study: `SRP9${n}`, sample: `SRS9${n}`, biosample: `SAMN9${n}` }],
+      [
+        "RUN",
+        `SRR9${n}`,
+        { study: `SRP9${n}`, sample: `SRS9${n}`, experiment: `SRX9${n}`, biosample: `SAMN9${n}` },
+      ],
+    ] as const) {
+      push("sra_accessions", {
+        kind: "sra_accessions",
+        accession,
+        submission: `SRA9${n}`,
+        ...state,
+        published: `${day} 00:00:00`,
+        received: `${day} 08:00:00`,
+        type,
+        center: "GENCENTER",
+        alias: `generated ${type.toLowerCase()} ${i}`,
+        bioproject: `PRJNA9${n}`,
+        ...links,
+        ...(type === "RUN" ? { loaded: 1, spots: 1000 * i, bases: 150_000 * i } : {}),
+      });
+    }
+    push("sra_submission", {
+      kind: "sra_submission",
+      accession: `SRA9${n}`,
+      ...sraBase,
+      alias: `GEN: study ${i}`,
+      title: `Generated submission ${i} ${variant}`,
+      centerName: "GENCENTER",
+      brokerName: "GENBROKER",
+      labName: "Generated Lab",
+      submissionDate: `${day}T08:00:00`,
+      ...state,
+    });
     push("sra_study", {
       kind: "sra_study",
       accession: `SRP9${n}`,
@@ -97,6 +186,7 @@ export function generatedRecords(
       geoAccession: `GSE9${n}`,
       pubmedIds: [90000000 + i],
       relatedStudies: [],
+      ...state,
     });
     push("sra_sample", {
       kind: "sra_sample",
@@ -110,6 +200,7 @@ export function generatedRecords(
       geoAccession: `GSM9${n}`,
       pubmedIds: [],
       centerName: "GENCENTER",
+      ...state,
     });
     push("sra_experiment", {
       kind: "sra_experiment",
@@ -134,6 +225,8 @@ export function generatedRecords(
       geoAccession: `GSM9${n}`,
       pubmedIds: [],
       centerName: "GENCENTER",
+      submissionAccession: `SRA9${n}`,
+      ...state,
     });
     push("sra_run", {
       kind: "sra_run",
@@ -160,6 +253,8 @@ export function generatedRecords(
       poolMembers: [],
       files: [],
       cloudFiles: [],
+      submissionAccession: `SRA9${n}`,
+      ...state,
     });
     push("geo_series", {
       kind: "geo_series",
@@ -240,6 +335,33 @@ export function generatedRecords(
       contributors: [],
       sampleIds: [`GSM9${n}`],
       seriesIds: [`GSE9${n}`],
+    });
+    push("geo_dataset", {
+      kind: "geo_dataset",
+      accession: `GDS9${n}`,
+      title: `Generated dataset ${i} ${variant}`,
+      description: `Liver expression of ${organism}`,
+      type: "Expression profiling by high throughput sequencing",
+      pubmedIds: [90000000 + i],
+      platform: `GPL9${n}`,
+      platformOrganisms: [organism],
+      platformTechnologyType: "high-throughput sequencing",
+      featureCount: 20000,
+      sampleOrganisms: [organism],
+      sampleType: "RNA",
+      channelCount: 1,
+      sampleCount: i,
+      valueType: "count",
+      referenceSeries: [`GSE9${n}`],
+      updateDate: day,
+    });
+    push("geo_subset", {
+      kind: "geo_subset",
+      accession: `GDS9${n}_1`,
+      datasetId: `GDS9${n}`,
+      description: i % 2 ? "control" : "treated",
+      type: "agent",
+      sampleIds: [`GSM9${n}`],
     });
     push("biosample", {
       kind: "biosample",
@@ -356,9 +478,22 @@ export async function writeServingParquet(
       const ndjson = join(dir, `${entity}.ndjson`);
       await writeFile(ndjson, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
       const parquet = join(dir, `${entity}.parquet`);
-      // Typed as processing types them (BIGINT counts, DATE and UTC timestamps, `_raw` date text).
+      // Typed as processing types them (BIGINT counts, DATE and UTC timestamps, `_raw` date text); an SRA
+      // object then carries the SRA_Accessions.tab state consolidation joins on, typed as there. An entity
+      // no shared fixture holds (GDS) is the empty, schema-typed table consolidation publishes.
+      const state = SRA_STATE_KINDS.has(entity);
+      const columns = state
+        ? ndjsonColumnsArgument(entity).replace(
+            /\}$/,
+            `, "status": 'VARCHAR', "visibility": 'VARCHAR', "updated": 'VARCHAR'}`,
+          )
+        : ndjsonColumnsArgument(entity);
+      const select = [
+        typedSelectList(entity, "r"),
+        ...(state ? ["r.status", "r.visibility", `TRY_CAST(r.updated AS ${TIMESTAMP_TYPE}) AS updated`] : []),
+      ].join(", ");
       await connection.run(
-        `COPY (SELECT ${typedSelectList(entity, "r")} FROM read_ndjson('${ndjson}', columns = ${ndjsonColumnsArgument(entity)}, format = 'newline_delimited') r) TO '${parquet}' (FORMAT parquet)`,
+        `COPY (SELECT ${select} FROM read_ndjson('${ndjson}', columns = ${columns}, format = 'newline_delimited') r) TO '${parquet}' (FORMAT parquet)`,
       );
       files[entity] = parquet;
       counts[entity] = records.length;

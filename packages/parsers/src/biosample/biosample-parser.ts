@@ -111,6 +111,7 @@ function biosample(node: XmlNode, file: string | undefined, byteOffset: number):
     accession,
     id: toInt(attrOf(node, "id")),
     access: attrOf(node, "access"),
+    isReference: attrOf(node, "is_reference"),
     submissionDate: toIsoDate(attrOf(node, "submission_date")),
     lastUpdate: toIsoDate(attrOf(node, "last_update")),
     publicationDate: toIsoDate(attrOf(node, "publication_date")),

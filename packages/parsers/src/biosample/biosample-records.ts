@@ -53,6 +53,10 @@ export const biosampleSchema = z
     accession: z.string().describe("SAMN…/SAME…/SAMD…"),
     id: z.number().int().optional().describe("Numeric uid"),
     access: z.string().optional().describe('"public" or "controlled-access"'),
+    isReference: z
+      .string()
+      .optional()
+      .describe('is_reference of the BioSample element ("yes" on reference samples), as given'),
     submissionDate: timestampText().optional(),
     lastUpdate: timestampText().optional(),
     publicationDate: timestampText().optional(),

@@ -21,23 +21,31 @@ export interface GeoEntity {
   table: { readonly header: readonly string[] | undefined; readonly rowCount: number } | undefined;
 }
 
-/** `lian,qing,jiao` → first/middle/last; `,,GEO` → last only. */
+/**
+ * GEO's `first,middle,last` form: `lian,qing,jiao` → first/middle/last; `,,GEO` → last only. Only the
+ * first two commas separate parts: the last part is everything after them, so an organisation written
+ * as a last name keeps its own commas (`,,Affymetrix, Inc.` → last `Affymetrix, Inc.`). A name with a
+ * single comma is `first,last`; one without any is a last name.
+ */
 export function parseGeoPersonName(text: string): GeoPersonName {
-  const parts = text.split(",").map((s) => s.trim());
   const name: { first?: string; middle?: string; last?: string } = {};
-  if (parts.length === 1) {
-    if (parts[0] !== "") name.last = parts[0];
+  const set = (part: "first" | "middle" | "last", value: string): void => {
+    const t = value.trim();
+    if (t !== "") name[part] = t;
+  };
+  const c1 = text.indexOf(",");
+  if (c1 < 0) {
+    set("last", text);
     return name;
   }
-  const first = parts[0] ?? "";
-  const last = parts[parts.length - 1] ?? "";
-  const middle = parts
-    .slice(1, -1)
-    .filter((s) => s !== "")
-    .join(",");
-  if (first !== "") name.first = first;
-  if (middle !== "") name.middle = middle;
-  if (last !== "") name.last = last;
+  set("first", text.slice(0, c1));
+  const c2 = text.indexOf(",", c1 + 1);
+  if (c2 < 0) {
+    set("last", text.slice(c1 + 1));
+    return name;
+  }
+  set("middle", text.slice(c1 + 1, c2));
+  set("last", text.slice(c2 + 1));
   return name;
 }
 

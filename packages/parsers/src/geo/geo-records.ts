@@ -14,7 +14,9 @@ export const geoPersonNameSchema = z
     middle: z.string().optional(),
     last: z.string().optional(),
   })
-  .describe('A person name from GEO\'s "first,middle,last" form');
+  .describe(
+    'A person name from GEO\'s "first,middle,last" form, split on the first two commas only (",,Affymetrix, Inc." has the last name "Affymetrix, Inc.")',
+  );
 
 export const geoContactSchema = z
   .object({

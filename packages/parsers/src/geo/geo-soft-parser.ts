@@ -1,4 +1,5 @@
 import { ParseError } from "../errors/parse-error.js";
+import type { ParseWarningListener } from "../errors/parse-warning.js";
 import { driveChunks } from "../io/drive-chunks.js";
 import {
   buildGeoDataset,
@@ -18,6 +19,8 @@ export interface GeoSoftParseOptions {
   readonly maxLineBytes?: number;
   /** Most metadata text one entity may hold (data tables are not held). Default 256 MiB. */
   readonly maxRecordBytes?: number;
+  /** Told, with file and line, about each line that was not UTF-8 and was decoded as Latin-1. */
+  readonly onWarning?: ParseWarningListener;
 }
 
 const BUILDERS: Readonly<Record<string, (entity: GeoEntity) => GeoRecord>> = {
@@ -140,7 +143,11 @@ export async function* parseGeoSoft(
   options: GeoSoftParseOptions = {},
 ): AsyncGenerator<GeoRecord> {
   const collector = new GeoEntityCollector(options.file, options.maxRecordBytes ?? 256 * 1024 * 1024);
-  const scanner = new GeoSoftScanner(collector, { file: options.file, maxLineBytes: options.maxLineBytes });
+  const scanner = new GeoSoftScanner(collector, {
+    file: options.file,
+    maxLineBytes: options.maxLineBytes,
+    onWarning: options.onWarning,
+  });
   yield* driveChunks(input, {
     push: (chunk) => scanner.push(chunk),
     end: () => {

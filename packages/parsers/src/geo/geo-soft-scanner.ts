@@ -1,5 +1,8 @@
+import { isUtf8 } from "node:buffer";
 import type { ErrorCode } from "@omicslake/core";
 import { ParseError } from "../errors/parse-error.js";
+import type { ParseWarningListener } from "../errors/parse-warning.js";
+import { decodeWindows1252 } from "./windows-1252-text.js";
 
 /** What the scanner reports, in file order. Called synchronously from `push`/`end`. */
 export interface GeoSoftScanHandler {
@@ -17,6 +20,8 @@ export interface GeoSoftScannerOptions {
   readonly file?: string;
   /** Longest metadata line kept in memory; data-table lines are never kept. Default 64 MiB. */
   readonly maxLineBytes?: number;
+  /** Told about lines that are not UTF-8 and were read as Latin-1. */
+  readonly onWarning?: ParseWarningListener;
 }
 
 const NL = 0x0a;
@@ -25,6 +30,8 @@ const BANG = 0x21;
 const CARET = 0x5e;
 const HASH = 0x23;
 const PREVIEW_CHARS = 80;
+/** Latin-1 lines warned about one by one; past this, one summary at the end of the input. */
+const LATIN1_LINE_WARNINGS = 10;
 
 /**
  * Splits SOFT bytes into lines and classifies them without building a string per data-table row:
@@ -51,11 +58,15 @@ export class GeoSoftScanner {
   private record: string | undefined;
   private sawEntity = false;
   private sawBytes = false;
+  private readonly onWarning: ParseWarningListener | undefined;
+  private latin1Lines = 0;
+  private lastLatin1Line = 0;
 
   constructor(handler: GeoSoftScanHandler, options: GeoSoftScannerOptions = {}) {
     this.handler = handler;
     this.file = options.file;
     this.maxLineBytes = options.maxLineBytes ?? 64 * 1024 * 1024;
+    this.onWarning = options.onWarning;
   }
 
   push(chunk: Uint8Array): void {
@@ -122,6 +133,14 @@ export class GeoSoftScanner {
       this.carryBytes = 0;
       this.processLine(line, 0, line.length, this.carryOffset);
       this.lines++;
+    }
+    if (this.latin1Lines > LATIN1_LINE_WARNINGS) {
+      const more = this.latin1Lines - LATIN1_LINE_WARNINGS;
+      this.onWarning?.({
+        code: "latin1_decoded_more",
+        message: `GEO SOFT ${this.file ?? "input"}: ${more} more line(s) after the first ${LATIN1_LINE_WARNINGS} were not UTF-8 and were decoded as Latin-1 (Windows-1252), ${this.latin1Lines} in all, the last at line ${this.lastLatin1Line}`,
+        location: { file: this.file, line: this.lastLatin1Line },
+      });
     }
     if (this.inTable) {
       throw this.error(
@@ -192,7 +211,7 @@ export class GeoSoftScanner {
 
     if (this.inTable) {
       if (first === BANG) {
-        const text = buf.toString("utf8", start, e).trimEnd();
+        const text = this.decode(buf, start, e, lineNo, byteOffset).trimEnd();
         // Any `_table_end` closes the table: real files pair `!platform_table_begin` with `!sample_table_end`.
         if (text.endsWith("_table_end")) {
           this.inTable = false;
@@ -202,12 +221,13 @@ export class GeoSoftScanner {
           return;
         }
       }
-      if (this.tableHeader === undefined) this.tableHeader = buf.toString("utf8", start, e).split("\t");
+      if (this.tableHeader === undefined)
+        this.tableHeader = this.decode(buf, start, e, lineNo, byteOffset).split("\t");
       else this.tableRows++;
       return;
     }
 
-    const text = buf.toString("utf8", start, e);
+    const text = this.decode(buf, start, e, lineNo, byteOffset);
     if (first === CARET) {
       const eq = text.indexOf(" = ");
       const type = eq > 1 ? text.slice(1, eq).trim().toUpperCase() : "";
@@ -259,6 +279,34 @@ export class GeoSoftScanner {
       return;
     }
     throw this.malformed(lineNo, byteOffset, 'a "^", "!" or "#" line', text);
+  }
+
+  /**
+   * One line's text. SOFT is UTF-8, but files GEO built from old submissions carry Latin-1 bytes; decoding
+   * those as UTF-8 would turn each into U+FFFD and lose the letter for good. The decision is made per
+   * line, so a UTF-8 file with one Latin-1 line reads both right. Only a line whose UTF-8 decoding holds
+   * U+FFFD is checked (a real U+FFFD in valid UTF-8 is kept), so clean lines cost one scan of the string.
+   */
+  private decode(buf: Buffer, start: number, end: number, line: number, byteOffset: number): string {
+    const text = buf.toString("utf8", start, end);
+    if (!text.includes("\uFFFD")) return text;
+    const bytes = buf.subarray(start, end);
+    if (isUtf8(bytes)) return text;
+    this.latin1Lines++;
+    this.lastLatin1Line = line;
+    if (this.latin1Lines <= LATIN1_LINE_WARNINGS) {
+      this.onWarning?.({
+        code: "latin1_decoded",
+        message: `GEO SOFT ${this.file ?? "input"} line ${line}${this.record === undefined ? "" : ` (${this.record})`}: not valid UTF-8; decoded as Latin-1 (Windows-1252)`,
+        location: {
+          file: this.file,
+          line,
+          byteOffset,
+          ...(this.record === undefined ? {} : { record: this.record }),
+        },
+      });
+    }
+    return decodeWindows1252(bytes);
   }
 
   private malformed(line: number, byteOffset: number, expected: string, got: string): ParseError {

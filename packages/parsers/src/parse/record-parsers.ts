@@ -1,13 +1,23 @@
 import { parseBioProject } from "../bioproject/bioproject-parser.js";
 import { parseBioSample } from "../biosample/biosample-parser.js";
 import { ParseError } from "../errors/parse-error.js";
+import type { ParseWarningListener } from "../errors/parse-warning.js";
 import { parseGenbank } from "../genbank/genbank-parser.js";
 import { parseGeoSoft } from "../geo/geo-soft-parser.js";
 import { parsePubmed } from "../pubmed/pubmed-parser.js";
 import { parseSra } from "../sra/sra-parser.js";
+import { parseSraAccessions } from "../sra-accessions/sra-accessions-parser.js";
 
 /** The upstream formats `omicslake parse` understands. */
-export const RECORD_FORMATS = ["sra", "geo", "biosample", "bioproject", "pubmed", "genbank"] as const;
+export const RECORD_FORMATS = [
+  "sra",
+  "geo",
+  "biosample",
+  "bioproject",
+  "pubmed",
+  "genbank",
+  "sra-accessions",
+] as const;
 export type RecordFormat = (typeof RECORD_FORMATS)[number];
 
 import type { ParsedRecord } from "./parsed-record.js";
@@ -16,6 +26,8 @@ import type { ParsedRecord } from "./parsed-record.js";
 export interface RecordParserOptions {
   readonly file?: string;
   readonly withSequence?: boolean;
+  /** Told about input the parser had to interpret (today: GEO SOFT lines decoded as Latin-1). */
+  readonly onWarning?: ParseWarningListener;
 }
 
 export type RecordParser = (
@@ -33,12 +45,16 @@ const PARSERS: Readonly<Record<RecordFormat, RecordParser>> = {
   bioproject: withoutSequence("bioproject", parseBioProject),
   pubmed: withoutSequence("pubmed", parsePubmed),
   genbank: parseGenbank,
+  "sra-accessions": withoutSequence("sra-accessions", parseSraAccessions),
 };
 
 /** A metadata-only parser that refuses `withSequence` rather than ignore it. */
 function withoutSequence(
   format: RecordFormat,
-  parse: (input: AsyncIterable<Uint8Array>, options: { file?: string }) => AsyncGenerator<ParsedRecord>,
+  parse: (
+    input: AsyncIterable<Uint8Array>,
+    options: { file?: string; onWarning?: ParseWarningListener },
+  ) => AsyncGenerator<ParsedRecord>,
 ): RecordParser {
   return (input, options) => {
     if (options.withSequence === true) {
@@ -49,7 +65,10 @@ function withoutSequence(
         { hint: "Leave out --with-sequence for this format" },
       );
     }
-    return parse(input, options.file === undefined ? {} : { file: options.file });
+    return parse(input, {
+      ...(options.file === undefined ? {} : { file: options.file }),
+      ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+    });
   };
 }
 

@@ -5,6 +5,7 @@ import { genbankRecordSchemas } from "../genbank/genbank-records.js";
 import { geoRecordSchemas } from "../geo/geo-records.js";
 import { pubmedRecordSchemas } from "../pubmed/pubmed-records.js";
 import { sraRecordSchemas } from "../sra/sra-records.js";
+import { sraAccessionsRecordSchemas } from "../sra-accessions/sra-accessions-records.js";
 
 /** Every record kind the parsers emit, with its zod schema: the source of the Parquet and API schemas. */
 export const RECORD_SCHEMAS = {
@@ -14,6 +15,7 @@ export const RECORD_SCHEMAS = {
   ...bioprojectRecordSchemas,
   ...pubmedRecordSchemas,
   ...genbankRecordSchemas,
+  ...sraAccessionsRecordSchemas,
 } as const;
 
 export type RecordKind = keyof typeof RECORD_SCHEMAS;

@@ -39,9 +39,9 @@ export function textAt(node: XmlNode | undefined, path?: string): string | undef
 const NEEDS_COLLAPSE = /[\t\n\r\f\v]| {2}/;
 
 /**
- * Text of a mixed-content element and its descendants with whitespace runs collapsed (pretty-printed files
- * break lines inside abstracts). Inline formatting tags were removed before parsing, so for PubMed the
- * descendants are only what remains (MathML and the like).
+ * Text of a mixed-content element with whitespace runs collapsed (pretty-printed files break lines inside
+ * abstracts). Inline markup and MathML are already folded into the text by the reader, in place; children
+ * that remain are elements the DTD does not allow there, whose text is appended rather than lost.
  */
 export function flatText(node: XmlNode | undefined): string | undefined {
   if (node === undefined) return undefined;

@@ -2,7 +2,6 @@ import { ParseError } from "../errors/parse-error.js";
 import { readXmlRecords, type XmlParseOptions } from "../xml/xml-record-reader.js";
 import { textsOf, type XmlNode } from "../xml/xml-node.js";
 import { allAt, child, childrenNamed, compact, flatText, textAt } from "./pubmed-node-access.js";
-import { stripInlineMarkup } from "./pubmed-inline-markup.js";
 import type {
   PubmedArticle,
   PubmedArticleId,
@@ -18,6 +17,11 @@ export type PubmedParseOptions = XmlParseOptions;
 const RECORDS = ["PubmedArticle", "PubmedBookArticle", "DeleteCitation"];
 // efetch for a single id sometimes returns a bare PubmedArticle root.
 const ROOTS = ["PubmedArticleSet", "PubmedArticle", "PubmedBookArticle"];
+/**
+ * The DTD's inline markup (`%text;`: b, i, sup, sub, u) and the formulas allowed beside it in titles and
+ * abstracts (MathML, with or without its `mml:` prefix, and DispFormula): folded into the text where they stand.
+ */
+const INLINE = ["b", "i", "sup", "sub", "u", "mml:math", "math", "DispFormula"];
 
 const MONTHS: Readonly<Record<string, number>> = {
   jan: 1,
@@ -57,11 +61,63 @@ function month(text: string | undefined): number | undefined {
 
 const pad = (n: number): string => String(n).padStart(2, "0");
 
+const SEASONS: ReadonlySet<string> = new Set(["spring", "summer", "autumn", "fall", "winter"]);
+/** The first year of a MedlineDate, then what directly follows it: a month (with a day) or a season. */
+const MEDLINE_DATE = /(?:^|[^\d])([12]\d{3})(?![\d])(?:\s+([A-Za-z]+)\.?(?:\s+(\d{1,2})(?![\d:]))?)?/;
+
+/** A month name ("Dec", "December") or undefined; unlike `month`, "Spring" or "Decade" are not months. */
+function monthName(word: string): number | undefined {
+  const m = MONTHS[word.slice(0, 3).toLowerCase()];
+  if (m === undefined) return undefined;
+  return word.length === 3 || FULL_MONTHS[m - 1] === word.toLowerCase() ? m : undefined;
+}
+const FULL_MONTHS = [
+  "january",
+  "february",
+  "march",
+  "april",
+  "may",
+  "june",
+  "july",
+  "august",
+  "september",
+  "october",
+  "november",
+  "december",
+];
+
+/**
+ * The start of a free-text MedlineDate, which journals give for ranges and seasons: "1998 Dec-1999 Jan" is
+ * 1998-12, "2000 Dec 23-30" 2000-12-23, "2000 Spring" 2000 (season Spring), "1999-2000" 1999.
+ */
+export function medlineDateStart(
+  text: string,
+): { year: number; month?: number; day?: number; season?: string } | undefined {
+  const m = MEDLINE_DATE.exec(text);
+  if (m === null) return undefined;
+  const year = Number(m[1]);
+  const word = m[2];
+  if (word === undefined) return { year };
+  const mon = monthName(word);
+  if (mon !== undefined) {
+    const day = m[3] === undefined ? undefined : Number(m[3]);
+    return day !== undefined && day >= 1 && day <= 31 ? { year, month: mon, day } : { year, month: mon };
+  }
+  if (SEASONS.has(word.toLowerCase())) return { year, season: word };
+  return { year };
+}
+
 export function pubmedDate(node: XmlNode | undefined): PubmedDate | undefined {
   if (node === undefined) return undefined;
-  const year = int(textAt(node, "Year"));
-  const m = month(textAt(node, "Month"));
-  const day = int(textAt(node, "Day"));
+  const medlineDate = textAt(node, "MedlineDate");
+  // Structured elements when present; otherwise the start of the MedlineDate (its text is kept as well).
+  const start =
+    medlineDate !== undefined && child(node, "Year") === undefined
+      ? medlineDateStart(medlineDate)
+      : undefined;
+  const year = start?.year ?? int(textAt(node, "Year"));
+  const m = start?.month ?? month(textAt(node, "Month"));
+  const day = start?.day ?? int(textAt(node, "Day"));
   let iso: string | undefined;
   if (year !== undefined) {
     iso = String(year);
@@ -76,8 +132,8 @@ export function pubmedDate(node: XmlNode | undefined): PubmedDate | undefined {
     day,
     hour: int(textAt(node, "Hour")),
     minute: int(textAt(node, "Minute")),
-    season: textAt(node, "Season"),
-    medlineDate: textAt(node, "MedlineDate"),
+    season: start?.season ?? textAt(node, "Season"),
+    medlineDate,
     iso,
   });
   return Object.keys(date).length === 0 ? undefined : date;
@@ -380,8 +436,8 @@ export function pubmedRecordsFromXml(
 
 /**
  * Streams PubMed XML (`pubmed25nNNNN.xml` baseline/update files, efetch output) into `pubmed_article`
- * records and, for `DeleteCitation`, one `pubmed_deletion` per PMID. Inline formatting in titles and
- * abstracts is flattened to text.
+ * records and, for `DeleteCitation`, one `pubmed_deletion` per PMID. Inline formatting and MathML in titles
+ * and abstracts become text where they stand.
  *
  * @example
  * for await (const r of parsePubmed(fs.createReadStream("pubmed25n0001.xml"))) if (r.kind === "pubmed_article") console.log(r.pmid, r.title);
@@ -390,7 +446,7 @@ export async function* parsePubmed(
   input: AsyncIterable<Uint8Array>,
   options: PubmedParseOptions = {},
 ): AsyncGenerator<PubmedRecord> {
-  const records = readXmlRecords(stripInlineMarkup(input), { ...options, records: RECORDS, roots: ROOTS });
+  const records = readXmlRecords(input, { ...options, records: RECORDS, roots: ROOTS, inline: INLINE });
   for await (const { node, byteOffset } of records) {
     yield* pubmedRecordsFromXml(node, { file: options.file, byteOffset });
   }

@@ -5,7 +5,13 @@ const yn = z.boolean();
 
 export const pubmedDateSchema = z
   .object({
-    year: z.number().int().optional(),
+    year: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        "Year; for a MedlineDate, the year it starts in (year, month, day, season and iso describe its start)",
+      ),
     month: z.number().int().optional().describe("1–12 (month names and numbers both normalised)"),
     day: z.number().int().optional(),
     hour: z.number().int().optional(),
@@ -14,7 +20,9 @@ export const pubmedDateSchema = z
     medlineDate: z
       .string()
       .optional()
-      .describe('Free-text date when the journal gives no structured one ("1998 Dec-1999 Jan")'),
+      .describe(
+        'Free-text date when the journal gives no structured one ("1998 Dec-1999 Jan", kept as given; its start, 1998-12, fills year, month and iso)',
+      ),
     iso: z.string().optional().describe("YYYY, YYYY-MM or YYYY-MM-DD, as precise as the source"),
   })
   .describe("A PubMed date");
@@ -52,7 +60,10 @@ export const pubmedArticleSchema = z.object({
   indexingMethod: z.string().optional(),
   dateCompleted: dateText().optional().describe("ISO date"),
   dateRevised: dateText().optional().describe("ISO date"),
-  title: z.string().optional().describe("ArticleTitle (BookTitle for books), inline markup removed"),
+  title: z
+    .string()
+    .optional()
+    .describe("ArticleTitle (BookTitle for books); inline markup and MathML become text where they stand"),
   vernacularTitle: z.string().optional(),
   abstract: z
     .object({

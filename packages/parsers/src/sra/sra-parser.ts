@@ -8,6 +8,7 @@ import type {
   SraFile,
   SraIdentifiers,
   SraOrganization,
+  SraPlatformField,
   SraPoolMember,
   SraReadSpec,
   SraRecord,
@@ -120,6 +121,7 @@ function packageRecords(pkg: XmlNode, ctx: Context): SraRecord[] {
     geoAccession: exp?.geoAccession,
     platform: exp?.platform,
     instrumentModel: exp?.instrumentModel,
+    platformFields: exp?.platformFields,
   };
   for (const runNode of allAt(pkg, "RUN_SET/RUN")) out.push(run(runNode, ctx, runContext));
   if (submissionNode !== undefined) out.push(submission(submissionNode, ctx, child(pkg, "Organization")));
@@ -150,7 +152,8 @@ function identifiers(node: XmlNode): SraIdentifiers {
   const ids = child(node, "IDENTIFIERS");
   const secondary: string[] = [];
   const external: Array<{ namespace?: string; label?: string; value: string }> = [];
-  const submitter: Array<{ namespace?: string; value: string }> = [];
+  const submitter: Array<{ namespace?: string; label?: string; value: string }> = [];
+  const uuid: string[] = [];
   let primary: string | undefined;
   if (ids !== undefined) {
     for (const id of ids.children) {
@@ -160,10 +163,12 @@ function identifiers(node: XmlNode): SraIdentifiers {
       else if (id.name === "SECONDARY_ID") secondary.push(value);
       else if (id.name === "EXTERNAL_ID")
         external.push({ namespace: attrOf(id, "namespace"), label: attrOf(id, "label"), value });
-      else if (id.name === "SUBMITTER_ID") submitter.push({ namespace: attrOf(id, "namespace"), value });
+      else if (id.name === "SUBMITTER_ID")
+        submitter.push({ namespace: attrOf(id, "namespace"), label: attrOf(id, "label"), value });
+      else if (id.name === "UUID") uuid.push(value);
     }
   }
-  return { primary, secondary, external, submitter };
+  return { primary, secondary, external, submitter, uuid };
 }
 
 function attributes(node: XmlNode, container: string): SraAttribute[] {
@@ -282,10 +287,26 @@ function readSpecs(node: XmlNode): { spotLength?: number; readSpecs: SraReadSpec
   };
 }
 
-function platform(node: XmlNode): { platform?: string; instrumentModel?: string } {
+function platform(node: XmlNode): {
+  platform?: string;
+  instrumentModel?: string;
+  platformFields: SraPlatformField[];
+} {
   const p = child(node, "PLATFORM")?.children[0];
-  if (p === undefined) return { platform: undefined, instrumentModel: undefined };
-  return { platform: p.name, instrumentModel: textAt(p, "INSTRUMENT_MODEL") };
+  if (p === undefined) return { platform: undefined, instrumentModel: undefined, platformFields: [] };
+  const platformFields: SraPlatformField[] = [];
+  platformFieldsOf(p, "", platformFields);
+  return { platform: p.name, instrumentModel: textAt(p, "INSTRUMENT_MODEL"), platformFields };
+}
+
+// Older platforms carry more than a model (LS454 FLOW_SEQUENCE and KEY_SEQUENCE, ABI_SOLID COLOR_MATRIX):
+// every descendant is kept under its path so none is lost, whatever the platform.
+function platformFieldsOf(node: XmlNode, prefix: string, out: SraPlatformField[]): void {
+  for (const c of node.children) {
+    const name = prefix + c.name;
+    if (c.children.length === 0) out.push({ name, value: textAt(c) });
+    else platformFieldsOf(c, `${name}/`, out);
+  }
 }
 
 // ---- records -------------------------------------------------------------------------------------
@@ -341,7 +362,7 @@ function experiment(node: XmlNode, ctx: Context, submissionAccession: string | u
   const lib = design === undefined ? undefined : child(design, "LIBRARY_DESCRIPTOR");
   const layout = lib === undefined ? undefined : child(lib, "LIBRARY_LAYOUT")?.children[0];
   const refIds = [studyRef, sampleRef].flatMap((r) => (r === undefined ? [] : identifiers(r).external));
-  const fromRefs = promote({ secondary: [], external: refIds, submitter: [] }, [], [], undefined);
+  const fromRefs = promote({ secondary: [], external: refIds, submitter: [], uuid: [] }, [], [], undefined);
   const layoutName = layout?.name === "SINGLE" || layout?.name === "PAIRED" ? layout.name : undefined;
   const expPlatform = platform(node);
   const spec = readSpecs(design ?? node);
@@ -370,10 +391,13 @@ function experiment(node: XmlNode, ctx: Context, submissionAccession: string | u
       layout: layoutName,
       nominalLength: toNumber(attrOf(layout, "NOMINAL_LENGTH")),
       nominalSdev: toNumber(attrOf(layout, "NOMINAL_SDEV")),
+      orientation: attrOf(layout, "ORIENTATION"),
+      poolingStrategy: lib === undefined ? undefined : textAt(lib, "POOLING_STRATEGY"),
       constructionProtocol: lib === undefined ? undefined : textAt(lib, "LIBRARY_CONSTRUCTION_PROTOCOL"),
     },
     platform: expPlatform.platform,
     instrumentModel: expPlatform.instrumentModel,
+    platformFields: expPlatform.platformFields,
     spotLength: spec.spotLength,
     readSpecs: spec.readSpecs,
     submissionAccession,
@@ -389,6 +413,7 @@ interface RunContext {
   readonly geoAccession?: string | undefined;
   readonly platform?: string | undefined;
   readonly instrumentModel?: string | undefined;
+  readonly platformFields?: readonly SraPlatformField[] | undefined;
 }
 
 function run(node: XmlNode, ctx: Context, pkg: RunContext): SraRun {
@@ -434,6 +459,8 @@ function run(node: XmlNode, ctx: Context, pkg: RunContext): SraRun {
     // Runs inside a package often omit PLATFORM: the experiment's applies.
     platform: runPlatform.platform ?? pkg.platform,
     instrumentModel: runPlatform.instrumentModel ?? pkg.instrumentModel,
+    platformFields:
+      runPlatform.platform !== undefined ? runPlatform.platformFields : (pkg.platformFields ?? []),
     spotLength: spec.spotLength,
     readSpecs: spec.readSpecs,
     nreads: toInt(attrOf(statistics, "nreads")),

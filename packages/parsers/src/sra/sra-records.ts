@@ -19,9 +19,12 @@ export const sraIdentifiersSchema = z
         .object({ namespace: z.string().optional(), label: z.string().optional(), value: z.string() })
         .readonly(),
     ).describe("IDENTIFIERS/EXTERNAL_ID (BioSample, BioProject, GEO, …)"),
-    submitter: list(z.object({ namespace: z.string().optional(), value: z.string() }).readonly()).describe(
-      "IDENTIFIERS/SUBMITTER_ID",
-    ),
+    submitter: list(
+      z
+        .object({ namespace: z.string().optional(), label: z.string().optional(), value: z.string() })
+        .readonly(),
+    ).describe("IDENTIFIERS/SUBMITTER_ID (namespace: the submitter's name for its own ids)"),
+    uuid: list(z.string()).describe("IDENTIFIERS/UUID"),
   })
   .readonly();
 
@@ -118,10 +121,20 @@ export const sraLibrarySchema = z
     layout: z.enum(["SINGLE", "PAIRED"]).optional(),
     nominalLength: z.number().optional().describe("PAIRED NOMINAL_LENGTH"),
     nominalSdev: z.number().optional().describe("PAIRED NOMINAL_SDEV"),
+    orientation: z.string().optional().describe("PAIRED ORIENTATION (5'3'-3'5', …), as given"),
+    poolingStrategy: z.string().optional().describe("POOLING_STRATEGY (multiplexed, …)"),
     constructionProtocol: z.string().optional(),
   })
   .readonly()
   .describe("DESIGN/LIBRARY_DESCRIPTOR");
+
+export const sraPlatformFieldSchema = z
+  .object({
+    name: z.string().describe("Element path under the platform element: INSTRUMENT_MODEL, FLOW_SEQUENCE, …"),
+    value: z.string().optional(),
+  })
+  .readonly()
+  .describe("A child of the PLATFORM's platform element, nested ones by path (COLOR_MATRIX/COLOR)");
 
 export const sraExperimentSchema = z
   .object({
@@ -137,6 +150,9 @@ export const sraExperimentSchema = z
     library: sraLibrarySchema,
     platform: z.string().optional().describe("PLATFORM child element (ILLUMINA, OXFORD_NANOPORE, …)"),
     instrumentModel: z.string().optional(),
+    platformFields: list(sraPlatformFieldSchema).describe(
+      "Every child of the platform element, INSTRUMENT_MODEL included, in document order",
+    ),
     spotLength: z.number().int().optional(),
     readSpecs: list(sraReadSpecSchema),
     submissionAccession: z.string().optional().describe("SUBMISSION of the EXPERIMENT_PACKAGE (efetch only)"),
@@ -233,6 +249,9 @@ export const sraRunSchema = z
     assembly: z.string().optional(),
     platform: z.string().optional(),
     instrumentModel: z.string().optional(),
+    platformFields: list(sraPlatformFieldSchema).describe(
+      "Every child of the run's platform element (the package experiment's when the run has none)",
+    ),
     spotLength: z.number().int().optional(),
     readSpecs: list(sraReadSpecSchema),
     nreads: z.number().int().optional().describe("Statistics nreads"),
@@ -314,6 +333,7 @@ export type SraXrefLink = z.infer<typeof sraXrefLinkSchema>;
 export type SraUrlLink = z.infer<typeof sraUrlLinkSchema>;
 export type SraReadSpec = z.infer<typeof sraReadSpecSchema>;
 export type SraLibrary = z.infer<typeof sraLibrarySchema>;
+export type SraPlatformField = z.infer<typeof sraPlatformFieldSchema>;
 export type SraFile = z.infer<typeof sraFileSchema>;
 export type SraTaxon = z.infer<typeof sraTaxonSchema>;
 export type SraTaxAnalysis = z.infer<typeof sraTaxAnalysisSchema>;

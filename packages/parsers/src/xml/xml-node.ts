@@ -83,7 +83,8 @@ export function textsOf(
 
 /** Text of the node and all its descendants in document order, as mixed-content elements need (PubMed abstracts). */
 export function deepText(node: XmlNode): string {
-  // Child text positions are not kept, so mixed content is approximated as own text followed by children's.
+  // Child text positions are not kept, so mixed content is approximated as own text followed by children's;
+  // a reader given the inline element names (XmlRecordReaderOptions.inline) keeps their text in place instead.
   let out = node.text;
   for (const c of node.children) out += deepText(c);
   return out;

@@ -1,7 +1,13 @@
 import { describe, expect, test } from "vitest";
 import { ParseError } from "../errors/parse-error.js";
-import { readXmlRecords, type XmlRecord, type XmlRecordReaderOptions } from "./xml-record-reader.js";
+import {
+  readXmlRecords,
+  XmlRecordTokenizer,
+  type XmlRecord,
+  type XmlRecordReaderOptions,
+} from "./xml-record-reader.js";
 import { textAt } from "./xml-node.js";
+import { reusedBufferChunks } from "../../test/helpers/byte-streams.js";
 
 async function* chunked(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
@@ -158,5 +164,166 @@ describe("readXmlRecords", () => {
       break;
     }
     expect(returned).toBe(true);
+  });
+});
+
+describe("readXmlRecords mixed content (inline elements folded into text)", () => {
+  const inline = { ...opts, inline: ["i", "b", "sup", "sub", "mml:math"] };
+  const math =
+    `<mml:math xmlns:mml="http://www.w3.org/1998/Math/MathML"><mml:msub><mml:mi>V</mml:mi>` +
+    `<mml:mrow><mml:mi>O</mml:mi><mml:mn>2</mml:mn></mml:mrow></mml:msub></mml:math>`;
+  const doc =
+    `<set><r><t>maximal oxygen uptake (${math}) 67.6 ml</t>` +
+    `<t><i>start</i> middle <b>bold <i>nested</i> &amp; more</b> end <sup>2</sup></t>` +
+    `<t>H<sub>2</sub>O<i><![CDATA[<cdata> & ]]>&lt;x&gt;&#233;</i>.<i/></t>` +
+    `<t a="1">plain<c>child</c></t></r></set>`;
+
+  test.each([1, 2, 3, 7, 64, 1 << 16])(
+    "keeps inline text where it stands, in document order, at every %i bytes",
+    async (size) => {
+      const [record] = await collect(doc, inline, size);
+      const texts = record!.node.children.map((t) => t.text);
+      expect(texts).toEqual([
+        "maximal oxygen uptake (VO2) 67.6 ml",
+        "start middle bold nested & more end 2",
+        "H2O<cdata> & <x>é.",
+        "plain",
+      ]);
+      // Only the element that is not inline markup stays a child; inline elements leave no node behind.
+      expect(record!.node.children.map((t) => t.children.map((c) => c.name))).toEqual([[], [], [], ["c"]]);
+      expect(record!.node.children[3]!.attrs).toEqual({ a: "1" });
+    },
+  );
+
+  test("without the option, inline elements stay children", async () => {
+    const [record] = await collect(`<set><r>a <i>b</i> c</r></set>`, opts);
+    expect(record!.node.text).toBe("a  c");
+    expect(record!.node.children.map((c) => [c.name, c.text])).toEqual([["i", "b"]]);
+  });
+
+  test("inline elements outside records are ordinary markup", async () => {
+    const records = await collect(`<set><i>x</i><r><i>y</i></r></set>`, inline);
+    expect(records.map((r) => r.node.text)).toEqual(["y"]);
+  });
+
+  test("a mismatched inline closing tag is malformed at its exact byte offset", async () => {
+    const xml = `<set><r><t>é <b>x <i>y</b></i></t></r></set>`;
+    for (const size of [1, 5, 1 << 16]) {
+      const { error } = await failure(xml, inline, size);
+      expect(error.code).toBe("malformed_xml");
+      expect(error.message).toContain("</b> does not match the open element <i>");
+      expect(error.location.byteOffset).toBe(Buffer.from(xml).indexOf("</b>"));
+    }
+  });
+
+  test("input ending inside an inline element names it", async () => {
+    const { error } = await failure(`<set><r><t>a <mml:math><mml:mi>x`, inline, 3);
+    expect(error.code).toBe("truncated_xml");
+    expect(error.message).toContain("<mml:mi>");
+  });
+});
+
+describe("readXmlRecords encodings named by the XML declaration", () => {
+  const latin1Doc = (encoding: string, body: number[]): Buffer =>
+    Buffer.concat([
+      Buffer.from(`<?xml version="1.0" encoding="${encoding}"?>\n<set><r a="`),
+      Buffer.from(body),
+      Buffer.from(`"><t>`),
+      Buffer.from(body),
+      Buffer.from(`</t></r></set>`),
+    ]);
+
+  test.each([1, 2, 3, 1 << 16])("ISO-8859-1 is decoded as declared at every %i bytes", async (size) => {
+    // "Café 10°C ±" and a C1 byte, which ISO-8859-1 maps to U+0080 (windows-1252 would make it €).
+    const body = [0x43, 0x61, 0x66, 0xe9, 0x20, 0x31, 0x30, 0xb0, 0x43, 0x20, 0xb1, 0x80];
+    const [record] = await collect(latin1Doc("ISO-8859-1", body), opts, size);
+    expect(record!.node.attrs.a).toBe("Café 10°C ±\u0080");
+    expect(record!.node.children[0]!.text).toBe("Café 10°C ±\u0080");
+    const [lower] = await collect(latin1Doc("latin1", body), opts, size);
+    expect(lower!.node.attrs.a).toBe("Café 10°C ±\u0080");
+  });
+
+  test("windows-1252 and ISO-8859-15 are decoded by their own tables", async () => {
+    const [cp] = await collect(latin1Doc("windows-1252", [0x80, 0x93, 0x41, 0x94]), opts, 2);
+    expect(cp!.node.attrs.a).toBe("€“A”");
+    const [l9] = await collect(latin1Doc("ISO-8859-15", [0xa4, 0xe9]), opts, 1);
+    expect(l9!.node.children[0]!.text).toBe("€é");
+  });
+
+  test.each([1, 2, 3, 5, 1 << 16])(
+    "a multi-byte encoding (Shift_JIS) is never cut inside a character at %i bytes",
+    async (size) => {
+      // 日本語 テスト in Shift_JIS; 0x96 0x7b has an ASCII-range trail byte ({).
+      const sjis = [0x93, 0xfa, 0x96, 0x7b, 0x8c, 0xea, 0x20, 0x83, 0x65, 0x83, 0x58, 0x83, 0x67];
+      const [record] = await collect(latin1Doc("Shift_JIS", sjis), opts, size);
+      expect(record!.node.attrs.a).toBe("日本語 テスト");
+      expect(record!.node.children[0]!.text).toBe("日本語 テスト");
+    },
+  );
+
+  test("bytes invalid in the declared encoding are an error at their offset", async () => {
+    const xml = latin1Doc("Shift_JIS", [0x41, 0x81]);
+    const { error } = await failure(
+      Buffer.concat([xml.subarray(0, xml.indexOf("<t>") + 3), Buffer.from("x")]),
+      opts,
+    );
+    expect(error.code).toBe("malformed_xml");
+    expect(error.message).toContain("shift_jis");
+    expect(error.location.byteOffset).toBe(xml.indexOf('"', xml.indexOf("<r a=")) + 1);
+  });
+
+  test("an unknown or unreadable declared encoding is refused naming the file", async () => {
+    for (const encoding of ["x-no-such-encoding", "UTF-16", "ISO-2022-JP"]) {
+      const { error } = await failure(latin1Doc(encoding, [0x41]), opts);
+      expect(error.code).toBe("unsupported_format");
+      expect(error.message).toContain(encoding);
+      expect(error.message).toContain("in.xml");
+      expect(error.location.byteOffset).toBe(0);
+    }
+  });
+
+  test("UTF-16 input and a byte order mark that contradicts the declaration are refused", async () => {
+    const utf16 = Buffer.from("\ufeff<set/>", "utf16le");
+    expect((await failure(utf16, opts)).error.code).toBe("unsupported_format");
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), latin1Doc("ISO-8859-1", [0xe9])]);
+    const { error } = await failure(bom, opts);
+    expect(error.code).toBe("malformed_xml");
+    expect(error.message).toContain("byte order mark");
+  });
+
+  test("decoded strings are copies: chunks come through one reused buffer", async () => {
+    const doc = latin1Doc("Shift_JIS", [0x93, 0xfa, 0x96, 0x7b, 0x20, 0x41]);
+    for (const size of [1, 4, 64]) {
+      const records: XmlRecord[] = [];
+      for await (const r of readXmlRecords(reusedBufferChunks(doc, size), opts)) records.push(r);
+      expect(records[0]!.node.attrs.a).toBe("日本 A");
+      expect(records[0]!.node.children[0]!.text).toBe("日本 A");
+    }
+  });
+
+  test("a UTF-8 declaration, and an encoding-like text later in the document, change nothing", async () => {
+    const xml = `<?xml version="1.0" encoding="utf-8"?><set><?xml encoding="ISO-8859-1"?><r>é</r></set>`;
+    const [record] = await collect(xml, opts, 2);
+    expect(record!.node.text).toBe("é");
+  });
+});
+
+describe("XmlRecordTokenizer encoding for a reader started inside a document", () => {
+  test("the encoding read from the declaration is reported, and can be given to a reader that starts later", () => {
+    const head = new XmlRecordTokenizer(opts);
+    head.write(Buffer.from(`<?xml version="1.0" encoding="ISO-8859-1"?><set>`), []);
+    expect(head.encoding).toBe("ISO-8859-1");
+    const later = new XmlRecordTokenizer({ ...opts, encoding: head.encoding });
+    const out: XmlRecord[] = [];
+    later.write(Buffer.from([...Buffer.from("<set><r>caf"), 0xe9, ...Buffer.from("</r></set>")]), out);
+    later.end(out);
+    expect(out[0]!.node.text).toBe("café");
+    expect(new XmlRecordTokenizer(opts).encoding).toBe("UTF-8");
+  });
+
+  test("an unknown encoding option is refused", () => {
+    expect(() => new XmlRecordTokenizer({ ...opts, encoding: "x-nothing" })).toThrow(
+      /the encoding option names encoding "x-nothing"/,
+    );
   });
 });

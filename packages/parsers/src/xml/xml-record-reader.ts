@@ -4,6 +4,15 @@ import { ParseError } from "../errors/parse-error.js";
 import { gzipDamageBehind } from "../io/open-input.js";
 import type { XmlNode } from "./xml-node.js";
 import { decodeXmlEntities } from "./xml-entities.js";
+import {
+  declaredEncoding,
+  multiByteTextBoundary,
+  UnsupportedXmlEncoding,
+  UTF8_DECODING,
+  windows1252,
+  xmlTextDecoding,
+  type XmlTextDecoding,
+} from "./xml-encoding.js";
 
 /*
  * Why a hand-written tokenizer and not saxes: on the same replicated SRA experiment-package file,
@@ -11,7 +20,8 @@ import { decodeXmlEntities } from "./xml-entities.js";
  * below the 150 MB/s target (bench/xml-parsers.bench.mjs prints both figures). saxes checks every
  * character against the XML name and character productions and emits one callback per token; here input
  * bytes are decoded once as latin1 (one char per byte, so offsets are free), delimiters are found with
- * String#indexOf, and only the strings a record keeps are sliced (and re-decoded as UTF-8 when not ASCII).
+ * String#indexOf, and only the strings a record keeps are sliced (and re-decoded as UTF-8, or as the XML
+ * declaration's encoding, when not ASCII).
  * Outside record elements nothing is retained, so memory stays flat on multi-GB files. The price is
  * leniency: well-formedness is checked where it matters for correct records (tag balance, quoting, one
  * root), not character by character.
@@ -28,10 +38,23 @@ export interface XmlRecordReaderOptions {
   readonly maxDepth?: number;
   /** Maximum size of one record (and of any single markup token outside records); larger -> ParseError "record_too_large". Default 64 MiB. */
   readonly maxRecordBytes?: number;
+  /**
+   * Mixed content: elements with these names (inline markup such as PubMed's `<i>`, `<sup>`, `<mml:math>`) are
+   * not built as children. Their text, and the text of everything inside them, is appended to the enclosing
+   * element's text where it stands, so words keep their document order and spacing. Their tags are still
+   * checked for balance, so error offsets stay those of the bytes read.
+   */
+  readonly inline?: readonly string[];
+  /**
+   * The document's encoding when reading starts past its XML declaration (a worker given a byte range of a
+   * large file passes the {@link XmlRecordTokenizer.encoding} read at its start). Default UTF-8; a declaration
+   * in the bytes read takes precedence.
+   */
+  readonly encoding?: string;
 }
 
 /** What the caller of a parser built on this reader sets: the file name for errors and the limits. */
-export type XmlParseOptions = Omit<XmlRecordReaderOptions, "records" | "roots">;
+export type XmlParseOptions = Omit<XmlRecordReaderOptions, "records" | "roots" | "inline">;
 
 export interface XmlRecord {
   readonly node: XmlNode;
@@ -99,11 +122,12 @@ export async function* readXmlRecordBatches(
       // Large chunks are fed in slices and their records handed out after each slice: records then die
       // young (cheap for the garbage collector) instead of a whole megabyte of trees surviving together.
       const length = chunk === undefined ? 0 : chunk.byteLength;
-      for (let offset = 0; offset < length || (finished && offset === 0); offset += FEED_SLICE) {
+      for (let offset = 0, end = 0; offset < length || (finished && offset === 0); offset = end) {
+        end = chunk === undefined ? 0 : sliceEnd(chunk, offset);
         let failure: Error | undefined;
         try {
           if (chunk === undefined) reader.end(out);
-          else reader.write(length <= FEED_SLICE ? chunk : chunk.subarray(offset, offset + FEED_SLICE), out);
+          else reader.write(offset === 0 && end === length ? chunk : chunk.subarray(offset, end), out);
         } catch (error) {
           failure = error instanceof Error ? error : new Error(String(error));
         }
@@ -127,6 +151,18 @@ export async function* readXmlRecordBatches(
 }
 
 /**
+ * Where the slice of `chunk` fed from `offset` ends: about FEED_SLICE bytes on, just after a `>` when there is
+ * one, so that the tokenizer consumes the whole slice. A slice cut inside a tag leaves its start to be copied
+ * in front of the next slice, and one cut inside text splits the text into two strings to join.
+ */
+function sliceEnd(chunk: Uint8Array, offset: number): number {
+  const end = offset + FEED_SLICE;
+  if (end >= chunk.byteLength) return chunk.byteLength;
+  const gt = chunk.lastIndexOf(62 /* > */, end - 1);
+  return gt >= offset + FEED_SLICE / 2 ? gt + 1 : end;
+}
+
+/**
  * The synchronous core of {@link readXmlRecords}: feed chunks with `write`, finish with `end`; completed
  * records are pushed to the array given. Exposed for callers that drive parsing themselves (workers, tests).
  */
@@ -136,6 +172,12 @@ export class XmlRecordTokenizer {
   private readonly file: string | undefined;
   private readonly maxDepth: number;
   private readonly maxRecordBytes: number;
+  private readonly inline: ReadonlySet<string> | undefined;
+  /** How kept strings are decoded: UTF-8 unless the XML declaration names another encoding. */
+  private decoding: XmlTextDecoding = UTF8_DECODING;
+  private encodingLabel = "UTF-8";
+  /** Byte offset at which an XML declaration may stand: 0, or 3 after a UTF-8 byte order mark. */
+  private declarationByte = 0;
 
   /**
    * Unconsumed input decoded as latin1, so one character is one byte: offsets are exact and free, and
@@ -165,6 +207,8 @@ export class XmlRecordTokenizer {
   private readonly outer: string[] = [];
   /** Open elements of the record being built; empty outside records. */
   private readonly nodes: MutableNode[] = [];
+  /** Open inline elements (and elements inside them) being folded into the text of the innermost node. */
+  private readonly folded: string[] = [];
   private recordByte = 0;
   private rootSeen = false;
   /** Position of the next `&` at or after pos (or -1), so text without entities is never searched twice. */
@@ -178,6 +222,14 @@ export class XmlRecordTokenizer {
     this.file = options.file;
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.inline =
+      options.inline !== undefined && options.inline.length > 0 ? new Set(options.inline) : undefined;
+    if (options.encoding !== undefined) this.setEncoding(options.encoding, 0, "the encoding option");
+  }
+
+  /** The encoding text is decoded as: the one the XML declaration names (once read), else UTF-8 or the option. */
+  get encoding(): string {
+    return this.encodingLabel;
   }
 
   /** Bytes received so far (uncompressed). */
@@ -204,6 +256,11 @@ export class XmlRecordTokenizer {
       if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
         bytes = bytes.subarray(3);
         this.bufByte += 3;
+        this.declarationByte = 3;
+      } else if (looksUtf16(bytes)) {
+        throw this.error("unsupported_format", "the input is UTF-16 text, which cannot be read", 0, {
+          hint: "Convert the file to UTF-8 (iconv -f UTF-16 -t UTF-8) and parse it again",
+        });
       }
     }
     if (this.waiting) {
@@ -252,7 +309,11 @@ export class XmlRecordTokenizer {
     }
     if (this.nodes.length > 0 || this.outer.length > 0) {
       const open =
-        this.nodes.length > 0 ? this.nodes[this.nodes.length - 1]!.name : this.outer[this.outer.length - 1]!;
+        this.folded.length > 0
+          ? this.folded[this.folded.length - 1]!
+          : this.nodes.length > 0
+            ? this.nodes[this.nodes.length - 1]!.name
+            : this.outer[this.outer.length - 1]!;
       this.truncated(`inside <${open}>`);
     }
     if (leftover && NOT_WHITESPACE.test(this.buf.slice(this.pos)))
@@ -303,10 +364,13 @@ export class XmlRecordTokenizer {
   private name(from: number, to: number): string {
     const cached = this.cachedName(from, to);
     if (cached !== undefined) return cached;
-    const name = this.keep(from, to, false);
+    let name = this.keep(from, to, false);
     // Only ASCII names can be compared with the latin1 buffer. Only names that would pass as attribute
     // names are cached, so a cache hit also proves an attribute name well-formed (see startTag).
-    if (name.length === to - from && cacheableName(name)) this.names[slotOf(this.buf, from, to)] = name;
+    if (name.length === to - from && cacheableName(name)) {
+      name = internalized(name);
+      this.names[slotOf(this.buf, from, to)] = name;
+    }
     return name;
   }
 
@@ -318,10 +382,12 @@ export class XmlRecordTokenizer {
       : undefined;
   }
 
-  /** A kept string: bytes re-decoded as UTF-8 when they are not ASCII, then entity references replaced. */
+  /** A kept string: bytes re-decoded (UTF-8 or the declared encoding) when they are not ASCII, then entity references replaced. */
   private keep(from: number, to: number, entities: boolean): string {
     let text: string;
-    if (this.bufAscii) text = this.buf.slice(from, to);
+    const kind = this.decoding.kind;
+    if (this.bufAscii || kind === "latin1") text = this.buf.slice(from, to);
+    else if (kind === "windows-1252") text = windows1252(this.buf.slice(from, to));
     else {
       // Like hasAmp: the next non-ASCII position is found once and reused until passed.
       let high = this.nextHigh;
@@ -329,9 +395,33 @@ export class XmlRecordTokenizer {
         NON_ASCII.lastIndex = from;
         high = this.nextHigh = NON_ASCII.exec(this.buf)?.index ?? -1;
       }
-      text = high !== -1 && high < to ? this.bytes.toString("utf8", from, to) : this.buf.slice(from, to);
+      text = high !== -1 && high < to ? this.decode(from, to) : this.buf.slice(from, to);
     }
     return entities ? decodeXmlEntities(text) : text;
+  }
+
+  /** bytes[from, to), which hold a non-ASCII byte, decoded as the document's encoding. */
+  private decode(from: number, to: number): string {
+    const decoding = this.decoding;
+    if (decoding.kind !== "decoder") return this.bytes.toString("utf8", from, to);
+    try {
+      return decoding.decoder.decode(this.bytes.subarray(from, to));
+    } catch (error) {
+      throw this.error(
+        "malformed_xml",
+        `bytes that are not valid ${decoding.name}, the encoding the XML declaration names`,
+        this.offsetOf(from),
+        { hint: "Fix the encoding in the XML declaration or convert the file to UTF-8", cause: error },
+      );
+    }
+  }
+
+  /** Where text ending a chunk can be cut without cutting a multi-byte character (`to` when any cut is safe). */
+  private textBoundary(from: number, to: number): number {
+    const decoding = this.decoding;
+    if (decoding.kind === "utf8") return this.bufAscii ? to : Math.max(from, utf8Boundary(this.bytes, to));
+    if (decoding.kind === "decoder" && decoding.multiByte) return multiByteTextBoundary(this.bytes, from, to);
+    return to;
   }
 
   /** Stops scanning at `from` until more input arrives; long tokens wait for a `>` instead of being rescanned per chunk. */
@@ -372,8 +462,8 @@ export class XmlRecordTokenizer {
               }
             }
             let safeEnd = amp !== -1 && buf.indexOf(";", amp) === -1 ? amp : len;
-            // Nor cut a multi-byte UTF-8 character in two.
-            if (!this.bufAscii && safeEnd === len) safeEnd = Math.max(pos, utf8Boundary(this.bytes, len));
+            // Nor cut a multi-byte character in two.
+            if (safeEnd === len) safeEnd = this.textBoundary(pos, len);
             this.appendText(pos, safeEnd);
             pos = safeEnd;
             break;
@@ -443,7 +533,7 @@ export class XmlRecordTokenizer {
     }
     const name = this.name(lt + 1, i);
     const inRecord = this.nodes.length > 0;
-    const depth = this.outer.length + this.nodes.length;
+    const depth = this.outer.length + this.nodes.length + this.folded.length;
     if (depth === 0) {
       if (this.rootSeen) {
         throw this.error(
@@ -474,14 +564,17 @@ export class XmlRecordTokenizer {
         },
       );
     }
-    const capture = inRecord || this.recordNames.has(name);
+    // Inline markup and everything inside it only contributes text (see XmlRecordReaderOptions.inline).
+    const fold = inRecord && (this.folded.length > 0 || (this.inline !== undefined && this.inline.has(name)));
+    const capture = !fold && (inRecord || this.recordNames.has(name));
     let attrs = EMPTY_ATTRS as Record<string, string>;
     let selfClosing = false;
-    // Attributes.
+    // Attributes. No read goes past the end of the buffer (where a slice usually cuts a tag): charCodeAt out
+    // of bounds deoptimizes this function, the hottest of the reader, and it took megabytes to recover.
     for (;;) {
-      let c = buf.charCodeAt(i);
-      while (c <= 32) c = buf.charCodeAt(++i);
+      while (i < len && buf.charCodeAt(i) <= 32) i++;
       if (i >= len) return INCOMPLETE;
+      let c = buf.charCodeAt(i);
       if (c === 62 /* > */) {
         i++;
         break;
@@ -507,15 +600,17 @@ export class XmlRecordTokenizer {
         i = eq;
         c = 61;
       } else {
-        while (c > 32 && c !== 61 /* = */ && c !== 62 && c !== 47) c = buf.charCodeAt(++i);
+        while (c > 32 && c !== 61 /* = */ && c !== 62 && c !== 47 && ++i < len) c = buf.charCodeAt(i);
       }
       const nameEnd = i;
-      while (c <= 32) c = buf.charCodeAt(++i);
+      while (i < len && buf.charCodeAt(i) <= 32) i++;
       if (i >= len) return INCOMPLETE;
+      c = buf.charCodeAt(i);
       if (c !== 61 || nameEnd === nameStart) this.malformedTag(name, i);
-      c = buf.charCodeAt(++i);
-      while (c <= 32) c = buf.charCodeAt(++i);
+      i++;
+      while (i < len && buf.charCodeAt(i) <= 32) i++;
       if (i >= len) return INCOMPLETE;
+      c = buf.charCodeAt(i);
       if (c !== 34 && c !== 39) {
         throw this.error("malformed_xml", `attribute value in <${name}> is not quoted`, this.offsetOf(i), {
           hint: "Attribute values must be enclosed in double or single quotes",
@@ -541,6 +636,10 @@ export class XmlRecordTokenizer {
     }
 
     if (depth === 0) this.rootSeen = true;
+    if (fold) {
+      if (!selfClosing) this.folded.push(name);
+      return i;
+    }
     if (!capture) {
       if (!selfClosing) this.outer.push(name);
       return i;
@@ -567,7 +666,13 @@ export class XmlRecordTokenizer {
     const gt = buf.indexOf(">", lt + 2);
     if (gt === -1) return INCOMPLETE;
     const nodes = this.nodes;
-    const expected = nodes.length > 0 ? nodes[nodes.length - 1]!.name : this.outer[this.outer.length - 1];
+    const folded = this.folded;
+    const expected =
+      folded.length > 0
+        ? folded[folded.length - 1]
+        : nodes.length > 0
+          ? nodes[nodes.length - 1]!.name
+          : this.outer[this.outer.length - 1];
     if (expected === undefined) {
       throw this.error(
         "malformed_xml",
@@ -592,7 +697,9 @@ export class XmlRecordTokenizer {
         );
       }
     }
-    if (nodes.length > 0) {
+    if (folded.length > 0) {
+      folded.pop();
+    } else if (nodes.length > 0) {
       const node = nodes.pop()!;
       if (nodes.length === 0) out.push({ node, byteOffset: this.recordByte });
     } else {
@@ -640,7 +747,38 @@ export class XmlRecordTokenizer {
 
   private processingInstruction(lt: number): number {
     const close = this.buf.indexOf("?>", lt + 2);
-    return close === -1 ? INCOMPLETE : close + 2;
+    if (close === -1) return INCOMPLETE;
+    if (this.offsetOf(lt) === this.declarationByte) this.declaration(lt, close);
+    return close + 2;
+  }
+
+  /** The XML declaration (`<?xml … encoding="ISO-8859-1"?>`, only at the very start): sets how text is decoded. */
+  private declaration(lt: number, close: number): void {
+    const label = declaredEncoding(this.buf.slice(lt, close));
+    if (label !== undefined) this.setEncoding(label, this.offsetOf(lt), "the XML declaration");
+  }
+
+  private setEncoding(label: string, byteOffset: number, source: string): void {
+    let decoding: XmlTextDecoding;
+    try {
+      decoding = xmlTextDecoding(label);
+    } catch (error) {
+      if (!(error instanceof UnsupportedXmlEncoding)) throw error;
+      throw this.error("unsupported_format", `${source} names encoding ${error.message}`, byteOffset, {
+        hint: `Convert the file to UTF-8 (iconv -f ${label} -t UTF-8) and fix its declaration`,
+        cause: error,
+      });
+    }
+    if (decoding.kind !== "utf8" && this.declarationByte === 3) {
+      throw this.error(
+        "malformed_xml",
+        `the input starts with a UTF-8 byte order mark but its XML declaration names encoding "${label}"`,
+        byteOffset,
+        { hint: "Remove the byte order mark or fix the encoding in the XML declaration" },
+      );
+    }
+    this.decoding = decoding;
+    this.encodingLabel = label;
   }
 
   // ---- errors ------------------------------------------------------------------------------------
@@ -714,6 +852,17 @@ function skipDoctype(buf: string, from: number): number {
   return INCOMPLETE;
 }
 
+/** Whether the input starts like UTF-16: a byte order mark, or `<` with a zero byte beside it. */
+function looksUtf16(bytes: Uint8Array): boolean {
+  const [a, b] = bytes;
+  return (
+    (a === 0xff && b === 0xfe) ||
+    (a === 0xfe && b === 0xff) ||
+    (a === 0x3c && b === 0) ||
+    (a === 0 && b === 0x3c)
+  );
+}
+
 /** The largest index <= end at which no UTF-8 character of bytes[0, end) is cut. */
 function utf8Boundary(bytes: Buffer, end: number): number {
   for (let back = 1; back <= 4 && back <= end; back++) {
@@ -725,6 +874,19 @@ function utf8Boundary(bytes: Buffer, end: number): number {
     }
   }
   return end;
+}
+
+/**
+ * The engine's internalized copy of `s` (the one object every equal property key and string literal
+ * shares). Names are compared with literals on every lookup of the record builders (`child(node, "TITLE")`)
+ * and used as property keys: with the internalized copy a comparison is a pointer check and a property
+ * store needs no string-table lookup, where a string sliced from the input is compared character by character.
+ */
+function internalized(s: string): string {
+  const o: Record<string, number> = {};
+  o[s] = 0;
+  // "__proto__" sets no key: the string itself is kept.
+  return Object.keys(o)[0] ?? s;
 }
 
 /** The name cache slot of buf[from, to): direct-mapped, a colliding name simply replaces the previous one. */

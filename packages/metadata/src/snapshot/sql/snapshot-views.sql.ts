@@ -67,3 +67,22 @@ SELECT accession, entity_type, url, regexp_extract(url, '[^/]+$') AS file_name F
   UNION ALL
   SELECT accession, 'platform', unnest(supplementaryFiles) FROM geo_platform
 ) WHERE url IS NOT NULL AND url <> '' AND upper(url) <> 'NONE'`;
+
+/** GEO dataset ↔ series links: the series a GDS was curated from (its reference series). */
+export const GDS_GSE_VIEW_SQL = `
+CREATE VIEW gds_gse AS
+SELECT DISTINCT gds, gse FROM (
+  SELECT accession AS gds, unnest(referenceSeries) AS gse FROM geo_dataset
+) WHERE gds IS NOT NULL AND gse IS NOT NULL`;
+
+/**
+ * GEO dataset ↔ sample links through the subsets, one row per subset a sample belongs to, with what the
+ * subset groups by ("disease state", "agent", …) and its value ("normal").
+ */
+export const GDS_GSM_VIEW_SQL = `
+CREATE VIEW gds_gsm AS
+SELECT DISTINCT gds, gsm, subset, subset_type, subset_description FROM (
+  SELECT datasetId AS gds, unnest(sampleIds) AS gsm, accession AS subset, type AS subset_type,
+    description AS subset_description
+  FROM geo_subset
+) WHERE gds IS NOT NULL AND gsm IS NOT NULL`;
