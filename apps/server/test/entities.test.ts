@@ -323,7 +323,11 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
           expect(body).toMatch(/"updated": ?"2016-12-14T16:12:25Z"/);
           expect(body).not.toMatch(/"(spots|bases|loaded)": ?-?[0-9]+\.[0-9]/);
           const run = (await app.inject({ url: "/v1/sra/runs/SRR5100239" })).json<Record<string, unknown>>();
-          expect(run).toMatchObject({ status: "live", visibility: "public", updated: "2016-12-14T16:12:25Z" });
+          expect(run).toMatchObject({
+            status: "live",
+            visibility: "public",
+            updated: "2016-12-14T16:12:25Z",
+          });
           // `updated` is a timestamp filtered by whole UTC days, on the rows and on every SRA object.
           const updatedOn = (path: string, from: string, to: string): Promise<string[]> =>
             allPages(app, `${path}?updated_from=${from}&updated_to=${to}&limit=500`);

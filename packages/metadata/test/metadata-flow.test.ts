@@ -669,7 +669,10 @@ for (const engine of lakeEngines()) {
           { accession: "SRR900005", status: null },
         ]);
         expect(
-          await rows(lake, "SELECT accession, alias, status, strftime(submissionDate, '%Y-%m-%dT%H:%M:%S') AS submissionDate, typeof(submissionDate) AS t FROM sra_submission"),
+          await rows(
+            lake,
+            "SELECT accession, alias, status, strftime(submissionDate, '%Y-%m-%dT%H:%M:%S') AS submissionDate, typeof(submissionDate) AS t FROM sra_submission",
+          ),
         ).toEqual([
           {
             accession: "SRA900001",

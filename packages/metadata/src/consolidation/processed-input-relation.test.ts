@@ -58,4 +58,56 @@ describe("processedInputRelation", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it("reads SRA_Accessions.tab rows of a release that kept their dates as text as timestamps", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "omicslake-input-relation-"));
+    const duck = await openDuckDb(dir);
+    try {
+      // As the release before typed columns wrote them: dates text (NCBI's UTC), counts already BIGINT.
+      const old = join(dir, "accessions.parquet");
+      await duck.run(
+        `COPY (SELECT * FROM (VALUES
+           ('SRR1', '2016-12-14T16:12:25Z', '2016-12-10T00:00:00Z', 2581869000::BIGINT, 'a', '1', 1::BIGINT),
+           ('SRR2', '2016-13-01T00:00:00Z', NULL, NULL::BIGINT, 'a', '1', 2::BIGINT)
+         ) t(accession, updated, published, bases, _source, _order, _line)) TO '${old}' (FORMAT parquet)`,
+      );
+      const view = await processedInputRelation(duck, "sra_accessions", [old]);
+      const types = Object.fromEntries(
+        (await duck.rows(`DESCRIBE SELECT * FROM ${view}`)).map((c) => [
+          String(c["column_name"]),
+          String(c["column_type"]),
+        ]),
+      );
+      expect(types).toMatchObject({
+        updated: "TIMESTAMP WITH TIME ZONE",
+        updated_raw: "VARCHAR",
+        received: "TIMESTAMP WITH TIME ZONE",
+        bases: "BIGINT",
+        spots: "BIGINT",
+      });
+      expect(
+        await duck.rows(
+          `SELECT accession, strftime(updated, '%Y-%m-%dT%H:%M:%S') AS updated, updated_raw, strftime(published, '%Y-%m-%d') AS published, bases::VARCHAR AS bases FROM ${view} ORDER BY accession`,
+        ),
+      ).toEqual([
+        {
+          accession: "SRR1",
+          updated: "2016-12-14T16:12:25",
+          updated_raw: null,
+          published: "2016-12-10",
+          bases: "2581869000",
+        },
+        {
+          accession: "SRR2",
+          updated: null,
+          updated_raw: "2016-13-01T00:00:00Z",
+          published: null,
+          bases: null,
+        },
+      ]);
+    } finally {
+      duck.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
