@@ -383,51 +383,76 @@ with h5py.File(sys.argv[1], "r+") as f:
 describe.skipIf(!havePython)(
   "convertH5ad on LZF-compressed files (h5py's lzf filter, as scanpy writes it)",
   () => {
-    /** anndata writes the fixture again with every dataset LZF-compressed; `stringsPlain` rewrites the strings without. */
-    function writeLzf(path: string, stringsPlain: boolean): void {
-      runPython(
+    /**
+     * anndata writes the fixture again with every dataset LZF-compressed, strings included (scanpy's way). With
+     * `rechunk`, h5py then rewrites obs/_index as `rechunk` (small chunks: many B-tree entries and a partial last
+     * chunk; with libver "latest": HDF5's newer chunk index); `corrupt` overwrites the first bytes of its first
+     * chunk with a back-reference before the start of the output, and prints the chunk's byte offset.
+     */
+    function writeLzf(path: string, rechunk: "" | "small" | "latest" = "", corrupt = false): number {
+      const out = runPython(
         `
 import anndata, h5py
 anndata.read_h5ad(sys.argv[1]).write_h5ad(sys.argv[2], compression="lzf")
-if sys.argv[3] == "1":
-    with h5py.File(sys.argv[2], "r+") as f:
-        names = []
-        f.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) and o.dtype.kind == "O" else None)
-        for n in names:
-            data, attrs = f[n][...], dict(f[n].attrs)
-            del f[n]
-            d = f.create_dataset(n, data=data, dtype=h5py.string_dtype())
-            for k, v in attrs.items(): d.attrs[k] = v
+if sys.argv[3]:
+    with h5py.File(sys.argv[2], "r+", libver="latest" if sys.argv[3] == "latest" else "earliest") as f:
+        data, attrs = f["obs/_index"][...], dict(f["obs/_index"].attrs)
+        del f["obs/_index"]
+        d = f.create_dataset("obs/_index", data=data, dtype=h5py.string_dtype(), chunks=(3,), compression="lzf")
+        for k, v in attrs.items(): d.attrs[k] = v
 with h5py.File(sys.argv[2], "r") as f:
-    assert f["X/data"].compression == "lzf" and f["X/indices"].compression == "lzf"
+    names = []
+    f.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) and o.shape else None)
+    assert all(f[n].compression == "lzf" for n in names) and f["obs/_index"].dtype.kind == "O"
+    offset = f["obs/_index"].id.get_chunk_info(0).byte_offset
+if sys.argv[4] == "1":
+    with open(sys.argv[2], "r+b") as raw:
+        raw.seek(offset)
+        raw.write(bytes([0x3F, 0x00]))
+print(offset)
 `,
-        [join(fixtures, "sparse.h5ad"), path, stringsPlain ? "1" : "0"],
+        [join(fixtures, "sparse.h5ad"), path, rechunk, corrupt ? "1" : "0"],
       );
+      return Number(out.trim());
     }
 
     it.skipIf(!haveFixtures)(
-      "decodes LZF matrices and numeric columns value by value, at slices inside chunks",
+      "converts files with every dataset LZF-compressed, strings too, matching anndata value by value",
       async () => {
         const path = join(dir, "lzf.h5ad");
-        writeLzf(path, true);
-        const out = join(dir, "out");
-        await convertH5ad(path, out, { chunkEntries: 37 });
-        await expectSameAsAnndata(out, anndataDump(path));
+        writeLzf(path);
+        await convertH5ad(path, join(dir, "out"), { chunkEntries: 37 });
+        await expectSameAsAnndata(join(dir, "out"), anndataDump(path));
+
+        const small = join(dir, "lzf-small-chunks.h5ad");
+        writeLzf(small, "small");
+        await convertH5ad(small, join(dir, "out-small"));
+        await expectSameAsAnndata(join(dir, "out-small"), anndataDump(small));
+        expect(consoleError.mock.calls.flat().join("\n")).not.toMatch(/HDF5-DIAG|Aborted/);
       },
     );
 
     it.skipIf(!haveFixtures)(
-      "refuses LZF strings and unknown filters by file, dataset and filter, with no HDF5 diagnostics",
+      "refuses corrupt LZF strings, layouts it does not read and unknown filters by file, dataset and place",
       async () => {
-        const path = join(dir, "lzf-all.h5ad");
-        writeLzf(path, false);
         consoleError.mockClear();
-        const strings = await convertH5ad(path, join(dir, "out")).catch((e: unknown) => e);
-        expect(strings).toBeInstanceOf(FormatError);
-        expect(strings).toMatchObject({ code: "h5ad_unsupported", file: path });
-        expect((strings as FormatError).location?.key).toMatch(/^\/(obs|var)\//);
-        expect((strings as Error).message).toContain('HDF5 filter "lzf"');
+        const corrupt = join(dir, "lzf-corrupt.h5ad");
+        const offset = writeLzf(corrupt, "", true);
+        const bad = await convertH5ad(corrupt, join(dir, "out")).catch((e: unknown) => e);
+        expect(bad).toBeInstanceOf(FormatError);
+        expect(bad).toMatchObject({ code: "invalid_hdf5", file: corrupt });
+        expect((bad as FormatError).location).toMatchObject({ key: "/obs/_index", byteOffset: offset });
+        expect((bad as Error).message).toContain("before the start of the output");
 
+        const latest = join(dir, "lzf-latest.h5ad");
+        writeLzf(latest, "latest");
+        const newer = await convertH5ad(latest, join(dir, "out")).catch((e: unknown) => e);
+        expect(newer).toMatchObject({ code: "h5ad_unsupported", file: latest });
+        expect((newer as FormatError).location?.key).toBe("/obs/_index");
+        expect((newer as Error).message).toMatch(/"lzf".*chunk index is of type \d/);
+
+        const path = join(dir, "lzf-all.h5ad");
+        writeLzf(path);
         // The same file with LZF's id in every filter pipeline changed to one no plugin provides (32017).
         const bytes = await readFile(path);
         let patched = 0;

@@ -31,13 +31,11 @@ type Coverage =
   | { readonly other: string }
   /** Deliberately not a field of its own: the reason (derived in SQL, a duplicate, an OmicIDX load detail). */
   | { readonly omit: string }
-  /** Not in omicslake yet, and being added by the work on an item of issue 13, under this name. */
-  | { readonly pending: string; readonly by: "issue 13 item 3" | "issue 13 item 6" }
   /** Not in omicslake, and no work adds it yet: what it would take. Must really be absent (`absent`). */
   | { readonly lacking: string; readonly absent?: string };
 
 /** What an OmicIDX table maps to: a record kind (its zod schema) or a snapshot view (its SQL). */
-type Target = { readonly kind: RecordKind } | { readonly view: string } | { readonly pendingEntity: string };
+type Target = { readonly kind: RecordKind } | { readonly view: string };
 
 interface TableMap {
   /** OmicIDX tables (raw, bronze, geometadb) whose columns this map covers. */
@@ -48,9 +46,13 @@ interface TableMap {
 
 // SRA_Accessions.tab columns OmicIDX joins onto every SRA entity (item 6 serves them from `sra_accessions`).
 const SRA_STATUS: Readonly<Record<string, Coverage>> = {
-  status: { pending: "serving column `status` (from sra_accessions)", by: "issue 13 item 6" },
-  updated_date: { pending: "serving column `updated` (from sra_accessions)", by: "issue 13 item 6" },
-  updated_timestamp: { pending: "serving column `updated` (from sra_accessions)", by: "issue 13 item 6" },
+  status: { omit: "joined at consolidation from sra_accessions.status: curated and served as `status`" },
+  updated_date: {
+    omit: "joined at consolidation from sra_accessions.updated: curated and served as `updated`",
+  },
+  updated_timestamp: {
+    omit: "joined at consolidation from sra_accessions.updated: curated and served as `updated`",
+  },
 };
 
 const SRA_COMMON: Readonly<Record<string, Coverage>> = {
@@ -63,7 +65,7 @@ const SRA_COMMON: Readonly<Record<string, Coverage>> = {
   // them apart (identifiers.primary, .secondary, .external[], .submitter[]).
   "identifiers.namespace": "identifiers.external[].namespace",
   "identifiers.id": "identifiers.external[].value",
-  "identifiers.uuid": { pending: "identifiers.uuids", by: "issue 13 item 3" },
+  "identifiers.uuid": "identifiers.uuid",
 };
 
 const GEO_CONTACT_AND_DATES: Readonly<Record<string, Coverage>> = {
@@ -110,8 +112,10 @@ const MAPS: readonly TableMap[] = [
       taxon_id: "taxonId",
       title: "title",
       // OmicIDX takes a sample's experiment and study from SRA_Accessions.tab, not from the sample's XML.
-      experiment_ref: { pending: "sra_accessions.experiment", by: "issue 13 item 6" },
-      study_ref: { pending: "sra_accessions.study", by: "issue 13 item 6" },
+      experiment_ref: {
+        omit: "sra_accessions.experiment of the sample's row (served by /v1/sra/accessions)",
+      },
+      study_ref: { omit: "sra_accessions.study of the sample's row (served by /v1/sra/accessions)" },
     },
   },
   {
@@ -133,7 +137,7 @@ const MAPS: readonly TableMap[] = [
       library_name: "library.name",
       library_construction_protocol: "library.constructionProtocol",
       library_layout: "library.layout",
-      library_layout_orientation: { pending: "library.orientation", by: "issue 13 item 3" },
+      library_layout_orientation: "library.orientation",
       library_layout_length: "library.nominalLength",
       library_layout_sdev: "library.nominalSdev",
       library_strategy: "library.strategy",
@@ -183,7 +187,7 @@ const MAPS: readonly TableMap[] = [
   },
   {
     tables: ["raw.src_sra_accessions", "bronze.stg_sra_accessions"],
-    target: { pendingEntity: "sra_accessions" },
+    target: { kind: "sra_accessions" },
     columns: Object.fromEntries(
       [
         ["accession", "accession"],
@@ -209,14 +213,14 @@ const MAPS: readonly TableMap[] = [
         ["bioproject", "bioproject"],
         ["replacedby", "replacedBy"],
         ["replaced_by", "replacedBy"],
-      ].map(([column, name]) => [column!, { pending: `sra_accessions.${name!}`, by: "issue 13 item 6" }]),
+      ].map(([column, name]) => [column!, name!]),
     ),
   },
   {
     tables: ["raw.src_ncbi_biosample", "bronze.stg_ncbi_biosample"],
     target: { kind: "biosample" },
     columns: {
-      is_reference: { pending: "isReference", by: "issue 13 item 3" },
+      is_reference: "isReference",
       submission_date: "submissionDate",
       submission_timestamp: "submissionDate",
       last_update: "lastUpdate",
@@ -467,8 +471,7 @@ function schemaPaths(schema: z.ZodType, prefix = "", out = new Set<string>()): S
 
 /** Why an entry is wrong, or undefined when the omicslake side really has what it claims. */
 function checkEntry(target: Target, coverage: Coverage): string | undefined {
-  if (typeof coverage === "object" && ("omit" in coverage || "pending" in coverage)) return undefined;
-  if ("pendingEntity" in target) return "a table that does not exist yet can only hold pending entries";
+  if (typeof coverage === "object" && "omit" in coverage) return undefined;
   if ("view" in target) {
     const view = SNAPSHOT_VIEWS.find((v) => v.name === target.view);
     if (view === undefined) return `no snapshot view ${target.view}`;
@@ -579,7 +582,7 @@ describe.skipIf(!HAVE_CATALOG)(
       expect(gone, "mapped tables the catalog no longer has").toEqual([]);
     });
 
-    it("accounts for every column: an omicslake field, or a commented omission, pending item or known lack", () => {
+    it("accounts for every column: an omicslake field, or a commented omission or known lack", () => {
       const missing: string[] = [];
       const wrong: string[] = [];
       for (const map of MAPS) {

@@ -6,6 +6,7 @@ import type { Dataset, File as H5File, Group } from "h5wasm";
 import { FormatError } from "../convert/format-error.js";
 import { checkHdf5File } from "./hdf5-file-check.js";
 import { LZF_FILTER, availableFilters, hdf5Reason, loadHdf5, lzfNeedsErrno } from "./hdf5-runtime.js";
+import { isLzfVlenStrings, readLzfVlenStrings } from "./lzf-vlen-strings.js";
 
 export type { Dataset, Group, H5File };
 
@@ -136,14 +137,16 @@ export function checkFilters(file: string, ds: Dataset): void {
   const known = availableFilters();
   for (const filter of ds.filters) {
     const name = filter.name.trim() === "" ? "unnamed" : filter.name.split(";")[0]!.trim();
-    if (filter.id === LZF_FILTER && known.has(LZF_FILTER) && lzfNeedsErrno(filter.cd_values)) {
+    if (filter.id === LZF_FILTER && lzfNeedsErrno(filter.cd_values)) {
+      // Variable-length strings are read around HDF5 (see lzf-vlen-strings.ts); nothing else may reach the plugin.
+      if (isLzfVlenStrings(ds, LZF_FILTER)) continue;
       throw new FormatError(
         "h5ad_unsupported",
-        `dataset ${ds.path} (${dtypeName(ds)}) is compressed with the HDF5 filter "lzf" without its chunk size, which omicslake's LZF decoder cannot read: it decodes LZF for numeric datasets only, not for variable-length strings`,
+        `dataset ${ds.path} (${dtypeName(ds)}) is compressed with the HDF5 filter "lzf" without its chunk size, which omicslake cannot decode: it reads LZF numeric and fixed-length datasets and 1-D variable-length strings`,
         {
           file,
           key: ds.path,
-          hint: 'Write the file again with gzip, e.g. in Python adata.write_h5ad(path, compression="gzip"), or keep LZF for the matrices only',
+          hint: 'Write the file again with gzip, e.g. in Python adata.write_h5ad(path, compression="gzip")',
         },
       );
     }
@@ -161,9 +164,19 @@ export function checkFilters(file: string, ds: Dataset): void {
   checkedFilters.add(ds);
 }
 
+/**
+ * Whether a dataset must be read without HDF5: LZF-compressed variable-length strings, whose LZF parameters lack
+ * the chunk size the plugin needs (a read through it would abort the WebAssembly instance).
+ */
+function readAroundHdf5(ds: Dataset): boolean {
+  const lzf = ds.filters.find((f) => f.id === LZF_FILTER);
+  return lzf !== undefined && lzfNeedsErrno(lzf.cd_values) && isLzfVlenStrings(ds, LZF_FILTER);
+}
+
 /** Reads a whole dataset, wrapping library failures (corrupt chunks) in a typed error that names the object. */
 export function readValue(file: string, ds: Dataset): unknown {
   checkFilters(file, ds);
+  if (readAroundHdf5(ds)) return readLzfVlenStrings(file, ds);
   try {
     return ds.value;
   } catch (cause) {
@@ -178,6 +191,11 @@ export function readValue(file: string, ds: Dataset): unknown {
 /** Reads `[start, end)` of a 1-D dataset (or rows of a 2-D one). */
 export function readSlice(file: string, ds: Dataset, start: number, end: number, rank = 1): unknown {
   checkFilters(file, ds);
+  if (readAroundHdf5(ds))
+    throw new FormatError("h5ad_malformed", `dataset ${ds.path} holds strings where numbers are expected`, {
+      file,
+      key: ds.path,
+    });
   try {
     return ds.slice(rank === 1 ? [[start, end]] : [[start, end], []]);
   } catch (cause) {

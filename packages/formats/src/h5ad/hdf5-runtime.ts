@@ -99,9 +99,10 @@ export const LZF_FILTER = 32000;
 /**
  * Whether the LZF plugin would have to guess the size of a decompressed chunk. h5py records the chunk's byte size
  * in the third filter parameter for fixed-size types, and the plugin decompresses into exactly that; without it
- * (variable-length strings: no parameters) the plugin retries on `E2BIG`, reading `errno` through a symbol
- * h5wasm does not export, which aborts the WebAssembly instance and every later read in the process. Such
- * datasets are refused before HDF5 touches them.
+ * (variable-length strings: no parameters) the plugin guesses the compressed chunk's size, and when that is too
+ * small it reads `errno` through a symbol h5wasm does not export, which aborts the WebAssembly instance and every
+ * later read in the process (and with `errno` provided it would only fail: this build does not retry). Such
+ * datasets never reach HDF5's read: 1-D variable-length strings are read by `readLzfVlenStrings`, others refused.
  */
 export function lzfNeedsErrno(cdValues: readonly number[]): boolean {
   return cdValues.length < 3 || cdValues[2] === 0;
