@@ -37,7 +37,12 @@ async function sampleValue(
 ): Promise<{ accession: string; value: string } | null> {
   const array = filter.kind.endsWith("in_array");
   const present = array ? `cardinality(${filter.column}) > 0` : `${filter.column} IS NOT NULL`;
-  const valueSql = array ? `((${filter.column})[1])::text` : `${filter.column}::text`;
+  // A timestamp column is filtered by UTC day, so its parameter is the day.
+  const valueSql = array
+    ? `((${filter.column})[1])::text`
+    : filter.columnType === "timestamptz"
+      ? `to_char(${filter.column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
+      : `${filter.column}::text`;
   const { rows } = await lake
     .servingClient()
     .query<{ accession: string; value: string }>(
@@ -258,6 +263,46 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
           expect(bad.json<ErrorBody>().error.code).toBe("validation_error");
         });
 
+        it("serves counts as whole numbers and dates as ISO 8601, and filters on them by value and day", async () => {
+          // SRR5026356: 16,750,052,600 bases and an 8.6 GB file, published 2017-11-15 00:01:15 (UTC).
+          const res = await app.inject({ url: "/v1/sra/runs/SRR5026356" });
+          expect(res.statusCode).toBe(200);
+          expect(res.body).toMatch(/"totalBases": ?16750052600[,}]/);
+          expect(res.body).toMatch(/"size": ?8622020036[,}]/);
+          expect(res.body).not.toMatch(/"(totalSpots|totalBases|size|nreads)": ?-?[0-9]+\.[0-9]/);
+          expect(res.json()).toMatchObject({
+            totalSpots: 335001052,
+            totalBases: 16750052600,
+            published: "2017-11-15T00:01:15Z",
+          });
+          const series = await app.inject({ url: "/v1/geo/series/GSE146537" });
+          expect(series.json()).toMatchObject({ lastUpdateDate: "2022-03-25" });
+          const sample = await app.inject({ url: "/v1/biosamples/SAMN02981965" });
+          expect(sample.json()).toMatchObject({ lastUpdate: "2015-12-22T01:19:06.303Z" });
+
+          const runs = (query: string): Promise<string[]> => allPages(app, `/v1/sra/runs?${query}&limit=500`);
+          // Bounds past 2^31 on a bigint column, inclusive on both sides.
+          expect(await runs("min_bases=16750052600")).toContain("SRR5026356");
+          expect(await runs("min_bases=16750052601")).not.toContain("SRR5026356");
+          expect(await runs("max_bases=16750052599")).not.toContain("SRR5026356");
+          const between = await runs("min_bases=10000000000&max_bases=16750052600");
+          expect(between).toContain("SRR5026356");
+          expect(between.every((a) => !a.startsWith("SRR9"))).toBe(true);
+          // A timestamp filtered by day: the day of `published_to` is included whole.
+          const day = await runs("published_from=2017-11-15&published_to=2017-11-15");
+          expect(day).toContain("SRR5026356");
+          for (const accession of day) {
+            const run = (await app.inject({ url: `/v1/sra/runs/${accession}` })).json<{
+              published: string;
+            }>();
+            expect(run.published, accession).toMatch(/^2017-11-15T/);
+          }
+          expect(await runs("published_to=2017-11-14")).not.toContain("SRR5026356");
+          expect(await runs("published_from=2017-11-16")).not.toContain("SRR5026356");
+          const tooBig = await app.inject({ url: "/v1/sra/runs?min_bases=9007199254740992" });
+          expect(tooBig.statusCode).toBe(400);
+        });
+
         it("serves SRA_Accessions.tab rows and each SRA object's status, visibility and update, filterable", async () => {
           const row = (await app.inject({ url: "/v1/sra/accessions/SRR5100239" })).json<
             Record<string, unknown>
@@ -272,8 +317,24 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
             spots: 25818690,
             bases: 2581869000,
           });
+          // Counts whole, times ISO 8601 in UTC, as every entity serves them.
+          const body = (await app.inject({ url: "/v1/sra/accessions/SRR5100239" })).body;
+          expect(body).toMatch(/"bases": ?2581869000[,}]/);
+          expect(body).toMatch(/"updated": ?"2016-12-14T16:12:25Z"/);
+          expect(body).not.toMatch(/"(spots|bases|loaded)": ?-?[0-9]+\.[0-9]/);
           const run = (await app.inject({ url: "/v1/sra/runs/SRR5100239" })).json<Record<string, unknown>>();
-          expect(run).toMatchObject({ status: "live", visibility: "public", updated: "2016-12-14 16:12:25" });
+          expect(run).toMatchObject({
+            status: "live",
+            visibility: "public",
+            updated: "2016-12-14T16:12:25Z",
+          });
+          // `updated` is a timestamp filtered by whole UTC days, on the rows and on every SRA object.
+          const updatedOn = (path: string, from: string, to: string): Promise<string[]> =>
+            allPages(app, `${path}?updated_from=${from}&updated_to=${to}&limit=500`);
+          expect(await updatedOn("/v1/sra/accessions", "2016-12-14", "2016-12-14")).toContain("SRR5100239");
+          expect(await updatedOn("/v1/sra/runs", "2016-12-14", "2016-12-14")).toContain("SRR5100239");
+          expect(await updatedOn("/v1/sra/runs", "2016-12-15", "2030-01-01")).not.toContain("SRR5100239");
+          expect(await updatedOn("/v1/sra/runs", "2000-01-01", "2016-12-13")).not.toContain("SRR5100239");
           const suppressed = await allPages(app, "/v1/sra/runs?status=SUPPRESSED&limit=500");
           expect(suppressed).toContain("SRR9000004");
           expect(suppressed).not.toContain("SRR9000001");

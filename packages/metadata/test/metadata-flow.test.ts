@@ -6,7 +6,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { openInput, recordParser, type RecordFormat } from "@omicslake/parsers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Lake } from "@omicslake/core";
-import { DuckLakeCatalog } from "@omicslake/ducklake";
+import { DuckLakeCatalog, DuckLakeReader } from "@omicslake/ducklake";
 import { consolidateMetadata } from "../src/consolidation/consolidate-metadata.js";
 import { resolveCuratedLinks } from "../src/links/curated-links.js";
 import { resolveLinks } from "../src/links/resolve-links.js";
@@ -69,12 +69,18 @@ const experiment = (n: number, studyN: number) => ({
   layout: "PAIRED" as const,
   instrument: "Illumina NovaSeq 6000",
 });
-const run = (n: number, experimentN: number, spots: number) => ({
+const run = (
+  n: number,
+  experimentN: number,
+  spots: number,
+  published = "2025-01-09 10:00:00",
+  bases = spots * 100,
+) => ({
   accession: `SRR90000${n}`,
   experiment: `SRX90000${experimentN}`,
   totalSpots: spots,
-  totalBases: spots * 100,
-  published: "2025-01-09 10:00:00",
+  totalBases: bases,
+  published,
 });
 
 /**
@@ -122,7 +128,14 @@ async function seedUpstreamHistory(lake: Lake): Promise<void> {
     "sra",
     "sra",
     `${full("20250110")}/meta_run_set.xml.gz`,
-    sraRunSetXml([run(1, 1, 100), run(2, 1, 200), run(3, 2, 300), run(4, 3, 400), run(5, 4, 500)]),
+    // Dates as NCBI sometimes has them (no month, impossible, partial) and a count past 2^31.
+    sraRunSetXml([
+      run(1, 1, 100),
+      run(2, 1, 200, "0000-00-00 00:00:00"),
+      run(3, 2, 300, "2019-13-45"),
+      run(4, 3, 400, "2019-03"),
+      run(5, 4, 500, "2019-03-01 23:30:05", 3_803_482_950),
+    ]),
     true,
   );
   await addRaw(
@@ -486,7 +499,11 @@ for (const engine of lakeEngines()) {
         expect(pubmedNames.some((n) => n.startsWith("pubmed_deletion/file=pubmed25n0002/"))).toBe(true);
         const versions = await lake.catalog.listSchemaVersions(processedSra.id, "sra_run");
         expect(versions).toHaveLength(1);
-        expect(versions[0]!.fields.find((f) => f.name === "totalSpots")?.type).toBe("DOUBLE");
+        const fieldType = (name: string): string | undefined =>
+          versions[0]!.fields.find((f) => f.name === name)?.type;
+        expect(fieldType("totalSpots")).toBe("BIGINT");
+        expect(fieldType("published")).toBe("TIMESTAMP WITH TIME ZONE");
+        expect(fieldType("published_raw")).toBe("VARCHAR");
         expect(versions[0]!.fields.find((f) => f.name === "readSpecs")?.type).toMatch(/^STRUCT\(.*\)\[\]$/);
 
         const consolidated = await consolidateMetadata(lake, { lakeRoot: root });
@@ -499,13 +516,76 @@ for (const engine of lakeEngines()) {
           { accession: "SRP900003", title: "third study" },
         ]);
         expect(await rows(lake, "SELECT totalSpots FROM sra_run WHERE accession = 'SRR900001'")).toEqual([
-          { totalSpots: 999 },
+          // BIGINT: DuckDB's JSON rows carry 64-bit integers as text.
+          { totalSpots: "999" },
         ]);
+        // Counts are BIGINT and dates typed; a date that does not parse is NULL with its text kept.
+        expect(
+          await rows(
+            lake,
+            "SELECT accession, typeof(totalBases) AS t, totalBases::VARCHAR AS bases, strftime(published, '%Y-%m-%dT%H:%M:%S') AS published, published_raw FROM sra_run ORDER BY accession",
+          ),
+        ).toEqual([
+          {
+            accession: "SRR900001",
+            t: "BIGINT",
+            bases: "99900",
+            published: "2025-01-09T10:00:00",
+            published_raw: null,
+          },
+          {
+            accession: "SRR900002",
+            t: "BIGINT",
+            bases: "20000",
+            published: null,
+            published_raw: "0000-00-00T00:00:00",
+          },
+          {
+            accession: "SRR900003",
+            t: "BIGINT",
+            bases: "30000",
+            published: null,
+            published_raw: "2019-13-45",
+          },
+          { accession: "SRR900004", t: "BIGINT", bases: "40000", published: null, published_raw: "2019-03" },
+          {
+            accession: "SRR900005",
+            t: "BIGINT",
+            bases: "3803482950",
+            published: "2019-03-01T23:30:05",
+            published_raw: null,
+          },
+        ]);
+        const curatedTypes = async (table: string): Promise<Record<string, string>> =>
+          Object.fromEntries(
+            (await rows(lake, `SELECT column_name, column_type FROM (DESCRIBE ${table})`)).map((r) => [
+              String(r["column_name"]),
+              String(r["column_type"]),
+            ]),
+          );
+        expect(await curatedTypes("sra_run")).toMatchObject({
+          totalSpots: "BIGINT",
+          size: "BIGINT",
+          published: "TIMESTAMP WITH TIME ZONE",
+        });
+        expect(await curatedTypes("geo_sample")).toMatchObject({
+          lastUpdateDate: "DATE",
+          submissionDate: "DATE",
+        });
+        expect(await curatedTypes("biosample")).toMatchObject({
+          lastUpdate: "TIMESTAMP WITH TIME ZONE",
+          taxonomyId: "BIGINT",
+        });
+        expect(await curatedTypes("bioproject")).toMatchObject({
+          lastUpdate: "DATE",
+          releaseDate: "TIMESTAMP WITH TIME ZONE",
+        });
+        expect(await curatedTypes("pubmed_article")).toMatchObject({ pmid: "BIGINT", dateRevised: "DATE" });
         // SRA_Accessions.tab: the latest fetch only, typed; every SRA object takes its state from it.
         expect(
           await rows(
             lake,
-            "SELECT accession, type, status, visibility, updated::VARCHAR AS updated, typeof(updated) AS t, spots, typeof(spots) AS ts, replacedBy FROM sra_accessions ORDER BY accession",
+            "SELECT accession, type, status, visibility, strftime(updated, '%Y-%m-%dT%H:%M:%S') AS updated, typeof(updated) AS t, spots, typeof(spots) AS ts, replacedBy FROM sra_accessions ORDER BY accession",
           ),
         ).toEqual([
           {
@@ -513,8 +593,8 @@ for (const engine of lakeEngines()) {
             type: "SUBMISSION",
             status: "live",
             visibility: "public",
-            updated: "2025-01-10 08:00:00",
-            t: "TIMESTAMP",
+            updated: "2025-01-10T08:00:00",
+            t: "TIMESTAMP WITH TIME ZONE",
             spots: null,
             ts: "BIGINT",
             replacedBy: null,
@@ -524,8 +604,8 @@ for (const engine of lakeEngines()) {
             type: "STUDY",
             status: "live",
             visibility: "public",
-            updated: "2025-01-14 23:30:00",
-            t: "TIMESTAMP",
+            updated: "2025-01-14T23:30:00",
+            t: "TIMESTAMP WITH TIME ZONE",
             spots: null,
             ts: "BIGINT",
             replacedBy: null,
@@ -535,8 +615,8 @@ for (const engine of lakeEngines()) {
             type: "STUDY",
             status: "suppressed",
             visibility: "public",
-            updated: "2025-01-10 08:00:00",
-            t: "TIMESTAMP",
+            updated: "2025-01-10T08:00:00",
+            t: "TIMESTAMP WITH TIME ZONE",
             spots: null,
             ts: "BIGINT",
             replacedBy: null,
@@ -546,8 +626,8 @@ for (const engine of lakeEngines()) {
             type: "RUN",
             status: "live",
             visibility: "public",
-            updated: "2025-01-10 08:00:00",
-            t: "TIMESTAMP",
+            updated: "2025-01-10T08:00:00",
+            t: "TIMESTAMP WITH TIME ZONE",
             spots: "999",
             ts: "BIGINT",
             replacedBy: null,
@@ -557,8 +637,8 @@ for (const engine of lakeEngines()) {
             type: "RUN",
             status: "withdrawn",
             visibility: "controlled_access",
-            updated: "2025-01-10 08:00:00",
-            t: "TIMESTAMP",
+            updated: "2025-01-10T08:00:00",
+            t: "TIMESTAMP WITH TIME ZONE",
             spots: null,
             ts: "BIGINT",
             replacedBy: "SRR900003",
@@ -567,15 +647,15 @@ for (const engine of lakeEngines()) {
         expect(
           await rows(
             lake,
-            "SELECT accession, status, visibility, updated::VARCHAR AS updated FROM sra_study ORDER BY accession",
+            "SELECT accession, status, visibility, strftime(updated, '%Y-%m-%dT%H:%M:%S') AS updated FROM sra_study ORDER BY accession",
           ),
         ).toEqual([
-          { accession: "SRP900001", status: "live", visibility: "public", updated: "2025-01-14 23:30:00" },
+          { accession: "SRP900001", status: "live", visibility: "public", updated: "2025-01-14T23:30:00" },
           {
             accession: "SRP900002",
             status: "suppressed",
             visibility: "public",
-            updated: "2025-01-10 08:00:00",
+            updated: "2025-01-10T08:00:00",
           },
           { accession: "SRP900003", status: null, visibility: null, updated: null },
         ]);
@@ -589,13 +669,17 @@ for (const engine of lakeEngines()) {
           { accession: "SRR900005", status: null },
         ]);
         expect(
-          await rows(lake, "SELECT accession, alias, status, submissionDate FROM sra_submission"),
+          await rows(
+            lake,
+            "SELECT accession, alias, status, strftime(submissionDate, '%Y-%m-%dT%H:%M:%S') AS submissionDate, typeof(submissionDate) AS t FROM sra_submission",
+          ),
         ).toEqual([
           {
             accession: "SRA900001",
             alias: "GEO: GSE900001",
             status: "live",
-            submissionDate: "2025-01-02T00:00:00Z",
+            submissionDate: "2025-01-02T00:00:00",
+            t: "TIMESTAMP WITH TIME ZONE",
           },
         ]);
         for (const table of SERVING_ENTITY_NAMES) {
@@ -714,6 +798,19 @@ for (const engine of lakeEngines()) {
             "sra_submission",
           ]);
           expect(tables.find((t) => t.name === "sra_run")?.recordCount).toBe(5);
+          const reader = await DuckLakeReader.open(join(root, "ducklake", "metadata.duckdb"));
+          try {
+            const types = Object.fromEntries((await reader.columns("sra_run")).map((c) => [c.name, c.type]));
+            expect(types).toMatchObject({
+              totalBases: "int64",
+              published: "timestamptz",
+              published_raw: "varchar",
+            });
+            const geo = Object.fromEntries((await reader.columns("geo_series")).map((c) => [c.name, c.type]));
+            expect(geo).toMatchObject({ lastUpdateDate: "date" });
+          } finally {
+            await reader.close();
+          }
           for (const entity of consolidated.entities) {
             expect(tables.find((t) => t.name === entity.entity)?.recordCount, entity.entity).toBe(
               entity.rows,
@@ -765,9 +862,16 @@ for (const engine of lakeEngines()) {
             study_title: "incremental title",
             library_strategy: "ChIP-Seq",
             scientific_name: "Homo sapiens",
-            total_spots: 300,
+            // BIGINT: DuckDB's JSON rows carry 64-bit integers as text.
+            total_spots: "300",
           },
         ]);
+        expect(
+          await snapshotRows(
+            file,
+            "SELECT typeof(total_bases) AS bases, typeof(run_published) AS published, typeof(taxon_id) AS taxon FROM sra LIMIT 1",
+          ),
+        ).toEqual([{ bases: "BIGINT", published: "TIMESTAMP WITH TIME ZONE", taxon: "BIGINT" }]);
         expect(await snapshotRows(file, "SELECT gse, gsm FROM gse_gsm ORDER BY gsm")).toEqual([
           { gse: "GSE900001", gsm: "GSM900001" },
           { gse: "GSE900001", gsm: "GSM900002" },
@@ -911,7 +1015,7 @@ describe("metadata flow interrupted at any step (fs + pglite)", () => {
         lake,
         "SELECT count(*) AS n, count(DISTINCT accession) AS d, max(totalSpots) AS top FROM sra_run",
       ),
-    ).toEqual([{ n: "5", d: "5", top: 999 }]);
+    ).toEqual([{ n: "5", d: "5", top: "999" }]);
     expect(await rows(lake, "SELECT title FROM sra_study WHERE accession = 'SRP900001'")).toEqual([
       { title: "incremental title" },
     ]);

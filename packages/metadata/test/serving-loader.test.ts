@@ -51,6 +51,15 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
         join(dir, "double-numbers.parquet"),
         `SELECT 'sra_sample' AS kind, 'SRS1' AS accession, CAST(7227 AS DOUBLE) AS taxonId, CAST(3803482950 AS DOUBLE) AS totalSpots`,
       );
+      // A count no JSON reader using doubles reads exactly (2^53 + 1), and dates that did not parse.
+      await writeParquet(
+        join(dir, "inexact-count.parquet"),
+        `SELECT 'sra_run' AS kind, 'SRR1' AS accession, [{'count': 9007199254740993::BIGINT}] AS baseCounts`,
+      );
+      await writeParquet(
+        join(dir, "bad-dates.parquet"),
+        `SELECT 'sra_run' AS kind, 'SRR2' AS accession, NULL::TIMESTAMPTZ AS published, '0000-00-00T00:00:00' AS published_raw`,
+      );
       await writeParquet(
         join(dir, "duplicates.parquet"),
         `SELECT 'SRP1' AS accession, 'a' AS title UNION ALL SELECT 'SRP1', 'b'`,
@@ -114,6 +123,92 @@ describe.skipIf(!HAVE_NCBI_FIXTURES)(
           `SELECT doc FROM sra_experiment WHERE accession = 'SRX5692097'`,
         );
         expect(JSON.parse(docs[0]!.doc)).toEqual(record);
+      });
+
+      it("types counts, dates and timestamps, and serves them as whole numbers and ISO 8601 text", async () => {
+        const { db } = ctx();
+        await loadServing(db, {
+          files: fixturesOnly.files,
+          entities: ["sra_run", "geo_series", "biosample"],
+        });
+        const { rows: types } = await db.query<{
+          table_name: string;
+          column_name: string;
+          data_type: string;
+        }>(
+          `SELECT table_name, column_name, data_type FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name IN ('sra_run', 'geo_series', 'biosample')
+              AND column_name IN ('total_bases', 'total_spots', 'published', 'submission_date', 'last_update')`,
+        );
+        expect(
+          Object.fromEntries(types.map((t) => [`${t.table_name}.${t.column_name}`, t.data_type])),
+        ).toEqual({
+          "sra_run.total_bases": "bigint",
+          "sra_run.total_spots": "bigint",
+          "sra_run.published": "timestamp with time zone",
+          "geo_series.submission_date": "date",
+          "biosample.submission_date": "date",
+          "biosample.last_update": "date",
+        });
+        // SRR5026356: 16,750,052,600 bases and an 8.6 GB .sra file, both past 2^32.
+        const { rows } = await db.query<{ doc: string; total_bases: string | number; published: Date }>(
+          `SELECT doc, total_bases, published FROM sra_run WHERE accession = 'SRR5026356'`,
+        );
+        expect(rows).toHaveLength(1);
+        expect(String(rows[0]!.total_bases)).toBe("16750052600");
+        expect(rows[0]!.published.toISOString()).toBe("2017-11-15T00:01:15.000Z");
+        const doc = rows[0]!.doc;
+        expect(doc).toContain('"totalBases": 16750052600,');
+        expect(doc).toContain('"size": 8622020036,');
+        expect(doc).toContain('"published": "2017-11-15T00:01:15Z"');
+        expect(doc).not.toMatch(/"(totalSpots|totalBases|size)": [0-9]+\.0/);
+        const { rows: samples } = await db.query<{ doc: string }>(
+          `SELECT doc FROM biosample WHERE accession = 'SAMN02981965'`,
+        );
+        expect(samples[0]!.doc).toContain('"lastUpdate": "2015-12-22T01:19:06.303Z"');
+        const { rows: series } = await db.query<{ doc: string }>(
+          `SELECT doc FROM geo_series WHERE accession = 'GSE146537'`,
+        );
+        expect(series[0]!.doc).toContain('"lastUpdateDate": "2022-03-25"');
+
+        // A release that served `published` as a date: the reload retypes the view rather than fail.
+        const active = (await servingStatus(db)).find((s) => s.entity === "sra_run")!.table!;
+        await db.exec(
+          `DROP VIEW sra_run; ALTER TABLE ${active} ALTER COLUMN published TYPE date USING published::date; CREATE VIEW sra_run AS SELECT * FROM ${active}`,
+        );
+        await loadEntity(db, "sra_run", fixturesOnly.files.sra_run);
+        const { rows: retyped } = await db.query<{ data_type: string }>(
+          `SELECT data_type FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = 'sra_run' AND column_name = 'published'`,
+        );
+        expect(retyped[0]?.data_type).toBe("timestamp with time zone");
+      });
+
+      it("serves a date that did not parse as null with its text, and refuses counts past 2^53", async () => {
+        const { db } = ctx();
+        const allow = { shrink: { allowShrink: true } };
+        await loadEntity(db, "sra_run", join(dir, "bad-dates.parquet"), allow);
+        const { rows } = await db.query<{ published: Date | null; record: Record<string, unknown> }>(
+          `SELECT published, record FROM sra_run WHERE accession = 'SRR2'`,
+        );
+        expect(rows[0]!.published).toBeNull();
+        expect(rows[0]!.record).toMatchObject({ published_raw: "0000-00-00T00:00:00" });
+        expect(rows[0]!.record).not.toHaveProperty("published");
+
+        const error = await loadEntity(db, "sra_run", join(dir, "inexact-count.parquet"), allow).catch(
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(ServingLoadError);
+        expect((error as ServingLoadError).message).toMatch(
+          /SRR1 has a whole number beyond 2\^53 - 1 in baseCounts/,
+        );
+        expect((error as ServingLoadError).details).toMatchObject({
+          accession: "SRR1",
+          column: "baseCounts",
+        });
+        // The refused file changed nothing: the previous rows are still served.
+        const { rows: served } = await db.query<{ accession: string }>(`SELECT accession FROM sra_run`);
+        expect(served.map((r) => r.accession)).toEqual(["SRR2"]);
       });
 
       it("reads whole numbers a Parquet writer typed as DOUBLE", async () => {

@@ -22,7 +22,8 @@ import {
   type ShrinkViolation,
 } from "../shrink-guard.js";
 import { ACCESSION_LINKS_TABLE, buildAccessionLinks } from "../links/build-accession-links.js";
-import { isRecordKind, quoteIdentifier, recordColumns } from "../processing/duckdb-column-types.js";
+import { quoteIdentifier, rawTextColumns, recordColumns } from "../processing/duckdb-column-types.js";
+import { processedInputRelation as inputRelation } from "./processed-input-relation.js";
 import { objectsOf, readManifests } from "../processing/processed-manifest.js";
 
 export interface DuckLakeTarget {
@@ -400,39 +401,16 @@ async function metadataDatasets(lake: Lake): Promise<Dataset[]> {
   return out;
 }
 
-/**
- * A relation over the processed files of a kind. Files written under older schema versions are read by
- * column name; with no file at all, an empty relation with the record's columns keeps the SQL valid and
- * the curated table typed.
- */
-async function inputRelation(duck: DuckDbSession, kind: string, files: readonly string[]): Promise<string> {
-  const view = `input_${kind}`;
-  if (files.length > 0) {
-    await duck.run(
-      `CREATE OR REPLACE TEMP VIEW ${view} AS SELECT * FROM read_parquet([${files.map(sqlString).join(", ")}], union_by_name = true)`,
-    );
-  } else {
-    const columns = isRecordKind(kind) ? recordColumns(kind) : [];
-    const typed = [
-      ...columns.map((c) => `NULL::${c.type} AS ${quoteIdentifier(c.name)}`),
-      "NULL::VARCHAR AS _source",
-      "NULL::VARCHAR AS _order",
-      "NULL::BIGINT AS _line",
-    ];
-    await duck.run(`CREATE OR REPLACE TEMP VIEW ${view} AS SELECT ${typed.join(", ")} WHERE false`);
-  }
-  return view;
-}
-
-/** The record's top-level fields, text trimmed (blank becomes NULL), in schema order. */
+/** The record's top-level fields, text trimmed (blank becomes NULL), in schema order, then the `_raw` text. */
 function projection(entity: CuratedEntity): string {
-  return recordColumns(entity.kind)
-    .map((c) => {
+  return [
+    ...recordColumns(entity.kind).map((c) => {
       const id = quoteIdentifier(c.name);
       if (c.type !== "VARCHAR") return id;
       return c.name === "accession" ? `trim(${id}) AS ${id}` : `nullif(trim(${id}), '') AS ${id}`;
-    })
-    .join(",\n  ");
+    }),
+    ...rawTextColumns(entity.kind).map(quoteIdentifier),
+  ].join(",\n  ");
 }
 
 /**

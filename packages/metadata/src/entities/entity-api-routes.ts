@@ -5,6 +5,7 @@ import type {
   EntityKey,
   FilterKind,
   LinkCondition,
+  ServingColumnType,
   ServingColumns,
 } from "./entity-definition.js";
 
@@ -14,6 +15,8 @@ export interface EntityFilter {
   /** A column of the entity's serving view. */
   readonly column: string;
   readonly kind: FilterKind;
+  /** The serving column's type: what a value is cast to, and the range the API accepts. */
+  readonly columnType: ServingColumnType;
   readonly description: string;
   readonly example: string | number;
 }
@@ -35,7 +38,11 @@ export interface EntityChildRoute {
 }
 
 function routeSpec(entity: EntityDefinition): EntityRouteSpec {
-  return { entity: entity.key as EntityKey, ...entity.api, filters: entity.filters };
+  const filters = entity.filters.map((filter) => ({
+    ...filter,
+    columnType: entity.serving.columns[filter.column]!.type,
+  }));
+  return { entity: entity.key as EntityKey, ...entity.api, filters };
 }
 
 /** Every entity's routes, in entity order. */

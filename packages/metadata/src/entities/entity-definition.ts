@@ -39,7 +39,12 @@ export interface CuratedDefinition {
   readonly reads?: readonly EntityKey[];
 }
 
-export type ServingColumnType = "text" | "integer" | "bigint" | "date" | "text[]" | "integer[]";
+/**
+ * PostgreSQL types of serving columns. Counts that can pass 2^31 (spots, bases) are `bigint`; a
+ * timestamp is `timestamptz`, filtered by whole UTC days like a `date`.
+ */
+export type ServingColumnType =
+  "text" | "integer" | "bigint" | "date" | "timestamptz" | "text[]" | "integer[]";
 
 export interface ServingColumnDefinition<Type extends ServingColumnType = ServingColumnType> {
   readonly type: Type;
@@ -73,6 +78,7 @@ export interface FilterKindsByColumnType {
   readonly integer: "int" | "int_from" | "int_to";
   readonly bigint: "int" | "int_from" | "int_to";
   readonly date: "date_from" | "date_to";
+  readonly timestamptz: "date_from" | "date_to";
   readonly "text[]": "lower_in_array" | "in_array";
   readonly "integer[]": "int_in_array";
 }

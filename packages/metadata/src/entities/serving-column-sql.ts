@@ -24,6 +24,13 @@ export const int = (field: string, type: "integer" | "bigint" = "integer"): stri
 export const date = (field: string): string =>
   `CASE WHEN r #>> ${path(field)} ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])' THEN substr(r #>> ${path(field)}, 1, 10)::date END`;
 
+/**
+ * The field as a timestamp, null unless it is ISO 8601 with a zone (the loader renders curated
+ * timestamps as `YYYY-MM-DDTHH:MM:SS[.fff]Z`), so the session's zone never changes the instant.
+ */
+export const timestamp = (field: string): string =>
+  `CASE WHEN r #>> ${path(field)} ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]+)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$' THEN (r #>> ${path(field)})::timestamptz END`;
+
 /** The distinct non-empty elements of an array field. */
 export const arrayOf = (field: string, item: "text" | "lower" | "integer"): string => {
   const element =

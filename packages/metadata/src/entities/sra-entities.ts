@@ -3,7 +3,7 @@ import { SRA_ENTITY_SQL } from "../consolidation/sql/sra-entity.sql.js";
 import { SRA_VIEW_SQL } from "../snapshot/sql/snapshot-views.sql.js";
 import type { CuratedDefinition, EntityDefinition, SnapshotViewDefinition } from "./entity-definition.js";
 import { filter as f } from "./filter-definition.js";
-import { col, date, int, lower, text, tsv, arrayOf } from "./serving-column-sql.js";
+import { col, int, lower, text, timestamp, tsv, arrayOf } from "./serving-column-sql.js";
 
 /**
  * SRA studies, samples, experiments, runs and submissions, from the SRA metadata XML batches, each with its
@@ -29,7 +29,7 @@ const geoAccession = col("text", text("geoAccession"));
 const accessionState = {
   status: col("text", lower("status")),
   visibility: col("text", lower("visibility")),
-  updated: col("date", date("updated")),
+  updated: col("timestamptz", timestamp("updated")),
 };
 
 // Filters every SRA object has: the links to BioProject, BioSample and GEO, and the submitting center.
@@ -260,9 +260,9 @@ export const SRA_RUN_COLUMNS = {
   sample_accession: col("text", text("sampleAccession")),
   platform: col("text", lower("platform")),
   instrument_model: col("text", lower("instrumentModel")),
-  published: col("date", date("published")),
+  published: col("timestamptz", timestamp("published")),
   total_spots: col("bigint", int("totalSpots", "bigint"), false),
-  total_bases: col("bigint", int("totalBases", "bigint"), false),
+  total_bases: col("bigint", int("totalBases", "bigint")),
   submission_accession: col("text", text("submissionAccession")),
   ...accessionState,
 };
@@ -288,6 +288,8 @@ export const SRA_RUN = {
     ),
     f("published_from", "published", "date_from", "Published on or after (YYYY-MM-DD)", "2016-01-01"),
     f("published_to", "published", "date_to", "Published on or before (YYYY-MM-DD)", "2020-12-31"),
+    f("min_bases", "total_bases", "int_from", "At least this many bases", 1_000_000_000),
+    f("max_bases", "total_bases", "int_to", "At most this many bases", 10_000_000_000),
     f(
       "submission",
       "submission_accession",
@@ -310,7 +312,8 @@ export const SRA_RUN = {
       accession: "SRR8426358",
       experimentAccession: "SRX5262858",
       totalSpots: 24331164,
-      published: "2019-01-17 13:10:26",
+      totalBases: 3803482950,
+      published: "2019-01-17T13:10:26Z",
     },
   },
   // Mirroring run records often omit the study and sample; their experiment always names both.
@@ -357,7 +360,7 @@ export const SRA_SUBMISSION_COLUMNS = {
   center_name: col("text", lower("centerName")),
   broker_name: col("text", lower("brokerName")),
   lab_name: col("text", lower("labName")),
-  submission_date: col("date", date("submissionDate")),
+  submission_date: col("timestamptz", timestamp("submissionDate")),
   ...accessionState,
 };
 
@@ -399,9 +402,9 @@ export const SRA_ACCESSIONS_COLUMNS = {
   type: col("text", lower("type")),
   status: col("text", lower("status")),
   visibility: col("text", lower("visibility")),
-  updated: col("date", date("updated")),
-  published: col("date", date("published")),
-  received: col("date", date("received")),
+  updated: col("timestamptz", timestamp("updated")),
+  published: col("timestamptz", timestamp("published")),
+  received: col("timestamptz", timestamp("received")),
   submission: col("text", text("submission")),
   study: col("text", text("study")),
   experiment: col("text", text("experiment")),
@@ -452,7 +455,7 @@ export const SRA_ACCESSIONS = {
       status: "live",
       type: "RUN",
       visibility: "public",
-      updated: "2016-12-14 16:12:25",
+      updated: "2016-12-14T16:12:25Z",
       spots: 25818690,
       bases: 2581869000,
     },

@@ -27,6 +27,7 @@ import {
   ndjsonColumnsArgument,
   quoteIdentifier,
   schemaFieldsOf,
+  typedSelectList,
 } from "./duckdb-column-types.js";
 import {
   MANIFEST_PREFIX,
@@ -649,15 +650,14 @@ async function convertBatch(
 ): Promise<ProcessedOutput[]> {
   const outDir = `${ndjsonPath}.out`;
   const columns = ndjsonColumnsArgument(kind).replace(/^\{/, `{"_i": 'INTEGER', "_l": 'BIGINT', `);
-  const select = `SELECT r.* EXCLUDE ("_i", "_l"), s._source, s._order, r._l + s._base AS _line
+  const select = `SELECT ${typedSelectList(kind, "r")}, s._source, s._order, r._l + s._base AS _line
     FROM read_ndjson(${sqlString(ndjsonPath)}, columns = ${columns}, format = 'newline_delimited', maximum_object_size = 268435456) r
     JOIN (VALUES ${sources}) s(_i, _source, _order, _base) ON r._i = s._i`;
   const dateColumn = format === "geo" ? GEO_PARTITION_DATE[kind] : undefined;
   if (dateColumn) {
     const date = quoteIdentifier(dateColumn);
-    // Only an ISO date names a partition; anything else lands in year=undated/month=undated.
-    const iso = `coalesce(regexp_matches(${date}, '^\\d{4}-\\d{2}'), false)`;
-    await duck.run(`COPY (SELECT *, CASE WHEN ${iso} THEN substr(${date}, 1, 4) ELSE 'undated' END AS year, CASE WHEN ${iso} THEN substr(${date}, 6, 2) ELSE 'undated' END AS month FROM (${select}))
+    // The column is a DATE: a value that did not parse is NULL and lands in year=undated/month=undated.
+    await duck.run(`COPY (SELECT *, coalesce(strftime(${date}, '%Y'), 'undated') AS year, coalesce(strftime(${date}, '%m'), 'undated') AS month FROM (${select}))
       TO ${sqlString(outDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (year, month))`);
   } else {
     await mkdir(outDir, { recursive: true });

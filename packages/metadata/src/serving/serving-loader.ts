@@ -20,6 +20,12 @@ import { SERVING_ENTITIES, SERVING_ENTITY_NAMES, isServingEntityName } from "../
 import type { ServingEntity, ServingEntityName } from "../entities/index.js";
 import { ServingLoadError } from "./serving-load-error.js";
 import {
+  MAX_EXACT_JSON_INTEGER,
+  inexactIntegerQuery,
+  recordJsonQuery,
+  type DescribedColumn,
+} from "./serving-record-json.js";
+import {
   DEFAULT_MAX_SHRINK,
   ShrinkRefusedError,
   shrinkViolation,
@@ -387,16 +393,20 @@ function indexSql(spec: ServingEntity, table: string): string[] {
 
 async function swapView(tx: SqlClient, spec: ServingEntity, table: string): Promise<void> {
   const names = ["accession", ...spec.columns.map((c) => c.name), "record", "doc", "search"];
-  const { rows } = await tx.query<{ column_name: string }>(
-    `SELECT column_name FROM information_schema.columns
-      WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
-    [spec.name],
-  );
-  const current = rows.map((r) => r.column_name);
+  const columnsOf = async (relation: string): Promise<string> => {
+    const { rows } = await tx.query<{ column_name: string; data_type: string }>(
+      `SELECT column_name, data_type FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
+      [relation],
+    );
+    return rows.map((r) => `${r.column_name} ${r.data_type}`).join(",");
+  };
+  const current = await columnsOf(spec.name);
   const view = `CREATE OR REPLACE VIEW ${spec.name} AS SELECT ${names.join(", ")} FROM ${table}`;
-  // CREATE OR REPLACE keeps the view's identity (readers queued on it continue) but cannot drop or
-  // reorder columns; only a new release with other columns pays for a drop.
-  if (current.length > 0 && current.join(",") !== names.join(",")) await tx.exec(`DROP VIEW ${spec.name}`);
+  // CREATE OR REPLACE keeps the view's identity (readers queued on it continue) but cannot drop,
+  // reorder or retype columns; only a new release with other columns or types (a date that became a
+  // timestamptz) pays for a drop.
+  if (current !== "" && current !== (await columnsOf(table))) await tx.exec(`DROP VIEW ${spec.name}`);
   await tx.exec(view);
 }
 
@@ -409,10 +419,13 @@ async function copyRecords(
   options: LoadEntityOptions,
 ): Promise<number> {
   const file = parquetPath.replaceAll("'", "''");
-  let columns: string[];
+  const source = `read_parquet('${file}')`;
+  let described: DescribedColumn[];
   try {
-    const described = await duck.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`);
-    columns = described.getRowObjects().map((row) => String(row["column_name"]));
+    const reader = await duck.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+    described = reader
+      .getRowObjects()
+      .map((row) => ({ name: String(row["column_name"]), type: String(row["column_type"]) }));
   } catch (error) {
     throw new ServingLoadError(`${parquetPath}: cannot read the ${spec.name} Parquet file`, {
       entity: spec.name,
@@ -422,6 +435,7 @@ async function copyRecords(
       cause: error,
     });
   }
+  const columns = described.map((c) => c.name);
   if (!columns.includes("accession")) {
     throw new ServingLoadError(`${parquetPath}: the ${spec.name} Parquet file has no accession column`, {
       entity: spec.name,
@@ -431,11 +445,13 @@ async function copyRecords(
     });
   }
 
+  await refuseInexactIntegers(duck, spec.name, parquetPath, described, source);
+
   const batchRows = options.batchRows ?? 2000;
   const batchBytes = options.batchBytes ?? 8 * 1024 * 1024;
   const sql = insertSql(spec, table);
   const reportRows = stageReporter(options.onProgress, "load", "rows", "rows");
-  const result = await duck.stream(`SELECT to_json(t)::VARCHAR AS j FROM read_parquet('${file}') AS t`);
+  const result = await duck.stream(recordJsonQuery(described, source));
   let rows = 0;
   let batch: string[] = [];
   let bytes = 0;
@@ -492,6 +508,35 @@ async function copyRecords(
     );
   }
   return rows;
+}
+
+/**
+ * Counts are served as JSON numbers, which JavaScript (and any reader using doubles) reads exactly only
+ * up to 2^53 − 1. NCBI has no count that large, and the parsers hold numbers as doubles, so such a value
+ * is a damaged record: refuse the file, naming it, rather than serve a number clients would round.
+ */
+async function refuseInexactIntegers(
+  duck: DuckDBConnection,
+  entity: ServingEntityName,
+  parquetPath: string,
+  described: readonly DescribedColumn[],
+  source: string,
+): Promise<void> {
+  const sql = inexactIntegerQuery(described, source);
+  if (sql === undefined) return;
+  const row = (await duck.runAndReadAll(sql)).getRowObjects()[0];
+  if (row === undefined) return;
+  const column = String(row["column_name"]);
+  const accession = String(row["accession"]);
+  throw new ServingLoadError(
+    `${parquetPath}: ${entity} ${accession} has a whole number beyond 2^53 - 1 in ${column}, which JSON clients cannot read exactly`,
+    {
+      entity,
+      file: parquetPath,
+      details: { accession, column, limit: MAX_EXACT_JSON_INTEGER },
+      hint: `Check the upstream record of ${accession}; the previous data is still served`,
+    },
+  );
 }
 
 async function withDuckdb<T>(

@@ -1,9 +1,8 @@
 import { NotFoundError, type SqlClient } from "@omicslake/core";
-import { ENTITIES, SERVING_ENTITIES } from "../entities/index.js";
+import { ENTITIES, ENTITY_ROUTE_SPECS, SERVING_ENTITIES } from "../entities/index.js";
 import type {
   EntityChildRoute,
   EntityFilter,
-  FilterKind,
   LinkCondition,
   ServingColumns,
   ServingEntityName,
@@ -111,18 +110,39 @@ async function recordExists(db: SqlClient, entity: ServingEntityName, accession:
   return rows.length > 0;
 }
 
-const CONDITION: Readonly<Record<FilterKind, (column: string, p: string) => string>> = {
-  lower: (c, p) => `${c} = lower(${p})`,
-  exact: (c, p) => `${c} = ${p}`,
-  int: (c, p) => `${c} = ${p}::integer`,
-  lower_in_array: (c, p) => `${c} @> ARRAY[lower(${p})]::text[]`,
-  in_array: (c, p) => `${c} @> ARRAY[${p}]::text[]`,
-  int_in_array: (c, p) => `${c} @> ARRAY[${p}::integer]`,
-  date_from: (c, p) => `${c} >= ${p}::date`,
-  date_to: (c, p) => `${c} <= ${p}::date`,
-  int_from: (c, p) => `${c} >= ${p}::integer`,
-  int_to: (c, p) => `${c} <= ${p}::integer`,
-};
+/**
+ * The condition of a filter on its column, `p` being the bound parameter. Whole numbers are cast to the
+ * column's own type (a bigint count takes values past 2^31). Date bounds are whole days: `date_to`
+ * includes its day, and on a timestamp column the days are UTC days, whatever the session's zone.
+ */
+function conditionSql(filter: EntityFilter, p: string): string {
+  const c = filter.column;
+  const int = filter.columnType === "bigint" ? "bigint" : "integer";
+  const day = (value: string): string =>
+    filter.columnType === "timestamptz" ? `(${value})::timestamp AT TIME ZONE 'UTC'` : value;
+  switch (filter.kind) {
+    case "lower":
+      return `${c} = lower(${p})`;
+    case "exact":
+      return `${c} = ${p}`;
+    case "int":
+      return `${c} = ${p}::${int}`;
+    case "lower_in_array":
+      return `${c} @> ARRAY[lower(${p})]::text[]`;
+    case "in_array":
+      return `${c} @> ARRAY[${p}]::text[]`;
+    case "int_in_array":
+      return `${c} @> ARRAY[${p}::integer]`;
+    case "date_from":
+      return `${c} >= ${day(`${p}::date`)}`;
+    case "date_to":
+      return `${c} < ${day(`${p}::date + 1`)}`;
+    case "int_from":
+      return `${c} >= ${p}::${int}`;
+    case "int_to":
+      return `${c} <= ${p}::${int}`;
+  }
+}
 
 /**
  * The SQL condition on a child's view that ties a row to the parent accession `parent` (a bound
@@ -173,7 +193,7 @@ async function listRecords(
   for (const filter of filters) {
     const value = query.filters[filter.param];
     if (value === undefined || value === null || value === "") continue;
-    where.push(CONDITION[filter.kind](filter.column, bind(value)));
+    where.push(conditionSql(filter, bind(value)));
   }
   if (query.q !== undefined && query.q.trim() !== "")
     where.push(`search @@ websearch_to_tsquery('english', ${bind(query.q)})`);
@@ -208,7 +228,8 @@ export function listEntityRecords(
   entity: ServingEntityName,
   query: EntityListQuery,
 ): Promise<RawPage> {
-  return listRecords(db, entity, ENTITIES[entity].filters, query);
+  const spec = ENTITY_ROUTE_SPECS.find((s) => s.entity === entity);
+  return listRecords(db, entity, spec?.filters ?? [], query);
 }
 
 /**

@@ -6,7 +6,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { recordParser } from "@omicslake/parsers";
 import type { RecordFormat } from "@omicslake/parsers";
 import { SERVING_ENTITY_NAMES, type ServingEntityName } from "../entities/index.js";
-import { quoteIdentifier, recordColumns } from "../processing/duckdb-column-types.js";
+import { TIMESTAMP_TYPE, ndjsonColumnsArgument, typedSelectList } from "../processing/duckdb-column-types.js";
 
 /** The shared NCBI fixtures, next to the repository; tests skip when they are absent. */
 export const NCBI_FIXTURES = resolve(
@@ -27,9 +27,6 @@ export const SRA_ACCESSIONS_SAMPLE = resolve(
 /** SRA record kinds that consolidation gives a status, visibility and update time from `sra_accessions`. */
 const SRA_STATE_KINDS = new Set(["sra_study", "sra_sample", "sra_experiment", "sra_run", "sra_submission"]);
 
-/** An SRA_Accessions.tab time as the curated TIMESTAMP column renders in JSON. */
-const curatedTimestamp = (iso: unknown): string | undefined =>
-  typeof iso === "string" ? iso.replace("T", " ").replace(/Z$/, "") : undefined;
 export const NO_FIXTURES_REASON = `the NCBI fixtures folder ${NCBI_FIXTURES} is absent`;
 
 /**
@@ -74,18 +71,13 @@ export function fixtureRecords(): Promise<Map<string, Record<string, unknown>[]>
         records.set(accession, record as unknown as Record<string, unknown>);
       }
     }
-    // The accession rows, typed as consolidation types them; then each SRA object takes its state from them.
+    // The accession rows (typed when written, as processing types them); then each SRA object takes its
+    // state from them.
     const accessions = new Map<string, Record<string, unknown>>();
     for await (const record of recordParser("sra-accessions")(createReadStream(SRA_ACCESSIONS_SAMPLE), {
       file: SRA_ACCESSIONS_SAMPLE,
     })) {
-      const row = record as unknown as Record<string, unknown>;
-      accessions.set(record.accession, {
-        ...row,
-        updated: curatedTimestamp(row["updated"]),
-        published: curatedTimestamp(row["published"]),
-        received: curatedTimestamp(row["received"]),
-      });
+      accessions.set(record.accession, record as unknown as Record<string, unknown>);
     }
     byKind.set("sra_accessions", accessions);
     for (const [kind, records] of byKind) {
@@ -477,6 +469,7 @@ export async function writeServingParquet(
   const generated = generatedRecords(options.generated, options.variant);
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
+  await connection.run("SET TimeZone = 'UTC'");
   const files = {} as Record<ServingEntityName, string>;
   const counts = {} as Record<ServingEntityName, number>;
   try {
@@ -485,15 +478,23 @@ export async function writeServingParquet(
       const ndjson = join(dir, `${entity}.ndjson`);
       await writeFile(ndjson, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
       const parquet = join(dir, `${entity}.parquet`);
-      // No record to infer columns from (no shared fixture holds a GDS file): the empty table consolidation
-      // publishes, typed by the record schema.
-      const select =
-        records.length > 0
-          ? `SELECT * FROM read_json('${ndjson}', format = 'newline_delimited', sample_size = -1)`
-          : `SELECT ${recordColumns(entity)
-              .map((c) => `NULL::${c.type} AS ${quoteIdentifier(c.name)}`)
-              .join(", ")} WHERE false`;
-      await connection.run(`COPY (${select}) TO '${parquet}' (FORMAT parquet)`);
+      // Typed as processing types them (BIGINT counts, DATE and UTC timestamps, `_raw` date text); an SRA
+      // object then carries the SRA_Accessions.tab state consolidation joins on, typed as there. An entity
+      // no shared fixture holds (GDS) is the empty, schema-typed table consolidation publishes.
+      const state = SRA_STATE_KINDS.has(entity);
+      const columns = state
+        ? ndjsonColumnsArgument(entity).replace(
+            /\}$/,
+            `, "status": 'VARCHAR', "visibility": 'VARCHAR', "updated": 'VARCHAR'}`,
+          )
+        : ndjsonColumnsArgument(entity);
+      const select = [
+        typedSelectList(entity, "r"),
+        ...(state ? ["r.status", "r.visibility", `TRY_CAST(r.updated AS ${TIMESTAMP_TYPE}) AS updated`] : []),
+      ].join(", ");
+      await connection.run(
+        `COPY (SELECT ${select} FROM read_ndjson('${ndjson}', columns = ${columns}, format = 'newline_delimited') r) TO '${parquet}' (FORMAT parquet)`,
+      );
       files[entity] = parquet;
       counts[entity] = records.length;
     }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dateText, timestampText } from "../parse/typed-text-schemas.js";
 
 export const bioprojectOrganismSchema = z
   .object({
@@ -42,7 +43,7 @@ export const bioprojectPublicationSchema = z.object({
   pubmedId: z.number().int().optional(),
   doi: z.string().optional(),
   dbType: z.string().optional().describe('"ePubmed", "eDOI", "ePMC", "eNotAvailable"'),
-  date: z.string().optional(),
+  date: timestampText().optional(),
   status: z.string().optional(),
   reference: z.string().optional(),
   title: z.string().optional().describe("StructuredCitation title when given"),
@@ -116,10 +117,10 @@ export const bioprojectSchema = z.object({
     .array(z.object({ area: z.string(), value: z.string() }))
     .describe('Relevance flags ("Medical: yes")'),
   keywords: z.array(z.string()),
-  releaseDate: z.string().optional().describe("ProjectReleaseDate as given (ISO date-time)"),
+  releaseDate: timestampText().optional().describe("ProjectReleaseDate as given (ISO date-time)"),
   submissionId: z.string().optional(),
-  submitted: z.string().optional().describe("Submission submitted date"),
-  lastUpdate: z.string().optional(),
+  submitted: dateText().optional().describe("Submission submitted date"),
+  lastUpdate: dateText().optional(),
   organizations: z.array(bioprojectOrganizationSchema).describe("Submitter organizations"),
   submitterOrganization: z
     .string()

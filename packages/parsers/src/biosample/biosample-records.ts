@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { timestampText } from "../parse/typed-text-schemas.js";
 
 /*
  * BioSample records (`biosample_set.xml.gz`, efetch db=biosample). camelCase fields, dates as ISO 8601 as
@@ -56,9 +57,9 @@ export const biosampleSchema = z
       .string()
       .optional()
       .describe('is_reference of the BioSample element ("yes" on reference samples), as given'),
-    submissionDate: z.string().optional(),
-    lastUpdate: z.string().optional(),
-    publicationDate: z.string().optional(),
+    submissionDate: timestampText().optional(),
+    lastUpdate: timestampText().optional(),
+    publicationDate: timestampText().optional(),
     ids: list(biosampleIdSchema),
     title: z.string().optional(),
     description: z.string().optional().describe("Description/Comment paragraphs, joined by blank lines"),
@@ -73,7 +74,7 @@ export const biosampleSchema = z
     ownerAbbreviation: z.string().optional(),
     contacts: list(biosampleContactSchema),
     status: z.string().optional().describe('"live", "suppressed", …'),
-    statusDate: z.string().optional().describe("Status when"),
+    statusDate: timestampText().optional().describe("Status when"),
     sraAccession: z.string().optional().describe("SRA sample (SRS/ERS/DRS) from Ids"),
     geoAccession: z.string().optional().describe("GEO sample (GSM) from Ids"),
     dbgapSampleId: z.string().optional().describe("dbGaP Id value"),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dateText } from "../parse/typed-text-schemas.js";
 
 const yn = z.boolean();
 
@@ -57,8 +58,8 @@ export const pubmedArticleSchema = z.object({
   status: z.string().optional().describe('MedlineCitation Status ("MEDLINE", "PubMed-not-MEDLINE", …)'),
   owner: z.string().optional(),
   indexingMethod: z.string().optional(),
-  dateCompleted: z.string().optional().describe("ISO date"),
-  dateRevised: z.string().optional().describe("ISO date"),
+  dateCompleted: dateText().optional().describe("ISO date"),
+  dateRevised: dateText().optional().describe("ISO date"),
   title: z
     .string()
     .optional()

@@ -1,10 +1,12 @@
 import { z } from "zod";
+import { timestampText } from "../parse/typed-text-schemas.js";
 
 /*
  * One row of NCBI's `SRA_Accessions.tab` (sra/reports/Metadata): the status, visibility and dates of every SRA
  * object (submission, study, sample, experiment, run, analysis) and the accessions it is linked to. Upstream
  * writes `-` for an empty field; it becomes an absent field here. Dates are kept as NCBI writes them (ISO 8601
- * in UTC, `2016-12-14T16:12:25Z`); consolidation types them as TIMESTAMP.
+ * in UTC, `2016-12-14T16:12:25Z`) and marked as timestamps, so processing types them TIMESTAMP WITH TIME ZONE;
+ * counts are whole numbers (BIGINT).
  */
 
 export const sraAccessionsSchema = z
@@ -13,9 +15,9 @@ export const sraAccessionsSchema = z
     accession: z.string().describe("Accession: the SRA object (SRA…, SRP…, SRS…, SRX…, SRR…, SRZ…)"),
     submission: z.string().optional().describe("Submission: the submission that brought it (SRA…)"),
     status: z.string().optional().describe('Status: "live", "suppressed", "unpublished", "withdrawn", …'),
-    updated: z.string().optional().describe("Updated: last change, ISO 8601 UTC"),
-    published: z.string().optional().describe("Published: when it was made public, ISO 8601 UTC"),
-    received: z.string().optional().describe("Received: when NCBI received it, ISO 8601 UTC"),
+    updated: timestampText().optional().describe("Updated: last change, ISO 8601 UTC"),
+    published: timestampText().optional().describe("Published: when it was made public, ISO 8601 UTC"),
+    received: timestampText().optional().describe("Received: when NCBI received it, ISO 8601 UTC"),
     type: z.string().optional().describe("Type: SUBMISSION, STUDY, SAMPLE, EXPERIMENT, RUN, ANALYSIS"),
     center: z.string().optional().describe("Center: the submitting center"),
     visibility: z.string().optional().describe('Visibility: "public" or "controlled_access"'),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { timestampText } from "../parse/typed-text-schemas.js";
 
 /*
  * Record shapes of SRA metadata (STUDY, SAMPLE, EXPERIMENT, RUN, SUBMISSION). Field names are camelCase like
@@ -171,8 +172,8 @@ export const sraFileSchema = z
   .object({
     filename: z.string().optional(),
     url: z.string().optional(),
-    size: z.number().optional(),
-    date: z.string().optional(),
+    size: z.number().int().optional(),
+    date: timestampText().optional(),
     md5: z.string().optional(),
     semanticName: z.string().optional(),
     supertype: z.string().optional(),
@@ -191,16 +192,16 @@ export const sraTaxonSchema = z
     rank: z.string().optional(),
     parentTaxId: z.number().int().optional(),
     depth: z.number().int().describe("0 for top-level taxa"),
-    selfCount: z.number().optional(),
-    totalCount: z.number().optional(),
+    selfCount: z.number().int().optional(),
+    totalCount: z.number().int().optional(),
   })
   .readonly();
 
 export const sraTaxAnalysisSchema = z
   .object({
-    analyzedSpotCount: z.number().optional(),
-    totalSpotCount: z.number().optional(),
-    identifiedSpotCount: z.number().optional(),
+    analyzedSpotCount: z.number().int().optional(),
+    totalSpotCount: z.number().int().optional(),
+    identifiedSpotCount: z.number().int().optional(),
     parserVersion: z.string().optional(),
     taxa: list(sraTaxonSchema).describe(
       "The taxon tree flattened depth-first (parentTaxId/depth keep the shape)",
@@ -215,8 +216,8 @@ export const sraPoolMemberSchema = z
     memberName: z.string().optional(),
     sampleName: z.string().optional(),
     sampleTitle: z.string().optional(),
-    spots: z.number().optional(),
-    bases: z.number().optional(),
+    spots: z.number().int().optional(),
+    bases: z.number().int().optional(),
     taxId: z.number().int().optional(),
     organism: z.string().optional(),
     biosample: z.string().optional(),
@@ -236,11 +237,11 @@ export const sraRunSchema = z
     sampleAccession: z.string().optional().describe("From the pool or the package's experiment"),
     submissionAccession: z.string().optional(),
     runCenter: z.string().optional(),
-    runDate: z.string().optional(),
-    totalSpots: z.number().optional(),
-    totalBases: z.number().optional(),
-    size: z.number().optional().describe("Bytes of the .sra file"),
-    published: z.string().optional(),
+    runDate: timestampText().optional(),
+    totalSpots: z.number().int().optional(),
+    totalBases: z.number().int().optional(),
+    size: z.number().int().optional().describe("Bytes of the .sra file"),
+    published: timestampText().optional(),
     loadDone: z.boolean().optional(),
     isPublic: z.boolean().optional(),
     clusterName: z.string().optional(),
@@ -254,21 +255,23 @@ export const sraRunSchema = z
     spotLength: z.number().int().optional(),
     readSpecs: list(sraReadSpecSchema),
     nreads: z.number().int().optional().describe("Statistics nreads"),
-    nspots: z.number().optional(),
+    nspots: z.number().int().optional(),
     reads: list(
       z
         .object({
           index: z.number().int(),
-          count: z.number().optional(),
+          count: z.number().int().optional(),
           average: z.number().optional(),
           stdev: z.number().optional(),
         })
         .readonly(),
     ).describe("Statistics/Read: per-read counts, average length and its standard deviation"),
-    baseCount: z.number().optional().describe("Bases count"),
-    baseCounts: list(z.object({ base: z.string(), count: z.number() }).readonly()).describe("Bases/Base"),
+    baseCount: z.number().int().optional().describe("Bases count"),
+    baseCounts: list(z.object({ base: z.string(), count: z.number().int() }).readonly()).describe(
+      "Bases/Base",
+    ),
     csNative: z.boolean().optional(),
-    qualityCounts: list(z.object({ value: z.number().int(), count: z.number() }).readonly()).describe(
+    qualityCounts: list(z.object({ value: z.number().int(), count: z.number().int() }).readonly()).describe(
       "QualityCount histogram",
     ),
     poolMembers: list(sraPoolMemberSchema),
@@ -311,7 +314,7 @@ export const sraSubmissionSchema = z
     title: z.string().optional(),
     labName: z.string().optional(),
     submissionComment: z.string().optional(),
-    submissionDate: z.string().optional(),
+    submissionDate: timestampText().optional(),
     organization: sraOrganizationSchema.optional(),
   })
   .readonly();

@@ -34,7 +34,12 @@ const filterSchema = (filter: EntityFilter): z.ZodType => {
     case "int_in_array":
     case "int_from":
     case "int_to":
-      schema = z.coerce.number().int().min(0).max(2_147_483_647);
+      // A bigint count (bases, spots) takes any whole number JSON carries exactly; other columns are integers.
+      schema = z.coerce
+        .number()
+        .int()
+        .min(0)
+        .max(filter.columnType === "bigint" ? Number.MAX_SAFE_INTEGER : 2_147_483_647);
       break;
     case "date_from":
     case "date_to":

@@ -8,7 +8,7 @@ FROM {{input}}
 WHERE nullif(trim(accession), '') IS NOT NULL
 QUALIFY row_number() OVER (
   PARTITION BY trim(accession)
-  ORDER BY _order DESC, trim(lastUpdate) DESC NULLS LAST, _line DESC
+  ORDER BY _order DESC, lastUpdate DESC NULLS LAST, _line DESC
 ) = 1
 ORDER BY accession
 `;

@@ -5,7 +5,7 @@ FROM {{input}}
 WHERE nullif(trim(accession), '') IS NOT NULL
 QUALIFY row_number() OVER (
   PARTITION BY trim(accession)
-  ORDER BY trim(lastUpdate) DESC NULLS LAST, _order DESC, _line DESC
+  ORDER BY lastUpdate DESC NULLS LAST, _order DESC, _line DESC
 ) = 1
 ORDER BY accession
 `;

@@ -1,6 +1,6 @@
 /**
- * GEO series, sample and platform: the record with the latest last-update date per accession wins (ISO
- * dates sort as text); on equal dates the later-fetched file, then the later line.
+ * GEO series, sample and platform: the record with the latest last-update date per accession wins (a
+ * DATE); on equal dates the later-fetched file, then the later line.
  */
 export const GEO_ENTITY_SQL = `
 SELECT {{columns}}
@@ -8,14 +8,14 @@ FROM {{input}}
 WHERE nullif(trim(accession), '') IS NOT NULL
 QUALIFY row_number() OVER (
   PARTITION BY trim(accession)
-  ORDER BY trim(lastUpdateDate) DESC NULLS LAST, _order DESC, _line DESC
+  ORDER BY lastUpdateDate DESC NULLS LAST, _order DESC, _line DESC
 ) = 1
 ORDER BY accession
 `;
 
 /**
- * GEO datasets (GDS): the record with the latest update date per accession wins; on equal dates the
- * later-fetched file, then the later line.
+ * GEO datasets (GDS): the record with the latest update date (a DATE) per accession wins; on equal dates
+ * the later-fetched file, then the later line.
  */
 export const GEO_DATASET_SQL = `
 SELECT {{columns}}
@@ -23,7 +23,7 @@ FROM {{input}}
 WHERE nullif(trim(accession), '') IS NOT NULL
 QUALIFY row_number() OVER (
   PARTITION BY trim(accession)
-  ORDER BY trim(updateDate) DESC NULLS LAST, _order DESC, _line DESC
+  ORDER BY updateDate DESC NULLS LAST, _order DESC, _line DESC
 ) = 1
 ORDER BY accession
 `;

@@ -10,7 +10,7 @@ WITH latest AS (
   WHERE pmid IS NOT NULL
   QUALIFY row_number() OVER (
     PARTITION BY pmid
-    ORDER BY trim(dateRevised) DESC NULLS LAST, _order DESC, version DESC NULLS LAST, _line DESC
+    ORDER BY dateRevised DESC NULLS LAST, _order DESC, version DESC NULLS LAST, _line DESC
   ) = 1
 ), deleted AS (
   SELECT pmid, max(_order) AS deleted_order FROM {{deletions}} WHERE pmid IS NOT NULL GROUP BY pmid

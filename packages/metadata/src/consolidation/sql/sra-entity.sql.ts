@@ -2,7 +2,7 @@
  * SRA study, sample, experiment, run and submission: the copy from the latest Mirroring batch wins, and on one
  * date an Incremental beats the Full (`_order` is `<batch date>|<0 Full, 1 Incremental>|…`, so it sorts after).
  * Within one file the last occurrence wins. Each object then takes its `status`, `visibility` and `updated`
- * (TIMESTAMP, UTC) from the curated `sra_accessions` (the latest SRA_Accessions.tab), as OmicIDX serves them;
+ * (TIMESTAMP WITH TIME ZONE) from the curated `sra_accessions` (the latest SRA_Accessions.tab), as OmicIDX serves them;
  * they are NULL for objects the file does not list, or when no SRA_Accessions.tab was ingested.
  */
 export const SRA_ENTITY_SQL = `
