@@ -116,6 +116,29 @@ describe("CSV/TSV through DuckDB", () => {
     ]);
   });
 
+  it("keeps numeric-looking row names as text, as R wrote them", async () => {
+    // write.table(df, quote = FALSE) of a data frame without row names writes 1, 2, 3; sample ids are often numbers.
+    for (const [name, body] of [
+      ["short.tsv", "a\tb\n1\t0.5\t7\n2\t1.5\t8\n10\t2.5\t9\n"],
+      ["empty-first.csv", '"","a","b"\n"1",0.5,7\n"2",1.5,8\n"10",2.5,9\n'],
+    ] as const) {
+      const path = join(dir, name);
+      await writeFile(path, body);
+      const out = join(dir, `${name}.parquet`);
+      const r = await csvToParquet(path, out);
+      expect(r.dialect.rowNames, name).toBe(true);
+      expect(
+        r.fields.map((f) => `${f.name}:${f.type}`),
+        name,
+      ).toEqual(["_index:VARCHAR", "a:DOUBLE", "b:BIGINT"]);
+      expect(await rows(out), name).toEqual([
+        ["1", 0.5, 7n],
+        ["2", 1.5, 8n],
+        ["10", 2.5, 9n],
+      ]);
+    }
+  });
+
   it('reads NA, NaN and empty fields as nulls, keeping numeric columns numeric and a quoted "NA" as text', async () => {
     const path = join(dir, "na.csv");
     await writeFile(path, 'id,score,label,count\n1,NaN,"NA",NA\n2,2.5,NA,3\n3,,"",4\n4,1e3,"x",\n');

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
 import { ParseError } from "../src/errors/parse-error.js";
+import type { ParseWarning } from "../src/errors/parse-warning.js";
 import { openInput } from "../src/io/open-input.js";
 import { recordParser } from "../src/parse/record-parsers.js";
 import { parseSraAccessions } from "../src/sra-accessions/sra-accessions-parser.js";
@@ -113,6 +114,41 @@ describe("parseSraAccessions", () => {
     // Every size up to a line and a half (each line break at each position of a chunk), then larger steps.
     for (let size = 1; size <= sample.length; size += size < 300 ? 1 : 61) {
       expect(hashOf(await collect(reusedBufferChunks(sample, size))), `chunks of ${size}`).toBe(reference);
+    }
+  });
+
+  test("a Latin-1 line is read as Latin-1 with a warning naming the line, its UTF-8 neighbours stay right, at every chunk size", async () => {
+    // Line 24 (UTF-8 "Université de Montréal") is kept; line 3 gets a centre written in Latin-1 and a CRLF.
+    const lines = sample.toString("latin1").trimEnd().split("\n");
+    const fields = lines[2]!.split("\t");
+    fields[7] = "Universit\xe4t M\xfcnchen \x96 LMU";
+    const bytes = Buffer.concat([
+      Buffer.from(lines.slice(0, 2).join("\n") + "\n", "latin1"),
+      Buffer.from(fields.join("\t") + "\r\n", "latin1"),
+      Buffer.from(lines.slice(3).join("\n") + "\n", "latin1"),
+    ]);
+    const offset = Buffer.byteLength(lines.slice(0, 2).join("\n")) + 1;
+    const reference = await collect(whole(sample));
+    for (const size of [1, 2, 3, 7, 64, 333, bytes.length]) {
+      const warnings: ParseWarning[] = [];
+      const records: SraAccessionsRecord[] = [];
+      for await (const r of parseSraAccessions(reusedBufferChunks(bytes, size), {
+        file: "a.tab",
+        onWarning: (w) => warnings.push(w),
+      }))
+        records.push(r);
+      expect(records[1]!.center, `chunks of ${size}`).toBe("Universität München – LMU");
+      expect(
+        records.filter((_, k) => k !== 1),
+        `chunks of ${size}`,
+      ).toEqual(reference.filter((_, k) => k !== 1));
+      expect(warnings, `chunks of ${size}`).toEqual([
+        {
+          code: "latin1_decoded",
+          message: `SRA_Accessions.tab a.tab line 3 (${fields[0]}): not valid UTF-8; decoded as Latin-1 (Windows-1252)`,
+          location: { file: "a.tab", line: 3, byteOffset: offset, record: fields[0] },
+        },
+      ]);
     }
   });
 

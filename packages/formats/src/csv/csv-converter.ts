@@ -90,8 +90,15 @@ export async function csvToParquet(
     if (delimiter !== undefined) args.push(`delim = ${sqlString(delimiter)}`);
     const names = delimiter === undefined ? undefined : await rowNameHeader(input, delimiter);
     // The header is read here, so DuckDB reads the rest as data under these names.
+    // Row names are names, whatever they look like: R's default row names (1, 2, 3) or sample numbers would
+    // otherwise be sniffed as a BIGINT index, unlike every other index in the project (AnnData, pandas, RDS).
     if (names !== undefined)
-      args.push("header = false", "skip = 1", `names = [${names.map(sqlString).join(", ")}]`);
+      args.push(
+        "header = false",
+        "skip = 1",
+        `names = [${names.map(sqlString).join(", ")}]`,
+        `types = {${sqlString(ROW_NAME_COLUMN)}: 'VARCHAR'}`,
+      );
     const source = `read_csv(${args.join(", ")})`;
     let dialect = {
       delimiter: delimiter ?? ",",

@@ -26,7 +26,7 @@ import type { ParsedRecord } from "./parsed-record.js";
 export interface RecordParserOptions {
   readonly file?: string;
   readonly withSequence?: boolean;
-  /** Told about input the parser had to interpret (today: GEO SOFT lines decoded as Latin-1). */
+  /** Told about input the parser had to interpret (today: GEO SOFT and SRA_Accessions.tab lines decoded as Latin-1). */
   readonly onWarning?: ParseWarningListener;
 }
 

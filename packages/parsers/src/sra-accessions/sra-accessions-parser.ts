@@ -1,5 +1,7 @@
-import { isAscii } from "node:buffer";
+import { isAscii, isUtf8 } from "node:buffer";
 import { ParseError } from "../errors/parse-error.js";
+import type { ParseWarningListener } from "../errors/parse-warning.js";
+import { decodeWindows1252 } from "../geo/windows-1252-text.js";
 import { driveChunks, type ChunkSink } from "../io/drive-chunks.js";
 import type { SraAccessionsRecord } from "./sra-accessions-records.js";
 
@@ -8,6 +10,8 @@ export interface ParseSraAccessionsOptions {
   readonly file?: string;
   /** Longest line accepted (a real line is a few hundred bytes). Default 1 MiB. */
   readonly maxLineBytes?: number;
+  /** Told about lines that are not UTF-8 and were read as Latin-1 (Windows-1252). */
+  readonly onWarning?: ParseWarningListener;
 }
 
 /** The columns of `SRA_Accessions.tab`, as its header names them. */
@@ -38,6 +42,8 @@ type Column = (typeof SRA_ACCESSIONS_COLUMNS)[number];
 
 const NL = 0x0a;
 const WHOLE = /^\d+$/;
+/** Latin-1 lines warned about one by one; past this, one summary at the end of the input. */
+const LATIN1_LINE_WARNINGS = 10;
 
 /**
  * Streams the rows of NCBI's `SRA_Accessions.tab` (tens of GB upstream) as typed records, one per line after the
@@ -65,6 +71,9 @@ class SraAccessionsReader implements ChunkSink<SraAccessionsRecord> {
   readonly out: SraAccessionsRecord[] = [];
   private readonly file: string | undefined;
   private readonly maxLineBytes: number;
+  private readonly onWarning: ParseWarningListener | undefined;
+  private latin1Lines = 0;
+  private lastLatin1Line = 0;
   /** Bytes of an unfinished line, copied out of earlier chunks. */
   private carry: Buffer | undefined;
   /** Byte offset where the carried bytes (or, without carry, the next chunk) start. */
@@ -79,6 +88,7 @@ class SraAccessionsReader implements ChunkSink<SraAccessionsRecord> {
   constructor(options: ParseSraAccessionsOptions) {
     this.file = options.file;
     this.maxLineBytes = options.maxLineBytes ?? 1 << 20;
+    this.onWarning = options.onWarning;
   }
 
   push(chunk: Uint8Array): void {
@@ -110,10 +120,39 @@ class SraAccessionsReader implements ChunkSink<SraAccessionsRecord> {
     const start = this.offset;
     this.offset += end - from + 1;
     // ASCII (nearly every byte of the file) decodes to a one-byte string by a copy; only the rest needs UTF-8.
-    const text = isAscii(buf.subarray(from, end))
-      ? buf.toString("latin1", from, end)
-      : buf.toString("utf8", from, end);
-    this.lines(text, start);
+    const bytes = buf.subarray(from, end);
+    if (isAscii(bytes)) return this.lines(buf.toString("latin1", from, end), start);
+    const text = buf.toString("utf8", from, end);
+    if (!text.includes("\uFFFD") || isUtf8(bytes)) return this.lines(text, start);
+    // A submitter's alias or centre in Latin-1 would become U+FFFD for good: such a line is read as Latin-1
+    // (Windows-1252), deciding line by line so the UTF-8 lines around it stay right, as for GEO SOFT.
+    for (let at = from; ;) {
+      let nl = buf.indexOf(NL, at);
+      if (nl < 0 || nl > end) nl = end;
+      const line = buf.subarray(at, nl);
+      const lineStart = start + (at - from);
+      if (isUtf8(line)) this.lines(line.toString("utf8"), lineStart);
+      else {
+        const decoded = decodeWindows1252(line);
+        this.latin1(this.line + 1, lineStart, decoded);
+        this.lines(decoded, lineStart);
+      }
+      if (nl === end) return;
+      at = nl + 1;
+    }
+  }
+
+  private latin1(line: number, byteOffset: number, text: string): void {
+    this.latin1Lines++;
+    this.lastLatin1Line = line;
+    if (this.latin1Lines > LATIN1_LINE_WARNINGS) return;
+    const tab = text.indexOf("\t");
+    const record = tab > 0 ? text.slice(0, Math.min(tab, 100)) : undefined;
+    this.onWarning?.({
+      code: "latin1_decoded",
+      message: `SRA_Accessions.tab ${this.file ?? "input"} line ${line}${record === undefined ? "" : ` (${record})`}: not valid UTF-8; decoded as Latin-1 (Windows-1252)`,
+      location: { file: this.file, line, byteOffset, ...(record === undefined ? {} : { record }) },
+    });
   }
 
   end(): void {
@@ -121,6 +160,13 @@ class SraAccessionsReader implements ChunkSink<SraAccessionsRecord> {
       const line = this.carry;
       this.carry = undefined;
       this.span(line, 0, line.length);
+    }
+    if (this.latin1Lines > LATIN1_LINE_WARNINGS) {
+      this.onWarning?.({
+        code: "latin1_decoded_more",
+        message: `SRA_Accessions.tab ${this.file ?? "input"}: ${this.latin1Lines - LATIN1_LINE_WARNINGS} more line(s) after the first ${LATIN1_LINE_WARNINGS} were not UTF-8 and were decoded as Latin-1 (Windows-1252), ${this.latin1Lines} in all, the last at line ${this.lastLatin1Line}`,
+        location: { file: this.file, line: this.lastLatin1Line },
+      });
     }
     if (this.index === undefined) {
       throw new ParseError(

@@ -301,6 +301,28 @@ describe("readXmlRecords encodings named by the XML declaration", () => {
     }
   });
 
+  test.each([1, 3, 1 << 16])(
+    "a declaration after leading whitespace is honoured, and an unreadable encoding value is refused, at %i bytes",
+    async (size) => {
+      // "Café" in ISO-8859-1 behind a blank first line: read as UTF-8 the é would become U+FFFD, silently.
+      for (const lead of ["\n", " \r\n\t"]) {
+        const doc = Buffer.concat([Buffer.from(lead), latin1Doc("ISO-8859-1", [0x43, 0x61, 0x66, 0xe9])]);
+        const [record] = await collect(doc, opts, size);
+        expect(record!.node.attrs.a).toBe("Café");
+        expect(record!.node.children[0]!.text).toBe("Café");
+      }
+      // Quotes that do not match: the encoding cannot be read, which must not fall back to UTF-8 unnoticed.
+      const bad = Buffer.concat([
+        Buffer.from(`<?xml version="1.0" encoding="ISO-8859-1'?>`),
+        Buffer.from("<set/>"),
+      ]);
+      const { error } = await failure(bad, opts, size);
+      expect(error.code).toBe("malformed_xml");
+      expect(error.message).toContain("encoding");
+      expect(error.location.byteOffset).toBe(0);
+    },
+  );
+
   test("a UTF-8 declaration, and an encoding-like text later in the document, change nothing", async () => {
     const xml = `<?xml version="1.0" encoding="utf-8"?><set><?xml encoding="ISO-8859-1"?><r>é</r></set>`;
     const [record] = await collect(xml, opts, 2);

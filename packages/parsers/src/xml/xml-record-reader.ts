@@ -176,7 +176,7 @@ export class XmlRecordTokenizer {
   /** How kept strings are decoded: UTF-8 unless the XML declaration names another encoding. */
   private decoding: XmlTextDecoding = UTF8_DECODING;
   private encodingLabel = "UTF-8";
-  /** Byte offset at which an XML declaration may stand: 0, or 3 after a UTF-8 byte order mark. */
+  /** 3 after a UTF-8 byte order mark (the BOM then rules out any other declared encoding), else 0. */
   private declarationByte = 0;
 
   /**
@@ -211,6 +211,8 @@ export class XmlRecordTokenizer {
   private readonly folded: string[] = [];
   private recordByte = 0;
   private rootSeen = false;
+  /** A processing instruction, comment or DOCTYPE was read: an XML declaration after it is not one. */
+  private prologSeen = false;
   /** Position of the next `&` at or after pos (or -1), so text without entities is never searched twice. */
   private nextAmp = -2;
   /** Position of the next non-ASCII byte at or after the last kept string (or -1). */
@@ -490,8 +492,10 @@ export class XmlRecordTokenizer {
       const c = buf.charCodeAt(lt + 1);
       let next: number;
       if (c === 47 /* / */) next = this.endTag(lt, out);
-      else if (c === 33 /* ! */) next = this.bang(lt);
-      else if (c === 63 /* ? */) next = this.processingInstruction(lt);
+      else if (c === 33 /* ! */) {
+        this.prologSeen = true;
+        next = this.bang(lt);
+      } else if (c === 63 /* ? */) next = this.processingInstruction(lt);
       else next = this.startTag(lt, out);
       if (next === INCOMPLETE) {
         this.suspend(lt);
@@ -746,16 +750,31 @@ export class XmlRecordTokenizer {
   }
 
   private processingInstruction(lt: number): number {
-    const close = this.buf.indexOf("?>", lt + 2);
+    const buf = this.buf;
+    const close = buf.indexOf("?>", lt + 2);
     if (close === -1) return INCOMPLETE;
-    if (this.offsetOf(lt) === this.declarationByte) this.declaration(lt, close);
+    // The declaration is the first markup; only whitespace may stand before it (a file saved with a blank
+    // first line still says how it is encoded: ignoring that would read its Latin-1 letters as U+FFFD).
+    if (!this.rootSeen && !this.prologSeen && buf.startsWith("<?xml", lt) && buf.charCodeAt(lt + 5) <= 32)
+      this.declaration(lt, close);
+    this.prologSeen = true;
     return close + 2;
   }
 
-  /** The XML declaration (`<?xml … encoding="ISO-8859-1"?>`, only at the very start): sets how text is decoded. */
+  /** The XML declaration (`<?xml … encoding="ISO-8859-1"?>`, only at the start): sets how text is decoded. */
   private declaration(lt: number, close: number): void {
-    const label = declaredEncoding(this.buf.slice(lt, close));
+    const text = this.buf.slice(lt, close);
+    const label = declaredEncoding(text);
     if (label !== undefined) this.setEncoding(label, this.offsetOf(lt), "the XML declaration");
+    else if (/\sencoding\s*=/.test(text)) {
+      // A declaration that names an encoding unreadably must not fall back to UTF-8 in silence.
+      throw this.error(
+        "malformed_xml",
+        `the XML declaration's encoding is not a quoted name: ${JSON.stringify(text.slice(0, 200))}`,
+        this.offsetOf(lt),
+        { hint: 'Write it as encoding="ISO-8859-1" (matching quotes), or convert the file to UTF-8' },
+      );
+    }
   }
 
   private setEncoding(label: string, byteOffset: number, source: string): void {
