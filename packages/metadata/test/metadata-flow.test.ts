@@ -1369,9 +1369,11 @@ describe.skipIf(NCBI_FIXTURES_MISSING !== undefined)(
       expect(gse.links[0]!.path).toEqual(["GSE146256", "SRP251352", runsOfSeries[0]]);
       // GSE146537's samples have experiments, but the fixtures hold none of their runs.
       expect(curatedLinks.found.find((f) => f.accession === "GSE146537")!.links).toEqual([]);
+      // A run reaches its GSM through its own experiment, never on through its sample (SRS6240844), which
+      // other experiments may share.
       const toGsm = await resolveCuratedLinks(lake, ["SRR11217925"], { to: "gsm" });
       expect(toGsm.found[0]!.links.map((l) => `${l.accession} ${l.path.join(">")}`)).toEqual([
-        "GSM4369051 SRR11217925>SRS6240844>GSM4369051",
+        "GSM4369051 SRR11217925>SRX7830165>GSM4369051",
       ]);
       const project = await resolveCuratedLinks(lake, ["PRJNA258012"], { depth: 1 });
       expect(project.found[0]!.links.map((l) => `${l.type} ${l.accession} ${l.source}`)).toEqual([

@@ -82,6 +82,27 @@ describe("buildAccessionLinks", () => {
       "GDS5:gds GSE2:gse gds_gse geo_dataset.referenceSeries",
       "GDS5:gds GSM1:gsm gds_gsm geo_subset.sampleIds",
     ]);
+
+    // SRA_Accessions.tab rows: each rule keeps the rows whose accession is of its type, so a RUN row links
+    // the run to its experiment, sample, study and submission, and a STUDY row its project.
+    await duck.run(
+      `CREATE TABLE sra_accessions AS SELECT * FROM (VALUES
+        ('SRR7', 'SRX7', 'SRS7', 'SRP7', 'SRA7', NULL, NULL),
+        ('SRP7', NULL, NULL, NULL, 'SRA7', NULL, 'PRJNA7')) t(accession, experiment, sample, study, submission, biosample, bioproject)`,
+    );
+    const third = join(work, "third.parquet");
+    await buildAccessionLinks(duck, third);
+    expect(
+      (await linksOf(third)).filter((l) => l.includes("sra_accessions") && /^(SRR7|SRP7)/.test(l)),
+    ).toEqual([
+      "SRP7:srp PRJNA7:bioproject bioproject_srp sra_accessions.bioproject",
+      "SRP7:srp SRA7:sra sra_srp sra_accessions.submission",
+      "SRP7:srp SRR7:srr srp_srr sra_accessions.study",
+      "SRR7:srr SRA7:sra sra_srr sra_accessions.submission",
+      "SRR7:srr SRP7:srp srp_srr sra_accessions.study",
+      "SRR7:srr SRS7:srs srs_srr sra_accessions.sample",
+      "SRR7:srr SRX7:srx srx_srr sra_accessions.experiment",
+    ]);
   });
 
   it("writes an empty, typed table when no rule applies", async () => {

@@ -110,6 +110,19 @@ export const LINK_RULES: readonly LinkRule[] = [
     requires: { geo_subset: ["datasetId", "sampleIds"] },
     sql: `SELECT "datasetId" AS a, unnest("sampleIds") AS b FROM geo_subset`,
   },
+  // SRA_Accessions.tab, when curated: NCBI's own list of what each SRA object belongs to, which also
+  // covers objects whose XML the Mirroring batches did not bring. A rule keeps only the rows whose accession
+  // is of its `to` type (a RUN row gives srx_srr, an EXPERIMENT row srp_srx, …).
+  column("srx_srr", "srx", "srr", "sra_accessions", "experiment", "field"),
+  column("srs_srr", "srs", "srr", "sra_accessions", "sample", "field"),
+  column("srp_srr", "srp", "srr", "sra_accessions", "study", "field"),
+  column("srp_srx", "srp", "srx", "sra_accessions", "study", "field"),
+  column("srs_srx", "srs", "srx", "sra_accessions", "sample", "field"),
+  column("biosample_srs", "biosample", "srs", "sra_accessions", "biosample", "field"),
+  column("bioproject_srp", "bioproject", "srp", "sra_accessions", "bioproject", "field"),
+  ...(["srp", "srs", "srx", "srr"] as const).map((to) =>
+    column(`sra_${to}`, "sra", to, "sra_accessions", "submission", "field"),
+  ),
   // SRA submissions, when curated: the experiments and runs each one brought.
   ...(["sra_experiment", "sra_run"] as const).map((table): LinkRule => ({
     relation: table === "sra_run" ? "sra_srr" : "sra_srx",

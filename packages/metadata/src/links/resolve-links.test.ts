@@ -141,4 +141,38 @@ describe("resolveLinks", () => {
       found: [{ accession: "GSE1" }],
     });
   });
+
+  it("lists a shared sample but walks on from it only when the lookup started at a sample", async () => {
+    // SRS1 (BioSample SAMN1) was sequenced twice: SRX1 for GSM1 and SRX3 for GSM3 of another series.
+    const reader = new MemoryReader([
+      ["GSM1", "SRX1", "gsm_srx"],
+      ["GSM3", "SRX3", "gsm_srx"],
+      ["GSM1", "SRS1", "gsm_srs"],
+      ["GSM3", "SRS1", "gsm_srs"],
+      ["SRS1", "SRX1", "srs_srx"],
+      ["SRS1", "SRX3", "srs_srx"],
+      ["SRX1", "SRR1", "srx_srr"],
+      ["SRX3", "SRR3", "srx_srr"],
+      ["SRS1", "SRR1", "srs_srr"],
+      ["SRS1", "SRR3", "srs_srr"],
+      ["SAMN1", "SRS1", "biosample_srs"],
+    ]);
+    const runsOf = async (accession: string): Promise<string[]> =>
+      (await resolveLinks(reader, [accession], { to: "srr", depth: 6 })).found[0]!.links.map(
+        (l) => l.accession,
+      );
+    // GSM → SRR is the GSM's own runs, not those of the other experiment on its sample.
+    expect(await runsOf("GSM1")).toEqual(["SRR1"]);
+    expect(await runsOf("GSM3")).toEqual(["SRR3"]);
+    // SRR → GSM likewise.
+    const gsms = await resolveLinks(reader, ["SRR3"], { to: "gsm", depth: 6 });
+    expect(gsms.found[0]!.links.map((l) => l.accession)).toEqual(["GSM3"]);
+    // A sample's runs are every run on it, through its BioSample too.
+    expect(await runsOf("SRS1")).toEqual(["SRR1", "SRR3"]);
+    expect(await runsOf("SAMN1")).toEqual(["SRR1", "SRR3"]);
+    // The sample itself is still listed as related.
+    const related = await resolveLinks(reader, ["GSM1"], { depth: 2 });
+    expect(related.found[0]!.links.map((l) => l.accession)).toContain("SRS1");
+    expect(related.found[0]!.links.map((l) => l.accession)).not.toContain("SRR3");
+  });
 });

@@ -69,6 +69,14 @@ export interface ResolvedLinks {
 const NOT_WALKED_THROUGH: ReadonlySet<AccessionType> = new Set(["gpl"]);
 
 /**
+ * A biological sample (SRS, BioSample) can be sequenced by many experiments, some in other series: walking
+ * on from the sample would answer `GSM → SRR` with the runs of every experiment on that sample, not only the
+ * GSM's own (pysradb goes GSM → SRX → SRR). Samples are reached and listed, and the walk goes on from one only
+ * when it started at a sample (an SRS and its BioSample are the same sample).
+ */
+const SAMPLE_TYPES: ReadonlySet<AccessionType> = new Set(["srs", "biosample"]);
+
+/**
  * Resolves each accession to every accession related to it within `depth` links (breadth first, a visited
  * set per accession, one read of the link table per level for all accessions together), each with its
  * type and the shortest path that links it. Ties between paths of the same length go to the smallest
@@ -169,7 +177,9 @@ export async function resolveLinks(
 
   function walksThrough(walk: Walk, node: string): boolean {
     if (node === walk.start) return true;
-    return !NOT_WALKED_THROUGH.has(walk.reached.get(node)!.type);
+    const type = walk.reached.get(node)!.type;
+    if (SAMPLE_TYPES.has(type)) return SAMPLE_TYPES.has(walk.type);
+    return !NOT_WALKED_THROUGH.has(type);
   }
 }
 
