@@ -58,6 +58,9 @@ const STATUS = {
   upstream_checksum_mismatch: 502,
   upstream_listing_invalid: 502,
   filter_changed: 409,
+  // An asset-partition already running elsewhere; an asset whose materialization failed (its error is in its run).
+  asset_busy: 409,
+  asset_failed: 422,
   // Metadata flow
   unknown_dataset: 404,
   unknown_entity: 404,

@@ -112,6 +112,9 @@ export const ERROR_CODES = [
   "mtx_unsupported",
   "tenx_incomplete",
   "reads_malformed",
+  // Asset graph and automation
+  "asset_busy",
+  "asset_failed",
   // Expression analytics
   "expression_not_built",
   "expression_building",
