@@ -71,7 +71,10 @@ export interface MaterializeResult {
    */
   readonly dataVersion?: string;
   readonly outputs: readonly AssetOutput[];
-  /** Free-form facts worth showing (`fetched: 3`, `unchanged: 12`). */
+  /**
+   * Free-form facts worth showing (`fetched: 3`, `unchanged: 12`). One key is read by automation:
+   * `partitionVersions` (`{ [downstreamPartition]: version }`), see `versionSeenBy`.
+   */
   readonly metadata?: Readonly<Record<string, unknown>>;
 }
 

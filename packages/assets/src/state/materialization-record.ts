@@ -38,3 +38,19 @@ export interface MaterializationRecord {
 export function partitionId(key: AssetKey, partition: string | undefined): string {
   return partition === undefined ? key : `${key}\u0000${partition}`;
 }
+
+/**
+ * The data version of `record` as partition `partition` of a downstream asset sees it. An unpartitioned
+ * asset whose one run feeds many downstream partitions (a fetch bringing new PubMed files into raw) lists
+ * a version per downstream partition in `metadata.partitionVersions`, so that only the partitions whose
+ * inputs changed count as updated, not every partition after every fetch. Otherwise the record's own
+ * data version.
+ */
+export function versionSeenBy(record: MaterializationRecord, partition: string | undefined): string | null {
+  const versions = record.metadata["partitionVersions"];
+  if (partition !== undefined && versions !== null && typeof versions === "object") {
+    const version = (versions as Record<string, unknown>)[partition];
+    if (typeof version === "string") return version;
+  }
+  return record.dataVersion;
+}
