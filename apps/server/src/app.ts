@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import fastifySwagger from "@fastify/swagger";
 import fastifyRateLimit from "@fastify/rate-limit";
 import scalarApiReference from "@scalar/fastify-api-reference";
+import type { AssetService } from "@omicslake/assets";
 import { LAKE_VERSION, type Lake } from "@omicslake/core";
 import type { ExpressionProvider } from "@omicslake/expression";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -23,6 +24,7 @@ import { ObjectDownloader } from "./http/object-download.js";
 import { DEFAULT_JSON_BODY_LIMIT, DEFAULT_MAX_OBJECT_BYTES, discardUnreadBody } from "./http/upload-guard.js";
 import { backupRoutes, type BackupRouteOptions } from "./routes/backup-routes.js";
 import { accessRoutes } from "./routes/access-routes.js";
+import { assetRoutes } from "./routes/asset-routes.js";
 import { catalogWriteRoutes } from "./routes/catalog-write-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
 import { entityRoutes } from "./routes/entities/entity-routes.js";
@@ -61,6 +63,11 @@ export interface ServerOptions {
    * left out, the server has no expression routes.
    */
   readonly expression?: ExpressionProvider;
+  /**
+   * The asset graph behind /v1/assets (the caller opens and closes it, as it does the lake); left out,
+   * the server has no asset routes.
+   */
+  readonly assets?: AssetService;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -166,6 +173,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           description:
             "Accession links: every GEO, SRA, BioSample, BioProject and PubMed accession related to one",
         },
+        {
+          name: "assets",
+          description:
+            "The asset graph: every asset's partitions, automation, last materialization and staleness; materializing one needs the write scope",
+        },
         { name: "system", description: "Health and metrics" },
         { name: "published", description: "The lake's published tree (omicslake publish), with Range" },
         { name: "access", description: "API keys and the audit log (admin keys only)" },
@@ -226,5 +238,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(backupRoutes(options.lake, options.backup));
   await app.register(accessRoutes(options.lake, auth));
   if (options.expression !== undefined) await app.register(expressionRoutes(options.expression));
+  if (options.assets !== undefined) await app.register(assetRoutes(options.assets));
   return app;
 }

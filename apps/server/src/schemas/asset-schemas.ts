@@ -1,0 +1,195 @@
+import type {
+  AssetDetailView,
+  AssetStatusView,
+  MaterializationRecord,
+  MaterializationRequest,
+  PartitionStatusView,
+} from "@omicslake/assets";
+import { z } from "zod";
+
+const errorObjectSchema = z.object({ code: z.string(), message: z.string() });
+
+export const assetStatusSchema = z
+  .object({
+    key: z.string().meta({ example: "data/geo/processed" }),
+    description: z.string(),
+    group: z.string().describe("The flow or configured dataset the asset belongs to"),
+    tags: z.array(z.string()),
+    deps: z.array(z.string()).describe("Keys of the assets it reads"),
+    partitions: z
+      .object({
+        kind: z.enum(["static", "time", "dynamic"]),
+        name: z.string(),
+        count: z.number().int(),
+        materialized: z.number().int(),
+        latest: z.string().nullable(),
+      })
+      .nullable()
+      .describe("Null for an unpartitioned asset"),
+    automation: z.string().describe("The automation condition as configured"),
+    last_materialization: z
+      .object({
+        id: z.number().int(),
+        partition: z.string().nullable(),
+        status: z.string(),
+        data_version: z.string().nullable(),
+        started_at: z.string(),
+        finished_at: z.string().nullable(),
+        run_id: z.number().int().nullable(),
+      })
+      .nullable(),
+    status: z.enum(["materialized", "partial", "missing", "running", "failed"]),
+    stale: z.boolean().describe("An upstream has a newer data version than the one its materialization read"),
+    stale_reasons: z.array(z.string()),
+  })
+  .meta({ id: "Asset" });
+
+const partitionStatusSchema = z.object({
+  partition: z.string().nullable(),
+  status: z.enum(["materialized", "missing", "running", "failed"]),
+  data_version: z.string().nullable(),
+  materialization_id: z.number().int().nullable(),
+  finished_at: z.string().nullable(),
+  stale: z.boolean(),
+});
+
+export const materializationSchema = z
+  .object({
+    id: z.number().int(),
+    key: z.string(),
+    partition: z.string().nullable(),
+    status: z.enum(["running", "succeeded", "failed", "skipped", "cancelled"]),
+    run_id: z.number().int().nullable().describe("The run with this attempt's log (`GET /v1/runs/{id}`)"),
+    data_version: z.string().nullable(),
+    inputs: z.array(
+      z.object({
+        key: z.string(),
+        partition: z.string().nullable(),
+        data_version: z.string(),
+        materialization_id: z.number().int(),
+      }),
+    ),
+    outputs: z.array(z.record(z.string(), z.unknown())),
+    metadata: z.record(z.string(), z.unknown()),
+    attempt: z.number().int(),
+    origin: z.enum(["cli", "api", "automation"]),
+    reason: z.string(),
+    request_id: z.string(),
+    started_at: z.string(),
+    finished_at: z.string().nullable(),
+    error: errorObjectSchema.nullable(),
+  })
+  .meta({ id: "AssetMaterialization" });
+
+export const assetDetailSchema = assetStatusSchema
+  .extend({
+    downstream: z.array(z.string()),
+    retry: z.object({ max_retries: z.number().int(), delay_ms: z.number(), backoff: z.string() }),
+    partition_statuses: z.array(partitionStatusSchema),
+    recent: z.array(materializationSchema).describe("The latest materialization attempts, newest first"),
+  })
+  .meta({ id: "AssetDetail" });
+
+export const materializeBodySchema = z
+  .strictObject({
+    partitions: z
+      .array(z.string().min(1).max(200))
+      .max(1000)
+      .optional()
+      .describe("Partition keys to run; every partition when left out"),
+    downstream: z.boolean().optional().describe("Also run every asset downstream of this one"),
+  })
+  // A POST without a body (no content type) arrives as null: it asks for every partition.
+  .nullish();
+
+export const plannedRequestsSchema = z
+  .object({
+    data: z.object({
+      requests: z.array(z.object({ key: z.string(), partition: z.string().nullable(), reason: z.string() })),
+    }),
+  })
+  .meta({ id: "PlannedMaterializations" });
+
+// ---- mapping from library objects to the wire format ------------------------------------------
+
+export function assetStatusJson(view: AssetStatusView): z.infer<typeof assetStatusSchema> {
+  const last = view.lastMaterialization;
+  return {
+    key: view.key,
+    description: view.description,
+    group: view.group,
+    tags: [...view.tags],
+    deps: [...view.deps],
+    partitions: view.partitions ? { ...view.partitions } : null,
+    automation: view.automation,
+    last_materialization: last
+      ? {
+          id: last.id,
+          partition: last.partition,
+          status: last.status,
+          data_version: last.dataVersion,
+          started_at: last.startedAt,
+          finished_at: last.finishedAt,
+          run_id: last.runId,
+        }
+      : null,
+    status: view.status,
+    stale: view.stale,
+    stale_reasons: [...view.staleReasons],
+  };
+}
+
+function partitionStatusJson(p: PartitionStatusView): z.infer<typeof partitionStatusSchema> {
+  return {
+    partition: p.partition,
+    status: p.status,
+    data_version: p.dataVersion,
+    materialization_id: p.materializationId,
+    finished_at: p.finishedAt,
+    stale: p.stale,
+  };
+}
+
+export function materializationJson(r: MaterializationRecord): z.infer<typeof materializationSchema> {
+  return {
+    id: r.id,
+    key: r.key,
+    partition: r.partition ?? null,
+    status: r.status,
+    run_id: r.runId,
+    data_version: r.dataVersion,
+    inputs: r.inputs.map((i) => ({
+      key: i.key,
+      partition: i.partition ?? null,
+      data_version: i.dataVersion,
+      materialization_id: i.materializationId,
+    })),
+    outputs: r.outputs.map((o) => ({ ...o })),
+    metadata: { ...r.metadata },
+    attempt: r.attempt,
+    origin: r.origin,
+    reason: r.reason,
+    request_id: r.requestId,
+    started_at: r.startedAt.toISOString(),
+    finished_at: r.finishedAt ? r.finishedAt.toISOString() : null,
+    error: r.error ? { code: r.error.code, message: r.error.message } : null,
+  };
+}
+
+export function assetDetailJson(view: AssetDetailView): z.infer<typeof assetDetailSchema> {
+  return {
+    ...assetStatusJson(view),
+    downstream: [...view.downstream],
+    retry: { max_retries: view.retry.maxRetries, delay_ms: view.retry.delayMs, backoff: view.retry.backoff },
+    partition_statuses: view.partitionStatuses.map(partitionStatusJson),
+    recent: view.recent.map(materializationJson),
+  };
+}
+
+export function plannedRequestJson(r: MaterializationRequest): {
+  key: string;
+  partition: string | null;
+  reason: string;
+} {
+  return { key: r.key, partition: r.partition ?? null, reason: r.reason };
+}
