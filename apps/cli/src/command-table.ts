@@ -72,6 +72,12 @@ const roles = async (): Promise<RegisterCommands> =>
 const links = async (): Promise<RegisterCommands> =>
   (await import("./commands/links-command.js")).registerLinks;
 const expr = async (): Promise<RegisterCommands> => (await import("./commands/expr-command.js")).registerExpr;
+const assets = async (): Promise<RegisterCommands> =>
+  (await import("./commands/assets-command.js")).registerAssets;
+const materialize = async (): Promise<RegisterCommands> =>
+  (await import("./commands/materialize-command.js")).registerMaterialize;
+const daemon = async (): Promise<RegisterCommands> =>
+  (await import("./commands/daemon-command.js")).registerDaemon;
 const demo = async (): Promise<RegisterCommands> => (await import("./commands/demo-command.js")).registerDemo;
 
 /** Every top-level command, in the order the program's help lists them. */
@@ -218,6 +224,28 @@ export const COMMANDS: readonly CommandEntry[] = [
     description:
       "every accession related to GEO, SRA, BioSample, BioProject accessions or PMIDs (--to srr: the nearest of one type, as gse-to-srr)",
     load: links,
+  },
+  {
+    name: "assets",
+    usage: "",
+    description: "the asset graph: every flow's steps and configured datasets, with their state",
+    load: assets,
+  },
+  {
+    name: "materialize",
+    usage: "[options]",
+    description:
+      "materialize assets in dependency order, with retries; a failed asset stops its downstream and keeps its previous data",
+    load: materialize,
+    writes: always,
+  },
+  {
+    name: "daemon",
+    usage: "[options]",
+    description:
+      "evaluate every asset's automation condition every [automation] interval and run what is due, in the foreground",
+    load: daemon,
+    writes: always,
   },
   {
     name: "publish",

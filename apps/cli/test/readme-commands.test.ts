@@ -117,6 +117,6 @@ describe("the README's example configurations", () => {
       const config = parseConfig(block, { file: "README.md", baseDir: "/srv/lab", env: {} });
       for (const dataset of Object.values(config.dataModel)) kinds.add(dataset.kind);
     }
-    expect([...kinds].sort()).toEqual(["genbank", "internal", "ncbi-genomes", "sra-reads"]);
+    expect([...kinds].sort()).toEqual(["genbank", "geo", "internal", "ncbi-genomes", "sra", "sra-reads"]);
   });
 });

@@ -1,8 +1,28 @@
-import { configJsonSchema, registeredSourceKinds, sourceKindSpec } from "@omicslake/core";
+import {
+  ConfigError,
+  configJsonSchema,
+  registeredSourceKinds,
+  sourceKindSpec,
+  type LakeConfig,
+} from "@omicslake/core";
 import type { Command } from "commander";
 import { cliIo } from "../cli-io.js";
 import { commandConfig, type GlobalOptions } from "../context.js";
 import { Output, table } from "../output/output.js";
+
+/**
+ * Refuses what the asset graph would refuse (an `[asset."KEY"]` naming no asset, a condition that does not
+ * parse), all problems at once and each naming its key, the way the config loader reports its own.
+ */
+async function checkAssets(config: LakeConfig): Promise<void> {
+  // Loaded here only: the graph's flows bring the metadata and source packages, which `config schema` needs not.
+  const { checkAssetConfig } = await import("@omicslake/assets");
+  const [first, ...rest] = checkAssetConfig(config);
+  if (first === undefined) return;
+  if (rest.length === 0) throw first;
+  const more = rest.map((problem) => `  - ${problem.message}`).join("\n");
+  throw new ConfigError(`${first.message}\n${rest.length} more problem(s):\n${more}`, {}, {});
+}
 
 export function registerConfig(program: Command): void {
   const config = program.command("config").description("check and describe the configuration");
@@ -13,6 +33,7 @@ export function registerConfig(program: Command): void {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const out = new Output(globals.json === true);
       const resolved = await commandConfig(globals);
+      await checkAssets(resolved);
       const datasets = Object.values(resolved.dataModel).map((d) => ({
         name: d.name,
         source: d.source,

@@ -1,3 +1,9 @@
+import {
+  createAutomationDaemon,
+  openAssetService,
+  type AutomatedAssetService,
+  type AutomationDaemon,
+} from "@omicslake/assets";
 import { defaultPublishDir } from "@omicslake/metadata";
 import {
   BackupScheduler,
@@ -15,6 +21,7 @@ import type { GlobalOptions } from "../context.js";
 import { commandConfig } from "../context.js";
 import { openLake } from "@omicslake/core";
 import { writeStderrLine } from "../output/terminal-text.js";
+import { requestName } from "./materialize-command.js";
 
 export interface ListenOptions {
   port?: string;
@@ -69,6 +76,10 @@ export async function serveLake(
     onError: (kind, error) =>
       log(`${kind} backup failed: ${error instanceof Error ? error.message : String(error)}`),
   });
+  // The asset routes read the graph; with `[automation] daemon = true` the server also runs what is due,
+  // as `omicslake daemon` would, and stops it (cancelling the runs in progress) on shutdown.
+  const assets = await openAssetService(lake, config);
+  const daemon = config.automation.daemon ? servedDaemon(assets, config, log) : undefined;
   const app = await buildServer({
     lake,
     publishedDir: defaultPublishDir(config.root),
@@ -80,6 +91,7 @@ export async function serveLake(
     publicReads: config.server.public_reads,
     // The engine starts on the first expression request and stops with the server.
     expression: lazyExpressionService(() => openExpressionService(lake, config)),
+    assets,
     ...serverLogOptions(process.env),
     ...(config.server.public_url !== undefined ? { publicUrl: config.server.public_url } : {}),
   });
@@ -100,20 +112,45 @@ export async function serveLake(
   // A backup a killed server left running is marked failed now, not only by the next backup.
   await backupRepository(lake).sweepStale();
   scheduler.start();
+  if (daemon) {
+    log(`  automation: every ${config.automation.interval} s (${assets.runnerKind} runs)`);
+    daemon.start();
+  }
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
       log("shutting down…");
       stopBackups.abort();
-      void scheduler
-        .stop()
+      void Promise.all([scheduler.stop(), daemon?.stop()])
         .then(() => app.close())
+        .then(() => assets.close())
         .then(() => backups.close())
         .then(resolve, resolve);
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
+  });
+}
+
+/** The automation daemon `serve` runs: it logs what it requests and what did not succeed. */
+function servedDaemon(
+  assets: AutomatedAssetService,
+  config: LakeConfig,
+  log: (line: string) => void,
+): AutomationDaemon {
+  return createAutomationDaemon(assets, {
+    intervalMs: config.automation.interval * 1000,
+    onRequests: (requests) => {
+      for (const r of requests) log(`automation requested ${requestName(r)}: ${r.reason}`);
+    },
+    onOutcome: (outcome) => {
+      if (outcome.status === "succeeded") return;
+      const error = outcome.error ? `: ${outcome.error.message}` : "";
+      log(`automation: ${requestName(outcome.request)} ${outcome.status}${error}`);
+    },
+    onError: (error) =>
+      log(`automation evaluation failed: ${error instanceof Error ? error.message : String(error)}`),
   });
 }
 
