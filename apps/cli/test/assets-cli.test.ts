@@ -154,8 +154,8 @@ describe("omicslake assets, materialize (on a stand-in asset service)", () => {
 
   it("names retries and failures with their attempts and durations", () => {
     const request = { key: "data/geo/processed", partition: "2024-02", origin: "cli", reason: "r" } as const;
-    expect(eventLine({ kind: "retrying", request, attempt: 1, delayMs: 5000, error: "boom" })).toBe(
-      "retrying  data/geo/processed [2024-02] in 5.0 s: attempt 1 failed: boom",
+    expect(eventLine({ kind: "retrying", request, attempt: 2, delayMs: 5000, error: "boom" })).toBe(
+      "retrying  data/geo/processed [2024-02] in 5.0 s (attempt 2): boom",
     );
     expect(
       eventLine({

@@ -44,7 +44,8 @@ export function eventLine(event: MaterializeEvent): string | undefined {
     case "started":
       return `started   ${requestName(event.request)}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}`;
     case "retrying":
-      return `retrying  ${requestName(event.request)} in ${humanDuration(event.delayMs)}: attempt ${event.attempt} failed: ${event.error}`;
+      // `attempt` is the attempt about to start; the error is the previous one's.
+      return `retrying  ${requestName(event.request)} in ${humanDuration(event.delayMs)} (attempt ${event.attempt}): ${event.error}`;
     case "finished":
       return `finished  ${requestName(event.outcome.request)}: ${outcomeText(event.outcome)}`;
     case "log":

@@ -21,7 +21,7 @@ import type { GlobalOptions } from "../context.js";
 import { commandConfig } from "../context.js";
 import { openLake } from "@omicslake/core";
 import { writeStderrLine } from "../output/terminal-text.js";
-import { requestName } from "./materialize-command.js";
+import { eventLine, requestName } from "./materialize-command.js";
 
 export interface ListenOptions {
   port?: string;
@@ -133,7 +133,7 @@ export async function serveLake(
   });
 }
 
-/** The automation daemon `serve` runs: it logs what it requests and what did not succeed. */
+/** The automation daemon `serve` runs: it logs what it requests and how each request ended. */
 function servedDaemon(
   assets: AutomatedAssetService,
   config: LakeConfig,
@@ -144,11 +144,7 @@ function servedDaemon(
     onRequests: (requests) => {
       for (const r of requests) log(`automation requested ${requestName(r)}: ${r.reason}`);
     },
-    onOutcome: (outcome) => {
-      if (outcome.status === "succeeded") return;
-      const error = outcome.error ? `: ${outcome.error.message}` : "";
-      log(`automation: ${requestName(outcome.request)} ${outcome.status}${error}`);
-    },
+    onOutcome: (outcome) => log(`automation ${eventLine({ kind: "finished", outcome }) ?? ""}`),
     onError: (error) =>
       log(`automation evaluation failed: ${error instanceof Error ? error.message : String(error)}`),
   });

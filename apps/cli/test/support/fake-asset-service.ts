@@ -223,7 +223,7 @@ export class FakeAssetService implements AssetService {
         const fails = this.options.failing?.some((f) => f === request.key || f === name(request)) === true;
         input.onEvent?.({ kind: "started", request, attempt: 1 });
         if (fails) {
-          input.onEvent?.({ kind: "retrying", request, attempt: 1, delayMs: 5000, error: "boom" });
+          input.onEvent?.({ kind: "retrying", request, attempt: 2, delayMs: 5000, error: "boom" });
           input.onEvent?.({ kind: "started", request, attempt: 2 });
           failed.add(request.key);
         }
