@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Lake } from "@omicslake/core";
 import { FakeAssetService, type FakeAssetServiceOptions } from "./support/fake-asset-service.js";
 import { assetsTable } from "../src/commands/assets-command.js";
+import { intervalMsOf, requestLines } from "../src/commands/daemon-command.js";
 import { eventLine } from "../src/commands/materialize-command.js";
 import { runInProcess } from "./support/run-in-process.js";
 
@@ -182,5 +183,22 @@ describe("omicslake assets, materialize (on a stand-in asset service)", () => {
       }),
     ).toBe("finished  data/geo/processed [2024-02]: skipped: upstream data/geo/raw failed");
     expect(eventLine({ kind: "log", request, line: "noise" })).toBeUndefined();
+  });
+
+  it("daemon: --interval in seconds over the configured one, refused out of range; a tick's lines", () => {
+    expect(intervalMsOf(undefined, 30)).toBe(30_000);
+    expect(intervalMsOf("2.5", 30)).toBe(2500);
+    for (const bad of ["0", "-1", "abc", "100000"]) expect(() => intervalMsOf(bad, 30)).toThrow(/--interval/);
+    const at = new Date("2026-12-06T03:00:00Z");
+    expect(requestLines([], at)).toEqual(["2026-12-06T03:00:00.000Z evaluated: nothing due"]);
+    expect(
+      requestLines(
+        [{ key: "data/geo/raw", partition: undefined, origin: "automation", reason: "on_cron: tick" }],
+        at,
+      ),
+    ).toEqual([
+      "2026-12-06T03:00:00.000Z evaluated: 1 asset-partition due",
+      "  requested data/geo/raw: on_cron: tick",
+    ]);
   });
 });
