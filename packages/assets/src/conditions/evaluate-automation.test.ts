@@ -684,6 +684,19 @@ describe("on_cron", () => {
     );
   });
 
+  it("runs only the latest partition of a partitioned asset with no upstream at each tick", () => {
+    const days = ["d1", "d2", "d3"];
+    const world = new World(
+      { "bio/fetch": { automation: 'on_cron("0 3 * * *")', partitions: "day" } },
+      { "bio/fetch": days },
+    );
+    world.now = new Date("2026-12-06T03:00:00Z");
+    for (const d of days) world.materialize("bio/fetch", d);
+    expect(world.requested()).toEqual(["bio/fetch[d3]"]);
+    expect(world.advance(HOUR).requested()).toEqual([]);
+    expect(world.advance(24 * HOUR).requested()).toEqual(["bio/fetch[d3]"]);
+  });
+
   it("waits for an upstream in progress at the tick instead of skipping it", () => {
     const world = chain("manual", 'on_cron("0 3 * * *")');
     world.now = new Date("2026-12-05T12:00:00Z");

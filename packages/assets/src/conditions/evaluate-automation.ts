@@ -77,6 +77,13 @@ interface DepFacts {
   readonly requested: UpstreamPartition | undefined;
 }
 
+interface Entry {
+  readonly id: string;
+  readonly state: AssetPartitionState;
+  /** Requested earlier in this evaluation. */
+  requested: boolean;
+}
+
 interface Verdict {
   readonly value: boolean;
   readonly sentence: string;
@@ -88,6 +95,9 @@ interface CronState {
   readonly cursorKey: string;
   readonly latest: Date | undefined;
   readonly next: Date | undefined;
+  /** `latest` and `next` as sentences show them. */
+  readonly latestText: string;
+  readonly nextText: string;
   readonly handled: string | undefined;
   readonly passed: boolean;
   waiting: boolean;
@@ -150,7 +160,11 @@ function failedAttempt(state: AssetPartitionState): MaterializationRecord | unde
 
 class AutomationEvaluator {
   readonly #input: EvaluateAutomationInput;
-  readonly #requested = new Set<string>();
+  /**
+   * Each asset-partition's state, looked up once per evaluation: the snapshot's lookup builds a key string
+   * each time, and an upstream partition is read by every downstream partition that maps to it.
+   */
+  readonly #entries = new Map<AssetKey, Map<Partition, Entry>>();
   readonly #requests: MaterializationRequest[] = [];
   readonly #cursors = new Map<AssetKey, AutomationCursor>();
   readonly #explanations = new Map<AssetKey, AssetExplanation>();
@@ -181,7 +195,7 @@ class AutomationEvaluator {
       this.#requests.push({ key: asset.key, partition, origin: "automation", reason: why });
     }
     // Only after the whole asset: its own partitions are not each other's upstream.
-    for (const partition of requested) this.#requested.add(partitionId(asset.key, partition));
+    for (const partition of requested) this.#entry(asset.key, partition).requested = true;
 
     const ticks: Record<string, string> = {};
     for (const cron of scope.crons.values()) {
@@ -225,6 +239,8 @@ class AutomationEvaluator {
             cursorKey,
             latest,
             next,
+            latestText: iso(latest),
+            nextText: iso(next),
             handled,
             passed,
             waiting: false,
@@ -298,8 +314,8 @@ class AutomationEvaluator {
       case "cron_tick_passed": {
         const cron = scope.crons.get(cronCursorKey(node.cron, node.timezone)) as CronState;
         return cron.passed
-          ? { value: true, sentence: `the tick at ${iso(cron.latest)} passed` }
-          : { value: false, sentence: `next tick ${iso(cron.next)}` };
+          ? { value: true, sentence: `the tick at ${cron.latestText} passed` }
+          : { value: false, sentence: `next tick ${cron.nextText}` };
       }
       case "any_deps_updated": {
         const facts = this.#facts(scope, node.deps, partition);
@@ -387,10 +403,10 @@ class AutomationEvaluator {
       const changed = facts.updated !== undefined || facts.requested !== undefined;
       const missing = state.latest === undefined;
       return no(
-        `next tick ${iso(cron.next)}; ${missing ? "missing" : `upstream changed: ${changed ? "yes" : "no"}`}`,
+        `next tick ${cron.nextText}; ${missing ? "missing" : `upstream changed: ${changed ? "yes" : "no"}`}`,
       );
     }
-    const tick = iso(cron.latest);
+    const tick = cron.latestText;
     // Something that may change the inputs is running or about to: the tick stays unhandled, so the
     // next evaluation checks again instead of skipping a whole cron period.
     const wait = (what: string): Verdict => {
@@ -417,13 +433,33 @@ class AutomationEvaluator {
         value: true,
         sentence: `the tick at ${tick} passed and ${changeSentence(facts.updated, facts.updatedCount)}`,
       };
-    // With no upstream asset nothing else could tell it changed: the schedule alone decides.
-    if (facts.none) return { value: true, sentence: `the tick at ${tick} passed (it has no upstream asset)` };
+    // With no upstream asset nothing else could tell it changed: the schedule alone decides, for the latest
+    // partition (re-running every older partition of a fetch at each tick would redo history).
+    if (facts.none && isLatest)
+      return { value: true, sentence: `the tick at ${tick} passed (it has no upstream asset)` };
     return no(`the tick at ${tick} passed; ${upToDate(facts)}`);
   }
 
   #state(scope: AssetScope, partition: Partition): AssetPartitionState {
-    return this.#input.state.get(scope.asset.key, partition);
+    return this.#entry(scope.asset.key, partition).state;
+  }
+
+  #entry(key: AssetKey, partition: Partition): Entry {
+    let byPartition = this.#entries.get(key);
+    if (byPartition === undefined) {
+      byPartition = new Map();
+      this.#entries.set(key, byPartition);
+    }
+    let entry = byPartition.get(partition);
+    if (entry === undefined) {
+      entry = {
+        id: partitionId(key, partition),
+        state: this.#input.state.get(key, partition),
+        requested: false,
+      };
+      byPartition.set(partition, entry);
+    }
+    return entry;
   }
 
   #filtered(scope: AssetScope, deps: DepFilter | undefined): readonly Upstream[] {
@@ -460,7 +496,6 @@ class AutomationEvaluator {
     const read = own.latest === undefined ? undefined : inputsOf(own.latest);
     const attempted =
       own.lastAttempt === undefined || own.lastAttempt === own.latest ? read : inputsOf(own.lastAttempt);
-    const { state } = this.#input;
     let updated: VersionChange | undefined;
     let updatedCount = 0;
     let changedSinceAttempt: VersionChange | undefined;
@@ -471,10 +506,9 @@ class AutomationEvaluator {
       const upstreamPartitions = mapPartitions(link, partition);
       if (upstreamPartitions.length === 0) missing ??= { key: link.key, partition: null };
       for (const upPartition of upstreamPartitions) {
-        const id = partitionId(link.key, upPartition);
-        const up = state.get(link.key, upPartition);
+        const { id, state: up, requested: isRequested } = this.#entry(link.key, upPartition);
         if (up.running) inProgress ??= { key: link.key, partition: upPartition };
-        if (this.#requested.has(id)) {
+        if (isRequested) {
           requested ??= { key: link.key, partition: upPartition };
           continue;
         }
