@@ -5,13 +5,32 @@ import { join } from "node:path";
 import { FsObjectStore, Lake, type SqlClient } from "@omicslake/core";
 import { forEachDatabase } from "@omicslake/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SqlAssetStateStore, type StartMaterialization } from "@omicslake/assets";
+import {
+  ASSET_RUN_STEP,
+  AssetGraph,
+  InProcessPartitionRunner,
+  SqlAssetStateStore,
+  executeRequests,
+  type MaterializationRequest,
+  type StartMaterialization,
+} from "@omicslake/assets";
+import { fakeClock, testAsset } from "./asset-fixtures.js";
 
 /** The pid of a process that has certainly exited. */
 function deadPid(): number {
   return spawnSync(process.execPath, ["-e", ""]).pid;
 }
 
+const pair = { kind: "static" as const, name: "pair", keys: ["p1", "p2"] };
+const req = (key: string, partition?: string): MaterializationRequest => ({
+  key,
+  partition,
+  origin: "cli",
+  reason: "selected by test",
+});
+
+// The state store on each engine, and the executor end to end on a real lake: runs recorded per attempt
+// and tagged with their asset, the state in the catalog, another process's attempt respected or taken over.
 forEachDatabase((ctx) => {
   let root: string;
   let lake: Lake;
@@ -265,6 +284,125 @@ forEachDatabase((ctx) => {
       await ctx().catalog.finishRun(runId, { status: "succeeded" });
       await db.query("DELETE FROM runs WHERE id = $1", [runId]);
       expect((await store.get(started.id))?.runId).toBeNull();
+    });
+  });
+
+  const execute = (graph: AssetGraph, requests: MaterializationRequest[], clock = fakeClock()) =>
+    executeRequests(requests, {
+      graph,
+      runner: new InProcessPartitionRunner({ lake, graph, store, clock }),
+      concurrency: 2,
+    });
+
+  describe("materializing on a lake", () => {
+    it("records a run per attempt, tagged with the asset-partition, and the upstream versions each read", async () => {
+      let failures = 1;
+      const graph = new AssetGraph([
+        testAsset("e1/raw", {
+          partitions: pair,
+          run: (c) => Promise.resolve({ outputs: [], dataVersion: `raw-${c.partition}` }),
+        }),
+        testAsset("e1/processed", {
+          partitions: pair,
+          deps: ["e1/raw"],
+          retry: { maxRetries: 1, delayMs: 5_000, backoff: "exponential", maxDelayMs: 60_000 },
+          run: (c) => {
+            c.log(`reading ${c.inputs.map((i) => i.dataVersion).join(",")}`);
+            if (c.partition === "p1" && failures-- > 0) return Promise.reject(new Error("disk full"));
+            return Promise.resolve({ outputs: [{ dataset: "processed", rows: 2 }] });
+          },
+        }),
+      ]);
+      const clock = fakeClock();
+      const outcomes = await execute(
+        graph,
+        [req("e1/raw", "p1"), req("e1/raw", "p2"), req("e1/processed", "p1"), req("e1/processed", "p2")],
+        clock,
+      );
+      expect(outcomes.map((o) => [o.status, o.attempts])).toEqual([
+        ["succeeded", 1],
+        ["succeeded", 1],
+        ["succeeded", 2],
+        ["succeeded", 1],
+      ]);
+      expect(clock.delays).toEqual([5_000]);
+
+      const runs = (await ctx().catalog.listRuns({ asset: "e1/processed", partition: "p1" })).items;
+      expect(runs.map((r) => [r.step, r.status, r.parameters["attempt"]])).toEqual([
+        [ASSET_RUN_STEP, "succeeded", 2],
+        [ASSET_RUN_STEP, "failed", 1],
+      ]);
+      expect(runs[1]!.error).toMatchObject({ message: "disk full" });
+      expect(runs[1]!.log).toContain("materializing e1/processed [p1], attempt 1 of 2: selected by test");
+      expect(runs[1]!.log).toContain("reading raw-p1");
+      expect(runs[0]!.asset).toEqual({ key: "e1/processed", partition: "p1" });
+      expect(outcomes[2]!.runId).toBe(runs[0]!.id);
+
+      const snapshot = await store.snapshot(["e1/raw", "e1/processed"]);
+      const processed = snapshot.get("e1/processed", "p1").latest!;
+      expect(processed.runId).toBe(runs[0]!.id);
+      expect(processed.inputs).toEqual([
+        {
+          key: "e1/raw",
+          partition: "p1",
+          dataVersion: "raw-p1",
+          materializationId: snapshot.get("e1/raw", "p1").latest!.id,
+        },
+      ]);
+      // Same outputs, same version: p1 and p2 wrote the same thing.
+      expect(processed.dataVersion).toBe(snapshot.get("e1/processed", "p2").latest!.dataVersion);
+    });
+
+    it("is busy while another attempt of the same partition runs, and runs once it has ended", async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let entered!: () => void;
+      const inside = new Promise<void>((resolve) => (entered = resolve));
+      const graph = new AssetGraph([
+        testAsset("e2/slow", {
+          run: async () => {
+            entered();
+            await gate;
+            return { outputs: [], dataVersion: "slow" };
+          },
+        }),
+      ]);
+      const first = execute(graph, [req("e2/slow")]);
+      await inside;
+      const second = await execute(graph, [req("e2/slow")]);
+      expect(second[0]).toMatchObject({ status: "busy", error: { code: "asset_busy" } });
+      release();
+      expect((await first)[0]!.status).toBe("succeeded");
+      // The busy request recorded no run of its own.
+      expect((await ctx().catalog.listRuns({ asset: "e2/slow" })).items).toHaveLength(1);
+      expect((await execute(graph, [req("e2/slow")]))[0]!.status).toBe("succeeded");
+    });
+
+    it("takes over a partition whose worker process died mid-run", async () => {
+      const graph = new AssetGraph([testAsset("e3/x")]);
+      const deadPid = spawnSync(process.execPath, ["-e", ""]).pid;
+      const dead = await ctx().catalog.startRun({
+        step: ASSET_RUN_STEP,
+        owner: { host: hostname(), pid: deadPid, token: "gone" },
+        leaseExpiresAt: new Date(Date.now() + 3_600_000),
+      });
+      const orphan = await store.start({
+        key: "e3/x",
+        partition: undefined,
+        runId: dead.id,
+        inputs: [],
+        attempt: 1,
+        origin: "automation",
+        reason: "killed",
+        requestId: "dead",
+      });
+      const [outcome] = await execute(graph, [req("e3/x")]);
+      expect(outcome).toMatchObject({ status: "succeeded", attempts: 1 });
+      expect(await store.get(orphan.id)).toMatchObject({
+        status: "failed",
+        error: { code: "run_abandoned" },
+      });
+      expect((await ctx().catalog.getRun(dead.id)).status).toBe("abandoned");
     });
   });
 });
