@@ -563,6 +563,24 @@ describe("on_missing", () => {
     );
   });
 
+  it("runs again a partition whose attempt was cancelled", () => {
+    const world = new World({ "a/x": { automation: "on_missing" } });
+    world.finish(world.start("a/x"), "failed");
+    expect(world.requested()).toEqual([]);
+    const cancelled: MaterializationRecord = { ...world.start("a/x"), status: "cancelled" };
+    const evaluation = evaluateAutomation({
+      graph: world.graph,
+      partitionKeys: world.partitionKeys,
+      state: new AssetStateSnapshot([cancelled]),
+      cursors: new Map(),
+      now: world.now,
+      selectionMatches: () => false,
+    });
+    expect(evaluation.requests[0]?.reason).toBe(
+      `on_missing: missing (attempt ${cancelled.id} was cancelled)`,
+    );
+  });
+
   it("runs a missing asset after its missing upstream in the same evaluation", () => {
     const world = new World({
       "a/raw": { automation: "on_missing" },
@@ -666,6 +684,15 @@ describe("on_cron", () => {
     // The cursor was not saved (a failed submit): the same tick is acted on again.
     expect(world.requested()).toEqual(["geo/processed"]);
     expect(world.requested()).toEqual([]);
+  });
+
+  it("treats an unreadable cursor entry as no handled tick", () => {
+    const world = new World({ "a/x": { automation: 'on_cron("0 3 * * *")' } });
+    world.now = new Date("2026-12-06T04:00:00Z");
+    world.materialize("a/x");
+    world.cursors.set("a/x", { evaluatedAt: "x", cronTicks: { "UTC|0 3 * * *": "garbage" } });
+    expect(world.requested()).toEqual(["a/x"]);
+    expect(world.cursors.get("a/x")?.cronTicks).toEqual({ "UTC|0 3 * * *": "2026-12-06T03:00:00.000Z" });
   });
 
   it("reads the expression in its time zone", () => {
