@@ -439,9 +439,13 @@ class AutomationEvaluator {
         sentence: `the tick at ${tick} passed and ${changeSentence(facts.updated, facts.updatedCount)}`,
       };
     // With no upstream asset nothing else could tell it changed: the schedule alone decides, for the latest
-    // partition (re-running every older partition of a fetch at each tick would redo history).
-    if (facts.none && isLatest)
-      return { value: true, sentence: `the tick at ${tick} passed (it has no upstream asset)` };
+    // partition (re-running every older partition of a fetch at each tick would redo history). A run
+    // started since the tick already answered it, though the tick may still wait for another partition.
+    if (facts.none && isLatest) {
+      const since = state.lastAttempt !== undefined && state.lastAttempt.startedAt >= (cron.latest as Date);
+      if (!since) return { value: true, sentence: `the tick at ${tick} passed (it has no upstream asset)` };
+      return no(`the tick at ${tick} was acted on: materialization ${state.lastAttempt.id} ran since`);
+    }
     return no(`the tick at ${tick} passed; ${upToDate(facts)}`);
   }
 
