@@ -563,6 +563,24 @@ describe("on_missing", () => {
     );
   });
 
+  it("runs again a partition whose attempt was cancelled", () => {
+    const world = new World({ "a/x": { automation: "on_missing" } });
+    world.finish(world.start("a/x"), "failed");
+    expect(world.requested()).toEqual([]);
+    const cancelled: MaterializationRecord = { ...world.start("a/x"), status: "cancelled" };
+    const evaluation = evaluateAutomation({
+      graph: world.graph,
+      partitionKeys: world.partitionKeys,
+      state: new AssetStateSnapshot([cancelled]),
+      cursors: new Map(),
+      now: world.now,
+      selectionMatches: () => false,
+    });
+    expect(evaluation.requests[0]?.reason).toBe(
+      `on_missing: missing (attempt ${cancelled.id} was cancelled)`,
+    );
+  });
+
   it("runs a missing asset after its missing upstream in the same evaluation", () => {
     const world = new World({
       "a/raw": { automation: "on_missing" },
@@ -668,6 +686,16 @@ describe("on_cron", () => {
     expect(world.requested()).toEqual([]);
   });
 
+  it("treats an unreadable cursor entry as no handled tick", () => {
+    const world = new World({ "a/x": { automation: 'on_cron("0 3 * * *")' } });
+    world.now = new Date("2026-12-06T02:00:00Z");
+    world.materialize("a/x");
+    world.now = new Date("2026-12-06T04:00:00Z");
+    world.cursors.set("a/x", { evaluatedAt: "x", cronTicks: { "UTC|0 3 * * *": "garbage" } });
+    expect(world.requested()).toEqual(["a/x"]);
+    expect(world.cursors.get("a/x")?.cronTicks).toEqual({ "UTC|0 3 * * *": "2026-12-06T03:00:00.000Z" });
+  });
+
   it("reads the expression in its time zone", () => {
     const world = new World({ "a/x": { automation: 'on_cron("0 3 * * *", tz = "Europe/Paris")' } });
     world.now = new Date("2026-12-06T01:59:00Z");
@@ -690,11 +718,38 @@ describe("on_cron", () => {
       { "bio/fetch": { automation: 'on_cron("0 3 * * *")', partitions: "day" } },
       { "bio/fetch": days },
     );
-    world.now = new Date("2026-12-06T03:00:00Z");
+    world.now = new Date("2026-12-06T02:00:00Z");
     for (const d of days) world.materialize("bio/fetch", d);
+    world.now = new Date("2026-12-06T03:00:00Z");
     expect(world.requested()).toEqual(["bio/fetch[d3]"]);
     expect(world.advance(HOUR).requested()).toEqual([]);
     expect(world.advance(24 * HOUR).requested()).toEqual(["bio/fetch[d3]"]);
+  });
+
+  it("runs the latest partition of an asset with no upstream once per tick while another partition runs", () => {
+    const days = ["d1", "d2", "d3"];
+    const world = new World(
+      { "bio/fetch": { automation: 'on_cron("0 3 * * *")', partitions: "day" } },
+      { "bio/fetch": days },
+    );
+    world.now = new Date("2026-12-06T02:00:00Z");
+    for (const d of days) world.materialize("bio/fetch", d);
+    world.evaluate();
+    const backfill = world.start("bio/fetch", "d1");
+    world.now = new Date("2026-12-06T03:00:00Z");
+    expect(world.requested()).toEqual(["bio/fetch[d3]"]);
+    const latest = world.start("bio/fetch", "d3");
+    expect(world.advance(MINUTE).requested()).toEqual([]);
+    world.advance(MINUTE).finish(latest);
+    expect(world.advance(MINUTE).requested()).toEqual([]);
+    expect(world.cursors.get("bio/fetch")?.cronTicks).toEqual({
+      "UTC|0 3 * * *": "2026-12-05T03:00:00.000Z",
+    });
+    world.finish(backfill);
+    expect(world.advance(MINUTE).requested()).toEqual([]);
+    expect(world.cursors.get("bio/fetch")?.cronTicks).toEqual({
+      "UTC|0 3 * * *": "2026-12-06T03:00:00.000Z",
+    });
   });
 
   it("waits for an upstream in progress at the tick instead of skipping it", () => {

@@ -229,7 +229,9 @@ class AutomationEvaluator {
         const cursorKey = cronCursorKey(node.cron, node.timezone);
         if (!crons.has(cursorKey)) {
           const { latest, next } = cronTicksAround(node.cron, node.timezone, now);
-          const handled = handledTicks[cursorKey];
+          const recorded = handledTicks[cursorKey];
+          // An unreadable cursor entry would otherwise hold the schedule back for good.
+          const handled = recorded !== undefined && Number.isNaN(Date.parse(recorded)) ? undefined : recorded;
           // No handled tick (never evaluated, or a new expression): the latest tick counts as passed.
           const passed =
             latest !== undefined && (handled === undefined || latest.getTime() > Date.parse(handled));
@@ -380,7 +382,10 @@ class AutomationEvaluator {
     if (facts.missing) return no(`waiting: ${missingSentence(facts.missing)}`);
     const last = state.lastAttempt;
     if (last === undefined) return { value: true, sentence: "never materialized" };
-    // An attempt was made and did not succeed: only a change upstream makes trying again worthwhile.
+    // A cancelled or skipped attempt says nothing about the asset itself: it may run again.
+    if (failedAttempt(state) === undefined)
+      return { value: true, sentence: `missing (attempt ${last.id} was ${last.status})` };
+    // It failed: only a change upstream makes trying again worthwhile.
     if (facts.requested) return { value: true, sentence: `missing; ${requestedSentence(facts.requested)}` };
     if (facts.changedSinceAttempt)
       return {
@@ -434,9 +439,13 @@ class AutomationEvaluator {
         sentence: `the tick at ${tick} passed and ${changeSentence(facts.updated, facts.updatedCount)}`,
       };
     // With no upstream asset nothing else could tell it changed: the schedule alone decides, for the latest
-    // partition (re-running every older partition of a fetch at each tick would redo history).
-    if (facts.none && isLatest)
-      return { value: true, sentence: `the tick at ${tick} passed (it has no upstream asset)` };
+    // partition (re-running every older partition of a fetch at each tick would redo history). A run
+    // started since the tick already answered it, though the tick may still wait for another partition.
+    if (facts.none && isLatest) {
+      const since = state.lastAttempt !== undefined && state.lastAttempt.startedAt >= (cron.latest as Date);
+      if (!since) return { value: true, sentence: `the tick at ${tick} passed (it has no upstream asset)` };
+      return no(`the tick at ${tick} was acted on: materialization ${state.lastAttempt.id} ran since`);
+    }
     return no(`the tick at ${tick} passed; ${upToDate(facts)}`);
   }
 
