@@ -33,3 +33,23 @@ export {
   InProcessPartitionRunner,
   type InProcessPartitionRunnerOptions,
 } from "./runners/in-process/in-process-partition-runner.js";
+export { parseAutomationCondition } from "./conditions/parse-automation-condition.js";
+export { formatAutomationCondition } from "./conditions/format-automation-condition.js";
+export {
+  evaluateAutomation,
+  type AutomationEvaluation,
+  type EvaluateAutomationInput,
+} from "./conditions/evaluate-automation.js";
+export {
+  formatExplanation,
+  type AssetExplanation,
+  type ConditionNodeExplanation,
+  type CronExplanation,
+} from "./conditions/explain-automation.js";
+export {
+  AutomationDaemon,
+  systemClock,
+  type AutomationDaemonOptions,
+  type DaemonClock,
+  type DaemonTick,
+} from "./daemon/automation-daemon.js";

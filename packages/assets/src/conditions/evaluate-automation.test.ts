@@ -510,6 +510,40 @@ describe("partition mappings", () => {
     expect(world.requested()).toEqual(["pubmed/parsed[f2]"]);
   });
 
+  it("fills every new partition a fetch brought, not only the latest", () => {
+    const world = new World(
+      {
+        "pubmed/fetch": { automation: "manual" },
+        "pubmed/parsed": { automation: "eager", partitions: "file", deps: ["pubmed/fetch"] },
+      },
+      { "pubmed/parsed": ["f1", "f2", "f3", "f4"] },
+    );
+    world.materialize("pubmed/fetch", undefined, { metadata: { partitionVersions: { f1: "a", f2: "a" } } });
+    world.materialize("pubmed/parsed", "f1");
+    world.materialize("pubmed/parsed", "f2");
+    // f3 and f4 arrive in one fetch; f3 is not the latest partition but holds new files all the same.
+    world.materialize("pubmed/fetch", undefined, {
+      metadata: { partitionVersions: { f1: "a", f2: "a", f3: "c", f4: "d" } },
+    });
+    const evaluation = world.evaluate();
+    expect(evaluation.requests.map((r) => r.partition)).toEqual(["f3", "f4"]);
+    expect(evaluation.requests[0]?.reason).toBe(
+      "eager: missing, and upstream pubmed/fetch holds data for it",
+    );
+  });
+
+  it("fills an older partition whose identity-mapped upstream partition exists", () => {
+    const world = new World(
+      {
+        "geo/monthly": { automation: "manual", partitions: "month" },
+        "geo/parsed": { automation: "eager", partitions: "month", deps: ["geo/monthly"] },
+      },
+      { "geo/monthly": ["2024-01", "2024-02"], "geo/parsed": ["2024-01", "2024-02"] },
+    );
+    world.materialize("geo/monthly", "2024-01");
+    expect(world.requested()).toEqual(["geo/parsed[2024-01]"]);
+  });
+
   it("ignores records of deleted partitions and of assets no longer in the graph", () => {
     const world = new World(
       { "geo/monthly": { automation: "on_missing", partitions: "month" } },

@@ -75,6 +75,12 @@ interface DepFacts {
   readonly inProgress: UpstreamPartition | undefined;
   /** Requested earlier in this same evaluation: it will have a new version, so it counts as updated. */
   readonly requested: UpstreamPartition | undefined;
+  /**
+   * An upstream that holds data for this very partition: the same partition of an identity-mapped upstream,
+   * or an unpartitioned upstream whose materialization lists a version for it (`partitionVersions`: a fetch
+   * that brought this partition's files). Such a partition is new work, not an old gap, so eager fills it.
+   */
+  readonly feeds: UpstreamPartition | undefined;
 }
 
 interface Entry {
@@ -361,6 +367,8 @@ class AutomationEvaluator {
     else if (facts.updated) trigger = changeSentence(facts.updated, facts.updatedCount);
     else if (state.latest === undefined && isLatest)
       trigger = scope.partitioned ? "the latest partition is missing" : "never materialized";
+    else if (state.latest === undefined && facts.feeds)
+      trigger = `missing, and upstream ${name(facts.feeds)} holds data for it`;
     if (trigger === undefined) {
       if (state.latest === undefined)
         return no(
@@ -511,6 +519,7 @@ class AutomationEvaluator {
     let missing: DepFacts["missing"];
     let inProgress: UpstreamPartition | undefined;
     let requested: UpstreamPartition | undefined;
+    let feeds: UpstreamPartition | undefined;
     for (const link of links) {
       const upstreamPartitions = mapPartitions(link, partition);
       if (upstreamPartitions.length === 0) missing ??= { key: link.key, partition: null };
@@ -526,6 +535,8 @@ class AutomationEvaluator {
           continue;
         }
         const version = versionSeenBy(up.latest, partition);
+        if (feeds === undefined && partition !== undefined && feedsPartition(link, up.latest, partition))
+          feeds = { key: link.key, partition: upPartition };
         if (read !== undefined) {
           if (!read.has(id) || read.get(id) !== version) {
             updatedCount++;
@@ -546,6 +557,7 @@ class AutomationEvaluator {
       missing,
       inProgress,
       requested,
+      feeds,
     };
   }
 
@@ -619,6 +631,12 @@ function mapPartitions(link: Upstream, partition: Partition): readonly Partition
     case "all":
       return link.keys;
   }
+}
+
+function feedsPartition(link: Upstream, upstream: MaterializationRecord, partition: string): boolean {
+  if (link.keys !== undefined) return link.mapping === "identity";
+  const versions = upstream.metadata["partitionVersions"];
+  return versions !== null && typeof versions === "object" && partition in versions;
 }
 
 function no(sentence: string): Verdict {
