@@ -9,3 +9,5 @@ export type * from "./state/asset-state-store.js";
 export type * from "./execution/materialization-request.js";
 export type { PartitionRunner } from "./runners/partition-runner.js";
 export type * from "./asset-service.js";
+export { buildAssetDefinitions, buildAssetGraph } from "./flows/build-asset-graph.js";
+export { checkAssetConfig } from "./config/check-asset-config.js";

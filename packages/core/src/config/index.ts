@@ -1,6 +1,8 @@
 export { ConfigError } from "./config-error.js";
 export { ASSET_KEY_REGEX, configJsonSchema, configSchema } from "./config-schema.js";
 export type {
+  AssetSettingsConfig,
+  AutomationConfig,
   DataConfig,
   ProcessingConfig,
   RawConfig,
