@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { parseConfig, type LakeConfig } from "@omicslake/core";
 import { describeOnLakeEngines, FakeUpstream } from "@omicslake/core/testing";
@@ -27,8 +30,10 @@ describeOnLakeEngines("the metadata flows as assets", (opened: () => OpenedLake)
   let fake: FakeUpstream;
   let config: LakeConfig;
   let graph: AssetGraph;
+  let tree: string;
 
   beforeAll(async () => {
+    tree = await mkdtemp(join(tmpdir(), "omicslake-flow-tree-"));
     fake = await FakeUpstream.start();
     fake.setFile("pubmed/updatefiles/pubmed25n0001.xml.gz", pubmedFile([1, 2]));
     fake.setFile("pubmed/updatefiles/pubmed25n0002.xml.gz", pubmedFile([3]));
@@ -37,13 +42,17 @@ describeOnLakeEngines("the metadata flows as assets", (opened: () => OpenedLake)
       `[lake]\nroot = ${JSON.stringify(root)}\n` +
         `[source.geo]\nkind = "geo"\n[source.pubmed]\nkind = "pubmed"\nurl = ${JSON.stringify(fake.url("pubmed/"))}\n` +
         `[role.metadata]\n[data.geo]\nsource = "geo"\nrole = "metadata"\n` +
-        `[data.pubmed]\nsource = "pubmed"\nrole = "metadata"\noptions = { sets = ["updatefiles"] }\n`,
+        `[data.pubmed]\nsource = "pubmed"\nrole = "metadata"\noptions = { sets = ["updatefiles"] }\n` +
+        `[source.lab]\nkind = "internal"\npath = ${JSON.stringify(tree)}\n[role.skims]\nrun = ["qc"]\n` +
+        `[processing.qc]\nsteps = ["ingest", { name = "counts", command = "wc -c < {input} | tr -d ' ' > {output}", output = "counts.txt" }]\n` +
+        `[data.oaks]\nsource = "lab"\nrole = "skims"\n`,
       { baseDir: root, env: {} },
     );
     graph = buildAssetGraph(opened().lake, config);
   });
   afterAll(async () => {
     await fake?.close();
+    await rm(tree, { recursive: true, force: true });
   });
 
   /** Materializes one asset-partition as the executor would, with the log kept. */
@@ -119,5 +128,33 @@ describeOnLakeEngines("the metadata flows as assets", (opened: () => OpenedLake)
     expect(june.metadata).toMatchObject({ rawFiles: 1, parsedUnits: 1 });
     expect(june.dataVersion).not.toBe(may.dataVersion);
     await expect(materialize("data/geo/processed", "2023-01")).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("processes a lab's items as one asset, after its own ingest asset, and keeps the version when nothing changed", async () => {
+    for (const [individual, text] of [
+      ["ind1", "acgt\n"],
+      ["ind2", "ttttgggg\n"],
+    ] as const) {
+      await mkdir(join(tree, "oaks", "Quercus_robur", individual), { recursive: true });
+      await writeFile(join(tree, "oaks", "Quercus_robur", individual, "reads.txt"), text);
+    }
+    expect(graph.upstreamOf("data/oaks/processed")).toEqual(["data/oaks/raw"]);
+    expect((await materialize("data/oaks/raw")).metadata).toMatchObject({ ingested: 2 });
+
+    const first = await materialize("data/oaks/processed");
+    // Its steps are those of the processing but the fetch, which is data/oaks/raw's.
+    expect(first.metadata?.["steps"]).toEqual([{ step: "qc.counts", ran: 2, skipped: 0 }]);
+    expect(first.outputs.map((o) => o.dataset)).toEqual(["qc.counts", "qc.counts"]);
+    const again = await materialize("data/oaks/processed");
+    expect(again.metadata?.["steps"]).toEqual([{ step: "qc.counts", ran: 0, skipped: 2 }]);
+    expect(again.dataVersion).toBe(first.dataVersion);
+
+    // Raw never changes under a name: a new individual is what a lab's tree gains.
+    await mkdir(join(tree, "oaks", "Quercus_robur", "ind3"), { recursive: true });
+    await writeFile(join(tree, "oaks", "Quercus_robur", "ind3", "reads.txt"), "tt\n");
+    await materialize("data/oaks/raw");
+    const changed = await materialize("data/oaks/processed");
+    expect(changed.metadata?.["steps"]).toEqual([{ step: "qc.counts", ran: 1, skipped: 2 }]);
+    expect(changed.dataVersion).not.toBe(first.dataVersion);
   });
 });
