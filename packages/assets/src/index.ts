@@ -11,3 +11,4 @@ export type { PartitionRunner } from "./runners/partition-runner.js";
 export type * from "./asset-service.js";
 export { buildAssetDefinitions, buildAssetGraph } from "./flows/build-asset-graph.js";
 export { checkAssetConfig } from "./config/check-asset-config.js";
+export { automationSettings, type AutomationSettings } from "./config/automation-settings.js";

@@ -5,9 +5,9 @@ import { createHash } from "node:crypto";
  * versions read): the same facts in any order give the same version, so a rerun that leaves the data as
  * it was does not count as a change downstream.
  *
- * @example dataVersionOf(objects.map((o) => `${o.name} ${o.sha256}`))
+ * @example versionOfFacts(objects.map((o) => `${o.name} ${o.sha256}`))
  */
-export function dataVersionOf(facts: Iterable<string>): string {
+export function versionOfFacts(facts: Iterable<string>): string {
   const hash = createHash("sha256");
   for (const fact of [...facts].sort()) hash.update(`${fact}\n`);
   return hash.digest("hex").slice(0, 32);

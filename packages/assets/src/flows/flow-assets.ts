@@ -31,7 +31,7 @@ import type {
 } from "../graph/asset-definition.js";
 import type { PartitionsDefinition } from "../partitions/partitions-definition.js";
 import { ASSET_PROCESS_HANDLERS } from "./asset-process-handlers.js";
-import { dataVersionOf } from "./data-version.js";
+import { versionOfFacts } from "./data-version.js";
 import { groupByPartition, rawObjectsOf, type MetadataFormat } from "./raw-partition-key.js";
 
 /** Where an asset's automation condition comes from, for the parser's messages and `config check`. */
@@ -203,11 +203,11 @@ function rawAsset(config: LakeConfig, dataset: ResolvedDataset, group: string): 
         // A fetch that brings one new PubMed file changes one processed partition, not all of them.
         const versions: Record<string, string> = {};
         for (const [partition, members] of groupByPartition(format, objects))
-          versions[partition] = dataVersionOf(members.map((o) => `${o.name} ${o.sha256}`));
+          versions[partition] = versionOfFacts(members.map((o) => `${o.name} ${o.sha256}`));
         facts["partitionVersions"] = versions;
       }
       return {
-        dataVersion: dataVersionOf(objects.map((o) => `${o.name} ${o.sha256}`)),
+        dataVersion: versionOfFacts(objects.map((o) => `${o.name} ${o.sha256}`)),
         outputs,
         metadata: { ...facts, objects: objects.length },
       };
@@ -273,7 +273,7 @@ function metadataProcessedAsset(
         .flatMap((manifest) => manifest.outputs)
         .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       return {
-        dataVersion: dataVersionOf([
+        dataVersion: versionOfFacts([
           ...members.map((o) => `raw ${o.name} ${o.sha256}`),
           ...outputs.map((o) => `processed ${o.name} ${o.sha256}`),
         ]),
@@ -383,7 +383,7 @@ function configuredProcessedAsset(
         }
       }
       return {
-        dataVersion: dataVersionOf(facts),
+        dataVersion: versionOfFacts(facts),
         outputs,
         metadata: { steps: summary.steps.map((s) => ({ step: s.step, ran: s.ran, skipped: s.skipped })) },
       };
@@ -421,7 +421,7 @@ function expressionAsset(
       );
       // The build number grows with every build: the version is what it was built from and what it holds.
       return {
-        dataVersion: dataVersionOf([
+        dataVersion: versionOfFacts([
           `source ${manifest.source.dataset} ${manifest.source.matrix} ${manifest.source.format}`,
           ...manifest.source.objects.map((o) => `input ${o.name} ${o.sha256}`),
           `counts ${manifest.counts.genes} ${manifest.counts.cells} ${manifest.counts.nonzeros}`,
@@ -449,7 +449,7 @@ function metadataAssets(config: LakeConfig, consolidating: readonly AssetKey[]):
       const rows = new Map(result.entities.map((e) => [curatedObjectName(e.entity), e.rows]));
       const objects = await listAll(context.lake, result.curated.id);
       return {
-        dataVersion: dataVersionOf(objects.map((o) => `${o.name} ${o.sha256}`)),
+        dataVersion: versionOfFacts(objects.map((o) => `${o.name} ${o.sha256}`)),
         outputs: objects.map((o) => ({
           dataset: result.curated.name,
           layer: "curated",
@@ -476,7 +476,7 @@ function metadataAssets(config: LakeConfig, consolidating: readonly AssetKey[]):
       const result = await snapshot(context.lake, stepOptions(context));
       // A DuckDB file's bytes differ from build to build: the same curated data read gives the same version.
       return {
-        dataVersion: dataVersionOf([
+        dataVersion: versionOfFacts([
           ...versionsRead(context),
           ...Object.entries(result.rowCounts).map(([table, rows]) => `rows ${table} ${rows}`),
         ]),
@@ -509,7 +509,7 @@ function metadataAssets(config: LakeConfig, consolidating: readonly AssetKey[]):
         stepOptions(context),
       );
       return {
-        dataVersion: dataVersionOf(results.map((r) => `${r.entity} ${r.sourceSha256} ${r.rows}`)),
+        dataVersion: versionOfFacts(results.map((r) => `${r.entity} ${r.sourceSha256} ${r.rows}`)),
         outputs: results.map((r) => ({ dataset: r.entity, layer: "serving", object: r.table, rows: r.rows })),
         metadata: { entities: Object.fromEntries(results.map((r) => [r.entity, r.rows])) },
       };
