@@ -16,7 +16,6 @@ import {
   curatedObjectName,
   loadCuratedIntoServing,
   processDataset,
-  readManifests,
   shrinkPolicy,
   snapshot,
 } from "@omicslake/metadata";
@@ -31,6 +30,7 @@ import type {
 } from "../graph/asset-definition.js";
 import type { PartitionsDefinition } from "../partitions/partitions-definition.js";
 import { ASSET_PROCESS_HANDLERS } from "./asset-process-handlers.js";
+import { ManifestCache } from "./manifest-cache.js";
 import { versionOfFacts } from "./data-version.js";
 import { groupByPartition, rawObjectsOf, type MetadataFormat } from "./raw-partition-key.js";
 
@@ -224,6 +224,7 @@ function metadataProcessedAsset(
   const key = `${group}/processed`;
   const format = dataset.kind as MetadataFormat;
   const accessions = dataset.kind === "sra" ? config.datasets[dataset.name]?.accessions : undefined;
+  const manifests = new ManifestCache();
   return {
     key,
     description: `${dataset.kind} records of dataset "${dataset.name}" parsed into processed Parquet, one partition per ${PARTITION_UNITS[format] ?? "group of raw files"}`,
@@ -231,11 +232,26 @@ function metadataProcessedAsset(
     tags: datasetTags(config, dataset, "processed"),
     deps: [{ key: rawKey, mapping: "all" }],
     automation: EAGER(key),
-    partitions: (lake) => ({
-      kind: "dynamic",
-      name: group,
-      keys: async () => [...groupByPartition(format, await rawObjectsOf(lake, dataset.name)).keys()],
-    }),
+    partitions: (lake) => {
+      // The daemon lists keys at every evaluation; raw only grows, so while its object count and size
+      // stay the same its partitions do too, and one catalog read replaces a listing of every object.
+      let known: { readonly stamp: string; readonly keys: readonly string[] } | undefined;
+      return {
+        kind: "dynamic",
+        name: group,
+        keys: async () => {
+          const raw = await lake.catalog.findDataset(dataset.name, "raw");
+          if (raw === undefined) return [];
+          const stamp = `${raw.id} ${raw.objectCount} ${raw.totalBytes}`;
+          if (known?.stamp !== stamp)
+            known = {
+              stamp,
+              keys: [...groupByPartition(format, await rawObjectsOf(lake, dataset.name)).keys()],
+            };
+          return known.keys;
+        },
+      };
+    },
     async materialize(context) {
       const partition = context.partition;
       if (partition === undefined) throw new Error(`${key} is partitioned: a partition is needed`);
@@ -268,7 +284,7 @@ function metadataProcessedAsset(
       // The partition's files as processed now, whichever run wrote them: a rerun that finds every unit
       // done gives the same version.
       const inputs = new Set(members.map((o) => `${o.key}\0${o.sha256}`));
-      const outputs = (await readManifests(context.lake, result.processed))
+      const outputs = (await manifests.manifests(context.lake, result.processed))
         .filter((manifest) => manifest.inputs.some((i) => inputs.has(`${i.key}\0${i.sha256}`)))
         .flatMap((manifest) => manifest.outputs)
         .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
