@@ -51,11 +51,13 @@ describe("checkAssetConfig", () => {
       { section: "data.geo", key: "automation", line: 7 },
       { section: 'asset."metadata/serving"', key: "automation", line: 9 },
     ]);
-    expect(problems[0]?.message).toContain("[data.geo] automation");
-    expect(problems[1]?.message).toContain('[asset."metadata/serving"] automation');
+    expect(problems[0]?.message).toContain('[data.geo], key "automation": unknown condition "eagerly"');
+    expect(problems[1]?.message).toContain(
+      '[asset."metadata/serving"], key "automation": unexpected character',
+    );
     const cron = checkAssetConfig(load(`${BASE}schedule = "cron: every day"\n`));
     expect(cron[0]?.details).toMatchObject({ section: "data.geo", key: "schedule", line: 7 });
-    expect(cron[0]?.message).toContain("[data.geo] schedule");
+    expect(cron[0]?.message).toContain('[data.geo], key "schedule"');
   });
 
   it("refuses concurrency on an asset without partitions, which nothing would read", () => {

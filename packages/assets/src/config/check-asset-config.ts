@@ -82,9 +82,13 @@ export function checkAssetConfig(config: LakeConfig, graph?: AssetGraph): Config
       parseAutomationCondition(source.text, source.where);
     } catch (error) {
       if (!(error instanceof OmicslakeError) || source.section === undefined) throw error;
+      // The location says where already: the parser's own "[data.geo] automation: " prefix would repeat it.
+      const reason = error.reason.startsWith(`${source.where}: `)
+        ? error.reason.slice(source.where.length + 2)
+        : error.reason;
       problems.push(
         problem(
-          error.reason,
+          reason,
           {
             section: source.section,
             table: source.section.startsWith("asset.") ? ["asset", asset.key] : source.section.split("."),

@@ -83,9 +83,9 @@ describe("buildAssetGraph", () => {
 
   it("gives fetches their dataset's automation (schedule as its shorthand), eager elsewhere, backups manual", () => {
     const graph = buildAssetGraph(NO_LAKE, parse(CONFIG));
-    expect(graph.get("data/geo/raw").automationText).toBe('cron_tick_passed("0 3 * * *")');
+    expect(graph.get("data/geo/raw").automationText).toBe('on_cron("0 3 * * *")');
     expect(graph.get("data/geo/raw").automation).toMatchObject({
-      kind: "cron_tick_passed",
+      kind: "on_cron",
       cron: "0 3 * * *",
     });
     expect(graph.get("data/pubmed-updates/raw").automation).toEqual({ kind: "eager" });

@@ -74,7 +74,7 @@ describe("settings nothing honours are refused with file, line, key and why", ()
     expect(both.message).toContain("set one");
     expect(both.details).toMatchObject({ section: "data.d", key: "schedule", line: 8 });
     const cron = parse(`${base}schedule = "cron: 0 3 * * *"\n`).datasets["d"]!;
-    expect(datasetAutomation(cron)).toEqual({ text: 'cron_tick_passed("0 3 * * *")', key: "schedule" });
+    expect(datasetAutomation(cron)).toEqual({ text: 'on_cron("0 3 * * *")', key: "schedule" });
     expect(datasetAutomation(parse(`${base}schedule = "eager"\n`).datasets["d"]!)?.text).toBe("eager");
     const own = parse(`${base}automation = 'on_cron("0 * * * *")'\n`).datasets["d"]!;
     expect(datasetAutomation(own)).toEqual({ text: 'on_cron("0 * * * *")', key: "automation" });

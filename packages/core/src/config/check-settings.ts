@@ -76,16 +76,16 @@ export function checkSettings(config: RawConfig, fail: SettingFailure): void {
 
 /**
  * The automation condition a `[data.X] schedule` stands for: "manual" and "eager" as they are, "cron: EXPR"
- * as a tick of EXPR passing (a fetch has no upstream to wait for, so each tick runs it). Undefined when the
- * text is not a schedule.
+ * as `on_cron("EXPR")`, which runs a fetch (an asset with no upstream) once per tick of EXPR. Undefined
+ * when the text is not a schedule.
  *
- * @example scheduleAutomation("cron: 0 3 * * *") // → 'cron_tick_passed("0 3 * * *")'
+ * @example scheduleAutomation("cron: 0 3 * * *") // → 'on_cron("0 3 * * *")'
  */
 export function scheduleAutomation(schedule: string): string | undefined {
   const text = schedule.trim();
   if (text === "manual" || text === "eager") return text;
   const cron = /^cron:\s*([^"\\]+?)\s*$/.exec(text);
-  return cron ? `cron_tick_passed(${JSON.stringify(cron[1])})` : undefined;
+  return cron ? `on_cron(${JSON.stringify(cron[1])})` : undefined;
 }
 
 /**

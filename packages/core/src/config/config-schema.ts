@@ -159,7 +159,7 @@ export const dataSchema = z
       .min(1)
       .optional()
       .describe(
-        'When the dataset\'s fetch (its asset data/<name>/raw) runs by itself: an automation condition, e.g. "manual" (default), "eager" or \'cron_tick_passed("0 3 * * *")\'',
+        'When the dataset\'s fetch (its asset data/<name>/raw) runs by itself: an automation condition, e.g. "manual" (default), "eager" or \'on_cron("0 3 * * *")\'',
       ),
     schedule: z
       .string()

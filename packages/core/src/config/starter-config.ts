@@ -81,7 +81,7 @@ steps = ["ingest", "parse", "consolidate"]
 source = "geo"
 role = "metadata"
 accessions = ["GSE2034"]
-# automation = 'cron_tick_passed("0 3 * * *")'   # fetch it every night (or: schedule = "cron: 0 3 * * *")
+# automation = 'on_cron("0 3 * * *")'   # fetch it every night (or: schedule = "cron: 0 3 * * *")
 # To widen it: add accessions, or every series updated in some months (one request per series):
 # options = { months = ["2024-05"] }   # or { from = "2024-01", to = "2024-06" }
 
