@@ -53,3 +53,6 @@ export {
   type DaemonClock,
   type DaemonTick,
 } from "./daemon/automation-daemon.js";
+export { buildAssetDefinitions, buildAssetGraph } from "./flows/build-asset-graph.js";
+export { checkAssetConfig } from "./config/check-asset-config.js";
+export { automationSettings, type AutomationSettings } from "./config/automation-settings.js";
