@@ -106,7 +106,7 @@ ${extra}`;
     const { error } = JSON.parse(checked.stderr) as { error: { code: string; message: string } };
     expect(error.code).toBe("config_error");
     expect(error.message).toContain("data/notes/rawx");
-    expect(error.message).toContain('[asset."lake/backup"] automation');
+    expect(error.message).toMatch(/\[asset\."lake\/backup"\].*automation.*column 9/);
     expect(error.message).toContain("1 more problem(s)");
   });
 
