@@ -53,6 +53,11 @@ describe("omicslake runs, provenance record, delete and lineage", () => {
       expect.arrayContaining(["parameters", "log", "progress", "finishedAt", "startedAt"]),
     );
 
+    // The add run materialized no asset: narrowing to one leaves it out.
+    const byAsset = await run(dir, "runs", "ls", "--asset", "geo/raw", "--partition", "2024-05", "--json");
+    expect(byAsset.code).toBe(0);
+    expect((JSON.parse(byAsset.stdout) as { data: RunJson[] }).data).toEqual([]);
+
     expect((await run(dir, "runs", "ls", "--status", "bogus")).code).toBe(2);
     expect((await run(dir, "runs", "show", "0")).code).toBe(2);
   });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openLake, type Lake, type ProgressEvent } from "@omicslake/core";
 import type { FastifyInstance } from "fastify";
+import { catalogClient } from "@omicslake/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildServer } from "../src/app.js";
 
@@ -12,6 +13,7 @@ interface RunJson {
   status: string;
   progress: ProgressEvent | null;
   error: { code: string } | null;
+  asset: { key: string; partition: string | null } | null;
 }
 
 describe("run status and progress on /v1/runs", () => {
@@ -76,5 +78,29 @@ describe("run status and progress on /v1/runs", () => {
     // A run that reported nothing says so.
     const { run } = await lake.withRun("quiet", {}, async () => undefined);
     expect((await app.inject({ url: `/v1/runs/${run.id}` })).json<RunJson>().progress).toBeNull();
+  });
+
+  it("lists the runs of one asset, and of one of its partitions", async () => {
+    const tag = async (key: string, partition: string | null): Promise<number> => {
+      const { run } = await lake.withRun("asset", {}, async () => undefined);
+      // As the asset state store tags the run it materializes with.
+      await catalogClient(lake.catalog).query(
+        "UPDATE runs SET asset_key = $2, partition_key = $3 WHERE id = $1",
+        [run.id, key, partition],
+      );
+      return run.id;
+    };
+    const may = await tag("geo/processed", "2024-05");
+    const june = await tag("geo/processed", "2024-06");
+    await tag("geo/raw", null);
+    const ids = async (query: string) =>
+      (await app.inject({ url: `/v1/runs?${query}` })).json<{ data: RunJson[] }>().data.map((r) => r.id);
+    expect(await ids("asset=geo/processed")).toEqual([june, may]);
+    expect(await ids("asset=geo/processed&partition=2024-05")).toEqual([may]);
+    const shown = (await app.inject({ url: `/v1/runs/${may}` })).json<RunJson>();
+    expect(shown.asset).toEqual({ key: "geo/processed", partition: "2024-05" });
+    expect(
+      (await app.inject({ url: "/v1/runs?step=convert" })).json<{ data: RunJson[] }>().data[0]!.asset,
+    ).toBeNull();
   });
 });

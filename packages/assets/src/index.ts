@@ -9,6 +9,30 @@ export type * from "./state/asset-state-store.js";
 export type * from "./execution/materialization-request.js";
 export type { PartitionRunner } from "./runners/partition-runner.js";
 export type * from "./asset-service.js";
+export { selectAssets, selectionMatches } from "./graph/asset-selection.js";
+export {
+  MAX_TIME_PARTITIONS,
+  resolvePartitionKeys,
+  timePartitionKeys,
+} from "./partitions/resolve-partition-keys.js";
+export { SqlAssetStateStore, type StateStoreLake } from "./state/sql-asset-state-store.js";
+export {
+  MemoryAssetStateStore,
+  type MemoryAssetStateStoreOptions,
+} from "./state/memory-asset-state-store.js";
+export { SYSTEM_CLOCK, type ExecutionClock } from "./execution/execution-clock.js";
+export {
+  ASSET_RUN_STEP,
+  dataVersionOf,
+  materializePartition,
+  retryDelay,
+  type MaterializePartitionOptions,
+} from "./execution/materialize-partition.js";
+export { executeRequests, type ExecuteRequestsOptions } from "./execution/execute-requests.js";
+export {
+  InProcessPartitionRunner,
+  type InProcessPartitionRunnerOptions,
+} from "./runners/in-process/in-process-partition-runner.js";
 export {
   PgBossPartitionRunner,
   type PgBossPartitionRunnerOptions,

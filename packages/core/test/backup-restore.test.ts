@@ -58,6 +58,17 @@ for (const combo of lakeCombos()) {
         await lake.addObject(raw, { name: "a.txt", body: "alpha\n" });
         await lake.addObject(raw, { name: "b.txt", body: "bravo bravo\n" });
         await lake.promote("raw:reads", "processed");
+        // Asset state is catalog data too: a restored lake must not re-run what was materialized.
+        const { run } = await lake.withRun("asset", {}, () => Promise.resolve());
+        const db = catalogClient(lake.catalog);
+        await db.query(
+          `INSERT INTO asset_materializations (asset_key, partition_key, status, run_id, data_version, inputs, attempt, origin, request_id, finished_at)
+           VALUES ('geo/raw', '2024-05', 'succeeded', $1, 'v1', '[{"key": "x"}]', 1, 'cli', 'r1', now())`,
+          [run.id],
+        );
+        await db.query(
+          `INSERT INTO asset_cursors (asset_key, cursor) VALUES ('geo/raw', '{"evaluatedAt": "2024-05-01"}')`,
+        );
       }, 60_000);
       afterAll(async () => {
         if (destination !== undefined && destination !== lake?.store) await destination.close();
@@ -110,6 +121,20 @@ for (const combo of lakeCombos()) {
           const job = await backupRepository(copy).get(second.id);
           expect(job.status).toBe("succeeded");
           expect((await copy.catalog.listRuns({ status: "running" })).items).toEqual([]);
+          const assetRows = await catalogClient(copy.catalog).query(
+            `SELECT m.asset_key, m.partition_key, m.data_version, m.inputs, r.step, c.cursor
+               FROM asset_materializations m JOIN runs r ON r.id = m.run_id JOIN asset_cursors c ON c.asset_key = m.asset_key`,
+          );
+          expect(assetRows.rows).toEqual([
+            {
+              asset_key: "geo/raw",
+              partition_key: "2024-05",
+              data_version: "v1",
+              inputs: [{ key: "x" }],
+              step: "asset",
+              cursor: { evaluatedAt: "2024-05-01" },
+            },
+          ]);
         } finally {
           await copy.close();
         }

@@ -7,6 +7,8 @@ import { humanBytes, table } from "../output/output.js";
 interface LsOptions {
   status?: string;
   step?: string;
+  asset?: string;
+  partition?: string;
   limit: string;
   cursor?: string;
 }
@@ -19,6 +21,8 @@ export function registerRuns(program: Command): void {
     .description("list runs, newest first (keyset pages; pass --cursor to continue)")
     .option("--status <status>", `only runs in this status: ${RUN_STATUSES.join(", ")}`)
     .option("--step <step>", "only runs of this step (add, promote, delete, external:fastqc, …)")
+    .option("--asset <key>", "only runs that materialized this asset (geo/processed, …)")
+    .option("--partition <key>", "only runs that materialized this partition (2024-05, …)")
     .option("--limit <n>", "page size (1-500)", "50")
     .option("--cursor <cursor>", "continue after a previous page")
     .action(async (options: LsOptions, command: Command) => {
@@ -33,6 +37,8 @@ export function registerRuns(program: Command): void {
           limit,
           ...(status !== undefined ? { status } : {}),
           ...(options.step !== undefined ? { step: options.step } : {}),
+          ...(options.asset !== undefined ? { asset: options.asset } : {}),
+          ...(options.partition !== undefined ? { partition: options.partition } : {}),
           ...(options.cursor !== undefined ? { cursor: options.cursor } : {}),
         });
         const now = lake.clock();
@@ -116,6 +122,9 @@ function describeRun(run: Run, now: Date): string {
         .map(([tool, version]) => `${tool} ${version}`)
         .join(", ") || "-"
     }`,
+    ...(run.asset
+      ? [`asset:       ${run.asset.key}${run.asset.partition !== null ? ` [${run.asset.partition}]` : ""}`]
+      : []),
     `parameters:  ${JSON.stringify(run.parameters)}`,
     ...(progress
       ? [

@@ -57,6 +57,18 @@ export function provenanceRoutes(lake: Lake): FastifyPluginAsyncZod {
           querystring: z.object({
             step: z.string().max(100).optional(),
             status: z.enum(RUN_STATUSES).optional(),
+            asset: z
+              .string()
+              .max(300)
+              .optional()
+              .describe("Only runs that materialized this asset key")
+              .meta({ example: "geo/processed" }),
+            partition: z
+              .string()
+              .max(300)
+              .optional()
+              .describe("Only runs that materialized this partition")
+              .meta({ example: "2024-05" }),
             limit: limitParam,
             cursor: cursorParam,
           }),
@@ -64,12 +76,14 @@ export function provenanceRoutes(lake: Lake): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const { limit, cursor, step, status } = request.query;
+        const { limit, cursor, step, status, asset, partition } = request.query;
         const page = await lake.catalog.listRuns({
           limit,
           ...(cursor !== undefined ? { cursor } : {}),
           ...(step !== undefined ? { step } : {}),
           ...(status !== undefined ? { status } : {}),
+          ...(asset !== undefined ? { asset } : {}),
+          ...(partition !== undefined ? { partition } : {}),
         });
         return {
           data: page.items.map(runJson),

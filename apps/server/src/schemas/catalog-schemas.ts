@@ -131,6 +131,8 @@ export const runSchema = z
       })
       .nullable(),
     progress: progressEventSchema.nullable(),
+    /** The asset-partition the run materialized; null for runs of other steps. */
+    asset: z.object({ key: z.string(), partition: z.string().nullable() }).nullable(),
   })
   .meta({ id: "Run" });
 
@@ -236,5 +238,6 @@ export function runJson(r: Run): z.infer<typeof runSchema> {
     log: r.log,
     error: r.error ? { ...r.error } : null,
     progress: r.progress ? { ...r.progress } : null,
+    asset: r.asset ? { ...r.asset } : null,
   };
 }

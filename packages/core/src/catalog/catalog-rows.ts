@@ -24,7 +24,7 @@ export const OBJECT_COLUMNS = "id, dataset_id, layer, key, name, size, sha256, m
 export const PROVENANCE_COLUMNS =
   "id, output_dataset_id, input_dataset_id, action, run_id, parameters, created_at";
 export const RUN_COLUMNS =
-  "id, step, status, started_at, finished_at, tool_versions, parameters, inputs, outputs, row_counts, log, error, owner_host, owner_pid, owner_token, lease_expires_at, progress";
+  "id, step, status, started_at, finished_at, tool_versions, parameters, inputs, outputs, row_counts, log, error, owner_host, owner_pid, owner_token, lease_expires_at, progress, asset_key, partition_key";
 export const SCHEMA_VERSION_COLUMNS = "id, dataset_id, table_name, version, fields, diff, run_id, created_at";
 export const API_KEY_COLUMNS = "id, name, prefix, scopes, created_at, last_used_at, revoked_at, expires_at";
 
@@ -126,6 +126,8 @@ export interface RunRow extends Record<string, unknown> {
   owner_token: string | null;
   lease_expires_at: Date | null;
   progress: ProgressEvent | null;
+  asset_key: string | null;
+  partition_key: string | null;
 }
 
 export function toRun(row: RunRow): Run {
@@ -148,6 +150,9 @@ export function toRun(row: RunRow): Run {
         : null,
     leaseExpiresAt: row.lease_expires_at,
     progress: row.progress ?? null,
+    ...(row.asset_key !== null && row.asset_key !== undefined
+      ? { asset: { key: row.asset_key, partition: row.partition_key ?? null } }
+      : {}),
   };
 }
 

@@ -159,6 +159,20 @@ export interface Run {
   readonly leaseExpiresAt: Date | null;
   /** The latest progress event (about a second old at most while running); null if it reported none. */
   readonly progress: ProgressEvent | null;
+  /** The asset-partition this run materialized (`partition` null for an unpartitioned asset); absent otherwise. */
+  readonly asset?: { readonly key: string; readonly partition: string | null };
+}
+
+/** Filters of Catalog.listRuns. */
+export interface RunListOptions {
+  readonly step?: string;
+  readonly status?: string;
+  /** Runs that materialized this asset key. */
+  readonly asset?: string;
+  /** Runs that materialized this partition (of `asset`, or of any asset). */
+  readonly partition?: string;
+  readonly limit?: number;
+  readonly cursor?: string;
 }
 
 export interface NewRun {

@@ -27,6 +27,7 @@ import type {
   ProvenanceGraph,
   Run,
   RunFinish,
+  RunListOptions,
   SchemaField,
   SchemaVersion,
   UpstreamFileRecord,
@@ -216,7 +217,8 @@ export interface Catalog {
   /** Raw datasets with no object whose creating run failed, was abandoned or cancelled (debris of a stopped add). */
   listDebrisDatasets(): Promise<readonly { dataset: Dataset; runId: number }[]>;
   getRun(id: number): Promise<Run>;
-  listRuns(options?: { step?: string; status?: string; limit?: number; cursor?: string }): Promise<Page<Run>>;
+  /** Newest first; `asset` and `partition` narrow to the runs that materialized that asset (-partition). */
+  listRuns(options?: RunListOptions): Promise<Page<Run>>;
 
   /**
    * Records `fields` as the schema of `tableName` in a dataset. When it equals the latest version

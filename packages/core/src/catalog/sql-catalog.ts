@@ -26,6 +26,7 @@ import type {
   ProvenanceGraph,
   Run,
   RunFinish,
+  RunListOptions,
   SchemaField,
   SchemaVersion,
 } from "./catalog-types.js";
@@ -261,12 +262,7 @@ export class SqlCatalog implements Catalog {
     return this.#runs.getRun(id);
   }
 
-  listRuns(options?: {
-    step?: string;
-    status?: string;
-    limit?: number;
-    cursor?: string;
-  }): Promise<Page<Run>> {
+  listRuns(options?: RunListOptions): Promise<Page<Run>> {
     return this.#runs.listRuns(options);
   }
 

@@ -9,6 +9,7 @@ import { migration0008 } from "./0008-lineage-versions.js";
 import { migration0009 } from "./0009-backups.js";
 import { migration0010 } from "./0010-item-runs.js";
 import { migration0011 } from "./0011-item-claims.js";
+import { migration0012 } from "./0012-asset-materializations.js";
 import type { Migration } from "./migration.js";
 
 /** Every catalog migration in the order it is applied. Append new ones; never edit or reorder shipped ones. */
@@ -24,4 +25,5 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
   migration0009,
   migration0010,
   migration0011,
+  migration0012,
 ];

@@ -2,7 +2,7 @@ import type { SqlClient } from "../../catalog-db/sql-client.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors/omicslake-error.js";
 import { RUN_COLUMNS, toRun } from "../catalog-rows.js";
 import type { RunRow } from "../catalog-rows.js";
-import type { NewRun, Page, Run, RunFinish } from "../catalog-types.js";
+import type { NewRun, Page, Run, RunFinish, RunListOptions } from "../catalog-types.js";
 import type { ProgressEvent } from "../../steps/progress-event.js";
 import { decodeCursor, encodeCursor, resolveLimit } from "../page-cursor.js";
 import { publicRunRecord } from "../public-run-record.js";
@@ -145,9 +145,7 @@ export class RunRepository {
   }
 
   /** Newest first. */
-  async listRuns(
-    options: { step?: string; status?: string; limit?: number; cursor?: string } = {},
-  ): Promise<Page<Run>> {
+  async listRuns(options: RunListOptions = {}): Promise<Page<Run>> {
     const limit = resolveLimit(options.limit);
     const where: string[] = [];
     const params: unknown[] = [];
@@ -158,6 +156,15 @@ export class RunRepository {
     if (options.status !== undefined) {
       params.push(options.status);
       where.push(`status = $${params.length}`);
+    }
+    if (options.asset !== undefined) {
+      params.push(options.asset);
+      where.push(`asset_key = $${params.length}`);
+    }
+    if (options.partition !== undefined) {
+      // An unpartitioned asset's runs have no partition; a partition alone (without asset) is allowed too.
+      params.push(options.partition);
+      where.push(`partition_key = $${params.length}`);
     }
     if (options.cursor !== undefined) {
       params.push(decodeCursor("runs", options.cursor, "number"));
