@@ -1,0 +1,113 @@
+import { spawnSync } from "node:child_process";
+import { hostname } from "node:os";
+import { openSqlClient, type Lake, type SqlClient } from "@omicslake/core";
+import { freshSchemaName, lakeCombos, type ComboLake } from "@omicslake/core/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { JobRequest } from "./asset-job.js";
+import { AssetQueue } from "./asset-queue.js";
+import { WORKER_STEP, failDeadJobs } from "./fail-dead-jobs.js";
+
+const url = process.env["DATABASE_URL"];
+const combo = lakeCombos().find((c) => c.store === "fs" && c.engine === "postgres");
+const SEND = { retryLimit: 3, retryDelaySeconds: 0, expireInSeconds: 3600 };
+
+function request(partition: string): JobRequest {
+  return { key: "demo/items", partition, origin: "cli", reason: "test", requestId: `req-${partition}` };
+}
+
+/** A worker run whose process is gone (its pid exited), as a SIGKILLed worker leaves it. */
+async function deadWorkerRun(lake: Lake): Promise<number> {
+  const pid = spawnSync(process.execPath, ["-e", ""]).pid;
+  const run = await lake.catalog.startRun({
+    step: WORKER_STEP,
+    owner: { host: hostname(), pid, token: "dead-worker" },
+    leaseExpiresAt: new Date(Date.now() + 3_600_000),
+  });
+  return run.id;
+}
+
+it("refuses an embedded catalog: the queue needs a PostgreSQL server", async () => {
+  // Refused on the client's kind alone, before anything is opened.
+  const embedded = { kind: "pglite" } as SqlClient;
+  const opening = AssetQueue.open(embedded, { connectionString: "unused" });
+  await expect(opening).rejects.toMatchObject({ code: "config_error" });
+  await expect(opening).rejects.toThrow(/the pg-boss queue needs a PostgreSQL catalog/);
+});
+
+describe.skipIf(url === undefined || combo === undefined)(
+  `the asset queue on PostgreSQL${url === undefined ? " — skipped: DATABASE_URL is not set" : ""}`,
+  () => {
+    let opened: ComboLake;
+    let queue: AssetQueue;
+    const schema = freshSchemaName().replace("olk_test_", "olk_jobs_");
+    beforeAll(async () => {
+      opened = await combo!.open();
+      queue = await AssetQueue.open(opened.lake.servingClient(), { connectionString: url!, schema });
+    });
+    afterAll(async () => {
+      await queue?.close();
+      const admin = await openSqlClient({ url: url! });
+      await admin.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => admin.close());
+      await opened?.dispose();
+    });
+
+    it("lets only the activation that holds a job complete or fail it", async () => {
+      const id = await queue.send(request("fence"), SEND);
+      const first = await queue.fetch();
+      expect(first).toMatchObject({ id, retryCount: 0, data: { key: "demo/items", partition: "fence" } });
+      // As a liveness sweep does to a holder it found dead: failed, so pg-boss retries it.
+      expect(await queue.fail(first!, { code: "run_abandoned", message: "gone" })).toBe(true);
+      expect((await queue.status(id))?.state).toBe("retry");
+      const second = await queue.fetch();
+      expect(second).toMatchObject({ id, retryCount: 1 });
+
+      // The first holder comes back (it was only slow): it must leave the new holder's job alone.
+      expect(await queue.lost([first!, second!])).toEqual(new Set([id]));
+      expect(await queue.complete(first!, { status: "succeeded" })).toBe(false);
+      expect(await queue.fail(first!, { code: "x", message: "late" })).toBe(false);
+      expect((await queue.status(id))?.state).toBe("active");
+
+      expect(await queue.complete(second!, { status: "succeeded" })).toBe(true);
+      expect(await queue.status(id)).toMatchObject({ state: "completed", output: { status: "succeeded" } });
+      expect(await queue.lost([second!])).toEqual(new Set([id]));
+    });
+
+    it("fails the jobs whose holder is gone, once, and leaves live and unclaimed holders alone", async () => {
+      const lake = opened.lake;
+      const live = await lake.catalog.startRun({
+        step: WORKER_STEP,
+        owner: { host: hostname(), pid: process.pid, token: "live-worker" },
+        leaseExpiresAt: new Date(Date.now() + 3_600_000),
+      });
+      const dead = await deadWorkerRun(lake);
+      const ids = [];
+      for (const partition of ["dead", "live", "unclaimed"])
+        ids.push(await queue.send(request(partition), SEND));
+      const [deadJob, liveJob, unclaimed] = [await queue.fetch(), await queue.fetch(), await queue.fetch()];
+      expect([deadJob?.id, liveJob?.id, unclaimed?.id]).toEqual(ids);
+      expect(await queue.claim(deadJob!, dead)).toBe(true);
+      expect(await queue.claim(liveJob!, live.id)).toBe(true);
+      expect((await queue.active()).map((j) => [j.id, j.holderRunId])).toEqual([
+        [ids[0], dead],
+        [ids[1], live.id],
+        [ids[2], undefined],
+      ]);
+
+      expect(await failDeadJobs(lake, queue)).toEqual([ids[0]]);
+      expect((await lake.catalog.getRun(dead)).status).toBe("abandoned");
+      const failed = await queue.status(ids[0]!);
+      expect(failed?.state).toBe("retry");
+      expect(failed?.output).toMatchObject({ code: "run_abandoned" });
+      expect((failed?.output as { message: string }).message).toMatch(
+        /^worker .+ holding demo\/items \[dead\] is gone: owner process \d+/,
+      );
+      // Retried and fetched again: its new holder has not claimed it yet, and must not be taken for dead.
+      const retried = await queue.fetch();
+      expect(retried).toMatchObject({ id: ids[0], retryCount: 1 });
+      expect(await failDeadJobs(lake, queue)).toEqual([]);
+      expect((await queue.status(ids[1]!))?.state).toBe("active");
+      // A claim by a stale activation does nothing.
+      expect(await queue.claim(deadJob!, live.id)).toBe(false);
+    });
+  },
+);
