@@ -33,6 +33,29 @@ export {
   InProcessPartitionRunner,
   type InProcessPartitionRunnerOptions,
 } from "./runners/in-process/in-process-partition-runner.js";
+export { parseAutomationCondition } from "./conditions/parse-automation-condition.js";
+export { formatAutomationCondition } from "./conditions/format-automation-condition.js";
+export {
+  evaluateAutomation,
+  type AutomationEvaluation,
+  type EvaluateAutomationInput,
+} from "./conditions/evaluate-automation.js";
+export {
+  formatExplanation,
+  type AssetExplanation,
+  type ConditionNodeExplanation,
+  type CronExplanation,
+} from "./conditions/explain-automation.js";
+export {
+  AutomationDaemon,
+  systemClock,
+  type AutomationDaemonOptions,
+  type DaemonClock,
+  type DaemonTick,
+} from "./daemon/automation-daemon.js";
+export { buildAssetDefinitions, buildAssetGraph } from "./flows/build-asset-graph.js";
+export { checkAssetConfig } from "./config/check-asset-config.js";
+export { automationSettings, type AutomationSettings } from "./config/automation-settings.js";
 export {
   PgBossPartitionRunner,
   type PgBossPartitionRunnerOptions,

@@ -232,6 +232,16 @@ describe("executeRequests", () => {
       ["failed", "queue unreachable"],
       ["succeeded", undefined],
     ]);
+    // A long-lived signal (the daemon's) keeps no listener per batch.
+    const signal = new AbortController().signal;
+    let listeners = 0;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = (...args: Parameters<typeof add>) => (listeners++, add(...args));
+    signal.removeEventListener = (...args: Parameters<typeof remove>) => (listeners--, remove(...args));
+    for (let i = 0; i < 3; i++)
+      await executeRequests([req("r/b")], { graph, runner, concurrency: 1, signal });
+    expect(listeners).toBe(0);
     await expect(executeRequests([], { graph, runner, concurrency: 0 })).rejects.toMatchObject({
       code: "invalid_input",
     });

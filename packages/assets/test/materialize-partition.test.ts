@@ -76,6 +76,9 @@ describe("materializePartition", () => {
       [3, "succeeded"],
     ]);
     expect(runs[1]!.context.logText).toContain("attempt 1 failed: network down 1");
+    expect(events.filter((e) => e.kind === "started").map((e) => e.kind === "started" && e.attempt)).toEqual([
+      1, 2, 3,
+    ]);
     expect(
       events.filter((e) => e.kind === "retrying").map((e) => e.kind === "retrying" && e.delayMs),
     ).toEqual([5_000, 10_000]);
@@ -118,7 +121,7 @@ describe("materializePartition", () => {
 
   it("is busy, without a run and without retrying, while another live run holds the asset-partition", async () => {
     const store = new MemoryAssetStateStore();
-    const { run, runs, clock } = setup([testAsset("t/held", { retry: retry(2) })], store);
+    const { run, runs, clock, events } = setup([testAsset("t/held", { retry: retry(2) })], store);
     await store.start({
       key: "t/held",
       partition: "p",
@@ -133,6 +136,7 @@ describe("materializePartition", () => {
     expect(outcome).toMatchObject({ status: "busy", attempts: 1, error: { code: "asset_busy" } });
     expect(outcome.error?.message).toContain("run 99");
     expect(runs).toEqual([]);
+    expect(events).toEqual([]);
     expect(clock.delays).toEqual([]);
   });
 

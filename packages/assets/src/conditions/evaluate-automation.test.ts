@@ -510,6 +510,40 @@ describe("partition mappings", () => {
     expect(world.requested()).toEqual(["pubmed/parsed[f2]"]);
   });
 
+  it("fills every new partition a fetch brought, not only the latest", () => {
+    const world = new World(
+      {
+        "pubmed/fetch": { automation: "manual" },
+        "pubmed/parsed": { automation: "eager", partitions: "file", deps: ["pubmed/fetch"] },
+      },
+      { "pubmed/parsed": ["f1", "f2", "f3", "f4"] },
+    );
+    world.materialize("pubmed/fetch", undefined, { metadata: { partitionVersions: { f1: "a", f2: "a" } } });
+    world.materialize("pubmed/parsed", "f1");
+    world.materialize("pubmed/parsed", "f2");
+    // f3 and f4 arrive in one fetch; f3 is not the latest partition but holds new files all the same.
+    world.materialize("pubmed/fetch", undefined, {
+      metadata: { partitionVersions: { f1: "a", f2: "a", f3: "c", f4: "d" } },
+    });
+    const evaluation = world.evaluate();
+    expect(evaluation.requests.map((r) => r.partition)).toEqual(["f3", "f4"]);
+    expect(evaluation.requests[0]?.reason).toBe(
+      "eager: missing, and upstream pubmed/fetch holds data for it",
+    );
+  });
+
+  it("fills an older partition whose identity-mapped upstream partition exists", () => {
+    const world = new World(
+      {
+        "geo/monthly": { automation: "manual", partitions: "month" },
+        "geo/parsed": { automation: "eager", partitions: "month", deps: ["geo/monthly"] },
+      },
+      { "geo/monthly": ["2024-01", "2024-02"], "geo/parsed": ["2024-01", "2024-02"] },
+    );
+    world.materialize("geo/monthly", "2024-01");
+    expect(world.requested()).toEqual(["geo/parsed[2024-01]"]);
+  });
+
   it("ignores records of deleted partitions and of assets no longer in the graph", () => {
     const world = new World(
       { "geo/monthly": { automation: "on_missing", partitions: "month" } },
@@ -560,6 +594,24 @@ describe("on_missing", () => {
     world.materialize("a/raw");
     expect(world.evaluate().requests[0]?.reason).toMatch(
       /^on_missing: missing; upstream a\/raw changed since attempt 2 \(failed\)$/,
+    );
+  });
+
+  it("runs again a partition whose attempt was cancelled", () => {
+    const world = new World({ "a/x": { automation: "on_missing" } });
+    world.finish(world.start("a/x"), "failed");
+    expect(world.requested()).toEqual([]);
+    const cancelled: MaterializationRecord = { ...world.start("a/x"), status: "cancelled" };
+    const evaluation = evaluateAutomation({
+      graph: world.graph,
+      partitionKeys: world.partitionKeys,
+      state: new AssetStateSnapshot([cancelled]),
+      cursors: new Map(),
+      now: world.now,
+      selectionMatches: () => false,
+    });
+    expect(evaluation.requests[0]?.reason).toBe(
+      `on_missing: missing (attempt ${cancelled.id} was cancelled)`,
     );
   });
 
@@ -668,6 +720,16 @@ describe("on_cron", () => {
     expect(world.requested()).toEqual([]);
   });
 
+  it("treats an unreadable cursor entry as no handled tick", () => {
+    const world = new World({ "a/x": { automation: 'on_cron("0 3 * * *")' } });
+    world.now = new Date("2026-12-06T02:00:00Z");
+    world.materialize("a/x");
+    world.now = new Date("2026-12-06T04:00:00Z");
+    world.cursors.set("a/x", { evaluatedAt: "x", cronTicks: { "UTC|0 3 * * *": "garbage" } });
+    expect(world.requested()).toEqual(["a/x"]);
+    expect(world.cursors.get("a/x")?.cronTicks).toEqual({ "UTC|0 3 * * *": "2026-12-06T03:00:00.000Z" });
+  });
+
   it("reads the expression in its time zone", () => {
     const world = new World({ "a/x": { automation: 'on_cron("0 3 * * *", tz = "Europe/Paris")' } });
     world.now = new Date("2026-12-06T01:59:00Z");
@@ -690,11 +752,38 @@ describe("on_cron", () => {
       { "bio/fetch": { automation: 'on_cron("0 3 * * *")', partitions: "day" } },
       { "bio/fetch": days },
     );
-    world.now = new Date("2026-12-06T03:00:00Z");
+    world.now = new Date("2026-12-06T02:00:00Z");
     for (const d of days) world.materialize("bio/fetch", d);
+    world.now = new Date("2026-12-06T03:00:00Z");
     expect(world.requested()).toEqual(["bio/fetch[d3]"]);
     expect(world.advance(HOUR).requested()).toEqual([]);
     expect(world.advance(24 * HOUR).requested()).toEqual(["bio/fetch[d3]"]);
+  });
+
+  it("runs the latest partition of an asset with no upstream once per tick while another partition runs", () => {
+    const days = ["d1", "d2", "d3"];
+    const world = new World(
+      { "bio/fetch": { automation: 'on_cron("0 3 * * *")', partitions: "day" } },
+      { "bio/fetch": days },
+    );
+    world.now = new Date("2026-12-06T02:00:00Z");
+    for (const d of days) world.materialize("bio/fetch", d);
+    world.evaluate();
+    const backfill = world.start("bio/fetch", "d1");
+    world.now = new Date("2026-12-06T03:00:00Z");
+    expect(world.requested()).toEqual(["bio/fetch[d3]"]);
+    const latest = world.start("bio/fetch", "d3");
+    expect(world.advance(MINUTE).requested()).toEqual([]);
+    world.advance(MINUTE).finish(latest);
+    expect(world.advance(MINUTE).requested()).toEqual([]);
+    expect(world.cursors.get("bio/fetch")?.cronTicks).toEqual({
+      "UTC|0 3 * * *": "2026-12-05T03:00:00.000Z",
+    });
+    world.finish(backfill);
+    expect(world.advance(MINUTE).requested()).toEqual([]);
+    expect(world.cursors.get("bio/fetch")?.cronTicks).toEqual({
+      "UTC|0 3 * * *": "2026-12-06T03:00:00.000Z",
+    });
   });
 
   it("waits for an upstream in progress at the tick instead of skipping it", () => {

@@ -75,6 +75,12 @@ interface DepFacts {
   readonly inProgress: UpstreamPartition | undefined;
   /** Requested earlier in this same evaluation: it will have a new version, so it counts as updated. */
   readonly requested: UpstreamPartition | undefined;
+  /**
+   * An upstream that holds data for this very partition: the same partition of an identity-mapped upstream,
+   * or an unpartitioned upstream whose materialization lists a version for it (`partitionVersions`: a fetch
+   * that brought this partition's files). Such a partition is new work, not an old gap, so eager fills it.
+   */
+  readonly feeds: UpstreamPartition | undefined;
 }
 
 interface Entry {
@@ -229,7 +235,9 @@ class AutomationEvaluator {
         const cursorKey = cronCursorKey(node.cron, node.timezone);
         if (!crons.has(cursorKey)) {
           const { latest, next } = cronTicksAround(node.cron, node.timezone, now);
-          const handled = handledTicks[cursorKey];
+          const recorded = handledTicks[cursorKey];
+          // An unreadable cursor entry would otherwise hold the schedule back for good.
+          const handled = recorded !== undefined && Number.isNaN(Date.parse(recorded)) ? undefined : recorded;
           // No handled tick (never evaluated, or a new expression): the latest tick counts as passed.
           const passed =
             latest !== undefined && (handled === undefined || latest.getTime() > Date.parse(handled));
@@ -359,6 +367,8 @@ class AutomationEvaluator {
     else if (facts.updated) trigger = changeSentence(facts.updated, facts.updatedCount);
     else if (state.latest === undefined && isLatest)
       trigger = scope.partitioned ? "the latest partition is missing" : "never materialized";
+    else if (state.latest === undefined && facts.feeds)
+      trigger = `missing, and upstream ${name(facts.feeds)} holds data for it`;
     if (trigger === undefined) {
       if (state.latest === undefined)
         return no(
@@ -380,7 +390,10 @@ class AutomationEvaluator {
     if (facts.missing) return no(`waiting: ${missingSentence(facts.missing)}`);
     const last = state.lastAttempt;
     if (last === undefined) return { value: true, sentence: "never materialized" };
-    // An attempt was made and did not succeed: only a change upstream makes trying again worthwhile.
+    // A cancelled or skipped attempt says nothing about the asset itself: it may run again.
+    if (failedAttempt(state) === undefined)
+      return { value: true, sentence: `missing (attempt ${last.id} was ${last.status})` };
+    // It failed: only a change upstream makes trying again worthwhile.
     if (facts.requested) return { value: true, sentence: `missing; ${requestedSentence(facts.requested)}` };
     if (facts.changedSinceAttempt)
       return {
@@ -434,9 +447,13 @@ class AutomationEvaluator {
         sentence: `the tick at ${tick} passed and ${changeSentence(facts.updated, facts.updatedCount)}`,
       };
     // With no upstream asset nothing else could tell it changed: the schedule alone decides, for the latest
-    // partition (re-running every older partition of a fetch at each tick would redo history).
-    if (facts.none && isLatest)
-      return { value: true, sentence: `the tick at ${tick} passed (it has no upstream asset)` };
+    // partition (re-running every older partition of a fetch at each tick would redo history). A run
+    // started since the tick already answered it, though the tick may still wait for another partition.
+    if (facts.none && isLatest) {
+      const since = state.lastAttempt !== undefined && state.lastAttempt.startedAt >= (cron.latest as Date);
+      if (!since) return { value: true, sentence: `the tick at ${tick} passed (it has no upstream asset)` };
+      return no(`the tick at ${tick} was acted on: materialization ${state.lastAttempt.id} ran since`);
+    }
     return no(`the tick at ${tick} passed; ${upToDate(facts)}`);
   }
 
@@ -502,6 +519,7 @@ class AutomationEvaluator {
     let missing: DepFacts["missing"];
     let inProgress: UpstreamPartition | undefined;
     let requested: UpstreamPartition | undefined;
+    let feeds: UpstreamPartition | undefined;
     for (const link of links) {
       const upstreamPartitions = mapPartitions(link, partition);
       if (upstreamPartitions.length === 0) missing ??= { key: link.key, partition: null };
@@ -517,6 +535,8 @@ class AutomationEvaluator {
           continue;
         }
         const version = versionSeenBy(up.latest, partition);
+        if (feeds === undefined && partition !== undefined && feedsPartition(link, up.latest, partition))
+          feeds = { key: link.key, partition: upPartition };
         if (read !== undefined) {
           if (!read.has(id) || read.get(id) !== version) {
             updatedCount++;
@@ -537,6 +557,7 @@ class AutomationEvaluator {
       missing,
       inProgress,
       requested,
+      feeds,
     };
   }
 
@@ -610,6 +631,12 @@ function mapPartitions(link: Upstream, partition: Partition): readonly Partition
     case "all":
       return link.keys;
   }
+}
+
+function feedsPartition(link: Upstream, upstream: MaterializationRecord, partition: string): boolean {
+  if (link.keys !== undefined) return link.mapping === "identity";
+  const versions = upstream.metadata["partitionVersions"];
+  return versions !== null && typeof versions === "object" && partition in versions;
 }
 
 function no(sentence: string): Verdict {

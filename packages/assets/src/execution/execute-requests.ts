@@ -159,29 +159,37 @@ export async function executeRequests(
     running.add(task);
   };
 
-  for (const item of items) if (item.blockers === 0) enqueue(item);
-  const abortedPromise = aborted(signal);
+  const schedule = async (abort: Promise<void>): Promise<void> => {
+    while (done < items.length) {
+      if (signal.aborted) {
+        const unstarted = items.filter((item) => !item.started && !item.outcome);
+        // Marked first, so settling one does not skip another that is being cancelled too.
+        for (const item of unstarted) item.started = true;
+        for (const item of unstarted) settle(item, cancelledOutcome(item));
+        ready.clear();
+      }
+      let next = signal.aborted ? undefined : nextReady();
+      while (next !== undefined && running.size < concurrency) {
+        launch(next);
+        next = nextReady();
+      }
+      if (running.size === 0) {
+        // Nothing runs and nothing can start: only possible if the batch waits on itself, which the graph's
+        // cycle check rules out. Fail loudly rather than hang.
+        if (done < items.length) throw new Error("executeRequests: requests are waiting on each other");
+        break;
+      }
+      await Promise.race([...running, abort]);
+    }
+  };
 
-  while (done < items.length) {
-    if (signal.aborted) {
-      const unstarted = items.filter((item) => !item.started && !item.outcome);
-      // Marked first, so settling one does not skip another that is being cancelled too.
-      for (const item of unstarted) item.started = true;
-      for (const item of unstarted) settle(item, cancelledOutcome(item));
-      ready.clear();
-    }
-    let next = signal.aborted ? undefined : nextReady();
-    while (next !== undefined && running.size < concurrency) {
-      launch(next);
-      next = nextReady();
-    }
-    if (running.size === 0) {
-      // Nothing runs and nothing can start: only possible if the batch waits on itself, which the graph's
-      // cycle check rules out. Fail loudly rather than hang.
-      if (done < items.length) throw new Error("executeRequests: requests are waiting on each other");
-      break;
-    }
-    await Promise.race([...running, abortedPromise]);
+  for (const item of items) if (item.blockers === 0) enqueue(item);
+  const abort = whenAborted(signal);
+  try {
+    await schedule(abort.promise);
+  } finally {
+    // A daemon passes one long-lived signal to every batch: leave no listener behind on it.
+    abort.dispose();
   }
   return items.map((item) => item.outcome as RequestOutcome);
 }
@@ -284,9 +292,14 @@ function cancelledOutcome(item: Item): RequestOutcome {
 }
 
 /** Resolves when `signal` aborts (never when it does not), so the scheduling loop wakes up to cancel. */
-function aborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+function whenAborted(signal: AbortSignal): { promise: Promise<void>; dispose: () => void } {
+  if (signal.aborted) return { promise: Promise.resolve(), dispose: () => undefined };
+  let listener: () => void = () => undefined;
+  const promise = new Promise<void>((resolve) => {
+    listener = () => resolve();
+    signal.addEventListener("abort", listener, { once: true });
+  });
+  return { promise, dispose: () => signal.removeEventListener("abort", listener) };
 }
 
 function describeError(error: unknown): { code: string; message: string } {

@@ -9,7 +9,6 @@ import type {
 } from "../graph/asset-definition.js";
 import type { AssetGraph } from "../graph/asset-graph.js";
 import { resolvePartitionKeys } from "../partitions/resolve-partition-keys.js";
-import type { AssetStateSnapshot } from "../state/asset-state-snapshot.js";
 import type { AssetStateStore } from "../state/asset-state-store.js";
 import { versionSeenBy, type MaterializationRecord } from "../state/materialization-record.js";
 import { SYSTEM_CLOCK, type ExecutionClock } from "./execution-clock.js";
@@ -24,7 +23,10 @@ export interface MaterializePartitionOptions {
   readonly signal: AbortSignal;
   /** The time the retry delays are measured by; tests pass a fake one. */
   readonly clock?: ExecutionClock;
-  /** `started`, `retrying` and `log` events (the caller that collects outcomes reports `finished`). */
+  /**
+   * `started` (once an attempt holds its asset-partition), `retrying` and `log` events; the caller that
+   * collects outcomes reports `finished`.
+   */
   readonly onEvent?: (event: MaterializeEvent) => void;
   /** The asset's progress events, also kept in its run's row. */
   readonly onProgress?: ProgressListener;
@@ -75,7 +77,6 @@ export async function materializePartition(options: MaterializePartitionOptions)
   let last: AttemptResult | undefined;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     if (signal.aborted) return outcome("cancelled", attempt - 1, cancelledResult(last, request.key));
-    options.onEvent?.({ kind: "started", request, attempt });
     last = await runAttempt(options, asset, attempt, maxAttempts, last, clock);
     if (last.status !== "failed") return outcome(last.status, attempt, last);
     const error = last.error ?? { code: "internal_error", message: "failed" };
@@ -133,16 +134,21 @@ async function runAttempt(
   try {
     // Read before the run starts, so a busy asset-partition is told without recording a failed run;
     // store.start() still decides, for two processes that both get here at once.
-    const keys = [asset.key, ...asset.deps.map((d) => d.key)];
-    let snapshot = await store.snapshot(keys);
-    if (snapshot.get(asset.key, request.partition).running) {
-      // Its process may have died without the lake noticing yet: a dead run frees the partition.
+    // Narrow reads only: a backfill of thousands of partitions must not read every partition per request.
+    const running = await store.list({
+      key: asset.key,
+      ...(request.partition !== undefined ? { partition: request.partition } : {}),
+      status: "running",
+      limit: 1,
+    });
+    if (running.items.length > 0) {
+      // Its process may have died without the lake noticing yet: a dead run frees the partition. The
+      // snapshot tells a live holder from one whose run has ended.
       await lake.abandonDeadRuns();
-      snapshot = await store.snapshot(keys);
-      const holder = snapshot.get(asset.key, request.partition).running;
+      const holder = (await store.snapshot([asset.key])).get(asset.key, request.partition).running;
       if (holder) return { status: "busy", error: busyError(request, holder) };
     }
-    const inputs = await readInputs(graph, asset, request.partition, snapshot, clock.now());
+    const inputs = await readInputs(graph, store, asset, request.partition, clock.now());
     const { result } = await lake.withRun(
       ASSET_RUN_STEP,
       {
@@ -171,6 +177,7 @@ async function runAttempt(
           reason: request.reason,
           requestId: request.requestId,
         });
+        options.onEvent?.({ kind: "started", request, attempt });
         log(
           `materializing ${describe(request)}, attempt ${attempt} of ${maxAttempts}: ${request.reason}` +
             (previous?.error ? ` (attempt ${attempt - 1} failed: ${previous.error.message})` : ""),
@@ -233,31 +240,45 @@ async function runAttempt(
  */
 async function readInputs(
   graph: AssetGraph,
+  store: AssetStateStore,
   asset: AssetDefinition,
   partition: string | undefined,
-  snapshot: AssetStateSnapshot,
   now: Date,
 ): Promise<InputVersion[]> {
   const inputs: InputVersion[] = [];
+  const add = (record: MaterializationRecord | undefined): void => {
+    if (!record) return;
+    inputs.push({
+      key: record.key,
+      partition: record.partition,
+      // As this partition sees it, so automation compares like with like (see versionSeenBy).
+      dataVersion: versionSeenBy(record, partition) ?? "",
+      materializationId: record.id,
+    });
+  };
+  /** The latest success of one upstream partition (of the asset, for an unpartitioned upstream). */
+  const latestOf = async (key: string, upstreamPartition: string | undefined) =>
+    (
+      await store.list({
+        key,
+        ...(upstreamPartition !== undefined ? { partition: upstreamPartition } : {}),
+        status: "succeeded",
+        limit: 1,
+      })
+    ).items[0];
   for (const dep of asset.deps) {
     const upstream = graph.get(dep.key);
     const mapping = graph.mappingOf(asset.key, dep.key);
-    let partitions: (string | undefined)[];
-    if (!upstream.partitions) partitions = [undefined];
-    else if (mapping === "identity" && partition !== undefined) partitions = [partition];
-    else if (mapping === "latest")
-      partitions = (await resolvePartitionKeys(upstream.partitions, now)).slice(-1);
-    else partitions = snapshot.partitionsOf(dep.key).sort(compareKeys);
-    for (const upstreamPartition of partitions) {
-      const latest = snapshot.get(dep.key, upstreamPartition).latest;
-      if (!latest) continue;
-      inputs.push({
-        key: dep.key,
-        partition: upstreamPartition,
-        // As this partition sees it, so automation compares like with like (see versionSeenBy).
-        dataVersion: versionSeenBy(latest, partition) ?? "",
-        materializationId: latest.id,
-      });
+    if (!upstream.partitions) {
+      add(await latestOf(dep.key, undefined));
+    } else if (mapping === "identity" && partition !== undefined) {
+      add(await latestOf(dep.key, partition));
+    } else if (mapping === "latest") {
+      const last = (await resolvePartitionKeys(upstream.partitions, now)).at(-1);
+      if (last !== undefined) add(await latestOf(dep.key, last));
+    } else {
+      const snapshot = await store.snapshot([dep.key]);
+      for (const p of snapshot.partitionsOf(dep.key).sort(compareKeys)) add(snapshot.get(dep.key, p).latest);
     }
   }
   return inputs;

@@ -143,8 +143,8 @@ export class SqlAssetStateStore implements AssetStateStore {
         [input.key, partition],
       );
       // Under READ COMMITTED each statement sees the latest commits: the holder may have finished since.
-      const row2 = holder.rows[0];
-      return { started: false as const, record: row2 ? toRecord(row2) : undefined };
+      const current = holder.rows[0];
+      return { started: false as const, record: current ? toRecord(current) : undefined };
     });
   }
 

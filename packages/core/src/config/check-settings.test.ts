@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { datasetSteps } from "./check-settings.js";
+import { datasetAutomation, datasetSteps, scheduleAutomation } from "./check-settings.js";
 import { ConfigError } from "./config-error.js";
 import { parseConfig } from "./load-config.js";
 
@@ -65,14 +65,69 @@ describe("settings nothing honours are refused with file, line, key and why", ()
     });
   });
 
-  it("refuses a schedule that is not one, and schedules not supported yet; accepts manual", () => {
+  it("takes schedule as a shorthand of automation, and refuses one that is not a schedule or both keys", () => {
     const base = `${GEO}[data.d]\nsource = "geo"\nrole = "metadata"\naccessions = ["GSE1"]\n`;
     const nonsense = refusal(`${base}schedule = "whenever I feel like it"\n`);
     expect(nonsense.message).toContain('schedule "whenever I feel like it" is not a schedule');
     expect(nonsense.details).toMatchObject({ section: "data.d", key: "schedule", line: 8 });
-    expect(refusal(`${base}schedule = "cron: 0 3 * * *"\n`).message).toContain("not supported yet");
-    expect(refusal(`${base}schedule = "eager"\n`).message).toContain("not supported yet");
-    expect(parse(`${base}schedule = "manual"\n`).datasets["d"]?.schedule).toBe("manual");
+    const both = refusal(`${base}schedule = "eager"\nautomation = "manual"\n`);
+    expect(both.message).toContain("set one");
+    expect(both.details).toMatchObject({ section: "data.d", key: "schedule", line: 8 });
+    const cron = parse(`${base}schedule = "cron: 0 3 * * *"\n`).datasets["d"]!;
+    expect(datasetAutomation(cron)).toEqual({ text: 'on_cron("0 3 * * *")', key: "schedule" });
+    expect(datasetAutomation(parse(`${base}schedule = "eager"\n`).datasets["d"]!)?.text).toBe("eager");
+    const own = parse(`${base}automation = 'on_cron("0 * * * *")'\n`).datasets["d"]!;
+    expect(datasetAutomation(own)).toEqual({ text: 'on_cron("0 * * * *")', key: "automation" });
+    expect(datasetAutomation(parse(base).datasets["d"]!)).toBeUndefined();
+    expect(scheduleAutomation('cron: 0 "3" * * *')).toBeUndefined();
+  });
+
+  it("reads [automation] with its defaults and refuses values out of range", () => {
+    expect(parse("").automation).toEqual({ daemon: false, interval: 30, concurrency: 2, runner: "auto" });
+    expect(
+      parse(`[automation]\ndaemon = true\ninterval = 5\nrunner = "in-process"\n`).automation,
+    ).toMatchObject({
+      daemon: true,
+      interval: 5,
+      runner: "in-process",
+    });
+    expect(refusal(`[automation]\ninterval = 0\n`).details).toMatchObject({
+      section: "automation",
+      key: "interval",
+      line: 2,
+    });
+    expect(refusal(`[automation]\nrunner = "celery"\n`).message).toContain('must be one of "auto"');
+    const boss = refusal(`[automation]\nrunner = "pg-boss"\n`);
+    expect(boss.message).toContain("needs a PostgreSQL catalog");
+    expect(boss.details).toMatchObject({ section: "automation", key: "runner", line: 2 });
+    const onPostgres = parseConfig(`[automation]\nrunner = "pg-boss"\n`, {
+      file: FILE,
+      baseDir: "/srv/lab",
+      env: { DATABASE_URL: "postgres://u@db/x" },
+    });
+    expect(onPostgres.automation.runner).toBe("pg-boss");
+  });
+
+  it('reads [asset."KEY"] tables and refuses keys that are not asset keys or unknown settings', () => {
+    const config = parse(
+      `[asset."metadata/serving"]\nautomation = "eager"\nretries = 0\nretry_delay = 30\nretry_backoff = "constant"\nconcurrency = 1\ntags = ["nightly"]\n`,
+    );
+    expect(config.assets["metadata/serving"]).toEqual({
+      automation: "eager",
+      retries: 0,
+      retry_delay: 30,
+      retry_backoff: "constant",
+      concurrency: 1,
+      tags: ["nightly"],
+    });
+    const key = refusal(`[asset."Data/Geo"]\nretries = 1\n`);
+    expect(key.message).toContain('"Data/Geo" is not an asset key');
+    expect(key.details).toMatchObject({ section: 'asset."Data/Geo"', line: 1 });
+    const typo = refusal(`[asset."lake/backup"]\nretrys = 1\n`);
+    expect(typo.message).toContain('unknown key "retrys"');
+    expect(typo.message).toContain('Did you mean "retries"?');
+    expect(typo.details).toMatchObject({ section: "asset.lake/backup", key: "retrys", line: 2 });
+    expect(refusal(`[asset."lake/backup"]\nretries = -1\n`).details).toMatchObject({ key: "retries" });
   });
 
   it("refuses layout, path and subdir", () => {

@@ -154,7 +154,19 @@ export const dataSchema = z
     include: z.array(z.string()).optional().describe("Glob patterns of items to include"),
     exclude: z.array(z.string()).optional().describe("Glob patterns of items to exclude"),
     tags: z.array(z.string()).optional(),
-    schedule: z.string().optional().describe('Automation: "eager", "manual" or "cron: <expr>"'),
+    automation: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'When the dataset\'s fetch (its asset data/<name>/raw) runs by itself: an automation condition, e.g. "manual" (default), "eager" or \'on_cron("0 3 * * *")\'',
+      ),
+    schedule: z
+      .string()
+      .optional()
+      .describe(
+        'Shorthand for automation: "manual", "eager" or "cron: <expr>" (once per tick of the cron expression); set one of the two',
+      ),
     run: nameList.optional().describe("Processing sections to run instead of the role's (alias: processing)"),
     processing: nameList.optional().describe("Processing sections to run instead of the role's"),
     options: z.record(z.string(), z.unknown()).optional(),
@@ -292,6 +304,70 @@ export const expressionSectionSchema = z
   })
   .describe("Expression analytics: the engine and its limits");
 
+/** The shape of an asset key (`data/geo/raw`, `metadata/serving`), as the asset graph checks it. */
+export const ASSET_KEY_REGEX = /^[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*)*$/;
+
+export const automationSectionSchema = z
+  .strictObject({
+    daemon: z
+      .boolean()
+      .default(false)
+      .describe("Whether `omicslake serve` also runs the automation daemon (else run `omicslake daemon`)"),
+    interval: z
+      .number()
+      .min(1, "must be at least 1 (seconds)")
+      .default(30)
+      .describe("Seconds between two evaluations of the automation conditions"),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .default(2)
+      .describe("Asset-partitions materialized at the same time by the daemon or `omicslake materialize`"),
+    runner: z
+      .enum(["auto", "in-process", "pg-boss"])
+      .default("auto")
+      .describe(
+        'Where materializations run: "in-process", "pg-boss" (a queue any `omicslake worker` takes jobs from; PostgreSQL catalog only) or "auto" (pg-boss when the catalog is a PostgreSQL server)',
+      ),
+  })
+  .describe("Asset automation: the daemon, its interval, its parallelism and where runs happen");
+
+export const assetSectionSchema = z
+  .strictObject({
+    automation: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'When the asset runs by itself: an automation condition such as "eager", "manual", "on_missing" or \'on_cron("0 3 * * *") and not any_deps_in_progress\'',
+      ),
+    retries: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("Attempts after the first before a materialization counts as failed (default 2)"),
+    retry_delay: z.number().min(0).optional().describe("Seconds before the first retry (default 5)"),
+    retry_backoff: z
+      .enum(["exponential", "constant"])
+      .optional()
+      .describe('How the delay grows between retries: "exponential" (doubles, the default) or "constant"'),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("Partitions of this asset materialized at the same time (default 1)"),
+    tags: z
+      .array(
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:=-]*$/, 'must be a tag such as "nightly" or "tier:2"'),
+      )
+      .optional()
+      .describe("Extra tags, for selections such as `omicslake materialize --select tag:nightly`"),
+  })
+  .describe('Settings of one asset, keyed by its asset key: [asset."metadata/serving"]');
+
 export const configSchema = z
   .strictObject({
     lake: lakeSectionSchema.prefault({}),
@@ -299,6 +375,8 @@ export const configSchema = z
     metadata: metadataSectionSchema.prefault({}),
     backup: backupSectionSchema.prefault({}),
     expression: expressionSectionSchema.prefault({}),
+    automation: automationSectionSchema.prefault({}),
+    asset: z.record(z.string(), assetSectionSchema).default({}),
     source: z.record(z.string().regex(nameRegex), sourceSchema).default({}),
     data: z.record(z.string().regex(nameRegex), dataSchema).default({}),
     role: z.record(z.string().regex(nameRegex), roleSchema).default({}),
@@ -312,6 +390,8 @@ export type DataConfig = z.output<typeof dataSchema>;
 export type RoleConfig = z.output<typeof roleSchema>;
 export type ProcessingConfig = z.output<typeof processingSchema>;
 export type StepTableConfig = z.output<typeof stepTableSchema>;
+export type AutomationConfig = z.output<typeof automationSectionSchema>;
+export type AssetSettingsConfig = z.output<typeof assetSectionSchema>;
 
 /** The JSON Schema of omicslake.toml, for editors (Taplo, Even Better TOML) and docs. */
 export function configJsonSchema(): Record<string, unknown> {

@@ -87,6 +87,7 @@ const COMMON_DATA_KEYS = new Set([
   "exclude",
   "tags",
   "schedule",
+  "automation",
   "run",
   "processing",
   "options",

@@ -1,6 +1,8 @@
 export { ConfigError } from "./config-error.js";
-export { configJsonSchema, configSchema } from "./config-schema.js";
+export { ASSET_KEY_REGEX, configJsonSchema, configSchema } from "./config-schema.js";
 export type {
+  AssetSettingsConfig,
+  AutomationConfig,
   DataConfig,
   ProcessingConfig,
   RawConfig,
@@ -33,6 +35,7 @@ export {
   CONFIG_FILE_NAME,
   findConfigFile,
   loadConfig,
+  locate as locateConfigLine,
   parseConfig,
   type BackupConfig,
   type DatabaseConfig,
@@ -41,4 +44,10 @@ export {
   type StorageConfig,
 } from "./load-config.js";
 export { STARTER_CONFIG } from "./starter-config.js";
-export { datasetSteps, PROCESSING_STEPS, type ProcessingStep } from "./check-settings.js";
+export {
+  datasetAutomation,
+  datasetSteps,
+  PROCESSING_STEPS,
+  scheduleAutomation,
+  type ProcessingStep,
+} from "./check-settings.js";

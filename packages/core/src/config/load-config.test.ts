@@ -144,6 +144,8 @@ object_lock_days = 30
   it("exports a JSON Schema describing every section", () => {
     const schema = configJsonSchema() as { properties: Record<string, unknown> };
     expect(Object.keys(schema.properties).sort()).toEqual([
+      "asset",
+      "automation",
       "backup",
       "data",
       "expression",
@@ -155,6 +157,7 @@ object_lock_days = 30
       "source",
     ]);
     expect(JSON.stringify(schema)).toContain("Where objects live");
+    expect(JSON.stringify(schema)).toContain("Seconds between two evaluations of the automation conditions");
   });
 });
 

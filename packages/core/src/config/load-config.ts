@@ -13,11 +13,15 @@ import {
   metadataSectionSchema,
   backupSectionSchema,
   expressionSectionSchema,
+  automationSectionSchema,
+  assetSectionSchema,
   processingSchema,
   roleSchema,
   s3SectionSchema,
   serverSectionSchema,
   sourceSchema,
+  type AssetSettingsConfig,
+  type AutomationConfig,
   type DataConfig,
   type ProcessingConfig,
   type RawConfig,
@@ -67,6 +71,10 @@ export interface LakeConfig {
   readonly backup: BackupConfig;
   /** The expression engine (DuckDB or ClickHouse) and the limits of expression queries. */
   readonly expression: RawConfig["expression"];
+  /** The automation daemon and where asset materializations run. */
+  readonly automation: AutomationConfig;
+  /** `[asset."KEY"]` tables: per-asset automation, retries, concurrency and tags. */
+  readonly assets: Readonly<Record<string, AssetSettingsConfig>>;
   readonly sources: Readonly<Record<string, SourceConfig>>;
   readonly datasets: Readonly<Record<string, DataConfig>>;
   readonly roles: Readonly<Record<string, RoleConfig>>;
@@ -190,6 +198,14 @@ function validateConfig(
       },
     );
   }
+  if (resolved.database.pgliteDir !== undefined && config.automation.runner === "pg-boss") {
+    // Like database_schema: checked once DATABASE_URL had its say.
+    throw new ConfigError(
+      'runner = "pg-boss" needs a PostgreSQL catalog (its queue lives there), and this one is PGlite',
+      { file, section: "automation", key: "runner", line: locate(text, ["automation"], "runner") },
+      { hint: 'Set database = "postgres://…" (or DATABASE_URL), or runner = "auto" / "in-process"' },
+    );
+  }
   return resolved;
 }
 
@@ -307,12 +323,14 @@ const SECTION_SCHEMAS: Record<string, z.ZodObject> = {
   metadata: metadataSectionSchema,
   backup: backupSectionSchema,
   expression: expressionSectionSchema,
+  automation: automationSectionSchema,
+  asset: assetSectionSchema,
   source: sourceSchema,
   data: dataSchema,
   role: roleSchema,
   processing: processingSchema,
 };
-const NAMED_SECTIONS = new Set(["source", "data", "role", "processing"]);
+const NAMED_SECTIONS = new Set(["source", "data", "role", "processing", "asset"]);
 
 function toConfigError(
   issues: readonly z.core.$ZodIssue[],
@@ -466,6 +484,8 @@ function resolveConfig(
     server: config.server,
     metadata: config.metadata,
     expression: config.expression,
+    automation: config.automation,
+    assets: config.asset,
     backup: {
       ...(config.backup.daily !== undefined ? { daily: config.backup.daily } : {}),
       ...(config.backup.weekly !== undefined ? { weekly: config.backup.weekly } : {}),
@@ -507,7 +527,8 @@ export function locate(text: string, table: readonly string[], key?: string): nu
   if (text === "") return undefined;
   const lines = text.split(/\r?\n/);
   let current: string[] = [];
-  const want = table.join(".");
+  // Quoted names (`[asset."data/geo/raw"]`) compare without their quotes, as headers are read.
+  const want = table.map((s) => s.replace(/^["']|["']$/g, "")).join(".");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     const header = /^\[\[?\s*([^\]]+?)\s*\]\]?/.exec(line);

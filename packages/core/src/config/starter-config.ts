@@ -40,6 +40,22 @@ max_shrink = 0.5
 # keep_weekly = 4
 # to = "file:///srv/omicslake-backups"   # default: archive/backups/ in the lake's own store
 
+# Automation: every flow's steps are assets ("omicslake assets ls"); each has a condition saying when it runs
+# by itself: "manual" (only "omicslake materialize"), "eager" (when an upstream changed), "on_missing",
+# 'on_cron("0 3 * * *")', combined with and / or / not. "omicslake daemon" evaluates them; with daemon = true,
+# "omicslake serve" does too. Fetches are manual unless [data.X] automation (or schedule) says otherwise;
+# every other asset is eager.
+# [automation]
+# daemon = false
+# interval = 30          # seconds between evaluations
+# concurrency = 2        # asset-partitions run at once
+# runner = "auto"        # "in-process", or "pg-boss" (workers on any machine; PostgreSQL catalog) when auto finds one
+#
+# [asset."metadata/serving"]
+# automation = 'on_cron("0 4 * * *")'
+# retries = 2
+# retry_delay = 5        # seconds, doubled per retry unless retry_backoff = "constant"
+
 # Sources: where raw data comes from. Kinds: the public-metadata feeds (sra, geo, biosample, bioproject,
 # pubmed), ncbi-genomes, genbank, sra-reads, internal (alias directory: a tree your lab fills), url, s3.
 # "omicslake config kinds" lists each kind's keys, layouts and steps.
@@ -65,6 +81,7 @@ steps = ["ingest", "parse", "consolidate"]
 source = "geo"
 role = "metadata"
 accessions = ["GSE2034"]
+# automation = 'on_cron("0 3 * * *")'   # fetch it every night (or: schedule = "cron: 0 3 * * *")
 # To widen it: add accessions, or every series updated in some months (one request per series):
 # options = { months = ["2024-05"] }   # or { from = "2024-01", to = "2024-06" }
 

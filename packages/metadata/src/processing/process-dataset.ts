@@ -75,6 +75,12 @@ export interface ProcessOptions extends StepOptions {
    * runs and submissions — the dataset's `accessions`. The raw files stay whole; only records are filtered.
    */
   readonly accessions?: readonly string[];
+  /**
+   * Processes only the raw objects whose name this accepts (one partition of the dataset, as the asset
+   * graph runs it); the others stay pending for a later call. Units are still cut per partition, so a
+   * filter that keeps whole partitions yields the units an unfiltered call would.
+   */
+  readonly objects?: (objectName: string) => boolean;
 }
 
 export interface ProcessResult {
@@ -197,7 +203,9 @@ export async function processDataset(
   }
   const covered = new Set(manifests.flatMap((m) => m.inputs.map((i) => `${i.key}\0${i.sha256}`)));
   const allRawObjects = await collect(objectsOf(lake, raw));
-  const rawObjects = allRawObjects.filter((o) => !covered.has(`${o.key}\0${o.sha256}`));
+  const rawObjects = allRawObjects.filter(
+    (o) => !covered.has(`${o.key}\0${o.sha256}`) && (options.objects?.(o.name) ?? true),
+  );
   const pending = planUnits(rawObjects, format, options, accessions);
   // Runs of a later Incremental can point at experiments of the Full: the filter reads every raw object.
   const filter =
