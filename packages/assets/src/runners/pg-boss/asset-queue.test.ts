@@ -6,10 +6,37 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobRequest } from "./asset-job.js";
 import { AssetQueue } from "./asset-queue.js";
 import { WORKER_STEP, failDeadJobs } from "./fail-dead-jobs.js";
+import { workAssetJobs, type MaterializeJob } from "./work-asset-jobs.js";
+import { AssetGraph } from "../../graph/asset-graph.js";
+import type { RequestOutcome } from "../../execution/materialization-request.js";
 
 const url = process.env["DATABASE_URL"];
 const combo = lakeCombos().find((c) => c.store === "fs" && c.engine === "postgres");
 const SEND = { retryLimit: 3, retryDelaySeconds: 0, expireInSeconds: 3600 };
+
+/** The one asset the worker tests' jobs name; its materialize is never called (the tests pass their own). */
+const GRAPH = new AssetGraph([
+  {
+    key: "demo/items",
+    description: "",
+    group: "demo",
+    tags: [],
+    deps: [],
+    automation: { kind: "manual" },
+    automationText: "manual",
+    retry: { maxRetries: 0, delayMs: 0, backoff: "constant", maxDelayMs: 0 },
+    materialize: () => Promise.reject(new Error("not called")),
+  },
+]);
+
+/** Polls `probe` every 20 ms until it gives a value. */
+async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 function request(partition: string): JobRequest {
   return { key: "demo/items", partition, origin: "cli", reason: "test", requestId: `req-${partition}` };
@@ -108,6 +135,63 @@ describe.skipIf(url === undefined || combo === undefined)(
       expect((await queue.status(ids[1]!))?.state).toBe("active");
       // A claim by a stale activation does nothing.
       expect(await queue.claim(deadJob!, live.id)).toBe(false);
+    });
+
+    it("a stopping worker cancels its job's run and hands the job back to the queue", async () => {
+      const id = await queue.send(request("stop"), SEND);
+      const stop = new AbortController();
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      const materialize: MaterializeJob = (job, signal) =>
+        new Promise<RequestOutcome>((resolve) => {
+          started();
+          signal.addEventListener("abort", () =>
+            resolve({ request: job, status: "cancelled", attempts: 1, durationMs: 1 }),
+          );
+        });
+      const worker = workAssetJobs({
+        lake: opened.lake,
+        graph: GRAPH,
+        store: undefined as never,
+        connectionString: url!,
+        schema,
+        concurrency: 1,
+        signal: stop.signal,
+        pollIntervalMs: 20,
+        livenessIntervalMs: 60_000,
+        materialize,
+      });
+      await running;
+      expect((await queue.active()).find((j) => j.id === id)?.holderRunId).toEqual(expect.any(Number));
+      stop.abort();
+      expect(await worker).toEqual({ jobs: 1, succeeded: 0, notSucceeded: 1, handedBack: 1 });
+      expect(await queue.status(id)).toMatchObject({ state: "retry", output: { code: "cancelled" } });
+      await queue.fetch(); // out of the next test's way
+    });
+
+    it("a worker taken for dead stops, saying why, instead of claiming jobs it would lose at once", async () => {
+      const worker = workAssetJobs({
+        lake: opened.lake,
+        graph: GRAPH,
+        store: undefined as never,
+        connectionString: url!,
+        schema,
+        concurrency: 1,
+        signal: new AbortController().signal,
+        pollIntervalMs: 20,
+        livenessIntervalMs: 50,
+        materialize: () => Promise.reject(new Error("no job expected")),
+      });
+      const run = await until(async () => {
+        const runs = await opened.lake.catalog.listRuns({ step: WORKER_STEP, status: "running" });
+        return runs.items.find((r) => r.owner?.pid === process.pid && r.parameters["schema"] === schema);
+      });
+      // As another process does when this one's lease lapsed.
+      await opened.lake.catalog.abandonRun(run.id, run.leaseExpiresAt, {
+        code: "run_abandoned",
+        message: "lease expired",
+      });
+      await expect(worker).rejects.toThrow(/this worker's run \d+ was marked abandoned \(lease expired\)/);
     });
   },
 );

@@ -63,7 +63,7 @@ interface HeldJob {
 export async function workAssetJobs(
   options: AssetWorkerOptions & { readonly materialize: MaterializeJob },
 ): Promise<AssetWorkerSummary> {
-  const { lake, graph, signal } = options;
+  const { lake, graph } = options;
   const log = options.log ?? (() => undefined);
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
     throw new AssetError(
@@ -82,7 +82,12 @@ export async function workAssetJobs(
   log(
     `worker ${hostname()}:${process.pid} is taking jobs from "${ASSET_QUEUE}" (schema ${queue.schema}), ${options.concurrency} at a time`,
   );
+  // Why the worker stopped on its own; its run can no longer be finished, so this is what it reports.
+  let halted: unknown;
   const serve = async (workerRunId: number): Promise<AssetWorkerSummary> => {
+    // Stops the worker like its caller's signal does, when the worker finds itself declared dead.
+    const halt = new AbortController();
+    const signal = AbortSignal.any([options.signal, halt.signal]);
     const held = new Map<string, HeldJob>();
     const summary = { jobs: 0, succeeded: 0, notSucceeded: 0, handedBack: 0 };
 
@@ -95,6 +100,21 @@ export async function workAssetJobs(
           held
             .get(id)
             ?.controller.abort(new AssetError("cancelled", `job ${id} was cancelled or taken over`));
+        }
+        // Stalled past its lease (a blocked event loop), this worker was taken for dead and its jobs
+        // handed on: any job it claims now would be handed on at once, so it stops and says why.
+        const self = await lake.catalog.getRun(workerRunId);
+        if (self.status !== "running" && !halt.signal.aborted) {
+          halt.abort(
+            new AssetError(
+              "asset_failed",
+              `this worker's run ${workerRunId} was marked ${self.status}${self.error ? ` (${self.error.message})` : ""}: its jobs went to other workers`,
+              {
+                details: { runId: workerRunId },
+                hint: "Start the worker again; a stall longer than a run lease (a minute) makes a worker look dead",
+              },
+            ),
+          );
         }
         const failed = await failDeadJobs(lake, queue);
         if (failed.length > 0) log(`handed ${failed.length} job(s) of dead workers back to the queue`);
@@ -181,6 +201,10 @@ export async function workAssetJobs(
       clearInterval(timer);
       await sweeping;
     }
+    if (halt.signal.aborted) {
+      halted = halt.signal.reason;
+      throw halted;
+    }
     return summary;
   };
 
@@ -193,6 +217,8 @@ export async function workAssetJobs(
       (run) => serve(run.id),
     );
     return result;
+  } catch (error) {
+    throw halted ?? error;
   } finally {
     await queue.close();
   }
