@@ -532,6 +532,23 @@ describe("partition mappings", () => {
     );
   });
 
+  it("waits for a fetch requested in the same evaluation instead of re-running every partition", () => {
+    const world = new World(
+      {
+        "pubmed/fetch": { automation: 'on_cron("0 3 * * *")' },
+        "pubmed/parsed": { automation: "eager", partitions: "file", deps: ["pubmed/fetch"] },
+      },
+      { "pubmed/parsed": ["f1", "f2"] },
+    );
+    world.materialize("pubmed/fetch", undefined, { metadata: { partitionVersions: { f1: "a", f2: "b" } } });
+    world.materialize("pubmed/parsed", "f1");
+    world.materialize("pubmed/parsed", "f2");
+    world.advance(4 * HOUR);
+    expect(world.requested()).toEqual(["pubmed/fetch"]);
+    world.materialize("pubmed/fetch", undefined, { metadata: { partitionVersions: { f1: "a", f2: "c" } } });
+    expect(world.requested()).toEqual(["pubmed/parsed[f2]"]);
+  });
+
   it("fills an older partition whose identity-mapped upstream partition exists", () => {
     const world = new World(
       {

@@ -527,7 +527,11 @@ class AutomationEvaluator {
         const { id, state: up, requested: isRequested } = this.#entry(link.key, upPartition);
         if (up.running) inProgress ??= { key: link.key, partition: upPartition };
         if (isRequested) {
-          requested ??= { key: link.key, partition: upPartition };
+          // An unpartitioned upstream feeding partitions (a fetch) says per partition what it changed only
+          // once it has run: wait for it rather than re-run every partition after every fetch.
+          if (link.keys === undefined && partition !== undefined)
+            inProgress ??= { key: link.key, partition: upPartition };
+          else requested ??= { key: link.key, partition: upPartition };
           continue;
         }
         if (up.latest === undefined) {
