@@ -7,6 +7,8 @@ import type { JobRequest } from "./asset-job.js";
 import { AssetQueue } from "./asset-queue.js";
 import { WORKER_STEP, failDeadJobs } from "./fail-dead-jobs.js";
 import { workAssetJobs, type MaterializeJob } from "./work-asset-jobs.js";
+import { PgBossPartitionRunner } from "./pg-boss-partition-runner.js";
+import { SqlAssetStateStore } from "../../state/sql-asset-state-store.js";
 import { AssetGraph } from "../../graph/asset-graph.js";
 import type { RequestOutcome } from "../../execution/materialization-request.js";
 
@@ -192,6 +194,82 @@ describe.skipIf(url === undefined || combo === undefined)(
         message: "lease expired",
       });
       await expect(worker).rejects.toThrow(/this worker's run \d+ was marked abandoned \(lease expired\)/);
+    });
+
+    it("reads a finished job's outcome back from the state store, and a busy one from the job", async () => {
+      const lake = opened.lake;
+      const store = new SqlAssetStateStore(lake);
+      const runner = new PgBossPartitionRunner({
+        lake,
+        store,
+        connectionString: url!,
+        schema,
+        pollIntervalMs: 20,
+      });
+      try {
+        const signal = new AbortController().signal;
+        const done = runner.run(request("outcome"), signal);
+        // A worker's part, by hand: one recorded attempt, then the job completed.
+        const job = await until(() => queue.fetch());
+        const { result: record } = await lake.withRun("asset", {}, async (run) => {
+          const started = await store.start({
+            key: "demo/items",
+            partition: "outcome",
+            runId: run.id,
+            inputs: [],
+            attempt: 1,
+            origin: "cli",
+            reason: "test",
+            requestId: "req-outcome",
+          });
+          return store.finish(started.id, { status: "succeeded", dataVersion: "v7" });
+        });
+        expect(await queue.complete(job, { status: "succeeded" })).toBe(true);
+        expect(await done).toMatchObject({
+          status: "succeeded",
+          dataVersion: "v7",
+          attempts: 1,
+          materializationId: record.id,
+          runId: record.runId,
+        });
+
+        const busy = runner.run(request("busy"), signal);
+        const busyJob = await until(() => queue.fetch());
+        const error = { code: "asset_busy", message: "demo/items [busy] is already being materialized" };
+        await queue.complete(busyJob, { status: "busy", error });
+        expect(await busy).toMatchObject({ status: "busy", attempts: 0, error });
+      } finally {
+        await runner.close();
+      }
+    });
+
+    it("withdraws the job of a run whose caller aborts", async () => {
+      const store = new SqlAssetStateStore(opened.lake);
+      const runner = new PgBossPartitionRunner({
+        lake: opened.lake,
+        store,
+        connectionString: url!,
+        schema,
+        pollIntervalMs: 20,
+      });
+      const abort = new AbortController();
+      try {
+        const done = runner.run(request("abort"), abort.signal);
+        const state = async (): Promise<string | undefined> => {
+          const { rows } = await opened.lake
+            .servingClient()
+            .query<{ state: string }>(
+              `SELECT state FROM ${schema}.job WHERE data->>'requestId' = 'req-abort'`,
+            );
+          return rows[0]?.state;
+        };
+        expect(await until(state)).toBe("created");
+        abort.abort();
+        expect(await done).toMatchObject({ status: "cancelled", attempts: 0, error: { code: "cancelled" } });
+        expect(await state()).toBe("cancelled");
+      } finally {
+        await runner.close();
+      }
     });
   },
 );

@@ -69,14 +69,23 @@ export class PgBossPartitionRunner implements PartitionRunner {
     this.#startSweeping();
     try {
       for (;;) {
-        const status = await queue.status(jobId);
-        if (status === undefined || ["completed", "failed", "cancelled"].includes(status.state))
+        let status: JobStatus | undefined | "unknown";
+        try {
+          status = await queue.status(jobId);
+        } catch (error) {
+          // The job goes on whatever this process sees: a database blip only delays the answer.
+          this.#options.log?.(`reading job ${jobId} failed: ${(error as Error).message}`);
+          status = "unknown";
+        }
+        if (status === undefined || (status !== "unknown" && ENDED.includes(status.state)))
           return await this.#outcome(request, jobId, status, elapsed());
         try {
           await sleep(this.#options.pollIntervalMs ?? 1000, undefined, { signal });
         } catch {
           // Aborted: the job is withdrawn; a worker running it sees the cancel and stops its run.
-          await queue.cancel(jobId);
+          await queue
+            .cancel(jobId)
+            .catch((error: Error) => this.#options.log?.(`cancelling job ${jobId} failed: ${error.message}`));
           return cancelled(request, await requestRecords(this.#options.store, request.requestId), elapsed());
         }
       }
@@ -187,6 +196,8 @@ async function requestRecords(store: AssetStateStore, requestId: string): Promis
   } while (cursor !== undefined);
   return records.sort((a, b) => a.id - b.id);
 }
+
+const ENDED: readonly string[] = ["completed", "failed", "cancelled"];
 
 const STATUSES: readonly string[] = ["succeeded", "failed", "skipped", "busy", "cancelled"];
 
