@@ -32,7 +32,7 @@ export function registerWorker(program: Command): void {
     .option("--concurrency <n>", "asset-partitions this worker runs at once", "1")
     .option(
       "--queue-schema <schema>",
-      `the PostgreSQL schema of the job queue (default ${DEFAULT_QUEUE_SCHEMA})`,
+      `the PostgreSQL schema of the job queue (default ${DEFAULT_QUEUE_SCHEMA}, or <catalog schema>_jobs with [lake] database_schema)`,
     )
     .action(async (options: WorkerOptions, command: Command) => {
       const concurrency = Number(options.concurrency);

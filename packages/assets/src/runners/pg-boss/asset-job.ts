@@ -6,7 +6,7 @@ import type { RequestOrigin } from "../../state/materialization-record.js";
 /** The pg-boss queue every asset-partition job goes through. */
 export const ASSET_QUEUE = "omicslake-assets";
 
-/** The PostgreSQL schema pg-boss creates its tables in unless told otherwise. */
+/** The PostgreSQL schema pg-boss creates its tables in for a catalog in `public` (see defaultQueueSchema). */
 export const DEFAULT_QUEUE_SCHEMA = "omicslake_jobs";
 
 /**

@@ -4,7 +4,7 @@ import { openSqlClient, type Lake, type SqlClient } from "@omicslake/core";
 import { freshSchemaName, lakeCombos, type ComboLake } from "@omicslake/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JobRequest } from "./asset-job.js";
-import { AssetQueue } from "./asset-queue.js";
+import { AssetQueue, defaultQueueSchema } from "./asset-queue.js";
 import { WORKER_STEP, failDeadJobs } from "./fail-dead-jobs.js";
 import { workAssetJobs, type MaterializeJob } from "./work-asset-jobs.js";
 import { PgBossPartitionRunner } from "./pg-boss-partition-runner.js";
@@ -78,6 +78,18 @@ describe.skipIf(url === undefined || combo === undefined)(
       const admin = await openSqlClient({ url: url! });
       await admin.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => admin.close());
       await opened?.dispose();
+    });
+
+    it("keeps the queue of a lake with a schema of its own apart from other lakes", async () => {
+      const client = opened.lake.servingClient();
+      const lakeSchema = opened.database.schema!;
+      expect(await defaultQueueSchema(client)).toBe(`${lakeSchema}_jobs`);
+      const admin = await openSqlClient({ url: url! });
+      try {
+        expect(await defaultQueueSchema(admin)).toBe("omicslake_jobs");
+      } finally {
+        await admin.close();
+      }
     });
 
     it("lets only the activation that holds a job complete or fail it", async () => {

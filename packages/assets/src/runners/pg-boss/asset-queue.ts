@@ -46,7 +46,7 @@ export interface SendJobOptions {
 export interface AssetQueueOptions {
   /** The lake's PostgreSQL server (`postgres://…`); pg-boss keeps its own small pool on it. */
   readonly connectionString: string;
-  /** The schema pg-boss creates its tables in (default `omicslake_jobs`). */
+  /** The schema pg-boss creates its tables in (default: see defaultQueueSchema). */
   readonly schema?: string;
   /** pg-boss's background errors (maintenance, a lost connection); they do not stop the queue. */
   readonly onError?: (error: Error) => void;
@@ -71,7 +71,7 @@ export class AssetQueue {
         hint: "Set DATABASE_URL or [lake] database to a PostgreSQL server; with the embedded catalog assets run in-process",
       });
     }
-    const schema = assertQueueSchema(options.schema ?? DEFAULT_QUEUE_SCHEMA);
+    const schema = assertQueueSchema(options.schema ?? (await defaultQueueSchema(client)));
     const boss = new PgBoss({
       connectionString: options.connectionString,
       schema,
@@ -229,6 +229,19 @@ export class AssetQueue {
       return true;
     });
   }
+}
+
+/**
+ * Where the queue of the lake whose catalog `client` reaches lives unless told: `omicslake_jobs` for a
+ * catalog in `public`, else `<catalog schema>_jobs`. Lakes sharing one database in schemas of their own
+ * thus never share a queue (a worker of one would run the other's jobs on the wrong lake), and the
+ * coordinator and the workers of one lake find the same queue without being told.
+ */
+export async function defaultQueueSchema(client: SqlClient): Promise<string> {
+  const { rows } = await client.query<{ schema: string | null }>("SELECT current_schema() AS schema");
+  const catalog = rows[0]?.schema;
+  if (catalog === null || catalog === undefined || catalog === "public") return DEFAULT_QUEUE_SCHEMA;
+  return `${catalog.slice(0, 58)}_jobs`;
 }
 
 /**

@@ -14,7 +14,7 @@ export interface PgBossPartitionRunnerOptions {
   readonly store: AssetStateStore;
   /** The lake's PostgreSQL server. */
   readonly connectionString: string;
-  /** pg-boss's schema (default `omicslake_jobs`); coordinator and workers must agree on it. */
+  /** pg-boss's schema (default: `omicslake_jobs`, or `<catalog schema>_jobs`; see defaultQueueSchema). */
   readonly schema?: string;
   /** How often a waiting `run` reads its job's state (default 1 s). */
   readonly pollIntervalMs?: number;

@@ -15,7 +15,7 @@ export interface AssetWorkerOptions {
   readonly store: AssetStateStore;
   /** The lake's PostgreSQL server. */
   readonly connectionString: string;
-  /** pg-boss's schema (default `omicslake_jobs`); coordinator and workers must agree on it. */
+  /** pg-boss's schema (default: `omicslake_jobs`, or `<catalog schema>_jobs`; see defaultQueueSchema). */
   readonly schema?: string;
   /** Asset-partitions this worker runs at once. */
   readonly concurrency: number;
