@@ -56,6 +56,8 @@ const convert = async (): Promise<RegisterCommands> =>
   (await import("./commands/convert-command.js")).registerConvert;
 const serve = async (): Promise<RegisterCommands> =>
   (await import("./commands/serve-command.js")).registerServe;
+const worker = async (): Promise<RegisterCommands> =>
+  (await import("./commands/worker-command.js")).registerWorker;
 const publish = async (): Promise<RegisterCommands> =>
   (await import("./commands/publish-command.js")).registerPublish;
 const backup = async (): Promise<RegisterCommands> =>
@@ -267,6 +269,14 @@ export const COMMANDS: readonly CommandEntry[] = [
     usage: "[options]",
     description: "serve the REST API (and docs) for this lake",
     load: serve,
+  },
+  {
+    name: "worker",
+    usage: "[options]",
+    description:
+      "run asset-partitions queued on the lake's PostgreSQL server (by materialize, the daemon or the API), until SIGINT/SIGTERM",
+    load: worker,
+    writes: always,
   },
   {
     name: "backup",

@@ -56,3 +56,10 @@ export {
 export { buildAssetDefinitions, buildAssetGraph } from "./flows/build-asset-graph.js";
 export { checkAssetConfig } from "./config/check-asset-config.js";
 export { automationSettings, type AutomationSettings } from "./config/automation-settings.js";
+export {
+  PgBossPartitionRunner,
+  type PgBossPartitionRunnerOptions,
+} from "./runners/pg-boss/pg-boss-partition-runner.js";
+export { runAssetWorker } from "./runners/pg-boss/asset-worker.js";
+export type { AssetWorkerOptions, AssetWorkerSummary } from "./runners/pg-boss/work-asset-jobs.js";
+export { ASSET_QUEUE, DEFAULT_QUEUE_SCHEMA } from "./runners/pg-boss/asset-job.js";
