@@ -63,3 +63,13 @@ export {
 export { runAssetWorker } from "./runners/pg-boss/asset-worker.js";
 export type { AssetWorkerOptions, AssetWorkerSummary } from "./runners/pg-boss/work-asset-jobs.js";
 export { ASSET_QUEUE, DEFAULT_QUEUE_SCHEMA } from "./runners/pg-boss/asset-job.js";
+export {
+  openAssetService,
+  type AutomatedAssetService,
+  type AutomationTick,
+  type OpenAssetServiceOptions,
+} from "./service/open-asset-service.js";
+export {
+  createAutomationDaemon,
+  type AssetDaemonOptions,
+} from "./service/create-automation-daemon.js";
