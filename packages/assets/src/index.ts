@@ -69,7 +69,4 @@ export {
   type AutomationTick,
   type OpenAssetServiceOptions,
 } from "./service/open-asset-service.js";
-export {
-  createAutomationDaemon,
-  type AssetDaemonOptions,
-} from "./service/create-automation-daemon.js";
+export { createAutomationDaemon, type AssetDaemonOptions } from "./service/create-automation-daemon.js";
