@@ -70,3 +70,4 @@ export {
   type OpenAssetServiceOptions,
 } from "./service/open-asset-service.js";
 export { createAutomationDaemon, type AssetDaemonOptions } from "./service/create-automation-daemon.js";
+export { ASSET_PROCESS_HANDLERS } from "./flows/asset-process-handlers.js";

@@ -1,13 +1,5 @@
-import { buildConfiguredExpressionStore } from "@omicslake/expression";
-import { convertDataset } from "@omicslake/formats";
-import {
-  consolidate,
-  loadCuratedIntoServing,
-  reprocessConfigured,
-  shrinkPolicy,
-  snapshot,
-} from "@omicslake/metadata";
-import { processDatasets, type ProcessHandlers, type StepOutcome } from "@omicslake/sources";
+import { ASSET_PROCESS_HANDLERS } from "@omicslake/assets";
+import { processDatasets, type StepOutcome } from "@omicslake/sources";
 import type { Command } from "commander";
 import { UsageError } from "../cli-error.js";
 import { withLongCommand } from "../long-command.js";
@@ -18,37 +10,6 @@ interface ProcessCommandOptions {
   force?: boolean;
   jobs?: string;
 }
-
-/** The built-in steps `process` runs through the metadata and formats packages, as their own commands do. */
-export const PROCESS_HANDLERS: ProcessHandlers = {
-  async parseMetadata(lake, config, dataset, options) {
-    const [outcome] = await reprocessConfigured(lake, config, [dataset.name], options);
-    if (outcome?.error === undefined) return;
-    throw outcome.error instanceof Error ? outcome.error : new Error(JSON.stringify(outcome.error));
-  },
-  async convert(lake, dataset, options) {
-    await convertDataset(lake, `raw:${dataset.name}`, {
-      ...(options.taxids !== undefined ? { genbankTaxids: options.taxids } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
-  },
-  async expression(lake, config, dataset, options) {
-    await buildConfiguredExpressionStore(lake, config, dataset.name, {
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
-  },
-  async consolidate(lake, config, options) {
-    await consolidate(lake, config, options);
-  },
-  async snapshot(lake, _config, options) {
-    await snapshot(lake, options);
-  },
-  async load(lake, config, options) {
-    await loadCuratedIntoServing(lake, undefined, shrinkPolicy(config, {}), options);
-  },
-};
 
 export function registerProcess(program: Command): void {
   program
@@ -79,7 +40,7 @@ export function registerProcess(program: Command): void {
           ...(options.role !== undefined ? { role: options.role } : {}),
           ...(options.force ? { force: true } : {}),
           ...(jobs !== undefined ? { jobs } : {}),
-          handlers: PROCESS_HANDLERS,
+          handlers: ASSET_PROCESS_HANDLERS,
           log: (line) => progress.info(line, (l) => out.info(l)),
         });
         out.data({ steps: summary.steps.map(wireOutcome), failed: summary.failed }, () =>
