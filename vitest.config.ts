@@ -13,6 +13,7 @@ export default defineConfig({
       "@omicslake/core/testing": src("./packages/core/src/testing/index.ts"),
       "@omicslake/core/errors": src("./packages/core/src/errors/index.ts"),
       "@omicslake/parsers/streaming": src("./packages/parsers/src/parse/streaming.ts"),
+      "@omicslake/assets/testing": src("./packages/assets/src/testing/index.ts"),
       "@omicslake/assets": src("./packages/assets/src/index.ts"),
       "@omicslake/core": src("./packages/core/src/index.ts"),
       "@omicslake/parsers": src("./packages/parsers/src/index.ts"),

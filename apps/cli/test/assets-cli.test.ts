@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Lake } from "@omicslake/core";
-import { FakeAssetService, type FakeAssetServiceOptions } from "./support/fake-asset-service.js";
+import { FakeAssetService, type FakeAssetServiceOptions } from "@omicslake/assets/testing";
 import { assetsTable } from "../src/commands/assets-command.js";
 import { intervalMsOf, requestLines } from "../src/commands/daemon-command.js";
 import { eventLine } from "../src/commands/materialize-command.js";
@@ -20,7 +20,7 @@ vi.mock("@omicslake/assets", async (importOriginal) => ({
   ...(await importOriginal<Record<string, unknown>>()),
   openAssetService: async (lake: Lake): Promise<FakeAssetService> => {
     // Imported when called, once this mock is in place: the stand-in itself imports the real package.
-    const { FakeAssetService: Service } = await import("./support/fake-asset-service.js");
+    const { FakeAssetService: Service } = await import("@omicslake/assets/testing");
     const service = new Service(lake, fake.options);
     fake.opened.push(service);
     return service;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildServer } from "../src/app.js";
 import { openTestLake, testEngines, type TestLake } from "./entities-helpers.js";
-import { FakeAssetService } from "./fake-asset-service.js";
+import { FakeAssetService } from "@omicslake/assets/testing";
 
 interface ErrorJson {
   error: { code: string; message: string };

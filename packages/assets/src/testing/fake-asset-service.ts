@@ -1,21 +1,20 @@
+import { AssetError } from "../asset-error.js";
+import { AssetGraph } from "../graph/asset-graph.js";
+import { DEFAULT_RETRY_POLICY, type AssetDefinition } from "../graph/asset-definition.js";
 import {
-  AssetError,
-  AssetGraph,
-  DEFAULT_RETRY_POLICY,
-  type AssetDefinition,
   type AssetDetailView,
   type AssetService,
-  type AssetStateStore,
   type AssetStatusView,
-  type MaterializationRecord,
-  type MaterializationRequest,
   type MaterializeInput,
   type MaterializeReport,
-} from "@omicslake/assets";
+} from "../asset-service.js";
+import { type AssetStateStore } from "../state/asset-state-store.js";
+import { type MaterializationRecord } from "../state/materialization-record.js";
+import { type MaterializationRequest, type RequestOutcome } from "../execution/materialization-request.js";
 import type { Lake } from "@omicslake/core";
 
-// A hand-written AssetService over a real AssetGraph of three assets, for testing the REST routes on their
-// own: what they send and refuse, whatever the flows behind the graph do.
+// A hand-written AssetService over a real AssetGraph of three assets, for testing the CLI commands and the
+// REST routes on their own: what they print, send, refuse and how they exit, whatever the flows behind do.
 
 const MONTHS = ["2024-01", "2024-02", "2024-03"];
 
@@ -126,8 +125,12 @@ const VIEWS: readonly AssetStatusView[] = [
 ];
 
 export interface FakeAssetServiceOptions {
+  /** Keys (or `key [partition]`) whose every attempt fails. */
+  readonly failing?: readonly string[];
   /** Keys whose submit is refused as already running. */
   readonly busy?: readonly string[];
+  /** Called before each request runs (a test sends SIGINT from here). */
+  readonly beforeRun?: (request: MaterializationRequest) => void | Promise<void>;
 }
 
 const name = (r: Pick<MaterializationRequest, "key" | "partition">): string =>
@@ -137,6 +140,7 @@ export class FakeAssetService implements AssetService {
   readonly graph = new AssetGraph(FAKE_ASSETS);
   readonly runnerKind = "in-process" as const;
   readonly submitted: MaterializeInput[] = [];
+  readonly materialized: MaterializeInput[] = [];
   closed = false;
 
   constructor(
@@ -192,8 +196,59 @@ export class FakeAssetService implements AssetService {
     return `${key} will not run at the next evaluation: nothing changed upstream`;
   }
 
-  materialize(): Promise<MaterializeReport> {
-    return Promise.reject(new Error("the routes only submit"));
+  async materialize(input: MaterializeInput): Promise<MaterializeReport> {
+    this.materialized.push(input);
+    const requests = this.plan(input);
+    input.onEvent?.({ kind: "planned", requests });
+    const failed = new Set<string>();
+    const outcomes: RequestOutcome[] = [];
+    let id = 100;
+    for (const request of requests) {
+      const upstreamFailed = this.graph.upstreamOf(request.key).find((k) => failed.has(k));
+      if (input.signal?.aborted) {
+        outcomes.push({ request, status: "cancelled", attempts: 0, durationMs: 0 });
+      } else if (upstreamFailed !== undefined) {
+        failed.add(request.key);
+        outcomes.push({
+          request,
+          status: "skipped",
+          attempts: 0,
+          durationMs: 0,
+          error: { code: "upstream_failed", message: `upstream ${upstreamFailed} failed` },
+        });
+      } else {
+        await this.options.beforeRun?.(request);
+        const fails = this.options.failing?.some((f) => f === request.key || f === name(request)) === true;
+        input.onEvent?.({ kind: "started", request, attempt: 1 });
+        if (fails) {
+          input.onEvent?.({ kind: "retrying", request, attempt: 2, delayMs: 5000, error: "boom" });
+          input.onEvent?.({ kind: "started", request, attempt: 2 });
+          failed.add(request.key);
+        }
+        const outcome: RequestOutcome = fails
+          ? {
+              request,
+              status: "failed",
+              attempts: 2,
+              durationMs: 3400,
+              materializationId: id++,
+              runId: 500 + id,
+              error: { code: "asset_failed", message: "boom" },
+            }
+          : {
+              request,
+              status: "succeeded",
+              attempts: 1,
+              durationMs: 1200,
+              materializationId: id++,
+              runId: 500 + id,
+              dataVersion: `v${id}`,
+            };
+        input.onEvent?.({ kind: "finished", outcome });
+        outcomes.push(outcome);
+      }
+    }
+    return { outcomes, failed: outcomes.some((o) => o.status !== "succeeded") };
   }
 
   async submit(input: MaterializeInput): Promise<readonly MaterializationRequest[]> {

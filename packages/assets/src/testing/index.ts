@@ -1,0 +1,1 @@
+export { FakeAssetService, type FakeAssetServiceOptions } from "./fake-asset-service.js";
