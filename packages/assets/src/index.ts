@@ -71,3 +71,4 @@ export {
 } from "./service/open-asset-service.js";
 export { createAutomationDaemon, type AssetDaemonOptions } from "./service/create-automation-daemon.js";
 export { ASSET_PROCESS_HANDLERS } from "./flows/asset-process-handlers.js";
+export * from "./service/asset-wire.js";

@@ -1,10 +1,3 @@
-import type {
-  AssetDetailView,
-  AssetStatusView,
-  MaterializationRecord,
-  MaterializationRequest,
-  PartitionStatusView,
-} from "@omicslake/assets";
 import { z } from "zod";
 
 const errorObjectSchema = z.object({ code: z.string(), message: z.string() });
@@ -110,86 +103,11 @@ export const plannedRequestsSchema = z
   })
   .meta({ id: "PlannedMaterializations" });
 
-// ---- mapping from library objects to the wire format ------------------------------------------
-
-export function assetStatusJson(view: AssetStatusView): z.infer<typeof assetStatusSchema> {
-  const last = view.lastMaterialization;
-  return {
-    key: view.key,
-    description: view.description,
-    group: view.group,
-    tags: [...view.tags],
-    deps: [...view.deps],
-    partitions: view.partitions ? { ...view.partitions } : null,
-    automation: view.automation,
-    last_materialization: last
-      ? {
-          id: last.id,
-          partition: last.partition,
-          status: last.status,
-          data_version: last.dataVersion,
-          started_at: last.startedAt,
-          finished_at: last.finishedAt,
-          run_id: last.runId,
-        }
-      : null,
-    status: view.status,
-    stale: view.stale,
-    stale_reasons: [...view.staleReasons],
-  };
-}
-
-function partitionStatusJson(p: PartitionStatusView): z.infer<typeof partitionStatusSchema> {
-  return {
-    partition: p.partition,
-    status: p.status,
-    data_version: p.dataVersion,
-    materialization_id: p.materializationId,
-    finished_at: p.finishedAt,
-    stale: p.stale,
-  };
-}
-
-export function materializationJson(r: MaterializationRecord): z.infer<typeof materializationSchema> {
-  return {
-    id: r.id,
-    key: r.key,
-    partition: r.partition ?? null,
-    status: r.status,
-    run_id: r.runId,
-    data_version: r.dataVersion,
-    inputs: r.inputs.map((i) => ({
-      key: i.key,
-      partition: i.partition ?? null,
-      data_version: i.dataVersion,
-      materialization_id: i.materializationId,
-    })),
-    outputs: r.outputs.map((o) => ({ ...o })),
-    metadata: { ...r.metadata },
-    attempt: r.attempt,
-    origin: r.origin,
-    reason: r.reason,
-    request_id: r.requestId,
-    started_at: r.startedAt.toISOString(),
-    finished_at: r.finishedAt ? r.finishedAt.toISOString() : null,
-    error: r.error ? { code: r.error.code, message: r.error.message } : null,
-  };
-}
-
-export function assetDetailJson(view: AssetDetailView): z.infer<typeof assetDetailSchema> {
-  return {
-    ...assetStatusJson(view),
-    downstream: [...view.downstream],
-    retry: { max_retries: view.retry.maxRetries, delay_ms: view.retry.delayMs, backoff: view.retry.backoff },
-    partition_statuses: view.partitionStatuses.map(partitionStatusJson),
-    recent: view.recent.map(materializationJson),
-  };
-}
-
-export function plannedRequestJson(r: MaterializationRequest): {
-  key: string;
-  partition: string | null;
-  reason: string;
-} {
-  return { key: r.key, partition: r.partition ?? null, reason: r.reason };
-}
+// The mapping from library objects to these shapes is the assets package's (asset-wire.ts), shared with the
+// CLI's --json output; the schemas above describe it for OpenAPI and serialization.
+export {
+  assetDetailWire as assetDetailJson,
+  assetStatusWire as assetStatusJson,
+  materializationWire as materializationJson,
+  plannedRequestWire as plannedRequestJson,
+} from "@omicslake/assets";
