@@ -181,7 +181,7 @@ describeOnLakeEngines("the metadata flows as assets", (opened: () => OpenedLake)
     );
 
     await expect(materialize("data/oaks/processed", "Quercus_robur/ind9")).rejects.toMatchObject({
-      code: "asset_failed",
+      code: "invalid_source_config",
       message: expect.stringContaining('no item "Quercus_robur/ind9"') as unknown,
     });
   });

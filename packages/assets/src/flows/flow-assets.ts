@@ -408,6 +408,12 @@ function itemProcessedAsset(
       for (const step of summary.steps)
         context.log(`${step.step}: ${step.ran} ran, ${step.skipped} skipped, ${step.failed} failed`);
       if (summary.failed) {
+        // An item the listing does not have (gone from the tree) fails the same way on every attempt: its
+        // own error, which the executor does not retry.
+        const refused = summary.steps
+          .flatMap((s) => s.failures)
+          .find((f) => f.item === undefined && errorCode(f.error) === "invalid_source_config");
+        if (refused !== undefined) throw refused.error;
         const failures = summary.steps.flatMap((s) => s.failures.map((f) => `${s.step}: ${f.message}`));
         throw new AssetError(
           "asset_failed",
@@ -531,6 +537,10 @@ function configuredProcessedAsset(
       };
     },
   };
+}
+
+function errorCode(error: unknown): unknown {
+  return error !== null && typeof error === "object" ? (error as { code?: unknown }).code : undefined;
 }
 
 function stepLabel(step: ResolvedDataset["steps"][number]): string {
