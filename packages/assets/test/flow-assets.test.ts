@@ -130,7 +130,7 @@ describeOnLakeEngines("the metadata flows as assets", (opened: () => OpenedLake)
     await expect(materialize("data/geo/processed", "2023-01")).rejects.toMatchObject({ code: "not_found" });
   });
 
-  it("processes a lab's items as one asset, after its own ingest asset, and keeps the version when nothing changed", async () => {
+  it("processes a lab's items one partition each, after its own ingest asset, and keeps an unchanged item's version", async () => {
     for (const [individual, text] of [
       ["ind1", "acgt\n"],
       ["ind2", "ttttgggg\n"],
@@ -139,22 +139,50 @@ describeOnLakeEngines("the metadata flows as assets", (opened: () => OpenedLake)
       await writeFile(join(tree, "oaks", "Quercus_robur", individual, "reads.txt"), text);
     }
     expect(graph.upstreamOf("data/oaks/processed")).toEqual(["data/oaks/raw"]);
-    expect((await materialize("data/oaks/raw")).metadata).toMatchObject({ ingested: 2 });
+    const partitions = graph.get("data/oaks/processed").partitions;
+    if (partitions?.kind !== "dynamic") throw new Error("data/oaks/processed should have dynamic partitions");
+    expect(await partitions.keys()).toEqual([]);
+    const raw = await materialize("data/oaks/raw");
+    expect(raw.metadata).toMatchObject({ ingested: 2 });
+    const rawVersions = raw.metadata?.["partitionVersions"] as Record<string, string>;
+    expect(Object.keys(rawVersions).sort()).toEqual(["Quercus_robur/ind1", "Quercus_robur/ind2"]);
+    expect(await partitions.keys()).toEqual(["Quercus_robur/ind1", "Quercus_robur/ind2"]);
 
-    const first = await materialize("data/oaks/processed");
-    // Its steps are those of the processing but the fetch, which is data/oaks/raw's.
-    expect(first.metadata?.["steps"]).toEqual([{ step: "qc.counts", ran: 2, skipped: 0 }]);
-    expect(first.outputs.map((o) => o.dataset)).toEqual(["qc.counts", "qc.counts"]);
-    const again = await materialize("data/oaks/processed");
-    expect(again.metadata?.["steps"]).toEqual([{ step: "qc.counts", ran: 0, skipped: 2 }]);
+    // One item's partition runs its command on that item alone.
+    const first = await materialize("data/oaks/processed", "Quercus_robur/ind1");
+    expect(first.metadata?.["steps"]).toEqual([{ step: "qc.counts", ran: 1, skipped: 0 }]);
+    expect(first.outputs.map((o) => o.dataset)).toEqual(["qc.counts"]);
+    const second = await materialize("data/oaks/processed", "Quercus_robur/ind2");
+    expect(second.metadata?.["steps"]).toEqual([{ step: "qc.counts", ran: 1, skipped: 0 }]);
+    expect(second.dataVersion).not.toBe(first.dataVersion);
+    const again = await materialize("data/oaks/processed", "Quercus_robur/ind1");
+    expect(again.metadata?.["steps"]).toEqual([{ step: "qc.counts", ran: 0, skipped: 1 }]);
     expect(again.dataVersion).toBe(first.dataVersion);
+    expect(again.outputs).toEqual(first.outputs);
 
-    // Raw never changes under a name: a new individual is what a lab's tree gains.
+    // Raw never changes under a name: a new individual is what a lab's tree gains, and it is a new partition.
     await mkdir(join(tree, "oaks", "Quercus_robur", "ind3"), { recursive: true });
     await writeFile(join(tree, "oaks", "Quercus_robur", "ind3", "reads.txt"), "tt\n");
-    await materialize("data/oaks/raw");
-    const changed = await materialize("data/oaks/processed");
-    expect(changed.metadata?.["steps"]).toEqual([{ step: "qc.counts", ran: 1, skipped: 2 }]);
-    expect(changed.dataVersion).not.toBe(first.dataVersion);
+    const grown = await materialize("data/oaks/raw");
+    expect(grown.metadata).toMatchObject({ ingested: 1, unchanged: 2 });
+    const grownVersions = grown.metadata?.["partitionVersions"] as Record<string, string>;
+    // Only the new item's version is new: the unchanged ones do not count as updated downstream.
+    expect(grownVersions).toMatchObject(rawVersions);
+    expect(grownVersions["Quercus_robur/ind3"]).toEqual(expect.any(String));
+    expect(await partitions.keys()).toEqual([
+      "Quercus_robur/ind1",
+      "Quercus_robur/ind2",
+      "Quercus_robur/ind3",
+    ]);
+    const third = await materialize("data/oaks/processed", "Quercus_robur/ind3");
+    expect(third.metadata?.["steps"]).toEqual([{ step: "qc.counts", ran: 1, skipped: 0 }]);
+    expect((await materialize("data/oaks/processed", "Quercus_robur/ind2")).dataVersion).toBe(
+      second.dataVersion,
+    );
+
+    await expect(materialize("data/oaks/processed", "Quercus_robur/ind9")).rejects.toMatchObject({
+      code: "invalid_source_config",
+      message: expect.stringContaining('no item "Quercus_robur/ind9"') as unknown,
+    });
   });
 });

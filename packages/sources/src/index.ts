@@ -75,6 +75,7 @@ export {
   type ProcessSummary,
   type StepOutcome,
 } from "./processing/process-datasets.js";
+export { bindKind, datasetItems, type KindBinding } from "./processing/dataset-items.js";
 export { ingestItems, ensureRawDataset, type ItemIngestResult } from "./processing/ingest-items.js";
 export { checksumDataset, type ChecksumResult } from "./processing/checksum-dataset.js";
 export { stepDatasetName } from "./processing/command-step.js";

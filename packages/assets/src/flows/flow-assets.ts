@@ -19,7 +19,13 @@ import {
   shrinkPolicy,
   snapshot,
 } from "@omicslake/metadata";
-import { ingestConfigured, processDatasets, stepDatasetName } from "@omicslake/sources";
+import {
+  bindKind,
+  datasetItems,
+  ingestConfigured,
+  processDatasets,
+  stepDatasetName,
+} from "@omicslake/sources";
 import { AssetError } from "../asset-error.js";
 import type {
   AssetDependency,
@@ -75,7 +81,8 @@ const EAGER: (key: AssetKey) => AutomationSource = (key) => ({
 
 /**
  * Every flow's steps as assets, derived from the configuration: per dataset its fetch (`data/<x>/raw`), its
- * processing (`data/<x>/processed`, partitioned like its raw files for the public-metadata feeds) and its
+ * processing (`data/<x>/processed`, partitioned like its raw files for the public-metadata feeds, by item
+ * for a configured dataset whose processing is command steps) and its
  * expression store (`data/<x>/expression`); the lake-wide metadata steps when a dataset consolidates; the
  * backup. Dataset names become lower-case key segments: two names equal but for case are refused.
  */
@@ -113,9 +120,11 @@ export function flowAssets(config: LakeConfig): FlowAsset[] {
       if (step.kind === "builtin" && LAKE_WIDE_STEPS.has(step.step)) lakeWide = true;
     if (!METADATA_KINDS.has(dataset.kind)) {
       const processed =
-        processingSteps(dataset).length > 0
-          ? configuredProcessedAsset(config, dataset, group, raw.key)
-          : undefined;
+        processingSteps(dataset).length === 0
+          ? undefined
+          : itemPartitioned(dataset)
+            ? itemProcessedAsset(config, dataset, group, raw.key)
+            : configuredProcessedAsset(config, dataset, group, raw.key);
       if (processed) assets.push(processed);
       if (dataset.steps.some((s) => s.kind === "builtin" && s.step === "expression"))
         assets.push(expressionAsset(config, dataset, group, processed?.key ?? raw.key));
@@ -151,6 +160,7 @@ function rawAsset(config: LakeConfig, dataset: ResolvedDataset, group: string): 
   const metadata = METADATA_KINDS.has(dataset.kind);
   const format = dataset.kind as MetadataFormat;
   const partitioned = metadata && datasetSteps(config, dataset.name).includes("parse");
+  const perItem = !metadata && itemPartitioned(dataset);
   return {
     key,
     description: metadata
@@ -204,6 +214,18 @@ function rawAsset(config: LakeConfig, dataset: ResolvedDataset, group: string): 
         const versions: Record<string, string> = {};
         for (const [partition, members] of groupByPartition(format, objects))
           versions[partition] = versionOfFacts(members.map((o) => `${o.name} ${o.sha256}`));
+        facts["partitionVersions"] = versions;
+      }
+      if (perItem) {
+        // An ingest that brings one new or changed item changes that item's processed partition only.
+        const versions: Record<string, string> = {};
+        for (const [item, record] of await context.lake.catalog.itemRuns.forStep(
+          dataset.name,
+          // The ingest's item records belong to no processing section.
+          "",
+          "ingest",
+        ))
+          versions[item] = versionOfFacts(record.outputs.map((o) => `${o.key} ${o.sha256} ${o.size}`));
         facts["partitionVersions"] = versions;
       }
       return {
@@ -321,8 +343,118 @@ function processingSteps(dataset: ResolvedDataset): ResolvedDataset["steps"] {
 }
 
 /**
- * A configured dataset's processing as one unpartitioned asset: `processDatasets` runs a dataset's items
- * together (it cannot be narrowed to one item), and skips items whose inputs are unchanged itself.
+ * Whether a configured dataset's processing is partitioned by its items: when every step of it is a command
+ * step, which runs item by item. A built-in step (convert, checksum, parse, or a lake-wide one) works on the
+ * whole dataset or the lake, and would run again for every item: such processing stays one asset.
+ */
+function itemPartitioned(dataset: ResolvedDataset): boolean {
+  const steps = processingSteps(dataset);
+  return steps.length > 0 && steps.every((s) => s.kind === "command");
+}
+
+/**
+ * A configured dataset's processing with one partition per item (`DataItem.key`, as its kind lists them):
+ * a partition runs the command steps on its item alone, so a new or changed item is processed without the
+ * others being looked at, and a failed item is retried by itself.
+ */
+function itemProcessedAsset(
+  config: LakeConfig,
+  dataset: ResolvedDataset,
+  group: string,
+  rawKey: AssetKey,
+): FlowAsset {
+  const key = `${group}/processed`;
+  const steps = processingSteps(dataset);
+  const narrowed: LakeConfig = {
+    ...config,
+    dataModel: { ...config.dataModel, [dataset.name]: { ...dataset, steps } },
+  };
+  return {
+    key,
+    description: `the processing of dataset "${dataset.name}" (${steps.map(stepLabel).join(", ")}), one partition per item`,
+    group,
+    tags: datasetTags(config, dataset, "processed"),
+    deps: [{ key: rawKey, mapping: "all" }],
+    automation: EAGER(key),
+    partitions: (lake) => {
+      // The daemon lists keys at every evaluation: items are listed again only once raw has changed (an
+      // ingest), since before that the processing would find no new item's files in raw anyway.
+      let known: { readonly stamp: string; readonly keys: readonly string[] } | undefined;
+      return {
+        kind: "dynamic",
+        name: group,
+        keys: async () => {
+          const raw = await lake.catalog.findDataset(dataset.name, "raw");
+          if (raw === undefined) return [];
+          const stamp = `${raw.id} ${raw.objectCount} ${raw.totalBytes}`;
+          if (known?.stamp !== stamp) {
+            const { items } = await datasetItems(bindKind(lake, config, dataset.name, {}));
+            known = { stamp, keys: items.map((item) => item.key).sort() };
+          }
+          return known.keys;
+        },
+      };
+    },
+    async materialize(context) {
+      const item = context.partition;
+      if (item === undefined) throw new Error(`${key} is partitioned: a partition is needed`);
+      const summary = await processDatasets(context.lake, narrowed, {
+        ...stepOptions(context),
+        names: [dataset.name],
+        items: [item],
+        handlers: ASSET_PROCESS_HANDLERS,
+        log: (line) => context.log(line),
+      });
+      for (const step of summary.steps)
+        context.log(`${step.step}: ${step.ran} ran, ${step.skipped} skipped, ${step.failed} failed`);
+      if (summary.failed) {
+        // An item the listing does not have (gone from the tree) fails the same way on every attempt: its
+        // own error, which the executor does not retry.
+        const refused = summary.steps
+          .flatMap((s) => s.failures)
+          .find((f) => f.item === undefined && errorCode(f.error) === "invalid_source_config");
+        if (refused !== undefined) throw refused.error;
+        const failures = summary.steps.flatMap((s) => s.failures.map((f) => `${s.step}: ${f.message}`));
+        throw new AssetError(
+          "asset_failed",
+          `processing of item "${item}" of dataset "${dataset.name}" failed: ${failures.slice(0, 5).join("; ")}`,
+          {
+            details: { key, partition: item, dataset: dataset.name, failures },
+            hint: `The log of the run lists every failure; "omicslake process ${dataset.name}" runs the same steps`,
+          },
+        );
+      }
+      // The item's records as they are now, whichever run wrote them: a rerun that skips gives the same version.
+      const facts: string[] = [];
+      const outputs: AssetOutput[] = [];
+      for (const step of steps) {
+        if (step.kind !== "command") continue;
+        const record = (
+          await context.lake.catalog.itemRuns.forStep(dataset.name, step.section, step.name)
+        ).get(item);
+        if (record === undefined) continue;
+        facts.push(`${stepDatasetName(step)} ${record.fingerprint}`);
+        for (const output of record.outputs)
+          outputs.push({
+            dataset: stepDatasetName(step),
+            layer: "processed",
+            object: output.key,
+            sha256: output.sha256,
+            bytes: output.size,
+          });
+      }
+      return {
+        dataVersion: versionOfFacts(facts),
+        outputs,
+        metadata: { steps: summary.steps.map((s) => ({ step: s.step, ran: s.ran, skipped: s.skipped })) },
+      };
+    },
+  };
+}
+
+/**
+ * A configured dataset's processing as one unpartitioned asset, when a step of it works on the whole
+ * dataset (see `itemPartitioned`); `processDatasets` skips items whose inputs are unchanged itself.
  */
 function configuredProcessedAsset(
   config: LakeConfig,
@@ -405,6 +537,10 @@ function configuredProcessedAsset(
       };
     },
   };
+}
+
+function errorCode(error: unknown): unknown {
+  return error !== null && typeof error === "object" ? (error as { code?: unknown }).code : undefined;
 }
 
 function stepLabel(step: ResolvedDataset["steps"][number]): string {

@@ -7,7 +7,7 @@ import {
   type ResolvedStep,
   type StepOptions,
 } from "@omicslake/core";
-import type { ItemProblem } from "../items/data-item.js";
+import type { DataItem, ItemProblem } from "../items/data-item.js";
 import type { ItemListing } from "../kinds/source-kind.js";
 import { readTaxidsFile, type TaxidSet } from "../kinds/genbank/taxon-subtree.js";
 import { SourceConfigError } from "../upstream-error.js";
@@ -54,6 +54,12 @@ export interface ProcessOptions extends StepOptions {
   /** Items a command step runs at once (default: the cores over the step's threads, at least 1). */
   readonly jobs?: number;
   readonly log?: (line: string) => void;
+  /**
+   * Only these items (`DataItem.key`, as the listing gives them) of the one selected dataset: its command
+   * steps run on them alone. Steps that work on the dataset as a whole (ingest, checksum, parse, convert,
+   * expression) cannot be narrowed and are refused; the lake-wide ones still run once at the end.
+   */
+  readonly items?: readonly string[];
 }
 
 /** What one step did: for one dataset, or (`dataset` undefined) for the lake. */
@@ -95,6 +101,7 @@ export async function processDatasets(
   const selected = selectDatasets(config, options);
   const outcomes: StepOutcome[] = [];
   if (selected.length === 0) return { steps: outcomes, failed: false };
+  if (options.items !== undefined) checkNarrowable(selected, options.items);
   const removed = await removeStaleWorkDirs(lake, config.root);
   if (removed > 0)
     options.log?.(`removed ${removed} work director${removed === 1 ? "y" : "ies"} of killed runs`);
@@ -141,6 +148,49 @@ function selectDatasets(config: LakeConfig, options: ProcessOptions): ResolvedDa
   return (names.length > 0 ? names : Object.keys(config.dataModel))
     .map((name) => config.dataModel[name]!)
     .filter((dataset) => options.role === undefined || dataset.role === options.role);
+}
+
+/** Refuses `items` where it cannot mean what it says, before anything runs. */
+function checkNarrowable(selected: readonly ResolvedDataset[], items: readonly string[]): void {
+  if (selected.length !== 1) {
+    throw new SourceConfigError(
+      `items name one dataset's items; ${selected.length} datasets are selected (${selected.map((d) => d.name).join(", ")})`,
+      {
+        details: { datasets: selected.map((d) => d.name), items },
+        hint: "Select exactly one dataset with items",
+      },
+    );
+  }
+  const dataset = selected[0]!;
+  const whole = dataset.steps.filter(
+    (s) => s.kind === "builtin" && !(LAKE_WIDE as readonly string[]).includes(s.step),
+  );
+  if (whole.length > 0) {
+    const names = whole.map(stepLabel);
+    throw new SourceConfigError(
+      `dataset "${dataset.name}" cannot be processed for some items only: ${names.join(", ")} work on the whole dataset`,
+      {
+        details: { dataset: dataset.name, items, steps: names },
+        hint: `Process ${dataset.name} without items, or only its command steps`,
+      },
+    );
+  }
+}
+
+/** The listed items kept to `wanted`; a name the listing does not have is an error naming it. */
+function narrowItems(dataset: string, items: readonly DataItem[], wanted: readonly string[]): DataItem[] {
+  const byKey = new Map(items.map((item) => [item.key, item]));
+  const unknown = wanted.filter((key) => !byKey.has(key));
+  if (unknown.length > 0) {
+    throw new SourceConfigError(
+      `dataset "${dataset}" has no item ${unknown.map((k) => `"${k}"`).join(", ")}`,
+      {
+        details: { dataset, unknown },
+        hint: `Items now: ${[...byKey.keys()].slice(0, 10).join(", ") || "(none: ingest first)"}${byKey.size > 10 ? ", …" : ""}`,
+      },
+    );
+  }
+  return [...new Set(wanted)].map((key) => byKey.get(key)!);
 }
 
 async function processDataset(
@@ -243,7 +293,9 @@ async function commandStep(
   state.listing ??= datasetItems(
     bindKind(lake, config, dataset.name, { ...step, ...(options.log ? { log: options.log } : {}) }),
   );
-  const { items, problems: listed } = await state.listing;
+  const { items: listedItems, problems: listed } = await state.listing;
+  const items =
+    options.items !== undefined ? narrowItems(dataset.name, listedItems, options.items) : listedItems;
   const problems = state.problemsReported ? [] : listed;
   state.problemsReported = true;
   const jobs = options.jobs ?? Math.max(1, Math.floor(availableParallelism() / resolved.threads));
