@@ -322,6 +322,18 @@ class LakeAssetService implements AutomatedAssetService {
     if (input.downstream)
       for (const key of [...selected]) for (const k of this.graph.withDownstream(key)) selected.add(k);
     const asked = input.partitions ?? [];
+    // Partitions asked of a selection without a partitioned asset would be dropped, and the whole of
+    // each asset run instead of the one slice the user meant.
+    if (asked.length > 0 && ![...selected].some((key) => this.graph.get(key).partitions !== undefined)) {
+      throw new AssetError(
+        "invalid_input",
+        `no selected asset is partitioned: partition ${asked.map((p) => JSON.stringify(p)).join(", ")} names nothing`,
+        {
+          details: { assets: [...selected], partitions: asked },
+          hint: 'Leave the partitions out to materialize the whole asset; "omicslake assets ls" shows which assets have partitions',
+        },
+      );
+    }
     const stageOf = new Map<AssetKey, number>();
     for (const key of this.graph.topologicalOrder()) {
       if (!selected.has(key)) continue;
