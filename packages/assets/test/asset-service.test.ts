@@ -130,4 +130,17 @@ describeOnLakeEngines("the asset service on a lake", (opened: () => OpenedLake) 
     expect((await daemon.tick()).requests).toEqual([]);
     expect((await service.show("data/pubmed/processed")).stale).toBe(false);
   });
+
+  it("refuses to submit an asset-partition already being materialized, as the API's 409 promises", async () => {
+    const input = {
+      select: ["data/pubmed/processed"],
+      partitions: ["pubmed25n0001"],
+      origin: "api",
+    } as const;
+    expect(await service.submit(input)).toHaveLength(1);
+    await expect(service.submit(input)).rejects.toMatchObject({ code: "asset_busy" });
+    await service.idle();
+    expect(await service.submit(input)).toHaveLength(1);
+    await service.idle();
+  });
 });
