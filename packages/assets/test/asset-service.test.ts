@@ -97,6 +97,14 @@ describeOnLakeEngines("the asset service on a lake", (opened: () => OpenedLake) 
     expect((error as Error).message).toContain('"pubmed25n9999"');
   });
 
+  it("refuses partitions asked of a selection that has no partitioned asset, instead of running it whole", async () => {
+    const error: unknown = await service
+      .materialize({ select: ["data/pubmed/raw"], partitions: ["2024-05"], origin: "cli" })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "invalid_input" });
+    expect((error as Error).message).toContain("no selected asset is partitioned");
+  });
+
   it("marks only the partition whose file changed as stale, and the daemon re-runs only that one", async () => {
     fake.setFile("pubmed/updatefiles/pubmed25n0002.xml.gz", pubmedFile([3, 4], "revised"));
     await service.materialize({ select: ["data/pubmed/raw"], origin: "cli" });
@@ -121,5 +129,18 @@ describeOnLakeEngines("the asset service on a lake", (opened: () => OpenedLake) 
     // Nothing is due any more: the next evaluation requests nothing.
     expect((await daemon.tick()).requests).toEqual([]);
     expect((await service.show("data/pubmed/processed")).stale).toBe(false);
+  });
+
+  it("refuses to submit an asset-partition already being materialized, as the API's 409 promises", async () => {
+    const input = {
+      select: ["data/pubmed/processed"],
+      partitions: ["pubmed25n0001"],
+      origin: "api",
+    } as const;
+    expect(await service.submit(input)).toHaveLength(1);
+    await expect(service.submit(input)).rejects.toMatchObject({ code: "asset_busy" });
+    await service.idle();
+    expect(await service.submit(input)).toHaveLength(1);
+    await service.idle();
   });
 });

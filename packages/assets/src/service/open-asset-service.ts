@@ -205,9 +205,39 @@ class LakeAssetService implements AutomatedAssetService {
   async submit(input: MaterializeInput): Promise<readonly MaterializationRequest[]> {
     const plan = this.#plan(input);
     const first = await this.#firstStage(plan);
+    await this.#refuseBusy(first);
     await this.#runnerFor();
     this.#inBackground(this.#runPlan(plan, first, input));
     return first;
+  }
+
+  /**
+   * A request started in the background cannot answer busy to whoever asked: refused here instead, when
+   * this process or another is already materializing one of its asset-partitions.
+   */
+  async #refuseBusy(requests: readonly MaterializationRequest[]): Promise<void> {
+    const busyOf = async (): Promise<MaterializationRequest[]> => {
+      const state = new InFlightSnapshot(await this.store.snapshot(), this.#inFlight);
+      return requests.filter((r) => state.get(r.key, r.partition).running !== undefined);
+    };
+    let busy = await busyOf();
+    if (busy.some((r) => !this.#inFlight.has(partitionId(r.key, r.partition)))) {
+      // The run of a killed process reads as running until swept: without this sweep the
+      // asset-partition would stay refused until some other command happened to sweep.
+      await this.lake.abandonDeadRuns();
+      busy = await busyOf();
+    }
+    const [first] = busy;
+    if (first === undefined) return;
+    const names = busy.map((r) => (r.partition === undefined ? r.key : `${r.key} [${r.partition}]`));
+    throw new AssetError(
+      "asset_busy",
+      `${names.join(", ")} ${busy.length === 1 ? "is" : "are"} already being materialized`,
+      {
+        details: { key: first.key, partition: first.partition ?? null, busy: names },
+        hint: "Wait for that materialization to end (GET /v1/runs?asset=KEY lists its runs), then ask again",
+      },
+    );
   }
 
   async #firstStage(plan: Plan): Promise<MaterializationRequest[]> {
@@ -322,6 +352,18 @@ class LakeAssetService implements AutomatedAssetService {
     if (input.downstream)
       for (const key of [...selected]) for (const k of this.graph.withDownstream(key)) selected.add(k);
     const asked = input.partitions ?? [];
+    // Partitions asked of a selection without a partitioned asset would be dropped, and the whole of
+    // each asset run instead of the one slice the user meant.
+    if (asked.length > 0 && ![...selected].some((key) => this.graph.get(key).partitions !== undefined)) {
+      throw new AssetError(
+        "invalid_input",
+        `no selected asset is partitioned: partition ${asked.map((p) => JSON.stringify(p)).join(", ")} names nothing`,
+        {
+          details: { assets: [...selected], partitions: asked },
+          hint: 'Leave the partitions out to materialize the whole asset; "omicslake assets ls" shows which assets have partitions',
+        },
+      );
+    }
     const stageOf = new Map<AssetKey, number>();
     for (const key of this.graph.topologicalOrder()) {
       if (!selected.has(key)) continue;

@@ -96,6 +96,8 @@ describe("settings nothing honours are refused with file, line, key and why", ()
       key: "interval",
       line: 2,
     });
+    // Past a 32-bit timer Node fires at once: a month-long interval would make the daemon spin.
+    expect(refusal(`[automation]\ninterval = 3000000\n`).message).toContain("at most 86400");
     expect(refusal(`[automation]\nrunner = "celery"\n`).message).toContain('must be one of "auto"');
     const boss = refusal(`[automation]\nrunner = "pg-boss"\n`);
     expect(boss.message).toContain("needs a PostgreSQL catalog");
@@ -128,6 +130,9 @@ describe("settings nothing honours are refused with file, line, key and why", ()
     expect(typo.message).toContain('Did you mean "retries"?');
     expect(typo.details).toMatchObject({ section: "asset.lake/backup", key: "retrys", line: 2 });
     expect(refusal(`[asset."lake/backup"]\nretries = -1\n`).details).toMatchObject({ key: "retries" });
+    expect(refusal(`[asset."lake/backup"]\nretry_delay = 3000000\n`).details).toMatchObject({
+      key: "retry_delay",
+    });
   });
 
   it("refuses layout, path and subdir", () => {

@@ -316,6 +316,8 @@ export const automationSectionSchema = z
     interval: z
       .number()
       .min(1, "must be at least 1 (seconds)")
+      // Longer than a 32-bit timer holds (~24.8 days), Node fires at once: the daemon would spin.
+      .max(86_400, "must be at most 86400 (seconds, one day)")
       .default(30)
       .describe("Seconds between two evaluations of the automation conditions"),
     concurrency: z
@@ -348,7 +350,13 @@ export const assetSectionSchema = z
       .min(0)
       .optional()
       .describe("Attempts after the first before a materialization counts as failed (default 2)"),
-    retry_delay: z.number().min(0).optional().describe("Seconds before the first retry (default 5)"),
+    retry_delay: z
+      .number()
+      .min(0)
+      // Longer than a 32-bit timer holds, Node would retry at once instead of waiting.
+      .max(86_400, "must be at most 86400 (seconds, one day)")
+      .optional()
+      .describe("Seconds before the first retry (default 5)"),
     retry_backoff: z
       .enum(["exponential", "constant"])
       .optional()
