@@ -35,6 +35,22 @@ describe("checkAssetConfig", () => {
     ).toEqual([]);
   });
 
+  it("refuses an automated backup asset while [backup] daily or weekly also schedules backups", () => {
+    const both = checkAssetConfig(
+      load(`[backup]\ndaily = "02:00"\n${BASE}[asset."lake/backup"]\nautomation = 'on_cron("0 2 * * 0")'\n`),
+    );
+    expect(both.map((p) => p.details)).toMatchObject([{ section: 'asset."lake/backup"', key: "automation" }]);
+    expect(both[0]?.message).toContain("backed up twice");
+    expect(
+      checkAssetConfig(
+        load(`[backup]\ndaily = "02:00"\n${BASE}[asset."lake/backup"]\nautomation = "manual"\n`),
+      ),
+    ).toEqual([]);
+    expect(
+      checkAssetConfig(load(`${BASE}[asset."lake/backup"]\nautomation = 'on_cron("0 2 * * 0")'\n`)),
+    ).toEqual([]);
+  });
+
   it("names an [asset.KEY] table of no asset, with the closest keys", () => {
     const [problem, ...rest] = checkAssetConfig(load(`${BASE}[asset."geo/processed"]\nretries = 1\n`));
     expect(rest).toEqual([]);

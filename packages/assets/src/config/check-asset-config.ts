@@ -21,6 +21,9 @@ import { flowAssets, type FlowAsset } from "../flows/flow-assets.js";
  *
  * @example for (const problem of checkAssetConfig(config)) console.error(problem.message);
  */
+/** The backup asset, which `[backup] daily`/`weekly` also schedules (inside `omicslake serve`). */
+const BACKUP_ASSET = "lake/backup";
+
 export function checkAssetConfig(config: LakeConfig, graph?: AssetGraph): ConfigError[] {
   const text = configText(config);
   const problem = (
@@ -66,6 +69,21 @@ export function checkAssetConfig(config: LakeConfig, graph?: AssetGraph): Config
       continue;
     }
     const asset = assets.find((a) => a.key === key);
+    const automation = settings.automation?.trim();
+    if (
+      key === BACKUP_ASSET &&
+      automation !== undefined &&
+      automation !== "manual" &&
+      (config.backup.daily !== undefined || config.backup.weekly !== undefined)
+    ) {
+      problems.push(
+        problem(
+          `${key} has an automation while [backup] daily or weekly also schedules backups: each slot would be backed up twice`,
+          { section, table: ["asset", key], key: "automation" },
+          { hint: 'Keep one schedule: remove [backup] daily/weekly, or set this automation to "manual"' },
+        ),
+      );
+    }
     if (settings.concurrency !== undefined && asset !== undefined && asset.partitions === undefined) {
       problems.push(
         problem(
