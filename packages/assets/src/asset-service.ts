@@ -54,7 +54,7 @@ export interface AssetDetailView extends AssetStatusView {
 }
 
 export interface MaterializeInput {
-  /** Selections (keys, globs, `+key`, `key+`, `tag:NAME`); every asset when empty. */
+  /** Selections (keys, globs, `+key`, `key+`, `tag:NAME`); every asset but `lake/backup` when empty. */
   readonly select?: readonly string[];
   /** Partition keys to run (each must exist in every selected partitioned asset); all when empty. */
   readonly partitions?: readonly string[];

@@ -89,6 +89,21 @@ describeOnLakeEngines("the asset service on a lake", (opened: () => OpenedLake) 
     expect(runs.items.map((r) => r.status)).toEqual(["succeeded"]);
   });
 
+  it("leaves the lake's backup out of a materialize that selects nothing", async () => {
+    const bare = await openAssetService(
+      opened().lake,
+      parseConfig(`[lake]\nroot = ${JSON.stringify(opened().root)}\n`, { baseDir: opened().root, env: {} }),
+    );
+    try {
+      expect(bare.graph.keys()).toEqual(["lake/backup"]);
+      const error: unknown = await bare.materialize({ origin: "cli" }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "invalid_input" });
+      expect((error as Error).message).toContain("declares no dataset");
+    } finally {
+      await bare.close();
+    }
+  });
+
   it("refuses a partition the asset does not have, naming it", async () => {
     const error: unknown = await service
       .materialize({ select: ["data/pubmed/processed"], partitions: ["pubmed25n9999"], origin: "cli" })

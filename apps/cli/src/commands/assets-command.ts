@@ -3,6 +3,7 @@ import {
   type AssetDetailView,
   type AssetStatusView,
   type AutomatedAssetService,
+  type OpenAssetServiceOptions,
 } from "@omicslake/assets";
 import type { LakeConfig } from "@omicslake/core";
 import { Option, type Command } from "commander";
@@ -18,15 +19,39 @@ import { assetDetailJson, assetStatusJson } from "../output/asset-json.js";
 export function withAssetService<T>(
   options: GlobalOptions,
   fn: (service: AutomatedAssetService, out: Output, config: LakeConfig) => Promise<T>,
+  serviceOptions: OpenAssetServiceOptions = {},
 ): Promise<T> {
   return withLake(options, async (lake, out, config) => {
-    const service = await openAssetService(lake, config);
+    const service = await openAssetService(lake, config, serviceOptions);
     try {
       return await fn(service, out, config);
     } finally {
       await service.close();
     }
   });
+}
+
+/** `--in-process`, for the commands that run assets. */
+export const IN_PROCESS_OPTION = [
+  "--in-process",
+  "run the assets in this process even with a PostgreSQL catalog, instead of queueing them for `omicslake worker` processes",
+] as const;
+
+/**
+ * Says so when runs go to a queue no worker takes from: without it, a command on a PostgreSQL catalog with no
+ * worker running would wait in silence.
+ */
+export async function warnWithoutWorkers(
+  service: AutomatedAssetService,
+  warn: (line: string) => void,
+): Promise<void> {
+  const workers = await service.liveWorkers();
+  if (workers === undefined) return;
+  warn(
+    workers === 0
+      ? "runs are queued for workers, and no `omicslake worker` is running for this lake: they wait until one starts (or use --in-process to run them here)"
+      : `runs are queued for ${workers} worker process(es)`,
+  );
 }
 
 /** `2026-12-06 03:00`: minutes are what a listing needs; `assets show --json` has the exact times. */

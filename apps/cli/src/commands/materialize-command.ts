@@ -11,12 +11,13 @@ import { cancelOnSigint } from "../cancel-on-sigint.js";
 import type { GlobalOptions } from "../context.js";
 import { materializeReportJson } from "../output/asset-json.js";
 import { table } from "../output/output.js";
-import { withAssetService } from "./assets-command.js";
+import { IN_PROCESS_OPTION, warnWithoutWorkers, withAssetService } from "./assets-command.js";
 
 interface MaterializeOptions {
   select: string[];
   partition: string[];
   downstream?: boolean;
+  inProcess?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -124,7 +125,7 @@ export function registerMaterialize(program: Command): void {
     )
     .option(
       "-s, --select <expr>",
-      "assets to run: a key, a glob (data/geo/*), +key (with its upstream), key+ (with its downstream) or tag:NAME; repeatable (default: every asset)",
+      "assets to run: a key, a glob (data/geo/*), +key (with its upstream), key+ (with its downstream) or tag:NAME; repeatable (default: every asset but lake/backup)",
       collect,
       [],
     )
@@ -135,26 +136,32 @@ export function registerMaterialize(program: Command): void {
       [],
     )
     .option("--downstream", "also run every asset downstream of the selection")
+    .option(...IN_PROCESS_OPTION)
     .action(async (options: MaterializeOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       await cancelOnSigint((signal) =>
-        withAssetService(globals, async (service, out) => {
-          const report = await service.materialize({
-            select: options.select,
-            partitions: options.partition,
-            downstream: options.downstream === true,
-            origin: "cli",
-            signal,
-            onEvent: (event) => {
-              const line = eventLine(event);
-              if (line !== undefined) out.info(line);
-            },
-          });
-          out.data(materializeReportJson(report), () => reportText(report));
-          // What ended before the Ctrl-C is kept and shown above; the exit code says the command was stopped.
-          if (signal.aborted) throw new CancelledError("materialize", { cause: signal.reason });
-          if (report.failed) throw unsuccessfulError(report);
-        }),
+        withAssetService(
+          globals,
+          async (service, out) => {
+            await warnWithoutWorkers(service, (line) => out.info(line));
+            const report = await service.materialize({
+              select: options.select,
+              partitions: options.partition,
+              downstream: options.downstream === true,
+              origin: "cli",
+              signal,
+              onEvent: (event) => {
+                const line = eventLine(event);
+                if (line !== undefined) out.info(line);
+              },
+            });
+            out.data(materializeReportJson(report), () => reportText(report));
+            // What ended before the Ctrl-C is kept and shown above; the exit code says the command was stopped.
+            if (signal.aborted) throw new CancelledError("materialize", { cause: signal.reason });
+            if (report.failed) throw unsuccessfulError(report);
+          },
+          options.inProcess === true ? { runner: "in-process" } : {},
+        ),
       );
     });
 }

@@ -23,6 +23,7 @@ import { selectAssets, selectionMatches } from "../graph/asset-selection.js";
 import { resolvePartitionKeys } from "../partitions/resolve-partition-keys.js";
 import { InProcessPartitionRunner } from "../runners/in-process/in-process-partition-runner.js";
 import type { PartitionRunner } from "../runners/partition-runner.js";
+import { WORKER_STEP } from "../runners/pg-boss/fail-dead-jobs.js";
 import { PgBossPartitionRunner } from "../runners/pg-boss/pg-boss-partition-runner.js";
 import { AssetStateSnapshot, type AssetPartitionState } from "../state/asset-state-snapshot.js";
 import type { AssetStateStore } from "../state/asset-state-store.js";
@@ -61,6 +62,11 @@ export interface AutomatedAssetService extends AssetService {
   idle(): Promise<void>;
   /** Outcomes of submitted requests, as they end (the daemon logs them). */
   onOutcome(listener: (outcome: RequestOutcome) => void): void;
+  /**
+   * With the pg-boss runner, how many `omicslake worker` processes are alive for this lake (their worker runs
+   * are running); `undefined` in-process. Runs queued while it is 0 wait until a worker starts.
+   */
+  liveWorkers(): Promise<number | undefined>;
 }
 
 /**
@@ -271,6 +277,13 @@ class LakeAssetService implements AutomatedAssetService {
     this.#listeners.push(listener);
   }
 
+  async liveWorkers(): Promise<number | undefined> {
+    if (this.runnerKind !== "pg-boss") return undefined;
+    await this.lake.abandonDeadRuns();
+    const page = await this.lake.catalog.listRuns({ step: WORKER_STEP, status: "running", limit: 500 });
+    return page.items.length;
+  }
+
   async idle(): Promise<void> {
     while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
   }
@@ -347,10 +360,18 @@ class LakeAssetService implements AutomatedAssetService {
    */
   #plan(input: MaterializeInput): Plan {
     const selected = new Set(
-      input.select && input.select.length > 0 ? selectAssets(this.graph, input.select) : this.graph.keys(),
+      input.select && input.select.length > 0
+        ? selectAssets(this.graph, input.select)
+        : // The lake's own chores (a full backup) run when asked for by name, not with every data refresh.
+          this.graph.keys().filter((key) => !key.startsWith("lake/")),
     );
     if (input.downstream)
       for (const key of [...selected]) for (const k of this.graph.withDownstream(key)) selected.add(k);
+    if (selected.size === 0) {
+      throw new AssetError("invalid_input", "nothing to materialize: the configuration declares no dataset", {
+        hint: 'Declare [data.NAME] datasets in omicslake.toml, or select "lake/backup" to back the lake up',
+      });
+    }
     const asked = input.partitions ?? [];
     // Partitions asked of a selection without a partitioned asset would be dropped, and the whole of
     // each asset run instead of the one slice the user meant.

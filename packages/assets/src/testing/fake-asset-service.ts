@@ -251,6 +251,11 @@ export class FakeAssetService implements AssetService {
     return { outcomes, failed: outcomes.some((o) => o.status !== "succeeded") };
   }
 
+  /** In-process, as the embedded catalog: no workers to count. */
+  liveWorkers(): Promise<number | undefined> {
+    return Promise.resolve(undefined);
+  }
+
   async submit(input: MaterializeInput): Promise<readonly MaterializationRequest[]> {
     const requests = this.plan(input);
     const busy = requests.find((r) => this.options.busy?.includes(r.key) && input.select?.includes(r.key));
