@@ -146,6 +146,10 @@ for (const { engine, skip } of testEngines()) {
       expect(busy.json<ErrorJson>().error.code).toBe("asset_busy");
       expect((await post("/v1/assets/data/geo/raw/materialize", { select: ["*"] })).statusCode).toBe(400);
       expect((await post("/v1/assets/data/geo/raw/materialize", { partitions: [""] })).statusCode).toBe(400);
+      // An empty list is not "every partition".
+      expect((await post("/v1/assets/data/geo/processed/materialize", { partitions: [] })).statusCode).toBe(
+        400,
+      );
       expect((await post("/v1/assets/data/geo/raw", {})).statusCode).toBe(404);
       expect((await post("/v1/assets/nope/materialize", {})).statusCode).toBe(404);
       expect([400, 404]).toContain((await post("/v1/assets/../materialize", {})).statusCode);

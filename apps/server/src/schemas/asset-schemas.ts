@@ -87,9 +87,12 @@ export const materializeBodySchema = z
   .strictObject({
     partitions: z
       .array(z.string().min(1).max(200))
+      // An empty list would otherwise read as "left out" and run every partition: a client that
+      // computed nothing to run must not start the whole asset.
+      .min(1)
       .max(1000)
       .optional()
-      .describe("Partition keys to run; every partition when left out"),
+      .describe("Partition keys to run (at least one); every partition when left out"),
     downstream: z.boolean().optional().describe("Also run every asset downstream of this one"),
   })
   // A POST without a body (no content type) arrives as null: it asks for every partition.

@@ -179,7 +179,10 @@ export async function executeRequests(
         if (done < items.length) throw new Error("executeRequests: requests are waiting on each other");
         break;
       }
-      await Promise.race([...running, abort]);
+      // Once aborted, `abort` is settled for good: racing it again would return at once, every time,
+      // and spin this loop on microtasks (never yielding to the event loop that ends the running
+      // tasks, allocating until the heap runs out). From then on wait for the running tasks only.
+      await Promise.race(signal.aborted ? [...running] : [...running, abort]);
     }
   };
 

@@ -21,13 +21,15 @@ export function runAssetWorker(options: AssetWorkerOptions): Promise<AssetWorker
   });
 }
 
-function logEvent(event: MaterializeEvent, log: (line: string) => void): void {
+/** What the worker prints of one materialization event (exported for its test). */
+export function logEvent(event: MaterializeEvent, log: (line: string) => void): void {
   switch (event.kind) {
     case "started":
       log(`attempt ${event.attempt} started`);
       break;
     case "retrying":
-      log(`attempt ${event.attempt} failed (${event.error}); retrying in ${event.delayMs} ms`);
+      // Already told by the "log" line that follows it ("attempt 1 of 3 failed (…); retrying in 1 s");
+      // the event's attempt is the one about to start, so echoing it as the failed one was off by one.
       break;
     case "log":
       log(event.line);
