@@ -254,26 +254,10 @@ function metadataProcessedAsset(
     tags: datasetTags(config, dataset, "processed"),
     deps: [{ key: rawKey, mapping: "all" }],
     automation: EAGER(key),
-    partitions: (lake) => {
-      // The daemon lists keys at every evaluation; raw only grows, so while its object count and size
-      // stay the same its partitions do too, and one catalog read replaces a listing of every object.
-      let known: { readonly stamp: string; readonly keys: readonly string[] } | undefined;
-      return {
-        kind: "dynamic",
-        name: group,
-        keys: async () => {
-          const raw = await lake.catalog.findDataset(dataset.name, "raw");
-          if (raw === undefined) return [];
-          const stamp = `${raw.id} ${raw.objectCount} ${raw.totalBytes}`;
-          if (known?.stamp !== stamp)
-            known = {
-              stamp,
-              keys: [...groupByPartition(format, await rawObjectsOf(lake, dataset.name)).keys()],
-            };
-          return known.keys;
-        },
-      };
-    },
+    partitions: (lake) =>
+      partitionsFollowingRaw(lake, dataset.name, group, async () => [
+        ...groupByPartition(format, await rawObjectsOf(lake, dataset.name)).keys(),
+      ]),
     async materialize(context) {
       const partition = context.partition;
       if (partition === undefined) throw new Error(`${key} is partitioned: a partition is needed`);
@@ -376,25 +360,12 @@ function itemProcessedAsset(
     tags: datasetTags(config, dataset, "processed"),
     deps: [{ key: rawKey, mapping: "all" }],
     automation: EAGER(key),
-    partitions: (lake) => {
-      // The daemon lists keys at every evaluation: items are listed again only once raw has changed (an
-      // ingest), since before that the processing would find no new item's files in raw anyway.
-      let known: { readonly stamp: string; readonly keys: readonly string[] } | undefined;
-      return {
-        kind: "dynamic",
-        name: group,
-        keys: async () => {
-          const raw = await lake.catalog.findDataset(dataset.name, "raw");
-          if (raw === undefined) return [];
-          const stamp = `${raw.id} ${raw.objectCount} ${raw.totalBytes}`;
-          if (known?.stamp !== stamp) {
-            const { items } = await datasetItems(bindKind(lake, config, dataset.name, {}));
-            known = { stamp, keys: items.map((item) => item.key).sort() };
-          }
-          return known.keys;
-        },
-      };
-    },
+    partitions: (lake) =>
+      // Before an ingest the processing would find no new item's files in raw anyway.
+      partitionsFollowingRaw(lake, dataset.name, group, async () => {
+        const { items } = await datasetItems(bindKind(lake, config, dataset.name, {}));
+        return items.map((item) => item.key).sort();
+      }),
     async materialize(context) {
       const item = context.partition;
       if (item === undefined) throw new Error(`${key} is partitioned: a partition is needed`);
@@ -714,4 +685,29 @@ async function listAll(lake: Lake, datasetId: number): Promise<CatalogObject[]> 
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined);
   return objects;
+}
+
+/**
+ * Dynamic partitions listed from a dataset's raw layer. The daemon lists keys at every evaluation; raw only
+ * grows, so while its object count and size stay the same its partitions do too, and one catalog read
+ * replaces a listing of every object (or item).
+ */
+function partitionsFollowingRaw(
+  lake: Lake,
+  datasetName: string,
+  name: string,
+  list: () => Promise<readonly string[]>,
+): PartitionsDefinition {
+  let known: { readonly stamp: string; readonly keys: readonly string[] } | undefined;
+  return {
+    kind: "dynamic",
+    name,
+    keys: async () => {
+      const raw = await lake.catalog.findDataset(datasetName, "raw");
+      if (raw === undefined) return [];
+      const stamp = `${raw.id} ${raw.objectCount} ${raw.totalBytes}`;
+      if (known?.stamp !== stamp) known = { stamp, keys: await list() };
+      return known.keys;
+    },
+  };
 }
