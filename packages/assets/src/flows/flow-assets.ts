@@ -25,6 +25,7 @@ import {
   ingestConfigured,
   processDatasets,
   stepDatasetName,
+  type ProcessSummary,
 } from "@omicslake/sources";
 import { AssetError } from "../asset-error.js";
 import type {
@@ -349,10 +350,6 @@ function itemProcessedAsset(
 ): FlowAsset {
   const key = `${group}/processed`;
   const steps = processingSteps(dataset);
-  const narrowed: LakeConfig = {
-    ...config,
-    dataModel: { ...config.dataModel, [dataset.name]: { ...dataset, steps } },
-  };
   return {
     key,
     description: `the processing of dataset "${dataset.name}" (${steps.map(stepLabel).join(", ")}), one partition per item`,
@@ -369,15 +366,7 @@ function itemProcessedAsset(
     async materialize(context) {
       const item = context.partition;
       if (item === undefined) throw new Error(`${key} is partitioned: a partition is needed`);
-      const summary = await processDatasets(context.lake, narrowed, {
-        ...stepOptions(context),
-        names: [dataset.name],
-        items: [item],
-        handlers: ASSET_PROCESS_HANDLERS,
-        log: (line) => context.log(line),
-      });
-      for (const step of summary.steps)
-        context.log(`${step.step}: ${step.ran} ran, ${step.skipped} skipped, ${step.failed} failed`);
+      const summary = await runProcessing(context, config, dataset, steps, [item]);
       if (summary.failed) {
         // An item the listing does not have (gone from the tree) fails the same way on every attempt: its
         // own error, which the executor does not retry.
@@ -405,14 +394,7 @@ function itemProcessedAsset(
         ).get(item);
         if (record === undefined) continue;
         facts.push(`${stepDatasetName(step)} ${record.fingerprint}`);
-        for (const output of record.outputs)
-          outputs.push({
-            dataset: stepDatasetName(step),
-            layer: "processed",
-            object: output.key,
-            sha256: output.sha256,
-            bytes: output.size,
-          });
+        outputs.push(...commandOutputs(step, record));
       }
       return {
         dataVersion: versionOfFacts(facts),
@@ -435,10 +417,6 @@ function configuredProcessedAsset(
 ): FlowAsset {
   const key = `${group}/processed`;
   const steps = processingSteps(dataset);
-  const narrowed: LakeConfig = {
-    ...config,
-    dataModel: { ...config.dataModel, [dataset.name]: { ...dataset, steps } },
-  };
   return {
     key,
     description: `the processing of dataset "${dataset.name}" (${steps.map(stepLabel).join(", ")}) over its items, unchanged items skipped`,
@@ -447,14 +425,7 @@ function configuredProcessedAsset(
     deps: [{ key: rawKey }],
     automation: EAGER(key),
     async materialize(context) {
-      const summary = await processDatasets(context.lake, narrowed, {
-        ...stepOptions(context),
-        names: [dataset.name],
-        handlers: ASSET_PROCESS_HANDLERS,
-        log: (line) => context.log(line),
-      });
-      for (const step of summary.steps)
-        context.log(`${step.step}: ${step.ran} ran, ${step.skipped} skipped, ${step.failed} failed`);
+      const summary = await runProcessing(context, config, dataset, steps);
       if (summary.failed) {
         const failures = summary.steps.flatMap((s) =>
           s.failures.map((f) => `${s.step}${f.item !== undefined ? ` ${f.item}` : ""}: ${f.message}`),
@@ -491,14 +462,7 @@ function configuredProcessedAsset(
           step.name,
         )) {
           facts.push(`${stepDatasetName(step)} ${item} ${record.fingerprint}`);
-          for (const output of record.outputs)
-            outputs.push({
-              dataset: stepDatasetName(step),
-              layer: "processed",
-              object: output.key,
-              sha256: output.sha256,
-              bytes: output.size,
-            });
+          outputs.push(...commandOutputs(step, record));
         }
       }
       return {
@@ -710,4 +674,45 @@ function partitionsFollowingRaw(
       return known.keys;
     },
   };
+}
+
+/**
+ * Runs a configured dataset's processing steps (all of them, or on `items` alone) as `omicslake process`
+ * would, with each step's counts in the run's log.
+ */
+async function runProcessing(
+  context: MaterializeContext,
+  config: LakeConfig,
+  dataset: ResolvedDataset,
+  steps: ResolvedDataset["steps"],
+  items?: readonly string[],
+): Promise<ProcessSummary> {
+  const narrowed: LakeConfig = {
+    ...config,
+    dataModel: { ...config.dataModel, [dataset.name]: { ...dataset, steps } },
+  };
+  const summary = await processDatasets(context.lake, narrowed, {
+    ...stepOptions(context),
+    names: [dataset.name],
+    ...(items !== undefined ? { items } : {}),
+    handlers: ASSET_PROCESS_HANDLERS,
+    log: (line) => context.log(line),
+  });
+  for (const step of summary.steps)
+    context.log(`${step.step}: ${step.ran} ran, ${step.skipped} skipped, ${step.failed} failed`);
+  return summary;
+}
+
+/** The objects one item's run of a command step wrote, as asset outputs. */
+function commandOutputs(
+  step: Extract<ResolvedDataset["steps"][number], { kind: "command" }>,
+  record: { readonly outputs: readonly { key: string; sha256: string; size: number }[] },
+): AssetOutput[] {
+  return record.outputs.map((output) => ({
+    dataset: stepDatasetName(step),
+    layer: "processed",
+    object: output.key,
+    sha256: output.sha256,
+    bytes: output.size,
+  }));
 }

@@ -1,4 +1,4 @@
-import type { Lake, ProgressEvent } from "@omicslake/core";
+import { ASSET_KEY_REGEX, type Lake, type ProgressEvent } from "@omicslake/core";
 import type { AutomationCondition } from "../conditions/automation-condition.js";
 import type { PartitionsDefinition } from "../partitions/partitions-definition.js";
 
@@ -9,7 +9,8 @@ import type { PartitionsDefinition } from "../partitions/partitions-definition.j
  */
 export type AssetKey = string;
 
-export const ASSET_KEY_PATTERN = /^[a-z0-9][a-z0-9_.-]*(\/[a-z0-9][a-z0-9_.-]*)*$/;
+/** The config checks `[asset."KEY"]` tables with the same pattern. */
+export const ASSET_KEY_PATTERN = ASSET_KEY_REGEX;
 
 /**
  * How an asset's partitions read an upstream asset's partitions.
