@@ -32,6 +32,14 @@ export default tseslint.config(
       "omicslake/package-boundaries": ["error", { root: import.meta.dirname }],
     },
   },
+  // The dashboard runs in browsers: its own tsconfig (DOM, Preact's JSX) and browser globals.
+  {
+    files: ["apps/web/src/**/*.{ts,tsx}"],
+    languageOptions: {
+      parserOptions: { project: ["./apps/web/tsconfig.json"], tsconfigRootDir: import.meta.dirname },
+      globals: { ...globals.browser },
+    },
+  },
   // Plain JavaScript outside every tsconfig (the CLI's launcher, benchmarks, scripts, tools): lint without type information.
   {
     files: ["**/*.mjs", "**/*.js"],

@@ -26,7 +26,7 @@ function sources(dir) {
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
     if (statSync(path).isDirectory()) out.push(...sources(path));
-    else if (/\.(ts|mjs|js)$/.test(entry) && !/\.test\.ts$/.test(entry)) out.push(path);
+    else if (/\.(ts|tsx|mjs|js)$/.test(entry) && !/\.test\.tsx?$/.test(entry)) out.push(path);
   }
   return out;
 }
@@ -45,6 +45,22 @@ for (const [name, { dir, deps, refs }] of packages) {
         problems.push(`${where} imports ${target}, missing from ${dir}/tsconfig.json references`);
     }
   }
+}
+
+// The dashboard runs in browsers: it may reach the server only through the API's wire types, and those stay
+// free of runtime dependencies, so no Node-only module can end up in the browser bundle.
+const BROWSER_ONLY = { "@omicslake/web": ["@omicslake/contract"], "@omicslake/contract": [] };
+for (const [name, allowed] of Object.entries(BROWSER_ONLY)) {
+  const pkg = packages.get(name);
+  if (!pkg) continue;
+  for (const dep of pkg.deps)
+    if (!allowed.includes(dep))
+      problems.push(
+        `${pkg.dir} depends on ${dep}; it may use only ${allowed.join(", ") || "no workspace package"}`,
+      );
+  const manifest = readJson(join(root, pkg.dir, "package.json"));
+  if (name === "@omicslake/contract" && Object.keys(manifest.dependencies ?? {}).length > 0)
+    problems.push(`${pkg.dir} has dependencies; the contract must stay types only`);
 }
 
 // Depth-first search for a cycle in the declared dependencies.

@@ -1,0 +1,73 @@
+import type { Me } from "@omicslake/contract";
+import { createContext, type ComponentChildren, type JSX } from "preact";
+import { useContext, useEffect, useState } from "preact/hooks";
+import { ApiRequestError, apiRequest } from "../api/client.js";
+import { onKeyChange, readKey, writeKey } from "./key-store.js";
+
+/** Who the dashboard acts as: the stored key's name and scopes, or nobody (read-only). */
+export interface Session {
+  /** Null until the server has answered `GET /v1/me`. */
+  readonly me: Me | null;
+  /** Set when the stored key was refused (revoked, expired): the dashboard is read-only until it is replaced. */
+  readonly keyError: ApiRequestError | null;
+  readonly canWrite: boolean;
+  readonly isAdmin: boolean;
+  /** Checks a key with the server and keeps it when it is valid; rejects with the server's refusal. */
+  signIn(key: string): Promise<Me>;
+  signOut(): void;
+}
+
+const SessionContext = createContext<Session | null>(null);
+
+function scopesOf(me: Me | null): readonly string[] {
+  return me?.key?.scopes ?? [];
+}
+
+export function SessionProvider({ children }: { children: ComponentChildren }): JSX.Element {
+  const [me, setMe] = useState<Me | null>(null);
+  const [keyError, setKeyError] = useState<ApiRequestError | null>(null);
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => onKeyChange(() => setGeneration((n) => n + 1)), []);
+  useEffect(() => {
+    const controller = new AbortController();
+    const key = readKey();
+    apiRequest<Me>("/v1/me", { signal: controller.signal }).then(
+      (answer) => {
+        setMe(answer);
+        setKeyError(null);
+      },
+      async (error: unknown) => {
+        if (controller.signal.aborted) return;
+        if (error instanceof ApiRequestError && key && error.status === 401) {
+          // The stored key no longer works: say so, and carry on read-only without it.
+          setKeyError(error);
+          const anonymous = await apiRequest<Me>("/v1/me", { key: null }).catch(() => null);
+          if (!controller.signal.aborted) setMe(anonymous);
+        } else if (error instanceof ApiRequestError) setKeyError(null);
+      },
+    );
+    return () => controller.abort();
+  }, [generation]);
+  const scopes = keyError ? [] : scopesOf(me);
+  const session: Session = {
+    me,
+    keyError,
+    canWrite: scopes.includes("write") || scopes.includes("admin"),
+    isAdmin: scopes.includes("admin"),
+    async signIn(key: string) {
+      const answer = await apiRequest<Me>("/v1/me", { key });
+      writeKey(key);
+      return answer;
+    },
+    signOut() {
+      writeKey(null);
+    },
+  };
+  return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error("useSession outside SessionProvider");
+  return session;
+}

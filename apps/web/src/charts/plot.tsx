@@ -1,0 +1,102 @@
+import type { JSX } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import type * as PlotlyApi from "plotly.js";
+import type { Config, Data, Layout } from "plotly.js";
+import { Loading } from "../ui/states.js";
+
+type PlotlyModule = typeof PlotlyApi;
+
+// Plotly is a large prebuilt bundle: it is fetched the first time a chart is drawn, so pages without charts
+// (catalog, metadata, runs) load without it, and then it is shared by every chart.
+let plotly: Promise<PlotlyModule> | null = null;
+function loadPlotly(): Promise<PlotlyModule> {
+  plotly ??= import("plotly.js-dist-min").then(
+    (m) => ((m as { default?: PlotlyModule }).default ?? m) as PlotlyModule,
+  );
+  return plotly;
+}
+
+function themeLayout(): Partial<Layout> {
+  const dark = window.matchMedia?.("(prefers-color-scheme: dark)").matches ?? false;
+  const text = dark ? "#d8dee9" : "#1f2933";
+  const grid = dark ? "#3b4252" : "#e4e7eb";
+  return {
+    paper_bgcolor: "rgba(0,0,0,0)",
+    plot_bgcolor: "rgba(0,0,0,0)",
+    font: { family: "system-ui, sans-serif", size: 12, color: text },
+    margin: { l: 56, r: 16, t: 24, b: 48 },
+    xaxis: { gridcolor: grid, zerolinecolor: grid, automargin: true },
+    yaxis: { gridcolor: grid, zerolinecolor: grid, automargin: true },
+    legend: { orientation: "h", y: -0.2 },
+  };
+}
+
+/**
+ * A Plotly chart. The element keeps Plotly's own `data` (what is drawn), so the drawn values can be read
+ * back from the page. `label` names the chart for screen readers.
+ */
+export function Plot({
+  data,
+  layout = {},
+  config = {},
+  label,
+  testId,
+  height = 360,
+}: {
+  data: Data[];
+  layout?: Partial<Layout>;
+  config?: Partial<Config>;
+  label: string;
+  testId?: string;
+  height?: number;
+}): JSX.Element {
+  const element = useRef<HTMLDivElement>(null);
+  const [ready, setReady] = useState(false);
+  const [failed, setFailed] = useState<string | null>(null);
+  useEffect(() => {
+    let cancelled = false;
+    loadPlotly().then(
+      (Plotly) => {
+        const target = element.current;
+        if (cancelled || !target) return;
+        const base = themeLayout();
+        void Plotly.react(
+          target,
+          data,
+          {
+            ...base,
+            ...layout,
+            xaxis: { ...base.xaxis, ...layout.xaxis },
+            yaxis: { ...base.yaxis, ...layout.yaxis },
+            height,
+            autosize: true,
+          },
+          { responsive: true, displaylogo: false, ...config },
+        ).then(() => setReady(true));
+      },
+      (error: unknown) => setFailed(error instanceof Error ? error.message : String(error)),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [data, layout, config, height]);
+  useEffect(
+    () => () => {
+      const target = element.current;
+      if (target) void loadPlotly().then((Plotly) => Plotly.purge(target));
+    },
+    [],
+  );
+  if (failed) return <p class="form-error">The chart library could not be loaded: {failed}</p>;
+  return (
+    <figure class="plot" aria-label={label}>
+      {!ready && <Loading label="Drawing…" />}
+      <div
+        ref={element}
+        data-testid={testId}
+        data-ready={ready ? "true" : "false"}
+        style={{ minHeight: `${height}px` }}
+      />
+    </figure>
+  );
+}
