@@ -6,6 +6,9 @@ import {
   type Dashboard,
   type RunningDashboard,
 } from "./support/dashboard-harness.js";
+import { catalogTests } from "./pages/catalog.js";
+import { exploreTests } from "./pages/explore.js";
+import { operationsTests } from "./pages/operations.js";
 import { shellTests } from "./pages/shell.js";
 
 // The dashboard in a real Chromium against `omicslake demo` (a generated lake): each page's tests are in
@@ -29,4 +32,7 @@ describe.skipIf(!HAVE_CHROMIUM)("the dashboard in Chromium", () => {
   });
 
   shellTests(dashboard);
+  catalogTests(dashboard);
+  exploreTests(dashboard);
+  operationsTests(dashboard);
 });

@@ -1,0 +1,3 @@
+import type { Dashboard } from "../support/dashboard-harness.js";
+
+export function exploreTests(_dashboard: () => Dashboard): void {}
