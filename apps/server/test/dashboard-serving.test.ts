@@ -104,6 +104,10 @@ describe("the web dashboard", () => {
     expect(script.headers["content-length"]).toBe(String(Buffer.byteLength(SCRIPT)));
     expect(script.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
     expect(script.headers["x-content-type-options"]).toBe("nosniff");
+    const head = await app.inject({ method: "HEAD", url: "/static/app-3f2a.js" });
+    expect(head.statusCode).toBe(200);
+    expect(head.body).toBe("");
+    expect(head.headers["content-length"]).toBe(String(Buffer.byteLength(SCRIPT)));
     expect((await app.inject({ url: "/static/style-9c1d.css" })).headers["content-type"]).toBe(
       "text/css; charset=utf-8",
     );
