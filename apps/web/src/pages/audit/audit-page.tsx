@@ -43,8 +43,8 @@ function AuditList(): JSX.Element {
   );
   const filtered = FILTERS.some((f) => filters[f] !== "");
   const set = (name: Filter, value: string): void => setQuery({ [name]: value.trim(), cursor: null });
-  const text = (name: Filter, label: string, placeholder: string, grow = false): JSX.Element => (
-    <label class={grow ? "field grow" : "field"}>
+  const text = (name: Filter, label: string, placeholder: string): JSX.Element => (
+    <label class="field">
       {label}
       <input
         name={name}
@@ -56,9 +56,9 @@ function AuditList(): JSX.Element {
   );
   return (
     <>
-      <form class="filters" aria-label="audit filters" onSubmit={(e) => e.preventDefault()}>
+      <form class="filters audit-filters" aria-label="audit filters" onSubmit={(e) => e.preventDefault()}>
         {text("actor", "Actor", "key or user name")}
-        {text("action", "Action", "e.g. POST /v1/backups, keys", true)}
+        {text("action", "Action", "e.g. POST /v1/backups")}
         {text("dataset", "Dataset", "name")}
         <label class="field">
           Outcome
