@@ -19,7 +19,8 @@ export function KeyRequiredNote({
   const session = useSession();
   const keyDialog = useKeyDialog();
   const allowed = scope === "admin" ? session.isAdmin : session.canWrite;
-  if (allowed) return null;
+  // Until the server has said who the key is, say nothing rather than flash a wrong note at an admin.
+  if (allowed || (session.me === null && !session.keyError)) return null;
   const signedIn = Boolean(session.me?.key) && !session.keyError;
   return (
     <span class="readonly-note key-required" data-testid={testId}>

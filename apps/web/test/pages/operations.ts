@@ -133,6 +133,22 @@ export function operationsTests(dashboard: () => Dashboard): void {
       );
     expect(await page.getByTestId("run-summary").textContent()).toContain(run.step);
     await opened.screenshot("run");
+
+    // A running run is re-read until it ends: the server answers "running" twice, then the real run.
+    let answers = 0;
+    await page.route(`**/v1/runs/${run.id}`, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as Run;
+      if (++answers <= 2) Object.assign(body, { status: "running", finished_at: null, log: "" });
+      await route.fulfill({ response, json: body });
+    });
+    await page.reload();
+    await expect
+      .poll(() => page.getByTestId("run-summary").locator(".badge").textContent(), JOB)
+      .toBe("running");
+    await expect.poll(() => log.textContent(), JOB).toBe(run.log);
+    expect(await page.getByTestId("run-summary").locator(".badge").textContent()).toBe(run.status);
+    expect(answers).toBeGreaterThanOrEqual(3);
     opened.expectNoErrors();
     await opened.close();
   });
@@ -144,6 +160,8 @@ export function operationsTests(dashboard: () => Dashboard): void {
     const { page } = opened;
     const requested: string[] = [];
     page.on("request", (r) => requested.push(new URL(r.url()).pathname));
+    // Loaded again with the listener on, so the first load's requests are counted too.
+    await page.reload();
     await page.getByTestId("backup-status").waitFor();
     if (status.last_succeeded === null)
       expect(await page.getByTestId("backup-age").textContent()).toBe("never");
@@ -152,6 +170,7 @@ export function operationsTests(dashboard: () => Dashboard): void {
     await opened.screenshot("backups-read-only");
     await page.getByRole("link", { name: "Audit" }).click();
     await page.getByTestId("audit-needs-key").waitFor();
+    expect(requested).toContain("/v1/backups/latest");
     expect(requested.filter((p) => p.startsWith("/v1/audit") || /^\/v1\/backups(\/\d+)?$/.test(p))).toEqual(
       [],
     );

@@ -39,7 +39,12 @@ function AuditList(): JSX.Element {
   const { query } = useLocation();
   const filters = Object.fromEntries(FILTERS.map((f) => [f, query.get(f) ?? ""])) as Record<Filter, string>;
   const entries = useApi<Page<AuditEntry>>(
-    apiUrl("/v1/audit", { ...filters, limit: PAGE_SIZE, cursor: query.get("cursor") }),
+    apiUrl("/v1/audit", {
+      ...filters,
+      until: dayAfter(filters.until),
+      limit: PAGE_SIZE,
+      cursor: query.get("cursor"),
+    }),
   );
   const filtered = FILTERS.some((f) => filters[f] !== "");
   const set = (name: Filter, value: string): void => setQuery({ [name]: value.trim(), cursor: null });
@@ -85,7 +90,7 @@ function AuditList(): JSX.Element {
           />
         </label>
         <label class="field">
-          Until (UTC)
+          Until (UTC, inclusive)
           <input
             type="date"
             name="until"
@@ -125,6 +130,18 @@ function AuditList(): JSX.Element {
       </Async>
     </>
   );
+}
+
+/**
+ * The API's `until` is exclusive and a bare date means its midnight, so a picked day is sent as the next
+ * day: "until 6 December" then includes the 6th, as people read it.
+ */
+function dayAfter(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const next = new Date(`${value}T00:00:00Z`);
+  if (Number.isNaN(next.getTime())) return value;
+  next.setUTCDate(next.getUTCDate() + 1);
+  return next.toISOString().slice(0, 10);
 }
 
 const COLUMNS: readonly Column<AuditEntry>[] = [

@@ -221,7 +221,9 @@ function ObjectList({
               label: "Dataset",
               render: (o) =>
                 typeof o["datasetId"] === "number" ? (
-                  <Link href={`/datasets/${o["datasetId"]}`}>dataset {o["datasetId"]}</Link>
+                  <Link class="nowrap" href={`/datasets/${o["datasetId"]}`}>
+                    dataset {o["datasetId"]}
+                  </Link>
                 ) : (
                   "—"
                 ),
@@ -230,7 +232,8 @@ function ObjectList({
               key: "size",
               label: "Size",
               align: "right",
-              render: (o) => (typeof o["size"] === "number" ? formatBytes(o["size"]) : "—"),
+              render: (o) =>
+                typeof o["size"] === "number" ? <span class="nowrap">{formatBytes(o["size"])}</span> : "—",
             },
             {
               key: "sha256",
