@@ -1,6 +1,198 @@
+import type { AuditEntry, Page } from "@omicslake/contract";
 import type { JSX } from "preact";
+import { apiUrl } from "../../api/client.js";
+import { useApi } from "../../api/use-api.js";
+import { useSession } from "../../auth/session.js";
+import { setQuery, useLocation } from "../../router/router.js";
+import { Badge } from "../../ui/badge.js";
+import { DataTable, type Column } from "../../ui/data-table.js";
+import { formatTime } from "../../ui/format.js";
+import { KeyRequiredNote } from "../../ui/key-required-note.js";
 import { PageHeader } from "../../ui/page-header.js";
+import { Pager } from "../../ui/pager.js";
+import { Async, Empty } from "../../ui/states.js";
 
+const FILTERS = ["actor", "action", "dataset", "outcome", "since", "until"] as const;
+type Filter = (typeof FILTERS)[number];
+const OUTCOMES: readonly AuditEntry["outcome"][] = ["succeeded", "failed", "cancelled"];
+const PAGE_SIZE = 50;
+
+/** `/audit?actor=&action=&dataset=&outcome=&since=&until=&cursor=`: every write, admin only. */
 export function AuditPage(): JSX.Element {
-  return <PageHeader title="Audit" />;
+  const session = useSession();
+  return (
+    <>
+      <PageHeader title="Audit log" subtitle="Every write from the CLI and the API, newest first" />
+      {session.isAdmin ? (
+        <AuditList />
+      ) : (
+        <Empty title="The audit log is for administrators">
+          It names keys, users and what they changed, so it is shown only with an admin key.{" "}
+          <KeyRequiredNote scope="admin" action="Reading the audit log" testId="audit-needs-key" />
+        </Empty>
+      )}
+    </>
+  );
 }
+
+function AuditList(): JSX.Element {
+  const { query } = useLocation();
+  const filters = Object.fromEntries(FILTERS.map((f) => [f, query.get(f) ?? ""])) as Record<Filter, string>;
+  const entries = useApi<Page<AuditEntry>>(
+    apiUrl("/v1/audit", {
+      ...filters,
+      until: dayAfter(filters.until),
+      limit: PAGE_SIZE,
+      cursor: query.get("cursor"),
+    }),
+  );
+  const filtered = FILTERS.some((f) => filters[f] !== "");
+  const set = (name: Filter, value: string): void => setQuery({ [name]: value.trim(), cursor: null });
+  const text = (name: Filter, label: string, placeholder: string): JSX.Element => (
+    <label class="field">
+      {label}
+      <input
+        name={name}
+        value={filters[name]}
+        placeholder={placeholder}
+        onChange={(e) => set(name, e.currentTarget.value)}
+      />
+    </label>
+  );
+  return (
+    <>
+      <form class="filters audit-filters" aria-label="audit filters" onSubmit={(e) => e.preventDefault()}>
+        {text("actor", "Actor", "key or user name")}
+        {text("action", "Action", "e.g. POST /v1/backups")}
+        {text("dataset", "Dataset", "name")}
+        <label class="field">
+          Outcome
+          <select
+            name="outcome"
+            value={filters.outcome}
+            onChange={(e) => set("outcome", e.currentTarget.value)}
+          >
+            <option value="">any</option>
+            {OUTCOMES.map((o) => (
+              <option key={o} value={o}>
+                {o}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="field">
+          Since (UTC)
+          <input
+            type="date"
+            name="since"
+            value={filters.since}
+            onChange={(e) => set("since", e.currentTarget.value)}
+          />
+        </label>
+        <label class="field">
+          Until (UTC, inclusive)
+          <input
+            type="date"
+            name="until"
+            value={filters.until}
+            onChange={(e) => set("until", e.currentTarget.value)}
+          />
+        </label>
+        {filtered && (
+          <button
+            type="button"
+            class="button"
+            onClick={() => setQuery({ ...Object.fromEntries(FILTERS.map((f) => [f, null])), cursor: null })}
+          >
+            Clear filters
+          </button>
+        )}
+      </form>
+      <Async value={entries} loading="Loading the audit log…">
+        {(page) => (
+          <>
+            <DataTable
+              columns={COLUMNS}
+              rows={page.data}
+              rowKey={(e) => e.id}
+              testId="audit-table"
+              empty={
+                <Empty title={filtered ? "No entry matches these filters" : "Nothing has been written yet"}>
+                  {filtered
+                    ? "Loosen or clear the filters above."
+                    : "Every write (CLI or API) is recorded here."}
+                </Empty>
+              }
+            />
+            <Pager nextCursor={page.meta.next_cursor} count={page.meta.count} />
+          </>
+        )}
+      </Async>
+    </>
+  );
+}
+
+/**
+ * The API's `until` is exclusive and a bare date means its midnight, so a picked day is sent as the next
+ * day: "until 6 December" then includes the 6th, as people read it.
+ */
+function dayAfter(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const next = new Date(`${value}T00:00:00Z`);
+  if (Number.isNaN(next.getTime())) return value;
+  next.setUTCDate(next.getUTCDate() + 1);
+  return next.toISOString().slice(0, 10);
+}
+
+const COLUMNS: readonly Column<AuditEntry>[] = [
+  { key: "at", label: "When", render: (e) => <span class="nowrap">{formatTime(e.at)}</span> },
+  {
+    key: "actor",
+    label: "Actor",
+    render: (e) => (
+      <>
+        {e.actor}
+        <div class="muted">
+          {e.actor_kind.replace("_", " ")} · {e.origin}
+        </div>
+      </>
+    ),
+  },
+  { key: "action", label: "Action", render: (e) => <code>{e.action}</code> },
+  { key: "dataset", label: "Dataset", secondary: true },
+  {
+    key: "outcome",
+    label: "Outcome",
+    render: (e) => (
+      <>
+        <Badge value={e.outcome} />
+        {(e.error_code || e.http_status !== null) && (
+          <div class="muted">
+            {e.http_status !== null ? `HTTP ${e.http_status}` : ""}{" "}
+            {e.error_code && <code>{e.error_code}</code>}
+          </div>
+        )}
+      </>
+    ),
+  },
+  {
+    key: "details",
+    label: "Details",
+    secondary: true,
+    render: (e) => {
+      const parts = [
+        ...e.objects.map((o) => o),
+        ...Object.entries(e.details).map(
+          ([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`,
+        ),
+      ];
+      return parts.length === 0 ? (
+        <span class="muted">—</span>
+      ) : (
+        <span class="audit-details" title={`request ${e.request_id}`}>
+          {parts.join(" · ")}
+        </span>
+      );
+    },
+  },
+];
