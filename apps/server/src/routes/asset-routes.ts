@@ -77,7 +77,12 @@ export function assetRoutes(service: AssetService): FastifyPluginAsyncZod {
           response: { 200: assetDetailSchema, ...errorResponses },
         },
       },
-      async (request) => assetDetailJson(await service.show(assetKeyOf(service, request.params["*"]))),
+      async (request) => {
+        const key = assetKeyOf(service, request.params["*"]);
+        // The explanation is the automation evaluation's own, so the dashboard shows what the daemon would do.
+        const [view, why] = await Promise.all([service.show(key), service.why(key)]);
+        return { ...assetDetailJson(view), why };
+      },
     );
 
     app.post(

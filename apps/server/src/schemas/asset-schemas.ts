@@ -80,6 +80,11 @@ export const assetDetailSchema = assetStatusSchema
     retry: z.object({ max_retries: z.number().int(), delay_ms: z.number(), backoff: z.string() }),
     partition_statuses: z.array(partitionStatusSchema),
     recent: z.array(materializationSchema).describe("The latest materialization attempts, newest first"),
+    why: z
+      .string()
+      .describe(
+        "In words, why the asset will or will not run at the next automation evaluation (what `omicslake assets why` prints)",
+      ),
   })
   .meta({ id: "AssetDetail" });
 
