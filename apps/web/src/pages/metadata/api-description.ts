@@ -73,7 +73,10 @@ export function filtersOf(doc: OpenApiDocument, path: string): FilterSpec[] {
         description: p.description ?? "",
         kind,
         options: kind === "enum" ? (schema.enum ?? []).map(String) : [],
-        example: schema.example === undefined ? null : String(schema.example),
+        example:
+          typeof schema.example === "string" || typeof schema.example === "number"
+            ? String(schema.example)
+            : null,
       };
     });
 }

@@ -22,7 +22,10 @@ export function FilterForm({
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const update: Record<string, string | null> = { cursor: null };
-    for (const name of names) update[name] = String(form.get(name) ?? "").trim() || null;
+    for (const name of names) {
+      const value = form.get(name);
+      update[name] = typeof value === "string" && value.trim() ? value.trim() : null;
+    }
     setQuery(update);
   };
   const clear = (): void => {

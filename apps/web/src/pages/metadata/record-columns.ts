@@ -96,7 +96,7 @@ export function summaryColumns(records: readonly MetadataRecord[]): SummaryColum
 /** A record's accession (every served record has one; PubMed's is its PMID). */
 export function accessionOf(record: MetadataRecord): string {
   const value = record["accession"] ?? record["pmid"];
-  return value === undefined || value === null ? "" : String(value);
+  return typeof value === "string" || typeof value === "number" ? String(value) : "";
 }
 
 /** Dates as their day: the lists compare days, and the time of day is mostly midnight anyway. */

@@ -46,7 +46,7 @@ function FieldRow({ name, value, self }: { name: string; value: unknown; self: s
 function isEmpty(value: unknown): boolean {
   if (value === null || value === undefined || value === "") return true;
   if (Array.isArray(value)) return value.every(isEmpty);
-  if (typeof value === "object") return Object.values(value).every(isEmpty);
+  if (typeof value === "object") return Object.values(value as Record<string, unknown>).every(isEmpty);
   return false;
 }
 
@@ -60,7 +60,7 @@ function fieldLabel(name: string): string {
 
 function Value({ value, self, pubmed }: { value: unknown; self: string; pubmed: boolean }): JSX.Element {
   if (Array.isArray(value)) {
-    const items = value.filter((v) => !isEmpty(v));
+    const items = (value as unknown[]).filter((v) => !isEmpty(v));
     if (items.every((v) => typeof v !== "object"))
       return (
         <span class="value-list">
@@ -80,7 +80,7 @@ function Value({ value, self, pubmed }: { value: unknown; self: string; pubmed: 
     );
   }
   if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value).filter(([, v]) => !isEmpty(v));
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => !isEmpty(v));
     return (
       <dl class="facts nested">
         {entries.map(([name, v]) => (
@@ -93,7 +93,7 @@ function Value({ value, self, pubmed }: { value: unknown; self: string; pubmed: 
 }
 
 function Scalar({ value, self, pubmed }: { value: unknown; self: string; pubmed: boolean }): JSX.Element {
-  const text = String(value);
+  const text = typeof value === "string" ? value : JSON.stringify(value);
   if (pubmed && /^\d+$/.test(text))
     return (
       <Link href={entityHref("pubmed", text)} class="mono value-item">
