@@ -81,7 +81,7 @@ function Scatter({
     return groupsOf(xs).map((group) => {
       const cells = xs.filter((v) => v.group === group);
       return {
-        type: "scattergl",
+        type: "scatter",
         mode: "markers",
         name: group,
         x: cells.map((v) => v.value),
