@@ -18,6 +18,7 @@ export function FilterForm({
 }): JSX.Element {
   const names = [...(search ? ["q"] : []), ...filters.map((f) => f.name)];
   const active = names.filter((n) => query.get(n)).length;
+  const activeFilters = filters.filter((f) => query.get(f.name)).length;
   const apply = (event: JSX.TargetedEvent<HTMLFormElement>): void => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
@@ -57,11 +58,14 @@ export function FilterForm({
         </div>
       )}
       {filters.length > 0 && (
-        <div class="metadata-filter-grid">
-          {filters.map((f) => (
-            <FilterField key={f.name} spec={f} value={query.get(f.name) ?? ""} />
-          ))}
-        </div>
+        <details class="metadata-filter-details" open={activeFilters > 0 || wideScreen()}>
+          <summary>Filters{activeFilters > 0 ? ` (${activeFilters} applied)` : ""}</summary>
+          <div class="metadata-filter-grid">
+            {filters.map((f) => (
+              <FilterField key={f.name} spec={f} value={query.get(f.name) ?? ""} />
+            ))}
+          </div>
+        </details>
       )}
       {!search && (
         <div class="filters">
@@ -80,6 +84,11 @@ export function FilterForm({
       )}
     </form>
   );
+}
+
+/** A phone starts with the filters folded: a dozen fields would push the results off the screen. */
+function wideScreen(): boolean {
+  return window.matchMedia?.("(min-width: 761px)").matches ?? true;
 }
 
 function FilterField({ spec, value }: { spec: FilterSpec; value: string }): JSX.Element {
