@@ -112,7 +112,21 @@ export function exploreTests(dashboard: () => Dashboard): void {
     await page.waitForURL(new RegExp(`/metadata/sra/samples/${child}$`));
     await expect.poll(() => page.locator("h1").textContent()).toBe(child);
     await expect.poll(() => page.getByTestId("record-fields").textContent()).toContain(child);
-    opened.expectNoErrors();
+
+    // Accession links: the API's list, or (a lake that has not loaded them, as the demo) a page that says so.
+    await page.getByRole("tab", { name: "Linked accessions" }).click();
+    const links = await d.api<{ data?: { links: { accession: string }[] }; error?: { code: string } }>(
+      `/v1/links/${child}`,
+    );
+    if (links.body.error?.code === "not_loaded")
+      await expect
+        .poll(() => page.locator(".state-empty").textContent())
+        .toContain("Accession links are not loaded");
+    else
+      await expect
+        .poll(() => firstColumn(page, "linked-accessions"))
+        .toEqual(links.body.data!.links.map((l) => l.accession));
+    opened.expectNoErrors([/status of 503/]);
     await opened.close();
   });
 

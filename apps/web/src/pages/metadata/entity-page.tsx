@@ -13,7 +13,8 @@ import { entityHref, entityPathOf, ncbiUrlOf } from "./accessions.js";
 import { childRoutesOf, useApiDescription, type ChildRoute } from "./api-description.js";
 import { entityLabel, parameterLabel } from "./entity-labels.js";
 import { RecordFields } from "./record-fields.js";
-import { accessionOf, shortDate, summaryColumns, type MetadataRecord } from "./record-columns.js";
+import { accessionOf, type MetadataRecord } from "./record-columns.js";
+import { summaryTableColumns } from "./summary-cell.js";
 
 const PAGE_SIZE = 25;
 
@@ -140,15 +141,7 @@ function ChildList({
                     );
                   },
                 },
-                ...summaryColumns(page.data).map((c) => ({
-                  key: c.key,
-                  label: c.label,
-                  secondary: c.secondary,
-                  render: (r: MetadataRecord) => {
-                    const value = c.value(r);
-                    return value === null ? "—" : c.key === "date" ? shortDate(value) : value;
-                  },
-                })),
+                ...summaryTableColumns(page.data),
               ]}
             />
             <Pager nextCursor={page.meta.next_cursor} count={page.meta.count} />

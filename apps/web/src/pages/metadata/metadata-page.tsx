@@ -13,7 +13,8 @@ import { filtersOf, hasSearch, useApiDescription, type OpenApiDocument } from ".
 import { entityHref } from "./accessions.js";
 import { entityLabel, sourceLabel } from "./entity-labels.js";
 import { FilterForm } from "./filter-form.js";
-import { accessionOf, shortDate, summaryColumns, type MetadataRecord } from "./record-columns.js";
+import { accessionOf, type MetadataRecord } from "./record-columns.js";
+import { summaryTableColumns } from "./summary-cell.js";
 
 const PAGE_SIZE = 25;
 
@@ -176,15 +177,7 @@ function Results({
         </Link>
       ),
     },
-    ...summaryColumns(page.data).map((c) => ({
-      key: c.key,
-      label: c.label,
-      secondary: c.secondary,
-      render: (r: MetadataRecord) => {
-        const value = c.value(r);
-        return value === null ? "—" : c.key === "date" ? shortDate(value) : value;
-      },
-    })),
+    ...summaryTableColumns(page.data),
   ];
   return (
     <>
