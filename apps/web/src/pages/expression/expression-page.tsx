@@ -163,7 +163,7 @@ function DatasetExplorer({
         <VariabilityView
           dataset={name}
           by={by}
-          within={query.get("within")}
+          within={groups.find((g) => g === query.get("within")) ?? null}
           groups={groups}
           cursor={query.get("cursor")}
           chosen={known}

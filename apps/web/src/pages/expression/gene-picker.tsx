@@ -52,6 +52,7 @@ export function GenePicker({
           autocomplete="off"
           onInput={(e) => setSearch(e.currentTarget.value)}
           onKeyDown={(e) => {
+            if (e.key === "Escape") setSearch("");
             if (e.key !== "Enter") return;
             e.preventDefault();
             const first = matches.status === "ok" ? matches.data.data[0] : undefined;

@@ -41,21 +41,23 @@ export function VariabilityView({
   return (
     <section class="panel">
       <div class="filters">
-        <label class="field">
-          Cells
-          <select
-            name="within"
-            value={within ?? ""}
-            onChange={(e) => onWithin(e.currentTarget.value || null)}
-          >
-            <option value="">all cells</option>
-            {groups.map((g) => (
-              <option key={g} value={g}>
-                {by} = {g}
-              </option>
-            ))}
-          </select>
-        </label>
+        {groups.length > 0 && (
+          <label class="field">
+            Cells
+            <select
+              name="within"
+              value={within ?? ""}
+              onChange={(e) => onWithin(e.currentTarget.value || null)}
+            >
+              <option value="">all cells</option>
+              {groups.map((g) => (
+                <option key={g} value={g}>
+                  {by} = {g}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <p class="muted variability-hint">
           Ranked by coefficient of variation (sd / mean, zeros included); genes never expressed come last.
         </p>
