@@ -203,7 +203,9 @@ export async function buildDemoLake(
     }
     const stale = await entitiesToLoad(lake);
     if (stale.length > 0) {
-      const results = await loadCuratedIntoServing(lake, stale);
+      // A full load: it also loads the accession links (derived from every entity), which the API's
+      // /v1/links and the dashboard's record pages read; the demo's tables are small.
+      const results = await loadCuratedIntoServing(lake);
       log(`  serving tables loaded: ${results.map((r) => `${r.entity} (${r.rows})`).join(", ")}`);
     }
     const stats = await lake.stats();
