@@ -16,7 +16,11 @@ const COLUMNS: readonly Column<CatalogObject>[] = [
     key: "size",
     label: "Size",
     align: "right",
-    render: (o) => <span title={`${formatNumber(o.size)} bytes`}>{formatBytes(o.size)}</span>,
+    render: (o) => (
+      <span title={`${formatNumber(o.size)} bytes`} data-size={o.size}>
+        {formatBytes(o.size)}
+      </span>
+    ),
   },
   {
     key: "sha256",

@@ -32,7 +32,8 @@ export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.El
   const keyDialog = useKeyDialog();
   const chosenId = query.get("dataset");
   const chosen = useApi<Dataset>(chosenId ? pathOf("v1", "catalog", chosenId) : null);
-  const dataset = chosen.status === "ok" ? chosen.data : null;
+  // A cleared choice keeps the last answer in useApi, so the URL decides whether there is one.
+  const dataset = chosenId && chosen.status === "ok" ? chosen.data : null;
   const target = readTarget(query.get("to")) ?? (dataset ? nextLayer(dataset.layer) : null);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
