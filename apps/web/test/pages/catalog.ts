@@ -160,6 +160,56 @@ export function catalogTests(dashboard: () => Dashboard): void {
     await opened.close();
   });
 
+  it("colours a schema version's changes and picks versions through the URL", async () => {
+    // The demo records one version per table, so the changes are shown on a recorded answer of two versions.
+    const dataset = await find("processed", "demo-samples");
+    const field = (name: string, type: string) => ({ name, type, nullable: true });
+    const version = (n: number, fields: ReturnType<typeof field>[], diff: SchemaVersion["diff"]) => ({
+      id: n,
+      dataset_id: dataset.id,
+      table: "samples",
+      version: n,
+      fields,
+      diff,
+      run_id: null,
+      created_at: `2026-12-0${n}T10:00:00.000Z`,
+    });
+    const versions: SchemaVersion[] = [
+      version(1, [field("id", "INTEGER"), field("tissue", "VARCHAR")], {
+        added: [],
+        removed: [],
+        retyped: [],
+      }),
+      version(2, [field("id", "BIGINT"), field("donor", "VARCHAR")], {
+        added: [field("donor", "VARCHAR")],
+        removed: [field("tissue", "VARCHAR")],
+        retyped: [{ name: "id", from: "INTEGER", to: "BIGINT", nullable_from: true, nullable_to: true }],
+      }),
+    ];
+    const opened = await dashboard().open("/");
+    const { page } = opened;
+    await page.route(`**/v1/catalog/${dataset.id}/schemas`, (route) =>
+      route.fulfill({ json: { data: versions } }),
+    );
+    await page.goto(`${dashboard().baseUrl}/datasets/${dataset.id}?tab=schema`);
+    const diff = page.getByTestId("schema-diff-samples");
+    await expect.poll(() => diff.locator(".diff-added").textContent()).toContain("donor VARCHAR");
+    expect(await diff.locator(".diff-removed").textContent()).toContain("tissue VARCHAR");
+    expect(await diff.locator(".diff-retyped").textContent()).toContain("id INTEGER → BIGINT");
+    expect(await page.locator(".schema-fields tr.added td").first().textContent()).toBe("donor");
+    await page.locator('select[name="version-samples"]').selectOption("1");
+    await page.waitForURL(/version=samples%401/);
+    await expect.poll(() => diff.locator("h3").textContent()).toContain("first recorded version");
+    expect(await page.locator(".schema-fields tbody td:first-child").allTextContents()).toEqual([
+      "id",
+      "tissue",
+    ]);
+    await page.reload();
+    await expect.poll(() => diff.locator("h3").textContent()).toContain("first recorded version");
+    opened.expectNoErrors();
+    await opened.close();
+  });
+
   it("draws the provenance graph, whose ancestors open their own provenance", async () => {
     const store = await find("curated", "demo-pbmc-counts.expression");
     const parent = await find("processed", "demo-pbmc-counts");

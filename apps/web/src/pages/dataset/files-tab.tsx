@@ -17,7 +17,7 @@ const COLUMNS: readonly Column<CatalogObject>[] = [
     label: "Size",
     align: "right",
     render: (o) => (
-      <span title={`${formatNumber(o.size)} bytes`} data-size={o.size}>
+      <span class="nowrap" title={`${formatNumber(o.size)} bytes`} data-size={o.size}>
         {formatBytes(o.size)}
       </span>
     ),
