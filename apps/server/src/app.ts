@@ -27,10 +27,13 @@ import { accessRoutes } from "./routes/access-routes.js";
 import { assetRoutes } from "./routes/asset-routes.js";
 import { catalogWriteRoutes } from "./routes/catalog-write-routes.js";
 import { catalogRoutes } from "./routes/catalog-routes.js";
+import { dashboardPageFallback, dashboardRoutes, type DashboardOptions } from "./routes/dashboard-routes.js";
 import { entityRoutes } from "./routes/entities/entity-routes.js";
 import { expressionRoutes } from "./routes/expression-routes.js";
 import { lineageRoutes } from "./routes/lineage-routes.js";
 import { linksRoutes } from "./routes/links-routes.js";
+import { meRoutes } from "./routes/me-routes.js";
+import { promotionRoutes } from "./routes/promotion-routes.js";
 import { provenanceRoutes } from "./routes/provenance-routes.js";
 import { publishedRoutes } from "./routes/published-routes.js";
 import { systemRoutes } from "./routes/system-routes.js";
@@ -68,6 +71,11 @@ export interface ServerOptions {
    * the server has no asset routes.
    */
   readonly assets?: AssetService;
+  /**
+   * The built web dashboard (Vite's output folder), served at `/` with its files under `/static/`; left
+   * out, or a folder without `index.html`, `/` answers 404 saying the dashboard is not built.
+   */
+  readonly web?: DashboardOptions;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -94,7 +102,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandler(app);
+  installErrorHandler(app, { notFoundFallback: dashboardPageFallback(options.web) });
   // Before any route is registered: every route must declare who may call it, or the server does not start.
   requireRouteScopes(app);
   const publicReads = options.publicReads ?? true;
@@ -237,7 +245,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await app.register(publishedRoutes(options.publishedDir, downloader));
   await app.register(backupRoutes(options.lake, options.backup));
   await app.register(accessRoutes(options.lake, auth));
+  await app.register(meRoutes(auth, publicReads));
+  await app.register(promotionRoutes(options.lake));
   if (options.expression !== undefined) await app.register(expressionRoutes(options.expression));
   if (options.assets !== undefined) await app.register(assetRoutes(options.assets));
+  await app.register(dashboardRoutes(options.web));
   return app;
 }

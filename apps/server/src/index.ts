@@ -1,2 +1,3 @@
 export { buildServer, type ServerOptions } from "./app.js";
+export type { DashboardOptions } from "./routes/dashboard-routes.js";
 export { statusForCode } from "./http/error-status.js";

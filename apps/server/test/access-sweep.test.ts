@@ -24,9 +24,18 @@ interface OpenApi {
 type Credential = "none" | "read" | "write" | "admin" | "revoked" | "expired";
 const CREDENTIALS: readonly Credential[] = ["none", "read", "write", "admin", "revoked", "expired"];
 
+// Public routes whose answer is about the presented key: a dead key gets its 401 there, as anywhere.
+const KEY_AWARE_PUBLIC = new Set(["/v1/me"]);
+
 /** What a credential must get on a route of `scope`: 401, 403 or anything else ("allowed"). */
-function expected(scope: RouteScope, who: Credential, publicReads: boolean): 401 | 403 | "allowed" {
-  if (scope === "public") return "allowed";
+function expected(
+  scope: RouteScope,
+  who: Credential,
+  publicReads: boolean,
+  template: string,
+): 401 | 403 | "allowed" {
+  if (scope === "public")
+    return KEY_AWARE_PUBLIC.has(template) && (who === "revoked" || who === "expired") ? 401 : "allowed";
   if (who === "revoked" || who === "expired") return 401;
   if (who === "none") return scope === "read" && publicReads ? "allowed" : 401;
   const rank = { read: 1, write: 2, admin: 3 };
@@ -102,7 +111,7 @@ for (const { engine, skip } of testEngines()) {
                     ? { payload: "{}", headers: { ...headers, "content-type": "application/json" } }
                     : { headers };
               const res = await app.inject({ method: verb, url, ...body });
-              const want = expected(scope, who, publicReads);
+              const want = expected(scope, who, publicReads, template);
               const where = `${verb} ${template} [${scope}] public_reads=${publicReads} ${who}`;
               const status = res.statusCode;
               if (want === "allowed") {

@@ -77,65 +77,14 @@ export type Health = ResponseBody<"/health">;
 /** A served metadata record (SRA, GEO, BioSample, BioProject, PubMed): its kind, accession and fields. */
 export type EntityRecord = ResponseBody<"/v1/sra/studies/{accession}">;
 
-// The shapes below are written by hand until their routes are in the generated document; each then becomes
-// an alias of its generated schema, with the same fields.
-
-export interface SchemaField {
-  name: string;
-  type: string;
-  nullable: boolean;
-}
-
+/** A table field as a schema version records it. */
+export type SchemaField = Schemas["SchemaField"];
 /** `GET /v1/catalog/{id}/schemas`: a table's fields at one version, and what changed from the previous one. */
-export interface SchemaVersion {
-  id: number;
-  dataset_id: number;
-  table: string;
-  version: number;
-  fields: SchemaField[];
-  diff: {
-    added: SchemaField[];
-    removed: SchemaField[];
-    retyped: { name: string; from: string; to: string; nullable_from: boolean; nullable_to: boolean }[];
-  };
-  run_id: number | null;
-  created_at: string;
-}
-
+export type SchemaVersion = Schemas["SchemaVersion"];
 /** `GET /v1/layers/promotions`: one promotion, newest first. */
-export interface Promotion {
-  /** The provenance edge that records it. */
-  id: number;
-  dataset_id: number;
-  dataset_name: string;
-  input_dataset_id: number | null;
-  from_layer: Layer | null;
-  to_layer: Layer;
-  run_id: number | null;
-  created_at: string;
-  parameters: Record<string, unknown>;
-}
-
-export interface BackupSummary {
-  id: number;
-  kind: Backup["kind"];
-  status: Backup["status"];
-  started_at: string;
-  finished_at: string | null;
-  objects: number;
-  bytes: number;
-}
-
+export type Promotion = Schemas["Promotion"];
+export type BackupSummary = Schemas["BackupSummary"];
 /** `GET /v1/backups/latest` (read scope): the newest succeeded, failed and running backups, without destinations. */
-export interface BackupStatus {
-  last_succeeded: BackupSummary | null;
-  last_failed: BackupSummary | null;
-  running: BackupSummary | null;
-}
-
+export type BackupStatus = Schemas["BackupStatus"];
 /** `GET /v1/me` (public): who the presented API key is, and whether reads need a key at all. */
-export interface Me {
-  authenticated: boolean;
-  key: { id: number; name: string; prefix: string; scopes: string[]; expires_at: string | null } | null;
-  public_reads: boolean;
-}
+export type Me = Schemas["Me"];

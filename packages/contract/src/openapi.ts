@@ -772,6 +772,91 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/catalog/{id}/schemas": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The schema versions of a dataset's tables
+     * @description Every recorded version of each table's fields, by table then version, each with what changed from the version before it (added, removed and retyped fields). A new version is recorded only when a table's fields change.
+     *
+     *     Access: public reads (a key is optional; a bad key is still refused).
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Only this table's versions */
+          table?: string;
+        };
+        header?: never;
+        path: {
+          /** @description Numeric dataset id, a name, or `layer:name` (e.g. `processed:gse2034`) */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              data: components["schemas"]["SchemaVersion"][];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/catalog/{id}/files/{*}": {
     parameters: {
       query?: never;
@@ -9125,6 +9210,83 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/backups/latest": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The newest succeeded, failed and running backups
+     * @description Whether and when the lake was last backed up, for dashboards and monitoring: each backup's kind, times and size, never its destination, folder or error (those are in the admin routes).
+     *
+     *     Access: public reads (a key is optional; a bad key is still refused).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["BackupStatus"];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/backups/{id}": {
     parameters: {
       query?: never;
@@ -9605,6 +9767,188 @@ export interface paths {
         };
         /** @description Default Response */
         422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/me": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The presented API key and whether reads need one
+     * @description Without a key: `authenticated: false`. With a valid key: its id, name, prefix, scopes and expiry (never the secret). An unknown, revoked or expired key is a 401 saying which.
+     *
+     *     Access: public, no key needed.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Me"];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Default Response */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/layers/promotions": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Promotions, newest first
+     * @description Every promotion of a dataset into the next layer (`POST /v1/layers/promote`, `omicslake promote`), with the promoted dataset's name, the layers it went from and to, and the run that copied it. `dataset` keeps the promotions into or out of one dataset.
+     *
+     *     Access: public reads (a key is optional; a bad key is still refused).
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Dataset id, name or `layer:name` */
+          dataset?: string;
+          /** @description Page size (1–500) */
+          limit?: number;
+          /** @description Opaque cursor from `meta.next_cursor` */
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              data: components["schemas"]["Promotion"][];
+              meta: {
+                /** @description Items in this page */
+                count: number;
+                /** @description Pass as `cursor` to get the next page; null on the last page */
+                next_cursor: string | null;
+              };
+              links: {
+                self: string;
+                next: string | null;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Default Response */
+        404: {
           headers: {
             [name: string]: unknown;
           };
@@ -11117,6 +11461,25 @@ export interface components {
         details?: unknown;
       } | null;
     };
+    BackupSummaryInput: {
+      id: number;
+      /** @enum {string} */
+      kind: "manual" | "daily" | "weekly";
+      /** @enum {string} */
+      status: "running" | "succeeded" | "failed" | "pruned";
+      started_at: string;
+      finished_at: string | null;
+      objects: number;
+      bytes: number;
+    };
+    BackupStatusInput: {
+      /** @description The newest backup that succeeded */
+      last_succeeded: components["schemas"]["BackupSummaryInput"] | null;
+      /** @description The newest backup that failed */
+      last_failed: components["schemas"]["BackupSummaryInput"] | null;
+      /** @description The backup running now */
+      running: components["schemas"]["BackupSummaryInput"] | null;
+    };
     ApiKeyInput: {
       id: number;
       name: string;
@@ -11459,6 +11822,55 @@ export interface components {
         partition: string | null;
       } | null;
     };
+    SchemaFieldInput: {
+      /** @example accession */
+      name: string;
+      /** @example VARCHAR */
+      type: string;
+      nullable: boolean;
+    };
+    SchemaVersionInput: {
+      id: number;
+      dataset_id: number;
+      /** @example series */
+      table: string;
+      /** @description 1 for the table's first schema, one more for each change */
+      version: number;
+      fields: components["schemas"]["SchemaFieldInput"][];
+      /** @description What changed from the previous version of the table; empty for version 1 */
+      diff: {
+        added: components["schemas"]["SchemaFieldInput"][];
+        removed: components["schemas"]["SchemaFieldInput"][];
+        retyped: {
+          name: string;
+          from: string;
+          to: string;
+          nullable_from: boolean;
+          nullable_to: boolean;
+        }[];
+      };
+      /** @description The run that recorded this version */
+      run_id: number | null;
+      created_at: string;
+    };
+    PromotionInput: {
+      /** @description The provenance edge that records the promotion */
+      id: number;
+      /** @description The dataset the promotion created */
+      dataset_id: number;
+      /** @example gse2034 */
+      dataset_name: string;
+      /** @description The dataset it was copied from */
+      input_dataset_id: number | null;
+      from_layer: ("raw" | "processed" | "curated" | "archive") | null;
+      /** @enum {string} */
+      to_layer: "raw" | "processed" | "curated" | "archive";
+      run_id: number | null;
+      created_at: string;
+      parameters: {
+        [key: string]: unknown;
+      };
+    };
     ServingIndexInput: {
       version: string;
       entities: {
@@ -11669,6 +12081,20 @@ export interface components {
       created_at: string;
       updated_at: string;
     };
+    MeInput: {
+      /** @description True when the request presented a valid API key */
+      authenticated: boolean;
+      key: {
+        id: number;
+        name: string;
+        /** @description The key's public prefix, not the secret */
+        prefix: string;
+        scopes: string[];
+        expires_at: string | null;
+      } | null;
+      /** @description Whether the read routes answer without a key (`[server] public_reads`) */
+      public_reads: boolean;
+    };
     Error: {
       error: {
         /** @example not_found */
@@ -11706,6 +12132,25 @@ export interface components {
         message: string;
         details?: unknown;
       } | null;
+    };
+    BackupSummary: {
+      id: number;
+      /** @enum {string} */
+      kind: "manual" | "daily" | "weekly";
+      /** @enum {string} */
+      status: "running" | "succeeded" | "failed" | "pruned";
+      started_at: string;
+      finished_at: string | null;
+      objects: number;
+      bytes: number;
+    };
+    BackupStatus: {
+      /** @description The newest backup that succeeded */
+      last_succeeded: components["schemas"]["BackupSummary"] | null;
+      /** @description The newest backup that failed */
+      last_failed: components["schemas"]["BackupSummary"] | null;
+      /** @description The backup running now */
+      running: components["schemas"]["BackupSummary"] | null;
     };
     ApiKey: {
       id: number;
@@ -12049,6 +12494,55 @@ export interface components {
         partition: string | null;
       } | null;
     };
+    SchemaField: {
+      /** @example accession */
+      name: string;
+      /** @example VARCHAR */
+      type: string;
+      nullable: boolean;
+    };
+    SchemaVersion: {
+      id: number;
+      dataset_id: number;
+      /** @example series */
+      table: string;
+      /** @description 1 for the table's first schema, one more for each change */
+      version: number;
+      fields: components["schemas"]["SchemaField"][];
+      /** @description What changed from the previous version of the table; empty for version 1 */
+      diff: {
+        added: components["schemas"]["SchemaField"][];
+        removed: components["schemas"]["SchemaField"][];
+        retyped: {
+          name: string;
+          from: string;
+          to: string;
+          nullable_from: boolean;
+          nullable_to: boolean;
+        }[];
+      };
+      /** @description The run that recorded this version */
+      run_id: number | null;
+      created_at: string;
+    };
+    Promotion: {
+      /** @description The provenance edge that records the promotion */
+      id: number;
+      /** @description The dataset the promotion created */
+      dataset_id: number;
+      /** @example gse2034 */
+      dataset_name: string;
+      /** @description The dataset it was copied from */
+      input_dataset_id: number | null;
+      from_layer: ("raw" | "processed" | "curated" | "archive") | null;
+      /** @enum {string} */
+      to_layer: "raw" | "processed" | "curated" | "archive";
+      run_id: number | null;
+      created_at: string;
+      parameters: {
+        [key: string]: unknown;
+      };
+    };
     ServingIndex: {
       version: string;
       entities: {
@@ -12258,6 +12752,20 @@ export interface components {
       };
       created_at: string;
       updated_at: string;
+    };
+    Me: {
+      /** @description True when the request presented a valid API key */
+      authenticated: boolean;
+      key: {
+        id: number;
+        name: string;
+        /** @description The key's public prefix, not the secret */
+        prefix: string;
+        scopes: string[];
+        expires_at: string | null;
+      } | null;
+      /** @description Whether the read routes answer without a key (`[server] public_reads`) */
+      public_reads: boolean;
     };
   };
   responses: never;

@@ -6,7 +6,7 @@ import { serveLake, type ListenOptions } from "./serve-command.js";
 export function registerDemo(program: Command): void {
   program
     .command("demo")
-    .description("build a demo lake from generated data and serve it")
+    .description("build a demo lake from generated data and serve it (the API and the web dashboard)")
     .option("--dir <dir>", "where the demo lake lives", ".demo")
     .option("-p, --port <port>", "TCP port", "8000")
     .option("-H, --host <host>", "interface", "127.0.0.1")

@@ -13,6 +13,9 @@ import {
   type Lake,
   type LakeConfig,
 } from "@omicslake/core";
+import { existsSync, realpathSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
 import { lazyExpressionService, openExpressionService } from "@omicslake/expression";
 import { buildServer } from "@omicslake/server";
 import type { Command } from "commander";
@@ -43,6 +46,30 @@ export function parsePort(value: string | undefined, fallback: number): number {
  */
 export function serverLogOptions(env: NodeJS.ProcessEnv): { logger: true; logLevel: "info" | "warn" } {
   return { logger: true, logLevel: env["OMICSLAKE_LOG_REQUESTS"] === "1" ? "info" : "warn" };
+}
+
+/**
+ * The built web dashboard to serve: `OMICSLAKE_WEB_DIR` when set, else the `dist` folder of the
+ * installed `@omicslake/web` package; undefined when that package is not installed. Found through the
+ * node_modules folders Node would search rather than by resolving the package, so its `exports` need
+ * not list package.json, and a missing package is just "not built".
+ */
+export function dashboardRoot(env: NodeJS.ProcessEnv): string | undefined {
+  const override = env["OMICSLAKE_WEB_DIR"];
+  if (override !== undefined && override !== "") return resolve(override);
+  const require = createRequire(import.meta.url);
+  for (const folder of require.resolve.paths("@omicslake/web") ?? []) {
+    const manifest = join(folder, "@omicslake", "web", "package.json");
+    if (existsSync(manifest)) return join(dirname(realpathSync(manifest)), "dist");
+  }
+  return undefined;
+}
+
+/** The log line that says where the dashboard is, or that it is not built and how to build it. */
+export function dashboardLine(root: string | undefined, address: string): string {
+  return root !== undefined && existsSync(join(root, "index.html"))
+    ? `  dashboard: ${address}/`
+    : "  dashboard: not built (run npm run build)";
 }
 
 /**
@@ -80,6 +107,7 @@ export async function serveLake(
   // as `omicslake daemon` would, and stops it (cancelling the runs in progress) on shutdown.
   const assets = await openAssetService(lake, config);
   const daemon = config.automation.daemon ? servedDaemon(assets, config, log) : undefined;
+  const web = dashboardRoot(process.env);
   const app = await buildServer({
     lake,
     publishedDir: defaultPublishDir(config.root),
@@ -92,6 +120,7 @@ export async function serveLake(
     // The engine starts on the first expression request and stops with the server.
     expression: lazyExpressionService(() => openExpressionService(lake, config)),
     assets,
+    ...(web !== undefined ? { web: { root: web } } : {}),
     ...serverLogOptions(process.env),
     ...(config.server.public_url !== undefined ? { publicUrl: config.server.public_url } : {}),
   });
@@ -99,6 +128,7 @@ export async function serveLake(
   const port = parsePort(options.port, config.server.port);
   const address = await app.listen({ host, port });
   log(`omicslake is serving ${address}`);
+  log(dashboardLine(web, address));
   log(`  API docs:  ${address}/docs`);
   log(`  OpenAPI:   ${address}/openapi.json`);
   log(`  catalog:   ${address}/v1/catalog`);
@@ -153,7 +183,7 @@ function servedDaemon(
 export function registerServe(program: Command): void {
   program
     .command("serve")
-    .description("serve the REST API (and docs) for this lake")
+    .description("serve the REST API, its docs and the web dashboard for this lake")
     .option("-p, --port <port>", "TCP port (default from [server])")
     .option("-H, --host <host>", "interface (default from [server])")
     .action(async (options: ListenOptions, command: Command) => {

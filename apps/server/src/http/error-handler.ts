@@ -192,24 +192,33 @@ function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply)
   return reply.status(classified.status).send(errorBody(classified, request.id));
 }
 
+export interface ErrorHandlerOptions {
+  /**
+   * Asked first when no route matched (the dashboard's page for a browser's deep link); true when it
+   * answered. What it throws is answered like any error.
+   */
+  readonly notFoundFallback?: (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
+}
+
 /**
  * Every error leaves the server as `{error: {code, message, details}}` with the status its code maps
  * to and the request id, so a user can quote it in a bug report. Only the project's own errors pass
  * their message through; anything else (a driver's error with a SQLSTATE, an errno, a bug) is a
  * generic 500, or a generic 400 when it can only have come from the client's values.
  */
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(app: FastifyInstance, options: ErrorHandlerOptions = {}): void {
   app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({
+  app.setNotFoundHandler(async (request, reply) => {
+    if (options.notFoundFallback && (await options.notFoundFallback(request, reply))) return reply;
+    return reply.status(404).send({
       error: {
         code: "not_found",
         message: `no route ${request.method} ${request.url.split("?")[0]!.slice(0, 200)}`,
         details: { request_id: request.id, hint: "See /openapi.json or /docs for the routes" },
       },
-    }),
-  );
+    });
+  });
 }
 
 /** Errors Fastify meets before routing (a bad percent-escape, an over-long parameter), in the same shape. */

@@ -3,7 +3,8 @@ import type { FastifyInstance, RouteOptions } from "fastify";
 import type { jsonSchemaTransform } from "fastify-type-provider-zod";
 
 /**
- * Who may call a route. "public": anyone, a key is never asked for (health, the OpenAPI document, docs).
+ * Who may call a route. "public": anyone, a key is never asked for (health, the OpenAPI document, docs,
+ * the dashboard; `/v1/me` checks a key it is sent itself, as its answer is about that key).
  * "read": anyone unless `[server] public_reads = false`, then a key with any scope (write and admin imply
  * read). "write": a key with write or admin. "admin": an admin key. Every route declares one in
  * `config: { scope }`; the server refuses to start when a route does not.

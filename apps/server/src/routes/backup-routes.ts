@@ -44,9 +44,44 @@ const backupSchema = z
   })
   .meta({ id: "Backup" });
 
+/** A backup without where it went: what a read key may see of the lake's backups. */
+const backupSummarySchema = z
+  .object({
+    id: z.number().int(),
+    kind: z.enum(BACKUP_KINDS),
+    status: z.enum(["running", "succeeded", "failed", "pruned"]),
+    started_at: z.string(),
+    finished_at: z.string().nullable(),
+    objects: z.number().int(),
+    bytes: z.number().int(),
+  })
+  .meta({ id: "BackupSummary" });
+
+const backupStatusSchema = z
+  .object({
+    last_succeeded: backupSummarySchema.nullable().describe("The newest backup that succeeded"),
+    last_failed: backupSummarySchema.nullable().describe("The newest backup that failed"),
+    running: backupSummarySchema.nullable().describe("The backup running now"),
+  })
+  .meta({ id: "BackupStatus" });
+
+function backupSummary(job: BackupJob | undefined): z.infer<typeof backupSummarySchema> | null {
+  if (job === undefined) return null;
+  return {
+    id: job.id,
+    kind: job.kind,
+    status: job.status,
+    started_at: job.startedAt.toISOString(),
+    finished_at: job.finishedAt?.toISOString() ?? null,
+    objects: job.objects,
+    bytes: job.bytes,
+  };
+}
+
 /**
- * Backup jobs. All admin: a backup reads every dataset and writes to the operator's storage, and the
- * listing shows destinations and errors that describe the infrastructure. POST starts a backup and
+ * Backup jobs. Admin, but for the latest status: a backup reads every dataset and writes to the
+ * operator's storage, and the listing shows destinations and errors that describe the infrastructure.
+ * `GET /v1/backups/latest` is a read: whether the lake is backed up, without where to or why one failed. POST starts a backup and
  * answers 202 with its running record once it is recorded; the backup goes on in the server, and
  * `GET /v1/backups/{id}` shows how it ended.
  */
@@ -81,6 +116,36 @@ export function backupRoutes(lake: Lake, options: BackupRouteOptions = {}): Fast
           ...(status !== undefined ? { status } : {}),
         });
         return { data: jobs.map(backupRecord) };
+      },
+    );
+
+    // A static segment: the router prefers it to `/v1/backups/:id`, whichever is registered first.
+    app.get(
+      "/v1/backups/latest",
+      {
+        config: { scope: "read" },
+        schema: {
+          tags: ["backups"],
+          summary: "The newest succeeded, failed and running backups",
+          description:
+            "Whether and when the lake was last backed up, for dashboards and monitoring: each backup's kind, times and size, never its destination, folder or error (those are in the admin routes).",
+          response: { 200: backupStatusSchema, ...errorResponses },
+        },
+      },
+      async () => {
+        const repository = backupRepository(lake);
+        const newest = async (status: "succeeded" | "failed" | "running") =>
+          (await repository.list({ status, limit: 1 }))[0];
+        const [succeeded, failed, running] = await Promise.all([
+          newest("succeeded"),
+          newest("failed"),
+          newest("running"),
+        ]);
+        return {
+          last_succeeded: backupSummary(succeeded),
+          last_failed: backupSummary(failed),
+          running: backupSummary(running),
+        };
       },
     );
 

@@ -10,6 +10,8 @@ import {
   layerSchema,
   objectJson,
   objectPageSchema,
+  schemaVersionJson,
+  schemaVersionSchema,
   statsJson,
   statsSchema,
 } from "../schemas/catalog-schemas.js";
@@ -118,6 +120,29 @@ export function catalogRoutes(lake: Lake, downloader: ObjectDownloader): Fastify
           meta: { count: page.items.length, next_cursor: page.nextCursor },
           links: pageLinks(request, page.nextCursor),
         };
+      },
+    );
+
+    app.get(
+      "/v1/catalog/:id/schemas",
+      {
+        config: { scope: "read" },
+        schema: {
+          tags: ["catalog"],
+          summary: "The schema versions of a dataset's tables",
+          description:
+            "Every recorded version of each table's fields, by table then version, each with what changed from the version before it (added, removed and retyped fields). A new version is recorded only when a table's fields change.",
+          params: datasetIdParam,
+          querystring: z.object({
+            table: z.string().min(1).max(512).optional().describe("Only this table's versions"),
+          }),
+          response: { 200: z.object({ data: z.array(schemaVersionSchema) }), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const dataset = await lake.dataset(request.params.id);
+        const versions = await lake.catalog.listSchemaVersions(dataset.id, request.query.table);
+        return { data: versions.map(schemaVersionJson) };
       },
     );
 

@@ -2,9 +2,11 @@ import type {
   CatalogObject,
   CatalogStats,
   Dataset,
+  Promotion,
   ProvenanceEdge,
   ProvenanceGraph,
   Run,
+  SchemaVersion,
 } from "@omicslake/core";
 import { LAYERS } from "@omicslake/core";
 import { z } from "zod";
@@ -138,6 +140,61 @@ export const runSchema = z
 
 export const runPageSchema = z.object({ data: z.array(runSchema), meta: pageMetaSchema, links: linksSchema });
 
+export const schemaFieldSchema = z
+  .object({
+    name: z.string().meta({ example: "accession" }),
+    type: z.string().meta({ example: "VARCHAR" }),
+    nullable: z.boolean(),
+  })
+  .meta({ id: "SchemaField" });
+
+export const schemaVersionSchema = z
+  .object({
+    id: z.number().int(),
+    dataset_id: z.number().int(),
+    table: z.string().meta({ example: "series" }),
+    version: z.number().int().describe("1 for the table's first schema, one more for each change"),
+    fields: z.array(schemaFieldSchema),
+    diff: z
+      .object({
+        added: z.array(schemaFieldSchema),
+        removed: z.array(schemaFieldSchema),
+        retyped: z.array(
+          z.object({
+            name: z.string(),
+            from: z.string(),
+            to: z.string(),
+            nullable_from: z.boolean(),
+            nullable_to: z.boolean(),
+          }),
+        ),
+      })
+      .describe("What changed from the previous version of the table; empty for version 1"),
+    run_id: z.number().int().nullable().describe("The run that recorded this version"),
+    created_at: z.string(),
+  })
+  .meta({ id: "SchemaVersion" });
+
+export const promotionSchema = z
+  .object({
+    id: z.number().int().describe("The provenance edge that records the promotion"),
+    dataset_id: z.number().int().describe("The dataset the promotion created"),
+    dataset_name: z.string().meta({ example: "gse2034" }),
+    input_dataset_id: z.number().int().nullable().describe("The dataset it was copied from"),
+    from_layer: layerSchema.nullable(),
+    to_layer: layerSchema,
+    run_id: z.number().int().nullable(),
+    created_at: z.string(),
+    parameters: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: "Promotion" });
+
+export const promotionPageSchema = z.object({
+  data: z.array(promotionSchema),
+  meta: pageMetaSchema,
+  links: linksSchema,
+});
+
 // ---- mapping from library objects to the wire format ------------------------------------------
 
 export function datasetJson(d: Dataset): z.infer<typeof datasetSchema> {
@@ -239,5 +296,44 @@ export function runJson(r: Run): z.infer<typeof runSchema> {
     error: r.error ? { ...r.error } : null,
     progress: r.progress ? { ...r.progress } : null,
     asset: r.asset ? { ...r.asset } : null,
+  };
+}
+
+export function schemaVersionJson(v: SchemaVersion): z.infer<typeof schemaVersionSchema> {
+  const fields = (list: SchemaVersion["fields"]): z.infer<typeof schemaFieldSchema>[] =>
+    list.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable }));
+  return {
+    id: v.id,
+    dataset_id: v.datasetId,
+    table: v.tableName,
+    version: v.version,
+    fields: fields(v.fields),
+    diff: {
+      added: fields(v.diff.added),
+      removed: fields(v.diff.removed),
+      retyped: v.diff.retyped.map((r) => ({
+        name: r.name,
+        from: r.from,
+        to: r.to,
+        nullable_from: r.nullableFrom,
+        nullable_to: r.nullableTo,
+      })),
+    },
+    run_id: v.runId,
+    created_at: v.createdAt.toISOString(),
+  };
+}
+
+export function promotionJson(p: Promotion): z.infer<typeof promotionSchema> {
+  return {
+    id: p.id,
+    dataset_id: p.datasetId,
+    dataset_name: p.datasetName,
+    input_dataset_id: p.inputDatasetId,
+    from_layer: p.fromLayer,
+    to_layer: p.toLayer,
+    run_id: p.runId,
+    created_at: p.createdAt.toISOString(),
+    parameters: { ...p.parameters },
   };
 }

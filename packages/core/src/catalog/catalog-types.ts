@@ -103,6 +103,32 @@ export interface ProvenanceEdge {
   readonly createdAt: Date;
 }
 
+/**
+ * A promotion as the lake records it: the provenance edge of action `promotion`, with the promoted
+ * dataset's name and the layers it went from and to (read from the datasets the edge joins).
+ */
+export interface Promotion {
+  /** The provenance edge that records it. */
+  readonly id: number;
+  /** The dataset the promotion created, in `toLayer`. */
+  readonly datasetId: number;
+  readonly datasetName: string;
+  /** The dataset it was copied from; null only for an edge recorded without one. */
+  readonly inputDatasetId: number | null;
+  readonly fromLayer: Layer | null;
+  readonly toLayer: Layer;
+  readonly runId: number | null;
+  readonly createdAt: Date;
+  readonly parameters: Record<string, unknown>;
+}
+
+export interface PromotionQuery {
+  /** Only promotions into or out of this dataset (its id). */
+  readonly datasetId?: number;
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
 export interface NewProvenanceEdge {
   readonly outputDatasetId: number;
   /** Null for a collection edge whose input is outside the lake (a URL, an upload). */

@@ -23,6 +23,8 @@ import type {
   NewItemRunRecord,
   ObjectWrite,
   Page,
+  Promotion,
+  PromotionQuery,
   ProvenanceEdge,
   ProvenanceGraph,
   Run,
@@ -192,6 +194,13 @@ export interface Catalog {
   lineage(datasetId: number): Promise<ProvenanceGraph>;
   /** Ancestors and descendants. */
   provenanceGraph(datasetId: number): Promise<ProvenanceGraph>;
+
+  /**
+   * Promotions (provenance edges of action `promotion`), newest first, with the promoted dataset's name
+   * and both layers; `datasetId` keeps those into or out of one dataset.
+   * @example const { items } = await lake.catalog.listPromotions({ datasetId: 4, limit: 20 });
+   */
+  listPromotions(query?: PromotionQuery): Promise<Page<Promotion>>;
 
   startRun(input: NewRun): Promise<Run>;
   finishRun(id: number, result: RunFinish): Promise<Run>;

@@ -22,6 +22,8 @@ import type {
   NewRun,
   ObjectWrite,
   Page,
+  Promotion,
+  PromotionQuery,
   ProvenanceEdge,
   ProvenanceGraph,
   Run,
@@ -220,6 +222,10 @@ export class SqlCatalog implements Catalog {
 
   allObjects(): AsyncIterable<CatalogObject> {
     return this.#objects.allObjects();
+  }
+
+  listPromotions(query?: PromotionQuery): Promise<Page<Promotion>> {
+    return this.#provenance.listPromotions(query);
   }
 
   addProvenance(edge: NewProvenanceEdge): Promise<ProvenanceEdge> {

@@ -4,13 +4,18 @@ import { DATASET_COLUMNS, PROVENANCE_COLUMNS, toDataset, toProvenanceEdge } from
 import type { DatasetRow, ProvenanceRow } from "../catalog-rows.js";
 import type {
   NewProvenanceEdge,
+  Page,
+  Promotion,
+  PromotionQuery,
   ProvenanceAction,
   ProvenanceEdge,
   ProvenanceGraph,
   ProvenanceNode,
 } from "../catalog-types.js";
+import type { Layer } from "../../object-store/layer.js";
+import { decodeCursor, encodeCursor, resolveLimit } from "../page-cursor.js";
 import { FOREIGN_KEY_VIOLATION, sqlErrorInfo } from "../sql-error-info.js";
-import { requireLineageNode, requireId } from "./catalog-input.js";
+import { page, requireLineageNode, requireId } from "./catalog-input.js";
 
 const PROVENANCE_ACTIONS: readonly ProvenanceAction[] = [
   "collection",
@@ -65,6 +70,34 @@ export class ProvenanceRepository {
       }
       throw error;
     }
+  }
+
+  /**
+   * Promotion edges, newest first, in keyset pages. Tombstones stay joined: a promotion into a dataset
+   * deleted since still happened, and a pending target has no edge until it is published.
+   */
+  async listPromotions(query: PromotionQuery = {}): Promise<Page<Promotion>> {
+    const limit = resolveLimit(query.limit);
+    const where = ["p.action = 'promotion'"];
+    const params: unknown[] = [];
+    if (query.datasetId !== undefined) {
+      params.push(requireId(query.datasetId, "dataset id"));
+      where.push(`(p.output_dataset_id = $${params.length} OR p.input_dataset_id = $${params.length})`);
+    }
+    if (query.cursor !== undefined) {
+      params.push(decodeCursor("promotions", query.cursor, "number"));
+      where.push(`p.id < $${params.length}`);
+    }
+    const { rows } = await this.db.query<PromotionRow>(
+      `SELECT p.id, p.output_dataset_id, p.input_dataset_id, p.run_id, p.parameters, p.created_at,
+              o.name AS dataset_name, o.layer AS to_layer, i.layer AS from_layer
+       FROM provenance p
+       JOIN datasets o ON o.id = p.output_dataset_id
+       LEFT JOIN datasets i ON i.id = p.input_dataset_id
+       WHERE ${where.join(" AND ")} ORDER BY p.id DESC LIMIT ${limit + 1}`,
+      params,
+    );
+    return page(rows.map(toPromotion), limit, (last) => encodeCursor("promotions", last.id));
   }
 
   lineage(datasetId: number): Promise<ProvenanceGraph> {
@@ -128,5 +161,31 @@ function toNode(row: NodeRow): ProvenanceNode {
     deleted: row.deleted_at !== null,
     deletedAt: row.deleted_at,
     deletedByRunId: row.deleted_by_run,
+  };
+}
+
+interface PromotionRow extends Record<string, unknown> {
+  id: number;
+  output_dataset_id: number;
+  input_dataset_id: number | null;
+  run_id: number | null;
+  parameters: Record<string, unknown>;
+  created_at: Date;
+  dataset_name: string;
+  to_layer: Layer;
+  from_layer: Layer | null;
+}
+
+function toPromotion(row: PromotionRow): Promotion {
+  return {
+    id: row.id,
+    datasetId: row.output_dataset_id,
+    datasetName: row.dataset_name,
+    inputDatasetId: row.input_dataset_id,
+    fromLayer: row.from_layer,
+    toLayer: row.to_layer,
+    runId: row.run_id,
+    createdAt: row.created_at,
+    parameters: row.parameters,
   };
 }
