@@ -170,7 +170,8 @@ function CatalogEmpty({ view }: { view: CatalogQuery }): JSX.Element {
     return (
       <Empty title="The lake has no datasets yet">
         <p>
-          Collect one with <code>omicslake collect</code>, or create one with <code>POST /v1/catalog</code>.
+          Bring data in with <code>omicslake ingest</code> or <code>omicslake add</code>, or create a dataset
+          with <code>POST /v1/catalog</code>.
         </p>
       </Empty>
     );

@@ -51,6 +51,17 @@ export function SchemaTab({ dataset }: { dataset: Dataset }): JSX.Element {
           );
         return (
           <div data-testid="dataset-schemas">
+            {tables.size > 3 && (
+              <nav class="schema-index" aria-label="tables">
+                <span class="muted">{tables.size} tables:</span>
+                {[...tables.keys()].map((table) => (
+                  // A plain fragment link: the browser scrolls to the table, and the URL keeps the view.
+                  <a key={table} class="tag" href={`#table-${table}`}>
+                    {table}
+                  </a>
+                ))}
+              </nav>
+            )}
             {[...tables].map(([table, versions]) => (
               <TableSchema
                 key={table}
@@ -89,7 +100,12 @@ function TableSchema({
   const retyped = new Set(current.diff.retyped.map((r) => r.name));
   const first = current.version === versions[0]!.version;
   return (
-    <section class="panel schema-table" data-table={table} aria-label={`table ${table}`}>
+    <section
+      class="panel schema-table"
+      id={`table-${table}`}
+      data-table={table}
+      aria-label={`table ${table}`}
+    >
       <header class="schema-head">
         <h2 class="mono">{table}</h2>
         <span class="muted">
@@ -113,27 +129,29 @@ function TableSchema({
         </label>
       </header>
       <div class="schema-body">
-        <table class="table schema-fields">
-          <thead>
-            <tr>
-              <th scope="col">Field</th>
-              <th scope="col">Type</th>
-              <th scope="col">Nullable</th>
-            </tr>
-          </thead>
-          <tbody>
-            {current.fields.map((f) => (
-              <tr
-                key={f.name}
-                class={!first && added.has(f.name) ? "added" : retyped.has(f.name) ? "retyped" : ""}
-              >
-                <td class="mono">{f.name}</td>
-                <td class="mono">{f.type}</td>
-                <td>{f.nullable ? "yes" : "no"}</td>
+        <div class="table-wrap">
+          <table class="table schema-fields">
+            <thead>
+              <tr>
+                <th scope="col">Field</th>
+                <th scope="col">Type</th>
+                <th scope="col">Nullable</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {current.fields.map((f) => (
+                <tr
+                  key={f.name}
+                  class={!first && added.has(f.name) ? "added" : retyped.has(f.name) ? "retyped" : ""}
+                >
+                  <td class="mono">{f.name}</td>
+                  <td class="mono">{f.type}</td>
+                  <td>{f.nullable ? "yes" : "no"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
         <div class="schema-diff" data-testid={`schema-diff-${table}`}>
           <h3>
             {first ? `v${current.version}: the first recorded version` : `Changes in v${current.version}`}
