@@ -8,7 +8,10 @@ export function shellTests(dashboard: () => Dashboard): void {
     const { page } = opened;
     await page.getByTestId("key-status").waitFor();
     expect(await page.getByTestId("key-status").textContent()).toContain("Read-only");
-    await page.getByRole("link", { name: "Layers" }).click();
+    await page
+      .getByRole("navigation", { name: "sections" })
+      .getByRole("link", { name: "Layers", exact: true })
+      .click();
     await page.waitForURL(/\/layers$/);
     expect(await page.locator("h1").first().textContent()).toContain("Layers");
     opened.expectNoErrors();
@@ -40,7 +43,10 @@ export function shellTests(dashboard: () => Dashboard): void {
     const { page } = opened;
     await expect.poll(() => page.locator("h1").textContent()).toBe("Page not found");
     await page.getByRole("button", { name: "menu" }).click();
-    await page.getByRole("link", { name: "Catalog" }).click();
+    await page
+      .getByRole("navigation", { name: "sections" })
+      .getByRole("link", { name: "Catalog", exact: true })
+      .click();
     await page.waitForURL(/\/catalog$/);
     opened.expectNoErrors();
     await opened.screenshot("not-found-phone");
