@@ -265,6 +265,7 @@ export function catalogTests(dashboard: () => Dashboard): void {
     ];
     for (const [path, confirm, message] of refusals) {
       await page.goto(dashboard().baseUrl + path);
+      await page.getByTestId("promote-chosen").waitFor();
       await panel.getByRole("button", { name: "Promote…" }).click();
       await dialog.getByRole("button", { name: confirm }).click();
       await expect.poll(() => dialog.locator(".form-error").textContent()).toMatch(message);

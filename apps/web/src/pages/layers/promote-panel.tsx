@@ -9,7 +9,7 @@ import { pathOf, setQuery, useLocation } from "../../router/router.js";
 import { Badge } from "../../ui/badge.js";
 import { ConfirmDialog } from "../../ui/confirm-dialog.js";
 import { useKeyDialog } from "../../ui/key-dialog-context.js";
-import { ErrorState, Loading } from "../../ui/states.js";
+import { ErrorState } from "../../ui/states.js";
 import { LAYERS } from "../catalog/catalog-query.js";
 import { DatasetPicker } from "./dataset-picker.js";
 
@@ -81,7 +81,9 @@ export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.El
         A promotion copies every object of a dataset into the next layer as a new dataset of the same name;
         the original stays where it is.
       </p>
-      {!session.canWrite && (
+      {/* Only once the server has said who the key is: a note shown and then withdrawn would shift the
+          controls under the pointer. */}
+      {session.me !== null && !session.canWrite && (
         <p class="readonly-note" data-testid="promote-readonly">
           {session.me?.key
             ? `The key “${session.me.key.name}” can only read. `
@@ -102,9 +104,14 @@ export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.El
         </p>
       )}
       <div class="promote-form">
-        {chosenId && chosen.status === "loading" && <Loading label="Loading the chosen dataset…" />}
         {chosenId && chosen.status === "error" && <ErrorState error={chosen.error} />}
-        {dataset ? (
+        {chosenId && chosen.status === "loading" ? (
+          // The same row the chosen dataset takes, so the controls below stay where they are.
+          <div class="promote-chosen">
+            <span class="field-label muted">Dataset</span>
+            <span class="muted">Loading dataset {chosenId}…</span>
+          </div>
+        ) : dataset ? (
           <div class="promote-chosen" data-testid="promote-chosen">
             <span class="field-label muted">Dataset</span>
             <span>
