@@ -1,0 +1,64 @@
+import type { CatalogObject } from "@omicslake/contract";
+import type { JSX } from "preact";
+import { useState } from "preact/hooks";
+import { readKey } from "../../auth/key-store.js";
+import { useSession } from "../../auth/session.js";
+
+/** The object's file name without its folders: what the browser saves it as. */
+function fileName(object: CatalogObject): string {
+  return object.name.split("/").pop() || object.name;
+}
+
+/**
+ * Downloads one object. When reads are public a plain link does it (the browser streams the file, and it can
+ * be copied or opened in a new tab); when they are not, a link cannot carry the key (it belongs in a header,
+ * never a URL), so the file is fetched with the key and saved from memory.
+ */
+export function DownloadButton({ object }: { object: CatalogObject }): JSX.Element {
+  const session = useSession();
+  if (session.me?.public_reads === false) return <KeyedDownload object={object} />;
+  return (
+    <a class="button small" href={object.download_url} download={fileName(object)}>
+      Download
+    </a>
+  );
+}
+
+function KeyedDownload({ object }: { object: CatalogObject }): JSX.Element {
+  const [state, setState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
+  const save = async (): Promise<void> => {
+    setState({ busy: true, error: null });
+    try {
+      const key = readKey();
+      const response = await fetch(object.download_url, {
+        headers: key ? { authorization: `Bearer ${key}` } : {},
+      });
+      if (!response.ok) {
+        const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+        throw new Error(body?.error?.message ?? `The server answered ${response.status}`);
+      }
+      const url = URL.createObjectURL(await response.blob());
+      const anchor = document.createElement("a");
+      anchor.href = url;
+      anchor.download = fileName(object);
+      anchor.click();
+      // The click has handed the blob to the download by the next task; only then is it safe to free.
+      setTimeout(() => URL.revokeObjectURL(url), 0);
+      setState({ busy: false, error: null });
+    } catch (error) {
+      setState({ busy: false, error: error instanceof Error ? error.message : String(error) });
+    }
+  };
+  return (
+    <span class="download">
+      <button type="button" class="button small" disabled={state.busy} onClick={() => void save()}>
+        {state.busy ? "Downloading…" : "Download"}
+      </button>
+      {state.error && (
+        <span class="form-error" role="alert">
+          {state.error}
+        </span>
+      )}
+    </span>
+  );
+}

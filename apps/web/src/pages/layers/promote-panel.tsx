@@ -1,0 +1,194 @@
+import type { Dataset, Layer } from "@omicslake/contract";
+import type { JSX } from "preact";
+import { useState } from "preact/hooks";
+import { ApiRequestError, apiSend } from "../../api/client.js";
+import { useApi } from "../../api/use-api.js";
+import { useSession } from "../../auth/session.js";
+import { Link } from "../../router/link.js";
+import { pathOf, setQuery, useLocation } from "../../router/router.js";
+import { Badge } from "../../ui/badge.js";
+import { ConfirmDialog } from "../../ui/confirm-dialog.js";
+import { useKeyDialog } from "../../ui/key-dialog-context.js";
+import { ErrorState } from "../../ui/states.js";
+import { LAYERS } from "../catalog/catalog-query.js";
+import { DatasetPicker } from "./dataset-picker.js";
+
+function nextLayer(layer: Layer): Layer | null {
+  const index = LAYERS.indexOf(layer);
+  return LAYERS[index + 1] ?? null;
+}
+
+function readTarget(value: string | null): Layer | null {
+  return (LAYERS as readonly (string | null)[]).includes(value) ? (value as Layer) : null;
+}
+
+/**
+ * Promotion of one dataset into another layer. The chosen dataset and target are in the URL (`?dataset=&to=`),
+ * so a prepared promotion can be shared; nothing is sent before the confirmation.
+ */
+export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.Element {
+  const { query } = useLocation();
+  const session = useSession();
+  const keyDialog = useKeyDialog();
+  const chosenId = query.get("dataset");
+  const chosen = useApi<Dataset>(chosenId ? pathOf("v1", "catalog", chosenId) : null);
+  // A cleared choice keeps the last answer in useApi, so the URL decides whether there is one.
+  const dataset = chosenId && chosen.status === "ok" ? chosen.data : null;
+  const target = readTarget(query.get("to")) ?? (dataset ? nextLayer(dataset.layer) : null);
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const [promoted, setPromoted] = useState<Dataset | null>(null);
+
+  const promote = async (): Promise<void> => {
+    if (!dataset || !target) return;
+    setBusy(true);
+    setRefusal(null);
+    try {
+      const created = await apiSend<Dataset>("POST", "/v1/layers/promote", {
+        dataset: dataset.id,
+        to: target,
+      });
+      setPromoted(created);
+      setConfirming(false);
+      setQuery({ dataset: null, to: null, cursor: null });
+      onPromoted();
+    } catch (error) {
+      setRefusal(
+        error instanceof ApiRequestError
+          ? `${error.message} (HTTP ${error.status}, ${error.code})`
+          : error instanceof Error
+            ? error.message
+            : String(error),
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const blocked = !session.canWrite
+    ? "Promotion needs a key with the write scope."
+    : !dataset
+      ? "Choose a dataset to promote."
+      : !target
+        ? `${dataset.layer} is the last layer.`
+        : null;
+
+  return (
+    <section class="panel promote-panel" aria-labelledby="promote-title" data-testid="promote-panel">
+      <h2 id="promote-title">Promote a dataset</h2>
+      <p class="muted">
+        A promotion copies every object of a dataset into the next layer as a new dataset of the same name;
+        the original stays where it is.
+      </p>
+      {/* Only once the server has said who the key is: a note shown and then withdrawn would shift the
+          controls under the pointer. */}
+      {session.me !== null && !session.canWrite && (
+        <p class="readonly-note" data-testid="promote-readonly">
+          {session.me?.key
+            ? `The key “${session.me.key.name}” can only read. `
+            : "The dashboard is read-only. "}
+          Promotion needs an API key with the write scope.{" "}
+          <button type="button" class="button small" onClick={keyDialog.open}>
+            Enter a write key
+          </button>
+        </p>
+      )}
+      {promoted && (
+        <p class="notice ok" role="status" data-testid="promote-success">
+          Promoted to{" "}
+          <Link href={pathOf("datasets", promoted.id)}>
+            {promoted.layer}:{promoted.name}
+          </Link>{" "}
+          ({promoted.object_count} objects).
+        </p>
+      )}
+      <div class="promote-form">
+        {chosenId && chosen.status === "error" && <ErrorState error={chosen.error} />}
+        {chosenId && chosen.status === "loading" ? (
+          // The same row the chosen dataset takes, so the controls below stay where they are.
+          <div class="promote-chosen">
+            <span class="field-label muted">Dataset</span>
+            <span class="muted">Loading dataset {chosenId}…</span>
+          </div>
+        ) : dataset ? (
+          <div class="promote-chosen" data-testid="promote-chosen">
+            <span class="field-label muted">Dataset</span>
+            <span>
+              <Badge value={dataset.layer} />{" "}
+              <Link href={pathOf("datasets", dataset.id)}>{dataset.name}</Link>{" "}
+              <span class="muted">
+                #{dataset.id} · {dataset.object_count} objects
+              </span>
+            </span>
+            <button type="button" class="button small" onClick={() => setQuery({ dataset: null, to: null })}>
+              Change
+            </button>
+          </div>
+        ) : (
+          <DatasetPicker
+            onPick={(d) => {
+              setPromoted(null);
+              setQuery({ dataset: d.id, to: null });
+            }}
+          />
+        )}
+        <div class="promote-actions">
+          <label class="field">
+            Target layer
+            <select
+              name="to"
+              value={target ?? ""}
+              disabled={!dataset}
+              onChange={(e) => setQuery({ to: e.currentTarget.value })}
+            >
+              {!target && <option value="">—</option>}
+              {LAYERS.filter((l) => l !== dataset?.layer).map((l) => (
+                <option key={l} value={l}>
+                  {l}
+                  {dataset && l === nextLayer(dataset.layer) ? " (next)" : ""}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button
+            type="button"
+            class="button primary"
+            disabled={blocked !== null}
+            title={blocked ?? undefined}
+            onClick={() => {
+              setRefusal(null);
+              setConfirming(true);
+            }}
+          >
+            Promote…
+          </button>
+          {blocked && (
+            <span class="muted promote-why" data-testid="promote-why">
+              {blocked}
+            </span>
+          )}
+        </div>
+      </div>
+      {dataset && target && (
+        <ConfirmDialog
+          open={confirming}
+          title="Promote this dataset?"
+          confirmLabel={`Promote to ${target}`}
+          busy={busy}
+          error={refusal}
+          onConfirm={() => void promote()}
+          onCancel={() => {
+            if (!busy) setConfirming(false);
+          }}
+        >
+          <p>
+            Copy <strong>{dataset.name}</strong> ({dataset.object_count} objects) from{" "}
+            <Badge value={dataset.layer} /> to <Badge value={target} />?
+          </p>
+          <p class="muted">A run records the copy, and the new dataset’s lineage points back to this one.</p>
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
