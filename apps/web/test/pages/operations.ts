@@ -76,6 +76,9 @@ export function operationsTests(dashboard: () => Dashboard): void {
     await page.waitForURL(new RegExp(`/assets/${CHEAP_ASSET}$`));
     expect(await page.locator("h1").textContent()).toBe(CHEAP_ASSET);
     await page.getByTestId("asset-why").waitFor();
+    // The page shows the server's own explanation of what automation would do.
+    const detail = (await dashboard().api<{ why: string }>(`/v1/assets/${CHEAP_ASSET}`)).body;
+    expect((await page.getByTestId("asset-why").textContent())?.trim()).toBe(detail.why.trim());
     expect(await page.getByTestId("materialize-button").isDisabled()).toBe(true);
     expect(await page.getByTestId("materialize-needs-key").textContent()).toContain("write scope");
     opened.expectNoErrors();

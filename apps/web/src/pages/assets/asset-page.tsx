@@ -16,7 +16,7 @@ import { Empty, ErrorState, Loading } from "../../ui/states.js";
 import { useLastData } from "../../ui/use-last-data.js";
 import { usePolling } from "../../ui/use-polling.js";
 import { RunTable } from "../runs/run-table.js";
-import { assetTone, whyLines } from "./asset-status.js";
+import { assetTone } from "./asset-status.js";
 import { MaterializeDialog, type PlannedRequest } from "./materialize-dialog.js";
 
 function assetApiPath(key: string): string {
@@ -135,11 +135,10 @@ export function AssetPage({ assetKey }: { assetKey: string }): JSX.Element {
         </section>
         <section class="panel">
           <h2>Why it would or would not run</h2>
-          <ul class="why" data-testid="asset-why">
-            {whyLines(detail).map((line) => (
-              <li key={line}>{line}</li>
-            ))}
-          </ul>
+          {/* The automation evaluation's own explanation, as `omicslake assets why` prints it. */}
+          <pre class="log why" data-testid="asset-why">
+            {detail.why}
+          </pre>
         </section>
       </div>
       {(detail.deps.length > 0 || detail.downstream.length > 0) && (
