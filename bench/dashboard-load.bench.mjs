@@ -24,7 +24,7 @@ if (!existsSync(CHROMIUM)) {
 
 // What "loaded" means per page: the first element that shows the page's data.
 const PAGES = [
-  { name: "overview", path: "/", ready: "[data-testid=layers-chart][data-ready=true]" },
+  { name: "overview", path: "/", ready: "[data-testid=chart-datasets-per-layer][data-ready=true]" },
   { name: "catalog", path: "/catalog", ready: "table tbody tr" },
   { name: "metadata", path: "/metadata?entity=sra/studies", ready: "table tbody tr" },
   {
