@@ -10,7 +10,7 @@ type PlotlyModule = typeof PlotlyApi;
 // (catalog, metadata, runs) load without it, and then it is shared by every chart.
 let plotly: Promise<PlotlyModule> | null = null;
 function loadPlotly(): Promise<PlotlyModule> {
-  plotly ??= import("plotly.js-dist-min").then(
+  plotly ??= import("plotly.js-cartesian-dist-min").then(
     (m) => ((m as { default?: PlotlyModule }).default ?? m) as PlotlyModule,
   );
   return plotly;
