@@ -293,7 +293,7 @@ export function catalogTests(dashboard: () => Dashboard): void {
     await opened.close();
   });
 
-  it("never turns a crafted dataset reference into a request for another route", async () => {
+  it("never turns a crafted link into a request for another route, and leads a bad page cursor back to page one", async () => {
     const opened = await dashboard().open("/datasets/..%2F..%2Fhealth");
     const { page } = opened;
     const requested: string[] = [];
@@ -306,7 +306,13 @@ export function catalogTests(dashboard: () => Dashboard): void {
       .poll(() => page.getByTestId("promote-panel").locator(".form-error").textContent())
       .toContain("is not a dataset id");
     expect(requested.filter((path) => path === "/health" || path.startsWith("/v1/catalog/.."))).toEqual([]);
-    opened.expectNoErrors();
+
+    // A page cursor the server never handed out (edited, or one of another list) leads back to the first page.
+    await page.goto(`${dashboard().baseUrl}/catalog?layer=raw&cursor=not-a-cursor`);
+    await page.getByTestId("cursor-error").getByRole("button", { name: "Back to the first page" }).click();
+    expect(await nextTable(page, [])).toEqual((await list("&layer=raw")).slice(0, 25).map((d) => d.id));
+    expect(new URL(page.url()).search).toBe("?layer=raw");
+    opened.expectNoErrors([/status of 400/]);
     await opened.close();
   });
 
