@@ -52,7 +52,7 @@ export function DatasetPage({ id }: { id: string }): JSX.Element {
   return (
     <Async value={dataset} loading={`Loading dataset ${id}…`}>
       {(d) => (
-        <>
+        <div class="dataset-page">
           <PageHeader
             title={d.name}
             subtitle={
@@ -69,7 +69,7 @@ export function DatasetPage({ id }: { id: string }): JSX.Element {
           </PageHeader>
           <Tabs tabs={TABS} active={tab} />
           <TabBody tab={tab} dataset={d} />
-        </>
+        </div>
       )}
     </Async>
   );

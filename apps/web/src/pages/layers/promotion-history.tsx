@@ -15,7 +15,11 @@ const COLUMNS: readonly Column<Promotion>[] = [
   {
     key: "dataset",
     label: "Dataset",
-    render: (p) => <Link href={pathOf("datasets", p.dataset_id)}>{p.dataset_name}</Link>,
+    render: (p) => (
+      <Link class="long-name" href={pathOf("datasets", p.dataset_id)}>
+        {p.dataset_name}
+      </Link>
+    ),
   },
   {
     key: "layers",
