@@ -299,8 +299,12 @@ export function catalogTests(dashboard: () => Dashboard): void {
     const requested: string[] = [];
     page.on("request", (request) => requested.push(new URL(request.url()).pathname));
     await page.reload();
-    await expect.poll(() => page.locator("h1").textContent()).toBe("No such dataset");
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Dataset not found");
     expect(await page.locator(".state-empty").textContent()).toContain("is not a dataset id");
+    await page.goto(`${dashboard().baseUrl}/datasets/2147483647?tab=nope`);
+    await expect
+      .poll(() => page.locator(".state-empty strong").textContent())
+      .toBe("The lake has no dataset 2147483647");
     await page.goto(`${dashboard().baseUrl}/layers?dataset=..%2F..%2Fhealth`);
     await expect
       .poll(() => page.getByTestId("promote-panel").locator(".form-error").textContent())
@@ -312,7 +316,7 @@ export function catalogTests(dashboard: () => Dashboard): void {
     await page.getByTestId("cursor-error").getByRole("button", { name: "Back to the first page" }).click();
     expect(await nextTable(page, [])).toEqual((await list("&layer=raw")).slice(0, 25).map((d) => d.id));
     expect(new URL(page.url()).search).toBe("?layer=raw");
-    opened.expectNoErrors([/status of 400/]);
+    opened.expectNoErrors([/status of 400/, /status of 404/]);
     await opened.close();
   });
 

@@ -37,12 +37,17 @@ export function DatasetPage({ id }: { id: string }): JSX.Element {
   const url = datasetApiPath(id);
   const dataset = useApi<Dataset>(url);
   const tab = tabOf(query);
-  if (url === null)
+  // A link to a deleted dataset (or a typo) is the common failure: it gets a page that says so, not a retry.
+  if (url === null || (dataset.status === "error" && dataset.error.status === 404))
     return (
       <>
-        <PageHeader title="No such dataset" />
-        <Empty title="This link does not name a dataset">
-          <p>{invalidRefMessage(id)}</p>
+        <PageHeader title="Dataset not found" />
+        <Empty title={url === null ? "This link does not name a dataset" : `The lake has no dataset ${id}`}>
+          <p>
+            {url === null
+              ? invalidRefMessage(id)
+              : "It may have been deleted (its lineage stays in the provenance of the datasets around it), or the link has a typo."}
+          </p>
           <Link class="button" href="/catalog">
             Browse the catalog
           </Link>
