@@ -36,8 +36,9 @@ interface Placed extends DagNode {
 
 /**
  * Places nodes in columns by their longest path from a source (so every edge points right), ordering each
- * column by the mean row of its parents to keep crossings few. Edges that would close a cycle are drawn but do
- * not take part in the layout.
+ * column by the mean row of its parents to keep crossings few. Edges that would close a cycle (found by a
+ * depth-first walk in node order) are drawn but do not take part in the layout, so a cycle still spreads into
+ * columns instead of piling every node of it into the first one.
  */
 export function layoutDag(
   nodes: readonly DagNode[],
@@ -51,7 +52,7 @@ export function layoutDag(
     parents.get(e.to)!.push(e.from);
     children.get(e.from)!.push(e.to);
   }
-  // Kahn's order; nodes left over sit on a cycle and keep column 0 plus what their placed parents give.
+  dropBackEdges(nodes, parents, children);
   const indegree = new Map(nodes.map((n) => [n.id, parents.get(n.id)!.length]));
   const queue = nodes.filter((n) => indegree.get(n.id) === 0).map((n) => n.id);
   const column = new Map<string, number>(nodes.map((n) => [n.id, 0]));
@@ -95,6 +96,42 @@ export function layoutDag(
   return { placed, width, height };
 }
 
+/** Removes, in place, the edges that point back to a node still on the walk's path (each closes a cycle). */
+function dropBackEdges(
+  nodes: readonly DagNode[],
+  parents: Map<string, string[]>,
+  children: Map<string, string[]>,
+): void {
+  const state = new Map<string, "open" | "done">();
+  for (const start of nodes) {
+    if (state.has(start.id)) continue;
+    // Iterative, so a long chain cannot overflow the stack.
+    const stack: { id: string; next: number }[] = [{ id: start.id, next: 0 }];
+    state.set(start.id, "open");
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const kids = children.get(top.id)!;
+      if (top.next >= kids.length) {
+        state.set(top.id, "done");
+        stack.pop();
+        continue;
+      }
+      const child = kids[top.next]!;
+      if (state.get(child) === "open") {
+        kids.splice(top.next, 1);
+        const back = parents.get(child)!;
+        back.splice(back.indexOf(top.id), 1);
+        continue;
+      }
+      top.next++;
+      if (!state.has(child)) {
+        state.set(child, "open");
+        stack.push({ id: child, next: 0 });
+      }
+    }
+  }
+}
+
 function mean(values: readonly number[]): number {
   return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
 }
@@ -132,6 +169,10 @@ export function DagGraph({
           >
             <path d="M 0 0 L 10 5 L 0 10 z" class="dag-arrow" />
           </marker>
+          {/* Labels are shortened by characters, but wide ones (W, CJK, bold) could still run past the node. */}
+          <clipPath id="dag-node-text">
+            <rect x="4" y="0" width={NODE_WIDTH - 8} height={NODE_HEIGHT} />
+          </clipPath>
         </defs>
         {edges.map((e, i) => {
           const from = at.get(e.from);
@@ -159,11 +200,11 @@ export function DagGraph({
             <>
               <title>{n.title ?? n.label}</title>
               <rect width={NODE_WIDTH} height={NODE_HEIGHT} rx="7" />
-              <text x="10" y={n.sublabel ? 19 : 28} class="dag-label">
-                {clip(n.label, 24)}
+              <text x="10" y={n.sublabel ? 19 : 28} class="dag-label" clip-path="url(#dag-node-text)">
+                {clip(n.label, 22)}
               </text>
               {n.sublabel && (
-                <text x="10" y="36" class="dag-sublabel">
+                <text x="10" y="36" class="dag-sublabel" clip-path="url(#dag-node-text)">
                   {clip(n.sublabel, 30)}
                 </text>
               )}

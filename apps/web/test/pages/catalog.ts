@@ -241,7 +241,7 @@ export function catalogTests(dashboard: () => Dashboard): void {
     await panel.locator('input[name="dataset-search"]').press("Enter");
     await panel.getByRole("button", { name: new RegExp(`processed pubmed #${source.id}`) }).click();
     await page.waitForURL(new RegExp(`dataset=${source.id}`));
-    await expect.poll(() => panel.locator('select[name="to"]').inputValue()).toBe("curated");
+    await expect.poll(() => panel.getByTestId("promote-target").textContent()).toContain("curated");
     await panel.getByRole("button", { name: "Promote…" }).click();
     const dialog = page.getByRole("dialog");
     await dialog.getByRole("button", { name: "Promote to curated" }).click();
@@ -257,21 +257,25 @@ export function catalogTests(dashboard: () => Dashboard): void {
     expect(history.body.data[0]).toMatchObject({ dataset_id: promotedId, input_dataset_id: source.id });
     await opened.screenshot("layers");
 
-    // Refusals come back in the dialog as the server worded them: already promoted (409), a skipped layer (422).
+    // A refusal comes back in the dialog as the server worded it (already promoted: 409).
     const samples = await find("processed", "demo-samples");
-    const refusals: [string, string, RegExp][] = [
-      [`/layers?dataset=${samples.id}`, "Promote to curated", /already exists in curated/],
-      [`/layers?dataset=${source.id}&to=archive`, "Promote to archive", /one layer at a time/],
-    ];
-    for (const [path, confirm, message] of refusals) {
-      await page.goto(dashboard().baseUrl + path);
+    await page.goto(`${dashboard().baseUrl}/layers?dataset=${samples.id}`);
+    await page.getByTestId("promote-chosen").waitFor();
+    await panel.getByRole("button", { name: "Promote…" }).click();
+    await dialog.getByRole("button", { name: "Promote to curated" }).click();
+    await expect.poll(() => dialog.locator(".form-error").textContent()).toMatch(/already exists in curated/);
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    // A link asking for a layer the lake would refuse (or the dataset's own) is named and blocked, never sent.
+    for (const to of ["archive", "processed", "raw"]) {
+      await page.goto(`${dashboard().baseUrl}/layers?dataset=${source.id}&to=${to}`);
       await page.getByTestId("promote-chosen").waitFor();
-      await panel.getByRole("button", { name: "Promote…" }).click();
-      await dialog.getByRole("button", { name: confirm }).click();
-      await expect.poll(() => dialog.locator(".form-error").textContent()).toMatch(message);
-      await dialog.getByRole("button", { name: "Cancel" }).click();
+      expect(await panel.getByTestId("promote-why").textContent()).toContain(`asks for ${to}`);
+      expect(await panel.getByRole("button", { name: "Promote…" }).isDisabled()).toBe(true);
     }
-    opened.expectNoErrors([/status of 409/, /status of 422/]);
+    await panel.getByRole("button", { name: "Promote to curated instead" }).click();
+    await expect.poll(() => page.url()).not.toContain("to=");
+    expect(await panel.getByRole("button", { name: "Promote…" }).isDisabled()).toBe(false);
+    opened.expectNoErrors([/status of 409/]);
 
     await page.goto(`${dashboard().baseUrl}/catalog?layer=curated&q=pubmed`);
     expect(await nextTable(page, [])).toContain(promotedId);
@@ -286,6 +290,33 @@ export function catalogTests(dashboard: () => Dashboard): void {
     expect(await tombstone.getAttribute("class")).toContain("dashed");
     expect(await tombstone.textContent()).toContain("deleted");
     expect(await tombstone.locator("a").count()).toBe(0);
+    await opened.close();
+  });
+
+  it("never turns a crafted link into a request for another route, and leads a bad page cursor back to page one", async () => {
+    const opened = await dashboard().open("/datasets/..%2F..%2Fhealth");
+    const { page } = opened;
+    const requested: string[] = [];
+    page.on("request", (request) => requested.push(new URL(request.url()).pathname));
+    await page.reload();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Dataset not found");
+    expect(await page.locator(".state-empty").textContent()).toContain("is not a dataset id");
+    await page.goto(`${dashboard().baseUrl}/datasets/2147483647?tab=nope`);
+    await expect
+      .poll(() => page.locator(".state-empty strong").textContent())
+      .toBe("The lake has no dataset 2147483647");
+    await page.goto(`${dashboard().baseUrl}/layers?dataset=..%2F..%2Fhealth`);
+    await expect
+      .poll(() => page.getByTestId("promote-panel").locator(".form-error").textContent())
+      .toContain("is not a dataset id");
+    expect(requested.filter((path) => path === "/health" || path.startsWith("/v1/catalog/.."))).toEqual([]);
+
+    // A page cursor the server never handed out (edited, or one of another list) leads back to the first page.
+    await page.goto(`${dashboard().baseUrl}/catalog?layer=raw&cursor=not-a-cursor`);
+    await page.getByTestId("cursor-error").getByRole("button", { name: "Back to the first page" }).click();
+    expect(await nextTable(page, [])).toEqual((await list("&layer=raw")).slice(0, 25).map((d) => d.id));
+    expect(new URL(page.url()).search).toBe("?layer=raw");
+    opened.expectNoErrors([/status of 400/, /status of 404/]);
     await opened.close();
   });
 

@@ -12,6 +12,7 @@ import { Pager } from "../../ui/pager.js";
 import { SearchInput } from "../../ui/search-input.js";
 import { Async, Empty } from "../../ui/states.js";
 import { LAYERS, describeFilters, hasFilters, readCatalogQuery, type CatalogQuery } from "./catalog-query.js";
+import { CursorError, isCursorRefusal } from "./cursor-error.js";
 
 const COLUMNS: readonly Column<Dataset>[] = [
   {
@@ -134,20 +135,24 @@ export function CatalogPage(): JSX.Element {
           </button>
         )}
       </form>
-      <Async value={list} loading="Loading datasets…">
-        {(page) => (
-          <>
-            <DataTable
-              columns={COLUMNS}
-              rows={page.data}
-              rowKey={(d) => d.id}
-              testId="catalog-table"
-              empty={<CatalogEmpty view={view} />}
-            />
-            <Pager nextCursor={page.meta.next_cursor} count={page.meta.count} />
-          </>
-        )}
-      </Async>
+      {isCursorRefusal(list) ? (
+        <CursorError />
+      ) : (
+        <Async value={list} loading="Loading datasets…">
+          {(page) => (
+            <>
+              <DataTable
+                columns={COLUMNS}
+                rows={page.data}
+                rowKey={(d) => d.id}
+                testId="catalog-table"
+                empty={<CatalogEmpty view={view} />}
+              />
+              <Pager nextCursor={page.meta.next_cursor} count={page.meta.count} />
+            </>
+          )}
+        </Async>
+      )}
     </>
   );
 }

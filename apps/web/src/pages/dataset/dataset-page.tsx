@@ -2,11 +2,12 @@ import type { Dataset } from "@omicslake/contract";
 import type { JSX } from "preact";
 import { useApi } from "../../api/use-api.js";
 import { Link } from "../../router/link.js";
-import { pathOf, useLocation } from "../../router/router.js";
+import { useLocation } from "../../router/router.js";
 import { Badge } from "../../ui/badge.js";
 import { PageHeader } from "../../ui/page-header.js";
-import { Async } from "../../ui/states.js";
+import { Async, Empty } from "../../ui/states.js";
 import { Tabs } from "../../ui/tabs.js";
+import { datasetApiPath, invalidRefMessage } from "./dataset-ref.js";
 import { FilesTab } from "./files-tab.js";
 import { OverviewTab } from "./overview-tab.js";
 import { ProvenanceTab } from "./provenance-tab.js";
@@ -33,12 +34,30 @@ function tabOf(query: URLSearchParams): TabId {
 /** `/datasets/:id`: one dataset (by id, name or `layer:name`) with its files, schemas, versions and lineage. */
 export function DatasetPage({ id }: { id: string }): JSX.Element {
   const { query } = useLocation();
-  const dataset = useApi<Dataset>(pathOf("v1", "catalog", id));
+  const url = datasetApiPath(id);
+  const dataset = useApi<Dataset>(url);
   const tab = tabOf(query);
+  // A link to a deleted dataset (or a typo) is the common failure: it gets a page that says so, not a retry.
+  if (url === null || (dataset.status === "error" && dataset.error.status === 404))
+    return (
+      <>
+        <PageHeader title="Dataset not found" />
+        <Empty title={url === null ? "This link does not name a dataset" : `The lake has no dataset ${id}`}>
+          <p>
+            {url === null
+              ? invalidRefMessage(id)
+              : "It may have been deleted (its lineage stays in the provenance of the datasets around it), or the link has a typo."}
+          </p>
+          <Link class="button" href="/catalog">
+            Browse the catalog
+          </Link>
+        </Empty>
+      </>
+    );
   return (
     <Async value={dataset} loading={`Loading dataset ${id}…`}>
       {(d) => (
-        <>
+        <div class="dataset-page">
           <PageHeader
             title={d.name}
             subtitle={
@@ -55,7 +74,7 @@ export function DatasetPage({ id }: { id: string }): JSX.Element {
           </PageHeader>
           <Tabs tabs={TABS} active={tab} />
           <TabBody tab={tab} dataset={d} />
-        </>
+        </div>
       )}
     </Async>
   );

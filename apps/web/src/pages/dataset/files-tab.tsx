@@ -9,6 +9,7 @@ import { formatBytes, formatNumber, shortHash } from "../../ui/format.js";
 import { Pager } from "../../ui/pager.js";
 import { Async, Empty } from "../../ui/states.js";
 import { DownloadButton } from "./download-button.js";
+import { CursorError, isCursorRefusal } from "../catalog/cursor-error.js";
 
 const COLUMNS: readonly Column<CatalogObject>[] = [
   { key: "name", label: "Name", render: (o) => <span class="mono file-name">{o.name}</span> },
@@ -49,6 +50,7 @@ export function FilesTab({ dataset }: { dataset: Dataset }): JSX.Element {
   const files = useApi<Page<CatalogObject>>(
     apiUrl(pathOf("v1", "catalog", dataset.id, "files"), { limit: 50, cursor: query.get("cursor") }),
   );
+  if (isCursorRefusal(files)) return <CursorError />;
   return (
     <Async value={files} loading="Loading files…">
       {(page) => (

@@ -133,9 +133,13 @@ function NodeLink({ node, id }: { node: ProvenanceNode | undefined; id: number }
   if (!node) return <span class="muted">#{id}</span>;
   if (node.deleted)
     return (
-      <span class="tombstone" title={`${deletedText(node)}; not viewable`}>
+      <span class="tombstone long-name" title={`${deletedText(node)}; not viewable`}>
         {node.layer}:{node.name} <span class="muted">({deletedText(node)})</span>
       </span>
     );
-  return <Link href={provenanceHref(node.id)}>{`${node.layer}:${node.name}`}</Link>;
+  return (
+    <Link class="long-name" href={provenanceHref(node.id)}>
+      {`${node.layer}:${node.name}`}
+    </Link>
+  );
 }

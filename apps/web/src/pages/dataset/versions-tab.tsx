@@ -8,6 +8,7 @@ import { DataTable, type Column } from "../../ui/data-table.js";
 import { formatBytes, formatNumber, formatTime } from "../../ui/format.js";
 import { Pager } from "../../ui/pager.js";
 import { Async, Empty } from "../../ui/states.js";
+import { CursorError, isCursorRefusal } from "../catalog/cursor-error.js";
 
 /** What a version changed, in words: `created · 6 added · schema of cells, genes`. */
 export function describeChanges(changes: DatasetVersion["changes"]): string {
@@ -49,6 +50,7 @@ export function VersionsTab({ dataset }: { dataset: Dataset }): JSX.Element {
   const versions = useApi<Page<DatasetVersion>>(
     apiUrl(pathOf("v1", "catalog", dataset.id, "versions"), { limit: 50, cursor: query.get("cursor") }),
   );
+  if (isCursorRefusal(versions)) return <CursorError />;
   return (
     <Async value={versions} loading="Loading versions…">
       {(page) => (

@@ -1,6 +1,6 @@
 import type { Dataset, Layer } from "@omicslake/contract";
 import type { JSX } from "preact";
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { ApiRequestError, apiSend } from "../../api/client.js";
 import { useApi } from "../../api/use-api.js";
 import { useSession } from "../../auth/session.js";
@@ -11,6 +11,7 @@ import { ConfirmDialog } from "../../ui/confirm-dialog.js";
 import { useKeyDialog } from "../../ui/key-dialog-context.js";
 import { ErrorState } from "../../ui/states.js";
 import { LAYERS } from "../catalog/catalog-query.js";
+import { datasetApiPath, invalidRefMessage } from "../dataset/dataset-ref.js";
 import { DatasetPicker } from "./dataset-picker.js";
 
 function nextLayer(layer: Layer): Layer | null {
@@ -18,30 +19,45 @@ function nextLayer(layer: Layer): Layer | null {
   return LAYERS[index + 1] ?? null;
 }
 
-function readTarget(value: string | null): Layer | null {
-  return (LAYERS as readonly (string | null)[]).includes(value) ? (value as Layer) : null;
-}
-
 /**
- * Promotion of one dataset into another layer. The chosen dataset and target are in the URL (`?dataset=&to=`),
- * so a prepared promotion can be shared; nothing is sent before the confirmation.
+ * Promotion of one dataset into the next layer (the only move the lake allows). The chosen dataset is in the URL
+ * (`?dataset=`, with an optional `?to=` naming the expected target), so a prepared promotion can be shared;
+ * nothing is sent before the confirmation.
  */
 export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.Element {
   const { query } = useLocation();
   const session = useSession();
   const keyDialog = useKeyDialog();
   const chosenId = query.get("dataset");
-  const chosen = useApi<Dataset>(chosenId ? pathOf("v1", "catalog", chosenId) : null);
+  const chosenPath = chosenId ? datasetApiPath(chosenId) : null;
+  const chosen = useApi<Dataset>(chosenPath);
   // A cleared choice keeps the last answer in useApi, so the URL decides whether there is one.
-  const dataset = chosenId && chosen.status === "ok" ? chosen.data : null;
-  const target = readTarget(query.get("to")) ?? (dataset ? nextLayer(dataset.layer) : null);
+  const dataset = chosenPath && chosen.status === "ok" ? chosen.data : null;
+  const target = dataset ? nextLayer(dataset.layer) : null;
+  // A shared link may ask for another target (`?to=raw`): the lake would refuse it, so it is named, not sent.
+  const askedTo = query.get("to");
+  const wrongTarget = dataset && askedTo !== null && askedTo !== "" && askedTo !== target ? askedTo : null;
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [refusal, setRefusal] = useState<string | null>(null);
   const [promoted, setPromoted] = useState<Dataset | null>(null);
 
+  const blocked = !session.canWrite
+    ? "Promotion needs a key with the write scope."
+    : !dataset
+      ? "Choose a dataset to promote."
+      : !target
+        ? `${dataset.layer} is the last layer.`
+        : wrongTarget !== null
+          ? `The link asks for ${wrongTarget}, but a ${dataset.layer} dataset can only go to ${target}, one layer at a time.`
+          : null;
+
+  // The disabled button is only drawn on the next render: two quick clicks (or a reopened dialog while the first
+  // request runs) would otherwise send two promotions.
+  const inFlight = useRef(false);
   const promote = async (): Promise<void> => {
-    if (!dataset || !target) return;
+    if (!dataset || !target || blocked !== null || inFlight.current) return;
+    inFlight.current = true;
     setBusy(true);
     setRefusal(null);
     try {
@@ -62,17 +78,10 @@ export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.El
             : String(error),
       );
     } finally {
+      inFlight.current = false;
       setBusy(false);
     }
   };
-
-  const blocked = !session.canWrite
-    ? "Promotion needs a key with the write scope."
-    : !dataset
-      ? "Choose a dataset to promote."
-      : !target
-        ? `${dataset.layer} is the last layer.`
-        : null;
 
   return (
     <section class="panel promote-panel" aria-labelledby="promote-title" data-testid="promote-panel">
@@ -104,8 +113,13 @@ export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.El
         </p>
       )}
       <div class="promote-form">
-        {chosenId && chosen.status === "error" && <ErrorState error={chosen.error} />}
-        {chosenId && chosen.status === "loading" ? (
+        {chosenId && !chosenPath && (
+          <p class="form-error" role="alert">
+            {invalidRefMessage(chosenId)}
+          </p>
+        )}
+        {chosenPath && chosen.status === "error" && <ErrorState error={chosen.error} />}
+        {chosenPath && chosen.status === "loading" ? (
           // The same row the chosen dataset takes, so the controls below stay where they are.
           <div class="promote-chosen">
             <span class="field-label muted">Dataset</span>
@@ -129,28 +143,24 @@ export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.El
           <DatasetPicker
             onPick={(d) => {
               setPromoted(null);
+              setRefusal(null);
               setQuery({ dataset: d.id, to: null });
             }}
           />
         )}
         <div class="promote-actions">
-          <label class="field">
+          <div class="field">
             Target layer
-            <select
-              name="to"
-              value={target ?? ""}
-              disabled={!dataset}
-              onChange={(e) => setQuery({ to: e.currentTarget.value })}
-            >
-              {!target && <option value="">—</option>}
-              {LAYERS.filter((l) => l !== dataset?.layer).map((l) => (
-                <option key={l} value={l}>
-                  {l}
-                  {dataset && l === nextLayer(dataset.layer) ? " (next)" : ""}
-                </option>
-              ))}
-            </select>
-          </label>
+            <span class="promote-target" data-testid="promote-target">
+              {target ? (
+                <>
+                  <Badge value={target} /> <span class="muted">next after {dataset?.layer}</span>
+                </>
+              ) : (
+                <span class="muted">—</span>
+              )}
+            </span>
+          </div>
           <button
             type="button"
             class="button primary"
@@ -168,6 +178,16 @@ export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.El
               {blocked}
             </span>
           )}
+          {refusal && !confirming && (
+            <span class="form-error" role="alert">
+              {refusal}
+            </span>
+          )}
+          {wrongTarget !== null && (
+            <button type="button" class="button small" onClick={() => setQuery({ to: null })}>
+              Promote to {target} instead
+            </button>
+          )}
         </div>
       </div>
       {dataset && target && (
@@ -178,9 +198,9 @@ export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.El
           busy={busy}
           error={refusal}
           onConfirm={() => void promote()}
-          onCancel={() => {
-            if (!busy) setConfirming(false);
-          }}
+          // Escape closes the dialog even while the request runs; the state must follow, or the dialog could not
+          // be opened again. The answer still arrives: success below the title, a refusal next to the button.
+          onCancel={() => setConfirming(false)}
         >
           <p>
             Copy <strong>{dataset.name}</strong> ({dataset.object_count} objects) from{" "}

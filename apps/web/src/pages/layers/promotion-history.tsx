@@ -9,12 +9,17 @@ import { DataTable, type Column } from "../../ui/data-table.js";
 import { formatTime } from "../../ui/format.js";
 import { Pager } from "../../ui/pager.js";
 import { Async, Empty } from "../../ui/states.js";
+import { CursorError, isCursorRefusal } from "../catalog/cursor-error.js";
 
 const COLUMNS: readonly Column<Promotion>[] = [
   {
     key: "dataset",
     label: "Dataset",
-    render: (p) => <Link href={pathOf("datasets", p.dataset_id)}>{p.dataset_name}</Link>,
+    render: (p) => (
+      <Link class="long-name" href={pathOf("datasets", p.dataset_id)}>
+        {p.dataset_name}
+      </Link>
+    ),
   },
   {
     key: "layers",
@@ -59,27 +64,31 @@ export function PromotionHistory(): JSX.Element {
   return (
     <section aria-labelledby="promotions-title">
       <h2 id="promotions-title">Promotion history</h2>
-      <Async value={promotions} loading="Loading promotions…">
-        {(page) => (
-          <>
-            <DataTable
-              columns={COLUMNS}
-              rows={page.data}
-              rowKey={(p) => p.id}
-              testId="promotion-history"
-              empty={
-                <Empty title="Nothing has been promoted yet">
-                  <p>
-                    Promotions made here, with <code>omicslake promote</code> or by the pipelines appear in
-                    this list.
-                  </p>
-                </Empty>
-              }
-            />
-            <Pager nextCursor={page.meta.next_cursor} count={page.meta.count} />
-          </>
-        )}
-      </Async>
+      {isCursorRefusal(promotions) ? (
+        <CursorError />
+      ) : (
+        <Async value={promotions} loading="Loading promotions…">
+          {(page) => (
+            <>
+              <DataTable
+                columns={COLUMNS}
+                rows={page.data}
+                rowKey={(p) => p.id}
+                testId="promotion-history"
+                empty={
+                  <Empty title="Nothing has been promoted yet">
+                    <p>
+                      Promotions made here, with <code>omicslake promote</code> or by the pipelines appear in
+                      this list.
+                    </p>
+                  </Empty>
+                }
+              />
+              <Pager nextCursor={page.meta.next_cursor} count={page.meta.count} />
+            </>
+          )}
+        </Async>
+      )}
     </section>
   );
 }
