@@ -1,9 +1,7 @@
 import type { Dataset, DatasetVersion, Page, ProvenanceGraph, Run } from "@omicslake/contract";
 import type { JSX } from "preact";
-import { useEffect, useState } from "preact/hooks";
 import { ApiRequestError, apiGet } from "../../api/client.js";
-import type { Loadable } from "../../api/use-api.js";
-import { onKeyChange } from "../../auth/key-store.js";
+import { useLoader, type Loadable } from "../../api/use-api.js";
 import { Link } from "../../router/link.js";
 import { pathOf } from "../../router/router.js";
 import { Badge } from "../../ui/badge.js";
@@ -41,31 +39,7 @@ async function loadRuns(datasetId: number, signal: AbortSignal): Promise<RunRow[
 }
 
 function useRuns(datasetId: number): Loadable<RunRow[]> & { reload: () => void } {
-  const [state, setState] = useState<Loadable<RunRow[]>>({ status: "loading" });
-  const [generation, setGeneration] = useState(0);
-  const reload = (): void => setGeneration((n) => n + 1);
-  useEffect(() => onKeyChange(() => setGeneration((n) => n + 1)), []);
-  useEffect(() => {
-    const controller = new AbortController();
-    setState({ status: "loading" });
-    loadRuns(datasetId, controller.signal).then(
-      (rows) => {
-        if (!controller.signal.aborted) setState({ status: "ok", data: rows });
-      },
-      (error: unknown) => {
-        if (controller.signal.aborted) return;
-        setState({
-          status: "error",
-          error:
-            error instanceof ApiRequestError
-              ? error
-              : new ApiRequestError(0, "client", error instanceof Error ? error.message : String(error)),
-        });
-      },
-    );
-    return () => controller.abort();
-  }, [datasetId, generation]);
-  return { ...state, reload };
+  return useLoader(String(datasetId), (signal) => loadRuns(datasetId, signal));
 }
 
 const COLUMNS: readonly Column<RunRow>[] = [

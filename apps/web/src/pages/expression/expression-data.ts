@@ -1,7 +1,6 @@
-import { useEffect, useState } from "preact/hooks";
 import type { Page } from "@omicslake/contract";
-import { ApiRequestError, apiGet } from "../../api/client.js";
-import type { Loadable } from "../../api/use-api.js";
+import { apiGet } from "../../api/client.js";
+import { useLoader, type Loadable } from "../../api/use-api.js";
 
 /** A gene row of `/genes`: the names a gene can be asked for by. */
 export interface GeneRow {
@@ -30,39 +29,12 @@ export interface CellValue {
 export const MAX_CELLS = 20_000;
 const CELL_PAGE = 500;
 
-function asRequestError(error: unknown): ApiRequestError {
-  return error instanceof ApiRequestError
-    ? error
-    : new ApiRequestError(0, "client", error instanceof Error ? error.message : String(error));
-}
-
-/** Runs `load` whenever `key` changes and keeps only the newest answer; `key` null loads nothing. */
-function useLoad<T>(key: string | null, load: (signal: AbortSignal) => Promise<T>): Loadable<T> {
-  const [state, setState] = useState<Loadable<T>>({ status: "loading" });
-  useEffect(() => {
-    if (key === null) return;
-    const controller = new AbortController();
-    setState({ status: "loading" });
-    load(controller.signal).then(
-      (data) => {
-        if (!controller.signal.aborted) setState({ status: "ok", data });
-      },
-      (error: unknown) => {
-        if (!controller.signal.aborted) setState({ status: "error", error: asRequestError(error) });
-      },
-    );
-    return () => controller.abort();
-    // `load` is rebuilt every render; `key` names everything it depends on.
-  }, [key]);
-  return state;
-}
-
 /**
  * Checks the genes in the URL with the gene search (which answers 200 with no rows for a gene that is not
  * there), so an unknown gene is a message on the page rather than a failed matrix request.
  */
 export function useResolvedGenes(dataset: string, genes: readonly string[]): Loadable<ResolvedGenes> {
-  return useLoad(genes.length > 0 ? `${dataset}|${genes.join(",")}` : null, async (signal) => {
+  return useLoader(genes.length > 0 ? `${dataset}|${genes.join(",")}` : null, async (signal) => {
     const answers = await Promise.all(
       genes.map((gene) =>
         apiGet<Page<GeneRow>>(
@@ -99,7 +71,7 @@ export function useCellValues(
   genes: readonly string[],
   by: string,
 ): Loadable<ReadonlyMap<string, CellValue[]>> {
-  return useLoad(genes.length > 0 ? `${dataset}|${by}|${genes.join(",")}` : null, async (signal) => {
+  return useLoader(genes.length > 0 ? `${dataset}|${by}|${genes.join(",")}` : null, async (signal) => {
     const base = `/v1/expression/${encodeURIComponent(dataset)}`;
     const groupOf = new Map<string, string>();
     let cursor: string | null = null;

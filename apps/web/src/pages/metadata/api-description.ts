@@ -1,6 +1,5 @@
-import { useEffect, useState } from "preact/hooks";
-import { ApiRequestError, apiRequest } from "../../api/client.js";
-import type { Loadable } from "../../api/use-api.js";
+import { apiRequest } from "../../api/client.js";
+import { useLoader, type Loadable } from "../../api/use-api.js";
 
 /**
  * The metadata browser's filters and an entity's child lists come from the API's own OpenAPI document, so
@@ -100,31 +99,14 @@ let document: Promise<OpenApiDocument> | null = null;
 
 /** `GET /openapi.json`, fetched once per page load and shared. */
 export function useApiDescription(): Loadable<OpenApiDocument> & { reload: () => void } {
-  const [state, setState] = useState<Loadable<OpenApiDocument>>({ status: "loading" });
-  const [generation, setGeneration] = useState(0);
-  useEffect(() => {
-    let cancelled = false;
+  return useLoader("openapi", async () => {
     document ??= apiRequest<OpenApiDocument>("/openapi.json");
-    document.then(
-      (data) => {
-        if (!cancelled) setState({ status: "ok", data });
-      },
-      (error: unknown) => {
-        // A failed fetch is not kept, so "Try again" asks again.
-        document = null;
-        if (cancelled) return;
-        setState({
-          status: "error",
-          error:
-            error instanceof ApiRequestError
-              ? error
-              : new ApiRequestError(0, "client", error instanceof Error ? error.message : String(error)),
-        });
-      },
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [generation]);
-  return { ...state, reload: () => setGeneration((n) => n + 1) };
+    try {
+      return await document;
+    } catch (error) {
+      // A failed fetch is not kept, so "Try again" asks again.
+      document = null;
+      throw error;
+    }
+  });
 }
