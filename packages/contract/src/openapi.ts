@@ -11648,6 +11648,8 @@ export interface components {
       }[];
       /** @description The latest materialization attempts, newest first */
       recent: components["schemas"]["AssetMaterializationInput"][];
+      /** @description In words, why the asset will or will not run at the next automation evaluation (what `omicslake assets why` prints) */
+      why: string;
     };
     PlannedMaterializationsInput: {
       data: {
@@ -12320,6 +12322,8 @@ export interface components {
       }[];
       /** @description The latest materialization attempts, newest first */
       recent: components["schemas"]["AssetMaterialization"][];
+      /** @description In words, why the asset will or will not run at the next automation evaluation (what `omicslake assets why` prints) */
+      why: string;
     };
     PlannedMaterializations: {
       data: {
