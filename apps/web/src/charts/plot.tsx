@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type * as PlotlyApi from "plotly.js";
 import type { Config, Data, Layout } from "plotly.js";
 import { Loading } from "../ui/states.js";
+import { escapePlotStrings } from "./plot-text.js";
 
 type PlotlyModule = typeof PlotlyApi;
 
@@ -60,17 +61,18 @@ export function Plot({
         const target = element.current;
         if (cancelled || !target) return;
         const base = themeLayout();
+        // Names from the lake are drawn as text, never as Plotly's markup (see plot-text.ts).
         void Plotly.react(
           target,
-          data,
-          {
+          escapePlotStrings(data),
+          escapePlotStrings({
             ...base,
             ...layout,
             xaxis: { ...base.xaxis, ...layout.xaxis },
             yaxis: { ...base.yaxis, ...layout.yaxis },
             height,
             autosize: true,
-          },
+          }),
           { responsive: true, displaylogo: false, ...config },
         ).then(() => setReady(true));
       },
