@@ -46,6 +46,12 @@ export function KeyDialog({ open, onClose }: { open: boolean; onClose: () => voi
     <dialog ref={dialog} class="dialog" onClose={onClose} aria-labelledby="key-dialog-title">
       <form method="dialog" onSubmit={(e) => void submit(e)}>
         <h2 id="key-dialog-title">API key</h2>
+        {session.keyError && (
+          <p class="notice">
+            The key stored in this browser was refused ({session.keyError.message}), so the dashboard is
+            read-only. Enter another key, or forget it.
+          </p>
+        )}
         {key ? (
           <p>
             Using key <strong>{key.name}</strong> (<code>{key.prefix}…</code>, scopes {key.scopes.join(", ")}
@@ -76,7 +82,7 @@ export function KeyDialog({ open, onClose }: { open: boolean; onClose: () => voi
           </p>
         )}
         <div class="dialog-actions">
-          {key && (
+          {(key || session.keyError) && (
             <button
               type="button"
               class="button danger"

@@ -2,7 +2,7 @@ import type { Me } from "@omicslake/contract";
 import { createContext, type ComponentChildren, type JSX } from "preact";
 import { useContext, useEffect, useState } from "preact/hooks";
 import { ApiRequestError, apiRequest } from "../api/client.js";
-import { onKeyChange, readKey, writeKey } from "./key-store.js";
+import { isRefused, onKeyChange, refuseKey, storedKey, writeKey } from "./key-store.js";
 
 /** Who the dashboard acts as: the stored key's name and scopes, or nobody (read-only). */
 export interface Session {
@@ -30,20 +30,29 @@ export function SessionProvider({ children }: { children: ComponentChildren }): 
   useEffect(() => onKeyChange(() => setGeneration((n) => n + 1)), []);
   useEffect(() => {
     const controller = new AbortController();
-    const key = readKey();
+    const key = storedKey();
+    // Already refused (below, or before a reload): read anonymously, and keep saying why.
+    const refused = isRefused();
+    if (refused)
+      setKeyError(
+        (previous) =>
+          previous ??
+          new ApiRequestError(401, "unauthorized", "the server refused it: unknown, revoked or expired"),
+      );
     apiRequest<Me>("/v1/me", { signal: controller.signal }).then(
       (answer) => {
-        setMe(answer);
-        setKeyError(null);
-      },
-      async (error: unknown) => {
         if (controller.signal.aborted) return;
-        if (error instanceof ApiRequestError && key && error.status === 401) {
-          // The stored key no longer works: say so, and carry on read-only without it.
+        setMe(answer);
+        if (!refused) setKeyError(null);
+      },
+      (error: unknown) => {
+        if (controller.signal.aborted) return;
+        if (error instanceof ApiRequestError && key && !refused && error.status === 401) {
+          // The stored key no longer works: say so, and carry on read-only without it. Refusing it re-runs
+          // this effect (and every page's request) without the key.
           setKeyError(error);
-          const anonymous = await apiRequest<Me>("/v1/me", { key: null }).catch(() => null);
-          if (!controller.signal.aborted) setMe(anonymous);
-        } else if (error instanceof ApiRequestError) setKeyError(null);
+          refuseKey();
+        } else if (error instanceof ApiRequestError && !refused) setKeyError(null);
       },
     );
     return () => controller.abort();

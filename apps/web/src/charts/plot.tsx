@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type * as PlotlyApi from "plotly.js";
 import type { Config, Data, Layout } from "plotly.js";
 import { Loading } from "../ui/states.js";
+import { escapePlotStrings } from "./plot-text.js";
 
 type PlotlyModule = typeof PlotlyApi;
 
@@ -53,26 +54,39 @@ export function Plot({
   const element = useRef<HTMLDivElement>(null);
   const [ready, setReady] = useState(false);
   const [failed, setFailed] = useState<string | null>(null);
+  // Plotly draws asynchronously: a purge (the chart leaving the page, as when a new key reloads it) that
+  // lands in the middle of a draw makes the draw throw an uncaught error. Draws and the purge run in turn.
+  const drawing = useRef<Promise<void>>(Promise.resolve());
   useEffect(() => {
     let cancelled = false;
     loadPlotly().then(
       (Plotly) => {
         const target = element.current;
         if (cancelled || !target) return;
-        const base = themeLayout();
-        void Plotly.react(
-          target,
-          data,
-          {
-            ...base,
-            ...layout,
-            xaxis: { ...base.xaxis, ...layout.xaxis },
-            yaxis: { ...base.yaxis, ...layout.yaxis },
-            height,
-            autosize: true,
-          },
-          { responsive: true, displaylogo: false, ...config },
-        ).then(() => setReady(true));
+        drawing.current = drawing.current
+          .then(async () => {
+            if (cancelled) return;
+            const base = themeLayout();
+            // Names from the lake are drawn as text, never as Plotly's markup (see plot-text.ts).
+            await Plotly.react(
+              target,
+              escapePlotStrings(data),
+              escapePlotStrings({
+                ...base,
+                ...layout,
+                xaxis: { ...base.xaxis, ...layout.xaxis },
+                yaxis: { ...base.yaxis, ...layout.yaxis },
+                height,
+                autosize: true,
+              }),
+              { responsive: true, displaylogo: false, ...config },
+            );
+            if (!cancelled) setReady(true);
+          })
+          // A draw that failed on a chart still shown says so; one the page already left is of no interest.
+          .catch((error: unknown) => {
+            if (!cancelled) setFailed(error instanceof Error ? error.message : String(error));
+          });
       },
       (error: unknown) => setFailed(error instanceof Error ? error.message : String(error)),
     );
@@ -83,7 +97,7 @@ export function Plot({
   useEffect(
     () => () => {
       const target = element.current;
-      if (target) void loadPlotly().then((Plotly) => Plotly.purge(target));
+      if (target) void loadPlotly().then((Plotly) => drawing.current.then(() => Plotly.purge(target)));
     },
     [],
   );

@@ -3,14 +3,17 @@ import { useLocation, withQuery, navigate } from "../router/router.js";
 
 /**
  * Keyset paging kept in the URL: `cursor` names the page, so a page can be linked to. The cursors of the
- * pages before it are remembered for this list (keyset cursors only go forward); a page opened from a link
- * offers "First page" instead of "Previous".
+ * pages walked through are remembered for this list, in order (keyset cursors only go forward): the
+ * current page is found in that trail by its cursor rather than counted by clicks, so the browser's back
+ * and forward buttons keep the page number and "Previous" right. A page opened from a link offers "First
+ * page" instead of "Previous".
  */
-let trail: { list: string; cursors: string[] } = { list: "", cursors: [] };
+// `cursors[i]` is the cursor of the trail's i-th page; "" is the first page of the list.
+let trail: { list: string; cursors: readonly string[] } = { list: "", cursors: [] };
 
-function listOf(query: URLSearchParams): string {
+function listOf(query: URLSearchParams, param: string): string {
   const copy = new URLSearchParams(query);
-  copy.delete("cursor");
+  copy.delete(param);
   return location.pathname + "?" + copy.toString();
 }
 
@@ -25,25 +28,24 @@ export function Pager({
 }): JSX.Element | null {
   const { query } = useLocation();
   const cursor = query.get(param);
-  const list = listOf(query);
+  const list = listOf(query, param);
   if (trail.list !== list) trail = { list, cursors: [] };
-  const page = cursor ? (trail.cursors.length > 0 ? trail.cursors.length + 1 : null) : 1;
+  const at = trail.cursors.indexOf(cursor ?? "");
+  const page = !cursor ? 1 : at > 0 && trail.cursors[0] === "" ? at + 1 : null;
+  const previous = cursor && at > 0 ? trail.cursors[at - 1]! : null;
   if (!cursor && !nextCursor) return null;
   return (
     <nav class="pager" aria-label="pages">
-      {cursor && trail.cursors.length > 0 && (
+      {previous !== null && (
         <button
           type="button"
           class="button"
-          onClick={() => {
-            const previous = trail.cursors.pop();
-            navigate(withQuery({ [param]: previous || null }));
-          }}
+          onClick={() => navigate(withQuery({ [param]: previous || null }))}
         >
           ← Previous
         </button>
       )}
-      {cursor && trail.cursors.length === 0 && (
+      {cursor && previous === null && (
         <button type="button" class="button" onClick={() => navigate(withQuery({ [param]: null }))}>
           ⇤ First page
         </button>
@@ -57,7 +59,9 @@ export function Pager({
           type="button"
           class="button"
           onClick={() => {
-            trail.cursors.push(cursor ?? "");
+            // Pages past this one in the trail are left behind (the browser went back, then Next).
+            const walked = at >= 0 ? trail.cursors.slice(0, at + 1) : [cursor ?? ""];
+            trail = { list, cursors: [...walked, nextCursor] };
             navigate(withQuery({ [param]: nextCursor }));
           }}
         >

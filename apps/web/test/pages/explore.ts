@@ -54,6 +54,11 @@ export function exploreTests(dashboard: () => Dashboard): void {
     await expect
       .poll(() => firstColumn(page, "metadata-results"))
       .toEqual(next.body.data.map((r) => r["accession"]));
+    // The browser's back, then Next again, is page 2 again, not a page 3.
+    await page.goBack();
+    await expect.poll(() => page.locator("nav.pager").textContent()).toContain("page 1");
+    await page.getByRole("button", { name: "Next →" }).click();
+    await expect.poll(() => page.locator("nav.pager").textContent()).toContain("page 2");
 
     await page.locator('[data-entity="sra/studies"]').click();
     await page.locator('input[name="q"]').fill("zebrafish");

@@ -38,6 +38,29 @@ export function shellTests(dashboard: () => Dashboard): void {
     await opened.close();
   });
 
+  it("reads without a stored key the server refuses, says why, and lets it be forgotten", async () => {
+    const dead = "olk_000000000000_revoked-or-never-known";
+    const opened = await dashboard().open("/catalog", { key: dead });
+    const { page } = opened;
+    await expect.poll(() => page.getByTestId("key-status").textContent()).toContain("Stored key refused");
+    await page.getByRole("link", { name: "demo-samples" }).first().waitFor();
+    // Once refused, the key is not sent again, not even after a reload.
+    const sent: string[] = [];
+    page.on("request", (r) => {
+      if (r.headers()["authorization"]?.includes(dead)) sent.push(r.url());
+    });
+    await page.reload();
+    await page.getByRole("link", { name: "demo-samples" }).first().waitFor();
+    expect(await page.getByTestId("key-status").textContent()).toContain("Stored key refused");
+    expect(sent).toEqual([]);
+    await page.getByTestId("key-status").click();
+    await page.getByRole("button", { name: "Forget key" }).click();
+    await expect.poll(() => page.getByTestId("key-status").textContent()).toContain("Read-only");
+    // Only the first answer to the dead key is an error.
+    opened.expectNoErrors([/status of 401/]);
+    await opened.close();
+  });
+
   it("answers an unknown path with a page that says so, and works on a phone-sized screen", async () => {
     const opened = await dashboard().open("/no/such/page", { width: 390, height: 844 });
     const { page } = opened;

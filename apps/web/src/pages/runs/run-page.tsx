@@ -13,7 +13,9 @@ import { usePolling } from "../../ui/use-polling.js";
 
 /** `/runs/:id`: one run in full; a running one is re-read every 2 s until it ends. */
 export function RunPage({ id }: { id: string }): JSX.Element {
-  const valid = /^\d+$/.test(id);
+  // Run ids are positive 32-bit integers: anything else is not asked of the server, whose answer would be a
+  // validation error rather than "no such run".
+  const valid = /^[1-9]\d{0,9}$/.test(id) && Number(id) <= 2147483647;
   const answer = useApi<Run>(valid ? `/v1/runs/${id}` : null);
   const run = useLastData(answer);
   usePolling(answer.reload, run?.status === "running");
