@@ -34,7 +34,7 @@ export function ErrorState({
   const keyDialog = useKeyDialog();
   return (
     <div class="state state-error" role="alert">
-      <strong>{error.needsKey ? "This needs an API key" : "Something went wrong"}</strong>
+      <strong>{errorTitle(error)}</strong>
       <p>{error.message}</p>
       <p class="muted">
         {error.status > 0 ? `HTTP ${error.status} · ` : ""}
@@ -54,6 +54,18 @@ export function ErrorState({
       </div>
     </div>
   );
+}
+
+/** What kind of failure it is, in words: the message below says the rest. */
+function errorTitle(error: ApiRequestError): string {
+  if (error.needsKey)
+    return error.status === 403 ? "This needs a key with more rights" : "This needs an API key";
+  if (error.status === 0)
+    return error.code === "network" ? "The server could not be reached" : "Something went wrong";
+  if (error.status === 404) return "Not found";
+  if (error.status === 429) return "Too many requests: wait a moment and try again";
+  if (error.status >= 500) return "The server failed to answer";
+  return "The request was refused";
 }
 
 /** Renders a Loadable: the loading and error states, or `children(data)` once it is there. */
