@@ -10,6 +10,7 @@ import { formatTime } from "../../ui/format.js";
 import { PageHeader } from "../../ui/page-header.js";
 import { Async, Empty } from "../../ui/states.js";
 import { ASSET_STATUSES, assetTone } from "./asset-status.js";
+import { SelectField } from "../../ui/select-field.js";
 
 /** `/assets?group=&status=`: the asset graph and table, filtered by group and status. */
 export function AssetsPage(): JSX.Element {
@@ -39,37 +40,22 @@ export function AssetsPage(): JSX.Element {
           return (
             <>
               <form class="filters" aria-label="asset filters" onSubmit={(e) => e.preventDefault()}>
-                <label class="field">
-                  Group
-                  <select
-                    name="group"
-                    value={group}
-                    onChange={(e) => setQuery({ group: e.currentTarget.value })}
-                  >
-                    <option value="">all groups</option>
-                    {groups.map((g) => (
-                      <option key={g} value={g}>
-                        {g}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <label class="field">
-                  Status
-                  <select
-                    name="status"
-                    value={status}
-                    onChange={(e) => setQuery({ status: e.currentTarget.value })}
-                  >
-                    <option value="">any status</option>
-                    {ASSET_STATUSES.map((s) => (
-                      <option key={s} value={s}>
-                        {s}
-                      </option>
-                    ))}
-                    <option value="stale">stale</option>
-                  </select>
-                </label>
+                <SelectField
+                  label="Group"
+                  name="group"
+                  value={group}
+                  choices={groups}
+                  any="all groups"
+                  onChange={(value) => setQuery({ group: value })}
+                />
+                <SelectField
+                  label="Status"
+                  name="status"
+                  value={status}
+                  choices={[...ASSET_STATUSES, "stale"]}
+                  any="any status"
+                  onChange={(value) => setQuery({ status: value })}
+                />
                 <span class="muted asset-count">
                   {shown.length} of {data.length} assets
                 </span>

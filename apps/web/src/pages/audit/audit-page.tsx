@@ -11,6 +11,7 @@ import { KeyRequiredNote } from "../../ui/key-required-note.js";
 import { PageHeader } from "../../ui/page-header.js";
 import { Pager } from "../../ui/pager.js";
 import { Async, Empty } from "../../ui/states.js";
+import { SelectField } from "../../ui/select-field.js";
 
 const FILTERS = ["actor", "action", "dataset", "outcome", "since", "until"] as const;
 type Filter = (typeof FILTERS)[number];
@@ -65,21 +66,14 @@ function AuditList(): JSX.Element {
         {text("actor", "Actor", "key or user name")}
         {text("action", "Action", "e.g. POST /v1/backups")}
         {text("dataset", "Dataset", "name")}
-        <label class="field">
-          Outcome
-          <select
-            name="outcome"
-            value={filters.outcome}
-            onChange={(e) => set("outcome", e.currentTarget.value)}
-          >
-            <option value="">any</option>
-            {OUTCOMES.map((o) => (
-              <option key={o} value={o}>
-                {o}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label="Outcome"
+          name="outcome"
+          value={filters.outcome}
+          choices={OUTCOMES}
+          any="any"
+          onChange={(value) => set("outcome", value)}
+        />
         <label class="field">
           Since (UTC)
           <input

@@ -16,6 +16,7 @@ import { Async, Empty, ErrorState, Loading } from "../../ui/states.js";
 import { useLastData } from "../../ui/use-last-data.js";
 import { usePolling } from "../../ui/use-polling.js";
 import { BackupStatusView } from "./backup-status-view.js";
+import { SelectField } from "../../ui/select-field.js";
 
 const KINDS: readonly Backup["kind"][] = ["manual", "daily", "weekly"];
 const STATUSES: readonly Backup["status"][] = ["running", "succeeded", "failed", "pruned"];
@@ -136,32 +137,22 @@ function AdminBackups({
       <section class="panel">
         <h2>All backups</h2>
         <form class="filters" aria-label="backup filters" onSubmit={(e) => e.preventDefault()}>
-          <label class="field">
-            Kind
-            <select name="kind" value={kind} onChange={(e) => setQuery({ kind: e.currentTarget.value })}>
-              <option value="">any kind</option>
-              {KINDS.map((k) => (
-                <option key={k} value={k}>
-                  {k}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label class="field">
-            Status
-            <select
-              name="status"
-              value={statusFilter}
-              onChange={(e) => setQuery({ status: e.currentTarget.value })}
-            >
-              <option value="">any status</option>
-              {STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SelectField
+            label="Kind"
+            name="kind"
+            value={kind}
+            choices={KINDS}
+            any="any kind"
+            onChange={(value) => setQuery({ kind: value })}
+          />
+          <SelectField
+            label="Status"
+            name="status"
+            value={statusFilter}
+            choices={STATUSES}
+            any="any status"
+            onChange={(value) => setQuery({ status: value })}
+          />
         </form>
         {list ? (
           <DataTable

@@ -13,6 +13,7 @@ import { SearchInput } from "../../ui/search-input.js";
 import { Async, Empty } from "../../ui/states.js";
 import { LAYERS, describeFilters, hasFilters, readCatalogQuery, type CatalogQuery } from "./catalog-query.js";
 import { CursorError, isCursorRefusal } from "./cursor-error.js";
+import { SelectField } from "../../ui/select-field.js";
 
 const COLUMNS: readonly Column<Dataset>[] = [
   {
@@ -90,36 +91,22 @@ export function CatalogPage(): JSX.Element {
             onCommit={(q) => setQuery({ q, cursor: null })}
           />
         </label>
-        <label class="field">
-          Layer
-          <select
-            name="layer"
-            value={view.layer}
-            onChange={(e) => setQuery({ layer: e.currentTarget.value, cursor: null })}
-          >
-            <option value="">All layers</option>
-            {LAYERS.map((l) => (
-              <option key={l} value={l}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="field">
-          Source
-          <select
-            name="source"
-            value={view.source}
-            onChange={(e) => setQuery({ source: e.currentTarget.value, cursor: null })}
-          >
-            <option value="">All sources</option>
-            {sources.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label="Layer"
+          name="layer"
+          value={view.layer}
+          choices={LAYERS}
+          any="All layers"
+          onChange={(value) => setQuery({ layer: value, cursor: null })}
+        />
+        <SelectField
+          label="Source"
+          name="source"
+          value={view.source}
+          choices={sources}
+          any="All sources"
+          onChange={(value) => setQuery({ source: value, cursor: null })}
+        />
         <label class="field">
           Tag
           <SearchInput

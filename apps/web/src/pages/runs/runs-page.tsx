@@ -7,6 +7,7 @@ import { PageHeader } from "../../ui/page-header.js";
 import { Pager } from "../../ui/pager.js";
 import { Async, Empty } from "../../ui/states.js";
 import { RunTable } from "./run-table.js";
+import { SelectField } from "../../ui/select-field.js";
 
 const STATUSES: readonly RunStatus[] = ["running", "succeeded", "failed", "abandoned", "cancelled"];
 const PAGE_SIZE = 25;
@@ -40,17 +41,14 @@ export function RunsPage(): JSX.Element {
             onChange={(e) => set("step", e.currentTarget.value)}
           />
         </label>
-        <label class="field">
-          Status
-          <select name="status" value={filters.status} onChange={(e) => set("status", e.currentTarget.value)}>
-            <option value="">any</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label="Status"
+          name="status"
+          value={filters.status}
+          choices={STATUSES}
+          any="any"
+          onChange={(value) => set("status", value)}
+        />
         <label class="field grow">
           Asset
           <input
