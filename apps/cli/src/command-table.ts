@@ -309,7 +309,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: "demo",
     usage: "[options]",
-    description: "build a demo lake from generated data and serve it",
+    description: "build a demo lake from generated data and serve it (the API and the web dashboard)",
     load: demo,
   },
 ];
