@@ -38,6 +38,9 @@ export default defineConfig({
     // tests several times slower than a quiet one, and no test's outcome may depend on that.
     testTimeout: 600_000,
     hookTimeout: 600_000,
+    // Likewise for expect.poll (the browser tests wait for pages with it): a poll succeeds as soon as its
+    // condition holds, so a long limit only matters on a loaded machine.
+    expect: { poll: { timeout: 120_000, interval: 100 } },
     allowOnly: false,
     pool: "forks",
     // Vitest's default is one worker fewer than the cores: one worker on a two-core machine. Most test files

@@ -28,7 +28,7 @@ async function drawn<T>(page: BrowserPage, testId: string): Promise<T[] | null> 
 
 async function waitForChart<T>(page: BrowserPage, testId: string): Promise<T[]> {
   let traces: T[] | null = null;
-  await expect.poll(async () => (traces = await drawn<T>(page, testId)), { timeout: 30_000 }).not.toBeNull();
+  await expect.poll(async () => (traces = await drawn<T>(page, testId)), { timeout: 120_000 }).not.toBeNull();
   return traces!;
 }
 

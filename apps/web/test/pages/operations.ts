@@ -6,7 +6,7 @@ import type { Dashboard, OpenedPage } from "../support/dashboard-harness.js";
 // it changes no data other pages' tests read.
 const CHEAP_ASSET = "metadata/serving";
 // Background work (a materialization, a backup) ends within seconds; this only bounds a hung one.
-const JOB = { timeout: 120_000, interval: 250 };
+const JOB = { timeout: 600_000, interval: 250 };
 
 /** Waits until Plotly has drawn the chart with this test id. */
 async function drawn(page: OpenedPage["page"], testId: string): Promise<void> {

@@ -153,6 +153,11 @@ export async function startDashboard(): Promise<RunningDashboard> {
           viewport: { width: options.width ?? 1280, height: options.height ?? 860 },
         });
         contexts.add(context);
+        // Safety nets for a loaded machine (CI runs two test files at once, and a materialization or a
+        // backup started by one test keeps the embedded catalog busy): a wait ends as soon as its element
+        // is there, so no outcome depends on speed.
+        context.setDefaultTimeout(180_000);
+        context.setDefaultNavigationTimeout(180_000);
         if (options.key !== undefined)
           // The same storage entry the dashboard writes when a user enters a key (the script runs in the page).
           await context.addInitScript({
