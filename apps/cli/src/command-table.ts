@@ -267,7 +267,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: "serve",
     usage: "[options]",
-    description: "serve the REST API (and docs) for this lake",
+    description: "serve the REST API, its docs and the web dashboard for this lake",
     load: serve,
   },
   {
