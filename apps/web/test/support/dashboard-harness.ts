@@ -53,12 +53,27 @@ export interface Dashboard {
   cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
+/**
+ * The demo lake's own environment: without `DATABASE_URL`, so its catalog is the embedded one in its own
+ * folder. With it (CI sets it for the PostgreSQL tests), the demo would share a catalog with every other lake
+ * in that database and find their records, whose objects are not in this lake's store.
+ */
+function lakeEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  delete env["DATABASE_URL"];
+  return env;
+}
+
 function runCli(
   args: readonly string[],
   cwd: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: lakeEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -105,7 +120,7 @@ export async function startDashboard(): Promise<RunningDashboard> {
     [CLI, "demo", "--dir", "lake", "--port", "0", "--host", "127.0.0.1"],
     {
       cwd: dir,
-      env: { ...process.env, OMICSLAKE_WEB_DIR: webDir },
+      env: lakeEnv({ OMICSLAKE_WEB_DIR: webDir }),
       stdio: ["ignore", "ignore", "pipe"],
     },
   );
