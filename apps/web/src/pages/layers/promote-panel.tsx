@@ -42,15 +42,19 @@ export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.El
   const [refusal, setRefusal] = useState<string | null>(null);
   const [promoted, setPromoted] = useState<Dataset | null>(null);
 
-  const blocked = !session.canWrite
-    ? "Promotion needs a key with the write scope."
-    : !dataset
-      ? "Choose a dataset to promote."
-      : !target
-        ? `${dataset.layer} is the last layer.`
-        : wrongTarget !== null
-          ? `The link asks for ${wrongTarget}, but a ${dataset.layer} dataset can only go to ${target}, one layer at a time.`
-          : null;
+  // Until the server has said who the key is, the button waits without blaming the key.
+  const checkingKey = session.me === null && !session.keyError;
+  const blocked = checkingKey
+    ? "Checking the key…"
+    : !session.canWrite
+      ? "Promotion needs a key with the write scope."
+      : !dataset
+        ? "Choose a dataset to promote."
+        : !target
+          ? `${dataset.layer} is the last layer.`
+          : wrongTarget !== null
+            ? `The link asks for ${wrongTarget}, but a ${dataset.layer} dataset can only go to ${target}, one layer at a time.`
+            : null;
 
   // The disabled button is only drawn on the next render: two quick clicks (or a reopened dialog while the first
   // request runs) would otherwise send two promotions.
