@@ -1,8 +1,43 @@
+import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+
+// The files that take longest on a loaded two-core machine (minutes each: they build lakes with the CLI, kill
+// processes at every write point or drive a browser). Vitest orders files by the durations it cached on the last
+// run; a fresh clone (CI) has no cache, and its fallback (larger files first) would start the browser file last,
+// stretching the whole run by its length. Starting these first lets the short files fill in around them.
+const slowFiles = [
+  "apps/web/test/dashboard.e2e.test.ts",
+  "apps/cli/test/fault-kill.test.ts",
+  "apps/cli/test/process-command.test.ts",
+  "apps/cli/test/assets-cli.test.ts",
+  "apps/cli/test/starter-config.test.ts",
+  "packages/core/test/promotion-kill.test.ts",
+  "packages/expression/test/build-rebuild.test.ts",
+  "apps/cli/test/assets-e2e.test.ts",
+];
+
+// A renamed or removed file would silently drop out of the list: refuse to start instead.
+for (const file of slowFiles) {
+  if (!existsSync(src(`./${file}`)))
+    throw new Error(`vitest.config.ts lists ${file} as slow, but it does not exist`);
+}
+
+class SlowFilesFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (spec: TestSpecification): number => {
+      const at = slowFiles.findIndex((file) => spec.moduleId.endsWith(file));
+      return at === -1 ? slowFiles.length : at;
+    };
+    // Array.prototype.sort is stable: the other files keep Vitest's own order.
+    return sorted.sort((a, b) => rank(a) - rank(b));
+  }
+}
 
 // Tests import workspace packages by name; point those names at the sources so tests
 // never run against a stale build.
@@ -42,6 +77,7 @@ export default defineConfig({
     // condition holds, so a long limit only matters on a loaded machine.
     expect: { poll: { timeout: 120_000, interval: 100 } },
     allowOnly: false,
+    sequence: { sequencer: SlowFilesFirst },
     pool: "forks",
     // Vitest's default is one worker fewer than the cores: one worker on a two-core machine. Most test files
     // wait on child processes, PostgreSQL and sockets rather than compute, so two files at a time finish the
