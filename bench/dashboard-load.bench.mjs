@@ -71,13 +71,16 @@ console.log(
 );
 
 const load = loadavg()[0];
+// The demo lake keeps its own embedded catalog: a DATABASE_URL in the environment (set for the PostgreSQL
+// tests) would point it at a shared catalog holding other lakes' records.
+const { DATABASE_URL: _unused, ...demoEnv } = process.env;
 let log = "";
 const server = spawn(
   process.execPath,
   [join(repoRoot, "apps/cli/dist/main.js"), "demo", "--dir", "lake", "--port", "0"],
   {
     cwd: dir,
-    env: { ...process.env, OMICSLAKE_WEB_DIR: webDir },
+    env: { ...demoEnv, OMICSLAKE_WEB_DIR: webDir },
     stdio: ["ignore", "ignore", "pipe"],
   },
 );
