@@ -126,6 +126,18 @@ describeOnLakeEngines("POST /v1/provenance, dataset versions, runs and tombstone
       meta: { next_cursor: null },
     });
 
+    // The runs that wrote `paged`, as the dataset page's runs tab lists them: seed, then three writes.
+    const wrote = await app.inject({ url: `/v1/runs?dataset=${ds.result.id}` });
+    expect(wrote.json<{ data: { step: string }[] }>().data.map((r) => r.step)).toEqual([
+      "write",
+      "write",
+      "write",
+      "seed",
+    ]);
+    for (const bad of ["0", "-1", "x", "99999999999"]) {
+      expect((await app.inject({ url: `/v1/runs?dataset=${bad}` })).statusCode).toBe(400);
+    }
+
     // The promoted copy of `paged` keeps its path through the deleted processed dataset.
     const curated = await lake.promote(ds.result, "curated");
     await lake.deleteDataset(ds.result);

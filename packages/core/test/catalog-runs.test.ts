@@ -96,6 +96,61 @@ forEachDatabase((ctx) => {
     });
   });
 
+  it("lists the runs that wrote a dataset: its creation, lineage edges into it and its deletion", async () => {
+    const catalog = ctx().catalog;
+    const creating = await catalog.startRun({ step: "runs-of-create" });
+    const source = await catalog.createDataset({ name: "runs-of-source", layer: "processed" });
+    const target = await catalog.createDataset({
+      name: "runs-of-target",
+      layer: "processed",
+      createdByRunId: creating.id,
+    });
+    const feeding = await catalog.startRun({ step: "runs-of-feed" });
+    await catalog.addProvenance({
+      outputDatasetId: target.id,
+      inputDatasetId: source.id,
+      action: "consolidation",
+      runId: feeding.id,
+    });
+    // A run that only read the dataset (an edge out of it) did not write it.
+    const reading = await catalog.startRun({ step: "runs-of-read" });
+    const downstream = await catalog.createDataset({ name: "runs-of-downstream", layer: "curated" });
+    await catalog.addProvenance({
+      outputDatasetId: downstream.id,
+      inputDatasetId: target.id,
+      action: "promotion",
+      runId: reading.id,
+    });
+    const unrelated = await catalog.startRun({ step: "runs-of-unrelated" });
+    const deleting = await catalog.startRun({ step: "runs-of-delete" });
+    await catalog.deleteDataset(target.id, { runId: deleting.id });
+
+    const ids = async (dataset: number, limit?: number): Promise<number[]> => {
+      const seen: number[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await catalog.listRuns({
+          dataset,
+          ...(limit === undefined ? {} : { limit }),
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        seen.push(...page.items.map((r) => r.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      return seen;
+    };
+    expect(await ids(target.id)).toEqual([deleting.id, feeding.id, creating.id]);
+    expect(await ids(target.id, 1)).toEqual([deleting.id, feeding.id, creating.id]);
+    expect(await ids(downstream.id)).toEqual([reading.id]);
+    expect(await ids(source.id)).toEqual([]);
+    expect(await ids(987654)).toEqual([]);
+    expect(
+      (await catalog.listRuns({ dataset: target.id, step: "runs-of-feed" })).items.map((r) => r.id),
+    ).toEqual([feeding.id]);
+    expect((await ids(target.id)).includes(unrelated.id)).toBe(false);
+    await expect(catalog.listRuns({ dataset: 0 })).rejects.toThrow(ValidationError);
+  });
+
   describe("schema versions", () => {
     it("writes a version only when the schema changes, with the diff from the previous one", async () => {
       const catalog = ctx().catalog;

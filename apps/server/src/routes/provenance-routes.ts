@@ -69,6 +69,15 @@ export function provenanceRoutes(lake: Lake): FastifyPluginAsyncZod {
               .optional()
               .describe("Only runs that materialized this partition")
               .meta({ example: "2024-05" }),
+            dataset: z.coerce
+              .number()
+              .int()
+              .positive()
+              .max(2_147_483_647)
+              .optional()
+              .describe(
+                "Only runs that wrote this dataset: created it, versioned it, fed a lineage edge into it or deleted it",
+              ),
             limit: limitParam,
             cursor: cursorParam,
           }),
@@ -76,7 +85,7 @@ export function provenanceRoutes(lake: Lake): FastifyPluginAsyncZod {
         },
       },
       async (request) => {
-        const { limit, cursor, step, status, asset, partition } = request.query;
+        const { limit, cursor, step, status, asset, partition, dataset } = request.query;
         const page = await lake.catalog.listRuns({
           limit,
           ...(cursor !== undefined ? { cursor } : {}),
@@ -84,6 +93,7 @@ export function provenanceRoutes(lake: Lake): FastifyPluginAsyncZod {
           ...(status !== undefined ? { status } : {}),
           ...(asset !== undefined ? { asset } : {}),
           ...(partition !== undefined ? { partition } : {}),
+          ...(dataset !== undefined ? { dataset } : {}),
         });
         return {
           data: page.items.map(runJson),

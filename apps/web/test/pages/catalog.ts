@@ -145,8 +145,15 @@ export function catalogTests(dashboard: () => Dashboard): void {
       .poll(() => page.getByTestId("dataset-versions").locator("tbody tr").count())
       .toBeGreaterThan(0);
     await opened.screenshot("dataset-versions");
+    // The runs tab lists the runs that wrote the dataset, exactly as the API does.
+    const wrote = await dashboard().api<ApiPage<{ id: number }>>(`/v1/runs?dataset=${dataset.id}&limit=50`);
+    expect(wrote.body.data.length).toBeGreaterThan(0);
     await page.getByRole("tab", { name: "Runs" }).click();
-    await expect.poll(() => page.getByTestId("dataset-runs").locator("tbody tr").count()).toBeGreaterThan(0);
+    const runRows = page.getByTestId("dataset-runs").locator("tbody tr");
+    await expect.poll(() => runRows.count()).toBe(wrote.body.data.length);
+    expect(await runRows.locator("td:first-child").allTextContents()).toEqual(
+      wrote.body.data.map((r) => `#${r.id}`),
+    );
     expect(await page.getByTestId("dataset-runs").textContent()).toContain("succeeded");
     await opened.screenshot("dataset-runs");
 
@@ -269,7 +276,8 @@ export function catalogTests(dashboard: () => Dashboard): void {
     for (const to of ["archive", "processed", "raw"]) {
       await page.goto(`${dashboard().baseUrl}/layers?dataset=${source.id}&to=${to}`);
       await page.getByTestId("promote-chosen").waitFor();
-      expect(await panel.getByTestId("promote-why").textContent()).toContain(`asks for ${to}`);
+      // The key is checked with the server after the page is drawn, so the reason settles once it answers.
+      await expect.poll(() => panel.getByTestId("promote-why").textContent()).toContain(`asks for ${to}`);
       expect(await panel.getByRole("button", { name: "Promote…" }).isDisabled()).toBe(true);
     }
     await panel.getByRole("button", { name: "Promote to curated instead" }).click();

@@ -197,6 +197,8 @@ export interface RunListOptions {
   readonly asset?: string;
   /** Runs that materialized this partition (of `asset`, or of any asset). */
   readonly partition?: string;
+  /** Runs that wrote this dataset: created it, versioned it, fed a lineage edge into it or deleted it. */
+  readonly dataset?: number;
   readonly limit?: number;
   readonly cursor?: string;
 }

@@ -166,6 +166,17 @@ export class RunRepository {
       params.push(options.partition);
       where.push(`partition_key = $${params.length}`);
     }
+    if (options.dataset !== undefined) {
+      // The runs that wrote the dataset: its creation, each version, each lineage edge into it, and its deletion.
+      params.push(requireId(options.dataset, "dataset id"));
+      const p = `$${params.length}`;
+      where.push(
+        `id IN (SELECT run_id FROM provenance WHERE output_dataset_id = ${p}` +
+          ` UNION SELECT run_id FROM dataset_versions WHERE dataset_id = ${p}` +
+          ` UNION SELECT created_by_run FROM datasets WHERE id = ${p}` +
+          ` UNION SELECT deleted_by_run FROM datasets WHERE id = ${p})`,
+      );
+    }
     if (options.cursor !== undefined) {
       params.push(decodeCursor("runs", options.cursor, "number"));
       where.push(`id < $${params.length}`);
