@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FsObjectStore } from "@omicslake/core";
+import { FsObjectStore, backupRepository, encodeCursor } from "@omicslake/core";
 import Fastify, { type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -64,6 +64,62 @@ for (const { engine, skip } of testEngines()) {
         data: { id: number }[];
       }>();
       expect(list.data.map((b) => b.id)).toContain(job.id);
+    });
+
+    it("pages the jobs newest first with a cursor, keeping the filters, and refuses a foreign cursor", async () => {
+      const repository = backupRepository(test.lake);
+      for (let i = 0; i < 3; i++) {
+        const run = await test.lake.catalog.startRun({ step: "backup" });
+        const job = await repository.start({
+          kind: "manual",
+          destination: destination.url,
+          folder: `paged-${i}`,
+          runId: run.id,
+          startedAt: new Date(),
+        });
+        await repository.fail(
+          job.id,
+          { code: "paged", message: "made for paging" },
+          {
+            objects: 0,
+            bytes: 0,
+            bytesCopied: 0,
+          },
+        );
+      }
+      const all = (await app.inject({ url: "/v1/backups?limit=500", headers: admin }))
+        .json<{
+          data: { id: number }[];
+        }>()
+        .data.map((b) => b.id);
+      const failed = (await app.inject({ url: "/v1/backups?status=failed", headers: admin }))
+        .json<{
+          data: { id: number }[];
+        }>()
+        .data.map((b) => b.id);
+      expect(failed.length).toBeGreaterThanOrEqual(3);
+      type Listing = {
+        data: { id: number }[];
+        meta: { count: number; next_cursor: string | null };
+        links: { next: string | null };
+      };
+      const seen: number[] = [];
+      let url: string | null = "/v1/backups?limit=1&status=failed";
+      while (url !== null) {
+        const page: Listing = (await app.inject({ url, headers: admin })).json<Listing>();
+        expect(page.meta.count).toBe(page.data.length);
+        seen.push(...page.data.map((b) => b.id));
+        url = page.links.next;
+        if (url !== null) expect(url).toContain("status=failed");
+      }
+      expect(seen).toEqual(failed);
+      expect(all).toEqual([...all].sort((a, b) => b - a));
+      const foreign = await app.inject({
+        url: `/v1/backups?cursor=${encodeCursor("runs", 5)}`,
+        headers: admin,
+      });
+      expect(foreign.statusCode).toBe(400);
+      expect(foreign.json<{ error: { code: string } }>().error.code).toBe("invalid_cursor");
     });
 
     it("refuses a backup without an admin key (401 without a key, 403 with a write key)", async () => {

@@ -1249,6 +1249,8 @@ export interface paths {
           asset?: string;
           /** @description Only runs that materialized this partition */
           partition?: string;
+          /** @description Only runs that wrote this dataset: created it, versioned it, fed a lineage edge into it or deleted it */
+          dataset?: number;
           /** @description Page size (1–500) */
           limit?: number;
           /** @description Opaque cursor from `meta.next_cursor` */
@@ -9067,7 +9069,10 @@ export interface paths {
         query?: {
           kind?: "manual" | "daily" | "weekly";
           status?: "running" | "succeeded" | "failed" | "pruned";
+          /** @description Page size (1–500) */
           limit?: number;
+          /** @description Opaque cursor from `meta.next_cursor` */
+          cursor?: string;
         };
         header?: never;
         path?: never;
@@ -9083,6 +9088,16 @@ export interface paths {
           content: {
             "application/json": {
               data: components["schemas"]["Backup"][];
+              meta: {
+                /** @description Items in this page */
+                count: number;
+                /** @description Pass as `cursor` to get the next page; null on the last page */
+                next_cursor: string | null;
+              };
+              links: {
+                self: string;
+                next: string | null;
+              };
             };
           };
         };

@@ -2,6 +2,8 @@ import {
   BACKUP_KINDS,
   backupRecord,
   backupRepository,
+  decodeCursor,
+  encodeCursor,
   runBackup,
   type BackupJob,
   type Lake,
@@ -12,7 +14,15 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { auditTarget } from "../http/api-audit.js";
 import "../http/route-scope.js";
-import { errorResponses, errorSchema } from "../schemas/common-schemas.js";
+import { pageLinks } from "../http/page-links.js";
+import {
+  cursorParam,
+  errorResponses,
+  errorSchema,
+  limitParam,
+  linksSchema,
+  pageMetaSchema,
+} from "../schemas/common-schemas.js";
 
 /** Where `POST /v1/backups` writes and what it keeps: the `[backup]` settings, resolved by the caller. */
 export interface BackupRouteOptions {
@@ -103,19 +113,31 @@ export function backupRoutes(lake: Lake, options: BackupRouteOptions = {}): Fast
           querystring: z.object({
             kind: z.enum(BACKUP_KINDS).optional(),
             status: z.enum(["running", "succeeded", "failed", "pruned"]).optional(),
-            limit: z.coerce.number().int().min(1).max(500).default(50),
+            limit: limitParam,
+            cursor: cursorParam,
           }),
-          response: { 200: z.object({ data: z.array(backupSchema) }), ...errorResponses },
+          response: {
+            200: z.object({ data: z.array(backupSchema), meta: pageMetaSchema, links: linksSchema }),
+            ...errorResponses,
+          },
         },
       },
       async (request) => {
-        const { kind, status, limit } = request.query;
+        const { kind, status, limit, cursor } = request.query;
+        // One row more than the page tells whether there is a next page.
         const jobs = await backupRepository(lake).list({
-          limit,
+          limit: limit + 1,
           ...(kind !== undefined ? { kind } : {}),
           ...(status !== undefined ? { status } : {}),
+          ...(cursor !== undefined ? { before: decodeCursor("backups", cursor, "number") } : {}),
         });
-        return { data: jobs.map(backupRecord) };
+        const shown = jobs.slice(0, limit);
+        const nextCursor = jobs.length > limit ? encodeCursor("backups", shown.at(-1)!.id) : null;
+        return {
+          data: shown.map(backupRecord),
+          meta: { count: shown.length, next_cursor: nextCursor },
+          links: pageLinks(request, nextCursor),
+        };
       },
     );
 

@@ -143,14 +143,26 @@ export class BackupRepository {
     return toJob(rows[0]);
   }
 
-  /** Newest first. */
+  /** Newest first; `before` keeps the jobs older than that id (the next page of a keyset listing). */
   async list(
-    filter: { kind?: BackupKind; status?: BackupStatus; destination?: string; limit?: number } = {},
+    filter: {
+      kind?: BackupKind;
+      status?: BackupStatus;
+      destination?: string;
+      limit?: number;
+      before?: number;
+    } = {},
   ): Promise<BackupJob[]> {
     const { rows } = await this.db.query<BackupRow>(
       `SELECT * FROM backups WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2)
-         AND ($3::text IS NULL OR destination = $3) ORDER BY id DESC LIMIT $4`,
-      [filter.kind ?? null, filter.status ?? null, filter.destination ?? null, filter.limit ?? 1000],
+         AND ($3::text IS NULL OR destination = $3) AND ($5::bigint IS NULL OR id < $5) ORDER BY id DESC LIMIT $4`,
+      [
+        filter.kind ?? null,
+        filter.status ?? null,
+        filter.destination ?? null,
+        filter.limit ?? 1000,
+        filter.before ?? null,
+      ],
     );
     return rows.map(toJob);
   }

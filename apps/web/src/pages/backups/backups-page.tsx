@@ -1,4 +1,4 @@
-import type { Backup, BackupStatus } from "@omicslake/contract";
+import type { Backup, BackupStatus, Page } from "@omicslake/contract";
 import type { JSX } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { ApiRequestError, apiSend, apiUrl } from "../../api/client.js";
@@ -12,9 +12,11 @@ import { DataTable, type Column } from "../../ui/data-table.js";
 import { formatBytes, formatDuration, formatNumber, formatTime } from "../../ui/format.js";
 import { KeyRequiredNote } from "../../ui/key-required-note.js";
 import { PageHeader } from "../../ui/page-header.js";
+import { Pager } from "../../ui/pager.js";
 import { Async, Empty, ErrorState, Loading } from "../../ui/states.js";
 import { useLastData } from "../../ui/use-last-data.js";
 import { usePolling } from "../../ui/use-polling.js";
+import { CursorError } from "../catalog/cursor-error.js";
 import { BackupStatusView } from "./backup-status-view.js";
 import { SelectField } from "../../ui/select-field.js";
 
@@ -22,7 +24,7 @@ const KINDS: readonly Backup["kind"][] = ["manual", "daily", "weekly"];
 const STATUSES: readonly Backup["status"][] = ["running", "succeeded", "failed", "pruned"];
 
 /**
- * `/backups?kind=&status=&backup=`: the latest backup status for everyone; the list, one backup's details
+ * `/backups?kind=&status=&backup=&cursor=`: the latest backup status for everyone; the list, one backup's details
  * and "Back up now" only with an admin key (they are not even requested without one).
  */
 export function BackupsPage(): JSX.Element {
@@ -83,8 +85,8 @@ function AdminBackups({
   const kind = query.get("kind") ?? "";
   const statusFilter = query.get("status") ?? "";
   const selected = query.get("backup");
-  const listAnswer = useApi<{ data: Backup[] }>(
-    apiUrl("/v1/backups", { kind, status: statusFilter, limit: 100 }),
+  const listAnswer = useApi<Page<Backup>>(
+    apiUrl("/v1/backups", { kind, status: statusFilter, limit: 50, cursor: query.get("cursor") }),
   );
   const list = useLastData(listAnswer);
   const [started, setStarted] = useState<Backup | null>(null);
@@ -143,7 +145,7 @@ function AdminBackups({
             value={kind}
             choices={KINDS}
             any="any kind"
-            onChange={(value) => setQuery({ kind: value })}
+            onChange={(value) => setQuery({ kind: value, cursor: null })}
           />
           <SelectField
             label="Status"
@@ -151,10 +153,12 @@ function AdminBackups({
             value={statusFilter}
             choices={STATUSES}
             any="any status"
-            onChange={(value) => setQuery({ status: value })}
+            onChange={(value) => setQuery({ status: value, cursor: null })}
           />
         </form>
-        {list ? (
+        {listAnswer.status === "error" && listAnswer.error.code === "invalid_cursor" ? (
+          <CursorError />
+        ) : list ? (
           <DataTable
             columns={LIST_COLUMNS}
             rows={list.data}
@@ -173,9 +177,7 @@ function AdminBackups({
         ) : (
           <Loading label="Loading backups…" />
         )}
-        {list && list.data.length === 100 && (
-          <p class="muted">The newest 100 are shown; narrow the list with the filters.</p>
-        )}
+        {list && <Pager nextCursor={list.meta.next_cursor} count={list.meta.count} />}
       </section>
     </>
   );
