@@ -33,6 +33,8 @@ export function operationsTests(dashboard: () => Dashboard): void {
     expect(await page.getByTestId("card-datasets").textContent()).toContain(String(stats.datasets));
     await drawn(page, "chart-bytes-per-source");
 
+    // The recent runs are a request of their own, which may answer after the charts are drawn.
+    await page.getByTestId("recent-runs").waitFor();
     const shownRuns = await page
       .getByTestId("recent-runs")
       .locator("tbody tr td:first-child")
@@ -197,6 +199,13 @@ export function operationsTests(dashboard: () => Dashboard): void {
       .toContain(`#${id}`);
     await expect.poll(() => page.getByTestId("backup-age").textContent()).not.toBe("never");
     await opened.screenshot("backups");
+    // The list is keyset-paged like the others: a cursor the server refuses leads back to the first page.
+    await page.goto(`${d.baseUrl}/backups?cursor=not-a-cursor`);
+    await page.getByTestId("cursor-error").getByRole("button", { name: "Back to the first page" }).click();
+    await expect
+      .poll(() => page.getByTestId("backup-list").locator("tbody tr td:first-child").allTextContents())
+      .toContain(`#${id}`);
+    expect(new URL(page.url()).searchParams.get("cursor")).toBeNull();
 
     await page.getByRole("link", { name: "Audit" }).click();
     const table = page.getByTestId("audit-table");
@@ -209,7 +218,7 @@ export function operationsTests(dashboard: () => Dashboard): void {
       .poll(async () => new Set(await table.locator("tbody tr td:nth-child(3)").allTextContents()))
       .toEqual(new Set(["POST /v1/backups"]));
     await opened.screenshot("audit");
-    opened.expectNoErrors();
+    opened.expectNoErrors([/status of 400/]);
     await opened.close();
   });
 }

@@ -41,11 +41,20 @@ export function AssetPage({ assetKey }: { assetKey: string }): JSX.Element {
   const running =
     detail !== null && (detail.status === "running" || detail.recent.some((m) => m.status === "running"));
   const awaitingNew = watchFrom !== null && (detail?.recent[0]?.id ?? 0) <= watchFrom;
-  const settled = watchFrom !== null && !awaitingNew && !running && detailAnswer.status === "ok";
+  // The two lists are separate requests, and a materialization is recorded as finished just before its run is:
+  // keep refreshing until the runs list has the newest materialization's run and shows it finished, or it would
+  // stay "running" on the page for good.
+  const newestRun = detail?.recent[0]?.run_id ?? null;
+  const runsBehind =
+    runs !== null &&
+    (runs.data.some((r) => r.status === "running") ||
+      (watchFrom !== null && newestRun !== null && !runs.data.some((r) => r.id === newestRun)));
+  const settled =
+    watchFrom !== null && !awaitingNew && !running && !runsBehind && detailAnswer.status === "ok";
   useEffect(() => {
     if (settled) setWatchFrom(null);
   }, [settled]);
-  usePolling(reloadBoth, running || awaitingNew);
+  usePolling(reloadBoth, running || awaitingNew || runsBehind);
 
   if (!detail) {
     return (
