@@ -5,6 +5,7 @@ import { pubmedXml } from "@omicslake/metadata";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createAutomationDaemon } from "../src/service/create-automation-daemon.js";
 import { openAssetService, type AutomatedAssetService } from "../src/service/open-asset-service.js";
+import { SqlAssetStateStore } from "../src/state/sql-asset-state-store.js";
 
 process.env["TZ"] = "UTC";
 
@@ -144,6 +145,31 @@ describeOnLakeEngines("the asset service on a lake", (opened: () => OpenedLake) 
     // Nothing is due any more: the next evaluation requests nothing.
     expect((await daemon.tick()).requests).toEqual([]);
     expect((await service.show("data/pubmed/processed")).stale).toBe(false);
+  });
+
+  it("shows an attempt whose run ended without finishing it as failed, not running for good", async () => {
+    const { lake } = opened();
+    const store = new SqlAssetStateStore(lake);
+    const run = await lake.catalog.startRun({ step: "asset" });
+    const stuck = await store.start({
+      key: "lake/backup",
+      partition: undefined,
+      runId: run.id,
+      inputs: [],
+      attempt: 1,
+      origin: "cli",
+      reason: "test",
+      requestId: "stuck-attempt",
+    });
+    expect((await service.show("lake/backup")).recent[0]).toMatchObject({ id: stuck.id, status: "running" });
+    await lake.catalog.finishRun(run.id, { status: "failed", error: { code: "killed", message: "killed" } });
+    const shown = await service.show("lake/backup");
+    expect(shown.recent[0]).toMatchObject({
+      id: stuck.id,
+      status: "failed",
+      error: { code: "run_abandoned" },
+    });
+    expect(shown.status).not.toBe("running");
   });
 
   it("refuses to submit an asset-partition already being materialized, as the API's 409 promises", async () => {

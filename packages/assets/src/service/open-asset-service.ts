@@ -149,7 +149,15 @@ class LakeAssetService implements AutomatedAssetService {
         stale: staleReasons(this.graph, partitionKeys, state, key, partition).length > 0,
       };
     });
-    const recent = await this.store.list({ key, limit: 20 });
+    // The list is the rows as stored. An attempt whose run ended without finishing it (its process died) is
+    // still stored as running until the next start takes its slot; the snapshot above already reads it as
+    // failed, so that reading is shown here too (a client would otherwise wait on it for good). An attempt
+    // newer than the snapshot is shown as stored.
+    const recent = (await this.store.list({ key, limit: 20 })).items.map((record) => {
+      if (record.status !== "running") return record;
+      const known = state.get(key, record.partition).lastAttempt;
+      return known?.id === record.id ? known : record;
+    });
     return {
       ...view,
       downstream: this.graph.downstreamOf(key),
@@ -159,7 +167,7 @@ class LakeAssetService implements AutomatedAssetService {
         backoff: asset.retry.backoff,
       },
       partitionStatuses,
-      recent: recent.items,
+      recent,
     };
   }
 
