@@ -20,7 +20,7 @@ export function KeyRequiredNote({
   const keyDialog = useKeyDialog();
   const allowed = scope === "admin" ? session.isAdmin : session.canWrite;
   // Until the server has said who the key is, say nothing rather than flash a wrong note at an admin.
-  if (allowed || (session.me === null && !session.keyError)) return null;
+  if (allowed || session.checking || (session.me === null && !session.keyError)) return null;
   const signedIn = Boolean(session.me?.key) && !session.keyError;
   return (
     <span class="readonly-note key-required" data-testid={testId}>

@@ -5,9 +5,12 @@ import type { Locator, Page } from "playwright-core";
 import { expect, it } from "vitest";
 import type { Dashboard } from "../support/dashboard-harness.js";
 
-/** One attribute of every element a locator matches, in document order. */
+/**
+ * One attribute of every element a locator matches, in document order, read in one step: reading each match
+ * separately could mix two renders (the rows counted on one page, their links read on the next).
+ */
 async function attributes(locator: Locator, name: string): Promise<(string | null)[]> {
-  return Promise.all((await locator.all()).map((element) => element.getAttribute(name)));
+  return locator.evaluateAll((elements, attribute) => elements.map((e) => e.getAttribute(attribute)), name);
 }
 
 /** The dataset ids the catalog table shows, in order (from the links to their pages). */
@@ -345,5 +348,24 @@ export function catalogTests(dashboard: () => Dashboard): void {
       opened.expectNoErrors();
       await opened.close();
     }
+
+    // A write key the server could not check (here it answers 503) neither unlocks promotion nor is blamed.
+    const opened = await dashboard().open("/", { key: dashboard().writeKey });
+    const { page } = opened;
+    await page.route("**/v1/me", (route) =>
+      route.fulfill({
+        status: 503,
+        json: { error: { code: "unavailable", message: "the catalog is not answering", details: {} } },
+      }),
+    );
+    await page.goto(`${dashboard().baseUrl}/layers?dataset=${source.id}`);
+    await page.getByTestId("promote-chosen").waitFor();
+    await expect
+      .poll(() => page.getByTestId("promote-why").textContent())
+      .toContain("The server did not say what the key may do (the catalog is not answering)");
+    expect(await page.getByRole("button", { name: "Promote…" }).isDisabled()).toBe(true);
+    expect(await page.getByTestId("promote-readonly").count()).toBe(0);
+    opened.expectNoErrors([/status of 503/]);
+    await opened.close();
   });
 }

@@ -43,18 +43,19 @@ export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.El
   const [promoted, setPromoted] = useState<Dataset | null>(null);
 
   // Until the server has said who the key is, the button waits without blaming the key.
-  const checkingKey = session.me === null && !session.keyError;
-  const blocked = checkingKey
+  const blocked = session.checking
     ? "Checking the key…"
-    : !session.canWrite
-      ? "Promotion needs a key with the write scope."
-      : !dataset
-        ? "Choose a dataset to promote."
-        : !target
-          ? `${dataset.layer} is the last layer.`
-          : wrongTarget !== null
-            ? `The link asks for ${wrongTarget}, but a ${dataset.layer} dataset can only go to ${target}, one layer at a time.`
-            : null;
+    : session.checkError
+      ? `The server did not say what the key may do (${session.checkError.message}); reload the page to try again.`
+      : !session.canWrite
+        ? "Promotion needs a key with the write scope."
+        : !dataset
+          ? "Choose a dataset to promote."
+          : !target
+            ? `${dataset.layer} is the last layer.`
+            : wrongTarget !== null
+              ? `The link asks for ${wrongTarget}, but a ${dataset.layer} dataset can only go to ${target}, one layer at a time.`
+              : null;
 
   // The disabled button is only drawn on the next render: two quick clicks (or a reopened dialog while the first
   // request runs) would otherwise send two promotions.
@@ -96,7 +97,7 @@ export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.El
       </p>
       {/* Only once the server has said who the key is: a note shown and then withdrawn would shift the
           controls under the pointer. */}
-      {session.me !== null && !session.canWrite && (
+      {session.me !== null && !session.checking && !session.canWrite && (
         <p class="readonly-note" data-testid="promote-readonly">
           {session.me?.key
             ? `The key “${session.me.key.name}” can only read. `
