@@ -11,9 +11,10 @@ import { useLocation, withQuery, navigate } from "../router/router.js";
 // `cursors[i]` is the cursor of the trail's i-th page; "" is the first page of the list.
 let trail: { list: string; cursors: readonly string[] } = { list: "", cursors: [] };
 
-function listOf(query: URLSearchParams, param: string): string {
+function listOf(query: URLSearchParams, param: string, ignore: readonly string[]): string {
   const copy = new URLSearchParams(query);
   copy.delete(param);
+  for (const name of ignore) copy.delete(name);
   return location.pathname + "?" + copy.toString();
 }
 
@@ -21,14 +22,17 @@ export function Pager({
   nextCursor,
   count,
   param = "cursor",
+  ignore = [],
 }: {
   nextCursor: string | null;
   count: number;
   param?: string;
+  /** Query parameters that do not change the list (a detail panel opened beside it), so the trail survives them. */
+  ignore?: readonly string[];
 }): JSX.Element | null {
   const { query } = useLocation();
   const cursor = query.get(param);
-  const list = listOf(query, param);
+  const list = listOf(query, param, ignore);
   if (trail.list !== list) trail = { list, cursors: [] };
   const at = trail.cursors.indexOf(cursor ?? "");
   const page = !cursor ? 1 : at > 0 && trail.cursors[0] === "" ? at + 1 : null;

@@ -65,7 +65,7 @@ export function operationsTests(dashboard: () => Dashboard): void {
     const nodes = page.getByTestId("asset-graph").locator("[data-node-id]");
     await nodes.first().waitFor();
     expect(
-      (await Promise.all((await nodes.all()).map((n) => n.getAttribute("data-node-id")))).sort(),
+      (await nodes.evaluateAll((elements) => elements.map((e) => e.getAttribute("data-node-id")))).sort(),
     ).toEqual(assets.map((a) => a.key).sort());
     expect(await page.getByTestId("asset-table").locator("tbody tr").count()).toBe(assets.length);
     await opened.screenshot("assets");

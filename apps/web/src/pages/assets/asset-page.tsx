@@ -1,6 +1,6 @@
 import type { AssetDetail, AssetMaterialization, Page, Run } from "@omicslake/contract";
 import type { JSX } from "preact";
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { apiUrl } from "../../api/client.js";
 import { useApi } from "../../api/use-api.js";
 import { useSession } from "../../auth/session.js";
@@ -42,13 +42,20 @@ export function AssetPage({ assetKey }: { assetKey: string }): JSX.Element {
     detail !== null && (detail.status === "running" || detail.recent.some((m) => m.status === "running"));
   const awaitingNew = watchFrom !== null && (detail?.recent[0]?.id ?? 0) <= watchFrom;
   // The two lists are separate requests, and a materialization is recorded as finished just before its run is:
-  // keep refreshing until the runs list has the newest materialization's run and shows it finished, or it would
-  // stay "running" on the page for good.
+  // while watching, keep refreshing until the runs list has the newest materialization's run and shows it
+  // ended, or it would stay "running" on the page for good. That gap is normally a moment; a run left
+  // "running" by a dead process is only given a minute.
   const newestRun = detail?.recent[0]?.run_id ?? null;
-  const runsBehind =
+  const newestRunShown = runs?.data.find((r) => r.id === newestRun);
+  const behind =
+    watchFrom !== null &&
+    newestRun !== null &&
     runs !== null &&
-    (runs.data.some((r) => r.status === "running") ||
-      (watchFrom !== null && newestRun !== null && !runs.data.some((r) => r.id === newestRun)));
+    (newestRunShown === undefined || newestRunShown.status === "running");
+  const behindSince = useRef<number | null>(null);
+  if (!behind || running || awaitingNew) behindSince.current = null;
+  else behindSince.current ??= Date.now();
+  const runsBehind = behind && (behindSince.current === null || Date.now() - behindSince.current < 60_000);
   const settled =
     watchFrom !== null && !awaitingNew && !running && !runsBehind && detailAnswer.status === "ok";
   useEffect(() => {

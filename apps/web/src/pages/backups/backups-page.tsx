@@ -177,7 +177,10 @@ function AdminBackups({
         ) : (
           <Loading label="Loading backups…" />
         )}
-        {list && <Pager nextCursor={list.meta.next_cursor} count={list.meta.count} />}
+        {/* Not under a refused cursor: the page kept on screen would offer its own next cursor as a way on. */}
+        {list && listAnswer.status !== "error" && (
+          <Pager nextCursor={list.meta.next_cursor} count={list.meta.count} ignore={["backup"]} />
+        )}
       </section>
     </>
   );
