@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { relative } from "node:path";
+import { posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
@@ -30,12 +30,10 @@ for (const file of slowFiles) {
 
 class SlowFilesFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const { shuffle, seed } = this.ctx.config.sequence;
-    if (shuffle === true) return shuffled(files, seed);
     const sorted = await super.sort(files);
     const failedLastTime = (spec: TestSpecification): boolean =>
       this.ctx.cache.getFileTestResults(
-        `${spec.project.name}:${relative(this.ctx.config.root, spec.moduleId)}`,
+        `${spec.project.name}:${posix.relative(this.ctx.config.root, spec.moduleId)}`,
       )?.failed === true;
     const rank = (spec: TestSpecification): number => {
       // Files that failed on the last run still come first, as Vitest's own order has them.
@@ -46,18 +44,6 @@ class SlowFilesFirst extends BaseSequencer {
     // Array.prototype.sort is stable: the other files keep Vitest's own order.
     return sorted.sort((a, b) => rank(a) - rank(b));
   }
-}
-
-/** `--sequence.shuffle` still shuffles files: Vitest picks its own random order only when no sequencer is set. */
-function shuffled(files: readonly TestSpecification[], seed: number): TestSpecification[] {
-  const out = [...files];
-  let state = seed >>> 0 || 1;
-  for (let i = out.length - 1; i > 0; i--) {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    const j = state % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 // Tests import workspace packages by name; point those names at the sources so tests
@@ -98,7 +84,10 @@ export default defineConfig({
     // condition holds, so a long limit only matters on a loaded machine.
     expect: { poll: { timeout: 120_000, interval: 100 } },
     allowOnly: false,
-    sequence: { sequencer: SlowFilesFirst },
+    // Vitest picks its own random order for --sequence.shuffle only when no sequencer is set.
+    sequence: process.argv.some((arg) => arg.startsWith("--sequence.shuffle"))
+      ? {}
+      : { sequencer: SlowFilesFirst },
     pool: "forks",
     // Vitest's default is one worker fewer than the cores: one worker on a two-core machine. Most test files
     // wait on child processes, PostgreSQL and sockets rather than compute, so two files at a time finish the

@@ -80,19 +80,24 @@ function Shell(): JSX.Element {
 /** The header's key button: who the dashboard acts as, and that it is read-only without a key. */
 function KeyStatus({ onOpen }: { onOpen: () => void }): JSX.Element {
   const session = useSession();
-  const key = session.keyError ? null : session.me?.key;
+  const key = session.keyError || session.checking || session.checkError ? null : session.me?.key;
   return (
     <button
       type="button"
       class={key ? "key-status signed-in" : "key-status"}
       onClick={onOpen}
+      {...(session.checkError ? { title: session.checkError.message } : {})}
       data-testid="key-status"
     >
       {session.keyError
         ? "Stored key refused · read-only"
-        : key
-          ? `${key.name} · ${session.isAdmin ? "admin" : session.canWrite ? "write" : "read"}`
-          : "Read-only · enter API key"}
+        : session.checking
+          ? "Checking the key…"
+          : session.checkError
+            ? "Key not checked · read-only"
+            : key
+              ? `${key.name} · ${session.isAdmin ? "admin" : session.canWrite ? "write" : "read"}`
+              : "Read-only · enter API key"}
     </button>
   );
 }

@@ -1,17 +1,20 @@
 import type { Me } from "@omicslake/contract";
 import { createContext, type ComponentChildren, type JSX } from "preact";
-import { useContext, useEffect, useState } from "preact/hooks";
+import { useCallback, useContext, useEffect, useState } from "preact/hooks";
 import { ApiRequestError, apiRequest } from "../api/client.js";
 import { toRequestError } from "../api/use-api.js";
-import { isRefused, onKeyChange, refuseKey, storedKey, writeKey } from "./key-store.js";
+import { isRefused, onKeyChange, readKey, refuseKey, writeKey } from "./key-store.js";
 
 /** Who the dashboard acts as: the stored key's name and scopes, or nobody (read-only). */
 export interface Session {
   /** Null until the server has answered `GET /v1/me`. */
   readonly me: Me | null;
-  /** True while `GET /v1/me` for the current key is on its way (at start, and after the key changes). */
+  /**
+   * True while a stored key is being checked with `GET /v1/me` (on load, and after the key changes). Until then
+   * the key unlocks nothing, and controls say it is being checked rather than that it is missing.
+   */
   readonly checking: boolean;
-  /** Why the last `GET /v1/me` failed, when it was not a refusal of the key (server down, rate limit). */
+  /** Why the stored key could not be checked, when the server did not refuse it but failed (down, rate limit). */
   readonly checkError: ApiRequestError | null;
   /** Set when the stored key was refused (revoked, expired): the dashboard is read-only until it is replaced. */
   readonly keyError: ApiRequestError | null;
@@ -20,6 +23,8 @@ export interface Session {
   /** Checks a key with the server and keeps it when it is valid; rejects with the server's refusal. */
   signIn(key: string): Promise<Me>;
   signOut(): void;
+  /** Checks the stored key again (after checkError). */
+  readonly recheck: () => void;
 }
 
 const SessionContext = createContext<Session | null>(null);
@@ -31,13 +36,20 @@ function scopesOf(me: Me | null): readonly string[] {
 export function SessionProvider({ children }: { children: ComponentChildren }): JSX.Element {
   const [me, setMe] = useState<Me | null>(null);
   const [keyError, setKeyError] = useState<ApiRequestError | null>(null);
-  const [checking, setChecking] = useState(true);
+  const [checking, setChecking] = useState(() => readKey() !== null);
   const [checkError, setCheckError] = useState<ApiRequestError | null>(null);
   const [generation, setGeneration] = useState(0);
-  useEffect(() => onKeyChange(() => setGeneration((n) => n + 1)), []);
+  const recheck = useCallback(() => {
+    // Set with the change itself, not in the effect it triggers: a render between the two would show the
+    // previous key's answer (or none) as if it were this key's.
+    setChecking(readKey() !== null);
+    setCheckError(null);
+    setGeneration((n) => n + 1);
+  }, []);
+  useEffect(() => onKeyChange(recheck), [recheck]);
   useEffect(() => {
     const controller = new AbortController();
-    const key = storedKey();
+    const key = readKey();
     // Already refused (below, or before a reload): read anonymously, and keep saying why.
     const refused = isRefused();
     if (refused)
@@ -46,7 +58,6 @@ export function SessionProvider({ children }: { children: ComponentChildren }): 
           previous ??
           new ApiRequestError(401, "unauthorized", "the server refused it: unknown, revoked or expired"),
       );
-    setChecking(true);
     apiRequest<Me>("/v1/me", { signal: controller.signal }).then(
       (answer) => {
         if (controller.signal.aborted) return;
@@ -57,21 +68,23 @@ export function SessionProvider({ children }: { children: ComponentChildren }): 
       },
       (error: unknown) => {
         if (controller.signal.aborted) return;
-        setChecking(false);
-        const refusedNow =
-          error instanceof ApiRequestError && key !== null && !refused && error.status === 401;
-        setCheckError(refusedNow ? null : toRequestError(error));
-        if (refusedNow) {
+        if (error instanceof ApiRequestError && key !== null && error.status === 401) {
           // The stored key no longer works: say so, and carry on read-only without it. Refusing it re-runs
-          // this effect (and every page's request) without the key.
+          // this effect (and every page's request) without the key; the check ends there.
           setKeyError(error);
           refuseKey();
-        } else if (error instanceof ApiRequestError && !refused) setKeyError(null);
+          return;
+        }
+        // Nothing is known of the key: it unlocks nothing, and the failure is named where that matters.
+        setMe(null);
+        setChecking(false);
+        setCheckError(key !== null ? toRequestError(error) : null);
+        if (!refused) setKeyError(null);
       },
     );
     return () => controller.abort();
   }, [generation]);
-  const scopes = keyError ? [] : scopesOf(me);
+  const scopes = keyError || checkError || checking ? [] : scopesOf(me);
   const session: Session = {
     me,
     checking,
@@ -87,6 +100,7 @@ export function SessionProvider({ children }: { children: ComponentChildren }): 
     signOut() {
       writeKey(null);
     },
+    recheck,
   };
   return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
 }

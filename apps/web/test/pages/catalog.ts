@@ -3,14 +3,17 @@ import { readFile } from "node:fs/promises";
 import type { CatalogObject, Dataset, Page as ApiPage, Promotion, SchemaVersion } from "@omicslake/contract";
 import type { Locator, Page } from "playwright-core";
 import { expect, it } from "vitest";
-import type { Dashboard } from "../support/dashboard-harness.js";
+import type { Attributed, Dashboard } from "../support/dashboard-harness.js";
 
 /**
  * One attribute of every element a locator matches, in document order, read in one step: reading each match
  * separately could mix two renders (the rows counted on one page, their links read on the next).
  */
 async function attributes(locator: Locator, name: string): Promise<(string | null)[]> {
-  return locator.evaluateAll((elements, attribute) => elements.map((e) => e.getAttribute(attribute)), name);
+  return locator.evaluateAll(
+    (elements: readonly Attributed[], attribute: string) => elements.map((e) => e.getAttribute(attribute)),
+    name,
+  );
 }
 
 /** The dataset ids the catalog table shows, in order (from the links to their pages). */
@@ -365,6 +368,17 @@ export function catalogTests(dashboard: () => Dashboard): void {
       .toContain("The server did not say what the key may do (the catalog is not answering)");
     expect(await page.getByRole("button", { name: "Promote…" }).isDisabled()).toBe(true);
     expect(await page.getByTestId("promote-readonly").count()).toBe(0);
+    expect(await page.getByTestId("key-status").textContent()).toBe("Key not checked · read-only");
+    // An admin-only page names the failure rather than "for administrators"; once the server answers again,
+    // "Try again" checks the same stored key, without entering it again.
+    await page.goto(`${dashboard().baseUrl}/audit`);
+    const failure = page.getByRole("alert");
+    await expect.poll(() => failure.textContent()).toContain("the catalog is not answering");
+    expect(await page.getByText("The audit log is for administrators").count()).toBe(0);
+    await page.unroute("**/v1/me");
+    await failure.getByRole("button", { name: "Try again" }).click();
+    await expect.poll(() => page.getByTestId("key-status").textContent()).toBe("e2e-write · write");
+    await page.getByText("The audit log is for administrators").waitFor();
     opened.expectNoErrors([/status of 503/]);
     await opened.close();
   });

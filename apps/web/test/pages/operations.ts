@@ -1,6 +1,6 @@
 import type { Asset, BackupStatus, CatalogStats, Page, Run } from "@omicslake/contract";
 import { expect, it } from "vitest";
-import type { Dashboard, OpenedPage } from "../support/dashboard-harness.js";
+import type { Attributed, Dashboard, OpenedPage } from "../support/dashboard-harness.js";
 
 // Materializing it reloads the serving tables from the curated metadata the demo already has: cheap, and
 // it changes no data other pages' tests read.
@@ -65,7 +65,11 @@ export function operationsTests(dashboard: () => Dashboard): void {
     const nodes = page.getByTestId("asset-graph").locator("[data-node-id]");
     await nodes.first().waitFor();
     expect(
-      (await nodes.evaluateAll((elements) => elements.map((e) => e.getAttribute("data-node-id")))).sort(),
+      (
+        await nodes.evaluateAll((elements: readonly Attributed[]) =>
+          elements.map((e) => e.getAttribute("data-node-id")),
+        )
+      ).sort(),
     ).toEqual(assets.map((a) => a.key).sort());
     expect(await page.getByTestId("asset-table").locator("tbody tr").count()).toBe(assets.length);
     await opened.screenshot("assets");

@@ -22,6 +22,11 @@ export const HAVE_CHROMIUM = existsSync(CHROMIUM) || process.env["CI"] === "true
 /** Screenshots of each page, for people to look at; the folder is ignored by git. */
 export const SCREENSHOT_DIR = process.env["OMICSLAKE_SCREENSHOTS"] ?? join(REPO, ".scratch/screenshots");
 
+/** What a page's elements offer the tests' in-page reads (the tests are compiled without the DOM's types). */
+export interface Attributed {
+  getAttribute(name: string): string | null;
+}
+
 export interface OpenedPage {
   readonly page: Page;
   /** Console errors and uncaught exceptions seen so far on this page. */

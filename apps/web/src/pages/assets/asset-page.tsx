@@ -41,14 +41,13 @@ export function AssetPage({ assetKey }: { assetKey: string }): JSX.Element {
   const running =
     detail !== null && (detail.status === "running" || detail.recent.some((m) => m.status === "running"));
   const awaitingNew = watchFrom !== null && (detail?.recent[0]?.id ?? 0) <= watchFrom;
-  // The two lists are separate requests, and a materialization is recorded as finished just before its run is:
-  // while watching, keep refreshing until the runs list has the newest materialization's run and shows it
-  // ended, or it would stay "running" on the page for good. That gap is normally a moment; a run left
-  // "running" by a dead process is only given a minute.
+  // The two lists are separate requests, and a materialization is recorded as finished just before its run is
+  // (whoever started it: this page, the CLI or automation): keep refreshing until the runs list has the newest
+  // materialization's run and shows it ended, or it would stay "running" on the page for good. That gap is
+  // normally a moment; a run left "running" by a dead process is only given a minute.
   const newestRun = detail?.recent[0]?.run_id ?? null;
   const newestRunShown = runs?.data.find((r) => r.id === newestRun);
   const behind =
-    watchFrom !== null &&
     newestRun !== null &&
     runs !== null &&
     (newestRunShown === undefined || newestRunShown.status === "running");
@@ -324,7 +323,9 @@ const MATERIALIZATION_COLUMNS: readonly Column<AssetMaterialization>[] = [
     label: "Duration",
     align: "right",
     secondary: true,
-    render: (m) => formatDuration(m.started_at, m.finished_at),
+    // An attempt whose run died never got a finish time: its duration is unknown, not still growing.
+    render: (m) =>
+      m.status !== "running" && m.finished_at === null ? "—" : formatDuration(m.started_at, m.finished_at),
   },
   {
     key: "run",

@@ -7,6 +7,7 @@ import { setQuery, useLocation } from "../../router/router.js";
 import { Badge } from "../../ui/badge.js";
 import { DataTable, type Column } from "../../ui/data-table.js";
 import { formatTime } from "../../ui/format.js";
+import { KeyCheckState } from "../../ui/key-check-state.js";
 import { KeyRequiredNote } from "../../ui/key-required-note.js";
 import { PageHeader } from "../../ui/page-header.js";
 import { Pager } from "../../ui/pager.js";
@@ -26,6 +27,8 @@ export function AuditPage(): JSX.Element {
       <PageHeader title="Audit log" subtitle="Every write from the CLI and the API, newest first" />
       {session.isAdmin ? (
         <AuditList />
+      ) : session.checking || session.checkError ? (
+        <KeyCheckState />
       ) : (
         <Empty title="The audit log is for administrators">
           It names keys, users and what they changed, so it is shown only with an admin key.{" "}

@@ -10,6 +10,7 @@ import { Badge } from "../../ui/badge.js";
 import { ConfirmDialog } from "../../ui/confirm-dialog.js";
 import { DataTable, type Column } from "../../ui/data-table.js";
 import { formatBytes, formatDuration, formatNumber, formatTime } from "../../ui/format.js";
+import { KeyCheckState } from "../../ui/key-check-state.js";
 import { KeyRequiredNote } from "../../ui/key-required-note.js";
 import { PageHeader } from "../../ui/page-header.js";
 import { Pager } from "../../ui/pager.js";
@@ -62,6 +63,8 @@ export function BackupsPage(): JSX.Element {
           onDialogClose={() => setDialogOpen(false)}
           onChange={status.reload}
         />
+      ) : session.checking || session.checkError ? (
+        <KeyCheckState />
       ) : (
         <Empty title="The backup list is for administrators">
           Each backup's destination, folder and manifest are shown only with an admin key; the status above is
@@ -178,7 +181,7 @@ function AdminBackups({
           <Loading label="Loading backups…" />
         )}
         {/* Not under a refused cursor: the page kept on screen would offer its own next cursor as a way on. */}
-        {list && listAnswer.status !== "error" && (
+        {list && !(listAnswer.status === "error" && listAnswer.error.code === "invalid_cursor") && (
           <Pager nextCursor={list.meta.next_cursor} count={list.meta.count} ignore={["backup"]} />
         )}
       </section>
