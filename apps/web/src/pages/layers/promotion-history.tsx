@@ -84,7 +84,8 @@ export function PromotionHistory(): JSX.Element {
                   </Empty>
                 }
               />
-              <Pager nextCursor={page.meta.next_cursor} count={page.meta.count} />
+              {/* The promote panel's choice shares the URL; it does not change this list. */}
+              <Pager nextCursor={page.meta.next_cursor} count={page.meta.count} ignore={["dataset", "to"]} />
             </>
           )}
         </Async>
