@@ -82,6 +82,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Builds the REST API over a lake; the caller listens (`app.listen`) and closes the lake. */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const pageFallback = dashboardPageFallback(options.web);
   const app = Fastify({
     logger: options.logger
       ? { level: options.logLevel ?? "info", ...(options.logStream ? { stream: options.logStream } : {}) }
@@ -96,13 +97,26 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     routerOptions: { maxParamLength: 4096 },
     bodyLimit: options.jsonBodyLimit ?? DEFAULT_JSON_BODY_LIMIT,
     // Errors met before routing or by Node's HTTP parser leave in the project's error shape too.
-    frameworkErrors: frameworkErrorHandler,
+    frameworkErrors: (error, request, reply) => {
+      // A browser path the server cannot decode (`/assets/%`) still gets the dashboard, whose router shows
+      // its not-found page; API paths and non-browser clients keep the JSON 400.
+      if (error.code !== "FST_ERR_BAD_URL" || options.web === undefined) {
+        frameworkErrorHandler(error, request, reply);
+        return;
+      }
+      pageFallback(request, reply).then(
+        (sent) => {
+          if (!sent) frameworkErrorHandler(error, request, reply);
+        },
+        () => frameworkErrorHandler(error, request, reply),
+      );
+    },
     clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandler(app, { notFoundFallback: dashboardPageFallback(options.web) });
+  installErrorHandler(app, { notFoundFallback: pageFallback });
   // Before any route is registered: every route must declare who may call it, or the server does not start.
   requireRouteScopes(app);
   const publicReads = options.publicReads ?? true;

@@ -78,6 +78,25 @@ describe("the web dashboard", () => {
     const json = await app.inject({ url: "/datasets/4", headers: { accept: "application/json" } });
     expect(json.statusCode).toBe(404);
     expect(json.json<ErrorBody>().error.code).toBe("not_found");
+    // A path with a bad percent-escape is still the dashboard's to answer (its router shows not-found) for
+    // a browser, and the request's fault (400) for everyone else and under the API's paths.
+    for (const url of ["/assets/%", "/datasets/%E0%A4%A?tab=files"]) {
+      const page = await app.inject({ url, headers: HTML });
+      expect(page.statusCode, url).toBe(200);
+      expect(page.body, url).toBe(INDEX);
+      for (const [name, value] of Object.entries(DASHBOARD_HEADERS))
+        expect(page.headers[name], url).toBe(value);
+      const api = await app.inject({ url, headers: { accept: "application/json" } });
+      expect(api.statusCode, url).toBe(400);
+      expect(api.json<ErrorBody>().error.code, url).toBe("bad_request");
+    }
+    for (const url of ["/v1/catalog/%", "/static/%E0%A4%A"]) {
+      const res = await app.inject({ url, headers: HTML });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json<ErrorBody>().error.code, url).toBe("bad_request");
+    }
+    const notBuiltYet = await unbuilt.inject({ url: "/assets/%", headers: HTML });
+    expect(notBuiltYet.statusCode).toBe(400);
   });
 
   it("keeps the API's own paths: unknown /v1 routes are the JSON 404 even for a browser", async () => {

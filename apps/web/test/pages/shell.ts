@@ -71,6 +71,9 @@ export function shellTests(dashboard: () => Dashboard): void {
       .getByRole("link", { name: "Catalog", exact: true })
       .click();
     await page.waitForURL(/\/catalog$/);
+    // A path the server cannot even decode (a bad percent-escape) is the same page, not the API's JSON 400.
+    await page.goto(`${dashboard().baseUrl}/assets/%E0%A4%A`);
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Page not found");
     opened.expectNoErrors();
     await opened.screenshot("not-found-phone");
     await opened.close();
