@@ -17,7 +17,12 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client
 import type { Writable } from "node:stream";
 import { installApiAudit } from "./http/api-audit.js";
 import { ApiKeyAuth, installAccessControl, type ApiKeyAuthOptions } from "./http/api-key-auth.js";
-import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from "./http/error-handler.js";
+import {
+  clientErrorHandler,
+  frameworkErrorHandler,
+  installErrorHandler,
+  sendError,
+} from "./http/error-handler.js";
 import { rejectHostileInput } from "./http/hostile-input.js";
 import { documentScopes, markRoutesPublic, requireRouteScopes } from "./http/route-scope.js";
 import { ObjectDownloader } from "./http/object-download.js";
@@ -104,11 +109,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         frameworkErrorHandler(error, request, reply);
         return;
       }
+      // Fastify skips the onRequest hooks here, so the request id is set by hand, as frameworkErrorHandler does.
+      void reply.header("x-request-id", request.id);
       pageFallback(request, reply).then(
         (sent) => {
           if (!sent) frameworkErrorHandler(error, request, reply);
         },
-        () => frameworkErrorHandler(error, request, reply),
+        // The page failed (not built, unreadable): that error, as a deep link would have got it.
+        (failure: unknown) => void sendError(failure, request, reply),
       );
     },
     clientErrorHandler,

@@ -95,8 +95,15 @@ describe("the web dashboard", () => {
       expect(res.statusCode, url).toBe(400);
       expect(res.json<ErrorBody>().error.code, url).toBe("bad_request");
     }
-    const notBuiltYet = await unbuilt.inject({ url: "/assets/%", headers: HTML });
-    expect(notBuiltYet.statusCode).toBe(400);
+    const badHead = await app.inject({ method: "HEAD", url: "/assets/%", headers: HTML });
+    expect(badHead.statusCode).toBe(200);
+    expect(badHead.headers["x-request-id"]).toEqual(expect.any(String));
+    expect((await app.inject({ method: "POST", url: "/assets/%", headers: HTML })).statusCode).toBe(400);
+    expect((await unbuilt.inject({ url: "/assets/%", headers: HTML })).statusCode).toBe(400);
+    // A dashboard folder without a build says so, as it does for any deep link.
+    const notBuilt = await empty.inject({ url: "/assets/%", headers: HTML });
+    expect(notBuilt.statusCode).toBe(404);
+    expect(notBuilt.json<ErrorBody>().error.message).toContain("dashboard is not built");
   });
 
   it("keeps the API's own paths: unknown /v1 routes are the JSON 404 even for a browser", async () => {

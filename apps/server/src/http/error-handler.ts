@@ -184,7 +184,8 @@ function loggableError(error: unknown, depth = 0): Record<string, unknown> {
   };
 }
 
-function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+/** Answers `error` in the API's error shape (logged with its stack when it is the server's fault). */
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const classified = classifyError(error);
   // An unexpected error is logged with its stack (and cause) under the request id; the client only gets the id.
   if (classified.status >= 500)

@@ -60,18 +60,21 @@ export function SessionProvider({ children }: { children: ComponentChildren }): 
       );
     apiRequest<Me>("/v1/me", { signal: controller.signal }).then(
       (answer) => {
-        if (controller.signal.aborted) return;
+        // The key may have changed since (the abort comes only with the next effect, after a paint): an
+        // answer about another key must not stand for the current one, nor refuse it.
+        if (controller.signal.aborted || readKey() !== key) return;
         setMe(answer);
         setChecking(false);
         setCheckError(null);
         if (!refused) setKeyError(null);
       },
       (error: unknown) => {
-        if (controller.signal.aborted) return;
+        if (controller.signal.aborted || readKey() !== key) return;
         if (error instanceof ApiRequestError && key !== null && error.status === 401) {
           // The stored key no longer works: say so, and carry on read-only without it. Refusing it re-runs
-          // this effect (and every page's request) without the key; the check ends there.
+          // this effect (and every page's request) without the key.
           setKeyError(error);
+          setChecking(false);
           refuseKey();
           return;
         }

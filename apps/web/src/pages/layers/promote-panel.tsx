@@ -46,7 +46,7 @@ export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.El
   const blocked = session.checking
     ? "Checking the key…"
     : session.checkError
-      ? `The server did not say what the key may do (${session.checkError.message}); reload the page to try again.`
+      ? `The server did not say what the key may do (${session.checkError.message}). Check it again from the key button above.`
       : !session.canWrite
         ? "Promotion needs a key with the write scope."
         : !dataset
