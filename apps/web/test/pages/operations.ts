@@ -194,9 +194,16 @@ export function operationsTests(dashboard: () => Dashboard): void {
     const button = page.getByTestId("backup-now");
     await expect.poll(() => button.isEnabled()).toBe(true);
     await button.click();
-    await page.getByRole("dialog").getByRole("button", { name: "Start backup" }).click();
+    // A double click on the confirmation starts one backup.
+    const posts: string[] = [];
+    page.on("request", (request) => {
+      if (request.method() === "POST" && new URL(request.url()).pathname === "/v1/backups")
+        posts.push(request.url());
+    });
+    await page.getByRole("dialog").getByRole("button", { name: "Start backup" }).dblclick();
     const started = page.getByTestId("backup-started");
     await expect.poll(() => started.locator(".badge").textContent(), JOB).toBe("succeeded");
+    expect(posts).toHaveLength(1);
     const id = /Backup #(\d+)/.exec((await started.textContent())!)![1]!;
     await expect
       .poll(() => page.getByTestId("backup-list").locator("tbody tr td:first-child").allTextContents())

@@ -1,8 +1,9 @@
 import type { AssetDetail, PlannedMaterializations } from "@omicslake/contract";
 import type { JSX } from "preact";
 import { useState } from "preact/hooks";
-import { ApiRequestError, apiSend } from "../../api/client.js";
+import { apiSend } from "../../api/client.js";
 import { ConfirmDialog } from "../../ui/confirm-dialog.js";
+import { useConfirmAction } from "../../ui/use-confirm-action.js";
 
 export type PlannedRequest = PlannedMaterializations["data"]["requests"][number];
 
@@ -24,39 +25,29 @@ export function MaterializeDialog({
   const partitions = asset.partition_statuses.map((p) => p.partition).filter((p): p is string => p !== null);
   const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set());
   const [downstream, setDownstream] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const close = (): void => {
-    setError(null);
+    action.clearError();
     onClose();
   };
-  const submit = async (): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
-      const answer = await apiSend<PlannedMaterializations>(
-        "POST",
-        `/v1/assets/${asset.key.split("/").map(encodeURIComponent).join("/")}/materialize`,
-        { ...(chosen.size > 0 ? { partitions: [...chosen] } : {}), downstream },
-      );
-      setChosen(new Set());
-      setDownstream(false);
-      onPlanned(answer.data.requests);
-      close();
-    } catch (caught) {
-      setError(caught instanceof ApiRequestError ? `${caught.message} (${caught.code})` : String(caught));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = useConfirmAction(async () => {
+    const answer = await apiSend<PlannedMaterializations>(
+      "POST",
+      `/v1/assets/${asset.key.split("/").map(encodeURIComponent).join("/")}/materialize`,
+      { ...(chosen.size > 0 ? { partitions: [...chosen] } : {}), downstream },
+    );
+    setChosen(new Set());
+    setDownstream(false);
+    onPlanned(answer.data.requests);
+    close();
+  });
   return (
     <ConfirmDialog
       open={open}
       title={`Materialize ${asset.key}`}
       confirmLabel="Materialize"
-      busy={busy}
-      error={error}
-      onConfirm={() => void submit()}
+      busy={action.busy}
+      error={action.error}
+      onConfirm={action.run}
       onCancel={close}
     >
       <p>

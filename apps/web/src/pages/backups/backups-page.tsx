@@ -1,7 +1,7 @@
 import type { Backup, BackupStatus, Page } from "@omicslake/contract";
 import type { JSX } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { ApiRequestError, apiSend, apiUrl } from "../../api/client.js";
+import { apiSend, apiUrl } from "../../api/client.js";
 import { useApi } from "../../api/use-api.js";
 import { useSession } from "../../auth/session.js";
 import { Link } from "../../router/link.js";
@@ -11,6 +11,7 @@ import { ConfirmDialog } from "../../ui/confirm-dialog.js";
 import { DataTable, type Column } from "../../ui/data-table.js";
 import { formatBytes, formatDuration, formatNumber, formatTime } from "../../ui/format.js";
 import { KeyCheckState } from "../../ui/key-check-state.js";
+import { useConfirmAction } from "../../ui/use-confirm-action.js";
 import { KeyRequiredNote } from "../../ui/key-required-note.js";
 import { PageHeader } from "../../ui/page-header.js";
 import { Pager } from "../../ui/pager.js";
@@ -294,33 +295,22 @@ function BackupDialog({
   onStarted: (backup: Backup) => void;
 }): JSX.Element {
   const [kind, setKind] = useState<Backup["kind"]>("manual");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const close = (): void => {
-    setError(null);
+    action.clearError();
     onClose();
   };
-  const submit = async (): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
-      const backup = await apiSend<Backup>("POST", "/v1/backups", { kind });
-      onStarted(backup);
-      close();
-    } catch (caught) {
-      setError(caught instanceof ApiRequestError ? `${caught.message} (${caught.code})` : String(caught));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const action = useConfirmAction(async () => {
+    onStarted(await apiSend<Backup>("POST", "/v1/backups", { kind }));
+    close();
+  });
   return (
     <ConfirmDialog
       open={open}
       title="Back up the lake now"
       confirmLabel="Start backup"
-      busy={busy}
-      error={error}
-      onConfirm={() => void submit()}
+      busy={action.busy}
+      error={action.error}
+      onConfirm={action.run}
       onCancel={close}
     >
       <p>

@@ -1,13 +1,14 @@
 import type { Dataset, Layer } from "@omicslake/contract";
 import type { JSX } from "preact";
-import { useRef, useState } from "preact/hooks";
-import { ApiRequestError, apiSend } from "../../api/client.js";
+import { useState } from "preact/hooks";
+import { apiSend } from "../../api/client.js";
 import { useApi } from "../../api/use-api.js";
 import { useSession } from "../../auth/session.js";
 import { Link } from "../../router/link.js";
 import { pathOf, setQuery, useLocation } from "../../router/router.js";
 import { Badge } from "../../ui/badge.js";
 import { ConfirmDialog } from "../../ui/confirm-dialog.js";
+import { useConfirmAction } from "../../ui/use-confirm-action.js";
 import { useKeyDialog } from "../../ui/key-dialog-context.js";
 import { ErrorState } from "../../ui/states.js";
 import { LAYERS } from "../catalog/catalog-query.js";
@@ -38,8 +39,6 @@ export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.El
   const askedTo = query.get("to");
   const wrongTarget = dataset && askedTo !== null && askedTo !== "" && askedTo !== target ? askedTo : null;
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [refusal, setRefusal] = useState<string | null>(null);
   const [promoted, setPromoted] = useState<Dataset | null>(null);
 
   // Until the server has said who the key is, the button waits without blaming the key.
@@ -57,36 +56,14 @@ export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.El
               ? `The link asks for ${wrongTarget}, but a ${dataset.layer} dataset can only go to ${target}, one layer at a time.`
               : null;
 
-  // The disabled button is only drawn on the next render: two quick clicks (or a reopened dialog while the first
-  // request runs) would otherwise send two promotions.
-  const inFlight = useRef(false);
-  const promote = async (): Promise<void> => {
-    if (!dataset || !target || blocked !== null || inFlight.current) return;
-    inFlight.current = true;
-    setBusy(true);
-    setRefusal(null);
-    try {
-      const created = await apiSend<Dataset>("POST", "/v1/layers/promote", {
-        dataset: dataset.id,
-        to: target,
-      });
-      setPromoted(created);
-      setConfirming(false);
-      setQuery({ dataset: null, to: null, cursor: null });
-      onPromoted();
-    } catch (error) {
-      setRefusal(
-        error instanceof ApiRequestError
-          ? `${error.message} (HTTP ${error.status}, ${error.code})`
-          : error instanceof Error
-            ? error.message
-            : String(error),
-      );
-    } finally {
-      inFlight.current = false;
-      setBusy(false);
-    }
-  };
+  const action = useConfirmAction(async () => {
+    if (!dataset || !target || blocked !== null) return;
+    const created = await apiSend<Dataset>("POST", "/v1/layers/promote", { dataset: dataset.id, to: target });
+    setPromoted(created);
+    setConfirming(false);
+    setQuery({ dataset: null, to: null, cursor: null });
+    onPromoted();
+  });
 
   return (
     <section class="panel promote-panel" aria-labelledby="promote-title" data-testid="promote-panel">
@@ -148,7 +125,7 @@ export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.El
           <DatasetPicker
             onPick={(d) => {
               setPromoted(null);
-              setRefusal(null);
+              action.clearError();
               setQuery({ dataset: d.id, to: null });
             }}
           />
@@ -172,7 +149,7 @@ export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.El
             disabled={blocked !== null}
             title={blocked ?? undefined}
             onClick={() => {
-              setRefusal(null);
+              action.clearError();
               setConfirming(true);
             }}
           >
@@ -183,9 +160,9 @@ export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.El
               {blocked}
             </span>
           )}
-          {refusal && !confirming && (
+          {action.error && !confirming && (
             <span class="form-error" role="alert">
-              {refusal}
+              {action.error}
             </span>
           )}
           {wrongTarget !== null && (
@@ -200,9 +177,9 @@ export function PromotePanel({ onPromoted }: { onPromoted: () => void }): JSX.El
           open={confirming}
           title="Promote this dataset?"
           confirmLabel={`Promote to ${target}`}
-          busy={busy}
-          error={refusal}
-          onConfirm={() => void promote()}
+          busy={action.busy}
+          error={action.error}
+          onConfirm={action.run}
           // Escape closes the dialog even while the request runs; the state must follow, or the dialog could not
           // be opened again. The answer still arrives: success below the title, a refusal next to the button.
           onCancel={() => setConfirming(false)}
