@@ -2,8 +2,6 @@ import {
   BACKUP_KINDS,
   backupRecord,
   backupRepository,
-  decodeCursor,
-  encodeCursor,
   runBackup,
   type BackupJob,
   type Lake,
@@ -124,19 +122,16 @@ export function backupRoutes(lake: Lake, options: BackupRouteOptions = {}): Fast
       },
       async (request) => {
         const { kind, status, limit, cursor } = request.query;
-        // One row more than the page tells whether there is a next page.
-        const jobs = await backupRepository(lake).list({
-          limit: limit + 1,
+        const jobs = await backupRepository(lake).listPage({
+          limit,
           ...(kind !== undefined ? { kind } : {}),
           ...(status !== undefined ? { status } : {}),
-          ...(cursor !== undefined ? { before: decodeCursor("backups", cursor, "number") } : {}),
+          ...(cursor !== undefined ? { cursor } : {}),
         });
-        const shown = jobs.slice(0, limit);
-        const nextCursor = jobs.length > limit ? encodeCursor("backups", shown.at(-1)!.id) : null;
         return {
-          data: shown.map(backupRecord),
-          meta: { count: shown.length, next_cursor: nextCursor },
-          links: pageLinks(request, nextCursor),
+          data: jobs.items.map(backupRecord),
+          meta: { count: jobs.items.length, next_cursor: jobs.nextCursor },
+          links: pageLinks(request, jobs.nextCursor),
         };
       },
     );

@@ -1,4 +1,7 @@
 import type { SqlClient } from "../catalog-db/sql-client.js";
+import type { Page } from "../catalog/catalog-types.js";
+import { decodeCursor, encodeCursor, resolveLimit } from "../catalog/page-cursor.js";
+import { page } from "../catalog/repositories/catalog-input.js";
 import { ConflictError, NotFoundError } from "../errors/omicslake-error.js";
 import type { BackupJob, BackupStatus } from "./backup-job.js";
 import { MANIFEST_NAME, type BackupKind } from "./backup-layout.js";
@@ -165,6 +168,20 @@ export class BackupRepository {
       ],
     );
     return rows.map(toJob);
+  }
+
+  /** Newest first, one keyset page at a time (the API's list), as every catalog list pages. */
+  async listPage(
+    filter: { kind?: BackupKind; status?: BackupStatus; limit?: number; cursor?: string } = {},
+  ): Promise<Page<BackupJob>> {
+    const limit = resolveLimit(filter.limit);
+    const rows = await this.list({
+      ...(filter.kind !== undefined ? { kind: filter.kind } : {}),
+      ...(filter.status !== undefined ? { status: filter.status } : {}),
+      limit: limit + 1,
+      ...(filter.cursor !== undefined ? { before: decodeCursor("backups", filter.cursor, "number") } : {}),
+    });
+    return page(rows, limit, (last) => encodeCursor("backups", last.id));
   }
 
   /** When the last backup of `kind` succeeded, or undefined. */
