@@ -3,7 +3,7 @@ import type { JSX } from "preact";
 import { apiUrl } from "../../api/client.js";
 import { useApi } from "../../api/use-api.js";
 import { useSession } from "../../auth/session.js";
-import { setQuery, useLocation } from "../../router/router.js";
+import { useLocation } from "../../router/router.js";
 import { Badge } from "../../ui/badge.js";
 import { DataTable, type Column } from "../../ui/data-table.js";
 import { formatTime } from "../../ui/format.js";
@@ -11,11 +11,11 @@ import { KeyCheckState } from "../../ui/key-check-state.js";
 import { KeyRequiredNote } from "../../ui/key-required-note.js";
 import { PageHeader } from "../../ui/page-header.js";
 import { Pager } from "../../ui/pager.js";
+import { ClearFiltersButton, FilterField, useQueryFilters } from "../../ui/query-filters.js";
 import { Async, Empty } from "../../ui/states.js";
 import { SelectField } from "../../ui/select-field.js";
 
 const FILTERS = ["actor", "action", "dataset", "outcome", "since", "until"] as const;
-type Filter = (typeof FILTERS)[number];
 const OUTCOMES: readonly AuditEntry["outcome"][] = ["succeeded", "failed", "cancelled"];
 const PAGE_SIZE = 50;
 
@@ -41,69 +41,33 @@ export function AuditPage(): JSX.Element {
 
 function AuditList(): JSX.Element {
   const { query } = useLocation();
-  const filters = Object.fromEntries(FILTERS.map((f) => [f, query.get(f) ?? ""])) as Record<Filter, string>;
+  const filters = useQueryFilters(FILTERS);
   const entries = useApi<Page<AuditEntry>>(
     apiUrl("/v1/audit", {
-      ...filters,
-      until: dayAfter(filters.until),
+      ...filters.values,
+      until: dayAfter(filters.values.until),
       limit: PAGE_SIZE,
       cursor: query.get("cursor"),
     }),
   );
-  const filtered = FILTERS.some((f) => filters[f] !== "");
-  const set = (name: Filter, value: string): void => setQuery({ [name]: value.trim(), cursor: null });
-  const text = (name: Filter, label: string, placeholder: string): JSX.Element => (
-    <label class="field">
-      {label}
-      <input
-        name={name}
-        value={filters[name]}
-        placeholder={placeholder}
-        onChange={(e) => set(name, e.currentTarget.value)}
-      />
-    </label>
-  );
+  const filtered = filters.filtered;
   return (
     <>
       <form class="filters audit-filters" aria-label="audit filters" onSubmit={(e) => e.preventDefault()}>
-        {text("actor", "Actor", "key or user name")}
-        {text("action", "Action", "e.g. POST /v1/backups")}
-        {text("dataset", "Dataset", "name")}
+        <FilterField filters={filters} name="actor" label="Actor" placeholder="key or user name" />
+        <FilterField filters={filters} name="action" label="Action" placeholder="e.g. POST /v1/backups" />
+        <FilterField filters={filters} name="dataset" label="Dataset" placeholder="name" />
         <SelectField
           label="Outcome"
           name="outcome"
-          value={filters.outcome}
+          value={filters.values.outcome}
           choices={OUTCOMES}
           any="any"
-          onChange={(value) => set("outcome", value)}
+          onChange={(value) => filters.set("outcome", value)}
         />
-        <label class="field">
-          Since (UTC)
-          <input
-            type="date"
-            name="since"
-            value={filters.since}
-            onChange={(e) => set("since", e.currentTarget.value)}
-          />
-        </label>
-        <label class="field">
-          Until (UTC, inclusive)
-          <input
-            type="date"
-            name="until"
-            value={filters.until}
-            onChange={(e) => set("until", e.currentTarget.value)}
-          />
-        </label>
-        {filtered && (
-          <button
-            type="button"
-            class="button"
-            onClick={() => setQuery({ ...Object.fromEntries(FILTERS.map((f) => [f, null])), cursor: null })}
-          >
-            Clear filters
-          </button>
-        )}
+        <FilterField filters={filters} name="since" label="Since (UTC)" type="date" />
+        <FilterField filters={filters} name="until" label="Until (UTC, inclusive)" type="date" />
+        <ClearFiltersButton filters={filters} />
       </form>
       <Async value={entries} loading="Loading the audit log…">
         {(page) => (

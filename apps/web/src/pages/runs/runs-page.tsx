@@ -2,9 +2,10 @@ import type { Page, Run, RunStatus } from "@omicslake/contract";
 import type { JSX } from "preact";
 import { apiUrl } from "../../api/client.js";
 import { useApi } from "../../api/use-api.js";
-import { setQuery, useLocation } from "../../router/router.js";
+import { useLocation } from "../../router/router.js";
 import { PageHeader } from "../../ui/page-header.js";
 import { Pager } from "../../ui/pager.js";
+import { ClearFiltersButton, FilterField, useQueryFilters } from "../../ui/query-filters.js";
 import { Async, Empty } from "../../ui/states.js";
 import { RunTable } from "./run-table.js";
 import { SelectField } from "../../ui/select-field.js";
@@ -15,66 +16,27 @@ const PAGE_SIZE = 25;
 /** `/runs?step=&status=&asset=&partition=&cursor=`: every run, newest first, filtered and keyset-paged. */
 export function RunsPage(): JSX.Element {
   const { query } = useLocation();
-  const filters = {
-    step: query.get("step") ?? "",
-    status: query.get("status") ?? "",
-    asset: query.get("asset") ?? "",
-    partition: query.get("partition") ?? "",
-  };
+  const filters = useQueryFilters(["step", "status", "asset", "partition"] as const);
   const runs = useApi<Page<Run>>(
-    apiUrl("/v1/runs", { ...filters, limit: PAGE_SIZE, cursor: query.get("cursor") }),
+    apiUrl("/v1/runs", { ...filters.values, limit: PAGE_SIZE, cursor: query.get("cursor") }),
   );
-  const filtered = Object.values(filters).some((v) => v !== "");
-  // A new filter starts again from the first page: a cursor belongs to the list it came from.
-  const set = (name: keyof typeof filters, value: string): void =>
-    setQuery({ [name]: value.trim(), cursor: null });
+  const filtered = filters.filtered;
   return (
     <>
       <PageHeader title="Runs" subtitle="Every step the lake has run, newest first" />
       <form class="filters" aria-label="run filters" onSubmit={(e) => e.preventDefault()}>
-        <label class="field">
-          Step
-          <input
-            name="step"
-            value={filters.step}
-            placeholder="e.g. asset, load"
-            onChange={(e) => set("step", e.currentTarget.value)}
-          />
-        </label>
+        <FilterField filters={filters} name="step" label="Step" placeholder="e.g. asset, load" />
         <SelectField
           label="Status"
           name="status"
-          value={filters.status}
+          value={filters.values.status}
           choices={STATUSES}
           any="any"
-          onChange={(value) => set("status", value)}
+          onChange={(value) => filters.set("status", value)}
         />
-        <label class="field grow">
-          Asset
-          <input
-            name="asset"
-            value={filters.asset}
-            placeholder="e.g. metadata/serving"
-            onChange={(e) => set("asset", e.currentTarget.value)}
-          />
-        </label>
-        <label class="field">
-          Partition
-          <input
-            name="partition"
-            value={filters.partition}
-            onChange={(e) => set("partition", e.currentTarget.value)}
-          />
-        </label>
-        {filtered && (
-          <button
-            type="button"
-            class="button"
-            onClick={() => setQuery({ step: null, status: null, asset: null, partition: null, cursor: null })}
-          >
-            Clear filters
-          </button>
-        )}
+        <FilterField filters={filters} name="asset" label="Asset" placeholder="e.g. metadata/serving" grow />
+        <FilterField filters={filters} name="partition" label="Partition" />
+        <ClearFiltersButton filters={filters} />
       </form>
       <Async value={runs} loading="Loading runs…">
         {(page) => (
